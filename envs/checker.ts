@@ -1,0 +1,189 @@
+/**
+ * `checkEnv(env)`: checks that an env keeps the API contract, as Gymnasium's env checker does, and throws
+ * one error listing every problem found. Use it on every new env (the tests run it on all registered ids).
+ */
+import { TsgymError } from './core.js';
+import type { Action, Env, StepResult } from './core.js';
+import { Rng } from './rng.js';
+import { Box, Discrete, type Space } from './spaces.js';
+
+export interface CheckEnvOptions {
+  /** Steps to take with random actions (episodes are reset as they end). */
+  steps?: number;
+  seed?: number;
+}
+
+export class EnvCheckError extends TsgymError {
+  override name = 'EnvCheckError';
+  constructor(readonly problems: string[], id: string) {
+    super(`${id} fails the env checker:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type AnyEnv = Env<Float32Array, Action>;
+
+/** Returns the list of problems (empty when the env passes). `checkEnv` throws instead. */
+export function findEnvProblems(env: AnyEnv, opts: CheckEnvOptions = {}): string[] {
+  const steps = opts.steps ?? 1000;
+  const seed = opts.seed ?? 123;
+  const problems: string[] = [];
+  const problem = (msg: string) => problems.push(msg);
+
+  // Spaces.
+  const obsSpace = env.observationSpace;
+  const actSpace = env.actionSpace;
+  if (!(obsSpace instanceof Box || obsSpace instanceof Discrete)) problem('observationSpace is not a Box or Discrete');
+  if (!(actSpace instanceof Box || actSpace instanceof Discrete)) problem('actionSpace is not a Box or Discrete');
+  if (problems.length) return problems;
+  for (const [name, space] of [['observationSpace', obsSpace], ['actionSpace', actSpace]] as const) {
+    try {
+      JSON.stringify(space.toJSON());
+    } catch (e) {
+      problem(`${name}.toJSON() is not JSON-able: ${(e as Error).message}`);
+    }
+  }
+  if (actSpace instanceof Box && !actSpace.isBounded()) problem('a Box action space should be bounded');
+
+  // Reset.
+  const first = safe(() => env.reset({ seed }), 'reset({seed})', problem);
+  if (!first) return problems;
+  checkObs(obsSpace, first.obs, 'reset', problem);
+  if (!isPlainObject(first.info)) problem('reset() info must be a plain object');
+  checkRenderState(env, problem);
+
+  // Determinism under a seed: the same seed and actions give the same trajectory, bit for bit.
+  const a = rollout(env, seed, steps, problem);
+  const b = rollout(env, seed, steps, problem);
+  if (a && b) {
+    const same = a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+    if (!same) problem(`two rollouts with reset({seed: ${seed}}) and the same actions differ: reset/step must be deterministic under a seed`);
+  }
+  // Unseeded reset continues the stream: seeded reset then reset() twice gives the same second observation.
+  const c1 = safe(() => { env.reset({ seed: seed + 1 }); return Array.from(toArray(env.reset().obs)); }, 'reset()', problem);
+  const c2 = safe(() => { env.reset({ seed: seed + 1 }); return Array.from(toArray(env.reset().obs)); }, 'reset()', problem);
+  if (c1 && c2 && !c1.every((v, i) => Object.is(v, c2[i]))) problem('reset() without a seed after reset({seed}) is not reproducible: it must continue the seeded stream');
+
+  // Invalid actions are rejected with an error, without corrupting the env.
+  env.reset({ seed });
+  for (const bad of invalidActions(actSpace)) {
+    let threw = false;
+    try {
+      env.step(bad as Action);
+    } catch (e) {
+      threw = true;
+      if (!(e instanceof Error) || !e.message) problem(`invalid action ${String(bad)} threw something without a message`);
+    }
+    if (!threw) {
+      problem(`invalid action ${describe(bad)} was accepted; step() must reject actions outside ${actSpace}`);
+      env.reset({ seed });
+    }
+  }
+
+  // close() twice is safe.
+  safe(() => { env.close(); env.close(); return true; }, 'close() twice', problem);
+  return problems;
+}
+
+/** Throws an {@link EnvCheckError} listing every problem; returns quietly when the env passes. */
+export function checkEnv(env: AnyEnv, opts: CheckEnvOptions = {}): void {
+  const problems = findEnvProblems(env, opts);
+  if (problems.length) throw new EnvCheckError(problems, env.spec?.id ?? env.constructor.name);
+}
+
+function rollout(env: AnyEnv, seed: number, steps: number, problem: (m: string) => void): number[] | undefined {
+  const rng = new Rng(seed);
+  const trace: number[] = [];
+  const r0 = safe(() => env.reset({ seed }), 'reset', problem);
+  if (!r0) return undefined;
+  trace.push(...toArray(r0.obs));
+  for (let t = 0; t < steps; t++) {
+    const action = env.actionSpace.sample(rng) as Action;
+    const r = safe(() => env.step(action), 'step', problem);
+    if (!r) return undefined;
+    if (!checkStep(env, r, problem)) return undefined;
+    trace.push(...toArray(r.obs), r.reward, Number(r.terminated), Number(r.truncated));
+    if (r.terminated || r.truncated) {
+      const rr = safe(() => env.reset(), 'reset', problem);
+      if (!rr) return undefined;
+      trace.push(...toArray(rr.obs));
+    }
+  }
+  return trace;
+}
+
+function checkStep(env: AnyEnv, r: StepResult<Float32Array>, problem: (m: string) => void): boolean {
+  let ok = true;
+  if (typeof r.reward !== 'number' || !Number.isFinite(r.reward)) {
+    problem(`step() reward must be a finite number, got ${String(r.reward)}`);
+    ok = false;
+  }
+  if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
+    problem('step() terminated and truncated must be booleans');
+    ok = false;
+  }
+  if (!isPlainObject(r.info)) {
+    problem('step() info must be a plain object');
+    ok = false;
+  }
+  if (!checkObs(env.observationSpace, r.obs, 'step', problem)) ok = false;
+  return ok;
+}
+
+function checkObs(space: Space, obs: unknown, where: string, problem: (m: string) => void): boolean {
+  if (space instanceof Box && !(obs instanceof Float32Array)) {
+    problem(`${where}() obs must be a Float32Array for a Box space, got ${describe(obs)}`);
+    return false;
+  }
+  if (!space.contains(obs)) {
+    problem(`${where}() obs ${describe(obs)} is not inside the observation space ${space}`);
+    return false;
+  }
+  return true;
+}
+
+function checkRenderState(env: AnyEnv, problem: (m: string) => void): void {
+  const s = safe(() => env.renderState(), 'renderState()', problem);
+  if (!s) return;
+  if (typeof s.kind !== 'string' || !s.kind) problem("renderState() must have a string 'kind' naming the scene");
+  try {
+    const round = JSON.parse(JSON.stringify(s));
+    if (JSON.stringify(round) !== JSON.stringify(s)) problem('renderState() does not survive a JSON round trip');
+  } catch (e) {
+    problem(`renderState() is not JSON-able: ${(e as Error).message}`);
+  }
+}
+
+function invalidActions(space: Space): unknown[] {
+  if (space instanceof Discrete) return [space.start - 1, space.start + space.n, space.start + 0.5, NaN, String(space.start), null, undefined, [space.start]];
+  const wrongLen = new Float32Array(space.size + 1);
+  const nan = new Float32Array(space.size).fill(NaN);
+  const out: unknown[] = [wrongLen, nan, 0, null];
+  if (space.isBounded()) {
+    const above = Float32Array.from(space.high, (v) => v + 1);
+    out.push(above);
+  }
+  return out;
+}
+
+function safe<T>(fn: () => T, what: string, problem: (m: string) => void): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    problem(`${what} threw: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function toArray(obs: unknown): number[] {
+  if (typeof obs === 'number') return [obs];
+  return Array.from(obs as ArrayLike<number>);
+}
+
+function isPlainObject(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+function describe(x: unknown): string {
+  if (ArrayBuffer.isView(x)) return `${x.constructor.name}[${Array.from(x as unknown as ArrayLike<number>).join(', ')}]`;
+  return typeof x === 'string' ? `'${x}'` : String(x);
+}

@@ -1,0 +1,105 @@
+/**
+ * The env registry: ids → constructors, time limits and reward thresholds. `make(id)` builds an env the
+ * way users expect from Gymnasium (order checks + time limit); `makeVec(id, n)` builds a vector env,
+ * using a batched kernel when the env has one.
+ *
+ * The built-in envs are registered at the bottom of this file.
+ */
+import { TsgymError } from './core.js';
+import type { Action, Env, EnvSpec } from './core.js';
+import { OrderEnforcing, TimeLimit } from './wrappers.js';
+import { SyncVectorEnv, type VectorEnv } from './vector.js';
+import { CartPoleEnv, CartPoleVectorEnv, type CartPoleOptions } from './cartpole.js';
+
+export type AnyEnv = Env<Float32Array, Action>;
+
+export interface EnvRegistration {
+  id: string;
+  /** Short names accepted by `make` and the CLI, e.g. 'cartpole'. */
+  aliases?: string[];
+  /** One line for `--help` and `listEnvs()`. */
+  description: string;
+  maxEpisodeSteps?: number;
+  rewardThreshold?: number;
+  /** Options applied before the caller's (e.g. a layout name for a gridworld id). */
+  defaultKwargs?: Record<string, unknown>;
+  create: (kwargs: Record<string, unknown>) => AnyEnv;
+  /** A batched kernel with the time limit built in; without one, `makeVec` steps N `make`d envs. */
+  createVector?: (numEnvs: number, spec: EnvSpec, kwargs: Record<string, unknown>) => VectorEnv;
+}
+
+const registry = new Map<string, EnvRegistration>();
+const aliases = new Map<string, string>();
+
+export function register(reg: EnvRegistration): void {
+  if (registry.has(reg.id)) throw new TsgymError(`env id '${reg.id}' is already registered`);
+  registry.set(reg.id, reg);
+  for (const a of reg.aliases ?? []) aliases.set(a.toLowerCase(), reg.id);
+}
+
+/** Canonical id for an id or alias (case-insensitive), or a clear error listing what exists. */
+export function resolveEnvId(idOrAlias: string): string {
+  if (registry.has(idOrAlias)) return idOrAlias;
+  const viaAlias = aliases.get(idOrAlias.toLowerCase());
+  if (viaAlias) return viaAlias;
+  for (const id of registry.keys()) if (id.toLowerCase() === idOrAlias.toLowerCase()) return id;
+  throw new TsgymError(`unknown env '${idOrAlias}'. Registered envs: ${envChoices().join(', ')}`);
+}
+
+export function registration(idOrAlias: string): EnvRegistration {
+  return registry.get(resolveEnvId(idOrAlias))!;
+}
+
+export function listEnvs(): EnvRegistration[] {
+  return [...registry.values()];
+}
+
+/** Every accepted name (ids and aliases), for error messages and CLI choices. */
+export function envChoices(): string[] {
+  return [...registry.values()].flatMap((r) => [r.id, ...(r.aliases ?? [])]);
+}
+
+export interface MakeOptions {
+  /** Overrides the registered time limit; `null` removes it. */
+  maxEpisodeSteps?: number | null;
+}
+
+function specFor(reg: EnvRegistration, kwargs: Record<string, unknown>, maxEpisodeSteps: number | undefined): EnvSpec {
+  return { id: reg.id, maxEpisodeSteps, rewardThreshold: reg.rewardThreshold, kwargs: { ...(reg.defaultKwargs ?? {}), ...kwargs } };
+}
+
+/** Builds a registered env, wrapped in OrderEnforcing and (when the id has one) TimeLimit. */
+export function make(idOrAlias: string, kwargs: Record<string, unknown> = {}, opts: MakeOptions = {}): AnyEnv {
+  const reg = registration(idOrAlias);
+  const maxSteps = opts.maxEpisodeSteps === null ? undefined : (opts.maxEpisodeSteps ?? reg.maxEpisodeSteps);
+  const spec = specFor(reg, kwargs, maxSteps);
+  const base = reg.create(spec.kwargs);
+  base.spec = spec;
+  let env: AnyEnv = base;
+  if (maxSteps !== undefined) env = new TimeLimit(env, maxSteps);
+  return new OrderEnforcing(env);
+}
+
+/** Builds `numEnvs` copies as one vector env (SAME_STEP autoreset; see envs/vector.ts). */
+export function makeVec(idOrAlias: string, numEnvs: number, kwargs: Record<string, unknown> = {}, opts: MakeOptions & { batched?: boolean } = {}): VectorEnv {
+  const reg = registration(idOrAlias);
+  const maxSteps = opts.maxEpisodeSteps === null ? undefined : (opts.maxEpisodeSteps ?? reg.maxEpisodeSteps);
+  if (reg.createVector && opts.batched !== false && maxSteps !== undefined) {
+    return reg.createVector(numEnvs, specFor(reg, kwargs, maxSteps), specFor(reg, kwargs, maxSteps).kwargs);
+  }
+  return new SyncVectorEnv(Array.from({ length: numEnvs }, () => make(reg.id, kwargs, opts)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Built-in envs
+// ---------------------------------------------------------------------------------------------------
+
+register({
+  id: 'CartPole-v1',
+  aliases: ['cartpole'],
+  description: 'Balance a pole on a cart (Gymnasium CartPole-v1 dynamics); Discrete(2), 4 floats',
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475,
+  create: (kw) => new CartPoleEnv(kw as CartPoleOptions),
+  createVector: (n, spec, kw) => new CartPoleVectorEnv(n, spec, kw as CartPoleOptions, spec.maxEpisodeSteps),
+});

@@ -1,0 +1,4 @@
+/**
+ * tsgym's public API: `import { make, makeVec, checkEnv } from 'tsgym'`.
+ */
+export * from './envs/index.js';
