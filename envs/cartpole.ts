@@ -47,7 +47,7 @@
 import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, TsgymError } from './core.js';
 import type { RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed, type RngState } from './rng.js';
 import { assertVectorAction, VectorEnvBase, type VectorEnv, type VectorResetArgs } from './vector.js';
 import type { EnvSpec } from './core.js';
 
@@ -169,6 +169,18 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     return { obs: Float32Array.from(this.state), info: {} };
   }
 
+  getState(): unknown {
+    return { state: Array.from(this.state), stepsBeyondTerminated: this.stepsBeyondTerminated, lastAction: this.lastAction, rng: this.rng?.state() ?? null };
+  }
+
+  setState(s: unknown): void {
+    const st = s as { state: number[]; stepsBeyondTerminated: number | null; lastAction: number; rng: RngState | null };
+    this.state.set(st.state);
+    this.stepsBeyondTerminated = st.stepsBeyondTerminated;
+    this.lastAction = st.lastAction;
+    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
+  }
+
   renderState(): RenderState {
     return {
       kind: 'cartpole',
@@ -261,6 +273,33 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
   renderState(i: number): RenderState {
     const a = this.lastActions[i];
     return { kind: 'cartpole', x: this.state[i * 4], theta: this.state[i * 4 + 2], xThreshold: X_THRESHOLD, poleLength: 2 * HALF_POLE_LENGTH, force: a === -1 ? 0 : a === 1 ? 1 : -1 };
+  }
+
+  getState(): unknown {
+    return {
+      started: this.started,
+      state: Array.from(this.state),
+      obs: Array.from(this.obs),
+      elapsed: Array.from(this.elapsed),
+      lastActions: Array.from(this.lastActions),
+      runningReturns: Array.from(this.runningReturns),
+      runningLengths: Array.from(this.runningLengths),
+      rngs: this.rngs.map((r) => r.state()),
+      bounds: [this.low, this.high],
+    };
+  }
+
+  setState(s: unknown): void {
+    const st = s as { started: boolean; state: number[]; obs: number[]; elapsed: number[]; lastActions: number[]; runningReturns: number[]; runningLengths: number[]; rngs: RngState[]; bounds: [number, number] };
+    this.started = st.started;
+    this.state.set(st.state);
+    this.obs.set(st.obs);
+    this.elapsed.set(st.elapsed);
+    this.lastActions.set(st.lastActions);
+    this.runningReturns.set(st.runningReturns);
+    this.runningLengths.set(st.runningLengths);
+    st.rngs.forEach((r, i) => (this.rngs[i] = Rng.fromState(r)));
+    [this.low, this.high] = st.bounds;
   }
 
   close(): void {}

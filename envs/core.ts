@@ -63,6 +63,12 @@ export interface Env<O = Float32Array, A = Action> {
   close(): void;
   /** The innermost env, below every wrapper. */
   readonly unwrapped: Env<O, A>;
+  /**
+   * A JSON-able snapshot of everything that determines the future (state, random stream, counters), and its
+   * inverse: what lets a killed training run resume bit-exactly. Optional for user envs.
+   */
+  getState?(): unknown;
+  setState?(state: unknown): void;
 }
 
 /** Base of every tsgym error: the message says what was wrong and how to fix it. */

@@ -10,6 +10,8 @@ import type { Action, Env, EnvSpec } from './core.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
 import { SyncVectorEnv, type VectorEnv } from './vector.js';
 import { CartPoleEnv, CartPoleVectorEnv, type CartPoleOptions } from './cartpole.js';
+import { LaneKeeperContinuousEnv, LaneKeeperEnv, type LaneKeeperOptions } from './lanekeeper.js';
+import { GridWorldEnv, type GridWorldOptions } from './gridworld.js';
 
 export type AnyEnv = Env<Float32Array, Action>;
 
@@ -102,4 +104,76 @@ register({
   rewardThreshold: 475,
   create: (kw) => new CartPoleEnv(kw as CartPoleOptions),
   createVector: (n, spec, kw) => new CartPoleVectorEnv(n, spec, kw as CartPoleOptions, spec.maxEpisodeSteps),
+});
+
+// Gridworlds (envs/gridworld.ts; layouts and sources in envs/gridworld-layouts.ts). Each accepts the
+// GridWorldEnv options (slip, obs, stepReward, bumpReward, even another layout).
+const gridWorld = (kw: Record<string, unknown>) => new GridWorldEnv(kw as GridWorldOptions);
+
+register({
+  id: 'GridWorld-4x4',
+  aliases: ['gridworld-4x4', 'gridworld4x4'],
+  description: 'Sutton & Barto Example 4.1: 4x4 grid, two terminal corners, -1 per step (undiscounted); Discrete(4), one-hot',
+  maxEpisodeSteps: 100,
+  rewardThreshold: -3,
+  defaultKwargs: { layout: '4x4' },
+  create: gridWorld,
+});
+
+register({
+  id: 'GridWorld-5x5',
+  aliases: ['gridworld-5x5', 'gridworld5x5'],
+  description: "Sutton & Barto Example 3.5: 5x5 continuing grid, A->A' +10, B->B' +5, -1 off-grid (book values use gamma 0.9); Discrete(4), one-hot",
+  maxEpisodeSteps: 100,
+  rewardThreshold: 190,
+  defaultKwargs: { layout: '5x5' },
+  create: gridWorld,
+});
+
+register({
+  id: 'CliffWalking',
+  aliases: ['cliffwalking', 'cliff'],
+  description: 'Sutton & Barto Example 6.6: 4x12 grid, -1 per step, -100 and back to start on the cliff; Discrete(4), one-hot',
+  maxEpisodeSteps: 200,
+  rewardThreshold: -13,
+  defaultKwargs: { layout: 'CliffWalking' },
+  create: gridWorld,
+});
+
+register({
+  id: 'FourRooms',
+  aliases: ['fourrooms', 'four-rooms'],
+  description: 'Sutton, Precup & Singh (1999) four rooms: 104 cells, +1 at the goal, random start; Discrete(4), one-hot',
+  maxEpisodeSteps: 100,
+  rewardThreshold: 0.95,
+  defaultKwargs: { layout: 'FourRooms' },
+  create: gridWorld,
+});
+
+register({
+  id: 'GridWorld-Maze',
+  aliases: ['maze', 'gridworld-maze'],
+  description: '15x15 perfect maze, -1 per step, goal 60 steps from the start; Discrete(4), one-hot',
+  maxEpisodeSteps: 250,
+  rewardThreshold: -60,
+  defaultKwargs: { layout: 'Maze' },
+  create: gridWorld,
+});
+
+register({
+  id: 'LaneKeeper-v0',
+  aliases: ['lanekeeper'],
+  description: 'Steer a car (kinematic bicycle, rate-limited steering) along a seeded winding road; Discrete(5) steering targets, 9 floats',
+  maxEpisodeSteps: 1000,
+  rewardThreshold: 900,
+  create: (kw) => new LaneKeeperEnv(kw as LaneKeeperOptions),
+});
+
+register({
+  id: 'LaneKeeperContinuous-v0',
+  aliases: ['lanekeeper-continuous'],
+  description: 'LaneKeeper-v0 with a continuous steering command; Box([-1], [1]) steering target, 9 floats',
+  maxEpisodeSteps: 1000,
+  rewardThreshold: 900,
+  create: (kw) => new LaneKeeperContinuousEnv(kw as LaneKeeperOptions),
 });

@@ -46,6 +46,9 @@ export interface VectorEnv {
   step(actions: ArrayLike<number>): void;
   renderState(i: number): RenderState;
   close(): void;
+  /** Snapshot / restore of every env, its stream and the episode counters (for exact resume). */
+  getState(): unknown;
+  setState(state: unknown): void;
 }
 
 /** Buffers every vector env shares; implementations extend it. */
@@ -166,6 +169,28 @@ export class SyncVectorEnv extends VectorEnvBase implements VectorEnv {
 
   renderState(i: number): RenderState {
     return this.envs[i].renderState();
+  }
+
+  getState(): unknown {
+    return {
+      started: this.started,
+      obs: Array.from(this.obs),
+      runningReturns: Array.from(this.runningReturns),
+      runningLengths: Array.from(this.runningLengths),
+      envs: this.envs.map((e) => {
+        if (!e.getState) throw new TsgymError(`${this.spec.id} does not implement getState(), so this run cannot be checkpointed`);
+        return e.getState();
+      }),
+    };
+  }
+
+  setState(s: unknown): void {
+    const st = s as { started: boolean; obs: number[]; runningReturns: number[]; runningLengths: number[]; envs: unknown[] };
+    this.started = st.started;
+    this.obs.set(st.obs);
+    this.runningReturns.set(st.runningReturns);
+    this.runningLengths.set(st.runningLengths);
+    st.envs.forEach((es, i) => this.envs[i].setState!(es));
   }
 
   close(): void {

@@ -37,6 +37,21 @@ export class Wrapper<O = Float32Array, A = Action> implements Env<O, A> {
   close(): void {
     this.env.close();
   }
+  getState(): unknown {
+    if (!this.env.getState) throw new Error(`${this.spec?.id ?? 'env'} does not implement getState(), so it cannot be checkpointed`);
+    return { inner: this.env.getState(), own: this.ownState() };
+  }
+  setState(state: unknown): void {
+    const s = state as { inner: unknown; own: unknown };
+    if (!this.env.setState) throw new Error(`${this.spec?.id ?? 'env'} does not implement setState(), so it cannot be restored`);
+    this.env.setState(s.inner);
+    this.restoreOwnState(s.own);
+  }
+  /** A wrapper's own resumable state (counters); most wrappers have none. */
+  protected ownState(): unknown {
+    return null;
+  }
+  protected restoreOwnState(_state: unknown): void {}
 }
 
 /** Truncates the episode after `maxEpisodeSteps` steps (`truncated: true`; `terminated` is left as the env set it). */
@@ -57,6 +72,13 @@ export class TimeLimit<O = Float32Array, A = Action> extends Wrapper<O, A> {
   override reset(args?: ResetArgs): ResetResult<O> {
     this.elapsed = 0;
     return this.env.reset(args);
+  }
+
+  protected override ownState(): unknown {
+    return this.elapsed;
+  }
+  protected override restoreOwnState(state: unknown): void {
+    this.elapsed = state as number;
   }
 
   override step(action: A): StepResult<O> {
@@ -88,6 +110,13 @@ export class OrderEnforcing<O = Float32Array, A = Action> extends Wrapper<O, A> 
     const r = this.env.step(action);
     if (r.terminated || r.truncated) this.state = 'ended';
     return r;
+  }
+
+  protected override ownState(): unknown {
+    return this.state;
+  }
+  protected override restoreOwnState(state: unknown): void {
+    this.state = state as 'new' | 'running' | 'ended';
   }
 
   /** Whether the last episode has ended (or none started). */
@@ -144,7 +173,7 @@ export class RecordEpisodeStatistics<O = Float32Array, A = Action> extends Wrapp
 /**
  * Normalises Box observations to roughly zero mean and unit variance with running statistics, updated on
  * every observation while `training` is true. Freeze it (`training = false`) for evaluation, and carry
- * its state with `getState`/`setState`.
+ * its statistics with `stats.getState()`/`stats.setState()` (they are also part of `getState()`).
  */
 export class NormalizeObservation<A = Action> extends Wrapper<Float32Array, A> {
   readonly stats: RunningMeanStd;
@@ -178,11 +207,14 @@ export class NormalizeObservation<A = Action> extends Wrapper<Float32Array, A> {
     return r;
   }
 
-  getState(): RunningMeanStdState {
-    return this.stats.getState();
+  /** The running statistics travel with the env state (checkpoints), and alone via `stats.getState()`. */
+  protected override ownState(): unknown {
+    return { stats: this.stats.getState(), training: this.training };
   }
-  setState(s: RunningMeanStdState): void {
-    this.stats.setState(s);
+  protected override restoreOwnState(state: unknown): void {
+    const s = state as { stats: RunningMeanStdState; training: boolean };
+    this.stats.setState(s.stats);
+    this.training = s.training;
   }
 }
 

@@ -1,0 +1,74 @@
+/**
+ * The one surface every agent shares. The training harness (experiments/trainer.ts) drives any agent
+ * through it: it steps the vector env, hands each batch of transitions to `observe` (where off-policy
+ * agents store and train, and on-policy agents fill a rollout and update when it is full), evaluates,
+ * checkpoints and records — without knowing which algorithm it runs.
+ *
+ * Library use: `agent.act(obs, n, {greedy: true})`, `await agent.save(dir)`, `await Agent.load(dir)`
+ * (see agents/registry.ts for `loadAgent`).
+ */
+import type { Space } from '../envs/spaces.js';
+
+export interface ActOptions {
+  /** Greedy / deterministic action (evaluation), instead of the exploring one. */
+  greedy: boolean;
+}
+
+export interface ActResult {
+  /** `n × actionSize` values: integer actions for Discrete, floats (already inside the box) for Box. */
+  actions: Int32Array | Float32Array;
+  /** Per-env outputs the viewer shows, flat `n × k`: Q-values (DQN) or action probabilities (policy gradient). */
+  qValues?: Float32Array;
+  probs?: Float32Array;
+}
+
+/** One vector-env step of experience; every array is row-major over the `n` envs. */
+export interface TransitionBatch {
+  n: number;
+  obs: Float32Array;
+  actions: Int32Array | Float32Array;
+  rewards: Float64Array;
+  /**
+   * The observation after the action: the env's next observation, or — where the episode ended on this
+   * step — its final observation (before the autoreset). Used to bootstrap on truncation.
+   */
+  nextObs: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+}
+
+/** Scalars an update produced, logged to metrics.jsonl as `{kind: 'update', ...}`. */
+export type UpdateMetrics = Record<string, number>;
+
+export interface AgentInfo {
+  observationSpace: Space;
+  actionSpace: Space;
+  numEnvs: number;
+}
+
+/** A JSON-able agent state, plus named binary blobs (weights, replay buffer) stored beside it. */
+export interface AgentState {
+  json: Record<string, unknown>;
+  blobs: Record<string, Uint8Array>;
+}
+
+export interface Agent {
+  /** 'dqn', 'ppo', 'a2c', 'reinforce'. */
+  readonly name: string;
+  /** The resolved hyperparameters (what config.json stores). */
+  readonly config: object;
+  /** Actions for `n` observation rows (one batched forward pass). */
+  act(obs: Float32Array, n: number, opts: ActOptions): ActResult;
+  /**
+   * Takes one vector step of experience (the one `act` just chose, with `greedy: false`). `step` is the
+   * total env-step count after it. Returns update metrics when it trained on this call, else null.
+   */
+  observe(batch: TransitionBatch, step: number): UpdateMetrics | null;
+  /** Whether every weight is finite (the divergence guard checks after updates). */
+  weightsFinite(): boolean;
+  /** Exploration/learning schedule values to show in the progress line, e.g. `{eps: 0.12}`. */
+  progressInfo(): Record<string, number>;
+  getState(): AgentState;
+  setState(state: AgentState): void;
+  dispose(): void;
+}

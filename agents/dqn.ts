@@ -1,0 +1,285 @@
+/**
+ * DQN (Mnih et al., 2015) with the standard improvements as options: double DQN (van Hasselt et al., 2016;
+ * on by default), a dueling head (Wang et al., 2016), prioritised replay and n-step returns (see
+ * agents/replay-buffer.ts), Huber loss, Adam with gradient-norm clipping, a linear ε schedule, and a target
+ * network updated hard every K gradient steps or by Polyak averaging (τ < 1).
+ *
+ * The harness calls `act` and then `observe` once per vector-env step; `observe` stores the batch and
+ * trains every `trainFreq` vector steps. Read `observe` → `train` top to bottom.
+ */
+import { tf } from './backend.js';
+import { Adam } from './adam.js';
+import { Mlp } from './mlp.js';
+import { ReplayBuffer, type ReplayBufferJSON } from './replay-buffer.js';
+import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
+import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
+import { flatDim } from '../envs/spaces.js';
+import { TsgymError } from '../envs/core.js';
+import type { AdamState } from './adam.js';
+import { blobToFloats, floatsToBlob } from './state-blobs.js';
+
+export interface DqnConfig {
+  hidden: number[];
+  activation: 'relu' | 'tanh';
+  lr: number;
+  gamma: number;
+  bufferSize: number;
+  batchSize: number;
+  /** Env steps of pure exploration before the first update. */
+  learningStarts: number;
+  /** Vector-env steps between updates. */
+  trainFreq: number;
+  /** Gradient steps per update. */
+  gradientSteps: number;
+  /** Gradient steps between target updates. */
+  targetUpdateInterval: number;
+  /** 1 = hard copy; < 1 = Polyak θ' ← τθ + (1−τ)θ' at each target update. */
+  tau: number;
+  doubleDqn: boolean;
+  dueling: boolean;
+  loss: 'huber' | 'mse';
+  maxGradNorm: number;
+  epsStart: number;
+  epsEnd: number;
+  /** Env steps over which ε decays linearly from epsStart to epsEnd. */
+  epsDecaySteps: number;
+  nStep: number;
+  prioritized: boolean;
+  perAlpha: number;
+  perBeta0: number;
+  /** The run's total env steps (the harness sets it): β anneals to 1 over it. */
+  totalSteps: number;
+  /** Store the replay buffer in checkpoints (exact resume; large for big buffers). */
+  checkpointBuffer: boolean;
+}
+
+const DEFAULTS: DqnConfig = {
+  hidden: [64, 64],
+  activation: 'relu',
+  lr: 1e-3,
+  gamma: 0.99,
+  bufferSize: 50_000,
+  batchSize: 64,
+  learningStarts: 1_000,
+  trainFreq: 1,
+  gradientSteps: 1,
+  targetUpdateInterval: 250,
+  tau: 1,
+  doubleDqn: true,
+  dueling: false,
+  loss: 'huber',
+  maxGradNorm: 10,
+  epsStart: 1,
+  epsEnd: 0.05,
+  epsDecaySteps: 10_000,
+  nStep: 1,
+  prioritized: false,
+  perAlpha: 0.6,
+  perBeta0: 0.4,
+  totalSteps: 100_000,
+  checkpointBuffer: true,
+};
+
+export class DqnAgent implements Agent {
+  static readonly defaults: DqnConfig = DEFAULTS;
+  readonly name = 'dqn';
+  readonly config: DqnConfig;
+  readonly numActions: number;
+  readonly obsSize: number;
+  readonly online: Mlp;
+  readonly target: Mlp;
+  readonly buffer: ReplayBuffer;
+  private readonly optimizer: Adam;
+  /** Exploration draws (act) and replay sampling (train) use separate streams. */
+  private exploreRng: Rng;
+  private sampleRng: Rng;
+  private envSteps = 0;
+  private vectorSteps = 0;
+  private gradientSteps = 0;
+  private actionBuf: Int32Array;
+
+  constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
+    this.config = { ...DEFAULTS, ...(hp as Partial<DqnConfig>) };
+    const c = this.config;
+    if (info.actionSpace.type !== 'Discrete') throw new TsgymError(`dqn needs a Discrete action space, got ${info.actionSpace}`);
+    if (info.observationSpace.type !== 'Box') throw new TsgymError(`dqn needs a Box observation space, got ${info.observationSpace}`);
+    this.numActions = info.actionSpace.n;
+    this.obsSize = flatDim(info.observationSpace);
+    // Dueling: the last layer emits [V, A_1..A_k] from the shared trunk; Q = V + A − mean(A) (see qValues).
+    const outSize = c.dueling ? this.numActions + 1 : this.numActions;
+    const initRng = new Rng(deriveSeed(seed, 'dqn', 'init'));
+    this.online = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
+    this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
+    this.target.copyFrom(this.online);
+    this.optimizer = new Adam([this.online], { lr: c.lr, maxGradNorm: c.maxGradNorm });
+    this.exploreRng = new Rng(deriveSeed(seed, 'dqn', 'explore'));
+    this.sampleRng = new Rng(deriveSeed(seed, 'dqn', 'sample'));
+    this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize: this.obsSize, numEnvs: info.numEnvs, gamma: c.gamma, nStep: c.nStep, prioritized: c.prioritized, alpha: c.perAlpha });
+    this.actionBuf = new Int32Array(info.numEnvs);
+  }
+
+  /** ε at the current env step: linear from epsStart to epsEnd over epsDecaySteps. */
+  epsilon(): number {
+    const c = this.config;
+    const frac = Math.min(1, this.envSteps / Math.max(1, c.epsDecaySteps));
+    return c.epsStart + frac * (c.epsEnd - c.epsStart);
+  }
+
+  /** Q-values for a batch as a tensor (dueling combination included); call inside tf.tidy. */
+  private qValues(net: Mlp, x: tf.Tensor2D): tf.Tensor2D {
+    const out = net.apply(x);
+    if (!this.config.dueling) return out;
+    const [v, a] = tf.split(out, [1, this.numActions], 1);
+    return tf.add(v, tf.sub(a, tf.mean(a, 1, true))) as tf.Tensor2D;
+  }
+
+  private predictQ(net: Mlp, obs: Float32Array, n: number): Float32Array {
+    return tf.tidy(() => this.qValues(net, tf.tensor2d(obs, [n, this.obsSize]))).dataSync() as Float32Array;
+  }
+
+  act(obs: Float32Array, n: number, opts: ActOptions): ActResult {
+    if (this.actionBuf.length < n) this.actionBuf = new Int32Array(n);
+    const actions = this.actionBuf.subarray(0, n);
+    const eps = opts.greedy ? 0 : this.epsilon();
+    // Draw the exploration coins first (two draws per env, always), so the stream does not depend on Q.
+    let anyGreedy = opts.greedy;
+    for (let i = 0; i < n; i++) {
+      const explore = this.exploreRng.random() < eps;
+      const randomAction = this.exploreRng.int(this.numActions);
+      actions[i] = explore ? randomAction : -1;
+      if (!explore) anyGreedy = true;
+    }
+    let q: Float32Array | undefined;
+    if (anyGreedy) {
+      q = this.predictQ(this.online, obs, n);
+      for (let i = 0; i < n; i++) if (actions[i] === -1) actions[i] = argmaxRow(q, i, this.numActions);
+    }
+    return { actions: Int32Array.from(actions), qValues: q };
+  }
+
+  observe(batch: TransitionBatch, step: number): UpdateMetrics | null {
+    this.buffer.add(batch);
+    this.envSteps = step;
+    this.vectorSteps++;
+    const c = this.config;
+    if (step < c.learningStarts || this.buffer.size < c.batchSize || this.vectorSteps % c.trainFreq !== 0) return null;
+    let loss = 0;
+    let q = 0;
+    let gradNorm = 0;
+    for (let g = 0; g < c.gradientSteps; g++) {
+      const m = this.train();
+      loss += m.loss;
+      q += m.meanQ;
+      gradNorm += m.gradNorm;
+    }
+    const k = c.gradientSteps;
+    return { loss: loss / k, meanQ: q / k, gradNorm: gradNorm / k, epsilon: this.epsilon(), gradientSteps: this.gradientSteps };
+  }
+
+  /** One gradient step on a replay minibatch. */
+  private train(): { loss: number; meanQ: number; gradNorm: number } {
+    const c = this.config;
+    const B = c.batchSize;
+    const A = this.numActions;
+    const beta = c.perBeta0 + Math.min(1, this.envSteps / c.totalSteps) * (1 - c.perBeta0);
+    const s = this.buffer.sample(B, this.sampleRng, beta);
+
+    // TD target, computed in JS from two forward passes on the next observations:
+    //   y = R + γ^m · (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))   (double DQN)
+    // `terminated` alone gates the bootstrap: a truncated transition (time limit) still bootstraps from
+    // its final observation, which the vector env kept for us before autoresetting.
+    const qNextTarget = this.predictQ(this.target, s.nextObs, B);
+    const qNextOnline = c.doubleDqn ? this.predictQ(this.online, s.nextObs, B) : qNextTarget;
+    const y = new Float32Array(B);
+    for (let i = 0; i < B; i++) {
+      const aStar = argmaxRow(qNextOnline, i, A);
+      const bootstrap = s.terminated[i] ? 0 : s.discounts[i] * qNextTarget[i * A + aStar];
+      y[i] = s.returns[i] + bootstrap;
+    }
+    const mask = new Float32Array(B * A);
+    for (let i = 0; i < B; i++) mask[i * A + s.actions[i]] = 1;
+
+    const { loss, gradNorm, extras } = this.optimizer.minimize(() => {
+      const q = this.qValues(this.online, tf.tensor2d(s.obs, [B, this.obsSize]));
+      const qTaken = tf.sum(tf.mul(q, tf.tensor2d(mask, [B, A])), 1);
+      const td = tf.sub(qTaken, tf.tensor1d(y));
+      const perSample = c.loss === 'huber' ? huber(td) : tf.mul(0.5, tf.square(td));
+      const weighted = c.prioritized ? tf.mul(perSample, tf.tensor1d(s.weights)) : perSample;
+      return { loss: tf.mean(weighted) as tf.Scalar, extras: [td, tf.mean(qTaken)] };
+    });
+    const [td, meanQ] = extras;
+    if (c.prioritized) this.buffer.updatePriorities(s.indices, td);
+    this.gradientSteps++;
+
+    // Target network: every K gradient steps, copy (τ = 1) or move towards (τ < 1) the online weights.
+    if (this.gradientSteps % c.targetUpdateInterval === 0) {
+      if (c.tau >= 1) this.target.copyFrom(this.online);
+      else this.target.polyakFrom(this.online, c.tau);
+    }
+    return { loss, meanQ: meanQ[0], gradNorm };
+  }
+
+  weightsFinite(): boolean {
+    return this.online.params.every(Number.isFinite);
+  }
+
+  progressInfo(): Record<string, number> {
+    return { eps: this.epsilon() };
+  }
+
+  getState(): AgentState {
+    const json: Record<string, unknown> = {
+      envSteps: this.envSteps,
+      vectorSteps: this.vectorSteps,
+      gradientSteps: this.gradientSteps,
+      exploreRng: this.exploreRng.state(),
+      sampleRng: this.sampleRng.state(),
+      optimizer: this.optimizer.getState(),
+    };
+    const blobs: Record<string, Uint8Array> = { 'online.params': floatsToBlob(this.online.params), 'target.params': floatsToBlob(this.target.params) };
+    if (this.config.checkpointBuffer) {
+      const b = this.buffer.getState();
+      json.buffer = b.json;
+      Object.assign(blobs, b.blobs);
+    }
+    return { json, blobs };
+  }
+
+  setState(state: AgentState): void {
+    const j = state.json;
+    this.online.setParams(blobToFloats(state.blobs['online.params'], 'online.params'));
+    this.target.setParams(blobToFloats(state.blobs['target.params'], 'target.params'));
+    this.optimizer.setState(j.optimizer as AdamState);
+    this.exploreRng = Rng.fromState(j.exploreRng as RngState);
+    this.sampleRng = Rng.fromState(j.sampleRng as RngState);
+    this.envSteps = j.envSteps as number;
+    this.vectorSteps = j.vectorSteps as number;
+    this.gradientSteps = j.gradientSteps as number;
+    if (j.buffer) this.buffer.setState(j.buffer as ReplayBufferJSON, state.blobs);
+  }
+
+  dispose(): void {
+    this.online.dispose();
+    this.target.dispose();
+  }
+}
+
+/** Huber loss with δ = 1, elementwise: ½x² for |x| ≤ 1, |x| − ½ beyond. */
+function huber(x: tf.Tensor): tf.Tensor {
+  const abs = tf.abs(x);
+  const quad = tf.minimum(abs, 1);
+  return tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(abs, quad));
+}
+
+function argmaxRow(q: Float32Array, row: number, n: number): number {
+  let best = 0;
+  let bestV = q[row * n];
+  for (let a = 1; a < n; a++) {
+    const v = q[row * n + a];
+    if (v > bestV) {
+      bestV = v;
+      best = a;
+    }
+  }
+  return best;
+}

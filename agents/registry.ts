@@ -1,0 +1,68 @@
+/**
+ * Agent names → constructors. The harness, the CLI and `loadAgent` build agents only through here.
+ */
+import { TsgymError } from '../envs/core.js';
+import type { Agent, AgentInfo } from './agent.js';
+import { DqnAgent } from './dqn.js';
+
+/** Builds an agent from resolved hyperparameters; `seed` seeds its every random stream (init, exploration, sampling). */
+export type AgentFactory = (info: AgentInfo, hyperparams: Record<string, unknown>, seed: number) => Agent;
+
+export interface AgentRegistration {
+  name: string;
+  description: string;
+  /** Default hyperparameters; presets and `--set key=value` override them. Unknown keys are rejected. */
+  defaults: Record<string, unknown>;
+  create: AgentFactory;
+  /** Which action spaces it supports. */
+  actionSpaces: ('Discrete' | 'Box')[];
+}
+
+const agents = new Map<string, AgentRegistration>();
+
+export function registerAgent(reg: AgentRegistration): void {
+  agents.set(reg.name, reg);
+}
+
+export function agentRegistration(name: string): AgentRegistration {
+  const reg = agents.get(name.toLowerCase());
+  if (!reg) throw new TsgymError(`unknown agent '${name}'. Available agents: ${[...agents.keys()].join(', ')}`);
+  return reg;
+}
+
+export function agentNames(): string[] {
+  return [...agents.keys()];
+}
+
+/** Merges overrides into the agent's defaults, rejecting unknown keys and values of the wrong type. */
+export function resolveHyperparams(name: string, overrides: Record<string, unknown>): Record<string, unknown> {
+  const reg = agentRegistration(name);
+  const out: Record<string, unknown> = { ...reg.defaults };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (!(k in reg.defaults)) {
+      throw new TsgymError(`${name}: unknown hyperparameter '${k}'. Valid keys: ${Object.keys(reg.defaults).sort().join(', ')}`);
+    }
+    const def = reg.defaults[k];
+    if (def !== null && typeof def !== typeof v && !(Array.isArray(def) && Array.isArray(v))) {
+      throw new TsgymError(`${name}: hyperparameter '${k}' must be a ${Array.isArray(def) ? 'list' : typeof def} (default ${JSON.stringify(def)}), got ${JSON.stringify(v)}`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+export function createAgent(name: string, info: AgentInfo, overrides: Record<string, unknown>, seed: number): Agent {
+  const reg = agentRegistration(name);
+  if (!reg.actionSpaces.includes(info.actionSpace.type)) {
+    throw new TsgymError(`${name} does not support ${info.actionSpace.type} action spaces (the env's action space is ${info.actionSpace}); it supports ${reg.actionSpaces.join(', ')}`);
+  }
+  return reg.create(info, resolveHyperparams(name, overrides), seed);
+}
+
+registerAgent({
+  name: 'dqn',
+  description: 'Deep Q-Network (double DQN, target network, optional dueling head, prioritized replay, n-step returns)',
+  defaults: DqnAgent.defaults as unknown as Record<string, unknown>,
+  create: (info, hp, seed) => new DqnAgent(info, hp, seed),
+  actionSpaces: ['Discrete'],
+});

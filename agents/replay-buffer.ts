@@ -1,0 +1,310 @@
+/**
+ * The replay buffer: a preallocated ring of typed arrays, one array per field (structure of arrays), so
+ * memory is close to the raw data size — a CartPole transition is 2·4 obs floats + action + return +
+ * discount + two flag bytes ≈ 46 bytes, so 1 M transitions take ≈ 46 MB.
+ *
+ * - `terminated` and `truncated` are stored separately. The TD target bootstraps through truncation (the
+ *   episode was cut, the state was not terminal) and never through termination.
+ * - n-step returns (option): per env, the last n transitions are held back and stored as one transition
+ *   (s_t, a_t, Σ γ^k r_{t+k}, s_{t+m}, γ^m) with m ≤ n; an episode end flushes the queue with shorter m.
+ *   `discounts` holds γ^m, so the target is `R + discount · (1 − terminated) · V(next)`.
+ * - Prioritised replay (option, Schaul et al. 2016): proportional priorities p^α in a sum tree; importance
+ *   weights (N·P(i))^−β, normalised by the largest weight in the sampled batch.
+ * All sampling draws from the seeded Rng passed in.
+ */
+import type { Rng } from '../envs/rng.js';
+import type { TransitionBatch } from './agent.js';
+
+export interface ReplayBufferOptions {
+  capacity: number;
+  obsSize: number;
+  numEnvs: number;
+  gamma: number;
+  nStep?: number;
+  prioritized?: boolean;
+  alpha?: number;
+  /** Added to |TD error| so no transition gets priority 0. */
+  priorityEps?: number;
+}
+
+/** A sampled minibatch; arrays are reused between calls (copy what you keep). */
+export interface ReplaySample {
+  size: number;
+  indices: Int32Array;
+  obs: Float32Array;
+  actions: Int32Array;
+  returns: Float32Array;
+  nextObs: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  discounts: Float32Array;
+  /** Importance-sampling weights (all 1 without prioritisation). */
+  weights: Float32Array;
+}
+
+export interface ReplayBufferJSON {
+  pos: number;
+  size: number;
+  maxPriority: number;
+  /** Held-back n-step transitions per env: [obs..., action, reward] rows. */
+  pending: { obs: number[]; action: number; reward: number }[][];
+}
+
+/** A binary sum tree over `capacity` leaves: O(log n) update and prefix-sum search. */
+export class SumTree {
+  readonly tree: Float64Array;
+  private readonly leaves: number;
+
+  constructor(readonly capacity: number) {
+    let leaves = 1;
+    while (leaves < capacity) leaves *= 2;
+    this.leaves = leaves;
+    this.tree = new Float64Array(2 * leaves);
+  }
+
+  get total(): number {
+    return this.tree[1];
+  }
+
+  get(i: number): number {
+    return this.tree[this.leaves + i];
+  }
+
+  set(i: number, value: number): void {
+    let node = this.leaves + i;
+    this.tree[node] = value;
+    node >>= 1;
+    while (node >= 1) {
+      this.tree[node] = this.tree[2 * node] + this.tree[2 * node + 1];
+      node >>= 1;
+    }
+  }
+
+  /** The leaf whose cumulative-sum interval contains `mass` (0 ≤ mass < total). */
+  find(mass: number): number {
+    let node = 1;
+    while (node < this.leaves) {
+      const left = 2 * node;
+      if (mass < this.tree[left] || this.tree[left + 1] === 0) node = left;
+      else {
+        mass -= this.tree[left];
+        node = left + 1;
+      }
+    }
+    return Math.min(node - this.leaves, this.capacity - 1);
+  }
+}
+
+export class ReplayBuffer {
+  readonly capacity: number;
+  readonly obsSize: number;
+  readonly nStep: number;
+  readonly gamma: number;
+  readonly prioritized: boolean;
+  readonly alpha: number;
+  readonly priorityEps: number;
+  readonly obs: Float32Array;
+  readonly nextObs: Float32Array;
+  readonly actions: Int32Array;
+  readonly returns: Float32Array;
+  readonly discounts: Float32Array;
+  readonly terminated: Uint8Array;
+  readonly truncated: Uint8Array;
+  readonly tree: SumTree | undefined;
+  private pos = 0;
+  private count = 0;
+  private maxPriority = 1;
+  /** Per env: the transitions held back until n steps of reward are known. */
+  private pending: { obs: Float32Array; action: number; reward: number }[][];
+  private sampleBuf: ReplaySample | undefined;
+
+  constructor(opts: ReplayBufferOptions) {
+    this.capacity = opts.capacity;
+    this.obsSize = opts.obsSize;
+    this.nStep = opts.nStep ?? 1;
+    this.gamma = opts.gamma;
+    this.prioritized = opts.prioritized ?? false;
+    this.alpha = opts.alpha ?? 0.6;
+    this.priorityEps = opts.priorityEps ?? 1e-6;
+    if (!Number.isInteger(this.capacity) || this.capacity <= 0) throw new RangeError(`ReplayBuffer: capacity must be a positive integer, got ${this.capacity}`);
+    if (!Number.isInteger(this.nStep) || this.nStep < 1) throw new RangeError(`ReplayBuffer: nStep must be an integer >= 1, got ${this.nStep}`);
+    const c = this.capacity;
+    this.obs = new Float32Array(c * this.obsSize);
+    this.nextObs = new Float32Array(c * this.obsSize);
+    this.actions = new Int32Array(c);
+    this.returns = new Float32Array(c);
+    this.discounts = new Float32Array(c);
+    this.terminated = new Uint8Array(c);
+    this.truncated = new Uint8Array(c);
+    this.tree = this.prioritized ? new SumTree(c) : undefined;
+    this.pending = Array.from({ length: opts.numEnvs }, () => []);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the stored arrays. */
+  get byteLength(): number {
+    return this.obs.byteLength + this.nextObs.byteLength + this.actions.byteLength + this.returns.byteLength + this.discounts.byteLength + this.terminated.byteLength + this.truncated.byteLength + (this.tree?.tree.byteLength ?? 0);
+  }
+
+  /** Adds one vector step of transitions (discrete actions). */
+  add(batch: TransitionBatch): void {
+    const d = this.obsSize;
+    for (let i = 0; i < batch.n; i++) {
+      const term = batch.terminated[i] === 1;
+      const trunc = batch.truncated[i] === 1;
+      if (this.nStep === 1) {
+        this.store(batch.obs, i * d, batch.actions[i], batch.rewards[i], batch.nextObs, i * d, this.gamma, term, trunc);
+        continue;
+      }
+      const queue = this.pending[i];
+      queue.push({ obs: batch.obs.slice(i * d, (i + 1) * d), action: batch.actions[i], reward: batch.rewards[i] });
+      if (term || trunc) {
+        // The episode ended: every held-back transition gets its (shorter) return now.
+        while (queue.length) this.flushOldest(queue, batch.nextObs, i * d, term, trunc);
+      } else if (queue.length === this.nStep) {
+        this.flushOldest(queue, batch.nextObs, i * d, false, false);
+      }
+    }
+  }
+
+  private flushOldest(queue: { obs: Float32Array; action: number; reward: number }[], next: Float32Array, nextOffset: number, term: boolean, trunc: boolean): void {
+    let ret = 0;
+    let disc = 1;
+    for (const t of queue) {
+      ret += disc * t.reward;
+      disc *= this.gamma;
+    }
+    const first = queue.shift()!;
+    this.store(first.obs, 0, first.action, ret, next, nextOffset, disc, term, trunc);
+  }
+
+  private store(obs: Float32Array, o: number, action: number, ret: number, next: Float32Array, no: number, discount: number, term: boolean, trunc: boolean): void {
+    const d = this.obsSize;
+    const p = this.pos;
+    this.obs.set(obs.subarray(o, o + d), p * d);
+    this.nextObs.set(next.subarray(no, no + d), p * d);
+    this.actions[p] = action;
+    this.returns[p] = ret;
+    this.discounts[p] = discount;
+    this.terminated[p] = term ? 1 : 0;
+    this.truncated[p] = trunc ? 1 : 0;
+    // New transitions get the largest priority seen, so each is replayed at least about once.
+    this.tree?.set(p, Math.pow(this.maxPriority, this.alpha));
+    this.pos = (p + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  /** Samples `size` transitions (uniformly, or by priority with IS exponent `beta`). */
+  sample(size: number, rng: Rng, beta = 0.4): ReplaySample {
+    if (this.count === 0) throw new Error('ReplayBuffer.sample: the buffer is empty');
+    const s = this.sampleBuffer(size);
+    if (this.tree) {
+      const total = this.tree.total;
+      const segment = total / size;
+      let maxW = 0;
+      for (let k = 0; k < size; k++) {
+        // Stratified: one draw per equal-mass segment.
+        const idx = this.tree.find((k + rng.random()) * segment);
+        s.indices[k] = idx;
+        const prob = this.tree.get(idx) / total;
+        const w = Math.pow(this.count * prob, -beta);
+        s.weights[k] = w;
+        if (w > maxW) maxW = w;
+      }
+      for (let k = 0; k < size; k++) s.weights[k] /= maxW;
+    } else {
+      for (let k = 0; k < size; k++) s.indices[k] = rng.int(this.count);
+      s.weights.fill(1);
+    }
+    const d = this.obsSize;
+    for (let k = 0; k < size; k++) {
+      const i = s.indices[k];
+      s.obs.set(this.obs.subarray(i * d, (i + 1) * d), k * d);
+      s.nextObs.set(this.nextObs.subarray(i * d, (i + 1) * d), k * d);
+      s.actions[k] = this.actions[i];
+      s.returns[k] = this.returns[i];
+      s.discounts[k] = this.discounts[i];
+      s.terminated[k] = this.terminated[i];
+      s.truncated[k] = this.truncated[i];
+    }
+    return s;
+  }
+
+  /** Sets priorities from |TD errors| of the last sample (prioritised buffers only). */
+  updatePriorities(indices: Int32Array, tdErrors: ArrayLike<number>): void {
+    if (!this.tree) return;
+    for (let k = 0; k < indices.length; k++) {
+      const p = Math.abs(tdErrors[k]) + this.priorityEps;
+      if (p > this.maxPriority) this.maxPriority = p;
+      this.tree.set(indices[k], Math.pow(p, this.alpha));
+    }
+  }
+
+  private sampleBuffer(size: number): ReplaySample {
+    if (this.sampleBuf?.size === size) return this.sampleBuf;
+    const d = this.obsSize;
+    this.sampleBuf = {
+      size,
+      indices: new Int32Array(size),
+      obs: new Float32Array(size * d),
+      actions: new Int32Array(size),
+      returns: new Float32Array(size),
+      nextObs: new Float32Array(size * d),
+      terminated: new Uint8Array(size),
+      truncated: new Uint8Array(size),
+      discounts: new Float32Array(size),
+      weights: new Float32Array(size),
+    };
+    return this.sampleBuf;
+  }
+
+  /** Serialisable state: JSON counters plus the filled part of each array as raw bytes. */
+  getState(): { json: ReplayBufferJSON; blobs: Record<string, Uint8Array> } {
+    const n = this.count;
+    const d = this.obsSize;
+    const bytes = (a: ArrayBufferView & { BYTES_PER_ELEMENT: number }, len: number) => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + len * a.BYTES_PER_ELEMENT));
+    const blobs: Record<string, Uint8Array> = {
+      'replay.obs': bytes(this.obs, n * d),
+      'replay.nextObs': bytes(this.nextObs, n * d),
+      'replay.actions': bytes(this.actions, n),
+      'replay.returns': bytes(this.returns, n),
+      'replay.discounts': bytes(this.discounts, n),
+      'replay.terminated': bytes(this.terminated, n),
+      'replay.truncated': bytes(this.truncated, n),
+    };
+    if (this.tree) blobs['replay.priorities'] = new Uint8Array(Float64Array.from({ length: n }, (_, i) => this.tree!.get(i)).buffer);
+    return {
+      json: { pos: this.pos, size: n, maxPriority: this.maxPriority, pending: this.pending.map((q) => q.map((t) => ({ obs: Array.from(t.obs), action: t.action, reward: t.reward }))) },
+      blobs,
+    };
+  }
+
+  setState(json: ReplayBufferJSON, blobs: Record<string, Uint8Array>): void {
+    if (json.size > this.capacity) throw new Error(`replay buffer checkpoint holds ${json.size} transitions, capacity is ${this.capacity}`);
+    const load = (name: string, target: Float32Array | Int32Array | Uint8Array | Float64Array) => {
+      const b = blobs[name];
+      if (!b) throw new Error(`replay buffer checkpoint is missing '${name}'`);
+      const copy = new Uint8Array(b); // aligned copy
+      const Ctor = target.constructor as new (buf: ArrayBuffer) => typeof target;
+      target.set(new Ctor(copy.buffer) as never);
+    };
+    load('replay.obs', this.obs);
+    load('replay.nextObs', this.nextObs);
+    load('replay.actions', this.actions);
+    load('replay.returns', this.returns);
+    load('replay.discounts', this.discounts);
+    load('replay.terminated', this.terminated);
+    load('replay.truncated', this.truncated);
+    this.pos = json.pos;
+    this.count = json.size;
+    this.maxPriority = json.maxPriority;
+    if (this.tree) {
+      const pr = new Float64Array(new Uint8Array(blobs['replay.priorities']).buffer);
+      for (let i = 0; i < pr.length; i++) this.tree.set(i, pr[i]);
+    }
+    this.pending = json.pending.map((q) => q.map((t) => ({ obs: Float32Array.from(t.obs), action: t.action, reward: t.reward })));
+  }
+}
