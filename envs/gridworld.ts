@@ -88,6 +88,7 @@
 import { assertAction, BaseEnv, describeValue, rejectUnknownOptions, TsgymError } from './core.js';
 import type { Action, Env, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
+import { Rng, type RngState } from './rng.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
 import { GRIDWORLD_LAYOUTS } from './gridworld-layouts.js';
 
@@ -528,6 +529,23 @@ export class GridWorldEnv extends BaseEnv<Float32Array, number> {
 
   private observe(): Float32Array {
     return this.observationOf(this.state);
+  }
+
+  /** Everything that determines the future (for checkpoints): agent state, last step, random stream. */
+  getState(): unknown {
+    return { state: this.state, lastAction: this.lastAction, lastReward: this.lastReward, lastEvent: this.lastEvent, rng: this.rng?.state() ?? null };
+  }
+
+  setState(snapshot: unknown): void {
+    const st = snapshot as { state: number; lastAction: number; lastReward: number; lastEvent: StepEvent | 'reset'; rng: RngState | null };
+    if (!st || typeof st !== 'object' || !Number.isInteger(st.state) || st.state < -1 || st.state >= this.numStates) {
+      throw new TsgymError(`${this.id}: setState() needs a snapshot from getState() of the same layout, got ${describeValue(snapshot)}`);
+    }
+    this.state = st.state;
+    this.lastAction = st.lastAction;
+    this.lastReward = st.lastReward;
+    this.lastEvent = st.lastEvent;
+    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
   }
 
   renderState(): RenderState {
