@@ -94,6 +94,7 @@
 import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, ResetNeededError, TsgymError } from './core.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
+import { Rng, type RngState } from './rng.js';
 import { emptyRoadProjection, generateRoad, type Road } from './road.js';
 
 /** Time step (s). */
@@ -259,9 +260,8 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
     rejectUnknownOptions(this.id, args.options, []);
     const rng = this.seedStream(args.seed);
     this.roadSeed = rng.nextSeed();
-    const road = generateRoad(this.roadSeed, this.roadLength(), this.difficulty);
+    const road = this.buildRoad(this.roadSeed, this.roadLength());
     this.road = road;
-    this.roadEndS = road.length - ROAD_END_MARGIN;
     const i = Math.round(START_S / road.spacing);
     road.ensure(i);
     const offset = rng.uniform(-START_OFFSET, START_OFFSET);
@@ -273,6 +273,39 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
     this.steerTarget = 0;
     road.project(this.state[0], this.state[1], i, this.projection);
     return { obs: this.observe(), info: { roadSeed: this.roadSeed } };
+  }
+
+  private buildRoad(seed: number, length: number): Road {
+    const road = generateRoad(seed, length, this.difficulty);
+    this.road = road;
+    this.roadEndS = road.length - ROAD_END_MARGIN;
+    return road;
+  }
+
+  /** A JSON-able snapshot for exact resume: the road is rebuilt from its seed, not stored. */
+  getState(): unknown {
+    const p = this.projection;
+    return {
+      state: Array.from(this.state),
+      road: this.road ? { seed: this.roadSeed, length: this.road.length } : null,
+      projection: [p.index, p.s, p.offset, p.heading],
+      steerTarget: this.steerTarget,
+      rng: this.rng?.state() ?? null,
+    };
+  }
+
+  setState(snapshot: unknown): void {
+    const st = snapshot as { state: number[]; road: { seed: number; length: number } | null; projection: number[]; steerTarget: number; rng: RngState | null };
+    this.state.set(st.state);
+    if (st.road) {
+      this.roadSeed = st.road.seed;
+      this.buildRoad(st.road.seed, st.road.length);
+    } else {
+      this.road = undefined;
+    }
+    [this.projection.index, this.projection.s, this.projection.offset, this.projection.heading] = st.projection;
+    this.steerTarget = st.steerTarget;
+    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
   }
 
   step(action: Action): StepResult<Float32Array> {
