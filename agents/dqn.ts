@@ -9,7 +9,7 @@
  */
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
-import { Mlp } from './mlp.js';
+import { Mlp, downloadAndDispose } from './mlp.js';
 import { ReplayBuffer, type ReplayBufferJSON } from './replay-buffer.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
 import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
@@ -134,7 +134,7 @@ export class DqnAgent implements Agent {
   }
 
   private predictQ(net: Mlp, obs: Float32Array, n: number): Float32Array {
-    return tf.tidy(() => this.qValues(net, tf.tensor2d(obs, [n, this.obsSize]))).dataSync() as Float32Array;
+    return downloadAndDispose(tf.tidy(() => this.qValues(net, tf.tensor2d(obs, [n, this.obsSize]))));
   }
 
   act(obs: Float32Array, n: number, opts: ActOptions): ActResult {

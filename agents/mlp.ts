@@ -69,22 +69,34 @@ export class Mlp {
     return this.vars;
   }
 
-  /** Forward pass on a [batch, inputSize] tensor; call inside `tf.tidy`. The output layer is linear. */
+  /**
+   * Forward pass on a [batch, inputSize] tensor; call inside `tf.tidy` (or a gradient tape). The output
+   * layer is linear. Each layer carries its own gradient (see `denseLayer`).
+   */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
-      // tfjs fuses relu into matMul but not tanh.
-      const fusedAct = l < last && this.activation === 'relu' ? 'relu' : 'linear';
-      h = tf.fused.matMul({ a: h, b: this.vars[2 * l] as tf.Tensor2D, bias: this.vars[2 * l + 1], activation: fusedAct }) as tf.Tensor2D;
-      if (l < last && this.activation === 'tanh') h = tf.tanh(h);
+      const act: Activation | 'linear' = l === last ? 'linear' : this.activation;
+      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0);
+    }
+    return h;
+  }
+
+  /** The same forward pass through tfjs's own autodiff (reference for the gradient test). */
+  applyReference(x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    const last = this.offsets.length - 1;
+    for (let l = 0; l <= last; l++) {
+      h = tf.add(tf.matMul(h, this.vars[2 * l] as tf.Tensor2D), this.vars[2 * l + 1]) as tf.Tensor2D;
+      if (l < last) h = this.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
     }
     return h;
   }
 
   /** Runs the network on `n` rows of `obs` and returns the outputs as a flat float32 array. */
   predict(obs: Float32Array, n: number): Float32Array {
-    return tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))).dataSync() as Float32Array;
+    return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
   }
 
   /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
@@ -152,4 +164,49 @@ function orthogonal(w: Float32Array, rows: number, cols: number, gain: number, r
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) w[r * cols + c] = gain * (tall ? vecs[c][r] : vecs[r][c]);
   }
+}
+
+/** Reads a tensor's values and frees it (the usual end of a forward pass outside the gradient tape). */
+export function downloadAndDispose(t: tf.Tensor): Float32Array {
+  const data = t.dataSync() as Float32Array;
+  t.dispose();
+  return data;
+}
+
+/**
+ * One dense layer `act(x·W + b)` with a hand-written gradient. On the wasm backend a matMul with a
+ * transpose flag is ~5× slower than an explicit transpose followed by a plain matMul, and tfjs's own
+ * gradient of matMul uses the flags; this gradient uses explicit transposes, which makes a training step
+ * several times faster. The first layer (`needInputGrad` false) skips the gradient of its input.
+ */
+function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation | 'linear', needInputGrad: boolean): tf.Tensor2D {
+  const forward = (save: tf.GradSaveFunc) => {
+    const fusedAct = act === 'relu' ? 'relu' : 'linear';
+    let y = tf.fused.matMul({ a: x, b: w, bias: b, activation: fusedAct }) as tf.Tensor2D;
+    if (act === 'tanh') y = tf.tanh(y);
+    save([x, w, y]);
+    return y;
+  };
+  const backward = (dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] => {
+    const [sx, sw, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    // Gradient at the pre-activation.
+    let dz = dy;
+    if (act === 'relu') dz = tf.mul(dy, tf.step(sy)) as tf.Tensor2D;
+    else if (act === 'tanh') dz = tf.mul(dy, tf.sub(1, tf.square(sy))) as tf.Tensor2D;
+    const dw = tf.matMul(tf.transpose(sx), dz);
+    const db = tf.sum(dz, 0);
+    return needInputGrad ? [tf.matMul(dz, tf.transpose(sw)), dw, db] : [dw, db];
+  };
+  if (needInputGrad) {
+    const f = tf.customGrad(((_x: tf.Tensor, _w: tf.Tensor, _b: tf.Tensor, save: tf.GradSaveFunc) => ({
+      value: forward(save),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor2D, saved),
+    })) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(x, w, b) as tf.Tensor2D;
+  }
+  const f = tf.customGrad(((_w: tf.Tensor, _b: tf.Tensor, save: tf.GradSaveFunc) => ({
+    value: forward(save),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor2D, saved),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(w, b) as tf.Tensor2D;
 }

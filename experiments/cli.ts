@@ -5,9 +5,11 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { viewCommand } from './commands/view.js';
+import { trainCommand } from './commands/train.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('tsgym')
+  .command(trainCommand)
   .command(viewCommand)
   .demandCommand(1, 'Name a command: train, record, view or compare (see --help).')
   .strict()

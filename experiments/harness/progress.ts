@@ -1,0 +1,77 @@
+/**
+ * Progress display for long work: a one-line bar redrawn in place on a TTY, plain periodic lines otherwise
+ * (CI logs, pipes). Both show steps, steps/s, recent return, agent values (ε, loss) and the ETA.
+ */
+export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
+
+export class Progress {
+  private readonly mode: 'bar' | 'lines' | 'none';
+  private readonly start = performance.now();
+  private lastDraw = 0;
+  private startStep = 0;
+
+  constructor(readonly total: number, readonly label: string, mode: ProgressMode = 'auto', private readonly out: NodeJS.WriteStream = process.stderr, private readonly lineEverySeconds = 5) {
+    this.mode = mode === 'auto' ? (out.isTTY ? 'bar' : 'lines') : mode;
+  }
+
+  /** Steps already done when this display started (a resumed run), so steps/s counts only new work. */
+  setStartStep(step: number): void {
+    this.startStep = step;
+  }
+
+  update(step: number, fields: Record<string, number | string | undefined>, force = false): void {
+    if (this.mode === 'none') return;
+    const now = performance.now();
+    const minGap = this.mode === 'bar' ? 200 : this.lineEverySeconds * 1000;
+    if (!force && now - this.lastDraw < minGap) return;
+    this.lastDraw = now;
+    const elapsed = (now - this.start) / 1000;
+    const rate = (step - this.startStep) / Math.max(elapsed, 1e-9);
+    const eta = rate > 0 ? (this.total - step) / rate : Infinity;
+    const parts = Object.entries(fields)
+      .filter(([, v]) => v !== undefined && v !== '')
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`);
+    const text = `${fmtCount(step)}/${fmtCount(this.total)} steps  ${fmtCount(rate)}/s  ${parts.join('  ')}  ETA ${fmtTime(eta)}`;
+    if (this.mode === 'bar') {
+      const width = 24;
+      const filled = Math.round((Math.min(step, this.total) / this.total) * width);
+      const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`;
+      const cols = this.out.columns || 120;
+      this.out.write(`\r${line.slice(0, cols - 1).padEnd(cols - 1)}`);
+    } else {
+      this.out.write(`${this.label} ${text}\n`);
+    }
+  }
+
+  /** Prints a message on its own line (keeps the bar intact below it). */
+  log(message: string): void {
+    if (this.mode === 'bar') this.out.write(`\r${' '.repeat((this.out.columns || 120) - 1)}\r`);
+    this.out.write(message + '\n');
+    this.lastDraw = 0;
+  }
+
+  done(): void {
+    if (this.mode === 'bar') this.out.write('\n');
+  }
+}
+
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 0.01 || a >= 1e5)) return v.toExponential(2);
+  return a >= 100 ? v.toFixed(1) : v.toFixed(3);
+}
+
+export function fmtCount(v: number): string {
+  if (!Number.isFinite(v)) return '?';
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
+  if (v >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
+  return String(Math.round(v));
+}
+
+export function fmtTime(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  const sec = Math.round(s % 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
+}

@@ -1,0 +1,84 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../agents/backend.js';
+import { Mlp } from '../agents/mlp.js';
+import { Adam } from '../agents/adam.js';
+import { Rng } from '../envs/rng.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+function grads(net: Mlp, x: tf.Tensor2D, reference: boolean): Float32Array {
+  return tf.tidy(() => {
+    const { grads } = tf.variableGrads(() => {
+      const out = reference ? net.applyReference(x) : net.apply(x);
+      // A loss that touches every output with different weights.
+      return tf.sum(tf.mul(tf.square(out), tf.linspace(0.5, 1.5, out.shape[1]))) as tf.Scalar;
+    }, net.variables);
+    return tf.concat(net.variables.map((v) => grads[v.name].reshape([-1])));
+  }).dataSync() as Float32Array;
+}
+
+describe('Mlp', () => {
+  for (const activation of ['relu', 'tanh'] as const) {
+    it(`hand-written layer gradients match tfjs autodiff (${activation})`, () => {
+      const net = new Mlp([5, 16, 8, 3], new Rng(7), { activation, init: 'orthogonal' });
+      const x = tf.tensor2d(Array.from({ length: 40 }, (_, i) => Math.sin(i * 1.3)), [8, 5]);
+      const fast = grads(net, x, false);
+      const ref = grads(net, x, true);
+      expect(fast.length).toBe(net.params.length);
+      let maxErr = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < fast.length; i++) {
+        maxErr = Math.max(maxErr, Math.abs(fast[i] - ref[i]));
+        maxAbs = Math.max(maxAbs, Math.abs(ref[i]));
+      }
+      expect(maxAbs).toBeGreaterThan(0.01);
+      expect(maxErr).toBeLessThan(1e-4 * maxAbs);
+      // Forward passes agree too.
+      const a = tf.tidy(() => net.apply(x)).dataSync();
+      const b = tf.tidy(() => net.applyReference(x)).dataSync();
+      a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 5));
+      x.dispose();
+      net.dispose();
+    });
+  }
+
+  it('initialisation is seeded: same seed, same weights; other seed, other weights', () => {
+    const a = new Mlp([4, 8, 2], new Rng('s'));
+    const b = new Mlp([4, 8, 2], new Rng('s'));
+    const c = new Mlp([4, 8, 2], new Rng('t'));
+    expect(Array.from(a.params)).toEqual(Array.from(b.params));
+    expect(Array.from(a.params)).not.toEqual(Array.from(c.params));
+    [a, b, c].forEach((n) => n.dispose());
+  });
+
+  it('orthogonal init gives orthonormal columns scaled by the gain', () => {
+    const net = new Mlp([16, 8, 2], new Rng(3), { init: 'orthogonal', hiddenGain: 2 });
+    const w = net.params.subarray(0, 16 * 8);
+    for (let i = 0; i < 8; i++) {
+      for (let j = 0; j < 8; j++) {
+        let dot = 0;
+        for (let r = 0; r < 16; r++) dot += w[r * 8 + i] * w[r * 8 + j];
+        expect(dot).toBeCloseTo(i === j ? 4 : 0, 4);
+      }
+    }
+    net.dispose();
+  });
+
+  it('Adam fits a linear map and leaks no tensors', () => {
+    const net = new Mlp([2, 16, 1], new Rng(1), { activation: 'tanh' });
+    const opt = new Adam([net], { lr: 0.01, maxGradNorm: 5 });
+    const rng = new Rng(2);
+    const before = tf.memory().numTensors;
+    let last = Infinity;
+    for (let it = 0; it < 300; it++) {
+      const xs = new Float32Array(64).map(() => rng.uniform(-1, 1));
+      const ys = new Float32Array(32).map((_, i) => 0.5 * xs[2 * i] - 0.3 * xs[2 * i + 1]);
+      last = opt.minimize(() => ({ loss: tf.mean(tf.square(tf.sub(net.apply(tf.tensor2d(xs, [32, 2])), tf.tensor2d(ys, [32, 1])))) as tf.Scalar })).loss;
+    }
+    expect(last).toBeLessThan(1e-3);
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+});
