@@ -10,7 +10,7 @@
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
 import { Mlp, downloadAndDispose } from './mlp.js';
-import { ReplayBuffer, type ReplayBufferJSON } from './replay-buffer.js';
+import { ReplayBuffer, type ReplayBufferJSON, type ReplaySample } from './replay-buffer.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
 import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
 import { flatDim } from '../envs/spaces.js';
@@ -184,18 +184,7 @@ export class DqnAgent implements Agent {
     const beta = c.perBeta0 + Math.min(1, this.envSteps / c.totalSteps) * (1 - c.perBeta0);
     const s = this.buffer.sample(B, this.sampleRng, beta);
 
-    // TD target, computed in JS from two forward passes on the next observations:
-    //   y = R + γ^m · (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))   (double DQN)
-    // `terminated` alone gates the bootstrap: a truncated transition (time limit) still bootstraps from
-    // its final observation, which the vector env kept for us before autoresetting.
-    const qNextTarget = this.predictQ(this.target, s.nextObs, B);
-    const qNextOnline = c.doubleDqn ? this.predictQ(this.online, s.nextObs, B) : qNextTarget;
-    const y = new Float32Array(B);
-    for (let i = 0; i < B; i++) {
-      const aStar = argmaxRow(qNextOnline, i, A);
-      const bootstrap = s.terminated[i] ? 0 : s.discounts[i] * qNextTarget[i * A + aStar];
-      y[i] = s.returns[i] + bootstrap;
-    }
+    const y = this.tdTargets(s);
     const mask = new Float32Array(B * A);
     for (let i = 0; i < B; i++) mask[i * A + s.actions[i]] = 1;
 
@@ -217,6 +206,31 @@ export class DqnAgent implements Agent {
       else this.target.polyakFrom(this.online, c.tau);
     }
     return { loss, meanQ: meanQ[0], gradNorm };
+  }
+
+  /**
+   * TD targets for a replay sample, computed in JS from two forward passes on the next observations:
+   *   y = R + γ^m · (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))   (double DQN; plain DQN: max_a Q_target)
+   * `terminated` alone gates the bootstrap: a truncated transition (time limit) still bootstraps from its
+   * final observation, which the vector env kept for us before autoresetting.
+   */
+  tdTargets(s: ReplaySample): Float32Array {
+    const B = s.size;
+    const A = this.numActions;
+    const qNextTarget = this.predictQ(this.target, s.nextObs, B);
+    const qNextOnline = this.config.doubleDqn ? this.predictQ(this.online, s.nextObs, B) : qNextTarget;
+    const y = new Float32Array(B);
+    for (let i = 0; i < B; i++) {
+      const aStar = argmaxRow(qNextOnline, i, A);
+      const bootstrap = s.terminated[i] ? 0 : s.discounts[i] * qNextTarget[i * A + aStar];
+      y[i] = s.returns[i] + bootstrap;
+    }
+    return y;
+  }
+
+  /** Q-values of `n` observations under the online (or target) network, flat `n × numActions`. */
+  qValuesOf(obs: Float32Array, n: number, network: 'online' | 'target' = 'online'): Float32Array {
+    return this.predictQ(network === 'online' ? this.online : this.target, obs, n);
   }
 
   weightsFinite(): boolean {

@@ -143,7 +143,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   }
 
   step(action: number): StepResult<Float32Array> {
-    assertAction(this.id, this.actionSpace, action);
+    if (action !== 0 && action !== 1) assertAction(this.id, this.actionSpace, action);
     const terminated = cartPoleDynamics(this.state, 0, action, this.integrator === 'semi-implicit-euler');
     this.lastAction = action;
     let reward: number;
@@ -157,7 +157,17 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
       this.stepsBeyondTerminated++;
       reward = this.suttonBartoReward ? -1 : 0;
     }
-    return { obs: Float32Array.from(this.state), reward, terminated, truncated: false, info: {} };
+    return { obs: this.observation(), reward, terminated, truncated: false, info: {} };
+  }
+
+  /** A fresh float32 copy of the state (element by element: much faster than Float32Array.from). */
+  private observation(): Float32Array {
+    const obs = new Float32Array(4);
+    obs[0] = this.state[0];
+    obs[1] = this.state[1];
+    obs[2] = this.state[2];
+    obs[3] = this.state[3];
+    return obs;
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
@@ -166,7 +176,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     for (let i = 0; i < 4; i++) this.state[i] = rng.uniform(low, high);
     this.stepsBeyondTerminated = null;
     this.lastAction = -1;
-    return { obs: Float32Array.from(this.state), info: {} };
+    return { obs: this.observation(), info: {} };
   }
 
   getState(): unknown {

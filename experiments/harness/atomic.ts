@@ -1,6 +1,7 @@
 /** Crash-safe file writes: write a temp file beside the target, then rename over it (atomic on POSIX). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TsgymError } from '../../envs/core.js';
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
@@ -25,11 +26,11 @@ export function readJsonFile<T = unknown>(file: string, what = 'file'): T {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}`);
+    throw new TsgymError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}`);
   }
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new Error(`${what} ${file} is not valid JSON (${(e as Error).message}); fix or delete it`);
+    throw new TsgymError(`${what} ${file} is not valid JSON (${(e as Error).message}); fix or delete it`);
   }
 }

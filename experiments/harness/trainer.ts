@@ -11,9 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { initBackend, tf, type BackendChoice } from '../../agents/backend.js';
-import { createAgent, resolveHyperparams } from '../../agents/registry.js';
+import { agentRegistration, createAgent, resolveHyperparams } from '../../agents/registry.js';
 import type { Agent, UpdateMetrics } from '../../agents/agent.js';
-import { makeVec, registration } from '../../envs/registry.js';
+import { make, makeVec, registration } from '../../envs/registry.js';
 import { TsgymError } from '../../envs/core.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -109,6 +109,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const reg = registration(opts.env);
   // Fail on bad hyperparameters before creating anything on disk.
   const hyperparams = resolveHyperparams(opts.agent, { ...opts.hyperparams, totalSteps: opts.totalSteps });
+  const probe = make(reg.id, opts.envKwargs); // bad env options fail here, before anything is written
+  const supported = agentRegistration(opts.agent).actionSpaces;
+  if (!supported.includes(probe.actionSpace.type)) {
+    throw new TsgymError(`${opts.agent} does not support ${probe.actionSpace.type} action spaces (${reg.id} has ${probe.actionSpace}); it supports ${supported.join(', ')}`);
+  }
+  probe.close();
   const backend = await initBackend(opts.backend);
   const config: RunConfig = {
     tsgymVersion: tsgymVersion(),

@@ -1,0 +1,231 @@
+/**
+ * `npm run bench`: speed and sample-efficiency benchmarks. Prints a table and writes JSON
+ * (bench-results/bench-<time>.json and bench-results/latest.json).
+ *
+ *   npm run bench                      everything (the solve sections train 5 seeds per agent: minutes)
+ *   npm run bench -- --only envs,dqn   chosen sections: envs, replay, dqn, solve-dqn, solve-ppo, solve-a2c
+ * The solve sections also report training throughput (env steps/s, evaluation included) per seed.
+ *   npm run bench -- --seeds 3         fewer seeds for the solve sections
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { listEnvs, make, makeVec } from '../envs/registry.js';
+import { Rng } from '../envs/rng.js';
+import type { Action } from '../envs/core.js';
+import { initBackend, tf, BACKENDS, type BackendChoice } from '../agents/backend.js';
+import { ReplayBuffer } from '../agents/replay-buffer.js';
+import { createAgent, agentNames } from '../agents/registry.js';
+import { presetFor } from './presets.js';
+import { train } from './harness/trainer.js';
+import { fmtCount } from './harness/progress.js';
+
+interface Row {
+  section: string;
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+const SECTIONS = ['envs', 'replay', 'dqn', 'solve-dqn', 'solve-ppo', 'solve-a2c'] as const;
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('npm run bench --')
+  .options({
+    only: { type: 'string', describe: `Comma-separated sections: ${SECTIONS.join(', ')}` },
+    seeds: { type: 'number', default: 5, describe: 'Seeds for the solve sections' },
+    backend: { choices: BACKENDS, default: 'auto' as BackendChoice },
+    out: { type: 'string', default: 'bench-results', describe: 'Directory for the JSON results' },
+    seconds: { type: 'number', default: 1, describe: 'Measuring time per throughput row' },
+  })
+  .strict()
+  .help()
+  .parseSync();
+
+const only = argv.only ? argv.only.split(',').map((s) => s.trim()) : [...SECTIONS];
+for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section '${s}'; choose from ${SECTIONS.join(', ')}`);
+const rows: Row[] = [];
+const add = (r: Row) => {
+  rows.push(r);
+  console.error(`  ${r.section.padEnd(10)} ${r.name.padEnd(46)} ${fmtValue(r.value).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}`);
+};
+
+/** Runs `fn(iterations)` with growing iteration counts until it takes `seconds`; returns iterations/s. */
+function rate(fn: (iters: number) => void, seconds = argv.seconds): number {
+  let iters = 1;
+  fn(1); // warm up
+  for (;;) {
+    const t0 = performance.now();
+    fn(iters);
+    const dt = (performance.now() - t0) / 1000;
+    if (dt >= seconds) return iters / dt;
+    iters = Math.ceil(iters * Math.min(10, Math.max(2, (seconds * 1.2) / Math.max(dt, 1e-4))));
+  }
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function fmtValue(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  return v >= 1e4 ? fmtCount(v) : v >= 100 ? v.toFixed(0) : v.toFixed(2);
+}
+
+function benchEnvs(): void {
+  const rng = new Rng('bench');
+  const randomActions = Int32Array.from({ length: 1 << 16 }, () => rng.int(2));
+  // Single env through make() (order checks + time limit), random actions.
+  for (const { id } of listEnvs()) {
+    const env = make(id);
+    const space = env.actionSpace;
+    const acts: Action[] = Array.from({ length: 4096 }, () => space.sample(rng) as Action);
+    env.reset({ seed: 0 });
+    const r = rate((iters) => {
+      for (let i = 0; i < iters; i++) {
+        const res = env.step(acts[i & 4095]);
+        if (res.terminated || res.truncated) env.reset();
+      }
+    });
+    add({ section: 'envs', name: `${id} single env (make)`, value: r, unit: 'steps/s' });
+  }
+  for (const n of [1, 8, 64, 256]) {
+    const vec = makeVec('CartPole-v1', n);
+    vec.reset({ seed: 0 });
+    const r = rate((iters) => {
+      for (let i = 0; i < iters; i++) vec.step(randomActions.subarray((i * n) & 0x7fff, ((i * n) & 0x7fff) + n));
+    });
+    add({ section: 'envs', name: `CartPole-v1 vector N=${n}`, value: r * n, unit: 'env-steps/s' });
+  }
+  for (const { id } of listEnvs()) {
+    if (id === 'CartPole-v1') continue;
+    const n = 64;
+    const vec = makeVec(id, n);
+    vec.reset({ seed: 0 });
+    const space = vec.singleActionSpace;
+    const batches = Array.from({ length: 64 }, () => (space.type === 'Discrete' ? Int32Array.from({ length: n }, () => space.sample(rng)) : Float32Array.from({ length: n * space.size }, () => rng.uniform(-1, 1))));
+    const r = rate((iters) => {
+      for (let i = 0; i < iters; i++) vec.step(batches[i & 63]);
+    });
+    add({ section: 'envs', name: `${id} vector N=${n}`, value: r * n, unit: 'env-steps/s' });
+  }
+}
+
+function benchReplay(): void {
+  const n = 8;
+  const buf = new ReplayBuffer({ capacity: 1_000_000, obsSize: 4, numEnvs: n, gamma: 0.99 });
+  const rng = new Rng(1);
+  const batch = {
+    n,
+    obs: Float32Array.from({ length: n * 4 }, () => rng.normal()),
+    nextObs: Float32Array.from({ length: n * 4 }, () => rng.normal()),
+    actions: Int32Array.from({ length: n }, () => rng.int(2)),
+    rewards: new Float64Array(n).fill(1),
+    terminated: new Uint8Array(n),
+    truncated: new Uint8Array(n),
+  };
+  const ins = rate((iters) => {
+    for (let i = 0; i < iters; i++) buf.add(batch);
+  });
+  add({ section: 'replay', name: 'insert (uniform buffer, CartPole obs)', value: ins * n, unit: 'transitions/s' });
+  add({ section: 'replay', name: '1M-capacity CartPole buffer memory', value: buf.byteLength / 2 ** 20, unit: 'MiB' });
+  for (const size of [64, 256]) {
+    const s = rate((iters) => {
+      for (let i = 0; i < iters; i++) buf.sample(size, rng);
+    });
+    add({ section: 'replay', name: `sample batch ${size} (uniform)`, value: s, unit: 'batches/s' });
+  }
+  const per = new ReplayBuffer({ capacity: 1 << 17, obsSize: 4, numEnvs: n, gamma: 0.99, prioritized: true });
+  for (let i = 0; i < (1 << 17) / n; i++) per.add(batch);
+  const td = new Float32Array(64).fill(0.5);
+  const ps = rate((iters) => {
+    for (let i = 0; i < iters; i++) {
+      const s = per.sample(64, rng, 0.5);
+      per.updatePriorities(s.indices, td);
+    }
+  });
+  add({ section: 'replay', name: 'prioritised sample+update batch 64 (131k)', value: ps, unit: 'batches/s' });
+}
+
+async function benchDqn(): Promise<void> {
+  for (const batchSize of [64, 256]) {
+    const vec = makeVec('CartPole-v1', 1);
+    const agent = createAgent('dqn', { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: 1 }, { batchSize, learningStarts: 0, trainFreq: 1, gradientSteps: 1 }, 0);
+    vec.reset({ seed: 0 });
+    const prev = new Float32Array(4);
+    let step = 0;
+    const s = rate((iters) => {
+      for (let i = 0; i < iters; i++) {
+        prev.set(vec.obs);
+        const { actions } = agent.act(vec.obs, 1, { greedy: false });
+        vec.step(actions);
+        agent.observe({ n: 1, obs: prev, actions, rewards: vec.rewards, nextObs: vec.obs, terminated: vec.terminated, truncated: vec.truncated }, ++step + batchSize);
+      }
+    }, argv.seconds * 2);
+    add({ section: 'dqn', name: `gradient steps, batch ${batchSize} (incl. 1 env step)`, value: s, unit: 'steps/s' });
+    agent.dispose();
+  }
+  for (const n of [1, 8, 64]) {
+    const vec = makeVec('CartPole-v1', n);
+    const agent = createAgent('dqn', { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: n }, {}, 0);
+    vec.reset({ seed: 0 });
+    const s = rate((iters) => {
+      for (let i = 0; i < iters; i++) agent.act(vec.obs, n, { greedy: true });
+    });
+    add({ section: 'dqn', name: `greedy action selection, ${n} env${n > 1 ? 's' : ''} per call`, value: s * n, unit: 'actions/s' });
+    agent.dispose();
+  }
+}
+
+async function benchSolve(agent: string, section: string): Promise<void> {
+  const preset = presetFor(agent, 'CartPole-v1');
+  const walls: number[] = [];
+  const steps: number[] = [];
+  let solved = 0;
+  for (let seed = 0; seed < argv.seeds; seed++) {
+    const t0 = performance.now();
+    const r = await train({
+      agent, env: 'CartPole-v1', seed, totalSteps: preset.totalSteps, numEnvs: preset.numEnvs, evalEvery: preset.evalEvery, evalEpisodes: preset.evalEpisodes,
+      recordEpisodes: 0, checkpointEvery: 1e12, stopWhenSolved: true, logEvery: 1000, envKwargs: {}, hyperparams: preset.hyperparams, backend: argv.backend,
+      outDir: path.join(argv.out, 'runs'), runName: `bench-${agent}-seed${seed}-${Date.now()}`, progress: 'none', verbose: false,
+    });
+    const s = r.summary;
+    const trainingRate = s.steps / ((performance.now() - t0) / 1000);
+    console.error(`    ${agent} seed ${seed}: ${s.solvedAtStep !== null ? `solved at ${s.solvedAtStep} steps, ${s.solvedAtWallSeconds} s` : `not solved in ${s.steps} steps (best eval ${s.bestEval?.mean.toFixed(1)})`}; ${fmtCount(trainingRate)} steps/s`);
+    if (s.solvedAtStep !== null) {
+      solved++;
+      walls.push(s.solvedAtWallSeconds!);
+      steps.push(s.solvedAtStep);
+    } else {
+      walls.push(Infinity);
+      steps.push(Infinity);
+    }
+    add({ section, name: `${agent} seed ${seed} training throughput`, value: trainingRate, unit: 'env-steps/s' });
+  }
+  const note = `${solved}/${argv.seeds} seeds solved; greedy eval mean ≥ 475 over ${preset.evalEpisodes} episodes`;
+  add({ section, name: `${agent} CartPole median wall-clock to solve`, value: median(walls), unit: 's', note });
+  add({ section, name: `${agent} CartPole median env steps to solve`, value: median(steps), unit: 'steps', note });
+  add({ section, name: `${agent} CartPole worst-seed wall-clock to solve`, value: Math.max(...walls), unit: 's', note });
+}
+
+const backend = await initBackend(argv.backend);
+console.error(`tsgym bench — backend ${backend}, node ${process.version}, ${new Date().toISOString()}`);
+if (only.includes('envs')) benchEnvs();
+if (only.includes('replay')) benchReplay();
+if (only.includes('dqn')) await benchDqn();
+if (only.includes('solve-dqn')) await benchSolve('dqn', 'solve-dqn');
+if (only.includes('solve-ppo') && agentNames().includes('ppo')) await benchSolve('ppo', 'solve-ppo');
+if (only.includes('solve-a2c') && agentNames().includes('a2c')) await benchSolve('a2c', 'solve-a2c');
+
+// The table.
+console.log(`\n| section | benchmark | value | unit | note |\n|---|---|---:|---|---|`);
+for (const r of rows) console.log(`| ${r.section} | ${r.name} | ${fmtValue(r.value)} | ${r.unit} | ${r.note ?? ''} |`);
+fs.mkdirSync(argv.out, { recursive: true });
+const result = { date: new Date().toISOString(), backend, node: process.version, tfjsTensors: tf.memory().numTensors, rows };
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+fs.writeFileSync(path.join(argv.out, `bench-${stamp}.json`), JSON.stringify(result, null, 2));
+fs.writeFileSync(path.join(argv.out, 'latest.json'), JSON.stringify(result, null, 2));
+console.log(`\nwrote ${path.join(argv.out, 'latest.json')}`);

@@ -1,0 +1,156 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../agents/backend.js';
+import { DqnAgent } from '../agents/dqn.js';
+import { createAgent } from '../agents/registry.js';
+import { makeVec } from '../envs/registry.js';
+import { Box, Discrete } from '../envs/spaces.js';
+import type { ReplaySample } from '../agents/replay-buffer.js';
+import { evaluate } from '../experiments/harness/evaluate.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const info = { observationSpace: new Box(-1, 1, [2]), actionSpace: new Discrete(3), numEnvs: 1 };
+
+function sample(rows: { r: number; term: 0 | 1; trunc: 0 | 1; disc: number }[]): ReplaySample {
+  const B = rows.length;
+  return {
+    size: B,
+    indices: new Int32Array(B),
+    obs: new Float32Array(B * 2),
+    actions: new Int32Array(B),
+    returns: Float32Array.from(rows, (x) => x.r),
+    nextObs: Float32Array.from({ length: B * 2 }, (_, i) => Math.sin(i + 1)),
+    terminated: Uint8Array.from(rows, (x) => x.term),
+    truncated: Uint8Array.from(rows, (x) => x.trunc),
+    discounts: Float32Array.from(rows, (x) => x.disc),
+    weights: new Float32Array(B).fill(1),
+  };
+}
+
+/** Runs the agent on a CartPole vector env for `steps` env steps, as the harness does. */
+function drive(agent: DqnAgent | ReturnType<typeof createAgent>, steps: number, n = 4, seed = 0): void {
+  const vec = makeVec('CartPole-v1', n);
+  vec.reset({ seed });
+  const prev = new Float32Array(n * 4);
+  const next = new Float32Array(n * 4);
+  for (let step = n; step <= steps; step += n) {
+    prev.set(vec.obs);
+    const { actions } = agent.act(vec.obs, n, { greedy: false });
+    vec.step(actions);
+    next.set(vec.obs);
+    for (let i = 0; i < n; i++) if (vec.terminated[i] || vec.truncated[i]) next.set(vec.finalObs.subarray(i * 4, i * 4 + 4), i * 4);
+    agent.observe({ n, obs: prev, actions, rewards: vec.rewards, nextObs: next, terminated: vec.terminated, truncated: vec.truncated }, step);
+  }
+}
+
+describe('DQN', () => {
+  it('TD target bootstraps on truncation and not on termination (double DQN)', () => {
+    const agent = new DqnAgent(info, { gamma: 0.9 }, 1);
+    // Make the target network differ from the online one, so double DQN matters.
+    agent.target.setParams(agent.target.params.map((v, i) => v + 0.3 * Math.cos(i)));
+    const rows = [
+      { r: 1, term: 0, trunc: 0, disc: 0.9 },
+      { r: 2, term: 1, trunc: 0, disc: 0.9 },
+      { r: 3, term: 0, trunc: 1, disc: 0.9 },
+      { r: 4, term: 0, trunc: 1, disc: 0.81 }, // a 2-step return
+    ] as const;
+    const s = sample([...rows]);
+    const y = agent.tdTargets(s);
+    const qOnline = agent.qValuesOf(s.nextObs, 4, 'online');
+    const qTarget = agent.qValuesOf(s.nextObs, 4, 'target');
+    rows.forEach((row, i) => {
+      const on = Array.from(qOnline.subarray(i * 3, i * 3 + 3));
+      const aStar = on.indexOf(Math.max(...on));
+      const expected = row.term ? row.r : row.r + row.disc * qTarget[i * 3 + aStar];
+      expect(y[i]).toBeCloseTo(expected, 5);
+    });
+    expect(y[1]).toBe(2); // terminated: the reward alone
+    expect(y[2]).not.toBeCloseTo(3, 3); // truncated: bootstraps
+    agent.dispose();
+  });
+
+  it('plain DQN targets use max over the target network', () => {
+    const agent = new DqnAgent(info, { gamma: 0.9, doubleDqn: false }, 1);
+    agent.target.setParams(agent.target.params.map((v, i) => v + 0.3 * Math.cos(i)));
+    const s = sample([{ r: 1, term: 0, trunc: 0, disc: 0.9 }]);
+    const q = agent.qValuesOf(s.nextObs, 1, 'target');
+    expect(agent.tdTargets(s)[0]).toBeCloseTo(1 + 0.9 * Math.max(...q), 5);
+    agent.dispose();
+  });
+
+  it('ε decays linearly from epsStart to epsEnd and greedy acts take the argmax', () => {
+    const agent = new DqnAgent(info, { epsStart: 1, epsEnd: 0.1, epsDecaySteps: 100, learningStarts: 1e9 }, 0);
+    expect(agent.epsilon()).toBe(1);
+    const b = { n: 1, obs: new Float32Array(2), actions: new Int32Array(1), rewards: new Float64Array(1), nextObs: new Float32Array(2), terminated: new Uint8Array(1), truncated: new Uint8Array(1) };
+    agent.observe(b, 50);
+    expect(agent.epsilon()).toBeCloseTo(0.55, 10);
+    agent.observe(b, 500);
+    expect(agent.epsilon()).toBeCloseTo(0.1, 10);
+    const obs = new Float32Array([0.3, -0.2, 0.9, 0.1]);
+    const q = agent.qValuesOf(obs, 2);
+    const { actions, qValues } = agent.act(obs, 2, { greedy: true });
+    for (let i = 0; i < 2; i++) {
+      const row = Array.from(q.subarray(i * 3, i * 3 + 3));
+      expect(actions[i]).toBe(row.indexOf(Math.max(...row)));
+    }
+    expect(Array.from(qValues!)).toEqual(Array.from(q));
+    agent.dispose();
+  });
+
+  it('dueling head: Q = V + A − mean(A)', () => {
+    const agent = new DqnAgent(info, { dueling: true }, 2);
+    const obs = new Float32Array([0.5, -0.5]);
+    const raw = agent.online.predict(obs, 1); // [V, A1, A2, A3]
+    const meanA = (raw[1] + raw[2] + raw[3]) / 3;
+    const q = agent.qValuesOf(obs, 1);
+    for (let a = 0; a < 3; a++) expect(q[a]).toBeCloseTo(raw[0] + raw[1 + a] - meanA, 5);
+    agent.dispose();
+  });
+
+  it('keeps tf.memory().numTensors flat over many steps with updates (all options on)', () => {
+    const agent = createAgent('dqn', { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 }, { learningStarts: 64, dueling: true, prioritized: true, nStep: 3, tau: 0.5, targetUpdateInterval: 10 }, 0);
+    drive(agent, 400);
+    const before = tf.memory().numTensors;
+    drive(agent, 2000);
+    expect(tf.memory().numTensors).toBe(before);
+    agent.dispose();
+  });
+
+  it('is deterministic: same seed, same weights after training', () => {
+    const run = () => {
+      const agent = createAgent('dqn', { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 }, { learningStarts: 200 }, 7) as DqnAgent;
+      drive(agent, 1500, 4, 7);
+      const p = Array.from(agent.online.params);
+      agent.dispose();
+      return p;
+    };
+    const a = run();
+    expect(run()).toEqual(a);
+  });
+
+  it('getState/setState mid-run continues identically', () => {
+    const mk = () => createAgent('dqn', { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 }, { learningStarts: 100, prioritized: true, nStep: 2 }, 3) as DqnAgent;
+    const a = mk();
+    drive(a, 600);
+    const st = a.getState();
+    const b = mk();
+    b.setState({ json: JSON.parse(JSON.stringify(st.json)), blobs: st.blobs });
+    drive(a, 400, 4, 9);
+    drive(b, 400, 4, 9);
+    expect(Array.from(b.online.params)).toEqual(Array.from(a.online.params));
+    expect(Array.from(b.target.params)).toEqual(Array.from(a.target.params));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('learns CartPole: greedy return clearly above random within a small budget', async () => {
+    const agent = createAgent('dqn', { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 }, { totalSteps: 12_000, epsDecaySteps: 5_000 }, 0);
+    drive(agent, 12_000);
+    const res = await evaluate(agent, { envId: 'CartPole-v1', envKwargs: {}, episodes: 10, seedBase: 1000 });
+    // A random policy averages ~22 on CartPole.
+    expect(res.mean).toBeGreaterThan(100);
+    agent.dispose();
+  });
+});
