@@ -1,0 +1,66 @@
+/**
+ * `npm run view [-- --runs DIR --port N --host H --no-build]`: builds the viewer when its build is missing
+ * or older than its sources, serves it with the read-only runs API, and prints the URL.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { TsgymError } from '../../envs/core.js';
+
+interface ViewArgs {
+  runs: string;
+  port: number;
+  host: string;
+  build: boolean;
+}
+
+export const viewCommand: CommandModule<object, ViewArgs> = {
+  command: 'view',
+  describe: 'Watch recorded episodes and learning curves in the browser (local server + pixi.js viewer)',
+  builder: (y) =>
+    y
+      .option('runs', { type: 'string', default: 'runs', describe: 'Runs directory to serve (read-only)' })
+      .option('port', { type: 'number', default: 5173, describe: 'Port to listen on (0 = any free port)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind; keep the default unless you know you need another' })
+      .option('build', { type: 'boolean', default: true, describe: 'Rebuild the viewer when its sources changed (--no-build: serve the existing build)' })
+      .check((a) => {
+        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new TsgymError(`--port must be an integer from 0 to 65535, got ${a.port}`);
+        return true;
+      }),
+  handler: async (args) => {
+    const { buildViewer, viewerBuildIsStale, DEFAULT_VIEWER_OUT_DIR } = await import('../../render/build-viewer.js');
+    const { startServer } = await import('../../render/server.js');
+    const runsDir = resolve(args.runs);
+    const outDir = DEFAULT_VIEWER_OUT_DIR;
+
+    if (args.build) {
+      if (await viewerBuildIsStale(outDir)) {
+        console.log('Building the viewer (vite)…');
+        const t0 = performance.now();
+        await buildViewer({ outDir });
+        console.log(`Built into ${outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    } else if (!existsSync(resolve(outDir, 'index.html'))) {
+      throw new TsgymError(`--no-build was given but there is no viewer build in ${outDir}; run \`npm run view\` without --no-build once`);
+    }
+
+    if (!existsSync(runsDir)) {
+      console.warn(`Note: ${runsDir} does not exist yet; the viewer will list runs once training writes some (e.g. \`npm run train:dqn cartpole\`).`);
+    }
+    const server = await startServer({ runsDir, port: args.port, host: args.host, staticDir: outDir });
+    console.log(`tsgym viewer: ${server.url}  (runs from ${runsDir}; Ctrl+C to stop)`);
+    if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1') {
+      console.warn(`Warning: bound to ${args.host}: anyone who can reach this address can read your runs directory.`);
+    }
+
+    await new Promise<void>((done) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        server.close().then(done, done);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * The JSON the viewer server answers with (render/server.ts), shared with the browser app. Types only.
+ *
+ * | Endpoint                                   | Answer                |
+ * |--------------------------------------------|-----------------------|
+ * | `GET /api/runs`                            | {@link RunsResponse}  |
+ * | `GET /api/runs/<run>`                      | {@link RunInfo}       |
+ * | `GET /api/runs/<run>/metrics`              | {@link MetricsResponse} |
+ * | `GET /api/runs/<run>/episodes`             | {@link EpisodesResponse} (that run) |
+ * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
+ * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none) |
+ * | `GET /api/episodes`                        | {@link EpisodesResponse} (every run) |
+ *
+ * Errors are `{ error: string }` with a 4xx status (5xx only for a bug in the server).
+ */
+import type { ReplayFile } from './replay-format.js';
+
+export type { ReplayFile };
+
+export type RunStatus = 'running' | 'finished' | 'diverged' | 'interrupted';
+
+/** `summary.json` of a run. */
+export interface RunSummary {
+  status: RunStatus | string;
+  steps: number;
+  wallSeconds: number;
+  finalEval: { mean: number; std: number } | null;
+}
+
+export interface RunInfo {
+  /** The run's directory name, e.g. `CartPole-v1__dqn__seed1__20250101-120000`. */
+  id: string;
+  envId: string | null;
+  agent: string | null;
+  seed: number | null;
+  /** From the directory name, `YYYY-MM-DD HH:MM:SS`, or null. */
+  startedAt: string | null;
+  /** `config.json`, or null when it is missing or unreadable (see `problems`). */
+  config: Record<string, unknown> | null;
+  /** `summary.json`, or null (a run that is starting has none yet). */
+  summary: RunSummary | null;
+  /** Files of the run that could not be read, each with the reason. */
+  problems: string[];
+  /** Whether the run has a `values.json` (gridworld value/policy overlay). */
+  hasValues: boolean;
+  episodeCount: number;
+}
+
+export interface RunsResponse {
+  runsDir: string;
+  runs: RunInfo[];
+}
+
+export interface MetricRecord {
+  kind: string;
+  step: number;
+  [key: string]: unknown;
+}
+
+export interface MetricsResponse {
+  run: string;
+  records: MetricRecord[];
+  /** 1-based line numbers of `metrics.jsonl` lines that were not valid records (e.g. a line being written). */
+  skippedLines: number[];
+}
+
+export interface EpisodeEntry {
+  run: string;
+  /** Path below the run's `episodes/` directory, '/'-separated: `step-000001000/episode-0.json`. */
+  path: string;
+  /** File name without the extension: `episode-0`. */
+  name: string;
+  bytes: number;
+  /** From the file itself; absent when it could not be read (then `error` says why). */
+  envId?: string;
+  kind?: string;
+  return?: number;
+  length?: number;
+  agent?: string;
+  checkpointStep?: number | null;
+  seed?: number | null;
+  label?: string;
+  error?: string;
+}
+
+export interface EpisodeGroup {
+  run: string;
+  /** The directory below `episodes/`, e.g. `step-000001000` or `record-000050000-seed7`. */
+  name: string;
+  /** `eval`: recorded at an evaluation during training; `record`: by `npm run record`. */
+  kind: 'eval' | 'record' | 'other';
+  /** The env step of the checkpoint the episodes come from, when the directory name tells. */
+  step: number | null;
+  seed: number | null;
+  episodes: EpisodeEntry[];
+}
+
+export interface EpisodesResponse {
+  groups: EpisodeGroup[];
+}
+
+/** A tabular run's `values.json`: state values and the greedy action per state (row-major cells). */
+export interface ValuesFile {
+  values: number[];
+  policy: number[];
+}
+
+export interface ApiError {
+  error: string;
+}
+
+/** The URL of an episode's replay, relative to the server root (no leading slash, so it also works behind a path prefix). */
+export function episodeUrl(run: string, path: string): string {
+  return `api/runs/${encodeURIComponent(run)}/episodes/${path.split('/').map(encodeURIComponent).join('/')}`;
+}

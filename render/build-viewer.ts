@@ -1,0 +1,55 @@
+/**
+ * Builds the viewer app with Vite's JS API, and tells whether an existing build is older than its sources
+ * (so `npm run view` only rebuilds when something changed).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_VIEWER_OUT_DIR, VIEWER_ROOT, viewerViteConfig } from './viewer/viewer-config.js';
+
+export { DEFAULT_VIEWER_OUT_DIR, VIEWER_ROOT };
+
+const RENDER_DIR = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = join(RENDER_DIR, '..');
+
+/** Files whose change means a rebuild: the app, the shared modules it imports, and the bundled libraries' versions. */
+async function sourceFiles(): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    for (const d of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, d.name);
+      if (d.isDirectory()) await walk(p);
+      else out.push(p);
+    }
+  };
+  await walk(VIEWER_ROOT);
+  out.push(join(RENDER_DIR, 'replay-format.ts'), join(RENDER_DIR, 'api-types.ts'));
+  for (const pkg of ['pixi.js', 'uplot', 'vite']) out.push(join(REPO_ROOT, 'node_modules', pkg, 'package.json'));
+  return out;
+}
+
+/** True when `outDir` has no build or one older than a source file. */
+export async function viewerBuildIsStale(outDir: string = DEFAULT_VIEWER_OUT_DIR): Promise<boolean> {
+  let builtAt: number;
+  try {
+    builtAt = (await stat(join(outDir, 'index.html'))).mtimeMs;
+  } catch {
+    return true;
+  }
+  for (const f of await sourceFiles()) {
+    try {
+      if ((await stat(f)).mtimeMs > builtAt) return true;
+    } catch {
+      // a file that vanished changes nothing by itself
+    }
+  }
+  return false;
+}
+
+/** Builds the viewer into `outDir` (emptied first). Vite is imported lazily: only building needs it. */
+export async function buildViewer(opts: { outDir?: string; quiet?: boolean } = {}): Promise<string> {
+  const outDir = opts.outDir ?? DEFAULT_VIEWER_OUT_DIR;
+  const { build } = await import('vite');
+  await build({ ...viewerViteConfig(outDir), logLevel: opts.quiet ? 'silent' : 'warn' });
+  return outDir;
+}

@@ -1,0 +1,327 @@
+/**
+ * Read-only access to a runs directory for the viewer server: listing runs, reading their metrics and
+ * episode replays, with every path checked to stay inside the runs directory (symlinks included).
+ *
+ * Layout (written by the training harness):
+ * `runs/<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>/{config.json, summary.json, metrics.jsonl, values.json,
+ * episodes/<step-000001000 | record-…>/episode-<k>.json[.gz], checkpoints/}`.
+ */
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import type { EpisodeEntry, EpisodeGroup, MetricRecord, MetricsResponse, RunInfo, RunSummary, ValuesFile } from './api-types.js';
+import type { ReplayFile } from './replay-format.js';
+import { decodeReplayBytes } from './replay-io.js';
+
+/** An error with the HTTP status the server should answer with. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const REPLAY_FILE = /\.json(\.gz)?$/;
+const MAX_EPISODE_DEPTH = 3;
+
+/**
+ * Checks one decoded URL path segment: no `.`/`..`, no separators, no drive letters, not empty (an empty
+ * segment is how `//etc/passwd` smuggles in an absolute path).
+ */
+export function checkSegment(segment: string): void {
+  if (segment === '') throw new HttpError(400, 'empty path segment: absolute paths and "//" are refused');
+  if (segment === '.' || segment === '..') throw new HttpError(400, `path segment "${segment}" is refused: paths must stay inside the runs directory`);
+  if (/[/\\\0]/.test(segment)) throw new HttpError(400, `path segment "${segment}" contains a separator or NUL: paths must stay inside the runs directory`);
+  if (/^[A-Za-z]:/.test(segment)) throw new HttpError(400, `path segment "${segment}" looks like a drive letter: absolute paths are refused`);
+}
+
+/**
+ * Resolves `segments` below `root` to a real path that exists and lies inside `root`'s real path.
+ * 400 for a bad segment, 404 when missing, 403 for a symlink that leads outside.
+ */
+export async function resolveInside(root: string, segments: string[], what = 'file'): Promise<string> {
+  segments.forEach(checkSegment);
+  const lexical = join(root, ...segments);
+  const rel = relative(root, lexical);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new HttpError(400, `${segments.join('/')} leaves the runs directory`);
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = await realpath(root);
+    real = await realpath(lexical);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new HttpError(404, `${what} not found: ${segments.join('/') || '.'}`);
+    if (code === 'EACCES' || code === 'EPERM') throw new HttpError(403, `${what} not readable: ${segments.join('/')}`);
+    if (code === 'ELOOP') throw new HttpError(400, `${segments.join('/')}: too many symlinks`);
+    throw e;
+  }
+  if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
+    throw new HttpError(403, `${segments.join('/')} is a link that points outside the runs directory; refused`);
+  }
+  return real;
+}
+
+/** Fields encoded in a run directory name `<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>`. */
+export function parseRunDirName(name: string): { envId: string | null; agent: string | null; seed: number | null; startedAt: string | null } {
+  const parts = name.split('__');
+  const seedMatch = /^seed(-?\d+)$/.exec(parts[2] ?? '');
+  const timeMatch = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})/.exec(parts[3] ?? '');
+  return {
+    envId: parts.length >= 2 ? parts[0] : null,
+    agent: parts.length >= 2 ? parts[1] : null,
+    seed: seedMatch ? Number(seedMatch[1]) : null,
+    startedAt: timeMatch ? `${timeMatch[1]}-${timeMatch[2]}-${timeMatch[3]} ${timeMatch[4]}:${timeMatch[5]}:${timeMatch[6]}` : null,
+  };
+}
+
+/** Name of an episode directory → what it holds: `step-000001000` (eval), `record-<step>-seed<S>` (record). */
+export function parseEpisodeDirName(name: string): { kind: EpisodeGroup['kind']; step: number | null; seed: number | null } {
+  const evalMatch = /^step-(\d+)$/.exec(name);
+  if (evalMatch) return { kind: 'eval', step: Number(evalMatch[1]), seed: null };
+  const recordMatch = /^record-(\d+)(?:-seed(-?\d+))?$/.exec(name);
+  if (recordMatch) return { kind: 'record', step: Number(recordMatch[1]), seed: recordMatch[2] !== undefined ? Number(recordMatch[2]) : null };
+  return { kind: 'other', step: null, seed: null };
+}
+
+const naturalCompare = new Intl.Collator('en', { numeric: true }).compare;
+
+interface CachedSummary {
+  mtimeMs: number;
+  size: number;
+  entry: Partial<EpisodeEntry>;
+}
+
+/** The runs directory, read on every request (runs appear and grow while the server is up). */
+export class RunsIndex {
+  private readonly summaries = new Map<string, CachedSummary>();
+
+  constructor(readonly runsDir: string) {}
+
+  /** Every run (a directory directly inside the runs dir), newest first by directory name time. */
+  async listRuns(): Promise<RunInfo[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.runsDir, { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const runs: RunInfo[] = [];
+    for (const name of names.sort(naturalCompare)) {
+      try {
+        const dir = await resolveInside(this.runsDir, [name], 'run');
+        if (!(await stat(dir)).isDirectory()) continue;
+        runs.push(await this.runInfoAt(name, dir));
+      } catch (e) {
+        if (e instanceof HttpError) continue; // a link pointing out, or a dir removed meanwhile: not listed
+        throw e;
+      }
+    }
+    return runs;
+  }
+
+  async runInfo(run: string): Promise<RunInfo> {
+    const dir = await this.runDir(run);
+    return this.runInfoAt(run, dir);
+  }
+
+  private async runDir(run: string): Promise<string> {
+    const dir = await resolveInside(this.runsDir, [run], 'run');
+    if (!(await stat(dir)).isDirectory()) throw new HttpError(404, `run not found: ${run} is not a directory`);
+    return dir;
+  }
+
+  private async runInfoAt(id: string, dir: string): Promise<RunInfo> {
+    const fromName = parseRunDirName(id);
+    const problems: string[] = [];
+    const config = await readJsonObject(dir, 'config.json', `${id}/config.json`, problems);
+    const summaryObj = await readJsonObject(dir, 'summary.json', `${id}/summary.json`, problems);
+    const summary = summaryObj ? (summaryObj as unknown as RunSummary) : null;
+    let episodeCount = 0;
+    try {
+      for (const g of await this.episodeGroupsAt(id, dir, false)) episodeCount += g.episodes.length;
+    } catch (e) {
+      problems.push(`${id}/episodes: ${(e as Error).message}`);
+    }
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    const num = (v: unknown) => (typeof v === 'number' ? v : null);
+    return {
+      id,
+      envId: str(config?.envId) ?? fromName.envId,
+      agent: str(config?.agent) ?? fromName.agent,
+      seed: num(config?.seed) ?? fromName.seed,
+      startedAt: fromName.startedAt,
+      config,
+      summary,
+      problems,
+      hasValues: await isFile(join(dir, 'values.json')),
+      episodeCount,
+    };
+  }
+
+  /** Parsed `metrics.jsonl`; lines that are not JSON objects with a `kind` (e.g. one being written) are skipped and reported. */
+  async metrics(run: string): Promise<MetricsResponse> {
+    const dir = await this.runDir(run);
+    let text: string;
+    try {
+      text = await readFile(await resolveInside(dir, ['metrics.jsonl'], 'metrics file'), 'utf8');
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return { run, records: [], skippedLines: [] };
+      throw e;
+    }
+    const records: MetricRecord[] = [];
+    const skippedLines: number[] = [];
+    text.split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        const rec = JSON.parse(line) as unknown;
+        if (typeof rec === 'object' && rec !== null && typeof (rec as MetricRecord).kind === 'string' && typeof (rec as MetricRecord).step === 'number') {
+          records.push(rec as MetricRecord);
+          return;
+        }
+      } catch {
+        // fall through: reported as skipped
+      }
+      skippedLines.push(i + 1);
+    });
+    return { run, records, skippedLines };
+  }
+
+  /** `values.json` of a tabular run, checked for shape. */
+  async values(run: string): Promise<ValuesFile> {
+    const dir = await this.runDir(run);
+    await resolveInside(dir, ['values.json'], 'values file'); // 404 / 403 before reading
+    const problems: string[] = [];
+    const obj = await readJsonObject(dir, 'values.json', `${run}/values.json`, problems);
+    if (!obj) throw new HttpError(422, problems[0] ?? `${run}/values.json: unreadable`);
+    const isNumbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
+    if (!isNumbers(obj.values)) throw new HttpError(422, `${run}/values.json: values must be an array of numbers`);
+    if (!isNumbers(obj.policy)) throw new HttpError(422, `${run}/values.json: policy must be an array of numbers`);
+    return { values: obj.values as number[], policy: obj.policy as number[] };
+  }
+
+  /** Episode groups of one run, or of every run when `run` is undefined. */
+  async episodes(run?: string): Promise<EpisodeGroup[]> {
+    if (run !== undefined) return this.episodeGroupsAt(run, await this.runDir(run), true);
+    const all: EpisodeGroup[] = [];
+    for (const r of await this.listRuns()) {
+      try {
+        all.push(...(await this.episodeGroupsAt(r.id, await this.runDir(r.id), true)));
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+      }
+    }
+    return all;
+  }
+
+  /** One replay, validated. 404 when missing, 422 when it is not a readable replay (the message says why). */
+  async replay(run: string, path: string[]): Promise<ReplayFile> {
+    const dir = await this.runDir(run);
+    const file = await resolveInside(dir, ['episodes', ...path], 'episode');
+    const name = path[path.length - 1] ?? '';
+    if (!REPLAY_FILE.test(name)) throw new HttpError(400, `${path.join('/')} is not a replay file (expected *.json or *.json.gz)`);
+    const st = await stat(file);
+    if (!st.isFile()) throw new HttpError(400, `${path.join('/')} is not a file`);
+    const bytes = await readFile(file);
+    try {
+      return decodeReplayBytes(bytes, `${run}/episodes/${path.join('/')}`);
+    } catch (e) {
+      throw new HttpError(422, (e as Error).message);
+    }
+  }
+
+  private async episodeGroupsAt(run: string, runDir: string, withSummaries: boolean): Promise<EpisodeGroup[]> {
+    const root = join(runDir, 'episodes');
+    const files: { rel: string[]; abs: string; size: number; mtimeMs: number }[] = [];
+    const walk = async (abs: string, rel: string[]) => {
+      let entries;
+      try {
+        entries = await readdir(abs, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+        throw e;
+      }
+      for (const d of entries) {
+        const childRel = [...rel, d.name];
+        let real: string;
+        try {
+          real = await resolveInside(runDir, ['episodes', ...childRel]);
+        } catch {
+          continue; // links out of the runs dir are not listed
+        }
+        const st = await stat(real);
+        if (st.isDirectory()) {
+          if (childRel.length < MAX_EPISODE_DEPTH) await walk(real, childRel);
+        } else if (st.isFile() && REPLAY_FILE.test(d.name)) {
+          files.push({ rel: childRel, abs: real, size: st.size, mtimeMs: st.mtimeMs });
+        }
+      }
+    };
+    await walk(root, []);
+
+    const groups = new Map<string, EpisodeGroup>();
+    for (const f of files) {
+      const groupName = f.rel.slice(0, -1).join('/');
+      let g = groups.get(groupName);
+      if (!g) {
+        const meta = parseEpisodeDirName(f.rel.length >= 2 ? f.rel[f.rel.length - 2] : '');
+        g = { run, name: groupName, ...meta, episodes: [] };
+        groups.set(groupName, g);
+      }
+      const file = f.rel[f.rel.length - 1];
+      const entry: EpisodeEntry = { run, path: f.rel.join('/'), name: file.replace(REPLAY_FILE, ''), bytes: f.size };
+      if (withSummaries) Object.assign(entry, await this.summary(f.abs, f.size, f.mtimeMs, `${run}/episodes/${entry.path}`));
+      g.episodes.push(entry);
+    }
+    const sorted = [...groups.values()].sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity) || (a.kind === b.kind ? 0 : a.kind === 'eval' ? -1 : 1) || naturalCompare(a.name, b.name));
+    for (const g of sorted) g.episodes.sort((a, b) => naturalCompare(a.path, b.path));
+    return sorted;
+  }
+
+  /** The header of a replay for the episode picker, cached by mtime and size. */
+  private async summary(abs: string, size: number, mtimeMs: number, displayName: string): Promise<Partial<EpisodeEntry>> {
+    const cached = this.summaries.get(abs);
+    if (cached && cached.mtimeMs === mtimeMs && cached.size === size) return cached.entry;
+    let entry: Partial<EpisodeEntry>;
+    try {
+      const r = decodeReplayBytes(await readFile(abs), displayName);
+      entry = { envId: r.envId, kind: r.initialState.kind, return: r.return, length: r.length, agent: r.agent.name, checkpointStep: r.agent.checkpointStep, seed: r.seed };
+      if (r.label !== undefined) entry.label = r.label;
+    } catch (e) {
+      entry = { error: (e as Error).message };
+    }
+    this.summaries.set(abs, { mtimeMs, size, entry });
+    return entry;
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A JSON object file inside `dir`; missing → null, broken or a link out → null with the reason pushed to `problems`. */
+async function readJsonObject(dir: string, name: string, displayName: string, problems: string[]): Promise<Record<string, unknown> | null> {
+  let text: string;
+  try {
+    text = await readFile(await resolveInside(dir, [name]), 'utf8');
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 404) return null;
+    problems.push(`${displayName}: ${(e as Error).message}`);
+    return null;
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+    problems.push(`${displayName}: must hold a JSON object`);
+  } catch (e) {
+    problems.push(`${displayName}: not valid JSON (${(e as Error).message})`);
+  }
+  return null;
+}

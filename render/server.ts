@@ -1,0 +1,181 @@
+/**
+ * The local viewer server (node:http, no framework): serves the built viewer app from `staticDir` and a
+ * read-only JSON API over the runs directory (endpoints in render/api-types.ts).
+ *
+ * Safety: only GET/HEAD; every URL path segment is decoded once and checked (no `..`, no encoded
+ * separators, no absolute paths), and the real path of whatever is opened must lie inside the runs (or
+ * static) directory, so a symlink pointing out is refused too. A missing or broken file is a 4xx JSON answer
+ * with a message; an unexpected error is a 500 answer, never a crash. When bound to a loopback address it
+ * only answers requests addressed to localhost (a guard against DNS rebinding).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { TsgymError } from '../envs/core.js';
+import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
+import type { EpisodesResponse, RunsResponse } from './api-types.js';
+
+export interface ServerOptions {
+  runsDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** The built viewer (index.html + assets); null or missing: the API only. */
+  staticDir?: string | null;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const runsDir = resolve(opts.runsDir);
+  const staticDir = opts.staticDir ? resolve(opts.staticDir) : null;
+  const host = opts.host ?? '127.0.0.1';
+  const index = new RunsIndex(runsDir);
+  const checkHostHeader = LOOPBACK_HOSTS.has(host);
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof HttpError ? e.status : 500;
+      const message = e instanceof Error ? e.message : String(e);
+      if (status >= 500) console.error(`tsgym view: ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? message) : message}`);
+      sendJson(res, status, { error: status >= 500 ? `internal error: ${message}` : message });
+    });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} is not allowed: the viewer API is read-only (GET only)`);
+    if (checkHostHeader) {
+      const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (!LOOPBACK_HOSTS.has(hostName)) throw new HttpError(403, `requests must be addressed to localhost, not "${req.headers.host}"`);
+    }
+    const segments = pathSegments(req.url ?? '/');
+    if (segments[0] === 'api') return api(segments.slice(1), res);
+    return serveStatic(segments, res, req.method === 'HEAD');
+  }
+
+  async function api(seg: string[], res: ServerResponse): Promise<void> {
+    if (seg.length === 1 && seg[0] === 'health') return sendJson(res, 200, { ok: true });
+    if (seg.length === 1 && seg[0] === 'runs') return sendJson(res, 200, { runsDir, runs: await index.listRuns() } satisfies RunsResponse);
+    if (seg.length === 1 && seg[0] === 'episodes') return sendJson(res, 200, { groups: await index.episodes() } satisfies EpisodesResponse);
+    if (seg[0] === 'runs' && seg.length >= 2) {
+      const run = seg[1];
+      if (seg.length === 2) return sendJson(res, 200, await index.runInfo(run));
+      if (seg.length === 3 && seg[2] === 'metrics') return sendJson(res, 200, await index.metrics(run));
+      if (seg.length === 3 && seg[2] === 'values') return sendJson(res, 200, await index.values(run));
+      if (seg.length === 3 && seg[2] === 'episodes') return sendJson(res, 200, { groups: await index.episodes(run) } satisfies EpisodesResponse);
+      if (seg.length > 3 && seg[2] === 'episodes') return sendJson(res, 200, await index.replay(run, seg.slice(3)));
+    }
+    throw new HttpError(404, `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/episodes`);
+  }
+
+  async function serveStatic(seg: string[], res: ServerResponse, headOnly: boolean): Promise<void> {
+    if (!staticDir) throw new HttpError(404, 'this server has no viewer app (API only)');
+    const rel = seg.length === 0 ? ['index.html'] : seg;
+    let file: string;
+    try {
+      file = await resolveInside(staticDir, rel);
+      if ((await stat(file)).isDirectory()) file = await resolveInside(staticDir, [...rel, 'index.html']);
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404 && rel.length === 1 && rel[0] === 'index.html') {
+        throw new HttpError(404, `the viewer is not built (no index.html in ${staticDir}); run \`npm run view\`, which builds it`);
+      }
+      throw e;
+    }
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-length': body.length,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(headOnly ? undefined : body);
+  }
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (e.code === 'EADDRINUSE') rejectListen(new TsgymError(`port ${opts.port} on ${host} is already in use; pass --port 0 for a free port, or another --port`));
+      else rejectListen(e);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolveListen();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(opts.port ?? 0, host);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${urlHost}:${port}/`,
+    port,
+    close: () =>
+      new Promise<void>((done, fail) => {
+        server.close((e) => (e ? fail(e) : done()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The decoded path segments of a request target. Decodes each segment once, so an encoded `%2e%2e` or
+ * `%2f` is checked as what it means; a trailing slash is dropped.
+ */
+export function pathSegments(target: string): string[] {
+  if (!target.startsWith('/')) throw new HttpError(400, `request target must be a path starting with "/", got "${target.slice(0, 80)}"`);
+  const path = target.split(/[?#]/, 1)[0];
+  if (path === '/') return [];
+  const raw = path.slice(1).split('/');
+  if (raw.length > 1 && raw[raw.length - 1] === '') raw.pop();
+  return raw.map((s) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(s);
+    } catch {
+      throw new HttpError(400, `malformed percent-encoding in path segment "${s}"`);
+    }
+    checkSegment(decoded);
+    return decoded;
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(text);
+}

@@ -1,0 +1,137 @@
+/**
+ * The learning curve beside the replay (uPlot): training episode returns (raw, faint, and a moving
+ * average) and evaluation mean returns against env steps, for one run or two (side-by-side mode), with a
+ * vertical line at the checkpoint step of each shown episode.
+ */
+import uPlot from 'uplot';
+import type { MetricRecord, MetricsResponse } from '../../api-types.js';
+import { el } from './hud.js';
+
+export interface CurveInput {
+  run: string;
+  metrics: MetricsResponse;
+  /** Checkpoint steps of the episodes shown from this run, drawn as vertical lines. */
+  markerSteps: number[];
+}
+
+const PALETTE = [
+  { train: 'rgba(31, 119, 180, 0.25)', avg: '#1f77b4', eval: '#0b3d91' },
+  { train: 'rgba(232, 89, 12, 0.25)', avg: '#e8590c', eval: '#9c3a05' },
+];
+const AVERAGE_WINDOW = 20;
+
+/** Sorted (x, y) pairs with duplicate x averaged (uPlot wants increasing, unique x per series). */
+function series(points: [number, number][]): [number[], number[]] {
+  points.sort((a, b) => a[0] - b[0]);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  let count = 0;
+  for (const [x, y] of points) {
+    if (xs.length && xs[xs.length - 1] === x) {
+      count++;
+      ys[ys.length - 1] += (y - ys[ys.length - 1]) / count;
+    } else {
+      xs.push(x);
+      ys.push(y);
+      count = 1;
+    }
+  }
+  return [xs, ys];
+}
+
+function movingAverage(ys: number[], window: number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < ys.length; i++) {
+    sum += ys[i];
+    if (i >= window) sum -= ys[i - window];
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export class LearningCurve {
+  readonly root = el('div', 'curve');
+  private readonly note = el('div', 'curve-note');
+  private readonly plotHost = el('div', 'curve-plot');
+  private plot: uPlot | null = null;
+  private markers: { step: number; color: string }[] = [];
+
+  constructor() {
+    this.root.append(this.plotHost, this.note);
+  }
+
+  show(inputs: CurveInput[]): void {
+    this.plot?.destroy();
+    this.plot = null;
+    const tables: uPlot.AlignedData[] = [];
+    const seriesOpts: uPlot.Series[] = [{ label: 'env steps' }];
+    const notes: string[] = [];
+    this.markers = [];
+    inputs.forEach((input, i) => {
+      const colors = PALETTE[i % PALETTE.length];
+      const tag = inputs.length > 1 ? ` (${i === 0 ? 'A' : 'B'})` : '';
+      const recs: MetricRecord[] = input.metrics.records;
+      const train = series(recs.filter((r) => r.kind === 'episode' && isNum(r.return)).map((r) => [r.step, r.return as number]));
+      const evals = series(recs.filter((r) => r.kind === 'eval' && isNum(r.mean)).map((r) => [r.step, r.mean as number]));
+      if (train[0].length) {
+        tables.push([train[0], train[1]], [train[0], movingAverage(train[1], AVERAGE_WINDOW)]);
+        seriesOpts.push(
+          { label: `train return${tag}`, stroke: colors.train, width: 1, spanGaps: true, points: { show: false } },
+          { label: `train avg of ${AVERAGE_WINDOW}${tag}`, stroke: colors.avg, width: 1.5, spanGaps: true, points: { show: false } },
+        );
+      }
+      if (evals[0].length) {
+        tables.push([evals[0], evals[1]]);
+        seriesOpts.push({ label: `eval mean${tag}`, stroke: colors.eval, width: 2.5, spanGaps: true, points: { show: true, size: 6, fill: colors.eval } });
+      }
+      if (!train[0].length && !evals[0].length) notes.push(`${input.run}: no episode or eval records in metrics.jsonl yet`);
+      if (input.metrics.skippedLines.length) notes.push(`${input.run}: skipped ${input.metrics.skippedLines.length} unreadable metrics line(s)`);
+      for (const step of input.markerSteps) this.markers.push({ step, color: colors.eval });
+    });
+    this.note.textContent = notes.join(' · ');
+    if (!tables.length) return;
+    const data = uPlot.join(tables);
+    const markers = this.markers;
+    const width = Math.max(200, this.root.clientWidth || 360);
+    this.plot = new uPlot(
+      {
+        width,
+        height: 240,
+        scales: { x: { time: false } },
+        axes: [{ label: 'env steps', size: 40 }, { label: 'return', size: 56 }],
+        series: seriesOpts,
+        legend: { live: true },
+        cursor: { drag: { x: true, y: false } },
+        hooks: {
+          draw: [
+            (u: uPlot) => {
+              const ctx = u.ctx;
+              for (const m of markers) {
+                const x = u.valToPos(m.step, 'x', true);
+                if (!Number.isFinite(x)) continue;
+                ctx.save();
+                ctx.strokeStyle = m.color;
+                ctx.setLineDash([5, 4]);
+                ctx.lineWidth = 1.5 * devicePixelRatio;
+                ctx.beginPath();
+                ctx.moveTo(x, u.bbox.top);
+                ctx.lineTo(x, u.bbox.top + u.bbox.height);
+                ctx.stroke();
+                ctx.restore();
+              }
+            },
+          ],
+        },
+      },
+      data,
+      this.plotHost,
+    );
+  }
+
+  resize(): void {
+    if (this.plot) this.plot.setSize({ width: Math.max(200, this.root.clientWidth), height: 240 });
+  }
+}

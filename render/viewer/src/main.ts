@@ -1,0 +1,462 @@
+/**
+ * The tsgym viewer app: an episode picker grouped by run and checkpoint, one or two replay panes playing
+ * in sync, transport controls with keyboard shortcuts, and the run's learning curve.
+ *
+ * The selection lives in the URL hash (`#a=<run>/<path>&b=<run>/<path>&sbs=1`), so a link or a reload
+ * shows the same episodes. `window.__tsgymViewer` exposes a read-only snapshot for tests and debugging.
+ */
+import type { RendererPreference } from 'pixi.js';
+import type { EpisodeEntry, EpisodeGroup, MetricsResponse, RunInfo, ValuesFile } from '../../api-types.js';
+import { api, ApiRequestError } from './api.js';
+import { LearningCurve } from './chart.js';
+import { el, formatNumber } from './hud.js';
+import { Pane, type Selection } from './pane.js';
+import { Playback, SPEEDS } from './playback.js';
+
+interface ViewerDebug {
+  ready: boolean;
+  busy: number;
+  error: string | null;
+  snapshot(): Record<string, unknown>;
+}
+
+declare global {
+  interface Window {
+    __tsgymViewer?: ViewerDebug;
+  }
+}
+
+const $ = <T extends HTMLElement>(id: string) => {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`viewer page is missing #${id}`);
+  return e as T;
+};
+
+const pickA = $<HTMLSelectElement>('pick-a');
+const pickB = $<HTMLSelectElement>('pick-b');
+const sideBySideBox = $<HTMLInputElement>('side-by-side');
+const panesEl = $<HTMLDivElement>('panes');
+const playButton = $<HTMLButtonElement>('play');
+const backButton = $<HTMLButtonElement>('step-back');
+const forwardButton = $<HTMLButtonElement>('step-forward');
+const startButton = $<HTMLButtonElement>('to-start');
+const endButton = $<HTMLButtonElement>('to-end');
+const timeline = $<HTMLInputElement>('timeline');
+const counter = $<HTMLSpanElement>('step-counter');
+const speedSelect = $<HTMLSelectElement>('speed');
+const statusEl = $<HTMLDivElement>('status');
+const runInfoEl = $<HTMLDivElement>('run-info');
+const chartHost = $<HTMLDivElement>('chart');
+
+const playback = new Playback();
+const panes = [new Pane('A'), new Pane('B')];
+const curve = new LearningCurve();
+chartHost.append(curve.root);
+
+let runs = new Map<string, RunInfo>();
+let groups: EpisodeGroup[] = [];
+const entries = new Map<string, EpisodeEntry>();
+const metricsCache = new Map<string, Promise<MetricsResponse>>();
+const valuesCache = new Map<string, Promise<ValuesFile | null>>();
+let sideBySide = false;
+let busy = 0;
+let fatal: string | null = null;
+let ready = false;
+
+const keyOf = (s: Selection) => `${s.run}/${s.path}`;
+function parseKey(key: string): Selection | null {
+  const i = key.indexOf('/');
+  return i > 0 ? { run: key.slice(0, i), path: key.slice(i + 1) } : null;
+}
+
+function setStatus(text: string, isError = false): void {
+  statusEl.textContent = text;
+  statusEl.classList.toggle('error', isError);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Episode picker
+// ---------------------------------------------------------------------------------------------------
+
+function groupLabel(g: EpisodeGroup): string {
+  const run = runs.get(g.run);
+  const who = run ? `${run.envId ?? '?'} · ${run.agent ?? '?'} · seed ${run.seed ?? '?'}` : g.run;
+  if (g.kind === 'eval' && g.step !== null) return `${who} — eval @ ${g.step.toLocaleString('en')} steps`;
+  if (g.kind === 'record' && g.step !== null) return `${who} — recorded from checkpoint ${g.step.toLocaleString('en')}${g.seed !== null ? `, seed ${g.seed}` : ''}`;
+  return `${who} — ${g.name || 'episodes'}`;
+}
+
+/** A name for people: env · agent · seed — checkpoint — episode. */
+function describeSelection(sel: Selection): string {
+  const g = groups.find((x) => x.run === sel.run && x.episodes.some((e) => e.path === sel.path));
+  const name = entries.get(keyOf(sel))?.name ?? sel.path;
+  return g ? `${groupLabel(g)} — ${name}` : `${sel.run} — ${sel.path}`;
+}
+
+function optionLabel(e: EpisodeEntry): string {
+  if (e.error) return `${e.name} — unreadable`;
+  const bits = [e.name];
+  if (e.return !== undefined) bits.push(`return ${formatNumber(e.return)}`);
+  if (e.length !== undefined) bits.push(`${e.length} steps`);
+  if (e.label) bits.push(e.label);
+  return bits.join(' · ');
+}
+
+function fillPicker(select: HTMLSelectElement, withNone: boolean): void {
+  const previous = select.value;
+  select.replaceChildren();
+  if (withNone) select.append(new Option('— pick an episode —', ''));
+  // Runs newest first (by directory name time), checkpoints in order within a run.
+  const byRun = new Map<string, EpisodeGroup[]>();
+  for (const g of groups) byRun.set(g.run, [...(byRun.get(g.run) ?? []), g]);
+  const runOrder = [...byRun.keys()].sort((a, b) => (runs.get(b)?.startedAt ?? '').localeCompare(runs.get(a)?.startedAt ?? '') || a.localeCompare(b));
+  for (const run of runOrder) {
+    for (const g of byRun.get(run) ?? []) {
+      const og = document.createElement('optgroup');
+      og.label = groupLabel(g);
+      for (const e of g.episodes) {
+        const opt = new Option(optionLabel(e), keyOf({ run: e.run, path: e.path }));
+        if (e.error) opt.title = e.error;
+        og.append(opt);
+      }
+      select.append(og);
+    }
+  }
+  if (previous) select.value = previous;
+}
+
+async function loadIndex(): Promise<void> {
+  const [runsRes, episodesRes] = await Promise.all([api.runs(), api.episodes()]);
+  runs = new Map(runsRes.runs.map((r) => [r.id, r]));
+  groups = episodesRes.groups;
+  entries.clear();
+  for (const g of groups) for (const e of g.episodes) entries.set(keyOf({ run: e.run, path: e.path }), e);
+  fillPicker(pickA, false);
+  fillPicker(pickB, true);
+  const problems = runsRes.runs.flatMap((r) => r.problems);
+  if (!runsRes.runs.length) setStatus(`No runs in ${runsRes.runsDir} yet. Train something (e.g. npm run train:dqn cartpole), then reload.`);
+  else if (!groups.length) setStatus(`${runsRes.runs.length} run(s) in ${runsRes.runsDir}, but none has recorded episodes yet.`);
+  else {
+    const unreadable = [...entries.values()].filter((e) => e.error).length;
+    const notes = [
+      problems.length ? `${problems.length} unreadable run file(s) (hover for details)` : '',
+      unreadable ? `${unreadable} unreadable episode(s), marked in the picker` : '',
+    ].filter(Boolean);
+    setStatus([`${runsRes.runs.length} run(s), ${entries.size} episode(s) in ${runsRes.runsDir}`, ...notes].join(' · '));
+    statusEl.title = problems.join('\n');
+  }
+}
+
+/** The default episode: from the newest run with episodes, its latest checkpoint's first episode. */
+function defaultSelection(): Selection | null {
+  const opt = [...pickA.options].find((o) => o.value && !entries.get(o.value)?.error);
+  if (!opt) return null;
+  const first = parseKey(opt.value);
+  if (!first) return null;
+  const runGroups = groups.filter((g) => g.run === first.run && g.episodes.some((e) => !e.error));
+  const last = runGroups[runGroups.length - 1];
+  const e = last?.episodes.find((x) => !x.error);
+  return e ? { run: e.run, path: e.path } : first;
+}
+
+/** For side by side: the same episode number from the run's earliest checkpoint (early vs late behaviour). */
+function companionSelection(a: Selection): Selection | null {
+  const runGroups = groups.filter((g) => g.run === a.run);
+  const name = entries.get(keyOf(a))?.name;
+  for (const g of runGroups) {
+    const e = g.episodes.find((x) => x.name === name && !x.error && keyOf(x) !== keyOf(a)) ?? g.episodes.find((x) => !x.error && keyOf(x) !== keyOf(a));
+    if (e) return { run: e.run, path: e.path };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Loading episodes
+// ---------------------------------------------------------------------------------------------------
+
+function metricsFor(run: string): Promise<MetricsResponse> {
+  let p = metricsCache.get(run);
+  if (!p) {
+    p = api.metrics(run).catch((e: Error) => ({ run, records: [], skippedLines: [], error: e.message }) as MetricsResponse);
+    metricsCache.set(run, p);
+  }
+  return p;
+}
+
+function valuesFor(run: string): Promise<ValuesFile | null> {
+  if (!runs.get(run)?.hasValues) return Promise.resolve(null);
+  let p = valuesCache.get(run);
+  if (!p) {
+    p = api.values(run).catch(() => null);
+    valuesCache.set(run, p);
+  }
+  return p;
+}
+
+let loadCounter = [0, 0];
+
+async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
+  const pane = panes[slot];
+  const token = ++loadCounter[slot];
+  (slot === 0 ? pickA : pickB).value = sel ? keyOf(sel) : '';
+  if (!sel) {
+    pane.showError(null, '', 'Pick an episode to compare.');
+    afterSelection();
+    return;
+  }
+  busy++;
+  try {
+    const [replay, values] = await Promise.all([api.replay(sel.run, sel.path), valuesFor(sel.run)]);
+    if (token !== loadCounter[slot]) return; // a newer pick won
+    pane.setEpisode(sel, describeSelection(sel), replay, values, entries.get(keyOf(sel)));
+  } catch (e) {
+    if (token !== loadCounter[slot]) return;
+    const status = e instanceof ApiRequestError && e.status ? ` (HTTP ${e.status})` : '';
+    pane.showError(sel, describeSelection(sel), `Could not load this episode${status}: ${(e as Error).message}`);
+  } finally {
+    busy--;
+  }
+  afterSelection();
+}
+
+function afterSelection(): void {
+  const active = sideBySide ? panes : [panes[0]];
+  const lengths = active.map((p) => p.replay?.length ?? 0);
+  playback.stepsPerSecond = panes[0].scene?.stepsPerSecond ?? panes[1].scene?.stepsPerSecond ?? 30;
+  playback.setLastFrame(Math.max(0, ...lengths));
+  writeHash();
+  void updateCurve();
+  renderRunInfo();
+  renderAll();
+}
+
+let curveToken = 0;
+
+async function updateCurve(): Promise<void> {
+  const token = ++curveToken;
+  const inputs: { run: string; metrics: MetricsResponse; markerSteps: number[] }[] = [];
+  for (const p of (sideBySide ? panes : [panes[0]]).filter((x) => x.selection)) {
+    const run = p.selection!.run;
+    const marker = p.replay?.agent.checkpointStep ?? null;
+    // The same run in both panes: one curve with both checkpoints marked.
+    let input = inputs.find((i) => i.run === run);
+    if (!input) {
+      input = { run, metrics: await metricsFor(run), markerSteps: [] };
+      inputs.push(input);
+    }
+    if (marker !== null) input.markerSteps.push(marker);
+  }
+  if (token === curveToken) curve.show(inputs);
+}
+
+function renderRunInfo(): void {
+  const sel = panes[0].selection;
+  const run = sel ? runs.get(sel.run) : undefined;
+  runInfoEl.replaceChildren();
+  if (!run) return;
+  const rows: [string, string][] = [
+    ['run', run.id],
+    ['env', run.envId ?? '—'],
+    ['agent', run.agent ?? '—'],
+    ['seed', String(run.seed ?? '—')],
+  ];
+  const cfg = run.config ?? {};
+  if (typeof cfg.backend === 'string') rows.push(['backend', cfg.backend]);
+  if (typeof cfg.totalSteps === 'number') rows.push(['total steps', cfg.totalSteps.toLocaleString('en')]);
+  if (typeof cfg.numEnvs === 'number') rows.push(['envs', String(cfg.numEnvs)]);
+  if (run.summary) {
+    rows.push(['status', String(run.summary.status)]);
+    if (typeof run.summary.steps === 'number') rows.push(['steps done', run.summary.steps.toLocaleString('en')]);
+    if (run.summary.finalEval) rows.push(['final eval', `${formatNumber(run.summary.finalEval.mean)} ± ${formatNumber(run.summary.finalEval.std)}`]);
+  } else {
+    rows.push(['status', 'starting (no summary.json yet)']);
+  }
+  const dl = el('dl');
+  for (const [k, v] of rows) dl.append(el('dt', undefined, k), el('dd', undefined, v));
+  runInfoEl.append(dl);
+  for (const p of run.problems) runInfoEl.append(el('div', 'problem', p));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Playback and controls
+// ---------------------------------------------------------------------------------------------------
+
+function renderAll(): void {
+  for (const p of sideBySide ? panes : [panes[0]]) p.show(playback.frame);
+  timeline.max = String(playback.lastFrame);
+  timeline.value = String(playback.frame);
+  counter.textContent = `step ${playback.frame} / ${playback.lastFrame}`;
+  playButton.textContent = playback.playing ? '❚❚ pause' : '▶ play';
+  playButton.setAttribute('aria-pressed', String(playback.playing));
+  speedSelect.value = String(playback.speed);
+}
+
+playback.onChange(renderAll);
+
+for (const s of SPEEDS) speedSelect.append(new Option(`${s}x`, String(s)));
+speedSelect.value = '1';
+speedSelect.addEventListener('change', () => playback.setSpeed(Number(speedSelect.value)));
+playButton.addEventListener('click', () => playback.toggle());
+backButton.addEventListener('click', () => playback.step(-1));
+forwardButton.addEventListener('click', () => playback.step(1));
+startButton.addEventListener('click', () => {
+  playback.pause();
+  playback.seek(0);
+});
+endButton.addEventListener('click', () => {
+  playback.pause();
+  playback.seek(playback.lastFrame);
+});
+timeline.addEventListener('input', () => {
+  playback.pause();
+  playback.seek(Number(timeline.value));
+});
+pickA.addEventListener('change', () => void select(0, parseKey(pickA.value)));
+pickB.addEventListener('change', () => void select(1, parseKey(pickB.value)));
+sideBySideBox.addEventListener('change', () => void setSideBySide(sideBySideBox.checked));
+
+async function setSideBySide(on: boolean): Promise<void> {
+  sideBySide = on;
+  sideBySideBox.checked = on;
+  document.body.classList.toggle('side-by-side', on);
+  if (on) {
+    if (!panes[1].app) await panes[1].init(rendererPreference());
+    panesEl.append(panes[1].root);
+    if (!panes[1].selection && panes[0].selection) await select(1, companionSelection(panes[0].selection));
+  } else {
+    panes[1].root.remove();
+  }
+  afterSelection();
+}
+
+document.addEventListener('keydown', (e) => {
+  const t = e.target as HTMLElement | null;
+  if (t && (t.tagName === 'SELECT' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type !== 'range' && (t as HTMLInputElement).type !== 'checkbox') || t.isContentEditable)) return;
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const big = e.shiftKey ? 10 : 1;
+  switch (e.key) {
+    case ' ':
+    case 'k':
+      playback.toggle();
+      break;
+    case 'ArrowRight':
+    case '.':
+      playback.step(big);
+      break;
+    case 'ArrowLeft':
+    case ',':
+      playback.step(-big);
+      break;
+    case 'Home':
+      playback.pause();
+      playback.seek(0);
+      break;
+    case 'End':
+      playback.pause();
+      playback.seek(playback.lastFrame);
+      break;
+    case '+':
+    case '=':
+      playback.faster();
+      break;
+    case '-':
+    case '_':
+      playback.slower();
+      break;
+    case 's':
+      void setSideBySide(!sideBySide);
+      break;
+    default:
+      return;
+  }
+  e.preventDefault();
+});
+
+// The animation loop runs only while playing, so an idle viewer costs nothing.
+let lastTime = 0;
+let looping = false;
+function loop(now: number): void {
+  playback.tick((now - lastTime) / 1000);
+  lastTime = now;
+  if (playback.playing) requestAnimationFrame(loop);
+  else looping = false;
+}
+playback.onChange(() => {
+  if (playback.playing && !looping) {
+    looping = true;
+    lastTime = performance.now();
+    requestAnimationFrame(loop);
+  }
+});
+
+window.addEventListener('resize', () => curve.resize());
+
+// ---------------------------------------------------------------------------------------------------
+// URL hash and start-up
+// ---------------------------------------------------------------------------------------------------
+
+function writeHash(): void {
+  const params = new URLSearchParams();
+  if (panes[0].selection) params.set('a', keyOf(panes[0].selection));
+  if (sideBySide && panes[1].selection) params.set('b', keyOf(panes[1].selection));
+  if (sideBySide) params.set('sbs', '1');
+  const hash = `#${params.toString()}`;
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+}
+
+function rendererPreference(): RendererPreference[] {
+  const forced = new URLSearchParams(location.search).get('renderer');
+  if (forced === 'canvas' || forced === 'webgl' || forced === 'webgpu') return [forced];
+  return ['webgl', 'canvas'];
+}
+
+window.__tsgymViewer = {
+  get ready() {
+    return ready;
+  },
+  get busy() {
+    return busy;
+  },
+  get error() {
+    return fatal;
+  },
+  snapshot: () => ({
+    frame: playback.frame,
+    lastFrame: playback.lastFrame,
+    playing: playback.playing,
+    speed: playback.speed,
+    sideBySide,
+    panes: (sideBySide ? panes : [panes[0]]).map((p) => p.snapshot()),
+  }),
+};
+
+/** Shows what the URL hash names (at start-up, and when the hash is edited or a link followed). */
+async function applyHash(): Promise<void> {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const a = hash.get('a') ? parseKey(hash.get('a')!) : (panes[0].selection ?? defaultSelection());
+  if (!a) {
+    panes[0].showError(null, '', 'No episodes to show yet.');
+  } else if (!panes[0].selection || keyOf(a) !== keyOf(panes[0].selection)) {
+    await select(0, a);
+  }
+  const wantSideBySide = hash.get('sbs') === '1';
+  if (wantSideBySide !== sideBySide) await setSideBySide(wantSideBySide);
+  const b = hash.get('b') ? parseKey(hash.get('b')!) : null;
+  if (wantSideBySide && b && (!panes[1].selection || keyOf(b) !== keyOf(panes[1].selection))) await select(1, b);
+  renderAll();
+}
+
+async function start(): Promise<void> {
+  panesEl.append(panes[0].root);
+  await panes[0].init(rendererPreference());
+  await loadIndex();
+  await applyHash();
+  window.addEventListener('hashchange', () => void applyHash());
+  ready = true;
+}
+
+start().catch((e: unknown) => {
+  fatal = e instanceof Error ? e.message : String(e);
+  setStatus(`The viewer could not start: ${fatal}`, true);
+  ready = true;
+});

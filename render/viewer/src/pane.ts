@@ -1,0 +1,176 @@
+/**
+ * One replay pane: a pixi.js canvas with the scene for the episode's render kind, a title, overlay
+ * toggles and the HUD. Two panes play in sync in side-by-side mode.
+ */
+import { Application, type RendererPreference } from 'pixi.js';
+import type { EpisodeEntry, ValuesFile } from '../../api-types.js';
+import type { ReplayFile } from '../../replay-format.js';
+import { el, formatNumber, Hud } from './hud.js';
+import { createScene } from './scenes/index.js';
+import type { Scene } from './scenes/scene.js';
+
+export interface Selection {
+  run: string;
+  path: string;
+}
+
+export class Pane {
+  readonly root: HTMLDivElement;
+  private readonly titleEl = el('div', 'pane-title');
+  private readonly subtitleEl = el('div', 'pane-subtitle');
+  private readonly host = el('div', 'canvas-host');
+  private readonly overlaysEl = el('div', 'overlays');
+  private readonly errorEl = el('div', 'pane-error');
+  readonly hud = new Hud();
+  app: Application | null = null;
+  scene: Scene | null = null;
+  replay: ReplayFile | null = null;
+  selection: Selection | null = null;
+  error: string | null = null;
+  private frame = 0;
+  private width = 0;
+  private height = 0;
+  private readonly resizeObserver: ResizeObserver;
+
+  constructor(readonly label: string) {
+    this.root = el('div', 'pane');
+    this.root.dataset.pane = label;
+    this.root.append(this.titleEl, this.subtitleEl, this.host, this.errorEl, this.overlaysEl, this.hud.root);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+  }
+
+  /** Creates the pixi app: WebGL where the browser has it, else the canvas 2D renderer. */
+  async init(preference: RendererPreference[]): Promise<void> {
+    const app = new Application();
+    await app.init({
+      width: 640,
+      height: 400,
+      background: 0xf6f3ea,
+      antialias: true,
+      preference,
+      resolution: window.devicePixelRatio || 1,
+      autoDensity: true,
+      autoStart: false,
+    });
+    this.app = app;
+    app.canvas.setAttribute('aria-label', `replay ${this.label}`);
+    this.host.append(app.canvas);
+    this.resizeObserver.observe(this.host);
+    this.resize();
+  }
+
+  get rendererName(): string {
+    return this.app?.renderer.name ?? 'none';
+  }
+
+  /** Shows `replay`; `title` names it for people (run, checkpoint, episode), the tooltip gives its path. */
+  setEpisode(selection: Selection, title: string, replay: ReplayFile, values: ValuesFile | null, entry: EpisodeEntry | undefined): void {
+    this.clearScene();
+    this.selection = selection;
+    this.replay = replay;
+    this.error = null;
+    this.errorEl.textContent = '';
+    const frames = [replay.initialState, ...replay.steps.map((s) => s.state)];
+    this.scene = createScene({ replay, frames, values });
+    this.app?.stage.addChild(this.scene.root);
+    this.hud.setReplay(replay, this.scene.actionLabels());
+    this.titleEl.textContent = title;
+    this.titleEl.title = `${selection.run}/episodes/${selection.path}`;
+    const bits = [
+      replay.envId,
+      `agent ${replay.agent.name}`,
+      replay.agent.checkpointStep !== null ? `checkpoint @ ${replay.agent.checkpointStep.toLocaleString('en')} steps` : 'no checkpoint',
+      `seed ${replay.seed ?? '—'}`,
+      `return ${formatNumber(replay.return)} in ${replay.length} steps`,
+    ];
+    if (replay.label) bits.unshift(replay.label);
+    if (entry?.label && entry.label !== replay.label) bits.unshift(entry.label);
+    this.subtitleEl.textContent = bits.join(' · ');
+    this.renderOverlayToggles();
+    this.show(this.frame);
+  }
+
+  showError(selection: Selection | null, title: string, message: string): void {
+    this.clearScene();
+    this.selection = selection;
+    this.replay = null;
+    this.error = message;
+    this.titleEl.textContent = title;
+    this.titleEl.title = selection ? `${selection.run}/episodes/${selection.path}` : '';
+    this.subtitleEl.textContent = '';
+    this.errorEl.textContent = message;
+    this.hud.setReplay(null, null);
+    this.hud.show(0);
+    this.app?.render();
+  }
+
+  private clearScene(): void {
+    if (this.scene) {
+      this.app?.stage.removeChild(this.scene.root);
+      this.scene.destroy();
+      this.scene = null;
+    }
+    this.overlaysEl.replaceChildren();
+  }
+
+  private renderOverlayToggles(): void {
+    this.overlaysEl.replaceChildren();
+    const scene = this.scene;
+    if (!scene) return;
+    for (const [name, on] of Object.entries(scene.overlays())) {
+      const label = el('label', 'overlay-toggle');
+      const box = el('input');
+      box.type = 'checkbox';
+      box.checked = on;
+      box.addEventListener('change', () => {
+        scene.setOverlay(name, box.checked);
+        this.show(this.frame);
+      });
+      label.append(box, ` ${name}`);
+      this.overlaysEl.append(label);
+    }
+  }
+
+  /** Draws `frame` (clamped to this episode's length: a shorter episode holds its last frame). */
+  show(frame: number): void {
+    this.frame = frame;
+    if (!this.app || !this.scene || !this.replay) return;
+    const f = Math.min(frame, this.replay.length);
+    this.scene.draw(f, this.width, this.height);
+    this.hud.show(f);
+    this.app.render();
+  }
+
+  private resize(): void {
+    if (!this.app) return;
+    const w = Math.max(200, Math.floor(this.host.clientWidth));
+    const h = Math.max(220, Math.min(520, Math.round(w * 0.62)));
+    if (w === this.width && h === this.height) return;
+    this.width = w;
+    this.height = h;
+    this.app.renderer.resize(w, h);
+    this.show(this.frame);
+  }
+
+  /** Debug / test view of what the pane shows. */
+  snapshot(): Record<string, unknown> {
+    return {
+      label: this.label,
+      selection: this.selection,
+      kind: this.scene?.kind ?? null,
+      envId: this.replay?.envId ?? null,
+      length: this.replay?.length ?? null,
+      frame: this.replay ? Math.min(this.frame, this.replay.length) : null,
+      renderer: this.rendererName,
+      error: this.error,
+      probe: this.scene?.probe() ?? null,
+      canvasSize: { width: this.width, height: this.height },
+    };
+  }
+
+  destroy(): void {
+    this.resizeObserver.disconnect();
+    this.clearScene();
+    this.app?.destroy(true);
+  }
+}

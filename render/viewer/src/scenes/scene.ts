@@ -1,0 +1,52 @@
+/**
+ * A scene draws the frames of one replay with pixi.js. Frame 0 is the state after reset; frame k is the
+ * state after step k. Scenes are picked by the render state's `kind` (scenes/index.ts).
+ */
+import type { Container } from 'pixi.js';
+import type { RenderState } from '../../../../envs/core.js';
+import type { ValuesFile } from '../../../api-types.js';
+import type { ReplayFile } from '../../../replay-format.js';
+
+export interface SceneContext {
+  replay: ReplayFile;
+  /** `frames[0]` = initialState, `frames[k]` = steps[k-1].state. */
+  frames: RenderState[];
+  /** The run's value/policy overlay (tabular runs), when it has one. */
+  values: ValuesFile | null;
+}
+
+/** Where a scene drew its key object, in CSS pixels from the canvas's top-left corner (for tests and tooltips). */
+export interface SceneProbe {
+  kind: string;
+  /** The main moving object (cart, agent, car) and the colour it is filled with, '#rrggbb'. */
+  marker: { x: number; y: number; color: string } | null;
+  [key: string]: unknown;
+}
+
+export interface Scene {
+  readonly kind: string;
+  /** Playback rate at 1x speed, in env steps per second (the env's real time where it has one). */
+  readonly stepsPerSecond: number;
+  /** The pixi container the scene draws into (added to the app's stage by the pane). */
+  readonly root: Container;
+  /** Names of the discrete actions, by index, or null when the scene does not know them. */
+  actionLabels(): string[] | null;
+  /** Draws frame `frame` into a `width` × `height` area (CSS pixels). */
+  draw(frame: number, width: number, height: number): void;
+  /** Overlay toggles this scene offers (e.g. the gridworld's values), by name → on/off. */
+  overlays(): Record<string, boolean>;
+  setOverlay(name: string, on: boolean): void;
+  probe(): SceneProbe;
+  destroy(): void;
+}
+
+export type SceneFactory = (ctx: SceneContext) => Scene;
+
+/** A number from a render state, or `fallback` when the field is missing or not a finite number. */
+export function num(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+export function hex(color: number): string {
+  return `#${color.toString(16).padStart(6, '0')}`;
+}
