@@ -57,6 +57,9 @@ export interface Agent {
   readonly name: string;
   /** The resolved hyperparameters (what config.json stores). */
   readonly config: object;
+  /** The spaces and env count it was built for, and its seed (what `saveAgent` stores to rebuild it). */
+  readonly info: AgentInfo;
+  readonly seed: number;
   /** Actions for `n` observation rows (one batched forward pass). */
   act(obs: Float32Array, n: number, opts: ActOptions): ActResult;
   /**

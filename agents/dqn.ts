@@ -98,7 +98,7 @@ export class DqnAgent implements Agent {
   private gradientSteps = 0;
   private actionBuf: Int32Array;
 
-  constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
+  constructor(readonly info: AgentInfo, hp: Record<string, unknown>, readonly seed: number) {
     this.config = { ...DEFAULTS, ...(hp as Partial<DqnConfig>) };
     const c = this.config;
     if (info.actionSpace.type !== 'Discrete') throw new TsgymError(`dqn needs a Discrete action space, got ${info.actionSpace}`);

@@ -9,13 +9,17 @@ import { TsgymError } from '../envs/core.js';
 import { DivergenceError } from './harness/trainer.js';
 import { trainCommand } from './commands/train.js';
 import { viewCommand } from './commands/view.js';
+import { compareCommand } from './commands/compare.js';
+import { recordCommand } from './commands/record.js';
 
 /** The yargs parser; it throws on bad input (tests call it in-process). */
 export function buildCli(args: string[]) {
   return yargs(args)
     .scriptName('tsgym')
     .command(trainCommand)
+    .command(recordCommand)
     .command(viewCommand)
+    .command(compareCommand)
     .demandCommand(1, 'Name a command: train, record, view or compare (see --help).')
     .strict()
     .recommendCommands()

@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface CliResult {
   code: number | null;
@@ -13,7 +12,8 @@ export interface CliResult {
 }
 
 export function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(TSX, [path.join(ROOT, 'experiments', 'cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `node --import tsx` keeps it one process (the tsx binary forks a child), so a signal reaches the CLI itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'experiments', 'cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

@@ -1,0 +1,47 @@
+/**
+ * `record --run DIR [--checkpoint latest|STEP] [--episodes 5] [--seed S]`: records greedy episodes of a
+ * run's checkpoint as replay files under `<run>/episodes/record-<step>-seed<S>/`, for the viewer.
+ */
+import * as path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { BACKENDS, initBackend, type BackendChoice } from '../../agents/backend.js';
+import { TsgymError } from '../../envs/core.js';
+import { loadAgentFromRun } from '../harness/agent-io.js';
+import { evaluate } from '../harness/evaluate.js';
+import { fmt } from '../harness/progress.js';
+
+interface RecordArgs {
+  run: string;
+  checkpoint: string;
+  episodes: number;
+  seed: number;
+  backend: BackendChoice;
+}
+
+export const recordCommand: CommandModule<object, RecordArgs> = {
+  command: 'record',
+  describe: "Record greedy episodes from a run's checkpoint as replays for the viewer",
+  builder: (y: Argv) =>
+    y
+      .options({
+        run: { type: 'string', demandOption: true, describe: 'Run directory (runs/<env>__<agent>__seed<S>__<time>)' },
+        checkpoint: { type: 'string', default: 'latest', describe: "Checkpoint to load: 'latest' or an env-step number" },
+        episodes: { type: 'number', default: 5, describe: 'Episodes to record' },
+        seed: { type: 'number', default: 0, describe: 'Episode k is reset with seed S + k' },
+        backend: { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'TensorFlow.js backend' },
+      })
+      .example('$0 record --run runs/CartPole-v1__dqn__seed0__20260101-120000 --episodes 5 --seed 7', 'Five more episodes from the latest checkpoint') as unknown as Argv<RecordArgs>,
+  handler: async (a) => {
+    const which = a.checkpoint === 'latest' ? 'latest' : Number(a.checkpoint);
+    if (which !== 'latest' && !(Number.isInteger(which) && which >= 0)) throw new TsgymError(`--checkpoint must be 'latest' or a step number, got '${a.checkpoint}'`);
+    if (!Number.isInteger(a.episodes) || a.episodes <= 0) throw new TsgymError(`--episodes must be a positive integer, got ${a.episodes}`);
+    if (!Number.isInteger(a.seed) || a.seed < 0) throw new TsgymError(`--seed must be a non-negative integer, got ${a.seed}`);
+    await initBackend(a.backend);
+    const { agent, config, step } = loadAgentFromRun(a.run, which);
+    const recordDir = path.join(a.run, 'episodes', `record-${step}-seed${a.seed}`);
+    const res = await evaluate(agent, { envId: config.envId, envKwargs: config.envKwargs, episodes: a.episodes, seedBase: a.seed, record: a.episodes, recordDir, agentName: config.agent, checkpointStep: step, label: `${config.agent} step ${step} (recorded)` });
+    agent.dispose();
+    console.error(`returns: ${res.returns.map((r) => fmt(r)).join(', ')} (mean ${fmt(res.mean)} ± ${fmt(res.std)})`);
+    for (const f of res.replays) console.log(f);
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * Agents outside the training loop: `saveAgent(agent, dir)` / `loadAgent(dir)` for library users, and
+ * `loadAgentFromRun(runDir, checkpoint)` for the record command. A saved agent is a checkpoint directory
+ * (state.json + blobs, written atomically) plus `agent.json` naming the agent, its hyperparameters and the
+ * spaces it was built for.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Agent, AgentInfo } from '../../agents/agent.js';
+import { createAgent } from '../../agents/registry.js';
+import { TsgymError } from '../../envs/core.js';
+import { makeVec } from '../../envs/registry.js';
+import { spaceFromJSON, type SpaceJSON } from '../../envs/spaces.js';
+import { readJsonFile, writeJsonAtomic } from './atomic.js';
+import { findCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { RunConfig } from './trainer.js';
+
+interface AgentFile {
+  format: 'tsgym-agent';
+  version: 1;
+  name: string;
+  hyperparams: Record<string, unknown>;
+  observationSpace: SpaceJSON;
+  actionSpace: SpaceJSON;
+  numEnvs: number;
+  seed: number;
+}
+
+/** Saves the agent's full state (weights, optimiser, schedules, …) to `dir`. */
+export function saveAgent(agent: Agent, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const st = agent.getState();
+  saveCheckpoint(path.join(dir, 'state'), { step: 0, json: st.json, blobs: st.blobs }, 1);
+  const file: AgentFile = {
+    format: 'tsgym-agent',
+    version: 1,
+    name: agent.name,
+    hyperparams: agent.config as Record<string, unknown>,
+    observationSpace: agent.info.observationSpace.toJSON(),
+    actionSpace: agent.info.actionSpace.toJSON(),
+    numEnvs: agent.info.numEnvs,
+    seed: agent.seed,
+  };
+  writeJsonAtomic(path.join(dir, 'agent.json'), file);
+}
+
+/** Loads an agent saved by {@link saveAgent}; the tf backend must be initialised (`initBackend`). */
+export function loadAgent(dir: string): Agent {
+  const file = readJsonFile<AgentFile>(path.join(dir, 'agent.json'), 'saved agent');
+  if (file.format !== 'tsgym-agent') throw new TsgymError(`${path.join(dir, 'agent.json')} is not a saved tsgym agent`);
+  if (file.version !== 1) throw new TsgymError(`${path.join(dir, 'agent.json')} was written by a newer tsgym (version ${file.version}); this one reads version 1`);
+  const info: AgentInfo = { observationSpace: spaceFromJSON(file.observationSpace), actionSpace: spaceFromJSON(file.actionSpace), numEnvs: file.numEnvs };
+  const agent = createAgent(file.name, info, file.hyperparams, file.seed);
+  const ck = findCheckpoint(path.join(dir, 'state'));
+  if (!ck) throw new TsgymError(`${dir}: saved agent has no state (state/latest.json is missing)`);
+  const data = loadCheckpoint(ck);
+  agent.setState({ json: data.json, blobs: data.blobs });
+  return agent;
+}
+
+/** Builds a run's agent and loads one of its checkpoints ('latest' or a step). */
+export function loadAgentFromRun(runDir: string, which: 'latest' | number = 'latest'): { agent: Agent; config: RunConfig; step: number } {
+  const config = readJsonFile<RunConfig>(path.join(runDir, 'config.json'), 'run config');
+  const ckDir = findCheckpoint(path.join(runDir, 'checkpoints'), which);
+  if (!ckDir) {
+    const have = fs.existsSync(path.join(runDir, 'checkpoints')) ? fs.readdirSync(path.join(runDir, 'checkpoints')).filter((d) => d.startsWith('step-')) : [];
+    throw new TsgymError(`${runDir}: no checkpoint ${which === 'latest' ? '' : `at step ${which} `}(available: ${have.map((d) => Number(d.slice(5))).join(', ') || 'none'})`);
+  }
+  const vec = makeVec(config.envId, 1, config.envKwargs);
+  const agent = createAgent(config.agent, { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: config.numEnvs }, config.hyperparams, config.seed);
+  const data = loadCheckpoint(ckDir);
+  agent.setState({ json: data.json.agent as Record<string, unknown>, blobs: data.blobs });
+  return { agent, config, step: data.step };
+}
