@@ -18,7 +18,7 @@ import { initBackend, tf, BACKENDS, type BackendChoice } from '../agents/backend
 import { ReplayBuffer } from '../agents/replay-buffer.js';
 import { createAgent, agentNames } from '../agents/registry.js';
 import { presetFor } from './presets.js';
-import { train } from './harness/trainer.js';
+import { median, trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 
 interface Row {
@@ -63,11 +63,6 @@ function rate(fn: (iters: number) => void, seconds = argv.seconds): number {
     if (dt >= seconds) return iters / dt;
     iters = Math.ceil(iters * Math.min(10, Math.max(2, (seconds * 1.2) / Math.max(dt, 1e-4))));
   }
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function fmtValue(v: number): string {
@@ -181,31 +176,19 @@ async function benchDqn(): Promise<void> {
 }
 
 async function benchSolve(agent: string, section: string): Promise<void> {
-  const preset = presetFor(agent, 'CartPole-v1');
-  const walls: number[] = [];
-  const steps: number[] = [];
-  let solved = 0;
-  for (let seed = 0; seed < argv.seeds; seed++) {
-    const t0 = performance.now();
-    const r = await train({
-      agent, env: 'CartPole-v1', seed, totalSteps: preset.totalSteps, numEnvs: preset.numEnvs, evalEvery: preset.evalEvery, evalEpisodes: preset.evalEpisodes,
-      recordEpisodes: 0, checkpointEvery: 1e12, stopWhenSolved: true, logEvery: 1000, envKwargs: {}, hyperparams: preset.hyperparams, backend: argv.backend,
-      outDir: path.join(argv.out, 'runs'), runName: `bench-${agent}-seed${seed}-${Date.now()}`, progress: 'none', verbose: false,
-    });
-    const s = r.summary;
-    const trainingRate = s.steps / ((performance.now() - t0) / 1000);
-    console.error(`    ${agent} seed ${seed}: ${s.solvedAtStep !== null ? `solved at ${s.solvedAtStep} steps, ${s.solvedAtWallSeconds} s` : `not solved in ${s.steps} steps (best eval ${s.bestEval?.mean.toFixed(1)})`}; ${fmtCount(trainingRate)} steps/s`);
-    if (s.solvedAtStep !== null) {
-      solved++;
-      walls.push(s.solvedAtWallSeconds!);
-      steps.push(s.solvedAtStep);
-    } else {
-      walls.push(Infinity);
-      steps.push(Infinity);
-    }
-    add({ section, name: `${agent} seed ${seed} training throughput`, value: trainingRate, unit: 'env-steps/s' });
-  }
-  const note = `${solved}/${argv.seeds} seeds solved; greedy eval mean ≥ 475 over ${preset.evalEpisodes} episodes`;
+  const seeds = Array.from({ length: argv.seeds }, (_, i) => i);
+  const results = await trainPresetOverSeeds(agent, 'CartPole-v1', seeds, {
+    backend: argv.backend,
+    outDir: path.join(argv.out, 'runs'),
+    onResult: (r) => {
+      console.error(`    ${agent} seed ${r.seed}: ${r.solvedAtStep !== null ? `solved at ${r.solvedAtStep} steps, ${r.solvedAtWallSeconds} s` : `not solved in ${r.steps} steps (final eval ${r.finalEvalMean?.toFixed(1)})`}; ${fmtCount(r.throughput)} steps/s`);
+      add({ section, name: `${agent} seed ${r.seed} training throughput`, value: r.throughput, unit: 'env-steps/s' });
+    },
+  });
+  const solved = results.filter((r) => r.solvedAtStep !== null).length;
+  const walls = results.map((r) => r.solvedAtWallSeconds ?? Infinity);
+  const steps = results.map((r) => r.solvedAtStep ?? Infinity);
+  const note = `${solved}/${seeds.length} seeds solved; greedy eval mean ≥ 475 over ${presetFor(agent, 'CartPole-v1').evalEpisodes} episodes`;
   add({ section, name: `${agent} CartPole median wall-clock to solve`, value: median(walls), unit: 's', note });
   add({ section, name: `${agent} CartPole median env steps to solve`, value: median(steps), unit: 'steps', note });
   add({ section, name: `${agent} CartPole worst-seed wall-clock to solve`, value: Math.max(...walls), unit: 's', note });

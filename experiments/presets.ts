@@ -36,7 +36,41 @@ type PresetTable = Record<string, Record<string, Partial<RunPreset>>>;
 /** presets[agent][envId] */
 export const PRESETS: PresetTable = {
   dqn: {
-    'CartPole-v1': { totalSteps: 60_000, numEnvs: 4, evalEvery: 5_000, evalEpisodes: 20, hyperparams: {} },
+    // Collect 256 env steps, then 128 gradient steps against a target refreshed every 128 of them (the
+    // RL-Zoo CartPole rhythm), with 3-step returns and γ = 0.98 so values propagate in few target updates.
+    'CartPole-v1': {
+      totalSteps: 100_000,
+      numEnvs: 4,
+      evalEvery: 2_000,
+      evalEpisodes: 20,
+      checkpointEvery: 20_000,
+      hyperparams: { trainFreq: 64, gradientSteps: 128, targetUpdateInterval: 128, lr: 0.0023, epsDecaySteps: 8_000, epsEnd: 0.04, nStep: 3, gamma: 0.98 },
+    },
+    'GridWorld-4x4': {
+      totalSteps: 20_000,
+      numEnvs: 4,
+      evalEvery: 1_000,
+      evalEpisodes: 20,
+      checkpointEvery: 10_000,
+      hyperparams: { hidden: [64], lr: 0.001, gamma: 0.99, learningStarts: 500, epsDecaySteps: 5_000, targetUpdateInterval: 100, bufferSize: 20_000 },
+    },
+    FourRooms: {
+      totalSteps: 60_000,
+      numEnvs: 4,
+      evalEvery: 2_000,
+      evalEpisodes: 20,
+      checkpointEvery: 20_000,
+      hyperparams: { hidden: [128], lr: 0.001, gamma: 0.97, learningStarts: 1_000, epsDecaySteps: 20_000, targetUpdateInterval: 100, bufferSize: 50_000, nStep: 3 },
+    },
+    'LaneKeeper-v0': {
+      totalSteps: 100_000,
+      numEnvs: 8,
+      evalEvery: 10_000,
+      evalEpisodes: 10,
+      stopWhenSolved: false,
+      checkpointEvery: 25_000,
+      hyperparams: { hidden: [128, 128], trainFreq: 32, gradientSteps: 128, targetUpdateInterval: 128, lr: 0.001, epsDecaySteps: 20_000, epsEnd: 0.02, nStep: 3, gamma: 0.98, bufferSize: 100_000, learningStarts: 2_000 },
+    },
   },
 };
 

@@ -6,6 +6,7 @@ import { makeVec } from '../envs/registry.js';
 import { Box, Discrete } from '../envs/spaces.js';
 import type { ReplaySample } from '../agents/replay-buffer.js';
 import { evaluate } from '../experiments/harness/evaluate.js';
+import { presetFor } from '../experiments/presets.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -146,8 +147,10 @@ describe('DQN', () => {
   });
 
   it('learns CartPole: greedy return clearly above random within a small budget', async () => {
-    const agent = createAgent('dqn', { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 }, { totalSteps: 12_000, epsDecaySteps: 5_000 }, 0);
-    drive(agent, 12_000);
+    // The CartPole preset's hyperparameters, on a fraction of its budget.
+    const hp = { ...presetFor('dqn', 'CartPole-v1').hyperparams, totalSteps: 8_000 };
+    const agent = createAgent('dqn', { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 }, hp, 0);
+    drive(agent, 8_000);
     const res = await evaluate(agent, { envId: 'CartPole-v1', envKwargs: {}, episodes: 10, seedBase: 1000 });
     // A random policy averages ~22 on CartPole.
     expect(res.mean).toBeGreaterThan(100);

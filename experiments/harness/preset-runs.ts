@@ -1,0 +1,59 @@
+/**
+ * Trains an (agent, env) pair with its preset on several seeds, one after another: the shared core of
+ * `npm run bench` (time and steps to solve) and `npm run verify` (the must-show checks).
+ */
+import * as path from 'node:path';
+import type { BackendChoice } from '../../agents/backend.js';
+import { presetFor } from '../presets.js';
+import { train, type TrainResult } from './trainer.js';
+
+export interface SeedResult {
+  seed: number;
+  solvedAtStep: number | null;
+  solvedAtWallSeconds: number | null;
+  steps: number;
+  wallSeconds: number;
+  /** Env steps per second over the whole run, evaluations included. */
+  throughput: number;
+  finalEvalMean: number | null;
+  runDir: string;
+}
+
+export async function trainPresetOverSeeds(agent: string, env: string, seeds: number[], opts: { backend: BackendChoice; outDir: string; recordEpisodes?: number; onResult?: (r: SeedResult, run: TrainResult) => void | Promise<void> }): Promise<SeedResult[]> {
+  const preset = presetFor(agent, env);
+  const results: SeedResult[] = [];
+  for (const seed of seeds) {
+    const t0 = performance.now();
+    const run = await train({
+      agent,
+      env,
+      seed,
+      totalSteps: preset.totalSteps,
+      numEnvs: preset.numEnvs,
+      evalEvery: preset.evalEvery,
+      evalEpisodes: preset.evalEpisodes,
+      recordEpisodes: opts.recordEpisodes ?? 0,
+      checkpointEvery: preset.checkpointEvery,
+      stopWhenSolved: preset.stopWhenSolved,
+      logEvery: 1000,
+      envKwargs: preset.envKwargs,
+      hyperparams: preset.hyperparams,
+      backend: opts.backend,
+      outDir: path.join(opts.outDir, `${agent}-${env}`),
+      runName: `seed${seed}-${Date.now()}`,
+      progress: 'none',
+      verbose: false,
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const s = run.summary;
+    const r: SeedResult = { seed, solvedAtStep: s.solvedAtStep, solvedAtWallSeconds: s.solvedAtWallSeconds, steps: s.steps, wallSeconds: wall, throughput: s.steps / wall, finalEvalMean: s.finalEval?.mean ?? null, runDir: run.runDir };
+    results.push(r);
+    await opts.onResult?.(r, run);
+  }
+  return results;
+}
+
+export function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm run verify`: the acceptance checks that need real training budgets (too long for `npm test`), each
+ * trained with its preset and checked the way the issues state them. Prints a table, writes
+ * verify-results/latest.json, and exits non-zero when a check fails.
+ *
+ *   npm run verify                              all checks (tens of minutes on 2 cores)
+ *   npm run verify -- --only dqn-gridworld,ppo-cartpole
+ *
+ * Checks:
+ *   dqn-cartpole, ppo-cartpole          greedy eval mean ≥ 475 over 20 episodes on each of 5 seeds
+ *   a2c-cartpole, reinforce-cartpole    the same on at least 4 of 5 seeds
+ *   dqn-gridworld                       GridWorld-4x4 and FourRooms: the greedy return from every start state
+ *                                       equals the value-iteration optimum
+ *   dqn-lanekeeper, ppo-lanekeeper      the greedy policy keeps the car on the road for the full 1000-step
+ *                                       episode on 10 held-out road seeds
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { BACKENDS, initBackend, type BackendChoice } from '../agents/backend.js';
+import { agentNames } from '../agents/registry.js';
+import { valueIteration } from '../agents/planning.js';
+import { make } from '../envs/registry.js';
+import type { GridWorldEnv } from '../envs/gridworld.js';
+import { loadAgentFromRun } from './harness/agent-io.js';
+import { evaluate } from './harness/evaluate.js';
+import { median, trainPresetOverSeeds, type SeedResult } from './harness/preset-runs.js';
+
+const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper'] as const;
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('npm run verify --')
+  .options({
+    only: { type: 'string', describe: `Comma-separated checks: ${CHECKS.join(', ')}` },
+    backend: { choices: BACKENDS, default: 'auto' as BackendChoice },
+    out: { type: 'string', default: 'verify-results' },
+  })
+  .strict()
+  .help()
+  .parseSync();
+
+const only = argv.only ? argv.only.split(',').map((s) => s.trim()) : [...CHECKS];
+for (const c of only) if (!(CHECKS as readonly string[]).includes(c)) throw new Error(`unknown check '${c}'; choose from ${CHECKS.join(', ')}`);
+
+interface CheckResult {
+  check: string;
+  passed: boolean;
+  detail: string;
+  seeds?: SeedResult[];
+}
+const results: CheckResult[] = [];
+const report = (r: CheckResult) => {
+  results.push(r);
+  console.error(`${r.passed ? 'PASS' : 'FAIL'} ${r.check}: ${r.detail}`);
+};
+const runsDir = path.join(argv.out, 'runs');
+
+async function cartpole(agent: string, minSolved: number): Promise<void> {
+  const seeds = [0, 1, 2, 3, 4];
+  const res = await trainPresetOverSeeds(agent, 'CartPole-v1', seeds, {
+    backend: argv.backend,
+    outDir: runsDir,
+    onResult: (r) => console.error(`  ${agent} seed ${r.seed}: ${r.solvedAtStep !== null ? `solved at ${r.solvedAtStep} steps in ${r.solvedAtWallSeconds} s` : `not solved (${r.steps} steps, final eval ${r.finalEvalMean})`}`),
+  });
+  const solved = res.filter((r) => r.solvedAtStep !== null);
+  const walls = res.map((r) => r.solvedAtWallSeconds ?? Infinity);
+  report({
+    check: `${agent}-cartpole`,
+    passed: solved.length >= minSolved,
+    detail: `${solved.length}/5 seeds solved (need ${minSolved}); steps to solve ${res.map((r) => r.solvedAtStep ?? '—').join(', ')}; median ${median(walls).toFixed(1)} s wall-clock`,
+    seeds: res,
+  });
+}
+
+async function gridworlds(): Promise<void> {
+  for (const id of ['GridWorld-4x4', 'FourRooms']) {
+    const [run] = await trainPresetOverSeeds('dqn', id, [0], { backend: argv.backend, outDir: runsDir });
+    const { agent } = loadAgentFromRun(run.runDir);
+    const model = make(id).unwrapped as unknown as GridWorldEnv;
+    const optimum = valueIteration(model, { gamma: 1 }).values;
+    const mismatches: string[] = [];
+    for (const s of model.startStates) {
+      const env = make(id);
+      let { obs } = env.reset({ seed: 0, options: { startState: s } });
+      let ret = 0;
+      for (;;) {
+        const { actions } = agent.act(obs, 1, { greedy: true });
+        const r = env.step(actions[0]);
+        ret += r.reward;
+        obs = r.obs;
+        if (r.terminated || r.truncated) break;
+      }
+      if (Math.abs(ret - optimum[s]) > 1e-9) mismatches.push(`state ${s}: ${ret} vs optimum ${optimum[s]}`);
+    }
+    agent.dispose();
+    report({
+      check: `dqn-gridworld ${id}`,
+      passed: mismatches.length === 0,
+      detail: mismatches.length ? mismatches.join('; ') : `greedy return equals the value-iteration optimum from all ${model.startStates.length} start states (trained ${run.steps} steps, ${run.wallSeconds.toFixed(1)} s)`,
+      seeds: [run],
+    });
+  }
+}
+
+async function lanekeeper(agent: string, id: string): Promise<void> {
+  const [run] = await trainPresetOverSeeds(agent, id, [0], { backend: argv.backend, outDir: runsDir });
+  const { agent: trained } = loadAgentFromRun(run.runDir);
+  // Held out: training resets use seeds near 0, evaluations near 1e6; these roads come from 9e6 + k.
+  const res = await evaluate(trained, { envId: id, envKwargs: {}, episodes: 10, seedBase: 9_000_000 });
+  trained.dispose();
+  const full = res.lengths.filter((l) => l === 1000).length;
+  report({
+    check: `${agent}-lanekeeper ${id}`,
+    passed: full === 10,
+    detail: `${full}/10 held-out roads driven for the full 1000 steps (lengths ${res.lengths.join(', ')}; mean return ${res.mean.toFixed(1)}; trained ${run.steps} steps, ${run.wallSeconds.toFixed(1)} s)`,
+    seeds: [run],
+  });
+}
+
+const backend = await initBackend(argv.backend);
+console.error(`tsgym verify — backend ${backend}`);
+const has = (a: string) => agentNames().includes(a);
+if (only.includes('dqn-cartpole')) await cartpole('dqn', 5);
+if (only.includes('ppo-cartpole') && has('ppo')) await cartpole('ppo', 5);
+if (only.includes('a2c-cartpole') && has('a2c')) await cartpole('a2c', 4);
+if (only.includes('reinforce-cartpole') && has('reinforce')) await cartpole('reinforce', 4);
+if (only.includes('dqn-gridworld')) await gridworlds();
+if (only.includes('dqn-lanekeeper')) await lanekeeper('dqn', 'LaneKeeper-v0');
+if (only.includes('ppo-lanekeeper') && has('ppo')) await lanekeeper('ppo', 'LaneKeeperContinuous-v0');
+
+console.log('\n| check | result | detail |\n|---|---|---|');
+for (const r of results) console.log(`| ${r.check} | ${r.passed ? 'pass' : 'FAIL'} | ${r.detail} |`);
+fs.mkdirSync(argv.out, { recursive: true });
+fs.writeFileSync(path.join(argv.out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), backend, results }, null, 2));
+if (results.some((r) => !r.passed)) process.exitCode = 1;
