@@ -173,6 +173,18 @@ export function downloadAndDispose(t: tf.Tensor): Float32Array {
   return data;
 }
 
+const onesRows = new Map<number, tf.Tensor2D>();
+
+/** A cached [1, n] tensor of ones (kept for the process lifetime: one per batch size). */
+function onesRow(n: number): tf.Tensor2D {
+  let t = onesRows.get(n);
+  if (!t) {
+    t = tf.keep(tf.ones([1, n]) as tf.Tensor2D);
+    onesRows.set(n, t);
+  }
+  return t;
+}
+
 /**
  * One dense layer `act(x·W + b)` with a hand-written gradient. On the wasm backend a matMul with a
  * transpose flag is ~5× slower than an explicit transpose followed by a plain matMul, and tfjs's own
@@ -194,7 +206,8 @@ function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activat
     if (act === 'relu') dz = tf.mul(dy, tf.step(sy)) as tf.Tensor2D;
     else if (act === 'tanh') dz = tf.mul(dy, tf.sub(1, tf.square(sy))) as tf.Tensor2D;
     const dw = tf.matMul(tf.transpose(sx), dz);
-    const db = tf.sum(dz, 0);
+    // Σ over the batch as a [1, B] × [B, out] matMul: several times faster than tf.sum(dz, 0) on wasm.
+    const db = tf.reshape(tf.matMul(onesRow(dz.shape[0]), dz), [dz.shape[1]]);
     return needInputGrad ? [tf.matMul(dz, tf.transpose(sw)), dw, db] : [dw, db];
   };
   if (needInputGrad) {

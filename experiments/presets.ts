@@ -63,7 +63,7 @@ export const PRESETS: PresetTable = {
       hyperparams: { hidden: [128], lr: 0.001, gamma: 0.97, learningStarts: 1_000, epsDecaySteps: 20_000, targetUpdateInterval: 100, bufferSize: 50_000, nStep: 3 },
     },
     'LaneKeeper-v0': {
-      totalSteps: 100_000,
+      totalSteps: 40_000,
       numEnvs: 8,
       evalEvery: 10_000,
       evalEpisodes: 10,
