@@ -16,6 +16,17 @@ export interface AdamOptions {
   maxGradNorm?: number;
 }
 
+/**
+ * Anything Adam can train: a flat float32 parameter vector mirrored in tf variables (an {@link Mlp}, or a
+ * bare learned vector such as a Gaussian policy's log-std). Gradients arrive in `variables` order and must
+ * concatenate to `params` layout.
+ */
+export interface ParamSet {
+  readonly params: Float32Array;
+  readonly variables: tf.Variable[];
+  syncVariables(): void;
+}
+
 export interface AdamState {
   t: number;
   m: number[];
@@ -32,7 +43,7 @@ export class Adam {
   private readonly m: Float64Array;
   private readonly v: Float64Array;
 
-  constructor(readonly nets: Mlp[], opts: AdamOptions) {
+  constructor(readonly nets: ParamSet[], opts: AdamOptions) {
     this.lr = opts.lr;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;

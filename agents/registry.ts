@@ -4,6 +4,9 @@
 import { TsgymError } from '../envs/core.js';
 import type { Agent, AgentInfo } from './agent.js';
 import { DqnAgent } from './dqn.js';
+import { PpoAgent } from './ppo.js';
+import { A2cAgent } from './a2c.js';
+import { ReinforceAgent } from './reinforce.js';
 
 /** Builds an agent from resolved hyperparameters; `seed` seeds its every random stream (init, exploration, sampling). */
 export type AgentFactory = (info: AgentInfo, hyperparams: Record<string, unknown>, seed: number) => Agent;
@@ -65,4 +68,28 @@ registerAgent({
   defaults: DqnAgent.defaults as unknown as Record<string, unknown>,
   create: (info, hp, seed) => new DqnAgent(info, hp, seed),
   actionSpaces: ['Discrete'],
+});
+
+registerAgent({
+  name: 'ppo',
+  description: 'Proximal Policy Optimization (clipped surrogate, GAE, value clipping, minibatch epochs, LR/clip annealing, optional KL early stop)',
+  defaults: PpoAgent.defaults as unknown as Record<string, unknown>,
+  create: (info, hp, seed) => new PpoAgent(info, hp, seed),
+  actionSpaces: ['Discrete', 'Box'],
+});
+
+registerAgent({
+  name: 'a2c',
+  description: 'Advantage Actor-Critic, synchronous (n-step returns or GAE, one gradient step per rollout)',
+  defaults: A2cAgent.defaults as unknown as Record<string, unknown>,
+  create: (info, hp, seed) => new A2cAgent(info, hp, seed),
+  actionSpaces: ['Discrete', 'Box'],
+});
+
+registerAgent({
+  name: 'reinforce',
+  description: 'REINFORCE with a learned value baseline (Monte-Carlo returns, one gradient step per batch)',
+  defaults: ReinforceAgent.defaults as unknown as Record<string, unknown>,
+  create: (info, hp, seed) => new ReinforceAgent(info, hp, seed),
+  actionSpaces: ['Discrete', 'Box'],
 });

@@ -10,12 +10,19 @@
  * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
  * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none) |
  * | `GET /api/episodes`                        | {@link EpisodesResponse} (every run) |
+ * | `GET /api/comparisons`                     | {@link ComparisonsResponse} (directories made by `npm run compare`) |
+ * | `GET /api/comparisons/<cmp>`               | {@link ComparisonResponse}: its comparison.json and report.json |
+ * | `GET /api/comparisons/<cmp>/runs`, `…/runs/<run>[/…]`, `…/episodes` | the run endpoints above, over the comparison's `runs/` |
+ *
+ * A comparison directory (it holds `comparison.json`) is not listed by `/api/runs`: its runs are served
+ * under `/api/comparisons/<cmp>/`.
  *
  * Errors are `{ error: string }` with a 4xx status (5xx only for a bug in the server).
  */
 import type { ReplayFile } from './replay-format.js';
+import type { ComparisonReport } from '../experiments/report.js';
 
-export type { ReplayFile };
+export type { ReplayFile, ComparisonReport };
 
 export type RunStatus = 'running' | 'finished' | 'diverged' | 'interrupted';
 
@@ -109,7 +116,38 @@ export interface ApiError {
   error: string;
 }
 
+/** A comparison directory, as listed by `/api/comparisons`. */
+export interface ComparisonInfo {
+  /** Its directory name inside the runs directory. */
+  id: string;
+  env: string | null;
+  agents: string[];
+  seeds: number[];
+  createdAt: string | null;
+  /** Whether report.json exists (it is written when every run is done). */
+  hasReport: boolean;
+  /** Files of the comparison that could not be read, each with the reason. */
+  problems: string[];
+}
+
+export interface ComparisonsResponse {
+  runsDir: string;
+  comparisons: ComparisonInfo[];
+}
+
+export interface ComparisonResponse extends ComparisonInfo {
+  /** comparison.json (the request), or null when unreadable. */
+  request: Record<string, unknown> | null;
+  /** report.json, or null when there is none yet or it is unreadable (see `problems`). */
+  report: ComparisonReport | null;
+}
+
+/** The API prefix of the run endpoints: the runs directory's own runs, or one comparison's runs. */
+export function runsApiBase(comparison: string | null = null): string {
+  return comparison === null ? 'api/' : `api/comparisons/${encodeURIComponent(comparison)}/`;
+}
+
 /** The URL of an episode's replay, relative to the server root (no leading slash, so it also works behind a path prefix). */
-export function episodeUrl(run: string, path: string): string {
-  return `api/runs/${encodeURIComponent(run)}/episodes/${path.split('/').map(encodeURIComponent).join('/')}`;
+export function episodeUrl(run: string, path: string, base = 'api/'): string {
+  return `${base}runs/${encodeURIComponent(run)}/episodes/${path.split('/').map(encodeURIComponent).join('/')}`;
 }

@@ -4,11 +4,12 @@
  *
  * Layout (written by the training harness):
  * `runs/<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>/{config.json, summary.json, metrics.jsonl, values.json,
- * episodes/<step-000001000 | record-…>/episode-<k>.json[.gz], checkpoints/}`.
+ * episodes/<step-000001000 | record-…>/episode-<k>.json[.gz], checkpoints/}`; a comparison made by `npm run
+ * compare` is a directory with `comparison.json`, `report.json` and its run directories in `runs/`.
  */
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import type { EpisodeEntry, EpisodeGroup, MetricRecord, MetricsResponse, RunInfo, RunSummary, ValuesFile } from './api-types.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsResponse, RunInfo, RunSummary, ValuesFile } from './api-types.js';
 import type { ReplayFile } from './replay-format.js';
 import { decodeReplayBytes } from './replay-io.js';
 
@@ -25,6 +26,8 @@ export class HttpError extends Error {
 
 const REPLAY_FILE = /\.json(\.gz)?$/;
 const MAX_EPISODE_DEPTH = 3;
+/** A directory holding this file is a comparison (`npm run compare`); its runs are in its `runs/`. */
+const COMPARISON_FILE = 'comparison.json';
 
 /**
  * Checks one decoded URL path segment: no `.`/`..`, no separators, no drive letters, not empty (an empty
@@ -97,10 +100,11 @@ interface CachedSummary {
 /** The runs directory, read on every request (runs appear and grow while the server is up). */
 export class RunsIndex {
   private readonly summaries = new Map<string, CachedSummary>();
+  private readonly comparisonIndexes = new Map<string, RunsIndex>();
 
   constructor(readonly runsDir: string) {}
 
-  /** Every run (a directory directly inside the runs dir), newest first by directory name time. */
+  /** Every run (a directory directly inside the runs dir, comparison directories aside), newest first by directory name time. */
   async listRuns(): Promise<RunInfo[]> {
     let names: string[];
     try {
@@ -114,6 +118,7 @@ export class RunsIndex {
       try {
         const dir = await resolveInside(this.runsDir, [name], 'run');
         if (!(await stat(dir)).isDirectory()) continue;
+        if (await isFile(join(dir, COMPARISON_FILE))) continue; // listed by listComparisons
         runs.push(await this.runInfoAt(name, dir));
       } catch (e) {
         if (e instanceof HttpError) continue; // a link pointing out, or a dir removed meanwhile: not listed
@@ -279,6 +284,72 @@ export class RunsIndex {
     const sorted = [...groups.values()].sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity) || (a.kind === b.kind ? 0 : a.kind === 'eval' ? -1 : 1) || naturalCompare(a.name, b.name));
     for (const g of sorted) g.episodes.sort((a, b) => naturalCompare(a.path, b.path));
     return sorted;
+  }
+
+  /** Comparison directories directly inside the runs dir, newest first by creation time. */
+  async listComparisons(): Promise<ComparisonInfo[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.runsDir, { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const out: ComparisonInfo[] = [];
+    for (const name of names) {
+      try {
+        const dir = await resolveInside(this.runsDir, [name], 'comparison');
+        if (!(await isFile(join(dir, COMPARISON_FILE)))) continue;
+        const { request: _r, report: _p, ...info } = await this.comparisonAt(name, dir, false);
+        out.push(info);
+      } catch (e) {
+        if (e instanceof HttpError) continue; // a link pointing out, or removed meanwhile
+        throw e;
+      }
+    }
+    return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || naturalCompare(a.id, b.id));
+  }
+
+  /** One comparison: its request (comparison.json) and report (report.json, null until written). */
+  async comparison(id: string): Promise<ComparisonResponse> {
+    return this.comparisonAt(id, await this.comparisonDir(id), true);
+  }
+
+  /** The runs of one comparison, served like the runs directory's own (every path checked inside its `runs/`). */
+  async comparisonRuns(id: string): Promise<RunsIndex> {
+    await this.comparisonDir(id);
+    const runsDir = await resolveInside(this.runsDir, [id, 'runs'], 'comparison runs directory');
+    let index = this.comparisonIndexes.get(runsDir);
+    if (!index) {
+      index = new RunsIndex(runsDir);
+      this.comparisonIndexes.set(runsDir, index);
+    }
+    return index;
+  }
+
+  private async comparisonDir(id: string): Promise<string> {
+    const dir = await resolveInside(this.runsDir, [id], 'comparison');
+    if (!(await isFile(join(dir, COMPARISON_FILE)))) throw new HttpError(404, `comparison not found: ${id} holds no ${COMPARISON_FILE}`);
+    return dir;
+  }
+
+  private async comparisonAt(id: string, dir: string, withReport: boolean): Promise<ComparisonResponse> {
+    const problems: string[] = [];
+    const request = await readJsonObject(dir, COMPARISON_FILE, `${id}/${COMPARISON_FILE}`, problems);
+    const hasReport = await isFile(join(dir, 'report.json'));
+    const report = withReport && hasReport ? ((await readJsonObject(dir, 'report.json', `${id}/report.json`, problems)) as unknown as ComparisonReport | null) : null;
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    return {
+      id,
+      env: typeof request?.env === 'string' ? request.env : null,
+      agents: strings(request?.agents),
+      seeds: Array.isArray(request?.seeds) ? request.seeds.filter((x): x is number => typeof x === 'number') : [],
+      createdAt: typeof request?.createdAt === 'string' ? request.createdAt : null,
+      hasReport,
+      problems,
+      request,
+      report,
+    };
   }
 
   /** The header of a replay for the episode picker, cached by mtime and size. */

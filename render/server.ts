@@ -14,7 +14,7 @@ import { extname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../envs/core.js';
 import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
-import type { EpisodesResponse, RunsResponse } from './api-types.js';
+import type { ComparisonsResponse, EpisodesResponse, RunsResponse } from './api-types.js';
 
 export interface ServerOptions {
   runsDir: string;
@@ -80,17 +80,37 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   async function api(seg: string[], res: ServerResponse): Promise<void> {
     if (seg.length === 1 && seg[0] === 'health') return sendJson(res, 200, { ok: true });
-    if (seg.length === 1 && seg[0] === 'runs') return sendJson(res, 200, { runsDir, runs: await index.listRuns() } satisfies RunsResponse);
-    if (seg.length === 1 && seg[0] === 'episodes') return sendJson(res, 200, { groups: await index.episodes() } satisfies EpisodesResponse);
+    if (seg[0] === 'comparisons') {
+      if (seg.length === 1) return sendJson(res, 200, { runsDir, comparisons: await index.listComparisons() } satisfies ComparisonsResponse);
+      if (seg.length === 2) return sendJson(res, 200, await index.comparison(seg[1]));
+      // A comparison's runs answer the same endpoints as the runs directory's own.
+      if (await runsApi(await index.comparisonRuns(seg[1]), seg.slice(2), res)) return;
+    } else if (await runsApi(index, seg, res)) {
+      return;
+    }
+    throw new HttpError(
+      404,
+      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
+    );
+  }
+
+  /** The run endpoints over `runs`; false when `seg` names none of them. */
+  async function runsApi(runs: RunsIndex, seg: string[], res: ServerResponse): Promise<boolean> {
+    const send = (body: unknown) => {
+      sendJson(res, 200, body);
+      return true;
+    };
+    if (seg.length === 1 && seg[0] === 'runs') return send({ runsDir: runs.runsDir, runs: await runs.listRuns() } satisfies RunsResponse);
+    if (seg.length === 1 && seg[0] === 'episodes') return send({ groups: await runs.episodes() } satisfies EpisodesResponse);
     if (seg[0] === 'runs' && seg.length >= 2) {
       const run = seg[1];
-      if (seg.length === 2) return sendJson(res, 200, await index.runInfo(run));
-      if (seg.length === 3 && seg[2] === 'metrics') return sendJson(res, 200, await index.metrics(run));
-      if (seg.length === 3 && seg[2] === 'values') return sendJson(res, 200, await index.values(run));
-      if (seg.length === 3 && seg[2] === 'episodes') return sendJson(res, 200, { groups: await index.episodes(run) } satisfies EpisodesResponse);
-      if (seg.length > 3 && seg[2] === 'episodes') return sendJson(res, 200, await index.replay(run, seg.slice(3)));
+      if (seg.length === 2) return send(await runs.runInfo(run));
+      if (seg.length === 3 && seg[2] === 'metrics') return send(await runs.metrics(run));
+      if (seg.length === 3 && seg[2] === 'values') return send(await runs.values(run));
+      if (seg.length === 3 && seg[2] === 'episodes') return send({ groups: await runs.episodes(run) } satisfies EpisodesResponse);
+      if (seg.length > 3 && seg[2] === 'episodes') return send(await runs.replay(run, seg.slice(3)));
     }
-    throw new HttpError(404, `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/episodes`);
+    return false;
   }
 
   async function serveStatic(seg: string[], res: ServerResponse, headOnly: boolean): Promise<void> {

@@ -243,7 +243,8 @@ async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: Progress
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const before = tf.memory().numTensors;
+  // Tensor count after the first update (one-time caches exist by then); it must not grow after that.
+  let tensorBaseline = -1;
   writeSummary('running');
 
   const n = config.numEnvs;
@@ -271,6 +272,7 @@ async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: Progress
         if (h.recentReturns.length > 20) h.recentReturns.shift();
       }
       if (upd) {
+        if (tensorBaseline < 0) tensorBaseline = tf.memory().numTensors;
         guardDivergence(upd, agent, h.step);
         for (const [k, v] of Object.entries(upd)) h.updateSums[k] = (h.updateSums[k] ?? 0) + v;
         h.updateCount++;
@@ -324,7 +326,7 @@ async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: Progress
   progress.done();
   run.flush();
   writeSummary('finished');
-  const leaked = tf.memory().numTensors - before;
+  const leaked = tensorBaseline < 0 ? 0 : tf.memory().numTensors - tensorBaseline;
   agent.dispose();
   const fe = h.finalEval!;
   say(

@@ -26,6 +26,8 @@ export function viewerViteConfig(outDir: string = DEFAULT_VIEWER_OUT_DIR): Inlin
       reportCompressedSize: false,
       // pixi.js is large; one chunk for the app is fine for a local tool.
       chunkSizeWarningLimit: 4000,
+      // Two pages: the replay viewer and the comparison page (npm run compare).
+      rolldownOptions: { input: { main: join(VIEWER_ROOT, 'index.html'), compare: join(VIEWER_ROOT, 'compare.html') } },
     },
     // Dev server: the API comes from a running `npm run view` (default port 5173).
     server: { host: '127.0.0.1', port: 5174, proxy: { '/api': 'http://127.0.0.1:5173' } },

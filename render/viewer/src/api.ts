@@ -1,6 +1,6 @@
 /** The viewer's client for the server's JSON API (endpoints in render/api-types.ts). */
-import type { EpisodesResponse, MetricsResponse, RunsResponse, ValuesFile } from '../../api-types.js';
-import { episodeUrl } from '../../api-types.js';
+import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunsResponse, ValuesFile } from '../../api-types.js';
+import { episodeUrl, runsApiBase } from '../../api-types.js';
 import { validateReplay, type ReplayFile } from '../../replay-format.js';
 
 /** A failed request, with the server's message. */
@@ -35,14 +35,22 @@ async function getJson<T>(url: string): Promise<T> {
   return body as T;
 }
 
+/** `?c=<comparison>`: the viewer shows that comparison's runs instead of the runs directory's own. */
+export const comparisonScope: string | null = new URLSearchParams(location.search).get('c');
+const base = runsApiBase(comparisonScope);
+
 export const api = {
-  runs: () => getJson<RunsResponse>('api/runs'),
-  episodes: () => getJson<EpisodesResponse>('api/episodes'),
-  metrics: (run: string) => getJson<MetricsResponse>(`api/runs/${encodeURIComponent(run)}/metrics`),
-  values: (run: string) => getJson<ValuesFile>(`api/runs/${encodeURIComponent(run)}/values`),
+  runs: () => getJson<RunsResponse>(`${base}runs`),
+  episodes: () => getJson<EpisodesResponse>(`${base}episodes`),
+  metrics: (run: string) => getJson<MetricsResponse>(`${base}runs/${encodeURIComponent(run)}/metrics`),
+  values: (run: string) => getJson<ValuesFile>(`${base}runs/${encodeURIComponent(run)}/values`),
   /** A replay, validated again here: the viewer trusts no file. */
   async replay(run: string, path: string): Promise<ReplayFile> {
-    const data = await getJson<unknown>(episodeUrl(run, path));
+    const data = await getJson<unknown>(episodeUrl(run, path, base));
     return validateReplay(data, `${run}/episodes/${path}`);
   },
+  comparisons: () => getJson<ComparisonsResponse>('api/comparisons'),
+  comparison: (id: string) => getJson<ComparisonResponse>(`api/comparisons/${encodeURIComponent(id)}`),
+  /** The episodes of one comparison's runs (for links from the comparison page). */
+  comparisonEpisodes: (id: string) => getJson<EpisodesResponse>(`${runsApiBase(id)}episodes`),
 };

@@ -7,7 +7,7 @@
  */
 import type { RendererPreference } from 'pixi.js';
 import type { EpisodeEntry, EpisodeGroup, MetricsResponse, RunInfo, ValuesFile } from '../../api-types.js';
-import { api, ApiRequestError } from './api.js';
+import { api, ApiRequestError, comparisonScope } from './api.js';
 import { LearningCurve } from './chart.js';
 import { el, formatNumber } from './hud.js';
 import { Pane, type Selection } from './pane.js';
@@ -145,6 +145,23 @@ async function loadIndex(): Promise<void> {
     setStatus([`${runsRes.runs.length} run(s), ${entries.size} episode(s) in ${runsRes.runsDir}`, ...notes].join(' · '));
     statusEl.title = problems.join('\n');
   }
+}
+
+/** A header link to the comparison page: back to this comparison, or to the list when the runs dir holds some. */
+async function showComparisonLink(): Promise<void> {
+  const link = $<HTMLAnchorElement>('compare-link');
+  if (comparisonScope !== null) {
+    link.href = `compare.html?c=${encodeURIComponent(comparisonScope)}`;
+    link.textContent = `← comparison ${comparisonScope}`;
+    link.hidden = false;
+    return;
+  }
+  const comparisons = (await api.comparisons().catch(() => ({ comparisons: [] }))).comparisons;
+  if (!comparisons.length) return;
+  link.href = 'compare.html';
+  link.textContent = `comparisons (${comparisons.length})`;
+  link.hidden = false;
+  if (!runs.size) setStatus(`${comparisons.length} comparison(s) here and no single runs: open "comparisons" (top right) to see them and their replays.`);
 }
 
 /** The default episode: from the newest run with episodes, its latest checkpoint's first episode. */
@@ -450,6 +467,7 @@ async function start(): Promise<void> {
   panesEl.append(panes[0].root);
   await panes[0].init(rendererPreference());
   await loadIndex();
+  await showComparisonLink();
   await applyHash();
   window.addEventListener('hashchange', () => void applyHash());
   ready = true;
