@@ -1,5 +1,18 @@
 /**
- * tsgym's public API: `import { make, makeVec, checkEnv } from 'tsgym'`.
+ * tsgym's public API: `import { make, makeVec, checkEnv, train, initBackend } from 'tsgym'`.
  */
+// Environments: the API, spaces, seeding, registry (make/makeVec), wrappers, vector envs, the checker, the envs.
 export * from './envs/index.js';
+// Agents: backend choice, the shared agent surface, the agent registry, exact planning for gridworlds.
+export { initBackend, BACKENDS, type BackendChoice } from './agents/backend.js';
+export type { Agent, AgentInfo, ActOptions, ActResult, TransitionBatch, UpdateMetrics, AgentState } from './agents/agent.js';
+export { createAgent, agentNames, agentRegistration, registerAgent, resolveHyperparams, type AgentRegistration } from './agents/registry.js';
 export * from './agents/planning.js';
+// Training and using agents outside the CLI.
+export { train, resume, DivergenceError, type TrainOptions, type TrainResult, type RunConfig } from './experiments/harness/trainer.js';
+export { evaluate, type EvaluateOptions, type EvalResult } from './experiments/harness/evaluate.js';
+export { saveAgent, loadAgent, loadAgentFromRun } from './experiments/harness/agent-io.js';
+export { presetFor, PRESETS, type RunPreset } from './experiments/presets.js';
+// Replay files.
+export { replayFromEpisode, parseReplay, validateReplay, ReplayFormatError, REPLAY_FORMAT, REPLAY_VERSION, type ReplayFile, type ReplayStep } from './render/replay-format.js';
+export { readReplayFile, writeReplayFile } from './render/replay-io.js';
