@@ -1,0 +1,211 @@
+/**
+ * Charts of the comparison page: learning curves aggregated over seeds (IQM line with its bootstrap band,
+ * uPlot), the final-score intervals (IQM, median and mean with 95% CIs per agent, a canvas drawn by hand,
+ * after the interval plots of Agarwal et al. 2021), and the performance profile (uPlot step lines).
+ */
+import uPlot from 'uplot';
+import type { ComparisonReport } from '../../api-types.js';
+import { el } from './hud.js';
+
+const PALETTE = ['#1f77b4', '#e8590c', '#2f9e44', '#9c36b5', '#c92a2a', '#0c8599', '#5c940d', '#d6336c'];
+
+/** The colour of the i-th agent, the same on every chart. */
+export function agentColor(i: number): string {
+  return PALETTE[i % PALETTE.length];
+}
+
+/** `#rrggbb` with an alpha, for band fills. */
+function withAlpha(hex: string, alpha: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+const chartWidth = (host: HTMLElement) => Math.max(280, Math.min(900, host.clientWidth || 640));
+
+/** IQM curves over env steps with a shaded band per agent. */
+export class CurvesChart {
+  readonly root = el('div', 'compare-chart');
+  private plot: uPlot | null = null;
+
+  show(report: ComparisonReport): void {
+    this.plot?.destroy();
+    const agents = report.agents.filter((a) => report.curves[a]?.steps.length);
+    // uPlot wants one x array: the union of the agents' grids, each agent null where it has no point.
+    const xs = [...new Set(agents.flatMap((a) => report.curves[a].steps))].sort((a, b) => a - b);
+    const ys = agents.map((a) => {
+      const c = report.curves[a];
+      const at = new Map(c.steps.map((s, i) => [s, c.point[i]]));
+      return xs.map((x) => at.get(x) ?? null);
+    });
+    const bands = agents.map((a) => report.curves[a]);
+    const colors = agents.map((a) => agentColor(report.agents.indexOf(a)));
+    const threshold = report.rewardThreshold;
+    this.plot = new uPlot(
+      {
+        width: chartWidth(this.root),
+        height: 300,
+        scales: { x: { time: false } },
+        axes: [{ label: 'env steps', size: 40 }, { label: 'eval return (IQM over seeds)', size: 60 }],
+        series: [{ label: 'env steps' }, ...agents.map((a, i) => ({ label: a, stroke: colors[i], width: 2.5, spanGaps: true, points: { show: xs.length <= 60, size: 5, fill: colors[i] } }))],
+        legend: { live: true },
+        hooks: {
+          // Bands under the lines: drawn after the axes, before the series.
+          drawAxes: [
+            (u: uPlot) => {
+              const ctx = u.ctx;
+              ctx.save();
+              ctx.beginPath();
+              ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+              ctx.clip();
+              bands.forEach((b, i) => {
+                if (!b.steps.length) return;
+                ctx.fillStyle = withAlpha(colors[i], 0.2);
+                ctx.beginPath();
+                b.steps.forEach((s, k) => {
+                  const x = u.valToPos(s, 'x', true);
+                  const y = u.valToPos(b.high[k], 'y', true);
+                  if (k === 0) ctx.moveTo(x, y);
+                  else ctx.lineTo(x, y);
+                });
+                for (let k = b.steps.length - 1; k >= 0; k--) ctx.lineTo(u.valToPos(b.steps[k], 'x', true), u.valToPos(b.low[k], 'y', true));
+                ctx.closePath();
+                ctx.fill();
+              });
+              if (threshold !== null) {
+                const y = u.valToPos(threshold, 'y', true);
+                ctx.strokeStyle = '#868e96';
+                ctx.setLineDash([6, 4]);
+                ctx.lineWidth = devicePixelRatio;
+                ctx.beginPath();
+                ctx.moveTo(u.bbox.left, y);
+                ctx.lineTo(u.bbox.left + u.bbox.width, y);
+                ctx.stroke();
+              }
+              ctx.restore();
+            },
+          ],
+        },
+      },
+      [xs, ...ys] as uPlot.AlignedData,
+      this.root,
+    );
+    // The y range must cover the bands too, not only the lines.
+    const lows = bands.flatMap((b) => b.low);
+    const highs = bands.flatMap((b) => b.high);
+    if (lows.length) {
+      const pad = (Math.max(...highs) - Math.min(...lows)) * 0.05 || 1;
+      this.plot.setScale('y', { min: Math.min(...lows, threshold ?? Infinity) - pad, max: Math.max(...highs, threshold ?? -Infinity) + pad });
+    }
+  }
+}
+
+/** Fraction of runs above each return threshold, one step line per agent. */
+export class ProfileChart {
+  readonly root = el('div', 'compare-chart');
+  private plot: uPlot | null = null;
+
+  show(report: ComparisonReport): void {
+    this.plot?.destroy();
+    const { thresholds, fractions } = report.performanceProfile;
+    const stepped = uPlot.paths.stepped!({ align: 1 });
+    this.plot = new uPlot(
+      {
+        width: chartWidth(this.root),
+        height: 220,
+        scales: { x: { time: false }, y: { range: [0, 1.02] } },
+        axes: [{ label: 'final return τ', size: 40 }, { label: 'fraction of runs > τ', size: 60 }],
+        series: [{ label: 'τ' }, ...report.agents.map((a, i) => ({ label: a, stroke: agentColor(i), width: 2, paths: stepped, points: { show: false } }))],
+      },
+      [thresholds, ...report.agents.map((a) => fractions[a] ?? thresholds.map(() => null))] as uPlot.AlignedData,
+      this.root,
+    );
+  }
+}
+
+/** Per agent and statistic (IQM, median, mean): the point and its 95% CI on a shared return axis. */
+export class IntervalsChart {
+  readonly root = el('div', 'compare-chart');
+  readonly canvas = el('canvas', 'intervals');
+
+  constructor() {
+    this.root.append(this.canvas);
+  }
+
+  show(report: ComparisonReport): void {
+    const stats = [
+      ['IQM', (i: number) => report.agentReports[i].iqm],
+      ['median', (i: number) => report.agentReports[i].median],
+      ['mean', (i: number) => report.agentReports[i].mean],
+    ] as const;
+    const n = report.agentReports.length;
+    const width = chartWidth(this.root);
+    const rowH = 26;
+    const top = 24;
+    const labelW = 90;
+    const gap = 16;
+    const height = top + n * rowH + 34;
+    const dpr = devicePixelRatio || 1;
+    this.canvas.width = Math.round(width * dpr);
+    this.canvas.height = Math.round(height * dpr);
+    this.canvas.style.width = `${width}px`;
+    this.canvas.style.height = `${height}px`;
+    const ctx = this.canvas.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = '12px system-ui, sans-serif';
+
+    const values = report.agentReports.flatMap((a) => [a.iqm, a.median, a.mean].flatMap((i) => [i.low, i.high, i.point]));
+    let lo = Math.min(...values);
+    let hi = Math.max(...values);
+    if (hi === lo) {
+      lo -= 1;
+      hi += 1;
+    }
+    const pad = (hi - lo) * 0.06;
+    lo -= pad;
+    hi += pad;
+    const panelW = (width - labelW - gap * (stats.length - 1)) / stats.length;
+    report.agentReports.forEach((a, i) => {
+      ctx.fillStyle = '#24262b';
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(a.agent, labelW - 8, top + i * rowH + rowH / 2);
+    });
+    stats.forEach(([name, get], p) => {
+      const x0 = labelW + p * (panelW + gap);
+      const xOf = (v: number) => x0 + ((v - lo) / (hi - lo)) * panelW;
+      ctx.fillStyle = '#24262b';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'alphabetic';
+      ctx.fillText(name, x0 + panelW / 2, 14);
+      ctx.strokeStyle = '#e2ddd0';
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x0 + 0.5, top + 0.5, panelW - 1, n * rowH - 1);
+      for (let i = 0; i < n; i++) {
+        const ci = get(i);
+        const y = top + i * rowH + rowH / 2;
+        ctx.fillStyle = agentColor(i);
+        const left = xOf(ci.low);
+        ctx.fillRect(left, y - 7, Math.max(2, xOf(ci.high) - left), 14);
+        ctx.fillStyle = '#111';
+        ctx.fillRect(xOf(ci.point) - 1, y - 9, 2, 18);
+      }
+      // Three ticks per panel: low, middle, high.
+      ctx.fillStyle = '#6b6f78';
+      ctx.textBaseline = 'top';
+      for (const f of [0, 0.5, 1]) {
+        const v = lo + f * (hi - lo);
+        ctx.textAlign = f === 0 ? 'left' : f === 1 ? 'right' : 'center';
+        ctx.fillText(formatTick(v), x0 + f * panelW, top + n * rowH + 4);
+      }
+    });
+    ctx.textAlign = 'center';
+    ctx.fillStyle = '#6b6f78';
+    ctx.fillText('final greedy-eval return (bars: 95% CI, black tick: point estimate)', labelW + (width - labelW) / 2, top + n * rowH + 19);
+  }
+}
+
+function formatTick(v: number): string {
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(1) : v.toFixed(2);
+}

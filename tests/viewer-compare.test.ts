@@ -1,0 +1,194 @@
+/**
+ * The comparison page and its API: a fixture comparison directory (with a report.json made by
+ * experiments/report.ts) beside ordinary runs. The server lists it under /api/comparisons (not as a run),
+ * serves its report and its runs with the usual path checks; in headless Chromium the page draws the curves
+ * and the interval chart, and its replay links open the episodes in the viewer.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, RunsResponse } from '../render/api-types.js';
+import { buildViewer } from '../render/build-viewer.js';
+import { readReplayFile } from '../render/replay-io.js';
+import { startServer, type RunningServer } from '../render/server.js';
+import { writeFixtureComparison, type FixtureComparison } from './helpers/fixture-comparison.js';
+import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
+import { decodePng, findColor, parseHex } from './helpers/png.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
+// The page's colours for the first two agents (render/viewer/src/compare-charts.ts).
+const ALPHA = '#1f77b4';
+const BETA = '#e8590c';
+
+let root: string;
+let runs: FixtureRuns;
+let cmp: FixtureComparison;
+let server: RunningServer;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+function rawGet(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+const getJson = async <T>(path: string) => {
+  const r = await rawGet(path);
+  return { status: r.status, json: JSON.parse(r.body) as T };
+};
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`The browser test needs Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\`.`);
+  await mkdir(ARTIFACTS, { recursive: true });
+  root = await mkdtemp(join(tmpdir(), 'tsgym-viewer-compare-'));
+  const runsDir = join(root, 'runs');
+  runs = await writeFixtureRuns(runsDir);
+  const late = runs.byKind.get('cartpole')!;
+  const early = runs.episodes.find((e) => e.run === late.run && e.checkpointStep === 0)!;
+  cmp = await writeFixtureComparison(runsDir, [await readReplayFile(join(runsDir, early.run, 'episodes', early.path)), await readReplayFile(join(runsDir, late.run, 'episodes', late.path))]);
+  // A comparison reached through a symlink that leaves the runs dir: never served.
+  const outside = join(root, 'outside', 'compare__Evil__x');
+  await mkdir(join(outside, 'runs'), { recursive: true });
+  await writeFile(join(outside, 'comparison.json'), JSON.stringify({ format: 'tsgym-comparison', env: 'SECRET', agents: [], seeds: [] }));
+  await symlink(outside, join(runsDir, 'compare__Evil__x'));
+  const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
+  server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
+  context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'tsgym-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1200, height: 1000 },
+    deviceScaleFactor: 1,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('server: comparisons', () => {
+  it('lists comparison directories apart from runs, with their request and report', async () => {
+    const list = await getJson<ComparisonsResponse>('/api/comparisons');
+    expect(list.status).toBe(200);
+    expect(list.json.comparisons.map((c) => c.id)).toEqual([cmp.id]);
+    expect(list.json.comparisons[0]).toMatchObject({ env: 'CartPole-v1', agents: ['alpha', 'beta'], seeds: [0, 1, 2], hasReport: true, problems: [] });
+    const top = await getJson<RunsResponse>('/api/runs');
+    expect(top.json.runs.map((r) => r.id)).not.toContain(cmp.id);
+    expect(top.json.runs.map((r) => r.id).sort()).toEqual([...runs.runs].sort());
+
+    const one = await getJson<ComparisonResponse>(`/api/comparisons/${cmp.id}`);
+    expect(one.status).toBe(200);
+    expect(one.json.report!.agentReports.map((a) => a.iqm.point)).toEqual(cmp.report.agentReports.map((a) => a.iqm.point));
+    expect(one.json.request!.env).toBe('CartPole-v1');
+  });
+
+  it("serves a comparison's runs, metrics and replays under /api/comparisons/<cmp>/", async () => {
+    const base = `/api/comparisons/${cmp.id}`;
+    const list = await getJson<RunsResponse>(`${base}/runs`);
+    expect(list.json.runs.map((r) => r.id).sort()).toEqual([...cmp.runs].sort());
+    expect(list.json.runs.find((r) => r.id === 'alpha__seed1')).toMatchObject({ agent: 'alpha', seed: 1, envId: 'CartPole-v1', episodeCount: 2 });
+    const eps = await getJson<EpisodesResponse>(`${base}/episodes`);
+    expect(eps.json.groups).toHaveLength(cmp.runs.length * 2);
+    const replay = await getJson<{ envId: string }>(`${base}/runs/beta__seed2/episodes/${cmp.episodes[1]}`);
+    expect(replay.status).toBe(200);
+    expect(replay.json.envId).toBe('CartPole-v1');
+    const metrics = await getJson<{ records: unknown[] }>(`${base}/runs/alpha__seed0/metrics`);
+    expect(metrics.json.records).toHaveLength(3);
+  });
+
+  it('keeps the path checks: traversal, runs that are not comparisons and links out are refused', async () => {
+    for (const bad of [
+      `/api/comparisons/..%2F..%2Fetc`,
+      `/api/comparisons/%2e%2e/runs`,
+      `/api/comparisons/${cmp.id}/runs/..%2F..%2Fcomparison.json`,
+      `/api/comparisons/${cmp.id}/runs/alpha__seed0/episodes/..%2F..%2F..%2Freport.json`,
+      `/api/comparisons/${runs.runs[0]}`,
+      `/api/comparisons/${runs.runs[0]}/runs`,
+      `/api/comparisons/compare__Evil__x`,
+      `/api/comparisons/compare__Evil__x/runs`,
+      `/api/comparisons/nope`,
+    ]) {
+      const r = await rawGet(bad);
+      expect(r.status, `${bad}: ${r.body}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, bad).toBeLessThan(500);
+      expect(r.body).not.toContain('SECRET');
+    }
+    expect((await rawGet(`/api/comparisons/${runs.runs[0]}`)).status).toBe(404);
+    expect((await rawGet('/api/comparisons/compare__Evil__x')).status).toBe(403);
+  });
+});
+
+describe('comparison page in headless Chromium', () => {
+  it('draws the learning curves with bands and the final-score intervals for each agent', async () => {
+    await page.goto(`${server.url}compare.html?c=${encodeURIComponent(cmp.id)}`);
+    await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 20_000 });
+    const snap = (await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { comparison: string; hasReport: boolean; links: number };
+    expect(snap).toMatchObject({ comparison: cmp.id, hasReport: true, links: cmp.runs.length * 2 });
+    expect(await page.evaluate(() => window.__tsgymCompare!.error)).toBeNull();
+
+    const curves = decodePng(await page.locator('#curves canvas').first().screenshot());
+    expect(findColor(curves, parseHex(ALPHA)).count, 'alpha curve pixels').toBeGreaterThan(100);
+    expect(findColor(curves, parseHex(BETA)).count, 'beta curve pixels').toBeGreaterThan(100);
+    // The alpha curve (final IQM 450) lies above the beta curve (final IQM 75): smaller y on screen.
+    expect(findColor(curves, parseHex(ALPHA)).y).toBeLessThan(findColor(curves, parseHex(BETA)).y);
+
+    const bars = decodePng(await page.locator('#intervals canvas').screenshot());
+    const alphaBars = findColor(bars, parseHex(ALPHA));
+    const betaBars = findColor(bars, parseHex(BETA));
+    expect(alphaBars.count).toBeGreaterThan(200);
+    expect(betaBars.count).toBeGreaterThan(200);
+    // Higher returns are further right; alpha's row is above beta's.
+    expect(alphaBars.x).toBeGreaterThan(betaBars.x);
+    expect(alphaBars.y).toBeLessThan(betaBars.y);
+
+    const rows = await page.$$eval('#results tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows).toHaveLength(3);
+    expect(rows[1]).toMatch(/^alpha3450\.0 \[/);
+    expect(await page.$$eval('#improvement tr', (trs) => trs.length)).toBe(3);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-compare.png'), fullPage: true });
+  });
+
+  it("links every run's first and last recorded evaluation, and a link opens the replay in the viewer", async () => {
+    const hrefs = await page.$$eval('a.replay-link', (as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href') ?? ''));
+    expect(hrefs).toHaveLength(cmp.runs.length * 2);
+    for (const run of cmp.runs) {
+      for (const ep of cmp.episodes) expect(hrefs).toContain(`./?c=${encodeURIComponent(cmp.id)}#${new URLSearchParams({ a: `${run}/${ep}` })}`);
+    }
+    await page.click(`a.replay-link[href*="${encodeURIComponent(`beta__seed1/${cmp.episodes[1]}`)}"]`);
+    await page.waitForFunction(() => window.__tsgymViewer?.ready === true && window.__tsgymViewer.busy === 0, null, { timeout: 20_000 });
+    const pane = ((await page.evaluate(() => window.__tsgymViewer!.snapshot())) as { panes: { selection: { run: string; path: string } | null; kind: string | null; error: string | null }[] }).panes[0];
+    expect(pane).toMatchObject({ selection: { run: 'beta__seed1', path: cmp.episodes[1] }, kind: 'cartpole', error: null });
+    expect(await page.textContent('#compare-link')).toBe(`← comparison ${cmp.id}`);
+    expect(await page.getAttribute('#compare-link', 'href')).toBe(`compare.html?c=${encodeURIComponent(cmp.id)}`);
+  });
+
+  it('the viewer over the whole runs directory links to the comparisons page', async () => {
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.__tsgymViewer?.ready === true && window.__tsgymViewer.busy === 0, null, { timeout: 20_000 });
+    expect(await page.isVisible('#compare-link')).toBe(true);
+    expect(await page.textContent('#compare-link')).toBe('comparisons (1)');
+    await page.click('#compare-link');
+    await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 20_000 });
+    expect(((await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { comparison: string }).comparison).toBe(cmp.id);
+    expect(pageErrors).toEqual([]);
+  });
+});
