@@ -1,0 +1,427 @@
+/**
+ * What REINFORCE, A2C and PPO share: the actor and critic networks (separate, or one trunk with two
+ * heads), the action distribution, observation normalisation, acting, filling the rollout buffer, valuing
+ * it, the optimiser, and the checkpoint state. Each algorithm file (reinforce.ts, a2c.ts, ppo.ts) only
+ * writes its `update`, which the base calls from `observe` when the rollout is full.
+ *
+ * ## The act → observe contract
+ * The harness calls `act(obs, n, {greedy: false})`, steps the envs, then `observe(batch)` with the same
+ * observations. `act` remembers what it computed for that batch (the normalised observations the policy
+ * saw, the unclipped actions, their log-probabilities); `observe` stores that in the rollout buffer with
+ * the rewards and episode ends. Values are not computed while acting: the critic values the whole rollout
+ * (plus the bootstrap observations) in one batched forward pass when it is full — the parameters do not
+ * change during a rollout, so this is the same as valuing each step as it happens, at a fraction of the
+ * per-op cost.
+ *
+ * ## Observation normalisation (`normalizeObs`)
+ * Running mean/variance of the raw observations (updated in `observe` with the observations acted on),
+ * applied as clip((x − μ)/σ, ±obsClip) in `act` and to the bootstrap observations. The statistics are part
+ * of the checkpoint, so a loaded agent evaluates and replays with the normalisation it was trained with.
+ * The rollout stores the normalised observations, so every epoch of an update sees exactly what the
+ * policy saw when it acted.
+ */
+import { tf } from './backend.js';
+import { Adam, type AdamState, type ParamSet } from './adam.js';
+import { Mlp, downloadAndDispose, type Activation } from './mlp.js';
+import { distributionFor, type ActionDistribution } from './distributions.js';
+import { RolloutBuffer } from './rollout-buffer.js';
+import { blobToFloats, floatsToBlob } from './state-blobs.js';
+import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
+import { RunningMeanStd, type RunningMeanStdState } from '../envs/running-mean-std.js';
+import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
+import { TsgymError } from '../envs/core.js';
+
+/** Hyperparameters every policy-gradient agent has. */
+export interface PgConfig {
+  /** Hidden layer sizes (of each network, or of the shared trunk). */
+  hidden: number[];
+  activation: Activation;
+  /** One trunk with a policy head and a value head, instead of separate actor and critic networks. */
+  sharedNetwork: boolean;
+  lr: number;
+  /** Anneal the learning rate linearly to 0 over `totalSteps`. */
+  annealLr: boolean;
+  /** Adam's ε (1e-5 as in the PPO reference implementations, rather than 1e-8). */
+  adamEps: number;
+  gamma: number;
+  /** GAE λ (1 = Monte-Carlo / n-step returns, 0 = one-step TD). */
+  gaeLambda: number;
+  /** Rollout length per env: an update every numSteps vector-env steps, on numSteps × numEnvs samples. */
+  numSteps: number;
+  entCoef: number;
+  vfCoef: number;
+  /** Clip the global gradient norm to this (0 = no clipping). */
+  maxGradNorm: number;
+  normalizeObs: boolean;
+  /** Normalised observations are clipped to ±obsClip. */
+  obsClip: number;
+  normalizeAdvantages: boolean;
+  /** Initial log σ of Gaussian policies (Box actions). */
+  logStdInit: number;
+  /** The run's total env steps (set by the harness from the run config); schedules anneal over it. */
+  totalSteps: number;
+}
+
+export const PG_DEFAULTS: PgConfig = {
+  hidden: [64, 64],
+  activation: 'tanh',
+  sharedNetwork: false,
+  lr: 3e-4,
+  annealLr: false,
+  adamEps: 1e-5,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  numSteps: 128,
+  entCoef: 0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  normalizeObs: false,
+  obsClip: 10,
+  normalizeAdvantages: true,
+  logStdInit: 0,
+  totalSteps: 100_000,
+};
+
+/** Validates a resolved config: a clear error for values that would silently break training. */
+export function checkPgConfig(name: string, c: PgConfig): void {
+  const bad = (k: string, why: string) => new TsgymError(`${name}: hyperparameter ${k}=${JSON.stringify((c as unknown as Record<string, unknown>)[k])} ${why}`);
+  if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) throw bad('hidden', 'must be a list of positive integers, e.g. [64,64]');
+  if (c.sharedNetwork && c.hidden.length === 0) throw bad('hidden', 'must have at least one layer when sharedNetwork is true');
+  if (c.activation !== 'tanh' && c.activation !== 'relu') throw bad('activation', "must be 'tanh' or 'relu'");
+  if (!Number.isInteger(c.numSteps) || c.numSteps <= 0) throw bad('numSteps', 'must be a positive integer');
+  if (!(c.lr > 0)) throw bad('lr', 'must be > 0');
+  if (!(c.gamma >= 0 && c.gamma <= 1)) throw bad('gamma', 'must be in [0, 1]');
+  if (!(c.gaeLambda >= 0 && c.gaeLambda <= 1)) throw bad('gaeLambda', 'must be in [0, 1]');
+  if (!(c.totalSteps > 0)) throw bad('totalSteps', 'must be > 0');
+  if (!(c.maxGradNorm >= 0)) throw bad('maxGradNorm', 'must be >= 0 (0 = no clipping)');
+}
+
+/**
+ * The actor and the critic. Separate: two MLPs `obs → hidden → outputs` and `obs → hidden → 1`. Shared:
+ * one trunk `obs → hidden` (activation on its last layer too) feeding a linear policy head and a linear
+ * value head. Orthogonal init with gain √2 in hidden layers, 0.01 on the policy output (a near-uniform
+ * initial policy) and 1 on the value output.
+ */
+export class ActorCritic {
+  readonly shared: boolean;
+  /** The trainable networks by checkpoint name, in the optimiser's order. */
+  readonly nets: [string, Mlp][];
+  private readonly actor: Mlp;
+  private readonly critic: Mlp;
+  private readonly trunk: Mlp | null;
+  private readonly activation: Activation;
+  readonly obsSize: number;
+
+  constructor(obsSize: number, policyOutputs: number, hidden: number[], activation: Activation, shared: boolean, rng: Rng) {
+    this.shared = shared;
+    this.activation = activation;
+    this.obsSize = obsSize;
+    const opts = { activation, init: 'orthogonal' as const, hiddenGain: Math.SQRT2 };
+    if (shared) {
+      this.trunk = new Mlp([obsSize, ...hidden], rng, { ...opts, outputGain: Math.SQRT2 });
+      const h = hidden[hidden.length - 1];
+      this.actor = new Mlp([h, policyOutputs], rng, { ...opts, outputGain: 0.01 });
+      this.critic = new Mlp([h, 1], rng, { ...opts, outputGain: 1 });
+      this.nets = [
+        ['trunk', this.trunk],
+        ['policyHead', this.actor],
+        ['valueHead', this.critic],
+      ];
+    } else {
+      this.trunk = null;
+      this.actor = new Mlp([obsSize, ...hidden, policyOutputs], rng, { ...opts, outputGain: 0.01 });
+      this.critic = new Mlp([obsSize, ...hidden, 1], rng, { ...opts, outputGain: 1 });
+      this.nets = [
+        ['actor', this.actor],
+        ['critic', this.critic],
+      ];
+    }
+  }
+
+  /** The trunk's features (its last layer is linear in Mlp, so the activation is applied here). */
+  private features(x: tf.Tensor2D): tf.Tensor2D {
+    const h = this.trunk!.apply(x);
+    return (this.activation === 'relu' ? tf.relu(h) : tf.tanh(h)) as tf.Tensor2D;
+  }
+
+  /** Policy outputs (logits or means) for a [n, obsSize] tensor; call in a tf scope. */
+  policy(x: tf.Tensor2D): tf.Tensor2D {
+    return this.actor.apply(this.trunk ? this.features(x) : x);
+  }
+
+  /** Values as a [n] tensor; call in a tf scope. */
+  value(x: tf.Tensor2D): tf.Tensor1D {
+    return tf.reshape(this.critic.apply(this.trunk ? this.features(x) : x), [-1]) as tf.Tensor1D;
+  }
+
+  /** Both, sharing the trunk's forward pass. */
+  policyAndValue(x: tf.Tensor2D): { policy: tf.Tensor2D; value: tf.Tensor1D } {
+    if (!this.trunk) return { policy: this.actor.apply(x), value: tf.reshape(this.critic.apply(x), [-1]) as tf.Tensor1D };
+    const f = this.features(x);
+    return { policy: this.actor.apply(f), value: tf.reshape(this.critic.apply(f), [-1]) as tf.Tensor1D };
+  }
+
+  predictPolicy(obs: Float32Array, n: number): Float32Array {
+    return downloadAndDispose(tf.tidy(() => this.policy(tf.tensor2d(obs, [n, this.obsSize]))));
+  }
+
+  predictValue(obs: Float32Array, n: number): Float32Array {
+    return downloadAndDispose(tf.tidy(() => this.value(tf.tensor2d(obs, [n, this.obsSize]))));
+  }
+
+  dispose(): void {
+    for (const [, net] of this.nets) net.dispose();
+  }
+}
+
+/** One minibatch gathered from the rollout buffer (rows in the order of the given indices). */
+export interface Minibatch {
+  n: number;
+  obs: Float32Array;
+  actions: Float32Array;
+  logProbs: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+  values: Float32Array;
+}
+
+/** Act-time results kept for the `observe` call that follows. */
+interface PendingStep {
+  n: number;
+  rawObs: Float32Array;
+  obs: Float32Array;
+  actions: Float32Array;
+  logProbs: Float32Array;
+}
+
+export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> implements Agent {
+  readonly name: string;
+  readonly config: C;
+  readonly obsSize: number;
+  readonly numEnvs: number;
+  readonly dist: ActionDistribution;
+  readonly net: ActorCritic;
+  readonly optimizer: Adam;
+  readonly buffer: RolloutBuffer;
+  readonly obsRms: RunningMeanStd | null;
+  /** Action sampling in `act`. */
+  protected sampleRng: Rng;
+  /** Minibatch shuffles in `update`. */
+  protected shuffleRng: Rng;
+  /** Total env steps seen (the harness's count after the latest `observe`). */
+  protected envSteps = 0;
+  protected updates = 0;
+  private pending: PendingStep | null = null;
+
+  constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
+    this.name = name;
+    this.config = config;
+    checkPgConfig(name, config);
+    if (info.observationSpace.type !== 'Box') throw new TsgymError(`${name} needs a Box observation space, got ${String(info.observationSpace)}`);
+    if (!Number.isInteger(info.numEnvs) || info.numEnvs <= 0) throw new TsgymError(`${name}: numEnvs must be a positive integer, got ${info.numEnvs}`);
+    this.obsSize = info.observationSpace.size;
+    this.numEnvs = info.numEnvs;
+    this.dist = distributionFor(info.actionSpace, config.logStdInit);
+    this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(deriveSeed(seed, name, 'init')));
+    const trainables: ParamSet[] = [...this.net.nets.map(([, m]) => m), ...this.dist.trainables];
+    this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity });
+    this.buffer = new RolloutBuffer({ numSteps: config.numSteps, numEnvs: info.numEnvs, obsSize: this.obsSize, actionSize: this.dist.actionSize });
+    this.obsRms = config.normalizeObs ? new RunningMeanStd(this.obsSize) : null;
+    this.sampleRng = new Rng(deriveSeed(seed, name, 'sample'));
+    this.shuffleRng = new Rng(deriveSeed(seed, name, 'shuffle'));
+  }
+
+  /** The algorithm's update on the full rollout buffer; returns the metrics to log. */
+  protected abstract update(): UpdateMetrics;
+
+  /** The observations as the networks see them (normalised and clipped when normalizeObs is on). */
+  normalize(obs: Float32Array, n: number): Float32Array {
+    const out = new Float32Array(n * this.obsSize);
+    if (this.obsRms) this.obsRms.normalize(obs.subarray(0, n * this.obsSize), out, this.config.obsClip);
+    else out.set(obs.subarray(0, n * this.obsSize));
+    return out;
+  }
+
+  act(obs: Float32Array, n: number, opts: ActOptions): ActResult {
+    if (obs.length < n * this.obsSize) throw new TsgymError(`${this.name}.act: ${n} rows need ${n * this.obsSize} observation values, got ${obs.length}`);
+    const x = this.normalize(obs, n);
+    // One batched forward pass over all rows.
+    const out = this.net.predictPolicy(x, n);
+    const envActions = this.dist.newEnvActions(n);
+    if (opts.greedy) {
+      this.dist.mode(out, n, envActions);
+    } else {
+      const actions = new Float32Array(n * this.dist.actionSize);
+      const logProbs = new Float32Array(n);
+      this.dist.sample(out, n, this.sampleRng, actions, envActions, logProbs);
+      this.pending = { n, rawObs: obs.slice(0, n * this.obsSize), obs: x, actions, logProbs };
+    }
+    return { actions: envActions, probs: this.dist.probs?.(out, n) };
+  }
+
+  observe(batch: TransitionBatch, step: number): UpdateMetrics | null {
+    const p = this.pending;
+    if (batch.n !== this.numEnvs) throw new TsgymError(`${this.name}.observe: built for ${this.numEnvs} envs, got a batch of ${batch.n}`);
+    if (!p || p.n !== batch.n || !sameValues(p.rawObs, batch.obs, batch.n * this.obsSize)) {
+      throw new TsgymError(`${this.name}.observe: this batch was not produced by the preceding act(obs, n, {greedy: false}) call; on-policy agents need act → env step → observe, in that order, on the same observations`);
+    }
+    this.pending = null;
+    if (this.obsRms) this.obsRms.update(batch.obs.subarray(0, batch.n * this.obsSize), batch.n);
+    this.buffer.add({
+      obs: p.obs,
+      actions: p.actions,
+      logProbs: p.logProbs,
+      rewards: batch.rewards,
+      terminated: batch.terminated,
+      truncated: batch.truncated,
+      // Final observations where an episode ended: the truncation bootstrap values them.
+      nextObs: this.normalize(batch.nextObs, batch.n),
+    });
+    this.envSteps = step;
+    if (!this.buffer.full) return null;
+    const metrics = this.update();
+    this.updates++;
+    this.buffer.reset();
+    return metrics;
+  }
+
+  /**
+   * Fraction of the schedule left at the start of the current rollout: 1 at the first update, falling
+   * linearly to 0 at `totalSteps` (as CleanRL's `1 − (iteration − 1) / num_iterations`).
+   */
+  protected scheduleFraction(): number {
+    const rolloutStart = this.envSteps - this.buffer.size;
+    return Math.min(1, Math.max(0, 1 - rolloutStart / this.config.totalSteps));
+  }
+
+  /** Values the rollout (one forward pass) and fills advantages and returns by GAE(λ). */
+  protected computeAdvantages(lambda = this.config.gaeLambda): void {
+    const q = this.buffer.valueQueries();
+    const values = this.net.predictValue(q.obs, q.n);
+    // Truncated steps bootstrap from V(final obs) inside computeReturnsAndAdvantages (rollout-buffer.ts).
+    this.buffer.computeReturnsAndAdvantages(values, this.config.gamma, lambda);
+  }
+
+  /** Copies rows `indices[start .. start+count)` of the rollout into a minibatch. */
+  protected gather(indices: ArrayLike<number>, start = 0, count = indices.length): Minibatch {
+    const b = this.buffer;
+    const d = this.obsSize;
+    const a = this.dist.actionSize;
+    const mb: Minibatch = {
+      n: count,
+      obs: new Float32Array(count * d),
+      actions: new Float32Array(count * a),
+      logProbs: new Float32Array(count),
+      advantages: new Float32Array(count),
+      returns: new Float32Array(count),
+      values: new Float32Array(count),
+    };
+    for (let j = 0; j < count; j++) {
+      const k = indices[start + j];
+      mb.obs.set(b.obs.subarray(k * d, (k + 1) * d), j * d);
+      mb.actions.set(b.actions.subarray(k * a, (k + 1) * a), j * a);
+      mb.logProbs[j] = b.logProbs[k];
+      mb.advantages[j] = b.advantages[k];
+      mb.returns[j] = b.returns[k];
+      mb.values[j] = b.values[k];
+    }
+    return mb;
+  }
+
+  /** log π(a|s), entropy and V(s) of a minibatch as tensors, in one forward pass; call inside the loss. */
+  protected evaluateActions(mb: Minibatch): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D } {
+    const { policy, value } = this.net.policyAndValue(tf.tensor2d(mb.obs, [mb.n, this.obsSize]));
+    const { logProb, entropy } = this.dist.logProbAndEntropy(policy, mb.actions, mb.n);
+    return { logProb, entropy, value };
+  }
+
+  weightsFinite(): boolean {
+    return this.optimizer.nets.every((p) => p.params.every(Number.isFinite));
+  }
+
+  progressInfo(): Record<string, number> {
+    return { lr: this.optimizer.lr, ...this.dist.info() };
+  }
+
+  /** Extra JSON state of a subclass (schedules etc.); the base saves everything it owns. */
+  protected extraState(): Record<string, unknown> {
+    return {};
+  }
+  protected setExtraState(_json: Record<string, unknown>): void {}
+
+  getState(): AgentState {
+    const blobs: Record<string, Uint8Array> = {};
+    for (const [name, net] of this.net.nets) blobs[`${name}.params`] = floatsToBlob(net.params);
+    this.dist.trainables.forEach((t, i) => (blobs[`dist${i}.params`] = floatsToBlob(t.params)));
+    const rollout = this.buffer.getState('rollout');
+    Object.assign(blobs, rollout.blobs);
+    const p = this.pending;
+    if (p) {
+      blobs['pending.rawObs'] = floatsToBlob(p.rawObs);
+      blobs['pending.obs'] = floatsToBlob(p.obs);
+      blobs['pending.actions'] = floatsToBlob(p.actions);
+      blobs['pending.logProbs'] = floatsToBlob(p.logProbs);
+    }
+    const json: Record<string, unknown> = {
+      envSteps: this.envSteps,
+      updates: this.updates,
+      lr: this.optimizer.lr,
+      sampleRng: this.sampleRng.state(),
+      shuffleRng: this.shuffleRng.state(),
+      optimizer: this.optimizer.getState(),
+      obsRms: this.obsRms ? this.obsRms.getState() : null,
+      rollout: rollout.json,
+      pending: p ? { n: p.n } : null,
+      extra: this.extraState(),
+    };
+    return { json, blobs };
+  }
+
+  setState(state: AgentState): void {
+    const j = state.json;
+    for (const [name, net] of this.net.nets) net.setParams(blobToFloats(state.blobs[`${name}.params`], `${name}.params`));
+    this.dist.trainables.forEach((t, i) => {
+      t.params.set(blobToFloats(state.blobs[`dist${i}.params`], `dist${i}.params`));
+      t.syncVariables();
+    });
+    this.optimizer.setState(j.optimizer as AdamState);
+    this.optimizer.lr = j.lr as number;
+    this.sampleRng = Rng.fromState(j.sampleRng as RngState);
+    this.shuffleRng = Rng.fromState(j.shuffleRng as RngState);
+    this.envSteps = j.envSteps as number;
+    this.updates = j.updates as number;
+    if (this.obsRms) {
+      if (!j.obsRms) throw new TsgymError(`${this.name}: the checkpoint has no observation statistics but normalizeObs is on`);
+      this.obsRms.setState(j.obsRms as RunningMeanStdState);
+    }
+    this.buffer.setState(j.rollout as { pos: number }, state.blobs, 'rollout');
+    const pj = j.pending as { n: number } | null;
+    this.pending = pj
+      ? {
+          n: pj.n,
+          rawObs: blobToFloats(state.blobs['pending.rawObs'], 'pending.rawObs'),
+          obs: blobToFloats(state.blobs['pending.obs'], 'pending.obs'),
+          actions: blobToFloats(state.blobs['pending.actions'], 'pending.actions'),
+          logProbs: blobToFloats(state.blobs['pending.logProbs'], 'pending.logProbs'),
+        }
+      : null;
+    this.setExtraState((j.extra as Record<string, unknown>) ?? {});
+  }
+
+  dispose(): void {
+    this.net.dispose();
+    this.dist.dispose();
+  }
+}
+
+function sameValues(a: Float32Array, b: ArrayLike<number>, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
+
+/** Mean of an array (float64 accumulation). */
+export function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return a.length ? s / a.length : 0;
+}

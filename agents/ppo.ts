@@ -1,0 +1,181 @@
+/**
+ * Proximal Policy Optimization (Schulman et al., 2017), the clipped-surrogate variant, with the
+ * implementation details that matter in practice ("The 37 Implementation Details of PPO", Huang et al.,
+ * 2022): GAE(λ), advantages normalised per minibatch, a clipped value loss (optional), an entropy bonus,
+ * several epochs of shuffled minibatches, global gradient-norm clipping, Adam with ε = 1e-5, learning-rate
+ * and clip-range annealing, orthogonal init, and an optional early stop on the approximate KL.
+ *
+ * Collection (act/observe, rollout buffer, observation normalisation) is in policy-gradient.ts; this
+ * file is the update. Read `update` top to bottom.
+ */
+import { tf } from './backend.js';
+import { PG_DEFAULTS, PolicyGradientAgent, type PgConfig } from './policy-gradient.js';
+import { explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
+import type { AgentInfo, UpdateMetrics } from './agent.js';
+import { TsgymError } from '../envs/core.js';
+
+export interface PpoConfig extends PgConfig {
+  /** Minibatches per epoch (the rollout of numSteps × numEnvs samples is split into this many). */
+  numMinibatches: number;
+  /** Passes over the rollout per update. */
+  updateEpochs: number;
+  /** Clip range ε of the probability ratio (and of the value change when clipValueLoss is on). */
+  clipCoef: number;
+  /** Anneal the clip range linearly to 0 over totalSteps, like the learning rate. */
+  annealClip: boolean;
+  /** Clip the value prediction to within clipCoef of the rollout's value before the squared error. */
+  clipValueLoss: boolean;
+  /** Stop the update's remaining minibatches once a minibatch's approximate KL exceeds this (0 = off). */
+  targetKl: number;
+}
+
+const DEFAULTS: PpoConfig = {
+  ...PG_DEFAULTS,
+  lr: 2.5e-4,
+  annealLr: true,
+  numSteps: 128,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  numMinibatches: 4,
+  updateEpochs: 4,
+  clipCoef: 0.2,
+  annealClip: false,
+  clipValueLoss: true,
+  entCoef: 0.01,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  targetKl: 0,
+};
+
+export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
+  static readonly defaults: PpoConfig = DEFAULTS;
+  private clipRange: number;
+
+  constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
+    const config = { ...DEFAULTS, ...(hp as Partial<PpoConfig>) };
+    super('ppo', info, config, seed);
+    if (!Number.isInteger(config.numMinibatches) || config.numMinibatches < 1 || config.numMinibatches > this.buffer.size) {
+      throw new TsgymError(`ppo: numMinibatches must be an integer in 1..${this.buffer.size} (numSteps × numEnvs), got ${config.numMinibatches}`);
+    }
+    if (!Number.isInteger(config.updateEpochs) || config.updateEpochs < 1) throw new TsgymError(`ppo: updateEpochs must be a positive integer, got ${config.updateEpochs}`);
+    if (!(config.clipCoef > 0)) throw new TsgymError(`ppo: clipCoef must be > 0, got ${config.clipCoef}`);
+    this.clipRange = config.clipCoef;
+  }
+
+  protected update(): UpdateMetrics {
+    const c = this.config;
+    const buf = this.buffer;
+
+    // 1. Annealing: the learning rate (and optionally the clip range) fall linearly to 0 over totalSteps,
+    //    evaluated at the start of this rollout.
+    const frac = this.scheduleFraction();
+    this.optimizer.lr = c.annealLr ? frac * c.lr : c.lr;
+    const clip = (this.clipRange = c.annealClip ? frac * c.clipCoef : c.clipCoef);
+
+    // 2. Value the rollout and compute GAE(λ) advantages and returns. Truncated steps bootstrap from
+    //    V(final observation); terminated ones do not (RolloutBuffer.computeReturnsAndAdvantages).
+    this.computeAdvantages();
+
+    // 3. Several epochs over the rollout in shuffled minibatches.
+    const batchSize = buf.size;
+    const order = new Int32Array(batchSize);
+    for (let i = 0; i < batchSize; i++) order[i] = i;
+    let policyLoss = 0;
+    let valueLoss = 0;
+    let entropy = 0;
+    let approxKl = 0;
+    let clipFraction = 0;
+    let gradNorm = 0;
+    let loss = 0;
+    let steps = 0;
+    let stoppedEarly = 0;
+    epochs: for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+      this.shuffleRng.shuffle(order);
+      for (let m = 0; m < c.numMinibatches; m++) {
+        const start = Math.round((m * batchSize) / c.numMinibatches);
+        const end = Math.round(((m + 1) * batchSize) / c.numMinibatches);
+        const mb = this.gather(order, start, end - start);
+        // Advantage normalisation, per minibatch.
+        if (c.normalizeAdvantages) normalizeAdvantages(mb.advantages);
+        const negAdvantages = mb.advantages.map((a) => -a);
+
+        const step = this.optimizer.minimize(() => {
+          const { logProb, entropy: ent, value } = this.evaluateActions(mb);
+          const ratio = tf.exp(tf.sub(logProb, tf.tensor1d(mb.logProbs)));
+          // Clipped surrogate objective, as a loss: max(−A·r, −A·clip(r, 1 − ε, 1 + ε)).
+          const negAdv = tf.tensor1d(negAdvantages);
+          const pgLoss = tf.mean(tf.maximum(tf.mul(negAdv, ratio), tf.mul(negAdv, tf.clipByValue(ratio, 1 - clip, 1 + clip))));
+          // Value loss, optionally clipped: the new value may not move more than ε from the rollout's value
+          // without paying the larger of the two squared errors.
+          const returns = tf.tensor1d(mb.returns);
+          let vLoss: tf.Tensor;
+          if (c.clipValueLoss) {
+            const oldValue = tf.tensor1d(mb.values);
+            const clipped = tf.add(oldValue, tf.clipByValue(tf.sub(value, oldValue), -clip, clip));
+            vLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(value, returns)), tf.square(tf.sub(clipped, returns)))));
+          } else {
+            vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, returns))));
+          }
+          const entMean = tf.mean(ent);
+          // Entropy bonus: subtracting it rewards keeping the policy stochastic.
+          const total = tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entMean)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
+          return { loss: total, extras: [logProb, tf.stack([pgLoss, vLoss, entMean])] };
+        });
+
+        // Diagnostics from the log-probs of this minibatch before its gradient step: the approximate KL
+        // between the rollout policy and the current one ((r − 1) − log r, Schulman's low-variance
+        // estimator) and the fraction of ratios outside the clip range.
+        const [newLogProb, scalars] = step.extras;
+        let kl = 0;
+        let clipped = 0;
+        for (let j = 0; j < mb.n; j++) {
+          const logRatio = newLogProb[j] - mb.logProbs[j];
+          const ratio = Math.exp(logRatio);
+          kl += ratio - 1 - logRatio;
+          if (Math.abs(ratio - 1) > clip) clipped++;
+        }
+        kl /= mb.n;
+        policyLoss += scalars[0];
+        valueLoss += scalars[1];
+        entropy += scalars[2];
+        approxKl += kl;
+        clipFraction += clipped / mb.n;
+        gradNorm += step.gradNorm;
+        loss += step.loss;
+        steps++;
+        // KL early stop: the policy has moved far enough from the one that collected the data.
+        if (c.targetKl > 0 && kl > c.targetKl) {
+          stoppedEarly = 1;
+          break epochs;
+        }
+      }
+    }
+
+    return {
+      loss: loss / steps,
+      policyLoss: policyLoss / steps,
+      valueLoss: valueLoss / steps,
+      entropy: entropy / steps,
+      approxKl: approxKl / steps,
+      clipFraction: clipFraction / steps,
+      explainedVariance: explainedVariance(buf.values, buf.returns),
+      gradNorm: gradNorm / steps,
+      lr: this.optimizer.lr,
+      clipRange: clip,
+      gradientSteps: steps,
+      stoppedEarly,
+    };
+  }
+
+  override progressInfo(): Record<string, number> {
+    return { ...super.progressInfo(), clip: this.clipRange };
+  }
+
+  protected override extraState(): Record<string, unknown> {
+    return { clipRange: this.clipRange };
+  }
+
+  protected override setExtraState(json: Record<string, unknown>): void {
+    if (typeof json.clipRange === 'number') this.clipRange = json.clipRange;
+  }
+}
