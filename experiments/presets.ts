@@ -54,9 +54,11 @@ export const PRESETS: PresetTable = {
       checkpointEvery: 10_000,
       hyperparams: { hidden: [64], lr: 0.001, gamma: 0.99, learningStarts: 500, epsDecaySteps: 5_000, targetUpdateInterval: 100, bufferSize: 20_000 },
     },
+    // Trains the full budget: the threshold (mean over random starts) is met before every start state is.
     FourRooms: {
       totalSteps: 60_000,
       numEnvs: 4,
+      stopWhenSolved: false,
       evalEvery: 2_000,
       evalEpisodes: 20,
       checkpointEvery: 20_000,

@@ -157,3 +157,38 @@ describe('DQN', () => {
     agent.dispose();
   });
 });
+
+describe('DQN against exact planning', () => {
+  it('GridWorld-4x4: the greedy return from every start state equals the value-iteration optimum', async () => {
+    const { train } = await import('../experiments/harness/trainer.js');
+    const { loadAgentFromRun } = await import('../experiments/harness/agent-io.js');
+    const { valueIteration } = await import('../agents/planning.js');
+    const { make } = await import('../envs/registry.js');
+    const os = await import('node:os');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const preset = presetFor('dqn', 'GridWorld-4x4');
+    const run = await train({
+      agent: 'dqn', env: 'GridWorld-4x4', seed: 0, totalSteps: preset.totalSteps, numEnvs: preset.numEnvs, evalEvery: preset.evalEvery, evalEpisodes: preset.evalEpisodes,
+      recordEpisodes: 0, checkpointEvery: preset.checkpointEvery, stopWhenSolved: preset.stopWhenSolved, logEvery: 1000, envKwargs: {}, hyperparams: preset.hyperparams,
+      backend: 'wasm', outDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-grid-')), progress: 'none', verbose: false,
+    });
+    const { agent } = loadAgentFromRun(run.runDir);
+    const model = make('GridWorld-4x4').unwrapped as unknown as import('../envs/gridworld.js').GridWorldEnv;
+    const optimum = valueIteration(model, { gamma: 1 }).values;
+    expect(model.startStates.length).toBe(14);
+    for (const s of model.startStates) {
+      const env = make('GridWorld-4x4');
+      let { obs } = env.reset({ seed: 0, options: { startState: s } });
+      let ret = 0;
+      for (;;) {
+        const r = env.step(agent.act(obs, 1, { greedy: true }).actions[0]);
+        ret += r.reward;
+        obs = r.obs;
+        if (r.terminated || r.truncated) break;
+      }
+      expect(ret, `start state ${s}`).toBe(optimum[s]);
+    }
+    agent.dispose();
+  });
+});
