@@ -63,12 +63,15 @@ export class A2cAgent extends PolicyGradientAgent<A2cConfig> {
       return { loss: total, extras: [tf.stack([pgLoss, vLoss, entMean])] };
     });
     const [scalars] = step.extras;
+    // How far this step moved the policy (diagnostic): approximate KL on the batch it was computed from.
+    const approxKl = this.approxKlOn(mb);
 
     return {
       loss: step.loss,
       policyLoss: scalars[0],
       valueLoss: scalars[1],
       entropy: scalars[2],
+      approxKl,
       explainedVariance: explainedVariance(buf.values, buf.returns),
       meanAdvantage: mean(buf.advantages),
       gradNorm: step.gradNorm,

@@ -335,6 +335,22 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     return { logProb, entropy, value };
   }
 
+  /**
+   * Approximate KL divergence from the policy that collected a minibatch to the current one, on that
+   * minibatch: mean((r − 1) − log r) with r = π_new(a|s) / π_old(a|s) (a diagnostic; one forward pass).
+   */
+  protected approxKlOn(mb: Minibatch): number {
+    const out = this.net.predictPolicy(mb.obs, mb.n);
+    const logProbs = new Float32Array(mb.n);
+    this.dist.logProb(out, mb.n, mb.actions, logProbs);
+    let kl = 0;
+    for (let j = 0; j < mb.n; j++) {
+      const logRatio = logProbs[j] - mb.logProbs[j];
+      kl += Math.exp(logRatio) - 1 - logRatio;
+    }
+    return kl / mb.n;
+  }
+
   weightsFinite(): boolean {
     return this.optimizer.nets.every((p) => p.params.every(Number.isFinite));
   }

@@ -73,12 +73,15 @@ export class ReinforceAgent extends PolicyGradientAgent<ReinforceConfig & PgConf
       return { loss: total, extras: [tf.stack([pgLoss, vLoss, entMean])] };
     });
     const [scalars] = step.extras;
+    // How far this step moved the policy (diagnostic): approximate KL on the batch it was computed from.
+    const approxKl = this.approxKlOn(mb);
 
     return {
       loss: step.loss,
       policyLoss: scalars[0],
       valueLoss: scalars[1],
       entropy: scalars[2],
+      approxKl,
       explainedVariance: explainedVariance(buf.values, buf.returns),
       gradNorm: step.gradNorm,
       lr: this.optimizer.lr,

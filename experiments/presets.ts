@@ -74,7 +74,7 @@ export const PRESETS: PresetTable = {
       hyperparams: { hidden: [128, 128], trainFreq: 32, gradientSteps: 128, targetUpdateInterval: 128, lr: 0.001, epsDecaySteps: 20_000, epsEnd: 0.02, nStep: 3, gamma: 0.98, bufferSize: 100_000, learningStarts: 2_000 },
     },
   },
-  // Policy-gradient presets (issue 5); CartPole tuned over 10–20 seeds (see the agents' file comments).
+  // Policy-gradient presets (issue 5); CartPole tuned over 10–20 seeds, the others checked on 1–5 seeds.
   // On CartPole the critic's squared error (returns up to ~100) dominates the joint gradient, so the usual
   // global norm clip of 0.5 starves the policy; maxGradNorm 5 (and no value clipping for PPO) made every
   // seed solve.
@@ -86,24 +86,24 @@ export const PRESETS: PresetTable = {
       evalEpisodes: 20,
       hyperparams: { lr: 1e-3, numSteps: 128, numMinibatches: 2, updateEpochs: 4, clipValueLoss: false, maxGradNorm: 5 },
     },
-    'LaneKeeper-v0': { totalSteps: 300_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 3e-4, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01 } },
-    'LaneKeeperContinuous-v0': { totalSteps: 300_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 3e-4, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0 } },
-    'GridWorld-4x4': { totalSteps: 30_000, numEnvs: 8, evalEvery: 2_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 32, numMinibatches: 2, updateEpochs: 4 } },
-    FourRooms: { totalSteps: 200_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 128, numMinibatches: 4, updateEpochs: 4 } },
+    'LaneKeeper-v0': { totalSteps: 100_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01 } },
+    'LaneKeeperContinuous-v0': { totalSteps: 100_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0 } },
+    'GridWorld-4x4': { totalSteps: 20_000, numEnvs: 8, evalEvery: 1_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 32, numMinibatches: 2, updateEpochs: 4 } },
+    FourRooms: { totalSteps: 100_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 128, numMinibatches: 4, updateEpochs: 4 } },
   },
   a2c: {
     'CartPole-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 7e-4, numSteps: 5 } },
-    'LaneKeeper-v0': { totalSteps: 500_000, numEnvs: 8, evalEvery: 25_000, evalEpisodes: 10, hyperparams: { lr: 7e-4, numSteps: 16, entCoef: 0.01 } },
-    'LaneKeeperContinuous-v0': { totalSteps: 500_000, numEnvs: 8, evalEvery: 25_000, evalEpisodes: 10, hyperparams: { lr: 7e-4, numSteps: 16 } },
-    'GridWorld-4x4': { totalSteps: 50_000, numEnvs: 8, evalEvery: 2_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 8, entCoef: 0.01 } },
-    FourRooms: { totalSteps: 300_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 16, entCoef: 0.01 } },
+    'LaneKeeper-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16, entCoef: 0.01 } },
+    'LaneKeeperContinuous-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16 } },
+    'GridWorld-4x4': { totalSteps: 20_000, numEnvs: 8, evalEvery: 1_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 8, entCoef: 0.01 } },
+    FourRooms: { totalSteps: 150_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 16, entCoef: 0.01 } },
   },
   reinforce: {
     'CartPole-v1': { totalSteps: 300_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 128, maxGradNorm: 5 } },
-    'LaneKeeper-v0': { totalSteps: 500_000, numEnvs: 8, evalEvery: 25_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, maxGradNorm: 5 } },
-    'LaneKeeperContinuous-v0': { totalSteps: 500_000, numEnvs: 8, evalEvery: 25_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, maxGradNorm: 5 } },
-    'GridWorld-4x4': { totalSteps: 50_000, numEnvs: 8, evalEvery: 2_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 32, maxGradNorm: 5 } },
-    FourRooms: { totalSteps: 300_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 128, maxGradNorm: 5, entCoef: 0.01 } },
+    'LaneKeeper-v0': { totalSteps: 300_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 128, maxGradNorm: 5 } },
+    'LaneKeeperContinuous-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 128, maxGradNorm: 5 } },
+    'GridWorld-4x4': { totalSteps: 20_000, numEnvs: 8, evalEvery: 1_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 32, maxGradNorm: 5 } },
+    FourRooms: { totalSteps: 200_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 128, maxGradNorm: 5, entCoef: 0.01 } },
   },
 };
 

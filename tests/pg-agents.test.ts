@@ -292,6 +292,22 @@ describe('policy-gradient agents: mechanics', () => {
     agent.dispose();
   });
 
+  it.each([
+    ['a2c', A2cAgent],
+    ['reinforce', ReinforceAgent],
+  ] as [string, Ctor][])('%s logs policy/value loss, entropy, approximate KL and explained variance per update', (_name, Agent) => {
+    const { agent, vec } = build(Agent, 'CartPole-v1', 4, { ...small, lr: 0.01 }, 3);
+    const { updates } = run(agent, vec, 32);
+    expect(updates.length).toBe(2);
+    for (const u of updates) {
+      for (const k of ['loss', 'policyLoss', 'valueLoss', 'entropy', 'approxKl', 'explainedVariance', 'gradNorm', 'lr']) expect(Number.isFinite(u[k]), k).toBe(true);
+      expect(u.approxKl).toBeGreaterThan(0); // the step moved the policy
+      expect(u.entropy).toBeGreaterThan(0);
+      expect(u.entropy).toBeLessThanOrEqual(Math.log(2) + 1e-6);
+    }
+    agent.dispose();
+  });
+
   it('Gaussian policies send actions inside the box and learn their log-std', () => {
     const { agent, vec } = build(PpoAgent, 'LaneKeeperContinuous-v0', 2, { ...small, numMinibatches: 2, updateEpochs: 2, logStdInit: 0.5 }, 4);
     let inside = true;
