@@ -7,9 +7,7 @@
  * Collection (act/observe, rollout buffer, observation normalisation) is in policy-gradient.ts; this
  * file is the update. Read `update` top to bottom.
  */
-import { tf } from './backend.js';
-import { PG_DEFAULTS, PolicyGradientAgent, mean, type PgConfig } from './policy-gradient.js';
-import { explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
+import { PG_DEFAULTS, PolicyGradientAgent, type PgConfig } from './policy-gradient.js';
 import type { AgentInfo, UpdateMetrics } from './agent.js';
 
 export type A2cConfig = PgConfig;
@@ -36,7 +34,6 @@ export class A2cAgent extends PolicyGradientAgent<A2cConfig> {
 
   protected update(): UpdateMetrics {
     const c = this.config;
-    const buf = this.buffer;
 
     // 1. Optional learning-rate annealing, linear to 0 over totalSteps.
     this.optimizer.lr = c.annealLr ? this.scheduleFraction() * c.lr : c.lr;
@@ -45,37 +42,8 @@ export class A2cAgent extends PolicyGradientAgent<A2cConfig> {
     //    V(final observation), terminated ones do not, and the rollout's end bootstraps from V(next obs).
     this.computeAdvantages();
 
-    // 3. The whole rollout is one batch, in storage order (no shuffling: there is a single step).
-    const all = new Int32Array(buf.size);
-    for (let i = 0; i < buf.size; i++) all[i] = i;
-    const mb = this.gather(all);
-    // Advantage normalisation over the batch (off by default for A2C, as in the reference implementations).
-    if (c.normalizeAdvantages) normalizeAdvantages(mb.advantages);
-    const negAdvantages = mb.advantages.map((a) => -a);
-
-    // 4. One gradient step: policy gradient − entropy bonus + value regression.
-    const step = this.optimizer.minimize(() => {
-      const { logProb, entropy, value } = this.evaluateActions(mb);
-      const pgLoss = tf.mean(tf.mul(tf.tensor1d(negAdvantages), logProb));
-      const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, tf.tensor1d(mb.returns)))));
-      const entMean = tf.mean(entropy);
-      const total = tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entMean)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
-      return { loss: total, extras: [tf.stack([pgLoss, vLoss, entMean])] };
-    });
-    const [scalars] = step.extras;
-    // How far this step moved the policy (diagnostic): approximate KL on the batch it was computed from.
-    const approxKl = this.approxKlOn(mb);
-
-    return {
-      loss: step.loss,
-      policyLoss: scalars[0],
-      valueLoss: scalars[1],
-      entropy: scalars[2],
-      approxKl,
-      explainedVariance: explainedVariance(buf.values, buf.returns),
-      meanAdvantage: mean(buf.advantages),
-      gradNorm: step.gradNorm,
-      lr: this.optimizer.lr,
-    };
+    // 3. One gradient step on the whole rollout: policy gradient − entropy bonus + value regression
+    //    (advantage normalisation is off by default for A2C, as in the reference implementations).
+    return this.wholeRolloutStep();
   }
 }

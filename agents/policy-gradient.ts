@@ -24,7 +24,7 @@ import { tf } from './backend.js';
 import { Adam, type AdamState, type ParamSet } from './adam.js';
 import { Mlp, downloadAndDispose, type Activation } from './mlp.js';
 import { distributionFor, type ActionDistribution } from './distributions.js';
-import { RolloutBuffer } from './rollout-buffer.js';
+import { RolloutBuffer, explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
 import { blobToFloats, floatsToBlob } from './state-blobs.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../envs/running-mean-std.js';
@@ -349,6 +349,43 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
       kl += Math.exp(logRatio) - 1 - logRatio;
     }
     return kl / mb.n;
+  }
+
+  /**
+   * One gradient step on the whole rollout (A2C and REINFORCE, after `computeAdvantages`): the score-function
+   * loss −log π(a|s)·A, minus the entropy bonus, plus the critic's regression onto the returns. The
+   * rollout is one batch in storage order: both estimators are on-policy, so there is exactly one step.
+   */
+  protected wholeRolloutStep(): UpdateMetrics {
+    const c = this.config;
+    const buf = this.buffer;
+    const all = new Int32Array(buf.size);
+    for (let i = 0; i < buf.size; i++) all[i] = i;
+    const mb = this.gather(all);
+    // Advantage normalisation over the batch (when the algorithm's config asks for it).
+    if (c.normalizeAdvantages) normalizeAdvantages(mb.advantages);
+    const negAdvantages = mb.advantages.map((a) => -a);
+    const step = this.optimizer.minimize(() => {
+      const { logProb, entropy, value } = this.evaluateActions(mb);
+      const pgLoss = tf.mean(tf.mul(tf.tensor1d(negAdvantages), logProb));
+      const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, tf.tensor1d(mb.returns)))));
+      const entMean = tf.mean(entropy);
+      const total = tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entMean)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
+      return { loss: total, extras: [tf.stack([pgLoss, vLoss, entMean])] };
+    });
+    const [scalars] = step.extras;
+    return {
+      loss: step.loss,
+      policyLoss: scalars[0],
+      valueLoss: scalars[1],
+      entropy: scalars[2],
+      // How far this step moved the policy (diagnostic): approximate KL on the batch it was computed from.
+      approxKl: this.approxKlOn(mb),
+      explainedVariance: explainedVariance(buf.values, buf.returns),
+      meanAdvantage: mean(buf.advantages),
+      gradNorm: step.gradNorm,
+      lr: this.optimizer.lr,
+    };
   }
 
   weightsFinite(): boolean {

@@ -13,9 +13,7 @@
  * Collection (act/observe, rollout buffer, observation normalisation) is in policy-gradient.ts; this
  * file is the update. Read `update` top to bottom.
  */
-import { tf } from './backend.js';
 import { PG_DEFAULTS, PolicyGradientAgent, type PgConfig } from './policy-gradient.js';
-import { explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
 import type { AgentInfo, UpdateMetrics } from './agent.js';
 
 /** The shared hyperparameters without gaeLambda: REINFORCE's returns are Monte-Carlo (λ = 1). */
@@ -44,7 +42,6 @@ export class ReinforceAgent extends PolicyGradientAgent<ReinforceConfig & PgConf
 
   protected update(): UpdateMetrics {
     const c = this.config;
-    const buf = this.buffer;
 
     // 1. Optional learning-rate annealing, linear to 0 over totalSteps.
     this.optimizer.lr = c.annealLr ? this.scheduleFraction() * c.lr : c.lr;
@@ -53,38 +50,9 @@ export class ReinforceAgent extends PolicyGradientAgent<ReinforceConfig & PgConf
     //    unfinished tails) bootstrap from the critic — see the file comment. Advantages are G_t − V(s_t).
     this.computeAdvantages(1);
 
-    // 3. The whole rollout is one batch: the REINFORCE gradient is only unbiased for the policy that
-    //    collected the data, so there is exactly one step per rollout.
-    const all = new Int32Array(buf.size);
-    for (let i = 0; i < buf.size; i++) all[i] = i;
-    const mb = this.gather(all);
-    // Advantage normalisation over the batch.
-    if (c.normalizeAdvantages) normalizeAdvantages(mb.advantages);
-    const negAdvantages = mb.advantages.map((a) => -a);
-
-    const step = this.optimizer.minimize(() => {
-      const { logProb, entropy, value } = this.evaluateActions(mb);
-      // −log π(a|s)·(G − V(s)): the score-function estimator with the baseline subtracted.
-      const pgLoss = tf.mean(tf.mul(tf.tensor1d(negAdvantages), logProb));
-      // The baseline regresses onto the returns.
-      const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, tf.tensor1d(mb.returns)))));
-      const entMean = tf.mean(entropy);
-      const total = tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entMean)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
-      return { loss: total, extras: [tf.stack([pgLoss, vLoss, entMean])] };
-    });
-    const [scalars] = step.extras;
-    // How far this step moved the policy (diagnostic): approximate KL on the batch it was computed from.
-    const approxKl = this.approxKlOn(mb);
-
-    return {
-      loss: step.loss,
-      policyLoss: scalars[0],
-      valueLoss: scalars[1],
-      entropy: scalars[2],
-      approxKl,
-      explainedVariance: explainedVariance(buf.values, buf.returns),
-      gradNorm: step.gradNorm,
-      lr: this.optimizer.lr,
-    };
+    // 3. One gradient step on the whole rollout, −log π(a|s)·(G − V(s)) with the baseline subtracted and
+    //    advantages normalised over the batch: the estimator is only unbiased for the policy that collected
+    //    the data, so there is exactly one step per rollout.
+    return this.wholeRolloutStep();
   }
 }
