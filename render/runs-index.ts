@@ -104,15 +104,19 @@ export class RunsIndex {
 
   constructor(readonly runsDir: string) {}
 
-  /** Every run (a directory directly inside the runs dir, comparison directories aside), newest first by directory name time. */
-  async listRuns(): Promise<RunInfo[]> {
-    let names: string[];
+  /** Names of the directories (and links) directly inside the runs dir; none when it does not exist yet. */
+  private async entryNames(): Promise<string[]> {
     try {
-      names = (await readdir(this.runsDir, { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
+      return (await readdir(this.runsDir, { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+  }
+
+  /** Every run (a directory directly inside the runs dir, comparison directories aside), newest first by directory name time. */
+  async listRuns(): Promise<RunInfo[]> {
+    const names = await this.entryNames();
     const runs: RunInfo[] = [];
     for (const name of names.sort(naturalCompare)) {
       try {
@@ -288,13 +292,7 @@ export class RunsIndex {
 
   /** Comparison directories directly inside the runs dir, newest first by creation time. */
   async listComparisons(): Promise<ComparisonInfo[]> {
-    let names: string[];
-    try {
-      names = (await readdir(this.runsDir, { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
+    const names = await this.entryNames();
     const out: ComparisonInfo[] = [];
     for (const name of names) {
       try {
