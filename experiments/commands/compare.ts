@@ -121,7 +121,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         'checkpoint-every': { type: 'number', describe: 'Env steps between checkpoints (default: the presets)' },
         'log-every': { type: 'number', describe: 'Env steps between aggregated update-metric lines (default 1000)' },
         'stop-when-solved': { type: 'boolean', describe: "Stop a run once a greedy eval reaches the env's reward threshold (default: the presets; --no-stop-when-solved trains every run for its full budget)" },
-        set: { type: 'string', array: true, default: [] as string[], describe: 'Per-agent hyperparameter override: --set dqn.lr=0.0005 --set ppo.clipRange=0.1' },
+        set: { type: 'string', array: true, default: [] as string[], describe: 'Per-agent hyperparameter override: --set dqn.lr=0.0005 --set ppo.clipCoef=0.1' },
         'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option for every run: --env-set difficulty=2' },
         'report-only': { type: 'string', describe: 'Recompute report.json and report.md of this existing comparison directory; trains nothing' },
         'bootstrap-reps': { type: 'number', default: 2000, describe: 'Bootstrap resamples for the confidence intervals' },
