@@ -108,7 +108,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   validateOptions(opts);
   const reg = registration(opts.env);
   // Fail on bad hyperparameters before creating anything on disk.
-  const hyperparams = resolveHyperparams(opts.agent, { ...opts.hyperparams, totalSteps: opts.totalSteps });
+  // Agents with schedules over the run (ε, β, LR annealing) take the budget as the `totalSteps` hyperparameter.
+  const takesBudget = 'totalSteps' in agentRegistration(opts.agent).defaults;
+  const hyperparams = resolveHyperparams(opts.agent, takesBudget ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams);
   const probe = make(reg.id, opts.envKwargs); // bad env options fail here, before anything is written
   const supported = agentRegistration(opts.agent).actionSpaces;
   if (!supported.includes(probe.actionSpace.type)) {
