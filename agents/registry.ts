@@ -3,6 +3,7 @@
  */
 import { TsgymError } from '../envs/core.js';
 import type { Agent, AgentInfo } from './agent.js';
+import type { Space } from '../envs/spaces.js';
 import { DqnAgent } from './dqn.js';
 import { PpoAgent } from './ppo.js';
 import { A2cAgent } from './a2c.js';
@@ -54,11 +55,17 @@ export function resolveHyperparams(name: string, overrides: Record<string, unkno
   return out;
 }
 
+/** Throws a clear error unless `agent` can act in `actionSpace` (of the env `envId`). */
+export function assertAgentSupports(agent: string, actionSpace: Space, envId: string): void {
+  const reg = agentRegistration(agent);
+  if (!reg.actionSpaces.includes(actionSpace.type)) {
+    throw new TsgymError(`${reg.name} does not support ${actionSpace.type} action spaces (${envId} has ${actionSpace}); it supports ${reg.actionSpaces.join(', ')}`);
+  }
+}
+
 export function createAgent(name: string, info: AgentInfo, overrides: Record<string, unknown>, seed: number): Agent {
   const reg = agentRegistration(name);
-  if (!reg.actionSpaces.includes(info.actionSpace.type)) {
-    throw new TsgymError(`${name} does not support ${info.actionSpace.type} action spaces (the env's action space is ${info.actionSpace}); it supports ${reg.actionSpaces.join(', ')}`);
-  }
+  assertAgentSupports(name, info.actionSpace, 'the env');
   return reg.create(info, resolveHyperparams(name, overrides), seed);
 }
 

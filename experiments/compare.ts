@@ -26,12 +26,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentRegistration, resolveHyperparams } from '../agents/registry.js';
+import { agentRegistration, assertAgentSupports, resolveHyperparams } from '../agents/registry.js';
 import type { BackendChoice } from '../agents/backend.js';
 import { TsgymError } from '../envs/core.js';
 import { make, registration } from '../envs/registry.js';
 import { presetFor } from './presets.js';
 import { readJsonFile, writeJsonAtomic } from './harness/atomic.js';
+import { nonNegativeInt, positiveInt } from './harness/trainer.js';
 import { fmtCount, fmtTime, type ProgressMode } from './harness/progress.js';
 import { comparisonRunName, computeReport, reportMarkdown, writeReport, type ComparisonReport, type ReportOptions } from './report.js';
 
@@ -118,10 +119,6 @@ const LOCK_FILE = '.compare-lock.json';
 
 // ───────────────────────────── planning ─────────────────────────────
 
-function positiveInt(flag: string, v: number | undefined): void {
-  if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new TsgymError(`${flag} must be a positive integer, got ${v}`);
-}
-
 /** Validates the options and resolves each agent's preset: the request recorded in comparison.json. */
 export function planComparison(o: CompareOptions): ComparisonRequest {
   const reg = registration(o.env); // a clear error for an unknown env
@@ -140,22 +137,17 @@ export function planComparison(o: CompareOptions): ComparisonRequest {
   positiveInt('--checkpoint-every', o.checkpointEvery);
   positiveInt('--log-every', o.logEvery);
   positiveInt('--workers', o.workers);
-  if (o.recordEpisodes !== undefined && (!Number.isInteger(o.recordEpisodes) || o.recordEpisodes < 0)) {
-    throw new TsgymError(`--record-episodes must be a non-negative integer, got ${o.recordEpisodes}`);
-  }
+  nonNegativeInt('--record-episodes', o.recordEpisodes);
   for (const key of Object.keys(o.sets ?? {})) {
     if (!agents.includes(key)) throw new TsgymError(`--set ${key}.<key>=<value>: ${key} is not one of the compared agents (${agents.join(', ')})`);
   }
 
   const probe = make(reg.id, o.envKwargs ?? {});
-  const actionType = probe.actionSpace.type;
+  const probeSpace = probe.actionSpace;
   probe.close();
   const plans: Record<string, AgentPlan> = {};
   for (const agent of agents) {
-    const supported = agentRegistration(agent).actionSpaces;
-    if (!supported.includes(actionType)) {
-      throw new TsgymError(`${agent} does not support ${reg.id}'s ${actionType} action space (it supports ${supported.join(', ')}); drop it from --agents`);
-    }
+    assertAgentSupports(agent, probeSpace, reg.id);
     const preset = presetFor(agent, reg.id);
     const plan: AgentPlan = {
       totalSteps: o.steps ?? preset.totalSteps,

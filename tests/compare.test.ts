@@ -220,7 +220,7 @@ describe('compare: refusals and arguments', () => {
     expect(() => planComparison({ ...base, seeds: [1, 1] })).toThrow(/seed 1 is listed twice/);
     expect(() => planComparison({ ...base, sets: { dqn: { noSuchKnob: 1 } } })).toThrow(/dqn: unknown hyperparameter 'noSuchKnob'/);
     expect(() => planComparison({ ...base, sets: { ppo: { lr: 1 } } })).toThrow(/ppo is not one of the compared agents/);
-    expect(() => planComparison({ ...base, env: 'lanekeeper-continuous' })).toThrow(/dqn does not support LaneKeeperContinuous-v0's Box action space/);
+    expect(() => planComparison({ ...base, env: 'lanekeeper-continuous' })).toThrow(/dqn does not support Box action spaces \(LaneKeeperContinuous-v0 has Box/);
   });
 
   it('passes each agent its preset with the overrides, and --steps to every agent', () => {

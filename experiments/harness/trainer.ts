@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { initBackend, tf, type BackendChoice } from '../../agents/backend.js';
-import { agentRegistration, createAgent, resolveHyperparams } from '../../agents/registry.js';
+import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
 import type { Agent, UpdateMetrics } from '../../agents/agent.js';
 import { make, makeVec, registration } from '../../envs/registry.js';
 import { TsgymError } from '../../envs/core.js';
@@ -112,10 +112,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const takesBudget = 'totalSteps' in agentRegistration(opts.agent).defaults;
   const hyperparams = resolveHyperparams(opts.agent, takesBudget ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams);
   const probe = make(reg.id, opts.envKwargs); // bad env options fail here, before anything is written
-  const supported = agentRegistration(opts.agent).actionSpaces;
-  if (!supported.includes(probe.actionSpace.type)) {
-    throw new TsgymError(`${opts.agent} does not support ${probe.actionSpace.type} action spaces (${reg.id} has ${probe.actionSpace}); it supports ${supported.join(', ')}`);
-  }
+  assertAgentSupports(opts.agent, probe.actionSpace, reg.id);
   probe.close();
   const backend = await initBackend(opts.backend);
   const config: RunConfig = {
@@ -348,15 +345,21 @@ function guardDivergence(upd: UpdateMetrics, agent: Agent, step: number): void {
 }
 
 function validateOptions(o: TrainOptions): void {
-  const posInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v <= 0) throw new TsgymError(`${name} must be a positive integer, got ${v}`);
-  };
-  posInt('--steps', o.totalSteps);
-  posInt('--envs', o.numEnvs);
-  posInt('--eval-every', o.evalEvery);
-  posInt('--eval-episodes', o.evalEpisodes);
-  posInt('--checkpoint-every', o.checkpointEvery);
-  posInt('--log-every', o.logEvery);
-  if (!Number.isInteger(o.seed) || o.seed < 0) throw new TsgymError(`--seed must be a non-negative integer, got ${o.seed}`);
-  if (!Number.isInteger(o.recordEpisodes) || o.recordEpisodes < 0) throw new TsgymError(`--record-episodes must be a non-negative integer, got ${o.recordEpisodes}`);
+  positiveInt('--steps', o.totalSteps);
+  positiveInt('--envs', o.numEnvs);
+  positiveInt('--eval-every', o.evalEvery);
+  positiveInt('--eval-episodes', o.evalEpisodes);
+  positiveInt('--checkpoint-every', o.checkpointEvery);
+  positiveInt('--log-every', o.logEvery);
+  nonNegativeInt('--seed', o.seed);
+  nonNegativeInt('--record-episodes', o.recordEpisodes);
+}
+
+/** Flag checks shared by the train and compare commands (undefined = not given, accepted). */
+export function positiveInt(flag: string, v: number | undefined): void {
+  if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new TsgymError(`${flag} must be a positive integer, got ${v}`);
+}
+
+export function nonNegativeInt(flag: string, v: number | undefined): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new TsgymError(`${flag} must be a non-negative integer, got ${v}`);
 }
