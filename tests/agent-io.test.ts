@@ -37,6 +37,14 @@ describe('agents outside the training loop', () => {
     expect(fs.readdirSync(path.join(runDir, 'episodes'))).toEqual(['step-000000600', 'step-000001200']);
   });
 
+  it("keeps the agent of the best evaluation in best/, loadable by name", () => {
+    const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+    const { agent, step } = loadAgentFromRun(runDir, 'best');
+    expect(step).toBe(summary.bestEval.step);
+    expect(agent.name).toBe('dqn');
+    agent.dispose();
+  });
+
   it('saveAgent/loadAgent round trip acts identically', () => {
     const { agent } = loadAgentFromRun(runDir);
     const dir = path.join(out, 'saved');

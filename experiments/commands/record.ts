@@ -25,15 +25,15 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
     y
       .options({
         run: { type: 'string', demandOption: true, describe: 'Run directory (runs/<env>__<agent>__seed<S>__<time>)' },
-        checkpoint: { type: 'string', default: 'latest', describe: "Checkpoint to load: 'latest' or an env-step number" },
+        checkpoint: { type: 'string', default: 'latest', describe: "Checkpoint to load: 'latest', 'best' (the agent at its best evaluation) or an env-step number" },
         episodes: { type: 'number', default: 5, describe: 'Episodes to record' },
         seed: { type: 'number', default: 0, describe: 'Episode k is reset with seed S + k' },
         backend: { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'TensorFlow.js backend' },
       })
       .example('$0 record --run runs/CartPole-v1__dqn__seed0__20260101-120000 --episodes 5 --seed 7', 'Five more episodes from the latest checkpoint') as unknown as Argv<RecordArgs>,
   handler: async (a) => {
-    const which = a.checkpoint === 'latest' ? 'latest' : Number(a.checkpoint);
-    if (which !== 'latest' && !(Number.isInteger(which) && which >= 0)) throw new TsgymError(`--checkpoint must be 'latest' or a step number, got '${a.checkpoint}'`);
+    const which = a.checkpoint === 'latest' || a.checkpoint === 'best' ? a.checkpoint : Number(a.checkpoint);
+    if (typeof which === 'number' && !(Number.isInteger(which) && which >= 0)) throw new TsgymError(`--checkpoint must be 'latest', 'best' or a step number, got '${a.checkpoint}'`);
     if (!Number.isInteger(a.episodes) || a.episodes <= 0) throw new TsgymError(`--episodes must be a positive integer, got ${a.episodes}`);
     if (!Number.isInteger(a.seed) || a.seed < 0) throw new TsgymError(`--seed must be a non-negative integer, got ${a.seed}`);
     await initBackend(a.backend);

@@ -58,9 +58,17 @@ export function loadAgent(dir: string): Agent {
   return agent;
 }
 
-/** Builds a run's agent and loads one of its checkpoints ('latest' or a step). */
-export function loadAgentFromRun(runDir: string, which: 'latest' | number = 'latest'): { agent: Agent; config: RunConfig; step: number } {
+/**
+ * Builds a run's agent and loads one of its checkpoints: 'latest', an env-step number, or 'best' (the agent
+ * saved at the run's best greedy evaluation).
+ */
+export function loadAgentFromRun(runDir: string, which: 'latest' | 'best' | number = 'latest'): { agent: Agent; config: RunConfig; step: number } {
   const config = readJsonFile<RunConfig>(path.join(runDir, 'config.json'), 'run config');
+  if (which === 'best') {
+    if (!fs.existsSync(path.join(runDir, 'best', 'agent.json'))) throw new TsgymError(`${runDir}: no best agent saved yet (it is written at the first evaluation)`);
+    const summary = fs.existsSync(path.join(runDir, 'summary.json')) ? readJsonFile<{ bestEval: { step: number } | null }>(path.join(runDir, 'summary.json'), 'run summary') : null;
+    return { agent: loadAgent(path.join(runDir, 'best')), config, step: summary?.bestEval?.step ?? -1 };
+  }
   const ckDir = findCheckpoint(path.join(runDir, 'checkpoints'), which);
   if (!ckDir) {
     const have = fs.existsSync(path.join(runDir, 'checkpoints')) ? fs.readdirSync(path.join(runDir, 'checkpoints')).filter((d) => d.startsWith('step-')) : [];

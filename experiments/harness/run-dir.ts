@@ -9,6 +9,7 @@
  *   timing.jsonl     wall-clock seconds per eval step ({step, wall}): kept apart so metrics stay bit-comparable
  *   summary.json     status (running | finished | diverged | interrupted), steps, wall time, final eval
  *   checkpoints/     step-<9 digits>/ (state.json + binary blobs) and latest.json pointing at the newest
+ *   best/            the agent at its best greedy evaluation so far (saveAgent format: loadAgent(dir))
  *   episodes/        step-<9 digits>/episode-<k>.json.gz: replays recorded at each evaluation
  * ```
  */

@@ -20,6 +20,7 @@ import { findCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js'
 import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir, runName, stepDirName, type RunSummary } from './run-dir.js';
 import { readJsonFile } from './atomic.js';
+import { saveAgent } from './agent-io.js';
 
 export interface TrainOptions {
   agent: string;
@@ -226,7 +227,11 @@ async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: Progress
     run.flush();
     run.timing(h.step, wall());
     h.finalEval = ev;
-    if (!h.bestEval || res.mean > h.bestEval.mean) h.bestEval = ev;
+    if (!h.bestEval || res.mean > h.bestEval.mean) {
+      h.bestEval = ev;
+      // Keep the best policy seen: value-based agents in particular can drift off it if trained on.
+      saveAgent(agent, path.join(run.dir, 'best'));
+    }
     if (threshold !== null && res.mean >= threshold && h.solvedAtStep === null) {
       h.solvedAtStep = h.step;
       h.solvedAtWallSeconds = Math.round(wall() * 1000) / 1000;
