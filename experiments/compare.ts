@@ -32,7 +32,7 @@ import { TsgymError } from '../envs/core.js';
 import { make, registration } from '../envs/registry.js';
 import { presetFor } from './presets.js';
 import { readJsonFile, writeJsonAtomic } from './harness/atomic.js';
-import { nonNegativeInt, positiveInt } from './harness/trainer.js';
+import { nonNegativeInt, positiveInt, type RunBudget } from './harness/trainer.js';
 import { fmtCount, fmtTime, type ProgressMode } from './harness/progress.js';
 import { comparisonRunName, computeReport, reportMarkdown, writeReport, type ComparisonReport, type ReportOptions } from './report.js';
 
@@ -40,16 +40,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const CLI = path.join(REPO_ROOT, 'experiments', 'cli.ts');
 
 /** Everything that decides a run's results, per agent (the preset with the comparison's overrides applied). */
-export interface AgentPlan {
-  totalSteps: number;
-  numEnvs: number;
-  evalEvery: number;
-  evalEpisodes: number;
-  recordEpisodes: number;
-  checkpointEvery: number;
-  logEvery: number;
-  stopWhenSolved: boolean;
-  envKwargs: Record<string, unknown>;
+export interface AgentPlan extends RunBudget {
   /** Every hyperparameter: the agent's defaults, then the preset's, then --set overrides (totalSteps aside). */
   hyperparams: Record<string, unknown>;
   /** Whether the preset was tuned for this (agent, env) pair, or the base preset. */

@@ -21,22 +21,20 @@ import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir, runName, stepDirName, type RunSummary } from './run-dir.js';
 import { readJsonFile } from './atomic.js';
 import { saveAgent } from './agent-io.js';
+import type { RunPreset } from '../presets.js';
 
-export interface TrainOptions {
+/** What decides a run's results besides the agent, env and seed: a preset's fields plus logging and recording. */
+export interface RunBudget extends Omit<RunPreset, 'hyperparams'> {
+  /** Greedy eval episodes recorded as replays at each evaluation. */
+  recordEpisodes: number;
+  /** Env steps between aggregated `update` metric lines. */
+  logEvery: number;
+}
+
+export interface TrainOptions extends RunBudget {
   agent: string;
   env: string;
   seed: number;
-  totalSteps: number;
-  numEnvs: number;
-  evalEvery: number;
-  evalEpisodes: number;
-  /** Greedy eval episodes recorded as replays at each evaluation. */
-  recordEpisodes: number;
-  checkpointEvery: number;
-  stopWhenSolved: boolean;
-  /** Env steps between aggregated `update` metric lines. */
-  logEvery: number;
-  envKwargs: Record<string, unknown>;
   /** Overrides of the agent's defaults (validated by the agent registry). */
   hyperparams: Record<string, unknown>;
   backend: BackendChoice;
