@@ -62,7 +62,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     activation: choice<DqnConfig['activation']>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
     lr: num(1e-3, 'Adam learning rate', { min: 0, minExclusive: true }),
     gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
-    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1 }),
+    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1, max: 10_000_000 }),
     batchSize: int(64, 'Transitions per gradient step', { min: 1 }),
     learningStarts: int(1_000, 'Env steps of pure exploration before the first update', { min: 0 }),
     trainFreq: int(1, 'Vector-env steps between updates', { min: 1 }),
