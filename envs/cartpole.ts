@@ -48,7 +48,7 @@ import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, TsgymError }
 import type { RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
 import { Rng, deriveSeed, type RngState } from './rng.js';
-import { assertVectorAction, VectorEnvBase, type VectorEnv, type VectorResetArgs } from './vector.js';
+import { assertVectorAction, perEnvSeeds, VectorEnvBase, type VectorEnv, type VectorResetArgs } from './vector.js';
 import type { EnvSpec } from './core.js';
 
 // Physical constants (SI units), as in Gymnasium.
@@ -238,9 +238,9 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
 
   reset(args: VectorResetArgs = {}): Float32Array {
     [this.low, this.high] = cartPoleResetBounds(this.spec.id, args.options);
-    const base = args.seed ?? (this.started ? undefined : 0);
+    const seeds = perEnvSeeds(this.spec.id, this.numEnvs, args.seed ?? (this.started ? undefined : 0));
     for (let i = 0; i < this.numEnvs; i++) {
-      if (base !== undefined) this.rngs[i] = new Rng(deriveSeed(base + i, 'env'));
+      if (seeds) this.rngs[i] = new Rng(deriveSeed(seeds[i], 'env'));
       this.resetOne(i);
     }
     this.clearEpisodeStats();

@@ -13,15 +13,18 @@
  * `episodeLengths` whose env did not finish on this step are stale and must not be read.
  *
  * ## Seeding
- * `reset({seed})` seeds env i with `seed + i` (so env i matches a single env reset with that seed); an
- * unseeded first reset uses seed 0. Autoresets continue each env's own stream.
+ * `reset({seed})` seeds env i with `seed + i` (so env i matches a single env reset with that seed);
+ * `reset({seed: [s0, s1, …]})` gives env i seed `s_i` (as Gymnasium's vector reset; the trainer passes
+ * hashed per-env seeds from core/seeds.ts). An unseeded first reset uses seed 0. Autoresets continue each
+ * env's own stream.
  */
 import { assertAction, TsgymError } from './core.js';
 import type { Action, Env, EnvSpec, RenderState } from './core.js';
 import { Box, type Space } from './spaces.js';
 
 export interface VectorResetArgs {
-  seed?: number;
+  /** One base seed (env i gets `seed + i`) or one seed per env. */
+  seed?: number | readonly number[];
   options?: Record<string, unknown>;
 }
 
@@ -134,9 +137,9 @@ export class SyncVectorEnv extends VectorEnvBase implements VectorEnv {
   }
 
   reset(args: VectorResetArgs = {}): Float32Array {
-    const base = args.seed ?? (this.started ? undefined : 0);
+    const seeds = perEnvSeeds(this.spec.id, this.numEnvs, args.seed ?? (this.started ? undefined : 0));
     for (let i = 0; i < this.numEnvs; i++) {
-      const r = this.envs[i].reset({ seed: base === undefined ? undefined : base + i, options: args.options });
+      const r = this.envs[i].reset({ seed: seeds?.[i], options: args.options });
       this.obs.set(r.obs, i * this.obsSize);
     }
     this.clearEpisodeStats();
@@ -205,4 +208,14 @@ export function assertVectorAction(id: string, space: Space, action: number, i: 
   } catch (e) {
     throw new TsgymError(`${(e as Error).message} (vector env index ${i})`);
   }
+}
+
+/** The seed of each env for a vector reset: `base + i`, the given list, or none (continue each stream). */
+export function perEnvSeeds(envId: string, n: number, seed: number | readonly number[] | undefined): number[] | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed === 'number') return Array.from({ length: n }, (_, i) => seed + i);
+  if (seed.length !== n) throw new TsgymError(`${envId}: reset got ${seed.length} seeds for ${n} envs; pass one seed per env or a single base seed`);
+  const bad = seed.find((x) => !Number.isInteger(x));
+  if (bad !== undefined) throw new TsgymError(`${envId}: reset seeds must be integers, got ${bad}`);
+  return [...seed];
 }
