@@ -191,6 +191,8 @@ export interface CheckpointManifest {
   version: 1;
   step: number;
   files: { name: string; bytes: number; sha256: string }[];
+  /** sha256 of `JSON.stringify(files)`: an altered manifest is caught as such, not blamed on a data file. */
+  filesSha256: string;
 }
 
 /** Where the logs stood at a checkpoint: byte lengths and the sha256 of those prefixes (see RunDir.restoreLogs). */
@@ -309,7 +311,7 @@ export function writeCheckpointManifest(dir: string, step: number): void {
     const data = fs.readFileSync(path.join(dir, name));
     return { name, bytes: data.length, sha256: sha256(data) };
   });
-  const manifest: CheckpointManifest = { format: 'tsgym-checkpoint', version: 1, step, files };
+  const manifest: CheckpointManifest = { format: 'tsgym-checkpoint', version: 1, step, files, filesSha256: sha256(JSON.stringify(files)) };
   writeJsonAtomic(path.join(dir, CHECKPOINT_FILES.manifest), manifest);
 }
 
@@ -338,6 +340,7 @@ export function readVerifiedCheckpointFiles(dir: string): Map<string, Buffer> {
     throw new DamagedCheckpointError(manifestFile, `is not valid JSON (${(e as Error).message})`);
   }
   if (manifest?.format !== 'tsgym-checkpoint' || !Array.isArray(manifest.files)) throw new DamagedCheckpointError(manifestFile, 'is not a checkpoint manifest');
+  if (sha256(JSON.stringify(manifest.files)) !== manifest.filesSha256) throw new DamagedCheckpointError(manifestFile, 'does not match its own checksum (altered or corrupted)');
   const out = new Map<string, Buffer>();
   for (const f of manifest.files) {
     const file = path.join(dir, f.name);

@@ -9,6 +9,7 @@ import type { Action, Env } from '../../envs/core.js';
 import { make } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { mean } from '../../core/math.js';
+import { asIoError } from './atomic.js';
 import { RecordEpisode, type RecordedEpisode } from '../../envs/wrappers.js';
 import { replayFromEpisode } from '../../render/replay-format.js';
 import { writeReplayFile } from '../../render/replay-io.js';
@@ -97,7 +98,11 @@ export async function evaluate(agent: Agent, opts: EvaluateOptions): Promise<Eva
       const ep = recorded[k];
       const file = path.join(opts.recordDir, `episode-${k}.json.gz`);
       const replay = replayFromEpisode(ep, { agent: opts.agentName ?? agent.name, checkpointStep: opts.checkpointStep ?? null, actionSpace: envs[0].actionSpace.toJSON(), label: opts.label });
-      await writeReplayFile(file, replay);
+      try {
+        await writeReplayFile(file, replay);
+      } catch (e) {
+        throw asIoError(e, file, 'write');
+      }
       replays.push(file);
     }
   }

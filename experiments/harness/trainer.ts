@@ -223,12 +223,12 @@ export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<
   try {
     const stored = readRunConfig(runDir);
     const config = applyResumeFlags(runDir, stored, opts.flags ?? {});
+    const run = new RunDir(runDir);
+    const checkpoint = pickCheckpoint(run, opts.fromCheckpoint); // refuses a damaged checkpoint, naming the file
     const backend = await initBackend(opts.flags?.backend ?? opts.backend ?? config.backendRequested);
     if (backend !== config.backend) {
       console.error(`warning: this run was trained on backend '${config.backend}', resuming on '${backend}': results will not be bit-identical to an uninterrupted run`);
     }
-    const run = new RunDir(runDir);
-    const checkpoint = pickCheckpoint(run, opts.fromCheckpoint); // refuses a damaged checkpoint, naming the file
     const { vec, agent } = buildEnvAndAgent(config);
     session = { run, lock, config, vec, agent, closed: false };
     removeCheckpointTemps(run.checkpointsDir);
