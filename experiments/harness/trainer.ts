@@ -166,7 +166,8 @@ function buildEnvAndAgent(config: RunConfig): { vec: VectorEnv; agent: Agent } {
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   validateOptions(opts);
   const reg = registration(opts.env);
-  const hyperparams = resolveHyperparams(opts.agent, takesBudget(opts.agent) ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams);
+  // Fail on bad hyperparameters before creating anything on disk.
+  const hyperparams = resolveHyperparams(opts.agent, takesBudget(opts.agent) ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams, { numEnvs: opts.numEnvs });
   const probe = make(reg.id, opts.envKwargs); // bad env options fail here, before anything is written
   assertAgentSupports(opts.agent, probe.actionSpace, reg.id);
   probe.close();
