@@ -67,7 +67,7 @@ describe('Acrobot-v1', () => {
   });
 
   it('torque noise is off by default and, when on, is drawn from the seeded stream', () => {
-    const run = (opts: object, seed: number) => {
+    const run = (opts: Record<string, unknown>, seed: number) => {
       const env = make('Acrobot-v1', opts);
       env.reset({ seed });
       const out: number[] = [];
