@@ -47,8 +47,8 @@
 import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, TsgymError } from './core.js';
 import type { RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng, deriveSeed } from './rng.js';
-import { assertDiscreteActions, checkResetSeed, VectorEnvBase, type VectorEnv, type VectorResetArgs } from './vector.js';
+import { Rng, deriveSeed, type RngState } from './rng.js';
+import { assertDiscreteActions, perEnvSeeds, VectorEnvBase, type VectorEnv, type VectorResetArgs } from './vector.js';
 import type { EnvSpec } from './core.js';
 import { StateReader, checkRngState } from './state-check.js';
 
@@ -243,11 +243,10 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
   }
 
   reset(args: VectorResetArgs = {}): Float32Array {
-    checkResetSeed(this.spec.id, args.seed);
     [this.low, this.high] = cartPoleResetBounds(this.spec.id, args.options);
-    const base = args.seed ?? (this.started ? undefined : 0);
+    const seeds = perEnvSeeds(this.spec.id, this.numEnvs, args.seed ?? (this.started ? undefined : 0));
     for (let i = 0; i < this.numEnvs; i++) {
-      if (base !== undefined) this.rngs[i] = new Rng(deriveSeed(base + i, 'env'));
+      if (seeds) this.rngs[i] = new Rng(deriveSeed(seeds[i], 'env'));
       this.resetOne(i);
     }
     this.clearEpisodeStats();

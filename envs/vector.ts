@@ -13,8 +13,10 @@
  * `episodeLengths` whose env did not finish on this step are stale and must not be read.
  *
  * ## Seeding
- * `reset({seed})` seeds env i with `seed + i` (so env i matches a single env reset with that seed); an
- * unseeded first reset uses seed 0. Autoresets continue each env's own stream.
+ * `reset({seed})` seeds env i with `seed + i` (so env i matches a single env reset with that seed);
+ * `reset({seed: [s0, s1, …]})` gives env i seed `s_i` (as Gymnasium's vector reset; the trainer passes
+ * hashed per-env seeds from core/seeds.ts). An unseeded first reset uses seed 0. Autoresets continue each
+ * env's own stream.
  */
 import { assertAction, describeValue, TsgymError } from './core.js';
 import { StateReader } from './state-check.js';
@@ -22,7 +24,8 @@ import type { Action, Env, EnvSpec, RenderState } from './core.js';
 import { Box, type Space } from './spaces.js';
 
 export interface VectorResetArgs {
-  seed?: number;
+  /** One base seed (env i gets `seed + i`) or one seed per env. */
+  seed?: number | readonly number[];
   options?: Record<string, unknown>;
 }
 
@@ -135,10 +138,9 @@ export class SyncVectorEnv extends VectorEnvBase implements VectorEnv {
   }
 
   reset(args: VectorResetArgs = {}): Float32Array {
-    checkResetSeed(this.spec.id, args.seed);
-    const base = args.seed ?? (this.started ? undefined : 0);
+    const seeds = perEnvSeeds(this.spec.id, this.numEnvs, args.seed ?? (this.started ? undefined : 0));
     for (let i = 0; i < this.numEnvs; i++) {
-      const r = this.envs[i].reset({ seed: base === undefined ? undefined : base + i, options: args.options });
+      const r = this.envs[i].reset({ seed: seeds?.[i], options: args.options });
       this.obs.set(r.obs, i * this.obsSize);
     }
     this.clearEpisodeStats();
@@ -245,16 +247,23 @@ export function assertDiscreteActions(id: string, space: Space, actions: ArrayLi
   }
 }
 
-/** A vector reset seed must be an integer (env i gets seed + i). */
-export function checkResetSeed(id: string, seed: unknown): void {
-  if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed))) {
-    throw new TsgymError(`${id} (vector): reset seed must be an integer, got ${describeValue(seed)}`);
-  }
-}
-
 /** The one check of a vector env's size, shared by `makeVec` and every vector env constructor. */
 export function checkNumEnvs(id: string, numEnvs: unknown): asserts numEnvs is number {
   if (typeof numEnvs !== 'number' || !Number.isInteger(numEnvs) || numEnvs <= 0) {
     throw new TsgymError(`${id}: the number of vector envs must be a positive integer, got ${describeValue(numEnvs)}`);
   }
+}
+
+/** The seed of each env for a vector reset: `base + i`, the given list, or none (continue each stream). */
+export function perEnvSeeds(envId: string, n: number, seed: number | readonly number[] | undefined): number[] | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed === 'number') {
+    if (!Number.isSafeInteger(seed)) throw new TsgymError(`${envId} (vector): reset seed must be an integer, got ${describeValue(seed)}`);
+    return Array.from({ length: n }, (_, i) => seed + i);
+  }
+  if (!Array.isArray(seed)) throw new TsgymError(`${envId} (vector): reset seed must be an integer or a list of integers, got ${describeValue(seed)}`);
+  if (seed.length !== n) throw new TsgymError(`${envId}: reset got ${seed.length} seeds for ${n} envs; pass one seed per env or a single base seed`);
+  const bad = seed.find((x) => !Number.isInteger(x));
+  if (bad !== undefined) throw new TsgymError(`${envId}: reset seeds must be integers, got ${bad}`);
+  return [...seed];
 }

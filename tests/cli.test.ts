@@ -105,9 +105,9 @@ describe('CLI', () => {
       [['--set', 'bufferSize=0'], /dqn: hyperparameter 'bufferSize' must be an integer in \[1, 10000000\], got 0/],
       [['--set', 'hidden=[0]'], /dqn: hyperparameter 'hidden' must be a list of integers in \[1, 65536\]/],
       [['--set', 'batchSize=512', '--set', 'bufferSize=256'], /dqn: batchSize=512 must be <= bufferSize=256/],
-      [['--seed', '-1'], /--seed must be a non-negative integer, got -1/],
-      [['--seed', '1.5'], /--seed must be a non-negative integer, got 1.5/],
-      [['--seed', 'abc'], /--seed must be a non-negative integer, got NaN/],
+      [['--seed', '-1'], /--seed must be an integer from 0 to 2\^53 − 1 .*got -1/],
+      [['--seed', '1.5'], /--seed must be an integer from 0 to 2\^53 − 1 .*got 1.5/],
+      [['--seed', 'abc'], /--seed must be an integer from 0 to 2\^53 − 1 .*got NaN/],
       [['--envs', '0'], /--envs must be a positive integer, got 0/],
       [['--steps', '5', '--steps', '6'], /--steps must be a positive integer, got 5,6/],
     ];
