@@ -29,11 +29,19 @@ function envFor(space: 'Discrete' | 'Box'): string {
   return listEnvs().some((r) => r.id === 'Pendulum-v1') ? 'Pendulum-v1' : 'LaneKeeperContinuous-v0';
 }
 
-/** The agent's small configuration: list keys (layer sizes) shrunk to [16], then its own `smallConfig`. */
+/** Caps for the conventional size keys, so an agent without a `smallConfig` still runs small. */
+const SMALL_CAPS: Record<string, number> = { learningStarts: 100, batchSize: 32, bufferSize: 2_000, numSteps: 32 };
+
+/**
+ * The agent's small configuration: list keys (layer sizes) shrunk to [16] and the conventional size keys capped
+ * (when the agent has them and the cap is valid), then the registration's own `smallConfig`.
+ */
 function smallHyperparams(reg: AgentRegistration): Record<string, unknown> {
   const hp: Record<string, unknown> = {};
   for (const [k, spec] of Object.entries(reg.hyperparams.params as Record<string, ParamSpec>)) {
     if (spec.type === 'intList' && spec.default.length > 0) hp[k] = [16];
+    const cap = SMALL_CAPS[k];
+    if (cap !== undefined && spec.type === 'integer' && spec.default > cap && isValid(spec, cap)) hp[k] = cap;
   }
   return { ...hp, ...(reg.smallConfig ?? {}) };
 }
