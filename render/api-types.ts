@@ -8,7 +8,8 @@
  * | `GET /api/runs/<run>/metrics`              | {@link MetricsResponse} |
  * | `GET /api/runs/<run>/episodes`             | {@link EpisodesResponse} (that run) |
  * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
- * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none) |
+ * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none, 422 when malformed) |
+ * | `GET /api/runs/<run>/events`               | server-sent events: a `change` event ({@link RunChange}) whenever the run's files change (render/live.ts) |
  * | `GET /api/episodes`                        | {@link EpisodesResponse} (every run) |
  * | `GET /api/comparisons`                     | {@link ComparisonsResponse} (directories made by `npm run compare`) |
  * | `GET /api/comparisons/<cmp>`               | {@link ComparisonResponse}: its comparison.json and report.json |
@@ -106,10 +107,36 @@ export interface EpisodesResponse {
   groups: EpisodeGroup[];
 }
 
-/** A tabular run's `values.json`: state values and the greedy action per state (row-major cells). */
+/**
+ * A tabular run's `values.json`: state values and the greedy action per state (states numbered row-major
+ * over the cells the agent can stand in). `values`/`policy` are the first overlay; `overlays`, when
+ * present, names every overlay (e.g. the exact optimal values from value iteration and the agent's own).
+ */
 export interface ValuesFile {
   values: number[];
   policy: number[];
+  overlays?: ValuesOverlay[];
+}
+
+export interface ValuesOverlay {
+  /** Shown on the overlay's toggle, e.g. `optimal (value iteration)` or `agent (greedy)`. */
+  name: string;
+  values: number[];
+  policy: number[];
+  /** One line on how the numbers were made. */
+  note?: string;
+}
+
+/** What `/api/runs/<run>/events` sends on every change of the run's files. */
+export interface RunChange {
+  run: string;
+  /** Bytes of metrics.jsonl (grows as the trainer flushes). */
+  metricsBytes: number;
+  /** summary.json's status, or null before the trainer writes one. */
+  status: string | null;
+  summaryMtimeMs: number | null;
+  episodeCount: number;
+  hasValues: boolean;
 }
 
 export interface ApiError {

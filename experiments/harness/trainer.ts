@@ -21,6 +21,7 @@ import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir, runName, stepDirName, type RunSummary } from './run-dir.js';
 import { readJsonFile } from './atomic.js';
 import { saveAgent } from './agent-io.js';
+import { writeGridworldValues } from './gridworld-values.js';
 import type { RunPreset } from '../presets.js';
 
 /** What decides a run's results besides the agent, env and seed: a preset's fields plus logging and recording. */
@@ -327,6 +328,7 @@ async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: Progress
   }
   progress.done();
   run.flush();
+  writeGridworldValues(run.dir, config, agent); // the viewer's value/policy overlay (gridworld envs only)
   writeSummary('finished');
   const leaked = tensorBaseline < 0 ? 0 : tf.memory().numTensors - tensorBaseline;
   agent.dispose();

@@ -5,11 +5,11 @@
  */
 import uPlot from 'uplot';
 import type { MetricRecord, MetricsResponse } from '../../api-types.js';
-import { el } from './hud.js';
+import { el, formatNumber } from './hud.js';
 
 export interface CurveInput {
   run: string;
-  metrics: MetricsResponse;
+  metrics: MetricsResponse & { error?: string };
   /** Checkpoint steps of the episodes shown from this run, drawn as vertical lines. */
   markerSteps: number[];
 }
@@ -52,12 +52,23 @@ function movingAverage(ys: number[], window: number): number[] {
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/**
+ * A series' legend value: the value under the cursor while hovering, and the series' latest value when
+ * the cursor is off the plot (uPlot's default there is "--").
+ */
+function legendValue(ys: number[]): uPlot.Series['value'] {
+  const latest = ys.length ? formatNumber(ys[ys.length - 1]) : '—';
+  return (_u, v, _s, idx) => (idx === null ? latest : v === null ? '—' : formatNumber(v));
+}
+
 export class LearningCurve {
   readonly root = el('div', 'curve');
   private readonly note = el('div', 'curve-note');
   private readonly plotHost = el('div', 'curve-plot');
   private plot: uPlot | null = null;
   private markers: { step: number; color: string }[] = [];
+  /** What the plot shows, for tests: per series its label and number of points. */
+  summary: { label: string; points: number; latest: number | null }[] = [];
 
   constructor() {
     this.root.append(this.plotHost, this.note);
@@ -67,7 +78,8 @@ export class LearningCurve {
     this.plot?.destroy();
     this.plot = null;
     const tables: uPlot.AlignedData[] = [];
-    const seriesOpts: uPlot.Series[] = [{ label: 'env steps' }];
+    let lastStep = -Infinity;
+    const seriesOpts: uPlot.Series[] = [{ label: 'env steps', value: (_u, v, _s, idx) => (idx === null ? `${lastStep.toLocaleString('en')} (latest)` : v === null ? '—' : v.toLocaleString('en')) }];
     const notes: string[] = [];
     this.markers = [];
     inputs.forEach((input, i) => {
@@ -77,21 +89,26 @@ export class LearningCurve {
       const train = series(recs.filter((r) => r.kind === 'episode' && isNum(r.return)).map((r) => [r.step, r.return as number]));
       const evals = series(recs.filter((r) => r.kind === 'eval' && isNum(r.mean)).map((r) => [r.step, r.mean as number]));
       if (train[0].length) {
-        tables.push([train[0], train[1]], [train[0], movingAverage(train[1], AVERAGE_WINDOW)]);
+        const avg = movingAverage(train[1], AVERAGE_WINDOW);
+        tables.push([train[0], train[1]], [train[0], avg]);
         seriesOpts.push(
-          { label: `train return${tag}`, stroke: colors.train, width: 1, spanGaps: true, points: { show: false } },
-          { label: `train avg of ${AVERAGE_WINDOW}${tag}`, stroke: colors.avg, width: 1.5, spanGaps: true, points: { show: false } },
+          { label: `train return${tag}`, stroke: colors.train, width: 1, spanGaps: true, points: { show: false }, value: legendValue(train[1]) },
+          { label: `train avg of ${AVERAGE_WINDOW}${tag}`, stroke: colors.avg, width: 1.5, spanGaps: true, points: { show: false }, value: legendValue(avg) },
         );
+        lastStep = Math.max(lastStep, train[0][train[0].length - 1]);
       }
       if (evals[0].length) {
         tables.push([evals[0], evals[1]]);
-        seriesOpts.push({ label: `eval mean${tag}`, stroke: colors.eval, width: 2.5, spanGaps: true, points: { show: true, size: 6, fill: colors.eval } });
+        seriesOpts.push({ label: `eval mean${tag}`, stroke: colors.eval, width: 2.5, spanGaps: true, points: { show: true, size: 6, fill: colors.eval }, value: legendValue(evals[1]) });
+        lastStep = Math.max(lastStep, evals[0][evals[0].length - 1]);
       }
-      if (!train[0].length && !evals[0].length) notes.push(`${input.run}: no episode or eval records in metrics.jsonl yet`);
+      if (input.metrics.error) notes.push(`${input.run}: ${input.metrics.error}`);
+      else if (!train[0].length && !evals[0].length) notes.push(`${input.run}: no episode or eval records in metrics.jsonl yet`);
       if (input.metrics.skippedLines.length) notes.push(`${input.run}: skipped ${input.metrics.skippedLines.length} unreadable metrics line(s)`);
       for (const step of input.markerSteps) this.markers.push({ step, color: colors.eval });
     });
     this.note.textContent = notes.join(' · ');
+    this.summary = [];
     if (!tables.length) return;
     const data = uPlot.join(tables);
     const markers = this.markers;
@@ -129,6 +146,15 @@ export class LearningCurve {
       data,
       this.plotHost,
     );
+    this.summary = tables.map((t, i) => {
+      const ys = t[1] as number[];
+      return { label: String(seriesOpts[i + 1].label), points: ys.length, latest: ys.length ? ys[ys.length - 1] : null };
+    });
+  }
+
+  /** The legend's value texts as shown (tests: latest values without hovering). */
+  legendValues(): string[] {
+    return [...this.root.querySelectorAll('.u-legend .u-value')].map((e) => e.textContent ?? '');
   }
 
   resize(): void {
