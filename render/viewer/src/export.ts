@@ -4,7 +4,7 @@
  * server, which stays read-only.
  */
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
-import type { Pane } from './pane.js';
+import { Pane } from './pane.js';
 
 /** Saves `blob` as a download named `name`. */
 export function download(blob: Blob, name: string): void {
@@ -50,21 +50,41 @@ export function gifFrames(last: number, maxFrames: number): { frames: number[]; 
   return { frames, stride };
 }
 
-/** The episode in `pane` as an animated GIF, looping forever. The pane shows its previous frame again afterwards. */
-export async function episodeGif(pane: Pane, restoreFrame: number, opts: GifOptions = {}): Promise<{ blob: Blob; frames: number; width: number; height: number }> {
+/**
+ * An off-screen copy of `pane` drawn by pixi's canvas 2D renderer at `width` CSS pixels: reading pixels
+ * back from a 2D canvas is cheap, while every read of a WebGL canvas waits for the GPU (about 200 ms a
+ * frame under a software GL such as SwiftShader).
+ */
+async function exportPane(pane: Pane, width: number): Promise<Pane> {
+  const { replay, selection } = pane;
+  if (!replay || !selection) throw new Error('no episode to export');
+  const copy = new Pane('export');
+  await copy.init(['canvas'], 1);
+  const { width: w, height: h } = pane.size;
+  copy.setFixedSize(width, Math.round((width * h) / Math.max(1, w)));
+  copy.setEpisode(selection, pane.title, replay, pane.values, pane.entry);
+  // The same overlay as on screen.
+  const shown = pane.scene?.overlays() ?? {};
+  for (const [name, on] of Object.entries(shown)) copy.scene?.setOverlay(name, on);
+  return copy;
+}
+
+/** The episode in `pane` as an animated GIF, looping forever. The pane itself is not touched. */
+export async function episodeGif(pane: Pane, opts: GifOptions = {}): Promise<{ blob: Blob; frames: number; width: number; height: number; drawMs: number; encodeMs: number }> {
   const replay = pane.replay;
   if (!replay) throw new Error('no episode to export');
   const last = Math.min(opts.lastFrame ?? replay.length, replay.length);
   const { frames, stride } = gifFrames(last, opts.maxFrames ?? 600);
   const sps = opts.stepsPerSecond ?? pane.scene?.stepsPerSecond ?? 30;
   const delay = Math.max(20, Math.round((1000 * stride) / sps)); // GIF delays are in 10 ms units; 20 ms is the fastest browsers honour
-  const maxWidth = opts.maxWidth ?? 480;
+  const copy = await exportPane(pane, Math.min(opts.maxWidth ?? 480, Math.max(1, pane.size.width)));
   try {
-    // One palette for the whole animation, from the first, middle and last frames side by side.
-    const samples = [0, Math.floor(last / 2), last].map((f) => {
-      const c = pane.grab(f, maxWidth);
-      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    });
+    const grab = (f: number, into?: HTMLCanvasElement) => {
+      const c = copy.grab(f, Infinity, into);
+      return { c, data: c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data };
+    };
+    // One palette for the whole animation, from the first, middle and last frames together.
+    const samples = [0, Math.floor(last / 2), last].map((f) => grab(f).data);
     const joined = new Uint8ClampedArray(samples.reduce((n, d) => n + d.length, 0));
     let at = 0;
     for (const d of samples) {
@@ -76,13 +96,18 @@ export async function episodeGif(pane: Pane, restoreFrame: number, opts: GifOpti
     const canvas = document.createElement('canvas');
     let width = 0;
     let height = 0;
+    let drawMs = 0;
+    let encodeMs = 0;
     for (let i = 0; i < frames.length; i++) {
-      pane.grab(frames[i], maxWidth, canvas);
-      width = canvas.width;
-      height = canvas.height;
-      const { data } = canvas.getContext('2d')!.getImageData(0, 0, width, height);
+      const t0 = performance.now();
+      const { c, data } = grab(frames[i], canvas);
+      width = c.width;
+      height = c.height;
+      const t1 = performance.now();
       // The last frame stays up a second before the loop starts again.
       gif.writeFrame(applyPalette(data, palette), width, height, { palette, delay: i === frames.length - 1 ? Math.max(delay, 1000) : delay, repeat: 0 });
+      drawMs += t1 - t0;
+      encodeMs += performance.now() - t1;
       if (i % 8 === 7) {
         opts.onProgress?.(i + 1, frames.length);
         await new Promise((r) => setTimeout(r, 0)); // keep the page responsive
@@ -90,8 +115,8 @@ export async function episodeGif(pane: Pane, restoreFrame: number, opts: GifOpti
     }
     gif.finish();
     opts.onProgress?.(frames.length, frames.length);
-    return { blob: new Blob([gif.bytes() as BlobPart], { type: 'image/gif' }), frames: frames.length, width, height };
+    return { blob: new Blob([gif.bytes() as BlobPart], { type: 'image/gif' }), frames: frames.length, width, height, drawMs: Math.round(drawMs), encodeMs: Math.round(encodeMs) };
   } finally {
-    pane.show(restoreFrame);
+    copy.destroy();
   }
 }

@@ -330,6 +330,15 @@ function afterSelection(): void {
 let curveToken = 0;
 
 async function updateCurve(): Promise<void> {
+  busy++;
+  try {
+    await drawCurve();
+  } finally {
+    busy--;
+  }
+}
+
+async function drawCurve(): Promise<void> {
   const token = ++curveToken;
   const inputs: { run: string; metrics: MetricsResponse; markerSteps: number[] }[] = [];
   for (const p of (sideBySide ? panes : [panes[0]]).filter((x) => x.selection)) {
@@ -437,6 +446,7 @@ async function onRunChanged(run: string, change: RunChange): Promise<void> {
   busy++;
   try {
     const [info, eps] = await Promise.all([api.run(run), api.runEpisodes(run)]);
+    const valuesAppeared = info.hasValues && !runs.get(run)?.hasValues;
     runs.set(run, info);
     groups = [...groups.filter((g) => g.run !== run), ...eps.groups];
     for (const key of [...entries.keys()]) if (parseKey(key)?.run === run) entries.delete(key);
@@ -456,6 +466,9 @@ async function onRunChanged(run: string, change: RunChange): Promise<void> {
       const evals = groups.filter((g) => g.run === run && g.kind === 'eval' && g.episodes.some((e) => !e.error));
       const newest = evals[evals.length - 1]?.episodes.find((e) => !e.error);
       if (newest && newest.path !== shown.path && !playback.playing) await select(0, { run, path: newest.path });
+      else if (valuesAppeared) await select(0, shown); // draw the value overlay the run just wrote
+    } else if (valuesAppeared) {
+      for (const [i, p] of panes.entries()) if (p.selection?.run === run) await select(i as 0 | 1, p.selection);
     }
     await updateCurve();
     renderRunInfo();
@@ -558,12 +571,12 @@ exportGifButton.addEventListener('click', () => {
   exportGifButton.disabled = true;
   busy++;
   const t0 = performance.now();
-  episodeGif(pane, playback.frame, { stepsPerSecond: (pane.scene?.stepsPerSecond ?? 30) * playback.speed, onProgress: (d, t) => setStatus(`Encoding GIF: frame ${d} / ${t}…`) })
+  episodeGif(pane, { stepsPerSecond: (pane.scene?.stepsPerSecond ?? 30) * playback.speed, onProgress: (d, t) => setStatus(`Encoding GIF: frame ${d} / ${t}…`) })
     .then(
       (r) => {
         const name = `${fileStem(sel.run, sel.path)}.gif`;
         download(r.blob, name);
-        lastExport = { kind: 'gif', name, bytes: r.blob.size, frames: r.frames, width: r.width, height: r.height, ms: Math.round(performance.now() - t0) };
+        lastExport = { kind: 'gif', name, bytes: r.blob.size, frames: r.frames, width: r.width, height: r.height, ms: Math.round(performance.now() - t0), drawMs: r.drawMs, encodeMs: r.encodeMs };
         setStatus(`Saved ${name}: ${r.frames} frames, ${r.width}×${r.height}, ${Math.round(r.blob.size / 1024)} kB`);
       },
       (e: Error) => setStatus(`GIF export failed: ${e.message}`, true),

@@ -32,6 +32,12 @@ export class Pane {
   private frame = 0;
   private width = 0;
   private height = 0;
+  /** Set by {@link setFixedSize} (an off-screen pane for exports): the canvas no longer follows its box. */
+  private fixed = false;
+  /** The values the episode was shown with (an export pane copies them). */
+  values: ValuesFile | null = null;
+  entry: EpisodeEntry | undefined = undefined;
+  title = '';
   private readonly resizeObserver: ResizeObserver;
 
   constructor(readonly label: string) {
@@ -42,7 +48,7 @@ export class Pane {
   }
 
   /** Creates the pixi app: WebGL where the browser has it, else the canvas 2D renderer. */
-  async init(preference: RendererPreference[]): Promise<void> {
+  async init(preference: RendererPreference[], resolution = window.devicePixelRatio || 1): Promise<void> {
     const app = new Application();
     await app.init({
       width: 640,
@@ -50,7 +56,7 @@ export class Pane {
       background: 0xf6f3ea,
       antialias: true,
       preference,
-      resolution: window.devicePixelRatio || 1,
+      resolution,
       autoDensity: true,
       autoStart: false,
     });
@@ -70,6 +76,9 @@ export class Pane {
     this.clearScene();
     this.selection = selection;
     this.replay = replay;
+    this.values = values;
+    this.entry = entry;
+    this.title = title;
     this.error = null;
     this.errorEl.textContent = '';
     const frames = [replay.initialState, ...replay.steps.map((s) => s.state)];
@@ -151,8 +160,21 @@ export class Pane {
     this.app.render();
   }
 
+  /** A fixed canvas size in CSS pixels (off-screen panes, which have no box to follow). */
+  setFixedSize(width: number, height: number): void {
+    this.fixed = true;
+    this.width = Math.max(1, Math.round(width));
+    this.height = Math.max(1, Math.round(height));
+    this.app?.renderer.resize(this.width, this.height);
+    this.show(this.frame);
+  }
+
+  get size(): { width: number; height: number } {
+    return { width: this.width, height: this.height };
+  }
+
   private resize(): void {
-    if (!this.app) return;
+    if (!this.app || this.fixed) return;
     const w = Math.max(200, Math.floor(this.host.clientWidth));
     const h = Math.max(220, Math.min(520, Math.round(w * 0.62)));
     if (w === this.width && h === this.height) return;
