@@ -237,6 +237,11 @@ describe('comparison page in headless Chromium', () => {
       expect(r.points).toBe(ys.length);
       expect(r.lastSmoothed).toBeCloseTo(emaSmooth(ys, 0.6).at(-1)!, 9);
     }
+    // Legends show the latest values until hovered, not "--".
+    const legend = await page.$$eval('#curves .u-value, #all-runs .u-value', (es) => es.map((e) => e.textContent ?? ''));
+    expect(legend.length).toBe(1 + 2 + 1 + cmp.runs.length);
+    expect(legend.filter((v) => v.includes('--'))).toEqual([]);
+    expect(legend).toContain('3,000');
     const chart = () => page.locator('#all-runs canvas').first().screenshot().then((b) => decodePng(b));
     const img = await chart();
     expect(findColor(img, parseHex(ALPHA)).count).toBeGreaterThan(100);

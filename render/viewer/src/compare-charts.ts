@@ -21,6 +21,16 @@ function withAlpha(hex: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
+/** A legend value: under the cursor while hovering, else the series' latest value (not uPlot's "--"). */
+function latestLegend(ys: readonly (number | null)[], format: (v: number) => string = formatNumber): uPlot.Series['value'] {
+  let last: number | null = null;
+  for (let i = ys.length - 1; i >= 0 && last === null; i--) last = ys[i];
+  const latest = last === null ? '—' : format(last);
+  return (_u, v, _s, idx) => (idx === null ? latest : v === null ? '—' : format(v));
+}
+
+const stepsLegend = (xs: readonly number[]) => latestLegend(xs, (v) => v.toLocaleString('en'));
+
 const chartWidth = (host: HTMLElement) => Math.max(280, Math.min(900, host.clientWidth || 640));
 
 /** IQM curves over env steps with a shaded band per agent. */
@@ -54,7 +64,10 @@ export class CurvesChart {
         height: 300,
         scales: { x: { time: false }, ...(axis ? { y: { range: (): uPlot.Range.MinMax => [axis.min, axis.max] } } : {}) },
         axes: [{ label: 'env steps', size: 40 }, { label: 'eval return (IQM over seeds)', size: 60, ...(axis ? { splits: () => axis.ticks } : {}) }],
-        series: [{ label: 'env steps' }, ...agents.map((a, i) => ({ label: a, stroke: colors[i], width: 2.5, spanGaps: true, points: { show: xs.length <= 60, size: 5, fill: colors[i] } }))],
+        series: [
+          { label: 'env steps', value: stepsLegend(xs) },
+          ...agents.map((a, i) => ({ label: a, stroke: colors[i], width: 2.5, spanGaps: true, points: { show: xs.length <= 60, size: 5, fill: colors[i] }, value: latestLegend(ys[i]) })),
+        ],
         legend: { live: true },
         hooks: {
           // Bands under the lines: drawn after the axes, before the series.
@@ -247,22 +260,16 @@ export class RunsChart {
     const runs = this.runs.filter((r) => r.steps.length);
     if (!runs.length) return;
     const tables: uPlot.AlignedData[] = [];
-    const series: uPlot.Series[] = [{ label: 'env steps' }];
+    const series: uPlot.Series[] = [{ label: 'env steps', value: stepsLegend([...new Set(runs.flatMap((r) => r.steps))].sort((a, b) => a - b)) }];
     for (const r of runs) {
       const smooth = emaSmooth(r.values, this.smoothing);
-      tables.push([r.steps, r.values], [r.steps, smooth]);
-      const latest = (ys: (number | null)[]) => {
-        const v = ys[ys.length - 1];
-        return v === null || v === undefined ? '—' : formatNumber(v);
-      };
-      series.push(
-        { label: `${r.run} (raw)`, stroke: withAlpha(r.color, 0.22), width: 1, spanGaps: true, points: { show: false }, show: this.smoothing > 0 },
-        { label: r.run, stroke: r.color, width: 1.8, spanGaps: true, points: { show: r.steps.length <= 20, size: 4, fill: r.color }, value: (_u, v, _s, idx) => (idx === null ? latest(smooth) : v === null ? '—' : formatNumber(v)) },
-      );
+      tables.push([r.steps, smooth]);
+      series.push({ label: r.run, stroke: r.color, width: 1.8, spanGaps: true, points: { show: r.steps.length <= 20, size: 4, fill: r.color }, value: latestLegend(smooth) });
       this.summary.push({ run: r.run, points: r.steps.length, lastRaw: r.values[r.values.length - 1] ?? null, lastSmoothed: smooth[smooth.length - 1] ?? null });
     }
     const all = runs.flatMap((r) => r.values).filter((v) => Number.isFinite(v));
     const axis = niceAxis(Math.min(...all), Math.max(...all));
+    const smoothing = this.smoothing;
     this.plot = new uPlot(
       {
         width: chartWidth(this.root),
@@ -271,6 +278,32 @@ export class RunsChart {
         axes: [{ label: 'env steps', size: 40 }, { label: this.yLabel, size: 60, splits: () => axis.ticks }],
         series,
         legend: { live: true },
+        hooks: {
+          // The raw values, faint, under the smoothed lines (drawn here so the legend lists each run once).
+          drawAxes: [
+            (u: uPlot) => {
+              if (smoothing <= 0) return;
+              const ctx = u.ctx;
+              ctx.save();
+              ctx.beginPath();
+              ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+              ctx.clip();
+              ctx.lineWidth = devicePixelRatio;
+              for (const r of runs) {
+                ctx.strokeStyle = withAlpha(r.color, 0.25);
+                ctx.beginPath();
+                r.steps.forEach((x, k) => {
+                  const px = u.valToPos(x, 'x', true);
+                  const py = u.valToPos(r.values[k], 'y', true);
+                  if (k === 0) ctx.moveTo(px, py);
+                  else ctx.lineTo(px, py);
+                });
+                ctx.stroke();
+              }
+              ctx.restore();
+            },
+          ],
+        },
       },
       uPlot.join(tables),
       this.root,
