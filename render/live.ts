@@ -1,6 +1,6 @@
 /**
  * Following a run while it trains: `GET /api/runs/<run>/events` (and the same below
- * `/api/comparisons/<cmp>/`) is a server-sent event stream. The server looks at the run's files about once
+ * `/api/comparisons/<cmp>/`) is a server-sent event stream; `GET /api/events` tells when runs appear. The server looks at the run's files about once
  * a second — the size of metrics.jsonl, summary.json's modification time and content status, the number
  * of recorded episodes — and sends one `change` event whenever that fingerprint differs from the last one
  * sent (the first is sent at once). The page then refetches what changed through the ordinary read-only
@@ -19,13 +19,24 @@ export const LIVE_POLL_MS = 1000;
 const KEEPALIVE_MS = 15_000;
 
 /**
- * The live endpoints over `runs`: answers and returns true when `seg` names one (`runs/<run>/events`),
- * else false. Errors before the stream starts (a missing run) are thrown as the usual HttpError.
+ * The live endpoints over `runs`: answers and returns true when `seg` names one — `runs/<run>/events` (one
+ * run's files) or `events` (which runs exist: a run started after the page was opened) — else false. Errors
+ * before the stream starts (a missing run) are thrown as the usual HttpError.
  */
 export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, pollMs = LIVE_POLL_MS): Promise<boolean> {
+  if (seg.length === 1 && seg[0] === 'events') {
+    await stream(req, res, () => runs.runsFingerprint().then((r) => ({ runs: r })), pollMs);
+    return true;
+  }
   if (!(seg.length === 3 && seg[0] === 'runs' && seg[2] === 'events')) return false;
   const run = seg[1];
-  let last = JSON.stringify(await runs.changeFingerprint(run)); // 404 here, before any header is sent
+  await stream(req, res, () => runs.changeFingerprint(run), pollMs);
+  return true;
+}
+
+/** Sends `fingerprint()` as a `change` event now and whenever it differs from the last one sent. */
+async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: () => Promise<unknown>, pollMs: number): Promise<void> {
+  let last = JSON.stringify(await fingerprint()); // a 404 here, before any header is sent
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -41,8 +52,7 @@ export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessa
   const poll = setInterval(() => {
     if (busy || closed) return;
     busy = true;
-    runs
-      .changeFingerprint(run)
+    fingerprint()
       .then((fp) => {
         const body = JSON.stringify(fp);
         if (!closed && body !== last) {
@@ -69,7 +79,6 @@ export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessa
   };
   req.on('close', stop);
   res.on('close', stop);
-  return true;
 }
 
 export type { RunChange };

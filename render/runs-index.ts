@@ -186,6 +186,25 @@ export class RunsIndex {
     };
   }
 
+  /**
+   * For the live stream of the runs list (render/live.ts): each run directory's name and how many entries its
+   * `episodes/` holds (one readdir per run, so a new run and its first recorded evaluation both show).
+   */
+  async runsFingerprint(): Promise<[string, number][]> {
+    const prefix = await this.runsPrefix();
+    const out: [string, number][] = [];
+    for (const name of (await this.entryNames(prefix)).sort(naturalCompare)) {
+      let n = 0;
+      try {
+        n = (await readdir(join(this.runsDir, ...prefix, name, 'episodes'))).length;
+      } catch {
+        // no episodes yet, or not a run
+      }
+      out.push([name, n]);
+    }
+    return out;
+  }
+
   /** What the live stream compares (render/live.ts): cheap stats of the files a training run changes. */
   async changeFingerprint(run: string): Promise<RunChange> {
     const dir = await this.runDir(run);

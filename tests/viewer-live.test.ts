@@ -6,7 +6,7 @@
  * One Vite build, one server over a fixture runs directory, one browser for the file.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,7 +55,7 @@ interface Snap {
   curve: { label: string; points: number; latest: number | null }[];
   curveNote: string;
   legend: string[];
-  live: { following: string[]; updates: number };
+  live: { following: string[]; updates: number; runListUpdates: number };
   picker: { options: string[]; filter: string };
   lastExport: Record<string, unknown> | null;
 }
@@ -186,27 +186,31 @@ describe('server: /api/runs/<run>/events', () => {
 });
 
 describe('viewer: follows a run while it trains', () => {
-  it('a real DQN run on GridWorld-4x4: curve, status, picker and shown episode update without a reload; the value overlays appear at the end', async () => {
+  it('a real DQN run on GridWorld-4x4 started after the page opened: it joins the picker, then its curve, status and shown episode update without a reload; the value overlays appear at the end', async () => {
     const runName = 'GridWorld-4x4__dqn__seed3__live';
     const steps = 6000;
     const evalEvery = 500;
+    // The page is open before the run starts, as a user would have it.
+    await open();
     const { child, done } = startCli([
       'train', 'dqn', 'GridWorld-4x4', '--steps', String(steps), '--envs', '4', '--eval-every', String(evalEvery), '--eval-episodes', '2',
       '--record-episodes', '1', '--checkpoint-every', '3000', '--no-stop-when-solved', '--backend', 'wasm', '--progress', 'none', '--seed', '3',
       '--out', runsDir, '--run-name', runName,
     ]);
     try {
-      // Open the page on the run's first recorded evaluation, as soon as there is one.
       const runDir = join(runsDir, runName);
-      const firstEpisode = await until(async () => {
-        const dirs = existsSync(join(runDir, 'episodes')) ? (await readdir(join(runDir, 'episodes'))).sort() : [];
-        for (const d of dirs) {
-          const files = (await readdir(join(runDir, 'episodes', d))).filter((f) => /\.json(\.gz)?$/.test(f));
-          if (files.length) return `${d}/${files[0]}`;
-        }
-        return null;
-      }, 'the first recorded evaluation', 60_000);
-      await open(`a=${encodeURIComponent(`${runName}/${firstEpisode}`)}`);
+      // The new run joins the picker by itself once it has recorded an evaluation; pick it.
+      await page.waitForFunction((run) => [...document.querySelectorAll<HTMLOptionElement>('#pick-a option')].some((o) => o.value.startsWith(`${run}/`)), runName, { timeout: 60_000 });
+      expect((await snapshot()).live.runListUpdates).toBeGreaterThanOrEqual(1);
+      const firstEpisode = await page.$eval('#pick-a', (sel, run) => [...(sel as HTMLSelectElement).options].find((o) => o.value.startsWith(`${run}/`))!.value, runName);
+      await page.selectOption('#pick-a', firstEpisode);
+      await page.waitForFunction(
+        (v) => {
+          const sel = (window.__tsgymViewer!.snapshot().panes as { selection: { run: string; path: string } | null }[])[0].selection;
+          return sel !== null && `${sel.run}/${sel.path}` === v && window.__tsgymViewer!.busy === 0;
+        },
+        firstEpisode,
+      );
       const start = await snapshot();
       expect(start.live.following).toEqual([runName]);
       expect(await page.isVisible('#live')).toBe(true);

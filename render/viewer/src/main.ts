@@ -485,6 +485,32 @@ async function onRunChanged(run: string, change: RunChange): Promise<void> {
   }
 }
 
+/** Runs that appear while the page is open (a training just started) join the picker without a reload. */
+function watchRunsList(): void {
+  if (typeof EventSource === 'undefined') return;
+  const source = new EventSource(api.runsEventsUrl());
+  let last: string | null = null;
+  source.addEventListener('change', (ev) => {
+    const data = (ev as MessageEvent<string>).data;
+    const first = last === null;
+    if (data === last) return;
+    last = data;
+    if (first) return;
+    busy++;
+    loadIndex()
+      .then(async () => {
+        runListUpdates++;
+        if (!panes[0].selection) {
+          const sel = defaultSelection();
+          if (sel) await select(0, sel);
+        }
+      })
+      .catch((e: Error) => setStatus(`Could not refresh the runs: ${e.message}`, true))
+      .finally(() => busy--);
+  });
+}
+let runListUpdates = 0;
+
 // ---------------------------------------------------------------------------------------------------
 // Playback and controls
 // ---------------------------------------------------------------------------------------------------
@@ -706,7 +732,7 @@ window.__tsgymViewer = {
     curve: curve.summary,
     curveNote: chartHost.querySelector('.curve-note')?.textContent ?? '',
     legend: curve.legendValues(),
-    live: { following: [...streams.keys()], updates: liveUpdates },
+    live: { following: [...streams.keys()], updates: liveUpdates, runListUpdates },
     picker: { options: [...pickA.options].filter((o) => o.value).map((o) => o.text), filter: filterBox.value },
     lastExport,
   }),
@@ -736,6 +762,7 @@ async function start(): Promise<void> {
   await showComparisonLink();
   await applyHash();
   window.addEventListener('hashchange', () => void applyHash());
+  watchRunsList();
   ready = true;
 }
 
