@@ -403,8 +403,15 @@ export class RunsIndex {
 
   /** The runs of one comparison, served like the runs directory's own (every path checked inside its `runs/`). */
   async comparisonRuns(id: string): Promise<RunsIndex> {
-    await this.comparisonDir(id);
-    const runsDir = await resolveInside(this.runsDir, [...(await this.comparisonPrefix(id)), 'runs'], 'comparison runs directory');
+    const dir = await this.comparisonDir(id);
+    let runsDir: string;
+    try {
+      runsDir = await resolveInside(this.runsDir, [...(await this.comparisonPrefix(id)), 'runs'], 'comparison runs directory');
+    } catch (e) {
+      // A comparison without its runs/ (e.g. a checked-in example whose runs were not committed): no runs.
+      if (!(e instanceof HttpError && e.status === 404)) throw e;
+      runsDir = join(dir, 'runs');
+    }
     let index = this.comparisonIndexes.get(runsDir);
     if (!index) {
       index = new RunsIndex(runsDir);

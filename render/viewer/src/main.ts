@@ -184,7 +184,8 @@ async function loadIndex(): Promise<void> {
   for (const g of groups) for (const e of g.episodes) entries.set(keyOf({ run: e.run, path: e.path }), e);
   fillPickers();
   const problems = runsRes.runs.flatMap((r) => r.problems);
-  if (!runsRes.runs.length) setStatus(`No runs in ${runsRes.runsDir} yet. Train something (e.g. npm run train:dqn cartpole), then reload.`);
+  if (!runsRes.runs.length && comparisonScope !== null) setStatus(`Comparison ${comparisonScope} has no runs in ${runsRes.runsDir} (its runs/ directory is missing or empty).`);
+  else if (!runsRes.runs.length) setStatus(`No runs in ${runsRes.runsDir} yet. Train something (e.g. npm run train:dqn cartpole); it will appear here.`);
   else if (!groups.length) setStatus(`${runsRes.runs.length} run(s) in ${runsRes.runsDir}, but none has recorded episodes yet.`);
   else {
     const unreadable = [...entries.values()].filter((e) => e.error).length;
