@@ -202,7 +202,8 @@ describe('viewer: follows a run while it trains', () => {
       // The new run joins the picker by itself once it has recorded an evaluation; pick it.
       await page.waitForFunction((run) => [...document.querySelectorAll<HTMLOptionElement>('#pick-a option')].some((o) => o.value.startsWith(`${run}/`)), runName, { timeout: 60_000 });
       expect((await snapshot()).live.runListUpdates).toBeGreaterThanOrEqual(1);
-      const firstEpisode = await page.$eval('#pick-a', (sel, run) => [...(sel as HTMLSelectElement).options].find((o) => o.value.startsWith(`${run}/`))!.value, runName);
+      // Its newest evaluation (the last of its entries), so the pane then moves on with each new one.
+      const firstEpisode = await page.$eval('#pick-a', (sel, run) => [...(sel as HTMLSelectElement).options].filter((o) => o.value.startsWith(`${run}/`)).at(-1)!.value, runName);
       await page.selectOption('#pick-a', firstEpisode);
       await page.waitForFunction(
         (v) => {

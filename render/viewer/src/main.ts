@@ -291,6 +291,8 @@ function valuesFor(run: string): Promise<{ values: ValuesFile | null; error: str
 }
 
 let loadCounter = [0, 0];
+/** Whether pane A shows its run's newest evaluation (then, following a run, it moves on to the next one). */
+let paneAAtNewest = false;
 
 async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
   const pane = panes[slot];
@@ -306,6 +308,7 @@ async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
     const [replay, values] = await Promise.all([api.replay(sel.run, sel.path), valuesFor(sel.run)]);
     if (token !== loadCounter[slot]) return; // a newer pick won
     pane.setEpisode(sel, describeSelection(sel), replay, values.values, entries.get(keyOf(sel)), values.error);
+    if (slot === 0) paneAAtNewest = newestEvalEpisode(sel.run)?.path === sel.path;
   } catch (e) {
     if (token !== loadCounter[slot]) return;
     const status = e instanceof ApiRequestError && e.status ? ` (HTTP ${e.status})` : '';
@@ -461,11 +464,11 @@ async function onRunChanged(run: string, change: RunChange): Promise<void> {
       st.lastUpdate = new Date().toLocaleTimeString('en-GB');
     }
     liveUpdates++;
-    // The newest evaluation's first episode, when the user has not turned following off.
+    // Like `tail -f`: a pane showing the newest evaluation moves on to the next one (unless following is
+    // turned off or it is playing); one the user moved back to an older episode stays there.
     const shown = panes[0].selection;
-    if (followBox.checked && shown?.run === run) {
-      const evals = groups.filter((g) => g.run === run && g.kind === 'eval' && g.episodes.some((e) => !e.error));
-      const newest = evals[evals.length - 1]?.episodes.find((e) => !e.error);
+    if (followBox.checked && shown?.run === run && paneAAtNewest) {
+      const newest = newestEvalEpisode(run);
       if (newest && newest.path !== shown.path && !playback.playing) await select(0, { run, path: newest.path });
       else if (valuesAppeared) await select(0, shown); // draw the value overlay the run just wrote
     } else if (valuesAppeared) {
@@ -484,6 +487,12 @@ async function onRunChanged(run: string, change: RunChange): Promise<void> {
   } finally {
     busy--;
   }
+}
+
+/** The first readable episode of the run's latest evaluation. */
+function newestEvalEpisode(run: string): EpisodeEntry | undefined {
+  const evals = groups.filter((g) => g.run === run && g.kind === 'eval' && g.episodes.some((e) => !e.error));
+  return evals[evals.length - 1]?.episodes.find((e) => !e.error);
 }
 
 /** Runs that appear while the page is open (a training just started) join the picker without a reload. */
