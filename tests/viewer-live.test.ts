@@ -24,6 +24,7 @@ import { startCli } from './helpers/cli.js';
 import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodeGif } from './helpers/gif.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
+import { emaSmooth } from '../render/viewer/src/ticks.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
@@ -303,6 +304,17 @@ describe('viewer fixes', () => {
     const evalCurve = s.curve.find((c) => c.label.startsWith('eval mean'))!;
     expect(s.legend.some((v) => Math.abs(Number(v) - evalCurve.latest!) < 0.01)).toBe(true);
     expect(s.legend[0]).toMatch(/5,000 \(latest\)/);
+    // The training returns are smoothed by an EMA whose weight the slider sets (0 = raw).
+    const metrics = (await readFile(join(runsDir, cart().run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; return?: number });
+    const returns = metrics.filter((m) => m.kind === 'episode').map((m) => m.return!);
+    const smoothed = () => snapshot().then((x) => x.curve.find((c) => c.label === 'train smoothed')!.latest!);
+    expect(await smoothed()).toBeCloseTo(emaSmooth(returns, 0.6).at(-1)!, 9);
+    await page.evaluate(() => {
+      const r = document.getElementById('curve-smoothing') as HTMLInputElement;
+      r.value = '0';
+      r.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(await smoothed()).toBe(returns.at(-1));
 
     await open(`a=${encodeURIComponent('NoSuch-v0__x__seed0__20250101-000000/step-000000000/episode-0.json')}`);
     const missing = await snapshot();

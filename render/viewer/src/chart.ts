@@ -1,11 +1,12 @@
 /**
- * The learning curve beside the replay (uPlot): training episode returns (raw, faint, and a moving
- * average) and evaluation mean returns against env steps, for one run or two (side-by-side mode), with a
+ * The learning curve beside the replay (uPlot): training episode returns (raw, faint, and smoothed by an
+ * exponential moving average whose weight a slider sets) and evaluation mean returns against env steps, for one run or two (side-by-side mode), with a
  * vertical line at the checkpoint step of each shown episode.
  */
 import uPlot from 'uplot';
 import type { MetricRecord, MetricsResponse } from '../../api-types.js';
 import { el, formatNumber } from './hud.js';
+import { emaSmooth } from './ticks.js';
 
 export interface CurveInput {
   run: string;
@@ -18,7 +19,8 @@ const PALETTE = [
   { train: 'rgba(31, 119, 180, 0.25)', avg: '#1f77b4', eval: '#0b3d91' },
   { train: 'rgba(232, 89, 12, 0.25)', avg: '#e8590c', eval: '#9c3a05' },
 ];
-const AVERAGE_WINDOW = 20;
+/** The smoothing slider's start, as TensorBoard's. */
+export const DEFAULT_SMOOTHING = 0.6;
 
 /** Sorted (x, y) pairs with duplicate x averaged (uPlot wants increasing, unique x per series). */
 function series(points: [number, number][]): [number[], number[]] {
@@ -39,17 +41,6 @@ function series(points: [number, number][]): [number[], number[]] {
   return [xs, ys];
 }
 
-function movingAverage(ys: number[], window: number): number[] {
-  const out: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < ys.length; i++) {
-    sum += ys[i];
-    if (i >= window) sum -= ys[i - window];
-    out.push(sum / Math.min(i + 1, window));
-  }
-  return out;
-}
-
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -65,16 +56,39 @@ export class LearningCurve {
   readonly root = el('div', 'curve');
   private readonly note = el('div', 'curve-note');
   private readonly plotHost = el('div', 'curve-plot');
+  private readonly slider = el('input');
+  private readonly sliderValue = el('span', 'smoothing-value');
+  private lastInputs: CurveInput[] = [];
+  /** EMA weight for the training returns (0 = raw). */
+  smoothing = DEFAULT_SMOOTHING;
   private plot: uPlot | null = null;
   private markers: { step: number; color: string }[] = [];
   /** What the plot shows, for tests: per series its label and number of points. */
   summary: { label: string; points: number; latest: number | null }[] = [];
 
   constructor() {
-    this.root.append(this.plotHost, this.note);
+    const controls = el('label', 'curve-controls');
+    this.slider.type = 'range';
+    this.slider.min = '0';
+    this.slider.max = '0.99';
+    this.slider.step = '0.01';
+    this.slider.value = String(DEFAULT_SMOOTHING);
+    this.slider.id = 'curve-smoothing';
+    this.slider.setAttribute('aria-label', 'smoothing of the training returns');
+    this.sliderValue.textContent = DEFAULT_SMOOTHING.toFixed(2);
+    this.slider.addEventListener('input', () => {
+      this.smoothing = Number(this.slider.value);
+      this.sliderValue.textContent = this.smoothing.toFixed(2);
+      this.show(this.lastInputs);
+    });
+    // Arrow keys belong to the player once the slider has been set.
+    this.slider.addEventListener('change', () => this.slider.blur());
+    controls.append('smoothing ', this.slider, this.sliderValue);
+    this.root.append(this.plotHost, controls, this.note);
   }
 
   show(inputs: CurveInput[]): void {
+    this.lastInputs = inputs;
     this.plot?.destroy();
     this.plot = null;
     const tables: uPlot.AlignedData[] = [];
@@ -89,11 +103,11 @@ export class LearningCurve {
       const train = series(recs.filter((r) => r.kind === 'episode' && isNum(r.return)).map((r) => [r.step, r.return as number]));
       const evals = series(recs.filter((r) => r.kind === 'eval' && isNum(r.mean)).map((r) => [r.step, r.mean as number]));
       if (train[0].length) {
-        const avg = movingAverage(train[1], AVERAGE_WINDOW);
+        const avg = emaSmooth(train[1], this.smoothing) as number[];
         tables.push([train[0], train[1]], [train[0], avg]);
         seriesOpts.push(
           { label: `train return${tag}`, stroke: colors.train, width: 1, spanGaps: true, points: { show: false }, value: legendValue(train[1]) },
-          { label: `train avg of ${AVERAGE_WINDOW}${tag}`, stroke: colors.avg, width: 1.5, spanGaps: true, points: { show: false }, value: legendValue(avg) },
+          { label: `train smoothed${tag}`, stroke: colors.avg, width: 1.5, spanGaps: true, points: { show: false }, value: legendValue(avg) },
         );
         lastStep = Math.max(lastStep, train[0][train[0].length - 1]);
       }
