@@ -43,6 +43,10 @@ async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: ()
     connection: 'keep-alive',
     'x-content-type-options': 'nosniff',
   });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   // Tell the browser to reconnect quickly if the stream drops (EventSource does so by itself).
   res.write(`retry: 2000\n\n`);
   const send = (body: string) => res.write(`event: change\ndata: ${body}\n\n`);

@@ -80,9 +80,9 @@ async function seek(frame: number): Promise<void> {
   await page.waitForFunction((f) => window.__tsgymViewer!.snapshot().frame === f, frame);
 }
 
-function rawGet(path: string): Promise<{ status: number; type: string; body: string }> {
+function rawGet(path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path }, (res) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -181,6 +181,16 @@ describe('server: /api/runs/<run>/events', () => {
     const missing = await rawGet('/api/runs/NoSuch__run/events');
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body).error).toMatch(/run not found: NoSuch__run/);
+    const head = await rawGet(`/api/runs/${encodeURIComponent(run)}/events`, 'HEAD'); // answers and ends
+    expect([head.status, head.type]).toEqual([200, 'text/event-stream; charset=utf-8']);
+    const list = openEvents('/api/events');
+    try {
+      expect(await list.status).toBe(200);
+      await until(() => list.events.length >= 1, 'the runs list event');
+      expect((list.events[0] as unknown as { runs: [string, number][] }).runs.map(([name]) => name)).toEqual(expect.arrayContaining(fixture.runs));
+    } finally {
+      list.close();
+    }
     const types = await rawGet('/api/health');
     expect(types.status).toBe(200); // still up, the stream's poller stopped with the connection
   });
