@@ -34,6 +34,17 @@ export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessa
   return true;
 }
 
+/**
+ * `comparisons/<cmp>/events` (`seg` below /api/): a comparison being run by `npm run compare` — a `change`
+ * event whenever one of its runs logs or finishes, or its report is written. True when `seg` names it.
+ */
+export async function liveComparisonApi(index: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, pollMs = LIVE_POLL_MS): Promise<boolean> {
+  if (!(seg.length === 3 && seg[0] === 'comparisons' && seg[2] === 'events')) return false;
+  const id = seg[1];
+  await stream(req, res, () => index.comparisonFingerprint(id), pollMs);
+  return true;
+}
+
 /** Sends `fingerprint()` as a `change` event now and whenever it differs from the last one sent. */
 async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: () => Promise<unknown>, pollMs: number): Promise<void> {
   let last = JSON.stringify(await fingerprint()); // a 404 here, before any header is sent

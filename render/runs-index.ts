@@ -119,7 +119,7 @@ export class RunsIndex {
   }
 
   /** Names of the directories (and links) directly inside the runs dir; none when it does not exist yet. */
-  private async entryNames(prefix: string[] = []): Promise<string[]> {
+  async entryNames(prefix: string[] = []): Promise<string[]> {
     try {
       return (await readdir(join(this.runsDir, ...prefix), { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
     } catch (e) {
@@ -203,6 +203,28 @@ export class RunsIndex {
       out.push([name, n]);
     }
     return out;
+  }
+
+  /**
+   * For the live stream of a comparison (render/live.ts): whether report.json exists, and per run the size of
+   * metrics.jsonl and summary.json's modification time — every eval, finish and the report change it.
+   */
+  async comparisonFingerprint(id: string): Promise<{ hasReport: boolean; runs: [string, number, number][] }> {
+    const dir = await this.comparisonDir(id);
+    const runs = await this.comparisonRuns(id);
+    const out: [string, number, number][] = [];
+    for (const name of await runs.entryNames()) {
+      const st = async (file: string) => {
+        try {
+          const s = await stat(await resolveInside(runs.runsDir, [name, file]));
+          return file === 'metrics.jsonl' ? s.size : s.mtimeMs;
+        } catch {
+          return 0;
+        }
+      };
+      out.push([name, await st('metrics.jsonl'), await st('summary.json')]);
+    }
+    return { hasReport: await isFile(join(dir, 'report.json')), runs: out.sort((a, b) => naturalCompare(a[0], b[0])) };
   }
 
   /** What the live stream compares (render/live.ts): cheap stats of the files a training run changes. */

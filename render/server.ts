@@ -14,7 +14,7 @@ import { extname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../envs/core.js';
 import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
-import { liveApi } from './live.js';
+import { liveApi, liveComparisonApi } from './live.js';
 import type { ComparisonsResponse, EpisodesResponse, RunsResponse } from './api-types.js';
 
 export interface ServerOptions {
@@ -84,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (seg[0] === 'comparisons') {
       if (seg.length === 1) return sendJson(res, 200, { runsDir, comparisons: await index.listComparisons() } satisfies ComparisonsResponse);
       if (seg.length === 2) return sendJson(res, 200, await index.comparison(seg[1]));
+      if (await liveComparisonApi(index, seg, req, res)) return;
       // A comparison's runs answer the same endpoints as the runs directory's own.
       const runs = await index.comparisonRuns(seg[1]);
       if ((await runsApi(runs, seg.slice(2), res)) || (await liveApi(runs, seg.slice(2), req, res))) return;

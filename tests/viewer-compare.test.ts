@@ -37,6 +37,9 @@ let examplesServer: RunningServer;
 /** Over a comparison directory itself (`--runs examples/<comparison>`), which also holds logs/. */
 let comparisonRootServer: RunningServer;
 let example: FixtureComparison;
+/** A comparison still running: no report.json yet. */
+let runningServer: RunningServer;
+let running: FixtureComparison;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
@@ -80,6 +83,10 @@ beforeAll(async () => {
   await writeFile(join(example.dir, 'logs', 'alpha__seed0.log'), 'training log\n');
   examplesServer = await startServer({ runsDir: examplesDir, port: 0, host: '127.0.0.1', staticDir });
   comparisonRootServer = await startServer({ runsDir: example.dir, port: 0, host: '127.0.0.1', staticDir });
+  running = await writeFixtureComparison(join(root, 'running'), [await readReplayFile(join(runsDir, early.run, 'episodes', early.path)), await readReplayFile(join(runsDir, late.run, 'episodes', late.path))], 'compare__running');
+  await rm(join(running.dir, 'report.json'));
+  await rm(join(running.dir, 'report.md'), { force: true });
+  runningServer = await startServer({ runsDir: join(root, 'running'), port: 0, host: '127.0.0.1', staticDir });
   context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'tsgym-chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
@@ -96,6 +103,7 @@ afterAll(async () => {
   await server?.close();
   await examplesServer?.close();
   await comparisonRootServer?.close();
+  await runningServer?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
@@ -296,6 +304,35 @@ describe('comparison page in headless Chromium', () => {
     await page.click('#compare-link');
     await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 20_000 });
     expect((await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { comparison: string; links: number }).toMatchObject({ comparison: example.id, links: example.runs.length * 2 });
+  });
+
+  it('follows a comparison that is still running: new evaluations redraw the runs chart, and the report appears when written', async () => {
+    type Snap = { hasReport: boolean; live: { following: string | null; updates: number }; allRuns: { runs: { run: string; points: number }[] } };
+    const snap = () => page.evaluate(() => window.__tsgymCompare!.snapshot()) as Promise<Snap>;
+    await page.goto(`${runningServer.url}compare.html?c=${running.id}`);
+    await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 20_000 });
+    let s = await snap();
+    expect(s.hasReport).toBe(false);
+    expect(s.live.following).toBe(running.id);
+    expect(s.allRuns.runs.find((r) => r.run === 'alpha__seed0')!.points).toBe(3);
+    // The trainer appends a fourth evaluation to one run.
+    const metricsPath = join(running.dir, 'runs', 'alpha__seed0', 'metrics.jsonl');
+    await writeFile(metricsPath, `${await readFile(metricsPath, 'utf8')}${JSON.stringify({ kind: 'eval', step: 4000, mean: 480, std: 1, returns: [480], lengths: [480] })}\n`);
+    await page.waitForFunction(() => (window.__tsgymCompare!.snapshot() as { allRuns: { runs: { run: string; points: number }[] } }).allRuns.runs.find((r) => r.run === 'alpha__seed0')?.points === 4, null, { timeout: 15_000 });
+    expect((await snap()).live.updates).toBeGreaterThanOrEqual(1);
+    // The report is written when every run is done: the page shows it and stops following.
+    await writeFile(join(running.dir, 'report.json'), JSON.stringify(running.report));
+    await page.waitForFunction(
+      () => {
+        const x = window.__tsgymCompare!.snapshot() as { hasReport: boolean; live: { following: string | null } };
+        return x.hasReport && x.live.following === null;
+      },
+      null,
+      { timeout: 15_000 },
+    );
+    s = await snap();
+    expect(s.live.following).toBeNull();
+    expect(await page.$$eval('#results tr', (trs) => trs.length)).toBe(3);
   });
 
   it('the viewer over the whole runs directory links to the comparisons page', async () => {

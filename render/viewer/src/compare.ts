@@ -44,6 +44,8 @@ const smoothingValue = $<HTMLSpanElement>('smoothing-value');
 const runsMetric = $<HTMLSelectElement>('runs-metric');
 $<HTMLDivElement>('all-runs').append(allRuns.root);
 let runMetrics = new Map<string, MetricsResponse>();
+/** The comparison the curve choice was made for (live redraws keep the user's choice). */
+let metricChosenFor: string | null = null;
 $<HTMLDivElement>('curves').append(curves.root);
 $<HTMLDivElement>('intervals').append(intervals.root);
 $<HTMLDivElement>('profile').append(profile.root);
@@ -209,8 +211,14 @@ async function show(id: string): Promise<void> {
   }
   linkCount = renderRuns(cmp, episodes.groups);
   await loadRunCurves(cmp, token);
+  if (token !== loadToken) return;
+  followComparison(id, !report);
   const notes = [...cmp.problems];
-  if (!report) notes.unshift('No report.json yet: the comparison is still running or was interrupted. Rerun the same `npm run compare` command to finish it (or `npm run compare -- --report-only DIR`).');
+  if (!report) {
+    notes.unshift(
+      'No report.json yet: the comparison is still running or was interrupted (this page updates as its runs log). If it was interrupted, rerun the same `npm run compare` command to finish it (or `npm run compare -- --report-only DIR`).',
+    );
+  }
   setStatus(notes.length ? notes.join(' · ') : `${cmp.agents.length} agents × ${cmp.seeds.length} seeds · ${linkCount} replay links`, cmp.problems.length > 0);
 }
 
@@ -222,7 +230,10 @@ async function loadRunCurves(cmp: ComparisonResponse, token: number): Promise<vo
   runMetrics = new Map(got.flatMap((m, i) => (m ? [[names[i].run, m] as [string, MetricsResponse]] : [])));
   // Training returns when the runs logged episodes, else their evaluations.
   const hasEpisodes = [...runMetrics.values()].some((m) => m.records.some((r) => r.kind === 'episode'));
-  runsMetric.value = hasEpisodes ? 'episode' : 'eval';
+  if (metricChosenFor !== cmp.id) {
+    runsMetric.value = hasEpisodes ? 'episode' : 'eval';
+    metricChosenFor = cmp.id;
+  }
   drawRunCurves();
 }
 
@@ -261,6 +272,31 @@ runsMetric.addEventListener('change', () => {
   runsMetric.blur();
   drawRunCurves();
 });
+
+// A comparison that is still running (no report yet) is followed: the page redraws when its runs log, finish,
+// or the report is written (server-sent events, render/live.ts), then stops following.
+let live: { id: string; source: EventSource } | null = null;
+let liveUpdates = 0;
+
+function followComparison(id: string, running: boolean): void {
+  if (live && (!running || live.id !== id)) {
+    live.source.close();
+    live = null;
+  }
+  if (!running || live || typeof EventSource === 'undefined') return;
+  const source = new EventSource(`api/comparisons/${encodeURIComponent(id)}/events`);
+  let last: string | null = null;
+  source.addEventListener('change', (ev) => {
+    const data = (ev as MessageEvent<string>).data;
+    const first = last === null;
+    if (data === last) return;
+    last = data;
+    if (first) return;
+    liveUpdates++;
+    show(id).catch(fail);
+  });
+  live = { id, source };
+}
 
 function comparisonLabel(c: ComparisonInfo): string {
   return `${c.id} — ${c.env ?? '?'} · ${c.agents.join(' vs ')} · ${c.seeds.length} seeds${c.hasReport ? '' : ' (no report yet)'}`;
@@ -302,6 +338,7 @@ window.__tsgymCompare = {
     curvesRange: curves.yAxis ? [curves.yAxis.min, curves.yAxis.max] : null,
     intervalTicks: intervals.axis?.ticks ?? null,
     allRuns: { smoothing: allRuns.smoothing, metric: runsMetric.value, runs: allRuns.summary },
+    live: { following: live?.id ?? null, updates: liveUpdates },
   }),
 };
 
