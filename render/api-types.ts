@@ -27,15 +27,9 @@ import type { ComparisonReport } from '../experiments/report.js';
 
 export type { ReplayFile, ComparisonReport };
 
-export type RunStatus = 'running' | 'finished' | 'diverged' | 'interrupted';
-
-/** `summary.json` of a run. */
-export interface RunSummary {
-  status: RunStatus | string;
-  steps: number;
-  wallSeconds: number;
-  finalEval: { mean: number; std: number } | null;
-}
+/** `summary.json` of a run and its status: owned by the run-format module (a type-only import, erased in the browser). */
+export type { RunStatus, RunSummary } from '../experiments/run-format.js';
+import type { MetricLine as MetricRecord, RunSummary } from '../experiments/run-format.js';
 
 export interface RunInfo {
   /** The run's directory name, e.g. `CartPole-v1__dqn__seed1__20250101-120000`. */
@@ -61,11 +55,8 @@ export interface RunsResponse {
   runs: RunInfo[];
 }
 
-export interface MetricRecord {
-  kind: string;
-  step: number;
-  [key: string]: unknown;
-}
+/** One parsed `metrics.jsonl` line (the exact record types are in experiments/run-format.ts). */
+export type { MetricLine as MetricRecord } from '../experiments/run-format.js';
 
 export interface MetricsResponse {
   run: string;
@@ -109,25 +100,8 @@ export interface EpisodesResponse {
   groups: EpisodeGroup[];
 }
 
-/**
- * A tabular run's `values.json`: state values and the greedy action per state (states numbered row-major
- * over the cells the agent can stand in). `values`/`policy` are the first overlay; `overlays`, when
- * present, names every overlay (e.g. the exact optimal values from value iteration and the agent's own).
- */
-export interface ValuesFile {
-  values: number[];
-  policy: number[];
-  overlays?: ValuesOverlay[];
-}
-
-export interface ValuesOverlay {
-  /** Shown on the overlay's toggle, e.g. `optimal (value iteration)` or `agent (greedy)`. */
-  name: string;
-  values: number[];
-  policy: number[];
-  /** One line on how the numbers were made. */
-  note?: string;
-}
+/** A gridworld run's `values.json` (value/policy overlays): owned by the run-format module. */
+export type { ValuesFile, ValuesOverlay } from '../experiments/run-format.js';
 
 /** What `/api/runs/<run>/events` sends on every change of the run's files. */
 export interface RunChange {

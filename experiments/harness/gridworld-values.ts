@@ -13,16 +13,15 @@
 import * as path from 'node:path';
 import { policyEvaluation, valueIteration, type PlanningResult } from '../../agents/planning.js';
 import type { Agent } from '../../agents/agent.js';
-import type { ValuesFile, ValuesOverlay } from '../../render/api-types.js';
+import { writeValuesFile, type ValuesFile, type ValuesOverlay } from '../run-format.js';
 import { make } from '../../envs/registry.js';
 import { GridWorldEnv } from '../../envs/gridworld.js';
-import { writeJsonAtomic } from './atomic.js';
 
 /** Sweeps before planning gives up (a greedy policy that never reaches a terminal state, with gamma 1). */
 const MAX_SWEEPS = 20_000;
 
 /** The overlays for `agent` on `env` (exported for tests). */
-export function gridworldValues(env: GridWorldEnv, agent: Agent, gamma: number): ValuesFile & { gamma: number } {
+export function gridworldValues(env: GridWorldEnv, agent: Agent, gamma: number): ValuesFile {
   const S = env.numStates;
   const d = env.observationOf(0).length;
   const obs = new Float32Array(S * d);
@@ -55,7 +54,7 @@ export function writeGridworldValues(runDir: string, config: { envId: string; en
     const base = env.unwrapped;
     if (!(base instanceof GridWorldEnv)) return;
     const gamma = typeof config.hyperparams?.gamma === 'number' ? config.hyperparams.gamma : 1;
-    writeJsonAtomic(path.join(runDir, 'values.json'), gridworldValues(base, agent, gamma));
+    writeValuesFile(runDir, gridworldValues(base, agent, gamma));
   } catch (e) {
     console.error(`warning: could not write ${path.join(runDir, 'values.json')}: ${(e as Error).message}`);
   } finally {
