@@ -269,7 +269,9 @@ describe('viewer: follows a run while it trains', () => {
 describe('viewer fixes', () => {
   it('after choosing an episode or a speed, → steps the episode and space plays (the select gives the keys back)', async () => {
     await open(`a=${encodeURIComponent(keyOf(cart()))}`);
-    const other = fixture.episodes.find((e) => e.run === cart().run && e.path !== cart().path)!;
+    // Another long episode of the run (at 8x a short one would end, and stop, before space is pressed again).
+    const other = fixture.episodes.filter((e) => e.run === cart().run && e.path !== cart().path).sort((a, b) => b.length - a.length)[0];
+    expect(other.length).toBeGreaterThan(200);
     await page.focus('#pick-a');
     await page.selectOption('#pick-a', keyOf(other));
     await page.waitForFunction((p) => (window.__tsgymViewer!.snapshot().panes as { selection: { path: string } }[])[0].selection.path === p && window.__tsgymViewer!.busy === 0, other.path);
