@@ -197,9 +197,9 @@ export class RunsIndex {
     for (const name of (await this.entryNames(prefix)).sort(naturalCompare)) {
       let n = 0;
       try {
-        n = (await readdir(join(this.runsDir, ...prefix, name, 'episodes'))).length;
+        n = (await readdir(await resolveInside(this.runsDir, [...prefix, name, RUN_FILES.episodes]))).length;
       } catch {
-        // no episodes yet, or not a run
+        // no episodes yet, not a run, or a link pointing out (not looked into)
       }
       out.push([name, n]);
     }
@@ -218,12 +218,12 @@ export class RunsIndex {
       const st = async (file: string) => {
         try {
           const s = await stat(await resolveInside(runs.runsDir, [name, file]));
-          return file === 'metrics.jsonl' ? s.size : s.mtimeMs;
+          return file === RUN_FILES.metrics ? s.size : s.mtimeMs;
         } catch {
           return 0;
         }
       };
-      out.push([name, await st('metrics.jsonl'), await st('summary.json')]);
+      out.push([name, await st(RUN_FILES.metrics), await st(RUN_FILES.summary)]);
     }
     return { hasReport: await isFile(join(dir, 'report.json')), runs: out.sort((a, b) => naturalCompare(a[0], b[0])) };
   }
@@ -238,11 +238,11 @@ export class RunsIndex {
         return null;
       }
     };
-    const metrics = await statOf('metrics.jsonl');
-    const summaryStat = await statOf('summary.json');
+    const metrics = await statOf(RUN_FILES.metrics);
+    const summaryStat = await statOf(RUN_FILES.summary);
     let status: string | null = null;
     if (summaryStat) {
-      const obj = await readJsonObject(dir, 'summary.json', `${run}/summary.json`, []);
+      const obj = await readJsonObject(dir, RUN_FILES.summary, `${run}/${RUN_FILES.summary}`, []);
       status = typeof obj?.status === 'string' ? obj.status : null;
     }
     let episodeCount = 0;
@@ -257,7 +257,7 @@ export class RunsIndex {
       status,
       summaryMtimeMs: summaryStat?.mtimeMs ?? null,
       episodeCount,
-      hasValues: await isFile(join(dir, 'values.json')),
+      hasValues: await isFile(join(dir, RUN_FILES.values)),
     };
   }
 
