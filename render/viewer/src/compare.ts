@@ -275,7 +275,7 @@ runsMetric.addEventListener('change', () => {
 
 // A comparison that is still running (no report yet) is followed: the page redraws when its runs log, finish,
 // or the report is written (server-sent events, render/live.ts), then stops following.
-let live: { id: string; source: EventSource } | null = null;
+let live: { id: string; source: EventSource; connected: boolean } | null = null;
 let liveUpdates = 0;
 
 function followComparison(id: string, running: boolean): void {
@@ -291,11 +291,12 @@ function followComparison(id: string, running: boolean): void {
     const first = last === null;
     if (data === last) return;
     last = data;
-    if (first) return;
-    liveUpdates++;
+    // The first event redraws too: the runs may have logged between loading the page and opening the stream.
+    if (!first) liveUpdates++;
+    if (live?.source === source) live.connected = true;
     show(id).catch(fail);
   });
-  live = { id, source };
+  live = { id, source, connected: false };
 }
 
 function comparisonLabel(c: ComparisonInfo): string {
@@ -338,7 +339,7 @@ window.__tsgymCompare = {
     curvesRange: curves.yAxis ? [curves.yAxis.min, curves.yAxis.max] : null,
     intervalTicks: intervals.axis?.ticks ?? null,
     allRuns: { smoothing: allRuns.smoothing, metric: runsMetric.value, runs: allRuns.summary },
-    live: { following: live?.id ?? null, updates: liveUpdates },
+    live: { following: live?.id ?? null, connected: live?.connected ?? false, updates: liveUpdates },
   }),
 };
 

@@ -426,7 +426,8 @@ function followShownRuns(): void {
       const first = st.last === null;
       if (data === st.last) return;
       st.last = data;
-      if (!first) void onRunChanged(run, JSON.parse(data) as RunChange);
+      // The first event tells what the files are now: refresh once in case they changed since the page loaded.
+      void onRunChanged(run, JSON.parse(data) as RunChange, !first);
     });
     st.source.addEventListener('gone', () => {
       st.source.close();
@@ -446,7 +447,7 @@ function renderLive(): void {
 }
 
 /** A followed run's files changed: refetch its info, episodes and metrics, and redraw what shows them. */
-async function onRunChanged(run: string, change: RunChange): Promise<void> {
+async function onRunChanged(run: string, change: RunChange, counted = true): Promise<void> {
   busy++;
   try {
     const [info, eps] = await Promise.all([api.run(run), api.runEpisodes(run)]);
@@ -459,11 +460,11 @@ async function onRunChanged(run: string, change: RunChange): Promise<void> {
     if (change.hasValues) valuesCache.delete(run);
     fillPickers();
     const st = streams.get(run);
-    if (st) {
+    if (st && counted) {
       st.updates++;
       st.lastUpdate = new Date().toLocaleTimeString('en-GB');
     }
-    liveUpdates++;
+    if (counted) liveUpdates++;
     // Like `tail -f`: a pane showing the newest evaluation moves on to the next one (unless following is
     // turned off or it is playing); one the user moved back to an older episode stays there.
     const shown = panes[0].selection;
@@ -505,11 +506,11 @@ function watchRunsList(): void {
     const first = last === null;
     if (data === last) return;
     last = data;
-    if (first) return;
+    // The first event also refreshes: a run may have appeared between loading the index and opening the stream.
     busy++;
     loadIndex()
       .then(async () => {
-        runListUpdates++;
+        if (!first) runListUpdates++;
         if (!panes[0].selection) {
           const sel = defaultSelection();
           if (sel) await select(0, sel);
