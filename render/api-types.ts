@@ -14,7 +14,7 @@
  * | `GET /api/episodes`                        | {@link EpisodesResponse} (every run) |
  * | `GET /api/comparisons`                     | {@link ComparisonsResponse} (directories made by `npm run compare`) |
  * | `GET /api/comparisons/<cmp>`               | {@link ComparisonResponse}: its comparison.json and report.json |
- * | `GET /api/comparisons/<cmp>/events`        | server-sent events: a `change` event when one of its runs logs or finishes, or its report is written |
+ * | `GET /api/comparisons/<cmp>/progress`      | server-sent events: a `change` event when one of its runs logs or finishes, or its report is written |
  * | `GET /api/comparisons/<cmp>/runs`, `…/runs/<run>[/…]`, `…/episodes` | the run endpoints above, over the comparison's `runs/` |
  *
  * A comparison directory (it holds `comparison.json`) is not listed by `/api/runs`: its runs are served

@@ -1,9 +1,10 @@
 /**
  * Following a run while it trains: `GET /api/runs/<run>/events` (and the same below
- * `/api/comparisons/<cmp>/`) is a server-sent event stream; `GET /api/events` tells when runs appear. The server looks at the run's files about once
- * a second — the size of metrics.jsonl, summary.json's modification time and content status, the number
- * of recorded episodes — and sends one `change` event whenever that fingerprint differs from the last one
- * sent (the first is sent at once). The page then refetches what changed through the ordinary read-only
+ * `/api/comparisons/<cmp>/`) is a server-sent event stream; `GET /api/events?follow=<run>` tells when runs
+ * appear and how followed runs change; `GET /api/comparisons/<cmp>/progress` follows a comparison. The
+ * server looks at the run's files about once a second — the size of metrics.jsonl, summary.json's
+ * modification time and content status, the number of recorded episodes — and sends one `change` event
+ * whenever that fingerprint differs from the last one sent (the first is sent at once). The page then refetches what changed through the ordinary read-only
  * endpoints. Nothing is written; a stream ends when the browser closes it or the server stops.
  *
  * Polling the files (rather than fs.watch) works the same on every platform and filesystem, and a run
@@ -49,11 +50,12 @@ export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessa
 }
 
 /**
- * `comparisons/<cmp>/events` (`seg` below /api/): a comparison being run by `npm run compare` — a `change`
+ * `comparisons/<cmp>/progress` (`seg` below /api/): a comparison being run by `npm run compare` — a `change`
  * event whenever one of its runs logs or finishes, or its report is written. True when `seg` names it.
+ * (`comparisons/<cmp>/events` is the runs stream above, over the comparison's runs, as the viewer uses it.)
  */
 export async function liveComparisonApi(index: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, pollMs = LIVE_POLL_MS): Promise<boolean> {
-  if (!(seg.length === 3 && seg[0] === 'comparisons' && seg[2] === 'events')) return false;
+  if (!(seg.length === 3 && seg[0] === 'comparisons' && seg[2] === 'progress')) return false;
   const id = seg[1];
   await stream(req, res, () => index.comparisonFingerprint(id), pollMs);
   return true;

@@ -274,7 +274,7 @@ runsMetric.addEventListener('change', () => {
 });
 
 // A comparison that is still running (no report yet) is followed: the page redraws when its runs log, finish,
-// or the report is written (server-sent events, render/live.ts), then stops following.
+// or the report is written (server-sent events from /api/comparisons/<cmp>/progress, render/live.ts), then stops following.
 let live: { id: string; source: EventSource; connected: boolean } | null = null;
 let liveUpdates = 0;
 
@@ -284,7 +284,7 @@ function followComparison(id: string, running: boolean): void {
     live = null;
   }
   if (!running || live || typeof EventSource === 'undefined') return;
-  const source = new EventSource(`api/comparisons/${encodeURIComponent(id)}/events`);
+  const source = new EventSource(`api/comparisons/${encodeURIComponent(id)}/progress`);
   let last: string | null = null;
   source.addEventListener('change', (ev) => {
     const data = (ev as MessageEvent<string>).data;

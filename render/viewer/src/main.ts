@@ -432,7 +432,7 @@ function openLiveStream(): void {
       lastRunsList = list;
       void onRunsListChanged(!first);
     }
-    for (const [run, change] of Object.entries(data.followed)) {
+    for (const [run, change] of Object.entries(data.followed ?? {})) {
       const text = JSON.stringify(change);
       const before = lastRunChange.get(run);
       if (text === before || !streams.has(run)) continue;
