@@ -9,6 +9,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli, startCli, type CliResult } from './helpers/cli.js';
+import { registerAgent } from '../agents/registry.js';
+import { train } from '../experiments/harness/trainer.js';
+
+/** An agent whose constructor fails (after its hyperparameters were accepted). */
+registerAgent({
+  name: 'test-unbuildable',
+  description: 'test only',
+  hyperparams: { params: {} },
+  actionSpaces: ['Discrete'],
+  create: () => {
+    throw new Error('cannot build this agent');
+  },
+});
 
 const TINY = [
   'train', 'dqn', 'cartpole', '--steps', '600', '--envs', '2', '--checkpoint-every', '200', '--eval-every', '300', '--eval-episodes', '2',
@@ -216,6 +229,19 @@ describe('fault injection (real CLI processes)', () => {
     expect(evals).toEqual([300, 600, 900, 1000]);
     // A resume checkpoints on the schedule, not one vector step after the step it resumed from.
     expect(fs.readdirSync(path.join(run, 'checkpoints')).filter((d) => d.startsWith('step-'))).toEqual(['step-000000800', 'step-000001000']);
+  });
+});
+
+describe('no orphan run directory', () => {
+  it('an agent whose constructor throws leaves no run directory behind', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-orphan-'));
+    const run = train({
+      agent: 'test-unbuildable', env: 'cartpole', seed: 0, totalSteps: 100, numEnvs: 1, evalEvery: 100, evalEpisodes: 1, recordEpisodes: 0,
+      checkpointEvery: 100, stopWhenSolved: false, logEvery: 100, envKwargs: {}, hyperparams: {}, backend: 'wasm', outDir: out, progress: 'none', verbose: false,
+    });
+    await expect(run).rejects.toThrow(/cannot build this agent/);
+    expect(fs.readdirSync(out)).toEqual([]);
+    fs.rmSync(out, { recursive: true, force: true });
   });
 });
 
