@@ -147,8 +147,8 @@ export class RunsIndex {
   private async runInfoAt(id: string, dir: string): Promise<RunInfo> {
     const fromName = parseRunDirName(id);
     const problems: string[] = [];
-    const config = await readJsonObject(dir, RUN_FILES.config, `${id}/${RUN_FILES.config}`, problems);
-    const summaryObj = await readJsonObject(dir, RUN_FILES.summary, `${id}/${RUN_FILES.summary}`, problems);
+    const config = await readJsonObjectInside(dir, RUN_FILES.config, `${id}/${RUN_FILES.config}`, problems);
+    const summaryObj = await readJsonObjectInside(dir, RUN_FILES.summary, `${id}/${RUN_FILES.summary}`, problems);
     const summary = summaryObj ? (summaryObj as unknown as RunSummary) : null;
     let episodeCount = 0;
     try {
@@ -191,7 +191,7 @@ export class RunsIndex {
     const dir = await this.runDir(run);
     await resolveInside(dir, [RUN_FILES.values], 'values file'); // 404 / 403 before reading
     const problems: string[] = [];
-    const obj = await readJsonObject(dir, RUN_FILES.values, `${run}/${RUN_FILES.values}`, problems);
+    const obj = await readJsonObjectInside(dir, RUN_FILES.values, `${run}/${RUN_FILES.values}`, problems);
     if (!obj) throw new HttpError(422, problems[0] ?? `${run}/values.json: unreadable`);
     const isNumbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
     if (!isNumbers(obj.values)) throw new HttpError(422, `${run}/values.json: values must be an array of numbers`);
@@ -320,9 +320,9 @@ export class RunsIndex {
 
   private async comparisonAt(id: string, dir: string, withReport: boolean): Promise<ComparisonResponse> {
     const problems: string[] = [];
-    const request = await readJsonObject(dir, COMPARISON_FILE, `${id}/${COMPARISON_FILE}`, problems);
+    const request = await readJsonObjectInside(dir, COMPARISON_FILE, `${id}/${COMPARISON_FILE}`, problems);
     const hasReport = await isFile(join(dir, 'report.json'));
-    const report = withReport && hasReport ? ((await readJsonObject(dir, 'report.json', `${id}/report.json`, problems)) as unknown as ComparisonReport | null) : null;
+    const report = withReport && hasReport ? ((await readJsonObjectInside(dir, 'report.json', `${id}/report.json`, problems)) as unknown as ComparisonReport | null) : null;
     const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
     return {
       id,
@@ -363,7 +363,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** A JSON object file inside `dir`; missing → null, broken or a link out → null with the reason pushed to `problems`. */
-async function readJsonObject(dir: string, name: string, displayName: string, problems: string[]): Promise<Record<string, unknown> | null> {
+async function readJsonObjectInside(dir: string, name: string, displayName: string, problems: string[]): Promise<Record<string, unknown> | null> {
   let text: string;
   try {
     text = await readFile(await resolveInside(dir, [name]), 'utf8');

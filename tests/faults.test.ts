@@ -145,7 +145,7 @@ describe('fault injection (real CLI processes)', () => {
   it('one process per run: a second train/resume is refused while the first lives; a dead holder is reclaimed', async () => {
     const run = copyRun('locked');
     // A resume that extends the run and writes its checkpoints slowly, so it is alive while we knock.
-    const first = startCli(['train', '--resume', run, '--steps', '1400', '--progress', 'none'], { TSGYM_CHECKPOINT_WRITE_DELAY_MS: '300' });
+    const first = startCli(['train', '--resume', run, '--steps', '1200', '--progress', 'none'], { TSGYM_CHECKPOINT_WRITE_DELAY_MS: '250' });
     const lockFile = path.join(run, 'lock.json');
     const checkpoints = path.join(run, 'checkpoints');
     await waitFor(() => fs.readdirSync(checkpoints).some((d) => d.startsWith('.tmp-step-000000800')), first.done); // training, config rewritten
@@ -163,7 +163,7 @@ describe('fault injection (real CLI processes)', () => {
     const after = await runCli(['train', '--resume', run, '--progress', 'none']);
     expect(after.code, after.stderr).toBe(0); // …and the next resume reclaims it
     expect(after.stderr).toMatch(new RegExp(`reclaiming the stale lock .* \\(pid ${first.child.pid} on .* is no longer running\\)`));
-    expect(JSON.parse(fs.readFileSync(path.join(run, 'summary.json'), 'utf8'))).toMatchObject({ status: 'finished', steps: 1400 });
+    expect(JSON.parse(fs.readFileSync(path.join(run, 'summary.json'), 'utf8'))).toMatchObject({ status: 'finished', steps: 1200 });
     expect(fs.existsSync(lockFile)).toBe(false);
     // A lock from another host cannot be checked: refused, unless the caller takes it over (a queue's new worker).
     fs.writeFileSync(lockFile, JSON.stringify({ pid: 1, host: 'worker-7', startedAt: '2026-01-01T00:00:00.000Z', command: 'resume' }));
@@ -205,6 +205,12 @@ describe('fault injection (real CLI processes)', () => {
       const leftovers = listDeep(run).filter((f) => /(^|\/)\.tmp-step-|\.tmp$/.test(f));
       expect(leftovers).toEqual([]);
       expect(fs.existsSync(path.join(run, 'lock.json'))).toBe(false);
+      if (mounted) {
+        // The same disk, now read-only: resuming is refused with one line naming the path and EROFS.
+        execFileSync('mount', ['-o', 'remount,ro', disk]);
+        const ro = await runCli(['train', '--resume', run, '--progress', 'none']);
+        expectRefused(ro, 'read-only disk', /cannot create the lock \S+\/lock\.json: EROFS \(the file system is read-only\)/);
+      }
     } finally {
       if (mounted) execFileSync('umount', [disk]);
     }
