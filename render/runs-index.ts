@@ -9,7 +9,7 @@
  */
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsResponse, RunInfo, RunSummary, ValuesFile } from './api-types.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricsResponse, RunInfo, RunSummary, ValuesFile } from './api-types.js';
 import type { ReplayFile } from './replay-format.js';
 import { decodeReplayBytes } from './replay-io.js';
 import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../experiments/run-format.js';

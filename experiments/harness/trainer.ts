@@ -13,7 +13,6 @@
  * verified before a resume; the logs are checked against what the checkpoint recorded; a failure (full disk,
  * read-only, permissions) ends the run with `status: failed` and the first error, leaving no temp files.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { initBackend, tf, type BackendChoice } from '../../agents/backend.js';
