@@ -13,6 +13,7 @@
  * verified before a resume; the logs are checked against what the checkpoint recorded; a failure (full disk,
  * read-only, permissions) ends the run with `status: failed` and the first error, leaving no temp files.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { initBackend, tf, type BackendChoice } from '../../agents/backend.js';
@@ -195,7 +196,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   // The agent is built before the directory, so a constructor error leaves nothing behind.
   const { vec, agent } = buildEnvAndAgent(config);
-  let run: RunDir;
+  let run: RunDir | undefined;
   let lock: HeldLock;
   try {
     run = RunDir.create(opts.outDir, opts.runName ?? runName(reg.id, opts.agent, opts.seed));
@@ -203,11 +204,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } catch (e) {
     agent.dispose();
     vec.close();
+    if (run) fs.rmSync(run.dir, { recursive: true, force: true }); // just made, holds nothing
     throw e;
   }
   const session: Session = { run, lock, config, vec, agent, closed: false };
   try {
     run.writeConfig(config);
+  } catch (e) {
+    // Nothing was recorded yet (a full or read-only disk): leave no half-made run directory behind.
+    closeSession(session);
+    fs.rmSync(run.dir, { recursive: true, force: true });
+    throw e;
+  }
+  try {
     vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     return await runLoop(session, null, opts);
   } finally {
