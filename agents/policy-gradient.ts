@@ -84,7 +84,7 @@ export const PG_HYPERPARAMS: HyperparamSchema<PgConfig> = {
     obsClip: num(10, 'Normalised observations are clipped to ±obsClip', { min: 0, minExclusive: true }),
     normalizeAdvantages: bool(true, 'Normalise advantages (per minibatch / batch)'),
     logStdInit: num(0, 'Initial log σ of Gaussian policies (Box actions)'),
-    totalSteps: int(100_000, "The run's total env steps (set by the harness; schedules anneal over it)", { min: 1 }),
+    totalSteps: int(100_000, "The run's total env steps (set by the harness; schedules anneal over it)", { min: 1, setBy: '--steps' }),
   },
   check: (c) => checkPgConfig(c),
 };

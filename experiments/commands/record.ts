@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { valueFlags } from './flags.js';
 import { BACKENDS, initBackend, type BackendChoice } from '../../agents/backend.js';
 import { TsgymError } from '../../core/errors.js';
 import { STREAMS, streamSeeds, validateSeed } from '../../core/seeds.js';
@@ -26,13 +27,13 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
   describe: "Record greedy episodes from a run's checkpoint as replays for the viewer",
   builder: (y: Argv) =>
     y
-      .options({
+      .options(valueFlags({
         run: { type: 'string', demandOption: true, describe: 'Run directory (runs/<env>__<agent>__seed<S>__<time>)' },
         checkpoint: { type: 'string', default: 'latest', describe: "Checkpoint to load: 'latest', 'best' (the agent at its best evaluation) or an env-step number" },
         episodes: { type: 'number', default: 5, describe: 'Episodes to record' },
         seed: { type: 'number', default: 0, describe: 'Recording seed (0 to 2^53 − 1): episode k is reset with a seed hashed from (S, k), held out from training and evaluation' },
         backend: { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'TensorFlow.js backend' },
-      })
+      }))
       .example('$0 record --run runs/CartPole-v1__dqn__seed0__20260101-120000 --episodes 5 --seed 7', 'Five more episodes from the latest checkpoint') as unknown as Argv<RecordArgs>,
   handler: async (a) => {
     const which = a.checkpoint === 'latest' || a.checkpoint === 'best' ? a.checkpoint : Number(a.checkpoint);

@@ -5,11 +5,13 @@
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { isRunDir } from '../run-format.js';
+import { valueFlags } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { presetFor } from '../presets.js';
+import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { resume, train, type ResumeOptions, type TrainOptions } from '../harness/trainer.js';
 import type { ProgressMode } from '../harness/progress.js';
 
@@ -57,10 +59,11 @@ export function parseAssignments(pairs: string[], flag: string): Record<string, 
 
 export function trainOptionsFromArgs(a: TrainArgs): TrainOptions {
   if (!a.agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. npm run train:dqn cartpole`);
-  agentRegistration(a.agent); // clear error for an unknown agent
+  const reg = agentRegistration(a.agent); // clear error for an unknown agent
   const envId = resolveEnvId(a.env ?? 'cartpole');
   const preset = presetFor(a.agent, envId);
   const sets = parseAssignments(a.set, '--set');
+  rejectRunKeys(reg.name, reg.hyperparams, sets);
   return {
     agent: a.agent,
     env: envId,
@@ -126,7 +129,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     y
       .positional('agent', { type: 'string', describe: 'Agent to train', choices: agentNames() })
       .positional('env', { type: 'string', describe: `Env id or alias (default cartpole): ${envChoices().join(', ')}` })
-      .options({
+      .options(valueFlags({
         seed: { type: 'number', describe: 'Run seed, an integer from 0 to 2^53 − 1 (default 0): every random stream (envs, init, exploration, sampling) is hashed from it' },
         steps: { type: 'number', describe: 'Total env steps (default: the preset)' },
         envs: { type: 'number', describe: 'Number of parallel envs in the vector env (default: the preset)' },
@@ -145,7 +148,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option: --env-set difficulty=2' },
         progress: { choices: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, periodic lines otherwise)' },
         'run-name': { type: 'string', describe: 'Run directory name (default: <env>__<agent>__seed<S>__<time>)' },
-      })
+      }))
       .example('$0 train dqn cartpole', 'Train DQN on CartPole-v1 with the tuned preset')
       .example('$0 train ppo lanekeeper-continuous --seed 3', 'Train PPO on the continuous lane-keeper')
       .example('$0 train dqn cartpole --set lr=0.0005 --steps 80000', 'Override the preset')
