@@ -10,6 +10,7 @@
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
 import { Mlp, downloadAndDispose } from './mlp.js';
+import { DqnUpdate } from './dqn-update.js';
 import { ReplayBuffer, type ReplayBufferJSON, type ReplaySample } from './replay-buffer.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
 import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
@@ -90,6 +91,7 @@ export class DqnAgent implements Agent {
   readonly target: Mlp;
   readonly buffer: ReplayBuffer;
   private readonly optimizer: Adam;
+  private readonly update: DqnUpdate;
   /** Exploration draws (act) and replay sampling (train) use separate streams. */
   private exploreRng: Rng;
   private sampleRng: Rng;
@@ -112,6 +114,7 @@ export class DqnAgent implements Agent {
     this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, maxGradNorm: c.maxGradNorm });
+    this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
     this.exploreRng = new Rng(deriveSeed(seed, 'dqn', 'explore'));
     this.sampleRng = new Rng(deriveSeed(seed, 'dqn', 'sample'));
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize: this.obsSize, numEnvs: info.numEnvs, gamma: c.gamma, nStep: c.nStep, prioritized: c.prioritized, alpha: c.perAlpha });
@@ -184,19 +187,10 @@ export class DqnAgent implements Agent {
     const beta = c.perBeta0 + Math.min(1, this.envSteps / c.totalSteps) * (1 - c.perBeta0);
     const s = this.buffer.sample(B, this.sampleRng, beta);
 
-    const y = this.tdTargets(s);
-    const mask = new Float32Array(B * A);
-    for (let i = 0; i < B; i++) mask[i * A + s.actions[i]] = 1;
-
-    const { loss, gradNorm, extras } = this.optimizer.minimize(() => {
-      const q = this.qValues(this.online, tf.tensor2d(s.obs, [B, this.obsSize]));
-      const qTaken = tf.sum(tf.mul(q, tf.tensor2d(mask, [B, A])), 1);
-      const td = tf.sub(qTaken, tf.tensor1d(y));
-      const perSample = c.loss === 'huber' ? huber(td) : tf.mul(0.5, tf.square(td));
-      const weighted = c.prioritized ? tf.mul(perSample, tf.tensor1d(s.weights)) : perSample;
-      return { loss: tf.mean(weighted) as tf.Scalar, extras: [td, tf.mean(qTaken)] };
-    });
-    const [td, meanQ] = extras;
+    // TD targets, loss gradient and TD errors in one tfjs graph and one download (agents/dqn-update.ts,
+    // which computes the same targets as `tdTargets` below); the Adam step runs in JS.
+    const { grad, td, loss, meanQ } = this.update.compute(s);
+    const gradNorm = this.optimizer.step(grad);
     if (c.prioritized) this.buffer.updatePriorities(s.indices, td);
     this.gradientSteps++;
 
@@ -205,7 +199,7 @@ export class DqnAgent implements Agent {
       if (c.tau >= 1) this.target.copyFrom(this.online);
       else this.target.polyakFrom(this.online, c.tau);
     }
-    return { loss, meanQ: meanQ[0], gradNorm };
+    return { loss, meanQ, gradNorm };
   }
 
   /**
@@ -275,6 +269,7 @@ export class DqnAgent implements Agent {
   dispose(): void {
     this.online.dispose();
     this.target.dispose();
+    this.update.dispose();
   }
 }
 
