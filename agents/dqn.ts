@@ -23,6 +23,8 @@ export interface DqnConfig {
   hidden: number[];
   activation: 'relu' | 'tanh';
   lr: number;
+  /** Anneal the learning rate linearly to 0 over `totalSteps` (the run's budget): late updates cannot undo a solution. */
+  annealLr: boolean;
   gamma: number;
   bufferSize: number;
   batchSize: number;
@@ -58,6 +60,7 @@ const DEFAULTS: DqnConfig = {
   hidden: [64, 64],
   activation: 'relu',
   lr: 1e-3,
+  annealLr: false,
   gamma: 0.99,
   bufferSize: 50_000,
   batchSize: 64,
@@ -166,6 +169,7 @@ export class DqnAgent implements Agent {
     this.vectorSteps++;
     const c = this.config;
     if (step < c.learningStarts || this.buffer.size < c.batchSize || this.vectorSteps % c.trainFreq !== 0) return null;
+    if (c.annealLr) this.optimizer.lr = c.lr * Math.max(0, 1 - step / c.totalSteps);
     let loss = 0;
     let q = 0;
     let gradNorm = 0;
@@ -176,7 +180,7 @@ export class DqnAgent implements Agent {
       gradNorm += m.gradNorm;
     }
     const k = c.gradientSteps;
-    return { loss: loss / k, meanQ: q / k, gradNorm: gradNorm / k, epsilon: this.epsilon(), gradientSteps: this.gradientSteps };
+    return { loss: loss / k, meanQ: q / k, gradNorm: gradNorm / k, epsilon: this.epsilon(), lr: this.optimizer.lr, gradientSteps: this.gradientSteps };
   }
 
   /** One gradient step on a replay minibatch. */
@@ -271,13 +275,6 @@ export class DqnAgent implements Agent {
     this.target.dispose();
     this.update.dispose();
   }
-}
-
-/** Huber loss with δ = 1, elementwise: ½x² for |x| ≤ 1, |x| − ½ beyond. */
-function huber(x: tf.Tensor): tf.Tensor {
-  const abs = tf.abs(x);
-  const quad = tf.minimum(abs, 1);
-  return tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(abs, quad));
 }
 
 function argmaxRow(q: Float32Array, row: number, n: number): number {
