@@ -101,7 +101,7 @@ export class DqnUpdate {
       const qAll = this.duelingMap ? tf.matMul(trace.out, this.duelingMap) : trace.out;
       const [q, qNextOnline] = tf.split(qAll, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
       const nextObs = tf.slice(x, [B, 0], [B, d]);
-      const tOut = this.target.apply(nextObs);
+      const tOut = this.target.forwardTrace(nextObs).out;
       const qNextTarget = this.duelingMap ? tf.matMul(tOut, this.duelingMap) : tOut;
       // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s').
       const aStar = tf.argMax(this.opts.doubleDqn ? qNextOnline : qNextTarget, 1);

@@ -80,6 +80,9 @@ export class Mlp {
    * layer is linear. Each layer carries its own gradient (see `denseLayer`).
    */
   apply(x: tf.Tensor2D): tf.Tensor2D {
+    // Outside a gradient tape (acting, evaluation, target values) the custom-gradient wrapper is pure
+    // overhead: run the same fused ops directly (identical values).
+    if (!tf.engine().isTapeOn()) return this.forwardTrace(x).out;
     let h = x;
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
@@ -118,7 +121,7 @@ export class Mlp {
   }
 
   /**
-   * Gradients of a loss with respect to [W_1, b_1, W_2, b_2, …] (variable order, shapes of the variables)
+   * Gradients of a loss with respect to [W_1, b_1, W_2, b_2, …] (variable order; each b as a [1, out] row)
    * given dLoss/dOutput for a {@link forwardTrace}. `onesRow` is a [1, batch] tensor of ones: the bias
    * gradient is the column sum 1ᵀ·dz, which is several times faster as a matMul than tf.sum on wasm.
    * Call inside `tf.tidy`.
@@ -129,7 +132,7 @@ export class Mlp {
     for (let l = this.offsets.length - 1; l >= 0; l--) {
       const xIn = trace.inputs[l];
       grads[2 * l] = tf.matMul(tf.transpose(xIn), dz);
-      grads[2 * l + 1] = tf.reshape(tf.matMul(onesRow, dz), [-1]);
+      grads[2 * l + 1] = tf.matMul(onesRow, dz); // [1, out]: callers flatten
       if (l === 0) break;
       // Back through W (explicit transpose: see denseLayer), then through the activation, whose output is xIn.
       const dh = tf.matMul(dz, tf.transpose(this.vars[2 * l] as tf.Tensor2D));
