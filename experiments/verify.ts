@@ -32,7 +32,9 @@ import { make } from '../envs/registry.js';
 import type { GridWorldEnv } from '../envs/gridworld.js';
 import { loadAgentFromRun } from './harness/agent-io.js';
 import { evaluate } from './harness/evaluate.js';
-import { median, trainPresetOverSeeds, type SeedResult } from './harness/preset-runs.js';
+import { median } from '../core/math.js';
+import { streamSeeds } from '../core/seeds.js';
+import { trainPresetOverSeeds, type SeedResult } from './harness/preset-runs.js';
 import { bootstrapCI, iqm } from './stats.js';
 
 const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable'] as const;
@@ -115,15 +117,15 @@ async function gridworlds(): Promise<void> {
 
 async function lanekeeper(agent: string, id: string): Promise<void> {
   // Issue 11: final greedy eval ≥ 900 on 5/5 seeds at the full preset budget; and (the original check) seed 0's
-  // policy drives 10 held-out roads for the full 1000 steps. Held out: training resets use seeds near 0,
-  // evaluations near 1e6; these roads come from 9e6 + k.
+  // policy drives 10 held-out roads for the full 1000 steps.
   const runs = await trainPresetOverSeeds(agent, id, [0, 1, 2, 3, 4], {
     backend: argv.backend,
     outDir: runsDir,
     onResult: (r) => console.error(`  ${agent} ${id} seed ${r.seed}: final eval ${r.finalEvalMean?.toFixed(1)} (${r.steps} steps, ${r.wallSeconds.toFixed(0)} s)`),
   });
   const { agent: trained } = loadAgentFromRun(runs[0].runDir);
-  const res = await evaluate(trained, { envId: id, envKwargs: {}, episodes: 10, seedBase: 9_000_000 });
+  // Held out: a stream of its own, hashed like the run's training and evaluation streams (core/seeds.ts).
+  const res = await evaluate(trained, { envId: id, envKwargs: {}, episodes: 10, seeds: streamSeeds(0, 'verify-heldout-road', 10) });
   trained.dispose();
   const full = res.lengths.filter((l) => l === 1000).length;
   const finals = runs.map((r) => r.finalEvalMean ?? -Infinity);
