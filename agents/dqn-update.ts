@@ -5,10 +5,11 @@
  * straightforward step costs three graphs and five downloads: a target forward pass and an online forward
  * pass on s' (each downloaded to compute the TD targets in JS), then a taped forward + backward on s with
  * tfjs's gradient machinery, and separate downloads of the gradient, the loss and the TD errors. Here:
- *   - s and s' go through the online network as one batch of 2B rows (its s' half picks a* for double DQN);
- *     the target network runs on the s' half in the same graph; the TD targets never leave the backend;
+ *   - the forward passes (online on s, target on s', online on s' to pick a* for double DQN) and the TD
+ *     targets are one graph: the targets never leave the backend;
  *   - the backward pass is written out (no gradient tape): the loss gradient at Q is nonzero only on the
- *     first B rows and the taken actions, and each layer's gradient is x_inᵀ·dz, 1ᵀ·dz, dz·Wᵀ;
+ *     taken actions, and each layer's gradient is x_inᵀ·dz, 1ᵀ·dz, dz·Wᵀ. (Stacking s and s' into one
+ *     2B-row online pass saves two ops but doubles the backward pass's FLOPs, which cost more at 64×64.);
  *   - the gradient, the TD errors and Q(s, a) come back in one download; the loss is computed in JS from
  *     the TD errors (float64), so the graph carries no loss-only ops.
  * The value is the same as differentiating the Huber (or squared) loss of agents/dqn.ts's TD error with
@@ -39,7 +40,7 @@ export class DqnUpdate {
   private readonly A: number;
   /** Dueling combination as a constant linear map: Q = out · D, D of shape [A + 1, A]. */
   private readonly duelingMap: tf.Tensor2D | null;
-  private readonly cache = new Map<number, { x: Float32Array; mask: Float32Array; y: Float32Array; ones: tf.Tensor2D; zeros: tf.Tensor2D }>();
+  private readonly cache = new Map<number, { mask: Float32Array; y: Float32Array; ones: tf.Tensor2D }>();
 
   constructor(
     readonly online: Mlp,
@@ -64,14 +65,11 @@ export class DqnUpdate {
   private scratch(B: number) {
     let c = this.cache.get(B);
     if (!c) {
-      const d = this.online.inputSize;
       c = {
-        x: new Float32Array(2 * B * d),
         mask: new Float32Array(B * this.A),
         // y-inputs: [return, discount·(1 − terminated), importance weight / B] per sample
         y: new Float32Array(3 * B),
-        ones: tf.keep(tf.ones([1, 2 * B]) as tf.Tensor2D),
-        zeros: tf.keep(tf.zeros([B, this.online.outputSize]) as tf.Tensor2D),
+        ones: tf.keep(tf.ones([1, B]) as tf.Tensor2D),
       };
       this.cache.set(B, c);
     }
@@ -84,8 +82,6 @@ export class DqnUpdate {
     const A = this.A;
     const d = this.online.inputSize;
     const c = this.scratch(B);
-    c.x.set(s.obs.subarray(0, B * d), 0);
-    c.x.set(s.nextObs.subarray(0, B * d), B * d);
     c.mask.fill(0);
     for (let i = 0; i < B; i++) {
       c.mask[i * A + s.actions[i]] = 1;
@@ -96,18 +92,16 @@ export class DqnUpdate {
     }
     const P = this.online.params.length;
     const flat = tf.tidy(() => {
-      const x = tf.tensor2d(c.x, [2 * B, d]);
-      const trace = this.online.forwardTrace(x);
-      const qAll = this.duelingMap ? tf.matMul(trace.out, this.duelingMap) : trace.out;
-      const [q, qNextOnline] = tf.split(qAll, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-      const nextObs = tf.slice(x, [B, 0], [B, d]);
-      const tOut = this.target.forwardTrace(nextObs).out;
-      const qNextTarget = this.duelingMap ? tf.matMul(tOut, this.duelingMap) : tOut;
+      const obs = tf.tensor2d(s.obs.subarray(0, B * d), [B, d]);
+      const nextObs = tf.tensor2d(s.nextObs.subarray(0, B * d), [B, d]);
+      const qValues = (out: tf.Tensor2D) => (this.duelingMap ? tf.matMul(out, this.duelingMap) : out);
+      const trace = this.online.forwardTrace(obs);
+      const q = qValues(trace.out);
+      const qNextTarget = qValues(this.target.forwardTrace(nextObs).out);
       // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s').
-      const aStar = tf.argMax(this.opts.doubleDqn ? qNextOnline : qNextTarget, 1);
+      const aStar = tf.argMax(this.opts.doubleDqn ? qValues(this.online.forwardTrace(nextObs).out) : qNextTarget, 1);
       const bootstrapQ = tf.sum(tf.mul(qNextTarget, tf.oneHot(aStar, A)), 1);
-      const yIn = tf.tensor2d(c.y, [3, B]);
-      const [ret, disc, w] = tf.unstack(yIn, 0);
+      const [ret, disc, w] = tf.unstack(tf.tensor2d(c.y, [3, B]), 0);
       const y = tf.add(ret, tf.mul(disc, bootstrapQ));
       const mask = tf.tensor2d(c.mask, [B, A]);
       const qTaken = tf.sum(tf.mul(q, mask), 1);
@@ -116,8 +110,6 @@ export class DqnUpdate {
       const dTd = tf.mul(this.opts.loss === 'huber' ? tf.clipByValue(td, -1, 1) : td, w);
       let dOut: tf.Tensor2D = tf.mul(mask, tf.reshape(dTd, [B, 1]));
       if (this.duelingMap) dOut = tf.matMul(dOut, tf.transpose(this.duelingMap));
-      // The s' rows carry no gradient (the targets are constants).
-      dOut = tf.concat([dOut, c.zeros], 0);
       const grads = this.online.backward(trace, dOut, c.ones);
       return tf.concat([...grads.map((g) => tf.reshape(g, [-1])), td, qTaken]);
     });
@@ -141,7 +133,6 @@ export class DqnUpdate {
     this.duelingMap?.dispose();
     for (const c of this.cache.values()) {
       c.ones.dispose();
-      c.zeros.dispose();
     }
     this.cache.clear();
   }
