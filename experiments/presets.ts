@@ -38,13 +38,24 @@ export const PRESETS: PresetTable = {
   dqn: {
     // Collect 256 env steps, then 128 gradient steps against a target refreshed every 128 of them (the
     // RL-Zoo CartPole rhythm), with 3-step returns and γ = 0.98 so values propagate in few target updates.
+    //
+    // Issue 11 (stay solved; only partly achieved): trained on past the solve point (100k, no early stop), the
+    // Q-network's greedy policy flips between 500 and ~100 from one eval to the next (the old preset, with hard
+    // target copies every 128 steps and a 50k buffer: issue 11's example, IQM 319 [105, 490] over 5 seeds).
+    // Tried, seeds 0–3 (before the seeding change in core/seeds.ts; final evals):
+    //   + lr annealed to 0 over the budget                         seed 0: 90 (still flipping at 98k)
+    //   + that, 100k buffer, γ 0.99                                seed 0: 184 (solid 500 from 22k to 66k, then collapsed)
+    //   + that, batch 128 / 64 grad steps / target every 64        seed 0: 500 but first solved at 66k (slow)
+    //   + lr annealed, 100k buffer (keeps the early failures), Polyak τ 0.01 every gradient step
+    //                                                              467 500 461 295 ← this preset: fewer and shorter
+    //     dips than hard copies, but not yet the issue's bar (every seed ≥ 400).
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 4,
       evalEvery: 2_000,
       evalEpisodes: 20,
       checkpointEvery: 20_000,
-      hyperparams: { trainFreq: 64, gradientSteps: 128, targetUpdateInterval: 128, lr: 0.0023, epsDecaySteps: 8_000, epsEnd: 0.04, nStep: 3, gamma: 0.98 },
+      hyperparams: { trainFreq: 64, gradientSteps: 128, targetUpdateInterval: 1, tau: 0.01, lr: 0.0023, annealLr: true, bufferSize: 100_000, epsDecaySteps: 8_000, epsEnd: 0.04, nStep: 3, gamma: 0.98 },
     },
     'GridWorld-4x4': {
       totalSteps: 20_000,
