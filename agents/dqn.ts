@@ -199,10 +199,8 @@ export class DqnAgent implements Agent {
   /** One gradient step on a replay minibatch. */
   private train(): { loss: number; meanQ: number; gradNorm: number } {
     const c = this.config;
-    const B = c.batchSize;
-    const A = this.numActions;
     const beta = c.perBeta0 + Math.min(1, this.envSteps / c.totalSteps) * (1 - c.perBeta0);
-    const s = this.buffer.sample(B, this.sampleRng, beta);
+    const s = this.buffer.sample(c.batchSize, this.sampleRng, beta);
 
     // TD targets, loss gradient and TD errors in one tfjs graph and one download (agents/dqn-update.ts,
     // which computes the same targets as `tdTargets` below); the Adam step runs in JS.
