@@ -1,6 +1,6 @@
 /**
  * The tsgym command line: `tsx experiments/cli.ts <command>`; npm scripts wrap it (`npm run train:dqn cartpole`,
- * `npm run view`, `npm run compare`, `npm run record`). `--help` on any command lists its flags.
+ * `npm run view`, `npm run compare`, `npm run sweep`, `npm run worker`, `npm run record`). `--help` on any command lists its flags.
  */
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
@@ -11,6 +11,8 @@ import { trainCommand } from './commands/train.js';
 import { viewCommand } from './commands/view.js';
 import { compareCommand } from './commands/compare.js';
 import { recordCommand } from './commands/record.js';
+import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
 
 /** The yargs parser; it throws on bad input (tests call it in-process). */
 export function buildCli(args: string[]) {
@@ -20,7 +22,9 @@ export function buildCli(args: string[]) {
     .command(recordCommand)
     .command(viewCommand)
     .command(compareCommand)
-    .demandCommand(1, 'Name a command: train, record, view or compare (see --help).')
+    .command(sweepCommand)
+    .command(workerCommand)
+    .demandCommand(1, 'Name a command: train, record, view, compare, sweep or worker (see --help).')
     .strict()
     .recommendCommands()
     .help()
