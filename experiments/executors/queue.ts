@@ -94,8 +94,7 @@ export class QueueExecutor implements Executor {
         }
         if (state === 'active' && task.state !== 'running') {
           task.state = 'running';
-          const worker = typeof p === 'object' && p?.worker ? ` on ${p.worker}` : '';
-          ctx.progress.log(`▶ ${task.name}: taken by a worker${worker}`);
+          ctx.progress.log(`▶ ${task.name}: taken by a worker${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted}: resumes from its last checkpoint)` : ''}`);
         } else if ((state === 'waiting' || state === 'prioritized' || state === 'delayed') && task.state === 'running') {
           task.state = 'waiting';
           ctx.progress.log(`↺ ${task.name}: back in the queue (its worker stopped); the next worker resumes it from its last checkpoint`);
