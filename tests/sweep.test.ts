@@ -91,8 +91,8 @@ describe('npm run sweep', () => {
     ]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toContain('sweeping 2 ppo configurations on CartPole-v1 over seeds 0, 1');
-    expect(fs.readdirSync(path.join(dir, 'runs')).sort()).toEqual(['lr=0.003__seed0', 'lr=0.003__seed1', 'lr=1e-5__seed0', 'lr=1e-5__seed1']);
-    const config = JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'lr=1e-5__seed1', 'config.json'), 'utf8')) as { agent: string; seed: number; hyperparams: { lr: number } };
+    expect(fs.readdirSync(path.join(dir, 'runs')).sort()).toEqual(['lr=0.00001__seed0', 'lr=0.00001__seed1', 'lr=0.003__seed0', 'lr=0.003__seed1']);
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'lr=0.00001__seed1', 'config.json'), 'utf8')) as { agent: string; seed: number; hyperparams: { lr: number } };
     expect(config).toMatchObject({ agent: 'ppo', seed: 1, hyperparams: { lr: 1e-5 } });
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as {
       agents: string[];
@@ -100,14 +100,14 @@ describe('npm run sweep', () => {
       sweep: { agent: string; ranking: { group: string; params: Record<string, unknown>; iqm: { point: number }; pBestBetter: { point: number } | null }[] };
       improvement: { x: string; y: string; probability: { point: number } }[];
     };
-    expect(report.agents).toEqual(['lr=0.003', 'lr=1e-5']);
+    expect(report.agents).toEqual(['lr=0.003', 'lr=0.00001']);
     const ranking = report.sweep.ranking;
-    expect(ranking.map((r) => r.group).sort()).toEqual(['lr=0.003', 'lr=1e-5']);
+    expect(ranking.map((r) => r.group).sort()).toEqual(['lr=0.00001', 'lr=0.003']);
     expect(ranking[0].iqm.point).toBeGreaterThanOrEqual(ranking[1].iqm.point);
     for (const r of ranking) expect(r.iqm.point).toBe(report.agentReports.find((a) => a.agent === r.group)!.iqm.point);
     expect(ranking[0].pBestBetter).toBeNull();
     expect(ranking[1].pBestBetter!.point).toBe(report.improvement.find((e) => e.x === ranking[0].group && e.y === ranking[1].group)!.probability.point);
-    expect(ranking.find((r) => r.group === 'lr=1e-5')!.params).toEqual({ lr: 1e-5 });
+    expect(ranking.find((r) => r.group === 'lr=0.00001')!.params).toEqual({ lr: 1e-5 });
     const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
     expect(md).toContain('### Sweep ranking (ppo): configurations by IQM of the final score');
     expect(md).toMatch(new RegExp(`\\| 1 \\| ${ranking[0].group.replace(/[.+]/g, '\\$&')} \\| lr=`));
