@@ -154,7 +154,7 @@ describe('compare --queue', () => {
 
   it('a coordinator killed and started again re-attaches: nothing enqueued twice, finished runs kept', async () => {
     const dir = path.join(root, 'restarted');
-    const args = ['compare', ...COMMON, '--agents', 'ppo', '--seed-list', '0,1', '--out', dir, '--queue', redis.url];
+    const args = ['compare', ...BUDGET, '--agents', 'ppo', '--seed-list', '0,1', '--out', dir, '--queue', redis.url];
     const first = startCli(args);
     let firstErr = '';
     first.child.stderr!.on('data', (d) => (firstErr += d));
