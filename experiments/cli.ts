@@ -11,6 +11,7 @@ import { trainCommand } from './commands/train.js';
 import { viewCommand } from './commands/view.js';
 import { compareCommand } from './commands/compare.js';
 import { recordCommand } from './commands/record.js';
+import { hyperparamsCommand } from './commands/hyperparams.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -24,7 +25,8 @@ export function buildCli(args: string[]) {
     .command(compareCommand)
     .command(sweepCommand)
     .command(workerCommand)
-    .demandCommand(1, 'Name a command: train, record, view, compare, sweep or worker (see --help).')
+    .command(hyperparamsCommand)
+    .demandCommand(1, 'Name a command: train, record, view, compare, sweep, worker or hyperparams (see --help).')
     .strict()
     .recommendCommands()
     .help()

@@ -146,7 +146,7 @@ export function planGroup(o: Omit<CompareOptions, 'agents' | 'sets'>, envId: str
     tunedPreset: preset.tuned,
   };
   // Every hyperparameter, the agent's defaults included. Bad overrides fail here, before anything starts.
-  const { totalSteps: _budget, ...resolved } = resolveHyperparams(agent, { ...preset.hyperparams, ...overrides, totalSteps: plan.totalSteps });
+  const { totalSteps: _budget, ...resolved } = resolveHyperparams(agent, { ...preset.hyperparams, ...overrides, totalSteps: plan.totalSteps }, { numEnvs: plan.numEnvs });
   plan.hyperparams = resolved;
   return plan;
 }
