@@ -10,7 +10,8 @@
  * - `renderState()`: a small JSON-able snapshot of what a viewer needs to draw the current frame.
  */
 import type { Space } from './spaces.js';
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed } from '../core/rng.js';
+import { TsgymError } from '../core/errors.js';
 
 /** Per-step and per-reset side information. Always a plain object. */
 export type Info = Record<string, unknown>;
@@ -71,10 +72,7 @@ export interface Env<O = Float32Array, A = Action> {
   setState?(state: unknown): void;
 }
 
-/** Base of every tsgym error: the message says what was wrong and how to fix it. */
-export class TsgymError extends Error {
-  override name = 'TsgymError';
-}
+export { TsgymError };
 
 /** An action that is not in the action space. */
 export class InvalidActionError extends TsgymError {
@@ -167,4 +165,17 @@ export function rejectUnknownOptions(envId: string, options: Record<string, unkn
   if (unknown.length) {
     throw new TsgymError(`${envId}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid options: ${known.join(', ') || '(none)'}`);
   }
+}
+
+/**
+ * Reads a uniform start-state range from reset options `low` / `high` (Gymnasium's classic-control
+ * `maybe_parse_reset_bounds`): each defaults on its own, and `low > high` is refused (`low == high` pins the start).
+ */
+export function resetBoundsOption(envId: string, options: Record<string, unknown> | undefined, defaultLow: number, defaultHigh: number): [number, number] {
+  rejectUnknownOptions(envId, options, ['low', 'high']);
+  const low = numberOption(envId, options, 'low', defaultLow);
+  const high = numberOption(envId, options, 'high', defaultHigh);
+  if (!Number.isFinite(low) || !Number.isFinite(high)) throw new TsgymError(`${envId}: reset options low and high must be finite numbers, got ${low} and ${high}`);
+  if (low > high) throw new TsgymError(`${envId}: reset option low (${low}) must not be above high (${high})`);
+  return [low, high];
 }

@@ -5,10 +5,12 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { agentNames } from '../../agents/registry.js';
+import { valueFlags } from './flags.js';
+import { agentNames, agentRegistration } from '../../agents/registry.js';
+import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
 import type { ProgressMode } from '../harness/progress.js';
 import { runName } from '../harness/run-dir.js';
 import { parseAssignments } from './train.js';
@@ -58,12 +60,18 @@ export function sweepOptionsFromArgs(a: SweepArgs, now = new Date()): SweepOptio
   checkPositiveInt('--bootstrap-reps', a['bootstrap-reps']);
   if (a.queue !== undefined && a.workers !== undefined) throw new TsgymError('--workers sets the local parallelism; with --queue, start workers instead (npm run worker -- --queue URL)');
   if (a.queue !== undefined) parseQueueUrl(a.queue);
+  const reg = agentRegistration(a.agent);
+  const sets = parseAssignments(a.set, '--set');
+  rejectRunKeys(reg.name, reg.hyperparams, sets);
+  const grid = a.grid.map(parseGrid);
+  const ranges = a.range.map(parseRange);
+  rejectRunKeys(reg.name, reg.hyperparams, Object.fromEntries([...grid, ...ranges].map((g) => [g.key, null])), '--grid/--range');
   const stamp = runName(env, 'x', 0, now).split('__').pop();
   return {
-    agent: a.agent,
+    agent: reg.name,
     env,
-    grid: a.grid.map(parseGrid),
-    ranges: a.range.map(parseRange),
+    grid,
+    ranges,
     random: a.random,
     sweepSeed: a['sweep-seed'],
     seeds: a['seed-list'] !== undefined ? parseSeedList(a['seed-list']) : Array.from({ length: a.seeds ?? 5 }, (_, i) => i),
@@ -76,7 +84,7 @@ export function sweepOptionsFromArgs(a: SweepArgs, now = new Date()): SweepOptio
     logEvery: a['log-every'],
     stopWhenSolved: a['stop-when-solved'],
     envKwargs: parseAssignments(a['env-set'], '--env-set'),
-    sets: parseAssignments(a.set, '--set'),
+    sets,
     backend: a.backend,
     workers: a.workers,
     queue: a.queue,
@@ -91,7 +99,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   describe: "Sweep an agent's hyperparameters (grid or seeded random search) over several seeds, locally or on a queue; ranks configurations by IQM",
   builder: (y: Argv) =>
     y
-      .options({
+      .options(valueFlags({
         agent: { type: 'string', describe: `The agent (${agentNames().join(', ')})` },
         env: { type: 'string', describe: `Env id or alias: ${envChoices().join(', ')}` },
         grid: { type: 'string', array: true, default: [] as string[], describe: 'Values of one hyperparameter: --grid lr=1e-3,5e-4 --grid hidden=[64,64],[128,128] (the sweep is their product)' },
@@ -116,7 +124,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option for every run' },
         'bootstrap-reps': { type: 'number', default: 2000, describe: 'Bootstrap resamples for the confidence intervals' },
         progress: { choices: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, lines otherwise)' },
-      })
+      }))
       .example('$0 sweep --agent dqn --env cartpole --grid lr=1e-3,5e-4 --grid hidden=[64,64],[128,128] --seeds 5', 'A 2×2 grid, five seeds per configuration')
       .example('$0 sweep --agent ppo --env cartpole --random 8 --range lr=1e-4:1e-2:log --seeds 3', 'Eight random learning rates (seeded draws)')
       .example('$0 sweep --agent dqn --env cartpole --grid lr=1e-3,5e-4 --out /shared/sw --queue redis://10.0.0.5:6379', 'On the queue') as unknown as Argv<SweepArgs>,

@@ -3,7 +3,8 @@
  * `sweep --queue` enqueue, on this machine (experiments/queue/worker.ts). Start one per machine, any time.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { TsgymError } from '../../envs/core.js';
+import { valueFlags } from './flags.js';
+import { TsgymError } from '../../core/errors.js';
 import { parseQueueUrl } from '../queue/connection.js';
 import { runWorker } from '../queue/worker.js';
 
@@ -18,11 +19,11 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   describe: 'Train queued runs (of compare/sweep --queue) on this machine, K at a time; a run whose worker died is resumed by another',
   builder: (y: Argv) =>
     y
-      .options({
+      .options(valueFlags({
         queue: { type: 'string', describe: 'The Redis of the queue: redis://HOST:PORT' },
         concurrency: { type: 'number', default: 1, describe: 'Runs trained at the same time (each in its own process)' },
         'lock-seconds': { type: 'number', default: 30, describe: 'Seconds without a heartbeat after which a run is handed to another worker' },
-      })
+      }))
       .example('$0 worker --queue redis://10.0.0.5:6379 --concurrency 2', 'Two runs at a time from the queue') as unknown as Argv<WorkerArgs>,
   handler: async (a) => {
     if (!a.queue) throw new TsgymError('name the queue with --queue redis://HOST:PORT (the same as the coordinator\'s)');

@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
 import { initBackend, type BackendChoice } from '../../agents/backend.js';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
+import { validateSeed } from '../../core/seeds.js';
 import { make, registration } from '../../envs/registry.js';
 import { presetFor } from '../presets.js';
 import { readJsonFile, writeJsonAtomic } from '../harness/atomic.js';
@@ -116,7 +117,7 @@ export function runSpecs(request: ComparisonRequest): RunSpec[] {
 /** Checks the flags shared by comparisons and sweeps. */
 export function checkCommonOptions(o: Omit<CompareOptions, 'agents' | 'sets'>): void {
   if (!o.seeds.length) throw new TsgymError('no seeds: pass --seeds N (seeds 0..N-1) or --seed-list 3,7');
-  for (const s of o.seeds) if (!Number.isInteger(s) || s < 0) throw new TsgymError(`seeds must be non-negative integers, got ${s}`);
+  for (const s of o.seeds) validateSeed(s, 'each seed');
   const dupSeed = o.seeds.find((s, i) => o.seeds.indexOf(s) !== i);
   if (dupSeed !== undefined) throw new TsgymError(`seed ${dupSeed} is listed twice`);
   positiveInt('--steps', o.steps);
@@ -288,5 +289,5 @@ export function resumeArgs(runDir: string, opts: { takeOverLock?: boolean } = {}
   return ['train', '--resume', runDir, '--progress', 'json', ...(opts.takeOverLock ? [TAKE_OVER_LOCK_FLAG] : [])];
 }
 
-/** The trainer's flag that lets `--resume` take the run lock of a dead attempt on another host (experiments/harness, issue 10). */
+/** The trainer's flag that lets `--resume` take the run lock of a dead attempt, possibly on another host (experiments/harness/run-lock.ts). */
 export const TAKE_OVER_LOCK_FLAG = '--take-over-lock';

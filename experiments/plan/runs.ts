@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsgymError } from '../../envs/core.js';
-import { readJsonFile } from '../harness/atomic.js';
+import { TsgymError } from '../../core/errors.js';
+import { isRunDir, readRunConfig, readRunSummary, RUN_FILES } from '../run-format.js';
 import { stableStringify, type AgentPlan, type ComparisonRequest, type RunSpec } from './request.js';
 
 export interface RunTask extends RunSpec {
@@ -44,7 +44,7 @@ export function makeTask(spec: RunSpec, request: ComparisonRequest, outDir: stri
 
 /** Whether an existing run directory was made by this plan (guards against a comparison.json edited by hand). */
 function checkRunConfig(task: RunTask, request: ComparisonRequest): void {
-  const config = readJsonFile<Record<string, unknown>>(path.join(task.dir, 'config.json'), 'run config');
+  const config = readRunConfig(task.dir) as unknown as Record<string, unknown>;
   const p = task.plan;
   const expected: Record<string, unknown> = {
     agent: task.agent, envId: request.env, seed: task.seed, totalSteps: p.totalSteps, numEnvs: p.numEnvs, evalEvery: p.evalEvery,
@@ -65,7 +65,7 @@ export function isDone(status: string | null): boolean {
 /** What to do with a run directory: keep a finished (or diverged) run, resume a started one, start a missing one. */
 export function decide(task: RunTask, request: ComparisonRequest, readOnly = false): RunTask['mode'] {
   if (!fs.existsSync(task.dir)) return 'fresh';
-  if (!fs.existsSync(path.join(task.dir, 'config.json'))) {
+  if (!isRunDir(task.dir)) {
     if (readOnly) return 'fresh';
     // `train` died between creating the directory and writing its config: nothing in it is worth keeping.
     clearConfiglessRunDir(task.dir);
@@ -77,7 +77,8 @@ export function decide(task: RunTask, request: ComparisonRequest, readOnly = fal
 
 /** Removes a run directory that `train` left before writing its config; refuses when it holds any file. */
 export function clearConfiglessRunDir(dir: string): void {
-  const leftovers = listFilesDeep(dir).filter((f) => f !== 'lock' && f !== '.lock' && !f.endsWith('.lock'));
+  // A lock left by a `train` that died that early is stale too (the caller only gets here when no run holds it).
+  const leftovers = listFilesDeep(dir).filter((f) => f !== RUN_FILES.lock);
   if (leftovers.length) throw new TsgymError(`run directory ${dir} has no config.json but holds ${leftovers.join(', ')}; move it away, then re-run`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
@@ -94,7 +95,7 @@ function listFilesDeep(dir: string): string[] {
 
 export function runSummary(dir: string): { status: string | null; steps: number | null; message: string | null } {
   try {
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { status?: unknown; steps?: unknown; message?: unknown };
+    const s = (readRunSummary(dir) ?? {}) as { status?: unknown; steps?: unknown; message?: unknown };
     return {
       status: typeof s.status === 'string' ? s.status : null,
       steps: typeof s.steps === 'number' ? s.steps : null,
@@ -108,7 +109,8 @@ export function runSummary(dir: string): { status: string | null; steps: number 
 /** One line about a finished run, for the progress log. */
 export function describeRun(dir: string): string {
   try {
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { status: string; steps: number; wallSeconds: number; finalEval: { mean: number } | null; solvedAtStep: number | null; message?: string };
+    const s = readRunSummary(dir);
+    if (!s) return 'done';
     const final = s.finalEval ? `final eval ${s.finalEval.mean.toFixed(1)}` : 'no eval';
     const solved = s.solvedAtStep !== null ? `, threshold reached at step ${s.solvedAtStep.toLocaleString('en-US')}` : '';
     const why = s.status === 'diverged' && s.message ? ` (${s.message.split('. ')[0]})` : '';

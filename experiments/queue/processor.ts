@@ -14,11 +14,10 @@ import * as path from 'node:path';
 import type { SandboxedJob } from 'bullmq';
 import { clearConfiglessRunDir, describeRun, isDone, lastLines, runSummary } from '../plan/runs.js';
 import { resumeArgs } from '../plan/request.js';
+import { isRunDir, runPath } from '../run-format.js';
 import { describeExit, startTrain, type TrainProcess } from '../executors/train-process.js';
 import type { RunJobData, RunJobProgress, RunJobResult } from './jobs.js';
 
-/** Names the trainer's run lock may have (experiments/harness, issue 10). */
-const RUN_LOCK_FILES = ['lock', '.lock', 'run.lock', 'lock.json'];
 
 let current: TrainProcess | null = null;
 
@@ -46,11 +45,12 @@ export default async function processRun(job: SandboxedJob<RunJobData, RunJobRes
 
   let args = job.data.trainArgs;
   let how = 'start';
-  if (fs.existsSync(dir) && !fs.existsSync(path.join(dir, 'config.json'))) clearConfiglessRunDir(dir);
-  if (fs.existsSync(path.join(dir, 'config.json'))) {
-    // A stalled attempt (its worker died) may still hold the run lock, possibly from another host: take it over.
+  if (fs.existsSync(dir) && !isRunDir(dir)) clearConfiglessRunDir(dir);
+  if (isRunDir(dir)) {
+    // A job started again after a stall: its worker died (possibly on another host, where this worker cannot
+    // check its pid) and may have left the run lock behind: take it over (run-lock.ts).
     const retry = (job.attemptsStarted ?? 1) > 1;
-    const takeOverLock = retry && RUN_LOCK_FILES.some((f) => fs.existsSync(path.join(dir, f)));
+    const takeOverLock = retry && fs.existsSync(runPath(dir, 'lock'));
     args = resumeArgs(dir, { takeOverLock });
     how = 'resume';
   }
