@@ -20,7 +20,7 @@ import { hyperparamsCommand } from './commands/hyperparams.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
 
-export const COMMANDS = ['train', 'record', 'view', 'compare', 'sweep', 'worker', 'hyperparams'] as const;
+export const COMMANDS = ['train', 'record', 'view', 'compare', 'hyperparams', 'sweep', 'worker'] as const;
 
 /** A command-line mistake (unknown command or flag, missing or invalid flag value). */
 export class UsageError extends TsgymError {
