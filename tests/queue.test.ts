@@ -143,6 +143,8 @@ describe('compare --queue', () => {
     // Worker B took the stalled job over and resumed it from the dead attempt's last checkpoint.
     expect(b.out()).toMatch(new RegExp(`▶ ${victim} \\(job \\S+, attempt 2\\)`));
     expect(read(dir, 'logs', `${victim}.log`)).toMatch(/"resuming .* from step [1-9]\d*"/);
+    // …taking over the run lock its dead attempt left behind (experiments/harness/run-lock.ts).
+    expect(read(dir, 'logs', `${victim}.log`)).toMatch(/taking over the lock of .* from pid \d+/);
     expect(res.stderr).toContain(`↺ ${victim}: back in the queue`);
     expect(res.stderr).toMatch(/\[compare\] \d+\/6 runs done · \d+ running/);
     expect(res.stdout).toContain('| agent | runs | IQM [95% CI] |');
