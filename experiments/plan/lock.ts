@@ -5,25 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
+import { isProcessAlive } from '../harness/run-lock.js';
 import { writeJsonAtomic } from '../harness/atomic.js';
 
 export const LOCK_FILE = '.compare-lock.json';
 
-/** True when `pid` is a live process (a zombie waiting to be reaped counts as dead). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
-}
+/** True when `pid` is a live process on this host (one home for the check: the run lock's). */
+export const isAlive = isProcessAlive;
 
 export class CompareLock {
   private children = new Set<number>();
