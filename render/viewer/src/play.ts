@@ -50,10 +50,19 @@ let tick = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let finished = 0;
 
-const params = new URLSearchParams(location.hash.slice(1));
 const envIds = listEnvs().map((r) => r.id);
-fillEnvSelect(envSelect, envIds, envIds.includes(params.get('env') ?? '') ? params.get('env')! : 'CartPole-v1');
-if (params.get('seed') !== null) seedInput.value = params.get('seed')!;
+
+/** `#env=<id>&seed=<n>` → the env select and the seed field. */
+function applyHash(): void {
+  const params = new URLSearchParams(location.hash.slice(1));
+  fillEnvSelect(envSelect, envIds, envIds.includes(params.get('env') ?? '') ? params.get('env')! : 'CartPole-v1');
+  if (params.get('seed') !== null) seedInput.value = params.get('seed')!;
+}
+applyHash();
+window.addEventListener('hashchange', () => {
+  applyHash();
+  newEpisode();
+});
 
 function newEpisode(): void {
   stopClock();
