@@ -107,6 +107,16 @@ async function openPlay(hash: string): Promise<void> {
 }
 
 describe('the env code in the browser', () => {
+  it('envs/ imports nothing Node-only: only its own modules and seedrandom', async () => {
+    const dir = join(REPO, 'envs');
+    for (const f of (await readdir(dir)).filter((x) => x.endsWith('.ts'))) {
+      const text = await readFile(join(dir, f), 'utf8');
+      const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?from\s+'([^']+)'/g), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]);
+      for (const spec of specifiers) expect(spec.startsWith('./') || spec === 'seedrandom', `envs/${f} imports '${spec}'`).toBe(true);
+      expect(text, `envs/${f} uses process/Buffer/require`).not.toMatch(/\b(process\.|Buffer\.|require\()/);
+    }
+  });
+
   it('replays recorded episodes (seed + actions) in the page and gets the recorded states bit for bit', async () => {
     await openPlay('env=CartPole-v1&seed=0');
     const replays: ReplayFile[] = [];
