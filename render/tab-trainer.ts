@@ -68,7 +68,8 @@ export function tabRunConfig(req: TabRunRequest, backend: string, versions: Reco
   const totalSteps = req.totalSteps ?? preset.totalSteps;
   const takesBudget = 'totalSteps' in agentRegistration(req.agent).defaults;
   const overrides = { ...preset.hyperparams, ...(req.hyperparams ?? {}) };
-  const hyperparams = resolveHyperparams(req.agent, takesBudget ? { ...overrides, totalSteps } : overrides);
+  const numEnvs = req.numEnvs ?? preset.numEnvs;
+  const hyperparams = resolveHyperparams(req.agent, takesBudget ? { ...overrides, totalSteps } : overrides, { numEnvs });
   if (!Number.isInteger(req.seed) || req.seed < 0) throw new TsgymError(`seed must be a non-negative integer, got ${req.seed}`);
   return {
     tsgymVersion: '0.1.0',
@@ -77,7 +78,7 @@ export function tabRunConfig(req: TabRunRequest, backend: string, versions: Reco
     envId: reg.id,
     seed: req.seed,
     totalSteps,
-    numEnvs: req.numEnvs ?? preset.numEnvs,
+    numEnvs,
     evalEvery: req.evalEvery ?? preset.evalEvery,
     evalEpisodes: req.evalEpisodes ?? preset.evalEpisodes,
     recordEpisodes: req.recordEpisodes ?? 2,
