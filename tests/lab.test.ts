@@ -182,7 +182,7 @@ describe('play page', () => {
     const res = await fetch(`${server.url}api/runs/Played__human__seed3__20260101-000200/episodes/play/episode-0.json`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as ReplayFile).length).toBe(presses);
-    await shot('play-gridworld.png', 'play.png');
+    await shot('play-gridworld.png');
   });
 
   it('LaneKeeper, both variants: holding ← steers left (action 4 / target +1); releasing goes straight', async () => {
@@ -203,6 +203,15 @@ describe('play page', () => {
       expect(replay.steps.slice(0, 3).map((st) => st.action), envId).toEqual([left, left, left]);
       const steer = replay.steps.map((st) => (st.state.car as { steer: number }).steer);
       expect(Math.max(...steer), envId).toBeGreaterThan(0); // positive steering = left
+      if (envId === 'LaneKeeper-v0') {
+        // A longer drive for the README screenshot: left, then straight on.
+        await page.keyboard.down('ArrowLeft');
+        await page.waitForTimeout(1200);
+        await page.keyboard.up('ArrowLeft');
+        await page.waitForTimeout(600);
+        await page.keyboard.press('Space'); // pause
+        await shot('play-lanekeeper.png', 'play.png');
+      }
     }
   });
 
@@ -254,7 +263,7 @@ describe('live agent page', () => {
     expect(snap.backend).toBe('wasm');
     expect(snap.pending.probs).toHaveLength(2);
     expect(await page.locator('.live-pane .bars .bar-row').count()).toBe(2);
-    await shot('live-agent-cartpole.png', 'live-agent.png');
+    await shot('live-agent-cartpole.png');
     await page.evaluate(() => window.__tsgymAgent!.setRunning(false));
 
     // 1000 observations from Node: the Node agent acting greedily on fresh seeds.
@@ -332,10 +341,16 @@ describe('training in the tab', () => {
     const info = (await (await fetch(`${server.url}api/runs/${snap.runName}`)).json()) as Record<string, any>;
     expect(info).toMatchObject({ envId: 'CartPole-v1', agent: 'ppo', seed: 1, problems: [] });
     expect(info.episodeCount).toBeGreaterThan(0);
-    // best/ is a saved agent Node loads.
+    // best/ is a saved agent Node loads, and the live-agent page too: it balances on new seeds.
     const { agent } = loadAgentFromRun(runDir, 'best');
     expect(agent.name).toBe('ppo');
     agent.dispose();
+    await open(`agent.html#run=${encodeURIComponent(snap.runName)}&which=best&seed=42`);
+    await page.waitForFunction(() => window.__tsgymAgent?.ready === true && (window.__tsgymAgent.snapshot().length as number) >= 120, null, { timeout: 30_000 });
+    await page.evaluate(() => window.__tsgymAgent!.setRunning(false));
+    await shot('live-agent-tab-run.png', 'live-agent.png');
+    const live = (await page.evaluate(() => window.__tsgymAgent!.snapshot())) as Record<string, any>;
+    expect(live).toMatchObject({ loaded: true, backend: 'wasm', source: { which: 'best', step: snap.summary.bestEval.step } });
 
     // The same run in Node (same preset, seed and backend) writes the same metrics.
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
