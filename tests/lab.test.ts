@@ -205,10 +205,14 @@ describe('play page', () => {
       expect(Math.max(...steer), envId).toBeGreaterThan(0); // positive steering = left
       if (envId === 'LaneKeeper-v0') {
         // A longer drive for the README screenshot: left, then straight on.
+        await page.keyboard.press('Enter'); // a new episode, same seed
         await page.keyboard.down('ArrowLeft');
-        await page.waitForTimeout(1200);
+        await page.waitForTimeout(300);
         await page.keyboard.up('ArrowLeft');
-        await page.waitForTimeout(600);
+        await page.keyboard.down('ArrowRight');
+        await page.waitForTimeout(300);
+        await page.keyboard.up('ArrowRight');
+        await page.waitForTimeout(1200);
         await page.keyboard.press('Space'); // pause
         await shot('play-lanekeeper.png', 'play.png');
       }
