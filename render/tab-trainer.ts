@@ -136,6 +136,8 @@ export class TabTrainer {
   private updateSums: Record<string, number> = {};
   private updateCount = 0;
   private solved = false;
+  /** A copy of the agent for the gridworld policy overlay (see `gridValues`). */
+  private probe: Agent | null = null;
   private best: { json: Record<string, unknown>; blobs: Record<string, Uint8Array> } | null = null;
   private readonly prevObs: Float32Array;
   private readonly nextObs: Float32Array;
@@ -296,7 +298,12 @@ export class TabTrainer {
     const obsSize = this.vec.obsSize;
     const batch = new Float32Array(states * obsSize);
     for (let s = 0; s < states; s++) batch.set(grid.observationOf(s), s * obsSize);
-    const out = this.agent.act(batch, states, { greedy: true });
+    // Asked of a copy: acting can draw from the agent's random streams (DQN draws its exploration coins
+    // even when greedy), and the training agent's streams must stay those of a run in Node.
+    const { config } = this;
+    this.probe ??= createAgent(config.agent, { observationSpace: this.vec.singleObservationSpace, actionSpace: this.vec.singleActionSpace, numEnvs: config.numEnvs }, config.hyperparams, config.seed);
+    this.probe.setState(this.agent.getState());
+    const out = this.probe.act(batch, states, { greedy: true });
     const scores = out.qValues ?? out.probs;
     const policy = Array.from(out.actions);
     const values = policy.map((a, s) => (scores ? scores[s * (scores.length / states) + a] : 0));
@@ -336,6 +343,7 @@ export class TabTrainer {
 
   dispose(): void {
     this.agent.dispose();
+    this.probe?.dispose();
     this.vec.close();
   }
 }
