@@ -322,8 +322,10 @@ describe('training in the tab', () => {
   it('PPO on CartPole (seed 1) reaches a greedy eval >= 475 in a Web Worker; the run downloads as a .tar the server serves, with the metrics Node writes', async () => {
     await open(`train.html#agent=ppo&env=CartPole-v1&seed=1`);
     await page.waitForFunction(() => window.__tsgymTrain?.ready === true, null, { timeout: 30_000 });
+    const t0 = Date.now();
     await page.click('#start');
     await page.waitForFunction(() => window.__tsgymTrain!.snapshot().status === 'finished' || window.__tsgymTrain!.snapshot().status === 'error', null, { timeout: 90_000 });
+    console.log(`training page: ${Date.now() - t0} ms from the click to finished`);
     const snap = await trainSnap();
     expect(snap.status, await page.textContent('#lab-error') ?? '').toBe('finished');
     expect(snap.summary.bestEval.mean).toBeGreaterThanOrEqual(475);
@@ -349,20 +351,35 @@ describe('training in the tab', () => {
     const { agent } = loadAgentFromRun(runDir, 'best');
     expect(agent.name).toBe('ppo');
     agent.dispose();
-    await open(`agent.html#run=${encodeURIComponent(snap.runName)}&which=best&seed=42`);
+    await open(`agent.html#run=${encodeURIComponent(snap.runName)}&which=best&seed=42&speed=4`);
     await page.waitForFunction(() => window.__tsgymAgent?.ready === true && (window.__tsgymAgent.snapshot().length as number) >= 120, null, { timeout: 30_000 });
     await page.evaluate(() => window.__tsgymAgent!.setRunning(false));
     await shot('live-agent-tab-run.png', 'live-agent.png');
     const live = (await page.evaluate(() => window.__tsgymAgent!.snapshot())) as Record<string, any>;
     expect(live).toMatchObject({ loaded: true, backend: 'wasm', source: { which: 'best', step: snap.summary.bestEval.step } });
+    // The actions it took live are the ones Node's agent picks greedily on the same observations.
+    const liveReplay = parseReplay(await page.evaluate(() => window.__tsgymAgent!.replayText()), 'live episode');
+    expect(liveReplay.length).toBeGreaterThanOrEqual(120);
+    const best = loadAgentFromRun(runDir, 'best').agent;
+    const env = make('CartPole-v1');
+    let o = env.reset({ seed: 42 }).obs;
+    for (const st of liveReplay.steps) {
+      const out = best.act(o, 1, { greedy: true });
+      expect(out.actions[0]).toBe(st.action);
+      expect(Array.from(out.probs!)).toEqual(st.probs);
+      o = env.step(st.action as number).obs;
+    }
+    best.dispose();
 
     // The same run in Node (same preset, seed and backend) writes the same metrics.
+    const t1 = Date.now();
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
     const nodeRun = await train({
       agent: 'ppo', env: 'CartPole-v1', seed: 1, totalSteps: config.totalSteps, numEnvs: config.numEnvs, evalEvery: config.evalEvery, evalEpisodes: config.evalEpisodes,
       recordEpisodes: 0, checkpointEvery: config.checkpointEvery, stopWhenSolved: config.stopWhenSolved, logEvery: config.logEvery, envKwargs: {}, hyperparams: config.hyperparams,
       backend: 'wasm', outDir: join(root, 'node-runs'), progress: 'none', verbose: false,
     });
+    console.log(`the same run in Node: ${Date.now() - t1} ms`);
     const tabMetrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8');
     const nodeMetrics = readFileSync(join(nodeRun.runDir, 'metrics.jsonl'), 'utf8');
     const tab = tabMetrics.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -4,7 +4,7 @@
  * Q-values or action probabilities beside the env. Greedy actions are the ones Node's
  * `agent.act(obs, n, {greedy: true})` picks on the same backend (tests/lab.test.ts checks it).
  *
- * `#run=<id>&which=<best|latest|step>&seed=<n>` loads that agent on start. `window.__tsgymAgent` is a hook for tests.
+ * `#run=<id>&which=<best|latest|step>&seed=<n>[&speed=4]` loads that agent on start. `window.__tsgymAgent` is a hook for tests.
  */
 import type { Agent } from '../../../agents/agent.js';
 import { createAgent } from '../../../agents/registry.js';
@@ -33,6 +33,8 @@ declare global {
       actOn(obs: number[], n: number, greedy: boolean): { actions: number[]; qValues: number[] | null; probs: number[] | null };
       load(run: string, which: string): Promise<void>;
       setRunning(on: boolean): void;
+      /** The episode running now, as a replay file's text. */
+      replayText(): string;
     };
   }
 }
@@ -247,6 +249,7 @@ window.__tsgymAgent = {
   },
   load,
   setRunning: (on) => setPaused(!on),
+  replayText: () => episode?.toJSON() ?? '',
 };
 
 await pane.init();
@@ -256,6 +259,7 @@ try {
   const run = params.get('run');
   if (run && [...runSelect.options].some((o) => o.value === run)) runSelect.value = run;
   if (params.get('seed') !== null) seedInput.value = params.get('seed')!;
+  if ([...speedSelect.options].some((o) => o.value === params.get('speed'))) speedSelect.value = params.get('speed')!;
   await fillWhich();
   const which = params.get('which');
   if (which && [...whichSelect.options].some((o) => o.value === which)) whichSelect.value = which;
