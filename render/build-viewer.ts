@@ -27,7 +27,7 @@ async function sourceFiles(): Promise<string[]> {
   // The play, live-agent and training pages bundle the envs, the agents and these shared modules.
   await walk(join(REPO_ROOT, 'envs'));
   await walk(join(REPO_ROOT, 'agents'));
-  out.push(join(RENDER_DIR, 'live-episode.ts'), join(RENDER_DIR, 'tab-trainer.ts'));
+  out.push(join(RENDER_DIR, 'live-episode.ts'), join(RENDER_DIR, 'tab-trainer.ts'), join(REPO_ROOT, 'experiments', 'presets.ts'));
   for (const pkg of ['pixi.js', 'uplot', 'vite', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']) out.push(join(REPO_ROOT, 'node_modules', pkg, 'package.json'));
   return out;
 }

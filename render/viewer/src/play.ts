@@ -108,6 +108,7 @@ function act(action: Action): void {
   if (episode.done) {
     stopClock();
     finished++;
+    pane.subtitleEl.textContent = 'episode over: Enter (or reset) for a new one with the same seed';
     const r = episode.replay;
     episodesEl.prepend(
       Object.assign(document.createElement('dt'), { textContent: `#${finished} ${r.envId}` }),
