@@ -191,7 +191,7 @@ function tick(): void {
   }
   pending = decide(episode.obs);
   pane.setDecision({ qValues: pending.qValues, probs: pending.probs, action: typeof pending.action === 'number' ? pending.action : undefined });
-  pane.update();
+  pane.requestDraw();
   schedule();
 }
 

@@ -63,9 +63,24 @@ export class LivePane {
     this.update();
   }
 
-  /** Redraws the newest frame (call after each step). */
+  /** Redraws the newest frame now. */
   update(): void {
     this.show(this.frames.length - 1);
+  }
+
+  private drawPending = false;
+
+  /**
+   * Redraws the newest frame at the next animation frame: however fast the env steps, it is drawn at most
+   * once per display frame (software WebGL can take longer to draw a frame than the env to step).
+   */
+  requestDraw(): void {
+    if (this.drawPending) return;
+    this.drawPending = true;
+    requestAnimationFrame(() => {
+      this.drawPending = false;
+      this.update();
+    });
   }
 
   /** Draws frame `frame` of the current episode. */

@@ -104,7 +104,7 @@ function act(action: Action): void {
     stopClock();
     return;
   }
-  pane.update();
+  pane.requestDraw();
   if (episode.done) {
     stopClock();
     finished++;

@@ -151,19 +151,24 @@ function onEval(ev: WorkerEval): void {
   schedulePolicy();
 }
 
-/** Plays the newest policy episode on a loop, at twice the scene's real time. */
+/**
+ * Plays the newest policy episode on a loop at twice the scene's real time, drawing at most ~25 frames a
+ * second (skipping frames when faster): drawing must not take CPU from the training worker.
+ */
 function schedulePolicy(): void {
   if (policyTimer !== null) return;
   const rate = (pane.scene?.stepsPerSecond ?? 10) * 2;
+  const stride = Math.max(1, Math.round(rate / 25));
+  const atEnd = policyFrame >= (policyReplay?.length ?? 0);
   policyTimer = setTimeout(() => {
     policyTimer = null;
     if (!policyReplay) return;
-    policyFrame = policyFrame >= policyReplay.length ? 0 : policyFrame + 1;
+    policyFrame = policyFrame >= policyReplay.length ? 0 : Math.min(policyReplay.length, policyFrame + stride);
     pane.show(policyFrame);
     const s = policyReplay.steps[policyFrame];
     pane.setDecision(s ? { qValues: s.qValues, probs: s.probs, action: typeof s.action === 'number' ? s.action : undefined } : null);
     schedulePolicy();
-  }, policyFrame >= (policyReplay?.length ?? 0) ? 1000 : 1000 / rate);
+  }, atEnd ? 1000 : (1000 * stride) / rate);
 }
 
 function renderStats(): void {
