@@ -12,7 +12,8 @@ import { Adam } from './adam.js';
 import { Mlp, downloadAndDispose } from './mlp.js';
 import { ReplayBuffer, type ReplayBufferJSON, type ReplaySample } from './replay-buffer.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
-import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
+import { Rng, type RngState } from '../core/rng.js';
+import { streamSeed } from '../core/seeds.js';
 import { flatDim } from '../envs/spaces.js';
 import { TsgymError } from '../envs/core.js';
 import type { AdamState } from './adam.js';
@@ -80,7 +81,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     prioritized: bool(false, 'Prioritised replay (proportional)'),
     perAlpha: num(0.6, 'Prioritised replay: priority exponent α', { min: 0, max: 1 }),
     perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
-    totalSteps: int(100_000, "The run's total env steps (set by the harness; β anneals over it)", { min: 1 }),
+    totalSteps: int(100_000, "The run's total env steps (set by the harness; β anneals over it)", { min: 1, setBy: '--steps' }),
     checkpointBuffer: bool(true, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
   },
   check: (c) => {
@@ -119,13 +120,13 @@ export class DqnAgent implements Agent {
     this.obsSize = flatDim(info.observationSpace);
     // Dueling: the last layer emits [V, A_1..A_k] from the shared trunk; Q = V + A − mean(A) (see qValues).
     const outSize = c.dueling ? this.numActions + 1 : this.numActions;
-    const initRng = new Rng(deriveSeed(seed, 'dqn', 'init'));
+    const initRng = new Rng(streamSeed(seed, 'dqn.init'));
     this.online = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, maxGradNorm: c.maxGradNorm });
-    this.exploreRng = new Rng(deriveSeed(seed, 'dqn', 'explore'));
-    this.sampleRng = new Rng(deriveSeed(seed, 'dqn', 'sample'));
+    this.exploreRng = new Rng(streamSeed(seed, 'dqn.explore'));
+    this.sampleRng = new Rng(streamSeed(seed, 'dqn.sample'));
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize: this.obsSize, numEnvs: info.numEnvs, gamma: c.gamma, nStep: c.nStep, prioritized: c.prioritized, alpha: c.perAlpha });
     this.actionBuf = new Int32Array(info.numEnvs);
   }
