@@ -1,7 +1,8 @@
 /**
  * Training in a browser tab (the training page's Web Worker): the run harness's loop over agents/ and
  * envs/, without Node's file system. It follows experiments/harness/trainer.ts step for step — the same
- * seeds (training env i reset with `seed·1000 + i`, eval episode k with `1_000_000 + seed·1000 + k`), the
+ * seeds (training env i and eval episode k get `streamSeed(seed, 'train-env', i)` and
+ * `streamSeed(seed, 'eval-episode', k)`, core/seeds.ts), the
  * same metric records in the same order, the same evaluation (greedy, all episodes in lockstep) — so a run
  * here and `npm run train` with the same seed, preset and backend write the same metrics.jsonl.
  *
@@ -18,33 +19,14 @@ import { make, makeVec, registration } from '../envs/registry.js';
 import type { VectorEnv } from '../envs/vector.js';
 import { RecordEpisode, type RecordedEpisode } from '../envs/wrappers.js';
 import { presetFor } from '../experiments/presets.js';
+import { STREAMS, streamSeeds, validateSeed } from '../core/seeds.js';
 import type { ValuesFile } from './api-types.js';
 import { replayFromEpisode, type ReplayFile } from './replay-format.js';
+import type { AgentFile, CheckpointManifest, CheckpointPointer, CheckpointState, EvalRecord, RunConfig, RunSummary } from '../experiments/run-format.js';
+import type { BackendChoice } from '../agents/backend.js';
 
-/** The run's config.json (the fields of the harness's RunConfig, plus where it ran). */
-export interface TabRunConfig {
-  tsgymVersion: string;
-  agent: string;
-  env: string;
-  envId: string;
-  seed: number;
-  totalSteps: number;
-  numEnvs: number;
-  evalEvery: number;
-  evalEpisodes: number;
-  recordEpisodes: number;
-  checkpointEvery: number;
-  stopWhenSolved: boolean;
-  logEvery: number;
-  envKwargs: Record<string, unknown>;
-  hyperparams: Record<string, unknown>;
-  backend: string;
-  backendRequested: string;
-  versions: Record<string, string>;
-  rewardThreshold: number | null;
-  createdAt: string;
-  trainedIn: 'browser';
-}
+/** The run's config.json: the harness's RunConfig, plus where it ran. */
+export type TabRunConfig = RunConfig & { trainedIn: 'browser' };
 
 export interface TabRunRequest {
   agent: string;
@@ -70,7 +52,7 @@ export function tabRunConfig(req: TabRunRequest, backend: string, versions: Reco
   const overrides = { ...preset.hyperparams, ...(req.hyperparams ?? {}) };
   const numEnvs = req.numEnvs ?? preset.numEnvs;
   const hyperparams = resolveHyperparams(req.agent, takesBudget ? { ...overrides, totalSteps } : overrides, { numEnvs });
-  if (!Number.isInteger(req.seed) || req.seed < 0) throw new TsgymError(`seed must be a non-negative integer, got ${req.seed}`);
+  validateSeed(req.seed, 'seed');
   return {
     tsgymVersion: '0.1.0',
     agent: req.agent,
@@ -88,7 +70,7 @@ export function tabRunConfig(req: TabRunRequest, backend: string, versions: Reco
     envKwargs: { ...preset.envKwargs },
     hyperparams,
     backend,
-    backendRequested: backend,
+    backendRequested: backend as BackendChoice,
     versions,
     rewardThreshold: reg.rewardThreshold ?? null,
     createdAt: new Date().toISOString(),
@@ -96,25 +78,10 @@ export function tabRunConfig(req: TabRunRequest, backend: string, versions: Reco
   };
 }
 
-export interface EvalRecord {
-  kind: 'eval';
-  step: number;
-  mean: number;
-  std: number;
-  returns: number[];
-  lengths: number[];
-}
+/** summary.json: the harness's RunSummary (a run stopped from the page is 'interrupted', with a message). */
+export type TabSummary = RunSummary;
 
-export interface TabSummary {
-  status: 'running' | 'finished' | 'diverged' | 'stopped';
-  steps: number;
-  wallSeconds: number;
-  finalEval: { mean: number; std: number; step: number } | null;
-  bestEval: { mean: number; std: number; step: number } | null;
-  solvedAtStep: number | null;
-  solvedAtWallSeconds: number | null;
-  message?: string;
-}
+export type { EvalRecord };
 
 export interface EvalOutcome {
   record: EvalRecord;
@@ -151,7 +118,7 @@ export class TabTrainer {
     this.agent = createAgent(config.agent, { observationSpace: this.vec.singleObservationSpace, actionSpace: this.vec.singleActionSpace, numEnvs: config.numEnvs }, config.hyperparams, config.seed);
     this.nextEval = config.evalEvery;
     this.nextLog = config.logEvery;
-    this.vec.reset({ seed: config.seed * 1000 });
+    this.vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     this.prevObs = new Float32Array(config.numEnvs * this.vec.obsSize);
     this.nextObs = new Float32Array(config.numEnvs * this.vec.obsSize);
     this.summary = { status: 'running', steps: 0, wallSeconds: 0, finalEval: null, bestEval: null, solvedAtStep: null, solvedAtWallSeconds: null };
@@ -221,7 +188,7 @@ export class TabTrainer {
   evaluate(): EvalOutcome {
     const { config, agent } = this;
     const n = config.evalEpisodes;
-    const seedBase = 1_000_000 + config.seed * 1000;
+    const seeds = streamSeeds(config.seed, STREAMS.evalEpisode, n);
     const recordCount = Math.min(config.recordEpisodes, n);
     const recorded: RecordedEpisode[] = [];
     const envs: Env<Float32Array, Action>[] = [];
@@ -234,7 +201,7 @@ export class TabTrainer {
     const discrete = envs[0].actionSpace.type === 'Discrete';
     const returns = new Array<number>(n).fill(0);
     const lengths = new Array<number>(n).fill(0);
-    const current = envs.map((e, k) => e.reset({ seed: seedBase + k }).obs);
+    const current = envs.map((e, k) => e.reset({ seed: seeds[k] }).obs);
     let active = envs.map((_, k) => k);
     const batch = new Float32Array(n * obsSize);
     while (active.length) {
@@ -310,8 +277,13 @@ export class TabTrainer {
     return { values, policy };
   }
 
-  /** The run directory's files, by path below it: text files as strings, blobs as bytes. */
-  files(): Map<string, string | Uint8Array> {
+  /**
+   * The run directory's files, by path below it: text files as strings, blobs as bytes. Names and shapes
+   * are the run format's (experiments/run-format.ts, which this browser-side module cannot import at run
+   * time: it reads and writes with node:fs); `best/` is a saved agent, its checkpoint with the manifest
+   * (sizes and sha256 of its files) that loadAgent checks.
+   */
+  async files(): Promise<Map<string, string | Uint8Array>> {
     const out = new Map<string, string | Uint8Array>();
     const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
     out.set('config.json', json(this.config));
@@ -323,14 +295,19 @@ export class TabTrainer {
     const last = this.evals[this.evals.length - 1];
     if (last?.values) out.set('values.json', json(last.values));
     if (this.best) {
-      // best/: the layout saveAgent writes (experiments/harness/agent-io.ts), so loadAgent and the live-agent page read it.
       const a = this.agent;
-      out.set('best/agent.json', json({ format: 'tsgym-agent', version: 1, name: a.name, hyperparams: a.config, observationSpace: a.info.observationSpace.toJSON(), actionSpace: a.info.actionSpace.toJSON(), numEnvs: a.info.numEnvs, seed: a.seed }));
+      const agentFile: AgentFile = { format: 'tsgym-agent', version: 1, name: a.name, hyperparams: a.config as Record<string, unknown>, observationSpace: a.info.observationSpace.toJSON(), actionSpace: a.info.actionSpace.toJSON(), numEnvs: a.info.numEnvs, seed: a.seed };
+      out.set('best/agent.json', json(agentFile));
       const names = Object.keys(this.best.blobs).sort();
       const dir = stepDir(0);
-      for (const b of names) out.set(`best/state/${dir}/${b}.bin`, this.best.blobs[b]);
-      out.set(`best/state/${dir}/state.json`, json({ step: 0, blobs: names, json: this.best.json }));
-      out.set('best/state/latest.json', json({ step: 0, dir }));
+      const checkpoint = new Map<string, Uint8Array>();
+      for (const b of names) checkpoint.set(`${b}.bin`, this.best.blobs[b]);
+      checkpoint.set('state.json', new TextEncoder().encode(json({ step: 0, blobs: names, json: this.best.json } satisfies CheckpointState)));
+      const files = await Promise.all([...checkpoint.keys()].sort().map(async (name) => ({ name, bytes: checkpoint.get(name)!.length, sha256: await sha256Hex(checkpoint.get(name)!) })));
+      const manifest: CheckpointManifest = { format: 'tsgym-checkpoint', version: 1, step: 0, files, filesSha256: await sha256Hex(new TextEncoder().encode(JSON.stringify(files))) };
+      for (const [name, bytes] of checkpoint) out.set(`best/state/${dir}/${name}`, bytes);
+      out.set(`best/state/${dir}/manifest.json`, json(manifest));
+      out.set('best/state/latest.json', json({ step: 0, dir } satisfies CheckpointPointer));
     }
     return out;
   }
@@ -349,6 +326,12 @@ export class TabTrainer {
 }
 
 const stepDir = (step: number) => `step-${String(step).padStart(9, '0')}`;
+
+/** sha256 as lowercase hex, with the Web Crypto API (browsers, workers and Node ≥ 20 all have it). */
+async function sha256Hex(data: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', data as BufferSource);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 function rowOf(a: Float32Array, row: number, m: number): Float32Array {
   const k = a.length / m;

@@ -41,7 +41,7 @@ describe('in-tab training loop (run in Node)', () => {
       agent: 'dqn', env: 'GridWorld-4x4', seed: 5, totalSteps: 2000, numEnvs: tab.config.numEnvs, evalEvery: 1000, evalEpisodes: tab.config.evalEpisodes, recordEpisodes: 2,
       checkpointEvery: tab.config.checkpointEvery, stopWhenSolved: false, logEvery: 1000, envKwargs: {}, hyperparams: tab.config.hyperparams, backend: 'wasm', outDir: dir, progress: 'none', verbose: false,
     });
-    const files = tab.files();
+    const files = await tab.files();
     expect(files.get('metrics.jsonl')).toBe(readFileSync(join(node.runDir, 'metrics.jsonl'), 'utf8'));
     expect(JSON.parse(files.get('config.json') as string).hyperparams).toEqual(node.config.hyperparams);
     // The recorded eval episodes are the harness's too (it gzips them; the tab writes plain JSON).
@@ -50,12 +50,12 @@ describe('in-tab training loop (run in Node)', () => {
     tab.dispose();
   });
 
-  it('PPO on CartPole: the run packs into a .tar that tar unpacks into a run directory with a loadable best/ agent', () => {
+  it('PPO on CartPole: the run packs into a .tar that tar unpacks into a run directory with a loadable best/ agent', async () => {
     const tab = runTab({ agent: 'ppo', env: 'CartPole-v1', seed: 2, totalSteps: 2048, evalEvery: 1024, evalEpisodes: 3 });
     const name = tab.runName();
     expect(name).toMatch(/^CartPole-v1__ppo__seed2__\d{8}-\d{6}$/);
     const tarFile = join(dir, `${name}.tar`);
-    const bytes = tarArchive(name, tab.files(), 1_700_000_000);
+    const bytes = tarArchive(name, await tab.files(), 1_700_000_000);
     expect(bytes.length % 512).toBe(0);
     writeFileSync(tarFile, bytes);
     const listing = execFileSync('tar', ['-tvf', tarFile], { encoding: 'utf8' });
@@ -78,6 +78,6 @@ describe('in-tab training loop (run in Node)', () => {
   it('refuses what the harness refuses, with one clear line', () => {
     expect(() => new TabTrainer(tabRunConfig({ agent: 'dqn', env: 'LaneKeeperContinuous-v0', seed: 1 }, backend))).toThrow(/dqn does not support Box action spaces/);
     expect(() => tabRunConfig({ agent: 'ppo', env: 'NoSuchEnv', seed: 1 }, backend)).toThrow(/unknown env 'NoSuchEnv'/);
-    expect(() => tabRunConfig({ agent: 'ppo', env: 'CartPole-v1', seed: -1 }, backend)).toThrow(/seed must be a non-negative integer/);
+    expect(() => tabRunConfig({ agent: 'ppo', env: 'CartPole-v1', seed: -1 }, backend)).toThrow(/seed must be an integer from 0 to 2\^53/);
   });
 });

@@ -1,4 +1,5 @@
 /** What the play, live-agent and training pages share: element lookup, the header's page links, errors. */
+import { validateSeed } from '../../../core/seeds.js';
 import { el } from './hud.js';
 
 export const $ = <T extends HTMLElement>(id: string): T => {
@@ -48,11 +49,10 @@ export function fillEnvSelect(select: HTMLSelectElement, ids: string[], chosen: 
   select.replaceChildren(...ids.map((id) => new Option(id, id, id === chosen, id === chosen)));
 }
 
-/** A seed from a number field: a non-negative integer, or an error message. */
+/** A seed from a number field: an integer from 0 to 2^53 − 1 (core/seeds.ts), or an error saying so. */
 export function readSeed(input: HTMLInputElement): number {
-  const v = Number(input.value);
-  if (input.value.trim() === '' || !Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1) {
-    throw new Error(`seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${input.value}"`);
-  }
+  const text = input.value.trim();
+  const v = text === '' ? NaN : Number(text);
+  validateSeed(v, 'seed');
   return v;
 }

@@ -79,15 +79,20 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   } else if (m.type === 'stop') {
     paused = true;
     if (trainer && !trainer.done) {
-      trainer.finish('stopped', 'stopped from the page before its budget');
+      trainer.finish('interrupted', 'stopped from the training page before its budget');
       post({ type: 'progress', step: trainer.step, records: trainer.metrics.slice(sent) as MetricRecord[], evals: [], numTensors: tf.memory().numTensors, seconds: elapsed, summary: trainer.summary, done: true });
       sent = trainer.metrics.length;
     }
   } else if (m.type === 'download') {
     if (!trainer) return post({ type: 'error', message: 'nothing trained yet' });
     const name = trainer.runName();
-    const tar = tarArchive(name, trainer.files(), Math.floor(Date.now() / 1000));
-    post({ type: 'archive', name, bytes: tar }, [tar.buffer]);
+    trainer
+      .files()
+      .then((files) => {
+        const tar = tarArchive(name, files, Math.floor(Date.now() / 1000));
+        post({ type: 'archive', name, bytes: tar }, [tar.buffer]);
+      })
+      .catch((err: Error) => post({ type: 'error', message: `cannot pack the run: ${err.message}` }));
   }
 };
 post({ type: 'ready' });
