@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -259,6 +259,17 @@ describe('live agent page', () => {
     expect((await fetch(`${server.url}api/runs/${run}/agent/best/blobs/nope`)).status).toBe(404);
     expect((await fetch(`${server.url}api/runs/${run}/agent/..%2f..`)).status).toBe(400);
     expect((await fetch(`${server.url}api/runs/${run}/agent/best`, { method: 'POST' })).status).toBe(405);
+    // A checkpoint whose file no longer matches its manifest is refused, naming the file.
+    const copy = 'CartPole-v1__ppo__seed3__20260101-000009';
+    await cp(ppoRun, join(runsDir, copy), { recursive: true });
+    const blobFile = join(runsDir, copy, 'best', 'state', 'step-000000000', `${src.blobs[0]}.bin`);
+    const bytes = await readFile(blobFile);
+    bytes[0] ^= 0xff;
+    await writeFile(blobFile, bytes);
+    const damaged = await fetch(`${server.url}api/runs/${copy}/agent/best`);
+    expect(damaged.status).toBe(422);
+    expect(((await damaged.json()) as { error: string }).error).toMatch(new RegExp(`${src.blobs[0]}\\.bin does not match its checksum`));
+    await rm(join(runsDir, copy), { recursive: true });
   });
 
   it('PPO on CartPole (best/): runs live on new seeds with its probabilities; 1000 greedy actions equal Node\'s', async () => {
