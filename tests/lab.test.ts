@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { loadAgentFromRun } from '../experiments/harness/agent-io.js';
 import { train } from '../experiments/harness/trainer.js';
-import { make } from '../envs/registry.js';
+import { listEnvs, make } from '../envs/registry.js';
 import { Rng } from '../envs/rng.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { LiveEpisode, rerunReplay } from '../render/live-episode.js';
@@ -218,6 +218,29 @@ describe('play page', () => {
         await page.keyboard.press('Space'); // pause
         await shot('play-lanekeeper.png', 'play.png');
       }
+    }
+  });
+
+  it('classic-control envs play with the mapping from their action space (→ = last action / high bound, nothing held = middle / 0)', async () => {
+    const cases: [string, unknown, unknown][] = [
+      ['MountainCar-v0', 2, 1],
+      ['Acrobot-v1', 2, 1],
+      ['Pendulum-v1', [2], [0]],
+      ['MountainCarContinuous-v0', [1], [0]],
+    ];
+    const registered = new Set(listEnvs().map((r) => r.id));
+    for (const [envId, right, idle] of cases.filter(([id]) => registered.has(id))) {
+      await openPlay(`env=${envId}&seed=4`);
+      await page.keyboard.down('ArrowRight');
+      await page.waitForFunction(() => (window.__tsgymPlay!.snapshot().length as number) >= 2, null, { timeout: 10_000 });
+      await page.keyboard.up('ArrowRight');
+      const n = (await playSnap()).length as number;
+      await page.waitForFunction((k) => (window.__tsgymPlay!.snapshot().length as number) >= k + 2, n, { timeout: 10_000 });
+      const replay = parseReplay(await page.evaluate(() => window.__tsgymPlay!.replayText()), envId);
+      expect(replay.steps[0].action, envId).toEqual(right);
+      expect(replay.steps[replay.length - 1].action, envId).toEqual(idle);
+      expect((await playSnap()).pane.probe.unknown, `${envId} has a scene`).toBeUndefined();
+      expect(JSON.stringify(rerunReplay(replay)), envId).toBe(JSON.stringify([replay.initialState, ...replay.steps.map((st) => st.state)]));
     }
   });
 
