@@ -161,3 +161,42 @@ export function runsApiBase(comparison: string | null = null): string {
 export function episodeUrl(run: string, path: string, base = 'api/'): string {
   return `${base}runs/${encodeURIComponent(run)}/episodes/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Saved agents, for the live-agent page (render/agent-files.ts):
+// `GET /api/runs/<run>/agent` → AgentSourcesResponse; `GET /api/runs/<run>/agent/<best|latest|step>` →
+// AgentSource; `GET /api/runs/<run>/agent/<which>/blobs/<name>` → the blob's bytes (application/octet-stream).
+// ---------------------------------------------------------------------------------------------------
+
+export interface AgentSourcesResponse {
+  run: string;
+  /** Whether the run has `best/` (the agent of its best evaluation). */
+  best: boolean;
+  /** Env steps of the checkpoints in `checkpoints/`. */
+  checkpoints: number[];
+}
+
+export interface AgentSource {
+  run: string;
+  /** 'best', 'latest' or a step number, as asked. */
+  which: string;
+  /** The env step the weights are from (best: the step of the best evaluation), or null when unknown. */
+  step: number | null;
+  name: string;
+  envId: string;
+  envKwargs: Record<string, unknown>;
+  hyperparams: Record<string, unknown>;
+  seed: number;
+  numEnvs: number;
+  /** The spaces the agent was built for (best/ stores them; for a checkpoint they come from the env: null). */
+  observationSpace: import('../envs/spaces.js').SpaceJSON | null;
+  actionSpace: import('../envs/spaces.js').SpaceJSON | null;
+  /** The agent's JSON state (`Agent.setState({json})`). */
+  state: Record<string, unknown>;
+  /** Names of its binary blobs, each at `…/agent/<which>/blobs/<name>`. */
+  blobs: string[];
+}
+
+export function agentUrl(run: string, which: string, base = 'api/'): string {
+  return `${base}runs/${encodeURIComponent(run)}/agent/${encodeURIComponent(which)}`;
+}

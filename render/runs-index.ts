@@ -162,8 +162,8 @@ export class RunsIndex {
   private async runInfoAt(id: string, dir: string): Promise<RunInfo> {
     const fromName = parseRunDirName(id);
     const problems: string[] = [];
-    const config = await readJsonObject(dir, RUN_FILES.config, `${id}/${RUN_FILES.config}`, problems);
-    const summaryObj = await readJsonObject(dir, RUN_FILES.summary, `${id}/${RUN_FILES.summary}`, problems);
+    const config = await readJsonObjectInside(dir, RUN_FILES.config, `${id}/${RUN_FILES.config}`, problems);
+    const summaryObj = await readJsonObjectInside(dir, RUN_FILES.summary, `${id}/${RUN_FILES.summary}`, problems);
     const summary = summaryObj ? (summaryObj as unknown as RunSummary) : null;
     let episodeCount = 0;
     try {
@@ -242,7 +242,7 @@ export class RunsIndex {
     const summaryStat = await statOf(RUN_FILES.summary);
     let status: string | null = null;
     if (summaryStat) {
-      const obj = await readJsonObject(dir, RUN_FILES.summary, `${run}/${RUN_FILES.summary}`, []);
+      const obj = await readJsonObjectInside(dir, RUN_FILES.summary, `${run}/${RUN_FILES.summary}`, []);
       status = typeof obj?.status === 'string' ? obj.status : null;
     }
     let episodeCount = 0;
@@ -280,7 +280,7 @@ export class RunsIndex {
     const dir = await this.runDir(run);
     await resolveInside(dir, [RUN_FILES.values], 'values file'); // 404 / 403 before reading
     const problems: string[] = [];
-    const obj = await readJsonObject(dir, RUN_FILES.values, `${run}/${RUN_FILES.values}`, problems);
+    const obj = await readJsonObjectInside(dir, RUN_FILES.values, `${run}/${RUN_FILES.values}`, problems);
     if (!obj) throw new HttpError(422, problems[0] ?? `${run}/values.json: unreadable`);
     const where = `${run}/values.json`;
     const numbers = (v: unknown, field: string): number[] => {
@@ -443,9 +443,9 @@ export class RunsIndex {
 
   private async comparisonAt(id: string, dir: string, withReport: boolean): Promise<ComparisonResponse> {
     const problems: string[] = [];
-    const request = await readJsonObject(dir, COMPARISON_FILE, `${id}/${COMPARISON_FILE}`, problems);
+    const request = await readJsonObjectInside(dir, COMPARISON_FILE, `${id}/${COMPARISON_FILE}`, problems);
     const hasReport = await isFile(join(dir, 'report.json'));
-    const report = withReport && hasReport ? ((await readJsonObject(dir, 'report.json', `${id}/report.json`, problems)) as unknown as ComparisonReport | null) : null;
+    const report = withReport && hasReport ? ((await readJsonObjectInside(dir, 'report.json', `${id}/report.json`, problems)) as unknown as ComparisonReport | null) : null;
     const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
     return {
       id,
@@ -486,7 +486,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** A JSON object file inside `dir`; missing → null, broken or a link out → null with the reason pushed to `problems`. */
-async function readJsonObject(dir: string, name: string, displayName: string, problems: string[]): Promise<Record<string, unknown> | null> {
+async function readJsonObjectInside(dir: string, name: string, displayName: string, problems: string[]): Promise<Record<string, unknown> | null> {
   let text: string;
   try {
     text = await readFile(await resolveInside(dir, [name]), 'utf8');

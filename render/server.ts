@@ -16,6 +16,7 @@ import { TsgymError } from '../envs/core.js';
 import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
 import { liveApi, liveComparisonApi } from './live.js';
 import type { ComparisonsResponse, EpisodesResponse, RunsResponse } from './api-types.js';
+import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
 
 export interface ServerOptions {
   runsDir: string;
@@ -93,7 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     throw new HttpError(
       404,
-      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
+      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
     );
   }
 
@@ -112,6 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (seg.length === 3 && seg[2] === 'values') return send(await runs.values(run));
       if (seg.length === 3 && seg[2] === 'episodes') return send({ groups: await runs.episodes(run) } satisfies EpisodesResponse);
       if (seg.length > 3 && seg[2] === 'episodes') return send(await runs.replay(run, seg.slice(3)));
+      if (seg[2] === 'agent') return agentApi(runs, run, seg.slice(3), res);
     }
     return false;
   }
@@ -164,6 +166,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The saved-agent endpoints of one run (for the live-agent page): `agent` lists best/ and the checkpoints,
+ * `agent/<which>` describes one, `agent/<which>/blobs/<name>` serves its weights. Read-only, like the rest.
+ */
+async function agentApi(runs: RunsIndex, run: string, seg: string[], res: ServerResponse): Promise<boolean> {
+  if (seg.length === 0) sendJson(res, 200, await listAgentSources(runs.runsDir, run));
+  else if (seg.length === 1) sendJson(res, 200, await readAgentSource(runs.runsDir, run, seg[0]));
+  else if (seg.length === 3 && seg[1] === 'blobs') sendBytes(res, await readAgentBlob(runs.runsDir, run, seg[0], seg[2]));
+  else return false;
+  return true;
+}
+
+function sendBytes(res: ServerResponse, body: Uint8Array): void {
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
 }
 
 /**

@@ -100,9 +100,12 @@ function replayHref(comparison: string, run: string, path: string): string {
 function renderResults(report: ComparisonReport): void {
   const pct = `${Math.round(report.method.confidence * 1000) / 10}%`;
   resultsEl.replaceChildren(
-    row(['agent', 'runs', `IQM [${pct} CI]`, `mean [${pct} CI]`, `median [${pct} CI]`, 'solved', 'median steps to threshold', 'median seconds to threshold', `AUC [${pct} CI]`], true),
+    row([report.sweep ? 'configuration' : 'agent', 'runs', `IQM [${pct} CI]`, `mean [${pct} CI]`, `median [${pct} CI]`, 'solved', 'median steps to threshold', 'median seconds to threshold', `AUC [${pct} CI]`], true),
   );
-  for (const a of report.agentReports) {
+  // A sweep lists its configurations best first (its ranking by IQM).
+  const order = report.sweep ? report.sweep.ranking.map((r) => r.group) : report.agents;
+  const ordered = report.agentReports.slice().sort((x, y) => order.indexOf(x.agent) - order.indexOf(y.agent));
+  for (const a of ordered) {
     const wall = report.wallClock?.agents?.[a.agent];
     resultsEl.append(
       row([
@@ -194,7 +197,8 @@ async function show(id: string): Promise<void> {
   if (token !== loadToken) return;
   current = cmp;
   picker.value = id;
-  titleEl.textContent = `${cmp.env ?? '?'}: ${cmp.agents.join(' vs ')}`;
+  const sweep = cmp.request?.sweep as { agent?: string } | undefined;
+  titleEl.textContent = sweep?.agent ? `${cmp.env ?? '?'}: ${sweep.agent} sweep over ${cmp.agents.length} configurations` : `${cmp.env ?? '?'}: ${cmp.agents.join(' vs ')}`;
   subtitleEl.textContent = `${id} · ${cmp.seeds.length} seeds (${cmp.seeds.join(', ')})${cmp.createdAt ? ` · started ${cmp.createdAt.replace('T', ' ').slice(0, 19)}` : ''}`;
   const report = cmp.report;
   document.body.classList.toggle('no-report', !report);
