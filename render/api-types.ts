@@ -8,10 +8,13 @@
  * | `GET /api/runs/<run>/metrics`              | {@link MetricsResponse} |
  * | `GET /api/runs/<run>/episodes`             | {@link EpisodesResponse} (that run) |
  * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
- * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none) |
+ * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none, 422 when malformed) |
+ * | `GET /api/runs/<run>/events`               | server-sent events: a `change` event ({@link RunChange}) whenever the run's files change (render/live.ts) |
+ * | `GET /api/events`                          | server-sent events: a `change` event (`{runs: [name, episode dirs][]}`) when a run appears, goes, or records its first episodes |
  * | `GET /api/episodes`                        | {@link EpisodesResponse} (every run) |
  * | `GET /api/comparisons`                     | {@link ComparisonsResponse} (directories made by `npm run compare`) |
  * | `GET /api/comparisons/<cmp>`               | {@link ComparisonResponse}: its comparison.json and report.json |
+ * | `GET /api/comparisons/<cmp>/events`        | server-sent events: a `change` event when one of its runs logs or finishes, or its report is written |
  * | `GET /api/comparisons/<cmp>/runs`, `…/runs/<run>[/…]`, `…/episodes` | the run endpoints above, over the comparison's `runs/` |
  *
  * A comparison directory (it holds `comparison.json`) is not listed by `/api/runs`: its runs are served
@@ -97,10 +100,19 @@ export interface EpisodesResponse {
   groups: EpisodeGroup[];
 }
 
-/** A tabular run's `values.json`: state values and the greedy action per state (row-major cells). */
-export interface ValuesFile {
-  values: number[];
-  policy: number[];
+/** A gridworld run's `values.json` (value/policy overlays): owned by the run-format module. */
+export type { ValuesFile, ValuesOverlay } from '../experiments/run-format.js';
+
+/** What `/api/runs/<run>/events` sends on every change of the run's files. */
+export interface RunChange {
+  run: string;
+  /** Bytes of metrics.jsonl (grows as the trainer flushes). */
+  metricsBytes: number;
+  /** summary.json's status, or null before the trainer writes one. */
+  status: string | null;
+  summaryMtimeMs: number | null;
+  episodeCount: number;
+  hasValues: boolean;
 }
 
 export interface ApiError {

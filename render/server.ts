@@ -14,6 +14,7 @@ import { extname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../envs/core.js';
 import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
+import { liveApi, liveComparisonApi } from './live.js';
 import type { ComparisonsResponse, EpisodesResponse, RunsResponse } from './api-types.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
 
@@ -75,23 +76,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (!LOOPBACK_HOSTS.has(hostName)) throw new HttpError(403, `requests must be addressed to localhost, not "${req.headers.host}"`);
     }
     const segments = pathSegments(req.url ?? '/');
-    if (segments[0] === 'api') return api(segments.slice(1), res);
+    if (segments[0] === 'api') return api(segments.slice(1), req, res);
     return serveStatic(segments, res, req.method === 'HEAD');
   }
 
-  async function api(seg: string[], res: ServerResponse): Promise<void> {
+  async function api(seg: string[], req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (seg.length === 1 && seg[0] === 'health') return sendJson(res, 200, { ok: true });
     if (seg[0] === 'comparisons') {
       if (seg.length === 1) return sendJson(res, 200, { runsDir, comparisons: await index.listComparisons() } satisfies ComparisonsResponse);
       if (seg.length === 2) return sendJson(res, 200, await index.comparison(seg[1]));
+      if (await liveComparisonApi(index, seg, req, res)) return;
       // A comparison's runs answer the same endpoints as the runs directory's own.
-      if (await runsApi(await index.comparisonRuns(seg[1]), seg.slice(2), res)) return;
-    } else if (await runsApi(index, seg, res)) {
+      const runs = await index.comparisonRuns(seg[1]);
+      if ((await runsApi(runs, seg.slice(2), res)) || (await liveApi(runs, seg.slice(2), req, res))) return;
+    } else if ((await runsApi(index, seg, res)) || (await liveApi(index, seg, req, res))) {
       return;
     }
     throw new HttpError(
       404,
-      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
+      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
     );
   }
 
