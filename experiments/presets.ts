@@ -97,15 +97,19 @@ export const PRESETS: PresetTable = {
     //   + clip range annealed to 0 with the lr                         482 500 474 500 495 468 466 433 387 494 (IQM 480)
     //   + that, entCoef 0                                              463 492 499 497 470 440 495 459 475 494 (IQM 482)
     //   + annealed clip, 10 epochs                                     500 500 295 497 500 500 489 500 473 500 (one late collapse)
-    //   + annealed clip, entCoef 0, 10 epochs, KL early stop at 0.01   500 500 500 500 500 497 500 500 500 500 (IQM 500) ← this preset
+    //   + annealed clip, entCoef 0, 10 epochs, KL early stop at 0.01   500 500 500 500 500 497 500 500 500 500 (IQM 500)
     //   (γ 0.98 with λ 0.8, as RL-Zoo, and normalizeObs both plateaued near 130 here: the cart drifts off the track.)
     // Steps to solve with the early stop (evals every 5k): 25k 10k 25k 65k 20k 20k 10k 15k 10k 10k.
+    // After the seeding change (core/seeds.ts) the same preset gave, seeds 0–9: 437 476 495 499 417 403 500 494
+    // 378 500 (IQM 470): the 10/10 above was partly luck, and the low seeds were still improving when the
+    // schedules ran out (under-trained, not collapsed). A looser KL stop, 0.02, on seeds 0 5 4 8 1: 496 500 341
+    // 473 500 (better on four of the five) ← this preset. Not yet the bar (every seed ≥ 400).
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 8,
       evalEvery: 5_000,
       evalEpisodes: 20,
-      hyperparams: { lr: 1e-3, annealLr: true, annealClip: true, numSteps: 128, numMinibatches: 2, updateEpochs: 10, targetKl: 0.01, entCoef: 0, clipValueLoss: false, maxGradNorm: 5 },
+      hyperparams: { lr: 1e-3, annealLr: true, annealClip: true, numSteps: 128, numMinibatches: 2, updateEpochs: 10, targetKl: 0.02, entCoef: 0, clipValueLoss: false, maxGradNorm: 5 },
     },
     'LaneKeeper-v0': { totalSteps: 100_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01 } },
     'LaneKeeperContinuous-v0': { totalSteps: 100_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0 } },
