@@ -67,7 +67,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     lr: num(1e-3, 'Adam learning rate', { min: 0, minExclusive: true }),
     annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps (late updates cannot undo a solution)'),
     gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
-    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1 }),
+    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1, max: 10_000_000 }),
     batchSize: int(64, 'Transitions per gradient step', { min: 1 }),
     learningStarts: int(1_000, 'Env steps of pure exploration before the first update', { min: 0 }),
     trainFreq: int(1, 'Vector-env steps between updates', { min: 1 }),
@@ -293,6 +293,7 @@ export const dqnRegistration: AgentRegistration<DqnConfig> = {
   description: 'Deep Q-Network (double DQN, target network, optional dueling head, prioritized replay, n-step returns)',
   hyperparams: DQN_HYPERPARAMS,
   actionSpaces: ['Discrete'],
+  smallConfig: { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000, trainFreq: 4, gradientSteps: 1, targetUpdateInterval: 20, epsDecaySteps: 300 },
   create: (info, hp, seed) => new DqnAgent(info, hp, seed),
 };
 

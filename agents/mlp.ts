@@ -59,10 +59,13 @@ export class Mlp {
       // biases start at zero
     });
     this.vars = [];
-    for (const o of this.offsets) {
-      this.vars.push(tf.variable(tf.tensor2d(this.params.subarray(o.w, o.w + o.inSize * o.outSize), [o.inSize, o.outSize]), true));
-      this.vars.push(tf.variable(tf.tensor1d(this.params.subarray(o.b, o.b + o.outSize)), true));
-    }
+    // tf.variable keeps its initial tensor alive as a separate tensor: tidy frees those, the variables stay.
+    tf.tidy(() => {
+      for (const o of this.offsets) {
+        this.vars.push(tf.variable(tf.tensor2d(this.params.subarray(o.w, o.w + o.inSize * o.outSize), [o.inSize, o.outSize]), true));
+        this.vars.push(tf.variable(tf.tensor1d(this.params.subarray(o.b, o.b + o.outSize)), true));
+      }
+    });
   }
 
   get inputSize(): number {
