@@ -92,19 +92,26 @@ export const PRESETS: PresetTable = {
   ppo: {
     // Issue 11 (stay solved): trained on past the solve point, the old preset (lr annealed, clip fixed,
     // entCoef 0.01, 4 epochs) fell apart: 100k steps, no early stop, seeds 0–9, final greedy evals 248 204 500
-    // 254 468 368 483 471 500 495 (IQM 423). Tried on the same 10 seeds (final evals):
+    // 254 468 368 483 471 500 495 (IQM 423). Tried on the same 10 seeds (final evals; before the seeding change
+    // in core/seeds.ts):
     //   + clip range annealed to 0 with the lr                         482 500 474 500 495 468 466 433 387 494 (IQM 480)
     //   + that, entCoef 0                                              463 492 499 497 470 440 495 459 475 494 (IQM 482)
     //   + annealed clip, 10 epochs                                     500 500 295 497 500 500 489 500 473 500 (one late collapse)
-    //   + annealed clip, entCoef 0, 10 epochs, KL early stop at 0.01   500 500 500 500 500 497 500 500 500 500 (IQM 500) ← this preset
+    //   + annealed clip, entCoef 0, 10 epochs, KL early stop at 0.01   500 500 500 500 500 497 500 500 500 500 (IQM 500)
     //   (γ 0.98 with λ 0.8, as RL-Zoo, and normalizeObs both plateaued near 130 here: the cart drifts off the track.)
     // Steps to solve with the early stop (evals every 5k): 25k 10k 25k 65k 20k 20k 10k 15k 10k 10k.
+    // After the seeding change (core/seeds.ts) the same preset gave, seeds 0–9: 437 476 495 499 417 403 500 494
+    // 378 500 (IQM 470): the 10/10 above was partly luck, and the low seeds were still improving when the
+    // schedules ran out (under-trained, not collapsed). A looser KL stop, 0.02 ← this preset, seeds 0–9: 496 500
+    // 500 496 341 500 448 500 473 500 (IQM 494; seed 4 still short of the issue's bar of every seed ≥ 400).
+    // Its steps to solve (early stop, evals every 5k): 45k 15k 40k 15k 35k 30k 10k 30k 20k 45k — slower to
+    // first reach 475 than the old preset (median 12.5k); the bench's time to solve will show the cost.
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 8,
       evalEvery: 5_000,
       evalEpisodes: 20,
-      hyperparams: { lr: 1e-3, annealLr: true, annealClip: true, numSteps: 128, numMinibatches: 2, updateEpochs: 10, targetKl: 0.01, entCoef: 0, clipValueLoss: false, maxGradNorm: 5 },
+      hyperparams: { lr: 1e-3, annealLr: true, annealClip: true, numSteps: 128, numMinibatches: 2, updateEpochs: 10, targetKl: 0.02, entCoef: 0, clipValueLoss: false, maxGradNorm: 5 },
     },
     'LaneKeeper-v0': { totalSteps: 100_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01 } },
     'LaneKeeperContinuous-v0': { totalSteps: 100_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0 } },
@@ -112,6 +119,16 @@ export const PRESETS: PresetTable = {
     FourRooms: { totalSteps: 100_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 128, numMinibatches: 4, updateEpochs: 4 } },
   },
   a2c: {
+    // Issue 11 (stay solved; not yet met): 100k steps (`--steps 100000`), no early stop, seeds 0–9, this preset's
+    // final greedy evals: 491 500 447 499 500 500 499 500 214 224 (IQM 489; two seeds drifted late). Tried on
+    // the same seeds (the first four or five; all worse, so the preset is unchanged). All before the seeding
+    // change in core/seeds.ts unless noted:
+    //   lr annealed to 0                                        252 202 122 493     (freezes whatever policy it has)
+    //   annealed, numSteps 16, advantages normalised            465 400 477 491
+    //   the same with lr 2e-3                                   150 228 500 456
+    //   numSteps 16, advantages normalised, no annealing        193 118 478 212
+    //   γ 0.995 (after the seeding change)                      500 500 88 495 408
+    // The low finals are a greedy policy that balances the pole but lets the cart drift off the track.
     'CartPole-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 7e-4, numSteps: 5 } },
     'LaneKeeper-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16, entCoef: 0.01 } },
     'LaneKeeperContinuous-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16 } },
