@@ -254,7 +254,10 @@ export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<
       run.clearLogs();
       vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     }
-    if (config !== stored) run.writeConfig(config); // an extended budget
+    if (config !== stored) run.writeConfig(config); // an extended budget or a changed stop rule
+    if (restored?.solved && config.stopWhenSolved && restored.step < config.totalSteps) {
+      console.error(`note: this run stopped when it solved the env; add --no-stop-when-solved to train on to ${config.totalSteps} steps`);
+    }
     return await runLoop(session, restored, { ...opts, note: checkpoint ? undefined : `no checkpoint in ${runDir}; starting it again from step 0` });
   } catch (e) {
     if (session && !session.closed) closeSession(session);
@@ -341,25 +344,30 @@ export function applyResumeFlags(runDir: string, config: RunConfig, flags: Resum
     if (key === 'hyperparams' || key === 'envKwargs') {
       const have = stored[key] as Record<string, unknown>;
       for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
-        if (!same(have[k], v)) conflicts.push(`${FLAG_NAMES[key]} ${k}=${JSON.stringify(v)} (the run has ${JSON.stringify(have[k])})`);
+        if (!same(have[k], v)) conflicts.push(`${FLAG_NAMES[key]} ${k}=${JSON.stringify(v)} (the run has ${k in have ? JSON.stringify(have[k]) : `no ${k}`})`);
       }
       continue;
     }
     if (key === 'totalSteps' && (given as number) > config.totalSteps) continue; // an extension, applied below
+    if (key === 'stopWhenSolved') continue; // when to stop, not how to train: applied below
     if (!same(stored[key], given)) conflicts.push(`${FLAG_NAMES[key]} ${JSON.stringify(given)} (the run has ${JSON.stringify(stored[key])})`);
   }
   if (conflicts.length) {
     throw new TsgymError(
-      `--resume ${runDir}: ${conflicts.length === 1 ? 'this flag conflicts' : 'these flags conflict'} with the run's config.json: ${conflicts.join('; ')}. A resumed run keeps its settings (only --steps can grow); drop the flag${conflicts.length === 1 ? '' : 's'}, or start a new run`,
+      `--resume ${runDir}: ${conflicts.length === 1 ? 'this flag conflicts' : 'these flags conflict'} with the run's config.json: ${conflicts.join('; ')}. A resumed run keeps its settings (only --steps can grow, and --[no-]stop-when-solved change); drop the flag${conflicts.length === 1 ? '' : 's'}, or start a new run`,
     );
   }
+  let resumed = config;
+  // `--[no-]stop-when-solved` may change: it decides when the run stops, not what it computed so far (a run
+  // that stopped when solved continues with --steps N --no-stop-when-solved).
+  if (flags.stopWhenSolved !== undefined && flags.stopWhenSolved !== config.stopWhenSolved) resumed = { ...resumed, stopWhenSolved: flags.stopWhenSolved };
   const steps = flags.totalSteps;
-  if (steps === undefined || steps <= config.totalSteps) return config;
+  if (steps === undefined || steps <= config.totalSteps) return resumed;
   positiveInt('--steps', steps);
   // The budget grows; agents that schedule over it (LR annealing, ε, β) reschedule over the new one, as a
   // continued SB3 `learn()` does.
   return {
-    ...config,
+    ...resumed,
     totalSteps: steps,
     hyperparams: takesBudget(config.agent) ? { ...config.hyperparams, totalSteps: steps } : config.hyperparams,
     budgetExtensions: [...(config.budgetExtensions ?? []), { fromTotalSteps: config.totalSteps, toTotalSteps: steps, at: new Date().toISOString() }],
