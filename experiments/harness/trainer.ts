@@ -196,26 +196,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   // The agent is built before the directory, so a constructor error leaves nothing behind.
   const { vec, agent } = buildEnvAndAgent(config);
+  // The directory is made exclusively (two `train`s never share one) and gets its config before its lock: a
+  // process killed in between leaves an empty directory or a resumable run, never a lock file alone.
   let run: RunDir | undefined;
   let lock: HeldLock;
   try {
     run = RunDir.create(opts.outDir, opts.runName ?? runName(reg.id, opts.agent, opts.seed));
+    try {
+      run.writeConfig(config);
+    } catch (e) {
+      fs.rmSync(run.dir, { recursive: true, force: true }); // a full or read-only disk: nothing was recorded
+      throw e;
+    }
     lock = lockRun(run.dir, { command: 'train' });
   } catch (e) {
     agent.dispose();
     vec.close();
-    if (run) fs.rmSync(run.dir, { recursive: true, force: true }); // just made, holds nothing
     throw e;
   }
   const session: Session = { run, lock, config, vec, agent, closed: false };
-  try {
-    run.writeConfig(config);
-  } catch (e) {
-    // Nothing was recorded yet (a full or read-only disk): leave no half-made run directory behind.
-    closeSession(session);
-    fs.rmSync(run.dir, { recursive: true, force: true });
-    throw e;
-  }
   try {
     vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     return await runLoop(session, null, opts);
