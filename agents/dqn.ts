@@ -10,6 +10,7 @@
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
 import { Mlp, downloadAndDispose } from './mlp.js';
+import { DqnUpdate } from './dqn-update.js';
 import { ReplayBuffer, type ReplayBufferJSON, type ReplaySample } from './replay-buffer.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
 import { Rng, type RngState } from '../core/rng.js';
@@ -25,6 +26,8 @@ export interface DqnConfig {
   hidden: number[];
   activation: 'relu' | 'tanh';
   lr: number;
+  /** Anneal the learning rate linearly to 0 over `totalSteps` (the run's budget): late updates cannot undo a solution. */
+  annealLr: boolean;
   gamma: number;
   bufferSize: number;
   batchSize: number;
@@ -62,8 +65,9 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     hidden: intList([64, 64], 'Hidden layer sizes of the Q-network ([] = linear)'),
     activation: choice<DqnConfig['activation']>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
     lr: num(1e-3, 'Adam learning rate', { min: 0, minExclusive: true }),
+    annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps (late updates cannot undo a solution)'),
     gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
-    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1 }),
+    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1, max: 10_000_000 }),
     batchSize: int(64, 'Transitions per gradient step', { min: 1 }),
     learningStarts: int(1_000, 'Env steps of pure exploration before the first update', { min: 0 }),
     trainFreq: int(1, 'Vector-env steps between updates', { min: 1 }),
@@ -81,7 +85,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     prioritized: bool(false, 'Prioritised replay (proportional)'),
     perAlpha: num(0.6, 'Prioritised replay: priority exponent α', { min: 0, max: 1 }),
     perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
-    totalSteps: int(100_000, "The run's total env steps (set by the harness; β anneals over it)", { min: 1, setBy: '--steps' }),
+    totalSteps: int(100_000, "The run's total env steps (set by the harness; β and the lr anneal over it)", { min: 1, setBy: '--steps' }),
     checkpointBuffer: bool(true, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
   },
   check: (c) => {
@@ -103,6 +107,7 @@ export class DqnAgent implements Agent {
   readonly target: Mlp;
   readonly buffer: ReplayBuffer;
   private readonly optimizer: Adam;
+  private readonly update: DqnUpdate;
   /** Exploration draws (act) and replay sampling (train) use separate streams. */
   private exploreRng: Rng;
   private sampleRng: Rng;
@@ -125,6 +130,7 @@ export class DqnAgent implements Agent {
     this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, maxGradNorm: c.maxGradNorm });
+    this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
     this.exploreRng = new Rng(streamSeed(seed, 'dqn.explore'));
     this.sampleRng = new Rng(streamSeed(seed, 'dqn.sample'));
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize: this.obsSize, numEnvs: info.numEnvs, gamma: c.gamma, nStep: c.nStep, prioritized: c.prioritized, alpha: c.perAlpha });
@@ -176,6 +182,7 @@ export class DqnAgent implements Agent {
     this.vectorSteps++;
     const c = this.config;
     if (step < c.learningStarts || this.buffer.size < c.batchSize || this.vectorSteps % c.trainFreq !== 0) return null;
+    if (c.annealLr) this.optimizer.lr = c.lr * Math.max(0, 1 - step / c.totalSteps);
     let loss = 0;
     let q = 0;
     let gradNorm = 0;
@@ -186,30 +193,19 @@ export class DqnAgent implements Agent {
       gradNorm += m.gradNorm;
     }
     const k = c.gradientSteps;
-    return { loss: loss / k, meanQ: q / k, gradNorm: gradNorm / k, epsilon: this.epsilon(), gradientSteps: this.gradientSteps };
+    return { loss: loss / k, meanQ: q / k, gradNorm: gradNorm / k, epsilon: this.epsilon(), lr: this.optimizer.lr, gradientSteps: this.gradientSteps };
   }
 
   /** One gradient step on a replay minibatch. */
   private train(): { loss: number; meanQ: number; gradNorm: number } {
     const c = this.config;
-    const B = c.batchSize;
-    const A = this.numActions;
     const beta = c.perBeta0 + Math.min(1, this.envSteps / c.totalSteps) * (1 - c.perBeta0);
-    const s = this.buffer.sample(B, this.sampleRng, beta);
+    const s = this.buffer.sample(c.batchSize, this.sampleRng, beta);
 
-    const y = this.tdTargets(s);
-    const mask = new Float32Array(B * A);
-    for (let i = 0; i < B; i++) mask[i * A + s.actions[i]] = 1;
-
-    const { loss, gradNorm, extras } = this.optimizer.minimize(() => {
-      const q = this.qValues(this.online, tf.tensor2d(s.obs, [B, this.obsSize]));
-      const qTaken = tf.sum(tf.mul(q, tf.tensor2d(mask, [B, A])), 1);
-      const td = tf.sub(qTaken, tf.tensor1d(y));
-      const perSample = c.loss === 'huber' ? huber(td) : tf.mul(0.5, tf.square(td));
-      const weighted = c.prioritized ? tf.mul(perSample, tf.tensor1d(s.weights)) : perSample;
-      return { loss: tf.mean(weighted) as tf.Scalar, extras: [td, tf.mean(qTaken)] };
-    });
-    const [td, meanQ] = extras;
+    // TD targets, loss gradient and TD errors in one tfjs graph and one download (agents/dqn-update.ts,
+    // which computes the same targets as `tdTargets` below); the Adam step runs in JS.
+    const { grad, td, loss, meanQ } = this.update.compute(s);
+    const gradNorm = this.optimizer.step(grad);
     if (c.prioritized) this.buffer.updatePriorities(s.indices, td);
     this.gradientSteps++;
 
@@ -218,7 +214,7 @@ export class DqnAgent implements Agent {
       if (c.tau >= 1) this.target.copyFrom(this.online);
       else this.target.polyakFrom(this.online, c.tau);
     }
-    return { loss, meanQ: meanQ[0], gradNorm };
+    return { loss, meanQ, gradNorm };
   }
 
   /**
@@ -288,6 +284,7 @@ export class DqnAgent implements Agent {
   dispose(): void {
     this.online.dispose();
     this.target.dispose();
+    this.update.dispose();
   }
 }
 
@@ -296,15 +293,9 @@ export const dqnRegistration: AgentRegistration<DqnConfig> = {
   description: 'Deep Q-Network (double DQN, target network, optional dueling head, prioritized replay, n-step returns)',
   hyperparams: DQN_HYPERPARAMS,
   actionSpaces: ['Discrete'],
+  smallConfig: { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000, trainFreq: 4, gradientSteps: 1, targetUpdateInterval: 20, epsDecaySteps: 300 },
   create: (info, hp, seed) => new DqnAgent(info, hp, seed),
 };
-
-/** Huber loss with δ = 1, elementwise: ½x² for |x| ≤ 1, |x| − ½ beyond. */
-function huber(x: tf.Tensor): tf.Tensor {
-  const abs = tf.abs(x);
-  const quad = tf.minimum(abs, 1);
-  return tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(abs, quad));
-}
 
 function argmaxRow(q: Float32Array, row: number, n: number): number {
   let best = 0;

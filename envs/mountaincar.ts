@@ -42,10 +42,11 @@
  * ## Version history
  * - v0 (tsgym): matches Gymnasium 1.x MountainCar-v0 / MountainCarContinuous-v0.
  */
-import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, resetBoundsOption, TsgymError } from './core.js';
+import { assertAction, BaseEnv, describeValue, numberOption, rejectUnknownOptions, resetBoundsOption, TsgymError } from './core.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng } from './rng.js';
+import { StateReader } from './state-check.js';
 
 export const MOUNTAIN_CAR_MIN_POSITION = -1.2;
 export const MOUNTAIN_CAR_MAX_POSITION = 0.6;
@@ -117,14 +118,21 @@ abstract class MountainCarBase extends BaseEnv<Float32Array, Action> {
   protected afterReset(): void {}
 
   getState(): unknown {
-    return { state: Array.from(this.state), lastForce: this.lastForce, rng: this.rng?.state() ?? null };
+    return { kind: this.snapshotKind, state: Array.from(this.state), lastForce: this.lastForce, rng: this.rng?.state() ?? null };
   }
 
+  /** The `kind` tag of snapshots: the discrete and continuous versions refuse each other's. */
+  protected abstract readonly snapshotKind: string;
+
   setState(s: unknown): void {
-    const st = s as { state: number[]; lastForce: number; rng: RngState | null };
-    this.state.set(st.state);
-    this.lastForce = st.lastForce;
-    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
+    // Every field is checked before any is assigned: a bad snapshot leaves the env as it was.
+    const r = new StateReader(this.id, this.snapshotKind, s);
+    const state = r.numbers('state', 2);
+    const lastForce = r.number('lastForce');
+    const rng = r.nullable('rng', (x, k) => x.rng(k));
+    this.state.set(state);
+    this.lastForce = lastForce;
+    this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
   renderState(): RenderState {
@@ -142,6 +150,7 @@ abstract class MountainCarBase extends BaseEnv<Float32Array, Action> {
 }
 
 export class MountainCarEnv extends MountainCarBase {
+  protected readonly snapshotKind = 'MountainCar';
   readonly actionSpace = new Discrete(3);
   readonly goalPosition = MOUNTAIN_CAR_GOAL_POSITION;
 
@@ -175,6 +184,7 @@ const F32_MIN_POSITION = Math.fround(MOUNTAIN_CAR_MIN_POSITION);
 const F32_MAX_POSITION = Math.fround(MOUNTAIN_CAR_MAX_POSITION);
 
 export class MountainCarContinuousEnv extends MountainCarBase {
+  protected readonly snapshotKind = 'MountainCarContinuous';
   readonly actionSpace = new Box([-1], [1]);
   readonly goalPosition = MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION;
   /**
@@ -248,7 +258,9 @@ export class MountainCarContinuousEnv extends MountainCarBase {
   }
 
   override setState(s: unknown): void {
+    const f32 = (s as { float32State?: unknown } | null)?.float32State;
+    if (f32 !== undefined && typeof f32 !== 'boolean') throw new TsgymError(`${this.id}: setState(): 'float32State' must be true or false, got ${describeValue(f32)}`);
     super.setState(s);
-    this.float32State = (s as { float32State?: boolean }).float32State ?? false;
+    this.float32State = f32 ?? false;
   }
 }

@@ -30,6 +30,7 @@ import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir } from './run-dir.js';
 import { lockRun, type HeldLock } from './run-lock.js';
 import { saveAgent } from './agent-io.js';
+import { writeGridworldValues } from './gridworld-values.js';
 import { AGENT_FILES, DamagedCheckpointError, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalSummary, type LogMarks, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
 
 export type { RunBudget, RunConfig } from '../run-format.js';
@@ -664,7 +665,9 @@ class TrainingLoop {
  * Files written once a run has finished, beside the logs (e.g. a gridworld's values.json for the viewer).
  * The agent is still alive here; add writers below.
  */
-function writeEndOfRunArtifacts(_session: Session): void {}
+function writeEndOfRunArtifacts(session: Session): void {
+  writeGridworldValues(session.run.dir, session.config, session.agent); // the viewer's value/policy overlay (gridworld envs only)
+}
 
 function readSummaryOrThrow(runDir: string): RunSummary {
   const summary = readRunSummary(runDir);
