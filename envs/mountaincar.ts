@@ -42,7 +42,7 @@
  * ## Version history
  * - v0 (tsgym): matches Gymnasium 1.x MountainCar-v0 / MountainCarContinuous-v0.
  */
-import { assertAction, BaseEnv, describeValue, numberOption, rejectUnknownOptions, resetBoundsOption, TsgymError } from './core.js';
+import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, resetBoundsOption, TsgymError } from './core.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
 import { Rng } from './rng.js';
@@ -117,22 +117,29 @@ abstract class MountainCarBase extends BaseEnv<Float32Array, Action> {
 
   protected afterReset(): void {}
 
-  getState(): unknown {
-    return { kind: this.snapshotKind, state: Array.from(this.state), lastForce: this.lastForce, rng: this.rng?.state() ?? null };
-  }
+  /** The tag getState() writes, so setState() can refuse another env's snapshot. */
+  protected abstract readonly stateKind: string;
 
-  /** The `kind` tag of snapshots: the discrete and continuous versions refuse each other's. */
-  protected abstract readonly snapshotKind: string;
+  getState(): unknown {
+    return { kind: this.stateKind, state: Array.from(this.state), lastForce: this.lastForce, rng: this.rng?.state() ?? null };
+  }
 
   setState(s: unknown): void {
     // Every field is checked before any is assigned: a bad snapshot leaves the env as it was.
-    const r = new StateReader(this.id, this.snapshotKind, s);
+    const r = new StateReader(this.id, this.stateKind, s);
     const state = r.numbers('state', 2);
-    const lastForce = r.number('lastForce');
+    const lastForce = r.number('lastForce', -1, 1);
     const rng = r.nullable('rng', (x, k) => x.rng(k));
+    const assignExtra = this.readExtraState(r);
     this.state.set(state);
     this.lastForce = lastForce;
     this.rng = rng ? Rng.fromState(rng) : undefined;
+    assignExtra();
+  }
+
+  /** Checks a subclass's own snapshot fields and returns their assignment (run only once all checks passed). */
+  protected readExtraState(_r: StateReader): () => void {
+    return () => {};
   }
 
   renderState(): RenderState {
@@ -150,9 +157,9 @@ abstract class MountainCarBase extends BaseEnv<Float32Array, Action> {
 }
 
 export class MountainCarEnv extends MountainCarBase {
-  protected readonly snapshotKind = 'MountainCar';
   readonly actionSpace = new Discrete(3);
   readonly goalPosition = MOUNTAIN_CAR_GOAL_POSITION;
+  protected readonly stateKind = 'MountainCar';
 
   constructor(options: MountainCarOptions = {}) {
     super('MountainCar-v0', options);
@@ -184,9 +191,9 @@ const F32_MIN_POSITION = Math.fround(MOUNTAIN_CAR_MIN_POSITION);
 const F32_MAX_POSITION = Math.fround(MOUNTAIN_CAR_MAX_POSITION);
 
 export class MountainCarContinuousEnv extends MountainCarBase {
-  protected readonly snapshotKind = 'MountainCarContinuous';
   readonly actionSpace = new Box([-1], [1]);
   readonly goalPosition = MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION;
+  protected readonly stateKind = 'MountainCarContinuous';
   /**
    * Whether the state holds float32 values (true after any step) or the float64 values reset() drew. numpy's
    * arithmetic differs between the two, so the first step after a reset is computed in float64 where
@@ -257,10 +264,10 @@ export class MountainCarContinuousEnv extends MountainCarBase {
     return { ...(super.getState() as object), float32State: this.float32State };
   }
 
-  override setState(s: unknown): void {
-    const f32 = (s as { float32State?: unknown } | null)?.float32State;
-    if (f32 !== undefined && typeof f32 !== 'boolean') throw new TsgymError(`${this.id}: setState(): 'float32State' must be true or false, got ${describeValue(f32)}`);
-    super.setState(s);
-    this.float32State = f32 ?? false;
+  protected override readExtraState(r: StateReader): () => void {
+    const float32State = r.bool('float32State');
+    return () => {
+      this.float32State = float32State;
+    };
   }
 }

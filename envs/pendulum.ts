@@ -144,7 +144,7 @@ export class PendulumEnv extends BaseEnv<Float32Array, Action> {
     // Every field is checked before any is assigned: a bad snapshot leaves the env as it was.
     const r = new StateReader(this.id, 'Pendulum', s);
     const state = r.numbers('state', 2);
-    const lastU = r.nullable('lastU', (x, k) => x.number(k));
+    const lastU = r.nullable('lastU', (x, k) => x.number(k, -PENDULUM_MAX_TORQUE, PENDULUM_MAX_TORQUE));
     const rng = r.nullable('rng', (x, k) => x.rng(k));
     this.state.set(state);
     this.lastU = lastU;

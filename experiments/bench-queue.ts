@@ -4,8 +4,9 @@
  * and prints a table plus JSON (bench-results/bench-queue-<time>.json and bench-queue-latest.json).
  *
  * 1. Overhead per job: the same K tiny runs (a few hundred env steps, so start-up dominates) with one
- *    local process at a time, and with one queue worker; (queue − local) / K is what a job costs on top of
- *    its `train` process (enqueue, hand-over to the sandboxed processor, progress, polling).
+ *    local process at a time, and with one queue worker (already started); (queue − local) / K is what a
+ *    job costs on top of its `train` process (enqueue, hand-over to the sandboxed processor, whose first
+ *    start is included, progress, polling).
  * 2. Throughput: one comparison (2 agents × N seeds) with local `--workers 2`, and with two queue workers.
  *
  *   npm run bench:queue                     defaults: 6 tiny jobs; 2 agents × 2 seeds × 5000 steps
@@ -55,10 +56,25 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess; dir: str
   return { url: `redis://127.0.0.1:${port}`, proc, dir };
 }
 
-function startWorkers(url: string, n: number): ChildProcess[] {
-  return Array.from({ length: n }, () =>
-    spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments', 'cli.ts'), 'worker', '--queue', url], { cwd: REPO_ROOT, stdio: 'ignore', detached: true }),
+/** Starts n workers and waits until each takes jobs (their start-up is not part of what is measured). */
+async function startWorkers(url: string, n: number): Promise<ChildProcess[]> {
+  const ws = Array.from({ length: n }, () =>
+    spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments', 'cli.ts'), 'worker', '--queue', url], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true }),
   );
+  await Promise.all(
+    ws.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          let err = '';
+          w.stderr!.on('data', (d: Buffer) => {
+            err += d.toString();
+            if (err.includes('takes jobs from')) resolve();
+          });
+          w.once('exit', () => reject(new Error(`a worker exited before taking jobs:\n${err}`)));
+        }),
+    ),
+  );
+  return ws;
 }
 
 function stopWorkers(ws: ChildProcess[]): void {
@@ -90,7 +106,7 @@ const rows: { name: string; seconds: number; note: string }[] = [];
 try {
   const localTiny = await timed('tiny-local', { ...tiny, workers: 1 });
   rows.push({ name: `${argv.jobs} tiny runs, local, 1 at a time`, seconds: localTiny, note: '' });
-  workers = startWorkers(url, 1);
+  workers = await startWorkers(url, 1);
   const queueTiny = await timed('tiny-queue', { ...tiny, queue: url });
   stopWorkers(workers);
   rows.push({ name: `${argv.jobs} tiny runs, queue, 1 worker`, seconds: queueTiny, note: '' });
@@ -98,7 +114,7 @@ try {
 
   const local2 = await timed('real-local', { ...real, workers: 2 });
   rows.push({ name: `dqn+ppo × ${argv.seeds} seeds × ${argv.steps} steps, local --workers 2`, seconds: local2, note: '' });
-  workers = startWorkers(url, 2);
+  workers = await startWorkers(url, 2);
   const queue2 = await timed('real-queue', { ...real, queue: url });
   rows.push({ name: `dqn+ppo × ${argv.seeds} seeds × ${argv.steps} steps, queue, 2 workers`, seconds: queue2, note: `${(queue2 / local2).toFixed(2)}× local` });
 

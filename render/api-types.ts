@@ -10,11 +10,11 @@
  * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
  * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none, 422 when malformed) |
  * | `GET /api/runs/<run>/events`               | server-sent events: a `change` event ({@link RunChange}) whenever the run's files change (render/live.ts) |
- * | `GET /api/events`                          | server-sent events: a `change` event (`{runs: [name, episode dirs][]}`) when a run appears, goes, or records its first episodes |
+ * | `GET /api/events[?follow=<run>…]`          | server-sent events: a `change` event ({@link LiveChange}) when a run appears or records its first episodes, or a followed run's files change |
  * | `GET /api/episodes`                        | {@link EpisodesResponse} (every run) |
  * | `GET /api/comparisons`                     | {@link ComparisonsResponse} (directories made by `npm run compare`) |
  * | `GET /api/comparisons/<cmp>`               | {@link ComparisonResponse}: its comparison.json and report.json |
- * | `GET /api/comparisons/<cmp>/events`        | server-sent events: a `change` event when one of its runs logs or finishes, or its report is written |
+ * | `GET /api/comparisons/<cmp>/progress`      | server-sent events: a `change` event when one of its runs logs or finishes, or its report is written |
  * | `GET /api/comparisons/<cmp>/runs`, `…/runs/<run>[/…]`, `…/episodes` | the run endpoints above, over the comparison's `runs/` |
  *
  * A comparison directory (it holds `comparison.json`) is not listed by `/api/runs`: its runs are served
@@ -102,6 +102,13 @@ export interface EpisodesResponse {
 
 /** A gridworld run's `values.json` (value/policy overlays): owned by the run-format module. */
 export type { ValuesFile, ValuesOverlay } from '../experiments/run-format.js';
+
+/** What `/api/events?follow=<run>…` sends: the runs list, and each followed run's {@link RunChange} (or why it cannot be read). */
+export interface LiveChange {
+  /** Each run directory's name and the number of entries in its `episodes/`. */
+  runs: [string, number][];
+  followed: Record<string, RunChange | { error: string }>;
+}
 
 /** What `/api/runs/<run>/events` sends on every change of the run's files. */
 export interface RunChange {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE_NAME } from '../experiments/queue/connection.js';
+import { checkReachable, QUEUE_NAME } from '../experiments/queue/connection.js';
 import { ROOT, runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 
@@ -145,7 +145,8 @@ describe('compare --queue', () => {
     expect(read(dir, 'logs', `${victim}.log`)).toMatch(/"resuming .* from step [1-9]\d*"/);
     // …taking over the run lock its dead attempt left behind (experiments/harness/run-lock.ts).
     expect(read(dir, 'logs', `${victim}.log`)).toMatch(/taking over the lock of .* from pid \d+/);
-    expect(res.stderr).toContain(`↺ ${victim}: back in the queue`);
+    // The coordinator saw the hand-over (as the job back in the queue, or as a new attempt, depending on when it polled).
+    expect(res.stderr).toMatch(new RegExp(`↺ ${victim}: (back in the queue|its worker stopped; attempt 2)`));
     expect(res.stderr).toMatch(/\[compare\] \d+\/6 runs done · \d+ running/);
     expect(res.stdout).toContain('| agent | runs | IQM [95% CI] |');
 
@@ -206,16 +207,23 @@ describe('compare --queue', () => {
     const dir = path.join(root, 'unreachable');
     const port = redis.port + 1 === 65536 ? 1 : redis.port + 1; // nothing listens there (the tests start servers on random ports)
     const url = `redis://127.0.0.1:${port}`;
+    // The connection check itself, timed in-process (a CLI's start-up on a loaded machine is not what is measured).
+    let t0 = performance.now();
+    await expect(checkReachable(url)).rejects.toThrow(new RegExp(`^cannot reach Redis at ${url} \\(ECONNREFUSED\\)`));
+    expect(performance.now() - t0).toBeLessThan(5000);
+    // An address that never answers (TEST-NET-1, RFC 5737) gives up after the connect timeout.
+    t0 = performance.now();
+    await expect(checkReachable('redis://192.0.2.1:6379')).rejects.toThrow(/cannot reach Redis at redis:\/\/192\.0\.2\.1:6379/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    // As commands: exit 2, one line and a hint, no stack trace, nothing written.
     for (const args of [['compare', '--env', 'cartpole', '--agents', 'dqn', '--seeds', '1', '--out', dir, '--queue', url], ['worker', '--queue', url]]) {
-      const t0 = Date.now();
       const res = await runCli(args);
-      expect(Date.now() - t0).toBeLessThan(5000 + 2500); // + node/tsx start-up on a loaded machine
       expect(res.code).toBe(2);
       expect(res.stderr).toMatch(new RegExp(`^error: cannot reach Redis at ${url} \\(ECONNREFUSED\\)`));
       expect(res.stderr).not.toMatch(/\n\s+at /);
     }
     expect(fs.existsSync(dir)).toBe(false);
-  }, 30_000);
+  }, 60_000);
 
   it('a failing job is shown with its error while the others finish; the report lists it as missing; the same command completes it', async () => {
     const dir = path.join(root, 'failing');

@@ -315,11 +315,13 @@ describe('comparison page in headless Chromium', () => {
     expect(s.hasReport).toBe(false);
     expect(s.live.following).toBe(running.id);
     expect(s.allRuns.runs.find((r) => r.run === 'alpha__seed0')!.points).toBe(3);
-    // The trainer appends a fourth evaluation to one run.
+    // Once the page's event stream is open, the trainer appends a fourth evaluation to one run.
+    await page.waitForFunction(() => (window.__tsgymCompare!.snapshot() as { live: { connected: boolean } }).live.connected, null, { timeout: 15_000 });
     const metricsPath = join(running.dir, 'runs', 'alpha__seed0', 'metrics.jsonl');
     await writeFile(metricsPath, `${await readFile(metricsPath, 'utf8')}${JSON.stringify({ kind: 'eval', step: 4000, mean: 480, std: 1, returns: [480], lengths: [480] })}\n`);
     await page.waitForFunction(() => (window.__tsgymCompare!.snapshot() as { allRuns: { runs: { run: string; points: number }[] } }).allRuns.runs.find((r) => r.run === 'alpha__seed0')?.points === 4, null, { timeout: 15_000 });
-    expect((await snap()).live.updates).toBeGreaterThanOrEqual(1);
+    // …and the stream reports it (the redraw may come first from the refresh the stream's opening makes).
+    await page.waitForFunction(() => (window.__tsgymCompare!.snapshot() as { live: { updates: number } }).live.updates >= 1, null, { timeout: 15_000 });
     // The report is written when every run is done: the page shows it and stops following.
     await writeFile(join(running.dir, 'report.json'), JSON.stringify(running.report));
     await page.waitForFunction(

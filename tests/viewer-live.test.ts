@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { valueIteration } from '../agents/planning.js';
 import { GridWorldEnv } from '../envs/gridworld.js';
 import { make } from '../envs/registry.js';
-import type { RunChange } from '../render/api-types.js';
+import type { LiveChange, RunChange } from '../render/api-types.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { readReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
@@ -56,7 +56,7 @@ interface Snap {
   curve: { label: string; points: number; latest: number | null }[];
   curveNote: string;
   legend: string[];
-  live: { following: string[]; updates: number; runListUpdates: number };
+  live: { following: string[]; updates: number; runListUpdates: number; stream: string | null };
   picker: { options: string[]; filter: string };
   lastExport: Record<string, unknown> | null;
 }
@@ -183,14 +183,19 @@ describe('server: /api/runs/<run>/events', () => {
     expect(JSON.parse(missing.body).error).toMatch(/run not found: NoSuch__run/);
     const head = await rawGet(`/api/runs/${encodeURIComponent(run)}/events`, 'HEAD'); // answers and ends
     expect([head.status, head.type]).toEqual([200, 'text/event-stream; charset=utf-8']);
-    const list = openEvents('/api/events');
+    // The page's one stream: the runs list, and each followed run (a missing one reported, not fatal).
+    const list = openEvents(`/api/events?follow=${encodeURIComponent(run)}&follow=NoSuch__run`);
     try {
       expect(await list.status).toBe(200);
       await until(() => list.events.length >= 1, 'the runs list event');
-      expect((list.events[0] as unknown as { runs: [string, number][] }).runs.map(([name]) => name)).toEqual(expect.arrayContaining(fixture.runs));
+      const ev = list.events[0] as unknown as LiveChange;
+      expect(ev.runs.map(([name]) => name)).toEqual(expect.arrayContaining(fixture.runs));
+      expect(ev.followed[run]).toMatchObject({ run, status: 'running', episodeCount: 1 });
+      expect((ev.followed.NoSuch__run as { error: string }).error).toMatch(/run not found: NoSuch__run/);
     } finally {
       list.close();
     }
+    expect((await rawGet('/api/events?follow=..%2Fx')).status).toBe(400);
     const types = await rawGet('/api/health');
     expect(types.status).toBe(200); // still up, the stream's poller stopped with the connection
   });
@@ -203,11 +208,16 @@ describe('viewer: follows a run while it trains', () => {
     const evalEvery = 500;
     // The page is open before the run starts, as a user would have it.
     await open();
-    const { child, done } = startCli([
-      'train', 'dqn', 'GridWorld-4x4', '--steps', String(steps), '--envs', '4', '--eval-every', String(evalEvery), '--eval-episodes', '2',
-      '--record-episodes', '1', '--checkpoint-every', '3000', '--no-stop-when-solved', '--backend', 'wasm', '--progress', 'none', '--seed', '3',
-      '--out', runsDir, '--run-name', runName,
-    ]);
+    // A checkpoint at every evaluation, each file write held 30 ms (the harness's test hook), paces the run to
+    // some seconds however fast the machine is, so it is still training when the page picks it up.
+    const { child, done } = startCli(
+      [
+        'train', 'dqn', 'GridWorld-4x4', '--steps', String(steps), '--envs', '4', '--eval-every', String(evalEvery), '--eval-episodes', '2',
+        '--record-episodes', '1', '--checkpoint-every', String(evalEvery), '--no-stop-when-solved', '--backend', 'wasm', '--progress', 'none', '--seed', '3',
+        '--out', runsDir, '--run-name', runName,
+      ],
+      { TSGYM_CHECKPOINT_WRITE_DELAY_MS: '30' },
+    );
     try {
       const runDir = join(runsDir, runName);
       // The new run joins the picker by itself once it has recorded an evaluation; pick it.
@@ -216,15 +226,18 @@ describe('viewer: follows a run while it trains', () => {
       // Its newest evaluation (the last of its entries), so the pane then moves on with each new one.
       const firstEpisode = await page.$eval('#pick-a', (sel, run) => [...(sel as HTMLSelectElement).options].filter((o) => o.value.startsWith(`${run}/`)).at(-1)!.value, runName);
       await page.selectOption('#pick-a', firstEpisode);
+      // (By the time it is shown, following may already have moved it on to a newer evaluation.)
       await page.waitForFunction(
-        (v) => {
+        (run) => {
           const sel = (window.__tsgymViewer!.snapshot().panes as { selection: { run: string; path: string } | null }[])[0].selection;
-          return sel !== null && `${sel.run}/${sel.path}` === v && window.__tsgymViewer!.busy === 0;
+          return sel?.run === run && window.__tsgymViewer!.busy === 0;
         },
-        firstEpisode,
+        runName,
       );
       const start = await snapshot();
       expect(start.live.following).toEqual([runName]);
+      // One event stream for the page (browsers allow six connections per server), following this run.
+      expect(new URL(start.live.stream!).searchParams.getAll('follow')).toEqual([runName]);
       expect(await page.isVisible('#live')).toBe(true);
       const evalPoints = (s: Snap) => s.curve.find((c) => c.label.startsWith('eval mean'))?.points ?? 0;
       const startEvals = evalPoints(start);
@@ -245,6 +258,7 @@ describe('viewer: follows a run while it trains', () => {
       expect(end.curve.find((c) => c.label.startsWith('eval mean'))!.latest).toBeCloseTo(evals[evals.length - 1].mean!, 9);
       expect(end.live.updates).toBeGreaterThanOrEqual(2);
       expect(end.live.following).toEqual([]); // a finished run is no longer followed
+      expect(new URL(end.live.stream!).searchParams.getAll('follow')).toEqual([]);
       // Every evaluation is in the picker, and the pane moved on to the newest one.
       for (const e of evals) expect(end.picker.options.some((o) => o.includes(runName) && o.includes(`eval @ ${e.step.toLocaleString('en')}`))).toBe(true);
       expect(end.panes[0].selection).toEqual({ run: runName, path: `step-${String(steps).padStart(9, '0')}/episode-0.json.gz` });

@@ -76,6 +76,8 @@ export class QueueExecutor implements Executor {
     ctx.progress.log(`queue: ${enqueued} job(s) enqueued, ${reattached} re-attached, ${retried} failed one(s) retried`);
 
     const open = new Set(todo);
+    /** Attempts seen per run (a new attempt means a worker died and the job was handed over). */
+    const attempts = new Map<RunTask, number>();
     while (open.size && !this.detached) {
       for (const task of [...open]) {
         if (this.detached) break;
@@ -92,9 +94,15 @@ export class QueueExecutor implements Executor {
           if (task.state !== 'running' || p.startStep !== task.startStep) task.startStep = Math.min(p.startStep ?? 0, p.step);
           task.step = p.step;
         }
+        const attempt = job.attemptsStarted ?? 0;
+        const seen = attempts.get(task) ?? 0;
+        attempts.set(task, Math.max(seen, attempt));
         if (state === 'active' && task.state !== 'running') {
           task.state = 'running';
-          ctx.progress.log(`▶ ${task.name}: taken by a worker${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted}: resumes from its last checkpoint)` : ''}`);
+          ctx.progress.log(`▶ ${task.name}: taken by a worker${attempt > 1 ? ` (attempt ${attempt}: resumes from its last checkpoint)` : ''}`);
+        } else if (state === 'active' && seen > 0 && attempt > seen) {
+          // Its worker died and another took the job over between two polls.
+          ctx.progress.log(`↺ ${task.name}: its worker stopped; attempt ${attempt} on another worker resumes it from its last checkpoint`);
         } else if ((state === 'waiting' || state === 'prioritized' || state === 'delayed') && task.state === 'running') {
           task.state = 'waiting';
           ctx.progress.log(`↺ ${task.name}: back in the queue (its worker stopped); the next worker resumes it from its last checkpoint`);

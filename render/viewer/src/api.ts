@@ -45,10 +45,8 @@ export const api = {
   metrics: (run: string) => getJson<MetricsResponse>(`${base}runs/${encodeURIComponent(run)}/metrics`),
   run: (run: string) => getJson<RunInfo>(`${base}runs/${encodeURIComponent(run)}`),
   runEpisodes: (run: string) => getJson<EpisodesResponse>(`${base}runs/${encodeURIComponent(run)}/episodes`),
-  /** Which runs exist, as a change stream (server-sent events, render/live.ts). */
+  /** Which runs exist and how followed runs change (`?follow=<run>…`), as a change stream (server-sent events, render/live.ts). */
   runsEventsUrl: () => `${base}events`,
-  /** The run's change stream (server-sent events, render/live.ts). */
-  eventsUrl: (run: string) => `${base}runs/${encodeURIComponent(run)}/events`,
   values: (run: string) => getJson<ValuesFile>(`${base}runs/${encodeURIComponent(run)}/values`),
   /** A replay, validated again here: the viewer trusts no file. */
   async replay(run: string, path: string): Promise<ReplayFile> {

@@ -278,8 +278,8 @@ runsMetric.addEventListener('change', () => {
 });
 
 // A comparison that is still running (no report yet) is followed: the page redraws when its runs log, finish,
-// or the report is written (server-sent events, render/live.ts), then stops following.
-let live: { id: string; source: EventSource } | null = null;
+// or the report is written (server-sent events from /api/comparisons/<cmp>/progress, render/live.ts), then stops following.
+let live: { id: string; source: EventSource; connected: boolean } | null = null;
 let liveUpdates = 0;
 
 function followComparison(id: string, running: boolean): void {
@@ -288,18 +288,19 @@ function followComparison(id: string, running: boolean): void {
     live = null;
   }
   if (!running || live || typeof EventSource === 'undefined') return;
-  const source = new EventSource(`api/comparisons/${encodeURIComponent(id)}/events`);
+  const source = new EventSource(`api/comparisons/${encodeURIComponent(id)}/progress`);
   let last: string | null = null;
   source.addEventListener('change', (ev) => {
     const data = (ev as MessageEvent<string>).data;
     const first = last === null;
     if (data === last) return;
     last = data;
-    if (first) return;
-    liveUpdates++;
+    // The first event redraws too: the runs may have logged between loading the page and opening the stream.
+    if (!first) liveUpdates++;
+    if (live?.source === source) live.connected = true;
     show(id).catch(fail);
   });
-  live = { id, source };
+  live = { id, source, connected: false };
 }
 
 function comparisonLabel(c: ComparisonInfo): string {
@@ -342,7 +343,7 @@ window.__tsgymCompare = {
     curvesRange: curves.yAxis ? [curves.yAxis.min, curves.yAxis.max] : null,
     intervalTicks: intervals.axis?.ticks ?? null,
     allRuns: { smoothing: allRuns.smoothing, metric: runsMetric.value, runs: allRuns.summary },
-    live: { following: live?.id ?? null, updates: liveUpdates },
+    live: { following: live?.id ?? null, connected: live?.connected ?? false, updates: liveUpdates },
   }),
 };
 

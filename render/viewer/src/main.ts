@@ -7,7 +7,7 @@
  * shows the same episodes. `window.__tsgymViewer` exposes a read-only snapshot for tests and debugging.
  */
 import type { RendererPreference } from 'pixi.js';
-import type { EpisodeEntry, EpisodeGroup, MetricsResponse, RunChange, RunInfo, ValuesFile } from '../../api-types.js';
+import type { EpisodeEntry, EpisodeGroup, LiveChange, MetricsResponse, RunChange, RunInfo, ValuesFile } from '../../api-types.js';
 import { api, ApiRequestError, comparisonScope } from './api.js';
 import { download, episodeGif, fileStem, framePng } from './export.js';
 import { LearningCurve } from './chart.js';
@@ -393,49 +393,77 @@ function renderRunInfo(): void {
 // Following runs while they train
 // ---------------------------------------------------------------------------------------------------
 
-interface RunStream {
-  source: EventSource;
-  last: string | null;
+/** A shown run being followed: how many changes the page has drawn from it. */
+interface Followed {
   updates: number;
   lastUpdate: string;
 }
 
-const streams = new Map<string, RunStream>();
+const streams = new Map<string, Followed>();
 /** Statuses after which a run's files stop changing (a stream is not kept open for them). */
 const DONE = new Set(['finished', 'diverged']);
 let liveUpdates = 0;
+let runListUpdates = 0;
 
-/** Keeps one event stream open per shown run that is still training (no summary yet, or status running / interrupted). */
+// One server-sent event stream per page (browsers allow six connections per server): the runs list, and the
+// files of each followed run. It is reopened when the set of followed runs changes.
+let liveSource: EventSource | null = null;
+let liveKey: string | null = null;
+let lastRunsList: string | null = null;
+const lastRunChange = new Map<string, string>();
+
+function openLiveStream(): void {
+  if (typeof EventSource === 'undefined') return;
+  const followed = [...streams.keys()].sort();
+  const key = followed.join('\n');
+  if (liveSource && key === liveKey) return;
+  liveSource?.close();
+  liveKey = key;
+  const query = followed.length ? `?${new URLSearchParams(followed.map((r) => ['follow', r])).toString()}` : '';
+  const source = new EventSource(`${api.runsEventsUrl()}${query}`);
+  liveSource = source;
+  source.addEventListener('change', (ev) => {
+    if (source !== liveSource) return;
+    const data = JSON.parse((ev as MessageEvent<string>).data) as LiveChange;
+    const list = JSON.stringify(data.runs);
+    if (list !== lastRunsList) {
+      // The first list also refreshes: a run may have appeared between loading the index and opening the stream.
+      const first = lastRunsList === null;
+      lastRunsList = list;
+      void onRunsListChanged(!first);
+    }
+    for (const [run, change] of Object.entries(data.followed ?? {})) {
+      const text = JSON.stringify(change);
+      const before = lastRunChange.get(run);
+      if (text === before || !streams.has(run)) continue;
+      lastRunChange.set(run, text);
+      if ('error' in change) {
+        streams.delete(run);
+        followShownRuns();
+        continue;
+      }
+      // A run's first report refreshes it too (it may have changed since the page loaded), without counting.
+      void onRunChanged(run, change, before !== undefined);
+    }
+  });
+}
+
+/** Keeps the shown runs that are still training (no summary yet, or status running / interrupted) followed. */
 function followShownRuns(): void {
   const wanted = new Set(
     (sideBySide ? panes : [panes[0]])
       .map((p) => p.selection?.run)
       .filter((r): r is string => r !== undefined && runs.has(r) && !DONE.has(String(runs.get(r)?.summary?.status ?? ''))),
   );
-  for (const [run, st] of streams) {
+  for (const run of [...streams.keys()]) {
     if (!wanted.has(run)) {
-      st.source.close();
       streams.delete(run);
+      lastRunChange.delete(run);
     }
   }
-  for (const run of wanted) {
-    if (streams.has(run) || typeof EventSource === 'undefined') continue;
-    const st: RunStream = { source: new EventSource(api.eventsUrl(run)), last: null, updates: 0, lastUpdate: '' };
-    st.source.addEventListener('change', (ev) => {
-      const data = (ev as MessageEvent<string>).data;
-      const first = st.last === null;
-      if (data === st.last) return;
-      st.last = data;
-      if (!first) void onRunChanged(run, JSON.parse(data) as RunChange);
-    });
-    st.source.addEventListener('gone', () => {
-      st.source.close();
-      streams.delete(run);
-      renderLive();
-    });
-    streams.set(run, st);
-  }
+  for (const run of wanted) if (!streams.has(run)) streams.set(run, { updates: 0, lastUpdate: '' });
   renderLive();
+  if (liveKey !== null) openLiveStream(); // after start-up (which opens it)
 }
 
 function renderLive(): void {
@@ -446,7 +474,7 @@ function renderLive(): void {
 }
 
 /** A followed run's files changed: refetch its info, episodes and metrics, and redraw what shows them. */
-async function onRunChanged(run: string, change: RunChange): Promise<void> {
+async function onRunChanged(run: string, change: RunChange, counted = true): Promise<void> {
   busy++;
   try {
     const [info, eps] = await Promise.all([api.run(run), api.runEpisodes(run)]);
@@ -459,11 +487,11 @@ async function onRunChanged(run: string, change: RunChange): Promise<void> {
     if (change.hasValues) valuesCache.delete(run);
     fillPickers();
     const st = streams.get(run);
-    if (st) {
+    if (st && counted) {
       st.updates++;
       st.lastUpdate = new Date().toLocaleTimeString('en-GB');
     }
-    liveUpdates++;
+    if (counted) liveUpdates++;
     // Like `tail -f`: a pane showing the newest evaluation moves on to the next one (unless following is
     // turned off or it is playing); one the user moved back to an older episode stays there.
     const shown = panes[0].selection;
@@ -477,10 +505,11 @@ async function onRunChanged(run: string, change: RunChange): Promise<void> {
     await updateCurve();
     renderRunInfo();
     if (DONE.has(change.status ?? '')) {
-      streams.get(run)?.source.close();
       streams.delete(run);
+      lastRunChange.delete(run);
       renderLive();
       renderRunInfo();
+      openLiveStream();
     }
   } catch (e) {
     setStatus(`Could not refresh ${run}: ${(e as Error).message}`, true);
@@ -496,30 +525,22 @@ function newestEvalEpisode(run: string): EpisodeEntry | undefined {
 }
 
 /** Runs that appear while the page is open (a training just started) join the picker without a reload. */
-function watchRunsList(): void {
-  if (typeof EventSource === 'undefined') return;
-  const source = new EventSource(api.runsEventsUrl());
-  let last: string | null = null;
-  source.addEventListener('change', (ev) => {
-    const data = (ev as MessageEvent<string>).data;
-    const first = last === null;
-    if (data === last) return;
-    last = data;
-    if (first) return;
-    busy++;
-    loadIndex()
-      .then(async () => {
-        runListUpdates++;
-        if (!panes[0].selection) {
-          const sel = defaultSelection();
-          if (sel) await select(0, sel);
-        }
-      })
-      .catch((e: Error) => setStatus(`Could not refresh the runs: ${e.message}`, true))
-      .finally(() => busy--);
-  });
+async function onRunsListChanged(counted: boolean): Promise<void> {
+  busy++;
+  try {
+    await loadIndex();
+    if (counted) runListUpdates++;
+    if (!panes[0].selection) {
+      const sel = defaultSelection();
+      if (sel) await select(0, sel);
+    }
+    followShownRuns();
+  } catch (e) {
+    setStatus(`Could not refresh the runs: ${(e as Error).message}`, true);
+  } finally {
+    busy--;
+  }
 }
-let runListUpdates = 0;
 
 // ---------------------------------------------------------------------------------------------------
 // Playback and controls
@@ -742,7 +763,7 @@ window.__tsgymViewer = {
     curve: curve.summary,
     curveNote: chartHost.querySelector('.curve-note')?.textContent ?? '',
     legend: curve.legendValues(),
-    live: { following: [...streams.keys()], updates: liveUpdates, runListUpdates },
+    live: { following: [...streams.keys()], updates: liveUpdates, runListUpdates, stream: liveSource?.url ?? null },
     picker: { options: [...pickA.options].filter((o) => o.value).map((o) => o.text), filter: filterBox.value },
     lastExport,
   }),
@@ -772,7 +793,7 @@ async function start(): Promise<void> {
   await showComparisonLink();
   await applyHash();
   window.addEventListener('hashchange', () => void applyHash());
-  watchRunsList();
+  openLiveStream();
   ready = true;
 }
 
