@@ -170,6 +170,10 @@ export interface RunLock {
   startedAt: string;
   /** What holds it ('train', 'resume', 'record'). */
   command: string;
+  /** The holder's start time in clock ticks since boot (Linux), to tell it from a later process with its pid. */
+  procStart?: number | null;
+  /** Unique per acquisition, so a holder releases only its own lock (not one that took it over). */
+  token?: string;
 }
 
 /** `checkpoints/latest.json`. */
