@@ -8,6 +8,7 @@ import { DqnAgent } from './dqn.js';
 import { PpoAgent } from './ppo.js';
 import { A2cAgent } from './a2c.js';
 import { ReinforceAgent } from './reinforce.js';
+import { SacAgent } from './sac.js';
 
 /** Builds an agent from resolved hyperparameters; `seed` seeds its every random stream (init, exploration, sampling). */
 export type AgentFactory = (info: AgentInfo, hyperparams: Record<string, unknown>, seed: number) => Agent;
@@ -99,4 +100,12 @@ registerAgent({
   defaults: ReinforceAgent.defaults as unknown as Record<string, unknown>,
   create: (info, hp, seed) => new ReinforceAgent(info, hp, seed),
   actionSpaces: ['Discrete', 'Box'],
+});
+
+registerAgent({
+  name: 'sac',
+  description: 'Soft Actor-Critic (twin Q critics with Polyak targets, tanh-squashed Gaussian policy, learned temperature)',
+  defaults: SacAgent.defaults as unknown as Record<string, unknown>,
+  create: (info, hp, seed) => new SacAgent(info, hp, seed),
+  actionSpaces: ['Box'],
 });

@@ -1,0 +1,258 @@
+/**
+ * Soft Actor-Critic (Haarnoja et al., 2018; the "applications" version with a learned temperature): a
+ * stochastic tanh-squashed Gaussian actor, twin Q critics with Polyak-averaged targets, and a temperature α
+ * tuned so the policy's entropy tracks a target (−|A| by default).
+ *
+ * Collection, replay, warm-up and target updates are in off-policy.ts; action scaling and the twin critic
+ * in continuous.ts. Read `act`, then `trainStep` top to bottom: (1) targets, (2) critics, (3) actor,
+ * (4) temperature. Polyak updates of the critics' targets follow each step (the base, τ).
+ *
+ * Speed: every network is an Mlp (raw variables, hand-written dense gradients); the target computation
+ * runs two forward passes with the sampling and the log-probabilities in JS; both critics train in one
+ * tape with one gradient download; the temperature is a scalar updated in JS. All noise comes from the
+ * agent's seeded streams (act: `explore`, training: `sample`).
+ */
+import { tf } from './backend.js';
+import { Adam, type ParamSet } from './adam.js';
+import { Mlp, type Activation } from './mlp.js';
+import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
+import { OffPolicyAgent, type OffPolicyConfig } from './off-policy.js';
+import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
+import type { ActOptions, ActResult, AgentInfo } from './agent.js';
+import type { Rng } from '../envs/rng.js';
+import { TsgymError } from '../envs/core.js';
+
+export interface SacConfig extends OffPolicyConfig {
+  hidden: number[];
+  activation: Activation;
+  /** Adam learning rate of the actor, the critics and the temperature. */
+  lr: number;
+  /** Gradient steps between target updates (1 with Polyak τ, as in SAC). */
+  targetUpdateInterval: number;
+  /** Learn α towards the target entropy (true), or keep it at alphaInit. */
+  autoAlpha: boolean;
+  alphaInit: number;
+  /** Target entropy of the policy; null = −|A| (one nat per action dimension below zero). */
+  targetEntropy: number | null;
+}
+
+const DEFAULTS: SacConfig = {
+  hidden: [64, 64],
+  activation: 'relu',
+  lr: 1e-3,
+  gamma: 0.99,
+  bufferSize: 1_000_000,
+  batchSize: 256,
+  learningStarts: 1_000,
+  trainFreq: 1,
+  gradientSteps: 1,
+  targetUpdateInterval: 1,
+  tau: 0.005,
+  nStep: 1,
+  autoAlpha: true,
+  alphaInit: 1,
+  targetEntropy: null,
+  totalSteps: 100_000,
+  checkpointBuffer: true,
+};
+
+/** log σ is squashed smoothly into [LOG_STD_MIN, LOG_STD_MAX] (a tanh), so its gradient never vanishes at a clip. */
+export const LOG_STD_MIN = -5;
+export const LOG_STD_MAX = 2;
+/** Keeps log(1 − tanh²(u)) finite when the tanh saturates. */
+export const SQUASH_EPS = 1e-6;
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** The actor's raw log-σ output mapped into [LOG_STD_MIN, LOG_STD_MAX]. */
+export function squashLogStd(raw: number): number {
+  return LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (Math.tanh(raw) + 1);
+}
+
+/**
+ * Samples a = tanh(μ + σ·ε) per row from actor outputs `out` (n × 2k: k means, then k raw log-σ), with
+ * standard-normal ε from `noise`, and writes log π(a|s) to `logProbs`:
+ *   log π(a|s) = Σ_j [ log N(u_j; μ_j, σ_j) − log(1 − tanh²(u_j) + ε_sq) ]
+ * The second term is the change of variables through the tanh (its Jacobian); forgetting it makes the
+ * entropy estimate, and therefore α, wrong near the action bounds.
+ */
+export function sampleSquashedGaussian(out: Float32Array, n: number, k: number, noise: ArrayLike<number>, actions: Float32Array, logProbs: Float32Array): void {
+  for (let i = 0; i < n; i++) {
+    let lp = 0;
+    for (let j = 0; j < k; j++) {
+      const mean = out[i * 2 * k + j];
+      const logStd = squashLogStd(out[i * 2 * k + k + j]);
+      const eps = noise[i * k + j];
+      const a = Math.tanh(mean + Math.exp(logStd) * eps);
+      actions[i * k + j] = a;
+      lp += -0.5 * eps * eps - logStd - HALF_LOG_2PI - Math.log(1 - a * a + SQUASH_EPS);
+    }
+    logProbs[i] = lp;
+  }
+}
+
+/** A scalar parameter trained by Adam in JS only (the temperature's log α): no tf variable needed. */
+class JsScalar implements ParamSet {
+  readonly params: Float32Array;
+  readonly variables: tf.Variable[] = [];
+  constructor(value: number) {
+    this.params = Float32Array.of(value);
+  }
+  syncVariables(): void {}
+}
+
+export class SacAgent extends OffPolicyAgent<SacConfig> {
+  static readonly defaults: SacConfig = DEFAULTS;
+  readonly scale: ActionScale;
+  readonly actionSize: number;
+  /** obs → [μ (k), raw log σ (k)]. */
+  readonly actor: Mlp;
+  readonly critic: TwinCritic;
+  readonly logAlpha: JsScalar;
+  readonly targetEntropy: number;
+  private readonly actorOptimizer: Adam;
+  private readonly alphaOptimizer: Adam;
+
+  constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
+    const config = { ...DEFAULTS, ...(hp as Partial<SacConfig>) };
+    const scale = new ActionScale(info.actionSpace, 'sac');
+    super('sac', info, config, seed);
+    const c = this.config;
+    if (!(c.lr > 0)) throw new TsgymError(`sac: hyperparameter lr=${JSON.stringify(c.lr)} must be > 0`);
+    if (!(c.alphaInit > 0)) throw new TsgymError(`sac: hyperparameter alphaInit=${JSON.stringify(c.alphaInit)} must be > 0`);
+    if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) throw new TsgymError(`sac: hyperparameter hidden=${JSON.stringify(c.hidden)} must be a list of positive integers, e.g. [64,64]`);
+    if (!Number.isInteger(c.targetUpdateInterval) || c.targetUpdateInterval < 1) throw new TsgymError(`sac: hyperparameter targetUpdateInterval=${JSON.stringify(c.targetUpdateInterval)} must be a positive integer`);
+    this.scale = scale;
+    this.actionSize = scale.size;
+    const rng = this.initRng();
+    this.actor = new Mlp([this.obsSize, ...c.hidden, 2 * this.actionSize], rng, { activation: c.activation, init: 'glorot' });
+    this.critic = new TwinCritic(this.obsSize + this.actionSize, c.hidden, c.activation, c.lr, rng);
+    this.actorOptimizer = new Adam([this.actor], { lr: c.lr });
+    this.logAlpha = new JsScalar(Math.log(c.alphaInit));
+    this.alphaOptimizer = new Adam([this.logAlpha], { lr: c.lr });
+    this.targetEntropy = c.targetEntropy ?? -this.actionSize;
+  }
+
+  get alpha(): number {
+    return Math.exp(this.logAlpha.params[0]);
+  }
+
+  act(obs: Float32Array, n: number, opts: ActOptions): ActResult {
+    const k = this.actionSize;
+    const envActions = new Float32Array(n * k);
+    // Warm-up: uniform random actions until learning starts (a wide first sample of the state space).
+    if (!opts.greedy && this.envSteps < this.config.learningStarts) {
+      this.uniformBoxActions(n, envActions);
+      return { actions: envActions };
+    }
+    const out = this.actor.predict(obs.subarray(0, n * this.obsSize), n);
+    const a = new Float32Array(n * k);
+    if (opts.greedy) {
+      // The deterministic action: the squashed mean.
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) a[i * k + j] = Math.tanh(out[i * 2 * k + j]);
+    } else {
+      sampleSquashedGaussian(out, n, k, normals(this.exploreRng, n * k), a, new Float32Array(n));
+    }
+    return { actions: this.scale.toEnv(a, n, envActions) };
+  }
+
+  protected trainStep(s: ReplaySample): Record<string, number> {
+    const B = s.size;
+    const k = this.actionSize;
+    const d = this.obsSize;
+    const alpha = this.alpha;
+
+    // 1. Soft TD targets, no gradient: a' ~ π(·|s') (fresh noise), then
+    //      y = R + γ^m · (1 − terminated) · (min(Q1'(s', a'), Q2'(s', a')) − α · log π(a'|s'))
+    //    Truncated transitions bootstrap (bootstrapMask); the entropy term is part of the soft value.
+    const nextOut = this.actor.predict(s.nextObs, B);
+    const nextActions = new Float32Array(B * k);
+    const nextLogProbs = new Float32Array(B);
+    sampleSquashedGaussian(nextOut, B, k, normals(this.sampleRng, B * k), nextActions, nextLogProbs);
+    const qNext = this.critic.targetMin(joinObsAction(s.nextObs, nextActions, B, d, k, new Float32Array(B * (d + k))), B);
+    const y = new Float32Array(B);
+    for (let i = 0; i < B; i++) y[i] = s.returns[i] + bootstrapMask(s, i) * s.discounts[i] * (qNext[i] - alpha * nextLogProbs[i]);
+
+    // 2. Critics: both regress onto the same target y, on the replayed actions (normalised to [-1, 1]).
+    const actions = this.scale.normalize(s.actions, B, new Float32Array(B * k));
+    const critic = this.critic.fit(joinObsAction(s.obs, actions, B, d, k, new Float32Array(B * (d + k))), y, B);
+
+    // 3. Actor: minimise E[α · log π(ã|s) − min(Q1, Q2)(s, ã)] with ã = tanh(μ + σ·ε) reparameterised, so
+    //    the gradient flows through the (just updated) critics into the actor; only the actor's
+    //    parameters are stepped. Σ_j(−½ε² − ½ log 2π) does not depend on the parameters: computed in JS.
+    const eps = normals(this.sampleRng, B * k);
+    const constPart = new Float32Array(B);
+    for (let i = 0; i < B; i++) {
+      let c = 0;
+      for (let j = 0; j < k; j++) c += -0.5 * eps[i * k + j] * eps[i * k + j] - HALF_LOG_2PI;
+      constPart[i] = c;
+    }
+    const actorStep = this.actorOptimizer.minimize(() => {
+      const obsT = tf.tensor2d(s.obs, [B, d]);
+      const [mean, rawLogStd] = tf.split(this.actor.apply(obsT), 2, 1);
+      const logStd = tf.add(LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN), tf.mul(0.5 * (LOG_STD_MAX - LOG_STD_MIN), tf.tanh(rawLogStd)));
+      const a = tf.tanh(tf.add(mean, tf.mul(tf.exp(logStd), tf.tensor2d(eps, [B, k]))));
+      // The tanh correction, as in sampleSquashedGaussian: − Σ_j log(1 − a_j² + ε_sq).
+      const logProb = tf.sub(tf.tensor1d(constPart), tf.sum(tf.add(logStd, tf.log(tf.sub(1 + SQUASH_EPS, tf.square(a)))), 1));
+      const x = tf.concat([obsT, a], 1) as tf.Tensor2D;
+      const minQ = tf.reshape(tf.minimum(this.critic.q1.apply(x), this.critic.q2.apply(x)), [B]);
+      const loss = tf.mean(tf.sub(tf.mul(alpha, logProb), minQ)) as tf.Scalar;
+      return { loss, extras: [tf.mean(logProb)] };
+    });
+    const meanLogProb = actorStep.extras[0][0];
+
+    // 4. Temperature: minimise −log α · (log π + H̄) over the batch (log π held fixed), i.e. raise α when
+    //    the policy's entropy −log π falls below the target H̄, lower it when above. Its gradient with
+    //    respect to log α is −(mean log π + H̄): one scalar Adam step in JS.
+    if (this.config.autoAlpha) this.alphaOptimizer.step([-(meanLogProb + this.targetEntropy)]);
+
+    return {
+      loss: critic.criticLoss,
+      actorLoss: actorStep.loss,
+      q: 0.5 * (critic.q1 + critic.q2),
+      entropy: -meanLogProb,
+      alpha: this.alpha,
+      gradNorm: critic.criticGradNorm,
+      actorGradNorm: actorStep.gradNorm,
+    };
+  }
+
+  // 5. Polyak averaging of both critics' targets every targetUpdateInterval steps (the base, with τ).
+  protected targetPairs(): [Mlp, Mlp][] {
+    return this.critic.targetPairs();
+  }
+
+  protected paramSets(): [string, ParamSet][] {
+    return [
+      ['actor', this.actor],
+      ['q1', this.critic.q1],
+      ['q2', this.critic.q2],
+      ['q1Target', this.critic.target1],
+      ['q2Target', this.critic.target2],
+      ['logAlpha', this.logAlpha],
+    ];
+  }
+
+  protected optimizers(): [string, Adam][] {
+    return [
+      ['actorOptimizer', this.actorOptimizer],
+      ['criticOptimizer', this.critic.optimizer],
+      ['alphaOptimizer', this.alphaOptimizer],
+    ];
+  }
+
+  override progressInfo(): Record<string, number> {
+    return { alpha: this.alpha };
+  }
+
+  dispose(): void {
+    this.actor.dispose();
+    this.critic.dispose();
+  }
+}
+
+/** `count` standard-normal draws from `rng`. */
+export function normals(rng: Rng, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = rng.normal();
+  return out;
+}
