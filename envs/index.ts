@@ -8,6 +8,7 @@ export * from './vector.js';
 export * from './registry.js';
 export * from './checker.js';
 export * from './cartpole.js';
+export * from './pendulum.js';
 export * from './gridworld.js';
 export * from './gridworld-layouts.js';
 export * from './lanekeeper.js';

@@ -12,6 +12,7 @@ import { SyncVectorEnv, type VectorEnv } from './vector.js';
 import { CartPoleEnv, CartPoleVectorEnv, type CartPoleOptions } from './cartpole.js';
 import { LaneKeeperContinuousEnv, LaneKeeperEnv, type LaneKeeperOptions } from './lanekeeper.js';
 import { GridWorldEnv, type GridWorldOptions } from './gridworld.js';
+import { PendulumEnv, type PendulumOptions } from './pendulum.js';
 
 export type AnyEnv = Env<Float32Array, Action>;
 
@@ -104,6 +105,16 @@ register({
   rewardThreshold: 475,
   create: (kw) => new CartPoleEnv(kw as CartPoleOptions),
   createVector: (n, spec, kw) => new CartPoleVectorEnv(n, spec, kw as CartPoleOptions, spec.maxEpisodeSteps),
+});
+
+// Gymnasium's classic-control suite (issue 14): same constants, spaces, time limits and thresholds as
+// Gymnasium 1.x. No batched kernels: makeVec steps N make()d envs (SyncVectorEnv).
+register({
+  id: 'Pendulum-v1',
+  aliases: ['pendulum'],
+  description: 'Swing a pendulum up and hold it (Gymnasium Pendulum-v1 dynamics); Box([-2], [2]) torque, 3 floats; no threshold',
+  maxEpisodeSteps: 200,
+  create: (kw) => new PendulumEnv(kw as PendulumOptions),
 });
 
 // Gridworlds (envs/gridworld.ts; layouts and sources in envs/gridworld-layouts.ts). Each accepts the
