@@ -12,6 +12,7 @@
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
 import { Mlp, downloadAndDispose, type Activation } from './mlp.js';
+import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
 import type { Rng } from '../envs/rng.js';
 import type { Box, Space } from '../envs/spaces.js';
 import { TsgymError } from '../envs/core.js';
@@ -111,17 +112,67 @@ export class TwinCritic {
     );
   }
 
-  /** One Adam step on ½·(MSE(Q1(x), y) + MSE(Q2(x), y)) for both critics at once. */
+  /**
+   * One Adam step on ½·(MSE(Q1(x), y) + MSE(Q2(x), y)) for both critics at once: forward passes, the
+   * loss gradient (Q − y)/n, the hand-written backward passes (mlp-grad.ts), one download of both
+   * gradients (and the Q values, for the metrics).
+   */
   fit(x: Float32Array, y: Float32Array, n: number): { criticLoss: number; q1: number; q2: number; criticGradNorm: number } {
-    const { loss, gradNorm, extras } = this.optimizer.minimize(() => {
+    const p1 = this.q1.params.length;
+    const p2 = this.q2.params.length;
+    const all = tf.tidy(() => {
       const xt = tf.tensor2d(x, [n, this.inputSize]);
       const yt = tf.tensor2d(y, [n, 1]);
-      const q1 = this.q1.apply(xt);
-      const q2 = this.q2.apply(xt);
-      const l = tf.mul(0.5, tf.add(tf.mean(tf.squaredDifference(q1, yt)), tf.mean(tf.squaredDifference(q2, yt)))) as tf.Scalar;
-      return { loss: l, extras: [tf.stack([tf.mean(q1), tf.mean(q2)])] };
+      const t1 = forwardTrace(this.q1, xt);
+      const t2 = forwardTrace(this.q2, xt);
+      const g1 = backward(t1, tf.mul(tf.sub(traceOutput(t1), yt), 1 / n) as tf.Tensor2D).grad!;
+      const g2 = backward(t2, tf.mul(tf.sub(traceOutput(t2), yt), 1 / n) as tf.Tensor2D).grad!;
+      return tf.concat([g1, g2, tf.reshape(traceOutput(t1), [-1]), tf.reshape(traceOutput(t2), [-1])]);
     });
-    return { criticLoss: loss, q1: extras[0][0], q2: extras[0][1], criticGradNorm: gradNorm };
+    const values = downloadAndDispose(all);
+    let loss = 0;
+    let m1 = 0;
+    let m2 = 0;
+    for (let i = 0; i < n; i++) {
+      const a = values[p1 + p2 + i];
+      const b = values[p1 + p2 + n + i];
+      loss += (a - y[i]) ** 2 + (b - y[i]) ** 2;
+      m1 += a;
+      m2 += b;
+    }
+    const gradNorm = this.optimizer.step(values.subarray(0, p1 + p2));
+    return { criticLoss: (0.5 * loss) / n, q1: m1 / n, q2: m2 / n, criticGradNorm: gradNorm };
+  }
+
+  /**
+   * For the actor's loss −mean_i Q(x_i): the values Q(x_i) and the gradient ∂(−mean Q)/∂x (flat n × inputSize),
+   * with Q = min(Q1, Q2) (SAC; the gradient flows through whichever critic is lower on each row) or Q = Q1
+   * (TD3). Only the input gradient is computed: the critics' weights are not trained by the actor's loss.
+   */
+  inputGradient(x: Float32Array, n: number, which: 'min' | 'q1'): { q: Float32Array; dx: Float32Array } {
+    const q = new Float32Array(n);
+    const dx = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [n, this.inputSize]);
+      if (which === 'q1') {
+        const t1 = forwardTrace(this.q1, xt);
+        q.set(traceOutput(t1).dataSync());
+        return backward(t1, tf.fill([n, 1], -1 / n) as tf.Tensor2D, { params: false, input: true }).dInput!;
+      }
+      const t1 = forwardTrace(this.q1, xt);
+      const t2 = forwardTrace(this.q2, xt);
+      const both = tf.concat([traceOutput(t1), traceOutput(t2)], 1).dataSync();
+      const d1 = new Float32Array(n);
+      const d2 = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const first = both[2 * i] <= both[2 * i + 1];
+        q[i] = first ? both[2 * i] : both[2 * i + 1];
+        (first ? d1 : d2)[i] = -1 / n;
+      }
+      const dx1 = backward(t1, tf.tensor2d(d1, [n, 1]), { params: false, input: true }).dInput!;
+      const dx2 = backward(t2, tf.tensor2d(d2, [n, 1]), { params: false, input: true }).dInput!;
+      return tf.add(dx1, dx2);
+    });
+    return { q, dx: downloadAndDispose(dx) };
   }
 
   /** Polyak / hard target pairs for the off-policy base. */

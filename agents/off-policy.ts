@@ -157,11 +157,16 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     this.vectorSteps++;
     const c = this.config;
     if (step < c.learningStarts || this.buffer.size < c.batchSize || this.vectorSteps % c.trainFreq !== 0) return null;
+    // Each metric is averaged over the gradient steps that reported it (TD3's actor loss: every d-th step).
     const sums: Record<string, number> = {};
+    const counts: Record<string, number> = {};
     for (let g = 0; g < c.gradientSteps; g++) {
       const s = this.buffer.sample(c.batchSize, this.sampleRng, this.perBeta());
       const m = this.trainStep(s);
-      for (const k in m) sums[k] = (sums[k] ?? 0) + m[k];
+      for (const k in m) {
+        sums[k] = (sums[k] ?? 0) + m[k];
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
       this.gradientSteps++;
       // Target networks: copy (τ = 1) or move towards (τ < 1) the online weights when due.
       if (this.targetUpdateDue()) {
@@ -172,7 +177,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
       }
     }
     const out: UpdateMetrics = {};
-    for (const k in sums) out[k] = sums[k] / c.gradientSteps;
+    for (const k in sums) out[k] = sums[k] / counts[k];
     return { ...out, ...this.updateInfo(), gradientSteps: this.gradientSteps };
   }
 

@@ -9,6 +9,7 @@ import { PpoAgent } from './ppo.js';
 import { A2cAgent } from './a2c.js';
 import { ReinforceAgent } from './reinforce.js';
 import { SacAgent } from './sac.js';
+import { Td3Agent } from './td3.js';
 
 /** Builds an agent from resolved hyperparameters; `seed` seeds its every random stream (init, exploration, sampling). */
 export type AgentFactory = (info: AgentInfo, hyperparams: Record<string, unknown>, seed: number) => Agent;
@@ -107,5 +108,13 @@ registerAgent({
   description: 'Soft Actor-Critic (twin Q critics with Polyak targets, tanh-squashed Gaussian policy, learned temperature)',
   defaults: SacAgent.defaults as unknown as Record<string, unknown>,
   create: (info, hp, seed) => new SacAgent(info, hp, seed),
+  actionSpaces: ['Box'],
+});
+
+registerAgent({
+  name: 'td3',
+  description: 'Twin Delayed DDPG (deterministic tanh actor, twin Q critics, target policy smoothing, delayed actor and target updates)',
+  defaults: Td3Agent.defaults as unknown as Record<string, unknown>,
+  create: (info, hp, seed) => new Td3Agent(info, hp, seed),
   actionSpaces: ['Box'],
 });

@@ -15,6 +15,7 @@
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
 import { Mlp, type Activation } from './mlp.js';
+import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, type OffPolicyConfig } from './off-policy.js';
 import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
@@ -177,43 +178,66 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
     const critic = this.critic.fit(joinObsAction(s.obs, actions, B, d, k, new Float32Array(B * (d + k))), y, B);
 
     // 3. Actor: minimise E[α · log π(ã|s) − min(Q1, Q2)(s, ã)] with ã = tanh(μ + σ·ε) reparameterised, so
-    //    the gradient flows through the (just updated) critics into the actor; only the actor's
-    //    parameters are stepped. Σ_j(−½ε² − ½ log 2π) does not depend on the parameters: computed in JS.
-    const eps = normals(this.sampleRng, B * k);
-    const constPart = new Float32Array(B);
-    for (let i = 0; i < B; i++) {
-      let c = 0;
-      for (let j = 0; j < k; j++) c += -0.5 * eps[i * k + j] * eps[i * k + j] - HALF_LOG_2PI;
-      constPart[i] = c;
-    }
-    const actorStep = this.actorOptimizer.minimize(() => {
-      const obsT = tf.tensor2d(s.obs, [B, d]);
-      const [mean, rawLogStd] = tf.split(this.actor.apply(obsT), 2, 1);
-      const logStd = tf.add(LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN), tf.mul(0.5 * (LOG_STD_MAX - LOG_STD_MIN), tf.tanh(rawLogStd)));
-      const a = tf.tanh(tf.add(mean, tf.mul(tf.exp(logStd), tf.tensor2d(eps, [B, k]))));
-      // The tanh correction, as in sampleSquashedGaussian: − Σ_j log(1 − a_j² + ε_sq).
-      const logProb = tf.sub(tf.tensor1d(constPart), tf.sum(tf.add(logStd, tf.log(tf.sub(1 + SQUASH_EPS, tf.square(a)))), 1));
-      const x = tf.concat([obsT, a], 1) as tf.Tensor2D;
-      const minQ = tf.reshape(tf.minimum(this.critic.q1.apply(x), this.critic.q2.apply(x)), [B]);
-      const loss = tf.mean(tf.sub(tf.mul(alpha, logProb), minQ)) as tf.Scalar;
-      return { loss, extras: [tf.mean(logProb)] };
-    });
-    const meanLogProb = actorStep.extras[0][0];
+    //    the gradient flows through the (just updated) critics into the actor; the critics' weights are
+    //    not stepped. The chain rule is written out: actor forward (tf) → sample and log π (JS) → critics'
+    //    input gradient (tf) → ∂loss/∂(μ, raw log σ) (JS) → actor backward (tf), one gradient download.
+    const actor = this.actorStep(s.obs, B, alpha);
 
     // 4. Temperature: minimise −log α · (log π + H̄) over the batch (log π held fixed), i.e. raise α when
     //    the policy's entropy −log π falls below the target H̄, lower it when above. Its gradient with
     //    respect to log α is −(mean log π + H̄): one scalar Adam step in JS.
-    if (this.config.autoAlpha) this.alphaOptimizer.step([-(meanLogProb + this.targetEntropy)]);
+    if (this.config.autoAlpha) this.alphaOptimizer.step([-(actor.meanLogProb + this.targetEntropy)]);
 
     return {
       loss: critic.criticLoss,
-      actorLoss: actorStep.loss,
+      actorLoss: actor.loss,
       q: 0.5 * (critic.q1 + critic.q2),
-      entropy: -meanLogProb,
+      entropy: -actor.meanLogProb,
       alpha: this.alpha,
       gradNorm: critic.criticGradNorm,
-      actorGradNorm: actorStep.gradNorm,
+      actorGradNorm: actor.gradNorm,
     };
+  }
+
+  /** The actor's gradient step (step 3 above); returns its loss, gradient norm and mean log π. */
+  private actorStep(obs: Float32Array, B: number, alpha: number): { loss: number; gradNorm: number; meanLogProb: number } {
+    const k = this.actionSize;
+    const d = this.obsSize;
+    const span = 0.5 * (LOG_STD_MAX - LOG_STD_MIN);
+    const eps = normals(this.sampleRng, B * k);
+    const result = tf.tidy(() => {
+      const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
+      const out = traceOutput(trace).dataSync() as Float32Array; // [μ | raw log σ] per row
+      const a = new Float32Array(B * k);
+      const logProbs = new Float32Array(B);
+      sampleSquashedGaussian(out, B, k, eps, a, logProbs);
+      // ∂(−mean Q(s, ã))/∂ã through the critics, then the rest of the chain in JS.
+      const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'min');
+      const dOut = new Float32Array(B * 2 * k);
+      let loss = 0;
+      let meanLogProb = 0;
+      for (let i = 0; i < B; i++) {
+        loss += (alpha * logProbs[i] - q[i]) / B;
+        meanLogProb += logProbs[i] / B;
+        for (let j = 0; j < k; j++) {
+          const ai = a[i * k + j];
+          const raw = out[i * 2 * k + k + j];
+          const std = Math.exp(squashLogStd(raw));
+          // ã = tanh(u), u = μ + σε. α·log π contributes −α/B · log(1 − ã² + ε_sq) per action dimension,
+          // whose derivative in ã is (α/B) · 2ã / (1 − ã² + ε_sq), and −α/B · log σ directly.
+          const dA = dx[i * (d + k) + d + j] + ((alpha / B) * 2 * ai) / (1 - ai * ai + SQUASH_EPS);
+          const dU = dA * (1 - ai * ai);
+          const dLogStd = dU * eps[i * k + j] * std - alpha / B;
+          const th = Math.tanh(raw);
+          dOut[i * 2 * k + j] = dU;
+          dOut[i * 2 * k + k + j] = dLogStd * span * (1 - th * th);
+        }
+      }
+      const grad = backward(trace, tf.tensor2d(dOut, [B, 2 * k])).grad!.dataSync() as Float32Array;
+      return { grad: Float32Array.from(grad), loss, meanLogProb };
+    });
+    const gradNorm = this.actorOptimizer.step(result.grad);
+    return { loss: result.loss, gradNorm, meanLogProb: result.meanLogProb };
   }
 
   // 5. Polyak averaging of both critics' targets every targetUpdateInterval steps (the base, with τ).

@@ -1,0 +1,204 @@
+/**
+ * TD3, Twin Delayed DDPG (Fujimoto et al., 2018): a deterministic actor a = tanh(μ(s)) trained to maximise
+ * Q1, with the three fixes over DDPG — twin critics whose minimum forms the target (clipped double Q),
+ * target policy smoothing (clipped Gaussian noise on the target action), and delayed actor and target
+ * updates (every `policyDelay` critic steps). Exploration adds Gaussian noise to the actor's action.
+ *
+ * Collection, replay, warm-up and target updates are in off-policy.ts; action scaling and the twin critic
+ * in continuous.ts. Read `act`, then `trainStep` top to bottom. Actions are in [-1, 1] inside the agent
+ * (noise scales are fractions of the box's half-width) and rescaled to the box only for the env.
+ */
+import { tf } from './backend.js';
+import { Adam, type ParamSet } from './adam.js';
+import { Mlp, type Activation } from './mlp.js';
+import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
+import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
+import { OffPolicyAgent, type OffPolicyConfig } from './off-policy.js';
+import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
+import { normals } from './sac.js';
+import type { ActOptions, ActResult, AgentInfo } from './agent.js';
+import { TsgymError } from '../envs/core.js';
+
+export interface Td3Config extends OffPolicyConfig {
+  hidden: number[];
+  activation: Activation;
+  /** Adam learning rate of the actor and the critics. */
+  lr: number;
+  /** Critic steps per actor step; the targets move (Polyak τ) on the actor's steps too. */
+  policyDelay: number;
+  /** σ of the Gaussian exploration noise, as a fraction of the box's half-width. */
+  explorationNoise: number;
+  /** σ of the target policy smoothing noise (fraction of the half-width) … */
+  policyNoise: number;
+  /** … clipped to ±noiseClip. */
+  noiseClip: number;
+}
+
+const DEFAULTS: Td3Config = {
+  hidden: [64, 64],
+  activation: 'relu',
+  lr: 1e-3,
+  gamma: 0.99,
+  bufferSize: 1_000_000,
+  batchSize: 256,
+  learningStarts: 1_000,
+  trainFreq: 1,
+  gradientSteps: 1,
+  tau: 0.005,
+  nStep: 1,
+  policyDelay: 2,
+  explorationNoise: 0.1,
+  policyNoise: 0.2,
+  noiseClip: 0.5,
+  totalSteps: 100_000,
+  checkpointBuffer: true,
+};
+
+/**
+ * Target policy smoothing, in place on `actions` (n × k, each tanh(μ'(s')) in [-1, 1]):
+ *   ã' = clip(a' + clip(σ̃·ε, −c, c), −1, 1)
+ * The noise is clipped first, so the target stays near the target policy's action; the sum is clipped
+ * so it stays a valid action. It smooths the target value over nearby actions.
+ */
+export function smoothTargetActions(actions: Float32Array, noise: ArrayLike<number>, policyNoise: number, noiseClip: number): Float32Array {
+  for (let i = 0; i < actions.length; i++) {
+    const e = Math.max(-noiseClip, Math.min(noiseClip, policyNoise * noise[i]));
+    actions[i] = Math.max(-1, Math.min(1, actions[i] + e));
+  }
+  return actions;
+}
+
+export class Td3Agent extends OffPolicyAgent<Td3Config> {
+  static readonly defaults: Td3Config = DEFAULTS;
+  readonly scale: ActionScale;
+  readonly actionSize: number;
+  /** obs → pre-tanh action. */
+  readonly actor: Mlp;
+  readonly actorTarget: Mlp;
+  readonly critic: TwinCritic;
+  private readonly actorOptimizer: Adam;
+
+  constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
+    const config = { ...DEFAULTS, ...(hp as Partial<Td3Config>) };
+    const scale = new ActionScale(info.actionSpace, 'td3');
+    super('td3', info, config, seed);
+    const c = this.config;
+    const bad = (k: keyof Td3Config, why: string) => new TsgymError(`td3: hyperparameter ${k}=${JSON.stringify(c[k])} ${why}`);
+    if (!(c.lr > 0)) throw bad('lr', 'must be > 0');
+    if (!Number.isInteger(c.policyDelay) || c.policyDelay < 1) throw bad('policyDelay', 'must be a positive integer');
+    if (!(c.explorationNoise >= 0)) throw bad('explorationNoise', 'must be >= 0');
+    if (!(c.policyNoise >= 0)) throw bad('policyNoise', 'must be >= 0');
+    if (!(c.noiseClip >= 0)) throw bad('noiseClip', 'must be >= 0');
+    if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) throw bad('hidden', 'must be a list of positive integers, e.g. [64,64]');
+    this.scale = scale;
+    this.actionSize = scale.size;
+    const rng = this.initRng();
+    this.actor = new Mlp([this.obsSize, ...c.hidden, this.actionSize], rng, { activation: c.activation, init: 'glorot' });
+    this.actorTarget = new Mlp([this.obsSize, ...c.hidden, this.actionSize], rng, { activation: c.activation, init: 'glorot' });
+    this.actorTarget.copyFrom(this.actor);
+    this.critic = new TwinCritic(this.obsSize + this.actionSize, c.hidden, c.activation, c.lr, rng);
+    this.actorOptimizer = new Adam([this.actor], { lr: c.lr });
+  }
+
+  act(obs: Float32Array, n: number, opts: ActOptions): ActResult {
+    const k = this.actionSize;
+    const envActions = new Float32Array(n * k);
+    // Warm-up: uniform random actions until learning starts.
+    if (!opts.greedy && this.envSteps < this.config.learningStarts) {
+      this.uniformBoxActions(n, envActions);
+      return { actions: envActions };
+    }
+    const a = this.actor.predict(obs.subarray(0, n * this.obsSize), n);
+    for (let i = 0; i < n * k; i++) {
+      a[i] = Math.tanh(a[i]);
+      // Exploration: Gaussian noise on the deterministic action, clipped back into [-1, 1].
+      if (!opts.greedy) a[i] = Math.max(-1, Math.min(1, a[i] + this.config.explorationNoise * this.exploreRng.normal()));
+    }
+    return { actions: this.scale.toEnv(a, n, envActions) };
+  }
+
+  protected trainStep(s: ReplaySample): Record<string, number> {
+    const c = this.config;
+    const B = s.size;
+    const k = this.actionSize;
+    const d = this.obsSize;
+
+    // 1. Targets, no gradient: the target actor's action with clipped smoothing noise, valued by the
+    //    smaller of the two target critics (clipped double Q):
+    //      y = R + γ^m · (1 − terminated) · min(Q1'(s', ã'), Q2'(s', ã'))
+    //    Truncated transitions bootstrap (bootstrapMask).
+    const nextActions = this.actorTarget.predict(s.nextObs, B);
+    for (let i = 0; i < B * k; i++) nextActions[i] = Math.tanh(nextActions[i]);
+    smoothTargetActions(nextActions, normals(this.sampleRng, B * k), c.policyNoise, c.noiseClip);
+    const qNext = this.critic.targetMin(joinObsAction(s.nextObs, nextActions, B, d, k, new Float32Array(B * (d + k))), B);
+    const y = new Float32Array(B);
+    for (let i = 0; i < B; i++) y[i] = s.returns[i] + bootstrapMask(s, i) * s.discounts[i] * qNext[i];
+
+    // 2. Critics: both regress onto y, on the replayed actions (normalised to [-1, 1]).
+    const actions = this.scale.normalize(s.actions, B, new Float32Array(B * k));
+    const critic = this.critic.fit(joinObsAction(s.obs, actions, B, d, k, new Float32Array(B * (d + k))), y, B);
+    const metrics: Record<string, number> = { loss: critic.criticLoss, q: 0.5 * (critic.q1 + critic.q2), gradNorm: critic.criticGradNorm };
+
+    // 3. Delayed actor step, every policyDelay-th critic step: maximise Q1(s, tanh(μ(s))) — Q1 only, as in
+    //    the paper. The chain rule through the tanh is done in JS between the critic's input gradient and
+    //    the actor's backward pass. The targets move on the same steps (targetUpdateDue).
+    if ((this.gradientSteps + 1) % c.policyDelay === 0) {
+      const actor = this.actorStep(s.obs, B);
+      metrics.actorLoss = actor.loss;
+      metrics.actorGradNorm = actor.gradNorm;
+    }
+    return metrics;
+  }
+
+  private actorStep(obs: Float32Array, B: number): { loss: number; gradNorm: number } {
+    const k = this.actionSize;
+    const d = this.obsSize;
+    const res = tf.tidy(() => {
+      const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
+      const a = (traceOutput(trace).dataSync() as Float32Array).map(Math.tanh);
+      const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'q1');
+      const dOut = new Float32Array(B * k);
+      let loss = 0;
+      for (let i = 0; i < B; i++) {
+        loss -= q[i] / B;
+        for (let j = 0; j < k; j++) dOut[i * k + j] = dx[i * (d + k) + d + j] * (1 - a[i * k + j] * a[i * k + j]);
+      }
+      const grad = backward(trace, tf.tensor2d(dOut, [B, k])).grad!.dataSync() as Float32Array;
+      return { grad: Float32Array.from(grad), loss };
+    });
+    return { loss: res.loss, gradNorm: this.actorOptimizer.step(res.grad) };
+  }
+
+  // 4. Polyak averaging of the actor's and both critics' targets, on the actor's steps only.
+  protected override targetUpdateDue(): boolean {
+    return this.gradientSteps % this.config.policyDelay === 0;
+  }
+
+  protected targetPairs(): [Mlp, Mlp][] {
+    return [[this.actorTarget, this.actor], ...this.critic.targetPairs()];
+  }
+
+  protected paramSets(): [string, ParamSet][] {
+    return [
+      ['actor', this.actor],
+      ['actorTarget', this.actorTarget],
+      ['q1', this.critic.q1],
+      ['q2', this.critic.q2],
+      ['q1Target', this.critic.target1],
+      ['q2Target', this.critic.target2],
+    ];
+  }
+
+  protected optimizers(): [string, Adam][] {
+    return [
+      ['actorOptimizer', this.actorOptimizer],
+      ['criticOptimizer', this.critic.optimizer],
+    ];
+  }
+
+  dispose(): void {
+    this.actor.dispose();
+    this.actorTarget.dispose();
+    this.critic.dispose();
+  }
+}
