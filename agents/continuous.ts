@@ -118,6 +118,12 @@ export class TwinCritic {
    * gradients (and the Q values, for the metrics).
    */
   fit(x: Float32Array, y: Float32Array, n: number): { criticLoss: number; q1: number; q2: number; criticGradNorm: number } {
+    const g = this.lossAndGradient(x, y, n);
+    return { criticLoss: g.loss, q1: g.q1, q2: g.q2, criticGradNorm: this.optimizer.step(g.grad) };
+  }
+
+  /** The loss of `fit`, its gradient (Q1's parameters, then Q2's, flat) and the mean Q values. */
+  lossAndGradient(x: Float32Array, y: Float32Array, n: number): { loss: number; grad: Float32Array; q1: number; q2: number } {
     const p1 = this.q1.params.length;
     const p2 = this.q2.params.length;
     const all = tf.tidy(() => {
@@ -140,8 +146,7 @@ export class TwinCritic {
       m1 += a;
       m2 += b;
     }
-    const gradNorm = this.optimizer.step(values.subarray(0, p1 + p2));
-    return { criticLoss: (0.5 * loss) / n, q1: m1 / n, q2: m2 / n, criticGradNorm: gradNorm };
+    return { loss: (0.5 * loss) / n, grad: values.subarray(0, p1 + p2), q1: m1 / n, q2: m2 / n };
   }
 
   /**

@@ -201,11 +201,20 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
 
   /** The actor's gradient step (step 3 above); returns its loss, gradient norm and mean log π. */
   private actorStep(obs: Float32Array, B: number, alpha: number): { loss: number; gradNorm: number; meanLogProb: number } {
+    const result = this.actorGradient(obs, B, alpha, normals(this.sampleRng, B * this.actionSize));
+    const gradNorm = this.actorOptimizer.step(result.grad);
+    return { loss: result.loss, gradNorm, meanLogProb: result.meanLogProb };
+  }
+
+  /**
+   * The actor's loss mean_i(α · log π(ã_i|s_i) − min Q(s_i, ã_i)) for `B` observations and standard-normal
+   * noise `eps` (B × k), and its gradient with respect to the actor's parameters (flat, `params` order).
+   */
+  actorGradient(obs: Float32Array, B: number, alpha: number, eps: Float32Array): { grad: Float32Array; loss: number; meanLogProb: number } {
     const k = this.actionSize;
     const d = this.obsSize;
     const span = 0.5 * (LOG_STD_MAX - LOG_STD_MIN);
-    const eps = normals(this.sampleRng, B * k);
-    const result = tf.tidy(() => {
+    return tf.tidy(() => {
       const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
       const out = traceOutput(trace).dataSync() as Float32Array; // [μ | raw log σ] per row
       const a = new Float32Array(B * k);
@@ -236,8 +245,6 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
       const grad = backward(trace, tf.tensor2d(dOut, [B, 2 * k])).grad!.dataSync() as Float32Array;
       return { grad: Float32Array.from(grad), loss, meanLogProb };
     });
-    const gradNorm = this.actorOptimizer.step(result.grad);
-    return { loss: result.loss, gradNorm, meanLogProb: result.meanLogProb };
   }
 
   // 5. Polyak averaging of both critics' targets every targetUpdateInterval steps (the base, with τ).

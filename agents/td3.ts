@@ -151,9 +151,15 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   }
 
   private actorStep(obs: Float32Array, B: number): { loss: number; gradNorm: number } {
+    const res = this.actorGradient(obs, B);
+    return { loss: res.loss, gradNorm: this.actorOptimizer.step(res.grad) };
+  }
+
+  /** The actor's loss −mean_i Q1(s_i, tanh(μ(s_i))) and its gradient in the actor's parameters (flat). */
+  actorGradient(obs: Float32Array, B: number): { grad: Float32Array; loss: number } {
     const k = this.actionSize;
     const d = this.obsSize;
-    const res = tf.tidy(() => {
+    return tf.tidy(() => {
       const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
       const a = (traceOutput(trace).dataSync() as Float32Array).map(Math.tanh);
       const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'q1');
@@ -166,7 +172,6 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
       const grad = backward(trace, tf.tensor2d(dOut, [B, k])).grad!.dataSync() as Float32Array;
       return { grad: Float32Array.from(grad), loss };
     });
-    return { loss: res.loss, gradNorm: this.actorOptimizer.step(res.grad) };
   }
 
   // 4. Polyak averaging of the actor's and both critics' targets, on the actor's steps only.
