@@ -18,6 +18,11 @@ export interface RunPreset {
   checkpointEvery: number;
   envKwargs: Record<string, unknown>;
   hyperparams: Record<string, unknown>;
+  /**
+   * The greedy-eval mean that counts as solved, for envs registered without a reward threshold (Gymnasium's
+   * Pendulum-v1 has none; issue 14 states −200). Unset: the env's registered threshold.
+   */
+  rewardThreshold?: number;
 }
 
 export const BASE_PRESET: RunPreset = {

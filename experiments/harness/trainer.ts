@@ -47,7 +47,7 @@ export interface TrainOptions extends RunBudget {
   verbose?: boolean;
 }
 
-export interface RunConfig extends Omit<TrainOptions, 'progress' | 'verbose' | 'outDir' | 'runName' | 'backend'> {
+export interface RunConfig extends Omit<TrainOptions, 'progress' | 'verbose' | 'outDir' | 'runName' | 'backend' | 'rewardThreshold'> {
   tsgymVersion: string;
   envId: string;
   backend: string;
@@ -133,7 +133,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     backend,
     backendRequested: opts.backend,
     versions: versions(),
-    rewardThreshold: reg.rewardThreshold ?? null,
+    rewardThreshold: opts.rewardThreshold ?? reg.rewardThreshold ?? null,
     createdAt: new Date().toISOString(),
   };
   fs.mkdirSync(opts.outDir, { recursive: true });
