@@ -6,7 +6,8 @@ export * from './envs/index.js';
 // Agents: backend choice, the shared agent surface, the agent registry, exact planning for gridworlds.
 export { initBackend, BACKENDS, type BackendChoice } from './agents/backend.js';
 export type { Agent, AgentInfo, ActOptions, ActResult, TransitionBatch, UpdateMetrics, AgentState } from './agents/agent.js';
-export { createAgent, agentNames, agentRegistration, registerAgent, resolveHyperparams, type AgentRegistration } from './agents/registry.js';
+export { createAgent, agentNames, agentRegistration, agentRegistrations, registerAgent, resolveHyperparams, type AgentRegistration } from './agents/registry.js';
+export { validateHyperparams, formatHyperparams, defaultsOf, withDefaults, num, int, bool, choice, intList, type HyperparamSchema, type ParamSpec, type HyperparamContext } from './agents/hyperparams.js';
 export * from './agents/planning.js';
 // Training and using agents outside the CLI.
 export { train, resume, DivergenceError, type TrainOptions, type TrainResult, type RunConfig } from './experiments/harness/trainer.js';

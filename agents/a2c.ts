@@ -7,13 +7,14 @@
  * Collection (act/observe, rollout buffer, observation normalisation) is in policy-gradient.ts; this
  * file is the update. Read `update` top to bottom.
  */
-import { PG_DEFAULTS, PolicyGradientAgent, type PgConfig } from './policy-gradient.js';
-import type { AgentInfo, UpdateMetrics } from './agent.js';
+import { PG_HYPERPARAMS, PolicyGradientAgent, type PgConfig } from './policy-gradient.js';
+import { defaultsOf, validateHyperparams, withDefaults, type HyperparamSchema } from './hyperparams.js';
+import type { AgentInfo, AgentRegistration, UpdateMetrics } from './agent.js';
 
 export type A2cConfig = PgConfig;
 
-const DEFAULTS: A2cConfig = {
-  ...PG_DEFAULTS,
+/** A2C's hyperparameters: the shared policy-gradient ones with A2C's defaults. */
+export const A2C_HYPERPARAMS: HyperparamSchema<A2cConfig> = withDefaults(PG_HYPERPARAMS, {
   lr: 7e-4,
   annealLr: false,
   numSteps: 5,
@@ -23,13 +24,15 @@ const DEFAULTS: A2cConfig = {
   vfCoef: 0.5,
   maxGradNorm: 0.5,
   normalizeAdvantages: false,
-};
+});
+
+const DEFAULTS: A2cConfig = defaultsOf(A2C_HYPERPARAMS);
 
 export class A2cAgent extends PolicyGradientAgent<A2cConfig> {
   static readonly defaults: A2cConfig = DEFAULTS;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
-    super('a2c', info, { ...DEFAULTS, ...(hp as Partial<A2cConfig>) }, seed);
+    super('a2c', info, validateHyperparams('a2c', A2C_HYPERPARAMS, hp, { numEnvs: info.numEnvs }), seed);
   }
 
   protected update(): UpdateMetrics {
@@ -47,3 +50,11 @@ export class A2cAgent extends PolicyGradientAgent<A2cConfig> {
     return this.wholeRolloutStep();
   }
 }
+
+export const a2cRegistration: AgentRegistration<A2cConfig> = {
+  name: 'a2c',
+  description: 'Advantage Actor-Critic, synchronous (n-step returns or GAE, one gradient step per rollout)',
+  hyperparams: A2C_HYPERPARAMS,
+  actionSpaces: ['Discrete', 'Box'],
+  create: (info, hp, seed) => new A2cAgent(info, hp, seed),
+};

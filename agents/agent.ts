@@ -1,13 +1,18 @@
 /**
- * The one surface every agent shares. The training harness (experiments/trainer.ts) drives any agent
- * through it: it steps the vector env, hands each batch of transitions to `observe` (where off-policy
+ * The one surface every agent shares. The training harness (experiments/harness/trainer.ts) drives any
+ * agent through it: it steps the vector env, hands each batch of transitions to `observe` (where off-policy
  * agents store and train, and on-policy agents fill a rollout and update when it is full), evaluates,
  * checkpoints and records — without knowing which algorithm it runs.
  *
- * Library use: `agent.act(obs, n, {greedy: true})`, `await agent.save(dir)`, `await Agent.load(dir)`
- * (see agents/registry.ts for `loadAgent`).
+ * Each agent file also exports an {@link AgentRegistration} (name, hyperparameter schema, action spaces,
+ * constructor); agents/registry.ts lists them, and tests/agent-contract.test.ts checks every registered
+ * agent against this contract.
+ *
+ * Library use: `createAgent(name, info, overrides, seed)` (agents/registry.ts), `agent.act(obs, n, {greedy: true})`,
+ * `saveAgent(agent, dir)` / `loadAgent(dir)` (experiments/harness/agent-io.ts).
  */
 import type { Space } from '../envs/spaces.js';
+import type { HyperparamSchema } from './hyperparams.js';
 
 export interface ActOptions {
   /** Greedy / deterministic action (evaluation), instead of the exploring one. */
@@ -74,4 +79,22 @@ export interface Agent {
   getState(): AgentState;
   setState(state: AgentState): void;
   dispose(): void;
+}
+
+/** What an agent file exports so the registry, the CLI and the contract tests can use it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface AgentRegistration<C extends object = any> {
+  /** Lower-case name used on the command line: 'dqn', 'ppo', … */
+  name: string;
+  /** One line for `--help` and `tsgym hyperparams`. */
+  description: string;
+  /** Every hyperparameter: type, valid range or choices, default, description (agents/hyperparams.ts). */
+  hyperparams: HyperparamSchema<C>;
+  /** Which action spaces it supports. */
+  actionSpaces: ('Discrete' | 'Box')[];
+  /**
+   * Builds the agent from a config the registry resolved and validated against `hyperparams` (constructors
+   * validate again, for library users who call them directly); `seed` seeds every random stream it owns.
+   */
+  create: (info: AgentInfo, hyperparams: Record<string, unknown>, seed: number) => Agent;
 }

@@ -14,6 +14,8 @@ import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, type OffPolicyConfig, type PrioritizedReplayConfig } from './off-policy.js';
 import type { ActOptions, ActResult, AgentInfo } from './agent.js';
 import { TsgymError } from '../envs/core.js';
+import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
+import type { AgentRegistration } from './agent.js';
 
 export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig {
   hidden: number[];
@@ -31,32 +33,42 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig {
   epsDecaySteps: number;
 }
 
-const DEFAULTS: DqnConfig = {
-  hidden: [64, 64],
-  activation: 'relu',
-  lr: 1e-3,
-  gamma: 0.99,
-  bufferSize: 50_000,
-  batchSize: 64,
-  learningStarts: 1_000,
-  trainFreq: 1,
-  gradientSteps: 1,
-  targetUpdateInterval: 250,
-  tau: 1,
-  doubleDqn: true,
-  dueling: false,
-  loss: 'huber',
-  maxGradNorm: 10,
-  epsStart: 1,
-  epsEnd: 0.05,
-  epsDecaySteps: 10_000,
-  nStep: 1,
-  prioritized: false,
-  perAlpha: 0.6,
-  perBeta0: 0.4,
-  totalSteps: 100_000,
-  checkpointBuffer: true,
+/** Every DQN hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- dqn`). */
+export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
+  params: {
+    hidden: intList([64, 64], 'Hidden layer sizes of the Q-network ([] = linear)'),
+    activation: choice<DqnConfig['activation']>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
+    lr: num(1e-3, 'Adam learning rate', { min: 0, minExclusive: true }),
+    gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
+    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1 }),
+    batchSize: int(64, 'Transitions per gradient step', { min: 1 }),
+    learningStarts: int(1_000, 'Env steps of pure exploration before the first update', { min: 0 }),
+    trainFreq: int(1, 'Vector-env steps between updates', { min: 1 }),
+    gradientSteps: int(1, 'Gradient steps per update', { min: 1 }),
+    targetUpdateInterval: int(250, 'Gradient steps between target-network updates', { min: 1 }),
+    tau: num(1, 'Target update: 1 = hard copy, < 1 = Polyak averaging with this weight', { min: 0, max: 1, minExclusive: true }),
+    doubleDqn: bool(true, 'Double DQN targets (online argmax, target value)'),
+    dueling: bool(false, 'Dueling head: Q = V + A − mean(A)'),
+    loss: choice<DqnConfig['loss']>('huber', ['huber', 'mse'], 'TD loss'),
+    maxGradNorm: num(10, 'Clip the global gradient norm to this', { min: 0, minExclusive: true }),
+    epsStart: num(1, 'Exploration ε at step 0', { min: 0, max: 1 }),
+    epsEnd: num(0.05, 'Exploration ε after epsDecaySteps', { min: 0, max: 1 }),
+    epsDecaySteps: int(10_000, 'Env steps over which ε decays linearly', { min: 0 }),
+    nStep: int(1, 'n-step returns (1 = one-step TD)', { min: 1 }),
+    prioritized: bool(false, 'Prioritised replay (proportional)'),
+    perAlpha: num(0.6, 'Prioritised replay: priority exponent α', { min: 0, max: 1 }),
+    perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
+    totalSteps: int(100_000, "The run's total env steps (set by the harness; β anneals over it)", { min: 1 }),
+    checkpointBuffer: bool(true, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
+  },
+  check: (c) => {
+    // A batch larger than the buffer can never be sampled: training would silently never start.
+    if (c.batchSize > c.bufferSize) return `batchSize=${c.batchSize} must be <= bufferSize=${c.bufferSize} (a minibatch is drawn from the buffer)`;
+    return undefined;
+  },
 };
+
+const DEFAULTS: DqnConfig = defaultsOf(DQN_HYPERPARAMS);
 
 export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   static readonly defaults: DqnConfig = DEFAULTS;
@@ -67,11 +79,10 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   private actionBuf: Int32Array;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
-    const config = { ...DEFAULTS, ...(hp as Partial<DqnConfig>) };
+    const config = validateHyperparams('dqn', DQN_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
     if (info.actionSpace.type !== 'Discrete') throw new TsgymError(`dqn needs a Discrete action space, got ${info.actionSpace}`);
     super('dqn', info, config, seed);
     const c = this.config;
-    if (!Number.isInteger(c.targetUpdateInterval) || c.targetUpdateInterval < 1) throw new TsgymError(`dqn: hyperparameter targetUpdateInterval=${JSON.stringify(c.targetUpdateInterval)} must be a positive integer`);
     this.numActions = info.actionSpace.n;
     // Dueling: the last layer emits [V, A_1..A_k] from the shared trunk; Q = V + A − mean(A) (see qValues).
     const outSize = c.dueling ? this.numActions + 1 : this.numActions;
@@ -193,6 +204,14 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     this.target.dispose();
   }
 }
+
+export const dqnRegistration: AgentRegistration<DqnConfig> = {
+  name: 'dqn',
+  description: 'Deep Q-Network (double DQN, target network, optional dueling head, prioritized replay, n-step returns)',
+  hyperparams: DQN_HYPERPARAMS,
+  actionSpaces: ['Discrete'],
+  create: (info, hp, seed) => new DqnAgent(info, hp, seed),
+};
 
 /** Huber loss with δ = 1, elementwise: ½x² for |x| ≤ 1, |x| − ½ beyond. */
 function huber(x: tf.Tensor): tf.Tensor {

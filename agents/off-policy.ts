@@ -29,6 +29,7 @@ import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBat
 import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
 import { flatDim, type Box } from '../envs/spaces.js';
 import { TsgymError } from '../envs/core.js';
+import { bool, int, num, type HyperparamSchema } from './hyperparams.js';
 
 /** Hyperparameters every off-policy agent has. */
 export interface OffPolicyConfig {
@@ -58,21 +59,30 @@ export interface PrioritizedReplayConfig {
   perBeta0: number;
 }
 
-/** Validates the shared hyperparameters: a clear error for values that would silently break training. */
-export function checkOffPolicyConfig(name: string, c: OffPolicyConfig): void {
-  const bad = (k: keyof OffPolicyConfig, why: string) => new TsgymError(`${name}: hyperparameter ${k}=${JSON.stringify(c[k])} ${why}`);
-  const posInt = (k: keyof OffPolicyConfig) => {
-    if (!Number.isInteger(c[k]) || (c[k] as number) <= 0) throw bad(k, 'must be a positive integer');
+/**
+ * The schema entries of the shared hyperparameters, with an algorithm's defaults (each agent file spreads
+ * them into its own schema, so `npm run hyperparams -- <agent>` lists them with the rest).
+ */
+export function offPolicyParams(d: OffPolicyConfig): HyperparamSchema<OffPolicyConfig>['params'] {
+  return {
+    gamma: num(d.gamma, 'Discount factor', { min: 0, max: 1 }),
+    bufferSize: int(d.bufferSize, 'Replay buffer capacity (transitions)', { min: 1 }),
+    batchSize: int(d.batchSize, 'Transitions per gradient step', { min: 1 }),
+    learningStarts: int(d.learningStarts, 'Env steps collected (exploring) before the first gradient step', { min: 0 }),
+    trainFreq: int(d.trainFreq, 'Vector-env steps between training calls', { min: 1 }),
+    gradientSteps: int(d.gradientSteps, 'Gradient steps per training call', { min: 1 }),
+    tau: num(d.tau, 'Target update: 1 = hard copy, < 1 = Polyak averaging with this weight', { min: 0, max: 1, minExclusive: true }),
+    nStep: int(d.nStep, 'n-step returns (1 = one-step TD)', { min: 1 }),
+    checkpointBuffer: bool(d.checkpointBuffer, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
+    totalSteps: int(d.totalSteps, "The run's total env steps (set by the harness)", { min: 1 }),
   };
-  posInt('bufferSize');
-  posInt('batchSize');
-  posInt('trainFreq');
-  posInt('gradientSteps');
-  posInt('nStep');
-  if (!Number.isInteger(c.learningStarts) || c.learningStarts < 0) throw bad('learningStarts', 'must be a non-negative integer');
-  if (!(c.gamma >= 0 && c.gamma <= 1)) throw bad('gamma', 'must be in [0, 1]');
-  if (!(c.tau > 0 && c.tau <= 1)) throw bad('tau', 'must be in (0, 1] (1 = hard target copies)');
-  if (!(c.totalSteps > 0)) throw bad('totalSteps', 'must be > 0');
+}
+
+/** The cross-key check every off-policy schema shares. */
+export function checkOffPolicy(c: OffPolicyConfig): string | undefined {
+  // A batch larger than the buffer can never be sampled: training would silently never start.
+  if (c.batchSize > c.bufferSize) return `batchSize=${c.batchSize} must be <= bufferSize=${c.bufferSize} (a minibatch is drawn from the buffer)`;
+  return undefined;
 }
 
 export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent {
@@ -92,7 +102,6 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
   constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
     this.name = name;
     this.config = config;
-    checkOffPolicyConfig(name, config);
     if (info.observationSpace.type !== 'Box') throw new TsgymError(`${name} needs a Box observation space, got ${String(info.observationSpace)}`);
     if (!Number.isInteger(info.numEnvs) || info.numEnvs <= 0) throw new TsgymError(`${name}: numEnvs must be a positive integer, got ${info.numEnvs}`);
     this.obsSize = flatDim(info.observationSpace);

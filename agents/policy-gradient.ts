@@ -30,6 +30,7 @@ import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBat
 import { RunningMeanStd, type RunningMeanStdState } from '../envs/running-mean-std.js';
 import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
 import { TsgymError } from '../envs/core.js';
+import { bool, choice, defaultsOf, int, intList, num, type HyperparamSchema } from './hyperparams.js';
 
 /** Hyperparameters every policy-gradient agent has. */
 export interface PgConfig {
@@ -62,38 +63,36 @@ export interface PgConfig {
   totalSteps: number;
 }
 
-export const PG_DEFAULTS: PgConfig = {
-  hidden: [64, 64],
-  activation: 'tanh',
-  sharedNetwork: false,
-  lr: 3e-4,
-  annealLr: false,
-  adamEps: 1e-5,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  numSteps: 128,
-  entCoef: 0,
-  vfCoef: 0.5,
-  maxGradNorm: 0.5,
-  normalizeObs: false,
-  obsClip: 10,
-  normalizeAdvantages: true,
-  logStdInit: 0,
-  totalSteps: 100_000,
+/** The hyperparameters every policy-gradient agent shares; each algorithm sets its own defaults (withDefaults). */
+export const PG_HYPERPARAMS: HyperparamSchema<PgConfig> = {
+  params: {
+    hidden: intList([64, 64], 'Hidden layer sizes (of each network, or of the shared trunk)'),
+    activation: choice<Activation>('tanh', ['tanh', 'relu'], 'Hidden-layer activation'),
+    sharedNetwork: bool(false, 'One trunk with a policy head and a value head, instead of separate actor and critic'),
+    lr: num(3e-4, 'Adam learning rate', { min: 0, minExclusive: true }),
+    annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps'),
+    adamEps: num(1e-5, "Adam's ε", { min: 0, minExclusive: true }),
+    gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
+    gaeLambda: num(0.95, 'GAE λ (1 = Monte-Carlo / n-step returns, 0 = one-step TD)', { min: 0, max: 1 }),
+    numSteps: int(128, 'Rollout length per env (an update every numSteps vector steps)', { min: 1 }),
+    entCoef: num(0, 'Entropy bonus coefficient', { min: 0 }),
+    vfCoef: num(0.5, 'Value-loss coefficient', { min: 0 }),
+    maxGradNorm: num(0.5, 'Clip the global gradient norm to this (0 = no clipping)', { min: 0 }),
+    normalizeObs: bool(false, 'Normalise observations by running mean/std'),
+    obsClip: num(10, 'Normalised observations are clipped to ±obsClip', { min: 0, minExclusive: true }),
+    normalizeAdvantages: bool(true, 'Normalise advantages (per minibatch / batch)'),
+    logStdInit: num(0, 'Initial log σ of Gaussian policies (Box actions)'),
+    totalSteps: int(100_000, "The run's total env steps (set by the harness; schedules anneal over it)", { min: 1 }),
+  },
+  check: (c) => checkPgConfig(c),
 };
 
-/** Validates a resolved config: a clear error for values that would silently break training. */
-export function checkPgConfig(name: string, c: PgConfig): void {
-  const bad = (k: string, why: string) => new TsgymError(`${name}: hyperparameter ${k}=${JSON.stringify((c as unknown as Record<string, unknown>)[k])} ${why}`);
-  if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) throw bad('hidden', 'must be a list of positive integers, e.g. [64,64]');
-  if (c.sharedNetwork && c.hidden.length === 0) throw bad('hidden', 'must have at least one layer when sharedNetwork is true');
-  if (c.activation !== 'tanh' && c.activation !== 'relu') throw bad('activation', "must be 'tanh' or 'relu'");
-  if (!Number.isInteger(c.numSteps) || c.numSteps <= 0) throw bad('numSteps', 'must be a positive integer');
-  if (!(c.lr > 0)) throw bad('lr', 'must be > 0');
-  if (!(c.gamma >= 0 && c.gamma <= 1)) throw bad('gamma', 'must be in [0, 1]');
-  if (!(c.gaeLambda >= 0 && c.gaeLambda <= 1)) throw bad('gaeLambda', 'must be in [0, 1]');
-  if (!(c.totalSteps > 0)) throw bad('totalSteps', 'must be > 0');
-  if (!(c.maxGradNorm >= 0)) throw bad('maxGradNorm', 'must be >= 0 (0 = no clipping)');
+export const PG_DEFAULTS: PgConfig = defaultsOf(PG_HYPERPARAMS);
+
+/** Cross-key constraints every policy-gradient agent shares (schemas that extend PG_HYPERPARAMS call it). */
+export function checkPgConfig(c: PgConfig): string | undefined {
+  if (c.sharedNetwork && c.hidden.length === 0) return 'hidden=[] cannot be used with sharedNetwork=true (the shared trunk needs at least one layer)';
+  return undefined;
 }
 
 /**
@@ -216,7 +215,6 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
   constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
     this.name = name;
     this.config = config;
-    checkPgConfig(name, config);
     if (info.observationSpace.type !== 'Box') throw new TsgymError(`${name} needs a Box observation space, got ${String(info.observationSpace)}`);
     if (!Number.isInteger(info.numEnvs) || info.numEnvs <= 0) throw new TsgymError(`${name}: numEnvs must be a positive integer, got ${info.numEnvs}`);
     this.obsSize = info.observationSpace.size;

@@ -9,10 +9,10 @@
  * file is the update. Read `update` top to bottom.
  */
 import { tf } from './backend.js';
-import { PG_DEFAULTS, PolicyGradientAgent, type PgConfig } from './policy-gradient.js';
+import { PG_HYPERPARAMS, PolicyGradientAgent, checkPgConfig, type PgConfig } from './policy-gradient.js';
+import { bool, defaultsOf, int, num, validateHyperparams, withDefaults, type HyperparamSchema } from './hyperparams.js';
 import { explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
-import type { AgentInfo, UpdateMetrics } from './agent.js';
-import { TsgymError } from '../envs/core.js';
+import type { AgentInfo, AgentRegistration, UpdateMetrics } from './agent.js';
 
 export interface PpoConfig extends PgConfig {
   /** Minibatches per epoch (the rollout of numSteps × numEnvs samples is split into this many). */
@@ -29,36 +29,36 @@ export interface PpoConfig extends PgConfig {
   targetKl: number;
 }
 
-const DEFAULTS: PpoConfig = {
-  ...PG_DEFAULTS,
-  lr: 2.5e-4,
-  annealLr: true,
-  numSteps: 128,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  numMinibatches: 4,
-  updateEpochs: 4,
-  clipCoef: 0.2,
-  annealClip: false,
-  clipValueLoss: true,
-  entCoef: 0.01,
-  vfCoef: 0.5,
-  maxGradNorm: 0.5,
-  targetKl: 0,
+/** Every PPO hyperparameter: the shared policy-gradient ones with PPO's defaults, plus its own. */
+export const PPO_HYPERPARAMS: HyperparamSchema<PpoConfig> = {
+  params: {
+    ...withDefaults(PG_HYPERPARAMS, { lr: 2.5e-4, annealLr: true, numSteps: 128, gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5 }).params,
+    numMinibatches: int(4, 'Minibatches per epoch (the rollout of numSteps × numEnvs samples is split into this many)', { min: 1 }),
+    updateEpochs: int(4, 'Passes over the rollout per update', { min: 1 }),
+    clipCoef: num(0.2, 'Clip range ε of the probability ratio (and of the value change when clipValueLoss is on)', { min: 0, minExclusive: true }),
+    annealClip: bool(false, 'Anneal the clip range linearly to 0 over totalSteps'),
+    clipValueLoss: bool(true, "Clip the value prediction to within clipCoef of the rollout's value"),
+    targetKl: num(0, "Stop an update's remaining minibatches once the approximate KL exceeds this (0 = off)", { min: 0 }),
+  },
+  check: (c, ctx) => {
+    // Every minibatch needs at least one sample of the numSteps × numEnvs rollout.
+    const rollout = c.numSteps * (ctx.numEnvs ?? 1);
+    if (c.numMinibatches > rollout) {
+      return `numMinibatches=${c.numMinibatches} must be <= numSteps × numEnvs = ${c.numSteps} × ${ctx.numEnvs ?? 1} = ${rollout} (each minibatch needs at least one sample)`;
+    }
+    return checkPgConfig(c);
+  },
 };
+
+const DEFAULTS: PpoConfig = defaultsOf(PPO_HYPERPARAMS);
 
 export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   static readonly defaults: PpoConfig = DEFAULTS;
   private clipRange: number;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
-    const config = { ...DEFAULTS, ...(hp as Partial<PpoConfig>) };
+    const config = validateHyperparams('ppo', PPO_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
     super('ppo', info, config, seed);
-    if (!Number.isInteger(config.numMinibatches) || config.numMinibatches < 1 || config.numMinibatches > this.buffer.size) {
-      throw new TsgymError(`ppo: numMinibatches must be an integer in 1..${this.buffer.size} (numSteps × numEnvs), got ${config.numMinibatches}`);
-    }
-    if (!Number.isInteger(config.updateEpochs) || config.updateEpochs < 1) throw new TsgymError(`ppo: updateEpochs must be a positive integer, got ${config.updateEpochs}`);
-    if (!(config.clipCoef > 0)) throw new TsgymError(`ppo: clipCoef must be > 0, got ${config.clipCoef}`);
     this.clipRange = config.clipCoef;
   }
 
@@ -179,3 +179,11 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
     if (typeof json.clipRange === 'number') this.clipRange = json.clipRange;
   }
 }
+
+export const ppoRegistration: AgentRegistration<PpoConfig> = {
+  name: 'ppo',
+  description: 'Proximal Policy Optimization (clipped surrogate, GAE, value clipping, minibatch epochs, LR/clip annealing, optional KL early stop)',
+  hyperparams: PPO_HYPERPARAMS,
+  actionSpaces: ['Discrete', 'Box'],
+  create: (info, hp, seed) => new PpoAgent(info, hp, seed),
+};

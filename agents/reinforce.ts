@@ -13,31 +13,40 @@
  * Collection (act/observe, rollout buffer, observation normalisation) is in policy-gradient.ts; this
  * file is the update. Read `update` top to bottom.
  */
-import { PG_DEFAULTS, PolicyGradientAgent, type PgConfig } from './policy-gradient.js';
-import type { AgentInfo, UpdateMetrics } from './agent.js';
+import { PG_HYPERPARAMS, PolicyGradientAgent, type PgConfig } from './policy-gradient.js';
+import { defaultsOf, num, validateHyperparams, withDefaults, type HyperparamSchema } from './hyperparams.js';
+import type { AgentInfo, AgentRegistration, UpdateMetrics } from './agent.js';
 
-/** The shared hyperparameters without gaeLambda: REINFORCE's returns are Monte-Carlo (λ = 1). */
-export type ReinforceConfig = Omit<PgConfig, 'gaeLambda'>;
+/**
+ * The shared hyperparameters; gaeLambda is fixed at 1 (REINFORCE's returns are Monte-Carlo). It stays a key,
+ * accepting only 1, so a saved agent's config (which holds it) loads again.
+ */
+export type ReinforceConfig = PgConfig;
 
-const { gaeLambda: _monteCarlo, ...SHARED_DEFAULTS } = PG_DEFAULTS;
-
-const DEFAULTS: ReinforceConfig = {
-  ...SHARED_DEFAULTS,
+const base = withDefaults(PG_HYPERPARAMS, {
   lr: 1e-3,
   annealLr: false,
   numSteps: 512,
   gamma: 0.99,
+  gaeLambda: 1,
   entCoef: 0,
   vfCoef: 0.5,
   maxGradNorm: 0.5,
   normalizeAdvantages: true,
+});
+
+export const REINFORCE_HYPERPARAMS: HyperparamSchema<ReinforceConfig> = {
+  ...base,
+  params: { ...base.params, gaeLambda: num(1, 'Fixed at 1: returns are Monte-Carlo (bootstrapped only at truncations and rollout ends)', { min: 1, max: 1 }) },
 };
 
-export class ReinforceAgent extends PolicyGradientAgent<ReinforceConfig & PgConfig> {
+const DEFAULTS: ReinforceConfig = defaultsOf(REINFORCE_HYPERPARAMS);
+
+export class ReinforceAgent extends PolicyGradientAgent<ReinforceConfig> {
   static readonly defaults: ReinforceConfig = DEFAULTS;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
-    super('reinforce', info, { ...DEFAULTS, ...(hp as Partial<ReinforceConfig>), gaeLambda: 1 }, seed);
+    super('reinforce', info, validateHyperparams('reinforce', REINFORCE_HYPERPARAMS, hp, { numEnvs: info.numEnvs }), seed);
   }
 
   protected update(): UpdateMetrics {
@@ -56,3 +65,11 @@ export class ReinforceAgent extends PolicyGradientAgent<ReinforceConfig & PgConf
     return this.wholeRolloutStep();
   }
 }
+
+export const reinforceRegistration: AgentRegistration<ReinforceConfig> = {
+  name: 'reinforce',
+  description: 'REINFORCE with a learned value baseline (Monte-Carlo returns, one gradient step per batch)',
+  hyperparams: REINFORCE_HYPERPARAMS,
+  actionSpaces: ['Discrete', 'Box'],
+  create: (info, hp, seed) => new ReinforceAgent(info, hp, seed),
+};

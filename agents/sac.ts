@@ -17,11 +17,11 @@ import { Adam, type ParamSet } from './adam.js';
 import { Mlp, type Activation } from './mlp.js';
 import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
-import { OffPolicyAgent, type OffPolicyConfig } from './off-policy.js';
+import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
+import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
-import type { ActOptions, ActResult, AgentInfo } from './agent.js';
+import type { ActOptions, ActResult, AgentInfo, AgentRegistration } from './agent.js';
 import type { Rng } from '../envs/rng.js';
-import { TsgymError } from '../envs/core.js';
 
 export interface SacConfig extends OffPolicyConfig {
   hidden: number[];
@@ -33,29 +33,26 @@ export interface SacConfig extends OffPolicyConfig {
   /** Learn α towards the target entropy (true), or keep it at alphaInit. */
   autoAlpha: boolean;
   alphaInit: number;
-  /** Target entropy of the policy; null = −|A| (one nat per action dimension below zero). */
-  targetEntropy: number | null;
+  /** Target entropy per action dimension: the target is this × |A| (−1: the usual −|A|). */
+  targetEntropyPerDim: number;
 }
 
-const DEFAULTS: SacConfig = {
-  hidden: [64, 64],
-  activation: 'relu',
-  lr: 1e-3,
-  gamma: 0.99,
-  bufferSize: 1_000_000,
-  batchSize: 256,
-  learningStarts: 1_000,
-  trainFreq: 1,
-  gradientSteps: 1,
-  targetUpdateInterval: 1,
-  tau: 0.005,
-  nStep: 1,
-  autoAlpha: true,
-  alphaInit: 1,
-  targetEntropy: null,
-  totalSteps: 100_000,
-  checkpointBuffer: true,
+/** Every SAC hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- sac`). */
+export const SAC_HYPERPARAMS: HyperparamSchema<SacConfig> = {
+  params: {
+    ...offPolicyParams({ gamma: 0.99, bufferSize: 1_000_000, batchSize: 256, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 0.005, nStep: 1, checkpointBuffer: true, totalSteps: 100_000 }),
+    hidden: intList([64, 64], 'Hidden layer sizes of the actor and of each critic', 1),
+    activation: choice<Activation>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
+    lr: num(1e-3, 'Adam learning rate of the actor, the critics and the temperature', { min: 0, minExclusive: true }),
+    targetUpdateInterval: int(1, 'Gradient steps between (Polyak) target updates', { min: 1 }),
+    autoAlpha: bool(true, 'Learn the temperature α towards the target entropy (false: keep alphaInit)'),
+    alphaInit: num(1, 'Initial temperature α (the entropy bonus weight)', { min: 0, minExclusive: true }),
+    targetEntropyPerDim: num(-1, 'Target entropy per action dimension (−1: the usual target −|A|)'),
+  },
+  check: checkOffPolicy,
 };
+
+const DEFAULTS: SacConfig = defaultsOf(SAC_HYPERPARAMS);
 
 /** log σ is squashed smoothly into [LOG_STD_MIN, LOG_STD_MAX] (a tanh), so its gradient never vanishes at a clip. */
 export const LOG_STD_MIN = -5;
@@ -114,14 +111,10 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
   private readonly alphaOptimizer: Adam;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
-    const config = { ...DEFAULTS, ...(hp as Partial<SacConfig>) };
+    const config = validateHyperparams('sac', SAC_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
     const scale = new ActionScale(info.actionSpace, 'sac');
     super('sac', info, config, seed);
     const c = this.config;
-    if (!(c.lr > 0)) throw new TsgymError(`sac: hyperparameter lr=${JSON.stringify(c.lr)} must be > 0`);
-    if (!(c.alphaInit > 0)) throw new TsgymError(`sac: hyperparameter alphaInit=${JSON.stringify(c.alphaInit)} must be > 0`);
-    if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) throw new TsgymError(`sac: hyperparameter hidden=${JSON.stringify(c.hidden)} must be a list of positive integers, e.g. [64,64]`);
-    if (!Number.isInteger(c.targetUpdateInterval) || c.targetUpdateInterval < 1) throw new TsgymError(`sac: hyperparameter targetUpdateInterval=${JSON.stringify(c.targetUpdateInterval)} must be a positive integer`);
     this.scale = scale;
     this.actionSize = scale.size;
     const rng = this.initRng();
@@ -130,7 +123,7 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
     this.actorOptimizer = new Adam([this.actor], { lr: c.lr });
     this.logAlpha = new JsScalar(Math.log(c.alphaInit));
     this.alphaOptimizer = new Adam([this.logAlpha], { lr: c.lr });
-    this.targetEntropy = c.targetEntropy ?? -this.actionSize;
+    this.targetEntropy = c.targetEntropyPerDim * this.actionSize;
   }
 
   get alpha(): number {
@@ -280,6 +273,14 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
     this.critic.dispose();
   }
 }
+
+export const sacRegistration: AgentRegistration<SacConfig> = {
+  name: 'sac',
+  description: 'Soft Actor-Critic (twin Q critics with Polyak targets, tanh-squashed Gaussian policy, learned temperature)',
+  hyperparams: SAC_HYPERPARAMS,
+  actionSpaces: ['Box'],
+  create: (info, hp, seed) => new SacAgent(info, hp, seed),
+};
 
 /** `count` standard-normal draws from `rng`. */
 export function normals(rng: Rng, count: number): Float32Array {

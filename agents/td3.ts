@@ -13,11 +13,11 @@ import { Adam, type ParamSet } from './adam.js';
 import { Mlp, type Activation } from './mlp.js';
 import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
-import { OffPolicyAgent, type OffPolicyConfig } from './off-policy.js';
+import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
+import { choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
 import { normals } from './sac.js';
-import type { ActOptions, ActResult, AgentInfo } from './agent.js';
-import { TsgymError } from '../envs/core.js';
+import type { ActOptions, ActResult, AgentInfo, AgentRegistration } from './agent.js';
 
 export interface Td3Config extends OffPolicyConfig {
   hidden: number[];
@@ -34,25 +34,22 @@ export interface Td3Config extends OffPolicyConfig {
   noiseClip: number;
 }
 
-const DEFAULTS: Td3Config = {
-  hidden: [64, 64],
-  activation: 'relu',
-  lr: 1e-3,
-  gamma: 0.99,
-  bufferSize: 1_000_000,
-  batchSize: 256,
-  learningStarts: 1_000,
-  trainFreq: 1,
-  gradientSteps: 1,
-  tau: 0.005,
-  nStep: 1,
-  policyDelay: 2,
-  explorationNoise: 0.1,
-  policyNoise: 0.2,
-  noiseClip: 0.5,
-  totalSteps: 100_000,
-  checkpointBuffer: true,
+/** Every TD3 hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- td3`). */
+export const TD3_HYPERPARAMS: HyperparamSchema<Td3Config> = {
+  params: {
+    ...offPolicyParams({ gamma: 0.99, bufferSize: 1_000_000, batchSize: 256, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 0.005, nStep: 1, checkpointBuffer: true, totalSteps: 100_000 }),
+    hidden: intList([64, 64], 'Hidden layer sizes of the actor and of each critic', 1),
+    activation: choice<Activation>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
+    lr: num(1e-3, 'Adam learning rate of the actor and the critics', { min: 0, minExclusive: true }),
+    policyDelay: int(2, 'Critic steps per actor step (the targets move on actor steps)', { min: 1 }),
+    explorationNoise: num(0.1, 'σ of the Gaussian exploration noise, as a fraction of the action box half-width', { min: 0 }),
+    policyNoise: num(0.2, 'σ of the target policy smoothing noise (fraction of the half-width)', { min: 0 }),
+    noiseClip: num(0.5, 'The smoothing noise is clipped to ±noiseClip', { min: 0 }),
+  },
+  check: checkOffPolicy,
 };
+
+const DEFAULTS: Td3Config = defaultsOf(TD3_HYPERPARAMS);
 
 /**
  * Target policy smoothing, in place on `actions` (n × k, each tanh(μ'(s')) in [-1, 1]):
@@ -79,17 +76,10 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   private readonly actorOptimizer: Adam;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
-    const config = { ...DEFAULTS, ...(hp as Partial<Td3Config>) };
+    const config = validateHyperparams('td3', TD3_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
     const scale = new ActionScale(info.actionSpace, 'td3');
     super('td3', info, config, seed);
     const c = this.config;
-    const bad = (k: keyof Td3Config, why: string) => new TsgymError(`td3: hyperparameter ${k}=${JSON.stringify(c[k])} ${why}`);
-    if (!(c.lr > 0)) throw bad('lr', 'must be > 0');
-    if (!Number.isInteger(c.policyDelay) || c.policyDelay < 1) throw bad('policyDelay', 'must be a positive integer');
-    if (!(c.explorationNoise >= 0)) throw bad('explorationNoise', 'must be >= 0');
-    if (!(c.policyNoise >= 0)) throw bad('policyNoise', 'must be >= 0');
-    if (!(c.noiseClip >= 0)) throw bad('noiseClip', 'must be >= 0');
-    if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h > 0)) throw bad('hidden', 'must be a list of positive integers, e.g. [64,64]');
     this.scale = scale;
     this.actionSize = scale.size;
     const rng = this.initRng();
@@ -207,3 +197,11 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
     this.critic.dispose();
   }
 }
+
+export const td3Registration: AgentRegistration<Td3Config> = {
+  name: 'td3',
+  description: 'Twin Delayed DDPG (deterministic tanh actor, twin Q critics, target policy smoothing, delayed actor and target updates)',
+  hyperparams: TD3_HYPERPARAMS,
+  actionSpaces: ['Box'],
+  create: (info, hp, seed) => new Td3Agent(info, hp, seed),
+};

@@ -11,6 +11,7 @@ import { trainCommand } from './commands/train.js';
 import { viewCommand } from './commands/view.js';
 import { compareCommand } from './commands/compare.js';
 import { recordCommand } from './commands/record.js';
+import { hyperparamsCommand } from './commands/hyperparams.js';
 
 /** The yargs parser; it throws on bad input (tests call it in-process). */
 export function buildCli(args: string[]) {
@@ -20,7 +21,8 @@ export function buildCli(args: string[]) {
     .command(recordCommand)
     .command(viewCommand)
     .command(compareCommand)
-    .demandCommand(1, 'Name a command: train, record, view or compare (see --help).')
+    .command(hyperparamsCommand)
+    .demandCommand(1, 'Name a command: train, record, view, compare or hyperparams (see --help).')
     .strict()
     .recommendCommands()
     .help()

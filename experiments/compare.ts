@@ -155,7 +155,7 @@ export function planComparison(o: CompareOptions): ComparisonRequest {
     };
     // Every hyperparameter, the agent's defaults included, so that a later change of a default or a preset
     // cannot slip into a resumed comparison. Bad overrides fail here, before any child starts.
-    const { totalSteps: _budget, ...resolved } = resolveHyperparams(agent, { ...preset.hyperparams, ...(o.sets?.[agent] ?? {}), totalSteps: plan.totalSteps });
+    const { totalSteps: _budget, ...resolved } = resolveHyperparams(agent, { ...preset.hyperparams, ...(o.sets?.[agent] ?? {}), totalSteps: plan.totalSteps }, { numEnvs: plan.numEnvs });
     plan.hyperparams = resolved;
     plans[agent] = plan;
   }

@@ -8,13 +8,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { registerAgent, createAgent } from '../agents/registry.js';
 import type { Agent } from '../agents/agent.js';
+import { int } from '../agents/hyperparams.js';
 import { DivergenceError, train } from '../experiments/harness/trainer.js';
 
 /** A DQN whose reported loss turns NaN once training passes `breakAt` env steps. */
 registerAgent({
   name: 'test-diverging-dqn',
   description: 'test only',
-  defaults: { breakAt: 0, learningStarts: 100 },
+  hyperparams: { params: { breakAt: int(0, 'env step from which the loss is reported as NaN', { min: 0 }), learningStarts: int(100, 'as DQN', { min: 0 }) } },
   actionSpaces: ['Discrete'],
   create: (info, hp, seed) => {
     const inner = createAgent('dqn', info, { learningStarts: hp.learningStarts }, seed);

@@ -347,6 +347,8 @@ describe('policy-gradient agents: mechanics', () => {
         resolveHyperparams(name, preset.hyperparams ?? {});
       }
     }
-    expect(() => resolveHyperparams('reinforce', { gaeLambda: 0.9 })).toThrow(/unknown hyperparameter/);
+    // REINFORCE's λ is fixed at 1: any other value is refused (1 itself is accepted, so a saved agent's config loads).
+    expect(() => resolveHyperparams('reinforce', { gaeLambda: 0.9 })).toThrow(/'gaeLambda' must be a number equal to 1, got 0.9/);
+    expect(resolveHyperparams('reinforce', { gaeLambda: 1 }).gaeLambda).toBe(1);
   });
 });

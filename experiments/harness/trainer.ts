@@ -109,7 +109,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // Fail on bad hyperparameters before creating anything on disk.
   // Agents with schedules over the run (ε, β, LR annealing) take the budget as the `totalSteps` hyperparameter.
   const takesBudget = 'totalSteps' in agentRegistration(opts.agent).defaults;
-  const hyperparams = resolveHyperparams(opts.agent, takesBudget ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams);
+  const hyperparams = resolveHyperparams(opts.agent, takesBudget ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams, { numEnvs: opts.numEnvs });
   const probe = make(reg.id, opts.envKwargs); // bad env options fail here, before anything is written
   assertAgentSupports(opts.agent, probe.actionSpace, reg.id);
   probe.close();

@@ -1,0 +1,240 @@
+/**
+ * Hyperparameters, declared once per agent. Each agent file exports a schema: for every key its type, its
+ * valid range or choices, its default and a one-line description. `validateHyperparams` is the only place
+ * that turns user overrides (presets, `--set key=value`, a saved agent's config) into a resolved config, so
+ * every agent rejects unknown keys, wrong types and out-of-range values the same way, with a message that
+ * names the key, the value and what is valid. Constraints between keys (a minibatch count that must fit the
+ * rollout, a batch that must fit the buffer) live in the schema's `check`, next to the keys they relate.
+ *
+ * `formatHyperparams` renders a schema as the table `tsgym hyperparams <agent>` prints.
+ */
+import { TsgymError, describeValue } from '../envs/core.js';
+
+interface SpecBase<T> {
+  default: T;
+  /** One line: what it does, in the user's terms. */
+  description: string;
+}
+
+/** A finite number, optionally bounded; bounds are inclusive unless marked exclusive. */
+export interface NumberSpec extends SpecBase<number> {
+  type: 'number' | 'integer';
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+}
+
+export interface BooleanSpec extends SpecBase<boolean> {
+  type: 'boolean';
+}
+
+export interface ChoiceSpec<T extends string = string> extends SpecBase<T> {
+  type: 'choice';
+  choices: readonly T[];
+}
+
+/** A list of positive integers (layer sizes), e.g. `[64, 64]`. */
+export interface IntListSpec extends SpecBase<number[]> {
+  type: 'intList';
+  /** Fewest entries allowed (default 0: an empty list means no hidden layer). */
+  minLength?: number;
+}
+
+export type ParamSpec = NumberSpec | BooleanSpec | ChoiceSpec | IntListSpec;
+
+/** The spec type that fits a config field of type T. */
+export type SpecFor<T> = 0 extends 1 & T ? ParamSpec : [T] extends [boolean] ? BooleanSpec : [T] extends [number] ? NumberSpec : [T] extends [number[]] ? IntListSpec : [T] extends [string] ? ChoiceSpec<T> : never;
+
+/** What cross-key checks may need beyond the hyperparameters themselves. */
+export interface HyperparamContext {
+  /** Parallel envs the agent will act in (known to the harness before the agent is built). */
+  numEnvs?: number;
+}
+
+export interface HyperparamSchema<C extends object = Record<string, unknown>> {
+  params: { [K in keyof C]-?: SpecFor<C[K]> };
+  /**
+   * Constraints between keys, run after every key passed its own check. Returns a problem (one sentence,
+   * naming the keys and values involved) or undefined.
+   */
+  check?: (c: C, ctx: HyperparamContext) => string | undefined;
+}
+
+// ───────────────────────────── spec builders ─────────────────────────────
+
+type Bounds = Pick<NumberSpec, 'min' | 'max' | 'minExclusive' | 'maxExclusive'>;
+
+export const num = (def: number, description: string, bounds: Bounds = {}): NumberSpec => ({ type: 'number', default: def, description, ...bounds });
+export const int = (def: number, description: string, bounds: Bounds = {}): NumberSpec => ({ type: 'integer', default: def, description, ...bounds });
+export const bool = (def: boolean, description: string): BooleanSpec => ({ type: 'boolean', default: def, description });
+export const choice = <T extends string>(def: T, choices: readonly T[], description: string): ChoiceSpec<T> => ({ type: 'choice', default: def, choices, description });
+export const intList = (def: number[], description: string, minLength = 0): IntListSpec => ({ type: 'intList', default: def, description, minLength });
+
+/** A copy of `schema` with other defaults (agents that share keys but not their values). */
+export function withDefaults<C extends object>(schema: HyperparamSchema<C>, defaults: Partial<C>): HyperparamSchema<C> {
+  const params = { ...schema.params };
+  for (const [k, v] of Object.entries(defaults)) {
+    const key = k as keyof C;
+    if (!(key in params)) throw new Error(`withDefaults: '${k}' is not in the schema`);
+    params[key] = { ...params[key], default: v } as (typeof params)[keyof C];
+  }
+  return { ...schema, params };
+}
+
+/** The defaults of a schema, as a config (fresh arrays, so callers may mutate them). */
+export function defaultsOf<C extends object>(schema: HyperparamSchema<C>): C {
+  const out: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(schema.params) as [string, ParamSpec][]) out[k] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  return out as C;
+}
+
+// ───────────────────────────── validation ─────────────────────────────
+
+/** `in [0, 1]`, `> 0`, `>= 1`, … (empty when unbounded). */
+export function rangeText(s: NumberSpec): string {
+  if (s.min !== undefined && s.min === s.max && !s.minExclusive && !s.maxExclusive) return `equal to ${s.min}`;
+  const lo = s.min !== undefined ? `${s.minExclusive ? '(' : '['}${s.min}` : undefined;
+  const hi = s.max !== undefined ? `${s.max}${s.maxExclusive ? ')' : ']'}` : undefined;
+  if (lo && hi) return `in ${lo}, ${hi}`;
+  if (lo) return `${s.minExclusive ? '>' : '>='} ${s.min}`;
+  if (hi) return `${s.maxExclusive ? '<' : '<='} ${s.max}`;
+  return '';
+}
+
+/** What a value of this spec must be, as the end of "must be …". */
+export function validText(s: ParamSpec): string {
+  switch (s.type) {
+    case 'number':
+    case 'integer': {
+      const r = rangeText(s);
+      return `${s.type === 'integer' ? 'an integer' : 'a number'}${r ? ` ${r}` : ''}`;
+    }
+    case 'boolean':
+      return 'true or false';
+    case 'choice':
+      return `one of ${s.choices.map((c) => `'${c}'`).join(', ')}`;
+    case 'intList':
+      return `a list of positive integers${s.minLength ? ` with at least ${s.minLength} entr${s.minLength === 1 ? 'y' : 'ies'}` : ''}, e.g. [64,64]`;
+  }
+}
+
+function inRange(s: NumberSpec, v: number): boolean {
+  if (s.min !== undefined && (s.minExclusive ? !(v > s.min) : !(v >= s.min))) return false;
+  if (s.max !== undefined && (s.maxExclusive ? !(v < s.max) : !(v <= s.max))) return false;
+  return true;
+}
+
+/** Whether `v` is a valid value of `spec` (type and range). */
+export function isValid(spec: ParamSpec, v: unknown): boolean {
+  switch (spec.type) {
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) && inRange(spec, v);
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) && inRange(spec, v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'choice':
+      return typeof v === 'string' && (spec.choices as readonly string[]).includes(v);
+    case 'intList':
+      return Array.isArray(v) && v.length >= (spec.minLength ?? 0) && v.every((h) => typeof h === 'number' && Number.isInteger(h) && h > 0);
+  }
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return describeValue(v);
+    }
+  }
+  return typeof v === 'object' && v !== null ? describeValue(v) : String(v);
+}
+
+/**
+ * Resolves `overrides` against the schema's defaults and validates the result: unknown keys (listing the valid
+ * ones), wrong types, values out of range, then the schema's cross-key check. Throws a {@link TsgymError}
+ * naming the agent, the key, the value and what is valid; returns the full config otherwise.
+ */
+export function validateHyperparams<C extends object>(agentName: string, schema: HyperparamSchema<C>, overrides: Record<string, unknown> = {}, ctx: HyperparamContext = {}): C {
+  const params = schema.params as Record<string, ParamSpec>;
+  const out = defaultsOf(schema) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) continue;
+    if (!Object.hasOwn(params, k)) {
+      throw new TsgymError(`${agentName}: unknown hyperparameter '${k}'. Valid keys: ${Object.keys(params).sort().join(', ')} (see: npm run hyperparams -- ${agentName})`);
+    }
+    const spec = params[k];
+    if (!isValid(spec, v)) {
+      throw new TsgymError(`${agentName}: hyperparameter '${k}' must be ${validText(spec)}, got ${show(v)} (default ${show(spec.default)})`);
+    }
+    out[k] = Array.isArray(v) ? [...v] : v;
+  }
+  const problem = schema.check?.(out as C, ctx);
+  if (problem) throw new TsgymError(`${agentName}: ${problem}`);
+  return out as C;
+}
+
+/**
+ * Values just outside each key's valid set, for tests and for the docs: below the minimum, above the maximum,
+ * a non-integer, the wrong type, a choice that does not exist. Each must be refused.
+ */
+export function invalidValues(spec: ParamSpec): unknown[] {
+  const bad: unknown[] = [];
+  switch (spec.type) {
+    case 'number':
+    case 'integer':
+      if (spec.min !== undefined) bad.push(spec.minExclusive ? spec.min : spec.min - (spec.type === 'integer' ? 1 : Math.max(1e-3, Math.abs(spec.min) * 0.5)));
+      if (spec.max !== undefined) bad.push(spec.maxExclusive ? spec.max : spec.max + (spec.type === 'integer' ? 1 : Math.max(1e-3, Math.abs(spec.max) * 0.5)));
+      if (spec.type === 'integer') bad.push(spec.default + 0.5);
+      bad.push('fast', true, Number.NaN, Number.POSITIVE_INFINITY);
+      break;
+    case 'boolean':
+      bad.push('yes', 1, null);
+      break;
+    case 'choice':
+      bad.push('sigmoid-not-a-choice', 3, true);
+      break;
+    case 'intList':
+      bad.push([0], [-64], [64.5], 64, '64,64', ['64']);
+      if (spec.minLength) bad.push([]);
+      break;
+  }
+  return bad;
+}
+
+// ───────────────────────────── listing ─────────────────────────────
+
+function validShort(s: ParamSpec): string {
+  switch (s.type) {
+    case 'number':
+    case 'integer':
+      return rangeText(s) || 'any';
+    case 'choice':
+      return s.choices.join(' | ');
+    case 'boolean':
+      return 'true | false';
+    case 'intList':
+      return s.minLength ? `>= ${s.minLength} entries, each >= 1` : 'each >= 1';
+  }
+}
+
+/** The schema as an aligned text table: key, type, valid values, default, description. */
+export function formatHyperparams(agentName: string, schema: HyperparamSchema<object>, description?: string): string {
+  const rows = Object.entries(schema.params as Record<string, ParamSpec>).map(([k, s]) => {
+    const type = s.type === 'intList' ? 'int list' : s.type === 'choice' ? 'choice' : s.type;
+    return [k, type, validShort(s), show(s.default), s.description];
+  });
+  const head = ['key', 'type', 'valid', 'default', 'description'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  return [
+    `${agentName}${description ? ` — ${description}` : ''}`,
+    `Override with: npm run train -- ${agentName} <env> --set key=value (lists as JSON: --set hidden=[128,128])`,
+    '',
+    line(head),
+    ...rows.map(line),
+  ].join('\n');
+}
