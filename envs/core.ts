@@ -168,3 +168,16 @@ export function rejectUnknownOptions(envId: string, options: Record<string, unkn
     throw new TsgymError(`${envId}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid options: ${known.join(', ') || '(none)'}`);
   }
 }
+
+/**
+ * Reads a uniform start-state range from reset options `low` / `high` (Gymnasium's classic-control
+ * `maybe_parse_reset_bounds`): each defaults on its own, and `low > high` is refused (`low == high` pins the start).
+ */
+export function resetBoundsOption(envId: string, options: Record<string, unknown> | undefined, defaultLow: number, defaultHigh: number): [number, number] {
+  rejectUnknownOptions(envId, options, ['low', 'high']);
+  const low = numberOption(envId, options, 'low', defaultLow);
+  const high = numberOption(envId, options, 'high', defaultHigh);
+  if (!Number.isFinite(low) || !Number.isFinite(high)) throw new TsgymError(`${envId}: reset options low and high must be finite numbers, got ${low} and ${high}`);
+  if (low > high) throw new TsgymError(`${envId}: reset option low (${low}) must not be above high (${high})`);
+  return [low, high];
+}

@@ -9,6 +9,8 @@ export * from './registry.js';
 export * from './checker.js';
 export * from './cartpole.js';
 export * from './pendulum.js';
+export * from './mountaincar.js';
+export * from './acrobot.js';
 export * from './gridworld.js';
 export * from './gridworld-layouts.js';
 export * from './lanekeeper.js';

@@ -13,6 +13,8 @@ import { CartPoleEnv, CartPoleVectorEnv, type CartPoleOptions } from './cartpole
 import { LaneKeeperContinuousEnv, LaneKeeperEnv, type LaneKeeperOptions } from './lanekeeper.js';
 import { GridWorldEnv, type GridWorldOptions } from './gridworld.js';
 import { PendulumEnv, type PendulumOptions } from './pendulum.js';
+import { AcrobotEnv, type AcrobotOptions } from './acrobot.js';
+import { MountainCarContinuousEnv, MountainCarEnv, type MountainCarOptions } from './mountaincar.js';
 
 export type AnyEnv = Env<Float32Array, Action>;
 
@@ -115,6 +117,33 @@ register({
   description: 'Swing a pendulum up and hold it (Gymnasium Pendulum-v1 dynamics); Box([-2], [2]) torque, 3 floats; no threshold',
   maxEpisodeSteps: 200,
   create: (kw) => new PendulumEnv(kw as PendulumOptions),
+});
+
+register({
+  id: 'MountainCar-v0',
+  aliases: ['mountaincar'],
+  description: 'Rock an underpowered car out of a valley (Gymnasium MountainCar-v0 dynamics); Discrete(3), 2 floats',
+  maxEpisodeSteps: 200,
+  rewardThreshold: -110,
+  create: (kw) => new MountainCarEnv(kw as MountainCarOptions),
+});
+
+register({
+  id: 'MountainCarContinuous-v0',
+  aliases: ['mountaincar-continuous', 'mountaincarcontinuous'],
+  description: 'MountainCar with a continuous engine force and an action cost (Gymnasium dynamics, float32 state); Box([-1], [1]), 2 floats',
+  maxEpisodeSteps: 999,
+  rewardThreshold: 90,
+  create: (kw) => new MountainCarContinuousEnv(kw as MountainCarOptions),
+});
+
+register({
+  id: 'Acrobot-v1',
+  aliases: ['acrobot'],
+  description: 'Swing the tip of a two-link chain above a line (Gymnasium Acrobot-v1 dynamics, one RK4 step per 0.2 s); Discrete(3), 6 floats',
+  maxEpisodeSteps: 500,
+  rewardThreshold: -100,
+  create: (kw) => new AcrobotEnv(kw as AcrobotOptions),
 });
 
 // Gridworlds (envs/gridworld.ts; layouts and sources in envs/gridworld-layouts.ts). Each accepts the

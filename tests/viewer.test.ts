@@ -255,6 +255,67 @@ describe('viewer in headless Chromium', () => {
     await savePage('viewer-lanekeeper.png');
   });
 
+  // Classic control: the scene's key object (bob, car, tip) is drawn in its colour where the state puts it,
+  // computed here from the replay's state and the scene's layout (pivot / origin and scale).
+  const classic: { kind: string; expected: (s: Record<string, unknown>, probe: Record<string, unknown>) => { x: number; y: number }; minPixels: number }[] = [
+    {
+      kind: 'pendulum', // θ = 0 up, counter-clockwise positive
+      expected: (s, p) => {
+        const { x, y } = p.pivot as { x: number; y: number };
+        const r = (s.length as number) * (p.scale as number);
+        return { x: x - r * Math.sin(s.theta as number), y: y - r * Math.cos(s.theta as number) };
+      },
+      minPixels: 150,
+    },
+    {
+      kind: 'mountaincar', // on the curve 0.45·sin(3x) + 0.55; the body's centre sits above the contact point
+      expected: (s, p) => {
+        const o = p.origin as { x: number; y: number };
+        const x = s.position as number;
+        return { x: o.x + (x - (s.minPosition as number)) * (p.scale as number), y: o.y - (0.45 * Math.sin(3 * x) + 0.55) * (p.scale as number) };
+      },
+      minPixels: 300,
+    },
+    {
+      kind: 'acrobot', // θ1 = 0 straight down; the tip is two links out
+      expected: (s, p) => {
+        const { x, y } = p.pivot as { x: number; y: number };
+        const k = p.scale as number;
+        const t1 = s.theta1 as number;
+        const t12 = t1 + (s.theta2 as number);
+        return { x: x + k * (Math.sin(t1) + Math.sin(t12)), y: y + k * (Math.cos(t1) + Math.cos(t12)) };
+      },
+      minPixels: 100,
+    },
+  ];
+  for (const c of classic) {
+    it(`${c.kind}: the ${c.kind === 'mountaincar' ? 'car' : c.kind === 'pendulum' ? 'bob' : 'tip'} is drawn where the state puts it, and moves with it`, async (ctx) => {
+      const ep = fixture.byKind.get(c.kind);
+      if (!ep) return ctx.skip();
+      const replay = await replayOf(ep);
+      await pick(0, ep);
+      const frames = [replay.initialState, ...replay.steps.map((st) => st.state)] as Record<string, unknown>[];
+      const seen: { x: number; y: number }[] = [];
+      for (const f of [0, Math.floor(replay.length / 2), replay.length]) {
+        await seek(f);
+        const pane = (await snapshot()).panes[0];
+        expect(pane.kind).toBe(c.kind);
+        const probe = pane.probe!;
+        const want = c.expected(frames[f], probe);
+        // The mountain car's marker is its body centre, above the contact point the formula gives.
+        const contact = (probe.contact as { x: number; y: number } | undefined) ?? probe.marker!;
+        expect(close(contact.x, want.x, 1) && close(contact.y, want.y, 1), `frame ${f}: drawn at ${JSON.stringify(contact)}, state says ${JSON.stringify(want)}`).toBe(true);
+        const img = await canvasShot();
+        const blob = findColor(img, parseHex(probe.marker!.color), 12);
+        expect(blob.count, `frame ${f}: ${c.kind} marker pixels`).toBeGreaterThan(c.minPixels);
+        expect(close(blob.x, probe.marker!.x, 4) && close(blob.y, probe.marker!.y, 4), `frame ${f}: blob at ${blob.x},${blob.y}, marker ${probe.marker!.x},${probe.marker!.y}`).toBe(true);
+        seen.push({ x: blob.x, y: blob.y });
+      }
+      expect(Math.max(...seen.map((p) => Math.hypot(p.x - seen[0].x, p.y - seen[0].y)))).toBeGreaterThan(10);
+      await savePage(`viewer-${c.kind}.png`);
+    });
+  }
+
   it('plays: the step counter and the picture advance, pause stops them, keys work', async () => {
     const ep = fixtureEpisode('cartpole');
     await pick(0, ep);

@@ -1,9 +1,9 @@
 /**
  * Writes a small runs directory in the layout the training harness uses, for the server and viewer tests:
  * real episodes recorded with `RecordEpisode` from `make(...)` with simple seeded policies (random early,
- * a hand-written controller late), per env kind that is registered (cartpole always; a gridworld and a
- * lane keeper when present), plus a run of oddities: a corrupt replay, a future-version replay, a render
- * kind no scene knows, and a broken config.json.
+ * a hand-written controller late), per env kind that is registered (cartpole always; a gridworld, a lane
+ * keeper, a pendulum, a mountain car and an acrobot when present), plus a run of oddities: a corrupt replay,
+ * a future-version replay, a render kind no scene knows, and a broken config.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ export interface FixtureRuns {
   dir: string;
   runs: string[];
   episodes: FixtureEpisode[];
-  /** The first (late-checkpoint) episode of each render kind written: 'cartpole', maybe 'gridworld', 'lanekeeper'. */
+  /** The first (late-checkpoint) episode of each render kind written: 'cartpole', maybe 'gridworld', 'lanekeeper', 'pendulum', 'mountaincar', 'acrobot'. */
   byKind: Map<string, FixtureEpisode>;
   oddRun: string;
   corrupt: string;
@@ -166,6 +166,20 @@ function plans(): EnvPlan[] {
       const { policy, values } = gridController(first);
       out.push({ envId: grid, kind: 'gridworld', agent: 'bfs', seed: 4, early: randomPolicy(4), late: policy, values });
     }
+  }
+  // Classic control (issue 14): short episodes, enough for the scenes to move.
+  if (ids.has('Pendulum-v1')) {
+    const randomTorque: Policy = (_obs, _s, rng) => ({ action: Float32Array.of(rng.uniform(-2, 2)) });
+    const pump: Policy = (obs) => ({ action: Float32Array.of(obs[2] >= 0 ? 2 : -2) }); // push along the swing
+    out.push({ envId: 'Pendulum-v1', kind: 'pendulum', agent: 'energy', seed: 5, maxSteps: 80, early: randomTorque, late: pump });
+  }
+  if (ids.has('MountainCar-v0')) {
+    const pump: Policy = (obs) => ({ action: obs[1] >= 0 ? 2 : 0 });
+    out.push({ envId: 'MountainCar-v0', kind: 'mountaincar', agent: 'energy', seed: 6, maxSteps: 120, early: randomPolicy(3), late: pump });
+  }
+  if (ids.has('Acrobot-v1')) {
+    const pump: Policy = (obs) => ({ action: obs[4] + 0.5 * obs[5] > 0 ? 2 : 0 });
+    out.push({ envId: 'Acrobot-v1', kind: 'acrobot', agent: 'energy', seed: 7, maxSteps: 80, early: randomPolicy(3), late: pump });
   }
   if (ids.has('LaneKeeper-v0')) {
     out.push({ envId: 'LaneKeeper-v0', kind: 'lanekeeper', agent: 'pd', seed: 3, maxSteps: 150, early: randomPolicy(5), late: laneController(true) });

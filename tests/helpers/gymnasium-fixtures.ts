@@ -46,16 +46,24 @@ export interface ReplayComparison {
 }
 
 /**
- * Steps `make(envId)` from each episode's start state with the recorded actions. `setStart` puts the start
- * state in place after a reset (the env's RNG differs from numpy's, so trajectories are matched by state).
+ * Puts a recorded state into a freshly reset env. `afterStep` says whether Gymnasium's env had stepped since
+ * its reset when it held that state (it matters where Gymnasium's state dtype changes on the first step).
  */
-export function compareWithGymnasium(fx: GymFixture, setStart: (env: ReturnType<typeof make>, start: number[]) => void): ReplayComparison {
+export type SetGymState = (env: ReturnType<typeof make>, state: number[], afterStep: boolean) => void;
+
+/**
+ * Steps `make(envId)` from each episode's start state with the recorded actions (the env's RNG differs from
+ * numpy's, so trajectories are matched by state). With `perStep`, every step starts again from Gymnasium's
+ * own previous state, which measures the arithmetic of one step without any drift carried over.
+ */
+export function compareWithGymnasium(fx: GymFixture, setState: SetGymState, opts: { perStep?: boolean } = {}): ReplayComparison {
   const out: ReplayComparison = { steps: 0, maxStateDiff: 0, maxObsDiff: 0, maxRewardDiff: 0, exactSteps: 0, flagsMatch: true, firstMismatch: null };
   for (const [e, ep] of fx.episodes.entries()) {
     const env = make(fx.envId);
     env.reset({ seed: ep.resetSeed });
-    setStart(env, ep.startState);
+    setState(env, ep.startState, false);
     for (let t = 0; t < ep.actions.length; t++) {
+      if (opts.perStep && t > 0) setState(env, ep.states[t - 1], true);
       const a = ep.actions[t];
       const action: Action = typeof a === 'number' ? a : Float32Array.from(a);
       const r = env.step(action);

@@ -1,7 +1,10 @@
 /** Scenes by render state kind. */
+import { acrobotScene } from './acrobot.js';
 import { cartPoleScene } from './cartpole.js';
 import { gridWorldScene } from './gridworld.js';
 import { laneKeeperScene } from './lanekeeper.js';
+import { mountainCarScene } from './mountaincar.js';
+import { pendulumScene } from './pendulum.js';
 import { unknownScene } from './unknown.js';
 import type { Scene, SceneContext, SceneFactory } from './scene.js';
 
@@ -9,6 +12,9 @@ export const SCENES: Record<string, SceneFactory> = {
   cartpole: cartPoleScene,
   gridworld: gridWorldScene,
   lanekeeper: laneKeeperScene,
+  pendulum: pendulumScene,
+  mountaincar: mountainCarScene,
+  acrobot: acrobotScene,
 };
 
 export function createScene(ctx: SceneContext): Scene {
