@@ -17,7 +17,7 @@ import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig }
 import { choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
 import { normals } from './sac.js';
-import type { ActOptions, ActResult, AgentInfo, AgentRegistration } from './agent.js';
+import type { ActOptions, ActResult, AgentInfo, AgentRegistration, TransitionBatch, UpdateMetrics } from './agent.js';
 
 export interface Td3Config extends OffPolicyConfig {
   hidden: number[];
@@ -26,8 +26,13 @@ export interface Td3Config extends OffPolicyConfig {
   lr: number;
   /** Critic steps per actor step; the targets move (Polyak τ) on the actor's steps too. */
   policyDelay: number;
-  /** σ of the Gaussian exploration noise, as a fraction of the box's half-width. */
+  /** σ of the exploration noise, as a fraction of the box's half-width. */
   explorationNoise: number;
+  /** 'gaussian': independent per step; 'ou': an Ornstein–Uhlenbeck process per env (temporally correlated). */
+  noiseType: 'gaussian' | 'ou';
+  /** OU mean reversion θ and time step dt: x ← x − θ·x·dt + σ·√dt·N(0, 1), reset to 0 at episode ends. */
+  ouTheta: number;
+  ouDt: number;
   /** σ of the target policy smoothing noise (fraction of the half-width) … */
   policyNoise: number;
   /** … clipped to ±noiseClip. */
@@ -42,7 +47,10 @@ export const TD3_HYPERPARAMS: HyperparamSchema<Td3Config> = {
     activation: choice<Activation>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
     lr: num(1e-3, 'Adam learning rate of the actor and the critics', { min: 0, minExclusive: true }),
     policyDelay: int(2, 'Critic steps per actor step (the targets move on actor steps)', { min: 1 }),
-    explorationNoise: num(0.1, 'σ of the Gaussian exploration noise, as a fraction of the action box half-width', { min: 0 }),
+    explorationNoise: num(0.1, 'σ of the exploration noise, as a fraction of the action box half-width', { min: 0 }),
+    noiseType: choice<Td3Config['noiseType']>('gaussian', ['gaussian', 'ou'], "Exploration noise: independent Gaussian per step, or an Ornstein-Uhlenbeck process per env ('ou': correlated over time, pushes in one direction for a while)"),
+    ouTheta: num(0.15, 'OU noise: mean reversion rate θ', { min: 0 }),
+    ouDt: num(0.01, 'OU noise: time step dt', { min: 0, minExclusive: true }),
     policyNoise: num(0.2, 'σ of the target policy smoothing noise (fraction of the half-width)', { min: 0 }),
     noiseClip: num(0.5, 'The smoothing noise is clipped to ±noiseClip', { min: 0 }),
   },
@@ -74,6 +82,8 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   readonly actorTarget: Mlp;
   readonly critic: TwinCritic;
   private readonly actorOptimizer: Adam;
+  /** The OU noise state, numEnvs × k (noiseType 'ou'). */
+  private ouState: Float32Array;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
     const config = validateHyperparams('td3', TD3_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
@@ -88,6 +98,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
     this.actorTarget.copyFrom(this.actor);
     this.critic = new TwinCritic(this.obsSize + this.actionSize, c.hidden, c.activation, c.lr, rng);
     this.actorOptimizer = new Adam([this.actor], { lr: c.lr });
+    this.ouState = new Float32Array(info.numEnvs * this.actionSize);
   }
 
   act(obs: Float32Array, n: number, opts: ActOptions): ActResult {
@@ -98,13 +109,30 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
       this.uniformBoxActions(n, envActions);
       return { actions: envActions };
     }
+    const c = this.config;
     const a = this.actor.predict(obs.subarray(0, n * this.obsSize), n);
+    if (c.noiseType === 'ou' && this.ouState.length < n * k) this.ouState = Float32Array.from({ length: n * k }, (_, i) => this.ouState[i] ?? 0);
     for (let i = 0; i < n * k; i++) {
       a[i] = Math.tanh(a[i]);
-      // Exploration: Gaussian noise on the deterministic action, clipped back into [-1, 1].
-      if (!opts.greedy) a[i] = Math.max(-1, Math.min(1, a[i] + this.config.explorationNoise * this.exploreRng.normal()));
+      if (opts.greedy) continue;
+      // Exploration noise on the deterministic action, clipped back into [-1, 1].
+      let noise: number;
+      if (c.noiseType === 'ou') {
+        const x = this.ouState[i];
+        noise = this.ouState[i] = x - c.ouTheta * x * c.ouDt + c.explorationNoise * Math.sqrt(c.ouDt) * this.exploreRng.normal();
+      } else {
+        noise = c.explorationNoise * this.exploreRng.normal();
+      }
+      a[i] = Math.max(-1, Math.min(1, a[i] + noise));
     }
     return { actions: this.scale.toEnv(a, n, envActions) };
+  }
+
+  override observe(batch: TransitionBatch, step: number): UpdateMetrics | null {
+    // The OU process starts again from 0 with each episode.
+    const k = this.actionSize;
+    for (let i = 0; i < batch.n; i++) if (batch.terminated[i] || batch.truncated[i]) this.ouState.fill(0, i * k, (i + 1) * k);
+    return super.observe(batch, step);
   }
 
   protected trainStep(s: ReplaySample): Record<string, number> {
@@ -189,6 +217,14 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
       ['actorOptimizer', this.actorOptimizer],
       ['criticOptimizer', this.critic.optimizer],
     ];
+  }
+
+  protected override extraState(): Record<string, unknown> {
+    return { ouState: Array.from(this.ouState) };
+  }
+
+  protected override setExtraState(json: Record<string, unknown>): void {
+    if (Array.isArray(json.ouState)) this.ouState = Float32Array.from(json.ouState as number[]);
   }
 
   dispose(): void {

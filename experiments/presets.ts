@@ -110,6 +110,24 @@ export const PRESETS: PresetTable = {
     'GridWorld-4x4': { totalSteps: 20_000, numEnvs: 8, evalEvery: 1_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 32, maxGradNorm: 5 } },
     FourRooms: { totalSteps: 200_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 128, maxGradNorm: 5, entCoef: 0.01 } },
   },
+  // Off-policy continuous control (issue 14). Pendulum-v1 has no registered threshold: −200 over a
+  // 10-episode greedy eval, evaluated every 1k steps, as the issue states. Networks are [64, 64] (RL-Zoo uses
+  // [256, 256]; here a gradient step costs per op, and 64 units solve Pendulum), one env, one gradient step
+  // per env step. τ = 0.02 (RL-Zoo default 0.005) and learningStarts 500 shortened the time to solve.
+  // Evidence (wasm, machine load 13–19 on 2 cores, so wall-clock times are 3–8× a quiet machine's):
+  //   τ 0.005: seeds 0, 1 solved at 4k, 4k steps (32 s, 35 s loaded);
+  //   τ 0.02 (this preset): seeds 0–4 solved at 3k, 3k, 4k, 3k, 2k steps (18–43 s loaded).
+  sac: {
+    'Pendulum-v1': {
+      totalSteps: 20_000,
+      numEnvs: 1,
+      evalEvery: 1_000,
+      evalEpisodes: 10,
+      checkpointEvery: 10_000,
+      rewardThreshold: -200,
+      hyperparams: { learningStarts: 500, batchSize: 128, tau: 0.02 },
+    },
+  },
 };
 
 /** The preset for (agent, env), falling back to the base preset for pairs without a tuned one. */
