@@ -127,6 +127,43 @@ export const PRESETS: PresetTable = {
       rewardThreshold: -200,
       hyperparams: { learningStarts: 500, batchSize: 128, tau: 0.02 },
     },
+    // Trains the full budget (the env's threshold 900 is met at the first eval) so the held-out roads in
+    // verify are driven by a settled policy. Seed 0, 4 envs, 30k steps: evals every 5k steps 939, 945, 949,
+    // 966, 964, 965 (PPO's preset needs 100k steps).
+    'LaneKeeperContinuous-v0': {
+      totalSteps: 30_000,
+      numEnvs: 4,
+      evalEvery: 5_000,
+      evalEpisodes: 10,
+      stopWhenSolved: false,
+      checkpointEvery: 10_000,
+      hyperparams: { learningStarts: 1_000, batchSize: 128, gamma: 0.98, tau: 0.02 },
+    },
+  },
+  td3: {
+    // As SAC's Pendulum preset, with RL-Zoo's TD3 γ = 0.98 (its learningStarts 10k and [400, 300] nets are
+    // far slower here). Evidence: see tune notes in the issue-14 report; seed 0 solved at 4k steps.
+    'Pendulum-v1': {
+      totalSteps: 20_000,
+      numEnvs: 1,
+      evalEvery: 1_000,
+      evalEpisodes: 10,
+      checkpointEvery: 10_000,
+      rewardThreshold: -200,
+      hyperparams: { learningStarts: 500, batchSize: 128, tau: 0.02, gamma: 0.98 },
+    },
+    // Exploration is the crux: the goal pays +100 only when reached, and every push costs 0.1·a², so
+    // independent Gaussian noise dithers in place and the policy learns to do nothing. Temporally
+    // correlated noise — an Ornstein–Uhlenbeck process with σ = 0.5 (RL-Zoo's TD3 choice for this env) —
+    // keeps pushing one way long enough to rock the car up the hill.
+    'MountainCarContinuous-v0': {
+      totalSteps: 50_000,
+      numEnvs: 1,
+      evalEvery: 4_000,
+      evalEpisodes: 10,
+      checkpointEvery: 25_000,
+      hyperparams: { noiseType: 'ou', explorationNoise: 0.5, learningStarts: 1_000, batchSize: 128, tau: 0.02 },
+    },
   },
 };
 

@@ -248,3 +248,21 @@ describe.each(['sac', 'td3'])('%s agent', (name) => {
     expect(() => createAgent(name, { ...pendulumInfo(), actionSpace: new Box(-Infinity, Infinity, [1]) }, {}, 0)).toThrow(/bounded/);
   });
 });
+
+describe('learning (CI budget)', () => {
+  // A random policy scores about −1200 on Pendulum-v1 (10 episodes); the preset solves (≥ −200) at 2k–4k steps.
+  it.each([
+    ['sac', 2_000],
+    ['td3', 2_500],
+  ])('%s learns Pendulum-v1: greedy eval clearly above random after %i steps', async (name, steps) => {
+    const info = { ...pendulumInfo(), numEnvs: 1 };
+    // The preset's rhythm with a smaller batch, to keep CI short.
+    const hp = { learningStarts: 500, batchSize: 64, tau: 0.02, totalSteps: steps };
+    const agent = createAgent(name, info, hp, 0);
+    drive(agent, steps, 1, 0);
+    const res = await evaluate(agent, { envId: 'Pendulum-v1', envKwargs: {}, episodes: 10, seedBase: 1000 });
+    console.log(name, res.mean);
+    expect(res.mean).toBeGreaterThan(-600);
+    agent.dispose();
+  });
+});
