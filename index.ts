@@ -10,7 +10,25 @@ export { createAgent, agentNames, agentRegistration, agentRegistrations, registe
 export { validateHyperparams, formatHyperparams, defaultsOf, withDefaults, num, int, bool, choice, intList, type HyperparamSchema, type ParamSpec, type HyperparamContext } from './agents/hyperparams.js';
 export * from './agents/planning.js';
 // Training and using agents outside the CLI.
-export { train, resume, DivergenceError, type TrainOptions, type TrainResult, type RunConfig } from './experiments/harness/trainer.js';
+export { train, resume, DivergenceError, type TrainOptions, type ResumeOptions, type ResumeFlags, type TrainResult } from './experiments/harness/trainer.js';
+// Seeds: the valid range and the hashed per-stream seeds every run uses.
+export { MAX_SEED, validateSeed, streamSeed, streamSeeds, STREAMS } from './core/seeds.js';
+// The run directory: file names, types, readers and writers.
+export {
+  RUN_FILES,
+  CHECKPOINT_FILES,
+  readRunConfig,
+  readRunSummary,
+  parseMetrics,
+  DamagedCheckpointError,
+  type RunConfig,
+  type RunSummary,
+  type RunStatus,
+  type MetricRecord,
+  type CheckpointManifest,
+  type RunLock,
+} from './experiments/run-format.js';
+export { RunLockedError } from './experiments/harness/run-lock.js';
 export { evaluate, type EvaluateOptions, type EvalResult } from './experiments/harness/evaluate.js';
 export { saveAgent, loadAgent, loadAgentFromRun } from './experiments/harness/agent-io.js';
 export { presetFor, PRESETS, type RunPreset } from './experiments/presets.js';

@@ -58,7 +58,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     prioritized: bool(false, 'Prioritised replay (proportional)'),
     perAlpha: num(0.6, 'Prioritised replay: priority exponent α', { min: 0, max: 1 }),
     perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
-    totalSteps: int(100_000, "The run's total env steps (set by the harness; β anneals over it)", { min: 1 }),
+    totalSteps: int(100_000, "The run's total env steps (set by the harness; β anneals over it)", { min: 1, setBy: '--steps' }),
     checkpointBuffer: bool(true, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
   },
   check: (c) => {

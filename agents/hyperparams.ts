@@ -14,6 +14,11 @@ interface SpecBase<T> {
   default: T;
   /** One line: what it does, in the user's terms. */
   description: string;
+  /**
+   * The run flag the harness sets this key from (e.g. '--steps' for totalSteps): the CLI refuses it in
+   * `--set`, where it would be overwritten.
+   */
+  setBy?: string;
 }
 
 /** A finite number, optionally bounded; bounds are inclusive unless marked exclusive. */
@@ -66,7 +71,7 @@ export interface HyperparamSchema<C extends object = Record<string, unknown>> {
 type Bounds = Pick<NumberSpec, 'min' | 'max' | 'minExclusive' | 'maxExclusive'>;
 
 export const num = (def: number, description: string, bounds: Bounds = {}): NumberSpec => ({ type: 'number', default: def, description, ...bounds });
-export const int = (def: number, description: string, bounds: Bounds = {}): NumberSpec => ({ type: 'integer', default: def, description, ...bounds });
+export const int = (def: number, description: string, bounds: Bounds & Pick<NumberSpec, 'setBy'> = {}): NumberSpec => ({ type: 'integer', default: def, description, ...bounds });
 export const bool = (def: boolean, description: string): BooleanSpec => ({ type: 'boolean', default: def, description });
 export const choice = <T extends string>(def: T, choices: readonly T[], description: string): ChoiceSpec<T> => ({ type: 'choice', default: def, choices, description });
 export const intList = (def: number[], description: string, minLength = 0): IntListSpec => ({ type: 'intList', default: def, description, minLength });
@@ -205,6 +210,18 @@ export function invalidValues(spec: ParamSpec): unknown[] {
   return bad;
 }
 
+/**
+ * Refuses user overrides (`--set`) of keys the harness sets from a run flag, naming the flag to use instead.
+ * Library callers of `validateHyperparams` may still pass them.
+ */
+export function rejectRunKeys(agentName: string, schema: HyperparamSchema<object>, overrides: Record<string, unknown>, flagName = '--set'): void {
+  const params = schema.params as Record<string, ParamSpec>;
+  for (const k of Object.keys(overrides)) {
+    const by = Object.hasOwn(params, k) ? params[k].setBy : undefined;
+    if (by) throw new TsgymError(`${agentName}: '${k}' is set from ${by}; use ${by} instead of ${flagName}${flagName.endsWith('.') ? '' : ' '}${k}=…`);
+  }
+}
+
 // ───────────────────────────── listing ─────────────────────────────
 
 function validShort(s: ParamSpec): string {
@@ -225,7 +242,7 @@ function validShort(s: ParamSpec): string {
 export function formatHyperparams(agentName: string, schema: HyperparamSchema<object>, description?: string): string {
   const rows = Object.entries(schema.params as Record<string, ParamSpec>).map(([k, s]) => {
     const type = s.type === 'intList' ? 'int list' : s.type === 'choice' ? 'choice' : s.type;
-    return [k, type, validShort(s), show(s.default), s.description];
+    return [k, type, validShort(s), show(s.default), s.setBy ? `${s.description} [from ${s.setBy}]` : s.description];
   });
   const head = ['key', 'type', 'valid', 'default', 'description'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -26,7 +26,8 @@ import type { Mlp } from './mlp.js';
 import { ReplayBuffer, type ReplayBufferJSON, type ReplaySample } from './replay-buffer.js';
 import { blobToFloats, floatsToBlob } from './state-blobs.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
-import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
+import { Rng, type RngState } from '../core/rng.js';
+import { streamSeed } from '../core/seeds.js';
 import { flatDim, type Box } from '../envs/spaces.js';
 import { TsgymError } from '../envs/core.js';
 import { bool, int, num, type HyperparamSchema } from './hyperparams.js';
@@ -118,13 +119,13 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
       prioritized: per.prioritized ?? false,
       alpha: per.perAlpha,
     });
-    this.exploreRng = new Rng(deriveSeed(seed, name, 'explore'));
-    this.sampleRng = new Rng(deriveSeed(seed, name, 'sample'));
+    this.exploreRng = new Rng(streamSeed(seed, `${name}.explore`));
+    this.sampleRng = new Rng(streamSeed(seed, `${name}.sample`));
   }
 
   /** The seed of the weight-initialisation stream (for the algorithm's constructor). */
   protected initRng(): Rng {
-    return new Rng(deriveSeed(this.seed, this.name, 'init'));
+    return new Rng(streamSeed(this.seed, `${this.name}.init`));
   }
 
   abstract act(obs: Float32Array, n: number, opts: ActOptions): ActResult;

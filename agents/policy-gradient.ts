@@ -27,8 +27,10 @@ import { distributionFor, type ActionDistribution } from './distributions.js';
 import { RolloutBuffer, explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
 import { blobToFloats, floatsToBlob } from './state-blobs.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
-import { RunningMeanStd, type RunningMeanStdState } from '../envs/running-mean-std.js';
-import { Rng, deriveSeed, type RngState } from '../envs/rng.js';
+import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-std.js';
+import { mean } from '../core/math.js';
+import { Rng, type RngState } from '../core/rng.js';
+import { streamSeed } from '../core/seeds.js';
 import { TsgymError } from '../envs/core.js';
 import { bool, choice, defaultsOf, int, intList, num, type HyperparamSchema } from './hyperparams.js';
 
@@ -82,7 +84,7 @@ export const PG_HYPERPARAMS: HyperparamSchema<PgConfig> = {
     obsClip: num(10, 'Normalised observations are clipped to ±obsClip', { min: 0, minExclusive: true }),
     normalizeAdvantages: bool(true, 'Normalise advantages (per minibatch / batch)'),
     logStdInit: num(0, 'Initial log σ of Gaussian policies (Box actions)'),
-    totalSteps: int(100_000, "The run's total env steps (set by the harness; schedules anneal over it)", { min: 1 }),
+    totalSteps: int(100_000, "The run's total env steps (set by the harness; schedules anneal over it)", { min: 1, setBy: '--steps' }),
   },
   check: (c) => checkPgConfig(c),
 };
@@ -220,13 +222,13 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     this.obsSize = info.observationSpace.size;
     this.numEnvs = info.numEnvs;
     this.dist = distributionFor(info.actionSpace, config.logStdInit);
-    this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(deriveSeed(seed, name, 'init')));
+    this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(streamSeed(seed, `${name}.init`)));
     const trainables: ParamSet[] = [...this.net.nets.map(([, m]) => m), ...this.dist.trainables];
     this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity });
     this.buffer = new RolloutBuffer({ numSteps: config.numSteps, numEnvs: info.numEnvs, obsSize: this.obsSize, actionSize: this.dist.actionSize });
     this.obsRms = config.normalizeObs ? new RunningMeanStd(this.obsSize) : null;
-    this.sampleRng = new Rng(deriveSeed(seed, name, 'sample'));
-    this.shuffleRng = new Rng(deriveSeed(seed, name, 'shuffle'));
+    this.sampleRng = new Rng(streamSeed(seed, `${name}.sample`));
+    this.shuffleRng = new Rng(streamSeed(seed, `${name}.shuffle`));
   }
 
   /** The algorithm's update on the full rollout buffer; returns the metrics to log. */
@@ -470,9 +472,3 @@ function sameValues(a: Float32Array, b: ArrayLike<number>, n: number): boolean {
   return true;
 }
 
-/** Mean of an array (float64 accumulation). */
-export function mean(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return a.length ? s / a.length : 0;
-}

@@ -332,10 +332,14 @@ export class ReplayBuffer {
   }
 
   setState(json: ReplayBufferJSON, blobs: Record<string, Uint8Array>): void {
+    if (!(Number.isInteger(json.size) && json.size >= 0 && Number.isInteger(json.pos) && json.pos >= 0 && json.pos < this.capacity)) throw new Error(`replay buffer checkpoint has invalid size ${json.size} / position ${json.pos} for capacity ${this.capacity}`);
     if (json.size > this.capacity) throw new Error(`replay buffer checkpoint holds ${json.size} transitions, capacity is ${this.capacity}`);
     const load = (name: string, target: Float32Array | Int32Array | Uint8Array | Float64Array) => {
       const b = blobs[name];
       if (!b) throw new Error(`replay buffer checkpoint is missing '${name}'`);
+      // A short or long blob is another buffer's state or a damaged file: never load part of it.
+      const expected = (target.byteLength / this.capacity) * json.size; // the first `size` rows are saved
+      if (b.byteLength !== expected) throw new Error(`replay buffer checkpoint '${name}' is ${b.byteLength} bytes, expected ${expected} for ${json.size} transitions`);
       const copy = new Uint8Array(b); // aligned copy
       const Ctor = target.constructor as new (buf: ArrayBuffer) => typeof target;
       target.set(new Ctor(copy.buffer) as never);
@@ -351,7 +355,9 @@ export class ReplayBuffer {
     this.count = json.size;
     this.maxPriority = json.maxPriority;
     if (this.tree) {
-      const pr = new Float64Array(new Uint8Array(blobs['replay.priorities']).buffer);
+      const raw = blobs['replay.priorities'];
+      if (!raw || raw.byteLength !== json.size * 8) throw new Error(`replay buffer checkpoint 'replay.priorities' is ${raw ? `${raw.byteLength} bytes` : 'missing'}, expected ${json.size * 8} for ${json.size} transitions`);
+      const pr = new Float64Array(new Uint8Array(raw).buffer);
       for (let i = 0; i < pr.length; i++) this.tree.set(i, pr[i]);
     }
     this.pending = json.pending.map((q) => q.map((t) => ({ obs: Float32Array.from(t.obs), action: this.actionRow(typeof t.action === 'number' ? [t.action] : t.action, 0), reward: t.reward })));

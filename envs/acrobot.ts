@@ -85,7 +85,7 @@ export interface AcrobotOptions {
 }
 
 /**
- * Time derivative of the augmented state y = (θ1, θ2, θ̇1, θ̇2, torque) at offset o, written to out[0..4].
+ * Time derivative of the augmented state y = (θ1, θ2, θ̇1, θ̇2, torque), written to out[0..4] (the torque's is 0).
  * The expressions keep Gymnasium's operation order so the float64 results agree bit for bit.
  */
 function acrobotDerivatives(y: Float64Array, out: Float64Array, book: boolean): void {
@@ -179,7 +179,7 @@ export class AcrobotEnv extends BaseEnv<Float32Array, Action> {
     const book = this.bookOrNips === 'book';
     y0.set(this.state);
     y0[4] = torque;
-    const dt = ACROBOT_DT - 0;
+    const dt = ACROBOT_DT - 0; // Gymnasium's rk4 over the sample times [0, dt]: t[1] − t[0]
     const dt2 = dt / 2.0;
     acrobotDerivatives(y0, k1, book);
     for (let i = 0; i < 5; i++) yi[i] = y0[i] + dt2 * k1[i];

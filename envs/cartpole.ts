@@ -48,8 +48,9 @@ import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, TsgymError }
 import type { RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
 import { Rng, deriveSeed, type RngState } from './rng.js';
-import { assertVectorAction, VectorEnvBase, type VectorEnv, type VectorResetArgs } from './vector.js';
+import { assertDiscreteActions, perEnvSeeds, VectorEnvBase, type VectorEnv, type VectorResetArgs } from './vector.js';
 import type { EnvSpec } from './core.js';
+import { StateReader, checkRngState } from './state-check.js';
 
 // Physical constants (SI units), as in Gymnasium.
 export const GRAVITY = 9.8;
@@ -180,15 +181,20 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   }
 
   getState(): unknown {
-    return { state: Array.from(this.state), stepsBeyondTerminated: this.stepsBeyondTerminated, lastAction: this.lastAction, rng: this.rng?.state() ?? null };
+    return { kind: 'CartPole', state: Array.from(this.state), stepsBeyondTerminated: this.stepsBeyondTerminated, lastAction: this.lastAction, rng: this.rng?.state() ?? null };
   }
 
   setState(s: unknown): void {
-    const st = s as { state: number[]; stepsBeyondTerminated: number | null; lastAction: number; rng: RngState | null };
-    this.state.set(st.state);
-    this.stepsBeyondTerminated = st.stepsBeyondTerminated;
-    this.lastAction = st.lastAction;
-    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
+    // Every field is checked before any is assigned: a bad snapshot leaves the env as it was.
+    const r = new StateReader(this.id, 'CartPole', s);
+    const state = r.numbers('state', 4);
+    const stepsBeyondTerminated = r.nullable('stepsBeyondTerminated', (x, k) => x.int(k, 0));
+    const lastAction = r.int('lastAction', -1, 1);
+    const rng = r.nullable('rng', (x, k) => x.rng(k));
+    this.state.set(state);
+    this.stepsBeyondTerminated = stepsBeyondTerminated;
+    this.lastAction = lastAction;
+    this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
   renderState(): RenderState {
@@ -238,9 +244,9 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
 
   reset(args: VectorResetArgs = {}): Float32Array {
     [this.low, this.high] = cartPoleResetBounds(this.spec.id, args.options);
-    const base = args.seed ?? (this.started ? undefined : 0);
+    const seeds = perEnvSeeds(this.spec.id, this.numEnvs, args.seed ?? (this.started ? undefined : 0));
     for (let i = 0; i < this.numEnvs; i++) {
-      if (base !== undefined) this.rngs[i] = new Rng(deriveSeed(base + i, 'env'));
+      if (seeds) this.rngs[i] = new Rng(deriveSeed(seeds[i], 'env'));
       this.resetOne(i);
     }
     this.clearEpisodeStats();
@@ -263,6 +269,11 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
   step(actions: ArrayLike<number>): void {
     this.checkStarted(this.spec.id);
     this.checkActions(this.spec.id, actions, this.numEnvs);
+    // Every action is checked before any env steps (a cheap pre-pass), so a bad one leaves the batch untouched.
+    for (let i = 0; i < this.numEnvs; i++) {
+      const a = actions[i];
+      if (a !== 0 && a !== 1) assertDiscreteActions(this.spec.id, this.singleActionSpace, actions, this.numEnvs);
+    }
     // Hot loop: typed arrays in locals, book-keeping inlined (this runs at tens of millions of steps/s).
     const s = this.state;
     const obs = this.obs;
@@ -278,7 +289,6 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
     const maxSteps = this.maxEpisodeSteps;
     for (let i = 0; i < this.numEnvs; i++) {
       const a = actions[i];
-      if (a !== 0 && a !== 1) assertVectorAction(this.spec.id, this.singleActionSpace, a, i);
       const o = i * 4;
       const terminated = cartPoleDynamics(s, o, a, semiImplicit);
       lastActions[i] = a;
@@ -315,6 +325,7 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
 
   getState(): unknown {
     return {
+      kind: 'CartPoleVector',
       started: this.started,
       state: Array.from(this.state),
       obs: Array.from(this.obs),
@@ -322,22 +333,34 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
       lastActions: Array.from(this.lastActions),
       runningReturns: Array.from(this.runningReturns),
       runningLengths: Array.from(this.runningLengths),
-      rngs: this.rngs.map((r) => r.state()),
+      rngs: Array.from(this.rngs, (r) => (r ? r.state() : null)),
       bounds: [this.low, this.high],
     };
   }
 
   setState(s: unknown): void {
-    const st = s as { started: boolean; state: number[]; obs: number[]; elapsed: number[]; lastActions: number[]; runningReturns: number[]; runningLengths: number[]; rngs: RngState[]; bounds: [number, number] };
-    this.started = st.started;
-    this.state.set(st.state);
-    this.obs.set(st.obs);
-    this.elapsed.set(st.elapsed);
-    this.lastActions.set(st.lastActions);
-    this.runningReturns.set(st.runningReturns);
-    this.runningLengths.set(st.runningLengths);
-    st.rngs.forEach((r, i) => (this.rngs[i] = Rng.fromState(r)));
-    [this.low, this.high] = st.bounds;
+    // Every field is checked (lengths for this many envs, types, finite numbers) before any is assigned.
+    const id = `${this.spec.id} (vector of ${this.numEnvs})`;
+    const r = new StateReader(id, 'CartPoleVector', s);
+    const n = this.numEnvs;
+    const started = r.bool('started');
+    const state = r.numbers('state', n * 4);
+    const obs = r.numbers('obs', n * 4);
+    const elapsed = r.numbers('elapsed', n, { integer: true, min: 0, max: this.maxEpisodeSteps });
+    const lastActions = r.numbers('lastActions', n, { integer: true, min: -1, max: 1 });
+    const runningReturns = r.numbers('runningReturns', n);
+    const runningLengths = r.numbers('runningLengths', n, { integer: true, min: 0 });
+    const rngs = r.array('rngs', n).map((x, i) => (x === null && !started ? null : checkRngState(id, `rngs[${i}]`, x)));
+    const [low, high] = r.numbers('bounds', 2);
+    this.started = started;
+    this.state.set(state);
+    this.obs.set(obs);
+    this.elapsed.set(elapsed);
+    this.lastActions.set(lastActions);
+    this.runningReturns.set(runningReturns);
+    this.runningLengths.set(runningLengths);
+    rngs.forEach((st, i) => (this.rngs[i] = st ? Rng.fromState(st) : (undefined as unknown as Rng)));
+    [this.low, this.high] = [low, high];
   }
 
   close(): void {}

@@ -10,7 +10,8 @@
  * - `renderState()`: a small JSON-able snapshot of what a viewer needs to draw the current frame.
  */
 import type { Space } from './spaces.js';
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed } from '../core/rng.js';
+import { TsgymError } from '../core/errors.js';
 
 /** Per-step and per-reset side information. Always a plain object. */
 export type Info = Record<string, unknown>;
@@ -71,10 +72,7 @@ export interface Env<O = Float32Array, A = Action> {
   setState?(state: unknown): void;
 }
 
-/** Base of every tsgym error: the message says what was wrong and how to fix it. */
-export class TsgymError extends Error {
-  override name = 'TsgymError';
-}
+export { TsgymError };
 
 /** An action that is not in the action space. */
 export class InvalidActionError extends TsgymError {

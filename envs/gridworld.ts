@@ -88,7 +88,8 @@
 import { assertAction, BaseEnv, describeValue, rejectUnknownOptions, TsgymError } from './core.js';
 import type { Action, Env, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng } from './rng.js';
+import { StateReader } from './state-check.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
 import { GRIDWORLD_LAYOUTS } from './gridworld-layouts.js';
 
@@ -533,19 +534,24 @@ export class GridWorldEnv extends BaseEnv<Float32Array, number> {
 
   /** Everything that determines the future (for checkpoints): agent state, last step, random stream. */
   getState(): unknown {
-    return { state: this.state, lastAction: this.lastAction, lastReward: this.lastReward, lastEvent: this.lastEvent, rng: this.rng?.state() ?? null };
+    return { kind: 'GridWorld', layout: this.layoutName, state: this.state, lastAction: this.lastAction, lastReward: this.lastReward, lastEvent: this.lastEvent, rng: this.rng?.state() ?? null };
   }
 
   setState(snapshot: unknown): void {
-    const st = snapshot as { state: number; lastAction: number; lastReward: number; lastEvent: StepEvent | 'reset'; rng: RngState | null };
-    if (!st || typeof st !== 'object' || !Number.isInteger(st.state) || st.state < -1 || st.state >= this.numStates) {
-      throw new TsgymError(`${this.id}: setState() needs a snapshot from getState() of the same layout, got ${describeValue(snapshot)}`);
-    }
-    this.state = st.state;
-    this.lastAction = st.lastAction;
-    this.lastReward = st.lastReward;
-    this.lastEvent = st.lastEvent;
-    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
+    // Every field is checked before any is assigned; a snapshot of another layout is refused.
+    const r = new StateReader(this.id, 'GridWorld', snapshot);
+    const layout = r.raw('layout');
+    if (layout !== undefined && layout !== this.layoutName) throw new TsgymError(`${this.id}: setState() was given the state of layout ${typeof layout === 'string' ? `'${layout}'` : describeValue(layout)}, not '${this.layoutName}'`);
+    const state = r.int('state', -1, this.numStates - 1);
+    const lastAction = r.int('lastAction', -1, 3);
+    const lastReward = r.number('lastReward');
+    const lastEvent = r.oneOf<StepEvent | 'reset'>('lastEvent', ['move', 'bump', 'teleport', 'pit', 'terminal', 'reset']);
+    const rng = r.nullable('rng', (x, k) => x.rng(k));
+    this.state = state;
+    this.lastAction = lastAction;
+    this.lastReward = lastReward;
+    this.lastEvent = lastEvent;
+    this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
   renderState(): RenderState {

@@ -94,7 +94,8 @@
 import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, ResetNeededError, TsgymError } from './core.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng } from './rng.js';
+import { StateReader } from './state-check.js';
 import { emptyRoadProjection, generateRoad, type Road } from './road.js';
 
 /** Time step (s). */
@@ -286,6 +287,7 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
   getState(): unknown {
     const p = this.projection;
     return {
+      kind: 'LaneKeeper',
       state: Array.from(this.state),
       road: this.road ? { seed: this.roadSeed, length: this.road.length } : null,
       projection: [p.index, p.s, p.offset, p.heading],
@@ -295,17 +297,27 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
   }
 
   setState(snapshot: unknown): void {
-    const st = snapshot as { state: number[]; road: { seed: number; length: number } | null; projection: number[]; steerTarget: number; rng: RngState | null };
-    this.state.set(st.state);
-    if (st.road) {
-      this.roadSeed = st.road.seed;
-      this.buildRoad(st.road.seed, st.road.length);
+    // Every field is checked before any is assigned: a bad snapshot leaves the env as it was.
+    const r = new StateReader(this.id, 'LaneKeeper', snapshot);
+    const state = r.numbers('state', 4);
+    const road = r.nullable('road', (x, k) => {
+      const rr = new StateReader(this.id, 'LaneKeeper', x.raw(k));
+      return { seed: rr.int('seed'), length: rr.number('length', 1, 1e6) };
+    });
+    const projection = r.numbers('projection', 4);
+    if (!Number.isInteger(projection[0]) || projection[0] < 0) throw new TsgymError(`${this.id}: setState(): 'projection[0]' (the road segment index) must be a non-negative integer, got ${projection[0]}`);
+    const steerTarget = r.number('steerTarget');
+    const rng = r.nullable('rng', (x, k) => x.rng(k));
+    this.state.set(state);
+    if (road) {
+      this.roadSeed = road.seed;
+      this.buildRoad(road.seed, road.length);
     } else {
       this.road = undefined;
     }
-    [this.projection.index, this.projection.s, this.projection.offset, this.projection.heading] = st.projection;
-    this.steerTarget = st.steerTarget;
-    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
+    [this.projection.index, this.projection.s, this.projection.offset, this.projection.heading] = projection;
+    this.steerTarget = steerTarget;
+    this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
   step(action: Action): StepResult<Float32Array> {

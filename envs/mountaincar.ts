@@ -195,17 +195,16 @@ export class MountainCarContinuousEnv extends MountainCarBase {
   step(action: Action): StepResult<Float32Array> {
     assertAction(this.id, this.actionSpace, action);
     const f32 = this.float32State;
-    // Rounds a result to float32 when Gymnasium's operand is a float32 (np.float32 op Python float → float32).
-    const r = (x: number) => (f32 ? Math.fround(x) : x);
     const a = Math.fround((action as Float32Array)[0]);
     let position = this.state[0];
     let velocity = this.state[1];
     // The force is the float32 action (clipping is a no-op for actions inside the box); force·power is a
     // float32 product, and subtracting the Python-float gravity term stays in float32.
     const force = Math.min(Math.max(a, -1.0), 1.0);
-    const gravityTerm = 0.0025 * Math.cos(r(3 * position));
+    // With a float32 state, 3·position is a float32 product (np.float32 · Python int stays float32).
+    const gravityTerm = 0.0025 * Math.cos(f32 ? Math.fround(3 * position) : 3 * position);
     const dv = Math.fround(Math.fround(force * F32_POWER) - Math.fround(gravityTerm));
-    velocity = r(velocity + dv);
+    velocity = f32 ? Math.fround(velocity + dv) : velocity + dv;
     // Speed clip: compared in float32 when the velocity is float32; a clipped value is the Python float 0.07.
     let velocityIsPyFloat = false;
     if (velocity > (f32 ? F32_MAX_SPEED : MOUNTAIN_CAR_MAX_SPEED)) {

@@ -8,7 +8,8 @@
  *
  * ## Action space
  * `Box(-2, 2, [1])`, float32: the torque in N·m, positive counter-clockwise. Actions outside the box are
- * rejected (Gymnasium clips them; the clip is kept in `step` and only matters for a bare env misused).
+ * rejected, as for every tsgym env (Gymnasium clips them instead; `step` keeps the clip, which never changes
+ * an action inside the box).
  *
  * ## Observation space
  * `Box([3])`, float32:

@@ -8,7 +8,7 @@
 import { TsgymError } from './core.js';
 import type { Action, Env, EnvSpec } from './core.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
-import { SyncVectorEnv, type VectorEnv } from './vector.js';
+import { SyncVectorEnv, checkNumEnvs, type VectorEnv } from './vector.js';
 import { CartPoleEnv, CartPoleVectorEnv, type CartPoleOptions } from './cartpole.js';
 import { LaneKeeperContinuousEnv, LaneKeeperEnv, type LaneKeeperOptions } from './lanekeeper.js';
 import { GridWorldEnv, type GridWorldOptions } from './gridworld.js';
@@ -88,6 +88,7 @@ export function make(idOrAlias: string, kwargs: Record<string, unknown> = {}, op
 /** Builds `numEnvs` copies as one vector env (SAME_STEP autoreset; see envs/vector.ts). */
 export function makeVec(idOrAlias: string, numEnvs: number, kwargs: Record<string, unknown> = {}, opts: MakeOptions & { batched?: boolean } = {}): VectorEnv {
   const reg = registration(idOrAlias);
+  checkNumEnvs(`makeVec('${reg.id}', n)`, numEnvs); // one check for every env, batched kernel or not
   const maxSteps = opts.maxEpisodeSteps === null ? undefined : (opts.maxEpisodeSteps ?? reg.maxEpisodeSteps);
   if (reg.createVector && opts.batched !== false && maxSteps !== undefined) {
     return reg.createVector(numEnvs, specFor(reg, kwargs, maxSteps), specFor(reg, kwargs, maxSteps).kwargs);

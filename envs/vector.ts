@@ -13,15 +13,19 @@
  * `episodeLengths` whose env did not finish on this step are stale and must not be read.
  *
  * ## Seeding
- * `reset({seed})` seeds env i with `seed + i` (so env i matches a single env reset with that seed); an
- * unseeded first reset uses seed 0. Autoresets continue each env's own stream.
+ * `reset({seed})` seeds env i with `seed + i` (so env i matches a single env reset with that seed);
+ * `reset({seed: [s0, s1, …]})` gives env i seed `s_i` (as Gymnasium's vector reset; the trainer passes
+ * hashed per-env seeds from core/seeds.ts). An unseeded first reset uses seed 0. Autoresets continue each
+ * env's own stream.
  */
-import { assertAction, TsgymError } from './core.js';
+import { assertAction, describeValue, TsgymError } from './core.js';
+import { StateReader } from './state-check.js';
 import type { Action, Env, EnvSpec, RenderState } from './core.js';
 import { Box, type Space } from './spaces.js';
 
 export interface VectorResetArgs {
-  seed?: number;
+  /** One base seed (env i gets `seed + i`) or one seed per env. */
+  seed?: number | readonly number[];
   options?: Record<string, unknown>;
 }
 
@@ -66,7 +70,7 @@ export abstract class VectorEnvBase {
   protected started = false;
 
   constructor(readonly numEnvs: number, readonly obsSize: number) {
-    if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new TsgymError(`vector env: numEnvs must be a positive integer, got ${numEnvs}`);
+    checkNumEnvs('vector env', numEnvs);
     this.obs = new Float32Array(numEnvs * obsSize);
     this.finalObs = new Float32Array(numEnvs * obsSize);
     this.rewards = new Float64Array(numEnvs);
@@ -134,9 +138,9 @@ export class SyncVectorEnv extends VectorEnvBase implements VectorEnv {
   }
 
   reset(args: VectorResetArgs = {}): Float32Array {
-    const base = args.seed ?? (this.started ? undefined : 0);
+    const seeds = perEnvSeeds(this.spec.id, this.numEnvs, args.seed ?? (this.started ? undefined : 0));
     for (let i = 0; i < this.numEnvs; i++) {
-      const r = this.envs[i].reset({ seed: base === undefined ? undefined : base + i, options: args.options });
+      const r = this.envs[i].reset({ seed: seeds?.[i], options: args.options });
       this.obs.set(r.obs, i * this.obsSize);
     }
     this.clearEpisodeStats();
@@ -148,14 +152,17 @@ export class SyncVectorEnv extends VectorEnvBase implements VectorEnv {
     this.checkStarted(this.spec.id);
     this.checkActions(this.spec.id, actions, this.numEnvs * this.actionSize);
     const discrete = this.singleActionSpace.type === 'Discrete';
-    for (let i = 0; i < this.numEnvs; i++) {
-      let action: Action;
-      if (discrete) action = actions[i];
-      else {
+    // Every action is checked before any env steps, so a bad one leaves the whole batch untouched.
+    if (discrete) assertDiscreteActions(this.spec.id, this.singleActionSpace, actions, this.numEnvs);
+    else {
+      for (let i = 0; i < this.numEnvs; i++) {
         const buf = this.actionBuf[i];
         for (let k = 0; k < this.actionSize; k++) buf[k] = actions[i * this.actionSize + k];
-        action = buf;
+        if (!this.singleActionSpace.contains(buf)) assertVectorAction(this.spec.id, this.singleActionSpace, buf, i);
       }
+    }
+    for (let i = 0; i < this.numEnvs; i++) {
+      const action: Action = discrete ? actions[i] : this.actionBuf[i];
       const env = this.envs[i];
       const r = env.step(action);
       if (this.account(i, r.reward, r.terminated, r.truncated)) {
@@ -173,6 +180,7 @@ export class SyncVectorEnv extends VectorEnvBase implements VectorEnv {
 
   getState(): unknown {
     return {
+      kind: 'SyncVector',
       started: this.started,
       obs: Array.from(this.obs),
       runningReturns: Array.from(this.runningReturns),
@@ -185,12 +193,33 @@ export class SyncVectorEnv extends VectorEnvBase implements VectorEnv {
   }
 
   setState(s: unknown): void {
-    const st = s as { started: boolean; obs: number[]; runningReturns: number[]; runningLengths: number[]; envs: unknown[] };
-    this.started = st.started;
-    this.obs.set(st.obs);
-    this.runningReturns.set(st.runningReturns);
-    this.runningLengths.set(st.runningLengths);
-    st.envs.forEach((es, i) => this.envs[i].setState!(es));
+    const id = `${this.spec.id} (vector of ${this.numEnvs})`;
+    const r = new StateReader(id, 'SyncVector', s);
+    const started = r.bool('started');
+    const obs = r.numbers('obs', this.numEnvs * this.obsSize);
+    const runningReturns = r.numbers('runningReturns', this.numEnvs);
+    const runningLengths = r.numbers('runningLengths', this.numEnvs, { integer: true, min: 0 });
+    const envStates = r.array('envs', this.numEnvs);
+    // Each env checks its own snapshot; if one refuses, the envs restored before it are put back.
+    const before = this.envs.map((e) => e.getState?.());
+    try {
+      envStates.forEach((es, i) => {
+        const env = this.envs[i];
+        if (!env.setState) throw new TsgymError(`${this.spec.id} does not implement setState(), so it cannot be restored`);
+        try {
+          env.setState(es);
+        } catch (e) {
+          throw e instanceof TsgymError ? new TsgymError(`${(e as Error).message} (vector env index ${i})`) : e;
+        }
+      });
+    } catch (e) {
+      this.envs.forEach((env, i) => (before[i] !== undefined ? env.setState?.(before[i]) : undefined));
+      throw e;
+    }
+    this.started = started;
+    this.obs.set(obs);
+    this.runningReturns.set(runningReturns);
+    this.runningLengths.set(runningLengths);
   }
 
   close(): void {
@@ -198,11 +227,43 @@ export class SyncVectorEnv extends VectorEnvBase implements VectorEnv {
   }
 }
 
-/** Validates one discrete action of a batch (shared by batched env kernels). */
-export function assertVectorAction(id: string, space: Space, action: number, i: number): void {
+/** Throws the env's invalid-action error for action `action` of env `i` of a batch. */
+export function assertVectorAction(id: string, space: Space, action: unknown, i: number): void {
   try {
     assertAction(id, space, action);
   } catch (e) {
-    throw new TsgymError(`${(e as Error).message} (vector env index ${i})`);
+    throw new TsgymError(`${(e as Error).message} (vector env index ${i}; no env was stepped)`);
   }
+}
+
+/**
+ * The pre-pass every vector `step` runs before stepping any env: each of the `n` discrete actions must be in
+ * `space`; the first that is not throws, naming its index. Batched kernels call it (or inline the cheap
+ * test and call it on failure) so that one bad action leaves the whole batch untouched.
+ */
+export function assertDiscreteActions(id: string, space: Space, actions: ArrayLike<number>, n: number): void {
+  for (let i = 0; i < n; i++) {
+    if (!space.contains(actions[i])) assertVectorAction(id, space, actions[i], i);
+  }
+}
+
+/** The one check of a vector env's size, shared by `makeVec` and every vector env constructor. */
+export function checkNumEnvs(id: string, numEnvs: unknown): asserts numEnvs is number {
+  if (typeof numEnvs !== 'number' || !Number.isInteger(numEnvs) || numEnvs <= 0) {
+    throw new TsgymError(`${id}: the number of vector envs must be a positive integer, got ${describeValue(numEnvs)}`);
+  }
+}
+
+/** The seed of each env for a vector reset: `base + i`, the given list, or none (continue each stream). */
+export function perEnvSeeds(envId: string, n: number, seed: number | readonly number[] | undefined): number[] | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed === 'number') {
+    if (!Number.isSafeInteger(seed)) throw new TsgymError(`${envId} (vector): reset seed must be an integer, got ${describeValue(seed)}`);
+    return Array.from({ length: n }, (_, i) => seed + i);
+  }
+  if (!Array.isArray(seed)) throw new TsgymError(`${envId} (vector): reset seed must be an integer or a list of integers, got ${describeValue(seed)}`);
+  if (seed.length !== n) throw new TsgymError(`${envId}: reset got ${seed.length} seeds for ${n} envs; pass one seed per env or a single base seed`);
+  const bad = seed.find((x) => !Number.isInteger(x));
+  if (bad !== undefined) throw new TsgymError(`${envId}: reset seeds must be integers, got ${bad}`);
+  return [...seed];
 }

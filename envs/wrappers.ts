@@ -2,7 +2,7 @@
  * Wrappers change one aspect of an env and forward the rest. `make` applies OrderEnforcing and TimeLimit;
  * the others are opt-in: `new RecordEpisodeStatistics(make('CartPole-v1'))`.
  */
-import { ResetNeededError } from './core.js';
+import { ResetNeededError, TsgymError, describeValue } from './core.js';
 import type { Action, Env, EnvSpec, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.js';
 import { Box, type Space } from './spaces.js';
@@ -42,11 +42,19 @@ export class Wrapper<O = Float32Array, A = Action> implements Env<O, A> {
     return { inner: this.env.getState(), own: this.ownState() };
   }
   setState(state: unknown): void {
+    const id = this.spec?.id ?? 'env';
+    if (!this.env.setState) throw new Error(`${id} does not implement setState(), so it cannot be restored`);
+    if (state === null || typeof state !== 'object' || !('inner' in state) || !('own' in state)) {
+      throw new TsgymError(`${id}: setState() needs the {inner, own} snapshot that ${this.constructor.name}.getState() returns, got ${describeValue(state)}`);
+    }
     const s = state as { inner: unknown; own: unknown };
-    if (!this.env.setState) throw new Error(`${this.spec?.id ?? 'env'} does not implement setState(), so it cannot be restored`);
+    // The wrapper's own part is checked first, so a refused snapshot changes nothing.
+    this.checkOwnState(id, s.own);
     this.env.setState(s.inner);
     this.restoreOwnState(s.own);
   }
+  /** Throws a TsgymError naming the env unless `state` is a valid own state of this wrapper. */
+  protected checkOwnState(_id: string, _state: unknown): void {}
   /** A wrapper's own resumable state (counters); most wrappers have none. */
   protected ownState(): unknown {
     return null;
@@ -76,6 +84,11 @@ export class TimeLimit<O = Float32Array, A = Action> extends Wrapper<O, A> {
 
   protected override ownState(): unknown {
     return this.elapsed;
+  }
+  protected override checkOwnState(id: string, state: unknown): void {
+    if (typeof state !== 'number' || !Number.isInteger(state) || state < 0 || state > this.maxEpisodeSteps) {
+      throw new TsgymError(`${id}: setState(): the time limit's step count must be an integer in [0, ${this.maxEpisodeSteps}], got ${describeValue(state)}`);
+    }
   }
   protected override restoreOwnState(state: unknown): void {
     this.elapsed = state as number;
@@ -114,6 +127,9 @@ export class OrderEnforcing<O = Float32Array, A = Action> extends Wrapper<O, A> 
 
   protected override ownState(): unknown {
     return this.state;
+  }
+  protected override checkOwnState(id: string, state: unknown): void {
+    if (state !== 'new' && state !== 'running' && state !== 'ended') throw new TsgymError(`${id}: setState(): the episode state must be 'new', 'running' or 'ended', got ${describeValue(state)}`);
   }
   protected override restoreOwnState(state: unknown): void {
     this.state = state as 'new' | 'running' | 'ended';
@@ -210,6 +226,14 @@ export class NormalizeObservation<A = Action> extends Wrapper<Float32Array, A> {
   /** The running statistics travel with the env state (checkpoints), and alone via `stats.getState()`. */
   protected override ownState(): unknown {
     return { stats: this.stats.getState(), training: this.training };
+  }
+  protected override checkOwnState(id: string, state: unknown): void {
+    const s = state as { stats?: RunningMeanStdState; training?: unknown } | null;
+    const size = this.stats.mean.length;
+    const finite = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!s || typeof s !== 'object' || typeof s.training !== 'boolean' || !s.stats || !finite(s.stats.mean, size) || !finite(s.stats.var, size) || !(typeof s.stats.count === 'number' && s.stats.count >= 0)) {
+      throw new TsgymError(`${id}: setState(): NormalizeObservation needs {stats: {mean, var: ${size} finite numbers each, count}, training}, got ${describeValue(state)}`);
+    }
   }
   protected override restoreOwnState(state: unknown): void {
     const s = state as { stats: RunningMeanStdState; training: boolean };

@@ -19,7 +19,8 @@ import { initBackend, tf, BACKENDS, type BackendChoice } from '../agents/backend
 import { ReplayBuffer } from '../agents/replay-buffer.js';
 import { createAgent, agentNames } from '../agents/registry.js';
 import { presetFor } from './presets.js';
-import { median, trainPresetOverSeeds } from './harness/preset-runs.js';
+import { median } from '../core/math.js';
+import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 
 interface Row {

@@ -28,10 +28,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentRegistration, assertAgentSupports, resolveHyperparams } from '../agents/registry.js';
 import type { BackendChoice } from '../agents/backend.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
+import { validateSeed } from '../core/seeds.js';
 import { make, registration } from '../envs/registry.js';
 import { presetFor } from './presets.js';
 import { readJsonFile, writeJsonAtomic } from './harness/atomic.js';
+import { isRunDir, readRunConfig, readRunSummary } from './run-format.js';
 import { nonNegativeInt, positiveInt, type RunBudget } from './harness/trainer.js';
 import { fmtCount, fmtTime, type ProgressMode } from './harness/progress.js';
 import { comparisonRunName, computeReport, reportMarkdown, writeReport, type ComparisonReport, type ReportOptions } from './report.js';
@@ -118,7 +120,7 @@ export function planComparison(o: CompareOptions): ComparisonRequest {
   const dup = agents.find((a, i) => agents.indexOf(a) !== i);
   if (dup) throw new TsgymError(`--agents names ${dup} twice; each agent runs once per seed`);
   if (!o.seeds.length) throw new TsgymError('no seeds: pass --seeds N (seeds 0..N-1) or --seed-list 3,7');
-  for (const s of o.seeds) if (!Number.isInteger(s) || s < 0) throw new TsgymError(`seeds must be non-negative integers, got ${s}`);
+  for (const s of o.seeds) validateSeed(s, 'each seed');
   const dupSeed = o.seeds.find((s, i) => o.seeds.indexOf(s) !== i);
   if (dupSeed !== undefined) throw new TsgymError(`seed ${dupSeed} is listed twice`);
   positiveInt('--steps', o.steps);
@@ -268,7 +270,7 @@ export function trainArgs(request: ComparisonRequest, agent: string, seed: numbe
 
 /** Whether an existing run directory was made by this plan (guards against a comparison.json edited by hand). */
 function checkRunConfig(task: Task, request: ComparisonRequest): void {
-  const config = readJsonFile<Record<string, unknown>>(path.join(task.dir, 'config.json'), 'run config');
+  const config = readRunConfig(task.dir) as unknown as Record<string, unknown>;
   const p = task.plan;
   const expected: Record<string, unknown> = {
     agent: task.agent, envId: request.env, seed: task.seed, totalSteps: p.totalSteps, numEnvs: p.numEnvs, evalEvery: p.evalEvery,
@@ -284,7 +286,7 @@ function checkRunConfig(task: Task, request: ComparisonRequest): void {
 /** What to do with a run directory: keep a finished (or diverged) run, resume a started one, start a missing one. */
 function decide(task: Task, request: ComparisonRequest): Task['mode'] {
   if (!fs.existsSync(task.dir)) return 'fresh';
-  if (!fs.existsSync(path.join(task.dir, 'config.json'))) {
+  if (!isRunDir(task.dir)) {
     // `train` died between creating the directory and writing its config: nothing in it is worth keeping.
     const leftovers = listFilesDeep(task.dir);
     if (leftovers.length) throw new TsgymError(`run directory ${task.dir} has no config.json but holds ${leftovers.join(', ')}; move it away, then re-run`);
@@ -292,9 +294,9 @@ function decide(task: Task, request: ComparisonRequest): Task['mode'] {
     return 'fresh';
   }
   checkRunConfig(task, request);
-  const summaryFile = path.join(task.dir, 'summary.json');
-  if (fs.existsSync(summaryFile)) {
-    const status = readJsonFile<{ status?: string }>(summaryFile, 'run summary').status;
+  const summary = readRunSummary(task.dir);
+  if (summary) {
+    const status = summary.status;
     // A diverged run would diverge again at the same step: it is a result, not an accident.
     if (status === 'finished' || status === 'diverged') return 'keep';
   }
@@ -313,7 +315,7 @@ function listFilesDeep(dir: string): string[] {
 
 function runSummary(dir: string): { status: string | null; steps: number | null } {
   try {
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { status?: unknown; steps?: unknown };
+    const s = (readRunSummary(dir) ?? {}) as { status?: unknown; steps?: unknown };
     return { status: typeof s.status === 'string' ? s.status : null, steps: typeof s.steps === 'number' ? s.steps : null };
   } catch {
     return { status: null, steps: null };
@@ -619,7 +621,8 @@ export async function runComparison(o: CompareOptions): Promise<CompareResult> {
 
 function describeRun(dir: string): string {
   try {
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { status: string; steps: number; wallSeconds: number; finalEval: { mean: number } | null; solvedAtStep: number | null };
+    const s = readRunSummary(dir);
+    if (!s) return 'done';
     const final = s.finalEval ? `final eval ${s.finalEval.mean.toFixed(1)}` : 'no eval';
     const solved = s.solvedAtStep !== null ? `, threshold reached at step ${s.solvedAtStep.toLocaleString('en-US')}` : '';
     return `${s.status}, ${s.steps.toLocaleString('en-US')} steps in ${s.wallSeconds.toFixed(1)} s, ${final}${solved}`;

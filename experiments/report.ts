@@ -19,7 +19,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
+import { readJsonObject, runPath } from './run-format.js';
 import { writeFileAtomic, writeJsonAtomic } from './harness/atomic.js';
 import {
   aggregateCurves,
@@ -178,22 +179,12 @@ interface LoadedRun {
   rewardThreshold: number | null;
 }
 
-function readJsonObject(file: string, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new TsgymError(`${what} ${file} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${(e as Error).message})`}; the run may not have started — re-run the comparison with the same --out to complete it`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new TsgymError(`${what} ${file} is not valid JSON (${(e as Error).message}); delete the run directory and re-run the comparison to redo that run`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TsgymError(`${what} ${file} must hold a JSON object`);
-  return value as Record<string, unknown>;
+/** A run file as a JSON object; errors say what to do in terms of the comparison. */
+function readRunFile(file: string, what: string): Record<string, unknown> {
+  return readJsonObject(file, what, {
+    missing: 'the run may not have started — re-run the comparison with the same --out to complete it',
+    invalid: 'delete the run directory and re-run the comparison to redo that run',
+  });
 }
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -235,13 +226,13 @@ export function loadRun(runsDir: string, env: string, agent: string, seed: numbe
   const name = comparisonRunName(agent, seed);
   const dir = path.join(runsDir, name);
   if (!fs.existsSync(dir)) throw new TsgymError(`run directory ${dir} is missing; re-run the comparison with the same --out to run it`);
-  const configFile = path.join(dir, 'config.json');
-  const config = readJsonObject(configFile, 'run config');
+  const configFile = runPath(dir, 'config');
+  const config = readRunFile(configFile, 'run config');
   if (config.agent !== agent || config.seed !== seed || config.envId !== env) {
     throw new TsgymError(`run config ${configFile} is for ${String(config.agent)} on ${String(config.envId)} seed ${String(config.seed)}, but the comparison expects ${agent} on ${env} seed ${seed} there`);
   }
-  const summaryFile = path.join(dir, 'summary.json');
-  const summary = readJsonObject(summaryFile, 'run summary');
+  const summaryFile = runPath(dir, 'summary');
+  const summary = readRunFile(summaryFile, 'run summary');
   if (summary.status !== 'finished' && summary.status !== 'diverged') {
     throw new TsgymError(`run ${dir} is not finished (summary.json status: ${String(summary.status)}); re-run the comparison with the same --out to resume it`);
   }
@@ -249,7 +240,7 @@ export function loadRun(runsDir: string, env: string, agent: string, seed: numbe
   if (!isFiniteNumber(totalSteps) || !isFiniteNumber(config.evalEpisodes)) throw new TsgymError(`run config ${configFile} lacks totalSteps or evalEpisodes`);
   if (!isFiniteNumber(summary.steps)) throw new TsgymError(`run summary ${summaryFile} lacks a numeric "steps"`);
   const threshold = isFiniteNumber(config.rewardThreshold) ? config.rewardThreshold : null;
-  const { steps, means } = readEvalCurve(path.join(dir, 'metrics.jsonl'));
+  const { steps, means } = readEvalCurve(runPath(dir, 'metrics'));
 
   // A run that stopped early (solved with stop-when-solved, or diverged) keeps its last eval to the budget,
   // so that every run's curve covers the same steps.

@@ -17,8 +17,9 @@
  * - Bootstrap intervals use the percentile method, reading the quantiles of the bootstrap distribution with
  *   the same linear interpolation.
  */
-import { TsgymError } from '../envs/core.js';
-import { Rng, deriveSeed } from '../envs/rng.js';
+import { TsgymError } from '../core/errors.js';
+import { Rng, deriveSeed } from '../core/rng.js';
+import { mean as meanUnchecked, median as medianUnchecked } from '../core/math.js';
 
 // ───────────────────────────── validation ─────────────────────────────
 
@@ -68,12 +69,6 @@ function sortedCopy(values: readonly number[]): Float64Array {
 export function mean(values: readonly number[]): number {
   checkValues('mean', 'values', values);
   return meanUnchecked(values);
-}
-
-function meanUnchecked(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
-  return sum / values.length;
 }
 
 /**
@@ -127,7 +122,7 @@ function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
 /** The median: the 0.5-quantile (mean of the two middle values when n is even). */
 export function median(values: readonly number[]): number {
   checkValues('median', 'values', values);
-  return quantileOfSorted(sortedCopy(values), 0.5);
+  return medianUnchecked(values);
 }
 
 /**

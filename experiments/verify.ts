@@ -30,7 +30,9 @@ import { listEnvs, make } from '../envs/registry.js';
 import type { GridWorldEnv } from '../envs/gridworld.js';
 import { loadAgentFromRun } from './harness/agent-io.js';
 import { evaluate } from './harness/evaluate.js';
-import { median, trainPresetOverSeeds, type SeedResult } from './harness/preset-runs.js';
+import { median } from '../core/math.js';
+import { streamSeeds } from '../core/seeds.js';
+import { trainPresetOverSeeds, type SeedResult } from './harness/preset-runs.js';
 
 const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper'] as const;
 
@@ -149,8 +151,8 @@ async function lanekeeperReturns(agent: string, id: string, minReturn: number): 
 async function lanekeeper(agent: string, id: string): Promise<void> {
   const [run] = await trainPresetOverSeeds(agent, id, [0], { backend: argv.backend, outDir: runsDir });
   const { agent: trained } = loadAgentFromRun(run.runDir);
-  // Held out: training resets use seeds near 0, evaluations near 1e6; these roads come from 9e6 + k.
-  const res = await evaluate(trained, { envId: id, envKwargs: {}, episodes: 10, seedBase: 9_000_000 });
+  // Held out: a stream of its own, hashed like the run's training and evaluation streams (core/seeds.ts).
+  const res = await evaluate(trained, { envId: id, envKwargs: {}, episodes: 10, seeds: streamSeeds(0, 'verify-heldout-road', 10) });
   trained.dispose();
   const full = res.lengths.filter((l) => l === 1000).length;
   report({

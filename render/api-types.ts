@@ -24,15 +24,9 @@ import type { ComparisonReport } from '../experiments/report.js';
 
 export type { ReplayFile, ComparisonReport };
 
-export type RunStatus = 'running' | 'finished' | 'diverged' | 'interrupted';
-
-/** `summary.json` of a run. */
-export interface RunSummary {
-  status: RunStatus | string;
-  steps: number;
-  wallSeconds: number;
-  finalEval: { mean: number; std: number } | null;
-}
+/** `summary.json` of a run and its status: owned by the run-format module (a type-only import, erased in the browser). */
+export type { RunStatus, RunSummary } from '../experiments/run-format.js';
+import type { MetricLine as MetricRecord, RunSummary } from '../experiments/run-format.js';
 
 export interface RunInfo {
   /** The run's directory name, e.g. `CartPole-v1__dqn__seed1__20250101-120000`. */
@@ -58,11 +52,8 @@ export interface RunsResponse {
   runs: RunInfo[];
 }
 
-export interface MetricRecord {
-  kind: string;
-  step: number;
-  [key: string]: unknown;
-}
+/** One parsed `metrics.jsonl` line (the exact record types are in experiments/run-format.ts). */
+export type { MetricLine as MetricRecord } from '../experiments/run-format.js';
 
 export interface MetricsResponse {
   run: string;

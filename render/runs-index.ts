@@ -12,6 +12,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsResponse, RunInfo, RunSummary, ValuesFile } from './api-types.js';
 import type { ReplayFile } from './replay-format.js';
 import { decodeReplayBytes } from './replay-io.js';
+import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../experiments/run-format.js';
 
 /** An error with the HTTP status the server should answer with. */
 export class HttpError extends Error {
@@ -146,8 +147,8 @@ export class RunsIndex {
   private async runInfoAt(id: string, dir: string): Promise<RunInfo> {
     const fromName = parseRunDirName(id);
     const problems: string[] = [];
-    const config = await readJsonObject(dir, 'config.json', `${id}/config.json`, problems);
-    const summaryObj = await readJsonObject(dir, 'summary.json', `${id}/summary.json`, problems);
+    const config = await readJsonObject(dir, RUN_FILES.config, `${id}/${RUN_FILES.config}`, problems);
+    const summaryObj = await readJsonObject(dir, RUN_FILES.summary, `${id}/${RUN_FILES.summary}`, problems);
     const summary = summaryObj ? (summaryObj as unknown as RunSummary) : null;
     let episodeCount = 0;
     try {
@@ -166,7 +167,7 @@ export class RunsIndex {
       config,
       summary,
       problems,
-      hasValues: await isFile(join(dir, 'values.json')),
+      hasValues: await isFile(join(dir, RUN_FILES.values)),
       episodeCount,
     };
   }
@@ -176,35 +177,21 @@ export class RunsIndex {
     const dir = await this.runDir(run);
     let text: string;
     try {
-      text = await readFile(await resolveInside(dir, ['metrics.jsonl'], 'metrics file'), 'utf8');
+      text = await readFile(await resolveInside(dir, [RUN_FILES.metrics], 'metrics file'), 'utf8');
     } catch (e) {
       if (e instanceof HttpError && e.status === 404) return { run, records: [], skippedLines: [] };
       throw e;
     }
-    const records: MetricRecord[] = [];
-    const skippedLines: number[] = [];
-    text.split('\n').forEach((line, i) => {
-      if (line.trim() === '') return;
-      try {
-        const rec = JSON.parse(line) as unknown;
-        if (typeof rec === 'object' && rec !== null && typeof (rec as MetricRecord).kind === 'string' && typeof (rec as MetricRecord).step === 'number') {
-          records.push(rec as MetricRecord);
-          return;
-        }
-      } catch {
-        // fall through: reported as skipped
-      }
-      skippedLines.push(i + 1);
-    });
+    const { records, skippedLines } = parseMetrics(text);
     return { run, records, skippedLines };
   }
 
   /** `values.json` of a tabular run, checked for shape. */
   async values(run: string): Promise<ValuesFile> {
     const dir = await this.runDir(run);
-    await resolveInside(dir, ['values.json'], 'values file'); // 404 / 403 before reading
+    await resolveInside(dir, [RUN_FILES.values], 'values file'); // 404 / 403 before reading
     const problems: string[] = [];
-    const obj = await readJsonObject(dir, 'values.json', `${run}/values.json`, problems);
+    const obj = await readJsonObject(dir, RUN_FILES.values, `${run}/${RUN_FILES.values}`, problems);
     if (!obj) throw new HttpError(422, problems[0] ?? `${run}/values.json: unreadable`);
     const isNumbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
     if (!isNumbers(obj.values)) throw new HttpError(422, `${run}/values.json: values must be an array of numbers`);
@@ -229,7 +216,7 @@ export class RunsIndex {
   /** One replay, validated. 404 when missing, 422 when it is not a readable replay (the message says why). */
   async replay(run: string, path: string[]): Promise<ReplayFile> {
     const dir = await this.runDir(run);
-    const file = await resolveInside(dir, ['episodes', ...path], 'episode');
+    const file = await resolveInside(dir, [RUN_FILES.episodes, ...path], 'episode');
     const name = path[path.length - 1] ?? '';
     if (!REPLAY_FILE.test(name)) throw new HttpError(400, `${path.join('/')} is not a replay file (expected *.json or *.json.gz)`);
     const st = await stat(file);
@@ -243,7 +230,7 @@ export class RunsIndex {
   }
 
   private async episodeGroupsAt(run: string, runDir: string, withSummaries: boolean): Promise<EpisodeGroup[]> {
-    const root = join(runDir, 'episodes');
+    const root = join(runDir, RUN_FILES.episodes);
     const files: { rel: string[]; abs: string; size: number; mtimeMs: number }[] = [];
     const walk = async (abs: string, rel: string[]) => {
       let entries;
@@ -257,7 +244,7 @@ export class RunsIndex {
         const childRel = [...rel, d.name];
         let real: string;
         try {
-          real = await resolveInside(runDir, ['episodes', ...childRel]);
+          real = await resolveInside(runDir, [RUN_FILES.episodes, ...childRel]);
         } catch {
           continue; // links out of the runs dir are not listed
         }
@@ -385,12 +372,8 @@ async function readJsonObject(dir: string, name: string, displayName: string, pr
     problems.push(`${displayName}: ${(e as Error).message}`);
     return null;
   }
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
-    problems.push(`${displayName}: must hold a JSON object`);
-  } catch (e) {
-    problems.push(`${displayName}: not valid JSON (${(e as Error).message})`);
-  }
+  const r = tryParseJsonObject(text);
+  if ('value' in r) return r.value;
+  problems.push(`${displayName}: ${r.problem.replace(/^is /, '')}`);
   return null;
 }

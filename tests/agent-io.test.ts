@@ -8,6 +8,7 @@ import { loadAgent, loadAgentFromRun, saveAgent } from '../experiments/harness/a
 import { buildCli } from '../experiments/cli.js';
 import { readReplayFile } from '../render/replay-io.js';
 import { make } from '../envs/registry.js';
+import { STREAMS, streamSeed } from '../core/seeds.js';
 
 let runDir = '';
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-agent-io-'));
@@ -67,7 +68,8 @@ describe('agents outside the training loop', () => {
     const files = fs.readdirSync(dir).sort();
     expect(files).toEqual(['episode-0.json.gz', 'episode-1.json.gz']);
     const replay = await readReplayFile(path.join(dir, files[1]));
-    expect(replay).toMatchObject({ envId: 'CartPole-v1', seed: 12, agent: { name: 'dqn', checkpointStep: 600 } });
+    // Episode 1 of `--seed 11` is reset with the seed hashed from (11, 'record-episode', 1).
+    expect(replay).toMatchObject({ envId: 'CartPole-v1', seed: streamSeed(11, STREAMS.recordEpisode, 1), agent: { name: 'dqn', checkpointStep: 600 } });
     expect(replay.steps[0].qValues).toHaveLength(2);
     // Faithful: the recorded seed and actions reproduce every recorded state.
     const env = make(replay.envId, replay.envOptions);

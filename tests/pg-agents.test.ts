@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { STREAMS, streamSeeds } from '../core/seeds.js';
 import { initBackend, tf } from '../agents/backend.js';
 import { Categorical, DiagGaussian } from '../agents/distributions.js';
 import { PpoAgent } from '../agents/ppo.js';
@@ -22,7 +23,7 @@ type Ctor = new (info: ConstructorParameters<typeof PpoAgent>[0], hp: Record<str
 
 function build(Agent: Ctor, envId: string, numEnvs: number, hp: Record<string, unknown>, seed: number): { agent: AnyPg; vec: VectorEnv } {
   const vec = makeVec(envId, numEnvs);
-  vec.reset({ seed: seed * 1000 });
+  vec.reset({ seed: streamSeeds(seed, STREAMS.trainEnv, numEnvs) }); // as the harness seeds training envs
   const agent = new Agent({ observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs }, hp, seed);
   return { agent, vec };
 }
@@ -50,13 +51,14 @@ function run(agent: Agent, vec: VectorEnv, vectorSteps: number, startStep = 0, o
 }
 
 /** Mean greedy return over `episodes` episodes run in lockstep (one batched forward pass per step). */
-function greedyReturn(agent: Agent, envId: string, episodes: number, seedBase = 1_000_000): number {
+function greedyReturn(agent: Agent, envId: string, episodes: number, runSeed = 0): number {
+  const seeds = streamSeeds(runSeed, STREAMS.evalEpisode, episodes); // the harness's held-out eval episodes
   const envs = Array.from({ length: episodes }, () => make(envId));
   const d = (envs[0].observationSpace as Box).size;
   const obs = new Float32Array(episodes * d);
   const done = new Array<boolean>(episodes).fill(false);
   let total = 0;
-  envs.forEach((e, k) => obs.set(e.reset({ seed: seedBase + k }).obs, k * d));
+  envs.forEach((e, k) => obs.set(e.reset({ seed: seeds[k] }).obs, k * d));
   while (done.some((x) => !x)) {
     const { actions } = agent.act(obs, episodes, { greedy: true });
     const size = actions.length / episodes;

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { valueFlags } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
@@ -12,6 +13,7 @@ import { TsgymError } from '../../envs/core.js';
 import type { ProgressMode } from '../harness/progress.js';
 import { runName } from '../harness/run-dir.js';
 import { parseAssignments } from './train.js';
+import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { reportFor, reportMarkdown, runComparison, type CompareOptions } from '../compare.js';
 
 interface CompareArgs {
@@ -53,8 +55,11 @@ export function parseAgentSets(pairs: string[]): Record<string, Record<string, u
   for (const pair of pairs) {
     const m = /^\s*([^.=\s]+)\.([^=]+=.*)$/s.exec(pair);
     if (!m) throw new TsgymError(`--set expects agent.key=value in a comparison, got '${pair}' (e.g. --set dqn.lr=0.0005)`);
-    const agent = agentRegistration(m[1]).name;
-    out[agent] = { ...(out[agent] ?? {}), ...parseAssignments([m[2]], `--set ${agent}.`) };
+    const reg = agentRegistration(m[1]);
+    const agent = reg.name;
+    const set = parseAssignments([m[2]], `--set ${agent}.`);
+    rejectRunKeys(agent, reg.hyperparams, set, `--set ${agent}.`);
+    out[agent] = { ...(out[agent] ?? {}), ...set };
   }
   return out;
 }
@@ -105,7 +110,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
   describe: 'Compare agents on one env over several seeds (one process per run, K at a time) and report IQM/mean/median with bootstrap CIs',
   builder: (y: Argv) =>
     y
-      .options({
+      .options(valueFlags({
         env: { type: 'string', describe: `Env id or alias: ${envChoices().join(', ')}` },
         agents: { type: 'string', describe: `Comma-separated agents (${agentNames().join(', ')})` },
         seeds: { type: 'number', describe: 'Number of seeds: runs seeds 0..N-1 for every agent (default 5)' },
@@ -126,7 +131,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         'report-only': { type: 'string', describe: 'Recompute report.json and report.md of this existing comparison directory; trains nothing' },
         'bootstrap-reps': { type: 'number', default: 2000, describe: 'Bootstrap resamples for the confidence intervals' },
         progress: { choices: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, lines otherwise)' },
-      })
+      }))
       .example('$0 compare --env cartpole --agents dqn,ppo,a2c --seeds 5', 'Three agents, five seeds each, with their tuned presets')
       .example('$0 compare --env cartpole --agents dqn,ppo --seed-list 3,7 --steps 20000 --workers 2', 'Fixed budget, chosen seeds, two runs at a time')
       .example('$0 compare --env cartpole --agents dqn,ppo,a2c --seeds 5 --out runs/cmp', 'Rerun after an interruption: finished runs are kept, the rest resume')

@@ -8,26 +8,28 @@ import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { formatHyperparams } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { presetFor } from '../presets.js';
+import { TsgymError } from '../../envs/core.js';
 
 interface HyperparamsArgs {
-  agent: string;
+  agent?: string;
   env?: string;
   json: boolean;
 }
 
 export const hyperparamsCommand: CommandModule<object, HyperparamsArgs> = {
-  command: 'hyperparams <agent>',
+  command: 'hyperparams [agent]',
   describe: "List an agent's hyperparameters: type, valid values, default, description",
   builder: (y: Argv) =>
     y
       .positional('agent', { type: 'string', describe: 'Agent', choices: agentNames() })
       .options({
-        env: { type: 'string', describe: `Also show the tuned preset's values for this env (${envChoices().join(', ')})` },
+        env: { type: 'string', requiresArg: true, describe: `Also show the tuned preset's values for this env (${envChoices().join(', ')})` },
         json: { type: 'boolean', default: false, describe: 'Print the schema as JSON' },
       })
       .example('$0 hyperparams dqn', "DQN's hyperparameters and their defaults")
       .example('$0 hyperparams ppo --env cartpole', "…and what PPO's CartPole preset sets") as unknown as Argv<HyperparamsArgs>,
   handler: (a) => {
+    if (!a.agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. npm run hyperparams -- dqn`);
     const reg = agentRegistration(a.agent);
     const preset = a.env !== undefined ? presetFor(reg.name, resolveEnvId(a.env)) : undefined;
     if (a.json) {

@@ -2,30 +2,36 @@
  * `train <agent> [env]`: trains an agent on an env with the tuned preset for that pair; every preset value
  * can be overridden by a flag or `--set key=value`. `--resume DIR` continues a killed or interrupted run.
  */
+import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { isRunDir } from '../run-format.js';
+import { valueFlags } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
 import { presetFor } from '../presets.js';
-import { resume, train, type TrainOptions } from '../harness/trainer.js';
+import { rejectRunKeys } from '../../agents/hyperparams.js';
+import { resume, train, type ResumeOptions, type TrainOptions } from '../harness/trainer.js';
 import type { ProgressMode } from '../harness/progress.js';
 
 interface TrainArgs {
   agent?: string;
-  env: string;
-  seed: number;
+  env?: string;
+  seed?: number;
   steps?: number;
   envs?: number;
-  out: string;
-  backend: BackendChoice;
+  out?: string;
+  backend?: BackendChoice;
   'eval-every'?: number;
   'eval-episodes'?: number;
-  'record-episodes': number;
+  'record-episodes'?: number;
   'checkpoint-every'?: number;
-  'log-every': number;
+  'log-every'?: number;
   'stop-when-solved'?: boolean;
   resume?: string;
+  'from-checkpoint'?: number;
+  'take-over-lock'?: boolean;
   set: string[];
   'env-set': string[];
   progress: ProgressMode;
@@ -53,28 +59,66 @@ export function parseAssignments(pairs: string[], flag: string): Record<string, 
 
 export function trainOptionsFromArgs(a: TrainArgs): TrainOptions {
   if (!a.agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. npm run train:dqn cartpole`);
-  agentRegistration(a.agent); // clear error for an unknown agent
-  const envId = resolveEnvId(a.env);
+  const reg = agentRegistration(a.agent); // clear error for an unknown agent
+  const envId = resolveEnvId(a.env ?? 'cartpole');
   const preset = presetFor(a.agent, envId);
   const sets = parseAssignments(a.set, '--set');
+  rejectRunKeys(reg.name, reg.hyperparams, sets);
   return {
     agent: a.agent,
     env: envId,
-    seed: a.seed,
+    seed: a.seed ?? 0,
     totalSteps: a.steps ?? preset.totalSteps,
     numEnvs: a.envs ?? preset.numEnvs,
     evalEvery: a['eval-every'] ?? preset.evalEvery,
     evalEpisodes: a['eval-episodes'] ?? preset.evalEpisodes,
-    recordEpisodes: a['record-episodes'],
+    recordEpisodes: a['record-episodes'] ?? 2,
     checkpointEvery: a['checkpoint-every'] ?? preset.checkpointEvery,
     stopWhenSolved: a['stop-when-solved'] ?? preset.stopWhenSolved,
-    logEvery: a['log-every'],
+    logEvery: a['log-every'] ?? 1000,
     envKwargs: { ...preset.envKwargs, ...parseAssignments(a['env-set'], '--env-set') },
     hyperparams: { ...preset.hyperparams, ...sets },
-    backend: a.backend,
-    outDir: a.out,
+    backend: a.backend ?? 'auto',
+    outDir: a.out ?? 'runs',
     runName: a['run-name'],
     progress: a.progress,
+  };
+}
+
+/**
+ * The flags typed along with `--resume` (defaults are applied only to new runs, so every defined value here
+ * was given): checked against the run's config by the trainer.
+ */
+export function resumeOptionsFromArgs(a: TrainArgs): ResumeOptions {
+  if (!isRunDir(a.resume!)) throw new TsgymError(`--resume ${a.resume}: not a run directory (no config.json)`);
+  // --out / --run-name equal to where the run is are harmless; anything else would be silently ignored.
+  const unusable = [
+    a.out !== undefined && path.resolve(a.out) !== path.resolve(path.dirname(a.resume!)) ? '--out' : null,
+    a['run-name'] !== undefined && a['run-name'] !== path.basename(path.resolve(a.resume!)) ? '--run-name' : null,
+  ].filter((f) => f !== null);
+  if (unusable.length) throw new TsgymError(`${unusable.join(' and ')} cannot move a resumed run: it stays in ${a.resume}; drop the flag`);
+  const sets = parseAssignments(a.set, '--set');
+  const envSets = parseAssignments(a['env-set'], '--env-set');
+  return {
+    progress: a.progress,
+    fromCheckpoint: a['from-checkpoint'],
+    takeOverLock: a['take-over-lock'],
+    flags: {
+      agent: a.agent,
+      env: a.env,
+      seed: a.seed,
+      totalSteps: a.steps,
+      numEnvs: a.envs,
+      evalEvery: a['eval-every'],
+      evalEpisodes: a['eval-episodes'],
+      recordEpisodes: a['record-episodes'],
+      checkpointEvery: a['checkpoint-every'],
+      logEvery: a['log-every'],
+      stopWhenSolved: a['stop-when-solved'],
+      hyperparams: Object.keys(sets).length ? sets : undefined,
+      envKwargs: Object.keys(envSets).length ? envSets : undefined,
+      backend: a.backend,
+    },
   };
 }
 
@@ -84,31 +128,35 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   builder: (y: Argv) =>
     y
       .positional('agent', { type: 'string', describe: 'Agent to train', choices: agentNames() })
-      .positional('env', { type: 'string', default: 'cartpole', describe: `Env id or alias: ${envChoices().join(', ')}` })
-      .options({
-        seed: { type: 'number', default: 0, describe: 'Run seed: every random stream (envs, init, exploration, sampling) derives from it' },
+      .positional('env', { type: 'string', describe: `Env id or alias (default cartpole): ${envChoices().join(', ')}` })
+      .options(valueFlags({
+        seed: { type: 'number', describe: 'Run seed, an integer from 0 to 2^53 − 1 (default 0): every random stream (envs, init, exploration, sampling) is hashed from it' },
         steps: { type: 'number', describe: 'Total env steps (default: the preset)' },
         envs: { type: 'number', describe: 'Number of parallel envs in the vector env (default: the preset)' },
-        out: { type: 'string', default: 'runs', describe: 'Directory that receives the run directory' },
-        backend: { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'TensorFlow.js backend (auto: tensorflow if tfjs-node loads, else wasm, else cpu)' },
+        out: { type: 'string', describe: 'Directory that receives the run directory (default runs)' },
+        backend: { choices: BACKENDS, describe: 'TensorFlow.js backend (default auto: tensorflow if tfjs-node loads, else wasm, else cpu)' },
         'eval-every': { type: 'number', describe: 'Env steps between greedy evaluations (default: the preset)' },
         'eval-episodes': { type: 'number', describe: 'Episodes per evaluation (default: the preset)' },
-        'record-episodes': { type: 'number', default: 2, describe: 'Eval episodes recorded as replays at each evaluation' },
+        'record-episodes': { type: 'number', describe: 'Eval episodes recorded as replays at each evaluation (default 2)' },
         'checkpoint-every': { type: 'number', describe: 'Env steps between checkpoints (default: the preset)' },
-        'log-every': { type: 'number', default: 1000, describe: 'Env steps between aggregated update-metric lines' },
+        'log-every': { type: 'number', describe: 'Env steps between aggregated update-metric lines (default 1000)' },
         'stop-when-solved': { type: 'boolean', describe: "Stop once a greedy eval reaches the env's reward threshold (default: the preset; --no-stop-when-solved to train the full budget)" },
-        resume: { type: 'string', describe: 'Continue the run in this directory from its latest checkpoint (other flags are taken from its config.json)' },
+        resume: { type: 'string', describe: "Continue the run in this directory from its latest checkpoint. Settings come from its config.json: --steps N above its budget extends it; any other flag must equal the run's value" },
+        'from-checkpoint': { type: 'number', describe: 'With --resume: continue from the checkpoint at this env step instead of the latest (e.g. when the latest is damaged)' },
+        'take-over-lock': { type: 'boolean', describe: "With --resume: take the run's lock even if another process (or host) holds it — only when that process is known to be gone, e.g. a queue re-running a dead worker's job" },
         set: { type: 'string', array: true, default: [] as string[], describe: 'Override a hyperparameter: --set lr=0.0005 --set hidden=[128,128]' },
         'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option: --env-set difficulty=2' },
         progress: { choices: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, periodic lines otherwise)' },
         'run-name': { type: 'string', describe: 'Run directory name (default: <env>__<agent>__seed<S>__<time>)' },
-      })
+      }))
       .example('$0 train dqn cartpole', 'Train DQN on CartPole-v1 with the tuned preset')
       .example('$0 train ppo lanekeeper-continuous --seed 3', 'Train PPO on the continuous lane-keeper')
       .example('$0 train dqn cartpole --set lr=0.0005 --steps 80000', 'Override the preset')
-      .example('$0 train --resume runs/CartPole-v1__dqn__seed0__20260101-120000', 'Continue a killed run') as unknown as Argv<TrainArgs>,
+      .example('$0 train --resume runs/CartPole-v1__dqn__seed0__20260101-120000', 'Continue a killed run')
+      .example('$0 train --resume runs/CartPole-v1__dqn__seed0__20260101-120000 --steps 100000', "Continue a finished run past its budget") as unknown as Argv<TrainArgs>,
   handler: async (a) => {
-    const result = a.resume ? await resume(a.resume, { progress: a.progress }) : await train(trainOptionsFromArgs(a));
+    if (!a.resume && (a['from-checkpoint'] !== undefined || a['take-over-lock'])) throw new TsgymError('--from-checkpoint and --take-over-lock go with --resume DIR');
+    const result = a.resume ? await resume(a.resume, resumeOptionsFromArgs(a)) : await train(trainOptionsFromArgs(a));
     console.log(result.runDir);
     if (result.summary.status === 'interrupted') process.exitCode = 130;
   },

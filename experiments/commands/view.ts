@@ -19,9 +19,9 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
   describe: 'Watch recorded episodes and learning curves in the browser (local server + pixi.js viewer)',
   builder: (y) =>
     y
-      .option('runs', { type: 'string', default: 'runs', describe: 'Runs directory to serve (read-only)' })
-      .option('port', { type: 'number', default: 5173, describe: 'Port to listen on (0 = any free port)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind; keep the default unless you know you need another' })
+      .option('runs', { type: 'string', requiresArg: true, default: 'runs', describe: 'Runs directory to serve (read-only)' })
+      .option('port', { type: 'number', requiresArg: true, default: 5173, describe: 'Port to listen on (0 = any free port)' })
+      .option('host', { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'Address to bind; keep the default unless you know you need another' })
       .option('build', { type: 'boolean', default: true, describe: 'Rebuild the viewer when its sources changed (--no-build: serve the existing build)' })
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new TsgymError(`--port must be an integer from 0 to 65535, got ${a.port}`);

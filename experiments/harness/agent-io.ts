@@ -8,29 +8,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Agent, AgentInfo } from '../../agents/agent.js';
 import { createAgent } from '../../agents/registry.js';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
 import { makeVec } from '../../envs/registry.js';
-import { spaceFromJSON, type SpaceJSON } from '../../envs/spaces.js';
+import { spaceFromJSON } from '../../envs/spaces.js';
 import { readJsonFile, writeJsonAtomic } from './atomic.js';
-import { findCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { RunConfig } from './trainer.js';
-
-interface AgentFile {
-  format: 'tsgym-agent';
-  version: 1;
-  name: string;
-  hyperparams: Record<string, unknown>;
-  observationSpace: SpaceJSON;
-  actionSpace: SpaceJSON;
-  numEnvs: number;
-  seed: number;
-}
+import { findCheckpoint, listCheckpointSteps, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { AGENT_FILES, readRunConfig, readRunSummary, runPath, type AgentFile, type RunConfig } from '../run-format.js';
 
 /** Saves the agent's full state (weights, optimiser, schedules, …) to `dir`. */
 export function saveAgent(agent: Agent, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   const st = agent.getState();
-  saveCheckpoint(path.join(dir, 'state'), { step: 0, json: st.json, blobs: st.blobs }, 1);
+  saveCheckpoint(path.join(dir, AGENT_FILES.state), { step: 0, json: st.json, blobs: st.blobs }, 1);
   const file: AgentFile = {
     format: 'tsgym-agent',
     version: 1,
@@ -41,17 +30,18 @@ export function saveAgent(agent: Agent, dir: string): void {
     numEnvs: agent.info.numEnvs,
     seed: agent.seed,
   };
-  writeJsonAtomic(path.join(dir, 'agent.json'), file);
+  writeJsonAtomic(path.join(dir, AGENT_FILES.agent), file);
 }
 
 /** Loads an agent saved by {@link saveAgent}; the tf backend must be initialised (`initBackend`). */
 export function loadAgent(dir: string): Agent {
-  const file = readJsonFile<AgentFile>(path.join(dir, 'agent.json'), 'saved agent');
-  if (file.format !== 'tsgym-agent') throw new TsgymError(`${path.join(dir, 'agent.json')} is not a saved tsgym agent`);
-  if (file.version !== 1) throw new TsgymError(`${path.join(dir, 'agent.json')} was written by a newer tsgym (version ${file.version}); this one reads version 1`);
+  const agentFile = path.join(dir, AGENT_FILES.agent);
+  const file = readJsonFile<AgentFile>(agentFile, 'saved agent');
+  if (file.format !== 'tsgym-agent') throw new TsgymError(`${agentFile} is not a saved tsgym agent`);
+  if (file.version !== 1) throw new TsgymError(`${agentFile} was written by a newer tsgym (version ${file.version}); this one reads version 1`);
   const info: AgentInfo = { observationSpace: spaceFromJSON(file.observationSpace), actionSpace: spaceFromJSON(file.actionSpace), numEnvs: file.numEnvs };
   const agent = createAgent(file.name, info, file.hyperparams, file.seed);
-  const ck = findCheckpoint(path.join(dir, 'state'));
+  const ck = findCheckpoint(path.join(dir, AGENT_FILES.state));
   if (!ck) throw new TsgymError(`${dir}: saved agent has no state (state/latest.json is missing)`);
   const data = loadCheckpoint(ck);
   agent.setState({ json: data.json, blobs: data.blobs });
@@ -63,16 +53,17 @@ export function loadAgent(dir: string): Agent {
  * saved at the run's best greedy evaluation).
  */
 export function loadAgentFromRun(runDir: string, which: 'latest' | 'best' | number = 'latest'): { agent: Agent; config: RunConfig; step: number } {
-  const config = readJsonFile<RunConfig>(path.join(runDir, 'config.json'), 'run config');
+  const config = readRunConfig(runDir);
+  const bestDir = runPath(runDir, 'best');
   if (which === 'best') {
-    if (!fs.existsSync(path.join(runDir, 'best', 'agent.json'))) throw new TsgymError(`${runDir}: no best agent saved yet (it is written at the first evaluation)`);
-    const summary = fs.existsSync(path.join(runDir, 'summary.json')) ? readJsonFile<{ bestEval: { step: number } | null }>(path.join(runDir, 'summary.json'), 'run summary') : null;
-    return { agent: loadAgent(path.join(runDir, 'best')), config, step: summary?.bestEval?.step ?? -1 };
+    if (!fs.existsSync(path.join(bestDir, AGENT_FILES.agent))) throw new TsgymError(`${runDir}: no best agent saved yet (it is written at the first evaluation)`);
+    const summary = readRunSummary(runDir);
+    return { agent: loadAgent(bestDir), config, step: summary?.bestEval?.step ?? -1 };
   }
-  const ckDir = findCheckpoint(path.join(runDir, 'checkpoints'), which);
+  const ckDir = findCheckpoint(runPath(runDir, 'checkpoints'), which);
   if (!ckDir) {
-    const have = fs.existsSync(path.join(runDir, 'checkpoints')) ? fs.readdirSync(path.join(runDir, 'checkpoints')).filter((d) => d.startsWith('step-')) : [];
-    throw new TsgymError(`${runDir}: no checkpoint ${which === 'latest' ? '' : `at step ${which} `}(available: ${have.map((d) => Number(d.slice(5))).join(', ') || 'none'})`);
+    const have = listCheckpointSteps(runPath(runDir, 'checkpoints'));
+    throw new TsgymError(`${runDir}: no checkpoint ${which === 'latest' ? '' : `at step ${which} `}(available: ${have.join(', ') || 'none'})`);
   }
   const vec = makeVec(config.envId, 1, config.envKwargs);
   const agent = createAgent(config.agent, { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: config.numEnvs }, config.hyperparams, config.seed);

@@ -1,19 +1,83 @@
-/** Crash-safe file writes: write a temp file beside the target, then rename over it (atomic on POSIX). */
+/**
+ * Crash-safe file writes: write a temp file beside the target, check every byte went out, fsync, then
+ * rename over the target (atomic on POSIX). File-system failures become an {@link IoError}: one line naming
+ * the path and the cause (ENOSPC, EROFS, EACCES, …).
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
+
+const CAUSES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENOTDIR: 'a parent is not a directory',
+  EISDIR: 'is a directory',
+};
+
+/** A file-system failure, with the path and the errno code in a one-line message. */
+export class IoError extends TsgymError {
+  override name = 'IoError';
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    action: string,
+  ) {
+    super(`cannot ${action} ${path}: ${code}${CAUSES[code] ? ` (${CAUSES[code]})` : ''}`);
+  }
+}
+
+/** Wraps a Node errno error as an {@link IoError} (other errors pass through unchanged). */
+export function asIoError(e: unknown, file: string, action: string): unknown {
+  if (e instanceof TsgymError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? new IoError(file, code, action) : e;
+}
+
+/** Runs `fn`; an errno failure is rethrown as an IoError naming `file`. */
+export function io<T>(file: string, action: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw asIoError(e, file, action);
+  }
+}
+
+/** Writes all of `data` to `fd`, looping on short writes; a write that makes no progress is an error. */
+export function writeAll(fd: number, data: Uint8Array, file: string): void {
+  let offset = 0;
+  while (offset < data.length) {
+    const written = fs.writeSync(fd, data, offset, data.length - offset);
+    if (written <= 0) throw new IoError(file, 'ENOSPC', `write (wrote ${offset} of ${data.length} bytes)`);
+    offset += written;
+  }
+}
+
+/** Test hook: fail writes whose target path contains this string with ENOSPC (for fault-injection tests). */
+const FAIL_WRITES_MATCHING = process.env.TSGYM_TEST_FAIL_WRITES_MATCHING;
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    if (typeof data === 'string') fs.writeSync(fd, data);
-    else fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      if (FAIL_WRITES_MATCHING && file.includes(FAIL_WRITES_MATCHING)) throw Object.assign(new Error('injected write failure'), { code: 'ENOSPC' });
+      writeAll(fd, bytes, file);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw asIoError(e, file, 'write');
   }
-  fs.renameSync(tmp, file);
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {

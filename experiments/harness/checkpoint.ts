@@ -1,13 +1,27 @@
 /**
- * Checkpoints: `checkpoints/step-<9 digits>/` holding `state.json` (agent JSON state, harness state) and one
- * `<name>.bin` per binary blob (weights, replay buffer arrays). A checkpoint is built in a temp directory
- * and renamed into place, then `latest.json` is replaced atomically — a run killed at any moment leaves
- * the previous checkpoint intact and `latest.json` pointing at a complete one.
+ * Checkpoints: `checkpoints/step-<9 digits>/` holding `state.json` (agent JSON state, harness state), one
+ * `<name>.bin` per binary blob (weights, replay buffer arrays) and, written last, `manifest.json` with every
+ * file's byte length and sha256 (file names and types: experiments/run-format.ts). A checkpoint is built in
+ * a temp directory and renamed into place, then `latest.json` is replaced atomically — a run killed at any
+ * moment leaves the previous checkpoint intact and `latest.json` pointing at a complete one. Loading checks
+ * the manifest, so a truncated or altered file is refused by name instead of being resumed from.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readJsonFile, writeFileAtomic, writeJsonAtomic } from './atomic.js';
-import { stepDirName } from './run-dir.js';
+import { TsgymError } from '../../core/errors.js';
+import { io, readJsonFile, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import {
+  blobFileName,
+  CHECKPOINT_DIR_PATTERN,
+  CHECKPOINT_FILES,
+  CHECKPOINT_TMP_PREFIX,
+  DamagedCheckpointError,
+  readVerifiedCheckpointFiles,
+  stepDirName,
+  writeCheckpointManifest,
+  type CheckpointPointer,
+  type CheckpointState,
+} from '../run-format.js';
 
 export interface CheckpointData {
   step: number;
@@ -23,33 +37,63 @@ function sleepSync(ms: number): void {
 }
 
 export function saveCheckpoint(checkpointsDir: string, data: CheckpointData, keep = 2): string {
-  fs.mkdirSync(checkpointsDir, { recursive: true });
+  io(checkpointsDir, 'create', () => fs.mkdirSync(checkpointsDir, { recursive: true }));
   const name = stepDirName('step', data.step);
   const finalDir = path.join(checkpointsDir, name);
-  const tmpDir = path.join(checkpointsDir, `.tmp-${name}-${process.pid}`);
-  fs.rmSync(tmpDir, { recursive: true, force: true });
-  fs.mkdirSync(tmpDir);
-  const blobNames = Object.keys(data.blobs).sort();
-  for (const b of blobNames) {
-    writeFileAtomic(path.join(tmpDir, `${b}.bin`), data.blobs[b]);
-    if (WRITE_DELAY_MS > 0) sleepSync(WRITE_DELAY_MS);
+  const tmpDir = path.join(checkpointsDir, `${CHECKPOINT_TMP_PREFIX}${name.slice(5)}-${process.pid}`);
+  try {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+    io(tmpDir, 'create', () => fs.mkdirSync(tmpDir));
+    const blobNames = Object.keys(data.blobs).sort();
+    for (const b of blobNames) {
+      writeFileAtomic(path.join(tmpDir, blobFileName(b)), data.blobs[b]);
+      if (WRITE_DELAY_MS > 0) sleepSync(WRITE_DELAY_MS);
+    }
+    const state: CheckpointState = { step: data.step, blobs: blobNames, json: data.json };
+    writeJsonAtomic(path.join(tmpDir, CHECKPOINT_FILES.state), state);
+    // Last: the manifest vouches for every file above, so its presence means the checkpoint is whole.
+    writeCheckpointManifest(tmpDir, data.step);
+    io(finalDir, 'replace', () => {
+      fs.rmSync(finalDir, { recursive: true, force: true });
+      fs.renameSync(tmpDir, finalDir);
+    });
+  } catch (e) {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+    throw e;
   }
-  writeJsonAtomic(path.join(tmpDir, 'state.json'), { step: data.step, blobs: blobNames, json: data.json });
-  fs.rmSync(finalDir, { recursive: true, force: true });
-  fs.renameSync(tmpDir, finalDir);
-  writeJsonAtomic(path.join(checkpointsDir, 'latest.json'), { step: data.step, dir: name });
+  const pointer: CheckpointPointer = { step: data.step, dir: name };
+  writeJsonAtomic(path.join(checkpointsDir, CHECKPOINT_FILES.latest), pointer);
   // Keep the newest `keep` checkpoints.
-  const all = fs.readdirSync(checkpointsDir).filter((d) => /^step-\d{9}$/.test(d)).sort();
+  const all = checkpointDirs(checkpointsDir);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(path.join(checkpointsDir, old), { recursive: true, force: true });
   return finalDir;
+}
+
+/** Removes temp directories left by checkpoint writes that failed or were killed (any process). */
+export function removeCheckpointTemps(checkpointsDir: string): void {
+  if (!fs.existsSync(checkpointsDir)) return;
+  for (const d of fs.readdirSync(checkpointsDir)) if (d.startsWith(CHECKPOINT_TMP_PREFIX)) fs.rmSync(path.join(checkpointsDir, d), { recursive: true, force: true });
+}
+
+function checkpointDirs(checkpointsDir: string): string[] {
+  if (!fs.existsSync(checkpointsDir)) return [];
+  return fs
+    .readdirSync(checkpointsDir)
+    .filter((d) => CHECKPOINT_DIR_PATTERN.test(d))
+    .sort();
 }
 
 /** The checkpoint directory for `which` ('latest' or a step number), or null when the run has none. */
 export function findCheckpoint(checkpointsDir: string, which: 'latest' | number = 'latest'): string | null {
   if (which === 'latest') {
-    const pointer = path.join(checkpointsDir, 'latest.json');
-    if (!fs.existsSync(pointer)) return null;
-    const { dir } = readJsonFile<{ dir: string }>(pointer, 'checkpoint pointer');
+    const pointer = path.join(checkpointsDir, CHECKPOINT_FILES.latest);
+    if (!fs.existsSync(pointer)) {
+      // No pointer (deleted, or the run died between renaming a checkpoint and writing it): the newest directory.
+      const dirs = checkpointDirs(checkpointsDir);
+      return dirs.length ? path.join(checkpointsDir, dirs[dirs.length - 1]) : null;
+    }
+    const { dir } = readJsonFile<CheckpointPointer>(pointer, 'checkpoint pointer');
+    if (typeof dir !== 'string' || !CHECKPOINT_DIR_PATTERN.test(dir)) throw new TsgymError(`checkpoint pointer ${pointer} is damaged (no valid "dir"); delete it to resume from the newest checkpoint directory`);
     return path.join(checkpointsDir, dir);
   }
   const dir = path.join(checkpointsDir, stepDirName('step', which));
@@ -57,17 +101,32 @@ export function findCheckpoint(checkpointsDir: string, which: 'latest' | number 
 }
 
 export function listCheckpointSteps(checkpointsDir: string): number[] {
-  if (!fs.existsSync(checkpointsDir)) return [];
-  return fs.readdirSync(checkpointsDir).filter((d) => /^step-\d{9}$/.test(d)).map((d) => Number(d.slice(5))).sort((a, b) => a - b);
+  return checkpointDirs(checkpointsDir).map((d) => Number(d.slice(5)));
 }
 
+/** Steps of the checkpoints that pass their manifest check, oldest first. */
+export function listIntactCheckpointSteps(checkpointsDir: string): number[] {
+  return listCheckpointSteps(checkpointsDir).filter((step) => {
+    try {
+      readVerifiedCheckpointFiles(path.join(checkpointsDir, stepDirName('step', step)));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Loads a checkpoint after checking every file against its manifest (throws DamagedCheckpointError). */
 export function loadCheckpoint(dir: string): CheckpointData {
-  const state = readJsonFile<{ step: number; blobs: string[]; json: Record<string, unknown> }>(path.join(dir, 'state.json'), 'checkpoint');
+  const files = readVerifiedCheckpointFiles(dir);
+  const stateBytes = files.get(CHECKPOINT_FILES.state);
+  if (!stateBytes) throw new DamagedCheckpointError(path.join(dir, CHECKPOINT_FILES.state), 'is not listed in the manifest');
+  const state = JSON.parse(stateBytes.toString('utf8')) as CheckpointState;
   const blobs: Record<string, Uint8Array> = {};
   for (const b of state.blobs) {
-    const file = path.join(dir, `${b}.bin`);
-    if (!fs.existsSync(file)) throw new Error(`checkpoint ${dir} is incomplete: ${b}.bin is missing`);
-    blobs[b] = new Uint8Array(fs.readFileSync(file));
+    const data = files.get(blobFileName(b));
+    if (!data) throw new DamagedCheckpointError(path.join(dir, blobFileName(b)), 'is missing from the manifest');
+    blobs[b] = new Uint8Array(data); // a copy: agents view blobs as aligned typed arrays
   }
   return { step: state.step, json: state.json, blobs };
 }

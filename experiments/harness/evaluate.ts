@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import type { Agent } from '../../agents/agent.js';
 import type { Action, Env } from '../../envs/core.js';
 import { make } from '../../envs/registry.js';
+import { TsgymError } from '../../core/errors.js';
+import { mean } from '../../core/math.js';
+import { asIoError } from './atomic.js';
 import { RecordEpisode, type RecordedEpisode } from '../../envs/wrappers.js';
 import { replayFromEpisode } from '../../render/replay-format.js';
 import { writeReplayFile } from '../../render/replay-io.js';
@@ -15,8 +18,10 @@ export interface EvaluateOptions {
   envId: string;
   envKwargs: Record<string, unknown>;
   episodes: number;
-  /** Episode k is reset with seed `seedBase + k`. */
-  seedBase: number;
+  /** Episode k is reset with seed `seeds[k]` (the harness passes hashed seeds, core/seeds.ts) … */
+  seeds?: readonly number[];
+  /** … or, without `seeds`, with `seedBase + k`. */
+  seedBase?: number;
   /** How many of the episodes to record as replays (0 = none). */
   record?: number;
   /** Where recorded replays go (a directory); required when `record > 0`. */
@@ -58,7 +63,8 @@ export async function evaluate(agent: Agent, opts: EvaluateOptions): Promise<Eva
   const discrete = envs[0].actionSpace.type === 'Discrete';
   const returns = new Array<number>(n).fill(0);
   const lengths = new Array<number>(n).fill(0);
-  const current: Float32Array[] = envs.map((e, k) => e.reset({ seed: opts.seedBase + k }).obs);
+  const seeds = episodeSeeds(opts);
+  const current: Float32Array[] = envs.map((e, k) => e.reset({ seed: seeds[k] }).obs);
   let active = envs.map((_, k) => k);
   const batch = new Float32Array(n * obsSize);
   while (active.length) {
@@ -92,13 +98,26 @@ export async function evaluate(agent: Agent, opts: EvaluateOptions): Promise<Eva
       const ep = recorded[k];
       const file = path.join(opts.recordDir, `episode-${k}.json.gz`);
       const replay = replayFromEpisode(ep, { agent: opts.agentName ?? agent.name, checkpointStep: opts.checkpointStep ?? null, actionSpace: envs[0].actionSpace.toJSON(), label: opts.label });
-      await writeReplayFile(file, replay);
+      try {
+        await writeReplayFile(file, replay);
+      } catch (e) {
+        throw asIoError(e, file, 'write');
+      }
       replays.push(file);
     }
   }
-  const mean = returns.reduce((a, b) => a + b, 0) / n;
-  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
-  return { returns, lengths, mean, std, replays };
+  const m = mean(returns);
+  const std = Math.sqrt(mean(returns.map((r) => (r - m) ** 2)));
+  return { returns, lengths, mean: m, std, replays };
+}
+
+function episodeSeeds(opts: EvaluateOptions): number[] {
+  if (opts.seeds) {
+    if (opts.seeds.length < opts.episodes) throw new TsgymError(`evaluate: ${opts.episodes} episodes need ${opts.episodes} seeds, got ${opts.seeds.length}`);
+    return opts.seeds.slice(0, opts.episodes);
+  }
+  if (opts.seedBase === undefined) throw new TsgymError('evaluate: pass seeds (one per episode) or seedBase');
+  return Array.from({ length: opts.episodes }, (_, k) => opts.seedBase! + k);
 }
 
 /** Row `row` of a flat `m × k` array. */

@@ -54,7 +54,3 @@ export async function trainPresetOverSeeds(agent: string, env: string, seeds: nu
   return results;
 }
 
-export function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}

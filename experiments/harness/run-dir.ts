@@ -1,103 +1,146 @@
 /**
- * The run directory, the record of one training run:
- *
- * ```
- * runs/<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>/
- *   config.json      everything needed to rerun: agent, env, seed, budget, hyperparameters, backend, versions
- *   metrics.jsonl    one JSON object per line, by `kind`: episode | update | eval. Deterministic: no clock
- *                    values, so two runs with the same seed/config/backend write identical files.
- *   timing.jsonl     wall-clock seconds per eval step ({step, wall}): kept apart so metrics stay bit-comparable
- *   summary.json     status (running | finished | diverged | interrupted), steps, wall time, final eval
- *   checkpoints/     step-<9 digits>/ (state.json + binary blobs) and latest.json pointing at the newest
- *   best/            the agent at its best greedy evaluation so far (saveAgent format: loadAgent(dir))
- *   episodes/        step-<9 digits>/episode-<k>.json.gz: replays recorded at each evaluation
- * ```
+ * A run directory being written by the trainer: creates it, appends the logs, and on resume checks and
+ * restores them. File names and types live in experiments/run-format.ts.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeJsonAtomic } from './atomic.js';
+import { TsgymError } from '../../core/errors.js';
+import { asIoError, io } from './atomic.js';
+import { RUN_FILES, runPath, writeRunConfig, writeRunSummary, type LogMarks, type MetricRecord, type RunConfig, type RunSummary, type TimingRecord } from '../run-format.js';
 
-export interface RunSummary {
-  status: 'running' | 'finished' | 'diverged' | 'interrupted';
-  steps: number;
-  wallSeconds: number;
-  finalEval: { mean: number; std: number; step: number } | null;
-  bestEval: { mean: number; std: number; step: number } | null;
-  /** Env steps at the first greedy eval reaching the reward threshold (null: not reached). */
-  solvedAtStep: number | null;
-  solvedAtWallSeconds: number | null;
-  message?: string;
+export { runName, stepDirName, type RunSummary } from '../run-format.js';
+
+/** A log that no longer matches what a checkpoint recorded: resuming would corrupt it. */
+export class LogMismatchError extends TsgymError {
+  override name = 'LogMismatchError';
 }
-
-export function runName(envId: string, agent: string, seed: number, date = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
-  return `${envId}__${agent}__seed${seed}__${stamp}`;
-}
-
-export const stepDirName = (prefix: string, step: number) => `${prefix}-${String(step).padStart(9, '0')}`;
 
 export class RunDir {
   private pendingMetrics: string[] = [];
 
   constructor(readonly dir: string) {}
 
+  /**
+   * Creates `<root>/<name>` (or `<name>-2`, `-3`, … when taken). The directory is created with a plain
+   * mkdir, which fails if it exists, so two processes starting at once never share one.
+   */
   static create(root: string, name: string): RunDir {
-    let dir = path.join(root, name);
-    // Two runs started in the same second get distinct directories.
-    for (let k = 2; fs.existsSync(dir); k++) dir = path.join(root, `${name}-${k}`);
-    fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
-    fs.mkdirSync(path.join(dir, 'episodes'), { recursive: true });
-    return new RunDir(dir);
+    io(root, 'create', () => fs.mkdirSync(root, { recursive: true }));
+    for (let k = 1; ; k++) {
+      const dir = path.join(root, k === 1 ? name : `${name}-${k}`);
+      try {
+        fs.mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw asIoError(e, dir, 'create');
+      }
+      io(dir, 'create', () => {
+        fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints));
+        fs.mkdirSync(path.join(dir, RUN_FILES.episodes));
+      });
+      return new RunDir(dir);
+    }
   }
 
   get metricsPath(): string {
-    return path.join(this.dir, 'metrics.jsonl');
+    return runPath(this.dir, 'metrics');
   }
   get timingPath(): string {
-    return path.join(this.dir, 'timing.jsonl');
+    return runPath(this.dir, 'timing');
   }
   get checkpointsDir(): string {
-    return path.join(this.dir, 'checkpoints');
+    return runPath(this.dir, 'checkpoints');
   }
   get episodesDir(): string {
-    return path.join(this.dir, 'episodes');
+    return runPath(this.dir, 'episodes');
+  }
+  get bestDir(): string {
+    return runPath(this.dir, 'best');
   }
 
-  writeConfig(config: unknown): void {
-    writeJsonAtomic(path.join(this.dir, 'config.json'), config);
+  writeConfig(config: RunConfig): void {
+    writeRunConfig(this.dir, config);
   }
 
   writeSummary(summary: RunSummary): void {
-    writeJsonAtomic(path.join(this.dir, 'summary.json'), summary);
+    writeRunSummary(this.dir, summary);
   }
 
   /** Queues one metrics line; `flush()` appends the queue (called at evals, checkpoints and the end). */
-  metric(record: Record<string, unknown>): void {
+  metric(record: MetricRecord): void {
     this.pendingMetrics.push(JSON.stringify(record));
   }
 
   flush(): void {
     if (!this.pendingMetrics.length) return;
-    fs.appendFileSync(this.metricsPath, this.pendingMetrics.join('\n') + '\n');
+    const text = this.pendingMetrics.join('\n') + '\n';
     this.pendingMetrics = [];
+    io(this.metricsPath, 'append to', () => fs.appendFileSync(this.metricsPath, text));
   }
 
   timing(step: number, wall: number): void {
-    fs.appendFileSync(this.timingPath, JSON.stringify({ step, wall: Math.round(wall * 1000) / 1000 }) + '\n');
+    const rec: TimingRecord = { step, wall: Math.round(wall * 1000) / 1000 };
+    io(this.timingPath, 'append to', () => fs.appendFileSync(this.timingPath, JSON.stringify(rec) + '\n'));
   }
 
-  /** Bytes of metrics.jsonl and timing.jsonl written so far (stored in checkpoints; see `truncateLogs`). */
-  logSizes(): { metrics: number; timing: number } {
+  /** Where metrics.jsonl and timing.jsonl stand (length and hash), stored in each checkpoint; see `restoreLogs`. */
+  logMarks(): LogMarks {
     this.flush();
-    const size = (p: string) => (fs.existsSync(p) ? fs.statSync(p).size : 0);
-    return { metrics: size(this.metricsPath), timing: size(this.timingPath) };
+    return { metrics: fileMark(this.metricsPath), timing: fileMark(this.timingPath) };
   }
 
-  /** On resume: drop log lines written after the checkpoint, so the resumed run writes them again identically. */
-  truncateLogs(sizes: { metrics: number; timing: number }): void {
+  /**
+   * On resume: drop log lines written after the checkpoint, so the resumed run writes them again
+   * identically. Refuses (LogMismatchError) a log shorter than at the checkpoint, deleted, or whose first
+   * bytes differ from what the checkpoint recorded: resuming would pad, restart or interleave it.
+   */
+  restoreLogs(marks: LogMarks, checkpointDir: string): void {
     this.pendingMetrics = [];
-    if (fs.existsSync(this.metricsPath)) fs.truncateSync(this.metricsPath, sizes.metrics);
-    if (fs.existsSync(this.timingPath)) fs.truncateSync(this.timingPath, sizes.timing);
+    for (const [file, mark] of [
+      [this.metricsPath, marks.metrics],
+      [this.timingPath, marks.timing],
+    ] as const) {
+      const have = fs.existsSync(file) ? fs.statSync(file).size : null;
+      const hint = `the run cannot be resumed from ${path.basename(checkpointDir)} without losing or corrupting it; restore the file, or resume from an earlier checkpoint with --from-checkpoint STEP`;
+      if (have === null) {
+        if (mark.bytes === 0) continue;
+        throw new LogMismatchError(`${file} is missing, but checkpoint ${path.basename(checkpointDir)} recorded ${mark.bytes} bytes of it; ${hint}`);
+      }
+      if (have < mark.bytes) throw new LogMismatchError(`${file} is ${have} bytes, shorter than the ${mark.bytes} bytes checkpoint ${path.basename(checkpointDir)} recorded; ${hint}`);
+      if (prefixSha256(file, mark.bytes) !== mark.sha256) throw new LogMismatchError(`${file}: its first ${mark.bytes} bytes differ from what checkpoint ${path.basename(checkpointDir)} recorded; ${hint}`);
+      io(file, 'truncate', () => fs.truncateSync(file, mark.bytes));
+    }
   }
+
+  /** Starting over from step 0 (a run with no checkpoint): empties both logs. */
+  clearLogs(): void {
+    this.pendingMetrics = [];
+    for (const file of [this.metricsPath, this.timingPath]) if (fs.existsSync(file)) io(file, 'truncate', () => fs.truncateSync(file, 0));
+  }
+}
+
+function fileMark(file: string): { bytes: number; sha256: string } {
+  const bytes = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  return { bytes, sha256: prefixSha256(file, bytes) };
+}
+
+/** sha256 of the first `bytes` bytes of `file` (of nothing when bytes = 0). */
+function prefixSha256(file: string, bytes: number): string {
+  const hash = crypto.createHash('sha256');
+  if (bytes > 0) {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(bytes, 1 << 20));
+      for (let pos = 0; pos < bytes; ) {
+        const n = fs.readSync(fd, buf, 0, Math.min(buf.length, bytes - pos), pos);
+        if (n <= 0) break;
+        hash.update(buf.subarray(0, n));
+        pos += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return hash.digest('hex');
 }

@@ -1,11 +1,17 @@
 /**
  * The run harness, shared by every agent: `train(options)` builds the vector env and the agent, runs the
  * collect → observe loop, logs, evaluates, records replays, checkpoints, guards against divergence, and
- * resumes killed runs bit-exactly. It knows agents only through agents/agent.ts.
+ * resumes killed runs bit-exactly. It knows agents only through agents/agent.ts and the run directory only
+ * through experiments/run-format.ts (names, types) and ./run-dir.ts (writing it).
  *
- * Seeds: training env i is reset with `seed·1000 + i`; evaluation episode k with `1_000_000 + seed·1000 + k`
- * (held out from training, and the same at every evaluation so evaluations are comparable); the agent's
- * streams derive from `seed` (agents/*). Same seed + config + backend ⇒ identical metrics.jsonl.
+ * Seeds: training env i is reset with `streamSeed(seed, 'train-env', i)`, evaluation episode k with
+ * `streamSeed(seed, 'eval-episode', k)` (hashed, core/seeds.ts: held out from every run's training streams,
+ * and the same at every evaluation so evaluations are comparable); the agent's streams are hashed from
+ * `seed` too (agents/*). Same seed + config + backend ⇒ identical metrics.jsonl.
+ *
+ * Integrity: one process writes a run at a time (./run-lock.ts); checkpoints carry a manifest and are
+ * verified before a resume; the logs are checked against what the checkpoint recorded; a failure (full disk,
+ * read-only, permissions) ends the run with `status: failed` and the first error, leaving no temp files.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,23 +19,20 @@ import { createRequire } from 'node:module';
 import { initBackend, tf, type BackendChoice } from '../../agents/backend.js';
 import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
 import type { Agent, UpdateMetrics } from '../../agents/agent.js';
-import { make, makeVec, registration } from '../../envs/registry.js';
-import { TsgymError } from '../../envs/core.js';
+import { make, makeVec, registration, resolveEnvId } from '../../envs/registry.js';
+import type { VectorEnv } from '../../envs/vector.js';
+import { TsgymError } from '../../core/errors.js';
+import { mean } from '../../core/math.js';
+import { STREAMS, streamSeeds, validateSeed } from '../../core/seeds.js';
 import { evaluate, type EvalResult } from './evaluate.js';
-import { findCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { findCheckpoint, listIntactCheckpointSteps, loadCheckpoint, removeCheckpointTemps, saveCheckpoint, type CheckpointData } from './checkpoint.js';
 import { Progress, fmt, type ProgressMode } from './progress.js';
-import { RunDir, runName, stepDirName, type RunSummary } from './run-dir.js';
-import { readJsonFile } from './atomic.js';
+import { RunDir } from './run-dir.js';
+import { lockRun, type HeldLock } from './run-lock.js';
 import { saveAgent } from './agent-io.js';
-import type { RunPreset } from '../presets.js';
+import { AGENT_FILES, DamagedCheckpointError, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalSummary, type LogMarks, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
 
-/** What decides a run's results besides the agent, env and seed: a preset's fields plus logging and recording. */
-export interface RunBudget extends Omit<RunPreset, 'hyperparams'> {
-  /** Greedy eval episodes recorded as replays at each evaluation. */
-  recordEpisodes: number;
-  /** Env steps between aggregated `update` metric lines. */
-  logEvery: number;
-}
+export type { RunBudget, RunConfig } from '../run-format.js';
 
 export interface TrainOptions extends RunBudget {
   agent: string;
@@ -47,14 +50,37 @@ export interface TrainOptions extends RunBudget {
   verbose?: boolean;
 }
 
-export interface RunConfig extends Omit<TrainOptions, 'progress' | 'verbose' | 'outDir' | 'runName' | 'backend' | 'rewardThreshold'> {
-  tsgymVersion: string;
-  envId: string;
-  backend: string;
-  backendRequested: BackendChoice;
-  versions: Record<string, string>;
-  rewardThreshold: number | null;
-  createdAt: string;
+/**
+ * Settings given again when resuming (the CLI passes the flags the user typed). A value equal to the run's
+ * config is fine; `totalSteps` above the run's budget extends it; anything else that differs is refused.
+ */
+export interface ResumeFlags {
+  agent?: string;
+  env?: string;
+  seed?: number;
+  totalSteps?: number;
+  numEnvs?: number;
+  evalEvery?: number;
+  evalEpisodes?: number;
+  recordEpisodes?: number;
+  checkpointEvery?: number;
+  logEvery?: number;
+  stopWhenSolved?: boolean;
+  hyperparams?: Record<string, unknown>;
+  envKwargs?: Record<string, unknown>;
+  backend?: BackendChoice;
+}
+
+export interface ResumeOptions {
+  progress?: ProgressMode;
+  verbose?: boolean;
+  /** Backend to resume on (default: the one the run requested). Prefer `flags.backend`, which is checked. */
+  backend?: BackendChoice;
+  flags?: ResumeFlags;
+  /** Resume from this checkpoint step instead of the latest (e.g. when the latest is damaged). */
+  fromCheckpoint?: number;
+  /** Replace the run's lock without checking its holder (see ./run-lock.ts: for job queues re-running a dead worker's job). */
+  takeOverLock?: boolean;
 }
 
 export interface TrainResult {
@@ -68,21 +94,40 @@ export class DivergenceError extends TsgymError {
   override name = 'DivergenceError';
 }
 
-interface HarnessState {
+/** Where a run stands; saved in every checkpoint (with the log marks and the vector env's state). */
+interface RunProgress {
   step: number;
   episodes: number;
+  /** Env steps at which the next eval / checkpoint / update-metrics line is due (see `Every`). */
   nextEval: number;
   nextCheckpoint: number;
   nextLog: number;
+  /** Returns of the last 20 training episodes (for the progress display). */
   recentReturns: number[];
+  /** Update metrics summed since the last update-metrics line, and how many updates they sum. */
   updateSums: Record<string, number>;
   updateCount: number;
   wallSeconds: number;
-  finalEval: RunSummary['finalEval'];
-  bestEval: RunSummary['bestEval'];
+  finalEval: EvalSummary | null;
+  bestEval: EvalSummary | null;
   solvedAtStep: number | null;
   solvedAtWallSeconds: number | null;
   solved: boolean;
+}
+
+interface SavedHarness extends RunProgress {
+  logMarks: LogMarks;
+  vec: unknown;
+}
+
+/** The live parts of a run: its directory, lock, envs and agent. */
+interface Session {
+  run: RunDir;
+  lock: HeldLock;
+  config: RunConfig;
+  vec: VectorEnv;
+  agent: Agent;
+  closed: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -102,14 +147,27 @@ function tsgymVersion(): string {
   return (require('../../package.json') as { version: string }).version;
 }
 
-/** Starts a new run. */
+/** Agents with schedules over the run (ε, β, LR annealing) take the budget as the `totalSteps` hyperparameter. */
+const takesBudget = (agent: string) => 'totalSteps' in agentRegistration(agent).defaults;
+
+/** Builds the vector env and the agent a run config describes (throws on bad hyperparameters). */
+function buildEnvAndAgent(config: RunConfig): { vec: VectorEnv; agent: Agent } {
+  const vec = makeVec(config.envId, config.numEnvs, config.envKwargs);
+  try {
+    const agent = createAgent(config.agent, { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: config.numEnvs }, config.hyperparams, config.seed);
+    return { vec, agent };
+  } catch (e) {
+    vec.close();
+    throw e;
+  }
+}
+
+/** Starts a new run. Everything that can be checked is checked before the run directory is created. */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   validateOptions(opts);
   const reg = registration(opts.env);
   // Fail on bad hyperparameters before creating anything on disk.
-  // Agents with schedules over the run (ε, β, LR annealing) take the budget as the `totalSteps` hyperparameter.
-  const takesBudget = 'totalSteps' in agentRegistration(opts.agent).defaults;
-  const hyperparams = resolveHyperparams(opts.agent, takesBudget ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams, { numEnvs: opts.numEnvs });
+  const hyperparams = resolveHyperparams(opts.agent, takesBudget(opts.agent) ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams, { numEnvs: opts.numEnvs });
   const probe = make(reg.id, opts.envKwargs); // bad env options fail here, before anything is written
   assertAgentSupports(opts.agent, probe.actionSpace, reg.id);
   probe.close();
@@ -136,31 +194,202 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     rewardThreshold: opts.rewardThreshold ?? reg.rewardThreshold ?? null,
     createdAt: new Date().toISOString(),
   };
-  fs.mkdirSync(opts.outDir, { recursive: true });
-  const run = RunDir.create(opts.outDir, opts.runName ?? runName(reg.id, opts.agent, opts.seed));
-  run.writeConfig(config);
-  return runLoop(run, config, { progress: opts.progress, verbose: opts.verbose });
-}
-
-/** Continues a run from its latest checkpoint (or from scratch when it has none). */
-export async function resume(runDir: string, opts: { progress?: ProgressMode; verbose?: boolean; backend?: BackendChoice } = {}): Promise<TrainResult> {
-  if (!fs.existsSync(path.join(runDir, 'config.json'))) throw new TsgymError(`--resume ${runDir}: not a run directory (no config.json)`);
-  const config = readJsonFile<RunConfig>(path.join(runDir, 'config.json'), 'run config');
-  const backend = await initBackend(opts.backend ?? config.backendRequested);
-  if (backend !== config.backend) {
-    console.error(`warning: this run was trained on backend '${config.backend}', resuming on '${backend}': results will not be bit-identical to an uninterrupted run`);
+  // The agent is built before the directory, so a constructor error leaves nothing behind.
+  const { vec, agent } = buildEnvAndAgent(config);
+  let run: RunDir;
+  let lock: HeldLock;
+  try {
+    run = RunDir.create(opts.outDir, opts.runName ?? runName(reg.id, opts.agent, opts.seed));
+    lock = lockRun(run.dir, { command: 'train' });
+  } catch (e) {
+    agent.dispose();
+    vec.close();
+    throw e;
   }
-  return runLoop(new RunDir(runDir), config, opts, true);
+  const session: Session = { run, lock, config, vec, agent, closed: false };
+  try {
+    run.writeConfig(config);
+    vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
+    return await runLoop(session, null, opts);
+  } finally {
+    closeSession(session);
+  }
 }
 
-async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: ProgressMode; verbose?: boolean }, resuming = false): Promise<TrainResult> {
+/** Continues a run from its latest intact checkpoint (or `fromCheckpoint`), or from scratch when it has none. */
+export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<TrainResult> {
+  if (!isRunDir(runDir)) throw new TsgymError(`--resume ${runDir}: not a run directory (no config.json)`);
+  const lock = lockRun(runDir, { command: 'resume', takeOver: opts.takeOverLock });
+  let session: Session | null = null;
+  try {
+    const stored = readRunConfig(runDir);
+    const config = applyResumeFlags(runDir, stored, opts.flags ?? {});
+    const run = new RunDir(runDir);
+    const checkpoint = pickCheckpoint(run, opts.fromCheckpoint); // refuses a damaged checkpoint, naming the file
+    const backend = await initBackend(opts.flags?.backend ?? opts.backend ?? config.backendRequested);
+    if (backend !== config.backend) {
+      console.error(`warning: this run was trained on backend '${config.backend}', resuming on '${backend}': results will not be bit-identical to an uninterrupted run`);
+    }
+    const { vec, agent } = buildEnvAndAgent(config);
+    session = { run, lock, config, vec, agent, closed: false };
+    removeCheckpointTemps(run.checkpointsDir);
+    let restored: RunProgress | null = null;
+    if (checkpoint) {
+      const saved = checkpoint.data.json.harness as SavedHarness;
+      run.restoreLogs(saved.logMarks, checkpoint.dir); // refuses logs that no longer match the checkpoint
+      agent.setState({ json: checkpoint.data.json.agent as Record<string, unknown>, blobs: checkpoint.data.blobs });
+      vec.setState(saved.vec);
+      const { logMarks: _marks, vec: _vec, ...progress } = saved;
+      restored = progress;
+    } else {
+      // Killed before its first checkpoint: nothing to continue from, so the run starts over.
+      run.clearLogs();
+      vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
+    }
+    if (config !== stored) run.writeConfig(config); // an extended budget
+    return await runLoop(session, restored, { ...opts, note: checkpoint ? undefined : `no checkpoint in ${runDir}; starting it again from step 0` });
+  } catch (e) {
+    if (session && !session.closed) closeSession(session);
+    else if (!session) lock.release();
+    throw e;
+  }
+}
+
+/** Releases what a session holds (agent tensors, envs, the run lock). */
+function closeSession(session: Session): void {
+  if (session.closed) return;
+  session.closed = true;
+  session.agent.dispose();
+  session.vec.close();
+  session.lock.release();
+}
+
+/** The checkpoint to resume from, verified against its manifest; null when the run has none. */
+function pickCheckpoint(run: RunDir, step: number | undefined): { dir: string; data: CheckpointData } | null {
+  const dir = findCheckpoint(run.checkpointsDir, step ?? 'latest');
+  if (!dir) {
+    if (step === undefined) return null;
+    const intact = listIntactCheckpointSteps(run.checkpointsDir);
+    throw new TsgymError(`${run.dir}: no checkpoint at step ${step} (intact checkpoints: ${intact.join(', ') || 'none'})`);
+  }
+  try {
+    return { dir, data: loadCheckpoint(dir) };
+  } catch (e) {
+    if (!(e instanceof DamagedCheckpointError)) throw e;
+    const intact = listIntactCheckpointSteps(run.checkpointsDir);
+    const newest = intact[intact.length - 1];
+    const how =
+      newest !== undefined
+        ? `resume from the newest intact checkpoint with: npm run train -- --resume ${run.dir} --from-checkpoint ${newest}`
+        : `no intact checkpoint is left; start the run again (delete ${run.checkpointsDir} to restart it from step 0)`;
+    throw new TsgymError(`cannot resume: ${e.message}; ${how}`);
+  }
+}
+
+const FLAG_NAMES: Record<keyof ResumeFlags, string> = {
+  agent: 'agent',
+  env: 'env',
+  seed: '--seed',
+  totalSteps: '--steps',
+  numEnvs: '--envs',
+  evalEvery: '--eval-every',
+  evalEpisodes: '--eval-episodes',
+  recordEpisodes: '--record-episodes',
+  checkpointEvery: '--checkpoint-every',
+  logEvery: '--log-every',
+  stopWhenSolved: '--stop-when-solved',
+  hyperparams: '--set',
+  envKwargs: '--env-set',
+  backend: '--backend',
+};
+
+/**
+ * The config to resume with: the stored one, with the budget extended when `flags.totalSteps` is above it.
+ * Any other flag that differs from the stored value is refused, listing every conflict.
+ */
+export function applyResumeFlags(runDir: string, config: RunConfig, flags: ResumeFlags): RunConfig {
+  const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
+  const conflicts: string[] = [];
+  const stored: Record<keyof ResumeFlags, unknown> = {
+    agent: config.agent,
+    env: config.envId,
+    seed: config.seed,
+    totalSteps: config.totalSteps,
+    numEnvs: config.numEnvs,
+    evalEvery: config.evalEvery,
+    evalEpisodes: config.evalEpisodes,
+    recordEpisodes: config.recordEpisodes,
+    checkpointEvery: config.checkpointEvery,
+    logEvery: config.logEvery,
+    stopWhenSolved: config.stopWhenSolved,
+    hyperparams: config.hyperparams,
+    envKwargs: config.envKwargs,
+    backend: config.backendRequested,
+  };
+  for (const key of Object.keys(FLAG_NAMES) as (keyof ResumeFlags)[]) {
+    let given = flags[key];
+    if (given === undefined) continue;
+    if (key === 'env') given = resolveEnvId(given as string);
+    if (key === 'hyperparams' || key === 'envKwargs') {
+      const have = stored[key] as Record<string, unknown>;
+      for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
+        if (!same(have[k], v)) conflicts.push(`${FLAG_NAMES[key]} ${k}=${JSON.stringify(v)} (the run has ${JSON.stringify(have[k])})`);
+      }
+      continue;
+    }
+    if (key === 'totalSteps' && (given as number) > config.totalSteps) continue; // an extension, applied below
+    if (!same(stored[key], given)) conflicts.push(`${FLAG_NAMES[key]} ${JSON.stringify(given)} (the run has ${JSON.stringify(stored[key])})`);
+  }
+  if (conflicts.length) {
+    throw new TsgymError(
+      `--resume ${runDir}: ${conflicts.length === 1 ? 'this flag conflicts' : 'these flags conflict'} with the run's config.json: ${conflicts.join('; ')}. A resumed run keeps its settings (only --steps can grow); drop the flag${conflicts.length === 1 ? '' : 's'}, or start a new run`,
+    );
+  }
+  const steps = flags.totalSteps;
+  if (steps === undefined || steps <= config.totalSteps) return config;
+  positiveInt('--steps', steps);
+  // The budget grows; agents that schedule over it (LR annealing, ε, β) reschedule over the new one, as a
+  // continued SB3 `learn()` does.
+  return {
+    ...config,
+    totalSteps: steps,
+    hyperparams: takesBudget(config.agent) ? { ...config.hyperparams, totalSteps: steps } : config.hyperparams,
+    budgetExtensions: [...(config.budgetExtensions ?? []), { fromTotalSteps: config.totalSteps, toTotalSteps: steps, at: new Date().toISOString() }],
+  };
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** "Every N env steps": due once `step` reaches `next`; `advance` moves `next` past `step`. */
+class Every {
+  constructor(
+    private readonly every: number,
+    public next: number,
+  ) {}
+  due(step: number): boolean {
+    return step >= this.next;
+  }
+  advance(step: number): void {
+    while (this.next <= step) this.next += this.every;
+  }
+}
+
+async function runLoop(session: Session, restored: RunProgress | null, ui: { progress?: ProgressMode; verbose?: boolean; note?: string }): Promise<TrainResult> {
+  const { run, config, vec, agent } = session;
   const verbose = ui.verbose ?? true;
-  const say = (msg: string) => (verbose ? progress.log(msg) : undefined);
-  const vec = makeVec(config.envId, config.numEnvs, config.envKwargs);
-  const agent: Agent = createAgent(config.agent, { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: config.numEnvs }, config.hyperparams, config.seed);
-  const progress = new Progress(config.totalSteps, `${config.agent} ${config.envId}`, ui.progress ?? 'auto');
+  const display = new Progress(config.totalSteps, `${config.agent} ${config.envId}`, ui.progress ?? 'auto');
+  const say = (msg: string) => (verbose ? display.log(msg) : undefined);
   const threshold = config.rewardThreshold;
-  let h: HarnessState = {
+  const p: RunProgress = restored ?? {
     step: 0,
     episodes: 0,
     nextEval: config.evalEvery,
@@ -176,36 +405,27 @@ async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: Progress
     solvedAtWallSeconds: null,
     solved: false,
   };
-
-  const ckptDir = resuming ? findCheckpoint(run.checkpointsDir) : null;
-  if (ckptDir) {
-    const ck = loadCheckpoint(ckptDir);
-    const hj = ck.json.harness as HarnessState & { logSizes: { metrics: number; timing: number }; vec: unknown };
-    agent.setState({ json: ck.json.agent as Record<string, unknown>, blobs: ck.blobs });
-    vec.setState(hj.vec);
-    run.truncateLogs(hj.logSizes);
-    const { logSizes: _l, vec: _v, ...rest } = hj;
-    h = rest;
-    say(`resuming ${run.dir} from step ${h.step}`);
-  } else {
-    if (resuming) {
-      say(`no checkpoint in ${run.dir}; starting it again from step 0`);
-      run.truncateLogs({ metrics: 0, timing: 0 });
-    }
-    vec.reset({ seed: config.seed * 1000 });
-  }
-  progress.setStartStep(h.step);
+  const evalSchedule = new Every(config.evalEvery, p.nextEval);
+  const checkpointSchedule = new Every(config.checkpointEvery, p.nextCheckpoint);
+  const logSchedule = new Every(config.logEvery, p.nextLog);
+  if (ui.note) say(ui.note);
+  if (restored) say(`resuming ${run.dir} from step ${p.step}`);
+  display.setStartStep(p.step);
   say(`training ${config.agent} on ${config.envId} (seed ${config.seed}, ${config.numEnvs} envs, ${config.totalSteps} steps, backend ${config.backend}) → ${run.dir}`);
 
-  const wallStart = performance.now() - h.wallSeconds * 1000;
+  const wallStart = performance.now() - p.wallSeconds * 1000;
   const wall = () => (performance.now() - wallStart) / 1000;
   const writeSummary = (status: RunSummary['status'], message?: string) =>
-    run.writeSummary({ status, steps: h.step, wallSeconds: Math.round(wall() * 1000) / 1000, finalEval: h.finalEval, bestEval: h.bestEval, solvedAtStep: h.solvedAtStep, solvedAtWallSeconds: h.solvedAtWallSeconds, ...(message ? { message } : {}) });
+    run.writeSummary({ status, steps: p.step, wallSeconds: Math.round(wall() * 1000) / 1000, finalEval: p.finalEval, bestEval: p.bestEval, solvedAtStep: p.solvedAtStep, solvedAtWallSeconds: p.solvedAtWallSeconds, ...(message ? { message } : {}) });
 
   const checkpoint = () => {
-    h.wallSeconds = wall();
-    const st = agent.getState();
-    saveCheckpoint(run.checkpointsDir, { step: h.step, json: { agent: st.json, harness: { ...h, logSizes: run.logSizes(), vec: vec.getState() } }, blobs: st.blobs });
+    p.wallSeconds = wall();
+    p.nextEval = evalSchedule.next;
+    p.nextCheckpoint = checkpointSchedule.next;
+    p.nextLog = logSchedule.next;
+    const agentState = agent.getState();
+    const harness: SavedHarness = { ...p, recentReturns: [...p.recentReturns], updateSums: { ...p.updateSums }, logMarks: run.logMarks(), vec: vec.getState() };
+    saveCheckpoint(run.checkpointsDir, { step: p.step, json: { agent: agentState.json, harness }, blobs: agentState.blobs });
   };
 
   const runEval = async (): Promise<EvalResult> => {
@@ -213,30 +433,68 @@ async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: Progress
       envId: config.envId,
       envKwargs: config.envKwargs,
       episodes: config.evalEpisodes,
-      seedBase: 1_000_000 + config.seed * 1000,
+      seeds: streamSeeds(config.seed, STREAMS.evalEpisode, config.evalEpisodes),
       record: config.recordEpisodes,
-      recordDir: path.join(run.episodesDir, stepDirName('step', h.step)),
+      recordDir: path.join(run.episodesDir, stepDirName('step', p.step)),
       agentName: config.agent,
-      checkpointStep: h.step,
-      label: `${config.agent} step ${h.step}`,
+      checkpointStep: p.step,
+      label: `${config.agent} step ${p.step}`,
     });
-    const ev = { mean: res.mean, std: res.std, step: h.step };
-    run.metric({ kind: 'eval', step: h.step, mean: res.mean, std: res.std, returns: res.returns, lengths: res.lengths });
+    const ev = { mean: res.mean, std: res.std, step: p.step };
+    run.metric({ kind: 'eval', step: p.step, mean: res.mean, std: res.std, returns: res.returns, lengths: res.lengths });
     run.flush();
-    run.timing(h.step, wall());
-    h.finalEval = ev;
-    if (!h.bestEval || res.mean > h.bestEval.mean) {
-      h.bestEval = ev;
+    run.timing(p.step, wall());
+    p.finalEval = ev;
+    if (!p.bestEval || res.mean > p.bestEval.mean) {
+      p.bestEval = ev;
       // Keep the best policy seen: value-based agents in particular can drift off it if trained on.
-      saveAgent(agent, path.join(run.dir, 'best'));
+      saveAgent(agent, run.bestDir);
     }
-    if (threshold !== null && res.mean >= threshold && h.solvedAtStep === null) {
-      h.solvedAtStep = h.step;
-      h.solvedAtWallSeconds = Math.round(wall() * 1000) / 1000;
+    const solvedNow = threshold !== null && res.mean >= threshold;
+    if (solvedNow && p.solvedAtStep === null) {
+      p.solvedAtStep = p.step;
+      p.solvedAtWallSeconds = Math.round(wall() * 1000) / 1000;
     }
-    if (threshold !== null && res.mean >= threshold) h.solved = true;
-    say(`eval @ ${h.step}: ${fmt(res.mean)} ± ${fmt(res.std)} over ${config.evalEpisodes} episodes${threshold !== null && res.mean >= threshold ? ' (solved)' : ''}`);
+    if (solvedNow) p.solved = true;
+    say(`eval @ ${p.step}: ${fmt(res.mean)} ± ${fmt(res.std)} over ${config.evalEpisodes} episodes${solvedNow ? ' (solved)' : ''}`);
     return res;
+  };
+
+  /** One vector step: act, step the envs, hand the transition to the agent, log finished episodes. */
+  const n = config.numEnvs;
+  const d = vec.obsSize;
+  const prevObs = new Float32Array(n * d);
+  const nextObs = new Float32Array(n * d);
+  const collectStep = (): UpdateMetrics | null => {
+    prevObs.set(vec.obs);
+    const { actions } = agent.act(vec.obs, n, { greedy: false });
+    vec.step(actions);
+    // What the agent bootstraps from: the next observation, or the final one where an episode ended.
+    nextObs.set(vec.obs);
+    for (let i = 0; i < n; i++) {
+      if (vec.terminated[i] || vec.truncated[i]) nextObs.set(vec.finalObs.subarray(i * d, (i + 1) * d), i * d);
+    }
+    p.step += n;
+    const update = agent.observe({ n, obs: prevObs, actions, rewards: vec.rewards, nextObs, terminated: vec.terminated, truncated: vec.truncated }, p.step);
+    for (let i = 0; i < n; i++) {
+      if (!(vec.terminated[i] || vec.truncated[i])) continue;
+      p.episodes++;
+      run.metric({ kind: 'episode', step: p.step, return: vec.episodeReturns[i], length: vec.episodeLengths[i], terminated: vec.terminated[i] === 1 });
+      p.recentReturns.push(vec.episodeReturns[i]);
+      if (p.recentReturns.length > 20) p.recentReturns.shift();
+    }
+    return update ?? null;
+  };
+
+  /** Writes the mean of the update metrics since the last line. */
+  const logUpdates = () => {
+    if (p.updateCount) {
+      const means: UpdateMetrics = {};
+      for (const [k, v] of Object.entries(p.updateSums)) means[k] = v / p.updateCount;
+      run.metric({ kind: 'update', step: p.step, updates: p.updateCount, ...means });
+    }
+    p.updateSums = {};
+    p.updateCount = 0;
   };
 
   let interrupted = false;
@@ -247,96 +505,94 @@ async function runLoop(run: RunDir, config: RunConfig, ui: { progress?: Progress
   process.once('SIGTERM', onSignal);
   // Tensor count after the first update (one-time caches exist by then); it must not grow after that.
   let tensorBaseline = -1;
-  writeSummary('running');
-
-  const n = config.numEnvs;
-  const d = vec.obsSize;
-  const prevObs = new Float32Array(n * d);
-  const nextObs = new Float32Array(n * d);
-  let lastEvalStep = h.finalEval?.step ?? -1;
+  let lastEvalStep = p.finalEval?.step ?? -1;
   try {
-    while (h.step < config.totalSteps && !(config.stopWhenSolved && h.solved) && !interrupted) {
-      prevObs.set(vec.obs);
-      const { actions } = agent.act(vec.obs, n, { greedy: false });
-      vec.step(actions);
-      // What the agent bootstraps from: the next observation, or the final one where an episode ended.
-      nextObs.set(vec.obs);
-      for (let i = 0; i < n; i++) {
-        if (vec.terminated[i] || vec.truncated[i]) nextObs.set(vec.finalObs.subarray(i * d, (i + 1) * d), i * d);
-      }
-      h.step += n;
-      const upd = agent.observe({ n, obs: prevObs, actions, rewards: vec.rewards, nextObs, terminated: vec.terminated, truncated: vec.truncated }, h.step);
-      for (let i = 0; i < n; i++) {
-        if (!(vec.terminated[i] || vec.truncated[i])) continue;
-        h.episodes++;
-        run.metric({ kind: 'episode', step: h.step, return: vec.episodeReturns[i], length: vec.episodeLengths[i], terminated: vec.terminated[i] === 1 });
-        h.recentReturns.push(vec.episodeReturns[i]);
-        if (h.recentReturns.length > 20) h.recentReturns.shift();
-      }
-      if (upd) {
+    writeSummary('running');
+    while (p.step < config.totalSteps && !(config.stopWhenSolved && p.solved) && !interrupted) {
+      const update = collectStep();
+      if (update) {
         if (tensorBaseline < 0) tensorBaseline = tf.memory().numTensors;
-        guardDivergence(upd, agent, h.step);
-        for (const [k, v] of Object.entries(upd)) h.updateSums[k] = (h.updateSums[k] ?? 0) + v;
-        h.updateCount++;
+        guardDivergence(update, agent, p.step);
+        for (const [k, v] of Object.entries(update)) p.updateSums[k] = (p.updateSums[k] ?? 0) + v;
+        p.updateCount++;
       }
-      if (h.step >= h.nextLog) {
-        if (h.updateCount) {
-          const means: UpdateMetrics = {};
-          for (const [k, v] of Object.entries(h.updateSums)) means[k] = v / h.updateCount;
-          run.metric({ kind: 'update', step: h.step, updates: h.updateCount, ...means });
-        }
-        h.updateSums = {};
-        h.updateCount = 0;
-        while (h.nextLog <= h.step) h.nextLog += config.logEvery;
+      if (logSchedule.due(p.step)) {
+        logUpdates();
+        logSchedule.advance(p.step);
       }
-      if (h.step >= h.nextEval) {
+      if (evalSchedule.due(p.step)) {
         await runEval();
-        lastEvalStep = h.step;
-        while (h.nextEval <= h.step) h.nextEval += config.evalEvery;
+        lastEvalStep = p.step;
+        evalSchedule.advance(p.step);
       }
-      if (h.step >= h.nextCheckpoint) {
+      if (checkpointSchedule.due(p.step)) {
+        // Advance first: the checkpoint stores the schedule, and a resume must not checkpoint this step again.
+        checkpointSchedule.advance(p.step);
         checkpoint();
-        while (h.nextCheckpoint <= h.step) h.nextCheckpoint += config.checkpointEvery;
       }
-      if ((h.step / n) % 256 === 0) await new Promise((r) => setImmediate(r)); // let signals in
-      const recent = h.recentReturns.length ? h.recentReturns.reduce((a, b) => a + b, 0) / h.recentReturns.length : undefined;
-      progress.update(h.step, { return: recent, ...agent.progressInfo(), loss: h.updateCount ? (h.updateSums.loss ?? h.updateSums.policyLoss ?? 0) / h.updateCount : undefined });
+      if ((p.step / n) % 256 === 0) await new Promise((r) => setImmediate(r)); // let signals in
+      const recent = p.recentReturns.length ? mean(p.recentReturns) : undefined;
+      display.update(p.step, { return: recent, ...agent.progressInfo(), loss: p.updateCount ? (p.updateSums.loss ?? p.updateSums.policyLoss ?? 0) / p.updateCount : undefined });
     }
     if (interrupted) {
       checkpoint();
       writeSummary('interrupted', 'stopped by a signal; continue with --resume');
-      progress.done();
-      say(`interrupted at step ${h.step}; resume with: npm run train -- --resume ${run.dir}`);
-      return { runDir: run.dir, summary: readJsonFile(path.join(run.dir, 'summary.json')), config };
-    }
-    if (lastEvalStep !== h.step) await runEval();
-    checkpoint();
-  } catch (e) {
-    run.flush();
-    progress.done();
-    if (e instanceof DivergenceError) {
-      writeSummary('diverged', e.message);
+      display.done();
+      say(`interrupted at step ${p.step}; resume with: npm run train -- --resume ${run.dir}`);
     } else {
-      writeSummary('interrupted', `crashed: ${(e as Error).message}`);
+      if (lastEvalStep !== p.step) await runEval();
+      checkpoint();
+      writeEndOfRunArtifacts(session);
+      display.done();
+      run.flush();
+      writeSummary('finished');
     }
-    agent.dispose();
+  } catch (e) {
+    display.done();
+    // The first error is the one reported: writing the summary may fail too (a full disk), and must not hide it.
+    const status: RunSummary['status'] = e instanceof DivergenceError ? 'diverged' : 'failed';
+    attempt(() => run.flush());
+    attempt(() => writeSummary(status, e instanceof DivergenceError ? e.message : `failed: ${(e as Error).message}`));
+    attempt(() => removeCheckpointTemps(run.checkpointsDir));
+    attempt(() => removeCheckpointTemps(path.join(run.bestDir, AGENT_FILES.state)));
+    closeSession(session);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  progress.done();
-  run.flush();
-  writeSummary('finished');
   const leaked = tensorBaseline < 0 ? 0 : tf.memory().numTensors - tensorBaseline;
-  agent.dispose();
-  const fe = h.finalEval!;
-  say(
-    `done: ${h.step} steps in ${fmt(wall())} s; final eval ${fmt(fe.mean)} ± ${fmt(fe.std)} over ${config.evalEpisodes} episodes at step ${fe.step}` +
-      (threshold !== null ? (h.solvedAtStep !== null ? `; solved (≥ ${threshold}) at step ${h.solvedAtStep} after ${fmt(h.solvedAtWallSeconds!)} s` : `; not solved (threshold ${threshold})`) : '') +
-      (leaked !== 0 ? `; WARNING: ${leaked} tensors leaked` : ''),
-  );
-  return { runDir: run.dir, summary: readJsonFile<RunSummary>(path.join(run.dir, 'summary.json')), config };
+  closeSession(session);
+  if (!interrupted) {
+    const fe = p.finalEval!;
+    say(
+      `done: ${p.step} steps in ${fmt(wall())} s; final eval ${fmt(fe.mean)} ± ${fmt(fe.std)} over ${config.evalEpisodes} episodes at step ${fe.step}` +
+        (threshold !== null ? (p.solvedAtStep !== null ? `; solved (≥ ${threshold}) at step ${p.solvedAtStep} after ${fmt(p.solvedAtWallSeconds!)} s` : `; not solved (threshold ${threshold})`) : '') +
+        (leaked !== 0 ? `; WARNING: ${leaked} tensors leaked` : ''),
+    );
+  }
+  return { runDir: run.dir, summary: readSummaryOrThrow(run.dir), config };
+}
+
+/**
+ * Files written once a run has finished, beside the logs (e.g. a gridworld's values.json for the viewer).
+ * The agent is still alive here; add writers below.
+ */
+function writeEndOfRunArtifacts(_session: Session): void {}
+
+function readSummaryOrThrow(runDir: string): RunSummary {
+  const summary = readRunSummary(runDir);
+  if (!summary) throw new TsgymError(`${runDir}: summary.json is missing`);
+  return summary;
+}
+
+/** Runs a clean-up step whose own failure must not replace the error being reported. */
+function attempt(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // already failing: the first error is the one that matters
+  }
 }
 
 function guardDivergence(upd: UpdateMetrics, agent: Agent, step: number): void {
@@ -354,7 +610,7 @@ function validateOptions(o: TrainOptions): void {
   positiveInt('--eval-episodes', o.evalEpisodes);
   positiveInt('--checkpoint-every', o.checkpointEvery);
   positiveInt('--log-every', o.logEvery);
-  nonNegativeInt('--seed', o.seed);
+  validateSeed(o.seed, '--seed');
   nonNegativeInt('--record-episodes', o.recordEpisodes);
 }
 

@@ -1,0 +1,360 @@
+/**
+ * The run directory format: the one place that names every file of a run, gives its type, and reads and
+ * writes it. The trainer, saveAgent/loadAgent, compare, the report and the server all go through here.
+ *
+ * ```
+ * runs/<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>/
+ *   config.json      RunConfig: everything needed to rerun (agent, env, seed, budget, hyperparameters, backend)
+ *   summary.json     RunSummary: status (running | finished | diverged | interrupted | failed), steps, evals
+ *   metrics.jsonl    MetricRecord per line, by `kind`: episode | update | eval. Deterministic: no clock
+ *                    values, so two runs with the same seed/config/backend write identical files.
+ *   timing.jsonl     TimingRecord per line ({step, wall}): kept apart so metrics stay bit-comparable
+ *   lock.json        RunLock while a process writes the run (pid, host, start time); see harness/run-lock.ts
+ *   checkpoints/     step-<9 digits>/ (state.json, <blob>.bin…, manifest.json written last) and
+ *                    latest.json pointing at the newest
+ *   best/            the agent at its best greedy evaluation so far (saved-agent layout below)
+ *   episodes/        step-<9 digits>/episode-<k>.json.gz: replays recorded at each evaluation
+ *   values.json      (gridworld runs) state values and greedy policy for the viewer overlay
+ * ```
+ * A saved agent (`saveAgent(agent, dir)`, and `best/`): `agent.json` (AgentFile) + `state/` (a checkpoints
+ * directory holding one checkpoint).
+ *
+ * Nothing here imports Node-only modules at the type level, so render/api-types.ts can re-export the types
+ * for the browser (type-only imports are erased).
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsgymError } from '../core/errors.js';
+import type { BackendChoice } from '../agents/backend.js';
+import type { SpaceJSON } from '../envs/spaces.js';
+import type { RunPreset } from './presets.js';
+import { writeJsonAtomic } from './harness/atomic.js';
+
+// ───────────────────────────── names ─────────────────────────────
+
+/** File and directory names inside a run directory. */
+export const RUN_FILES = {
+  config: 'config.json',
+  summary: 'summary.json',
+  metrics: 'metrics.jsonl',
+  timing: 'timing.jsonl',
+  lock: 'lock.json',
+  checkpoints: 'checkpoints',
+  best: 'best',
+  episodes: 'episodes',
+  values: 'values.json',
+} as const;
+
+/** File names inside `checkpoints/` and inside one checkpoint directory. */
+export const CHECKPOINT_FILES = {
+  /** In checkpoints/: `{step, dir}` of the newest complete checkpoint. */
+  latest: 'latest.json',
+  /** In a checkpoint: `{step, blobs, json}` (agent JSON state, harness state). */
+  state: 'state.json',
+  /** In a checkpoint, written last: every other file's byte length and sha256. */
+  manifest: 'manifest.json',
+} as const;
+
+/** File names of a saved agent. */
+export const AGENT_FILES = { agent: 'agent.json', state: 'state' } as const;
+
+export const stepDirName = (prefix: string, step: number) => `${prefix}-${String(step).padStart(9, '0')}`;
+export const CHECKPOINT_DIR_PATTERN = /^step-\d{9}$/;
+export const blobFileName = (blob: string) => `${blob}.bin`;
+/** Prefix of the temp directory a checkpoint is built in before being renamed into place. */
+export const CHECKPOINT_TMP_PREFIX = '.tmp-step-';
+
+export const runPath = (runDir: string, file: keyof typeof RUN_FILES) => path.join(runDir, RUN_FILES[file]);
+
+/** Default run directory name: `<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>` (local time). */
+export function runName(envId: string, agent: string, seed: number, date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+  return `${envId}__${agent}__seed${seed}__${stamp}`;
+}
+
+// ───────────────────────────── types ─────────────────────────────
+
+/** What decides a run's results besides the agent, env and seed: a preset's fields plus logging and recording. */
+export interface RunBudget extends Omit<RunPreset, 'hyperparams'> {
+  /** Greedy eval episodes recorded as replays at each evaluation. */
+  recordEpisodes: number;
+  /** Env steps between aggregated `update` metric lines. */
+  logEvery: number;
+}
+
+/** `config.json`. */
+export interface RunConfig extends Omit<RunBudget, 'rewardThreshold'> {
+  tsgymVersion: string;
+  agent: string;
+  /** The env id (same as envId; kept for older readers). */
+  env: string;
+  envId: string;
+  seed: number;
+  /** Resolved hyperparameters (defaults filled in). */
+  hyperparams: Record<string, unknown>;
+  /** The backend the run trained on, and the one requested. */
+  backend: string;
+  backendRequested: BackendChoice;
+  versions: Record<string, string>;
+  /** The solve threshold: the preset's (envs without one, e.g. Pendulum −200), else the env's, else null. */
+  rewardThreshold: number | null;
+  createdAt: string;
+  /** Each `--resume --steps N` that raised the budget. */
+  budgetExtensions?: { fromTotalSteps: number; toTotalSteps: number; at: string }[];
+}
+
+export type RunStatus = 'running' | 'finished' | 'diverged' | 'interrupted' | 'failed';
+
+export interface EvalSummary {
+  mean: number;
+  std: number;
+  step: number;
+}
+
+/** `summary.json`. */
+export interface RunSummary {
+  status: RunStatus;
+  steps: number;
+  wallSeconds: number;
+  finalEval: EvalSummary | null;
+  bestEval: EvalSummary | null;
+  /** Env steps at the first greedy eval reaching the reward threshold (null: not reached). */
+  solvedAtStep: number | null;
+  solvedAtWallSeconds: number | null;
+  message?: string;
+}
+
+/** One line of `metrics.jsonl`. */
+export type MetricRecord = EpisodeRecord | UpdateRecord | EvalRecord;
+export interface EpisodeRecord {
+  kind: 'episode';
+  step: number;
+  return: number;
+  length: number;
+  terminated: boolean;
+}
+export interface UpdateRecord {
+  kind: 'update';
+  step: number;
+  /** Updates aggregated in this line; the other fields are their means (loss, q, entropy, …). */
+  updates: number;
+  [metric: string]: number | string;
+}
+export interface EvalRecord {
+  kind: 'eval';
+  step: number;
+  mean: number;
+  std: number;
+  returns: number[];
+  lengths: number[];
+}
+
+/** A metrics line as read back leniently: any object with a string `kind` and a numeric `step`. */
+export interface MetricLine {
+  kind: string;
+  step: number;
+  [key: string]: unknown;
+}
+
+/** One line of `timing.jsonl`. */
+export interface TimingRecord {
+  step: number;
+  wall: number;
+}
+
+/** `lock.json`: who is writing the run. */
+export interface RunLock {
+  pid: number;
+  host: string;
+  startedAt: string;
+  /** What holds it ('train', 'resume', 'record'). */
+  command: string;
+}
+
+/** `checkpoints/latest.json`. */
+export interface CheckpointPointer {
+  step: number;
+  dir: string;
+}
+
+/** `state.json` of a checkpoint. */
+export interface CheckpointState {
+  step: number;
+  blobs: string[];
+  json: Record<string, unknown>;
+}
+
+/** `manifest.json` of a checkpoint: written after every other file, so a checkpoint without one is incomplete. */
+export interface CheckpointManifest {
+  format: 'tsgym-checkpoint';
+  version: 1;
+  step: number;
+  files: { name: string; bytes: number; sha256: string }[];
+  /** sha256 of `JSON.stringify(files)`: an altered manifest is caught as such, not blamed on a data file. */
+  filesSha256: string;
+}
+
+/** Where the logs stood at a checkpoint: byte lengths and the sha256 of those prefixes (see RunDir.restoreLogs). */
+export interface LogMarks {
+  metrics: { bytes: number; sha256: string };
+  timing: { bytes: number; sha256: string };
+}
+
+/** `agent.json` of a saved agent. */
+export interface AgentFile {
+  format: 'tsgym-agent';
+  version: 1;
+  name: string;
+  hyperparams: Record<string, unknown>;
+  observationSpace: SpaceJSON;
+  actionSpace: SpaceJSON;
+  numEnvs: number;
+  seed: number;
+}
+
+// ───────────────────────────── readers ─────────────────────────────
+
+/**
+ * Parses `text` as a JSON object; a one-line error names `file` (as the reader should see it) otherwise.
+ * `hint` is appended to a parse error (what to do about it).
+ */
+export function parseJsonObject(text: string, file: string, what: string, hint = 'fix or delete it'): Record<string, unknown> {
+  const r = tryParseJsonObject(text);
+  if ('value' in r) return r.value;
+  throw new TsgymError(`${what} ${file} ${r.problem}${r.problem.startsWith('is not valid') ? `; ${hint}` : ''}`);
+}
+
+/** `text` as a JSON object, or what is wrong with it ('is not valid JSON (…)', 'must hold a JSON object'). */
+export function tryParseJsonObject(text: string): { value: Record<string, unknown> } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { problem: `is not valid JSON (${(e as Error).message})` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { problem: 'must hold a JSON object' };
+  return { value: value as Record<string, unknown> };
+}
+
+/** Reads a JSON object file; errors name the file and the cause (missing, unreadable, not JSON). */
+export function readJsonObject(file: string, what: string, hint?: { missing?: string; invalid?: string }): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TsgymError(`${what} ${file} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (e as Error).message})`}${hint?.missing ? `; ${hint.missing}` : ''}`);
+  }
+  return parseJsonObject(text, file, what, hint?.invalid);
+}
+
+export function readRunConfig(runDir: string): RunConfig {
+  return readJsonObject(runPath(runDir, 'config'), 'run config') as unknown as RunConfig;
+}
+
+/** The run's summary, or null when it has none yet. */
+export function readRunSummary(runDir: string): RunSummary | null {
+  const file = runPath(runDir, 'summary');
+  if (!fs.existsSync(file)) return null;
+  return readJsonObject(file, 'run summary') as unknown as RunSummary;
+}
+
+export function isRunDir(dir: string): boolean {
+  return fs.existsSync(runPath(dir, 'config'));
+}
+
+/**
+ * Parses `metrics.jsonl` leniently: lines that are not JSON objects with a string `kind` and a numeric
+ * `step` (e.g. one being written) are skipped and their 1-based numbers returned.
+ */
+export function parseMetrics(text: string): { records: MetricLine[]; skippedLines: number[] } {
+  const records: MetricLine[] = [];
+  const skippedLines: number[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const rec = JSON.parse(line) as unknown;
+      if (typeof rec === 'object' && rec !== null && typeof (rec as MetricLine).kind === 'string' && typeof (rec as MetricLine).step === 'number') {
+        records.push(rec as MetricLine);
+        return;
+      }
+    } catch {
+      // fall through: reported as skipped
+    }
+    skippedLines.push(i + 1);
+  });
+  return { records, skippedLines };
+}
+
+// ───────────────────────────── writers ─────────────────────────────
+
+export function writeRunConfig(runDir: string, config: RunConfig): void {
+  writeJsonAtomic(runPath(runDir, 'config'), config);
+}
+
+export function writeRunSummary(runDir: string, summary: RunSummary): void {
+  writeJsonAtomic(runPath(runDir, 'summary'), summary);
+}
+
+// ───────────────────────────── checkpoint manifest ─────────────────────────────
+
+export const sha256 = (data: Uint8Array | string) => crypto.createHash('sha256').update(data).digest('hex');
+
+/** Writes `manifest.json` into `dir` listing every other file there (call after they are all written). */
+export function writeCheckpointManifest(dir: string, step: number): void {
+  const names = fs
+    .readdirSync(dir)
+    .filter((n) => n !== CHECKPOINT_FILES.manifest)
+    .sort();
+  const files = names.map((name) => {
+    const data = fs.readFileSync(path.join(dir, name));
+    return { name, bytes: data.length, sha256: sha256(data) };
+  });
+  const manifest: CheckpointManifest = { format: 'tsgym-checkpoint', version: 1, step, files, filesSha256: sha256(JSON.stringify(files)) };
+  writeJsonAtomic(path.join(dir, CHECKPOINT_FILES.manifest), manifest);
+}
+
+/** A checkpoint that fails its manifest check; `file` is the file at fault. */
+export class DamagedCheckpointError extends TsgymError {
+  override name = 'DamagedCheckpointError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`checkpoint file ${file} ${problem}`);
+  }
+}
+
+/**
+ * Checks every file of the checkpoint in `dir` against its manifest and returns the file contents by name.
+ * Throws {@link DamagedCheckpointError} naming the first file that is missing, short, long or altered.
+ */
+export function readVerifiedCheckpointFiles(dir: string): Map<string, Buffer> {
+  const manifestFile = path.join(dir, CHECKPOINT_FILES.manifest);
+  if (!fs.existsSync(manifestFile)) throw new DamagedCheckpointError(manifestFile, 'is missing (the checkpoint was not completed, or predates manifests)');
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as CheckpointManifest;
+  } catch (e) {
+    throw new DamagedCheckpointError(manifestFile, `is not valid JSON (${(e as Error).message})`);
+  }
+  if (manifest?.format !== 'tsgym-checkpoint' || !Array.isArray(manifest.files)) throw new DamagedCheckpointError(manifestFile, 'is not a checkpoint manifest');
+  if (sha256(JSON.stringify(manifest.files)) !== manifest.filesSha256) throw new DamagedCheckpointError(manifestFile, 'does not match its own checksum (altered or corrupted)');
+  const out = new Map<string, Buffer>();
+  for (const f of manifest.files) {
+    const file = path.join(dir, f.name);
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new DamagedCheckpointError(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (e as Error).message})`);
+    }
+    if (data.length !== f.bytes) throw new DamagedCheckpointError(file, `is ${data.length} bytes, the manifest says ${f.bytes} (truncated or overwritten)`);
+    if (sha256(data) !== f.sha256) throw new DamagedCheckpointError(file, 'does not match its checksum in the manifest (altered or corrupted)');
+    out.set(f.name, data);
+  }
+  return out;
+}
