@@ -67,7 +67,7 @@ export interface PrioritizedReplayConfig {
 export function offPolicyParams(d: OffPolicyConfig): HyperparamSchema<OffPolicyConfig>['params'] {
   return {
     gamma: num(d.gamma, 'Discount factor', { min: 0, max: 1 }),
-    bufferSize: int(d.bufferSize, 'Replay buffer capacity (transitions)', { min: 1 }),
+    bufferSize: int(d.bufferSize, 'Replay buffer capacity (transitions; allocated up front)', { min: 1, max: 10_000_000 }),
     batchSize: int(d.batchSize, 'Transitions per gradient step', { min: 1 }),
     learningStarts: int(d.learningStarts, 'Env steps collected (exploring) before the first gradient step', { min: 0 }),
     trainFreq: int(d.trainFreq, 'Vector-env steps between training calls', { min: 1 }),
