@@ -71,16 +71,14 @@ export class Mlp {
 
   /**
    * Forward pass on a [batch, inputSize] tensor; call inside `tf.tidy` (or a gradient tape). The output
-   * layer is linear. Each layer carries its own gradient (see `denseLayer`). The gradient with respect to
-   * the input `x` is skipped unless `inputGrad` is set (a critic Q(s, π(s)) that the actor's gradient
-   * flows through needs it).
+   * layer is linear. Each layer carries its own gradient (see `denseLayer`).
    */
-  apply(x: tf.Tensor2D, inputGrad = false): tf.Tensor2D {
+  apply(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
       const act: Activation | 'linear' = l === last ? 'linear' : this.activation;
-      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0 || inputGrad);
+      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0);
     }
     return h;
   }
