@@ -148,6 +148,9 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     return this.gradientSteps % every === 0;
   }
 
+  /** Called once per training call, before its gradient steps (schedules such as a learning-rate decay). */
+  protected beforeTraining(_step: number): void {}
+
   /** Schedule values added to every update's metrics (e.g. DQN's ε). */
   protected updateInfo(): Record<string, number> {
     return {};
@@ -167,6 +170,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     this.vectorSteps++;
     const c = this.config;
     if (step < c.learningStarts || this.buffer.size < c.batchSize || this.vectorSteps % c.trainFreq !== 0) return null;
+    this.beforeTraining(step);
     // Each metric is averaged over the gradient steps that reported it (TD3's actor loss: every d-th step).
     const sums: Record<string, number> = {};
     const counts: Record<string, number> = {};
