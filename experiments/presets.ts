@@ -114,9 +114,11 @@ export const PRESETS: PresetTable = {
   // 10-episode greedy eval, evaluated every 1k steps, as the issue states. Networks are [64, 64] (RL-Zoo uses
   // [256, 256]; here a gradient step costs per op, and 64 units solve Pendulum), one env, one gradient step
   // per env step. τ = 0.02 (RL-Zoo default 0.005) and learningStarts 500 shortened the time to solve.
-  // Evidence (wasm, machine load 13–19 on 2 cores, so wall-clock times are 3–8× a quiet machine's):
+  // Evidence (wasm, machine load 13–26 on 2 cores, so wall-clock times are several times a quiet machine's):
   //   τ 0.005: seeds 0, 1 solved at 4k, 4k steps (32 s, 35 s loaded);
-  //   τ 0.02 (this preset): seeds 0–4 solved at 3k, 3k, 4k, 3k, 2k steps (18–43 s loaded).
+  //   τ 0.02: seeds 0–4 solved at 3k, 3k, 4k, 3k, 2k steps (18–43 s loaded) — with the seed derivation
+  //   before core/seeds.ts; with streamSeed (`npm run verify -- --only sac-pendulum`): 3k steps on all of
+  //   seeds 0–4 (17–57 s loaded, median 25 s: the ≤ 10 s target needs a quiet machine to check).
   sac: {
     'Pendulum-v1': {
       totalSteps: 20_000,
