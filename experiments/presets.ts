@@ -144,8 +144,9 @@ export const PRESETS: PresetTable = {
   },
   td3: {
     // As SAC's Pendulum preset, with RL-Zoo's TD3 γ = 0.98 (its learningStarts 10k and [400, 300] nets are
-    // far slower here). Evidence (machine load 15–26 on 2 cores): seeds 0–4 solved at 4k, 9k, 4k, 3k, 4k
-    // steps (62, 216, 90, 41, 108 s loaded).
+    // far slower here). Evidence (machine load 15–30 on 2 cores): seeds 0–4 solved at 4k, 9k, 4k, 3k, 4k
+    // steps (62–216 s loaded) with the seed derivation before core/seeds.ts; with streamSeed (`npm run
+    // verify -- --only td3-pendulum`): 5k, 5k, 5k, 2k, 2k steps (32–120 s loaded, median 89 s).
     'Pendulum-v1': {
       totalSteps: 20_000,
       numEnvs: 1,
