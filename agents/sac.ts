@@ -286,7 +286,6 @@ export const sacRegistration: AgentRegistration<SacConfig> = {
   description: 'Soft Actor-Critic (twin Q critics with Polyak targets, tanh-squashed Gaussian policy, learned temperature)',
   hyperparams: SAC_HYPERPARAMS,
   actionSpaces: ['Box'],
-  smallConfig: { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000 },
   create: (info, hp, seed) => new SacAgent(info, hp, seed),
 };
 

@@ -246,6 +246,5 @@ export const td3Registration: AgentRegistration<Td3Config> = {
   description: 'Twin Delayed DDPG (deterministic tanh actor, twin Q critics, target policy smoothing, delayed actor and target updates)',
   hyperparams: TD3_HYPERPARAMS,
   actionSpaces: ['Box'],
-  smallConfig: { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000 },
   create: (info, hp, seed) => new Td3Agent(info, hp, seed),
 };
