@@ -56,5 +56,6 @@ export const a2cRegistration: AgentRegistration<A2cConfig> = {
   description: 'Advantage Actor-Critic, synchronous (n-step returns or GAE, one gradient step per rollout)',
   hyperparams: A2C_HYPERPARAMS,
   actionSpaces: ['Discrete', 'Box'],
+  smallConfig: { hidden: [16], numSteps: 8 },
   create: (info, hp, seed) => new A2cAgent(info, hp, seed),
 };

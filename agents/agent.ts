@@ -93,6 +93,11 @@ export interface AgentRegistration<C extends object = any> {
   /** Which action spaces it supports. */
   actionSpaces: ('Discrete' | 'Box')[];
   /**
+   * Overrides that make the agent train within a few hundred env steps on a small network (first update
+   * early, small batches and buffers): what the contract tests (tests/agent-contract.test.ts) run it with.
+   */
+  smallConfig?: Partial<C>;
+  /**
    * Builds the agent from a config the registry resolved and validated against `hyperparams` (constructors
    * validate again, for library users who call them directly); `seed` seeds every random stream it owns.
    */

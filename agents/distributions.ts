@@ -176,7 +176,7 @@ export class ParamVector implements ParamSet {
 
   constructor(values: ArrayLike<number>) {
     this.params = Float32Array.from(values);
-    this.variables = [tf.variable(tf.tensor1d(this.params), true)];
+    this.variables = [tf.tidy(() => tf.variable(tf.tensor1d(this.params), true))]; // tidy frees the initial tensor
   }
 
   get variable(): tf.Variable {

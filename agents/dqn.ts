@@ -10,6 +10,7 @@
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
 import { Mlp, downloadAndDispose } from './mlp.js';
+import { DqnUpdate } from './dqn-update.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, type OffPolicyConfig, type PrioritizedReplayConfig } from './off-policy.js';
 import type { ActOptions, ActResult, AgentInfo } from './agent.js';
@@ -21,6 +22,8 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig {
   hidden: number[];
   activation: 'relu' | 'tanh';
   lr: number;
+  /** Anneal the learning rate linearly to 0 over `totalSteps` (the run's budget): late updates cannot undo a solution. */
+  annealLr: boolean;
   /** Gradient steps between target updates. */
   targetUpdateInterval: number;
   doubleDqn: boolean;
@@ -39,8 +42,9 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     hidden: intList([64, 64], 'Hidden layer sizes of the Q-network ([] = linear)'),
     activation: choice<DqnConfig['activation']>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
     lr: num(1e-3, 'Adam learning rate', { min: 0, minExclusive: true }),
+    annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps (late updates cannot undo a solution)'),
     gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
-    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1 }),
+    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1, max: 10_000_000 }),
     batchSize: int(64, 'Transitions per gradient step', { min: 1 }),
     learningStarts: int(1_000, 'Env steps of pure exploration before the first update', { min: 0 }),
     trainFreq: int(1, 'Vector-env steps between updates', { min: 1 }),
@@ -58,7 +62,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     prioritized: bool(false, 'Prioritised replay (proportional)'),
     perAlpha: num(0.6, 'Prioritised replay: priority exponent α', { min: 0, max: 1 }),
     perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
-    totalSteps: int(100_000, "The run's total env steps (set by the harness; β anneals over it)", { min: 1, setBy: '--steps' }),
+    totalSteps: int(100_000, "The run's total env steps (set by the harness; β and the lr anneal over it)", { min: 1, setBy: '--steps' }),
     checkpointBuffer: bool(true, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
   },
   check: (c) => {
@@ -76,6 +80,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   readonly online: Mlp;
   readonly target: Mlp;
   private readonly optimizer: Adam;
+  private readonly update: DqnUpdate;
   private actionBuf: Int32Array;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
@@ -91,6 +96,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, maxGradNorm: c.maxGradNorm });
+    this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
     this.actionBuf = new Int32Array(info.numEnvs);
   }
 
@@ -133,27 +139,20 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     return { actions: Int32Array.from(actions), qValues: q };
   }
 
+  /** Before each training call: the learning-rate schedule (annealLr), evaluated at this env step. */
+  protected override beforeTraining(step: number): void {
+    const c = this.config;
+    if (c.annealLr) this.optimizer.lr = c.lr * Math.max(0, 1 - step / c.totalSteps);
+  }
+
   /** One gradient step on a replay minibatch (the base samples it, counts the step and updates the target). */
   protected trainStep(s: ReplaySample): { loss: number; meanQ: number; gradNorm: number } {
-    const c = this.config;
-    const B = c.batchSize;
-    const A = this.numActions;
-
-    const y = this.tdTargets(s);
-    const mask = new Float32Array(B * A);
-    for (let i = 0; i < B; i++) mask[i * A + s.actions[i]] = 1;
-
-    const { loss, gradNorm, extras } = this.optimizer.minimize(() => {
-      const q = this.qValues(this.online, tf.tensor2d(s.obs, [B, this.obsSize]));
-      const qTaken = tf.sum(tf.mul(q, tf.tensor2d(mask, [B, A])), 1);
-      const td = tf.sub(qTaken, tf.tensor1d(y));
-      const perSample = c.loss === 'huber' ? huber(td) : tf.mul(0.5, tf.square(td));
-      const weighted = c.prioritized ? tf.mul(perSample, tf.tensor1d(s.weights)) : perSample;
-      return { loss: tf.mean(weighted) as tf.Scalar, extras: [td, tf.mean(qTaken)] };
-    });
-    const [td, meanQ] = extras;
-    if (c.prioritized) this.buffer.updatePriorities(s.indices, td);
-    return { loss, meanQ: meanQ[0], gradNorm };
+    // TD targets, loss gradient and TD errors in one tfjs graph and one download (agents/dqn-update.ts,
+    // which computes the same targets as `tdTargets` below); the Adam step runs in JS.
+    const { grad, td, loss, meanQ } = this.update.compute(s);
+    const gradNorm = this.optimizer.step(grad);
+    if (this.config.prioritized) this.buffer.updatePriorities(s.indices, td);
+    return { loss, meanQ, gradNorm };
   }
 
   // The target network moves every targetUpdateInterval gradient steps (the base's default rhythm).
@@ -173,7 +172,11 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   }
 
   protected override updateInfo(): Record<string, number> {
-    return { epsilon: this.epsilon() };
+    return { epsilon: this.epsilon(), lr: this.optimizer.lr };
+  }
+
+  override progressInfo(): Record<string, number> {
+    return { eps: this.epsilon() };
   }
 
   /**
@@ -202,6 +205,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   dispose(): void {
     this.online.dispose();
     this.target.dispose();
+    this.update.dispose();
   }
 }
 
@@ -212,13 +216,6 @@ export const dqnRegistration: AgentRegistration<DqnConfig> = {
   actionSpaces: ['Discrete'],
   create: (info, hp, seed) => new DqnAgent(info, hp, seed),
 };
-
-/** Huber loss with δ = 1, elementwise: ½x² for |x| ≤ 1, |x| − ½ beyond. */
-function huber(x: tf.Tensor): tf.Tensor {
-  const abs = tf.abs(x);
-  const quad = tf.minimum(abs, 1);
-  return tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(abs, quad));
-}
 
 function argmaxRow(q: Float32Array, row: number, n: number): number {
   let best = 0;

@@ -39,7 +39,10 @@ export interface ChoiceSpec<T extends string = string> extends SpecBase<T> {
   choices: readonly T[];
 }
 
-/** A list of positive integers (layer sizes), e.g. `[64, 64]`. */
+/** The largest entry of an int list (a sanity bound on layer sizes: beyond it a typed array cannot be allocated in practice). */
+export const MAX_LAYER_SIZE = 65_536;
+
+/** A list of positive integers (layer sizes, each <= MAX_LAYER_SIZE), e.g. `[64, 64]`. */
 export interface IntListSpec extends SpecBase<number[]> {
   type: 'intList';
   /** Fewest entries allowed (default 0: an empty list means no hidden layer). */
@@ -120,7 +123,7 @@ export function validText(s: ParamSpec): string {
     case 'choice':
       return `one of ${s.choices.map((c) => `'${c}'`).join(', ')}`;
     case 'intList':
-      return `a list of positive integers${s.minLength ? ` with at least ${s.minLength} entr${s.minLength === 1 ? 'y' : 'ies'}` : ''}, e.g. [64,64]`;
+      return `a list of integers in [1, ${MAX_LAYER_SIZE}]${s.minLength ? ` with at least ${s.minLength} entr${s.minLength === 1 ? 'y' : 'ies'}` : ''}, e.g. [64,64]`;
   }
 }
 
@@ -136,13 +139,13 @@ export function isValid(spec: ParamSpec, v: unknown): boolean {
     case 'number':
       return typeof v === 'number' && Number.isFinite(v) && inRange(spec, v);
     case 'integer':
-      return typeof v === 'number' && Number.isInteger(v) && inRange(spec, v);
+      return typeof v === 'number' && Number.isSafeInteger(v) && inRange(spec, v);
     case 'boolean':
       return typeof v === 'boolean';
     case 'choice':
       return typeof v === 'string' && (spec.choices as readonly string[]).includes(v);
     case 'intList':
-      return Array.isArray(v) && v.length >= (spec.minLength ?? 0) && v.every((h) => typeof h === 'number' && Number.isInteger(h) && h > 0);
+      return Array.isArray(v) && v.length >= (spec.minLength ?? 0) && v.every((h) => typeof h === 'number' && Number.isInteger(h) && h > 0 && h <= MAX_LAYER_SIZE);
   }
 }
 
@@ -203,7 +206,7 @@ export function invalidValues(spec: ParamSpec): unknown[] {
       bad.push('sigmoid-not-a-choice', 3, true);
       break;
     case 'intList':
-      bad.push([0], [-64], [64.5], 64, '64,64', ['64']);
+      bad.push([0], [-64], [64.5], [MAX_LAYER_SIZE + 1], 64, '64,64', ['64']);
       if (spec.minLength) bad.push([]);
       break;
   }
@@ -234,7 +237,7 @@ function validShort(s: ParamSpec): string {
     case 'boolean':
       return 'true | false';
     case 'intList':
-      return s.minLength ? `>= ${s.minLength} entries, each >= 1` : 'each >= 1';
+      return `${s.minLength ? `>= ${s.minLength} entries, ` : ''}each in [1, ${MAX_LAYER_SIZE}]`;
   }
 }
 

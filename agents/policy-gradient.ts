@@ -76,7 +76,7 @@ export const PG_HYPERPARAMS: HyperparamSchema<PgConfig> = {
     adamEps: num(1e-5, "Adam's ε", { min: 0, minExclusive: true }),
     gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
     gaeLambda: num(0.95, 'GAE λ (1 = Monte-Carlo / n-step returns, 0 = one-step TD)', { min: 0, max: 1 }),
-    numSteps: int(128, 'Rollout length per env (an update every numSteps vector steps)', { min: 1 }),
+    numSteps: int(128, 'Rollout length per env (an update every numSteps vector steps)', { min: 1, max: 1_000_000 }),
     entCoef: num(0, 'Entropy bonus coefficient', { min: 0 }),
     vfCoef: num(0.5, 'Value-loss coefficient', { min: 0 }),
     maxGradNorm: num(0.5, 'Clip the global gradient norm to this (0 = no clipping)', { min: 0 }),

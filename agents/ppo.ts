@@ -185,5 +185,6 @@ export const ppoRegistration: AgentRegistration<PpoConfig> = {
   description: 'Proximal Policy Optimization (clipped surrogate, GAE, value clipping, minibatch epochs, LR/clip annealing, optional KL early stop)',
   hyperparams: PPO_HYPERPARAMS,
   actionSpaces: ['Discrete', 'Box'],
+  smallConfig: { hidden: [16], numSteps: 32, numMinibatches: 2, updateEpochs: 2 },
   create: (info, hp, seed) => new PpoAgent(info, hp, seed),
 };

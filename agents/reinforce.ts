@@ -71,5 +71,6 @@ export const reinforceRegistration: AgentRegistration<ReinforceConfig> = {
   description: 'REINFORCE with a learned value baseline (Monte-Carlo returns, one gradient step per batch)',
   hyperparams: REINFORCE_HYPERPARAMS,
   actionSpaces: ['Discrete', 'Box'],
+  smallConfig: { hidden: [16], numSteps: 32 },
   create: (info, hp, seed) => new ReinforceAgent(info, hp, seed),
 };

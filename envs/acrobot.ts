@@ -58,7 +58,8 @@
 import { BaseEnv, assertAction, numberOption, rejectUnknownOptions, resetBoundsOption, TsgymError } from './core.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng } from './rng.js';
+import { StateReader } from './state-check.js';
 
 /** Seconds per step (one RK4 step). */
 export const ACROBOT_DT = 0.2;
@@ -220,14 +221,18 @@ export class AcrobotEnv extends BaseEnv<Float32Array, Action> {
   }
 
   getState(): unknown {
-    return { state: Array.from(this.state), lastTorque: this.lastTorque, rng: this.rng?.state() ?? null };
+    return { kind: 'Acrobot', state: Array.from(this.state), lastTorque: this.lastTorque, rng: this.rng?.state() ?? null };
   }
 
   setState(s: unknown): void {
-    const st = s as { state: number[]; lastTorque: number; rng: RngState | null };
-    this.state.set(st.state);
-    this.lastTorque = st.lastTorque;
-    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
+    // Every field is checked before any is assigned: a bad snapshot leaves the env as it was.
+    const r = new StateReader(this.id, 'Acrobot', s);
+    const state = r.numbers('state', 4);
+    const lastTorque = r.number('lastTorque');
+    const rng = r.nullable('rng', (x, k) => x.rng(k));
+    this.state.set(state);
+    this.lastTorque = lastTorque;
+    this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
   renderState(): RenderState {

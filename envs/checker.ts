@@ -79,6 +79,11 @@ export function findEnvProblems(env: AnyEnv, opts: CheckEnvOptions = {}): string
     }
   }
 
+  // Snapshots (optional API): a JSON round trip restores exactly; malformed snapshots are refused with a
+  // TsgymError and leave the env as it was.
+  const inner = env.unwrapped;
+  if (inner.getState && inner.setState) checkSnapshots(inner, actSpace, seed, problem);
+
   // close() twice is safe.
   safe(() => { env.close(); env.close(); return true; }, 'close() twice', problem);
   return problems;
@@ -88,6 +93,56 @@ export function findEnvProblems(env: AnyEnv, opts: CheckEnvOptions = {}): string
 export function checkEnv(env: AnyEnv, opts: CheckEnvOptions = {}): void {
   const problems = findEnvProblems(env, opts);
   if (problems.length) throw new EnvCheckError(problems, env.spec?.id ?? env.constructor.name);
+}
+
+function checkSnapshots(env: AnyEnv, actSpace: Space, seed: number, problem: (m: string) => void): void {
+  const rng = new Rng(seed + 7);
+  env.reset({ seed });
+  for (let t = 0; t < 5; t++) if (!takeStep(env, actSpace, rng)) env.reset();
+  const snap = safe(() => JSON.stringify(env.getState!()), 'getState()', problem);
+  if (snap === undefined) return;
+  const probe = sampleAction(actSpace, new Rng(seed + 8));
+  const next = safe(() => Array.from(toArray(env.step(probe).obs)), 'step() after getState()', problem);
+  const restored = safe(() => { env.setState!(JSON.parse(snap)); return Array.from(toArray(env.step(probe).obs)); }, 'setState(getState())', problem);
+  if (next && restored && !next.every((v, i) => Object.is(v, restored[i]))) problem('setState(JSON round trip of getState()) does not restore the env exactly');
+  env.setState!(JSON.parse(snap));
+  for (const [what, bad] of snapshotMutants(JSON.parse(snap))) {
+    try {
+      env.setState!(bad);
+      problem(`setState() accepted a malformed snapshot (${what}); it must check what it is given`);
+    } catch (e) {
+      if (!(e instanceof TsgymError)) problem(`setState() with a malformed snapshot (${what}) threw ${(e as Error)?.name ?? e} instead of a TsgymError naming the env`);
+    }
+    if (JSON.stringify(env.getState!()) !== snap) {
+      problem(`setState() with a malformed snapshot (${what}) changed the env; check every field before assigning any`);
+      env.setState!(JSON.parse(snap));
+    }
+  }
+}
+
+function sampleAction(space: Space, rng: Rng): Action {
+  return space.sample(rng) as Action;
+}
+
+/** One random step; false when the episode ended. */
+function takeStep(env: AnyEnv, space: Space, rng: Rng): boolean {
+  const r = env.step(sampleAction(space, rng));
+  return !(r.terminated || r.truncated);
+}
+
+/** Snapshots a careful setState must refuse: not an object, and each number or number list broken in turn. */
+function snapshotMutants(snap: unknown): [string, unknown][] {
+  const out: [string, unknown][] = [['null', null], ['a string', 'state'], ['an array', [1, 2, 3]]];
+  if (!isPlainObject(snap)) return out;
+  const obj = snap as Record<string, unknown>;
+  for (const [k, v] of Object.entries(obj)) {
+    if (typeof v === 'number') {
+      out.push([`${k}: NaN`, { ...obj, [k]: Number.NaN }], [`${k}: a string`, { ...obj, [k]: 'x' }]);
+    } else if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) {
+      out.push([`${k}: one entry short`, { ...obj, [k]: v.slice(0, -1) }], [`${k}: one entry too many`, { ...obj, [k]: [...v, 0] }], [`${k}[0]: NaN`, { ...obj, [k]: [Number.NaN, ...v.slice(1)] }]);
+    }
+  }
+  return out;
 }
 
 function rollout(env: AnyEnv, seed: number, steps: number, problem: (m: string) => void): number[] | undefined {

@@ -7,6 +7,7 @@ export * from './wrappers.js';
 export * from './vector.js';
 export * from './registry.js';
 export * from './checker.js';
+export * from './state-check.js';
 export * from './cartpole.js';
 export * from './pendulum.js';
 export * from './mountaincar.js';

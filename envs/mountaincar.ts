@@ -45,7 +45,8 @@
 import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, resetBoundsOption, TsgymError } from './core.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng } from './rng.js';
+import { StateReader } from './state-check.js';
 
 export const MOUNTAIN_CAR_MIN_POSITION = -1.2;
 export const MOUNTAIN_CAR_MAX_POSITION = 0.6;
@@ -116,15 +117,29 @@ abstract class MountainCarBase extends BaseEnv<Float32Array, Action> {
 
   protected afterReset(): void {}
 
+  /** The tag getState() writes, so setState() can refuse another env's snapshot. */
+  protected abstract readonly stateKind: string;
+
   getState(): unknown {
-    return { state: Array.from(this.state), lastForce: this.lastForce, rng: this.rng?.state() ?? null };
+    return { kind: this.stateKind, state: Array.from(this.state), lastForce: this.lastForce, rng: this.rng?.state() ?? null };
   }
 
   setState(s: unknown): void {
-    const st = s as { state: number[]; lastForce: number; rng: RngState | null };
-    this.state.set(st.state);
-    this.lastForce = st.lastForce;
-    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
+    // Every field is checked before any is assigned: a bad snapshot leaves the env as it was.
+    const r = new StateReader(this.id, this.stateKind, s);
+    const state = r.numbers('state', 2);
+    const lastForce = r.number('lastForce', -1, 1);
+    const rng = r.nullable('rng', (x, k) => x.rng(k));
+    const assignExtra = this.readExtraState(r);
+    this.state.set(state);
+    this.lastForce = lastForce;
+    this.rng = rng ? Rng.fromState(rng) : undefined;
+    assignExtra();
+  }
+
+  /** Checks a subclass's own snapshot fields and returns their assignment (run only once all checks passed). */
+  protected readExtraState(_r: StateReader): () => void {
+    return () => {};
   }
 
   renderState(): RenderState {
@@ -144,6 +159,7 @@ abstract class MountainCarBase extends BaseEnv<Float32Array, Action> {
 export class MountainCarEnv extends MountainCarBase {
   readonly actionSpace = new Discrete(3);
   readonly goalPosition = MOUNTAIN_CAR_GOAL_POSITION;
+  protected readonly stateKind = 'MountainCar';
 
   constructor(options: MountainCarOptions = {}) {
     super('MountainCar-v0', options);
@@ -177,6 +193,7 @@ const F32_MAX_POSITION = Math.fround(MOUNTAIN_CAR_MAX_POSITION);
 export class MountainCarContinuousEnv extends MountainCarBase {
   readonly actionSpace = new Box([-1], [1]);
   readonly goalPosition = MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION;
+  protected readonly stateKind = 'MountainCarContinuous';
   /**
    * Whether the state holds float32 values (true after any step) or the float64 values reset() drew. numpy's
    * arithmetic differs between the two, so the first step after a reset is computed in float64 where
@@ -247,8 +264,10 @@ export class MountainCarContinuousEnv extends MountainCarBase {
     return { ...(super.getState() as object), float32State: this.float32State };
   }
 
-  override setState(s: unknown): void {
-    super.setState(s);
-    this.float32State = (s as { float32State?: boolean }).float32State ?? false;
+  protected override readExtraState(r: StateReader): () => void {
+    const float32State = r.bool('float32State');
+    return () => {
+      this.float32State = float32State;
+    };
   }
 }

@@ -45,7 +45,8 @@
 import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, TsgymError } from './core.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box } from './spaces.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng } from './rng.js';
+import { StateReader } from './state-check.js';
 
 export const PENDULUM_MAX_SPEED = 8;
 export const PENDULUM_MAX_TORQUE = 2.0;
@@ -136,14 +137,18 @@ export class PendulumEnv extends BaseEnv<Float32Array, Action> {
   }
 
   getState(): unknown {
-    return { state: Array.from(this.state), lastU: this.lastU, rng: this.rng?.state() ?? null };
+    return { kind: 'Pendulum', state: Array.from(this.state), lastU: this.lastU, rng: this.rng?.state() ?? null };
   }
 
   setState(s: unknown): void {
-    const st = s as { state: number[]; lastU: number | null; rng: RngState | null };
-    this.state.set(st.state);
-    this.lastU = st.lastU;
-    this.rng = st.rng ? Rng.fromState(st.rng) : undefined;
+    // Every field is checked before any is assigned: a bad snapshot leaves the env as it was.
+    const r = new StateReader(this.id, 'Pendulum', s);
+    const state = r.numbers('state', 2);
+    const lastU = r.nullable('lastU', (x, k) => x.number(k, -PENDULUM_MAX_TORQUE, PENDULUM_MAX_TORQUE));
+    const rng = r.nullable('rng', (x, k) => x.rng(k));
+    this.state.set(state);
+    this.lastU = lastU;
+    this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
   renderState(): RenderState {

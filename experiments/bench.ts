@@ -6,7 +6,9 @@
  *   npm run bench -- --only envs,dqn   chosen sections: envs, replay, dqn, solve-dqn, solve-ppo, solve-a2c,
  *                                      solve-sac, solve-td3 (Pendulum-v1: time until a greedy eval ≥ −200)
  * The solve sections also report training throughput (env steps/s, evaluation included) per seed.
- *   npm run bench -- --seeds 3         fewer seeds for the solve sections
+ *   npm run bench -- --seeds 3         fewer seeds for the solve sections (default 10)
+ * The solve sections end with the Stable-Baselines3 figures quoted in issue 11 (measured once on this machine by
+ * the issue's author, not by this script), so the table reads as a comparison.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -37,7 +39,7 @@ const argv = yargs(hideBin(process.argv))
   .scriptName('npm run bench --')
   .options({
     only: { type: 'string', describe: `Comma-separated sections: ${SECTIONS.join(', ')}` },
-    seeds: { type: 'number', default: 5, describe: 'Seeds for the solve sections' },
+    seeds: { type: 'number', default: 10, describe: 'Seeds for the solve sections' },
     backend: { choices: BACKENDS, default: 'auto' as BackendChoice },
     out: { type: 'string', default: 'bench-results', describe: 'Directory for the JSON results' },
     seconds: { type: 'number', default: 1, describe: 'Measuring time per throughput row' },
@@ -169,6 +171,28 @@ async function benchDqn(): Promise<void> {
     add({ section: 'dqn', name: `gradient steps, batch ${batchSize} (incl. 1 env step)`, value: s, unit: 'steps/s' });
     agent.dispose();
   }
+  // Training throughput with the CartPole preset's rhythm (4 envs; 128 gradient steps per 256 env steps),
+  // after the warm-up: the rate that sets DQN's time to solve.
+  {
+    const preset = presetFor('dqn', 'CartPole-v1');
+    const n = preset.numEnvs;
+    const vec = makeVec('CartPole-v1', n);
+    const agent = createAgent('dqn', { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: n }, { ...preset.hyperparams, learningStarts: 0 }, 0);
+    vec.reset({ seed: 0 });
+    const prev = new Float32Array(n * 4);
+    let step = 0;
+    const s = rate((iters) => {
+      for (let i = 0; i < iters; i++) {
+        prev.set(vec.obs);
+        const { actions } = agent.act(vec.obs, n, { greedy: false });
+        vec.step(actions);
+        step += n;
+        agent.observe({ n, obs: prev, actions, rewards: vec.rewards, nextObs: vec.obs, terminated: vec.terminated, truncated: vec.truncated }, step);
+      }
+    }, argv.seconds * 3);
+    add({ section: 'dqn', name: `train env steps, CartPole preset (${n} envs, acting + updates)`, value: s * n, unit: 'env-steps/s' });
+    agent.dispose();
+  }
   for (const n of [1, 8, 64]) {
     const vec = makeVec('CartPole-v1', n);
     const agent = createAgent('dqn', { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: n }, {}, 0);
@@ -203,6 +227,13 @@ async function benchSolve(agent: string, section: string, env = 'CartPole-v1'): 
   add({ section, name: `${agent} ${short} worst-seed wall-clock to solve`, value: Math.max(...walls), unit: 's', note });
 }
 
+/** Issue 11's side-by-side figures for Stable-Baselines3 (RL-Zoo presets, torch on one thread), quoted. */
+function quotedPeers(): void {
+  const note = 'quoted from issue 11 (seeds 0–4, same machine, same eval rule), not measured by this run';
+  add({ section: 'quoted', name: 'SB3 RL-Zoo PPO CartPole median wall-clock to solve', value: 10.7, unit: 's', note });
+  add({ section: 'quoted', name: 'SB3 RL-Zoo DQN CartPole median wall-clock to solve', value: 38, unit: 's', note });
+}
+
 const backend = await initBackend(argv.backend);
 console.error(`tsgym bench — backend ${backend}, node ${process.version}, ${new Date().toISOString()}`);
 if (only.includes('envs')) benchEnvs();
@@ -216,6 +247,7 @@ if (only.includes('solve-a2c') && agentNames().includes('a2c')) await benchSolve
 // 71 s (TD3).
 if (only.includes('solve-sac') && agentNames().includes('sac')) await benchSolve('sac', 'solve-sac', 'Pendulum-v1');
 if (only.includes('solve-td3') && agentNames().includes('td3')) await benchSolve('td3', 'solve-td3', 'Pendulum-v1');
+if (only.some((s) => s.startsWith('solve-'))) quotedPeers();
 
 // The table.
 console.log(`\n| section | benchmark | value | unit | note |\n|---|---|---:|---|---|`);

@@ -1,7 +1,7 @@
 /**
  * The tsgym command line: `tsx experiments/cli.ts <command>`; npm scripts wrap it (`npm run train:dqn cartpole`,
- * `npm run view`, `npm run compare`, `npm run record`, `npm run hyperparams -- dqn`). `--help` on any command
- * lists its flags.
+ * `npm run view`, `npm run compare`, `npm run sweep`, `npm run worker`, `npm run record`, `npm run hyperparams -- dqn`).
+ * `--help` on any command lists its flags.
  *
  * Errors: a user error (bad flag, value, file, hyperparameter) prints one line and a hint, and exits 2; a
  * diverged run exits 1 with one line; a disk or permission error exits 1 with one line. Stack traces are
@@ -17,8 +17,10 @@ import { viewCommand } from './commands/view.js';
 import { compareCommand } from './commands/compare.js';
 import { recordCommand } from './commands/record.js';
 import { hyperparamsCommand } from './commands/hyperparams.js';
+import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
 
-export const COMMANDS = ['train', 'record', 'view', 'compare', 'hyperparams'] as const;
+export const COMMANDS = ['train', 'record', 'view', 'compare', 'hyperparams', 'sweep', 'worker'] as const;
 
 /** A command-line mistake (unknown command or flag, missing or invalid flag value). */
 export class UsageError extends TsgymError {
@@ -33,6 +35,8 @@ export function buildCli(args: string[]) {
     .command(recordCommand)
     .command(viewCommand)
     .command(compareCommand)
+    .command(sweepCommand)
+    .command(workerCommand)
     .command(hyperparamsCommand)
     .option('debug', { type: 'boolean', global: true, hidden: true, describe: 'Show stack traces of errors (or set TSGYM_DEBUG=1)' })
     .check(() => {

@@ -43,13 +43,24 @@ export const PRESETS: PresetTable = {
   dqn: {
     // Collect 256 env steps, then 128 gradient steps against a target refreshed every 128 of them (the
     // RL-Zoo CartPole rhythm), with 3-step returns and γ = 0.98 so values propagate in few target updates.
+    //
+    // Issue 11 (stay solved; only partly achieved): trained on past the solve point (100k, no early stop), the
+    // Q-network's greedy policy flips between 500 and ~100 from one eval to the next (the old preset, with hard
+    // target copies every 128 steps and a 50k buffer: issue 11's example, IQM 319 [105, 490] over 5 seeds).
+    // Tried, seeds 0–3 (before the seeding change in core/seeds.ts; final evals):
+    //   + lr annealed to 0 over the budget                         seed 0: 90 (still flipping at 98k)
+    //   + that, 100k buffer, γ 0.99                                seed 0: 184 (solid 500 from 22k to 66k, then collapsed)
+    //   + that, batch 128 / 64 grad steps / target every 64        seed 0: 500 but first solved at 66k (slow)
+    //   + lr annealed, 100k buffer (keeps the early failures), Polyak τ 0.01 every gradient step
+    //                                                              467 500 461 295 ← this preset: fewer and shorter
+    //     dips than hard copies, but not yet the issue's bar (every seed ≥ 400).
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 4,
       evalEvery: 2_000,
       evalEpisodes: 20,
       checkpointEvery: 20_000,
-      hyperparams: { trainFreq: 64, gradientSteps: 128, targetUpdateInterval: 128, lr: 0.0023, epsDecaySteps: 8_000, epsEnd: 0.04, nStep: 3, gamma: 0.98 },
+      hyperparams: { trainFreq: 64, gradientSteps: 128, targetUpdateInterval: 1, tau: 0.01, lr: 0.0023, annealLr: true, bufferSize: 100_000, epsDecaySteps: 8_000, epsEnd: 0.04, nStep: 3, gamma: 0.98 },
     },
     'GridWorld-4x4': {
       totalSteps: 20_000,
@@ -84,12 +95,21 @@ export const PRESETS: PresetTable = {
   // global norm clip of 0.5 starves the policy; maxGradNorm 5 (and no value clipping for PPO) made every
   // seed solve.
   ppo: {
+    // Issue 11 (stay solved): trained on past the solve point, the old preset (lr annealed, clip fixed,
+    // entCoef 0.01, 4 epochs) fell apart: 100k steps, no early stop, seeds 0–9, final greedy evals 248 204 500
+    // 254 468 368 483 471 500 495 (IQM 423). Tried on the same 10 seeds (final evals):
+    //   + clip range annealed to 0 with the lr                         482 500 474 500 495 468 466 433 387 494 (IQM 480)
+    //   + that, entCoef 0                                              463 492 499 497 470 440 495 459 475 494 (IQM 482)
+    //   + annealed clip, 10 epochs                                     500 500 295 497 500 500 489 500 473 500 (one late collapse)
+    //   + annealed clip, entCoef 0, 10 epochs, KL early stop at 0.01   500 500 500 500 500 497 500 500 500 500 (IQM 500) ← this preset
+    //   (γ 0.98 with λ 0.8, as RL-Zoo, and normalizeObs both plateaued near 130 here: the cart drifts off the track.)
+    // Steps to solve with the early stop (evals every 5k): 25k 10k 25k 65k 20k 20k 10k 15k 10k 10k.
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 8,
       evalEvery: 5_000,
       evalEpisodes: 20,
-      hyperparams: { lr: 1e-3, numSteps: 128, numMinibatches: 2, updateEpochs: 4, clipValueLoss: false, maxGradNorm: 5 },
+      hyperparams: { lr: 1e-3, annealLr: true, annealClip: true, numSteps: 128, numMinibatches: 2, updateEpochs: 10, targetKl: 0.01, entCoef: 0, clipValueLoss: false, maxGradNorm: 5 },
     },
     'LaneKeeper-v0': { totalSteps: 100_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01 } },
     'LaneKeeperContinuous-v0': { totalSteps: 100_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 256, numMinibatches: 4, updateEpochs: 4, entCoef: 0 } },

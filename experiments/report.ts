@@ -52,6 +52,12 @@ export interface ReportInput {
   seeds: number[];
   /** The directory holding the run directories (`<comparison>/runs`). */
   runsDir: string;
+  /** The agent of each group, when groups are not agents (a sweep's configurations). */
+  groupAgents?: Record<string, string>;
+  /** Runs that failed: left out of every statistic and listed in `missingRuns`. */
+  missing?: string[];
+  /** A sweep: its configurations are ranked by IQM. */
+  sweep?: { agent: string; params: Record<string, Record<string, unknown>> };
 }
 
 export interface ReportOptions {
@@ -164,8 +170,17 @@ export interface ComparisonReport {
   performanceProfile: { thresholds: number[]; fractions: Record<string, number[]> };
   curves: Record<string, AggregatedCurve>;
   runs: RunReport[];
+  /** Runs that failed (no result) and are left out of every statistic; groups left without runs are absent from agentReports. */
+  missingRuns: string[];
+  /** A sweep's ranking: configurations by IQM of the final score, best first, with P(best > each other). */
+  sweep?: SweepReport;
   /** Wall-clock statistics: the only part that changes between two runs of the same comparison. */
   wallClock: WallClockReport;
+}
+
+export interface SweepReport {
+  agent: string;
+  ranking: { group: string; params: Record<string, unknown>; iqm: Interval; runs: number; pBestBetter: Interval | null }[];
 }
 
 const REFERENCE = 'Agarwal, Schwarzer, Castro, Courville & Bellemare (2021), "Deep Reinforcement Learning at the Edge of the Statistical Precipice", NeurIPS';
@@ -222,8 +237,8 @@ function readEvalCurve(file: string): { steps: number[]; means: number[] } {
 }
 
 /** Reads and checks one run directory. */
-export function loadRun(runsDir: string, env: string, agent: string, seed: number): LoadedRun {
-  const name = comparisonRunName(agent, seed);
+export function loadRun(runsDir: string, env: string, group: string, seed: number, agent = group): LoadedRun {
+  const name = comparisonRunName(group, seed);
   const dir = path.join(runsDir, name);
   if (!fs.existsSync(dir)) throw new TsgymError(`run directory ${dir} is missing; re-run the comparison with the same --out to run it`);
   const configFile = runPath(dir, 'config');
@@ -256,7 +271,7 @@ export function loadRun(runsDir: string, env: string, agent: string, seed: numbe
   const num = (v: unknown) => (isFiniteNumber(v) ? v : null);
   return {
     report: {
-      agent,
+      agent: group,
       seed,
       run: name,
       status: summary.status,
@@ -300,12 +315,18 @@ export function computeReport(input: ReportInput, options: ReportOptions = {}): 
   // Each interval has its own named stream, so adding an agent or a statistic leaves the others unchanged.
   const boot = (...name: string[]) => ({ reps, confidence, seed: [baseSeed, ...name].join('/') });
 
+  const missing = new Set(input.missing ?? []);
   const loaded = new Map<string, LoadedRun[]>();
-  for (const agent of input.agents) loaded.set(agent, input.seeds.map((seed) => loadRun(input.runsDir, input.env, agent, seed)));
+  for (const group of input.agents) {
+    const seeds = input.seeds.filter((seed) => !missing.has(comparisonRunName(group, seed)));
+    if (seeds.length) loaded.set(group, seeds.map((seed) => loadRun(input.runsDir, input.env, group, seed, input.groupAgents?.[group] ?? group)));
+  }
+  if (!loaded.size) throw new TsgymError('computeReport: every run is missing; there is nothing to report');
+  const groups = input.agents.filter((g) => loaded.has(g));
   const all = [...loaded.values()].flat();
   const threshold = all[0].rewardThreshold;
 
-  const agentReports: AgentReport[] = input.agents.map((agent) => {
+  const agentReports: AgentReport[] = groups.map((agent) => {
     const runs = loaded.get(agent)!.map((l) => l.report);
     const scores = runs.map((r) => r.finalScore);
     const aucs = runs.map((r) => r.auc);
@@ -341,14 +362,14 @@ export function computeReport(input: ReportInput, options: ReportOptions = {}): 
   for (const a of agentReports) fractions[a.agent] = performanceProfile(a.scores, thresholds);
 
   const curves: Record<string, AggregatedCurve> = {};
-  for (const agent of input.agents) {
+  for (const agent of groups) {
     const runCurves: Curve[] = loaded.get(agent)!.map((l) => ({ steps: l.report.evalSteps, values: l.report.evalMeans }));
     curves[agent] = aggregateCurves(runCurves, curveGrid(runCurves, curvePoints), { ...boot('curve', agent), statistic: (v) => iqm(v) });
   }
 
   const wallAgents: WallClockReport['agents'] = {};
   const wallRuns: WallClockReport['runs'] = {};
-  for (const agent of input.agents) {
+  for (const agent of groups) {
     const runs = loaded.get(agent)!;
     const seconds = runs.map((l) => l.wallSeconds);
     wallAgents[agent] = {
@@ -368,7 +389,7 @@ export function computeReport(input: ReportInput, options: ReportOptions = {}): 
     version: 1,
     env: input.env,
     rewardThreshold: threshold,
-    agents: input.agents.slice(),
+    agents: groups,
     seeds: input.seeds.slice(),
     method: {
       finalScore: "a run's final score is the mean return of its last greedy evaluation (evalEpisodes episodes on held-out env seeds, the same at every evaluation)",
@@ -391,12 +412,30 @@ export function computeReport(input: ReportInput, options: ReportOptions = {}): 
     performanceProfile: { thresholds, fractions },
     curves,
     runs,
+    missingRuns: [...missing].filter((r) => input.agents.some((g) => input.seeds.some((seed) => comparisonRunName(g, seed) === r))).sort(),
+    ...(input.sweep ? { sweep: sweepRanking(input.sweep, agentReports, improvement) } : {}),
     wallClock: {
       note: 'wall-clock seconds depend on the machine and its load; everything outside wallClock is reproducible',
       generatedAt: new Date().toISOString(),
       agents: wallAgents,
       runs: wallRuns,
     },
+  };
+}
+
+/** Configurations by IQM of the final score (ties: by mean), best first, with P(best > each other). */
+function sweepRanking(sweep: NonNullable<ReportInput['sweep']>, agentReports: AgentReport[], improvement: ImprovementReport[]): SweepReport {
+  const ranked = agentReports.slice().sort((a, b) => b.iqm.point - a.iqm.point || b.mean.point - a.mean.point);
+  const best = ranked[0].agent;
+  return {
+    agent: sweep.agent,
+    ranking: ranked.map((a) => ({
+      group: a.agent,
+      params: sweep.params[a.agent] ?? {},
+      iqm: a.iqm,
+      runs: a.runs,
+      pBestBetter: a.agent === best ? null : improvement.find((e) => e.x === best && e.y === a.agent)!.probability,
+    })),
   };
 }
 
@@ -457,6 +496,20 @@ export function reportMarkdown(report: ComparisonReport): string {
       });
       lines.push(`| ${x} | ${cells.join(' | ')} |`);
     }
+  }
+  if (report.sweep) {
+    const best = report.sweep.ranking[0].group;
+    lines.push('', `### Sweep ranking (${report.sweep.agent}): configurations by IQM of the final score`, '');
+    lines.push(`| rank | configuration | values | runs | IQM [${pct} CI] | P(${best} > it) [${pct} CI] |`);
+    lines.push('|---:|---|---|---:|---:|---:|');
+    report.sweep.ranking.forEach((r, i) => {
+      const values = Object.entries(r.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+      const p = r.pBestBetter ? `${r.pBestBetter.point.toFixed(2)} [${r.pBestBetter.low.toFixed(2)}, ${r.pBestBetter.high.toFixed(2)}]` : '—';
+      lines.push(`| ${i + 1} | ${r.group} | ${values} | ${r.runs} | ${formatInterval(r.iqm)} | ${p} |`);
+    });
+  }
+  if (report.missingRuns?.length) {
+    lines.push('', `### Missing runs`, '', `${report.missingRuns.length} run(s) failed and are left out of every statistic above: ${report.missingRuns.join(', ')}. Fix the cause and run the same command again to complete them.`);
   }
   const m = report.method;
   const evalEpisodes = Object.entries(m.evalEpisodes).map(([a, n]) => `${a} ${n}`).join(', ');

@@ -288,6 +288,35 @@ export function parseMetrics(text: string): { records: MetricLine[]; skippedLine
   return { records, skippedLines };
 }
 
+// ───────────────────────────── values.json ─────────────────────────────
+
+/**
+ * A gridworld run's `values.json`: state values and the greedy action per state (states numbered row-major
+ * over the cells the agent can stand in). `values`/`policy` are the first overlay; `overlays`, when
+ * present, names every overlay (e.g. the exact optimal values from value iteration and the agent's own).
+ */
+export interface ValuesFile {
+  values: number[];
+  policy: number[];
+  overlays?: ValuesOverlay[];
+  /** The discount the values are computed with. */
+  gamma?: number;
+}
+
+export interface ValuesOverlay {
+  /** Shown on the overlay's toggle, e.g. `optimal (value iteration)` or `agent (greedy)`. */
+  name: string;
+  values: number[];
+  policy: number[];
+  /** One line on how the numbers were made. */
+  note?: string;
+}
+
+/** Writes `values.json` (experiments/harness/gridworld-values.ts makes it; the viewer's server reads it). */
+export function writeValuesFile(runDir: string, values: ValuesFile): void {
+  writeJsonAtomic(runPath(runDir, 'values'), values);
+}
+
 // ───────────────────────────── writers ─────────────────────────────
 
 export function writeRunConfig(runDir: string, config: RunConfig): void {

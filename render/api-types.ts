@@ -8,10 +8,13 @@
  * | `GET /api/runs/<run>/metrics`              | {@link MetricsResponse} |
  * | `GET /api/runs/<run>/episodes`             | {@link EpisodesResponse} (that run) |
  * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
- * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none) |
+ * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none, 422 when malformed) |
+ * | `GET /api/runs/<run>/events`               | server-sent events: a `change` event ({@link RunChange}) whenever the run's files change (render/live.ts) |
+ * | `GET /api/events[?follow=<run>…]`          | server-sent events: a `change` event ({@link LiveChange}) when a run appears or records its first episodes, or a followed run's files change |
  * | `GET /api/episodes`                        | {@link EpisodesResponse} (every run) |
  * | `GET /api/comparisons`                     | {@link ComparisonsResponse} (directories made by `npm run compare`) |
  * | `GET /api/comparisons/<cmp>`               | {@link ComparisonResponse}: its comparison.json and report.json |
+ * | `GET /api/comparisons/<cmp>/progress`      | server-sent events: a `change` event when one of its runs logs or finishes, or its report is written |
  * | `GET /api/comparisons/<cmp>/runs`, `…/runs/<run>[/…]`, `…/episodes` | the run endpoints above, over the comparison's `runs/` |
  *
  * A comparison directory (it holds `comparison.json`) is not listed by `/api/runs`: its runs are served
@@ -97,10 +100,26 @@ export interface EpisodesResponse {
   groups: EpisodeGroup[];
 }
 
-/** A tabular run's `values.json`: state values and the greedy action per state (row-major cells). */
-export interface ValuesFile {
-  values: number[];
-  policy: number[];
+/** A gridworld run's `values.json` (value/policy overlays): owned by the run-format module. */
+export type { ValuesFile, ValuesOverlay } from '../experiments/run-format.js';
+
+/** What `/api/events?follow=<run>…` sends: the runs list, and each followed run's {@link RunChange} (or why it cannot be read). */
+export interface LiveChange {
+  /** Each run directory's name and the number of entries in its `episodes/`. */
+  runs: [string, number][];
+  followed: Record<string, RunChange | { error: string }>;
+}
+
+/** What `/api/runs/<run>/events` sends on every change of the run's files. */
+export interface RunChange {
+  run: string;
+  /** Bytes of metrics.jsonl (grows as the trainer flushes). */
+  metricsBytes: number;
+  /** summary.json's status, or null before the trainer writes one. */
+  status: string | null;
+  summaryMtimeMs: number | null;
+  episodeCount: number;
+  hasValues: boolean;
 }
 
 export interface ApiError {
@@ -141,4 +160,43 @@ export function runsApiBase(comparison: string | null = null): string {
 /** The URL of an episode's replay, relative to the server root (no leading slash, so it also works behind a path prefix). */
 export function episodeUrl(run: string, path: string, base = 'api/'): string {
   return `${base}runs/${encodeURIComponent(run)}/episodes/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Saved agents, for the live-agent page (render/agent-files.ts):
+// `GET /api/runs/<run>/agent` → AgentSourcesResponse; `GET /api/runs/<run>/agent/<best|latest|step>` →
+// AgentSource; `GET /api/runs/<run>/agent/<which>/blobs/<name>` → the blob's bytes (application/octet-stream).
+// ---------------------------------------------------------------------------------------------------
+
+export interface AgentSourcesResponse {
+  run: string;
+  /** Whether the run has `best/` (the agent of its best evaluation). */
+  best: boolean;
+  /** Env steps of the checkpoints in `checkpoints/`. */
+  checkpoints: number[];
+}
+
+export interface AgentSource {
+  run: string;
+  /** 'best', 'latest' or a step number, as asked. */
+  which: string;
+  /** The env step the weights are from (best: the step of the best evaluation), or null when unknown. */
+  step: number | null;
+  name: string;
+  envId: string;
+  envKwargs: Record<string, unknown>;
+  hyperparams: Record<string, unknown>;
+  seed: number;
+  numEnvs: number;
+  /** The spaces the agent was built for (best/ stores them; for a checkpoint they come from the env: null). */
+  observationSpace: import('../envs/spaces.js').SpaceJSON | null;
+  actionSpace: import('../envs/spaces.js').SpaceJSON | null;
+  /** The agent's JSON state (`Agent.setState({json})`). */
+  state: Record<string, unknown>;
+  /** Names of its binary blobs, each at `…/agent/<which>/blobs/<name>`. */
+  blobs: string[];
+}
+
+export function agentUrl(run: string, which: string, base = 'api/'): string {
+  return `${base}runs/${encodeURIComponent(run)}/agent/${encodeURIComponent(which)}`;
 }

@@ -6,10 +6,14 @@
  * `runs/<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>/{config.json, summary.json, metrics.jsonl, values.json,
  * episodes/<step-000001000 | record-…>/episode-<k>.json[.gz], checkpoints/}`; a comparison made by `npm run
  * compare` is a directory with `comparison.json`, `report.json` and its run directories in `runs/`.
+ *
+ * The root may itself be a comparison directory (`npm run view -- --runs examples/<comparison>`): then its
+ * `runs/` are the runs (its `logs/` and other files are not runs), and it lists itself as the one comparison,
+ * under its directory name.
  */
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsResponse, RunInfo, RunSummary, ValuesFile } from './api-types.js';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsResponse, RunChange, RunInfo, RunSummary, ValuesFile, ValuesOverlay } from './api-types.js';
 import type { ReplayFile } from './replay-format.js';
 import { decodeReplayBytes } from './replay-io.js';
 import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../experiments/run-format.js';
@@ -105,10 +109,20 @@ export class RunsIndex {
 
   constructor(readonly runsDir: string) {}
 
+  /** Whether the root itself is a comparison directory (it holds comparison.json). */
+  private async rootIsComparison(): Promise<boolean> {
+    return isFile(join(this.runsDir, COMPARISON_FILE));
+  }
+
+  /** Where the runs are, below the root: the root itself, or a root comparison's `runs/`. */
+  private async runsPrefix(): Promise<string[]> {
+    return (await this.rootIsComparison()) ? ['runs'] : [];
+  }
+
   /** Names of the directories (and links) directly inside the runs dir; none when it does not exist yet. */
-  private async entryNames(): Promise<string[]> {
+  async entryNames(prefix: string[] = []): Promise<string[]> {
     try {
-      return (await readdir(this.runsDir, { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
+      return (await readdir(join(this.runsDir, ...prefix), { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
@@ -117,11 +131,12 @@ export class RunsIndex {
 
   /** Every run (a directory directly inside the runs dir, comparison directories aside), newest first by directory name time. */
   async listRuns(): Promise<RunInfo[]> {
-    const names = await this.entryNames();
+    const prefix = await this.runsPrefix();
+    const names = await this.entryNames(prefix);
     const runs: RunInfo[] = [];
     for (const name of names.sort(naturalCompare)) {
       try {
-        const dir = await resolveInside(this.runsDir, [name], 'run');
+        const dir = await resolveInside(this.runsDir, [...prefix, name], 'run');
         if (!(await stat(dir)).isDirectory()) continue;
         if (await isFile(join(dir, COMPARISON_FILE))) continue; // listed by listComparisons
         runs.push(await this.runInfoAt(name, dir));
@@ -139,7 +154,7 @@ export class RunsIndex {
   }
 
   private async runDir(run: string): Promise<string> {
-    const dir = await resolveInside(this.runsDir, [run], 'run');
+    const dir = await resolveInside(this.runsDir, [...(await this.runsPrefix()), run], 'run');
     if (!(await stat(dir)).isDirectory()) throw new HttpError(404, `run not found: ${run} is not a directory`);
     return dir;
   }
@@ -147,8 +162,8 @@ export class RunsIndex {
   private async runInfoAt(id: string, dir: string): Promise<RunInfo> {
     const fromName = parseRunDirName(id);
     const problems: string[] = [];
-    const config = await readJsonObject(dir, RUN_FILES.config, `${id}/${RUN_FILES.config}`, problems);
-    const summaryObj = await readJsonObject(dir, RUN_FILES.summary, `${id}/${RUN_FILES.summary}`, problems);
+    const config = await readJsonObjectInside(dir, RUN_FILES.config, `${id}/${RUN_FILES.config}`, problems);
+    const summaryObj = await readJsonObjectInside(dir, RUN_FILES.summary, `${id}/${RUN_FILES.summary}`, problems);
     const summary = summaryObj ? (summaryObj as unknown as RunSummary) : null;
     let episodeCount = 0;
     try {
@@ -172,6 +187,80 @@ export class RunsIndex {
     };
   }
 
+  /**
+   * For the live stream of the runs list (render/live.ts): each run directory's name and how many entries its
+   * `episodes/` holds (one readdir per run, so a new run and its first recorded evaluation both show).
+   */
+  async runsFingerprint(): Promise<[string, number][]> {
+    const prefix = await this.runsPrefix();
+    const out: [string, number][] = [];
+    for (const name of (await this.entryNames(prefix)).sort(naturalCompare)) {
+      let n = 0;
+      try {
+        n = (await readdir(await resolveInside(this.runsDir, [...prefix, name, RUN_FILES.episodes]))).length;
+      } catch {
+        // no episodes yet, not a run, or a link pointing out (not looked into)
+      }
+      out.push([name, n]);
+    }
+    return out;
+  }
+
+  /**
+   * For the live stream of a comparison (render/live.ts): whether report.json exists, and per run the size of
+   * metrics.jsonl and summary.json's modification time — every eval, finish and the report change it.
+   */
+  async comparisonFingerprint(id: string): Promise<{ hasReport: boolean; runs: [string, number, number][] }> {
+    const dir = await this.comparisonDir(id);
+    const runs = await this.comparisonRuns(id);
+    const out: [string, number, number][] = [];
+    for (const name of await runs.entryNames()) {
+      const st = async (file: string) => {
+        try {
+          const s = await stat(await resolveInside(runs.runsDir, [name, file]));
+          return file === RUN_FILES.metrics ? s.size : s.mtimeMs;
+        } catch {
+          return 0;
+        }
+      };
+      out.push([name, await st(RUN_FILES.metrics), await st(RUN_FILES.summary)]);
+    }
+    return { hasReport: await isFile(join(dir, 'report.json')), runs: out.sort((a, b) => naturalCompare(a[0], b[0])) };
+  }
+
+  /** What the live stream compares (render/live.ts): cheap stats of the files a training run changes. */
+  async changeFingerprint(run: string): Promise<RunChange> {
+    const dir = await this.runDir(run);
+    const statOf = async (name: string) => {
+      try {
+        return await stat(await resolveInside(dir, [name]));
+      } catch {
+        return null;
+      }
+    };
+    const metrics = await statOf(RUN_FILES.metrics);
+    const summaryStat = await statOf(RUN_FILES.summary);
+    let status: string | null = null;
+    if (summaryStat) {
+      const obj = await readJsonObjectInside(dir, RUN_FILES.summary, `${run}/${RUN_FILES.summary}`, []);
+      status = typeof obj?.status === 'string' ? obj.status : null;
+    }
+    let episodeCount = 0;
+    try {
+      for (const g of await this.episodeGroupsAt(run, dir, false)) episodeCount += g.episodes.length;
+    } catch {
+      // an episodes dir being written: counted next time
+    }
+    return {
+      run,
+      metricsBytes: metrics?.size ?? 0,
+      status,
+      summaryMtimeMs: summaryStat?.mtimeMs ?? null,
+      episodeCount,
+      hasValues: await isFile(join(dir, RUN_FILES.values)),
+    };
+  }
+
   /** Parsed `metrics.jsonl`; lines that are not JSON objects with a `kind` (e.g. one being written) are skipped and reported. */
   async metrics(run: string): Promise<MetricsResponse> {
     const dir = await this.runDir(run);
@@ -186,17 +275,34 @@ export class RunsIndex {
     return { run, records, skippedLines };
   }
 
-  /** `values.json` of a tabular run, checked for shape. */
+  /** `values.json` of a tabular run, checked for shape; 422 with the reason when it is malformed. */
   async values(run: string): Promise<ValuesFile> {
     const dir = await this.runDir(run);
     await resolveInside(dir, [RUN_FILES.values], 'values file'); // 404 / 403 before reading
     const problems: string[] = [];
-    const obj = await readJsonObject(dir, RUN_FILES.values, `${run}/${RUN_FILES.values}`, problems);
+    const obj = await readJsonObjectInside(dir, RUN_FILES.values, `${run}/${RUN_FILES.values}`, problems);
     if (!obj) throw new HttpError(422, problems[0] ?? `${run}/values.json: unreadable`);
-    const isNumbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
-    if (!isNumbers(obj.values)) throw new HttpError(422, `${run}/values.json: values must be an array of numbers`);
-    if (!isNumbers(obj.policy)) throw new HttpError(422, `${run}/values.json: policy must be an array of numbers`);
-    return { values: obj.values as number[], policy: obj.policy as number[] };
+    const where = `${run}/values.json`;
+    const numbers = (v: unknown, field: string): number[] => {
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' || x === null)) throw new HttpError(422, `${where}: ${field} must be an array of numbers`);
+      return v as number[];
+    };
+    const pair = (o: Record<string, unknown>, at: string) => {
+      const values = numbers(o.values, `${at}values`);
+      const policy = numbers(o.policy, `${at}policy`);
+      if (values.length !== policy.length) throw new HttpError(422, `${where}: ${at}values has ${values.length} entries but ${at}policy has ${policy.length}; need one of each per state`);
+      return { values, policy };
+    };
+    const out: ValuesFile = pair(obj, '');
+    if (obj.overlays !== undefined) {
+      if (!Array.isArray(obj.overlays)) throw new HttpError(422, `${where}: overlays must be an array of {name, values, policy}`);
+      out.overlays = obj.overlays.map((o: unknown, i: number): ValuesOverlay => {
+        if (typeof o !== 'object' || o === null || typeof (o as { name?: unknown }).name !== 'string') throw new HttpError(422, `${where}: overlays[${i}] must be an object with a string name`);
+        const rec = o as Record<string, unknown>;
+        return { name: rec.name as string, ...pair(rec, `overlays[${i}].`), ...(typeof rec.note === 'string' ? { note: rec.note } : {}) };
+      });
+    }
+    return out;
   }
 
   /** Episode groups of one run, or of every run when `run` is undefined. */
@@ -279,6 +385,10 @@ export class RunsIndex {
 
   /** Comparison directories directly inside the runs dir, newest first by creation time. */
   async listComparisons(): Promise<ComparisonInfo[]> {
+    if (await this.rootIsComparison()) {
+      const { request: _r, report: _p, ...info } = await this.comparisonAt(basename(this.runsDir), this.runsDir, false);
+      return [info];
+    }
     const names = await this.entryNames();
     const out: ComparisonInfo[] = [];
     for (const name of names) {
@@ -302,8 +412,15 @@ export class RunsIndex {
 
   /** The runs of one comparison, served like the runs directory's own (every path checked inside its `runs/`). */
   async comparisonRuns(id: string): Promise<RunsIndex> {
-    await this.comparisonDir(id);
-    const runsDir = await resolveInside(this.runsDir, [id, 'runs'], 'comparison runs directory');
+    const dir = await this.comparisonDir(id);
+    let runsDir: string;
+    try {
+      runsDir = await resolveInside(this.runsDir, [...(await this.comparisonPrefix(id)), 'runs'], 'comparison runs directory');
+    } catch (e) {
+      // A comparison without its runs/ (e.g. a checked-in example whose runs were not committed): no runs.
+      if (!(e instanceof HttpError && e.status === 404)) throw e;
+      runsDir = join(dir, 'runs');
+    }
     let index = this.comparisonIndexes.get(runsDir);
     if (!index) {
       index = new RunsIndex(runsDir);
@@ -312,17 +429,23 @@ export class RunsIndex {
     return index;
   }
 
+  /** The path of comparison `id` below the root: `[id]`, or `[]` for the root itself when it is that comparison. */
+  private async comparisonPrefix(id: string): Promise<string[]> {
+    checkSegment(id);
+    return id === basename(this.runsDir) && (await this.rootIsComparison()) ? [] : [id];
+  }
+
   private async comparisonDir(id: string): Promise<string> {
-    const dir = await resolveInside(this.runsDir, [id], 'comparison');
+    const dir = await resolveInside(this.runsDir, await this.comparisonPrefix(id), 'comparison');
     if (!(await isFile(join(dir, COMPARISON_FILE)))) throw new HttpError(404, `comparison not found: ${id} holds no ${COMPARISON_FILE}`);
     return dir;
   }
 
   private async comparisonAt(id: string, dir: string, withReport: boolean): Promise<ComparisonResponse> {
     const problems: string[] = [];
-    const request = await readJsonObject(dir, COMPARISON_FILE, `${id}/${COMPARISON_FILE}`, problems);
+    const request = await readJsonObjectInside(dir, COMPARISON_FILE, `${id}/${COMPARISON_FILE}`, problems);
     const hasReport = await isFile(join(dir, 'report.json'));
-    const report = withReport && hasReport ? ((await readJsonObject(dir, 'report.json', `${id}/report.json`, problems)) as unknown as ComparisonReport | null) : null;
+    const report = withReport && hasReport ? ((await readJsonObjectInside(dir, 'report.json', `${id}/report.json`, problems)) as unknown as ComparisonReport | null) : null;
     const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
     return {
       id,
@@ -363,7 +486,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** A JSON object file inside `dir`; missing → null, broken or a link out → null with the reason pushed to `problems`. */
-async function readJsonObject(dir: string, name: string, displayName: string, problems: string[]): Promise<Record<string, unknown> | null> {
+async function readJsonObjectInside(dir: string, name: string, displayName: string, problems: string[]): Promise<Record<string, unknown> | null> {
   let text: string;
   try {
     text = await readFile(await resolveInside(dir, [name]), 'utf8');

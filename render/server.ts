@@ -14,7 +14,9 @@ import { extname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../envs/core.js';
 import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
+import { liveApi, liveComparisonApi } from './live.js';
 import type { ComparisonsResponse, EpisodesResponse, RunsResponse } from './api-types.js';
+import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
 
 export interface ServerOptions {
   runsDir: string;
@@ -74,23 +76,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (!LOOPBACK_HOSTS.has(hostName)) throw new HttpError(403, `requests must be addressed to localhost, not "${req.headers.host}"`);
     }
     const segments = pathSegments(req.url ?? '/');
-    if (segments[0] === 'api') return api(segments.slice(1), res);
+    if (segments[0] === 'api') return api(segments.slice(1), req, res);
     return serveStatic(segments, res, req.method === 'HEAD');
   }
 
-  async function api(seg: string[], res: ServerResponse): Promise<void> {
+  async function api(seg: string[], req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (seg.length === 1 && seg[0] === 'health') return sendJson(res, 200, { ok: true });
     if (seg[0] === 'comparisons') {
       if (seg.length === 1) return sendJson(res, 200, { runsDir, comparisons: await index.listComparisons() } satisfies ComparisonsResponse);
       if (seg.length === 2) return sendJson(res, 200, await index.comparison(seg[1]));
+      if (await liveComparisonApi(index, seg, req, res)) return;
       // A comparison's runs answer the same endpoints as the runs directory's own.
-      if (await runsApi(await index.comparisonRuns(seg[1]), seg.slice(2), res)) return;
-    } else if (await runsApi(index, seg, res)) {
+      const runs = await index.comparisonRuns(seg[1]);
+      if ((await runsApi(runs, seg.slice(2), res)) || (await liveApi(runs, seg.slice(2), req, res))) return;
+    } else if ((await runsApi(index, seg, res)) || (await liveApi(index, seg, req, res))) {
       return;
     }
     throw new HttpError(
       404,
-      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
+      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
     );
   }
 
@@ -109,6 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (seg.length === 3 && seg[2] === 'values') return send(await runs.values(run));
       if (seg.length === 3 && seg[2] === 'episodes') return send({ groups: await runs.episodes(run) } satisfies EpisodesResponse);
       if (seg.length > 3 && seg[2] === 'episodes') return send(await runs.replay(run, seg.slice(3)));
+      if (seg[2] === 'agent') return agentApi(runs, run, seg.slice(3), res);
     }
     return false;
   }
@@ -161,6 +166,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The saved-agent endpoints of one run (for the live-agent page): `agent` lists best/ and the checkpoints,
+ * `agent/<which>` describes one, `agent/<which>/blobs/<name>` serves its weights. Read-only, like the rest.
+ */
+async function agentApi(runs: RunsIndex, run: string, seg: string[], res: ServerResponse): Promise<boolean> {
+  if (seg.length === 0) sendJson(res, 200, await listAgentSources(runs.runsDir, run));
+  else if (seg.length === 1) sendJson(res, 200, await readAgentSource(runs.runsDir, run, seg[0]));
+  else if (seg.length === 3 && seg[1] === 'blobs') sendBytes(res, await readAgentBlob(runs.runsDir, run, seg[0], seg[2]));
+  else return false;
+  return true;
+}
+
+function sendBytes(res: ServerResponse, body: Uint8Array): void {
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
 }
 
 /**

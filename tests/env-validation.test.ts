@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { listEnvs, make, makeVec } from '../envs/registry.js';
 import { TsgymError } from '../envs/core.js';
 import type { VectorEnv } from '../envs/vector.js';
+import { CartPoleEnv } from '../envs/cartpole.js';
+import { findEnvProblems } from '../envs/checker.js';
 
 /** A valid action row for env i of a vector env (Discrete: 0; Box: zeros). */
 function validActions(vec: VectorEnv): Float32Array {
@@ -109,5 +111,22 @@ describe('makeVec validates n the same way for every env', () => {
       const vec = makeVec('CartPole-v1', 2, {}, { batched });
       expect(() => vec.reset({ seed: 1.5 })).toThrow(/reset seed must be an integer, got 1.5/);
     }
+  });
+});
+
+describe('checkEnv checks snapshots', () => {
+  it('passes a careful setState and reports one that accepts anything or changes the env before refusing', () => {
+    expect(findEnvProblems(new CartPoleEnv(), { steps: 50 })).toEqual([]);
+    /** Assigns without checking, as envs did before. */
+    class NaiveCartPole extends CartPoleEnv {
+      override setState(s: unknown): void {
+        const st = s as { state: number[] };
+        (this as unknown as { state: Float64Array }).state.set(st.state);
+      }
+    }
+    const problems = findEnvProblems(new NaiveCartPole(), { steps: 50 });
+    expect(problems.some((p) => /setState\(\) accepted a malformed snapshot \(state\[0\]: NaN\)/.test(p)), problems.join('\n')).toBe(true);
+    expect(problems.some((p) => /setState\(\) with a malformed snapshot \(null\) threw TypeError instead of a TsgymError/.test(p)), problems.join('\n')).toBe(true);
+    expect(problems.some((p) => /changed the env; check every field before assigning any/.test(p)), problems.join('\n')).toBe(true);
   });
 });

@@ -9,6 +9,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli, startCli, type CliResult } from './helpers/cli.js';
+import { registerAgent } from '../agents/registry.js';
+import { train } from '../experiments/harness/trainer.js';
+
+/** An agent whose constructor fails (after its hyperparameters were accepted). */
+registerAgent({
+  name: 'test-unbuildable',
+  description: 'test only',
+  hyperparams: { params: {} },
+  actionSpaces: ['Discrete'],
+  create: () => {
+    throw new Error('cannot build this agent');
+  },
+});
 
 const TINY = [
   'train', 'dqn', 'cartpole', '--steps', '600', '--envs', '2', '--checkpoint-every', '200', '--eval-every', '300', '--eval-episodes', '2',
@@ -132,7 +145,7 @@ describe('fault injection (real CLI processes)', () => {
   it('one process per run: a second train/resume is refused while the first lives; a dead holder is reclaimed', async () => {
     const run = copyRun('locked');
     // A resume that extends the run and writes its checkpoints slowly, so it is alive while we knock.
-    const first = startCli(['train', '--resume', run, '--steps', '1400', '--progress', 'none'], { TSGYM_CHECKPOINT_WRITE_DELAY_MS: '300' });
+    const first = startCli(['train', '--resume', run, '--steps', '1200', '--progress', 'none'], { TSGYM_CHECKPOINT_WRITE_DELAY_MS: '250' });
     const lockFile = path.join(run, 'lock.json');
     const checkpoints = path.join(run, 'checkpoints');
     await waitFor(() => fs.readdirSync(checkpoints).some((d) => d.startsWith('.tmp-step-000000800')), first.done); // training, config rewritten
@@ -150,7 +163,7 @@ describe('fault injection (real CLI processes)', () => {
     const after = await runCli(['train', '--resume', run, '--progress', 'none']);
     expect(after.code, after.stderr).toBe(0); // …and the next resume reclaims it
     expect(after.stderr).toMatch(new RegExp(`reclaiming the stale lock .* \\(pid ${first.child.pid} on .* is no longer running\\)`));
-    expect(JSON.parse(fs.readFileSync(path.join(run, 'summary.json'), 'utf8'))).toMatchObject({ status: 'finished', steps: 1400 });
+    expect(JSON.parse(fs.readFileSync(path.join(run, 'summary.json'), 'utf8'))).toMatchObject({ status: 'finished', steps: 1200 });
     expect(fs.existsSync(lockFile)).toBe(false);
     // A lock from another host cannot be checked: refused, unless the caller takes it over (a queue's new worker).
     fs.writeFileSync(lockFile, JSON.stringify({ pid: 1, host: 'worker-7', startedAt: '2026-01-01T00:00:00.000Z', command: 'resume' }));
@@ -192,6 +205,12 @@ describe('fault injection (real CLI processes)', () => {
       const leftovers = listDeep(run).filter((f) => /(^|\/)\.tmp-step-|\.tmp$/.test(f));
       expect(leftovers).toEqual([]);
       expect(fs.existsSync(path.join(run, 'lock.json'))).toBe(false);
+      if (mounted) {
+        // The same disk, now read-only: resuming is refused with one line naming the path and EROFS.
+        execFileSync('mount', ['-o', 'remount,ro', disk]);
+        const ro = await runCli(['train', '--resume', run, '--progress', 'none']);
+        expectRefused(ro, 'read-only disk', /cannot create the lock \S+\/lock\.json: EROFS \(the file system is read-only\)/);
+      }
     } finally {
       if (mounted) execFileSync('umount', [disk]);
     }
@@ -216,6 +235,19 @@ describe('fault injection (real CLI processes)', () => {
     expect(evals).toEqual([300, 600, 900, 1000]);
     // A resume checkpoints on the schedule, not one vector step after the step it resumed from.
     expect(fs.readdirSync(path.join(run, 'checkpoints')).filter((d) => d.startsWith('step-'))).toEqual(['step-000000800', 'step-000001000']);
+  });
+});
+
+describe('no orphan run directory', () => {
+  it('an agent whose constructor throws leaves no run directory behind', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-orphan-'));
+    const run = train({
+      agent: 'test-unbuildable', env: 'cartpole', seed: 0, totalSteps: 100, numEnvs: 1, evalEvery: 100, evalEpisodes: 1, recordEpisodes: 0,
+      checkpointEvery: 100, stopWhenSolved: false, logEvery: 100, envKwargs: {}, hyperparams: {}, backend: 'wasm', outDir: out, progress: 'none', verbose: false,
+    });
+    await expect(run).rejects.toThrow(/cannot build this agent/);
+    expect(fs.readdirSync(out)).toEqual([]);
+    fs.rmSync(out, { recursive: true, force: true });
   });
 });
 

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DQN_HYPERPARAMS } from '../agents/dqn.js';
 import { PPO_HYPERPARAMS } from '../agents/ppo.js';
 import { agentRegistrations, resolveHyperparams, agentRegistration } from '../agents/registry.js';
-import { defaultsOf, formatHyperparams, invalidValues, isValid, validateHyperparams, type ParamSpec } from '../agents/hyperparams.js';
+// Every key of every agent refusing out-of-range values is checked in tests/agent-contract.test.ts.
+import { defaultsOf, formatHyperparams, validateHyperparams, type ParamSpec } from '../agents/hyperparams.js';
 import { PRESETS } from '../experiments/presets.js';
 import { TsgymError } from '../envs/core.js';
 
@@ -17,8 +18,8 @@ describe('hyperparameter schemas', () => {
       [{ trainFreq: 0 }, /^dqn: hyperparameter 'trainFreq' must be an integer >= 1, got 0 \(default 1\)$/],
       [{ activation: 'sigmoid' }, /^dqn: hyperparameter 'activation' must be one of 'relu', 'tanh', got "sigmoid"/],
       [{ gamma: 2 }, /^dqn: hyperparameter 'gamma' must be a number in \[0, 1\], got 2/],
-      [{ bufferSize: 0 }, /^dqn: hyperparameter 'bufferSize' must be an integer >= 1, got 0/],
-      [{ hidden: [0] }, /^dqn: hyperparameter 'hidden' must be a list of positive integers, e\.g\. \[64,64\], got \[0\]/],
+      [{ bufferSize: 0 }, /^dqn: hyperparameter 'bufferSize' must be an integer in \[1, 10000000\], got 0/],
+      [{ hidden: [0] }, /^dqn: hyperparameter 'hidden' must be a list of integers in \[1, 65536\], e\.g\. \[64,64\], got \[0\]/],
       [{ tau: 0 }, /'tau' must be a number in \(0, 1\], got 0/],
       [{ lr: 'fast' }, /'lr' must be a number > 0, got "fast"/],
       [{ lrr: 0.1 }, /^dqn: unknown hyperparameter 'lrr'. Valid keys: .*\blr\b.*npm run hyperparams -- dqn/],
@@ -28,20 +29,6 @@ describe('hyperparameter schemas', () => {
       expect(() => resolveHyperparams('dqn', overrides), JSON.stringify(overrides)).toThrow(TsgymError);
       expect(() => resolveHyperparams('dqn', overrides), JSON.stringify(overrides)).toThrow(message);
     }
-  });
-
-  it('every key of every registered agent refuses values below its minimum, above its maximum, of the wrong type or not among its choices', () => {
-    let checked = 0;
-    for (const reg of agentRegistrations()) {
-      for (const [key, spec] of Object.entries(reg.hyperparams.params as Record<string, ParamSpec>)) {
-        expect(isValid(spec, spec.default), `${reg.name}.${key} default`).toBe(true);
-        for (const bad of invalidValues(spec)) {
-          expect(() => resolveHyperparams(reg.name, { [key]: bad }), `${reg.name} ${key}=${String(bad)}`).toThrow(new RegExp(`^${reg.name}: hyperparameter '${key}' must be .*, got `));
-          checked++;
-        }
-      }
-    }
-    expect(checked).toBeGreaterThan(100);
   });
 
   it('fills in defaults, keeps valid overrides, and accepts every preset', () => {
@@ -69,7 +56,7 @@ describe('hyperparameter schemas', () => {
     const text = formatHyperparams(reg.name, reg.hyperparams);
     expect(text).toMatch(/^gamma\s+number\s+in \[0, 1\]\s+0\.99\s+Discount factor$/m);
     expect(text).toMatch(/^activation\s+choice\s+relu \| tanh\s+"relu"/m);
-    expect(text).toMatch(/^hidden\s+int list\s+each >= 1\s+\[64,64\]/m);
+    expect(text).toMatch(/^hidden\s+int list\s+each in \[1, 65536\]\s+\[64,64\]/m);
     for (const key of Object.keys(DQN_HYPERPARAMS.params)) expect(text).toMatch(new RegExp(`^${key}\\s`, 'm'));
     for (const r of agentRegistrations()) {
       for (const [key, spec] of Object.entries(r.hyperparams.params as Record<string, ParamSpec>)) expect(spec.description.length, `${r.name}.${key}`).toBeGreaterThan(5);

@@ -140,3 +140,30 @@ describe('Pendulum-v1 dynamics', () => {
     expect(truncations).toBe(6);
   });
 });
+
+describe('classic-control snapshots: setState checks what it is given', () => {
+  it('refuses malformed snapshots and other envs\' states, naming the env, and leaves the env unchanged', () => {
+    const ids = ['Pendulum-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Acrobot-v1'];
+    for (const id of ids) {
+      const env = make(id);
+      env.reset({ seed: 3 });
+      const before = JSON.stringify(env.getState!());
+      const inner = (env.getState!() as { inner: { inner: Record<string, unknown> } }).inner.inner;
+      const wrap = (innerState: unknown) => ({ ...(env.getState!() as object), inner: { ...(env.getState!() as { inner: object }).inner, inner: innerState } });
+      const bad: [unknown, RegExp][] = [
+        [wrap(null), new RegExp(`${id}: setState\\(\\) needs an object`)],
+        [wrap({ ...inner, state: [0] }), new RegExp(`${id}: setState\\(\\): 'state' must be an array of \\d finite numbers, got 1 values`)],
+        [wrap({ ...inner, state: (inner.state as number[]).map(() => NaN) }), /'state\[0\]' must be a finite number/],
+        [wrap({ ...inner, rng: { alea: 'x' } }), /'rng' must be a random-stream state/],
+      ];
+      if (id === 'MountainCarContinuous-v0') bad.push([wrap({ ...inner, float32State: 'yes' }), /'float32State' must be true or false/]);
+      for (const other of ids.filter((o) => o !== id)) {
+        bad.push([wrap((make(other).getState!() as { inner: { inner: unknown } }).inner.inner), /setState\(\) was given the state of a '\w+' env, not of a '\w+' env/]);
+      }
+      for (const [snap, message] of bad) {
+        expect(() => env.setState!(snap), `${id}: ${JSON.stringify(snap).slice(0, 120)}`).toThrow(message);
+        expect(JSON.stringify(env.getState!())).toBe(before);
+      }
+    }
+  });
+});

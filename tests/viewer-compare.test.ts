@@ -5,7 +5,7 @@
  * and the interval chart, and its replay links open the episodes in the viewer.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,7 @@ import { startServer, type RunningServer } from '../render/server.js';
 import { writeFixtureComparison, type FixtureComparison } from './helpers/fixture-comparison.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
+import { emaSmooth } from '../render/viewer/src/ticks.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
@@ -31,6 +32,14 @@ let root: string;
 let runs: FixtureRuns;
 let cmp: FixtureComparison;
 let server: RunningServer;
+/** Over a directory holding only a comparison (like `npm run view -- --runs examples`). */
+let examplesServer: RunningServer;
+/** Over a comparison directory itself (`--runs examples/<comparison>`), which also holds logs/. */
+let comparisonRootServer: RunningServer;
+let example: FixtureComparison;
+/** A comparison still running: no report.json yet. */
+let runningServer: RunningServer;
+let running: FixtureComparison;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
@@ -68,6 +77,16 @@ beforeAll(async () => {
   await symlink(outside, join(runsDir, 'compare__Evil__x'));
   const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
   server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
+  const examplesDir = join(root, 'examples');
+  example = await writeFixtureComparison(examplesDir, [await readReplayFile(join(runsDir, early.run, 'episodes', early.path)), await readReplayFile(join(runsDir, late.run, 'episodes', late.path))], 'cartpole-alpha-beta');
+  await mkdir(join(example.dir, 'logs'), { recursive: true });
+  await writeFile(join(example.dir, 'logs', 'alpha__seed0.log'), 'training log\n');
+  examplesServer = await startServer({ runsDir: examplesDir, port: 0, host: '127.0.0.1', staticDir });
+  comparisonRootServer = await startServer({ runsDir: example.dir, port: 0, host: '127.0.0.1', staticDir });
+  running = await writeFixtureComparison(join(root, 'running'), [await readReplayFile(join(runsDir, early.run, 'episodes', early.path)), await readReplayFile(join(runsDir, late.run, 'episodes', late.path))], 'compare__running');
+  await rm(join(running.dir, 'report.json'));
+  await rm(join(running.dir, 'report.md'), { force: true });
+  runningServer = await startServer({ runsDir: join(root, 'running'), port: 0, host: '127.0.0.1', staticDir });
   context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'tsgym-chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
@@ -82,6 +101,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await server?.close();
+  await examplesServer?.close();
+  await comparisonRootServer?.close();
+  await runningServer?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
@@ -137,6 +159,38 @@ describe('server: comparisons', () => {
   });
 });
 
+describe('server: nested comparison directories', () => {
+  const get = async <T>(srv: RunningServer, path: string) => {
+    const r = await fetch(`${srv.url}${path.slice(1)}`);
+    return { status: r.status, json: (await r.json()) as T };
+  };
+
+  it('over a comparison directory itself: its runs/ are the runs (logs/ is not a run), and it lists itself as the comparison', async () => {
+    const list = await get<RunsResponse>(comparisonRootServer, '/api/runs');
+    expect(list.status).toBe(200);
+    expect(list.json.runs.map((r) => r.id).sort()).toEqual([...example.runs].sort());
+    const cmps = await get<ComparisonsResponse>(comparisonRootServer, '/api/comparisons');
+    expect(cmps.json.comparisons.map((c) => c.id)).toEqual([example.id]);
+    const one = await get<ComparisonResponse>(comparisonRootServer, `/api/comparisons/${example.id}`);
+    expect(one.status).toBe(200);
+    expect(one.json.report!.agents).toEqual(['alpha', 'beta']);
+    const eps = await get<EpisodesResponse>(comparisonRootServer, '/api/episodes');
+    expect(eps.json.groups).toHaveLength(example.runs.length * 2);
+    const viaScope = await get<RunsResponse>(comparisonRootServer, `/api/comparisons/${example.id}/runs`);
+    expect(viaScope.json.runs.map((r) => r.id).sort()).toEqual([...example.runs].sort());
+    for (const bad of ['/api/runs/logs', '/api/runs/..%2Fcomparison.json', `/api/comparisons/${example.id}/runs/..%2F..%2Freport.json`]) {
+      const r = await fetch(`${comparisonRootServer.url}${bad.slice(1)}`);
+      expect(r.status, bad).toBeGreaterThanOrEqual(400);
+      expect(r.status, bad).toBeLessThan(500);
+    }
+  });
+
+  it('over a directory of comparisons: no runs of its own, the comparison listed', async () => {
+    expect((await get<RunsResponse>(examplesServer, '/api/runs')).json.runs).toEqual([]);
+    expect((await get<ComparisonsResponse>(examplesServer, '/api/comparisons')).json.comparisons.map((c) => c.id)).toEqual([example.id]);
+  });
+});
+
 describe('comparison page in headless Chromium', () => {
   it('draws the learning curves with bands and the final-score intervals for each agent', async () => {
     await page.goto(`${server.url}compare.html?c=${encodeURIComponent(cmp.id)}`);
@@ -160,11 +214,62 @@ describe('comparison page in headless Chromium', () => {
     expect(alphaBars.x).toBeGreaterThan(betaBars.x);
     expect(alphaBars.y).toBeLessThan(betaBars.y);
 
+    // Round ticks that stay inside the data and the threshold (475; the data reach 500): no 524.
+    const axes = (await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { curvesTicks: number[]; intervalTicks: number[] };
+    const highest = Math.max(...cmp.report.agentReports.flatMap((a) => [a.iqm.high, a.mean.high, a.median.high]), ...Object.values(cmp.report.curves).flatMap((c) => c.high), 475);
+    expect(axes.curvesTicks.length).toBeGreaterThanOrEqual(3);
+    for (const ticks of [axes.curvesTicks, axes.intervalTicks]) {
+      const step = ticks[1] - ticks[0];
+      expect(Math.max(...ticks)).toBeLessThanOrEqual(highest);
+      for (const t of ticks) expect(Math.abs(t / step - Math.round(t / step))).toBeLessThan(1e-9);
+    }
+    expect(axes.curvesTicks).toEqual([0, 100, 200, 300, 400, 500]);
+
     const rows = await page.$$eval('#results tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows).toHaveLength(3);
     expect(rows[1]).toMatch(/^alpha3450\.0 \[/);
     expect(await page.$$eval('#improvement tr', (trs) => trs.length)).toBe(3);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-compare.png'), fullPage: true });
+  });
+
+  it('draws every run on one plot with a smoothing slider (EMA), one colour per agent', async () => {
+    type AllRuns = { smoothing: number; metric: string; runs: { run: string; points: number; lastRaw: number; lastSmoothed: number }[] };
+    const all = async () => ((await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { allRuns: AllRuns }).allRuns;
+    let a = await all();
+    expect(a.metric).toBe('eval'); // the fixture runs logged evaluations only
+    expect(a.runs.map((r) => r.run).sort()).toEqual([...cmp.runs].sort());
+    const evalsOf = async (run: string) =>
+      (await readFile(join(cmp.dir, 'runs', run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { mean: number }).map((r) => r.mean);
+    for (const r of a.runs) {
+      const ys = await evalsOf(r.run);
+      expect(r.points).toBe(ys.length);
+      expect(r.lastSmoothed).toBeCloseTo(emaSmooth(ys, 0.6).at(-1)!, 9);
+    }
+    // Legends show the latest values until hovered, not "--".
+    const legend = await page.$$eval('#curves .u-value, #all-runs .u-value', (es) => es.map((e) => e.textContent ?? ''));
+    expect(legend.length).toBe(1 + 2 + 1 + cmp.runs.length);
+    expect(legend.filter((v) => v.includes('--'))).toEqual([]);
+    expect(legend).toContain('3,000');
+    const chart = () => page.locator('#all-runs canvas').first().screenshot().then((b) => decodePng(b));
+    const img = await chart();
+    expect(findColor(img, parseHex(ALPHA)).count).toBeGreaterThan(100);
+    expect(findColor(img, parseHex(BETA)).count).toBeGreaterThan(100);
+    // Slide to 0: smoothed = raw; to 0.95: the last point is pulled toward the earlier ones.
+    const slide = (v: number) =>
+      page.evaluate((x) => {
+        const s = document.getElementById('smoothing') as HTMLInputElement;
+        s.value = String(x);
+        s.dispatchEvent(new Event('input', { bubbles: true }));
+      }, v);
+    await slide(0);
+    a = await all();
+    expect(a.smoothing).toBe(0);
+    for (const r of a.runs) expect(r.lastSmoothed).toBe(r.lastRaw);
+    await slide(0.95);
+    a = await all();
+    for (const r of a.runs) expect(r.lastSmoothed).toBeCloseTo(emaSmooth(await evalsOf(r.run), 0.95).at(-1)!, 9);
+    expect(a.runs.find((r) => r.run === 'alpha__seed2')!.lastSmoothed).toBeLessThan(a.runs.find((r) => r.run === 'alpha__seed2')!.lastRaw);
+    expect(await page.textContent('#smoothing-value')).toBe('0.95');
   });
 
   it("links every run's first and last recorded evaluation, and a link opens the replay in the viewer", async () => {
@@ -179,6 +284,57 @@ describe('comparison page in headless Chromium', () => {
     expect(pane).toMatchObject({ selection: { run: 'beta__seed1', path: cmp.episodes[1] }, kind: 'cartpole', error: null });
     expect(await page.textContent('#compare-link')).toBe(`← comparison ${cmp.id}`);
     expect(await page.getAttribute('#compare-link', 'href')).toBe(`compare.html?c=${encodeURIComponent(cmp.id)}`);
+  });
+
+  it('the viewer over a directory of comparisons opens the newest one; over a comparison directory it lists its runs', async () => {
+    await page.goto(examplesServer.url);
+    await page.waitForFunction(() => location.search.startsWith('?c=') && window.__tsgymViewer?.ready === true && window.__tsgymViewer.busy === 0, null, { timeout: 20_000 });
+    expect(new URL(page.url()).searchParams.get('c')).toBe(example.id);
+    let options = await page.$$eval('#pick-a option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toHaveLength(example.runs.length * 2);
+    expect(await page.isVisible('#scope')).toBe(true);
+    expect(((await page.evaluate(() => window.__tsgymViewer!.snapshot())) as { panes: { kind: string }[] }).panes[0].kind).toBe('cartpole');
+
+    await page.goto(comparisonRootServer.url);
+    await page.waitForFunction(() => window.__tsgymViewer?.ready === true && window.__tsgymViewer.busy === 0, null, { timeout: 20_000 });
+    options = await page.$$eval('#pick-a option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options.map((o) => o.split('/')[0]).sort()).toEqual([...example.runs, ...example.runs].sort());
+    expect(options.some((o) => o.startsWith('logs/') || o.startsWith('runs/'))).toBe(false);
+    expect(await page.textContent('#compare-link')).toBe('comparisons (1)');
+    await page.click('#compare-link');
+    await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 20_000 });
+    expect((await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { comparison: string; links: number }).toMatchObject({ comparison: example.id, links: example.runs.length * 2 });
+  });
+
+  it('follows a comparison that is still running: new evaluations redraw the runs chart, and the report appears when written', async () => {
+    type Snap = { hasReport: boolean; live: { following: string | null; updates: number }; allRuns: { runs: { run: string; points: number }[] } };
+    const snap = () => page.evaluate(() => window.__tsgymCompare!.snapshot()) as Promise<Snap>;
+    await page.goto(`${runningServer.url}compare.html?c=${running.id}`);
+    await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 20_000 });
+    let s = await snap();
+    expect(s.hasReport).toBe(false);
+    expect(s.live.following).toBe(running.id);
+    expect(s.allRuns.runs.find((r) => r.run === 'alpha__seed0')!.points).toBe(3);
+    // Once the page's event stream is open, the trainer appends a fourth evaluation to one run.
+    await page.waitForFunction(() => (window.__tsgymCompare!.snapshot() as { live: { connected: boolean } }).live.connected, null, { timeout: 15_000 });
+    const metricsPath = join(running.dir, 'runs', 'alpha__seed0', 'metrics.jsonl');
+    await writeFile(metricsPath, `${await readFile(metricsPath, 'utf8')}${JSON.stringify({ kind: 'eval', step: 4000, mean: 480, std: 1, returns: [480], lengths: [480] })}\n`);
+    await page.waitForFunction(() => (window.__tsgymCompare!.snapshot() as { allRuns: { runs: { run: string; points: number }[] } }).allRuns.runs.find((r) => r.run === 'alpha__seed0')?.points === 4, null, { timeout: 15_000 });
+    // …and the stream reports it (the redraw may come first from the refresh the stream's opening makes).
+    await page.waitForFunction(() => (window.__tsgymCompare!.snapshot() as { live: { updates: number } }).live.updates >= 1, null, { timeout: 15_000 });
+    // The report is written when every run is done: the page shows it and stops following.
+    await writeFile(join(running.dir, 'report.json'), JSON.stringify(running.report));
+    await page.waitForFunction(
+      () => {
+        const x = window.__tsgymCompare!.snapshot() as { hasReport: boolean; live: { following: string | null } };
+        return x.hasReport && x.live.following === null;
+      },
+      null,
+      { timeout: 15_000 },
+    );
+    s = await snap();
+    expect(s.live.following).toBeNull();
+    expect(await page.$$eval('#results tr', (trs) => trs.length)).toBe(3);
   });
 
   it('the viewer over the whole runs directory links to the comparisons page', async () => {

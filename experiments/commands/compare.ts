@@ -14,7 +14,8 @@ import type { ProgressMode } from '../harness/progress.js';
 import { runName } from '../harness/run-dir.js';
 import { parseAssignments } from './train.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
-import { reportFor, reportMarkdown, runComparison, type CompareOptions } from '../compare.js';
+import { reportFor, reportMarkdown, runComparison, type CompareOptions, type CompareResult } from '../compare.js';
+import { parseQueueUrl } from '../queue/connection.js';
 
 interface CompareArgs {
   env?: string;
@@ -37,6 +38,7 @@ interface CompareArgs {
   'report-only'?: string;
   'bootstrap-reps': number;
   progress: ProgressMode;
+  queue?: string;
 }
 
 /** `3,7, 11` → [3, 7, 11]; each must be a non-negative integer. */
@@ -81,6 +83,8 @@ export function compareOptionsFromArgs(a: CompareArgs, now = new Date()): Compar
   checkPositiveInt('--steps', a.steps);
   checkPositiveInt('--workers', a.workers);
   checkPositiveInt('--bootstrap-reps', a['bootstrap-reps']);
+  if (a.queue !== undefined && a.workers !== undefined) throw new TsgymError('--workers sets the local parallelism; with --queue, start as many workers as you like (npm run worker -- --queue URL --concurrency K)');
+  if (a.queue !== undefined) parseQueueUrl(a.queue);
   // runName gives <env>__<agent>__seed<S>__<time>; a comparison's default directory reuses its time stamp.
   const stamp = runName(env, 'x', 0, now).split('__').pop();
   return {
@@ -99,6 +103,7 @@ export function compareOptionsFromArgs(a: CompareArgs, now = new Date()): Compar
     sets: parseAgentSets(a.set),
     backend: a.backend,
     workers: a.workers,
+    queue: a.queue,
     outDir: a.out ?? path.join('runs', `compare__${env}__${stamp}`),
     progress: a.progress,
     report: { bootstrapReps: a['bootstrap-reps'] },
@@ -117,7 +122,8 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         'seed-list': { type: 'string', describe: 'Explicit comma-separated seeds instead of --seeds, e.g. 3,7' },
         steps: { type: 'number', describe: "Env steps per run for every agent (default: each agent's preset budget)" },
         envs: { type: 'number', describe: 'Parallel envs per run (default: the presets)' },
-        workers: { type: 'number', describe: 'Runs trained at the same time (default: the number of cores)' },
+        workers: { type: 'number', describe: 'Runs trained at the same time on this machine (default: the number of cores; not with --queue)' },
+        queue: { type: 'string', describe: 'Run on a BullMQ queue at this Redis (redis://HOST:PORT) instead of locally: workers (npm run worker) train the runs; --out must be a path every worker reaches' },
         out: { type: 'string', describe: 'Comparison directory (default runs/compare__<env>__<time>); reuse it to resume' },
         backend: { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'TensorFlow.js backend of every run' },
         'eval-every': { type: 'number', describe: 'Env steps between greedy evaluations (default: the presets)' },
@@ -135,6 +141,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .example('$0 compare --env cartpole --agents dqn,ppo,a2c --seeds 5', 'Three agents, five seeds each, with their tuned presets')
       .example('$0 compare --env cartpole --agents dqn,ppo --seed-list 3,7 --steps 20000 --workers 2', 'Fixed budget, chosen seeds, two runs at a time')
       .example('$0 compare --env cartpole --agents dqn,ppo,a2c --seeds 5 --out runs/cmp', 'Rerun after an interruption: finished runs are kept, the rest resume')
+      .example('$0 compare --env cartpole --agents dqn,ppo --seeds 20 --out /shared/cmp --queue redis://10.0.0.5:6379', 'On the queue: workers on any machine train the runs')
       .example('$0 compare --report-only runs/cmp', 'Recompute the report') as unknown as Argv<CompareArgs>,
   handler: async (a) => {
     if (a['report-only'] !== undefined) {
@@ -147,12 +154,15 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     const options = compareOptionsFromArgs(a);
     const argv = process.argv.slice(2);
     options.command = ['npm', 'run', 'compare', '--', ...argv.slice(argv.indexOf('compare') + 1)];
-    const result = await runComparison(options);
-    if (result.report) {
-      console.log(reportMarkdown(result.report));
-      console.log(`wrote ${path.join(result.outDir, 'report.md')} and report.json`);
-    } else {
-      process.exitCode = result.interrupted ? 130 : 1;
-    }
+    printResult(await runComparison(options));
   },
 };
+
+/** Prints the report (when there is one) and sets the exit code: 0 complete, 1 some run failed, 130 interrupted. */
+export function printResult(result: CompareResult): void {
+  if (result.report) {
+    console.log(reportMarkdown(result.report));
+    console.log(`wrote ${path.join(result.outDir, 'report.md')} and report.json${result.failures.length ? ` (${result.failures.length} run(s) missing: ${result.failures.map((f) => f.run).join(', ')})` : ''}`);
+  }
+  process.exitCode = result.interrupted ? 130 : result.failures.length ? 1 : 0;
+}

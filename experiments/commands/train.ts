@@ -146,7 +146,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         'take-over-lock': { type: 'boolean', describe: "With --resume: take the run's lock even if another process (or host) holds it — only when that process is known to be gone, e.g. a queue re-running a dead worker's job" },
         set: { type: 'string', array: true, default: [] as string[], describe: 'Override a hyperparameter: --set lr=0.0005 --set hidden=[128,128]' },
         'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option: --env-set difficulty=2' },
-        progress: { choices: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, periodic lines otherwise)' },
+        progress: { choices: ['auto', 'bar', 'lines', 'json', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, periodic lines otherwise; json: one JSON event per line on stderr, for a parent process)' },
         'run-name': { type: 'string', describe: 'Run directory name (default: <env>__<agent>__seed<S>__<time>)' },
       }))
       .example('$0 train dqn cartpole', 'Train DQN on CartPole-v1 with the tuned preset')

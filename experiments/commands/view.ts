@@ -1,6 +1,7 @@
 /**
  * `npm run view [-- --runs DIR --port N --host H --no-build]`: builds the viewer when its build is missing
- * or older than its sources, serves it with the read-only runs API, and prints the URL.
+ * or older than its sources, serves it with the read-only runs API, and prints the URL. DIR may be a runs
+ * directory, a directory of comparisons (`examples`), or one comparison directory.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,7 +20,7 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
   describe: 'Watch recorded episodes and learning curves in the browser (local server + pixi.js viewer)',
   builder: (y) =>
     y
-      .option('runs', { type: 'string', requiresArg: true, default: 'runs', describe: 'Runs directory to serve (read-only)' })
+      .option('runs', { type: 'string', requiresArg: true, default: 'runs', describe: 'Runs directory to serve (read-only); a comparison directory (npm run compare) or a directory of them works too' })
       .option('port', { type: 'number', requiresArg: true, default: 5173, describe: 'Port to listen on (0 = any free port)' })
       .option('host', { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'Address to bind; keep the default unless you know you need another' })
       .option('build', { type: 'boolean', default: true, describe: 'Rebuild the viewer when its sources changed (--no-build: serve the existing build)' })
@@ -49,6 +50,9 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
     }
     const server = await startServer({ runsDir, port: args.port, host: args.host, staticDir: outDir });
     console.log(`tsgym viewer: ${server.url}  (runs from ${runsDir}; Ctrl+C to stop)`);
+    if (existsSync(resolve(runsDir, 'comparison.json'))) {
+      console.log(`${runsDir} is a comparison (npm run compare): the viewer lists its runs/; its report is at ${server.url}compare.html`);
+    }
     if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1') {
       console.warn(`Warning: bound to ${args.host}: anyone who can reach this address can read your runs directory.`);
     }

@@ -19,8 +19,14 @@ export interface SeedResult {
   runDir: string;
 }
 
-export async function trainPresetOverSeeds(agent: string, env: string, seeds: number[], opts: { backend: BackendChoice; outDir: string; recordEpisodes?: number; onResult?: (r: SeedResult, run: TrainResult) => void | Promise<void> }): Promise<SeedResult[]> {
-  const preset = presetFor(agent, env);
+/** What a caller may change in the preset: the budget and the early stop (stability checks train the full budget). */
+export interface PresetOverrides {
+  totalSteps?: number;
+  stopWhenSolved?: boolean;
+}
+
+export async function trainPresetOverSeeds(agent: string, env: string, seeds: number[], opts: { backend: BackendChoice; outDir: string; recordEpisodes?: number; overrides?: PresetOverrides; onResult?: (r: SeedResult, run: TrainResult) => void | Promise<void> }): Promise<SeedResult[]> {
+  const preset = { ...presetFor(agent, env), ...opts.overrides };
   const results: SeedResult[] = [];
   for (const seed of seeds) {
     const t0 = performance.now();

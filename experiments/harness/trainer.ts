@@ -30,6 +30,7 @@ import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir } from './run-dir.js';
 import { lockRun, type HeldLock } from './run-lock.js';
 import { saveAgent } from './agent-io.js';
+import { writeGridworldValues } from './gridworld-values.js';
 import { AGENT_FILES, DamagedCheckpointError, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalSummary, type LogMarks, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
 
 export type { RunBudget, RunConfig } from '../run-format.js';
@@ -196,7 +197,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   // The agent is built before the directory, so a constructor error leaves nothing behind.
   const { vec, agent } = buildEnvAndAgent(config);
-  let run: RunDir;
+  let run: RunDir | undefined;
   let lock: HeldLock;
   try {
     run = RunDir.create(opts.outDir, opts.runName ?? runName(reg.id, opts.agent, opts.seed));
@@ -204,11 +205,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } catch (e) {
     agent.dispose();
     vec.close();
+    if (run) fs.rmSync(run.dir, { recursive: true, force: true }); // just made, holds nothing
     throw e;
   }
   const session: Session = { run, lock, config, vec, agent, closed: false };
   try {
     run.writeConfig(config);
+  } catch (e) {
+    // Nothing was recorded yet (a full or read-only disk): leave no half-made run directory behind.
+    closeSession(session);
+    fs.rmSync(run.dir, { recursive: true, force: true });
+    throw e;
+  }
+  try {
     vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     return await runLoop(session, null, opts);
   } finally {
@@ -383,89 +392,135 @@ class Every {
   }
 }
 
-async function runLoop(session: Session, restored: RunProgress | null, ui: { progress?: ProgressMode; verbose?: boolean; note?: string }): Promise<TrainResult> {
-  const { run, config, vec, agent } = session;
-  const verbose = ui.verbose ?? true;
-  const display = new Progress(config.totalSteps, `${config.agent} ${config.envId}`, ui.progress ?? 'auto');
-  const say = (msg: string) => (verbose ? display.log(msg) : undefined);
-  const threshold = config.rewardThreshold;
-  const p: RunProgress = restored ?? {
-    step: 0,
-    episodes: 0,
-    nextEval: config.evalEvery,
-    nextCheckpoint: config.checkpointEvery,
-    nextLog: config.logEvery,
-    recentReturns: [],
-    updateSums: {},
-    updateCount: 0,
-    wallSeconds: 0,
-    finalEval: null,
-    bestEval: null,
-    solvedAtStep: null,
-    solvedAtWallSeconds: null,
-    solved: false,
-  };
-  const evalSchedule = new Every(config.evalEvery, p.nextEval);
-  const checkpointSchedule = new Every(config.checkpointEvery, p.nextCheckpoint);
-  const logSchedule = new Every(config.logEvery, p.nextLog);
-  if (ui.note) say(ui.note);
-  if (restored) say(`resuming ${run.dir} from step ${p.step}`);
-  display.setStartStep(p.step);
-  say(`training ${config.agent} on ${config.envId} (seed ${config.seed}, ${config.numEnvs} envs, ${config.totalSteps} steps, backend ${config.backend}) → ${run.dir}`);
+interface UiOptions {
+  progress?: ProgressMode;
+  verbose?: boolean;
+  /** A line to print first (e.g. why a resume starts over). */
+  note?: string;
+}
 
-  const wallStart = performance.now() - p.wallSeconds * 1000;
-  const wall = () => (performance.now() - wallStart) / 1000;
-  const writeSummary = (status: RunSummary['status'], message?: string) =>
-    run.writeSummary({ status, steps: p.step, wallSeconds: Math.round(wall() * 1000) / 1000, finalEval: p.finalEval, bestEval: p.bestEval, solvedAtStep: p.solvedAtStep, solvedAtWallSeconds: p.solvedAtWallSeconds, ...(message ? { message } : {}) });
+function runLoop(session: Session, restored: RunProgress | null, ui: UiOptions): Promise<TrainResult> {
+  return new TrainingLoop(session, restored, ui).execute();
+}
 
-  const checkpoint = () => {
-    p.wallSeconds = wall();
-    p.nextEval = evalSchedule.next;
-    p.nextCheckpoint = checkpointSchedule.next;
-    p.nextLog = logSchedule.next;
-    const agentState = agent.getState();
-    const harness: SavedHarness = { ...p, recentReturns: [...p.recentReturns], updateSums: { ...p.updateSums }, logMarks: run.logMarks(), vec: vec.getState() };
-    saveCheckpoint(run.checkpointsDir, { step: p.step, json: { agent: agentState.json, harness }, blobs: agentState.blobs });
-  };
+/** Steps per `await` so SIGINT/SIGTERM handlers get a chance to run. */
+const VECTOR_STEPS_PER_YIELD = 256;
 
-  const runEval = async (): Promise<EvalResult> => {
-    const res = await evaluate(agent, {
-      envId: config.envId,
-      envKwargs: config.envKwargs,
-      episodes: config.evalEpisodes,
-      seeds: streamSeeds(config.seed, STREAMS.evalEpisode, config.evalEpisodes),
-      record: config.recordEpisodes,
-      recordDir: path.join(run.episodesDir, stepDirName('step', p.step)),
-      agentName: config.agent,
-      checkpointStep: p.step,
-      label: `${config.agent} step ${p.step}`,
-    });
-    const ev = { mean: res.mean, std: res.std, step: p.step };
-    run.metric({ kind: 'eval', step: p.step, mean: res.mean, std: res.std, returns: res.returns, lengths: res.lengths });
-    run.flush();
-    run.timing(p.step, wall());
-    p.finalEval = ev;
-    if (!p.bestEval || res.mean > p.bestEval.mean) {
-      p.bestEval = ev;
-      // Keep the best policy seen: value-based agents in particular can drift off it if trained on.
-      saveAgent(agent, run.bestDir);
+/** The collect → observe loop of one run, with its schedules (log, eval, checkpoint) and its ending. */
+class TrainingLoop {
+  private readonly run: RunDir;
+  private readonly config: RunConfig;
+  private readonly vec: VectorEnv;
+  private readonly agent: Agent;
+  private readonly display: Progress;
+  private readonly verbose: boolean;
+  private readonly progress: RunProgress;
+  private readonly evalSchedule: Every;
+  private readonly checkpointSchedule: Every;
+  private readonly logSchedule: Every;
+  private readonly wallStart: number;
+  private readonly prevObs: Float32Array;
+  private readonly nextObs: Float32Array;
+  /** Tensor count after the first update (one-time caches exist by then); it must not grow after that. */
+  private tensorBaseline = -1;
+  private lastEvalStep: number;
+  private interrupted = false;
+  private readonly resumed: boolean;
+
+  constructor(
+    private readonly session: Session,
+    restored: RunProgress | null,
+    private readonly ui: UiOptions,
+  ) {
+    ({ run: this.run, config: this.config, vec: this.vec, agent: this.agent } = session);
+    const c = this.config;
+    this.verbose = ui.verbose ?? true;
+    this.resumed = restored !== null;
+    this.display = new Progress(c.totalSteps, `${c.agent} ${c.envId}`, ui.progress ?? 'auto');
+    this.progress = restored ?? {
+      step: 0,
+      episodes: 0,
+      nextEval: c.evalEvery,
+      nextCheckpoint: c.checkpointEvery,
+      nextLog: c.logEvery,
+      recentReturns: [],
+      updateSums: {},
+      updateCount: 0,
+      wallSeconds: 0,
+      finalEval: null,
+      bestEval: null,
+      solvedAtStep: null,
+      solvedAtWallSeconds: null,
+      solved: false,
+    };
+    this.evalSchedule = new Every(c.evalEvery, this.progress.nextEval);
+    this.checkpointSchedule = new Every(c.checkpointEvery, this.progress.nextCheckpoint);
+    this.logSchedule = new Every(c.logEvery, this.progress.nextLog);
+    this.wallStart = performance.now() - this.progress.wallSeconds * 1000;
+    this.prevObs = new Float32Array(c.numEnvs * this.vec.obsSize);
+    this.nextObs = new Float32Array(c.numEnvs * this.vec.obsSize);
+    this.lastEvalStep = this.progress.finalEval?.step ?? -1;
+  }
+
+  async execute(): Promise<TrainResult> {
+    const { config: c, progress: p } = this;
+    if (this.ui.note) this.say(this.ui.note);
+    if (this.resumed) this.say(`resuming ${this.run.dir} from step ${p.step}`);
+    this.display.setStartStep(p.step);
+    this.say(`training ${c.agent} on ${c.envId} (seed ${c.seed}, ${c.numEnvs} envs, ${c.totalSteps} steps, backend ${c.backend}) → ${this.run.dir}`);
+    const onSignal = () => (this.interrupted = true);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      this.writeSummary('running');
+      while (p.step < c.totalSteps && !(c.stopWhenSolved && p.solved) && !this.interrupted) {
+        const update = this.collectStep();
+        if (update) this.addUpdate(update);
+        if (this.logSchedule.due(p.step)) {
+          this.logUpdates();
+          this.logSchedule.advance(p.step);
+        }
+        if (this.evalSchedule.due(p.step)) {
+          await this.evaluate();
+          this.evalSchedule.advance(p.step);
+        }
+        if (this.checkpointSchedule.due(p.step)) {
+          // Advance first: the checkpoint stores the schedule, and a resume must not checkpoint this step again.
+          this.checkpointSchedule.advance(p.step);
+          this.checkpoint();
+        }
+        if ((p.step / c.numEnvs) % VECTOR_STEPS_PER_YIELD === 0) await new Promise((r) => setImmediate(r));
+        this.showProgress();
+      }
+      if (this.interrupted) {
+        this.checkpoint();
+        this.writeSummary('interrupted', 'stopped by a signal; continue with --resume');
+      } else {
+        if (this.lastEvalStep !== p.step) await this.evaluate();
+        this.checkpoint();
+        writeEndOfRunArtifacts(this.session);
+        this.run.flush();
+        this.writeSummary('finished');
+      }
+    } catch (e) {
+      this.fail(e);
+      throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      this.display.done();
     }
-    const solvedNow = threshold !== null && res.mean >= threshold;
-    if (solvedNow && p.solvedAtStep === null) {
-      p.solvedAtStep = p.step;
-      p.solvedAtWallSeconds = Math.round(wall() * 1000) / 1000;
-    }
-    if (solvedNow) p.solved = true;
-    say(`eval @ ${p.step}: ${fmt(res.mean)} ± ${fmt(res.std)} over ${config.evalEpisodes} episodes${solvedNow ? ' (solved)' : ''}`);
-    return res;
-  };
+    const leaked = this.tensorBaseline < 0 ? 0 : tf.memory().numTensors - this.tensorBaseline;
+    closeSession(this.session);
+    this.say(this.interrupted ? `interrupted at step ${p.step}; resume with: npm run train -- --resume ${this.run.dir}` : this.doneMessage(leaked));
+    return { runDir: this.run.dir, summary: readSummaryOrThrow(this.run.dir), config: c };
+  }
 
   /** One vector step: act, step the envs, hand the transition to the agent, log finished episodes. */
-  const n = config.numEnvs;
-  const d = vec.obsSize;
-  const prevObs = new Float32Array(n * d);
-  const nextObs = new Float32Array(n * d);
-  const collectStep = (): UpdateMetrics | null => {
+  private collectStep(): UpdateMetrics | null {
+    const { vec, agent, progress: p, prevObs, nextObs } = this;
+    const n = this.config.numEnvs;
+    const d = vec.obsSize;
     prevObs.set(vec.obs);
     const { actions } = agent.act(vec.obs, n, { greedy: false });
     vec.step(actions);
@@ -479,106 +534,133 @@ async function runLoop(session: Session, restored: RunProgress | null, ui: { pro
     for (let i = 0; i < n; i++) {
       if (!(vec.terminated[i] || vec.truncated[i])) continue;
       p.episodes++;
-      run.metric({ kind: 'episode', step: p.step, return: vec.episodeReturns[i], length: vec.episodeLengths[i], terminated: vec.terminated[i] === 1 });
+      this.run.metric({ kind: 'episode', step: p.step, return: vec.episodeReturns[i], length: vec.episodeLengths[i], terminated: vec.terminated[i] === 1 });
       p.recentReturns.push(vec.episodeReturns[i]);
       if (p.recentReturns.length > 20) p.recentReturns.shift();
     }
     return update ?? null;
-  };
+  }
 
-  /** Writes the mean of the update metrics since the last line. */
-  const logUpdates = () => {
+  /** Checks an update for divergence and adds it to the sums of the next update-metrics line. */
+  private addUpdate(update: UpdateMetrics): void {
+    const p = this.progress;
+    if (this.tensorBaseline < 0) this.tensorBaseline = tf.memory().numTensors;
+    guardDivergence(update, this.agent, p.step);
+    for (const [k, v] of Object.entries(update)) p.updateSums[k] = (p.updateSums[k] ?? 0) + v;
+    p.updateCount++;
+  }
+
+  /** Writes the means of the update metrics since the last line. */
+  private logUpdates(): void {
+    const p = this.progress;
     if (p.updateCount) {
       const means: UpdateMetrics = {};
       for (const [k, v] of Object.entries(p.updateSums)) means[k] = v / p.updateCount;
-      run.metric({ kind: 'update', step: p.step, updates: p.updateCount, ...means });
+      this.run.metric({ kind: 'update', step: p.step, updates: p.updateCount, ...means });
     }
     p.updateSums = {};
     p.updateCount = 0;
-  };
-
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  // Tensor count after the first update (one-time caches exist by then); it must not grow after that.
-  let tensorBaseline = -1;
-  let lastEvalStep = p.finalEval?.step ?? -1;
-  try {
-    writeSummary('running');
-    while (p.step < config.totalSteps && !(config.stopWhenSolved && p.solved) && !interrupted) {
-      const update = collectStep();
-      if (update) {
-        if (tensorBaseline < 0) tensorBaseline = tf.memory().numTensors;
-        guardDivergence(update, agent, p.step);
-        for (const [k, v] of Object.entries(update)) p.updateSums[k] = (p.updateSums[k] ?? 0) + v;
-        p.updateCount++;
-      }
-      if (logSchedule.due(p.step)) {
-        logUpdates();
-        logSchedule.advance(p.step);
-      }
-      if (evalSchedule.due(p.step)) {
-        await runEval();
-        lastEvalStep = p.step;
-        evalSchedule.advance(p.step);
-      }
-      if (checkpointSchedule.due(p.step)) {
-        // Advance first: the checkpoint stores the schedule, and a resume must not checkpoint this step again.
-        checkpointSchedule.advance(p.step);
-        checkpoint();
-      }
-      if ((p.step / n) % 256 === 0) await new Promise((r) => setImmediate(r)); // let signals in
-      const recent = p.recentReturns.length ? mean(p.recentReturns) : undefined;
-      display.update(p.step, { return: recent, ...agent.progressInfo(), loss: p.updateCount ? (p.updateSums.loss ?? p.updateSums.policyLoss ?? 0) / p.updateCount : undefined });
-    }
-    if (interrupted) {
-      checkpoint();
-      writeSummary('interrupted', 'stopped by a signal; continue with --resume');
-      display.done();
-      say(`interrupted at step ${p.step}; resume with: npm run train -- --resume ${run.dir}`);
-    } else {
-      if (lastEvalStep !== p.step) await runEval();
-      checkpoint();
-      writeEndOfRunArtifacts(session);
-      display.done();
-      run.flush();
-      writeSummary('finished');
-    }
-  } catch (e) {
-    display.done();
-    // The first error is the one reported: writing the summary may fail too (a full disk), and must not hide it.
-    const status: RunSummary['status'] = e instanceof DivergenceError ? 'diverged' : 'failed';
-    attempt(() => run.flush());
-    attempt(() => writeSummary(status, e instanceof DivergenceError ? e.message : `failed: ${(e as Error).message}`));
-    attempt(() => removeCheckpointTemps(run.checkpointsDir));
-    attempt(() => removeCheckpointTemps(path.join(run.bestDir, AGENT_FILES.state)));
-    closeSession(session);
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
-  const leaked = tensorBaseline < 0 ? 0 : tf.memory().numTensors - tensorBaseline;
-  closeSession(session);
-  if (!interrupted) {
+
+  /** A greedy evaluation on the held-out eval episodes; records replays, keeps the best agent, notes solving. */
+  private async evaluate(): Promise<EvalResult> {
+    const { config: c, progress: p, run } = this;
+    const res = await evaluate(this.agent, {
+      envId: c.envId,
+      envKwargs: c.envKwargs,
+      episodes: c.evalEpisodes,
+      seeds: streamSeeds(c.seed, STREAMS.evalEpisode, c.evalEpisodes),
+      record: c.recordEpisodes,
+      recordDir: path.join(run.episodesDir, stepDirName('step', p.step)),
+      agentName: c.agent,
+      checkpointStep: p.step,
+      label: `${c.agent} step ${p.step}`,
+    });
+    const ev = { mean: res.mean, std: res.std, step: p.step };
+    run.metric({ kind: 'eval', step: p.step, mean: res.mean, std: res.std, returns: res.returns, lengths: res.lengths });
+    run.flush();
+    run.timing(p.step, this.wall());
+    p.finalEval = ev;
+    this.lastEvalStep = p.step;
+    if (!p.bestEval || res.mean > p.bestEval.mean) {
+      p.bestEval = ev;
+      // Keep the best policy seen: value-based agents in particular can drift off it if trained on.
+      saveAgent(this.agent, run.bestDir);
+    }
+    const solvedNow = c.rewardThreshold !== null && res.mean >= c.rewardThreshold;
+    if (solvedNow && p.solvedAtStep === null) {
+      p.solvedAtStep = p.step;
+      p.solvedAtWallSeconds = Math.round(this.wall() * 1000) / 1000;
+    }
+    if (solvedNow) p.solved = true;
+    this.say(`eval @ ${p.step}: ${fmt(res.mean)} ± ${fmt(res.std)} over ${c.evalEpisodes} episodes${solvedNow ? ' (solved)' : ''}`);
+    return res;
+  }
+
+  private checkpoint(): void {
+    const p = this.progress;
+    p.wallSeconds = this.wall();
+    p.nextEval = this.evalSchedule.next;
+    p.nextCheckpoint = this.checkpointSchedule.next;
+    p.nextLog = this.logSchedule.next;
+    const agentState = this.agent.getState();
+    const harness: SavedHarness = { ...p, recentReturns: [...p.recentReturns], updateSums: { ...p.updateSums }, logMarks: this.run.logMarks(), vec: this.vec.getState() };
+    saveCheckpoint(this.run.checkpointsDir, { step: p.step, json: { agent: agentState.json, harness }, blobs: agentState.blobs });
+  }
+
+  /**
+   * Ends a run that threw: `diverged` or `failed` in summary.json (when it can still be written), temp
+   * directories removed, resources released. The first error is the one reported: writing the summary may
+   * fail too (a full disk) and must not hide it.
+   */
+  private fail(e: unknown): void {
+    const status: RunSummary['status'] = e instanceof DivergenceError ? 'diverged' : 'failed';
+    attempt(() => this.run.flush());
+    attempt(() => this.writeSummary(status, e instanceof DivergenceError ? e.message : `failed: ${(e as Error).message}`));
+    attempt(() => removeCheckpointTemps(this.run.checkpointsDir));
+    attempt(() => removeCheckpointTemps(path.join(this.run.bestDir, AGENT_FILES.state)));
+    closeSession(this.session);
+  }
+
+  private writeSummary(status: RunSummary['status'], message?: string): void {
+    const p = this.progress;
+    this.run.writeSummary({ status, steps: p.step, wallSeconds: Math.round(this.wall() * 1000) / 1000, finalEval: p.finalEval, bestEval: p.bestEval, solvedAtStep: p.solvedAtStep, solvedAtWallSeconds: p.solvedAtWallSeconds, ...(message ? { message } : {}) });
+  }
+
+  private showProgress(): void {
+    const p = this.progress;
+    const recent = p.recentReturns.length ? mean(p.recentReturns) : undefined;
+    const loss = p.updateCount ? (p.updateSums.loss ?? p.updateSums.policyLoss ?? 0) / p.updateCount : undefined;
+    this.display.update(p.step, { return: recent, ...this.agent.progressInfo(), loss });
+  }
+
+  private doneMessage(leaked: number): string {
+    const { config: c, progress: p } = this;
     const fe = p.finalEval!;
-    say(
-      `done: ${p.step} steps in ${fmt(wall())} s; final eval ${fmt(fe.mean)} ± ${fmt(fe.std)} over ${config.evalEpisodes} episodes at step ${fe.step}` +
-        (threshold !== null ? (p.solvedAtStep !== null ? `; solved (≥ ${threshold}) at step ${p.solvedAtStep} after ${fmt(p.solvedAtWallSeconds!)} s` : `; not solved (threshold ${threshold})`) : '') +
-        (leaked !== 0 ? `; WARNING: ${leaked} tensors leaked` : ''),
+    const threshold = c.rewardThreshold;
+    return (
+      `done: ${p.step} steps in ${fmt(this.wall())} s; final eval ${fmt(fe.mean)} ± ${fmt(fe.std)} over ${c.evalEpisodes} episodes at step ${fe.step}` +
+      (threshold !== null ? (p.solvedAtStep !== null ? `; solved (≥ ${threshold}) at step ${p.solvedAtStep} after ${fmt(p.solvedAtWallSeconds!)} s` : `; not solved (threshold ${threshold})`) : '') +
+      (leaked !== 0 ? `; WARNING: ${leaked} tensors leaked` : '')
     );
   }
-  return { runDir: run.dir, summary: readSummaryOrThrow(run.dir), config };
+
+  private wall(): number {
+    return (performance.now() - this.wallStart) / 1000;
+  }
+
+  private say(message: string): void {
+    if (this.verbose) this.display.log(message);
+  }
 }
 
 /**
  * Files written once a run has finished, beside the logs (e.g. a gridworld's values.json for the viewer).
  * The agent is still alive here; add writers below.
  */
-function writeEndOfRunArtifacts(_session: Session): void {}
+function writeEndOfRunArtifacts(session: Session): void {
+  writeGridworldValues(session.run.dir, session.config, session.agent); // the viewer's value/policy overlay (gridworld envs only)
+}
 
 function readSummaryOrThrow(runDir: string): RunSummary {
   const summary = readRunSummary(runDir);

@@ -26,10 +26,20 @@ export function viewerViteConfig(outDir: string = DEFAULT_VIEWER_OUT_DIR): Inlin
       reportCompressedSize: false,
       // pixi.js is large; one chunk for the app is fine for a local tool.
       chunkSizeWarningLimit: 4000,
-      // Two pages: the replay viewer and the comparison page (npm run compare).
-      rolldownOptions: { input: { main: join(VIEWER_ROOT, 'index.html'), compare: join(VIEWER_ROOT, 'compare.html') } },
+      // Pages: the replay viewer, the comparison page (npm run compare), and the pages that run envs and
+      // agents in the browser (LAB_PAGES).
+      rolldownOptions: { input: { main: join(VIEWER_ROOT, 'index.html'), compare: join(VIEWER_ROOT, 'compare.html'), ...labPageInputs() } },
     },
+    // The training worker imports tfjs and agents/: an ES module worker, code-split like the pages.
+    worker: { format: 'es' },
     // Dev server: the API comes from a running `npm run view` (default port 5173).
     server: { host: '127.0.0.1', port: 5174, proxy: { '/api': 'http://127.0.0.1:5173' } },
   };
+}
+
+/** The pages that run envs and agents in the browser: play, live agent, in-tab training. */
+export const LAB_PAGES = ['play', 'agent', 'train'] as const;
+
+function labPageInputs(): Record<string, string> {
+  return Object.fromEntries(LAB_PAGES.map((p) => [p, join(VIEWER_ROOT, `${p}.html`)]));
 }

@@ -1,5 +1,5 @@
 /** The viewer's client for the server's JSON API (endpoints in render/api-types.ts). */
-import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunsResponse, ValuesFile } from '../../api-types.js';
+import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, ValuesFile } from '../../api-types.js';
 import { episodeUrl, runsApiBase } from '../../api-types.js';
 import { validateReplay, type ReplayFile } from '../../replay-format.js';
 
@@ -43,6 +43,10 @@ export const api = {
   runs: () => getJson<RunsResponse>(`${base}runs`),
   episodes: () => getJson<EpisodesResponse>(`${base}episodes`),
   metrics: (run: string) => getJson<MetricsResponse>(`${base}runs/${encodeURIComponent(run)}/metrics`),
+  run: (run: string) => getJson<RunInfo>(`${base}runs/${encodeURIComponent(run)}`),
+  runEpisodes: (run: string) => getJson<EpisodesResponse>(`${base}runs/${encodeURIComponent(run)}/episodes`),
+  /** Which runs exist and how followed runs change (`?follow=<run>…`), as a change stream (server-sent events, render/live.ts). */
+  runsEventsUrl: () => `${base}events`,
   values: (run: string) => getJson<ValuesFile>(`${base}runs/${encodeURIComponent(run)}/values`),
   /** A replay, validated again here: the viewer trusts no file. */
   async replay(run: string, path: string): Promise<ReplayFile> {
@@ -52,5 +56,6 @@ export const api = {
   comparisons: () => getJson<ComparisonsResponse>('api/comparisons'),
   comparison: (id: string) => getJson<ComparisonResponse>(`api/comparisons/${encodeURIComponent(id)}`),
   /** The episodes of one comparison's runs (for links from the comparison page). */
+  comparisonMetrics: (id: string, run: string) => getJson<MetricsResponse>(`${runsApiBase(id)}runs/${encodeURIComponent(run)}/metrics`),
   comparisonEpisodes: (id: string) => getJson<EpisodesResponse>(`${runsApiBase(id)}episodes`),
 };

@@ -5,7 +5,8 @@
  */
 import uPlot from 'uplot';
 import type { ComparisonReport } from '../../api-types.js';
-import { el } from './hud.js';
+import { el, formatNumber } from './hud.js';
+import { emaSmooth, niceAxis, type NiceAxis } from './ticks.js';
 
 const PALETTE = ['#1f77b4', '#e8590c', '#2f9e44', '#9c36b5', '#c92a2a', '#0c8599', '#5c940d', '#d6336c'];
 
@@ -20,12 +21,24 @@ function withAlpha(hex: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
+/** A legend value: under the cursor while hovering, else the series' latest value (not uPlot's "--"). */
+function latestLegend(ys: readonly (number | null)[], format: (v: number) => string = formatNumber): uPlot.Series['value'] {
+  let last: number | null = null;
+  for (let i = ys.length - 1; i >= 0 && last === null; i--) last = ys[i];
+  const latest = last === null ? '—' : format(last);
+  return (_u, v, _s, idx) => (idx === null ? latest : v === null ? '—' : format(v));
+}
+
+const stepsLegend = (xs: readonly number[]) => latestLegend(xs, (v) => v.toLocaleString('en'));
+
 const chartWidth = (host: HTMLElement) => Math.max(280, Math.min(900, host.clientWidth || 640));
 
 /** IQM curves over env steps with a shaded band per agent. */
 export class CurvesChart {
   readonly root = el('div', 'compare-chart');
   private plot: uPlot | null = null;
+  /** The return axis drawn (tests: its ticks stay within the data and the threshold). */
+  yAxis: NiceAxis | null = null;
 
   show(report: ComparisonReport): void {
     this.plot?.destroy();
@@ -40,13 +53,21 @@ export class CurvesChart {
     const bands = agents.map((a) => report.curves[a]);
     const colors = agents.map((a) => agentColor(report.agents.indexOf(a)));
     const threshold = report.rewardThreshold;
+    // The y range covers the bands and the threshold, not only the lines; ticks are round numbers inside it.
+    const lows = bands.flatMap((b) => b.low).concat(threshold ?? []);
+    const highs = bands.flatMap((b) => b.high).concat(threshold ?? []);
+    const axis = lows.length ? niceAxis(Math.min(...lows), Math.max(...highs)) : null;
+    this.yAxis = axis;
     this.plot = new uPlot(
       {
         width: chartWidth(this.root),
         height: 300,
-        scales: { x: { time: false } },
-        axes: [{ label: 'env steps', size: 40 }, { label: 'eval return (IQM over seeds)', size: 60 }],
-        series: [{ label: 'env steps' }, ...agents.map((a, i) => ({ label: a, stroke: colors[i], width: 2.5, spanGaps: true, points: { show: xs.length <= 60, size: 5, fill: colors[i] } }))],
+        scales: { x: { time: false }, ...(axis ? { y: { range: (): uPlot.Range.MinMax => [axis.min, axis.max] } } : {}) },
+        axes: [{ label: 'env steps', size: 40 }, { label: 'eval return (IQM over seeds)', size: 60, ...(axis ? { splits: () => axis.ticks } : {}) }],
+        series: [
+          { label: 'env steps', value: stepsLegend(xs) },
+          ...agents.map((a, i) => ({ label: a, stroke: colors[i], width: 2.5, spanGaps: true, points: { show: xs.length <= 60, size: 5, fill: colors[i] }, value: latestLegend(ys[i]) })),
+        ],
         legend: { live: true },
         hooks: {
           // Bands under the lines: drawn after the axes, before the series.
@@ -89,13 +110,6 @@ export class CurvesChart {
       [xs, ...ys] as uPlot.AlignedData,
       this.root,
     );
-    // The y range must cover the bands too, not only the lines.
-    const lows = bands.flatMap((b) => b.low);
-    const highs = bands.flatMap((b) => b.high);
-    if (lows.length) {
-      const pad = (Math.max(...highs) - Math.min(...lows)) * 0.05 || 1;
-      this.plot.setScale('y', { min: Math.min(...lows, threshold ?? Infinity) - pad, max: Math.max(...highs, threshold ?? -Infinity) + pad });
-    }
   }
 }
 
@@ -126,6 +140,7 @@ export class ProfileChart {
 export class IntervalsChart {
   readonly root = el('div', 'compare-chart');
   readonly canvas = el('canvas', 'intervals');
+  axis: NiceAxis | null = null;
 
   constructor() {
     this.root.append(this.canvas);
@@ -155,15 +170,11 @@ export class IntervalsChart {
     ctx.font = '12px system-ui, sans-serif';
 
     const values = report.agentReports.flatMap((a) => [a.iqm, a.median, a.mean].flatMap((i) => [i.low, i.high, i.point]));
-    let lo = Math.min(...values);
-    let hi = Math.max(...values);
-    if (hi === lo) {
-      lo -= 1;
-      hi += 1;
-    }
-    const pad = (hi - lo) * 0.06;
-    lo -= pad;
-    hi += pad;
+    // Round ticks inside the data's range (not 74.5 / 299 / 524 on a return that cannot pass 500).
+    const axis = niceAxis(Math.min(...values), Math.max(...values), 3);
+    this.axis = axis;
+    const lo = axis.min;
+    const hi = axis.max;
     const panelW = (width - labelW - gap * (stats.length - 1)) / stats.length;
     report.agentReports.forEach((a, i) => {
       ctx.fillStyle = '#24262b';
@@ -190,14 +201,14 @@ export class IntervalsChart {
         ctx.fillStyle = '#111';
         ctx.fillRect(xOf(ci.point) - 1, y - 9, 2, 18);
       }
-      // Three ticks per panel: low, middle, high.
       ctx.fillStyle = '#6b6f78';
       ctx.textBaseline = 'top';
-      for (const f of [0, 0.5, 1]) {
-        const v = lo + f * (hi - lo);
-        ctx.textAlign = f === 0 ? 'left' : f === 1 ? 'right' : 'center';
-        ctx.fillText(formatTick(v), x0 + f * panelW, top + n * rowH + 4);
-      }
+      axis.ticks.forEach((v, k) => {
+        const x = xOf(v);
+        ctx.fillRect(x, top + n * rowH, 1, 3);
+        ctx.textAlign = k === 0 && x - x0 < 12 ? 'left' : k === axis.ticks.length - 1 && x0 + panelW - x < 12 ? 'right' : 'center';
+        ctx.fillText(formatTick(v), x, top + n * rowH + 4);
+      });
     });
     ctx.textAlign = 'center';
     ctx.fillStyle = '#6b6f78';
@@ -206,6 +217,96 @@ export class IntervalsChart {
 }
 
 function formatTick(v: number): string {
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(1) : v.toFixed(2);
+  return String(Number(v.toPrecision(6)));
+}
+
+/** One run's scalar series for {@link RunsChart}. */
+export interface RunSeries {
+  run: string;
+  agent: string;
+  color: string;
+  steps: number[];
+  values: number[];
+}
+
+/**
+ * Every run's curve on one plot, TensorBoard-style: the raw values faint, an exponential moving average
+ * (weight set by a slider) drawn over them, one colour per agent.
+ */
+export class RunsChart {
+  readonly root = el('div', 'compare-chart');
+  private plot: uPlot | null = null;
+  private runs: RunSeries[] = [];
+  private yLabel = '';
+  smoothing = 0.6;
+  /** What is drawn, for tests: per run its last raw and smoothed value. */
+  summary: { run: string; points: number; lastRaw: number | null; lastSmoothed: number | null }[] = [];
+
+  show(runs: RunSeries[], yLabel: string): void {
+    this.runs = runs;
+    this.yLabel = yLabel;
+    this.draw();
+  }
+
+  setSmoothing(w: number): void {
+    this.smoothing = w;
+    this.draw();
+  }
+
+  private draw(): void {
+    this.plot?.destroy();
+    this.plot = null;
+    this.summary = [];
+    const runs = this.runs.filter((r) => r.steps.length);
+    if (!runs.length) return;
+    const tables: uPlot.AlignedData[] = [];
+    const series: uPlot.Series[] = [{ label: 'env steps', value: stepsLegend([...new Set(runs.flatMap((r) => r.steps))].sort((a, b) => a - b)) }];
+    for (const r of runs) {
+      const smooth = emaSmooth(r.values, this.smoothing);
+      tables.push([r.steps, smooth]);
+      series.push({ label: r.run, stroke: r.color, width: 1.8, spanGaps: true, points: { show: r.steps.length <= 20, size: 4, fill: r.color }, value: latestLegend(smooth) });
+      this.summary.push({ run: r.run, points: r.steps.length, lastRaw: r.values[r.values.length - 1] ?? null, lastSmoothed: smooth[smooth.length - 1] ?? null });
+    }
+    const all = runs.flatMap((r) => r.values).filter((v) => Number.isFinite(v));
+    const axis = niceAxis(Math.min(...all), Math.max(...all));
+    const smoothing = this.smoothing;
+    this.plot = new uPlot(
+      {
+        width: chartWidth(this.root),
+        height: 300,
+        scales: { x: { time: false }, y: { range: (): uPlot.Range.MinMax => [axis.min, axis.max] } },
+        axes: [{ label: 'env steps', size: 40 }, { label: this.yLabel, size: 60, splits: () => axis.ticks }],
+        series,
+        legend: { live: true },
+        hooks: {
+          // The raw values, faint, under the smoothed lines (drawn here so the legend lists each run once).
+          drawAxes: [
+            (u: uPlot) => {
+              if (smoothing <= 0) return;
+              const ctx = u.ctx;
+              ctx.save();
+              ctx.beginPath();
+              ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+              ctx.clip();
+              ctx.lineWidth = devicePixelRatio;
+              for (const r of runs) {
+                ctx.strokeStyle = withAlpha(r.color, 0.25);
+                ctx.beginPath();
+                r.steps.forEach((x, k) => {
+                  const px = u.valToPos(x, 'x', true);
+                  const py = u.valToPos(r.values[k], 'y', true);
+                  if (k === 0) ctx.moveTo(px, py);
+                  else ctx.lineTo(px, py);
+                });
+                ctx.stroke();
+              }
+              ctx.restore();
+            },
+          ],
+        },
+      },
+      uPlot.join(tables),
+      this.root,
+    );
+  }
 }

@@ -4,9 +4,9 @@
  * performance profile, P(X > Y) — and links that open each run's recorded episodes in the replay viewer
  * (`./?c=<comparison>#a=<run>/<episode>`). `window.__tsgymCompare` exposes a snapshot for tests.
  */
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup } from '../../api-types.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup, MetricsResponse } from '../../api-types.js';
 import { api } from './api.js';
-import { agentColor, CurvesChart, IntervalsChart, ProfileChart } from './compare-charts.js';
+import { agentColor, CurvesChart, IntervalsChart, ProfileChart, RunsChart, type RunSeries } from './compare-charts.js';
 import { el } from './hud.js';
 
 interface CompareDebug {
@@ -38,6 +38,14 @@ const methodEl = $<HTMLUListElement>('method');
 const curves = new CurvesChart();
 const intervals = new IntervalsChart();
 const profile = new ProfileChart();
+const allRuns = new RunsChart();
+const smoothingInput = $<HTMLInputElement>('smoothing');
+const smoothingValue = $<HTMLSpanElement>('smoothing-value');
+const runsMetric = $<HTMLSelectElement>('runs-metric');
+$<HTMLDivElement>('all-runs').append(allRuns.root);
+let runMetrics = new Map<string, MetricsResponse>();
+/** The comparison the curve choice was made for (live redraws keep the user's choice). */
+let metricChosenFor: string | null = null;
 $<HTMLDivElement>('curves').append(curves.root);
 $<HTMLDivElement>('intervals').append(intervals.root);
 $<HTMLDivElement>('profile').append(profile.root);
@@ -92,9 +100,12 @@ function replayHref(comparison: string, run: string, path: string): string {
 function renderResults(report: ComparisonReport): void {
   const pct = `${Math.round(report.method.confidence * 1000) / 10}%`;
   resultsEl.replaceChildren(
-    row(['agent', 'runs', `IQM [${pct} CI]`, `mean [${pct} CI]`, `median [${pct} CI]`, 'solved', 'median steps to threshold', 'median seconds to threshold', `AUC [${pct} CI]`], true),
+    row([report.sweep ? 'configuration' : 'agent', 'runs', `IQM [${pct} CI]`, `mean [${pct} CI]`, `median [${pct} CI]`, 'solved', 'median steps to threshold', 'median seconds to threshold', `AUC [${pct} CI]`], true),
   );
-  for (const a of report.agentReports) {
+  // A sweep lists its configurations best first (its ranking by IQM).
+  const order = report.sweep ? report.sweep.ranking.map((r) => r.group) : report.agents;
+  const ordered = report.agentReports.slice().sort((x, y) => order.indexOf(x.agent) - order.indexOf(y.agent));
+  for (const a of ordered) {
     const wall = report.wallClock?.agents?.[a.agent];
     resultsEl.append(
       row([
@@ -186,7 +197,8 @@ async function show(id: string): Promise<void> {
   if (token !== loadToken) return;
   current = cmp;
   picker.value = id;
-  titleEl.textContent = `${cmp.env ?? '?'}: ${cmp.agents.join(' vs ')}`;
+  const sweep = cmp.request?.sweep as { agent?: string } | undefined;
+  titleEl.textContent = sweep?.agent ? `${cmp.env ?? '?'}: ${sweep.agent} sweep over ${cmp.agents.length} configurations` : `${cmp.env ?? '?'}: ${cmp.agents.join(' vs ')}`;
   subtitleEl.textContent = `${id} · ${cmp.seeds.length} seeds (${cmp.seeds.join(', ')})${cmp.createdAt ? ` · started ${cmp.createdAt.replace('T', ' ').slice(0, 19)}` : ''}`;
   const report = cmp.report;
   document.body.classList.toggle('no-report', !report);
@@ -202,9 +214,93 @@ async function show(id: string): Promise<void> {
     methodEl.replaceChildren();
   }
   linkCount = renderRuns(cmp, episodes.groups);
+  await loadRunCurves(cmp, token);
+  if (token !== loadToken) return;
+  followComparison(id, !report);
   const notes = [...cmp.problems];
-  if (!report) notes.unshift('No report.json yet: the comparison is still running or was interrupted. Rerun the same `npm run compare` command to finish it (or `npm run compare -- --report-only DIR`).');
+  if (!report) {
+    notes.unshift(
+      'No report.json yet: the comparison is still running or was interrupted (this page updates as its runs log). If it was interrupted, rerun the same `npm run compare` command to finish it (or `npm run compare -- --report-only DIR`).',
+    );
+  }
   setStatus(notes.length ? notes.join(' · ') : `${cmp.agents.length} agents × ${cmp.seeds.length} seeds · ${linkCount} replay links`, cmp.problems.length > 0);
+}
+
+/** Every run's metrics, for the all-runs chart (a run that cannot be read is left out). */
+async function loadRunCurves(cmp: ComparisonResponse, token: number): Promise<void> {
+  const names = cmp.seeds.flatMap((seed) => cmp.agents.map((agent) => ({ run: `${agent}__seed${seed}`, agent })));
+  const got = await Promise.all(names.map((n) => api.comparisonMetrics(cmp.id, n.run).catch(() => null)));
+  if (token !== loadToken) return;
+  runMetrics = new Map(got.flatMap((m, i) => (m ? [[names[i].run, m] as [string, MetricsResponse]] : [])));
+  // Training returns when the runs logged episodes, else their evaluations.
+  const hasEpisodes = [...runMetrics.values()].some((m) => m.records.some((r) => r.kind === 'episode'));
+  if (metricChosenFor !== cmp.id) {
+    runsMetric.value = hasEpisodes ? 'episode' : 'eval';
+    metricChosenFor = cmp.id;
+  }
+  drawRunCurves();
+}
+
+function drawRunCurves(): void {
+  if (!current) return;
+  const kind = runsMetric.value === 'eval' ? 'eval' : 'episode';
+  const field = kind === 'eval' ? 'mean' : 'return';
+  const series: RunSeries[] = [];
+  for (const [run, m] of runMetrics) {
+    const agent = run.replace(/__seed-?\d+$/, '');
+    const recs = m.records.filter((r) => r.kind === kind && typeof r[field] === 'number').sort((a, b) => a.step - b.step);
+    // One value per step (uPlot wants unique x): the mean of the records at that step.
+    const steps: number[] = [];
+    const values: number[] = [];
+    let count = 0;
+    for (const r of recs) {
+      const v = r[field] as number;
+      if (steps.length && steps[steps.length - 1] === r.step) values[values.length - 1] += (v - values[values.length - 1]) / ++count;
+      else {
+        steps.push(r.step);
+        values.push(v);
+        count = 1;
+      }
+    }
+    series.push({ run, agent, color: agentColor(current.agents.indexOf(agent)), steps, values });
+  }
+  allRuns.show(series, kind === 'eval' ? 'greedy eval mean return' : 'training episode return');
+}
+
+smoothingInput.addEventListener('input', () => {
+  const w = Number(smoothingInput.value);
+  smoothingValue.textContent = w.toFixed(2);
+  allRuns.setSmoothing(w);
+});
+runsMetric.addEventListener('change', () => {
+  runsMetric.blur();
+  drawRunCurves();
+});
+
+// A comparison that is still running (no report yet) is followed: the page redraws when its runs log, finish,
+// or the report is written (server-sent events from /api/comparisons/<cmp>/progress, render/live.ts), then stops following.
+let live: { id: string; source: EventSource; connected: boolean } | null = null;
+let liveUpdates = 0;
+
+function followComparison(id: string, running: boolean): void {
+  if (live && (!running || live.id !== id)) {
+    live.source.close();
+    live = null;
+  }
+  if (!running || live || typeof EventSource === 'undefined') return;
+  const source = new EventSource(`api/comparisons/${encodeURIComponent(id)}/progress`);
+  let last: string | null = null;
+  source.addEventListener('change', (ev) => {
+    const data = (ev as MessageEvent<string>).data;
+    const first = last === null;
+    if (data === last) return;
+    last = data;
+    // The first event redraws too: the runs may have logged between loading the page and opening the stream.
+    if (!first) liveUpdates++;
+    if (live?.source === source) live.connected = true;
+    show(id).catch(fail);
+  });
+  live = { id, source, connected: false };
 }
 
 function comparisonLabel(c: ComparisonInfo): string {
@@ -222,6 +318,7 @@ window.addEventListener('resize', () => {
     intervals.show(current.report);
     profile.show(current.report);
   }
+  drawRunCurves();
 });
 
 function fail(e: unknown): void {
@@ -242,6 +339,11 @@ window.__tsgymCompare = {
     hasReport: Boolean(current?.report),
     links: linkCount,
     status: statusEl.textContent,
+    curvesTicks: curves.yAxis?.ticks ?? null,
+    curvesRange: curves.yAxis ? [curves.yAxis.min, curves.yAxis.max] : null,
+    intervalTicks: intervals.axis?.ticks ?? null,
+    allRuns: { smoothing: allRuns.smoothing, metric: runsMetric.value, runs: allRuns.summary },
+    live: { following: live?.id ?? null, connected: live?.connected ?? false, updates: liveUpdates },
   }),
 };
 

@@ -1,7 +1,7 @@
 /**
  * The heads-up display under a pane's canvas: step, the action that led to this frame, its reward, the
- * return so far, the episode end, the agent's Q-values or action probabilities at this frame (the decision
- * it makes next) as bars, and the scalar fields of the render state.
+ * return so far, the episode end, the agent's Q-values or action probabilities behind that same action (the
+ * values it chose it from, that action highlighted) as bars, and the scalar fields of the render state.
  */
 import type { ReplayFile } from '../../replay-format.js';
 
@@ -34,6 +34,9 @@ export class Hud {
   private cumulative: number[] = [0];
   private replay: ReplayFile | null = null;
   private labels: string[] | null = null;
+  /** For tests: the highlighted bar's action index (-1: none) and the frame shown. */
+  chosenBar = -1;
+  shownStep = 0;
 
   constructor() {
     const row = el('div', 'hud-row');
@@ -56,6 +59,11 @@ export class Hud {
     for (const s of replay?.steps ?? []) this.cumulative.push(this.cumulative[this.cumulative.length - 1] + s.reward);
   }
 
+  /** The action field's text (tests compare it with the highlighted bar). */
+  get actionText(): string {
+    return this.actionEl.textContent ?? '';
+  }
+
   private actionName(a: number | number[]): string {
     if (Array.isArray(a)) return `[${a.map((v) => formatNumber(v)).join(', ')}]`;
     const start = this.replay?.actionSpace.type === 'Discrete' ? this.replay.actionSpace.start : 0;
@@ -71,6 +79,7 @@ export class Hud {
       this.bars.replaceChildren();
       this.barsTitle.textContent = '';
       this.fields.textContent = '';
+      this.chosenBar = -1;
       return;
     }
     const f = Math.min(frame, r.length);
@@ -82,7 +91,9 @@ export class Hud {
     const ended = f === r.length && r.length > 0;
     this.endEl.textContent = ended ? (r.terminated ? 'terminated (terminal state reached)' : r.truncated ? 'truncated (time limit or cut short)' : 'end of recording') : '';
     this.endEl.classList.toggle('terminated', ended && r.terminated);
-    this.renderBars(f < r.length ? r.steps[f] : null);
+    // The bars belong to the same step as the action above: the values the agent chose that action from.
+    this.renderBars(last);
+    this.shownStep = f;
     const state = f === 0 ? r.initialState : r.steps[f - 1].state;
     const parts: string[] = [];
     for (const [k, v] of Object.entries(state)) {
@@ -96,16 +107,18 @@ export class Hud {
     this.fields.textContent = parts.join(' · ');
   }
 
-  /** Bars for the decision taken from this frame: the next step's Q-values or probabilities. */
+  /** Bars for the step shown: the Q-values or probabilities the agent chose this step's action from. */
   private renderBars(next: ReplayFile['steps'][number] | null): void {
     const values = next?.qValues ?? next?.probs;
+    this.chosenBar = -1;
     if (!next || !values) {
-      this.barsTitle.textContent = next ? '' : this.replay && this.replay.length > 0 ? 'episode over' : '';
+      const hasAny = this.replay?.steps.some((s) => s.qValues ?? s.probs) ?? false;
+      this.barsTitle.textContent = !next && hasAny ? 'no action yet (step forward to see the first decision)' : '';
       this.bars.replaceChildren();
       return;
     }
     const isQ = next.qValues !== undefined;
-    this.barsTitle.textContent = isQ ? 'Q-values here (next action highlighted)' : 'action probabilities here (next action highlighted)';
+    this.barsTitle.textContent = isQ ? 'Q-values this action was chosen from (it is highlighted)' : 'action probabilities this action was drawn from (it is highlighted)';
     const lo = Math.min(...values);
     const hi = Math.max(...values);
     // Bars start at 0 for positive values and at twice the lowest for all-negative ones, so near-equal
@@ -116,6 +129,7 @@ export class Hud {
     const best = values.indexOf(Math.max(...values));
     const start = this.replay?.actionSpace.type === 'Discrete' ? this.replay.actionSpace.start : 0;
     const chosen = typeof next.action === 'number' ? next.action - start : -1;
+    this.chosenBar = chosen;
     const rows = values.map((v, i) => {
       const row = el('div', `bar-row${i === chosen ? ' chosen' : ''}${i === best ? ' best' : ''}`);
       const label = el('span', 'bar-label', this.labels?.[i] ?? String(i + start));

@@ -1,13 +1,15 @@
 /**
- * The tsgym viewer app: an episode picker grouped by run and checkpoint, one or two replay panes playing
- * in sync, transport controls with keyboard shortcuts, and the run's learning curve.
+ * The tsgym viewer app: an episode picker grouped by run and checkpoint (with a filter box), one or two
+ * replay panes playing in sync, transport controls with keyboard shortcuts, PNG/GIF export, and the run's
+ * learning curve, which follows a run while it trains (server-sent events from /api/runs/<run>/events).
  *
  * The selection lives in the URL hash (`#a=<run>/<path>&b=<run>/<path>&sbs=1`), so a link or a reload
  * shows the same episodes. `window.__tsgymViewer` exposes a read-only snapshot for tests and debugging.
  */
 import type { RendererPreference } from 'pixi.js';
-import type { EpisodeEntry, EpisodeGroup, MetricsResponse, RunInfo, ValuesFile } from '../../api-types.js';
+import type { EpisodeEntry, EpisodeGroup, LiveChange, MetricsResponse, RunChange, RunInfo, ValuesFile } from '../../api-types.js';
 import { api, ApiRequestError, comparisonScope } from './api.js';
+import { download, episodeGif, fileStem, framePng } from './export.js';
 import { LearningCurve } from './chart.js';
 import { el, formatNumber } from './hud.js';
 import { Pane, type Selection } from './pane.js';
@@ -47,6 +49,13 @@ const speedSelect = $<HTMLSelectElement>('speed');
 const statusEl = $<HTMLDivElement>('status');
 const runInfoEl = $<HTMLDivElement>('run-info');
 const chartHost = $<HTMLDivElement>('chart');
+const filterBox = $<HTMLInputElement>('filter');
+const filterCount = $<HTMLSpanElement>('filter-count');
+const scopeSelect = $<HTMLSelectElement>('scope');
+const liveBadge = $<HTMLSpanElement>('live');
+const followBox = $<HTMLInputElement>('follow');
+const exportPngButton = $<HTMLButtonElement>('export-png');
+const exportGifButton = $<HTMLButtonElement>('export-gif');
 
 const playback = new Playback();
 const panes = [new Pane('A'), new Pane('B')];
@@ -57,7 +66,7 @@ let runs = new Map<string, RunInfo>();
 let groups: EpisodeGroup[] = [];
 const entries = new Map<string, EpisodeEntry>();
 const metricsCache = new Map<string, Promise<MetricsResponse>>();
-const valuesCache = new Map<string, Promise<ValuesFile | null>>();
+const valuesCache = new Map<string, Promise<{ values: ValuesFile | null; error: string | null }>>();
 let sideBySide = false;
 let busy = 0;
 let fatal: string | null = null;
@@ -93,17 +102,38 @@ function describeSelection(sel: Selection): string {
   return g ? `${groupLabel(g)} — ${name}` : `${sel.run} — ${sel.path}`;
 }
 
-function optionLabel(e: EpisodeEntry): string {
-  if (e.error) return `${e.name} — unreadable`;
-  const bits = [e.name];
+/** Where in the run an episode group comes from, briefly: `eval @ 5,000`, `record @ 5,000 seed 7`. */
+function phaseLabel(g: EpisodeGroup): string {
+  if (g.step === null) return g.name || 'episodes';
+  return `${g.kind === 'eval' ? 'eval' : g.kind} @ ${g.step.toLocaleString('en')}${g.kind === 'record' && g.seed !== null ? ` seed ${g.seed}` : ''}`;
+}
+
+/** An option's text: env · agent · run · checkpoint · episode · how it went (a closed <select> shows only this). */
+function optionLabel(e: EpisodeEntry, g: EpisodeGroup): string {
+  const run = runs.get(e.run);
+  const bits = [e.envId ?? run?.envId ?? '?', e.agent ?? run?.agent ?? '?', e.run, phaseLabel(g), e.name];
+  if (e.error) return `${bits.join(' · ')} — unreadable`;
   if (e.return !== undefined) bits.push(`return ${formatNumber(e.return)}`);
   if (e.length !== undefined) bits.push(`${e.length} steps`);
   if (e.label) bits.push(e.label);
   return bits.join(' · ');
 }
 
-function fillPicker(select: HTMLSelectElement, withNone: boolean): void {
+/** The filter box's words; an episode matches when its text holds every one (case-insensitive). */
+function filterTerms(): string[] {
+  return filterBox.value.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
+function matchesFilter(text: string, terms: string[]): boolean {
+  const t = text.toLowerCase();
+  return terms.every((w) => t.includes(w));
+}
+
+function fillPicker(select: HTMLSelectElement, withNone: boolean): number {
   const previous = select.value;
+  const terms = filterTerms();
+  let shown = 0;
+  let previousShown = previous === '';
   select.replaceChildren();
   if (withNone) select.append(new Option('— pick an episode —', ''));
   // Runs newest first (by directory name time), checkpoints in order within a run.
@@ -115,14 +145,35 @@ function fillPicker(select: HTMLSelectElement, withNone: boolean): void {
       const og = document.createElement('optgroup');
       og.label = groupLabel(g);
       for (const e of g.episodes) {
-        const opt = new Option(optionLabel(e), keyOf({ run: e.run, path: e.path }));
-        if (e.error) opt.title = e.error;
+        const text = optionLabel(e, g);
+        if (!matchesFilter(`${text} ${og.label}`, terms)) continue;
+        const opt = new Option(text, keyOf({ run: e.run, path: e.path }));
+        opt.title = e.error ?? text;
         og.append(opt);
+        shown++;
+        if (opt.value === previous) previousShown = true;
       }
-      select.append(og);
+      if (og.children.length) select.append(og);
     }
   }
+  // The episode on screen stays in its picker even when the filter hides it.
+  const current = previous ? entries.get(previous) : undefined;
+  if (current && !previousShown) {
+    const g = groups.find((x) => x.run === current.run && x.episodes.includes(current));
+    const og = document.createElement('optgroup');
+    og.label = 'shown now (does not match the filter)';
+    og.append(new Option(g ? optionLabel(current, g) : previous, previous));
+    select.prepend(og);
+  }
   if (previous) select.value = previous;
+  select.title = select.selectedOptions[0]?.text ?? '';
+  return shown;
+}
+
+function fillPickers(): void {
+  const shown = fillPicker(pickA, false);
+  fillPicker(pickB, true);
+  filterCount.textContent = filterTerms().length ? `${shown} / ${entries.size}` : '';
 }
 
 async function loadIndex(): Promise<void> {
@@ -131,10 +182,10 @@ async function loadIndex(): Promise<void> {
   groups = episodesRes.groups;
   entries.clear();
   for (const g of groups) for (const e of g.episodes) entries.set(keyOf({ run: e.run, path: e.path }), e);
-  fillPicker(pickA, false);
-  fillPicker(pickB, true);
+  fillPickers();
   const problems = runsRes.runs.flatMap((r) => r.problems);
-  if (!runsRes.runs.length) setStatus(`No runs in ${runsRes.runsDir} yet. Train something (e.g. npm run train:dqn cartpole), then reload.`);
+  if (!runsRes.runs.length && comparisonScope !== null) setStatus(`Comparison ${comparisonScope} has no runs in ${runsRes.runsDir} (its runs/ directory is missing or empty).`);
+  else if (!runsRes.runs.length) setStatus(`No runs in ${runsRes.runsDir} yet. Train something (e.g. npm run train:dqn cartpole); it will appear here.`);
   else if (!groups.length) setStatus(`${runsRes.runs.length} run(s) in ${runsRes.runsDir}, but none has recorded episodes yet.`);
   else {
     const unreadable = [...entries.values()].filter((e) => e.error).length;
@@ -161,8 +212,33 @@ async function showComparisonLink(): Promise<void> {
   link.href = 'compare.html';
   link.textContent = `comparisons (${comparisons.length})`;
   link.hidden = false;
-  if (!runs.size) setStatus(`${comparisons.length} comparison(s) here and no single runs: open "comparisons" (top right) to see them and their replays.`);
 }
+
+/**
+ * The "runs" picker: the runs directory's own runs or one comparison's (`?c=`). A directory holding only
+ * comparisons (e.g. `npm run view -- --runs examples`) opens its newest comparison's runs; true when the
+ * page is about to reload for that.
+ */
+async function setUpScope(): Promise<boolean> {
+  const comparisons = (await api.comparisons().catch(() => ({ comparisons: [] }))).comparisons;
+  if (!comparisons.length) return false;
+  if (comparisonScope === null && !runs.size) {
+    location.replace(`?c=${encodeURIComponent(comparisons[0].id)}`);
+    return true;
+  }
+  const own = new Option('this directory', '');
+  scopeSelect.replaceChildren(own, ...comparisons.map((c) => new Option(`comparison ${c.id} (${c.env ?? '?'}: ${c.agents.join(', ')})`, c.id)));
+  scopeSelect.value = comparisonScope ?? '';
+  if (scopeSelect.value !== (comparisonScope ?? '')) scopeSelect.append(new Option(`comparison ${comparisonScope}`, comparisonScope ?? ''));
+  scopeSelect.value = comparisonScope ?? '';
+  $<HTMLLabelElement>('scope-wrap').hidden = false;
+  return false;
+}
+
+scopeSelect.addEventListener('change', () => {
+  scopeSelect.blur();
+  location.search = scopeSelect.value ? `?c=${encodeURIComponent(scopeSelect.value)}` : '';
+});
 
 /** The default episode: from the newest run with episodes, its latest checkpoint's first episode. */
 function defaultSelection(): Selection | null {
@@ -200,17 +276,23 @@ function metricsFor(run: string): Promise<MetricsResponse> {
   return p;
 }
 
-function valuesFor(run: string): Promise<ValuesFile | null> {
-  if (!runs.get(run)?.hasValues) return Promise.resolve(null);
+/** The run's values.json, or the reason it could not be used (shown in the pane; the episode still plays). */
+function valuesFor(run: string): Promise<{ values: ValuesFile | null; error: string | null }> {
+  if (!runs.get(run)?.hasValues) return Promise.resolve({ values: null, error: null });
   let p = valuesCache.get(run);
   if (!p) {
-    p = api.values(run).catch(() => null);
+    p = api.values(run).then(
+      (values) => ({ values, error: null }),
+      (e: Error) => ({ values: null, error: `The value overlay is not shown: ${e.message}` }),
+    );
     valuesCache.set(run, p);
   }
   return p;
 }
 
 let loadCounter = [0, 0];
+/** Whether pane A shows its run's newest evaluation (then, following a run, it moves on to the next one). */
+let paneAAtNewest = false;
 
 async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
   const pane = panes[slot];
@@ -225,7 +307,8 @@ async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
   try {
     const [replay, values] = await Promise.all([api.replay(sel.run, sel.path), valuesFor(sel.run)]);
     if (token !== loadCounter[slot]) return; // a newer pick won
-    pane.setEpisode(sel, describeSelection(sel), replay, values, entries.get(keyOf(sel)));
+    pane.setEpisode(sel, describeSelection(sel), replay, values.values, entries.get(keyOf(sel)), values.error);
+    if (slot === 0) paneAAtNewest = newestEvalEpisode(sel.run)?.path === sel.path;
   } catch (e) {
     if (token !== loadCounter[slot]) return;
     const status = e instanceof ApiRequestError && e.status ? ` (HTTP ${e.status})` : '';
@@ -245,11 +328,21 @@ function afterSelection(): void {
   void updateCurve();
   renderRunInfo();
   renderAll();
+  followShownRuns();
 }
 
 let curveToken = 0;
 
 async function updateCurve(): Promise<void> {
+  busy++;
+  try {
+    await drawCurve();
+  } finally {
+    busy--;
+  }
+}
+
+async function drawCurve(): Promise<void> {
   const token = ++curveToken;
   const inputs: { run: string; metrics: MetricsResponse; markerSteps: number[] }[] = [];
   for (const p of (sideBySide ? panes : [panes[0]]).filter((x) => x.selection)) {
@@ -281,6 +374,8 @@ function renderRunInfo(): void {
   if (typeof cfg.backend === 'string') rows.push(['backend', cfg.backend]);
   if (typeof cfg.totalSteps === 'number') rows.push(['total steps', cfg.totalSteps.toLocaleString('en')]);
   if (typeof cfg.numEnvs === 'number') rows.push(['envs', String(cfg.numEnvs)]);
+  const stream = streams.get(run.id);
+  if (stream) rows.push(['live', stream.updates ? `following: ${stream.updates} update(s), last at ${stream.lastUpdate}` : 'following (updates as it trains)']);
   if (run.summary) {
     rows.push(['status', String(run.summary.status)]);
     if (typeof run.summary.steps === 'number') rows.push(['steps done', run.summary.steps.toLocaleString('en')]);
@@ -289,9 +384,162 @@ function renderRunInfo(): void {
     rows.push(['status', 'starting (no summary.json yet)']);
   }
   const dl = el('dl');
-  for (const [k, v] of rows) dl.append(el('dt', undefined, k), el('dd', undefined, v));
+  for (const [k, v] of rows) dl.append(el('dt', undefined, k), el('dd', `info-${k.replace(/\W+/g, '-')}`, v));
   runInfoEl.append(dl);
   for (const p of run.problems) runInfoEl.append(el('div', 'problem', p));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Following runs while they train
+// ---------------------------------------------------------------------------------------------------
+
+/** A shown run being followed: how many changes the page has drawn from it. */
+interface Followed {
+  updates: number;
+  lastUpdate: string;
+}
+
+const streams = new Map<string, Followed>();
+/** Statuses after which a run's files stop changing (a stream is not kept open for them). */
+const DONE = new Set(['finished', 'diverged']);
+let liveUpdates = 0;
+let runListUpdates = 0;
+
+// One server-sent event stream per page (browsers allow six connections per server): the runs list, and the
+// files of each followed run. It is reopened when the set of followed runs changes.
+let liveSource: EventSource | null = null;
+let liveKey: string | null = null;
+let lastRunsList: string | null = null;
+const lastRunChange = new Map<string, string>();
+
+function openLiveStream(): void {
+  if (typeof EventSource === 'undefined') return;
+  const followed = [...streams.keys()].sort();
+  const key = followed.join('\n');
+  if (liveSource && key === liveKey) return;
+  liveSource?.close();
+  liveKey = key;
+  const query = followed.length ? `?${new URLSearchParams(followed.map((r) => ['follow', r])).toString()}` : '';
+  const source = new EventSource(`${api.runsEventsUrl()}${query}`);
+  liveSource = source;
+  source.addEventListener('change', (ev) => {
+    if (source !== liveSource) return;
+    const data = JSON.parse((ev as MessageEvent<string>).data) as LiveChange;
+    const list = JSON.stringify(data.runs);
+    if (list !== lastRunsList) {
+      // The first list also refreshes: a run may have appeared between loading the index and opening the stream.
+      const first = lastRunsList === null;
+      lastRunsList = list;
+      void onRunsListChanged(!first);
+    }
+    for (const [run, change] of Object.entries(data.followed ?? {})) {
+      const text = JSON.stringify(change);
+      const before = lastRunChange.get(run);
+      if (text === before || !streams.has(run)) continue;
+      lastRunChange.set(run, text);
+      if ('error' in change) {
+        streams.delete(run);
+        followShownRuns();
+        continue;
+      }
+      // A run's first report refreshes it too (it may have changed since the page loaded), without counting.
+      void onRunChanged(run, change, before !== undefined);
+    }
+  });
+}
+
+/** Keeps the shown runs that are still training (no summary yet, or status running / interrupted) followed. */
+function followShownRuns(): void {
+  const wanted = new Set(
+    (sideBySide ? panes : [panes[0]])
+      .map((p) => p.selection?.run)
+      .filter((r): r is string => r !== undefined && runs.has(r) && !DONE.has(String(runs.get(r)?.summary?.status ?? ''))),
+  );
+  for (const run of [...streams.keys()]) {
+    if (!wanted.has(run)) {
+      streams.delete(run);
+      lastRunChange.delete(run);
+    }
+  }
+  for (const run of wanted) if (!streams.has(run)) streams.set(run, { updates: 0, lastUpdate: '' });
+  renderLive();
+  if (liveKey !== null) openLiveStream(); // after start-up (which opens it)
+}
+
+function renderLive(): void {
+  const following = [...streams.keys()];
+  liveBadge.hidden = following.length === 0;
+  liveBadge.textContent = following.length ? 'live' : '';
+  $<HTMLLabelElement>('follow-wrap').hidden = following.length === 0;
+}
+
+/** A followed run's files changed: refetch its info, episodes and metrics, and redraw what shows them. */
+async function onRunChanged(run: string, change: RunChange, counted = true): Promise<void> {
+  busy++;
+  try {
+    const [info, eps] = await Promise.all([api.run(run), api.runEpisodes(run)]);
+    const valuesAppeared = info.hasValues && !runs.get(run)?.hasValues;
+    runs.set(run, info);
+    groups = [...groups.filter((g) => g.run !== run), ...eps.groups];
+    for (const key of [...entries.keys()]) if (parseKey(key)?.run === run) entries.delete(key);
+    for (const g of eps.groups) for (const e of g.episodes) entries.set(keyOf({ run: e.run, path: e.path }), e);
+    metricsCache.delete(run);
+    if (change.hasValues) valuesCache.delete(run);
+    fillPickers();
+    const st = streams.get(run);
+    if (st && counted) {
+      st.updates++;
+      st.lastUpdate = new Date().toLocaleTimeString('en-GB');
+    }
+    if (counted) liveUpdates++;
+    // Like `tail -f`: a pane showing the newest evaluation moves on to the next one (unless following is
+    // turned off or it is playing); one the user moved back to an older episode stays there.
+    const shown = panes[0].selection;
+    if (followBox.checked && shown?.run === run && paneAAtNewest) {
+      const newest = newestEvalEpisode(run);
+      if (newest && newest.path !== shown.path && !playback.playing) await select(0, { run, path: newest.path });
+      else if (valuesAppeared) await select(0, shown); // draw the value overlay the run just wrote
+    } else if (valuesAppeared) {
+      for (const [i, p] of panes.entries()) if (p.selection?.run === run) await select(i as 0 | 1, p.selection);
+    }
+    await updateCurve();
+    renderRunInfo();
+    if (DONE.has(change.status ?? '')) {
+      streams.delete(run);
+      lastRunChange.delete(run);
+      renderLive();
+      renderRunInfo();
+      openLiveStream();
+    }
+  } catch (e) {
+    setStatus(`Could not refresh ${run}: ${(e as Error).message}`, true);
+  } finally {
+    busy--;
+  }
+}
+
+/** The first readable episode of the run's latest evaluation. */
+function newestEvalEpisode(run: string): EpisodeEntry | undefined {
+  const evals = groups.filter((g) => g.run === run && g.kind === 'eval' && g.episodes.some((e) => !e.error));
+  return evals[evals.length - 1]?.episodes.find((e) => !e.error);
+}
+
+/** Runs that appear while the page is open (a training just started) join the picker without a reload. */
+async function onRunsListChanged(counted: boolean): Promise<void> {
+  busy++;
+  try {
+    await loadIndex();
+    if (counted) runListUpdates++;
+    if (!panes[0].selection) {
+      const sel = defaultSelection();
+      if (sel) await select(0, sel);
+    }
+    followShownRuns();
+  } catch (e) {
+    setStatus(`Could not refresh the runs: ${(e as Error).message}`, true);
+  } finally {
+    busy--;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -312,7 +560,12 @@ playback.onChange(renderAll);
 
 for (const s of SPEEDS) speedSelect.append(new Option(`${s}x`, String(s)));
 speedSelect.value = '1';
-speedSelect.addEventListener('change', () => playback.setSpeed(Number(speedSelect.value)));
+// A <select> keeps the keyboard focus after a choice, and would then take the arrow keys and space for
+// itself (→ picking the next episode): every select gives the focus back to the page once used.
+speedSelect.addEventListener('change', () => {
+  playback.setSpeed(Number(speedSelect.value));
+  speedSelect.blur();
+});
 playButton.addEventListener('click', () => playback.toggle());
 backButton.addEventListener('click', () => playback.step(-1));
 forwardButton.addEventListener('click', () => playback.step(1));
@@ -328,8 +581,68 @@ timeline.addEventListener('input', () => {
   playback.pause();
   playback.seek(Number(timeline.value));
 });
-pickA.addEventListener('change', () => void select(0, parseKey(pickA.value)));
-pickB.addEventListener('change', () => void select(1, parseKey(pickB.value)));
+pickA.addEventListener('change', () => {
+  pickA.blur();
+  void select(0, parseKey(pickA.value));
+});
+pickB.addEventListener('change', () => {
+  pickB.blur();
+  void select(1, parseKey(pickB.value));
+});
+filterBox.addEventListener('input', fillPickers);
+filterBox.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') {
+    // Enter opens the first match and hands the keys back to the player.
+    const first = [...pickA.options].find((o) => o.value && !o.parentElement?.matches('optgroup[label^="shown now"]'));
+    if (first) void select(0, parseKey(first.value));
+    filterBox.blur();
+  } else if (e.key === 'Escape') {
+    filterBox.value = '';
+    fillPickers();
+    filterBox.blur();
+  }
+});
+
+let lastExport: Record<string, unknown> | null = null;
+exportPngButton.addEventListener('click', () => {
+  exportPngButton.blur();
+  const pane = panes[0];
+  if (!pane.replay || !pane.selection) return;
+  const frame = Math.min(playback.frame, pane.replay.length);
+  const name = `${fileStem(pane.selection.run, pane.selection.path)}__step${frame}.png`;
+  framePng(pane, frame).then(
+    (blob) => {
+      download(blob, name);
+      lastExport = { kind: 'png', name, bytes: blob.size, frame };
+      setStatus(`Saved ${name} (${Math.round(blob.size / 1024)} kB)`);
+    },
+    (e: Error) => setStatus(`PNG export failed: ${e.message}`, true),
+  );
+});
+exportGifButton.addEventListener('click', () => {
+  exportGifButton.blur();
+  const pane = panes[0];
+  if (!pane.replay || !pane.selection || exportGifButton.disabled) return;
+  const sel = pane.selection;
+  playback.pause();
+  exportGifButton.disabled = true;
+  busy++;
+  const t0 = performance.now();
+  episodeGif(pane, { stepsPerSecond: (pane.scene?.stepsPerSecond ?? 30) * playback.speed, onProgress: (d, t) => setStatus(`Encoding GIF: frame ${d} / ${t}…`) })
+    .then(
+      (r) => {
+        const name = `${fileStem(sel.run, sel.path)}.gif`;
+        download(r.blob, name);
+        lastExport = { kind: 'gif', name, bytes: r.blob.size, frames: r.frames, width: r.width, height: r.height, ms: Math.round(performance.now() - t0), drawMs: r.drawMs, encodeMs: r.encodeMs };
+        setStatus(`Saved ${name}: ${r.frames} frames, ${r.width}×${r.height}, ${Math.round(r.blob.size / 1024)} kB`);
+      },
+      (e: Error) => setStatus(`GIF export failed: ${e.message}`, true),
+    )
+    .finally(() => {
+      exportGifButton.disabled = false;
+      busy--;
+    });
+});
 sideBySideBox.addEventListener('change', () => void setSideBySide(sideBySideBox.checked));
 
 async function setSideBySide(on: boolean): Promise<void> {
@@ -382,6 +695,9 @@ document.addEventListener('keydown', (e) => {
       break;
     case 's':
       void setSideBySide(!sideBySide);
+      break;
+    case '/':
+      filterBox.focus();
       break;
     default:
       return;
@@ -444,6 +760,12 @@ window.__tsgymViewer = {
     speed: playback.speed,
     sideBySide,
     panes: (sideBySide ? panes : [panes[0]]).map((p) => p.snapshot()),
+    curve: curve.summary,
+    curveNote: chartHost.querySelector('.curve-note')?.textContent ?? '',
+    legend: curve.legendValues(),
+    live: { following: [...streams.keys()], updates: liveUpdates, runListUpdates, stream: liveSource?.url ?? null },
+    picker: { options: [...pickA.options].filter((o) => o.value).map((o) => o.text), filter: filterBox.value },
+    lastExport,
   }),
 };
 
@@ -467,9 +789,11 @@ async function start(): Promise<void> {
   panesEl.append(panes[0].root);
   await panes[0].init(rendererPreference());
   await loadIndex();
+  if (await setUpScope()) return; // reloading into the comparison's runs
   await showComparisonLink();
   await applyHash();
   window.addEventListener('hashchange', () => void applyHash());
+  openLiveStream();
   ready = true;
 }
 

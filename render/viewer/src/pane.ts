@@ -21,6 +21,8 @@ export class Pane {
   private readonly host = el('div', 'canvas-host');
   private readonly overlaysEl = el('div', 'overlays');
   private readonly errorEl = el('div', 'pane-error');
+  /** Problems with the run's extras (values.json) that do not stop the episode from playing. */
+  private readonly warningEl = el('div', 'pane-warning');
   readonly hud = new Hud();
   app: Application | null = null;
   scene: Scene | null = null;
@@ -30,17 +32,23 @@ export class Pane {
   private frame = 0;
   private width = 0;
   private height = 0;
+  /** Set by {@link setFixedSize} (an off-screen pane for exports): the canvas no longer follows its box. */
+  private fixed = false;
+  /** The values the episode was shown with (an export pane copies them). */
+  values: ValuesFile | null = null;
+  entry: EpisodeEntry | undefined = undefined;
+  title = '';
   private readonly resizeObserver: ResizeObserver;
 
   constructor(readonly label: string) {
     this.root = el('div', 'pane');
     this.root.dataset.pane = label;
-    this.root.append(this.titleEl, this.subtitleEl, this.host, this.errorEl, this.overlaysEl, this.hud.root);
+    this.root.append(this.titleEl, this.subtitleEl, this.host, this.errorEl, this.warningEl, this.overlaysEl, this.hud.root);
     this.resizeObserver = new ResizeObserver(() => this.resize());
   }
 
   /** Creates the pixi app: WebGL where the browser has it, else the canvas 2D renderer. */
-  async init(preference: RendererPreference[]): Promise<void> {
+  async init(preference: RendererPreference[], resolution = window.devicePixelRatio || 1): Promise<void> {
     const app = new Application();
     await app.init({
       width: 640,
@@ -48,7 +56,7 @@ export class Pane {
       background: 0xf6f3ea,
       antialias: true,
       preference,
-      resolution: window.devicePixelRatio || 1,
+      resolution,
       autoDensity: true,
       autoStart: false,
     });
@@ -64,10 +72,13 @@ export class Pane {
   }
 
   /** Shows `replay`; `title` names it for people (run, checkpoint, episode), the tooltip gives its path. */
-  setEpisode(selection: Selection, title: string, replay: ReplayFile, values: ValuesFile | null, entry: EpisodeEntry | undefined): void {
+  setEpisode(selection: Selection, title: string, replay: ReplayFile, values: ValuesFile | null, entry: EpisodeEntry | undefined, valuesError: string | null = null): void {
     this.clearScene();
     this.selection = selection;
     this.replay = replay;
+    this.values = values;
+    this.entry = entry;
+    this.title = title;
     this.error = null;
     this.errorEl.textContent = '';
     const frames = [replay.initialState, ...replay.steps.map((s) => s.state)];
@@ -87,6 +98,8 @@ export class Pane {
     if (entry?.label && entry.label !== replay.label) bits.unshift(entry.label);
     this.subtitleEl.textContent = bits.join(' · ');
     this.renderOverlayToggles();
+    const warnings = [valuesError, this.scene.overlayProblem?.() ?? null].filter((w): w is string => Boolean(w));
+    this.warningEl.textContent = warnings.join('\n');
     this.show(this.frame);
   }
 
@@ -99,6 +112,7 @@ export class Pane {
     this.titleEl.title = selection ? `${selection.run}/episodes/${selection.path}` : '';
     this.subtitleEl.textContent = '';
     this.errorEl.textContent = message;
+    this.warningEl.textContent = '';
     this.hud.setReplay(null, null);
     this.hud.show(0);
     this.app?.render();
@@ -122,8 +136,13 @@ export class Pane {
       const box = el('input');
       box.type = 'checkbox';
       box.checked = on;
+      box.dataset.overlay = name;
       box.addEventListener('change', () => {
         scene.setOverlay(name, box.checked);
+        // One overlay at a time: the others' boxes follow the scene.
+        const state = scene.overlays();
+        for (const other of this.overlaysEl.querySelectorAll<HTMLInputElement>('input[data-overlay]')) other.checked = state[other.dataset.overlay ?? ''] ?? false;
+        box.blur();
         this.show(this.frame);
       });
       label.append(box, ` ${name}`);
@@ -141,8 +160,21 @@ export class Pane {
     this.app.render();
   }
 
+  /** A fixed canvas size in CSS pixels (off-screen panes, which have no box to follow). */
+  setFixedSize(width: number, height: number): void {
+    this.fixed = true;
+    this.width = Math.max(1, Math.round(width));
+    this.height = Math.max(1, Math.round(height));
+    this.app?.renderer.resize(this.width, this.height);
+    this.show(this.frame);
+  }
+
+  get size(): { width: number; height: number } {
+    return { width: this.width, height: this.height };
+  }
+
   private resize(): void {
-    if (!this.app) return;
+    if (!this.app || this.fixed) return;
     const w = Math.max(200, Math.floor(this.host.clientWidth));
     const h = Math.max(220, Math.min(520, Math.round(w * 0.62)));
     if (w === this.width && h === this.height) return;
@@ -150,6 +182,27 @@ export class Pane {
     this.height = h;
     this.app.renderer.resize(w, h);
     this.show(this.frame);
+  }
+
+  /**
+   * Draws `frame` and copies the picture into a 2D canvas at most `maxWidth` wide, in the same task as the
+   * render (a WebGL canvas's drawing buffer is only readable until the browser composites it).
+   */
+  grab(frame: number, maxWidth = Infinity, into?: HTMLCanvasElement): HTMLCanvasElement {
+    if (!this.app || !this.replay) throw new Error('no episode to export');
+    this.show(frame);
+    const src = this.app.canvas;
+    const scale = Math.min(1, maxWidth / src.width);
+    const out = into ?? document.createElement('canvas');
+    const w = Math.max(1, Math.round(src.width * scale));
+    const h = Math.max(1, Math.round(src.height * scale));
+    if (out.width !== w || out.height !== h) {
+      out.width = w;
+      out.height = h;
+    }
+    const ctx = out.getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(src, 0, 0, w, h);
+    return out;
   }
 
   /** Debug / test view of what the pane shows. */
@@ -165,6 +218,9 @@ export class Pane {
       error: this.error,
       probe: this.scene?.probe() ?? null,
       canvasSize: { width: this.width, height: this.height },
+      warning: this.warningEl.textContent || null,
+      overlays: this.scene?.overlays() ?? {},
+      hud: { action: this.hud.actionText, chosenBar: this.hud.chosenBar, barValues: [...this.root.querySelectorAll('.bar-value')].map((e) => e.textContent) },
     };
   }
 

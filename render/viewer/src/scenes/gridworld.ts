@@ -117,23 +117,30 @@ export function gridWorldScene(ctx: SceneContext): Scene {
   const kinds: CellKind[] = [];
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) kinds.push(cellKind(cells[r]?.[c] ?? '.', legend));
 
-  // values.json is indexed by state: every cell the agent can stand in, row-major (or, if it has one entry per cell, by cell).
-  const cellToValueIndex = new Int32Array(rows * cols).fill(-1);
-  let overlayNote: string | null = null;
-  const values = ctx.values;
-  if (values) {
-    const standable = kinds.map((k) => k !== 'wall' && k !== 'cliff');
-    const nStates = standable.filter(Boolean).length;
-    if (values.values.length === rows * cols) {
-      for (let i = 0; i < rows * cols; i++) cellToValueIndex[i] = i;
-    } else if (values.values.length === nStates) {
-      let s = 0;
-      for (let i = 0; i < rows * cols; i++) if (standable[i]) cellToValueIndex[i] = s++;
+  // values.json is indexed by state: every cell the agent can stand in, row-major (or, if it has one entry per
+  // cell, by cell). It may hold several overlays (e.g. the exact optimal values and the agent's own); one is
+  // shown at a time. An overlay that does not fit this map is not drawn, and the pane says why.
+  const standable = kinds.map((k) => k !== 'wall' && k !== 'cliff');
+  const nStates = standable.filter(Boolean).length;
+  const candidates = ctx.values ? (ctx.values.overlays?.length ? ctx.values.overlays : [{ name: 'values & policy', values: ctx.values.values, policy: ctx.values.policy }]) : [];
+  const overlaySets: { name: string; values: number[]; policy: number[]; index: Int32Array }[] = [];
+  const problems: string[] = [];
+  for (const set of candidates) {
+    const index = new Int32Array(rows * cols).fill(-1);
+    if (set.values.length === rows * cols) {
+      for (let i = 0; i < rows * cols; i++) index[i] = i;
+    } else if (set.values.length === nStates) {
+      let k = 0;
+      for (let i = 0; i < rows * cols; i++) if (standable[i]) index[i] = k++;
     } else {
-      overlayNote = `values.json has ${values.values.length} values; this map has ${nStates} states (${rows * cols} cells)`;
+      problems.push(`values.json overlay "${set.name}" has ${set.values.length} values; this map has ${nStates} states (${rows * cols} cells), so it is not drawn`);
+      continue;
     }
+    overlaySets.push({ ...set, index });
   }
-  let showOverlay = values !== null && overlayNote === null;
+  const overlayNote = problems.length ? problems.join('; ') : null;
+  /** The overlay shown (index into overlaySets), -1 for none. */
+  let active = overlaySets.length ? 0 : -1;
 
   let layoutKey = '';
   let tile = 32;
@@ -143,7 +150,7 @@ export function gridWorldScene(ctx: SceneContext): Scene {
   const textStyle = (size: number, fill: number) => ({ fontFamily: 'system-ui, sans-serif', fontSize: size, fill, fontWeight: '600' as const });
 
   function layout(width: number, height: number): void {
-    const key = `${width}x${height}:${showOverlay}`;
+    const key = `${width}x${height}:${active}`;
     if (key === layoutKey) return;
     layoutKey = key;
     tile = Math.max(4, Math.floor(Math.min((width - 16) / Math.max(1, cols), (height - 16) / Math.max(1, rows))));
@@ -192,7 +199,9 @@ export function gridWorldScene(ctx: SceneContext): Scene {
   function drawOverlay(): void {
     overlay.clear();
     for (const child of overlayLabels.removeChildren()) child.destroy();
-    if (!showOverlay || !values) return;
+    const values = overlaySets[active];
+    if (!values) return;
+    const cellToValueIndex = values.index;
     let maxAbs = 1e-9;
     for (let i = 0; i < rows * cols; i++) {
       const vi = cellToValueIndex[i];
@@ -237,12 +246,14 @@ export function gridWorldScene(ctx: SceneContext): Scene {
     stepsPerSecond: 6,
     root,
     actionLabels: () => actions,
-    overlays: (): Record<string, boolean> => (values && overlayNote === null ? { 'values & policy': showOverlay } : {}),
+    overlays: (): Record<string, boolean> => Object.fromEntries(overlaySets.map((o, i) => [o.name, i === active])),
+    overlayProblem: () => overlayNote,
     setOverlay(name, on) {
-      if (name === 'values & policy' && values && overlayNote === null) {
-        showOverlay = on;
-        layoutKey = '';
-      }
+      const i = overlaySets.findIndex((o) => o.name === name);
+      if (i < 0) return;
+      if (on) active = i;
+      else if (active === i) active = -1;
+      layoutKey = '';
     },
     draw(frame, width, height) {
       layout(width, height);
@@ -272,7 +283,8 @@ export function gridWorldScene(ctx: SceneContext): Scene {
         agent: pos,
         tile,
         origin: { x: ox, y: oy },
-        overlay: showOverlay,
+        overlay: active >= 0,
+        overlayName: overlaySets[active]?.name ?? null,
         overlayNote,
       };
     },

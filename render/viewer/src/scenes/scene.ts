@@ -36,6 +36,8 @@ export interface Scene {
   /** Overlay toggles this scene offers (e.g. the gridworld's values), by name → on/off. */
   overlays(): Record<string, boolean>;
   setOverlay(name: string, on: boolean): void;
+  /** Why an overlay the run has could not be drawn (e.g. values.json does not fit the map), or null. */
+  overlayProblem?(): string | null;
   probe(): SceneProbe;
   destroy(): void;
 }

@@ -1,0 +1,33 @@
+/**
+ * How the runs of a plan get trained. The coordinator (experiments/compare.ts) plans, checks the request,
+ * takes the lock and shows progress; an executor only trains the runs it is handed and keeps each
+ * RunTask's state and step current, so the same progress display and report work for every executor.
+ */
+import type { CompareLock } from '../plan/lock.js';
+import type { CompareProgress } from '../plan/progress.js';
+import type { ComparisonRequest } from '../plan/request.js';
+import type { RunTask } from '../plan/runs.js';
+
+export interface ExecutionContext {
+  request: ComparisonRequest;
+  /** The comparison directory (absolute). */
+  outDir: string;
+  /** Every run of the plan (finished ones included), in plan order. */
+  tasks: RunTask[];
+  progress: CompareProgress;
+  lock: CompareLock;
+}
+
+export interface Executor {
+  /** Short description for the start message ("2 at a time", "on the queue at redis://…"). */
+  readonly description: string;
+  /**
+   * Trains every task of `todo` (state `waiting`); resolves once each is `done` or `failed` (its `error`
+   * set), or after `interrupt` once nothing more will happen in this invocation.
+   */
+  run(todo: RunTask[], ctx: ExecutionContext): Promise<void>;
+  /** Ctrl-C / SIGTERM number `count` (1: stop gently, keeping work; 2: stop now). */
+  interrupt(count: number, ctx: ExecutionContext): string;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,134 @@
+/**
+ * Queue execution: `--queue redis://HOST:PORT` enqueues one BullMQ job per run (workers started with
+ * `npm run worker` on any machine train them) and follows them: job states and the progress the workers
+ * report (job.updateProgress) drive the same RunTasks, hence the same progress display, as local runs.
+ *
+ * Job ids are derived from the comparison (experiments/queue/jobs.ts), so a coordinator started again with
+ * the same command re-attaches to its jobs instead of enqueuing them twice; a job that failed earlier is
+ * retried (the fix may be in place now), and a run already finished on disk is never enqueued. Run
+ * directories are written by the workers into `--out`, which must therefore be on a shared filesystem.
+ *
+ * Ctrl-C detaches the coordinator: the jobs go on on the workers; the same command re-attaches.
+ */
+import * as path from 'node:path';
+import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { checkReachable, connect, QUEUE_NAME } from '../queue/connection.js';
+import { runJobId, type RunJobData, type RunJobProgress, type RunJobResult } from '../queue/jobs.js';
+import { readComparisonFile, trainArgs } from '../plan/request.js';
+import { describeRun, isDone, runSummary, type RunTask } from '../plan/runs.js';
+import type { ExecutionContext, Executor } from './executor.js';
+
+const POLL_MS = 500;
+
+export class QueueExecutor implements Executor {
+  private connection: Redis | null = null;
+  private queue: Queue<RunJobData, RunJobResult> | null = null;
+  private detached = false;
+  private wake: (() => void) | null = null;
+
+  constructor(readonly url: string) {}
+
+  get description(): string {
+    return `as jobs on the queue at ${this.url} (start workers with: npm run worker -- --queue ${this.url})`;
+  }
+
+  /** Fails fast (one line, within ~5 s) when Redis cannot be reached. */
+  async connect(log: (m: string) => void): Promise<void> {
+    await checkReachable(this.url);
+    this.connection = connect(this.url, (m) => log(`coordinator: ${m}`));
+    this.queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: this.connection });
+    this.queue.on('error', () => {}); // reported by the connection
+    await this.queue.waitUntilReady();
+  }
+
+  async run(todo: RunTask[], ctx: ExecutionContext): Promise<void> {
+    const queue = this.queue!;
+    const { createdAt } = readComparisonFile(ctx.outDir);
+    const ids = new Map<RunTask, string>();
+    let enqueued = 0;
+    let reattached = 0;
+    let retried = 0;
+    for (const task of todo) {
+      const id = runJobId(ctx.outDir, createdAt, task.name);
+      ids.set(task, id);
+      const existing = await queue.getJob(id);
+      if (existing) {
+        const state = await existing.getState();
+        if (state === 'failed') {
+          await existing.retry('failed');
+          retried++;
+          continue;
+        }
+        if (state !== 'completed') {
+          reattached++;
+          continue;
+        }
+        // Completed, yet the run is not done on disk (its directory was removed): run it again.
+        await existing.remove();
+      }
+      const data: RunJobData = { outDir: ctx.outDir, run: task.name, trainArgs: trainArgs(ctx.request, task.group, task.seed, path.join(ctx.outDir, 'runs')) };
+      // attempts 1: a failure is reported, not retried blindly (rerunning the command retries it); a worker
+      // that dies does not count as an attempt: its job stalls and goes back to the queue.
+      await queue.add(task.name, data, { jobId: id, attempts: 1, removeOnComplete: false, removeOnFail: false });
+      enqueued++;
+    }
+    ctx.progress.log(`queue: ${enqueued} job(s) enqueued, ${reattached} re-attached, ${retried} failed one(s) retried`);
+
+    const open = new Set(todo);
+    while (open.size && !this.detached) {
+      for (const task of [...open]) {
+        if (this.detached) break;
+        let job: Job<RunJobData, RunJobResult> | undefined;
+        try {
+          job = await queue.getJob(ids.get(task)!);
+        } catch {
+          continue; // Redis away: the next poll tries again
+        }
+        if (!job) continue;
+        const state = await job.getState().catch(() => 'unknown');
+        const p = job.progress as Partial<RunJobProgress> | number;
+        if (typeof p === 'object' && p && typeof p.step === 'number') {
+          if (task.state !== 'running' || p.startStep !== task.startStep) task.startStep = Math.min(p.startStep ?? 0, p.step);
+          task.step = p.step;
+        }
+        if (state === 'active' && task.state !== 'running') {
+          task.state = 'running';
+          ctx.progress.log(`▶ ${task.name}: taken by a worker${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted}: resumes from its last checkpoint)` : ''}`);
+        } else if ((state === 'waiting' || state === 'prioritized' || state === 'delayed') && task.state === 'running') {
+          task.state = 'waiting';
+          ctx.progress.log(`↺ ${task.name}: back in the queue (its worker stopped); the next worker resumes it from its last checkpoint`);
+        } else if (state === 'completed') {
+          open.delete(task);
+          const { status, steps } = runSummary(task.dir);
+          if (isDone(status)) {
+            task.state = 'done';
+            task.step = steps ?? task.plan.totalSteps;
+            ctx.progress.log(`✓ ${task.name}: ${describeRun(task.dir)}`);
+          } else {
+            task.state = 'failed';
+            task.error = `its job completed but ${task.dir} holds no finished run (status ${status ?? 'unknown'}); is --out the same shared path on every worker?`;
+            ctx.progress.log(`✗ ${task.name}: ${task.error}`);
+          }
+        } else if (state === 'failed') {
+          open.delete(task);
+          task.state = 'failed';
+          task.error = job.failedReason || 'failed';
+          ctx.progress.log(`✗ ${task.name}: ${task.error.split('\n')[0]}`);
+        }
+      }
+      if (open.size && !this.detached) await new Promise<void>((r) => setTimeout((this.wake = r), POLL_MS));
+    }
+  }
+
+  interrupt(): string {
+    this.detached = true;
+    this.wake?.();
+    return 'detaching from the queue: the workers go on with the jobs; run the same command again to follow them and write the report';
+  }
+
+  async close(): Promise<void> {
+    await this.queue?.close().catch(() => {});
+    this.connection?.disconnect();
+  }
+}

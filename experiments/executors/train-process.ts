@@ -1,0 +1,58 @@
+/**
+ * One `train` child process (`tsx experiments/cli.ts train … --progress json`): its output is appended to
+ * the run's log, and its JSON progress events (experiments/harness/progress.ts) are handed to the caller.
+ * Both executors run runs this way: the local one directly, the queue one inside a worker's processor.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseProgressEvent, type ProgressEvent } from '../harness/progress.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = path.join(REPO_ROOT, 'experiments', 'cli.ts');
+
+export interface TrainExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The spawn itself failed (no such executable…). */
+  spawnError: Error | null;
+}
+
+export interface TrainProcess {
+  child: ChildProcess;
+  done: Promise<TrainExit>;
+}
+
+/** Starts `train` with `args`; `header` is written to the log first. */
+export function startTrain(args: string[], log: string, onEvent: (e: ProgressEvent) => void, header = ''): TrainProcess {
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  const logFd = fs.openSync(log, 'a');
+  fs.writeSync(logFd, `=== ${new Date().toISOString()} ${header}tsx experiments/cli.ts ${args.join(' ')}\n`);
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  child.stdout!.on('data', (chunk: Buffer) => fs.writeSync(logFd, chunk));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    fs.writeSync(logFd, chunk);
+    const lines = (tail + chunk.toString('utf8')).split('\n');
+    tail = lines.pop() ?? '';
+    for (const line of lines) {
+      const e = parseProgressEvent(line);
+      if (e) onEvent(e);
+    }
+  });
+  let spawnError: Error | null = null;
+  child.on('error', (e) => (spawnError = e));
+  const done = new Promise<TrainExit>((resolve) =>
+    child.on('close', (code, signal) => {
+      fs.closeSync(logFd);
+      resolve({ code, signal, spawnError });
+    }),
+  );
+  return { child, done };
+}
+
+/** Why a train process ended without a result, in a few words. */
+export function describeExit(e: TrainExit): string {
+  return e.spawnError ? e.spawnError.message : e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
+}

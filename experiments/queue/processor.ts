@@ -1,0 +1,82 @@
+/**
+ * The sandboxed BullMQ processor of `npm run worker`: BullMQ runs this file in a child process, so a
+ * CPU-bound run never delays the worker's lock renewals. It trains one run as a `train` child process
+ * (the same command the local executor runs), resuming it from its last checkpoint when an earlier
+ * attempt got that far (a worker that died leaves a stalled job that another worker picks up), and turns
+ * the run's JSON progress events into job progress.
+ *
+ * If the worker process dies, this child's IPC channel closes: the run is asked to checkpoint and stop
+ * (SIGTERM), so no orphan keeps writing to a run that another worker is about to resume.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SandboxedJob } from 'bullmq';
+import { clearConfiglessRunDir, describeRun, isDone, lastLines, runSummary } from '../plan/runs.js';
+import { resumeArgs } from '../plan/request.js';
+import { isRunDir, runPath } from '../run-format.js';
+import { describeExit, startTrain, type TrainProcess } from '../executors/train-process.js';
+import type { RunJobData, RunJobProgress, RunJobResult } from './jobs.js';
+
+
+let current: TrainProcess | null = null;
+
+process.on('disconnect', () => {
+  // The worker is gone. Let the run checkpoint (the trainer treats SIGTERM like Ctrl-C), then leave.
+  const proc = current;
+  if (!proc) process.exit(1);
+  proc.child.kill('SIGTERM');
+  const hard = setTimeout(() => proc.child.kill('SIGKILL'), 20_000);
+  void proc.done.then(() => {
+    clearTimeout(hard);
+    process.exit(1);
+  });
+});
+
+export default async function processRun(job: SandboxedJob<RunJobData, RunJobResult>): Promise<RunJobResult> {
+  const { outDir, run } = job.data;
+  if (!fs.existsSync(path.join(outDir, 'comparison.json'))) {
+    throw new Error(`${outDir} is not reachable from worker ${os.hostname()} (no comparison.json there); --out must be a path every worker sees (a shared filesystem)`);
+  }
+  const dir = path.join(outDir, 'runs', run);
+  const log = path.join(outDir, 'logs', `${run}.log`);
+  const before = runSummary(dir);
+  if (isDone(before.status)) return { status: before.status!, steps: before.steps, alreadyDone: true };
+
+  let args = job.data.trainArgs;
+  let how = 'start';
+  if (fs.existsSync(dir) && !isRunDir(dir)) clearConfiglessRunDir(dir);
+  if (isRunDir(dir)) {
+    // A job started again after a stall: its worker died (possibly on another host, where this worker cannot
+    // check its pid) and may have left the run lock behind: take it over (run-lock.ts).
+    const retry = (job.attemptsStarted ?? 1) > 1;
+    const takeOverLock = retry && fs.existsSync(runPath(dir, 'lock'));
+    args = resumeArgs(dir, { takeOverLock });
+    how = 'resume';
+  }
+  const worker = `${os.hostname()}:${process.ppid}`;
+  let last: RunJobProgress = { step: 0, total: 0, startStep: 0, stepsPerSecond: 0, worker };
+  let pending: Promise<void> = Promise.resolve();
+  const report = (p: RunJobProgress) => {
+    last = p;
+    pending = pending.then(() => job.updateProgress(p as unknown as object)).catch(() => {});
+  };
+  current = startTrain(
+    args,
+    log,
+    (e) => {
+      if (e.event === 'start') report({ ...last, step: e.step, startStep: e.step, total: e.total });
+      else if (e.event === 'progress') report({ ...last, step: e.step, total: e.total, stepsPerSecond: e.stepsPerSecond });
+    },
+    `worker ${worker}, job ${job.id} attempt ${job.attemptsStarted ?? 1}, ${how}: `,
+  );
+  const exit = await current.done;
+  current = null;
+  await pending;
+  const after = runSummary(dir);
+  if (isDone(after.status)) {
+    fs.appendFileSync(log, `=== ${describeRun(dir)}\n`);
+    return { status: after.status!, steps: after.steps, alreadyDone: false };
+  }
+  throw new Error(`${describeExit(exit)}; run status ${after.status ?? 'unknown'}${after.message ? ` (${after.message})` : ''}. Last lines of ${log} on ${os.hostname()}:\n${lastLines(log, 6)}`);
+}

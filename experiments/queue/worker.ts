@@ -1,0 +1,79 @@
+/**
+ * `npm run worker -- --queue redis://HOST:PORT [--concurrency K]`: takes run jobs from the queue, K at a
+ * time, each in a sandboxed processor (experiments/queue/processor.ts, a child process). A job whose worker
+ * died stalls: its lock is no longer renewed, and after `lockSeconds` another worker takes it and resumes the
+ * run from its last checkpoint.
+ *
+ * Ctrl-C / SIGTERM stops the worker at once: its runs checkpoint and stop, and their jobs go to another
+ * worker (or to this one when it is started again) once their locks expire.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'bullmq';
+import { checkReachable, connect, QUEUE_NAME } from './connection.js';
+import type { RunJobData, RunJobResult } from './jobs.js';
+
+export interface WorkerOptions {
+  queue: string;
+  /** Jobs at a time (default 1: a run already uses a core). */
+  concurrency?: number;
+  /** Seconds a job's lock lasts without renewal before another worker may take the job (default 30). */
+  lockSeconds?: number;
+  log?: (message: string) => void;
+}
+
+const PROCESSOR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'processor.ts');
+
+export interface RunningWorker {
+  worker: Worker<RunJobData, RunJobResult>;
+  /** Resolves when the worker has closed (a signal, or close()). */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
+  const log = o.log ?? ((m: string) => console.error(m));
+  await checkReachable(o.queue);
+  const lockMs = Math.round((o.lockSeconds ?? 30) * 1000);
+  const connection = connect(o.queue, (m) => log(`worker: ${m}`));
+  const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, PROCESSOR, {
+    connection,
+    concurrency: o.concurrency ?? 1,
+    lockDuration: lockMs,
+    stalledInterval: Math.max(500, Math.round(lockMs / 2)),
+    // A job may lose its worker several times (each loss costs only the steps since its last checkpoint).
+    maxStalledCount: 10,
+    useWorkerThreads: false,
+  });
+  worker.on('active', (job) => log(`▶ ${job.data.run} (job ${job.id}, attempt ${job.attemptsStarted})`));
+  worker.on('completed', (job, result) => log(`✓ ${job.data.run}: ${result.status}${result.alreadyDone ? ' (already done)' : ''}`));
+  worker.on('failed', (job, err) => log(`✗ ${job?.data.run ?? '?'}: ${err.message.split('\n')[0]}`));
+  worker.on('error', () => {}); // connection errors are reported by the client
+  await worker.waitUntilReady();
+  log(`worker ${os.hostname()}:${process.pid} takes jobs from ${o.queue} (${o.concurrency ?? 1} at a time)`);
+  let resolveClosed: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  worker.on('closed', () => resolveClosed());
+  return {
+    worker,
+    closed,
+    close: async () => {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** The `worker` command: runs until a signal. */
+export async function runWorker(o: WorkerOptions): Promise<void> {
+  const w = await startWorker(o);
+  const stop = (sig: NodeJS.Signals) => {
+    console.error(`${sig}: stopping; the running runs checkpoint and their jobs go to another worker once their locks expire`);
+    // Exiting closes the processors' IPC channels: each asks its run to checkpoint and stop.
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await w.closed;
+}

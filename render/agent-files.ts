@@ -1,0 +1,133 @@
+/**
+ * Read-only access to a run's saved agents for the viewer server, so the live-agent page can load one:
+ * `best/` (the agent of the run's best evaluation, saveAgent format) or a checkpoint in `checkpoints/`
+ * ('latest' or a step). Every path goes through `resolveInside`, as for the rest of the API, and every
+ * checkpoint is checked against its manifest before anything of it is served.
+ *
+ * The layout is the run format's (experiments/run-format.ts): `best/agent.json` + `best/state/` (a
+ * checkpoints directory holding one checkpoint); `checkpoints/{latest.json, step-<9 digits>/}` with the
+ * agent under `json.agent` and the agent's name, seed and hyperparameters in the run's `config.json`.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AGENT_FILES, blobFileName, CHECKPOINT_DIR_PATTERN, CHECKPOINT_FILES, readVerifiedCheckpointFiles, RUN_FILES, stepDirName } from '../experiments/run-format.js';
+import type { AgentSource, AgentSourcesResponse } from './api-types.js';
+import { HttpError, resolveInside } from './runs-index.js';
+
+async function readJson(root: string, segments: string[], what: string): Promise<Record<string, unknown>> {
+  const file = await resolveInside(root, segments, what);
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new HttpError(422, `${segments.join('/')} is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new HttpError(422, `${segments.join('/')} must hold a JSON object`);
+  return data as Record<string, unknown>;
+}
+
+/** Which agents a run has saved: best/ and its checkpoint steps. */
+export async function listAgentSources(runsDir: string, run: string): Promise<AgentSourcesResponse> {
+  const dir = await resolveInside(runsDir, [run], 'run');
+  let best = false;
+  try {
+    await resolveInside(dir, [RUN_FILES.best, AGENT_FILES.agent]);
+    best = true;
+  } catch {
+    best = false;
+  }
+  let checkpoints: number[] = [];
+  try {
+    checkpoints = (await readdir(join(dir, RUN_FILES.checkpoints)))
+      .filter((d) => CHECKPOINT_DIR_PATTERN.test(d))
+      .map((d) => Number(d.slice(5)))
+      .sort((a, b) => a - b);
+  } catch {
+    checkpoints = [];
+  }
+  return { run, best, checkpoints };
+}
+
+/** The checkpoint directory segments (below the run) for `which`: 'best', 'latest' or a step number. */
+async function stateDir(runDir: string, which: string): Promise<{ segments: string[]; fromBest: boolean }> {
+  const pointed = async (segments: string[], what: string) => {
+    const pointer = await readJson(runDir, [...segments, CHECKPOINT_FILES.latest], what);
+    if (typeof pointer.dir !== 'string' || !CHECKPOINT_DIR_PATTERN.test(pointer.dir)) throw new HttpError(422, `${[...segments, CHECKPOINT_FILES.latest].join('/')} has no valid "dir"`);
+    return [...segments, pointer.dir];
+  };
+  if (which === 'best') return { segments: await pointed([RUN_FILES.best, AGENT_FILES.state], 'best agent'), fromBest: true };
+  if (which === 'latest') return { segments: await pointed([RUN_FILES.checkpoints], 'checkpoint'), fromBest: false };
+  if (!/^\d{1,9}$/.test(which)) throw new HttpError(400, `agent "${which}": ask for best, latest or a checkpoint step number`);
+  return { segments: [RUN_FILES.checkpoints, stepDirName('step', Number(which))], fromBest: false };
+}
+
+/** The checkpoint's files by name, after the manifest check (a damaged checkpoint is a 422 naming the file). */
+async function verifiedFiles(runDir: string, segments: string[]): Promise<Map<string, Buffer>> {
+  const dir = await resolveInside(runDir, segments, 'checkpoint');
+  try {
+    return readVerifiedCheckpointFiles(dir);
+  } catch (e) {
+    throw new HttpError(422, `${segments.join('/')}: ${(e as Error).message}`);
+  }
+}
+
+function checkpointState(files: Map<string, Buffer>, segments: string[]): Record<string, unknown> {
+  const bytes = files.get(CHECKPOINT_FILES.state);
+  if (!bytes) throw new HttpError(422, `${segments.join('/')}: ${CHECKPOINT_FILES.state} is not in the manifest`);
+  try {
+    return JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new HttpError(422, `${segments.join('/')}/${CHECKPOINT_FILES.state} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** What the page needs to rebuild an agent: its name, spaces, hyperparameters, seed, JSON state and blob names. */
+export async function readAgentSource(runsDir: string, run: string, which: string): Promise<AgentSource> {
+  const runDir = await resolveInside(runsDir, [run], 'run');
+  const config = await readJson(runDir, [RUN_FILES.config], 'run config');
+  const { segments, fromBest } = await stateDir(runDir, which);
+  const state = checkpointState(await verifiedFiles(runDir, segments), segments);
+  const blobs = Array.isArray(state.blobs) ? state.blobs.filter((b): b is string => typeof b === 'string') : [];
+  let agentJson: unknown;
+  let step: number | null;
+  let header: Record<string, unknown>;
+  if (fromBest) {
+    header = await readJson(runDir, [RUN_FILES.best, AGENT_FILES.agent], 'best agent');
+    agentJson = (state.json as Record<string, unknown> | undefined) ?? null;
+    const summary = await readJson(runDir, [RUN_FILES.summary], 'run summary').catch(() => null);
+    const bestEval = summary?.bestEval as { step?: unknown } | null | undefined;
+    step = typeof bestEval?.step === 'number' ? bestEval.step : null;
+  } else {
+    header = { name: config.agent, hyperparams: config.hyperparams, seed: config.seed, numEnvs: config.numEnvs };
+    agentJson = (state.json as { agent?: unknown } | undefined)?.agent ?? null;
+    step = typeof state.step === 'number' ? state.step : null;
+  }
+  if (typeof header.name !== 'string') throw new HttpError(422, `${run}: cannot tell which agent this is (no agent name)`);
+  if (typeof agentJson !== 'object' || agentJson === null) throw new HttpError(422, `${run}: ${segments.join('/')}/state.json holds no agent state`);
+  return {
+    run,
+    which,
+    step,
+    name: header.name,
+    envId: typeof config.envId === 'string' ? config.envId : String(config.env ?? ''),
+    envKwargs: (config.envKwargs as Record<string, unknown> | undefined) ?? {},
+    hyperparams: (header.hyperparams as Record<string, unknown> | undefined) ?? {},
+    seed: typeof header.seed === 'number' ? header.seed : 0,
+    numEnvs: typeof header.numEnvs === 'number' ? header.numEnvs : 1,
+    observationSpace: (header.observationSpace as AgentSource['observationSpace']) ?? null,
+    actionSpace: (header.actionSpace as AgentSource['actionSpace']) ?? null,
+    state: agentJson as Record<string, unknown>,
+    blobs,
+  };
+}
+
+/** The bytes of one blob of that agent state (weights, optimiser moments, buffers), checked against the manifest. */
+export async function readAgentBlob(runsDir: string, run: string, which: string, blob: string): Promise<Buffer> {
+  const runDir = await resolveInside(runsDir, [run], 'run');
+  const { segments } = await stateDir(runDir, which);
+  const files = await verifiedFiles(runDir, segments);
+  const state = checkpointState(files, segments);
+  const bytes = Array.isArray(state.blobs) && state.blobs.includes(blob) ? files.get(blobFileName(blob)) : undefined;
+  if (!bytes) throw new HttpError(404, `${run}: the ${which} agent has no blob "${blob}"`);
+  return bytes;
+}

@@ -1,0 +1,116 @@
+/**
+ * Keyboard → action for the play page. Known envs get a hand-made mapping; any other env gets one from its
+ * action space alone, so a newly registered env is playable without code here:
+ *
+ * - gridworlds (render kind 'gridworld'): turn-based, one step per arrow press (↑ → ↓ ← = actions 0 1 2 3);
+ * - CartPole: real time, ← / → push; with no key held the pushes alternate (the closest thing to "no force");
+ * - LaneKeeper-v0 (Discrete 5): ← / → full steering target, with Shift half; nothing held: straight;
+ * - LaneKeeperContinuous-v0 (Box [-1, 1]): ← = +1 (left), → = -1, with Shift ±0.5; nothing held: 0;
+ * - any other Discrete(n): real time, ← = first action, → = last, digits 1…9 pick an action; nothing held:
+ *   the middle action when n is odd (usually "no push / no torque"), else the env waits for a key;
+ * - any other Box: real time, ← / → drive the first component to its low / high bound (±1 when unbounded),
+ *   ↓ / ↑ the second, Shift halves; nothing held: 0 clipped into the box.
+ */
+import type { Action } from '../../../envs/core.js';
+import type { SpaceJSON } from '../../../envs/spaces.js';
+
+export interface KeyControls {
+  /** 'turn': one step per key press; 'realtime': the env steps on a clock, acting on the held keys. */
+  mode: 'turn' | 'realtime';
+  /** The action for the keys held (realtime) or the key just pressed (turn); null: no step now. `tick` counts clock steps. */
+  actionFor(held: ReadonlySet<string>, shift: boolean, tick: number): Action | null;
+  /** One line for people: which key does what. */
+  help: string;
+  /** Keys the page should keep from scrolling or moving focus. */
+  keys: string[];
+}
+
+const ARROWS = ['ArrowUp', 'ArrowRight', 'ArrowDown', 'ArrowLeft'];
+const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+export function keyControls(envId: string, renderKind: string, space: SpaceJSON): KeyControls {
+  if (renderKind === 'gridworld' && space.type === 'Discrete' && space.n === 4) {
+    return {
+      mode: 'turn',
+      actionFor: (held) => {
+        for (let i = 0; i < 4; i++) if (held.has(ARROWS[i])) return space.start + i;
+        return null;
+      },
+      help: '↑ → ↓ ← move one cell per key press',
+      keys: ARROWS,
+    };
+  }
+  if (envId === 'CartPole-v1' && space.type === 'Discrete' && space.n === 2) {
+    return {
+      mode: 'realtime',
+      actionFor: (held, _shift, tick) => (held.has('ArrowLeft') && !held.has('ArrowRight') ? 0 : held.has('ArrowRight') && !held.has('ArrowLeft') ? 1 : tick % 2),
+      help: 'hold ← / → to push the cart; with no key held the pushes alternate left/right',
+      keys: ['ArrowLeft', 'ArrowRight'],
+    };
+  }
+  if (renderKind === 'lanekeeper' && space.type === 'Discrete' && space.n === 5) {
+    // Actions 0…4 = steering targets -1, -0.5, 0, +0.5, +1 × the limit; positive steers left.
+    return {
+      mode: 'realtime',
+      actionFor: (held, shift) => (held.has('ArrowLeft') ? (shift ? 3 : 4) : held.has('ArrowRight') ? (shift ? 1 : 0) : 2),
+      help: 'hold ← / → to steer (Shift: half), release to go straight',
+      keys: ['ArrowLeft', 'ArrowRight'],
+    };
+  }
+  if (renderKind === 'lanekeeper' && space.type === 'Box' && space.shape.length === 1 && space.shape[0] === 1) {
+    return {
+      mode: 'realtime',
+      actionFor: (held, shift) => Float32Array.of((held.has('ArrowLeft') ? 1 : held.has('ArrowRight') ? -1 : 0) * (shift ? 0.5 : 1)),
+      help: 'hold ← / → to steer (steering target ±1, Shift: ±0.5), release for 0',
+      keys: ['ArrowLeft', 'ArrowRight'],
+    };
+  }
+  return space.type === 'Discrete' ? genericDiscrete(space) : genericBox(space);
+}
+
+function genericDiscrete(space: Extract<SpaceJSON, { type: 'Discrete' }>): KeyControls {
+  const { n, start } = space;
+  const idle = n % 2 === 1 ? start + (n - 1) / 2 : null;
+  const digits = DIGITS.slice(0, Math.min(n, 9));
+  return {
+    mode: 'realtime',
+    actionFor: (held) => {
+      for (let i = 0; i < digits.length; i++) if (held.has(digits[i])) return start + i;
+      if (held.has('ArrowLeft') && !held.has('ArrowRight')) return start;
+      if (held.has('ArrowRight') && !held.has('ArrowLeft')) return start + n - 1;
+      return idle;
+    },
+    help:
+      `hold ← for action ${start}, → for action ${start + n - 1}` +
+      (digits.length ? `, ${digits[0]}…${digits[digits.length - 1]} for actions ${start}…${start + digits.length - 1}` : '') +
+      (idle !== null ? `; nothing held: action ${idle}` : '; nothing held: the env waits'),
+    keys: ['ArrowLeft', 'ArrowRight', ...digits],
+  };
+}
+
+function genericBox(space: Extract<SpaceJSON, { type: 'Box' }>): KeyControls {
+  const size = space.shape.reduce((a, b) => a * b, 1);
+  const bound = (v: number | null, fallback: number) => (v === null || !Number.isFinite(v) ? fallback : v);
+  const low = space.low.map((v) => bound(v, -1));
+  const high = space.high.map((v) => bound(v, 1));
+  const rest = low.map((lo, i) => Math.min(high[i], Math.max(lo, 0)));
+  return {
+    mode: 'realtime',
+    actionFor: (held, shift) => {
+      const a = Float32Array.from(rest);
+      const drive = (i: number, minus: string, plus: string) => {
+        if (i >= size) return;
+        const target = held.has(minus) ? low[i] : held.has(plus) ? high[i] : null;
+        if (target !== null) a[i] = shift ? rest[i] + (target - rest[i]) / 2 : target;
+      };
+      drive(0, 'ArrowLeft', 'ArrowRight');
+      drive(1, 'ArrowDown', 'ArrowUp');
+      return a;
+    },
+    help:
+      `hold ← / → for component 0 at its low ${low[0]} / high ${high[0]}` +
+      (size > 1 ? `, ↓ / ↑ for component 1 (${low[1]} / ${high[1]})` : '') +
+      '; Shift: half way; nothing held: 0 (clipped into the box)',
+    keys: ARROWS,
+  };
+}

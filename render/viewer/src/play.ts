@@ -1,0 +1,235 @@
+/**
+ * The play page: any registered env, played with the keyboard, drawn by the replay viewer's scenes and
+ * HUD. The env code is envs/ itself, bundled by Vite: the same dynamics as training in Node. Each episode
+ * can be downloaded as a replay file (format v1) that the viewer and `parseReplay` read.
+ *
+ * `#env=<id>&seed=<n>` in the URL picks the env and seed. `window.__tsgymPlay` is a hook for tests.
+ */
+import type { Action, RenderState } from '../../../envs/core.js';
+import { listEnvs } from '../../../envs/registry.js';
+import { LiveEpisode, rerunReplay } from '../../live-episode.js';
+import { parseReplay } from '../../replay-format.js';
+import { formatNumber } from './hud.js';
+import { keyControls, type KeyControls } from './keymap.js';
+import { $, addNav, download, fillEnvSelect, readSeed, showError } from './lab-common.js';
+import { LivePane } from './live-pane.js';
+
+declare global {
+  interface Window {
+    __tsgymPlay?: {
+      ready: boolean;
+      snapshot(): Record<string, unknown>;
+      /** Re-runs a replay file's seed and actions here and returns the render states as JSON text. */
+      rerun(replayText: string): string;
+      replayText(): string;
+    };
+  }
+}
+
+addNav('play.html');
+const envSelect = $<HTMLSelectElement>('env');
+const seedInput = $<HTMLInputElement>('seed');
+const resetButton = $<HTMLButtonElement>('reset');
+const speedSelect = $<HTMLSelectElement>('speed');
+const pauseButton = $<HTMLButtonElement>('pause');
+const downloadButton = $<HTMLButtonElement>('download');
+const keysHelp = $<HTMLSpanElement>('keys-help');
+const episodesEl = $<HTMLElement>('episodes');
+
+const pane = new LivePane('play');
+$('stage').append(pane.root);
+
+let episode: LiveEpisode | null = null;
+let controls: KeyControls | null = null;
+const held = new Set<string>();
+let shift = false;
+let paused = false;
+/** The clock starts with the first key press of an episode, so nothing falls over before you are ready. */
+let started = false;
+let tick = 0;
+let timer: ReturnType<typeof setTimeout> | null = null;
+let finished = 0;
+
+const envIds = listEnvs().map((r) => r.id);
+
+/** `#env=<id>&seed=<n>` → the env select and the seed field. */
+function applyHash(): void {
+  const params = new URLSearchParams(location.hash.slice(1));
+  fillEnvSelect(envSelect, envIds, envIds.includes(params.get('env') ?? '') ? params.get('env')! : 'CartPole-v1');
+  if (params.get('seed') !== null) seedInput.value = params.get('seed')!;
+}
+applyHash();
+window.addEventListener('hashchange', () => {
+  applyHash();
+  newEpisode();
+});
+
+function newEpisode(): void {
+  stopClock();
+  showError(null);
+  let seed: number;
+  try {
+    seed = readSeed(seedInput);
+  } catch (e) {
+    showError((e as Error).message);
+    return;
+  }
+  const envId = envSelect.value;
+  try {
+    episode = new LiveEpisode({ envId, seed, agent: 'human', label: 'played on the play page' });
+  } catch (e) {
+    showError(`${envId}: ${(e as Error).message}`);
+    return;
+  }
+  controls = keyControls(envId, episode.frames[0].kind, episode.replay.actionSpace);
+  pane.setEpisode(episode.replay, episode.frames);
+  pane.titleEl.textContent = `${envId} · seed ${seed}`;
+  pane.subtitleEl.textContent = controls.mode === 'turn' ? 'turn-based: one step per key press' : `real time (${stepsPerSecond()} steps/s); the clock starts at your first key press`;
+  keysHelp.textContent = controls.help;
+  started = false;
+  tick = 0;
+  history.replaceState(null, '', `#env=${encodeURIComponent(envId)}&seed=${seed}`);
+}
+
+function stepsPerSecond(): number {
+  return (pane.scene?.stepsPerSecond ?? 10) * Number(speedSelect.value);
+}
+
+function act(action: Action): void {
+  if (!episode || episode.done) return;
+  try {
+    episode.step(action);
+  } catch (e) {
+    showError((e as Error).message);
+    stopClock();
+    return;
+  }
+  pane.requestDraw();
+  if (episode.done) {
+    stopClock();
+    finished++;
+    pane.subtitleEl.textContent = 'episode over: Enter (or reset) for a new one with the same seed';
+    const r = episode.replay;
+    episodesEl.prepend(
+      Object.assign(document.createElement('dt'), { textContent: `#${finished} ${r.envId}` }),
+      Object.assign(document.createElement('dd'), { textContent: `seed ${r.seed} · return ${formatNumber(r.return)} · ${r.length} steps · ${r.terminated ? 'terminated' : 'truncated'}` }),
+    );
+  }
+}
+
+function clockStep(): void {
+  timer = null;
+  if (!episode || episode.done || paused || !controls) return;
+  const a = controls.actionFor(held, shift, tick);
+  if (a !== null) {
+    tick++;
+    act(a);
+  }
+  scheduleClock();
+}
+
+function scheduleClock(): void {
+  if (timer === null && started && !paused && episode && !episode.done && controls?.mode === 'realtime') {
+    timer = setTimeout(clockStep, 1000 / stepsPerSecond());
+  }
+}
+
+function stopClock(): void {
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+}
+
+const typing = (t: EventTarget | null) => t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
+
+window.addEventListener('keydown', (e) => {
+  if (typing(e.target) && e.key !== 'Enter') return;
+  shift = e.shiftKey;
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    (e.target as HTMLElement | null)?.blur?.();
+    newEpisode();
+    return;
+  }
+  if (e.key === ' ') {
+    e.preventDefault();
+    togglePause();
+    return;
+  }
+  if (e.key === 'd') {
+    downloadEpisode();
+    return;
+  }
+  if (!controls || !controls.keys.includes(e.key)) return;
+  e.preventDefault();
+  held.add(e.key);
+  if (controls.mode === 'turn') {
+    const a = controls.actionFor(new Set([e.key]), shift, tick);
+    if (a !== null) act(a);
+  } else if (!started) {
+    started = true;
+    clockStep();
+  }
+});
+window.addEventListener('keyup', (e) => {
+  shift = e.shiftKey;
+  held.delete(e.key);
+});
+window.addEventListener('blur', () => held.clear());
+
+function togglePause(): void {
+  paused = !paused;
+  pauseButton.textContent = paused ? 'resume' : 'pause';
+  if (paused) stopClock();
+  else scheduleClock();
+}
+
+function downloadEpisode(): void {
+  if (!episode) return;
+  try {
+    download(episode.fileName(), episode.toJSON());
+  } catch (e) {
+    showError(`cannot download this episode: ${(e as Error).message}`);
+  }
+}
+
+envSelect.addEventListener('change', () => {
+  envSelect.blur(); // keys must reach the env, not the select
+  newEpisode();
+});
+seedInput.addEventListener('change', () => newEpisode());
+speedSelect.addEventListener('change', () => speedSelect.blur());
+resetButton.addEventListener('click', () => {
+  resetButton.blur();
+  newEpisode();
+});
+pauseButton.addEventListener('click', () => {
+  pauseButton.blur();
+  togglePause();
+});
+downloadButton.addEventListener('click', () => {
+  downloadButton.blur();
+  downloadEpisode();
+});
+
+window.__tsgymPlay = {
+  ready: false,
+  snapshot: () => ({
+    envId: episode?.replay.envId ?? null,
+    seed: episode?.replay.seed ?? null,
+    length: episode?.replay.length ?? 0,
+    return: episode?.replay.return ?? 0,
+    done: episode?.done ?? false,
+    mode: controls?.mode ?? null,
+    started,
+    paused,
+    finished,
+    lastAction: episode?.replay.steps.at(-1)?.action ?? null,
+    pane: pane.snapshot(),
+  }),
+  rerun: (text) => JSON.stringify(rerunReplay(parseReplay(text, 'replay')) satisfies RenderState[]),
+  replayText: () => episode?.toJSON() ?? '',
+};
+
+await pane.init();
+newEpisode();
+window.__tsgymPlay.ready = true;

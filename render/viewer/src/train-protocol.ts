@@ -1,0 +1,20 @@
+/** Messages between the training page and its worker (types only). */
+import type { MetricRecord, ValuesFile } from '../../api-types.js';
+import type { ReplayFile } from '../../replay-format.js';
+import type { EvalRecord, TabRunConfig, TabRunRequest, TabSummary } from '../../tab-trainer.js';
+
+export type ToWorker = { type: 'start'; request: TabRunRequest } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' } | { type: 'download' };
+
+export interface WorkerEval {
+  record: EvalRecord;
+  /** The first recorded greedy episode of this evaluation: the current policy, drawn on the page. */
+  replay: ReplayFile | null;
+  values: ValuesFile | null;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'started'; config: TabRunConfig; runName: string }
+  | { type: 'progress'; step: number; records: MetricRecord[]; evals: WorkerEval[]; numTensors: number; seconds: number; summary: TabSummary; done: boolean }
+  | { type: 'archive'; name: string; bytes: Uint8Array }
+  | { type: 'error'; message: string };

@@ -1,0 +1,102 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../agents/backend.js';
+import { DqnUpdate } from '../agents/dqn-update.js';
+import { Mlp } from '../agents/mlp.js';
+import type { ReplaySample } from '../agents/replay-buffer.js';
+import { Rng } from '../envs/rng.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+function randomSample(B: number, d: number, A: number, rng: Rng, prioritized: boolean): ReplaySample {
+  return {
+    size: B,
+    indices: new Int32Array(B),
+    obs: Float32Array.from({ length: B * d }, () => rng.normal()),
+    actions: Int32Array.from({ length: B }, () => rng.int(A)),
+    returns: Float32Array.from({ length: B }, () => rng.uniform(-2, 2)),
+    nextObs: Float32Array.from({ length: B * d }, () => rng.normal()),
+    terminated: Uint8Array.from({ length: B }, () => (rng.random() < 0.3 ? 1 : 0)),
+    truncated: Uint8Array.from({ length: B }, () => (rng.random() < 0.2 ? 1 : 0)),
+    discounts: Float32Array.from({ length: B }, () => (rng.random() < 0.5 ? 0.9 : 0.81)),
+    weights: Float32Array.from({ length: B }, () => (prioritized ? rng.uniform(0.2, 1) : 1)),
+  };
+}
+
+/** The textbook computation: TD targets in JS from two forward passes, loss and gradient by tfjs autodiff. */
+function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { dueling: boolean; doubleDqn: boolean; loss: 'huber' | 'mse' }) {
+  const B = s.size;
+  const d = online.inputSize;
+  const q = (net: Mlp, x: tf.Tensor2D) => {
+    const out = net.applyReference(x);
+    if (!o.dueling) return out;
+    const [v, a] = tf.split(out, [1, A], 1);
+    return tf.add(v, tf.sub(a, tf.mean(a, 1, true))) as tf.Tensor2D;
+  };
+  const qt = tf.tidy(() => q(target, tf.tensor2d(s.nextObs, [B, d])).arraySync());
+  const qo = tf.tidy(() => q(online, tf.tensor2d(s.nextObs, [B, d])).arraySync());
+  const y = new Float32Array(B);
+  for (let i = 0; i < B; i++) {
+    const sel = o.doubleDqn ? qo[i] : qt[i];
+    const aStar = sel.indexOf(Math.max(...sel));
+    y[i] = s.returns[i] + (s.terminated[i] ? 0 : s.discounts[i] * qt[i][aStar]);
+  }
+  const mask = new Float32Array(B * A);
+  for (let i = 0; i < B; i++) mask[i * A + s.actions[i]] = 1;
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => {
+      const qTaken = tf.sum(tf.mul(q(online, tf.tensor2d(s.obs, [B, d])), tf.tensor2d(mask, [B, A])), 1);
+      const td = tf.sub(qTaken, tf.tensor1d(y));
+      const abs = tf.abs(td);
+      const quad = tf.minimum(abs, 1);
+      const per = o.loss === 'huber' ? tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(abs, quad)) : tf.mul(0.5, tf.square(td));
+      return tf.mean(tf.mul(per, tf.tensor1d(s.weights))) as tf.Scalar;
+    }, online.variables);
+    const flat = tf.concat(online.variables.map((v) => tf.reshape(grads[v.name], [-1]))).dataSync() as Float32Array;
+    return { loss: value.dataSync()[0], grad: Float32Array.from(flat) };
+  });
+}
+
+describe('DqnUpdate (fused TD targets + hand-written backward pass)', () => {
+  const cases = [
+    { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: false },
+    { dueling: false, doubleDqn: false, loss: 'mse', activation: 'tanh', prioritized: true },
+    { dueling: true, doubleDqn: true, loss: 'huber', activation: 'tanh', prioritized: true },
+    { dueling: true, doubleDqn: false, loss: 'mse', activation: 'relu', prioritized: false },
+  ] as const;
+  for (const c of cases) {
+    it(`matches autodiff of the reference loss (${JSON.stringify(c)})`, () => {
+      const rng = new Rng(7);
+      const d = 3;
+      const A = 3;
+      const out = c.dueling ? A + 1 : A;
+      const online = new Mlp([d, 16, 16, out], rng, { activation: c.activation });
+      const target = new Mlp([d, 16, 16, out], rng, { activation: c.activation });
+      // Large outputs so that some TD errors fall outside the Huber loss's quadratic zone.
+      online.setParams(online.params.map((v) => 2 * v));
+      const upd = new DqnUpdate(online, target, { numActions: A, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
+      const s = randomSample(32, d, A, rng, c.prioritized);
+      const got = { ...upd.compute(s) };
+      got.grad = Float32Array.from(got.grad);
+      const before = tf.memory().numTensors; // after the first call, which caches its constant tensors
+      const again = upd.compute(s);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Array.from(again.grad)).toEqual(Array.from(got.grad));
+      const ref = reference(online, target, s, A, c);
+      expect(got.loss).toBeCloseTo(ref.loss, 5);
+      expect(got.grad.length).toBe(ref.grad.length);
+      let maxErr = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < ref.grad.length; i++) {
+        maxErr = Math.max(maxErr, Math.abs(got.grad[i] - ref.grad[i]));
+        maxAbs = Math.max(maxAbs, Math.abs(ref.grad[i]));
+      }
+      expect(maxAbs).toBeGreaterThan(1e-3);
+      expect(maxErr).toBeLessThan(1e-5 * Math.max(1, maxAbs));
+      upd.dispose();
+      online.dispose();
+      target.dispose();
+    });
+  }
+});
