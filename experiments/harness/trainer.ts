@@ -192,7 +192,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     backend,
     backendRequested: opts.backend,
     versions: versions(),
-    rewardThreshold: reg.rewardThreshold ?? null,
+    rewardThreshold: opts.rewardThreshold ?? reg.rewardThreshold ?? null,
     createdAt: new Date().toISOString(),
   };
   // The agent is built before the directory, so a constructor error leaves nothing behind.
