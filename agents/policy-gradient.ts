@@ -46,6 +46,10 @@ export interface PgConfig {
   annealLr: boolean;
   /** Adam's ε (1e-5 as in the PPO reference implementations, rather than 1e-8). */
   adamEps: number;
+  /** Adam's β1 (momentum); 0 with adamBeta2 0.99 is RMSprop with bias correction, A2C's original optimiser. */
+  adamBeta1: number;
+  /** Adam's β2 (decay of the squared-gradient average). */
+  adamBeta2: number;
   gamma: number;
   /** GAE λ (1 = Monte-Carlo / n-step returns, 0 = one-step TD). */
   gaeLambda: number;
@@ -74,6 +78,8 @@ export const PG_HYPERPARAMS: HyperparamSchema<PgConfig> = {
     lr: num(3e-4, 'Adam learning rate', { min: 0, minExclusive: true }),
     annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps'),
     adamEps: num(1e-5, "Adam's ε", { min: 0, minExclusive: true }),
+    adamBeta1: num(0.9, "Adam's β1 (momentum; 0 with adamBeta2 0.99 ≈ RMSprop, the original A2C optimiser)", { min: 0, max: 1, maxExclusive: true }),
+    adamBeta2: num(0.999, "Adam's β2 (decay of the squared-gradient average)", { min: 0, max: 1, maxExclusive: true }),
     gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
     gaeLambda: num(0.95, 'GAE λ (1 = Monte-Carlo / n-step returns, 0 = one-step TD)', { min: 0, max: 1 }),
     numSteps: int(128, 'Rollout length per env (an update every numSteps vector steps)', { min: 1, max: 1_000_000 }),
@@ -224,7 +230,7 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     this.dist = distributionFor(info.actionSpace, config.logStdInit);
     this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(streamSeed(seed, `${name}.init`)));
     const trainables: ParamSet[] = [...this.net.nets.map(([, m]) => m), ...this.dist.trainables];
-    this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity });
+    this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, beta1: config.adamBeta1, beta2: config.adamBeta2, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity });
     this.buffer = new RolloutBuffer({ numSteps: config.numSteps, numEnvs: info.numEnvs, obsSize: this.obsSize, actionSize: this.dist.actionSize });
     this.obsRms = config.normalizeObs ? new RunningMeanStd(this.obsSize) : null;
     this.sampleRng = new Rng(streamSeed(seed, `${name}.sample`));
