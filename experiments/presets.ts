@@ -114,7 +114,8 @@ export const PRESETS: PresetTable = {
     // Seed 4 alone: targetKl 0.015 → 341 (no change); numSteps 256 (batch 2048, half as many updates) → 500.
     // numSteps 256 ← this preset, seeds 0–9: 487 496 477 482 500 489 478 422 500 500 (IQM 488.6 [471.6, 496.9],
     // worst 422): every seed ≥ 400 and the low bound ≥ 450 now hold, the IQM sits 1.4 under 490 — the curves
-    // plateau near 480 (a few of 20 greedy episodes end early) rather than collapse.
+    // plateau near 480 (a few of 20 greedy episodes end early) rather than collapse. numSteps 256 with lr 1.5e-3
+    // reached 500 on seeds 7, 2, 6, 0, 5 but 429 on seed 1 and 367 on seed 8 (stopped there): not taken.
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 8,
