@@ -214,6 +214,7 @@ export const dqnRegistration: AgentRegistration<DqnConfig> = {
   description: 'Deep Q-Network (double DQN, target network, optional dueling head, prioritized replay, n-step returns)',
   hyperparams: DQN_HYPERPARAMS,
   actionSpaces: ['Discrete'],
+  smallConfig: { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000, trainFreq: 4, gradientSteps: 1, targetUpdateInterval: 20, epsDecaySteps: 300 },
   create: (info, hp, seed) => new DqnAgent(info, hp, seed),
 };
 
