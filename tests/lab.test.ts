@@ -18,7 +18,7 @@ import { initBackend, tf } from '../agents/backend.js';
 import { loadAgentFromRun } from '../experiments/harness/agent-io.js';
 import { train } from '../experiments/harness/trainer.js';
 import { listEnvs, make } from '../envs/registry.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { LiveEpisode, rerunReplay } from '../render/live-episode.js';
 import { parseReplay, type ReplayFile } from '../render/replay-format.js';
