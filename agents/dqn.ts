@@ -14,7 +14,7 @@ import { DqnUpdate } from './dqn-update.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, type OffPolicyConfig, type PrioritizedReplayConfig } from './off-policy.js';
 import type { ActOptions, ActResult, AgentInfo } from './agent.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import type { AgentRegistration } from './agent.js';
 
@@ -214,6 +214,7 @@ export const dqnRegistration: AgentRegistration<DqnConfig> = {
   description: 'Deep Q-Network (double DQN, target network, optional dueling head, prioritized replay, n-step returns)',
   hyperparams: DQN_HYPERPARAMS,
   actionSpaces: ['Discrete'],
+  smallConfig: { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000, trainFreq: 4, gradientSteps: 1, targetUpdateInterval: 20, epsDecaySteps: 300 },
   create: (info, hp, seed) => new DqnAgent(info, hp, seed),
 };
 

@@ -21,7 +21,7 @@ import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig }
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
 import type { ActOptions, ActResult, AgentInfo, AgentRegistration } from './agent.js';
-import type { Rng } from '../envs/rng.js';
+import type { Rng } from '../core/rng.js';
 
 export interface SacConfig extends OffPolicyConfig {
   hidden: number[];
@@ -276,8 +276,7 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
 
 /**
  * Overrides for a few-hundred-step run on a small network (first update at 100 steps): the registration's
- * `smallConfig` for the agent contract suite (tests/agent-contract.test.ts, on the hparams branch; checked
- * to pass there for SAC and TD3 on Pendulum-v1).
+ * `smallConfig` for the agent contract suite (tests/agent-contract.test.ts).
  */
 export const SAC_SMALL_CONFIG = { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000 };
 
@@ -286,6 +285,7 @@ export const sacRegistration: AgentRegistration<SacConfig> = {
   description: 'Soft Actor-Critic (twin Q critics with Polyak targets, tanh-squashed Gaussian policy, learned temperature)',
   hyperparams: SAC_HYPERPARAMS,
   actionSpaces: ['Box'],
+  smallConfig: SAC_SMALL_CONFIG,
   create: (info, hp, seed) => new SacAgent(info, hp, seed),
 };
 

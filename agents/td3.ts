@@ -236,8 +236,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
 
 /**
  * Overrides for a few-hundred-step run on a small network (first update at 100 steps): the registration's
- * `smallConfig` for the agent contract suite (tests/agent-contract.test.ts, on the hparams branch; checked
- * to pass there for SAC and TD3 on Pendulum-v1).
+ * `smallConfig` for the agent contract suite (tests/agent-contract.test.ts).
  */
 export const TD3_SMALL_CONFIG = { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000 };
 
@@ -246,5 +245,6 @@ export const td3Registration: AgentRegistration<Td3Config> = {
   description: 'Twin Delayed DDPG (deterministic tanh actor, twin Q critics, target policy smoothing, delayed actor and target updates)',
   hyperparams: TD3_HYPERPARAMS,
   actionSpaces: ['Box'],
+  smallConfig: TD3_SMALL_CONFIG,
   create: (info, hp, seed) => new Td3Agent(info, hp, seed),
 };

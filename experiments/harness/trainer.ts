@@ -25,6 +25,7 @@ import { TsgymError } from '../../core/errors.js';
 import { mean } from '../../core/math.js';
 import { STREAMS, streamSeeds, validateSeed } from '../../core/seeds.js';
 import { evaluate, type EvalResult } from './evaluate.js';
+import { collectTransition } from './collect.js';
 import { findCheckpoint, listIntactCheckpointSteps, loadCheckpoint, removeCheckpointTemps, saveCheckpoint, type CheckpointData } from './checkpoint.js';
 import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir } from './run-dir.js';
@@ -525,19 +526,11 @@ class TrainingLoop {
 
   /** One vector step: act, step the envs, hand the transition to the agent, log finished episodes. */
   private collectStep(): UpdateMetrics | null {
-    const { vec, agent, progress: p, prevObs, nextObs } = this;
+    const { vec, agent, progress: p } = this;
     const n = this.config.numEnvs;
-    const d = vec.obsSize;
-    prevObs.set(vec.obs);
-    const { actions } = agent.act(vec.obs, n, { greedy: false });
-    vec.step(actions);
-    // What the agent bootstraps from: the next observation, or the final one where an episode ended.
-    nextObs.set(vec.obs);
-    for (let i = 0; i < n; i++) {
-      if (vec.terminated[i] || vec.truncated[i]) nextObs.set(vec.finalObs.subarray(i * d, (i + 1) * d), i * d);
-    }
+    const transition = collectTransition(vec, agent, this.prevObs, this.nextObs);
     p.step += n;
-    const update = agent.observe({ n, obs: prevObs, actions, rewards: vec.rewards, nextObs, terminated: vec.terminated, truncated: vec.truncated }, p.step);
+    const update = agent.observe(transition, p.step);
     for (let i = 0; i < n; i++) {
       if (!(vec.terminated[i] || vec.truncated[i])) continue;
       p.episodes++;
