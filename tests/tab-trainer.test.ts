@@ -51,7 +51,7 @@ describe('in-tab training loop (run in Node)', () => {
   });
 
   it('PPO on CartPole: the run packs into a .tar that tar unpacks into a run directory with a loadable best/ agent', async () => {
-    const tab = runTab({ agent: 'ppo', env: 'CartPole-v1', seed: 2, totalSteps: 2048, evalEvery: 1024, evalEpisodes: 3 });
+    const tab = runTab({ agent: 'ppo', env: 'CartPole-v1', seed: 2, totalSteps: 4096, evalEvery: 2048, evalEpisodes: 3 }); // the preset's first update is at 2048 steps
     const name = tab.runName();
     expect(name).toMatch(/^CartPole-v1__ppo__seed2__\d{8}-\d{6}$/);
     const tarFile = join(dir, `${name}.tar`);
@@ -64,7 +64,7 @@ describe('in-tab training loop (run in Node)', () => {
     const runDir = join(dir, name);
     expect(readdirSync(runDir).sort()).toEqual(['best', 'config.json', 'episodes', 'metrics.jsonl', 'summary.json']);
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ status: 'finished', steps: 2048 });
+    expect(summary).toMatchObject({ status: 'finished', steps: 4096 });
     expect(summary.bestEval).not.toBeNull();
     // best/ holds the weights of the best evaluation, byte for byte, in the saveAgent layout.
     const { agent } = loadAgentFromRun(runDir, 'best');
