@@ -113,7 +113,7 @@ describe('CLI', () => {
     ];
     for (const [args, message] of cases) expectUsageError(await runInProcess(['train', 'dqn', 'cartpole', ...args, '--out', out, '--progress', 'none']), message, args.join(' '));
     const ppo = await runInProcess(['compare', '--env', 'cartpole', '--agents', 'ppo', '--envs', '2', '--set', 'ppo.numMinibatches=1000', '--out', path.join(out, 'cmp')]);
-    expectUsageError(ppo, /ppo: numMinibatches=1000 must be <= numSteps × numEnvs = 128 × 2 = 256/, 'compare ppo');
+    expectUsageError(ppo, /ppo: numMinibatches=1000 must be <= numSteps × numEnvs = 256 × 2 = 512/, 'compare ppo');
     expect(fs.readdirSync(out)).toEqual([]);
   });
 
