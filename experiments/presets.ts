@@ -54,6 +54,10 @@ export const PRESETS: PresetTable = {
     //   + lr annealed, 100k buffer (keeps the early failures), Polyak τ 0.01 every gradient step
     //                                                              467 500 461 295 ← this preset: fewer and shorter
     //     dips than hard copies, but not yet the bar (every seed ≥ 400).
+    // Tried with the current code (after core/seeds.ts and the offpolicy restructuring), one change each:
+    //   gradientSteps 64                     seed 3: 499 (evals still flip 500 ↔ ~130 up to the end: a lucky final)
+    //   τ 0.005                              seeds 3 0 1 6 7: 500 491 221 500 500 (seed 1 fails the bar; evals
+    //                                        flip between 500 and ~110 through training)
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 4,
