@@ -144,6 +144,27 @@ export const PRESETS: PresetTable = {
   },
 };
 
+// Issue 14: Gymnasium's classic-control envs with the existing agents (`npm run verify -- --only classic`).
+// Kept in a block of its own and merged into PRESETS below. Evidence: seeds 0–4, evals of 10 greedy episodes
+// every 5k env steps, early stop at the env's threshold; wasm backend on a loaded 2-core machine (times noisy).
+const CLASSIC_CONTROL_PRESETS: PresetTable = {
+  dqn: {
+    // RL-Zoo's Acrobot DQN (100k steps, lr 6.3e-4, batch 128, 50k buffer, γ 0.99, target every 250 env steps,
+    // one gradient step per env step, ε → 0.1 over 12k steps, [256, 256]) runs at ~55 env steps/s here: ~30 min
+    // a seed. Half the gradient steps (2 per 4-env vector step) on a [128, 128] network, target every 250
+    // gradient steps (500 env steps), ran ~360/s. Steps to solve: DQN_ACROBOT_EVIDENCE
+    'Acrobot-v1': {
+      totalSteps: 100_000,
+      numEnvs: 4,
+      evalEvery: 5_000,
+      evalEpisodes: 10,
+      checkpointEvery: 25_000,
+      hyperparams: { hidden: [128, 128], lr: 6.3e-4, batchSize: 128, bufferSize: 50_000, learningStarts: 1_000, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 1, gradientSteps: 2, epsDecaySteps: 12_000, epsEnd: 0.1 },
+    },
+  },
+};
+for (const [agent, envs] of Object.entries(CLASSIC_CONTROL_PRESETS)) PRESETS[agent] = { ...PRESETS[agent], ...envs };
+
 /** The preset for (agent, env), falling back to the base preset for pairs without a tuned one. */
 export function presetFor(agent: string, env: string): RunPreset & { tuned: boolean } {
   const id = resolveEnvId(env);
