@@ -4,43 +4,28 @@
  * agents/replay-buffer.ts), Huber loss, Adam with gradient-norm clipping, a linear ε schedule, and a target
  * network updated hard every K gradient steps or by Polyak averaging (τ < 1).
  *
- * The harness calls `act` and then `observe` once per vector-env step; `observe` stores the batch and
- * trains every `trainFreq` vector steps. Read `observe` → `train` top to bottom.
+ * Collection, replay, the training rhythm, target updates and checkpoints are in off-policy.ts; this file
+ * is acting (ε-greedy) and the gradient step. Read `act`, then `trainStep` → `tdTargets`, top to bottom.
  */
 import { tf } from './backend.js';
-import { Adam } from './adam.js';
+import { Adam, type ParamSet } from './adam.js';
 import { Mlp, downloadAndDispose } from './mlp.js';
 import { DqnUpdate } from './dqn-update.js';
-import { ReplayBuffer, type ReplayBufferJSON, type ReplaySample } from './replay-buffer.js';
-import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
-import { Rng, type RngState } from '../core/rng.js';
-import { streamSeed } from '../core/seeds.js';
-import { flatDim } from '../envs/spaces.js';
+import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
+import { OffPolicyAgent, type OffPolicyConfig, type PrioritizedReplayConfig } from './off-policy.js';
+import type { ActOptions, ActResult, AgentInfo } from './agent.js';
 import { TsgymError } from '../envs/core.js';
-import type { AdamState } from './adam.js';
-import { blobToFloats, floatsToBlob } from './state-blobs.js';
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import type { AgentRegistration } from './agent.js';
 
-export interface DqnConfig {
+export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig {
   hidden: number[];
   activation: 'relu' | 'tanh';
   lr: number;
   /** Anneal the learning rate linearly to 0 over `totalSteps` (the run's budget): late updates cannot undo a solution. */
   annealLr: boolean;
-  gamma: number;
-  bufferSize: number;
-  batchSize: number;
-  /** Env steps of pure exploration before the first update. */
-  learningStarts: number;
-  /** Vector-env steps between updates. */
-  trainFreq: number;
-  /** Gradient steps per update. */
-  gradientSteps: number;
   /** Gradient steps between target updates. */
   targetUpdateInterval: number;
-  /** 1 = hard copy; < 1 = Polyak θ' ← τθ + (1−τ)θ' at each target update. */
-  tau: number;
   doubleDqn: boolean;
   dueling: boolean;
   loss: 'huber' | 'mse';
@@ -49,14 +34,6 @@ export interface DqnConfig {
   epsEnd: number;
   /** Env steps over which ε decays linearly from epsStart to epsEnd. */
   epsDecaySteps: number;
-  nStep: number;
-  prioritized: boolean;
-  perAlpha: number;
-  perBeta0: number;
-  /** The run's total env steps (the harness sets it): β anneals to 1 over it. */
-  totalSteps: number;
-  /** Store the replay buffer in checkpoints (exact resume; large for big buffers). */
-  checkpointBuffer: boolean;
 }
 
 /** Every DQN hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- dqn`). */
@@ -97,43 +74,29 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
 
 const DEFAULTS: DqnConfig = defaultsOf(DQN_HYPERPARAMS);
 
-export class DqnAgent implements Agent {
+export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   static readonly defaults: DqnConfig = DEFAULTS;
-  readonly name = 'dqn';
-  readonly config: DqnConfig;
   readonly numActions: number;
-  readonly obsSize: number;
   readonly online: Mlp;
   readonly target: Mlp;
-  readonly buffer: ReplayBuffer;
   private readonly optimizer: Adam;
   private readonly update: DqnUpdate;
-  /** Exploration draws (act) and replay sampling (train) use separate streams. */
-  private exploreRng: Rng;
-  private sampleRng: Rng;
-  private envSteps = 0;
-  private vectorSteps = 0;
-  private gradientSteps = 0;
   private actionBuf: Int32Array;
 
-  constructor(readonly info: AgentInfo, hp: Record<string, unknown>, readonly seed: number) {
-    this.config = validateHyperparams('dqn', DQN_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
-    const c = this.config;
+  constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
+    const config = validateHyperparams('dqn', DQN_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
     if (info.actionSpace.type !== 'Discrete') throw new TsgymError(`dqn needs a Discrete action space, got ${info.actionSpace}`);
-    if (info.observationSpace.type !== 'Box') throw new TsgymError(`dqn needs a Box observation space, got ${info.observationSpace}`);
+    super('dqn', info, config, seed);
+    const c = this.config;
     this.numActions = info.actionSpace.n;
-    this.obsSize = flatDim(info.observationSpace);
     // Dueling: the last layer emits [V, A_1..A_k] from the shared trunk; Q = V + A − mean(A) (see qValues).
     const outSize = c.dueling ? this.numActions + 1 : this.numActions;
-    const initRng = new Rng(streamSeed(seed, 'dqn.init'));
+    const initRng = this.initRng();
     this.online = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, maxGradNorm: c.maxGradNorm });
     this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
-    this.exploreRng = new Rng(streamSeed(seed, 'dqn.explore'));
-    this.sampleRng = new Rng(streamSeed(seed, 'dqn.sample'));
-    this.buffer = new ReplayBuffer({ capacity: c.bufferSize, obsSize: this.obsSize, numEnvs: info.numEnvs, gamma: c.gamma, nStep: c.nStep, prioritized: c.prioritized, alpha: c.perAlpha });
     this.actionBuf = new Int32Array(info.numEnvs);
   }
 
@@ -176,52 +139,50 @@ export class DqnAgent implements Agent {
     return { actions: Int32Array.from(actions), qValues: q };
   }
 
-  observe(batch: TransitionBatch, step: number): UpdateMetrics | null {
-    this.buffer.add(batch);
-    this.envSteps = step;
-    this.vectorSteps++;
+  /** Before each training call: the learning-rate schedule (annealLr), evaluated at this env step. */
+  protected override beforeTraining(step: number): void {
     const c = this.config;
-    if (step < c.learningStarts || this.buffer.size < c.batchSize || this.vectorSteps % c.trainFreq !== 0) return null;
     if (c.annealLr) this.optimizer.lr = c.lr * Math.max(0, 1 - step / c.totalSteps);
-    let loss = 0;
-    let q = 0;
-    let gradNorm = 0;
-    for (let g = 0; g < c.gradientSteps; g++) {
-      const m = this.train();
-      loss += m.loss;
-      q += m.meanQ;
-      gradNorm += m.gradNorm;
-    }
-    const k = c.gradientSteps;
-    return { loss: loss / k, meanQ: q / k, gradNorm: gradNorm / k, epsilon: this.epsilon(), lr: this.optimizer.lr, gradientSteps: this.gradientSteps };
   }
 
-  /** One gradient step on a replay minibatch. */
-  private train(): { loss: number; meanQ: number; gradNorm: number } {
-    const c = this.config;
-    const beta = c.perBeta0 + Math.min(1, this.envSteps / c.totalSteps) * (1 - c.perBeta0);
-    const s = this.buffer.sample(c.batchSize, this.sampleRng, beta);
-
+  /** One gradient step on a replay minibatch (the base samples it, counts the step and updates the target). */
+  protected trainStep(s: ReplaySample): { loss: number; meanQ: number; gradNorm: number } {
     // TD targets, loss gradient and TD errors in one tfjs graph and one download (agents/dqn-update.ts,
     // which computes the same targets as `tdTargets` below); the Adam step runs in JS.
     const { grad, td, loss, meanQ } = this.update.compute(s);
     const gradNorm = this.optimizer.step(grad);
-    if (c.prioritized) this.buffer.updatePriorities(s.indices, td);
-    this.gradientSteps++;
-
-    // Target network: every K gradient steps, copy (τ = 1) or move towards (τ < 1) the online weights.
-    if (this.gradientSteps % c.targetUpdateInterval === 0) {
-      if (c.tau >= 1) this.target.copyFrom(this.online);
-      else this.target.polyakFrom(this.online, c.tau);
-    }
+    if (this.config.prioritized) this.buffer.updatePriorities(s.indices, td);
     return { loss, meanQ, gradNorm };
+  }
+
+  // The target network moves every targetUpdateInterval gradient steps (the base's default rhythm).
+  protected targetPairs(): [Mlp, Mlp][] {
+    return [[this.target, this.online]];
+  }
+
+  protected paramSets(): [string, ParamSet][] {
+    return [
+      ['online', this.online],
+      ['target', this.target],
+    ];
+  }
+
+  protected optimizers(): [string, Adam][] {
+    return [['optimizer', this.optimizer]];
+  }
+
+  protected override updateInfo(): Record<string, number> {
+    return { epsilon: this.epsilon(), lr: this.optimizer.lr };
+  }
+
+  override progressInfo(): Record<string, number> {
+    return { eps: this.epsilon() };
   }
 
   /**
    * TD targets for a replay sample, computed in JS from two forward passes on the next observations:
    *   y = R + γ^m · (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))   (double DQN; plain DQN: max_a Q_target)
-   * `terminated` alone gates the bootstrap: a truncated transition (time limit) still bootstraps from its
-   * final observation, which the vector env kept for us before autoresetting.
+   * `terminated` alone gates the bootstrap (bootstrapMask): truncated transitions still bootstrap.
    */
   tdTargets(s: ReplaySample): Float32Array {
     const B = s.size;
@@ -231,8 +192,7 @@ export class DqnAgent implements Agent {
     const y = new Float32Array(B);
     for (let i = 0; i < B; i++) {
       const aStar = argmaxRow(qNextOnline, i, A);
-      const bootstrap = s.terminated[i] ? 0 : s.discounts[i] * qNextTarget[i * A + aStar];
-      y[i] = s.returns[i] + bootstrap;
+      y[i] = s.returns[i] + bootstrapMask(s, i) * s.discounts[i] * qNextTarget[i * A + aStar];
     }
     return y;
   }
@@ -240,45 +200,6 @@ export class DqnAgent implements Agent {
   /** Q-values of `n` observations under the online (or target) network, flat `n × numActions`. */
   qValuesOf(obs: Float32Array, n: number, network: 'online' | 'target' = 'online'): Float32Array {
     return this.predictQ(network === 'online' ? this.online : this.target, obs, n);
-  }
-
-  weightsFinite(): boolean {
-    return this.online.params.every(Number.isFinite);
-  }
-
-  progressInfo(): Record<string, number> {
-    return { eps: this.epsilon() };
-  }
-
-  getState(): AgentState {
-    const json: Record<string, unknown> = {
-      envSteps: this.envSteps,
-      vectorSteps: this.vectorSteps,
-      gradientSteps: this.gradientSteps,
-      exploreRng: this.exploreRng.state(),
-      sampleRng: this.sampleRng.state(),
-      optimizer: this.optimizer.getState(),
-    };
-    const blobs: Record<string, Uint8Array> = { 'online.params': floatsToBlob(this.online.params), 'target.params': floatsToBlob(this.target.params) };
-    if (this.config.checkpointBuffer) {
-      const b = this.buffer.getState();
-      json.buffer = b.json;
-      Object.assign(blobs, b.blobs);
-    }
-    return { json, blobs };
-  }
-
-  setState(state: AgentState): void {
-    const j = state.json;
-    this.online.setParams(blobToFloats(state.blobs['online.params'], 'online.params'));
-    this.target.setParams(blobToFloats(state.blobs['target.params'], 'target.params'));
-    this.optimizer.setState(j.optimizer as AdamState);
-    this.exploreRng = Rng.fromState(j.exploreRng as RngState);
-    this.sampleRng = Rng.fromState(j.sampleRng as RngState);
-    this.envSteps = j.envSteps as number;
-    this.vectorSteps = j.vectorSteps as number;
-    this.gradientSteps = j.gradientSteps as number;
-    if (j.buffer) this.buffer.setState(j.buffer as ReplayBufferJSON, state.blobs);
   }
 
   dispose(): void {

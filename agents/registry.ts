@@ -12,11 +12,13 @@ import { dqnRegistration } from './dqn.js';
 import { ppoRegistration } from './ppo.js';
 import { a2cRegistration } from './a2c.js';
 import { reinforceRegistration } from './reinforce.js';
+import { sacRegistration } from './sac.js';
+import { td3Registration } from './td3.js';
 
 export type { AgentRegistration } from './agent.js';
 
 /** The built-in agents, in the order the CLI lists them. */
-const AGENTS: AgentRegistration[] = [dqnRegistration, ppoRegistration, a2cRegistration, reinforceRegistration];
+const AGENTS: AgentRegistration[] = [dqnRegistration, ppoRegistration, a2cRegistration, reinforceRegistration, sacRegistration, td3Registration];
 
 /** A registration as the registry hands it out, with its defaults resolved. */
 export type RegisteredAgent = AgentRegistration & {

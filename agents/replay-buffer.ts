@@ -3,8 +3,11 @@
  * memory is close to the raw data size — a CartPole transition is 2·4 obs floats + action + return +
  * discount + two flag bytes ≈ 46 bytes, so 1 M transitions take ≈ 46 MB.
  *
+ * - Actions: `Discrete` actions are stored as one Int32 index per transition; `Box` actions as a Float32 row
+ *   of `actionSize` values (the action the env received, already inside the box).
  * - `terminated` and `truncated` are stored separately. The TD target bootstraps through truncation (the
- *   episode was cut, the state was not terminal) and never through termination.
+ *   episode was cut, the state was not terminal) and never through termination. Every off-policy agent
+ *   applies that rule in one place: `bootstrapMask` below.
  * - n-step returns (option): per env, the last n transitions are held back and stored as one transition
  *   (s_t, a_t, Σ γ^k r_{t+k}, s_{t+m}, γ^m) with m ≤ n; an episode end flushes the queue with shorter m.
  *   `discounts` holds γ^m, so the target is `R + discount · (1 − terminated) · V(next)`.
@@ -18,6 +21,10 @@ import type { TransitionBatch } from './agent.js';
 export interface ReplayBufferOptions {
   capacity: number;
   obsSize: number;
+  /** 'discrete' (default): one integer action per transition; 'box': `actionSize` floats per transition. */
+  actionKind?: 'discrete' | 'box';
+  /** Floats per Box action (ignored for discrete). */
+  actionSize?: number;
   numEnvs: number;
   gamma: number;
   nStep?: number;
@@ -32,7 +39,8 @@ export interface ReplaySample {
   size: number;
   indices: Int32Array;
   obs: Float32Array;
-  actions: Int32Array;
+  /** `size` indices (discrete) or `size × actionSize` floats (box). */
+  actions: Int32Array | Float32Array;
   returns: Float32Array;
   nextObs: Float32Array;
   terminated: Uint8Array;
@@ -46,8 +54,25 @@ export interface ReplayBufferJSON {
   pos: number;
   size: number;
   maxPriority: number;
-  /** Held-back n-step transitions per env: [obs..., action, reward] rows. */
-  pending: { obs: number[]; action: number; reward: number }[][];
+  /** Held-back n-step transitions per env (`action`: the index, or the Box row). */
+  pending: { obs: number[]; action: number | number[]; reward: number }[][];
+}
+
+/** One held-back n-step transition: the observation, the action row, the reward. */
+interface PendingTransition {
+  obs: Float32Array;
+  action: Int32Array | Float32Array;
+  reward: number;
+}
+
+/**
+ * Where a TD target may bootstrap: 1 − terminated. A truncated transition (time limit) still bootstraps
+ * from its final observation, which the vector env kept for us before autoresetting — the state was not
+ * terminal, the episode was only cut. This is the one place that rule lives; agents multiply the
+ * discounted next-state value by it.
+ */
+export function bootstrapMask(s: ReplaySample, i: number): number {
+  return s.terminated[i] ? 0 : 1;
 }
 
 /** A binary sum tree over `capacity` leaves: O(log n) update and prefix-sum search. */
@@ -103,9 +128,12 @@ export class ReplayBuffer {
   readonly prioritized: boolean;
   readonly alpha: number;
   readonly priorityEps: number;
+  readonly actionKind: 'discrete' | 'box';
+  /** Numbers per stored action: 1 for discrete, the box size for box. */
+  readonly actionSize: number;
   readonly obs: Float32Array;
   readonly nextObs: Float32Array;
-  readonly actions: Int32Array;
+  readonly actions: Int32Array | Float32Array;
   readonly returns: Float32Array;
   readonly discounts: Float32Array;
   readonly terminated: Uint8Array;
@@ -115,7 +143,7 @@ export class ReplayBuffer {
   private count = 0;
   private maxPriority = 1;
   /** Per env: the transitions held back until n steps of reward are known. */
-  private pending: { obs: Float32Array; action: number; reward: number }[][];
+  private pending: PendingTransition[][];
   private sampleBuf: ReplaySample | undefined;
 
   constructor(opts: ReplayBufferOptions) {
@@ -126,12 +154,15 @@ export class ReplayBuffer {
     this.prioritized = opts.prioritized ?? false;
     this.alpha = opts.alpha ?? 0.6;
     this.priorityEps = opts.priorityEps ?? 1e-6;
+    this.actionKind = opts.actionKind ?? 'discrete';
+    this.actionSize = this.actionKind === 'box' ? (opts.actionSize ?? 1) : 1;
+    if (!Number.isInteger(this.actionSize) || this.actionSize < 1) throw new RangeError(`ReplayBuffer: actionSize must be a positive integer, got ${opts.actionSize}`);
     if (!Number.isInteger(this.capacity) || this.capacity <= 0) throw new RangeError(`ReplayBuffer: capacity must be a positive integer, got ${this.capacity}`);
     if (!Number.isInteger(this.nStep) || this.nStep < 1) throw new RangeError(`ReplayBuffer: nStep must be an integer >= 1, got ${this.nStep}`);
     const c = this.capacity;
     this.obs = new Float32Array(c * this.obsSize);
     this.nextObs = new Float32Array(c * this.obsSize);
-    this.actions = new Int32Array(c);
+    this.actions = this.actionKind === 'box' ? new Float32Array(c * this.actionSize) : new Int32Array(c);
     this.returns = new Float32Array(c);
     this.discounts = new Float32Array(c);
     this.terminated = new Uint8Array(c);
@@ -149,18 +180,20 @@ export class ReplayBuffer {
     return this.obs.byteLength + this.nextObs.byteLength + this.actions.byteLength + this.returns.byteLength + this.discounts.byteLength + this.terminated.byteLength + this.truncated.byteLength + (this.tree?.tree.byteLength ?? 0);
   }
 
-  /** Adds one vector step of transitions (discrete actions). */
+  /** Adds one vector step of transitions (`batch.actions`: n indices, or n × actionSize Box values). */
   add(batch: TransitionBatch): void {
     const d = this.obsSize;
+    const k = this.actionSize;
+    if (batch.actions.length < batch.n * k) throw new RangeError(`ReplayBuffer.add: ${batch.n} transitions need ${batch.n * k} action values, got ${batch.actions.length}`);
     for (let i = 0; i < batch.n; i++) {
       const term = batch.terminated[i] === 1;
       const trunc = batch.truncated[i] === 1;
       if (this.nStep === 1) {
-        this.store(batch.obs, i * d, batch.actions[i], batch.rewards[i], batch.nextObs, i * d, this.gamma, term, trunc);
+        this.store(batch.obs, i * d, batch.actions, i * k, batch.rewards[i], batch.nextObs, i * d, this.gamma, term, trunc);
         continue;
       }
       const queue = this.pending[i];
-      queue.push({ obs: batch.obs.slice(i * d, (i + 1) * d), action: batch.actions[i], reward: batch.rewards[i] });
+      queue.push({ obs: batch.obs.slice(i * d, (i + 1) * d), action: this.actionRow(batch.actions, i), reward: batch.rewards[i] });
       if (term || trunc) {
         // The episode ended: every held-back transition gets its (shorter) return now.
         while (queue.length) this.flushOldest(queue, batch.nextObs, i * d, term, trunc);
@@ -170,7 +203,15 @@ export class ReplayBuffer {
     }
   }
 
-  private flushOldest(queue: { obs: Float32Array; action: number; reward: number }[], next: Float32Array, nextOffset: number, term: boolean, trunc: boolean): void {
+  /** A copy of action row `i` in the buffer's storage type. */
+  private actionRow(actions: ArrayLike<number>, i: number): Int32Array | Float32Array {
+    const k = this.actionSize;
+    const row = this.actionKind === 'box' ? new Float32Array(k) : new Int32Array(1);
+    for (let j = 0; j < k; j++) row[j] = actions[i * k + j];
+    return row;
+  }
+
+  private flushOldest(queue: PendingTransition[], next: Float32Array, nextOffset: number, term: boolean, trunc: boolean): void {
     let ret = 0;
     let disc = 1;
     for (const t of queue) {
@@ -178,15 +219,16 @@ export class ReplayBuffer {
       disc *= this.gamma;
     }
     const first = queue.shift()!;
-    this.store(first.obs, 0, first.action, ret, next, nextOffset, disc, term, trunc);
+    this.store(first.obs, 0, first.action, 0, ret, next, nextOffset, disc, term, trunc);
   }
 
-  private store(obs: Float32Array, o: number, action: number, ret: number, next: Float32Array, no: number, discount: number, term: boolean, trunc: boolean): void {
+  private store(obs: Float32Array, o: number, actions: ArrayLike<number>, ao: number, ret: number, next: Float32Array, no: number, discount: number, term: boolean, trunc: boolean): void {
     const d = this.obsSize;
+    const k = this.actionSize;
     const p = this.pos;
     this.obs.set(obs.subarray(o, o + d), p * d);
     this.nextObs.set(next.subarray(no, no + d), p * d);
-    this.actions[p] = action;
+    for (let j = 0; j < k; j++) this.actions[p * k + j] = actions[ao + j];
     this.returns[p] = ret;
     this.discounts[p] = discount;
     this.terminated[p] = term ? 1 : 0;
@@ -220,11 +262,13 @@ export class ReplayBuffer {
       s.weights.fill(1);
     }
     const d = this.obsSize;
+    const a = this.actionSize;
     for (let k = 0; k < size; k++) {
       const i = s.indices[k];
       s.obs.set(this.obs.subarray(i * d, (i + 1) * d), k * d);
       s.nextObs.set(this.nextObs.subarray(i * d, (i + 1) * d), k * d);
-      s.actions[k] = this.actions[i];
+      if (a === 1) s.actions[k] = this.actions[i];
+      else s.actions.set(this.actions.subarray(i * a, (i + 1) * a), k * a);
       s.returns[k] = this.returns[i];
       s.discounts[k] = this.discounts[i];
       s.terminated[k] = this.terminated[i];
@@ -250,7 +294,7 @@ export class ReplayBuffer {
       size,
       indices: new Int32Array(size),
       obs: new Float32Array(size * d),
-      actions: new Int32Array(size),
+      actions: this.actionKind === 'box' ? new Float32Array(size * this.actionSize) : new Int32Array(size),
       returns: new Float32Array(size),
       nextObs: new Float32Array(size * d),
       terminated: new Uint8Array(size),
@@ -269,7 +313,7 @@ export class ReplayBuffer {
     const blobs: Record<string, Uint8Array> = {
       'replay.obs': bytes(this.obs, n * d),
       'replay.nextObs': bytes(this.nextObs, n * d),
-      'replay.actions': bytes(this.actions, n),
+      'replay.actions': bytes(this.actions, n * this.actionSize),
       'replay.returns': bytes(this.returns, n),
       'replay.discounts': bytes(this.discounts, n),
       'replay.terminated': bytes(this.terminated, n),
@@ -277,7 +321,12 @@ export class ReplayBuffer {
     };
     if (this.tree) blobs['replay.priorities'] = new Uint8Array(Float64Array.from({ length: n }, (_, i) => this.tree!.get(i)).buffer);
     return {
-      json: { pos: this.pos, size: n, maxPriority: this.maxPriority, pending: this.pending.map((q) => q.map((t) => ({ obs: Array.from(t.obs), action: t.action, reward: t.reward }))) },
+      json: {
+        pos: this.pos,
+        size: n,
+        maxPriority: this.maxPriority,
+        pending: this.pending.map((q) => q.map((t) => ({ obs: Array.from(t.obs), action: this.actionKind === 'box' ? Array.from(t.action) : t.action[0], reward: t.reward }))),
+      },
       blobs,
     };
   }
@@ -311,6 +360,6 @@ export class ReplayBuffer {
       const pr = new Float64Array(new Uint8Array(raw).buffer);
       for (let i = 0; i < pr.length; i++) this.tree.set(i, pr[i]);
     }
-    this.pending = json.pending.map((q) => q.map((t) => ({ obs: Float32Array.from(t.obs), action: t.action, reward: t.reward })));
+    this.pending = json.pending.map((q) => q.map((t) => ({ obs: Float32Array.from(t.obs), action: this.actionRow(typeof t.action === 'number' ? [t.action] : t.action, 0), reward: t.reward })));
   }
 }

@@ -56,10 +56,13 @@ export function buildCli(args: string[]) {
   return y;
 }
 
-/** The first list flag (`--set`, `--env-set`) given with no value after it, if any. */
+/** Flags that take a list of values (yargs accepts them empty, so they are checked here). */
+const LIST_FLAGS = ['--set', '--env-set', '--grid', '--range'];
+
+/** The first list flag (`--set`, `--env-set`, …) given with no value after it, if any. */
 function emptyListFlag(args: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
-    if ((args[i] === '--set' || args[i] === '--env-set') && (i + 1 >= args.length || args[i + 1].startsWith('--'))) return args[i];
+    if (LIST_FLAGS.includes(args[i]) && (i + 1 >= args.length || args[i + 1].startsWith('--'))) return args[i];
   }
   return undefined;
 }

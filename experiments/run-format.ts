@@ -85,7 +85,7 @@ export interface RunBudget extends Omit<RunPreset, 'hyperparams'> {
 }
 
 /** `config.json`. */
-export interface RunConfig extends RunBudget {
+export interface RunConfig extends Omit<RunBudget, 'rewardThreshold'> {
   tsgymVersion: string;
   agent: string;
   /** The env id (same as envId; kept for older readers). */
@@ -98,6 +98,7 @@ export interface RunConfig extends RunBudget {
   backend: string;
   backendRequested: BackendChoice;
   versions: Record<string, string>;
+  /** The solve threshold: the preset's (envs without one, e.g. Pendulum −200), else the env's, else null. */
   rewardThreshold: number | null;
   createdAt: string;
   /** Each `--resume --steps N` that raised the budget. */
@@ -170,6 +171,10 @@ export interface RunLock {
   startedAt: string;
   /** What holds it ('train', 'resume', 'record'). */
   command: string;
+  /** The holder's start time in clock ticks since boot (Linux), to tell it from a later process with its pid. */
+  procStart?: number | null;
+  /** Unique per acquisition, so a holder releases only its own lock (not one that took it over). */
+  token?: string;
 }
 
 /** `checkpoints/latest.json`. */

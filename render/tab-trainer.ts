@@ -2,9 +2,9 @@
  * Training in a browser tab (the training page's Web Worker): the run harness's loop over agents/ and
  * envs/, without Node's file system. It follows experiments/harness/trainer.ts step for step — the same
  * seeds (training env i and eval episode k get `streamSeed(seed, 'train-env', i)` and
- * `streamSeed(seed, 'eval-episode', k)`, core/seeds.ts), the
- * same metric records in the same order, the same evaluation (greedy, all episodes in lockstep) — so a run
- * here and `npm run train` with the same seed, preset and backend write the same metrics.jsonl.
+ * `streamSeed(seed, 'eval-episode', k)`, core/seeds.ts), the same metric records in the same order, and
+ * the same collection step and greedy evaluation (experiments/harness/collect.ts, shared with the harness)
+ * — so a run here and `npm run train` with the same seed, preset and backend write the same metrics.jsonl.
  *
  * Instead of a run directory on disk it hands back the run's files (`files()`): config.json, metrics.jsonl,
  * summary.json, the recorded eval episodes, and best/ (the agent of the best evaluation, saveAgent layout),
@@ -12,12 +12,11 @@
  */
 import type { Agent, UpdateMetrics } from '../agents/agent.js';
 import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../agents/registry.js';
-import type { Action, Env } from '../envs/core.js';
 import { TsgymError } from '../envs/core.js';
 import { GridWorldEnv } from '../envs/gridworld.js';
 import { make, makeVec, registration } from '../envs/registry.js';
+import { collectTransition, greedyEpisodes } from '../experiments/harness/collect.js';
 import type { VectorEnv } from '../envs/vector.js';
-import { RecordEpisode, type RecordedEpisode } from '../envs/wrappers.js';
 import { presetFor } from '../experiments/presets.js';
 import { STREAMS, streamSeeds, validateSeed } from '../core/seeds.js';
 import type { ValuesFile } from './api-types.js';
@@ -129,15 +128,9 @@ export class TabTrainer {
     if (this.done) return null;
     const { vec, agent, config } = this;
     const n = config.numEnvs;
-    const d = vec.obsSize;
-    this.prevObs.set(vec.obs);
-    const { actions } = agent.act(vec.obs, n, { greedy: false });
-    vec.step(actions);
-    // What the agent bootstraps from: the next observation, or the final one where an episode ended.
-    this.nextObs.set(vec.obs);
-    for (let i = 0; i < n; i++) if (vec.terminated[i] || vec.truncated[i]) this.nextObs.set(vec.finalObs.subarray(i * d, (i + 1) * d), i * d);
+    const transition = collectTransition(vec, agent, this.prevObs, this.nextObs);
     this.step += n;
-    const upd = agent.observe({ n, obs: this.prevObs, actions, rewards: vec.rewards, nextObs: this.nextObs, terminated: vec.terminated, truncated: vec.truncated }, this.step);
+    const upd = agent.observe(transition, this.step);
     for (let i = 0; i < n; i++) {
       if (!(vec.terminated[i] || vec.truncated[i])) continue;
       this.metrics.push({ kind: 'episode', step: this.step, return: vec.episodeReturns[i], length: vec.episodeLengths[i], terminated: vec.terminated[i] === 1 });
@@ -184,55 +177,19 @@ export class TabTrainer {
     }
   }
 
-  /** Greedy evaluation on held-out seeds, as experiments/harness/evaluate.ts does it. */
+  /** Greedy evaluation on held-out seeds (the harness's greedyEpisodes, as experiments/harness/evaluate.ts runs it). */
   evaluate(): EvalOutcome {
     const { config, agent } = this;
-    const n = config.evalEpisodes;
-    const seeds = streamSeeds(config.seed, STREAMS.evalEpisode, n);
-    const recordCount = Math.min(config.recordEpisodes, n);
-    const recorded: RecordedEpisode[] = [];
-    const envs: Env<Float32Array, Action>[] = [];
-    for (let k = 0; k < n; k++) {
-      const base = make(config.envId, config.envKwargs);
-      envs.push(k < recordCount ? new RecordEpisode(base, (ep) => (recorded[k] = ep)) : base);
-    }
-    const obsSize = envs[0].observationSpace.type === 'Box' ? envs[0].observationSpace.size : 1;
-    const actionSize = envs[0].actionSpace.type === 'Box' ? envs[0].actionSpace.size : 1;
-    const discrete = envs[0].actionSpace.type === 'Discrete';
-    const returns = new Array<number>(n).fill(0);
-    const lengths = new Array<number>(n).fill(0);
-    const current = envs.map((e, k) => e.reset({ seed: seeds[k] }).obs);
-    let active = envs.map((_, k) => k);
-    const batch = new Float32Array(n * obsSize);
-    while (active.length) {
-      active.forEach((k, row) => batch.set(current[k], row * obsSize));
-      const m = active.length;
-      const out = agent.act(batch.subarray(0, m * obsSize), m, { greedy: true });
-      const still: number[] = [];
-      active.forEach((k, row) => {
-        const rec = envs[k];
-        if (k < recordCount && rec instanceof RecordEpisode) {
-          const extras: Record<string, unknown> = {};
-          if (out.qValues) extras.qValues = Array.from(rowOf(out.qValues, row, m));
-          if (out.probs) extras.probs = Array.from(rowOf(out.probs, row, m));
-          rec.annotate(extras);
-        }
-        const action: Action = discrete ? out.actions[row] : Float32Array.from(out.actions.subarray(row * actionSize, (row + 1) * actionSize));
-        const r = envs[k].step(action);
-        returns[k] += r.reward;
-        lengths[k]++;
-        current[k] = r.obs;
-        if (!(r.terminated || r.truncated)) still.push(k);
-      });
-      active = still;
-    }
-    for (const e of envs) e.close();
-    const mean = returns.reduce((a, b) => a + b, 0) / n;
-    const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+    const { returns, lengths, mean, std, recorded, actionSpace } = greedyEpisodes(agent, {
+      envId: config.envId,
+      envKwargs: config.envKwargs,
+      seeds: streamSeeds(config.seed, STREAMS.evalEpisode, config.evalEpisodes),
+      record: config.recordEpisodes,
+    });
     const record: EvalRecord = { kind: 'eval', step: this.step, mean, std, returns, lengths };
     this.metrics.push({ ...record });
     const label = `${config.agent} step ${this.step} (in the tab)`;
-    const replays = recorded.map((ep) => replayFromEpisode(ep, { agent: config.agent, checkpointStep: this.step, actionSpace: envs[0].actionSpace.toJSON(), label }));
+    const replays = recorded.map((ep) => replayFromEpisode(ep, { agent: config.agent, checkpointStep: this.step, actionSpace, label }));
     const ev = { mean, std, step: this.step };
     const s = this.summary;
     s.finalEval = ev;
@@ -331,11 +288,6 @@ const stepDir = (step: number) => `step-${String(step).padStart(9, '0')}`;
 async function sha256Hex(data: Uint8Array): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', data as BufferSource);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function rowOf(a: Float32Array, row: number, m: number): Float32Array {
-  const k = a.length / m;
-  return a.subarray(row * k, (row + 1) * k);
 }
 
 /**

@@ -9,7 +9,7 @@
  * - resume after SIGKILL gives the uninterrupted run's metrics and weights.
  * Each agent runs on a small env of an action space it supports, with its registration's `smallConfig`.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,11 +29,19 @@ function envFor(space: 'Discrete' | 'Box'): string {
   return listEnvs().some((r) => r.id === 'Pendulum-v1') ? 'Pendulum-v1' : 'LaneKeeperContinuous-v0';
 }
 
-/** The agent's small configuration: list keys (layer sizes) shrunk to [16], then its own `smallConfig`. */
+/** Caps for the conventional size keys, so an agent without a `smallConfig` still runs small. */
+const SMALL_CAPS: Record<string, number> = { learningStarts: 100, batchSize: 32, bufferSize: 2_000, numSteps: 32 };
+
+/**
+ * The agent's small configuration: list keys (layer sizes) shrunk to [16] and the conventional size keys capped
+ * (when the agent has them and the cap is valid), then the registration's own `smallConfig`.
+ */
 function smallHyperparams(reg: AgentRegistration): Record<string, unknown> {
   const hp: Record<string, unknown> = {};
   for (const [k, spec] of Object.entries(reg.hyperparams.params as Record<string, ParamSpec>)) {
     if (spec.type === 'intList' && spec.default.length > 0) hp[k] = [16];
+    const cap = SMALL_CAPS[k];
+    if (cap !== undefined && spec.type === 'integer' && spec.default > cap && isValid(spec, cap)) hp[k] = cap;
   }
   return { ...hp, ...(reg.smallConfig ?? {}) };
 }
@@ -121,11 +129,14 @@ function killAndResume(name: string): Promise<{ step: number; signal: NodeJS.Sig
 
 beforeAll(async () => {
   await initBackend('wasm');
-  for (const reg of agentRegistrations()) {
-    const p = killAndResume(reg.name);
-    p.catch(() => {}); // reported by the agent's own test
+  // Two agents' processes at a time (in registry order, as the tests wait for them), not all at once.
+  let slots: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+  agentRegistrations().forEach((reg, i) => {
+    const p = slots[i % 2].then(() => killAndResume(reg.name));
+    slots[i % 2] = p.catch(() => {}); // a failure is reported by the agent's own test
     killedRuns.set(reg.name, p);
-  }
+  });
+  slots = [];
 });
 
 describe.each(agentRegistrations().map((reg) => [reg.name, reg] as const))('agent contract: %s', (name, reg) => {
@@ -214,8 +225,13 @@ describe.each(agentRegistrations().map((reg) => [reg.name, reg] as const))('agen
   it(`is deterministic and resumes after SIGKILL to the uninterrupted result (${env})`, async () => {
     // The killed-and-resumed run started in beforeAll, in its own processes, while the tests ran here.
     const killed = killedRuns.get(name)!;
-    await buildCli(trainArgs(name, 'a')).parseAsync();
-    await buildCli(trainArgs(name, 'b')).parseAsync();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {}); // the command prints the run directory
+    try {
+      await buildCli(trainArgs(name, 'a')).parseAsync();
+      await buildCli(trainArgs(name, 'b')).parseAsync();
+    } finally {
+      log.mockRestore();
+    }
     expect(metrics('b')).toBe(metrics('a'));
     const lines = metrics('a').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.some((l) => l.kind === 'update'), 'the run trained').toBe(true);

@@ -67,8 +67,8 @@ describe('CLI', () => {
       [['compare', '--env', 'cartpole', '--agents', 'dqn', '--seed', '3'], /unknown flag --seed \(did you mean --seeds\?\)/],
       [['compare', '--env'], /--env needs a value/],
       [['compare', '--env', 'cartpole', '--agents', 'dqn', '--backend', 'gpu'], /invalid --backend "gpu"/],
-      [['hyperparams', 'sac'], /invalid agent "sac"/],
-      [['hyperparams'], /name an agent \(dqn, ppo, a2c, reinforce\)/],
+      [['hyperparams', 'rainbow'], /invalid agent "rainbow"/],
+      [['hyperparams'], /name an agent \(dqn, ppo, a2c, reinforce, sac, td3\)/],
       [['trian', 'dqn'], /unknown command 'trian' \(did you mean train\?\); commands: train, record, view, compare, hyperparams/],
       [[], /name a command: train, record, view, compare, hyperparams/],
     ];

@@ -144,8 +144,9 @@ describe('fault injection (real CLI processes)', () => {
 
   it('one process per run: a second train/resume is refused while the first lives; a dead holder is reclaimed', async () => {
     const run = copyRun('locked');
-    // A resume that extends the run and writes its checkpoints slowly, so it is alive while we knock.
-    const first = startCli(['train', '--resume', run, '--steps', '1200', '--progress', 'none'], { TSGYM_CHECKPOINT_WRITE_DELAY_MS: '250' });
+    // A resume that extends the run and writes its checkpoint very slowly (2 s per file), so it is surely alive
+    // while we knock; it is killed before that checkpoint completes.
+    const first = startCli(['train', '--resume', run, '--steps', '1200', '--progress', 'none'], { TSGYM_CHECKPOINT_WRITE_DELAY_MS: '2000' });
     const lockFile = path.join(run, 'lock.json');
     const checkpoints = path.join(run, 'checkpoints');
     await waitFor(() => fs.readdirSync(checkpoints).some((d) => d.startsWith('.tmp-step-000000800')), first.done); // training, config rewritten

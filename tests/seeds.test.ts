@@ -19,15 +19,10 @@ describe('seeds', () => {
 
   it('training and evaluation streams never coincide across runs (the old seed·1000 + i scheme did)', () => {
     // Under the old scheme run seed 1000's training env 0 (1000·1000 + 0) was run seed 0's eval episode 0 (1_000_000 + 0).
-    const all = new Map<number, string>();
+    const all = new Set<number>();
     for (let seed = 0; seed < 2000; seed++) {
-      for (const [name, count] of [[STREAMS.trainEnv, 16], [STREAMS.evalEpisode, 20]] as const) {
-        streamSeeds(seed, name, count).forEach((v, i) => {
-          const key = `${seed}/${name}/${i}`;
-          expect(all.get(v), `${key} collides`).toBeUndefined();
-          all.set(v, key);
-        });
-      }
+      for (const v of streamSeeds(seed, STREAMS.trainEnv, 16)) all.add(v);
+      for (const v of streamSeeds(seed, STREAMS.evalEpisode, 20)) all.add(v);
     }
     expect(all.size).toBe(2000 * 36);
   });

@@ -43,6 +43,7 @@ export async function trainPresetOverSeeds(agent: string, env: string, seeds: nu
       stopWhenSolved: preset.stopWhenSolved,
       logEvery: 1000,
       envKwargs: preset.envKwargs,
+      rewardThreshold: preset.rewardThreshold,
       hyperparams: preset.hyperparams,
       backend: opts.backend,
       outDir: path.join(opts.outDir, `${agent}-${env}`),

@@ -10,6 +10,7 @@
  *   on another host), the new worker resumes the run and takes over the dead attempt's lock. Only use it
  *   when you know the previous holder is gone: two live writers corrupt a run.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { TsgymError } from '../../core/errors.js';
@@ -50,15 +51,43 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When process `pid` started, in clock ticks since boot (/proc/<pid>/stat field 22), or null without /proc.
+ * Stored in the lock so that a new process that reuses a dead holder's pid (common in containers, where a
+ * restarted worker gets the same small pid) is not mistaken for the holder.
+ */
+export function processStartTicks(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]); // field 22 overall; fields here start at field 3
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process that wrote `lock` (on this host) is still running. */
+function holderAlive(lock: RunLock): boolean {
+  if (!isProcessAlive(lock.pid)) return false;
+  if (lock.procStart === undefined || lock.procStart === null) return true;
+  const now = processStartTicks(lock.pid);
+  return now === null || now === lock.procStart;
+}
+
 /** Takes the lock of the run in `runDir`, or throws RunLockedError. */
 export function lockRun(runDir: string, opts: LockOptions): HeldLock {
   const file = runPath(runDir, 'lock');
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
-  const me: RunLock = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: opts.command };
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const me: RunLock = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: opts.command, procStart: processStartTicks(process.pid), token: crypto.randomUUID() };
+  for (let attempt = 0; attempt < 50; attempt++) {
     if (tryCreate(file, me)) return held(file, me);
     const holder = readLock(file);
     if (holder === 'gone') continue; // released between our create and read: try again
+    if (holder === null && !opts.takeOver && lockAgeMs(file) < TORN_LOCK_GRACE_MS) {
+      sleepSync(100); // probably being written right now (created, not yet filled): look again
+      continue;
+    }
     if (opts.takeOver) {
       log(`taking over the lock of ${runDir}${holder ? ` from pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})` : ' (unreadable lock file)'}`);
     } else if (holder === null) {
@@ -68,16 +97,33 @@ export function lockRun(runDir: string, opts: LockOptions): HeldLock {
       throw new RunLockedError(
         `run ${runDir} is locked by pid ${holder.pid} on host ${holder.host} (${holder.command}, since ${holder.startedAt}); if that process is gone, resume with --take-over-lock`,
       );
-    } else if (holder.pid !== process.pid && isProcessAlive(holder.pid)) {
+    } else if (holderAlive(holder)) {
+      // (This process itself counts: a library user training the same run twice at once is refused too.)
       throw new RunLockedError(`run ${runDir} is in use by pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt}); wait for it to finish or stop it (kill ${holder.pid})`);
     } else {
       log(`reclaiming the stale lock of ${runDir} (pid ${holder.pid} on ${holder.host} is no longer running)`);
     }
     // Replace the lock by removing it and creating ours exclusively: of two processes reclaiming it at once,
-    // one creates it and the other sees a live holder on its next attempt.
-    fs.rmSync(file, { force: true });
+    // one creates it and the other sees a live holder on its next attempt. Re-reading first narrows the window
+    // in which we could remove a lock another process has just created.
+    if (JSON.stringify(readLock(file)) === JSON.stringify(holder)) fs.rmSync(file, { force: true });
   }
   throw new RunLockedError(`could not take the lock of run ${runDir}: another process keeps taking it`);
+}
+
+/** A lock file that cannot be parsed is reclaimed only once it is this old (its writer had time to fill it). */
+const TORN_LOCK_GRACE_MS = 2000;
+
+function lockAgeMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function tryCreate(file: string, me: RunLock): boolean {
@@ -124,7 +170,7 @@ function held(file: string, me: RunLock): HeldLock {
       released = true;
       // Only remove our own lock (a take-over may have replaced it).
       const now = readLock(file);
-      if (now && now !== 'gone' && now.pid === me.pid && now.host === me.host && now.startedAt === me.startedAt) fs.rmSync(file, { force: true });
+      if (now && now !== 'gone' && now.token === me.token) fs.rmSync(file, { force: true });
     },
   };
 }

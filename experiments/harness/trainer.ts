@@ -25,6 +25,7 @@ import { TsgymError } from '../../core/errors.js';
 import { mean } from '../../core/math.js';
 import { STREAMS, streamSeeds, validateSeed } from '../../core/seeds.js';
 import { evaluate, type EvalResult } from './evaluate.js';
+import { collectTransition } from './collect.js';
 import { findCheckpoint, listIntactCheckpointSteps, loadCheckpoint, removeCheckpointTemps, saveCheckpoint, type CheckpointData } from './checkpoint.js';
 import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir } from './run-dir.js';
@@ -192,31 +193,30 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     backend,
     backendRequested: opts.backend,
     versions: versions(),
-    rewardThreshold: reg.rewardThreshold ?? null,
+    rewardThreshold: opts.rewardThreshold ?? reg.rewardThreshold ?? null,
     createdAt: new Date().toISOString(),
   };
   // The agent is built before the directory, so a constructor error leaves nothing behind.
   const { vec, agent } = buildEnvAndAgent(config);
+  // The directory is made exclusively (two `train`s never share one) and gets its config before its lock: a
+  // process killed in between leaves an empty directory or a resumable run, never a lock file alone.
   let run: RunDir | undefined;
   let lock: HeldLock;
   try {
     run = RunDir.create(opts.outDir, opts.runName ?? runName(reg.id, opts.agent, opts.seed));
+    try {
+      run.writeConfig(config);
+    } catch (e) {
+      fs.rmSync(run.dir, { recursive: true, force: true }); // a full or read-only disk: nothing was recorded
+      throw e;
+    }
     lock = lockRun(run.dir, { command: 'train' });
   } catch (e) {
     agent.dispose();
     vec.close();
-    if (run) fs.rmSync(run.dir, { recursive: true, force: true }); // just made, holds nothing
     throw e;
   }
   const session: Session = { run, lock, config, vec, agent, closed: false };
-  try {
-    run.writeConfig(config);
-  } catch (e) {
-    // Nothing was recorded yet (a full or read-only disk): leave no half-made run directory behind.
-    closeSession(session);
-    fs.rmSync(run.dir, { recursive: true, force: true });
-    throw e;
-  }
   try {
     vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     return await runLoop(session, null, opts);
@@ -255,7 +255,10 @@ export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<
       run.clearLogs();
       vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     }
-    if (config !== stored) run.writeConfig(config); // an extended budget
+    if (config !== stored) run.writeConfig(config); // an extended budget or a changed stop rule
+    if (restored?.solved && config.stopWhenSolved && restored.step < config.totalSteps) {
+      console.error(`note: this run stopped when it solved the env; add --no-stop-when-solved to train on to ${config.totalSteps} steps`);
+    }
     return await runLoop(session, restored, { ...opts, note: checkpoint ? undefined : `no checkpoint in ${runDir}; starting it again from step 0` });
   } catch (e) {
     if (session && !session.closed) closeSession(session);
@@ -342,25 +345,30 @@ export function applyResumeFlags(runDir: string, config: RunConfig, flags: Resum
     if (key === 'hyperparams' || key === 'envKwargs') {
       const have = stored[key] as Record<string, unknown>;
       for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
-        if (!same(have[k], v)) conflicts.push(`${FLAG_NAMES[key]} ${k}=${JSON.stringify(v)} (the run has ${JSON.stringify(have[k])})`);
+        if (!same(have[k], v)) conflicts.push(`${FLAG_NAMES[key]} ${k}=${JSON.stringify(v)} (the run has ${k in have ? JSON.stringify(have[k]) : `no ${k}`})`);
       }
       continue;
     }
     if (key === 'totalSteps' && (given as number) > config.totalSteps) continue; // an extension, applied below
+    if (key === 'stopWhenSolved') continue; // when to stop, not how to train: applied below
     if (!same(stored[key], given)) conflicts.push(`${FLAG_NAMES[key]} ${JSON.stringify(given)} (the run has ${JSON.stringify(stored[key])})`);
   }
   if (conflicts.length) {
     throw new TsgymError(
-      `--resume ${runDir}: ${conflicts.length === 1 ? 'this flag conflicts' : 'these flags conflict'} with the run's config.json: ${conflicts.join('; ')}. A resumed run keeps its settings (only --steps can grow); drop the flag${conflicts.length === 1 ? '' : 's'}, or start a new run`,
+      `--resume ${runDir}: ${conflicts.length === 1 ? 'this flag conflicts' : 'these flags conflict'} with the run's config.json: ${conflicts.join('; ')}. A resumed run keeps its settings (only --steps can grow, and --[no-]stop-when-solved change); drop the flag${conflicts.length === 1 ? '' : 's'}, or start a new run`,
     );
   }
+  let resumed = config;
+  // `--[no-]stop-when-solved` may change: it decides when the run stops, not what it computed so far (a run
+  // that stopped when solved continues with --steps N --no-stop-when-solved).
+  if (flags.stopWhenSolved !== undefined && flags.stopWhenSolved !== config.stopWhenSolved) resumed = { ...resumed, stopWhenSolved: flags.stopWhenSolved };
   const steps = flags.totalSteps;
-  if (steps === undefined || steps <= config.totalSteps) return config;
+  if (steps === undefined || steps <= config.totalSteps) return resumed;
   positiveInt('--steps', steps);
   // The budget grows; agents that schedule over it (LR annealing, ε, β) reschedule over the new one, as a
   // continued SB3 `learn()` does.
   return {
-    ...config,
+    ...resumed,
     totalSteps: steps,
     hyperparams: takesBudget(config.agent) ? { ...config.hyperparams, totalSteps: steps } : config.hyperparams,
     budgetExtensions: [...(config.budgetExtensions ?? []), { fromTotalSteps: config.totalSteps, toTotalSteps: steps, at: new Date().toISOString() }],
@@ -518,19 +526,11 @@ class TrainingLoop {
 
   /** One vector step: act, step the envs, hand the transition to the agent, log finished episodes. */
   private collectStep(): UpdateMetrics | null {
-    const { vec, agent, progress: p, prevObs, nextObs } = this;
+    const { vec, agent, progress: p } = this;
     const n = this.config.numEnvs;
-    const d = vec.obsSize;
-    prevObs.set(vec.obs);
-    const { actions } = agent.act(vec.obs, n, { greedy: false });
-    vec.step(actions);
-    // What the agent bootstraps from: the next observation, or the final one where an episode ended.
-    nextObs.set(vec.obs);
-    for (let i = 0; i < n; i++) {
-      if (vec.terminated[i] || vec.truncated[i]) nextObs.set(vec.finalObs.subarray(i * d, (i + 1) * d), i * d);
-    }
+    const transition = collectTransition(vec, agent, this.prevObs, this.nextObs);
     p.step += n;
-    const update = agent.observe({ n, obs: prevObs, actions, rewards: vec.rewards, nextObs, terminated: vec.terminated, truncated: vec.truncated }, p.step);
+    const update = agent.observe(transition, p.step);
     for (let i = 0; i < n; i++) {
       if (!(vec.terminated[i] || vec.truncated[i])) continue;
       p.episodes++;

@@ -1,6 +1,11 @@
-/** What the play, live-agent and training pages share: element lookup, the header's page links, errors. */
+/**
+ * What the play, live-agent and training pages share: element lookup, the page setup (header links, the
+ * live pane), the URL-hash pickers, errors and downloads.
+ */
 import { validateSeed } from '../../../core/seeds.js';
+import { listEnvs } from '../../../envs/registry.js';
 import { el } from './hud.js';
+import { LivePane } from './live-pane.js';
 
 export const $ = <T extends HTMLElement>(id: string): T => {
   const e = document.getElementById(id);
@@ -44,9 +49,37 @@ export function download(fileName: string, content: string | Uint8Array, type = 
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-/** Options of an env `<select>`: every registered env id. */
-export function fillEnvSelect(select: HTMLSelectElement, ids: string[], chosen: string): void {
-  select.replaceChildren(...ids.map((id) => new Option(id, id, id === chosen, id === chosen)));
+/** The start of every lab page: the header's links (`page` marked) and a live pane, labelled `paneLabel`, in #stage. */
+export function setupLabPage(page: string, paneLabel: string): LivePane {
+  addNav(page);
+  const pane = new LivePane(paneLabel);
+  $('stage').append(pane.root);
+  return pane;
+}
+
+/** The page's `#key=value&…` parameters. */
+export function hashParams(): URLSearchParams {
+  return new URLSearchParams(location.hash.slice(1));
+}
+
+/** Selects `value` in `select` if it is one of its options (else leaves the selection alone). */
+export function selectIfOffered(select: HTMLSelectElement, value: string | null): void {
+  if (value !== null && [...select.options].some((o) => o.value === value)) select.value = value;
+}
+
+/**
+ * `#env=<id>&seed=<n>` → the env `<select>` (when the page has one: every registered env, the hash's one
+ * chosen, else CartPole-v1) and the seed field (left as it is without a seed in the hash).
+ */
+export function applyEnvAndSeed(params: URLSearchParams, envSelect: HTMLSelectElement | null, seedInput: HTMLInputElement): void {
+  if (envSelect) {
+    const ids = listEnvs().map((r) => r.id);
+    const wanted = params.get('env');
+    const chosen = wanted !== null && ids.includes(wanted) ? wanted : 'CartPole-v1';
+    envSelect.replaceChildren(...ids.map((id) => new Option(id, id, id === chosen, id === chosen)));
+  }
+  const seed = params.get('seed');
+  if (seed !== null) seedInput.value = seed;
 }
 
 /** A seed from a number field: an integer from 0 to 2^53 − 1 (core/seeds.ts), or an error saying so. */

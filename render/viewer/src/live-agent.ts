@@ -14,8 +14,7 @@ import { spaceFromJSON } from '../../../envs/spaces.js';
 import { agentUrl, type AgentSource, type AgentSourcesResponse, type RunsResponse } from '../../api-types.js';
 import { LiveEpisode } from '../../live-episode.js';
 import { formatNumber } from './hud.js';
-import { $, addNav, readSeed, showError } from './lab-common.js';
-import { LivePane } from './live-pane.js';
+import { $, applyEnvAndSeed, hashParams, readSeed, selectIfOffered, setupLabPage, showError } from './lab-common.js';
 import { initBrowserBackend } from './tf-browser.js';
 
 interface Decision {
@@ -39,7 +38,6 @@ declare global {
   }
 }
 
-addNav('agent.html');
 const runSelect = $<HTMLSelectElement>('run');
 const whichSelect = $<HTMLSelectElement>('which');
 const loadButton = $<HTMLButtonElement>('load');
@@ -51,8 +49,7 @@ const restartButton = $<HTMLButtonElement>('restart');
 const infoEl = $<HTMLElement>('agent-info');
 const episodesEl = $<HTMLElement>('episodes');
 
-const pane = new LivePane('agent');
-$('stage').append(pane.root);
+const pane = setupLabPage('agent.html', 'agent');
 
 let agent: Agent | null = null;
 let source: AgentSource | null = null;
@@ -255,14 +252,13 @@ window.__tsgymAgent = {
 await pane.init();
 try {
   await fillRuns();
-  const params = new URLSearchParams(location.hash.slice(1));
+  const params = hashParams();
   const run = params.get('run');
-  if (run && [...runSelect.options].some((o) => o.value === run)) runSelect.value = run;
-  if (params.get('seed') !== null) seedInput.value = params.get('seed')!;
-  if ([...speedSelect.options].some((o) => o.value === params.get('speed'))) speedSelect.value = params.get('speed')!;
+  selectIfOffered(runSelect, run);
+  applyEnvAndSeed(params, null, seedInput);
+  selectIfOffered(speedSelect, params.get('speed'));
   await fillWhich();
-  const which = params.get('which');
-  if (which && [...whichSelect.options].some((o) => o.value === which)) whichSelect.value = which;
+  selectIfOffered(whichSelect, params.get('which'));
   if (run && whichSelect.value) await load(runSelect.value, whichSelect.value);
 } catch (e) {
   showError((e as Error).message);

@@ -6,13 +6,11 @@
  * `#env=<id>&seed=<n>` in the URL picks the env and seed. `window.__tsgymPlay` is a hook for tests.
  */
 import type { Action, RenderState } from '../../../envs/core.js';
-import { listEnvs } from '../../../envs/registry.js';
 import { LiveEpisode, rerunReplay } from '../../live-episode.js';
 import { parseReplay } from '../../replay-format.js';
 import { formatNumber } from './hud.js';
 import { keyControls, type KeyControls } from './keymap.js';
-import { $, addNav, download, fillEnvSelect, readSeed, showError } from './lab-common.js';
-import { LivePane } from './live-pane.js';
+import { $, applyEnvAndSeed, download, hashParams, readSeed, setupLabPage, showError } from './lab-common.js';
 
 declare global {
   interface Window {
@@ -26,7 +24,6 @@ declare global {
   }
 }
 
-addNav('play.html');
 const envSelect = $<HTMLSelectElement>('env');
 const seedInput = $<HTMLInputElement>('seed');
 const resetButton = $<HTMLButtonElement>('reset');
@@ -36,8 +33,7 @@ const downloadButton = $<HTMLButtonElement>('download');
 const keysHelp = $<HTMLSpanElement>('keys-help');
 const episodesEl = $<HTMLElement>('episodes');
 
-const pane = new LivePane('play');
-$('stage').append(pane.root);
+const pane = setupLabPage('play.html', 'play');
 
 let episode: LiveEpisode | null = null;
 let controls: KeyControls | null = null;
@@ -50,14 +46,8 @@ let tick = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let finished = 0;
 
-const envIds = listEnvs().map((r) => r.id);
-
 /** `#env=<id>&seed=<n>` → the env select and the seed field. */
-function applyHash(): void {
-  const params = new URLSearchParams(location.hash.slice(1));
-  fillEnvSelect(envSelect, envIds, envIds.includes(params.get('env') ?? '') ? params.get('env')! : 'CartPole-v1');
-  if (params.get('seed') !== null) seedInput.value = params.get('seed')!;
-}
+const applyHash = () => applyEnvAndSeed(hashParams(), envSelect, seedInput);
 applyHash();
 window.addEventListener('hashchange', () => {
   applyHash();

@@ -7,14 +7,12 @@
  * `#agent=<name>&env=<id>&seed=<n>` preselects. `window.__tsgymTrain` is a hook for tests.
  */
 import { agentNames } from '../../../agents/registry.js';
-import { listEnvs } from '../../../envs/registry.js';
 import type { MetricRecord } from '../../api-types.js';
 import type { ReplayFile } from '../../replay-format.js';
 import type { TabRunConfig, TabSummary } from '../../tab-trainer.js';
 import { LearningCurve } from './chart.js';
 import { formatNumber } from './hud.js';
-import { $, addNav, download, fillEnvSelect, readSeed, showError } from './lab-common.js';
-import { LivePane } from './live-pane.js';
+import { $, applyEnvAndSeed, download, hashParams, readSeed, selectIfOffered, setupLabPage, showError } from './lab-common.js';
 import type { FromWorker, ToWorker, WorkerEval } from './train-protocol.js';
 
 declare global {
@@ -23,7 +21,6 @@ declare global {
   }
 }
 
-addNav('train.html');
 const agentSelect = $<HTMLSelectElement>('agent');
 const envSelect = $<HTMLSelectElement>('env');
 const seedInput = $<HTMLInputElement>('seed');
@@ -34,18 +31,15 @@ const downloadButton = $<HTMLButtonElement>('download');
 const statusEl = $<HTMLSpanElement>('train-status');
 const statsEl = $<HTMLElement>('stats');
 
-const pane = new LivePane('policy');
-$('stage').append(pane.root);
+const pane = setupLabPage('train.html', 'policy');
 const curve = new LearningCurve();
 $('chart').append(curve.root);
 
-const params = new URLSearchParams(location.hash.slice(1));
-const agents = agentNames();
-agentSelect.replaceChildren(...agents.map((a) => new Option(a, a)));
-agentSelect.value = agents.includes(params.get('agent') ?? '') ? params.get('agent')! : 'ppo';
-const envIds = listEnvs().map((r) => r.id);
-fillEnvSelect(envSelect, envIds, envIds.includes(params.get('env') ?? '') ? params.get('env')! : 'CartPole-v1');
-if (params.get('seed') !== null) seedInput.value = params.get('seed')!;
+const params = hashParams();
+agentSelect.replaceChildren(...agentNames().map((a) => new Option(a, a)));
+agentSelect.value = 'ppo';
+selectIfOffered(agentSelect, params.get('agent'));
+applyEnvAndSeed(params, envSelect, seedInput);
 
 let worker: Worker | null = null;
 let config: TabRunConfig | null = null;

@@ -3,8 +3,8 @@
  * positive), the goal line one link length above the pivot, and the joint torque of the last step as an arc
  * at the middle joint. Render state fields: `theta1, theta2, linkLength1, linkLength2, torque`.
  */
-import { Container, Graphics, Text } from 'pixi.js';
-import { hex, num, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { Container, Graphics } from 'pixi.js';
+import { frameAt, hex, num, onResize, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const ACROBOT_COLORS = {
   background: 0xf6f3ea,
@@ -21,22 +21,18 @@ export function acrobotScene(ctx: SceneContext): Scene {
   const staticLayer = new Graphics();
   const links = new Graphics();
   const arrow = new Graphics();
-  const label = new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill: ACROBOT_COLORS.text } });
+  const label = sceneText(ACROBOT_COLORS.text);
   root.addChild(staticLayer, links, arrow, label);
 
   const first = ctx.frames[0] ?? { kind: 'acrobot' };
   const l1 = num(first.linkLength1, 1);
   const l2 = num(first.linkLength2, 1);
-  let layoutKey = '';
   let scale = 100;
   let cx = 0;
   let cy = 0;
   let probe: SceneProbe = { kind: 'acrobot', marker: null };
 
-  function layout(width: number, height: number): void {
-    const key = `${width}x${height}`;
-    if (key === layoutKey) return;
-    layoutKey = key;
+  const layout = onResize((width: number, height: number): void => {
     const reach = l1 + l2 + 0.2;
     scale = (Math.min(width, height) / 2 - 8) / reach;
     cx = width / 2;
@@ -47,7 +43,7 @@ export function acrobotScene(ctx: SceneContext): Scene {
     const goalY = cy - l1 * scale;
     g.moveTo(cx - reach * scale, goalY).lineTo(cx + reach * scale, goalY).stroke({ width: 2, color: ACROBOT_COLORS.goal });
     label.position.set(8, 6);
-  }
+  });
 
   return {
     kind: 'acrobot',
@@ -58,7 +54,7 @@ export function acrobotScene(ctx: SceneContext): Scene {
     setOverlay: () => {},
     draw(frame, width, height) {
       layout(width, height);
-      const s = ctx.frames[Math.max(0, Math.min(frame, ctx.frames.length - 1))] ?? first;
+      const s = frameAt(ctx, frame, first);
       const t1 = num(s.theta1, 0);
       const t2 = num(s.theta2, 0);
       const torque = num(s.torque, 0);

@@ -3,8 +3,8 @@
  * leaning right) and an arrow for the push applied on the last step. Render state fields:
  * `x, theta, xThreshold, poleLength, force ∈ {-1, 0, 1}`.
  */
-import { Container, Graphics, Text } from 'pixi.js';
-import { hex, num, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { Container, Graphics } from 'pixi.js';
+import { frameAt, hex, num, onResize, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const CARTPOLE_COLORS = {
   background: 0xf6f3ea,
@@ -24,7 +24,7 @@ const WHEEL_RADIUS = 0.06;
 export function cartPoleScene(ctx: SceneContext): Scene {
   const root = new Container();
   const staticLayer = new Graphics();
-  const limitLabels = [new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill: CARTPOLE_COLORS.limit } }), new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill: CARTPOLE_COLORS.limit } })];
+  const limitLabels = [sceneText(CARTPOLE_COLORS.limit), sceneText(CARTPOLE_COLORS.limit)];
   const cart = new Container();
   const cartBody = new Graphics();
   const pole = new Graphics();
@@ -32,7 +32,6 @@ export function cartPoleScene(ctx: SceneContext): Scene {
   cart.addChild(cartBody, pole);
   root.addChild(staticLayer, ...limitLabels, cart, arrow);
 
-  let layoutKey = '';
   let scale = 100;
   let originX = 0;
   let trackY = 0;
@@ -42,10 +41,7 @@ export function cartPoleScene(ctx: SceneContext): Scene {
   const xThreshold = num(first.xThreshold, 2.4);
   const poleLength = num(first.poleLength, 1);
 
-  function layout(width: number, height: number): void {
-    const key = `${width}x${height}`;
-    if (key === layoutKey) return;
-    layoutKey = key;
+  const layout = onResize((width: number, height: number): void => {
     scale = Math.min(width / (2 * xThreshold * 1.25), (height * 0.72 - 12) / (poleLength + CART_HEIGHT + 0.1));
     originX = width / 2;
     trackY = Math.round(height * 0.72);
@@ -80,7 +76,7 @@ export function cartPoleScene(ctx: SceneContext): Scene {
     pole.roundRect(-poleWidth / 2, -poleLength * scale, poleWidth, poleLength * scale, poleWidth / 2).fill(CARTPOLE_COLORS.pole);
     pole.circle(0, 0, poleWidth * 0.7).fill(CARTPOLE_COLORS.wheel);
     pole.position.set(0, -r - h);
-  }
+  });
 
   return {
     kind: 'cartpole',
@@ -91,7 +87,7 @@ export function cartPoleScene(ctx: SceneContext): Scene {
     setOverlay: () => {},
     draw(frame, width, height) {
       layout(width, height);
-      const s = ctx.frames[Math.max(0, Math.min(frame, ctx.frames.length - 1))] ?? first;
+      const s = frameAt(ctx, frame, first);
       const x = num(s.x, 0);
       const theta = num(s.theta, 0);
       const force = Math.sign(num(s.force, 0));

@@ -8,7 +8,7 @@
  */
 import { Container, Graphics, Text } from 'pixi.js';
 import type { RenderState } from '../../../../envs/core.js';
-import { hex, num, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { hex, num, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const LANE_COLORS = {
   grass: 0x7fb069,
@@ -66,7 +66,7 @@ export function laneKeeperScene(ctx: SceneContext): Scene {
   const carBody = new Graphics();
   const frontWheels = [new Graphics(), new Graphics()];
   const gauge = new Graphics();
-  const gaugeLabel = new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill: 0xffffff } });
+  const gaugeLabel = sceneText(0xffffff);
   const message = new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 14, fill: 0xffffff } });
   camera.addChild(world);
   world.addChild(road, trail, car);

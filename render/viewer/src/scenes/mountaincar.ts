@@ -3,8 +3,8 @@
  * at the goal, and the car sitting on the slope, tilted with it, with an arrow for the engine force of the last
  * step. Render state fields: `position, velocity, minPosition, maxPosition, goalPosition, force ∈ [-1, 1]`.
  */
-import { Container, Graphics, Text } from 'pixi.js';
-import { hex, num, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { Container, Graphics } from 'pixi.js';
+import { frameAt, hex, num, onResize, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const MOUNTAINCAR_COLORS = {
   sky: 0xeef4f8,
@@ -28,7 +28,7 @@ export function mountainCarScene(ctx: SceneContext): Scene {
   const car = new Container();
   const carBody = new Graphics();
   const arrow = new Graphics();
-  const label = new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill: MOUNTAINCAR_COLORS.text } });
+  const label = sceneText(MOUNTAINCAR_COLORS.text);
   car.addChild(carBody);
   root.addChild(staticLayer, car, arrow, label);
 
@@ -36,17 +36,13 @@ export function mountainCarScene(ctx: SceneContext): Scene {
   const minX = num(first.minPosition, -1.2);
   const maxX = num(first.maxPosition, 0.6);
   const goal = num(first.goalPosition, 0.5);
-  let layoutKey = '';
   let scale = 100;
   let originX = 0;
   let baseY = 0;
   let probe: SceneProbe = { kind: 'mountaincar', marker: null };
   const toScreen = (x: number, y: number): [number, number] => [originX + (x - minX) * scale, baseY - y * scale];
 
-  function layout(width: number, height_: number): void {
-    const key = `${width}x${height_}`;
-    if (key === layoutKey) return;
-    layoutKey = key;
+  const layout = onResize((width: number, height_: number): void => {
     scale = Math.min((width - 24) / (maxX - minX), (height_ - 24) / 1.15);
     originX = (width - (maxX - minX) * scale) / 2;
     baseY = height_ - 12;
@@ -82,7 +78,7 @@ export function mountainCarScene(ctx: SceneContext): Scene {
     carBody.circle(-w * 0.3, -r, r).fill(MOUNTAINCAR_COLORS.wheel);
     carBody.circle(w * 0.3, -r, r).fill(MOUNTAINCAR_COLORS.wheel);
     label.position.set(8, 6);
-  }
+  });
 
   return {
     kind: 'mountaincar',
@@ -93,7 +89,7 @@ export function mountainCarScene(ctx: SceneContext): Scene {
     setOverlay: () => {},
     draw(frame, width, height_) {
       layout(width, height_);
-      const s = ctx.frames[Math.max(0, Math.min(frame, ctx.frames.length - 1))] ?? first;
+      const s = frameAt(ctx, frame, first);
       const x = num(s.position, -0.5);
       const force = Math.max(-1, Math.min(1, num(s.force, 0)));
       const [px, py] = toScreen(x, height(x));

@@ -3,8 +3,8 @@
  * its free end, a faint ring for the bob's circle, and an arc arrow for the torque of the last step (its length
  * ∝ |torque| / maxTorque). Render state fields: `theta, thetaDot, torque, maxTorque, length`.
  */
-import { Container, Graphics, Text } from 'pixi.js';
-import { hex, num, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { Container, Graphics } from 'pixi.js';
+import { frameAt, hex, num, onResize, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const PENDULUM_COLORS = {
   background: 0xf6f3ea,
@@ -21,22 +21,18 @@ export function pendulumScene(ctx: SceneContext): Scene {
   const staticLayer = new Graphics();
   const rod = new Graphics();
   const arrow = new Graphics();
-  const label = new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill: PENDULUM_COLORS.text } });
+  const label = sceneText(PENDULUM_COLORS.text);
   root.addChild(staticLayer, arrow, rod, label);
 
   const first = ctx.frames[0] ?? { kind: 'pendulum' };
   const length = num(first.length, 1);
   const maxTorque = num(first.maxTorque, 2);
-  let layoutKey = '';
   let scale = 100;
   let cx = 0;
   let cy = 0;
   let probe: SceneProbe = { kind: 'pendulum', marker: null };
 
-  function layout(width: number, height: number): void {
-    const key = `${width}x${height}`;
-    if (key === layoutKey) return;
-    layoutKey = key;
+  const layout = onResize((width: number, height: number): void => {
     scale = (Math.min(width, height) / 2 - 16) / (length * 1.25);
     cx = width / 2;
     cy = height / 2;
@@ -46,7 +42,7 @@ export function pendulumScene(ctx: SceneContext): Scene {
     // A tick at the top: the upright target.
     g.moveTo(cx, cy - length * scale - 10).lineTo(cx, cy - length * scale + 10).stroke({ width: 2, color: PENDULUM_COLORS.ring });
     label.position.set(8, 6);
-  }
+  });
 
   return {
     kind: 'pendulum',
@@ -57,7 +53,7 @@ export function pendulumScene(ctx: SceneContext): Scene {
     setOverlay: () => {},
     draw(frame, width, height) {
       layout(width, height);
-      const s = ctx.frames[Math.max(0, Math.min(frame, ctx.frames.length - 1))] ?? first;
+      const s = frameAt(ctx, frame, first);
       const theta = num(s.theta, 0);
       const torque = num(s.torque, 0);
       // θ counter-clockwise from up; the screen's y axis points down.

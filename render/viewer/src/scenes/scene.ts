@@ -2,7 +2,7 @@
  * A scene draws the frames of one replay with pixi.js. Frame 0 is the state after reset; frame k is the
  * state after step k. Scenes are picked by the render state's `kind` (scenes/index.ts).
  */
-import type { Container } from 'pixi.js';
+import { Text, type Container } from 'pixi.js';
 import type { RenderState } from '../../../../envs/core.js';
 import type { ValuesFile } from '../../../api-types.js';
 import type { ReplayFile } from '../../../replay-format.js';
@@ -51,4 +51,24 @@ export function num(v: unknown, fallback: number): number {
 
 export function hex(color: number): string {
   return `#${color.toString(16).padStart(6, '0')}`;
+}
+
+/** The state of frame `frame`, clamped to the frames there are, or `fallback` when there are none. */
+export function frameAt(ctx: SceneContext, frame: number, fallback: RenderState): RenderState {
+  return ctx.frames[Math.max(0, Math.min(frame, ctx.frames.length - 1))] ?? fallback;
+}
+
+/** A scene's text label (12 px, the scenes' font), its text set when drawing. */
+export function sceneText(fill: number): Text {
+  return new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill } });
+}
+
+/** Wraps a scene's layout (sizes and static layers) so that it runs again only when the drawing area's size changes. */
+export function onResize(layout: (width: number, height: number) => void): (width: number, height: number) => void {
+  let key = '';
+  return (width, height) => {
+    if (`${width}x${height}` === key) return;
+    key = `${width}x${height}`;
+    layout(width, height);
+  };
 }

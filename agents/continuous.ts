@@ -1,0 +1,194 @@
+/**
+ * Pieces SAC and TD3 share for continuous (Box) actions: rescaling between the env's box and the
+ * networks' [-1, 1]^k, the twin Q critic with its target copies, and joining observations with actions
+ * into critic inputs.
+ *
+ * ## Action scaling
+ * The actors emit actions in [-1, 1]^k (a tanh), the critics see actions in [-1, 1]^k, and only the env
+ * sees the box: env action = bias + scale · a with scale = (high − low)/2, bias = (high + low)/2. The
+ * replay buffer stores the env's actions; `normalize` maps a sampled minibatch back before the critics
+ * see it. Working in [-1, 1] keeps one set of noise scales and one target entropy valid for every box.
+ */
+import { tf } from './backend.js';
+import { Adam } from './adam.js';
+import { Mlp, downloadAndDispose, type Activation } from './mlp.js';
+import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
+import type { Rng } from '../envs/rng.js';
+import type { Box, Space } from '../envs/spaces.js';
+import { TsgymError } from '../envs/core.js';
+
+/** The affine map between [-1, 1]^k and a bounded Box. */
+export class ActionScale {
+  readonly size: number;
+  readonly scale: Float32Array;
+  readonly bias: Float32Array;
+
+  constructor(space: Space, agent: string) {
+    if (space.type !== 'Box') throw new TsgymError(`${agent} needs a Box action space, got ${String(space)}`);
+    const box = space as Box;
+    this.size = box.size;
+    this.scale = new Float32Array(box.size);
+    this.bias = new Float32Array(box.size);
+    for (let j = 0; j < box.size; j++) {
+      if (!Number.isFinite(box.low[j]) || !Number.isFinite(box.high[j])) throw new TsgymError(`${agent} needs a bounded Box action space (it squashes actions into the box), got ${String(space)}`);
+      this.scale[j] = (box.high[j] - box.low[j]) / 2;
+      this.bias[j] = (box.high[j] + box.low[j]) / 2;
+    }
+  }
+
+  /** [-1, 1] → the box, for `n` rows, in place into `out`. */
+  toEnv(a: ArrayLike<number>, n: number, out: Float32Array): Float32Array {
+    const k = this.size;
+    for (let i = 0; i < n * k; i++) out[i] = this.bias[i % k] + this.scale[i % k] * a[i];
+    return out;
+  }
+
+  /** The box → [-1, 1] (replayed env actions, before the critics see them), clipped against rounding. */
+  normalize(a: ArrayLike<number>, n: number, out: Float32Array): Float32Array {
+    const k = this.size;
+    for (let i = 0; i < n * k; i++) {
+      const j = i % k;
+      const v = this.scale[j] > 0 ? (a[i] - this.bias[j]) / this.scale[j] : 0;
+      out[i] = v < -1 ? -1 : v > 1 ? 1 : v;
+    }
+    return out;
+  }
+}
+
+/** Rows [obs_i | action_i] for the critics, written into `out` (n × (obsSize + actionSize)). */
+export function joinObsAction(obs: Float32Array, actions: ArrayLike<number>, n: number, obsSize: number, actionSize: number, out: Float32Array): Float32Array {
+  const w = obsSize + actionSize;
+  for (let i = 0; i < n; i++) {
+    out.set(obs.subarray(i * obsSize, (i + 1) * obsSize), i * w);
+    for (let j = 0; j < actionSize; j++) out[i * w + obsSize + j] = actions[i * actionSize + j];
+  }
+  return out;
+}
+
+/**
+ * Two independent Q networks Q1, Q2 : [obs | action] → ℝ (Fujimoto et al., 2018's clipped double Q), each
+ * with a target copy, trained together: one tape, one gradient download and one Adam step for both.
+ */
+export class TwinCritic {
+  readonly q1: Mlp;
+  readonly q2: Mlp;
+  readonly target1: Mlp;
+  readonly target2: Mlp;
+  readonly optimizer: Adam;
+  readonly inputSize: number;
+
+  constructor(inputSize: number, hidden: number[], activation: Activation, lr: number, rng: Rng) {
+    this.inputSize = inputSize;
+    const sizes = [inputSize, ...hidden, 1];
+    this.q1 = new Mlp(sizes, rng, { activation, init: 'glorot' });
+    this.q2 = new Mlp(sizes, rng, { activation, init: 'glorot' });
+    this.target1 = new Mlp(sizes, rng, { activation, init: 'glorot' });
+    this.target2 = new Mlp(sizes, rng, { activation, init: 'glorot' });
+    this.target1.copyFrom(this.q1);
+    this.target2.copyFrom(this.q2);
+    this.optimizer = new Adam([this.q1, this.q2], { lr });
+  }
+
+  /** min(Q1'(x), Q2'(x)) of the target critics for `n` input rows (one upload, one download). */
+  targetMin(x: Float32Array, n: number): Float32Array {
+    const both = downloadAndDispose(
+      tf.tidy(() => {
+        const xt = tf.tensor2d(x, [n, this.inputSize]);
+        return tf.concat([this.target1.apply(xt), this.target2.apply(xt)], 1);
+      }),
+    );
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.min(both[2 * i], both[2 * i + 1]);
+    return out;
+  }
+
+  /** Q1(x) and Q2(x) of the online critics, flat [q1_0, q2_0, q1_1, …] (tests and diagnostics). */
+  predict(x: Float32Array, n: number): Float32Array {
+    return downloadAndDispose(
+      tf.tidy(() => {
+        const xt = tf.tensor2d(x, [n, this.inputSize]);
+        return tf.concat([this.q1.apply(xt), this.q2.apply(xt)], 1);
+      }),
+    );
+  }
+
+  /**
+   * One Adam step on ½·(MSE(Q1(x), y) + MSE(Q2(x), y)) for both critics at once: forward passes, the
+   * loss gradient (Q − y)/n, the hand-written backward passes (mlp-grad.ts), one download of both
+   * gradients (and the Q values, for the metrics).
+   */
+  fit(x: Float32Array, y: Float32Array, n: number): { criticLoss: number; q1: number; q2: number; criticGradNorm: number } {
+    const g = this.lossAndGradient(x, y, n);
+    return { criticLoss: g.loss, q1: g.q1, q2: g.q2, criticGradNorm: this.optimizer.step(g.grad) };
+  }
+
+  /** The loss of `fit`, its gradient (Q1's parameters, then Q2's, flat) and the mean Q values. */
+  lossAndGradient(x: Float32Array, y: Float32Array, n: number): { loss: number; grad: Float32Array; q1: number; q2: number } {
+    const p1 = this.q1.params.length;
+    const p2 = this.q2.params.length;
+    const all = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [n, this.inputSize]);
+      const yt = tf.tensor2d(y, [n, 1]);
+      const t1 = forwardTrace(this.q1, xt);
+      const t2 = forwardTrace(this.q2, xt);
+      const g1 = backward(t1, tf.mul(tf.sub(traceOutput(t1), yt), 1 / n) as tf.Tensor2D).grad!;
+      const g2 = backward(t2, tf.mul(tf.sub(traceOutput(t2), yt), 1 / n) as tf.Tensor2D).grad!;
+      return tf.concat([g1, g2, tf.reshape(traceOutput(t1), [-1]), tf.reshape(traceOutput(t2), [-1])]);
+    });
+    const values = downloadAndDispose(all);
+    let loss = 0;
+    let m1 = 0;
+    let m2 = 0;
+    for (let i = 0; i < n; i++) {
+      const a = values[p1 + p2 + i];
+      const b = values[p1 + p2 + n + i];
+      loss += (a - y[i]) ** 2 + (b - y[i]) ** 2;
+      m1 += a;
+      m2 += b;
+    }
+    return { loss: (0.5 * loss) / n, grad: values.subarray(0, p1 + p2), q1: m1 / n, q2: m2 / n };
+  }
+
+  /**
+   * For the actor's loss −mean_i Q(x_i): the values Q(x_i) and the gradient ∂(−mean Q)/∂x (flat n × inputSize),
+   * with Q = min(Q1, Q2) (SAC; the gradient flows through whichever critic is lower on each row) or Q = Q1
+   * (TD3). Only the input gradient is computed: the critics' weights are not trained by the actor's loss.
+   */
+  inputGradient(x: Float32Array, n: number, which: 'min' | 'q1'): { q: Float32Array; dx: Float32Array } {
+    const q = new Float32Array(n);
+    const dx = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [n, this.inputSize]);
+      if (which === 'q1') {
+        const t1 = forwardTrace(this.q1, xt);
+        q.set(traceOutput(t1).dataSync());
+        return backward(t1, tf.fill([n, 1], -1 / n) as tf.Tensor2D, { params: false, input: true }).dInput!;
+      }
+      const t1 = forwardTrace(this.q1, xt);
+      const t2 = forwardTrace(this.q2, xt);
+      const both = tf.concat([traceOutput(t1), traceOutput(t2)], 1).dataSync();
+      const d1 = new Float32Array(n);
+      const d2 = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const first = both[2 * i] <= both[2 * i + 1];
+        q[i] = first ? both[2 * i] : both[2 * i + 1];
+        (first ? d1 : d2)[i] = -1 / n;
+      }
+      const dx1 = backward(t1, tf.tensor2d(d1, [n, 1]), { params: false, input: true }).dInput!;
+      const dx2 = backward(t2, tf.tensor2d(d2, [n, 1]), { params: false, input: true }).dInput!;
+      return tf.add(dx1, dx2);
+    });
+    return { q, dx: downloadAndDispose(dx) };
+  }
+
+  /** Polyak / hard target pairs for the off-policy base. */
+  targetPairs(): [Mlp, Mlp][] {
+    return [
+      [this.target1, this.q1],
+      [this.target2, this.q2],
+    ];
+  }
+
+  dispose(): void {
+    for (const m of [this.q1, this.q2, this.target1, this.target2]) m.dispose();
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * What DQN, SAC and TD3 share: the replay buffer (n-step returns, optional prioritisation), the collection
+ * rhythm, target networks, the seeded random streams, and the checkpoint state. Each algorithm file
+ * (dqn.ts, sac.ts, td3.ts) writes `act` and `trainStep` — one gradient step on a sampled minibatch — and
+ * names its networks and optimisers; everything else happens here.
+ *
+ * ## The collection rhythm (`observe`)
+ * The harness calls `act` and then `observe` once per vector-env step. `observe` stores the batch and, once
+ * `learningStarts` env steps are in the buffer, every `trainFreq` vector steps runs `gradientSteps` gradient
+ * steps. Each gradient step samples a minibatch, calls the algorithm's `trainStep`, counts it, and — when
+ * `targetUpdateDue()` — moves every target network towards its online network: a hard copy (τ = 1) or
+ * Polyak averaging θ' ← τθ + (1 − τ)θ' (τ < 1).
+ *
+ * ## Random streams
+ * `init` (network weights, in the algorithm's constructor), `explore` (act: ε coins, warm-up actions,
+ * exploration noise) and `sample` (replay sampling and any noise drawn inside a gradient step), each derived
+ * from (seed, agent name, stream), so acting never shifts the training draws and vice versa.
+ *
+ * ## Checkpoints
+ * `getState` stores the counters, both streams, every named network (`<name>.params` blobs), every named
+ * optimiser (JSON under its name), the algorithm's extra JSON, and the replay buffer (with
+ * `checkpointBuffer`), so a resumed run continues exactly as an uninterrupted one.
+ */
+import type { Adam, AdamState, ParamSet } from './adam.js';
+import type { Mlp } from './mlp.js';
+import { ReplayBuffer, type ReplayBufferJSON, type ReplaySample } from './replay-buffer.js';
+import { blobToFloats, floatsToBlob } from './state-blobs.js';
+import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
+import { Rng, type RngState } from '../core/rng.js';
+import { streamSeed } from '../core/seeds.js';
+import { flatDim, type Box } from '../envs/spaces.js';
+import { TsgymError } from '../envs/core.js';
+import { bool, int, num, type HyperparamSchema } from './hyperparams.js';
+
+/** Hyperparameters every off-policy agent has. */
+export interface OffPolicyConfig {
+  gamma: number;
+  bufferSize: number;
+  batchSize: number;
+  /** Env steps collected before the first gradient step. */
+  learningStarts: number;
+  /** Vector-env steps between training calls. */
+  trainFreq: number;
+  /** Gradient steps per training call. */
+  gradientSteps: number;
+  /** 1 = hard copy; < 1 = Polyak θ' ← τθ + (1−τ)θ' at each target update. */
+  tau: number;
+  /** n-step returns (1 = one-step TD). */
+  nStep: number;
+  /** Store the replay buffer in checkpoints (exact resume; large for big buffers). */
+  checkpointBuffer: boolean;
+  /** The run's total env steps (the harness sets it): schedules run over it. */
+  totalSteps: number;
+}
+
+/** Optional replay features: prioritised replay (DQN offers it). */
+export interface PrioritizedReplayConfig {
+  prioritized: boolean;
+  perAlpha: number;
+  perBeta0: number;
+}
+
+/**
+ * The schema entries of the shared hyperparameters, with an algorithm's defaults (each agent file spreads
+ * them into its own schema, so `npm run hyperparams -- <agent>` lists them with the rest).
+ */
+export function offPolicyParams(d: OffPolicyConfig): HyperparamSchema<OffPolicyConfig>['params'] {
+  return {
+    gamma: num(d.gamma, 'Discount factor', { min: 0, max: 1 }),
+    bufferSize: int(d.bufferSize, 'Replay buffer capacity (transitions; allocated up front)', { min: 1, max: 10_000_000 }),
+    batchSize: int(d.batchSize, 'Transitions per gradient step', { min: 1 }),
+    learningStarts: int(d.learningStarts, 'Env steps collected (exploring) before the first gradient step', { min: 0 }),
+    trainFreq: int(d.trainFreq, 'Vector-env steps between training calls', { min: 1 }),
+    gradientSteps: int(d.gradientSteps, 'Gradient steps per training call', { min: 1 }),
+    tau: num(d.tau, 'Target update: 1 = hard copy, < 1 = Polyak averaging with this weight', { min: 0, max: 1, minExclusive: true }),
+    nStep: int(d.nStep, 'n-step returns (1 = one-step TD)', { min: 1 }),
+    checkpointBuffer: bool(d.checkpointBuffer, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
+    totalSteps: int(d.totalSteps, "The run's total env steps (set by the harness)", { min: 1 }),
+  };
+}
+
+/** The cross-key check every off-policy schema shares. */
+export function checkOffPolicy(c: OffPolicyConfig): string | undefined {
+  // A batch larger than the buffer can never be sampled: training would silently never start.
+  if (c.batchSize > c.bufferSize) return `batchSize=${c.batchSize} must be <= bufferSize=${c.bufferSize} (a minibatch is drawn from the buffer)`;
+  return undefined;
+}
+
+export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent {
+  readonly name: string;
+  readonly config: C;
+  readonly obsSize: number;
+  readonly buffer: ReplayBuffer;
+  /** Acting: ε coins, warm-up actions, exploration noise. */
+  protected exploreRng: Rng;
+  /** Training: replay sampling and the noise drawn inside gradient steps. */
+  protected sampleRng: Rng;
+  /** Total env steps (the harness's count after the latest `observe`). */
+  protected envSteps = 0;
+  protected vectorSteps = 0;
+  protected gradientSteps = 0;
+
+  constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
+    this.name = name;
+    this.config = config;
+    if (info.observationSpace.type !== 'Box') throw new TsgymError(`${name} needs a Box observation space, got ${String(info.observationSpace)}`);
+    if (!Number.isInteger(info.numEnvs) || info.numEnvs <= 0) throw new TsgymError(`${name}: numEnvs must be a positive integer, got ${info.numEnvs}`);
+    this.obsSize = flatDim(info.observationSpace);
+    const per = config as unknown as Partial<PrioritizedReplayConfig>;
+    const box = info.actionSpace.type === 'Box';
+    this.buffer = new ReplayBuffer({
+      capacity: config.bufferSize,
+      obsSize: this.obsSize,
+      actionKind: box ? 'box' : 'discrete',
+      actionSize: box ? (info.actionSpace as Box).size : 1,
+      numEnvs: info.numEnvs,
+      gamma: config.gamma,
+      nStep: config.nStep,
+      prioritized: per.prioritized ?? false,
+      alpha: per.perAlpha,
+    });
+    this.exploreRng = new Rng(streamSeed(seed, `${name}.explore`));
+    this.sampleRng = new Rng(streamSeed(seed, `${name}.sample`));
+  }
+
+  /** The seed of the weight-initialisation stream (for the algorithm's constructor). */
+  protected initRng(): Rng {
+    return new Rng(streamSeed(this.seed, `${this.name}.init`));
+  }
+
+  abstract act(obs: Float32Array, n: number, opts: ActOptions): ActResult;
+
+  /** One gradient step on a replay minibatch; returns scalars to average into the update metrics. */
+  protected abstract trainStep(s: ReplaySample): Record<string, number>;
+
+  /** [target, online] pairs the target update moves (after `trainStep`, when `targetUpdateDue`). */
+  protected abstract targetPairs(): [Mlp, Mlp][];
+
+  /** Every parameter set to checkpoint, by name (online and target networks, learned scalars). */
+  protected abstract paramSets(): [string, ParamSet][];
+
+  /** Every optimiser to checkpoint, by name. */
+  protected abstract optimizers(): [string, Adam][];
+
+  /** Whether the target networks move after the gradient step just counted (default: every step). */
+  protected targetUpdateDue(): boolean {
+    const every = (this.config as { targetUpdateInterval?: number }).targetUpdateInterval ?? 1;
+    return this.gradientSteps % every === 0;
+  }
+
+  /** Called once per training call, before its gradient steps (schedules such as a learning-rate decay). */
+  protected beforeTraining(_step: number): void {}
+
+  /** Schedule values added to every update's metrics (e.g. DQN's ε). */
+  protected updateInfo(): Record<string, number> {
+    return {};
+  }
+
+  /** Importance-sampling exponent β for prioritised replay: β0 annealed linearly to 1 over totalSteps. */
+  protected perBeta(): number {
+    const per = this.config as unknown as Partial<PrioritizedReplayConfig>;
+    const beta0 = per.perBeta0 ?? 0.4;
+    return beta0 + Math.min(1, this.envSteps / this.config.totalSteps) * (1 - beta0);
+  }
+
+  observe(batch: TransitionBatch, step: number): UpdateMetrics | null {
+    if (batch.n !== this.info.numEnvs) throw new TsgymError(`${this.name}.observe: built for ${this.info.numEnvs} envs, got a batch of ${batch.n}`);
+    this.buffer.add(batch);
+    this.envSteps = step;
+    this.vectorSteps++;
+    const c = this.config;
+    if (step < c.learningStarts || this.buffer.size < c.batchSize || this.vectorSteps % c.trainFreq !== 0) return null;
+    this.beforeTraining(step);
+    // Each metric is averaged over the gradient steps that reported it (TD3's actor loss: every d-th step).
+    const sums: Record<string, number> = {};
+    const counts: Record<string, number> = {};
+    for (let g = 0; g < c.gradientSteps; g++) {
+      const s = this.buffer.sample(c.batchSize, this.sampleRng, this.perBeta());
+      const m = this.trainStep(s);
+      for (const k in m) {
+        sums[k] = (sums[k] ?? 0) + m[k];
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
+      this.gradientSteps++;
+      // Target networks: copy (τ = 1) or move towards (τ < 1) the online weights when due.
+      if (this.targetUpdateDue()) {
+        for (const [target, online] of this.targetPairs()) {
+          if (c.tau >= 1) target.copyFrom(online);
+          else target.polyakFrom(online, c.tau);
+        }
+      }
+    }
+    const out: UpdateMetrics = {};
+    for (const k in sums) out[k] = sums[k] / counts[k];
+    return { ...out, ...this.updateInfo(), gradientSteps: this.gradientSteps };
+  }
+
+  /**
+   * Uniform random actions inside the Box (the warm-up before `learningStarts`, as SB3 and CleanRL do for
+   * SAC/TD3), from the exploration stream.
+   */
+  protected uniformBoxActions(n: number, out: Float32Array): void {
+    const space = this.info.actionSpace as Box;
+    const k = space.size;
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = this.exploreRng.uniform(space.low[j], space.high[j]);
+  }
+
+  weightsFinite(): boolean {
+    return this.paramSets().every(([, p]) => p.params.every(Number.isFinite));
+  }
+
+  progressInfo(): Record<string, number> {
+    return this.updateInfo();
+  }
+
+  /** Extra JSON state of an algorithm (beyond counters, streams, networks, optimisers and buffer). */
+  protected extraState(): Record<string, unknown> {
+    return {};
+  }
+  protected setExtraState(_json: Record<string, unknown>): void {}
+
+  getState(): AgentState {
+    const json: Record<string, unknown> = {
+      envSteps: this.envSteps,
+      vectorSteps: this.vectorSteps,
+      gradientSteps: this.gradientSteps,
+      exploreRng: this.exploreRng.state(),
+      sampleRng: this.sampleRng.state(),
+    };
+    for (const [name, opt] of this.optimizers()) json[name] = opt.getState();
+    const extra = this.extraState();
+    if (Object.keys(extra).length) json.extra = extra;
+    const blobs: Record<string, Uint8Array> = {};
+    for (const [name, p] of this.paramSets()) blobs[`${name}.params`] = floatsToBlob(p.params);
+    if (this.config.checkpointBuffer) {
+      const b = this.buffer.getState();
+      json.buffer = b.json;
+      Object.assign(blobs, b.blobs);
+    }
+    return { json, blobs };
+  }
+
+  setState(state: AgentState): void {
+    const j = state.json;
+    for (const [name, p] of this.paramSets()) {
+      const values = blobToFloats(state.blobs[`${name}.params`], `${name}.params`);
+      if (values.length !== p.params.length) throw new TsgymError(`${this.name}: checkpoint '${name}.params' has ${values.length} values, this network has ${p.params.length} (different hyperparameters?)`);
+      p.params.set(values);
+      p.syncVariables();
+    }
+    for (const [name, opt] of this.optimizers()) opt.setState(j[name] as AdamState);
+    this.exploreRng = Rng.fromState(j.exploreRng as RngState);
+    this.sampleRng = Rng.fromState(j.sampleRng as RngState);
+    this.envSteps = j.envSteps as number;
+    this.vectorSteps = j.vectorSteps as number;
+    this.gradientSteps = j.gradientSteps as number;
+    if (j.buffer) this.buffer.setState(j.buffer as ReplayBufferJSON, state.blobs);
+    this.setExtraState((j.extra as Record<string, unknown>) ?? {});
+  }
+
+  abstract dispose(): void;
+}
