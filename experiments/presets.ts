@@ -230,6 +230,24 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
       checkpointEvery: 25_000,
       hyperparams: { hidden: [128, 128], lr: 6.3e-4, batchSize: 128, bufferSize: 50_000, learningStarts: 1_000, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 1, gradientSteps: 2, epsDecaySteps: 12_000, epsEnd: 0.1 },
     },
+    // MountainCar: RL-Zoo's DQN (120k steps, lr 4e-3, batch 128, 10k buffer, learning starts 1000, γ 0.98,
+    // target every 600 env steps, 8 gradient steps per 16 env steps, ε → 0.07 over 24k steps) on a [128, 128]
+    // network instead of [256, 256] (~180 env steps/s here with 256 units, ~550–1400/s with 128); targets every
+    // 300 gradient steps = 600 env steps. Not yet 5/5 (the issue's bar is unmet): seeds 0–4
+    //   seed 0  never reached the flag in 120k steps, even while exploring (every training episode −200)
+    //   seed 1  solved at 65k (−108.7)
+    //   seed 2  first left −200 at 70k, then −128 to −200; −116.0 at 120k (not solved)
+    //   seed 3, 4: DQN_MC_34
+    // Tried on seed 0: without double-DQN targets (SB3's DQN is not double; its overestimation could help
+    // exploration) — still −200 in every training episode at 80k (stopped).
+    'MountainCar-v0': {
+      totalSteps: 120_000,
+      numEnvs: 4,
+      evalEvery: 5_000,
+      evalEpisodes: 10,
+      checkpointEvery: 25_000,
+      hyperparams: { hidden: [128, 128], lr: 4e-3, batchSize: 128, bufferSize: 10_000, learningStarts: 1_000, gamma: 0.98, targetUpdateInterval: 300, trainFreq: 4, gradientSteps: 8, epsDecaySteps: 24_000, epsEnd: 0.07 },
+    },
   },
   ppo: {
     // Acrobot: the default preset (4 envs, lr 2.5e-4 annealed, entCoef 0.01) solved seeds 0, 1, 4 (10k, 30k, 45k)
@@ -244,6 +262,16 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
     // The longer budget matters through the lr anneal (slower decay), and success is seed-sensitive: treat the
     // 5/5 as what these seeds show, not a margin.
     'Acrobot-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 10, hyperparams: { lr: 1e-3 } },
+    // MountainCar (reported, not checked: the issue expects PPO to struggle without exploration help). RL-Zoo's
+    // values (16 envs × 16 steps, normalizeObs, λ 0.98, γ 0.99, 4 epochs, entCoef 0, lr 3e-4 constant, no value
+    // clipping, 1M-step budget), evals every 20k: PPO_MC_EVIDENCE
+    'MountainCar-v0': {
+      totalSteps: 1_000_000,
+      numEnvs: 16,
+      evalEvery: 20_000,
+      evalEpisodes: 10,
+      hyperparams: { normalizeObs: true, numSteps: 16, gaeLambda: 0.98, gamma: 0.99, updateEpochs: 4, entCoef: 0, lr: 3e-4, annealLr: false, clipValueLoss: false },
+    },
   },
 };
 for (const [agent, envs] of Object.entries(CLASSIC_CONTROL_PRESETS)) PRESETS[agent] = { ...PRESETS[agent], ...envs };
