@@ -237,7 +237,11 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
     //   seed 0  never reached the flag in 120k steps, even while exploring (every training episode −200)
     //   seed 1  solved at 65k (−108.7)
     //   seed 2  first left −200 at 70k, then −128 to −200; −116.0 at 120k (not solved)
-    //   seed 3, 4: DQN_MC_34
+    //   seed 3  reached the flag in a few training episodes; best eval −130.6 at 85k, −200 at 120k
+    //   seed 4  never reached the flag in 120k steps (every training episode −200)
+    // So 1/5: with this budget DQN's exploration (ε-greedy plus whatever optimism the untrained Q-values give)
+    // finds the flag on some seeds only. Not yet tried: RL-Zoo's own [256, 256] network (one seed started,
+    // stopped for time at 10k steps), longer budgets, ε schedules.
     // Tried on seed 0: without double-DQN targets (SB3's DQN is not double; its overestimation could help
     // exploration) — still −200 in every training episode at 80k (stopped).
     'MountainCar-v0': {
