@@ -11,7 +11,11 @@ export { validateHyperparams, formatHyperparams, defaultsOf, withDefaults, num, 
 export * from './agents/planning.js';
 // Training and using agents outside the CLI.
 export { train, resume, DivergenceError, type TrainOptions, type ResumeOptions, type ResumeFlags, type TrainResult } from './experiments/harness/trainer.js';
-// Seeds: the valid range and the hashed per-stream seeds every run uses.
+// What every folder shares: the error type, the seeded RNG, running statistics, seeds (the valid range and the
+// hashed per-stream seeds every run uses).
+export { TsgymError } from './core/errors.js';
+export { Rng, deriveSeed, type RngState } from './core/rng.js';
+export { RunningMeanStd, type RunningMeanStdState } from './core/running-mean-std.js';
 export { MAX_SEED, validateSeed, streamSeed, streamSeeds, STREAMS } from './core/seeds.js';
 // The run directory: file names, types, readers and writers.
 export {

@@ -13,9 +13,9 @@ import { tf } from './backend.js';
 import { Adam } from './adam.js';
 import { Mlp, downloadAndDispose, type Activation } from './mlp.js';
 import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
-import type { Rng } from '../envs/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Box, Space } from '../envs/spaces.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 
 /** The affine map between [-1, 1]^k and a bounded Box. */
 export class ActionScale {

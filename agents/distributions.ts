@@ -18,9 +18,9 @@
  */
 import { tf } from './backend.js';
 import type { ParamSet } from './adam.js';
-import type { Rng } from '../envs/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Box, Discrete, Space } from '../envs/spaces.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

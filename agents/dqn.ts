@@ -14,7 +14,7 @@ import { DqnUpdate } from './dqn-update.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, type OffPolicyConfig, type PrioritizedReplayConfig } from './off-policy.js';
 import type { ActOptions, ActResult, AgentInfo } from './agent.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import type { AgentRegistration } from './agent.js';
 

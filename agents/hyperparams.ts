@@ -8,7 +8,8 @@
  *
  * `formatHyperparams` renders a schema as the table `tsgym hyperparams <agent>` prints.
  */
-import { TsgymError, describeValue } from '../envs/core.js';
+import { describeValue } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 
 interface SpecBase<T> {
   default: T;

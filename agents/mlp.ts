@@ -8,7 +8,7 @@
  * backend: glorot-uniform (DQN) or orthogonal with a gain per layer (PPO/A2C, as in the "37 details").
  */
 import { tf } from './backend.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 
 export type Activation = 'relu' | 'tanh';
 export type Init = 'glorot' | 'orthogonal';

@@ -29,7 +29,7 @@ import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBat
 import { Rng, type RngState } from '../core/rng.js';
 import { streamSeed } from '../core/seeds.js';
 import { flatDim, type Box } from '../envs/spaces.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import { bool, int, num, type HyperparamSchema } from './hyperparams.js';
 
 /** Hyperparameters every off-policy agent has. */

@@ -11,7 +11,8 @@
  * `inPlace: false` (synchronous: every state uses the previous sweep's values, as in Figure 4.1's v_k).
  * Iteration stops when the largest change in a sweep is below `tol`.
  */
-import { TsgymError, describeValue } from '../envs/core.js';
+import { describeValue } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 
 /** One outcome of an action: probability, next state, reward, whether the episode ends there. */
 export interface TabularTransition {

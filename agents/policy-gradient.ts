@@ -31,7 +31,7 @@ import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-s
 import { mean } from '../core/math.js';
 import { Rng, type RngState } from '../core/rng.js';
 import { streamSeed } from '../core/seeds.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import { bool, choice, defaultsOf, int, intList, num, type HyperparamSchema } from './hyperparams.js';
 
 /** Hyperparameters every policy-gradient agent has. */

@@ -4,7 +4,7 @@
  * constructor); adding an agent is one import and one entry in AGENTS below (or `registerAgent` from
  * library code).
  */
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Agent, AgentInfo, AgentRegistration } from './agent.js';
 import type { Space } from '../envs/spaces.js';
 import { defaultsOf, validateHyperparams, type HyperparamContext } from './hyperparams.js';

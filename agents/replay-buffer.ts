@@ -15,7 +15,7 @@
  *   weights (N·P(i))^−β, normalised by the largest weight in the sampled batch.
  * All sampling draws from the seeded Rng passed in.
  */
-import type { Rng } from '../envs/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { TransitionBatch } from './agent.js';
 
 export interface ReplayBufferOptions {

@@ -16,7 +16,7 @@
  * valuing each observation when it was acted on.
  */
 import { floatsToBlob, blobToFloats } from './state-blobs.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 
 /**
  * Generalised advantage estimation over a time-major batch of `numSteps × numEnvs` steps.

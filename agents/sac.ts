@@ -21,7 +21,7 @@ import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig }
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
 import type { ActOptions, ActResult, AgentInfo, AgentRegistration } from './agent.js';
-import type { Rng } from '../envs/rng.js';
+import type { Rng } from '../core/rng.js';
 
 export interface SacConfig extends OffPolicyConfig {
   hidden: number[];

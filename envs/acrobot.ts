@@ -55,10 +55,11 @@
  * ## Version history
  * - v1 (tsgym): matches Gymnasium 1.x Acrobot-v1 (sin/cos observation, 500 steps).
  */
-import { BaseEnv, assertAction, numberOption, rejectUnknownOptions, resetBoundsOption, TsgymError } from './core.js';
+import { BaseEnv, assertAction, numberOption, rejectUnknownOptions, resetBoundsOption } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { StateReader } from './state-check.js';
 
 /** Seconds per step (one RK4 step). */

@@ -44,10 +44,11 @@
  * ## Version history
  * - v1 (tsgym 0.1): matches Gymnasium CartPole-v1 (max 500 steps, threshold 475).
  */
-import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, TsgymError } from './core.js';
+import { assertAction, BaseEnv, numberOption, rejectUnknownOptions } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng, deriveSeed, type RngState } from './rng.js';
+import { Rng, deriveSeed, type RngState } from '../core/rng.js';
 import { assertDiscreteActions, perEnvSeeds, VectorEnvBase, type VectorEnv, type VectorResetArgs } from './vector.js';
 import type { EnvSpec } from './core.js';
 import { StateReader, checkRngState } from './state-check.js';

@@ -2,9 +2,9 @@
  * `checkEnv(env)`: checks that an env keeps the API contract, as Gymnasium's env checker does, and throws
  * one error listing every problem found. Use it on every new env (the tests run it on all registered ids).
  */
-import { TsgymError } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Action, Env, StepResult } from './core.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { Box, Discrete, type Space } from './spaces.js';
 
 export interface CheckEnvOptions {

@@ -72,8 +72,6 @@ export interface Env<O = Float32Array, A = Action> {
   setState?(state: unknown): void;
 }
 
-export { TsgymError };
-
 /** An action that is not in the action space. */
 export class InvalidActionError extends TsgymError {
   override name = 'InvalidActionError';

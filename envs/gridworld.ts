@@ -85,10 +85,11 @@
  * ## Version history
  * - v0 (tsgym 0.1): first version.
  */
-import { assertAction, BaseEnv, describeValue, rejectUnknownOptions, TsgymError } from './core.js';
+import { assertAction, BaseEnv, describeValue, rejectUnknownOptions } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Action, Env, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { StateReader } from './state-check.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
 import { GRIDWORLD_LAYOUTS } from './gridworld-layouts.js';

@@ -1,8 +1,6 @@
 /** The env side of tsgym: the API types, spaces, registry, wrappers, vector envs and the checker. */
 export * from './core.js';
 export * from './spaces.js';
-export * from './rng.js';
-export * from './running-mean-std.js';
 export * from './wrappers.js';
 export * from './vector.js';
 export * from './registry.js';

@@ -91,10 +91,11 @@
  * ## Version history
  * - v0 (tsgym 0.1): initial version.
  */
-import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, ResetNeededError, TsgymError } from './core.js';
+import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, ResetNeededError } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { StateReader } from './state-check.js';
 import { emptyRoadProjection, generateRoad, type Road } from './road.js';
 

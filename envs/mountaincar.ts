@@ -42,10 +42,11 @@
  * ## Version history
  * - v0 (tsgym): matches Gymnasium 1.x MountainCar-v0 / MountainCarContinuous-v0.
  */
-import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, resetBoundsOption, TsgymError } from './core.js';
+import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, resetBoundsOption } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { StateReader } from './state-check.js';
 
 export const MOUNTAIN_CAR_MIN_POSITION = -1.2;

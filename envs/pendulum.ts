@@ -42,10 +42,11 @@
  * ## Version history
  * - v1 (tsgym): matches Gymnasium 1.x Pendulum-v1 step for step (dt = 0.05 s, speed clipped at 8 rad/s).
  */
-import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, TsgymError } from './core.js';
+import { assertAction, BaseEnv, numberOption, rejectUnknownOptions } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box } from './spaces.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { StateReader } from './state-check.js';
 
 export const PENDULUM_MAX_SPEED = 8;

@@ -5,7 +5,7 @@
  *
  * The built-in envs are registered at the bottom of this file.
  */
-import { TsgymError } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Action, Env, EnvSpec } from './core.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
 import { SyncVectorEnv, checkNumEnvs, type VectorEnv } from './vector.js';

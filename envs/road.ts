@@ -19,7 +19,7 @@
  * Sign convention: positive curvature bends left (counter-clockwise); lateral offsets are positive to the
  * left of the centreline; angles are in radians, counter-clockwise from the +x axis.
  */
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed } from '../core/rng.js';
 
 /** Arc-length spacing of the stored samples (m). */
 export const ROAD_SPACING = 0.5;

@@ -3,7 +3,7 @@
  * shape)` for real vectors. Spaces validate (`contains`), sample from a seeded {@link Rng}, and describe
  * themselves as JSON (stored in run configs and replay files).
  */
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 
 export type SpaceJSON =
   | { type: 'Discrete'; n: number; start: number }

@@ -8,8 +8,9 @@
  *   const rng = r.rng('rng');
  *   // … assign only after every read succeeded
  */
-import { TsgymError, describeValue } from './core.js';
-import type { RngState } from './rng.js';
+import { describeValue } from './core.js';
+import { TsgymError } from '../core/errors.js';
+import type { RngState } from '../core/rng.js';
 
 /** A description of what was found, printed as is. */
 class Described {

@@ -18,7 +18,8 @@
  * hashed per-env seeds from core/seeds.ts). An unseeded first reset uses seed 0. Autoresets continue each
  * env's own stream.
  */
-import { assertAction, describeValue, TsgymError } from './core.js';
+import { assertAction, describeValue } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import { StateReader } from './state-check.js';
 import type { Action, Env, EnvSpec, RenderState } from './core.js';
 import { Box, type Space } from './spaces.js';

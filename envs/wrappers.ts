@@ -2,9 +2,10 @@
  * Wrappers change one aspect of an env and forward the rest. `make` applies OrderEnforcing and TimeLimit;
  * the others are opt-in: `new RecordEpisodeStatistics(make('CartPole-v1'))`.
  */
-import { ResetNeededError, TsgymError, describeValue } from './core.js';
+import { ResetNeededError, describeValue } from './core.js';
+import { TsgymError } from '../core/errors.js';
 import type { Action, Env, EnvSpec, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
-import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.js';
+import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-std.js';
 import { Box, type Space } from './spaces.js';
 
 export class Wrapper<O = Float32Array, A = Action> implements Env<O, A> {

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { listEnvs, make, makeVec } from '../envs/registry.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 import type { Action } from '../envs/core.js';
 import { initBackend, tf, BACKENDS, type BackendChoice } from '../agents/backend.js';
 import { ReplayBuffer } from '../agents/replay-buffer.js';

@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import { DivergenceError } from './harness/trainer.js';
 import { trainCommand } from './commands/train.js';
 import { viewCommand } from './commands/view.js';

@@ -5,7 +5,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import { parseReplay, ReplayFormatError, validateReplay, type ReplayFile } from './replay-format.js';
 
 export interface WriteReplayOptions {

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
 import { liveApi, liveComparisonApi } from './live.js';
 import type { ComparisonsResponse, EpisodesResponse, RunsResponse } from './api-types.js';

@@ -12,7 +12,7 @@
  */
 import type { Agent, UpdateMetrics } from '../agents/agent.js';
 import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../agents/registry.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import { GridWorldEnv } from '../envs/gridworld.js';
 import { make, makeVec, registration } from '../envs/registry.js';
 import { collectTransition, greedyEpisodes } from '../experiments/harness/collect.js';

@@ -3,7 +3,7 @@ import { initBackend, tf } from '../agents/backend.js';
 import { DqnUpdate } from '../agents/dqn-update.js';
 import { Mlp } from '../agents/mlp.js';
 import type { ReplaySample } from '../agents/replay-buffer.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { listEnvs, make, makeVec } from '../envs/registry.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 import type { VectorEnv } from '../envs/vector.js';
 import { CartPoleEnv } from '../envs/cartpole.js';
 import { findEnvProblems } from '../envs/checker.js';

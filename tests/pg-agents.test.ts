@@ -12,7 +12,7 @@ import { PRESETS } from '../experiments/presets.js';
 import { make, makeVec } from '../envs/registry.js';
 import type { VectorEnv } from '../envs/vector.js';
 import { Box, Discrete } from '../envs/spaces.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { greedyPolicyOf, policyEvaluation, qValues, uniformRandomPolicy, valueIteration, type TabularModel } from '../agents/planning.js';
 import { GridWorldEnv } from '../envs/gridworld.js';
 import { make, registration } from '../envs/registry.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 
 /** Values laid out on the map, rounded to one decimal (-0 printed as 0). */
 function table(env: GridWorldEnv, values: Float64Array): number[][] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReplayBuffer, SumTree } from '../agents/replay-buffer.js';
 import type { TransitionBatch } from '../agents/agent.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 
 /** One env, obs = [t], action t % 2, reward t, with optional episode ends. */
 function batch(t: number, opts: { terminated?: boolean; truncated?: boolean } = {}): TransitionBatch {

@@ -8,7 +8,7 @@ import { Mlp } from '../agents/mlp.js';
 import type { Agent } from '../agents/agent.js';
 import { makeVec } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
-import { Rng } from '../envs/rng.js';
+import { Rng } from '../core/rng.js';
 import { evaluate } from '../experiments/harness/evaluate.js';
 
 beforeAll(async () => {

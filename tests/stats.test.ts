@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TsgymError } from '../envs/core.js';
-import { Rng } from '../envs/rng.js';
+import { TsgymError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
 import {
   aggregateCurves,
   areaUnderCurve,

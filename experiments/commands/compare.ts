@@ -9,7 +9,7 @@ import { valueFlags } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
 import type { ProgressMode } from '../harness/progress.js';
 import { runName } from '../harness/run-dir.js';
 import { parseAssignments } from './train.js';

@@ -8,7 +8,7 @@ import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { formatHyperparams } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { presetFor } from '../presets.js';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
 
 interface HyperparamsArgs {
   agent?: string;

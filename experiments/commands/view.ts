@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
 
 interface ViewArgs {
   runs: string;

@@ -7,9 +7,9 @@
  * the same configurations, and a resumed sweep is recognised as the same request.
  */
 import { agentRegistration, assertAgentSupports } from '../../agents/registry.js';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
 import { make, registration } from '../../envs/registry.js';
-import { Rng } from '../../envs/rng.js';
+import { Rng } from '../../core/rng.js';
 import { checkCommonOptions, planGroup, type CompareOptions, type ComparisonRequest } from './request.js';
 
 /** A sampled dimension: `lr=1e-4:1e-2:log`, `gamma=0.9:0.999`, `nSteps=1:5:int`. */

@@ -5,7 +5,7 @@
  * append-only persistence loses nothing: jobs, their progress and results live in it).
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { TsgymError } from '../../envs/core.js';
+import { TsgymError } from '../../core/errors.js';
 
 /** The BullMQ queue every tsgym coordinator and worker share (job ids keep comparisons apart). */
 export const QUEUE_NAME = 'tsgym-runs';

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listEnvs, make } from '../../envs/registry.js';
 import { RecordEpisode, type RecordedEpisode } from '../../envs/wrappers.js';
-import { Rng } from '../../envs/rng.js';
+import { Rng } from '../../core/rng.js';
 import type { Action, RenderState } from '../../envs/core.js';
 import { REPLAY_FORMAT, replayFromEpisode, type ReplayFile } from '../../render/replay-format.js';
 import { writeReplayFile } from '../../render/replay-io.js';
