@@ -220,7 +220,8 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
     // one gradient step per env step, ε → 0.1 over 12k steps, [256, 256]) runs at ~55 env steps/s here: ~30 min
     // a seed. Half the gradient steps (2 per 4-env vector step) on a [128, 128] network, target every 250
     // gradient steps (500 env steps), ran ~360–570/s: solved 5/5, seeds 0–4 at 50k 50k 55k 35k 15k env steps
-    // (final evals −84.7 −82.2 −87.3 −91.6 −99.4; 10–170 s each). Between solves the greedy eval can sit at
+    // (final evals −84.7 −82.2 −87.3 −91.6 −99.4; 10–170 s each; `npm run verify -- --only dqn-acrobot`
+    // reproduced them exactly after DQN moved onto the off-policy base). Between solves the greedy eval can sit at
     // −500 ± 0 while training episodes are near −110 (seed 2: −500 at 50k, −87 at 55k).
     'Acrobot-v1': {
       totalSteps: 100_000,
@@ -243,7 +244,8 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
     // finds the flag on some seeds only. Not yet tried: RL-Zoo's own [256, 256] network (one seed started,
     // stopped for time at 10k steps), longer budgets, ε schedules.
     // Tried on seed 0: without double-DQN targets (SB3's DQN is not double; its overestimation could help
-    // exploration) — still −200 in every training episode at 80k (stopped).
+    // exploration) — still −200 in every training episode at 80k (stopped); with 3-step returns (visited states'
+    // values fall faster, which should push the greedy policy elsewhere) — the same at 85k (stopped).
     'MountainCar-v0': {
       totalSteps: 120_000,
       numEnvs: 4,
