@@ -236,6 +236,78 @@ export const PRESETS: PresetTable = {
   },
 };
 
+// Issue 14: Gymnasium's classic-control envs with the existing agents (`npm run verify -- --only classic`).
+// Kept in a block of its own and merged into PRESETS below. Evidence: seeds 0–4, evals of 10 greedy episodes
+// every 5k env steps, early stop at the env's threshold; wasm backend on a loaded 2-core machine (times noisy).
+const CLASSIC_CONTROL_PRESETS: PresetTable = {
+  dqn: {
+    // RL-Zoo's Acrobot DQN (100k steps, lr 6.3e-4, batch 128, 50k buffer, γ 0.99, target every 250 env steps,
+    // one gradient step per env step, ε → 0.1 over 12k steps, [256, 256]) runs at ~55 env steps/s here: ~30 min
+    // a seed. Half the gradient steps (2 per 4-env vector step) on a [128, 128] network, target every 250
+    // gradient steps (500 env steps), ran ~360–570/s: solved 5/5, seeds 0–4 at 50k 50k 55k 35k 15k env steps
+    // (final evals −84.7 −82.2 −87.3 −91.6 −99.4; 10–170 s each; `npm run verify -- --only dqn-acrobot`
+    // reproduced them exactly after DQN moved onto the off-policy base). Between solves the greedy eval can sit at
+    // −500 ± 0 while training episodes are near −110 (seed 2: −500 at 50k, −87 at 55k).
+    'Acrobot-v1': {
+      totalSteps: 100_000,
+      numEnvs: 4,
+      evalEvery: 5_000,
+      evalEpisodes: 10,
+      checkpointEvery: 25_000,
+      hyperparams: { hidden: [128, 128], lr: 6.3e-4, batchSize: 128, bufferSize: 50_000, learningStarts: 1_000, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 1, gradientSteps: 2, epsDecaySteps: 12_000, epsEnd: 0.1 },
+    },
+    // MountainCar: RL-Zoo's DQN (120k steps, lr 4e-3, batch 128, 10k buffer, learning starts 1000, γ 0.98,
+    // target every 600 env steps, 8 gradient steps per 16 env steps, ε → 0.07 over 24k steps) on a [128, 128]
+    // network instead of [256, 256] (~180 env steps/s here with 256 units, ~550–1400/s with 128); targets every
+    // 300 gradient steps = 600 env steps. Not yet 5/5 (the issue's bar is unmet): seeds 0–4
+    //   seed 0  never reached the flag in 120k steps, even while exploring (every training episode −200)
+    //   seed 1  solved at 65k (−108.7)
+    //   seed 2  first left −200 at 70k, then −128 to −200; −116.0 at 120k (not solved)
+    //   seed 3  reached the flag in a few training episodes; best eval −130.6 at 85k, −200 at 120k
+    //   seed 4  never reached the flag in 120k steps (every training episode −200)
+    // So 1/5: with this budget DQN's exploration (ε-greedy plus whatever optimism the untrained Q-values give)
+    // finds the flag on some seeds only. Not yet tried: RL-Zoo's own [256, 256] network (one seed started,
+    // stopped for time at 10k steps), longer budgets, ε schedules.
+    // Tried on seed 0: without double-DQN targets (SB3's DQN is not double; its overestimation could help
+    // exploration) — still −200 in every training episode at 80k (stopped); with 3-step returns (visited states'
+    // values fall faster, which should push the greedy policy elsewhere) — the same at 85k (stopped).
+    'MountainCar-v0': {
+      totalSteps: 120_000,
+      numEnvs: 4,
+      evalEvery: 5_000,
+      evalEpisodes: 10,
+      checkpointEvery: 25_000,
+      hyperparams: { hidden: [128, 128], lr: 4e-3, batchSize: 128, bufferSize: 10_000, learningStarts: 1_000, gamma: 0.98, targetUpdateInterval: 300, trainFreq: 4, gradientSteps: 8, epsDecaySteps: 24_000, epsEnd: 0.07 },
+    },
+  },
+  ppo: {
+    // Acrobot: the default preset (4 envs, lr 2.5e-4 annealed, entCoef 0.01) solved seeds 0, 1, 4 (10k, 30k, 45k)
+    // but its greedy policy stayed at −334 and −500 on seeds 2 and 3 (100k): some or all greedy episodes never
+    // reach the line (−500 ± 0), while the sampled policy does. Tried (8 envs unless noted):
+    //   default hyperparameters                    seed 2 solved at 15k, seed 3 −500 at 100k
+    //   normalizeObs                               seeds 2, 3: −430, −145 at 100k
+    //   RL-Zoo's (16 envs × 256 steps, λ 0.94, entCoef 0, normalizeObs)   seed 0: −148 at 135k (slow)
+    //   lr 1e-3, 100k                              solved 1, 2, 3 (15k, 10k, 70k); seeds 0, 4 at −210, −478
+    //   lr 1e-3, entCoef 0, 100k                   seed 0 solved at 40k, seed 3 −500
+    //   lr 1e-3, 200k ← this preset                solved 5/5: 15k 10k 10k 65k 15k (1–8 s each)
+    // The longer budget matters through the lr anneal (slower decay), and success is seed-sensitive: treat the
+    // 5/5 as what these seeds show, not a margin.
+    'Acrobot-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 10, hyperparams: { lr: 1e-3 } },
+    // MountainCar (reported, not checked: the issue expected PPO to struggle without exploration help). RL-Zoo's
+    // values (16 envs × 16 steps, normalizeObs, λ 0.98, γ 0.99, 4 epochs, entCoef 0, lr 3e-4 constant, no value
+    // clipping, 1M-step budget), evals every 20k, seeds 0–4: solved 5/5 at 120k 380k 500k 840k 200k env steps
+    // (final evals −105.3 −109.8 −102.8 −109.4 −108.3; 34–150 s each): within the budget, but barely past −110.
+    'MountainCar-v0': {
+      totalSteps: 1_000_000,
+      numEnvs: 16,
+      evalEvery: 20_000,
+      evalEpisodes: 10,
+      hyperparams: { normalizeObs: true, numSteps: 16, gaeLambda: 0.98, gamma: 0.99, updateEpochs: 4, entCoef: 0, lr: 3e-4, annealLr: false, clipValueLoss: false },
+    },
+  },
+};
+for (const [agent, envs] of Object.entries(CLASSIC_CONTROL_PRESETS)) PRESETS[agent] = { ...PRESETS[agent], ...envs };
+
 /** The preset for (agent, env), falling back to the base preset for pairs without a tuned one. */
 export function presetFor(agent: string, env: string): RunPreset & { tuned: boolean } {
   const id = resolveEnvId(env);

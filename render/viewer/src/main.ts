@@ -298,6 +298,8 @@ async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
   const pane = panes[slot];
   const token = ++loadCounter[slot];
   (slot === 0 ? pickA : pickB).value = sel ? keyOf(sel) : '';
+  // Until this pick has loaded, a live refresh must not move pane A on from what it showed before.
+  if (slot === 0) paneAAtNewest = false;
   if (!sel) {
     pane.showError(null, '', 'Pick an episode to compare.');
     afterSelection();
@@ -495,7 +497,8 @@ async function onRunChanged(run: string, change: RunChange, counted = true): Pro
     // Like `tail -f`: a pane showing the newest evaluation moves on to the next one (unless following is
     // turned off or it is playing); one the user moved back to an older episode stays there.
     const shown = panes[0].selection;
-    if (followBox.checked && shown?.run === run && paneAAtNewest) {
+    // Only a real change moves it: a run's first report (not counted) is a refresh, with nothing new to show.
+    if (counted && followBox.checked && shown?.run === run && paneAAtNewest) {
       const newest = newestEvalEpisode(run);
       if (newest && newest.path !== shown.path && !playback.playing) await select(0, { run, path: newest.path });
       else if (valuesAppeared) await select(0, shown); // draw the value overlay the run just wrote
