@@ -7,12 +7,12 @@
  * Screenshots go to test-artifacts/; with UPDATE_SCREENSHOTS=1 also docs/play.png, docs/live-agent.png, docs/train-tab.png.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { loadAgentFromRun } from '../experiments/harness/agent-io.js';
@@ -26,20 +26,8 @@ import { readReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
+import { launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
 
@@ -65,7 +53,6 @@ async function shot(name: string, readmeName?: string): Promise<void> {
 const playSnap = () => page.evaluate(() => window.__tsgymPlay!.snapshot()) as Promise<Record<string, any>>;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`The browser test needs Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\`.`);
   await mkdir(ARTIFACTS, { recursive: true });
   root = await mkdtemp(join(tmpdir(), 'tsgym-lab-'));
   runsDir = join(root, 'runs');
@@ -77,15 +64,7 @@ beforeAll(async () => {
   gridRun = (await train({ ...common, agent: 'dqn', env: 'GridWorld-4x4', seed: 2, totalSteps: 2000, evalEvery: 1000, checkpointEvery: 1000, hyperparams: { learningStarts: 200, hidden: [32] }, runName: 'GridWorld-4x4__dqn__seed2__20260101-000100' })).runDir;
   const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
   server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
-  context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'tsgym-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
-    deviceScaleFactor: 1,
-    acceptDownloads: true,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  ({ context, page } = await launchChromium({ width: 1400, height: 900, acceptDownloads: true }));
   page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 180_000);
 

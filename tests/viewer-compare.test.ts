@@ -4,13 +4,13 @@
  * serves its report and its runs with the usual path checks; in headless Chromium the page draws the curves
  * and the interval chart, and its replay links open the episodes in the viewer.
  */
-import { existsSync } from 'node:fs';
+
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, RunsResponse } from '../render/api-types.js';
 import { buildViewer } from '../render/build-viewer.js';
@@ -20,9 +20,8 @@ import { writeFixtureComparison, type FixtureComparison } from './helpers/fixtur
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
 import { emaSmooth } from '../render/viewer/src/ticks.js';
+import { launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 // The page's colours for the first two agents (render/viewer/src/compare-charts.ts).
 const ALPHA = '#1f77b4';
@@ -62,7 +61,6 @@ const getJson = async <T>(path: string) => {
 };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`The browser test needs Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\`.`);
   await mkdir(ARTIFACTS, { recursive: true });
   root = await mkdtemp(join(tmpdir(), 'tsgym-viewer-compare-'));
   const runsDir = join(root, 'runs');
@@ -87,14 +85,7 @@ beforeAll(async () => {
   await rm(join(running.dir, 'report.json'));
   await rm(join(running.dir, 'report.md'), { force: true });
   runningServer = await startServer({ runsDir: join(root, 'running'), port: 0, host: '127.0.0.1', staticDir });
-  context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'tsgym-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1200, height: 1000 },
-    deviceScaleFactor: 1,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  ({ context, page } = await launchChromium({ width: 1200, height: 1000 }));
   page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 90_000);
 

@@ -5,13 +5,13 @@
  * overlays (written by training; a malformed values.json is shown as a problem), PNG and GIF export.
  * One Vite build, one server over a fixture runs directory, one browser for the file.
  */
-import { existsSync } from 'node:fs';
+
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { valueIteration } from '../agents/planning.js';
 import { GridWorldEnv } from '../envs/gridworld.js';
@@ -25,9 +25,8 @@ import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpe
 import { decodeGif } from './helpers/gif.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
 import { emaSmooth } from '../render/viewer/src/ticks.js';
+import { launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 
 let root: string;
@@ -129,22 +128,13 @@ async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_0
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`The browser test needs Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\`.`);
   await mkdir(ARTIFACTS, { recursive: true });
   root = await mkdtemp(join(tmpdir(), 'tsgym-viewer-live-'));
   runsDir = join(root, 'runs');
   fixture = await writeFixtureRuns(runsDir);
   const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
   server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
-  context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'tsgym-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
-    deviceScaleFactor: 1,
-    acceptDownloads: true,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  ({ context, page } = await launchChromium({ width: 1400, height: 900, acceptDownloads: true }));
   page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 120_000);
 

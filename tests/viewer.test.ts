@@ -9,7 +9,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViewer, viewerBuildIsStale } from '../render/build-viewer.js';
 import { readReplayFile } from '../render/replay-io.js';
@@ -17,20 +17,8 @@ import type { ReplayFile } from '../render/replay-format.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodePng, findColor, parseHex, pixel, type Image } from './helpers/png.js';
+import { launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
 
@@ -106,22 +94,12 @@ const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol;
 const isColor = (rgb: [number, number, number], hex: string, tol = 10) => parseHex(hex).every((c, i) => Math.abs(c - rgb[i]) <= tol);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser test needs Chromium at ${CHROMIUM}, which is missing. Install it with \`apt-get install -y chromium\` (CI installs it), then rerun npm test.`);
-  }
   await mkdir(ARTIFACTS, { recursive: true });
   root = await mkdtemp(join(tmpdir(), 'tsgym-viewer-'));
   fixture = await writeFixtureRuns(join(root, 'runs'));
   staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
   server = await startServer({ runsDir: join(root, 'runs'), port: 0, host: '127.0.0.1', staticDir });
-  context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'tsgym-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
-    deviceScaleFactor: 1,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  ({ context, page } = await launchChromium({ width: 1400, height: 900 }));
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());

@@ -298,8 +298,9 @@ async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
   const pane = panes[slot];
   const token = ++loadCounter[slot];
   (slot === 0 ? pickA : pickB).value = sel ? keyOf(sel) : '';
-  // Until this pick has loaded, a live refresh must not move pane A on from what it showed before.
-  if (slot === 0) paneAAtNewest = false;
+  // Whether pane A follows its run's newest evaluation is decided by what the user picked, when they picked
+  // it: a refresh during the load must neither move an older pick on nor stop following a newest one.
+  if (slot === 0) paneAAtNewest = sel !== null && newestEvalEpisode(sel.run)?.path === sel.path;
   if (!sel) {
     pane.showError(null, '', 'Pick an episode to compare.');
     afterSelection();
@@ -310,7 +311,6 @@ async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
     const [replay, values] = await Promise.all([api.replay(sel.run, sel.path), valuesFor(sel.run)]);
     if (token !== loadCounter[slot]) return; // a newer pick won
     pane.setEpisode(sel, describeSelection(sel), replay, values.values, entries.get(keyOf(sel)), values.error);
-    if (slot === 0) paneAAtNewest = newestEvalEpisode(sel.run)?.path === sel.path;
   } catch (e) {
     if (token !== loadCounter[slot]) return;
     const status = e instanceof ApiRequestError && e.status ? ` (HTTP ${e.status})` : '';
