@@ -2,7 +2,8 @@
  * DQN (Mnih et al., 2015) with the standard improvements as options: double DQN (van Hasselt et al., 2016;
  * on by default), a dueling head (Wang et al., 2016), prioritised replay and n-step returns (see
  * agents/replay-buffer.ts), Huber loss, Adam with gradient-norm clipping, a linear ε schedule, and a target
- * network updated hard every K gradient steps or by Polyak averaging (τ < 1).
+ * network updated hard every K gradient steps or by Polyak averaging (τ < 1), and optionally temporally
+ * extended ε-greedy exploration (εz-greedy, Dabney et al., 2021) for sparse-reward envs such as MountainCar.
  *
  * Collection, replay, the training rhythm, target updates and checkpoints are in off-policy.ts; this file
  * is acting (ε-greedy) and the gradient step. Read `act`, then `trainStep` → `tdTargets`, top to bottom.
@@ -12,7 +13,7 @@ import { Adam, type ParamSet } from './adam.js';
 import { Mlp, downloadAndDispose } from './mlp.js';
 import { DqnUpdate } from './dqn-update.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
-import { OffPolicyAgent, type OffPolicyConfig, type PrioritizedReplayConfig } from './off-policy.js';
+import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig, type PrioritizedReplayConfig } from './off-policy.js';
 import type { ActOptions, ActResult, AgentInfo } from './agent.js';
 import { TsgymError } from '../core/errors.js';
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
@@ -34,6 +35,8 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig {
   epsEnd: number;
   /** Env steps over which ε decays linearly from epsStart to epsEnd. */
   epsDecaySteps: number;
+  /** εz-greedy: exploratory actions are repeated for n ~ zeta(μ) steps; this is μ (0 = plain ε-greedy). */
+  epsRepeatMu: number;
 }
 
 /** Every DQN hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- dqn`). */
@@ -43,14 +46,8 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     activation: choice<DqnConfig['activation']>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
     lr: num(1e-3, 'Adam learning rate', { min: 0, minExclusive: true }),
     annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps (late updates cannot undo a solution)'),
-    gamma: num(0.99, 'Discount factor', { min: 0, max: 1 }),
-    bufferSize: int(50_000, 'Replay buffer capacity (transitions)', { min: 1, max: 10_000_000 }),
-    batchSize: int(64, 'Transitions per gradient step', { min: 1 }),
-    learningStarts: int(1_000, 'Env steps of pure exploration before the first update', { min: 0 }),
-    trainFreq: int(1, 'Vector-env steps between updates', { min: 1 }),
-    gradientSteps: int(1, 'Gradient steps per update', { min: 1 }),
+    ...offPolicyParams({ gamma: 0.99, bufferSize: 50_000, batchSize: 64, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 1, nStep: 1, checkpointBuffer: true, scaleObs: false, totalSteps: 100_000 }),
     targetUpdateInterval: int(250, 'Gradient steps between target-network updates', { min: 1 }),
-    tau: num(1, 'Target update: 1 = hard copy, < 1 = Polyak averaging with this weight', { min: 0, max: 1, minExclusive: true }),
     doubleDqn: bool(true, 'Double DQN targets (online argmax, target value)'),
     dueling: bool(false, 'Dueling head: Q = V + A − mean(A)'),
     loss: choice<DqnConfig['loss']>('huber', ['huber', 'mse'], 'TD loss'),
@@ -58,18 +55,12 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     epsStart: num(1, 'Exploration ε at step 0', { min: 0, max: 1 }),
     epsEnd: num(0.05, 'Exploration ε after epsDecaySteps', { min: 0, max: 1 }),
     epsDecaySteps: int(10_000, 'Env steps over which ε decays linearly', { min: 0 }),
-    nStep: int(1, 'n-step returns (1 = one-step TD)', { min: 1 }),
+    epsRepeatMu: num(0, 'Temporally extended ε-greedy (εz-greedy): an exploratory action is repeated for n ~ zeta(μ) steps; this is μ (0 = off, plain ε-greedy; 2 is the usual choice)', { min: 0 }),
     prioritized: bool(false, 'Prioritised replay (proportional)'),
     perAlpha: num(0.6, 'Prioritised replay: priority exponent α', { min: 0, max: 1 }),
     perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
-    totalSteps: int(100_000, "The run's total env steps (set by the harness; β and the lr anneal over it)", { min: 1, setBy: '--steps' }),
-    checkpointBuffer: bool(true, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
   },
-  check: (c) => {
-    // A batch larger than the buffer can never be sampled: training would silently never start.
-    if (c.batchSize > c.bufferSize) return `batchSize=${c.batchSize} must be <= bufferSize=${c.bufferSize} (a minibatch is drawn from the buffer)`;
-    return undefined;
-  },
+  check: checkOffPolicy,
 };
 
 const DEFAULTS: DqnConfig = defaultsOf(DQN_HYPERPARAMS);
@@ -82,6 +73,11 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   private readonly optimizer: Adam;
   private readonly update: DqnUpdate;
   private actionBuf: Int32Array;
+  /** εz-greedy, per env: the exploratory action being repeated and how many more steps it lasts (0 = none). */
+  private repeatAction: Int32Array;
+  private repeatLeft: Int32Array;
+  /** εz-greedy: the cumulative distribution of the repeat length n = 1…REPEAT_MAX under zeta(μ). */
+  private readonly repeatCdf?: Float64Array;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
     const config = validateHyperparams('dqn', DQN_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
@@ -98,6 +94,9 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     this.optimizer = new Adam([this.online], { lr: c.lr, maxGradNorm: c.maxGradNorm });
     this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
     this.actionBuf = new Int32Array(info.numEnvs);
+    this.repeatAction = new Int32Array(info.numEnvs);
+    this.repeatLeft = new Int32Array(info.numEnvs);
+    if (c.epsRepeatMu > 0) this.repeatCdf = zetaCdf(c.epsRepeatMu, REPEAT_MAX);
   }
 
   /** ε at the current env step: linear from epsStart to epsEnd over epsDecaySteps. */
@@ -119,17 +118,38 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     return downloadAndDispose(tf.tidy(() => this.qValues(net, tf.tensor2d(obs, [n, this.obsSize]))));
   }
 
-  act(obs: Float32Array, n: number, opts: ActOptions): ActResult {
+  act(rawObs: Float32Array, n: number, opts: ActOptions): ActResult {
+    const obs = this.networkInput(rawObs, n);
     if (this.actionBuf.length < n) this.actionBuf = new Int32Array(n);
     const actions = this.actionBuf.subarray(0, n);
-    const eps = opts.greedy ? 0 : this.epsilon();
-    // Draw the exploration coins first (two draws per env, always), so the stream does not depend on Q.
-    let anyGreedy = opts.greedy;
+    if (opts.greedy) {
+      // Evaluation: the argmax, and no draws from the exploration stream, so how often a run evaluates
+      // does not change its training trajectory.
+      const q = this.predictQ(this.online, obs, n);
+      for (let i = 0; i < n; i++) actions[i] = argmaxRow(q, i, this.numActions);
+      return { actions: Int32Array.from(actions), qValues: q };
+    }
+    // εz-greedy continues a running exploratory action.
+    const repeating = this.repeatCdf !== undefined;
+    // Draw the exploration coins first (two draws per env, always; with εz-greedy a third for the length
+    // of a new repeat), so the stream does not depend on Q.
+    const eps = this.epsilon();
+    let anyGreedy = false;
     for (let i = 0; i < n; i++) {
       const explore = this.exploreRng.random() < eps;
       const randomAction = this.exploreRng.int(this.numActions);
       actions[i] = explore ? randomAction : -1;
-      if (!explore) anyGreedy = true;
+      if (repeating) {
+        const length = sampleIndex(this.repeatCdf!, this.exploreRng.random()) + 1;
+        if (this.repeatLeft[i] > 0) {
+          actions[i] = this.repeatAction[i];
+        } else if (explore) {
+          this.repeatAction[i] = randomAction;
+          this.repeatLeft[i] = length;
+        }
+        if (this.repeatLeft[i] > 0) this.repeatLeft[i]--;
+      }
+      if (actions[i] === -1) anyGreedy = true;
     }
     let q: Float32Array | undefined;
     if (anyGreedy) {
@@ -169,6 +189,21 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
 
   protected optimizers(): [string, Adam][] {
     return [['optimizer', this.optimizer]];
+  }
+
+  protected override extraState(): Record<string, unknown> {
+    return this.repeatCdf ? { repeatAction: Array.from(this.repeatAction), repeatLeft: Array.from(this.repeatLeft) } : {};
+  }
+
+  protected override setExtraState(json: Record<string, unknown>): void {
+    if (!this.repeatCdf) return;
+    const action = json.repeatAction as number[] | undefined;
+    const left = json.repeatLeft as number[] | undefined;
+    if (!action || !left || action.length !== this.info.numEnvs || left.length !== this.info.numEnvs) {
+      throw new TsgymError(`dqn: the checkpoint has no εz-greedy state for ${this.info.numEnvs} envs (was it saved with epsRepeatMu = 0?)`);
+    }
+    this.repeatAction.set(action);
+    this.repeatLeft.set(left);
   }
 
   protected override updateInfo(): Record<string, number> {
@@ -217,6 +252,30 @@ export const dqnRegistration: AgentRegistration<DqnConfig> = {
   smallConfig: { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000, trainFreq: 4, gradientSteps: 1, targetUpdateInterval: 20, epsDecaySteps: 300 },
   create: (info, hp, seed) => new DqnAgent(info, hp, seed),
 };
+
+/** εz-greedy's longest repeat; zeta(2) puts about 1e-4 of its mass beyond it. */
+const REPEAT_MAX = 10_000;
+
+/** Cumulative P(n ≤ k), k = 1…max, of the zeta distribution P(n) ∝ n^−μ truncated at max. */
+function zetaCdf(mu: number, max: number): Float64Array {
+  const cdf = new Float64Array(max);
+  let sum = 0;
+  for (let k = 1; k <= max; k++) cdf[k - 1] = sum += k ** -mu;
+  for (let k = 0; k < max; k++) cdf[k] /= sum;
+  return cdf;
+}
+
+/** The first index whose cumulative probability exceeds u (inverse-CDF sampling, binary search). */
+function sampleIndex(cdf: Float64Array, u: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cdf[mid] > u) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
 
 function argmaxRow(q: Float32Array, row: number, n: number): number {
   let best = 0;

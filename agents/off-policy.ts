@@ -49,6 +49,8 @@ export interface OffPolicyConfig {
   nStep: number;
   /** Store the replay buffer in checkpoints (exact resume; large for big buffers). */
   checkpointBuffer: boolean;
+  /** Rescale observations from the observation space's bounds to [−1, 1] before the networks and the buffer. */
+  scaleObs: boolean;
   /** The run's total env steps (the harness sets it): schedules run over it. */
   totalSteps: number;
 }
@@ -75,7 +77,8 @@ export function offPolicyParams(d: OffPolicyConfig): HyperparamSchema<OffPolicyC
     tau: num(d.tau, 'Target update: 1 = hard copy, < 1 = Polyak averaging with this weight', { min: 0, max: 1, minExclusive: true }),
     nStep: int(d.nStep, 'n-step returns (1 = one-step TD)', { min: 1 }),
     checkpointBuffer: bool(d.checkpointBuffer, 'Store the replay buffer in checkpoints (exact resume; large for big buffers)'),
-    totalSteps: int(d.totalSteps, "The run's total env steps (set by the harness)", { min: 1 }),
+    scaleObs: bool(d.scaleObs, "Rescale observations linearly from the observation space's bounds to [-1, 1] (needs finite bounds)"),
+    totalSteps: int(d.totalSteps, "The run's total env steps (set by the harness; schedules run over it)", { min: 1, setBy: '--steps' }),
   };
 }
 
@@ -99,6 +102,8 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
   protected envSteps = 0;
   protected vectorSteps = 0;
   protected gradientSteps = 0;
+  /** scaleObs: x ↦ (x − mid) · invHalfRange per dimension (undefined: observations pass through). */
+  private readonly obsScaling?: { mid: Float32Array; invHalfRange: Float32Array };
 
   constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
     this.name = name;
@@ -121,6 +126,21 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     });
     this.exploreRng = new Rng(streamSeed(seed, `${name}.explore`));
     this.sampleRng = new Rng(streamSeed(seed, `${name}.sample`));
+    if (config.scaleObs) this.obsScaling = boundsScaling(name, info.observationSpace as Box);
+  }
+
+  /**
+   * What the networks see of a batch of observations: the observations themselves, or with scaleObs their
+   * fixed rescaling to [−1, 1]. A fixed map (not running statistics) keeps every stored transition valid.
+   * Each algorithm's `act` calls it; `observe` stores scaled observations, so sampled batches are scaled.
+   */
+  protected networkInput(obs: Float32Array, n: number): Float32Array {
+    const t = this.obsScaling;
+    if (!t) return obs;
+    const d = this.obsSize;
+    const out = new Float32Array(n * d);
+    for (let i = 0; i < n * d; i++) out[i] = (obs[i] - t.mid[i % d]) * t.invHalfRange[i % d];
+    return out;
   }
 
   /** The seed of the weight-initialisation stream (for the algorithm's constructor). */
@@ -165,7 +185,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
 
   observe(batch: TransitionBatch, step: number): UpdateMetrics | null {
     if (batch.n !== this.info.numEnvs) throw new TsgymError(`${this.name}.observe: built for ${this.info.numEnvs} envs, got a batch of ${batch.n}`);
-    this.buffer.add(batch);
+    this.buffer.add(this.obsScaling ? { ...batch, obs: this.networkInput(batch.obs, batch.n), nextObs: this.networkInput(batch.nextObs, batch.n) } : batch);
     this.envSteps = step;
     this.vectorSteps++;
     const c = this.config;
@@ -259,4 +279,21 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
   }
 
   abstract dispose(): void;
+}
+
+/** scaleObs's per-dimension map from a Box's bounds; refuses unbounded dimensions (nothing to scale by). */
+function boundsScaling(name: string, space: Box): { mid: Float32Array; invHalfRange: Float32Array } {
+  const d = space.size;
+  const mid = new Float32Array(d);
+  const invHalfRange = new Float32Array(d);
+  for (let i = 0; i < d; i++) {
+    const lo = space.low[i];
+    const hi = space.high[i];
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
+      throw new TsgymError(`${name}: scaleObs needs finite bounds on every observation dimension, but dimension ${i} is [${lo}, ${hi}]; drop --set scaleObs=true for this env`);
+    }
+    mid[i] = (lo + hi) / 2;
+    invHalfRange[i] = 2 / (hi - lo);
+  }
+  return { mid, invHalfRange };
 }

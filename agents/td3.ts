@@ -42,7 +42,7 @@ export interface Td3Config extends OffPolicyConfig {
 /** Every TD3 hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- td3`). */
 export const TD3_HYPERPARAMS: HyperparamSchema<Td3Config> = {
   params: {
-    ...offPolicyParams({ gamma: 0.99, bufferSize: 1_000_000, batchSize: 256, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 0.005, nStep: 1, checkpointBuffer: true, totalSteps: 100_000 }),
+    ...offPolicyParams({ gamma: 0.99, bufferSize: 1_000_000, batchSize: 256, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 0.005, nStep: 1, checkpointBuffer: true, scaleObs: false, totalSteps: 100_000 }),
     hidden: intList([64, 64], 'Hidden layer sizes of the actor and of each critic', 1),
     activation: choice<Activation>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
     lr: num(1e-3, 'Adam learning rate of the actor and the critics', { min: 0, minExclusive: true }),
@@ -101,7 +101,8 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
     this.ouState = new Float32Array(info.numEnvs * this.actionSize);
   }
 
-  act(obs: Float32Array, n: number, opts: ActOptions): ActResult {
+  act(rawObs: Float32Array, n: number, opts: ActOptions): ActResult {
+    const obs = this.networkInput(rawObs, n);
     const k = this.actionSize;
     const envActions = new Float32Array(n * k);
     // Warm-up: uniform random actions until learning starts.

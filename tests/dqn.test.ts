@@ -7,6 +7,13 @@ import { Box, Discrete } from '../envs/spaces.js';
 import type { ReplaySample } from '../agents/replay-buffer.js';
 import { evaluate } from '../experiments/harness/evaluate.js';
 import { presetFor } from '../experiments/presets.js';
+import { Rng } from '../core/rng.js';
+
+function argmax(q: Float32Array): number {
+  let best = 0;
+  for (let a = 1; a < q.length; a++) if (q[a] > q[best]) best = a;
+  return best;
+}
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -144,6 +151,86 @@ describe('DQN', () => {
     expect(Array.from(b.target.params)).toEqual(Array.from(a.target.params));
     a.dispose();
     b.dispose();
+  });
+
+  it('greedy acts draw nothing from the exploration stream (how often a run evaluates does not change training)', () => {
+    const cartpole = { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 1 };
+    const obs = Float32Array.from([0.01, 0.2, -0.03, -0.1]);
+    const explored = (greedyInBetween: boolean) => {
+      const agent = createAgent('dqn', cartpole, { epsStart: 0.5, epsEnd: 0.5 }, 11);
+      const out: number[] = [];
+      for (let t = 0; t < 200; t++) {
+        if (greedyInBetween) agent.act(obs, 1, { greedy: true });
+        out.push(agent.act(obs, 1, { greedy: false }).actions[0]);
+      }
+      agent.dispose();
+      return out;
+    };
+    expect(explored(true)).toEqual(explored(false));
+  });
+
+  it('εz-greedy repeats exploratory actions for zeta-distributed lengths; greedy acts ignore the repeat', () => {
+    const cartpole = { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 1 };
+    const obs = new Float32Array(4);
+    // Always exploring (ε = 1): plain ε-greedy switches action on about half the steps; with μ = 2 a new
+    // repeat starts only when the previous one ends (mean length ≈ 6 under the truncated zeta(2)).
+    const switchRate = (mu: number) => {
+      const agent = createAgent('dqn', cartpole, { epsStart: 1, epsEnd: 1, epsRepeatMu: mu }, 5) as DqnAgent;
+      let prev = -1;
+      let switches = 0;
+      const steps = 4000;
+      for (let t = 0; t < steps; t++) {
+        const a = agent.act(obs, 1, { greedy: false }).actions[0];
+        if (prev !== -1 && a !== prev) switches++;
+        prev = a;
+        // A greedy act in the middle of a repeat neither takes the repeated action's place nor ends it.
+        if (t % 7 === 0) expect(agent.act(obs, 1, { greedy: true }).actions[0]).toBe(argmax(agent.qValuesOf(obs, 1)));
+      }
+      agent.dispose();
+      return switches / steps;
+    };
+    expect(switchRate(0)).toBeGreaterThan(0.45);
+    expect(switchRate(0)).toBeLessThan(0.55);
+    const repeated = switchRate(2);
+    expect(repeated).toBeGreaterThan(0.02);
+    expect(repeated).toBeLessThan(0.15);
+  });
+
+  it('εz-greedy state survives getState/setState mid-repeat', () => {
+    const cartpole = { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 };
+    const mk = () => createAgent('dqn', cartpole, { learningStarts: 100, epsRepeatMu: 1.5, epsDecaySteps: 5_000 }, 4) as DqnAgent;
+    const a = mk();
+    drive(a, 600);
+    const st = a.getState();
+    const b = mk();
+    b.setState({ json: JSON.parse(JSON.stringify(st.json)), blobs: st.blobs });
+    drive(a, 400, 4, 9);
+    drive(b, 400, 4, 9);
+    expect(Array.from(b.online.params)).toEqual(Array.from(a.online.params));
+    a.dispose();
+    b.dispose();
+    // A checkpoint without the repeat state (saved with μ = 0) is refused, not silently reset.
+    const plain = createAgent('dqn', cartpole, { learningStarts: 100 }, 4) as DqnAgent;
+    const c = mk();
+    expect(() => c.setState(plain.getState())).toThrow(/εz-greedy state/);
+    plain.dispose();
+    c.dispose();
+  });
+
+  it('scaleObs maps the observation bounds to [−1, 1] for acting and for the replay buffer', () => {
+    const space = new Box([-1.2, -0.07], [0.6, 0.07]);
+    const agent = createAgent('dqn', { observationSpace: space, actionSpace: new Discrete(3), numEnvs: 1 }, { scaleObs: true, learningStarts: 1_000 }, 0) as DqnAgent;
+    const raw = Float32Array.from([0.6, -0.035]);
+    const scaled = Float32Array.from([1, -0.5]);
+    // Acting on the raw observation gives the Q-values of the scaled one.
+    expect(agent.act(raw, 1, { greedy: true }).qValues).toEqual(agent.qValuesOf(scaled, 1));
+    agent.observe({ n: 1, obs: raw, actions: Int32Array.of(0), rewards: Float64Array.of(-1), nextObs: Float32Array.from([-1.2, 0.07]), terminated: Uint8Array.of(0), truncated: Uint8Array.of(0) }, 1);
+    const s = agent.buffer.sample(1, new Rng(0), 1);
+    expect(Array.from(s.obs)).toEqual([1, -0.5].map(Math.fround));
+    expect(Array.from(s.nextObs)).toEqual([-1, 1]);
+    agent.dispose();
+    // CartPole's velocities are unbounded: nothing to scale by, so it is refused with the reason.
+    expect(() => createAgent('dqn', { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 1 }, { scaleObs: true }, 0)).toThrow(/scaleObs needs finite bounds.*dimension 1/);
   });
 
   it('learns CartPole: greedy return clearly above random within a small budget', async () => {
