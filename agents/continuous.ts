@@ -16,6 +16,7 @@ import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
 import type { Rng } from '../core/rng.js';
 import type { Box, Space } from '../envs/spaces.js';
 import { TsgymError } from '../core/errors.js';
+import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
 
 /** The affine map between [-1, 1]^k and a bounded Box. */
 export class ActionScale {
@@ -120,6 +121,26 @@ export class TwinCritic {
   fit(x: Float32Array, y: Float32Array, n: number): { criticLoss: number; q1: number; q2: number; criticGradNorm: number } {
     const g = this.lossAndGradient(x, y, n);
     return { criticLoss: g.loss, q1: g.q1, q2: g.q2, criticGradNorm: this.optimizer.step(g.grad) };
+  }
+
+  /**
+   * `fit` on a replayed batch towards the clipped double-Q targets
+   *   y = R + γ^m · (1 − terminated) · (min(Q1'(s', a'), Q2'(s', a')) − α · log π(a'|s'))
+   * with `nextActions` a' (B × k, in [-1, 1]) from the agent's target policy; the entropy term only when
+   * `soft` is given (SAC). The replayed env actions are normalised by `scale` first.
+   */
+  fitTdTargets(s: ReplaySample, nextActions: Float32Array, scale: ActionScale, soft?: { alpha: number; nextLogProbs: Float32Array }): ReturnType<TwinCritic['fit']> {
+    const B = s.size;
+    const k = scale.size;
+    const d = this.inputSize - k;
+    const qNext = this.targetMin(joinObsAction(s.nextObs, nextActions, B, d, k, new Float32Array(B * (d + k))), B);
+    const y = new Float32Array(B);
+    for (let i = 0; i < B; i++) {
+      const next = soft ? qNext[i] - soft.alpha * soft.nextLogProbs[i] : qNext[i];
+      y[i] = s.returns[i] + bootstrapMask(s, i) * s.discounts[i] * next;
+    }
+    const actions = scale.normalize(s.actions, B, new Float32Array(B * k));
+    return this.fit(joinObsAction(s.obs, actions, B, d, k, new Float32Array(B * (d + k))), y, B);
   }
 
   /** The loss of `fit`, its gradient (Q1's parameters, then Q2's, flat) and the mean Q values. */

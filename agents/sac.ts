@@ -16,7 +16,7 @@ import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
 import { Mlp, type Activation } from './mlp.js';
 import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
-import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
+import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
@@ -153,7 +153,6 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
   protected trainStep(s: ReplaySample): Record<string, number> {
     const B = s.size;
     const k = this.actionSize;
-    const d = this.obsSize;
     const alpha = this.alpha;
 
     // 1. Soft TD targets, no gradient: a' ~ π(·|s') (fresh noise), then
@@ -163,13 +162,9 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
     const nextActions = new Float32Array(B * k);
     const nextLogProbs = new Float32Array(B);
     sampleSquashedGaussian(nextOut, B, k, normals(this.sampleRng, B * k), nextActions, nextLogProbs);
-    const qNext = this.critic.targetMin(joinObsAction(s.nextObs, nextActions, B, d, k, new Float32Array(B * (d + k))), B);
-    const y = new Float32Array(B);
-    for (let i = 0; i < B; i++) y[i] = s.returns[i] + bootstrapMask(s, i) * s.discounts[i] * (qNext[i] - alpha * nextLogProbs[i]);
 
-    // 2. Critics: both regress onto the same target y, on the replayed actions (normalised to [-1, 1]).
-    const actions = this.scale.normalize(s.actions, B, new Float32Array(B * k));
-    const critic = this.critic.fit(joinObsAction(s.obs, actions, B, d, k, new Float32Array(B * (d + k))), y, B);
+    // 2. Critics: both regress onto the same target y (formed in fitTdTargets), on the replayed actions.
+    const critic = this.critic.fitTdTargets(s, nextActions, this.scale, { alpha, nextLogProbs });
 
     // 3. Actor: minimise E[α · log π(ã|s) − min(Q1, Q2)(s, ã)] with ã = tanh(μ + σ·ε) reparameterised, so
     //    the gradient flows through the (just updated) critics into the actor; the critics' weights are

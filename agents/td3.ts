@@ -12,7 +12,7 @@ import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
 import { Mlp, type Activation } from './mlp.js';
 import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
-import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
+import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
 import { choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
@@ -140,7 +140,6 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
     const c = this.config;
     const B = s.size;
     const k = this.actionSize;
-    const d = this.obsSize;
 
     // 1. Targets, no gradient: the target actor's action with clipped smoothing noise, valued by the
     //    smaller of the two target critics (clipped double Q):
@@ -149,13 +148,9 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
     const nextActions = this.actorTarget.predict(s.nextObs, B);
     for (let i = 0; i < B * k; i++) nextActions[i] = Math.tanh(nextActions[i]);
     smoothTargetActions(nextActions, normals(this.sampleRng, B * k), c.policyNoise, c.noiseClip);
-    const qNext = this.critic.targetMin(joinObsAction(s.nextObs, nextActions, B, d, k, new Float32Array(B * (d + k))), B);
-    const y = new Float32Array(B);
-    for (let i = 0; i < B; i++) y[i] = s.returns[i] + bootstrapMask(s, i) * s.discounts[i] * qNext[i];
 
-    // 2. Critics: both regress onto y, on the replayed actions (normalised to [-1, 1]).
-    const actions = this.scale.normalize(s.actions, B, new Float32Array(B * k));
-    const critic = this.critic.fit(joinObsAction(s.obs, actions, B, d, k, new Float32Array(B * (d + k))), y, B);
+    // 2. Critics: both regress onto y (formed in fitTdTargets), on the replayed actions.
+    const critic = this.critic.fitTdTargets(s, nextActions, this.scale);
     const metrics: Record<string, number> = { loss: critic.criticLoss, q: 0.5 * (critic.q1 + critic.q2), gradNorm: critic.criticGradNorm };
 
     // 3. Delayed actor step, every policyDelay-th critic step: maximise Q1(s, tanh(μ(s))) — Q1 only, as in
