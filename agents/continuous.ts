@@ -56,6 +56,12 @@ export class ActionScale {
   }
 }
 
+/**
+ * SAC's and TD3's `smallConfig` for the agent contract suite (tests/agent-contract.test.ts): a few hundred
+ * steps on a small network, first update at 100 steps.
+ */
+export const TWIN_CRITIC_SMALL_CONFIG = { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000 };
+
 /** Rows [obs_i | action_i] for the critics, written into `out` (n × (obsSize + actionSize)). */
 export function joinObsAction(obs: Float32Array, actions: ArrayLike<number>, n: number, obsSize: number, actionSize: number, out: Float32Array): Float32Array {
   const w = obsSize + actionSize;

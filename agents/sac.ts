@@ -19,7 +19,7 @@ import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
-import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
+import { ActionScale, TWIN_CRITIC_SMALL_CONFIG, TwinCritic, joinObsAction } from './continuous.js';
 import type { ActOptions, ActResult, AgentInfo, AgentRegistration } from './agent.js';
 import type { Rng } from '../core/rng.js';
 
@@ -270,18 +270,12 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
   }
 }
 
-/**
- * Overrides for a few-hundred-step run on a small network (first update at 100 steps): the registration's
- * `smallConfig` for the agent contract suite (tests/agent-contract.test.ts).
- */
-export const SAC_SMALL_CONFIG = { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000 };
-
 export const sacRegistration: AgentRegistration<SacConfig> = {
   name: 'sac',
   description: 'Soft Actor-Critic (twin Q critics with Polyak targets, tanh-squashed Gaussian policy, learned temperature)',
   hyperparams: SAC_HYPERPARAMS,
   actionSpaces: ['Box'],
-  smallConfig: SAC_SMALL_CONFIG,
+  smallConfig: TWIN_CRITIC_SMALL_CONFIG,
   create: (info, hp, seed) => new SacAgent(info, hp, seed),
 };
 

@@ -15,7 +15,7 @@ import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
 import { choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
-import { ActionScale, TwinCritic, joinObsAction } from './continuous.js';
+import { ActionScale, TWIN_CRITIC_SMALL_CONFIG, TwinCritic, joinObsAction } from './continuous.js';
 import { normals } from './sac.js';
 import type { ActOptions, ActResult, AgentInfo, AgentRegistration, TransitionBatch, UpdateMetrics } from './agent.js';
 
@@ -230,17 +230,11 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   }
 }
 
-/**
- * Overrides for a few-hundred-step run on a small network (first update at 100 steps): the registration's
- * `smallConfig` for the agent contract suite (tests/agent-contract.test.ts).
- */
-export const TD3_SMALL_CONFIG = { hidden: [16], learningStarts: 100, batchSize: 32, bufferSize: 1_000 };
-
 export const td3Registration: AgentRegistration<Td3Config> = {
   name: 'td3',
   description: 'Twin Delayed DDPG (deterministic tanh actor, twin Q critics, target policy smoothing, delayed actor and target updates)',
   hyperparams: TD3_HYPERPARAMS,
   actionSpaces: ['Box'],
-  smallConfig: TD3_SMALL_CONFIG,
+  smallConfig: TWIN_CRITIC_SMALL_CONFIG,
   create: (info, hp, seed) => new Td3Agent(info, hp, seed),
 };
