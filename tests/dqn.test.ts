@@ -53,6 +53,21 @@ function drive(agent: DqnAgent | ReturnType<typeof createAgent>, steps: number, 
   }
 }
 
+/**
+ * Trains `mk()` 600 steps, restores a fresh `mk()` from its (JSON round-tripped) state, then drives both
+ * 400 more steps on the same env seed: a checkpoint round trip should leave the two in lockstep.
+ */
+function continuedPair(mk: () => DqnAgent): { a: DqnAgent; b: DqnAgent } {
+  const a = mk();
+  drive(a, 600);
+  const st = a.getState();
+  const b = mk();
+  b.setState({ json: JSON.parse(JSON.stringify(st.json)), blobs: st.blobs });
+  drive(a, 400, 4, 9);
+  drive(b, 400, 4, 9);
+  return { a, b };
+}
+
 describe('DQN', () => {
   it('TD target bootstraps on truncation and not on termination (double DQN)', () => {
     const agent = new DqnAgent(info, { gamma: 0.9 }, 1);
@@ -140,13 +155,7 @@ describe('DQN', () => {
 
   it('getState/setState mid-run continues identically', () => {
     const mk = () => createAgent('dqn', { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 }, { learningStarts: 100, prioritized: true, nStep: 2 }, 3) as DqnAgent;
-    const a = mk();
-    drive(a, 600);
-    const st = a.getState();
-    const b = mk();
-    b.setState({ json: JSON.parse(JSON.stringify(st.json)), blobs: st.blobs });
-    drive(a, 400, 4, 9);
-    drive(b, 400, 4, 9);
+    const { a, b } = continuedPair(mk);
     expect(Array.from(b.online.params)).toEqual(Array.from(a.online.params));
     expect(Array.from(b.target.params)).toEqual(Array.from(a.target.params));
     a.dispose();
@@ -199,13 +208,7 @@ describe('DQN', () => {
   it('εz-greedy state survives getState/setState mid-repeat', () => {
     const cartpole = { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 };
     const mk = () => createAgent('dqn', cartpole, { learningStarts: 100, epsRepeatMu: 1.5, epsDecaySteps: 5_000 }, 4) as DqnAgent;
-    const a = mk();
-    drive(a, 600);
-    const st = a.getState();
-    const b = mk();
-    b.setState({ json: JSON.parse(JSON.stringify(st.json)), blobs: st.blobs });
-    drive(a, 400, 4, 9);
-    drive(b, 400, 4, 9);
+    const { a, b } = continuedPair(mk);
     expect(Array.from(b.online.params)).toEqual(Array.from(a.online.params));
     a.dispose();
     b.dispose();
