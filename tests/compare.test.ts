@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentNames } from '../agents/registry.js';
 import { isAlive, planComparison, reportFor, runComparison, trainArgs, type CompareOptions } from '../experiments/compare.js';
-import { compareOptionsFromArgs, parseAgentSets, parseSeedList } from '../experiments/commands/compare.js';
+import { compareOptionsFromArgs, parseAgentSets } from '../experiments/commands/compare.js';
+import { parseSeedList } from '../experiments/commands/flags.js';
 import { ROOT, runCli } from './helpers/cli.js';
 
 // A second agent of another family when one is registered (the policy-gradient agents), else DQN alone.

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { isRunDir } from '../run-format.js';
-import { valueFlags } from './flags.js';
+import { cadenceFlags, cadenceFromArgs, parseAssignments, valueFlags, type CadenceArgs } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
@@ -15,7 +15,7 @@ import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { resume, train, type ResumeOptions, type TrainOptions } from '../harness/trainer.js';
 import type { ProgressMode } from '../harness/progress.js';
 
-interface TrainArgs {
+interface TrainArgs extends CadenceArgs {
   agent?: string;
   env?: string;
   seed?: number;
@@ -23,12 +23,6 @@ interface TrainArgs {
   envs?: number;
   out?: string;
   backend?: BackendChoice;
-  'eval-every'?: number;
-  'eval-episodes'?: number;
-  'record-episodes'?: number;
-  'checkpoint-every'?: number;
-  'log-every'?: number;
-  'stop-when-solved'?: boolean;
   resume?: string;
   'from-checkpoint'?: number;
   'take-over-lock'?: boolean;
@@ -36,25 +30,6 @@ interface TrainArgs {
   'env-set': string[];
   progress: ProgressMode;
   'run-name'?: string;
-}
-
-/** Parses `key=value` pairs; values are JSON when they parse as JSON (numbers, booleans, arrays), else strings. */
-export function parseAssignments(pairs: string[], flag: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new TsgymError(`${flag} expects key=value, got '${pair}' (e.g. ${flag} lr=0.0005)`);
-    const key = pair.slice(0, eq).trim();
-    const raw = pair.slice(eq + 1).trim();
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      /* a plain string */
-    }
-    out[key] = value;
-  }
-  return out;
 }
 
 export function trainOptionsFromArgs(a: TrainArgs): TrainOptions {
@@ -109,12 +84,7 @@ export function resumeOptionsFromArgs(a: TrainArgs): ResumeOptions {
       seed: a.seed,
       totalSteps: a.steps,
       numEnvs: a.envs,
-      evalEvery: a['eval-every'],
-      evalEpisodes: a['eval-episodes'],
-      recordEpisodes: a['record-episodes'],
-      checkpointEvery: a['checkpoint-every'],
-      logEvery: a['log-every'],
-      stopWhenSolved: a['stop-when-solved'],
+      ...cadenceFromArgs(a),
       hyperparams: Object.keys(sets).length ? sets : undefined,
       envKwargs: Object.keys(envSets).length ? envSets : undefined,
       backend: a.backend,
@@ -135,11 +105,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         envs: { type: 'number', describe: 'Number of parallel envs in the vector env (default: the preset)' },
         out: { type: 'string', describe: 'Directory that receives the run directory (default runs)' },
         backend: { choices: BACKENDS, describe: 'TensorFlow.js backend (default auto: tensorflow if tfjs-node loads, else wasm, else cpu)' },
-        'eval-every': { type: 'number', describe: 'Env steps between greedy evaluations (default: the preset)' },
-        'eval-episodes': { type: 'number', describe: 'Episodes per evaluation (default: the preset)' },
-        'record-episodes': { type: 'number', describe: 'Eval episodes recorded as replays at each evaluation (default 2)' },
-        'checkpoint-every': { type: 'number', describe: 'Env steps between checkpoints (default: the preset)' },
-        'log-every': { type: 'number', describe: 'Env steps between aggregated update-metric lines (default 1000)' },
+        ...cadenceFlags('the preset', 2),
         'stop-when-solved': { type: 'boolean', describe: "Stop once a greedy eval reaches the env's reward threshold (default: the preset; --no-stop-when-solved to train the full budget)" },
         resume: { type: 'string', describe: "Continue the run in this directory from its latest checkpoint. Settings come from its config.json: --steps N above its budget extends it; any other flag must equal the run's value" },
         'from-checkpoint': { type: 'number', describe: 'With --resume: continue from the checkpoint at this env step instead of the latest (e.g. when the latest is damaged)' },
