@@ -23,6 +23,8 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig {
   hidden: number[];
   activation: 'relu' | 'tanh';
   lr: number;
+  /** Adam's ε: larger values damp the steps of small, noisy gradients (Rainbow used 0.01 / batch size). */
+  adamEps: number;
   /** Anneal the learning rate linearly to 0 over `totalSteps` (the run's budget): late updates cannot undo a solution. */
   annealLr: boolean;
   /** Gradient steps between target updates. */
@@ -45,6 +47,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     hidden: intList([64, 64], 'Hidden layer sizes of the Q-network ([] = linear)'),
     activation: choice<DqnConfig['activation']>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
     lr: num(1e-3, 'Adam learning rate', { min: 0, minExclusive: true }),
+    adamEps: num(1e-8, "Adam's ε (larger values damp the steps of small, noisy gradients)", { min: 0, minExclusive: true }),
     annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps (late updates cannot undo a solution)'),
     ...offPolicyParams({ gamma: 0.99, bufferSize: 50_000, batchSize: 64, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 1, nStep: 1, checkpointBuffer: true, scaleObs: false, totalSteps: 100_000 }),
     targetUpdateInterval: int(250, 'Gradient steps between target-network updates', { min: 1 }),
@@ -91,7 +94,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     this.online = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
-    this.optimizer = new Adam([this.online], { lr: c.lr, maxGradNorm: c.maxGradNorm });
+    this.optimizer = new Adam([this.online], { lr: c.lr, eps: c.adamEps, maxGradNorm: c.maxGradNorm });
     this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
     this.actionBuf = new Int32Array(info.numEnvs);
     this.repeatAction = new Int32Array(info.numEnvs);
