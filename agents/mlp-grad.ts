@@ -9,7 +9,7 @@
  * Call inside a tf scope (tf.tidy or engine start/endScope); everything returned is a scoped tensor.
  */
 import { tf } from './backend.js';
-import type { Mlp } from './mlp.js';
+import { tanh, type Mlp } from './mlp.js';
 
 /** The tensors a forward pass keeps for its backward pass: layer inputs, then the final output. */
 export interface MlpTrace {
@@ -28,7 +28,7 @@ export function forwardTrace(net: Mlp, x: tf.Tensor2D): MlpTrace {
     const last = l === layers - 1;
     const relu = !last && net.activation === 'relu';
     h = tf.fused.matMul({ a: h, b: vars[2 * l] as tf.Tensor2D, bias: vars[2 * l + 1], activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
-    if (!last && net.activation === 'tanh') h = tf.tanh(h);
+    if (!last && net.activation === 'tanh') h = tanh(h);
     acts.push(h);
   }
   return { net, acts };

@@ -22,7 +22,7 @@
  */
 import { tf } from './backend.js';
 import { Adam, type AdamState, type ParamSet } from './adam.js';
-import { Mlp, downloadAndDispose, type Activation } from './mlp.js';
+import { Mlp, downloadAndDispose, tanh, type Activation } from './mlp.js';
 import { distributionFor, type ActionDistribution } from './distributions.js';
 import { RolloutBuffer, explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
 import { blobToFloats, floatsToBlob } from './state-blobs.js';
@@ -148,7 +148,7 @@ export class ActorCritic {
   /** The trunk's features (its last layer is linear in Mlp, so the activation is applied here). */
   private features(x: tf.Tensor2D): tf.Tensor2D {
     const h = this.trunk!.apply(x);
-    return (this.activation === 'relu' ? tf.relu(h) : tf.tanh(h)) as tf.Tensor2D;
+    return this.activation === 'relu' ? tf.relu(h) : tanh(h);
   }
 
   /** Policy outputs (logits or means) for a [n, obsSize] tensor; call in a tf scope. */
