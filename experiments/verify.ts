@@ -171,6 +171,8 @@ async function lanekeeper(agent: string, id: string): Promise<void> {
   const runs = await trainPresetOverSeeds(agent, id, [0, 1, 2, 3, 4], {
     backend: argv.backend,
     outDir: runsDir,
+    // The full budget, not the early stop: the policy must still drive at the end (issue 11).
+    overrides: { stopWhenSolved: false },
     onResult: (r) => console.error(`  ${agent} ${id} seed ${r.seed}: final eval ${r.finalEvalMean?.toFixed(1)} (${r.steps} steps, ${r.wallSeconds.toFixed(0)} s)`),
   });
   const { agent: trained } = loadAgentFromRun(runs[0].runDir);
