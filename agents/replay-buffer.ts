@@ -265,10 +265,14 @@ export class ReplayBuffer {
     const a = this.actionSize;
     for (let k = 0; k < size; k++) {
       const i = s.indices[k];
-      s.obs.set(this.obs.subarray(i * d, (i + 1) * d), k * d);
-      s.nextObs.set(this.nextObs.subarray(i * d, (i + 1) * d), k * d);
+      // Element loops, not subarray + set: observations are a few floats, and two subarray views per
+      // sampled row cost more than the copy (this gather runs for every gradient step).
+      for (let j = 0, src = i * d, dst = k * d; j < d; j++) {
+        s.obs[dst + j] = this.obs[src + j];
+        s.nextObs[dst + j] = this.nextObs[src + j];
+      }
       if (a === 1) s.actions[k] = this.actions[i];
-      else s.actions.set(this.actions.subarray(i * a, (i + 1) * a), k * a);
+      else for (let j = 0; j < a; j++) s.actions[k * a + j] = this.actions[i * a + j];
       s.returns[k] = this.returns[i];
       s.discounts[k] = this.discounts[i];
       s.terminated[k] = this.terminated[i];
