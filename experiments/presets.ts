@@ -80,12 +80,14 @@ export const PRESETS: PresetTable = {
     //     But at 200k (`--steps 200000`, schedules stretched) it flipped again: seeds 0–5 ended 500 286 500 488
     //     112 500, evals jumping 500 ↔ ~120 in the last 20k steps with the lr under 10%: Adam's step size does
     //     not shrink with the gradient, so small noisy gradients keep moving the greedy policy. Tried at 200k on
-    //     seeds 4 1 0 5: γ 0.99 500 370 500 500; γ 0.995 90 291 9 500; dueling not finished; Adam ε 3e-3
+    //     seeds 4 1 0 5: γ 0.99 500 370 500 500; γ 0.995 90 291 9 500; Adam ε 3e-3
     //     never solved seed 4; Adam ε 3e-4 (Rainbow's choice, 0.01 / batch 32) 500 500 500 500.
     //   adamEps 3e-4 ← this preset: 200k, seeds 0–9: all ten 500; 100k, seeds 0–9: 500 500 500 500 158 448 500
     //     500 500 500 (seed 4 flipping 110 ↔ 470 in its last 20k steps); first 475 at 24k 28k 24k 26k 30k 14k
     //     36k 22k 28k 30k (median 27k). Neither setting meets the bar at both budgets: 19 of these 20 runs end
-    //     ≥ 400 against at most 14 of 16 without the larger ε.
+    //     ≥ 400 against at most 14 of 16 without the larger ε. With ε 3e-4, at 100k, seeds 0–9: Adam ε 1e-3
+    //     500 500 500 500 343 500 500 448 500 500; dueling 348 500 500 262 497 500 500 500 500 184; γ 0.99 (seeds
+    //     4 5 1 0) 500 186 211 500.
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 4,
