@@ -305,7 +305,8 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
     // a seed. Half the gradient steps (2 per 4-env vector step) on a [128, 128] network, target every 250
     // gradient steps (500 env steps), ran ~360–570/s: solved 5/5, seeds 0–4 at 50k 50k 55k 35k 15k env steps
     // (final evals −84.7 −82.2 −87.3 −91.6 −99.4; 10–170 s each; `npm run verify -- --only dqn-acrobot`
-    // reproduced them exactly after DQN moved onto the off-policy base). Between solves the greedy eval can sit at
+    // reproduced them exactly after DQN moved onto the off-policy base; after greedy evaluation stopped drawing
+    // from the exploration stream: 45k 55k 70k 55k 35k). Between solves the greedy eval can sit at
     // −500 ± 0 while training episodes are near −110 (seed 2: −500 at 50k, −87 at 55k).
     'Acrobot-v1': {
       totalSteps: 100_000,
@@ -351,7 +352,8 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
     //   RL-Zoo's (16 envs × 256 steps, λ 0.94, entCoef 0, normalizeObs)   seed 0: −148 at 135k (slow)
     //   lr 1e-3, 100k                              solved 1, 2, 3 (15k, 10k, 70k); seeds 0, 4 at −210, −478
     //   lr 1e-3, entCoef 0, 100k                   seed 0 solved at 40k, seed 3 −500
-    //   lr 1e-3, 200k ← this preset                solved 5/5: 15k 10k 10k 65k 15k (1–8 s each)
+    //   lr 1e-3, 200k ← this preset                solved 5/5: 15k 10k 10k 65k 15k (1–8 s each); with tanh as
+    //                                              2σ(2x) − 1 (new trajectories): 15k 10k 10k 130k 15k
     // The longer budget matters through the lr anneal (slower decay), and success is seed-sensitive: treat the
     // 5/5 as what these seeds show, not a margin.
     'Acrobot-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 10, hyperparams: { lr: 1e-3 } },
@@ -359,6 +361,7 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
     // values (16 envs × 16 steps, normalizeObs, λ 0.98, γ 0.99, 4 epochs, entCoef 0, lr 3e-4 constant, no value
     // clipping, 1M-step budget), evals every 20k, seeds 0–4: solved 5/5 at 120k 380k 500k 840k 200k env steps
     // (final evals −105.3 −109.8 −102.8 −109.4 −108.3; 34–150 s each): within the budget, but barely past −110.
+    // With tanh as 2σ(2x) − 1: 200k 440k 380k 760k 300k (−106.6 −109.7 −108.2 −109.7 −105.6).
     'MountainCar-v0': {
       totalSteps: 1_000_000,
       numEnvs: 16,
