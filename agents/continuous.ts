@@ -11,8 +11,7 @@
  */
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
-import { Mlp, downloadAndDispose, type Activation } from './mlp.js';
-import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
+import { backward, forwardTrace, traceOutput, Mlp, downloadAndDispose, type Activation } from './mlp.js';
 import type { Rng } from '../core/rng.js';
 import type { Box, Space } from '../envs/spaces.js';
 import { TsgymError } from '../core/errors.js';
@@ -121,7 +120,7 @@ export class TwinCritic {
 
   /**
    * One Adam step on ½·(MSE(Q1(x), y) + MSE(Q2(x), y)) for both critics at once: forward passes, the
-   * loss gradient (Q − y)/n, the hand-written backward passes (mlp-grad.ts), one download of both
+   * loss gradient (Q − y)/n, the hand-written backward passes (mlp.ts), one download of both
    * gradients (and the Q values, for the metrics).
    */
   fit(x: Float32Array, y: Float32Array, n: number): { criticLoss: number; q1: number; q2: number; criticGradNorm: number } {

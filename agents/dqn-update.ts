@@ -16,7 +16,7 @@
  * the targets held constant; tests/dqn-update.test.ts checks it against tfjs autodiff.
  */
 import { tf } from './backend.js';
-import type { Mlp } from './mlp.js';
+import { backward, forwardTrace, traceOutput, type Mlp } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 
 export interface DqnUpdateOptions {
@@ -40,7 +40,7 @@ export class DqnUpdate {
   private readonly A: number;
   /** Dueling combination as a constant linear map: Q = out · D, D of shape [A + 1, A]. */
   private readonly duelingMap: tf.Tensor2D | null;
-  private readonly cache = new Map<number, { mask: Float32Array; y: Float32Array; ones: tf.Tensor2D }>();
+  private readonly cache = new Map<number, { mask: Float32Array; y: Float32Array }>();
 
   constructor(
     readonly online: Mlp,
@@ -61,7 +61,7 @@ export class DqnUpdate {
     }
   }
 
-  /** Per-batch-size scratch: host staging arrays and the constant ones/zeros tensors of the backward pass. */
+  /** Per-batch-size host staging arrays. */
   private scratch(B: number) {
     let c = this.cache.get(B);
     if (!c) {
@@ -69,7 +69,6 @@ export class DqnUpdate {
         mask: new Float32Array(B * this.A),
         // y-inputs: [return, discount·(1 − terminated), importance weight / B] per sample
         y: new Float32Array(3 * B),
-        ones: tf.keep(tf.ones([1, B]) as tf.Tensor2D),
       };
       this.cache.set(B, c);
     }
@@ -95,11 +94,11 @@ export class DqnUpdate {
       const obs = tf.tensor2d(s.obs.subarray(0, B * d), [B, d]);
       const nextObs = tf.tensor2d(s.nextObs.subarray(0, B * d), [B, d]);
       const qValues = (out: tf.Tensor2D) => (this.duelingMap ? tf.matMul(out, this.duelingMap) : out);
-      const trace = this.online.forwardTrace(obs);
-      const q = qValues(trace.out);
-      const qNextTarget = qValues(this.target.forwardTrace(nextObs).out);
+      const trace = forwardTrace(this.online, obs);
+      const q = qValues(traceOutput(trace));
+      const qNextTarget = qValues(traceOutput(forwardTrace(this.target, nextObs)));
       // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s').
-      const aStar = tf.argMax(this.opts.doubleDqn ? qValues(this.online.forwardTrace(nextObs).out) : qNextTarget, 1);
+      const aStar = tf.argMax(this.opts.doubleDqn ? qValues(traceOutput(forwardTrace(this.online, nextObs))) : qNextTarget, 1);
       const bootstrapQ = tf.sum(tf.mul(qNextTarget, tf.oneHot(aStar, A)), 1);
       const [ret, disc, w] = tf.unstack(tf.tensor2d(c.y, [3, B]), 0);
       const y = tf.add(ret, tf.mul(disc, bootstrapQ));
@@ -110,8 +109,7 @@ export class DqnUpdate {
       const dTd = tf.mul(this.opts.loss === 'huber' ? tf.clipByValue(td, -1, 1) : td, w);
       let dOut: tf.Tensor2D = tf.mul(mask, tf.reshape(dTd, [B, 1]));
       if (this.duelingMap) dOut = tf.matMul(dOut, tf.transpose(this.duelingMap));
-      const grads = this.online.backward(trace, dOut, c.ones);
-      return tf.concat([...grads.map((g) => tf.reshape(g, [-1])), td, qTaken]);
+      return tf.concat([backward(trace, dOut).grad!, td, qTaken]);
     });
     const all = flat.dataSync() as Float32Array;
     flat.dispose();
@@ -131,9 +129,6 @@ export class DqnUpdate {
 
   dispose(): void {
     this.duelingMap?.dispose();
-    for (const c of this.cache.values()) {
-      c.ones.dispose();
-    }
     this.cache.clear();
   }
 }

@@ -6,18 +6,16 @@
  *
  * Initialisation is done in JS from a seeded {@link Rng}, so the initial weights are identical on every
  * backend: glorot-uniform (DQN) or orthogonal with a gain per layer (PPO/A2C, as in the "37 details").
+ *
+ * Gradients come two ways: through tfjs's tape (`apply` inside `optimizer.minimize`: each layer carries a
+ * custom gradient, see `denseLayer`), or written out by hand with no tape (`forwardTrace` + `backward`, at
+ * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use.
  */
 import { tf } from './backend.js';
 import { Rng } from '../core/rng.js';
 
 export type Activation = 'relu' | 'tanh';
 export type Init = 'glorot' | 'orthogonal';
-
-/** What {@link Mlp.forwardTrace} keeps for {@link Mlp.backward}: each layer's input, and the output. */
-export interface MlpTrace {
-  inputs: tf.Tensor2D[];
-  out: tf.Tensor2D;
-}
 
 export interface MlpOptions {
   activation?: Activation;
@@ -85,7 +83,7 @@ export class Mlp {
   apply(x: tf.Tensor2D): tf.Tensor2D {
     // Outside a gradient tape (acting, evaluation, target values) the custom-gradient wrapper is pure
     // overhead: run the same fused ops directly (identical values).
-    if (!tf.engine().isTapeOn()) return this.forwardTrace(x).out;
+    if (!tf.engine().isTapeOn()) return traceOutput(forwardTrace(this, x));
     let h = x;
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
@@ -104,44 +102,6 @@ export class Mlp {
       if (l < last) h = this.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
     }
     return h;
-  }
-
-  /**
-   * Forward pass that keeps what a hand-written backward pass needs (each layer's input, and its output
-   * for the activation's derivative), with no gradient tape. Call inside `tf.tidy`.
-   */
-  forwardTrace(x: tf.Tensor2D): MlpTrace {
-    const inputs: tf.Tensor2D[] = [];
-    let h = x;
-    const last = this.offsets.length - 1;
-    for (let l = 0; l <= last; l++) {
-      inputs.push(h);
-      const fusedAct = l < last && this.activation === 'relu' ? 'relu' : 'linear';
-      h = tf.fused.matMul({ a: h, b: this.vars[2 * l] as tf.Tensor2D, bias: this.vars[2 * l + 1], activation: fusedAct }) as tf.Tensor2D;
-      if (l < last && this.activation === 'tanh') h = tanh(h);
-    }
-    return { inputs, out: h };
-  }
-
-  /**
-   * Gradients of a loss with respect to [W_1, b_1, W_2, b_2, …] (variable order; each b as a [1, out] row)
-   * given dLoss/dOutput for a {@link forwardTrace}. `onesRow` is a [1, batch] tensor of ones: the bias
-   * gradient is the column sum 1ᵀ·dz, which is several times faster as a matMul than tf.sum on wasm.
-   * Call inside `tf.tidy`.
-   */
-  backward(trace: MlpTrace, dOut: tf.Tensor2D, onesRow: tf.Tensor2D): tf.Tensor[] {
-    const grads: tf.Tensor[] = new Array(2 * this.offsets.length);
-    let dz = dOut;
-    for (let l = this.offsets.length - 1; l >= 0; l--) {
-      const xIn = trace.inputs[l];
-      grads[2 * l] = tf.matMul(tf.transpose(xIn), dz);
-      grads[2 * l + 1] = tf.matMul(onesRow, dz); // [1, out]: callers flatten
-      if (l === 0) break;
-      // Back through W (explicit transpose: see denseLayer), then through the activation, whose output is xIn.
-      const dh = tf.matMul(dz, tf.transpose(this.vars[2 * l] as tf.Tensor2D));
-      dz = (this.activation === 'relu' ? tf.mul(dh, tf.step(xIn)) : tf.mul(dh, tf.sub(1, tf.square(xIn)))) as tf.Tensor2D;
-    }
-    return grads;
   }
 
   /** Runs the network on `n` rows of `obs` and returns the outputs as a flat float32 array. */
@@ -281,4 +241,65 @@ function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activat
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Tensor2D, saved),
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(w, b) as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Forward and backward passes written out by hand, without a gradient tape: the off-policy agents chain
+// several networks per gradient step (DQN: online and target; SAC/TD3: actor → critics → actor), and for
+// networks this small tfjs's tape bookkeeping and the gradients of the small loss ops cost more than the
+// matrix products. The forward pass keeps every layer's output, the caller computes the loss gradient with
+// respect to the network's output, and `backward` runs the chain rule layer by layer with explicit
+// transposes (see denseLayer on why). Call inside a tf scope; everything returned is a scoped tensor.
+
+/** The tensors a forward pass keeps for its backward pass: layer inputs, then the final output. */
+export interface MlpTrace {
+  net: Mlp;
+  /** acts[0] = input, acts[l + 1] = output of layer l (after its activation; the last layer is linear). */
+  acts: tf.Tensor2D[];
+}
+
+/** Forward pass keeping the activations; the output is `trace.acts[trace.acts.length - 1]`. */
+export function forwardTrace(net: Mlp, x: tf.Tensor2D): MlpTrace {
+  const vars = net.variables;
+  const layers = vars.length / 2;
+  const acts: tf.Tensor2D[] = [x];
+  let h = x;
+  for (let l = 0; l < layers; l++) {
+    const last = l === layers - 1;
+    const relu = !last && net.activation === 'relu';
+    h = tf.fused.matMul({ a: h, b: vars[2 * l] as tf.Tensor2D, bias: vars[2 * l + 1], activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
+    if (!last && net.activation === 'tanh') h = tanh(h);
+    acts.push(h);
+  }
+  return { net, acts };
+}
+
+export function traceOutput(t: MlpTrace): tf.Tensor2D {
+  return t.acts[t.acts.length - 1];
+}
+
+/**
+ * Backpropagates `dOut` (∂loss/∂output, [batch, outSize]) through the traced pass. Returns the parameter
+ * gradients flattened in `net.params` order (W0, b0, W1, b1, … — one tensor, ready to concatenate and
+ * download) unless `params` is false, and ∂loss/∂input when `input` is true.
+ */
+export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolean; input?: boolean } = {}): { grad?: tf.Tensor1D; dInput?: tf.Tensor2D } {
+  const wantParams = opts.params ?? true;
+  const wantInput = opts.input ?? false;
+  const vars = t.net.variables;
+  const layers = vars.length / 2;
+  const parts: tf.Tensor[] = new Array(2 * layers);
+  let dy = dOut;
+  for (let l = layers - 1; l >= 0; l--) {
+    const y = t.acts[l + 1];
+    // Gradient at the pre-activation.
+    let dz = dy;
+    if (l < layers - 1) dz = t.net.activation === 'relu' ? tf.mul(dy, tf.step(y)) : tf.mul(dy, tf.sub(1, tf.square(y)));
+    if (wantParams) {
+      parts[2 * l] = tf.reshape(tf.matMul(tf.transpose(t.acts[l]), dz), [-1]);
+      parts[2 * l + 1] = tf.reshape(tf.matMul(onesRow(dz.shape[0]), dz), [-1]);
+    }
+    if (l > 0 || wantInput) dy = tf.matMul(dz, tf.transpose(vars[2 * l] as tf.Tensor2D));
+  }
+  return { grad: wantParams ? (tf.concat(parts) as tf.Tensor1D) : undefined, dInput: wantInput ? dy : undefined };
 }

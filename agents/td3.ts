@@ -10,8 +10,7 @@
  */
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
-import { Mlp, type Activation } from './mlp.js';
-import { backward, forwardTrace, traceOutput } from './mlp-grad.js';
+import { backward, forwardTrace, traceOutput, Mlp, type Activation } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
 import { choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
