@@ -235,7 +235,10 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     return y;
   }
 
-  /** Q-values of `n` observations under the online (or target) network, flat `n × numActions`. */
+  /**
+   * Q-values of `n` network inputs under the online (or target) network, flat `n × numActions`. Inputs are
+   * as the replay buffer stores them: with scaleObs, already scaled (`act` scales raw observations itself).
+   */
   qValuesOf(obs: Float32Array, n: number, network: 'online' | 'target' = 'online'): Float32Array {
     return this.predictQ(network === 'online' ? this.online : this.target, obs, n);
   }
