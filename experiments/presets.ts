@@ -88,7 +88,9 @@ export const PRESETS: PresetTable = {
     //     ≥ 400 against at most 14 of 16 without the larger ε. With ε 3e-4, at 100k, seeds 0–9: Adam ε 1e-3
     //     500 500 500 500 343 500 500 448 500 500; dueling 348 500 500 262 497 500 500 500 500 184; γ 0.99 (seeds
     //     4 5 1 0) 500 186 211 500; ε-greedy's final ε 0.01 297 214 385 500 500 500 418 500 500 500; τ 0.005
-    //     500 500 500 479 193 500 500 479 500 500; maxGradNorm 1 500 500 464 500 500 500 500 205 500 500.
+    //     500 500 500 479 193 500 500 479 500 500; maxGradNorm 1 500 500 464 500 500 500 500 205 500 500;
+    //     γ 0.99 with 5-step returns 484 500 480 500 500 500 500 500 500 500 (steady late curves, median first
+    //     475 at 20k) — but at 200k 323 500 286 472 500 500 182 500 500 500: not taken.
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 4,
