@@ -219,7 +219,9 @@ describe('fault injection (real CLI processes)', () => {
 
   it('--resume refuses flags that conflict with the run (listing them), accepts equal ones, and --steps N extends the budget', async () => {
     const run = copyRun('flags');
-    const conflict = await runCli(['train', '--resume', run, '--seed', '3', '--envs', '4', '--set', 'lr=0.5', '--set', 'nStep=3', '--progress', 'none']);
+    // A flag equal to the run's own value is not a conflict: pass the run's nStep back.
+    const { nStep } = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')).hyperparams as { nStep: number };
+    const conflict = await runCli(['train', '--resume', run, '--seed', '3', '--envs', '4', '--set', 'lr=0.5', '--set', `nStep=${nStep}`, '--progress', 'none']);
     expectRefused(conflict, 'conflicting flags', /these flags conflict with the run's config\.json: --seed 3 \(the run has 0\); --envs 4 \(the run has 2\); --set lr=0\.5 \(the run has [\d.]+\)/);
     expect(conflict.stderr).not.toMatch(/nStep/); // equal to the run's value: not a conflict
     const shorter = await runCli(['train', '--resume', run, '--steps', '400', '--progress', 'none']);
