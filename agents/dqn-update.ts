@@ -5,8 +5,9 @@
  * straightforward step costs three graphs and five downloads: a target forward pass and an online forward
  * pass on s' (each downloaded to compute the TD targets in JS), then a taped forward + backward on s with
  * tfjs's gradient machinery, and separate downloads of the gradient, the loss and the TD errors. Here:
- *   - the forward passes (online on s, target on s', online on s' to pick a* for double DQN) and the TD
- *     targets are one graph: the targets never leave the backend;
+ *   - the forward passes (online on s, target on s', online on s' to pick a* for double DQN; with
+ *     advantage learning, target on s too, stacked with s') and the TD targets are one graph: the targets
+ *     never leave the backend;
  *   - the backward pass is written out (no gradient tape): the loss gradient at Q is nonzero only on the
  *     taken actions, and each layer's gradient is x_inᵀ·dz, 1ᵀ·dz, dz·Wᵀ. (Stacking s and s' into one
  *     2B-row online pass saves two ops but doubles the backward pass's FLOPs, which cost more at 64×64.);
@@ -25,6 +26,8 @@ export interface DqnUpdateOptions {
   dueling: boolean;
   doubleDqn: boolean;
   loss: 'huber' | 'mse';
+  /** Advantage learning's α (0 = off): the target drops α·(max_b Q_target(s, b) − Q_target(s, a)). */
+  advantageLearning: number;
 }
 
 export interface DqnGradient {
@@ -93,16 +96,26 @@ export class DqnUpdate {
     const flat = tf.tidy(() => {
       const obs = tf.tensor2d(s.obs.subarray(0, B * d), [B, d]);
       const nextObs = tf.tensor2d(s.nextObs.subarray(0, B * d), [B, d]);
-      const qValues = (out: tf.Tensor2D) => (this.duelingMap ? tf.matMul(out, this.duelingMap) : out);
+      const qValues = (out: tf.Tensor2D): tf.Tensor2D => (this.duelingMap ? tf.matMul(out, this.duelingMap) : out);
       const trace = forwardTrace(this.online, obs);
       const q = qValues(traceOutput(trace));
-      const qNextTarget = qValues(traceOutput(forwardTrace(this.target, nextObs)));
+      // Advantage learning also needs Q_target(s): one target pass over [s; s'] rather than two.
+      const al = this.opts.advantageLearning;
+      let qTarget: tf.Tensor2D | null = null;
+      let qNextTarget: tf.Tensor2D;
+      if (al > 0) {
+        [qTarget, qNextTarget] = tf.split(qValues(traceOutput(forwardTrace(this.target, tf.concat([obs, nextObs])))), 2) as [tf.Tensor2D, tf.Tensor2D];
+      } else {
+        qNextTarget = qValues(traceOutput(forwardTrace(this.target, nextObs)));
+      }
       // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s').
       const aStar = tf.argMax(this.opts.doubleDqn ? qValues(traceOutput(forwardTrace(this.online, nextObs))) : qNextTarget, 1);
       const bootstrapQ = tf.sum(tf.mul(qNextTarget, tf.oneHot(aStar, A)), 1);
       const [ret, disc, w] = tf.unstack(tf.tensor2d(c.y, [3, B]), 0);
-      const y = tf.add(ret, tf.mul(disc, bootstrapQ));
+      let y = tf.add(ret, tf.mul(disc, bootstrapQ));
       const mask = tf.tensor2d(c.mask, [B, A]);
+      // Advantage learning: y −= α·(max_b Q_target(s, b) − Q_target(s, a)), widening the action gap.
+      if (qTarget) y = tf.sub(y, tf.mul(al, tf.sub(tf.max(qTarget, 1), tf.sum(tf.mul(qTarget, mask), 1))));
       const qTaken = tf.sum(tf.mul(q, mask), 1);
       const td = tf.sub(qTaken, y);
       // d(loss)/d(td): Huber (δ = 1) → clip(td, −1, 1); squared (½td²) → td; times weight / B (the mean).

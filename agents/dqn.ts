@@ -32,6 +32,12 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig {
   doubleDqn: boolean;
   dueling: boolean;
   loss: 'huber' | 'mse';
+  /**
+   * Advantage learning (Bellemare et al., 2016), α in [0, 1): the TD target becomes
+   * y − α·(max_b Q_target(s, b) − Q_target(s, a)), which leaves the greedy action's value alone and pushes the
+   * others down, widening the action gap so that small estimation errors do not flip the greedy policy.
+   */
+  advantageLearning: number;
   maxGradNorm: number;
   epsStart: number;
   epsEnd: number;
@@ -54,6 +60,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     doubleDqn: bool(true, 'Double DQN targets (online argmax, target value)'),
     dueling: bool(false, 'Dueling head: Q = V + A − mean(A)'),
     loss: choice<DqnConfig['loss']>('huber', ['huber', 'mse'], 'TD loss'),
+    advantageLearning: num(0, 'Advantage learning α: the TD target drops α·(max_b Q_target(s,b) − Q_target(s,a)), widening the action gap (0 = off; 0.9 in Bellemare et al. 2016)', { min: 0, max: 1, maxExclusive: true }),
     maxGradNorm: num(10, 'Clip the global gradient norm to this', { min: 0, minExclusive: true }),
     epsStart: num(1, 'Exploration ε at step 0', { min: 0, max: 1 }),
     epsEnd: num(0.05, 'Exploration ε after epsDecaySteps', { min: 0, max: 1 }),
@@ -95,7 +102,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, eps: c.adamEps, maxGradNorm: c.maxGradNorm });
-    this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
+    this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning });
     this.actionBuf = new Int32Array(info.numEnvs);
     this.repeatAction = new Int32Array(info.numEnvs);
     this.repeatLeft = new Int32Array(info.numEnvs);
@@ -221,16 +228,20 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
    * TD targets for a replay sample, computed in JS from two forward passes on the next observations:
    *   y = R + γ^m · (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))   (double DQN; plain DQN: max_a Q_target)
    * `terminated` alone gates the bootstrap (bootstrapMask): truncated transitions still bootstrap.
+   * With advantage learning (α > 0), minus α·(max_b Q_target(s, b) − Q_target(s, a)).
    */
   tdTargets(s: ReplaySample): Float32Array {
     const B = s.size;
     const A = this.numActions;
+    const alpha = this.config.advantageLearning;
     const qNextTarget = this.predictQ(this.target, s.nextObs, B);
     const qNextOnline = this.config.doubleDqn ? this.predictQ(this.online, s.nextObs, B) : qNextTarget;
+    const qTarget = alpha > 0 ? this.predictQ(this.target, s.obs, B) : null;
     const y = new Float32Array(B);
     for (let i = 0; i < B; i++) {
       const aStar = argmaxRow(qNextOnline, i, A);
       y[i] = s.returns[i] + bootstrapMask(s, i) * s.discounts[i] * qNextTarget[i * A + aStar];
+      if (qTarget) y[i] -= alpha * (qTarget[i * A + argmaxRow(qTarget, i, A)] - qTarget[i * A + s.actions[i]]);
     }
     return y;
   }

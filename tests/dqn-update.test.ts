@@ -25,7 +25,7 @@ function randomSample(B: number, d: number, A: number, rng: Rng, prioritized: bo
 }
 
 /** The textbook computation: TD targets in JS from two forward passes, loss and gradient by tfjs autodiff. */
-function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { dueling: boolean; doubleDqn: boolean; loss: 'huber' | 'mse' }) {
+function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { dueling: boolean; doubleDqn: boolean; loss: 'huber' | 'mse'; advantageLearning: number }) {
   const B = s.size;
   const d = online.inputSize;
   const q = (net: Mlp, x: tf.Tensor2D) => {
@@ -36,11 +36,13 @@ function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { du
   };
   const qt = tf.tidy(() => q(target, tf.tensor2d(s.nextObs, [B, d])).arraySync());
   const qo = tf.tidy(() => q(online, tf.tensor2d(s.nextObs, [B, d])).arraySync());
+  const qts = tf.tidy(() => q(target, tf.tensor2d(s.obs, [B, d])).arraySync());
   const y = new Float32Array(B);
   for (let i = 0; i < B; i++) {
     const sel = o.doubleDqn ? qo[i] : qt[i];
     const aStar = sel.indexOf(Math.max(...sel));
     y[i] = s.returns[i] + (s.terminated[i] ? 0 : s.discounts[i] * qt[i][aStar]);
+    y[i] -= o.advantageLearning * (Math.max(...qts[i]) - qts[i][s.actions[i]]);
   }
   const mask = new Float32Array(B * A);
   for (let i = 0; i < B; i++) mask[i * A + s.actions[i]] = 1;
@@ -60,10 +62,12 @@ function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { du
 
 describe('DqnUpdate (fused TD targets + hand-written backward pass)', () => {
   const cases = [
-    { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: false },
-    { dueling: false, doubleDqn: false, loss: 'mse', activation: 'tanh', prioritized: true },
-    { dueling: true, doubleDqn: true, loss: 'huber', activation: 'tanh', prioritized: true },
-    { dueling: true, doubleDqn: false, loss: 'mse', activation: 'relu', prioritized: false },
+    { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: false, advantageLearning: 0 },
+    { dueling: false, doubleDqn: false, loss: 'mse', activation: 'tanh', prioritized: true, advantageLearning: 0 },
+    { dueling: true, doubleDqn: true, loss: 'huber', activation: 'tanh', prioritized: true, advantageLearning: 0 },
+    { dueling: true, doubleDqn: false, loss: 'mse', activation: 'relu', prioritized: false, advantageLearning: 0 },
+    { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: true, advantageLearning: 0.9 },
+    { dueling: true, doubleDqn: true, loss: 'mse', activation: 'tanh', prioritized: false, advantageLearning: 0.5 },
   ] as const;
   for (const c of cases) {
     it(`matches autodiff of the reference loss (${JSON.stringify(c)})`, () => {
@@ -75,7 +79,7 @@ describe('DqnUpdate (fused TD targets + hand-written backward pass)', () => {
       const target = new Mlp([d, 16, 16, out], rng, { activation: c.activation });
       // Large outputs so that some TD errors fall outside the Huber loss's quadratic zone.
       online.setParams(online.params.map((v) => 2 * v));
-      const upd = new DqnUpdate(online, target, { numActions: A, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss });
+      const upd = new DqnUpdate(online, target, { numActions: A, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning });
       const s = randomSample(32, d, A, rng, c.prioritized);
       const got = { ...upd.compute(s) };
       got.grad = Float32Array.from(got.grad);

@@ -103,6 +103,24 @@ describe('DQN', () => {
     agent.dispose();
   });
 
+  it('advantage learning lowers the targets of non-greedy actions by α times their gap, and leaves the greedy one', () => {
+    const plain = new DqnAgent(info, { gamma: 0.9 }, 1);
+    const al = new DqnAgent(info, { gamma: 0.9, advantageLearning: 0.8 }, 1);
+    for (const a of [plain, al]) a.target.setParams(a.target.params.map((v, i) => v + 0.3 * Math.cos(i)));
+    const rows = [0, 1, 2].map(() => ({ r: 1, term: 0 as const, trunc: 0 as const, disc: 0.9 }));
+    const s = sample(rows);
+    s.obs.set([0.5, -1, 0.5, -1, 0.5, -1]); // one state, each of the three actions taken once
+    s.actions.set([0, 1, 2]);
+    const q = Array.from(al.qValuesOf(s.obs.subarray(0, 2), 1, 'target'));
+    const best = Math.max(...q);
+    const yPlain = plain.tdTargets(s);
+    const yAl = al.tdTargets(s);
+    for (let a = 0; a < 3; a++) expect(yAl[a]).toBeCloseTo(yPlain[a] - 0.8 * (best - q[a]), 5);
+    expect(q.filter((v) => v < best).length).toBe(2); // two actions really are lowered
+    plain.dispose();
+    al.dispose();
+  });
+
   it('ε decays linearly from epsStart to epsEnd and greedy acts take the argmax', () => {
     const agent = new DqnAgent(info, { epsStart: 1, epsEnd: 0.1, epsDecaySteps: 100, learningStarts: 1e9 }, 0);
     expect(agent.epsilon()).toBe(1);
