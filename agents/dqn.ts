@@ -2,8 +2,9 @@
  * DQN (Mnih et al., 2015) with the standard improvements as options: double DQN (van Hasselt et al., 2016;
  * on by default), a dueling head (Wang et al., 2016), prioritised replay and n-step returns (see
  * agents/replay-buffer.ts), Huber loss, Adam with gradient-norm clipping, a linear ε schedule, and a target
- * network updated hard every K gradient steps or by Polyak averaging (τ < 1), and optionally temporally
- * extended ε-greedy exploration (εz-greedy, Dabney et al., 2021) for sparse-reward envs such as MountainCar.
+ * network updated hard every K gradient steps or by Polyak averaging (τ < 1), advantage learning
+ * (Bellemare et al., 2016) to keep the action gap open, and optionally temporally extended ε-greedy
+ * exploration (εz-greedy, Dabney et al., 2021) for sparse-reward envs such as MountainCar.
  *
  * Collection, replay, the training rhythm, target updates and checkpoints are in off-policy.ts; this file
  * is acting (ε-greedy) and the gradient step. Read `act`, then `trainStep` → `tdTargets`, top to bottom.

@@ -9,7 +9,7 @@
  * `formatHyperparams` renders a schema as the table `tsgym hyperparams <agent>` prints.
  */
 import { describeValue } from '../envs/core.js';
-import { TsgymError } from '../core/errors.js';
+import { TsgymError, closest } from '../core/errors.js';
 
 interface SpecBase<T> {
   default: T;
@@ -162,6 +162,11 @@ function show(v: unknown): string {
   return typeof v === 'object' && v !== null ? describeValue(v) : String(v);
 }
 
+/** The hint under a hyperparameter error: where every key is listed with its valid values. */
+function listHint(agentName: string): string {
+  return `\`npm run hyperparams -- ${agentName}\` lists every key with its valid values and meaning`;
+}
+
 /**
  * Resolves `overrides` against the schema's defaults and validates the result: unknown keys (listing the valid
  * ones), wrong types, values out of range, then the schema's cross-key check. Throws a {@link TsgymError}
@@ -173,16 +178,17 @@ export function validateHyperparams<C extends object>(agentName: string, schema:
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;
     if (!Object.hasOwn(params, k)) {
-      throw new TsgymError(`${agentName}: unknown hyperparameter '${k}'. Valid keys: ${Object.keys(params).sort().join(', ')} (see: npm run hyperparams -- ${agentName})`);
+      const near = closest(k, Object.keys(params));
+      throw new TsgymError(`${agentName}: unknown hyperparameter '${k}'${near ? ` (did you mean ${near}?)` : ''}. Valid keys: ${Object.keys(params).sort().join(', ')}`, { hint: listHint(agentName) });
     }
     const spec = params[k];
     if (!isValid(spec, v)) {
-      throw new TsgymError(`${agentName}: hyperparameter '${k}' must be ${validText(spec)}, got ${show(v)} (default ${show(spec.default)})`);
+      throw new TsgymError(`${agentName}: hyperparameter '${k}' must be ${validText(spec)}, got ${show(v)} (default ${show(spec.default)})`, { hint: listHint(agentName) });
     }
     out[k] = Array.isArray(v) ? [...v] : v;
   }
   const problem = schema.check?.(out as C, ctx);
-  if (problem) throw new TsgymError(`${agentName}: ${problem}`);
+  if (problem) throw new TsgymError(`${agentName}: ${problem}`, { hint: listHint(agentName) });
   return out as C;
 }
 

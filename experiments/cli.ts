@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { TsgymError } from '../core/errors.js';
+import { TsgymError, closest } from '../core/errors.js';
 import { DivergenceError } from './harness/trainer.js';
 import { trainCommand } from './commands/train.js';
 import { viewCommand } from './commands/view.js';
@@ -90,34 +90,10 @@ export function usageMessage(msg: string, knownFlags: string[] = []): string {
   return msg.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** The candidate closest to `word` by edit distance, if it is close enough to be a plausible typo. */
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= (word.length <= 3 ? 1 : 2) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /** Where to look for help on the command the user ran. */
-function hintFor(command: string | undefined): string {
+function hintFor(command: string | undefined, hint?: string): string {
   const help = command && (COMMANDS as readonly string[]).includes(command) ? `npm run ${command} -- --help` : 'npx tsx experiments/cli.ts --help';
-  return `hint: see \`${help}\` (TSGYM_DEBUG=1 or --debug shows the stack trace)`;
+  return `hint: ${hint ?? `see \`${help}\``} (TSGYM_DEBUG=1 or --debug shows the stack trace)`;
 }
 
 /** A Node system error (ENOSPC, EACCES, EROFS, ENOENT, …): the user's disk or permissions, not a bug. */
@@ -148,7 +124,7 @@ export async function run(args: string[], stderr: (text: string) => void = (t) =
       return 1;
     }
     if (e instanceof TsgymError) {
-      if (!debug) stderr(`error: ${e.message}\n${hintFor(command)}`);
+      if (!debug) stderr(`error: ${e.message}\n${hintFor(command, e.hint)}`);
       return 2;
     }
     if (isSystemError(e)) {

@@ -123,7 +123,7 @@ describe('CLI', () => {
       [['train', 'dqn', 'cartpol'], /unknown env 'cartpol'. Registered envs: .*CartPole-v1/],
       [['train', 'dqnn', 'cartpole'], /invalid agent "dqnn"; choose one of dqn,/],
       [['train', 'dqn', 'cartpole', '--stepz', '5'], /unknown flag --stepz/],
-      [['train', 'dqn', 'cartpole', '--set', 'lrr=0.1'], /unknown hyperparameter 'lrr'. Valid keys: .*lr/],
+      [['train', 'dqn', 'cartpole', '--set', 'lrr=0.1'], /unknown hyperparameter 'lrr' \(did you mean lr\?\)\. Valid keys: .*lr/],
       [['train', 'dqn', 'cartpole', '--set', 'lr=fast'], /'lr' must be a number/],
       [['train', 'dqn', 'cartpole', '--set', 'lr'], /--set expects key=value, got 'lr'/],
       [['train', 'dqn', 'cartpole', '--steps', '-5'], /--steps must be a positive integer, got -5/],

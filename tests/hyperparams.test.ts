@@ -22,12 +22,19 @@ describe('hyperparameter schemas', () => {
       [{ hidden: [0] }, /^dqn: hyperparameter 'hidden' must be a list of integers in \[1, 65536\], e\.g\. \[64,64\], got \[0\]/],
       [{ tau: 0 }, /'tau' must be a number in \(0, 1\], got 0/],
       [{ lr: 'fast' }, /'lr' must be a number > 0, got "fast"/],
-      [{ lrr: 0.1 }, /^dqn: unknown hyperparameter 'lrr'. Valid keys: .*\blr\b.*npm run hyperparams -- dqn/],
+      [{ lrr: 0.1 }, /^dqn: unknown hyperparameter 'lrr' \(did you mean lr\?\)\. Valid keys: .*\blr\b/],
+      [{ learningrate: 0.1 }, /^dqn: unknown hyperparameter 'learningrate'\. Valid keys/], // nothing close: no guess
       [{ batchSize: 128, bufferSize: 100 }, /^dqn: batchSize=128 must be <= bufferSize=100/],
     ];
     for (const [overrides, message] of cases) {
       expect(() => resolveHyperparams('dqn', overrides), JSON.stringify(overrides)).toThrow(TsgymError);
       expect(() => resolveHyperparams('dqn', overrides), JSON.stringify(overrides)).toThrow(message);
+      // The CLI prints the error's hint under it: where every key is listed.
+      try {
+        resolveHyperparams('dqn', overrides);
+      } catch (e) {
+        expect((e as TsgymError).hint).toMatch(/npm run hyperparams -- dqn/);
+      }
     }
   });
 
