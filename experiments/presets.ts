@@ -264,10 +264,11 @@ export const PRESETS: PresetTable = {
     // still ~0.55 nats (of ln 2 = 0.69) at the end, advantages are noise once every episode reaches 500, and
     // each Adam step moves the weights by about the lr whatever the gradient. One seed in ten at each budget
     // misses issue 11's every-seed-≥-400 bar, and the intervals' low ends (441.5 at 100k, 445.1 at 200k) miss
-    // 450. Those seeds' critics never fit (explained variance ~0, mean advantage ~−2 for 150k steps). Also
-    // tried with the clip of 1: 16 envs 100k IQM 339 (numSteps 8: 366); rewards scaled by 0.01 (values on the
-    // critic's initial scale) IQM 228, and the same on the first preset 322. The price of this preset: the
-    // median solve takes 37.5k steps, 1.3 s (`npm run bench`; 20k, 0.8 s before), the worst seed 1.8 s (4.2 s).
+    // 450. Also tried, 100k, seeds 0–9: with the clip of 1, 16 envs IQM 339 (numSteps 8: 366), observation
+    // normalisation 389, hidden [32, 32] 403; no clip at all 454; rewards scaled by 0.01 (values on the
+    // critic's initial scale; a trial option, not kept) 228, and the same on the first preset 322. The price
+    // of this preset: the median solve takes 37.5k steps, 1.3 s (`npm run bench`; 20k, 0.8 s before), the
+    // worst seed 1.8 s (4.2 s).
     'CartPole-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 2e-3, annealLr: true, maxGradNorm: 1, numSteps: 5 } },
     'LaneKeeper-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16, entCoef: 0.01 } },
     'LaneKeeperContinuous-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16 } },
