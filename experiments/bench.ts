@@ -24,6 +24,7 @@ import { presetFor } from './presets.js';
 import { median } from '../core/math.js';
 import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
+import { onlyList } from './commands/flags.js';
 
 interface Row {
   section: string;
@@ -48,8 +49,7 @@ const argv = yargs(hideBin(process.argv))
   .help()
   .parseSync();
 
-const only = argv.only ? argv.only.split(',').map((s) => s.trim()) : [...SECTIONS];
-for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section '${s}'; choose from ${SECTIONS.join(', ')}`);
+const only: string[] = onlyList(argv.only, SECTIONS, 'section', 'bench');
 const rows: Row[] = [];
 const add = (r: Row) => {
   rows.push(r);

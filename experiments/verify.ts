@@ -48,6 +48,7 @@ import { median } from '../core/math.js';
 import { streamSeeds } from '../core/seeds.js';
 import { trainPresetOverSeeds, type SeedResult } from './harness/preset-runs.js';
 import { bootstrapCI, iqm } from './stats.js';
+import { onlyList } from './commands/flags.js';
 
 const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar'] as const;
 
@@ -64,8 +65,7 @@ const argv = yargs(hideBin(process.argv))
   .help()
   .parseSync();
 
-const only = argv.only ? argv.only.split(',').map((s) => s.trim()) : [...CHECKS];
-for (const c of only) if (!(CHECKS as readonly string[]).includes(c)) throw new Error(`unknown check '${c}'; choose from ${CHECKS.join(', ')}`);
+const only: string[] = onlyList(argv.only, CHECKS, 'check', 'verify');
 
 interface CheckResult {
   check: string;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildCli, run } from '../experiments/cli.js';
-import { runCli, type CliResult } from './helpers/cli.js';
+import { runCli, startScript, type CliResult } from './helpers/cli.js';
 import { DQN_HYPERPARAMS } from '../agents/dqn.js';
 import { invalidValues, type ParamSpec } from '../agents/hyperparams.js';
 
@@ -94,6 +94,18 @@ describe('CLI', () => {
     expect(env.stderr).toMatch(/--port must be an integer[\s\S]*\n\s+at /);
     expectUsageError(results[cases.length + 1], /--port must be an integer from 0 to 65535, got -1/, 'view --port -1');
     expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  it('npm run bench / verify: an unknown or empty --only exits 2 with one line (nearest name) and a hint, before any work', async () => {
+    const [bench, verify, empty] = await Promise.all([
+      startScript('bench.ts', ['--only', 'envs,solve-dqnn']).done,
+      startScript('verify.ts', ['--only', 'stabel']).done,
+      startScript('verify.ts', ['--only', ',']).done,
+    ]);
+    expectUsageError(bench, /unknown section 'solve-dqnn' \(did you mean solve-dqn\?\); choose from envs, replay, dqn, solve-dqn/, 'bench --only envs,solve-dqnn');
+    expect(bench.stdout).toBe(''); // refused before the envs section ran
+    expectUsageError(verify, /unknown check 'stabel' \(did you mean stable\?\)/, 'verify --only stabel');
+    expectUsageError(empty, /--only needs at least one check/, 'verify --only ,');
   });
 
   it('bad hyperparameters, seeds and flag values exit 2 with one line naming the value, and create no run', async () => {

@@ -2,7 +2,7 @@
 import type { Options } from 'yargs';
 import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
 import { envChoices } from '../../envs/registry.js';
-import { TsgymError } from '../../core/errors.js';
+import { TsgymError, closest } from '../../core/errors.js';
 import type { ProgressMode } from '../harness/progress.js';
 import { positiveInt } from '../harness/trainer.js';
 import type { CompareOptions } from '../plan/request.js';
@@ -139,3 +139,25 @@ export function batchOptionsFromArgs(a: BatchArgs) {
     report: { bootstrapReps: a['bootstrap-reps'] },
   } satisfies Partial<CompareOptions>;
 }
+
+/**
+ * The `--only a,b,c` list of the bench and verify scripts: the chosen names, in order (all of them when the
+ * flag is absent). An unknown name prints one line with the nearest valid name and a hint, and exits 2.
+ */
+export function onlyList<T extends string>(value: string | undefined, names: readonly T[], what: string, script: string): T[] {
+  if (value === undefined) return [...names];
+  const chosen = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const refuse = (message: string) => {
+    console.error(`error: ${message}\nhint: see \`npm run ${script} -- --help\``);
+    process.exit(2);
+  };
+  if (chosen.length === 0) refuse(`--only needs at least one ${what}: ${names.join(', ')}`);
+  for (const c of chosen) {
+    if (!(names as readonly string[]).includes(c)) {
+      const near = closest(c, [...names]);
+      refuse(`unknown ${what} '${c}'${near ? ` (did you mean ${near}?)` : ''}; choose from ${names.join(', ')}`);
+    }
+  }
+  return chosen as T[];
+}
+
