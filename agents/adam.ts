@@ -1,6 +1,6 @@
 /**
- * Adam (Kingma & Ba, 2015) over a flat float32 parameter vector, with optional global gradient-norm
- * clipping. The update runs in JS (float64 arithmetic, float32 storage): for small networks this replaces
+ * Adam (Kingma & Ba, 2015) over a flat float32 parameter vector, with optional gradient-norm clipping
+ * (of the global norm, or of each network's own). The update runs in JS (float64 arithmetic, float32 storage): for small networks this replaces
  * ~10 tensor ops per variable with one gradient download, its state is plain arrays that checkpoints store
  * exactly, and the result is the same on every backend given the same gradients.
  */
@@ -14,6 +14,8 @@ export interface AdamOptions {
   eps?: number;
   /** Clip the global L2 norm of the gradient to this value (Infinity = off). */
   maxGradNorm?: number;
+  /** Clip each ParamSet's gradient norm to maxGradNorm separately instead of their joint norm. */
+  clipPerNet?: boolean;
 }
 
 /**
@@ -33,12 +35,28 @@ export interface AdamState {
   v: number[];
 }
 
+/**
+ * The factor each ParamSet's gradient is multiplied by when each is clipped on its own: maxGradNorm / norm
+ * where the set's gradient norm exceeds maxGradNorm, else 1. Unlike the global clip, one network's large
+ * gradient (a critic's squared error) then does not shrink another's (the actor's) step.
+ */
+export function perNetClipScales(grad: ArrayLike<number>, sizes: number[], maxGradNorm: number): number[] {
+  let k = 0;
+  return sizes.map((n) => {
+    let sq = 0;
+    for (let i = 0; i < n; i++, k++) sq += grad[k] * grad[k];
+    const norm = Math.sqrt(sq);
+    return norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+  });
+}
+
 export class Adam {
   lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly maxGradNorm: number;
+  readonly clipPerNet: boolean;
   private t = 0;
   private readonly m: Float64Array;
   private readonly v: Float64Array;
@@ -49,6 +67,7 @@ export class Adam {
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.maxGradNorm = opts.maxGradNorm ?? Infinity;
+    this.clipPerNet = opts.clipPerNet ?? false;
     const size = nets.reduce((s, n) => s + n.params.length, 0);
     this.m = new Float64Array(size);
     this.v = new Float64Array(size);
@@ -86,13 +105,14 @@ export class Adam {
     return { loss: lossNumber, gradNorm, extras };
   }
 
-  /** One Adam step from a flat gradient (in `nets` order); returns the pre-clip gradient norm. */
+  /** One Adam step from a flat gradient (in `nets` order); returns the pre-clip (global) gradient norm. */
   step(grad: ArrayLike<number>): number {
     let sq = 0;
     for (let i = 0; i < grad.length; i++) sq += grad[i] * grad[i];
     const norm = Math.sqrt(sq);
     if (!Number.isFinite(norm)) return norm; // the caller's divergence guard handles it; weights stay untouched
-    const scale = norm > this.maxGradNorm ? this.maxGradNorm / (norm + 1e-6) : 1;
+    const global = norm > this.maxGradNorm ? this.maxGradNorm / (norm + 1e-6) : 1;
+    const scales = this.clipPerNet ? perNetClipScales(grad, this.nets.map((n) => n.params.length), this.maxGradNorm) : null;
     this.t++;
     const b1 = this.beta1;
     const b2 = this.beta2;
@@ -101,8 +121,9 @@ export class Adam {
     const stepSize = (this.lr * Math.sqrt(bc2)) / bc1;
     const epsHat = this.eps * Math.sqrt(bc2);
     let k = 0;
-    for (const net of this.nets) {
+    this.nets.forEach((net, j) => {
       const p = net.params;
+      const scale = scales ? scales[j] : global;
       for (let i = 0; i < p.length; i++, k++) {
         const gi = grad[k] * scale;
         this.m[k] = b1 * this.m[k] + (1 - b1) * gi;
@@ -110,7 +131,7 @@ export class Adam {
         p[i] -= (stepSize * this.m[k]) / (Math.sqrt(this.v[k]) + epsHat);
       }
       net.syncVariables();
-    }
+    });
     return norm;
   }
 

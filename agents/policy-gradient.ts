@@ -59,6 +59,8 @@ export interface PgConfig {
   vfCoef: number;
   /** Clip the global gradient norm to this (0 = no clipping). */
   maxGradNorm: number;
+  /** Clip each network's gradient norm (actor, critic; trunk and heads when shared) separately instead. */
+  clipPerNetwork: boolean;
   normalizeObs: boolean;
   /** Normalised observations are clipped to ±obsClip. */
   obsClip: number;
@@ -86,6 +88,7 @@ export const PG_HYPERPARAMS: HyperparamSchema<PgConfig> = {
     entCoef: num(0, 'Entropy bonus coefficient', { min: 0 }),
     vfCoef: num(0.5, 'Value-loss coefficient', { min: 0 }),
     maxGradNorm: num(0.5, 'Clip the global gradient norm to this (0 = no clipping)', { min: 0 }),
+    clipPerNetwork: bool(false, "Clip each network's gradient norm (actor, critic, …) to maxGradNorm separately, so the critic's large gradient does not shrink the policy's step"),
     normalizeObs: bool(false, 'Normalise observations by running mean/std'),
     obsClip: num(10, 'Normalised observations are clipped to ±obsClip', { min: 0, minExclusive: true }),
     normalizeAdvantages: bool(true, 'Normalise advantages (per minibatch / batch)'),
@@ -230,7 +233,7 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     this.dist = distributionFor(info.actionSpace, config.logStdInit);
     this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(streamSeed(seed, `${name}.init`)));
     const trainables: ParamSet[] = [...this.net.nets.map(([, m]) => m), ...this.dist.trainables];
-    this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, beta1: config.adamBeta1, beta2: config.adamBeta2, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity });
+    this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, beta1: config.adamBeta1, beta2: config.adamBeta2, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity, clipPerNet: config.clipPerNetwork });
     this.buffer = new RolloutBuffer({ numSteps: config.numSteps, numEnvs: info.numEnvs, obsSize: this.obsSize, actionSize: this.dist.actionSize });
     this.obsRms = config.normalizeObs ? new RunningMeanStd(this.obsSize) : null;
     this.sampleRng = new Rng(streamSeed(seed, `${name}.sample`));

@@ -247,31 +247,32 @@ export const PRESETS: PresetTable = {
     //   adamEps 1e-3 / 1e-2 (damped small steps)     IQM 374.7 / 313.1
     // The global gradient-norm clip of 0.5 (applied to actor and critic together, so the critic's squared
     // error takes most of it) was the binding constraint. With lr 2e-3 annealed, seeds 0–9 (final evals):
-    //   maxGradNorm 1 ← this preset    100k: 500 500 500 500 500 476 500 173 500 500 (IQM 500, seed 7 short);
-    //                                  200k: 500 500 171 500 500 500 500 500 500 500 (IQM 500, seed 2 short)
+    //   maxGradNorm 1                  100k: 500 500 500 500 500 476 500 173 500 500 (IQM 500 [441.5, 500]);
+    //                                  200k: 500 500 171 500 500 500 500 500 500 500 (IQM 500 [445.1, 500])
     //   maxGradNorm 2                  100k: all ten 500 — but seeds 10–19 at 100k: 500 500 206 500 236 500 237
     //                                  500 500 499, and 200k: 248 500 118 500 498 237 491 500 197 500
     //   maxGradNorm 3                  100k: 500 500 500 149 500 500 500 500 500 177
     //   maxGradNorm 0.75               200k: 173 500 500 500 500 500 500 158 127 500
     //   maxGradNorm 1, vfCoef 0.25     200k: 500 500 500 500 500 500 108 500 500 500
     //   maxGradNorm 1, numSteps 8      200k: all ten 500, and seeds 10–19 500 … 496 … (all ≥ 495); but 100k: 500
-    //                                  500 251 155 187 500 500 500 500 500 (under-trained when the lr runs out)
+    //                                  500 251 155 187 500 500 500 500 500
     //   the same with lr 3e-3          100k: 125 500 500 145 500 500 474 500 500 500
     //   maxGradNorm 1, numSteps 6      100k: 500 500 317 498 440 500 500 237 488 500
     //   maxGradNorm 1, hidden [128,128] (with clip 0.5)  100k: 500 132 199 500 500 500 500 500 500 409
     //   γ 0.999, λ 0.98, numSteps 16, clip 2 (PPO's drift fix)  100k: IQM 458.6, worst 131
-    // The seeds that fall short solved, held 500 for tens of thousands of steps, then drifted: the entropy is
-    // still ~0.55 nats (of ln 2 = 0.69) at the end, advantages are noise once every episode reaches 500, and
-    // each Adam step moves the weights by about the lr whatever the gradient. One seed in ten at each budget
-    // misses issue 11's every-seed-≥-400 bar, and the intervals' low ends (441.5 at 100k, 445.1 at 200k) miss
-    // 450. Also tried, 100k, seeds 0–9: with the clip of 1, 16 envs IQM 339 (numSteps 8: 366), observation
-    // normalisation 389, hidden [32, 32] 403; no clip at all 454; rewards scaled by 0.01 (values on the
-    // critic's initial scale; a trial option, not kept) 228, and the same on the first preset 322; the lr
-    // annealed quadratically (a trial option, not kept) 385, at 200k one seed at 163; with this preset, Adam ε
-    // 1e-3 100k IQM 500 but seed 0 at 241, 200k seed 9 at 45; Adam ε 1e-4 100k seed 7 at 254. The price
-    // of this preset: the median solve takes 37.5k steps, 1.3 s (`npm run bench`; 20k, 0.8 s before), the
-    // worst seed 1.8 s (4.2 s).
-    'CartPole-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 2e-3, annealLr: true, maxGradNorm: 1, numSteps: 5 } },
+    //   With the clip of 1, 100k: 16 envs IQM 339 (numSteps 8: 366), observation normalisation 389, hidden
+    //   [32, 32] 403; no clip at all 454; rewards scaled by 0.01 (values on the critic's initial scale; a trial
+    //   option, not kept) 228, and the same on the first preset 322; the lr annealed quadratically (a trial
+    //   option, not kept) 385, at 200k one seed at 163; Adam ε 1e-3 100k seed 0 at 241, 200k seed 9 at 45;
+    //   Adam ε 1e-4 100k seed 7 at 254.
+    // The seeds that fell short solved, held 500 for tens of thousands of steps, then drifted: once every
+    // episode reaches 500 the advantages are mostly noise, and with a joint clip every spike of the critic's
+    // error also shrinks the policy's step relative to Adam's running scale, so its updates lurch.
+    //   clip 0.5 per network (`clipPerNetwork`: actor and critic each clipped by their own norm) ← this preset:
+    //     100k: 500 500 500 500 500 500 500 499 500 500; 200k: all ten 500 (every seed ≥ 400). Out of
+    //     sample, seeds 10–19, 100k: 500 500 500 500 500 500 500 500 255 500; 200k: all ≥ 466.
+    //   clip 1 per network             100k: 500 500 500 500 500 500 198 500 500 500
+    'CartPole-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 2e-3, annealLr: true, maxGradNorm: 0.5, clipPerNetwork: true, numSteps: 5 } },
     'LaneKeeper-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16, entCoef: 0.01 } },
     'LaneKeeperContinuous-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16 } },
     'GridWorld-4x4': { totalSteps: 20_000, numEnvs: 8, evalEvery: 1_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 8, entCoef: 0.01 } },

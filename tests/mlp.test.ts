@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { Mlp } from '../agents/mlp.js';
-import { Adam } from '../agents/adam.js';
+import { Adam, perNetClipScales, type ParamSet } from '../agents/adam.js';
 import { Rng } from '../core/rng.js';
 
 beforeAll(async () => {
@@ -81,5 +81,27 @@ describe('Mlp', () => {
     expect(last).toBeLessThan(1e-3);
     expect(tf.memory().numTensors).toBe(before);
     net.dispose();
+  });
+
+  it('per-network clipping: each ParamSet is clipped by its own norm, so a large critic gradient leaves the actor step alone', () => {
+    // Net A's gradient has norm 10, net B's 0.3: with maxGradNorm 1 only A is scaled (to norm 1).
+    const scales = perNetClipScales([6, 8, 0.3], [2, 1], 1);
+    expect(scales[0]).toBeCloseTo(0.1, 6);
+    expect(scales[1]).toBe(1);
+    // Two Adam steps on [actor, critic]; the critic's gradient jumps from norm 0.1 to 100 at the second.
+    const paramSet = (n: number): ParamSet => ({ params: new Float32Array(n).fill(1), variables: [], syncVariables: () => {} });
+    const actorGrads = [[0.3, -0.2], [0.1, 0.4]];
+    const criticGrads = [[0.1], [100]];
+    const trainPair = (clipPerNet: boolean) => {
+      const [actor, critic] = [paramSet(2), paramSet(1)];
+      const opt = new Adam([actor, critic], { lr: 0.1, maxGradNorm: 1, clipPerNet });
+      for (let t = 0; t < 2; t++) opt.step([...actorGrads[t], ...criticGrads[t]]);
+      return Array.from(actor.params);
+    };
+    const alone = paramSet(2);
+    const opt = new Adam([alone], { lr: 0.1, maxGradNorm: 1 });
+    for (let t = 0; t < 2; t++) opt.step(actorGrads[t]);
+    expect(trainPair(true)).toEqual(Array.from(alone.params)); // the actor moves as if trained alone
+    expect(trainPair(false)).not.toEqual(Array.from(alone.params)); // the global clip shrank its second step
   });
 });
