@@ -115,7 +115,7 @@ export const PRESETS: PresetTable = {
     //   α 0.25, 1M buffer ← this preset: 100k, seeds 0–9: all ten 500, first 475 at 30k 20k 22k 16k 18k 18k
     //     32k 6k 6k 24k (median 19k); 200k: 500 500 500 480 500 500 500 500 500 500 (worst 480.1). Out of
     //     sample, seeds 10–19 at 100k: 500 500 286 500 500 500 500 500 500 500 (seed 12 declined in its last
-    //     15k steps). `npm run bench`: median 3.8 s to solve (2.8 s before; the extra target pass on s costs
+    //     15k steps). `npm run bench`: median 3.8–4.1 s to solve over two runs (2.8 s before; the extra target pass on s costs
     //     ~15% of the training throughput, and the median solve moved from 17k to 19k steps).
     'CartPole-v1': {
       totalSteps: 100_000,
@@ -270,7 +270,9 @@ export const PRESETS: PresetTable = {
     // error also shrinks the policy's step relative to Adam's running scale, so its updates lurch.
     //   clip 0.5 per network (`clipPerNetwork`: actor and critic each clipped by their own norm) ← this preset:
     //     100k: 500 500 500 500 500 500 500 499 500 500; 200k: all ten 500 (every seed ≥ 400). Out of
-    //     sample, seeds 10–19, 100k: 500 500 500 500 500 500 500 500 255 500; 200k: all ≥ 466.
+    //     sample, seeds 10–19, 100k: 500 500 500 500 500 500 500 500 255 500; 200k: all ≥ 466. The price:
+    //     the median solve takes 37.5k steps, 1.5 s (`npm run bench`; 20k and 0.8 s for the first preset),
+    //     the worst seed 2.0 s (4.2 s).
     //   clip 1 per network             100k: 500 500 500 500 500 500 198 500 500 500
     'CartPole-v1': { totalSteps: 200_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 2e-3, annealLr: true, maxGradNorm: 0.5, clipPerNetwork: true, numSteps: 5 } },
     'LaneKeeper-v0': { totalSteps: 200_000, numEnvs: 8, evalEvery: 20_000, evalEpisodes: 10, hyperparams: { lr: 1e-3, numSteps: 16, entCoef: 0.01 } },
