@@ -115,8 +115,9 @@ export const PRESETS: PresetTable = {
     //   α 0.25, 1M buffer ← this preset: 100k, seeds 0–9: all ten 500, first 475 at 30k 20k 22k 16k 18k 18k
     //     32k 6k 6k 24k (median 19k); 200k: 500 500 500 480 500 500 500 500 500 500 (worst 480.1). Out of
     //     sample, seeds 10–19 at 100k: 500 500 286 500 500 500 500 500 500 500 (seed 12 declined in its last
-    //     15k steps). `npm run bench`: median 3.8–4.1 s to solve over two runs (2.8 s before; the extra target pass on s costs
-    //     ~15% of the training throughput, and the median solve moved from 17k to 19k steps).
+    //     15k steps). `npm run bench`: median 3.8–4.1 s to solve over two runs (2.8 s before; the extra
+    //     target pass on s costs ~15% of the training throughput, and the median solve moved from 17k to 19k
+    //     steps).
     'CartPole-v1': {
       totalSteps: 100_000,
       numEnvs: 4,
