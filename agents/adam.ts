@@ -1,8 +1,9 @@
 /**
  * Adam (Kingma & Ba, 2015) over a flat float32 parameter vector, with optional gradient-norm clipping
- * (of the global norm, or of each network's own). The update runs in JS (float64 arithmetic, float32 storage): for small networks this replaces
- * ~10 tensor ops per variable with one gradient download, its state is plain arrays that checkpoints store
- * exactly, and the result is the same on every backend given the same gradients.
+ * (of the global norm, or of each network's own). The update runs in JS (float64 arithmetic, float32
+ * storage): for small networks this replaces ~10 tensor ops per variable with one gradient download, its
+ * state is plain arrays that checkpoints store exactly, and the result is the same on every backend given
+ * the same gradients.
  */
 import { tf } from './backend.js';
 import type { Mlp } from './mlp.js';
