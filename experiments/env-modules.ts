@@ -1,0 +1,90 @@
+/**
+ * User env modules: `--env-module ./my-env.mjs` imports a module whose import registers one or more envs
+ * through the public `register` API. A run records each module by absolute path and sha256 (in its spec and
+ * config.json), so a resumed run, a child process or a queue worker loads exactly the code the run started
+ * with, and refuses a module that changed since.
+ *
+ * Node-only (fs, crypto, dynamic import). Loading the same path twice in one process is a no-op the second
+ * time, as an ES module is evaluated once.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TsgymError } from '../core/errors.js';
+import { listEnvs } from '../envs/registry.js';
+
+/** A loaded env module as a run records it. */
+export interface EnvModuleRef {
+  /** Absolute path of the module file. */
+  path: string;
+  /** sha256 (hex) of the file's bytes when the run started. */
+  sha256: string;
+  /** The env ids its import registered. */
+  envIds: string[];
+}
+
+const loaded = new Map<string, EnvModuleRef>();
+
+export function sha256File(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/**
+ * Imports each module (paths relative to `cwd`) and returns what it registered. One line of TsgymError for:
+ * a missing file, a module that throws on import, one that registers nothing, one that registers an id that
+ * already exists (the registry's own error, naming the id).
+ */
+export async function loadEnvModules(paths: string[], cwd = process.cwd()): Promise<EnvModuleRef[]> {
+  const refs: EnvModuleRef[] = [];
+  for (const p of paths) {
+    const abs = path.resolve(cwd, p);
+    const cached = loaded.get(abs);
+    if (cached) {
+      refs.push(cached);
+      continue;
+    }
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(abs);
+    } catch {
+      throw new TsgymError(`--env-module ${p}: no such file (${abs})`);
+    }
+    if (!stat.isFile()) throw new TsgymError(`--env-module ${p}: not a file`);
+    const sha256 = sha256File(abs);
+    const before = new Set(listEnvs().map((r) => r.id));
+    try {
+      await import(pathToFileURL(abs).href);
+    } catch (e) {
+      const err = e as Error;
+      if (err instanceof TsgymError) throw new TsgymError(`--env-module ${p}: ${err.message}`);
+      const hint = abs.endsWith('.ts') ? ' (a .ts module needs tsx: run the command with `npx tsx`, or compile it to .js/.mjs)' : '';
+      throw new TsgymError(`--env-module ${p} threw on import: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}${hint}`);
+    }
+    const envIds = listEnvs().map((r) => r.id).filter((id) => !before.has(id));
+    if (!envIds.length) {
+      throw new TsgymError(`--env-module ${p} registered no env: its import must call register({ id: 'MyEnv-v0', create: … }) from 'tsgym'`);
+    }
+    const ref = { path: abs, sha256, envIds };
+    loaded.set(abs, ref);
+    refs.push(ref);
+  }
+  return refs;
+}
+
+/**
+ * Loads the modules a run recorded, after checking each file still has the recorded sha256 (a resumed run,
+ * a child process, a queue worker). `allowChanged` loads a changed module anyway (and returns its new hash).
+ */
+export async function loadRecordedEnvModules(refs: readonly Pick<EnvModuleRef, 'path' | 'sha256'>[], opts: { allowChanged?: boolean } = {}): Promise<EnvModuleRef[]> {
+  for (const r of refs) {
+    if (!fs.existsSync(r.path)) throw new TsgymError(`env module ${r.path} recorded by this run cannot be found on this machine`);
+    const now = sha256File(r.path);
+    if (now !== r.sha256 && !opts.allowChanged) {
+      throw new TsgymError(`env module ${r.path} changed since the run started (sha256 ${r.sha256.slice(0, 12)}… then, ${now.slice(0, 12)}… now)`, {
+        hint: 'restore the module, or pass --allow-changed-env-module to go on with the new code',
+      });
+    }
+  }
+  return loadEnvModules(refs.map((r) => r.path));
+}
