@@ -88,3 +88,8 @@ export async function loadRecordedEnvModules(refs: readonly Pick<EnvModuleRef, '
   }
   return loadEnvModules(refs.map((r) => r.path));
 }
+
+/** Every env module loaded in this process so far (what a new run records in its spec and config.json). */
+export function loadedEnvModules(): EnvModuleRef[] {
+  return [...loaded.values()];
+}
