@@ -2,16 +2,21 @@
  * The report of a comparison: reads the run directories of `npm run compare` (one per agent and seed, in
  * `<comparison>/runs/<agent>__seed<S>/`) and computes, with experiments/stats.ts, the statistics that
  * Agarwal et al. 2021 ("Deep Reinforcement Learning at the Edge of the Statistical Precipice") recommend
- * for a handful of seeds:
+ * for a handful of seeds.
  *
- * - per agent, the final greedy-eval return (mean return of the last evaluation of each run): mean, median
- *   and interquartile mean, each with a 95% stratified-bootstrap confidence interval;
- * - env steps and wall-clock seconds to the env's reward threshold (median over seeds, counting a seed
- *   that never got there as "infinitely late", so the median is "not reached" unless over half did);
- * - the normalised area under the learning curve (the average greedy return over training);
- * - between agents, the probability of improvement P(X > Y) with its interval;
- * - a performance profile (the fraction of runs above each return) and learning curves aggregated over
- *   seeds (IQM with a bootstrap band on a common step grid).
+ * What a comparison can support decides its headline:
+ * - runs trained to their budget ("final-score"): per agent the final greedy-eval return (mean, median
+ *   and interquartile mean, each with a 95% stratified-bootstrap confidence interval), the normalised area
+ *   under the learning curve, and between agents the probability of improvement P(X > Y);
+ * - runs that stopped when solved ("time-to-threshold"): their last evaluation is just the one that crossed
+ *   the threshold, so the headline is the env steps (and wall-clock seconds) to the threshold: the
+ *   Kaplan–Meier median with a bootstrap interval, a run that never got there counted as censored at the
+ *   step it ended (not dropped), the solve rate with a Wilson interval, and P(X solves sooner than Y).
+ *
+ * Curves end where each run ended: nothing is carried to the budget, and nothing past a run's end enters
+ * its AUC ({@link checkReport} refuses a report where it does). Budgets that differ, runs that ended early,
+ * few seeds and overlapping intervals are stated in `caveats` and `overlaps`, so report.md and the page say
+ * the same. `scoreScale` gives charts a meaningful floor (the env's random-policy return) and ceiling.
  *
  * Everything except the `wallClock` section of report.json is a function of the runs' deterministic files
  * (config.json, metrics.jsonl, summary.json status) and of a bootstrap seed, so the same runs always give
@@ -20,13 +25,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsgymError } from '../core/errors.js';
+import { Rng, deriveSeed } from '../core/rng.js';
+import { make } from '../envs/registry.js';
 import { readJsonObject, runPath } from './run-format.js';
 import { writeFileAtomic, writeJsonAtomic } from './harness/atomic.js';
+import { checkReport, formatInterval, formatProbability, formatSteps, formatTimeToThreshold, improvementVerdict, MATRIX_LIMIT, rankByHeadline, TOP_K } from './report-common.js';
 import {
   aggregateCurves,
   bootstrapCI,
   commonGrid,
+  improvementEvidence,
+  intervalsOverlap,
   iqm,
+  kaplanMeierMedianCI,
   mean,
   median,
   normalizedAreaUnderCurve,
@@ -34,10 +45,14 @@ import {
   probabilityOfImprovementCI,
   thresholdGrid,
   firstCrossing,
+  wilsonInterval,
   type AggregatedCurve,
   type Curve,
   type Interval,
+  type TimeToEvent,
 } from './stats.js';
+
+export { checkReport, formatValue } from './report-common.js';
 
 /** The name of a run's directory inside `<comparison>/runs/`. */
 export function comparisonRunName(agent: string, seed: number): string {
@@ -56,7 +71,7 @@ export interface ReportInput {
   groupAgents?: Record<string, string>;
   /** Runs that failed: left out of every statistic and listed in `missingRuns`. */
   missing?: string[];
-  /** A sweep: its configurations are ranked by IQM. */
+  /** A sweep: its configurations are ranked by the headline statistic. */
   sweep?: { agent: string; params: Record<string, Record<string, unknown>> };
 }
 
@@ -73,6 +88,13 @@ export interface ReportOptions {
   curvePoints?: number;
 }
 
+/**
+ * What the comparison measures: 'final-score' when the runs trained to their budgets, 'time-to-threshold'
+ * when they stopped once solved (then the last evaluation is the one that crossed the threshold, not a
+ * measure of performance).
+ */
+export type Headline = 'final-score' | 'time-to-threshold';
+
 /** One run as the report sees it (the deterministic part). */
 export interface RunReport {
   agent: string;
@@ -84,6 +106,10 @@ export interface RunReport {
   steps: number;
   /** The budget it was given. */
   totalSteps: number;
+  /** Whether it was told to stop at its first evaluation reaching the threshold. */
+  stopWhenSolved: boolean;
+  /** True when it ended before its budget (stopped when solved, or diverged): its curve ends there. */
+  endedEarly: boolean;
   backend: string;
   evalEpisodes: number;
   /** Mean return of its last greedy evaluation. */
@@ -91,47 +117,63 @@ export interface RunReport {
   finalStep: number;
   /** Env steps at the first evaluation reaching the reward threshold (null: never). */
   stepsToThreshold: number | null;
-  /** Normalised area under its eval curve (see the method notes). */
+  /** Normalised area under its eval curve as measured (first to last evaluation). */
   auc: number;
-  /** Eval curve (steps, mean returns) as measured. */
+  /** Eval curve (steps, mean returns) as measured: it ends at the run's last evaluation. */
   evalSteps: number[];
   evalMeans: number[];
-  /** True when the run stopped before its budget and its last eval was carried to the budget. */
-  heldToBudget: boolean;
 }
 
-/** A median over seeds where a seed that never reached the threshold counts as infinitely late. */
+/**
+ * Time to the reward threshold over seeds. A run that never reached it is censored where it ended: it
+ * counts as "later than that", not as missing.
+ */
 export interface TimeToThreshold {
-  /** Per seed, in seed order; null = not reached. */
+  /** Per seed, in seed order: when it reached the threshold; null = not reached. */
   perSeed: (number | null)[];
+  /** Per seed: where a run that did not reach the threshold ended (its censoring time); null for the others. */
+  censoredAt: (number | null)[];
   reached: number;
-  /** null: not reached by at least half of the seeds. */
+  /** Kaplan–Meier median; null when fewer than half of the runs are known to reach it. */
   median: number | null;
+  /** Bootstrap interval of the median; a null end lies beyond what the runs observed. */
+  low: number | null;
+  high: number | null;
 }
 
 export interface AgentReport {
   agent: string;
   runs: number;
   diverged: number;
+  /** Runs that ended before their budget (stopped when solved, or diverged). */
+  endedEarly: number;
   totalSteps: number[];
   evalEpisodes: number;
-  /** Final scores per seed, in seed order. */
+  /** Final scores (last evaluation) per seed, in seed order. */
   scores: number[];
   iqm: Interval;
   mean: Interval;
   median: Interval;
   /** Runs whose greedy eval reached the threshold at least once (null: the env has no threshold). */
   solved: number | null;
+  /** The fraction solved with its Wilson interval (null: no threshold). */
+  solveRate: Interval | null;
   stepsToThreshold: TimeToThreshold | null;
   /** Normalised AUC per seed and its mean with an interval. */
   auc: { perSeed: number[]; mean: Interval };
+  /** The other agents whose headline interval overlaps this one's: the data do not order them. */
+  overlaps: string[];
 }
 
 export interface ImprovementReport {
   x: string;
   y: string;
-  /** P(X > Y) with its interval. */
+  /** What is compared: the final score (higher is better) or the steps to threshold (fewer is better). */
+  metric: 'final score' | 'steps to threshold';
+  /** P(X better than Y) with its interval. */
   probability: Interval;
+  /** 'x' or 'y' when the interval excludes ½; 'none': no evidence either way. */
+  evidence: 'x' | 'y' | 'none';
 }
 
 export interface WallClockReport {
@@ -141,14 +183,26 @@ export interface WallClockReport {
   runs: Record<string, { seconds: number; secondsToThreshold: number | null }>;
 }
 
+/** Where a score axis should start and end so that distances mean something. */
+export interface ScoreScale {
+  /** The env's random-policy mean return, or 0 when the env cannot be built here. */
+  floor: number;
+  floorSource: 'random policy' | 'zero';
+  /** The highest return an episode can get, when the env has one (null: unbounded or unknown). */
+  ceiling: number | null;
+}
+
 export interface ComparisonReport {
   format: 'tsgym-comparison-report';
-  version: 1;
+  version: 2;
   env: string;
   rewardThreshold: number | null;
+  headline: Headline;
   agents: string[];
   seeds: number[];
+  scoreScale: ScoreScale;
   method: {
+    headline: string;
     finalScore: string;
     statistics: string;
     intervals: string;
@@ -161,18 +215,23 @@ export interface ComparisonReport {
     performanceProfile: string;
     evalEpisodes: Record<string, number>;
     backends: string[];
-    heldToBudget: number;
+    /** Whether agents were given different budgets (then final scores and AUCs do not compare like with like). */
+    budgetsDiffer: boolean;
+    /** Runs that ended before their budget. */
+    endedEarly: number;
     reference: string;
   };
+  /** What a reader must know before trusting a comparison, one sentence each (empty when nothing). */
+  caveats: string[];
   agentReports: AgentReport[];
-  /** Every ordered pair of different agents. */
+  /** Every ordered pair of different agents, on the headline metric. */
   improvement: ImprovementReport[];
   performanceProfile: { thresholds: number[]; fractions: Record<string, number[]> };
   curves: Record<string, AggregatedCurve>;
   runs: RunReport[];
   /** Runs that failed (no result) and are left out of every statistic; groups left without runs are absent from agentReports. */
   missingRuns: string[];
-  /** A sweep's ranking: configurations by IQM of the final score, best first, with P(best > each other). */
+  /** A sweep's ranking: configurations by the headline statistic, best first, with P(best > each other). */
   sweep?: SweepReport;
   /** Wall-clock statistics: the only part that changes between two runs of the same comparison. */
   wallClock: WallClockReport;
@@ -180,10 +239,14 @@ export interface ComparisonReport {
 
 export interface SweepReport {
   agent: string;
-  ranking: { group: string; params: Record<string, unknown>; iqm: Interval; runs: number; pBestBetter: Interval | null }[];
+  /** What the ranking is by (the headline statistic). */
+  by: string;
+  ranking: { group: string; params: Record<string, unknown>; iqm: Interval; runs: number; pBestBetter: Interval | null; evidence: 'x' | 'y' | 'none' | null }[];
 }
 
 const REFERENCE = 'Agarwal, Schwarzer, Castro, Courville & Bellemare (2021), "Deep Reinforcement Learning at the Edge of the Statistical Precipice", NeurIPS';
+/** Fewer seeds per agent than this, and the report says its intervals are unreliable. */
+const FEW_SEEDS = 5;
 
 // ───────────────────────────── reading runs ─────────────────────────────
 
@@ -192,6 +255,7 @@ interface LoadedRun {
   wallSeconds: number;
   solvedAtWallSeconds: number | null;
   rewardThreshold: number | null;
+  envKwargs: Record<string, unknown>;
 }
 
 /** A run file as a JSON object; errors say what to do in terms of the comparison. */
@@ -256,18 +320,10 @@ export function loadRun(runsDir: string, env: string, group: string, seed: numbe
   if (!isFiniteNumber(summary.steps)) throw new TsgymError(`run summary ${summaryFile} lacks a numeric "steps"`);
   const threshold = isFiniteNumber(config.rewardThreshold) ? config.rewardThreshold : null;
   const { steps, means } = readEvalCurve(runPath(dir, 'metrics'));
-
-  // A run that stopped early (solved with stop-when-solved, or diverged) keeps its last eval to the budget,
-  // so that every run's curve covers the same steps.
-  const curveSteps = steps.slice();
-  const curveMeans = means.slice();
   const lastStep = steps[steps.length - 1];
-  const heldToBudget = lastStep < totalSteps;
-  if (heldToBudget) {
-    curveSteps.push(totalSteps);
-    curveMeans.push(means[means.length - 1]);
-  }
-  const auc = curveSteps[curveSteps.length - 1] > curveSteps[0] ? normalizedAreaUnderCurve(curveSteps, curveMeans) : curveMeans[0];
+  // The curve is what was measured: a run that stopped early (solved with stop-when-solved, or diverged)
+  // ends at its last evaluation, and its AUC covers only what it trained.
+  const auc = lastStep > steps[0] ? normalizedAreaUnderCurve(steps, means) : means[0];
   const num = (v: unknown) => (isFiniteNumber(v) ? v : null);
   return {
     report: {
@@ -277,31 +333,78 @@ export function loadRun(runsDir: string, env: string, group: string, seed: numbe
       status: summary.status,
       steps: summary.steps,
       totalSteps,
+      stopWhenSolved: config.stopWhenSolved === true,
+      endedEarly: summary.steps < totalSteps,
       backend: typeof config.backend === 'string' ? config.backend : 'unknown',
       evalEpisodes: config.evalEpisodes,
       finalScore: means[means.length - 1],
       finalStep: lastStep,
       stepsToThreshold: threshold === null ? null : firstCrossing(steps, means, threshold),
       auc,
-      evalSteps: curveSteps,
-      evalMeans: curveMeans,
-      heldToBudget,
+      evalSteps: steps,
+      evalMeans: means,
     },
     wallSeconds: num(summary.wallSeconds) ?? 0,
     solvedAtWallSeconds: num(summary.solvedAtWallSeconds),
     rewardThreshold: threshold,
+    envKwargs: typeof config.envKwargs === 'object' && config.envKwargs !== null && !Array.isArray(config.envKwargs) ? (config.envKwargs as Record<string, unknown>) : {},
   };
 }
 
 // ───────────────────────────── statistics ─────────────────────────────
 
-/** The median with never-reached entries (null) counted as +∞; null when the median itself is +∞. */
-export function medianTimeToThreshold(perSeed: (number | null)[]): TimeToThreshold {
-  const values = perSeed.map((v) => (v === null ? Infinity : v)).sort((a, b) => a - b);
-  const n = values.length;
-  const mid = n % 2 === 1 ? values[(n - 1) / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-  return { perSeed, reached: perSeed.filter((v) => v !== null).length, median: Number.isFinite(mid) ? mid : null };
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+
+/**
+ * Time to the threshold over seeds: `perSeed` holds when each run reached it (null: not reached) and
+ * `ended` where each run ended (its censoring time when it did not reach it). The median is the
+ * Kaplan–Meier median, which with every run censored at or after every reached time is the ordinary
+ * median counting never-reached runs as infinitely late.
+ */
+export function timeToThreshold(perSeed: (number | null)[], ended: number[], boot: { reps: number; confidence: number; seed: string }): TimeToThreshold {
+  const runs: TimeToEvent[] = perSeed.map((t, i) => (t === null ? { time: ended[i], reached: false } : { time: t, reached: true }));
+  const ci = kaplanMeierMedianCI(runs, boot);
+  return {
+    perSeed,
+    censoredAt: perSeed.map((t, i) => (t === null ? ended[i] : null)),
+    reached: perSeed.filter((v) => v !== null).length,
+    median: finiteOrNull(ci.point),
+    low: finiteOrNull(ci.low),
+    high: finiteOrNull(ci.high),
+  };
 }
+
+/**
+ * Mean return of a uniformly random policy over `episodes` seeded episodes of the registered env: the
+ * floor a learning curve starts from. null when the env cannot be built here (e.g. an env module that
+ * is not loaded in this process).
+ */
+export function randomPolicyReturn(envId: string, kwargs: Record<string, unknown> = {}, episodes = 10): number | null {
+  let env;
+  try {
+    env = make(envId, kwargs);
+  } catch {
+    return null;
+  }
+  try {
+    const rng = new Rng(deriveSeed(0, 'random-policy-floor'));
+    let total = 0;
+    for (let e = 0; e < episodes; e++) {
+      env.reset({ seed: e });
+      for (;;) {
+        const r = env.step(env.actionSpace.sample(rng) as never);
+        total += r.reward;
+        if (r.terminated || r.truncated) break;
+      }
+    }
+    return total / episodes;
+  } finally {
+    env.close();
+  }
+}
+
+/** The highest episode return of the envs that have one (one reward per step up to the time limit). */
+const MAX_RETURN: Record<string, number> = { 'CartPole-v1': 500 };
 
 /** Computes the report from the run directories. */
 export function computeReport(input: ReportInput, options: ReportOptions = {}): ComparisonReport {
@@ -324,33 +427,45 @@ export function computeReport(input: ReportInput, options: ReportOptions = {}): 
   if (!loaded.size) throw new TsgymError('computeReport: every run is missing; there is nothing to report');
   const groups = input.agents.filter((g) => loaded.has(g));
   const all = [...loaded.values()].flat();
+  const runs = all.map((l) => l.report);
   const threshold = all[0].rewardThreshold;
+  const headline: Headline = threshold !== null && runs.some((r) => r.stopWhenSolved) ? 'time-to-threshold' : 'final-score';
 
   const agentReports: AgentReport[] = groups.map((agent) => {
-    const runs = loaded.get(agent)!.map((l) => l.report);
-    const scores = runs.map((r) => r.finalScore);
-    const aucs = runs.map((r) => r.auc);
+    const own = loaded.get(agent)!.map((l) => l.report);
+    const scores = own.map((r) => r.finalScore);
+    const aucs = own.map((r) => r.auc);
+    const solved = own.filter((r) => r.stepsToThreshold !== null).length;
     return {
       agent,
-      runs: runs.length,
-      diverged: runs.filter((r) => r.status === 'diverged').length,
-      totalSteps: [...new Set(runs.map((r) => r.totalSteps))],
-      evalEpisodes: runs[0].evalEpisodes,
+      runs: own.length,
+      diverged: own.filter((r) => r.status === 'diverged').length,
+      endedEarly: own.filter((r) => r.endedEarly).length,
+      totalSteps: [...new Set(own.map((r) => r.totalSteps))],
+      evalEpisodes: own[0].evalEpisodes,
       scores,
       iqm: bootstrapCI(scores, (v) => iqm(v), boot('final', agent, 'iqm')),
       mean: bootstrapCI(scores, (v) => mean(v), boot('final', agent, 'mean')),
       median: bootstrapCI(scores, (v) => median(v), boot('final', agent, 'median')),
-      solved: threshold === null ? null : runs.filter((r) => r.stepsToThreshold !== null).length,
-      stepsToThreshold: threshold === null ? null : medianTimeToThreshold(runs.map((r) => r.stepsToThreshold)),
+      solved: threshold === null ? null : solved,
+      solveRate: threshold === null ? null : wilsonInterval(solved, own.length, confidence),
+      stepsToThreshold: threshold === null ? null : timeToThreshold(own.map((r) => r.stepsToThreshold), own.map((r) => r.steps), boot('threshold', agent)),
       auc: { perSeed: aucs, mean: bootstrapCI(aucs, (v) => mean(v), boot('auc', agent, 'mean')) },
+      overlaps: [],
     };
   });
+  markOverlaps(agentReports, headline);
 
   const improvement: ImprovementReport[] = [];
+  // On time to threshold only the order matters: fewer steps is better, and a run that never reached the
+  // threshold ranks after every run that did (ties among them count ½).
+  const never = Math.max(...runs.map((r) => r.totalSteps)) + 1;
+  const headlineValues = (a: AgentReport) => (headline === 'final-score' ? a.scores : a.stepsToThreshold!.perSeed.map((t) => -(t ?? never)));
   for (const x of agentReports) {
     for (const y of agentReports) {
       if (x.agent === y.agent) continue;
-      improvement.push({ x: x.agent, y: y.agent, probability: probabilityOfImprovementCI(x.scores, y.scores, boot('improvement', x.agent, y.agent)) });
+      const probability = probabilityOfImprovementCI(headlineValues(x), headlineValues(y), boot('improvement', x.agent, y.agent));
+      improvement.push({ x: x.agent, y: y.agent, metric: headline === 'final-score' ? 'final score' : 'steps to threshold', probability, evidence: improvementEvidence(probability) });
     }
   }
 
@@ -370,50 +485,63 @@ export function computeReport(input: ReportInput, options: ReportOptions = {}): 
   const wallAgents: WallClockReport['agents'] = {};
   const wallRuns: WallClockReport['runs'] = {};
   for (const agent of groups) {
-    const runs = loaded.get(agent)!;
-    const seconds = runs.map((l) => l.wallSeconds);
+    const own = loaded.get(agent)!;
+    const seconds = own.map((l) => l.wallSeconds);
+    const reachedAt = own.map((l) => (l.report.stepsToThreshold === null ? null : l.solvedAtWallSeconds));
     wallAgents[agent] = {
-      secondsToThreshold: threshold === null ? null : medianTimeToThreshold(runs.map((l) => (l.report.stepsToThreshold === null ? null : l.solvedAtWallSeconds))),
+      // A run that solved without a recorded time (an old summary) counts as censored where it ended.
+      secondsToThreshold: threshold === null ? null : timeToThreshold(reachedAt, seconds, boot('seconds', agent)),
       totalSeconds: seconds,
       medianTotalSeconds: median(seconds),
     };
-    for (const l of runs) wallRuns[l.report.run] = { seconds: l.wallSeconds, secondsToThreshold: l.report.stepsToThreshold === null ? null : l.solvedAtWallSeconds };
+    for (const l of own) wallRuns[l.report.run] = { seconds: l.wallSeconds, secondsToThreshold: l.report.stepsToThreshold === null ? null : l.solvedAtWallSeconds };
   }
 
-  const runs = all.map((l) => l.report);
   const evalEpisodes: Record<string, number> = {};
   for (const a of agentReports) evalEpisodes[a.agent] = a.evalEpisodes;
+  const budgets = [...new Set(runs.map((r) => r.totalSteps))];
+  const budgetsDiffer = budgets.length > 1;
+  const endedEarly = runs.filter((r) => r.endedEarly).length;
+  const randomFloor = randomPolicyReturn(input.env, all[0].envKwargs);
   const pct = `${Math.round(confidence * 1000) / 10}%`;
-  return {
+  const report: ComparisonReport = {
     format: 'tsgym-comparison-report',
-    version: 1,
+    version: 2,
     env: input.env,
     rewardThreshold: threshold,
+    headline,
     agents: groups,
     seeds: input.seeds.slice(),
+    scoreScale: { floor: randomFloor ?? 0, floorSource: randomFloor === null ? 'zero' : 'random policy', ceiling: MAX_RETURN[input.env] ?? null },
     method: {
+      headline:
+        headline === 'final-score'
+          ? 'the runs trained to their budgets, so the final greedy-eval score, its AUC and P(X > Y) on it compare the agents'
+          : 'the runs stopped at their first evaluation reaching the reward threshold, so they are compared on env steps (and seconds) to the threshold; their last evaluation is the one that crossed it and does not measure performance',
       finalScore: "a run's final score is the mean return of its last greedy evaluation (evalEpisodes episodes on held-out env seeds, the same at every evaluation)",
       statistics: 'mean, median and interquartile mean (IQM: mean of the middle 50% of runs, as scipy trim_mean(x, 0.25)) of the final scores over seeds',
       intervals: `${pct} percentile bootstrap confidence intervals, ${reps} resamples of the seeds with replacement, stratified by task (one task: this env); seeded, so the report is reproducible`,
       bootstrapReps: reps,
       confidence,
       bootstrapSeed: baseSeed,
-      timeToThreshold: 'env steps (and wall-clock seconds) at the first greedy evaluation whose mean reaches the reward threshold; the median over seeds counts a seed that never reached it as infinitely late, so it is "not reached" unless more than half of the seeds reached it',
-      auc: 'normalised area under the eval curve (trapezoid rule over env steps, divided by the step span): the average greedy return over training, from the first evaluation to the budget',
-      curves: `IQM over seeds of the eval mean return at each step of a common grid (the runs' eval steps, at most ${curvePoints}), with a ${pct} pointwise bootstrap band over seeds; each run's value at a grid step is its latest eval at or before that step`,
+      timeToThreshold: `env steps (and wall-clock seconds) at the first greedy evaluation whose mean reaches the reward threshold. A run that never reached it is censored at the step it ended (it would have needed more), not dropped: the median is the Kaplan–Meier median (with no early-ending failures, the ordinary median counting such runs as infinitely late), "not reached" unless at least half of the runs reached it; its ${pct} interval resamples the runs (an open upper end: beyond what the runs observed). Solve rate: runs that reached it, with a Wilson score interval`,
+      auc: 'normalised area under the eval curve as measured (trapezoid rule over env steps, divided by the step span from the first to the last evaluation): the average greedy return over what the run trained; nothing past a run\'s end enters it',
+      curves: `IQM over seeds of the eval mean return at each step of a common grid (the runs' eval steps, at most ${curvePoints}), with a ${pct} pointwise bootstrap band over seeds; each run's value at a grid step is its latest eval at or before that step, and an agent's curve ends where its first run ended (nothing is extrapolated)`,
       performanceProfile: `fraction of runs whose final score is above each threshold, on ${thresholds.length} evenly spaced thresholds from the lowest to the highest final score`,
       evalEpisodes,
       backends: [...new Set(runs.map((r) => r.backend))],
-      heldToBudget: runs.filter((r) => r.heldToBudget).length,
+      budgetsDiffer,
+      endedEarly,
       reference: REFERENCE,
     },
+    caveats: caveats(headline, agentReports, runs, budgetsDiffer, endedEarly),
     agentReports,
     improvement,
     performanceProfile: { thresholds, fractions },
     curves,
     runs,
     missingRuns: [...missing].filter((r) => input.agents.some((g) => input.seeds.some((seed) => comparisonRunName(g, seed) === r))).sort(),
-    ...(input.sweep ? { sweep: sweepRanking(input.sweep, agentReports, improvement) } : {}),
+    ...(input.sweep ? { sweep: sweepRanking(input.sweep, headline, agentReports, improvement) } : {}),
     wallClock: {
       note: 'wall-clock seconds depend on the machine and its load; everything outside wallClock is reproducible',
       generatedAt: new Date().toISOString(),
@@ -421,21 +549,56 @@ export function computeReport(input: ReportInput, options: ReportOptions = {}): 
       runs: wallRuns,
     },
   };
+  return report;
 }
 
-/** Configurations by IQM of the final score (ties: by mean), best first, with P(best > each other). */
-function sweepRanking(sweep: NonNullable<ReportInput['sweep']>, agentReports: AgentReport[], improvement: ImprovementReport[]): SweepReport {
-  const ranked = agentReports.slice().sort((a, b) => b.iqm.point - a.iqm.point || b.mean.point - a.mean.point);
+/** The interval an agent is ranked by: the IQM of its final score, or its median steps to threshold (open end: +∞). */
+function headlineInterval(a: AgentReport, headline: Headline): Interval {
+  if (headline === 'final-score') return a.iqm;
+  const t = a.stepsToThreshold!;
+  return { point: t.median ?? Infinity, low: t.low ?? Infinity, high: t.high ?? Infinity };
+}
+
+function markOverlaps(agentReports: AgentReport[], headline: Headline): void {
+  for (const a of agentReports) {
+    a.overlaps = agentReports.filter((b) => b !== a && intervalsOverlap(headlineInterval(a, headline), headlineInterval(b, headline))).map((b) => b.agent);
+  }
+}
+
+/** The sentences a reader needs before trusting the numbers. */
+function caveats(headline: Headline, agentReports: AgentReport[], runs: RunReport[], budgetsDiffer: boolean, endedEarly: number): string[] {
+  const out: string[] = [];
+  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+  if (headline === 'time-to-threshold') {
+    out.push('The runs stopped when solved: each final score is just the evaluation that crossed the threshold, so final scores, AUC and the performance profile do not measure performance here. Compare steps to threshold and solve rates; for final scores run with --no-stop-when-solved.');
+  }
+  if (budgetsDiffer) {
+    out.push(`The agents had different budgets (${agentReports.map((a) => `${a.agent} ${a.totalSteps.map(fmt).join('/')}`).join(', ')} env steps): final scores and AUC do not compare like with like.`);
+  }
+  const diverged = runs.filter((r) => r.status === 'diverged');
+  if (endedEarly) {
+    const early = runs.filter((r) => r.endedEarly && r.status !== 'diverged');
+    const solvedStops = early.filter((r) => r.stopWhenSolved && r.stepsToThreshold !== null).length;
+    const other = early.length - solvedStops;
+    const parts = [solvedStops ? `${solvedStops} stopped when solved` : '', diverged.length ? `${diverged.length} diverged` : '', other ? `${other} finished short of it` : ''].filter(Boolean).join(', ');
+    out.push(`${endedEarly} run(s) ended before their budget (${parts}): each curve and AUC ends where its run ended; nothing is carried to the budget.`);
+  }
+  const fewest = Math.min(...agentReports.map((a) => a.runs));
+  if (fewest < FEW_SEEDS) out.push(`Only ${fewest} run(s) for some agent: bootstrap intervals from fewer than ${FEW_SEEDS} seeds are too narrow to trust; a difference needs more seeds to be believed.`);
+  return out;
+}
+
+/** Configurations by the headline statistic, best first, with P(best > each other) and whether it is evidence. */
+function sweepRanking(sweep: NonNullable<ReportInput['sweep']>, headline: Headline, agentReports: AgentReport[], improvement: ImprovementReport[]): SweepReport {
+  const ranked = rankByHeadline(agentReports, headline);
   const best = ranked[0].agent;
   return {
     agent: sweep.agent,
-    ranking: ranked.map((a) => ({
-      group: a.agent,
-      params: sweep.params[a.agent] ?? {},
-      iqm: a.iqm,
-      runs: a.runs,
-      pBestBetter: a.agent === best ? null : improvement.find((e) => e.x === best && e.y === a.agent)!.probability,
-    })),
+    by: headline === 'final-score' ? 'IQM of the final score' : 'median steps to threshold',
+    ranking: ranked.map((a) => {
+      const e = a.agent === best ? null : improvement.find((i) => i.x === best && i.y === a.agent)!;
+      return { group: a.agent, params: sweep.params[a.agent] ?? {}, iqm: a.iqm, runs: a.runs, pBestBetter: e?.probability ?? null, evidence: e?.evidence ?? null };
+    }),
   };
 }
 
@@ -449,63 +612,76 @@ function curveGrid(curves: Curve[], maxPoints: number): number[] {
 
 // ───────────────────────────── Markdown ─────────────────────────────
 
-/** A return or other real number for the table: one decimal from 100 up, two below, three under 1. */
-export function formatValue(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
-const formatInterval = (i: Interval) => `${formatValue(i.point)} [${formatValue(i.low)}, ${formatValue(i.high)}]`;
-const formatSteps = (v: number) => Math.round(v).toLocaleString('en-US');
-
-function formatTime(t: TimeToThreshold | null, unit: (v: number) => string): string {
-  if (!t) return 'n/a';
-  if (t.median === null) return `not reached (${t.reached}/${t.perSeed.length} reached)`;
-  return t.reached === t.perSeed.length ? unit(t.median) : `${unit(t.median)} (${t.reached}/${t.perSeed.length} reached)`;
-}
-
-/** report.md: the results table, the P(X > Y) table and a note on the method. */
+/** report.md: caveats, the headline table, P(X > Y) (or the best against the others), the method. */
 export function reportMarkdown(report: ComparisonReport): string {
   const pct = `${Math.round(report.method.confidence * 1000) / 10}%`;
   const lines: string[] = [];
+  const byThreshold = report.headline === 'time-to-threshold';
   lines.push(`## ${report.env}: ${report.agents.join(' vs ')} (${report.seeds.length} seeds)`, '');
-  lines.push('### Final greedy-eval return');
-  lines.push('');
-  lines.push(`| agent | runs | IQM [${pct} CI] | mean [${pct} CI] | median [${pct} CI] | solved | median steps to threshold | median seconds to threshold | AUC [${pct} CI] |`);
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const a of report.agentReports) {
-    const wall = report.wallClock.agents[a.agent];
-    const runs = a.diverged ? `${a.runs} (${a.diverged} diverged)` : String(a.runs);
-    const solved = a.solved === null ? 'n/a' : `${a.solved}/${a.runs}`;
-    lines.push(
-      `| ${a.agent} | ${runs} | ${formatInterval(a.iqm)} | ${formatInterval(a.mean)} | ${formatInterval(a.median)} | ${solved} | ${formatTime(a.stepsToThreshold, formatSteps)} | ${formatTime(wall?.secondsToThreshold ?? null, (s) => s.toFixed(1))} | ${formatInterval(a.auc.mean)} |`,
-    );
+  if (report.caveats.length) {
+    for (const c of report.caveats) lines.push(`> **Note:** ${c}`, '>');
+    lines.pop();
+    lines.push('');
   }
-  if (report.improvement.length) {
-    lines.push('', `### Probability of improvement P(row > column) [${pct} CI]`, '');
-    lines.push(`| P(X > Y) | ${report.agents.join(' | ')} |`);
-    lines.push(`|---|${report.agents.map(() => '---:').join('|')}|`);
-    for (const x of report.agents) {
-      const cells = report.agents.map((y) => {
-        if (x === y) return '—';
-        const p = report.improvement.find((e) => e.x === x && e.y === y)!.probability;
-        return `${p.point.toFixed(2)} [${p.low.toFixed(2)}, ${p.high.toFixed(2)}]`;
-      });
-      lines.push(`| ${x} | ${cells.join(' | ')} |`);
+  const order = report.sweep ? report.sweep.ranking.map((r) => r.group) : report.agents;
+  const ordered = report.agentReports.slice().sort((x, y) => order.indexOf(x.agent) - order.indexOf(y.agent));
+  const shown = report.sweep ? ordered.slice(0, TOP_K) : ordered;
+  const runsCell = (a: AgentReport) => (a.diverged ? `${a.runs} (${a.diverged} diverged)` : String(a.runs));
+  const overlapCell = (a: AgentReport) => (a.overlaps.length ? a.overlaps.join(', ') : '—');
+  if (byThreshold) {
+    lines.push('### Steps and seconds to the reward threshold (runs stopped when solved)', '');
+    lines.push(`| agent | runs | solved [${pct} CI] | median steps to threshold [${pct} CI] | median seconds to threshold [${pct} CI] | interval overlaps |`);
+    lines.push('|---|---:|---:|---:|---:|---|');
+    for (const a of shown) {
+      const wall = report.wallClock.agents[a.agent];
+      const rate = a.solveRate ? ` [${a.solveRate.low.toFixed(2)}, ${a.solveRate.high.toFixed(2)}]` : '';
+      lines.push(`| ${a.agent} | ${runsCell(a)} | ${a.solved}/${a.runs}${rate} | ${formatTimeToThreshold(a.stepsToThreshold, formatSteps)} | ${formatTimeToThreshold(wall?.secondsToThreshold ?? null, (s) => s.toFixed(1))} | ${overlapCell(a)} |`);
+    }
+  } else {
+    lines.push('### Final greedy-eval return', '');
+    lines.push(`| agent | runs | IQM [${pct} CI] | mean [${pct} CI] | median [${pct} CI] | AUC [${pct} CI] | IQM interval overlaps | solved | median steps to threshold |`);
+    lines.push('|---|---:|---:|---:|---:|---:|---|---:|---:|');
+    for (const a of shown) {
+      const solved = a.solved === null ? 'n/a' : `${a.solved}/${a.runs}`;
+      lines.push(`| ${a.agent} | ${runsCell(a)} | ${formatInterval(a.iqm)} | ${formatInterval(a.mean)} | ${formatInterval(a.median)} | ${formatInterval(a.auc.mean)} | ${overlapCell(a)} | ${solved} | ${formatTimeToThreshold(a.stepsToThreshold, formatSteps)} |`);
+    }
+  }
+  if (report.sweep && ordered.length > shown.length) lines.push('', `(${ordered.length - shown.length} more configurations in report.json.)`);
+  const better = byThreshold ? 'reaches the threshold in fewer steps than' : 'ends with a higher final score than';
+  if (report.improvement.length && !report.sweep) {
+    if (report.agents.length <= MATRIX_LIMIT) {
+      lines.push('', `### Probability of improvement P(row ${byThreshold ? 'sooner than' : '>'} column) [${pct} CI]`, '');
+      lines.push(`| P(X > Y) | ${report.agents.join(' | ')} |`);
+      lines.push(`|---|${report.agents.map(() => '---:').join('|')}|`);
+      for (const x of report.agents) {
+        const cells = report.agents.map((y) => {
+          if (x === y) return '—';
+          const e = report.improvement.find((i) => i.x === x && i.y === y)!;
+          return `${formatProbability(e.probability)}${e.evidence === 'none' ? ' (no evidence)' : ''}`;
+        });
+        lines.push(`| ${x} | ${cells.join(' | ')} |`);
+      }
+    } else {
+      const ranked = rankByHeadline(report.agentReports, report.headline);
+      const best = ranked[0].agent;
+      lines.push('', `### Probability of improvement: ${best} against the others [${pct} CI]`, '');
+      lines.push(`| other | P(${best} > other) | verdict |`, '|---|---:|---|');
+      for (const a of ranked.slice(1, TOP_K + 1)) {
+        const e = report.improvement.find((i) => i.x === best && i.y === a.agent)!;
+        lines.push(`| ${a.agent} | ${formatProbability(e.probability)} | ${improvementVerdict(e)} |`);
+      }
     }
   }
   if (report.sweep) {
     const best = report.sweep.ranking[0].group;
-    lines.push('', `### Sweep ranking (${report.sweep.agent}): configurations by IQM of the final score`, '');
-    lines.push(`| rank | configuration | values | runs | IQM [${pct} CI] | P(${best} > it) [${pct} CI] |`);
-    lines.push('|---:|---|---|---:|---:|---:|');
-    report.sweep.ranking.forEach((r, i) => {
+    lines.push('', `### Sweep ranking (${report.sweep.agent}): configurations by ${report.sweep.by} (top ${Math.min(TOP_K, report.sweep.ranking.length)})`, '');
+    lines.push(`| rank | configuration | values | runs | IQM [${pct} CI] | P(${best} > it) [${pct} CI] | verdict |`);
+    lines.push('|---:|---|---|---:|---:|---:|---|');
+    report.sweep.ranking.slice(0, TOP_K).forEach((r, i) => {
       const values = Object.entries(r.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
-      const p = r.pBestBetter ? `${r.pBestBetter.point.toFixed(2)} [${r.pBestBetter.low.toFixed(2)}, ${r.pBestBetter.high.toFixed(2)}]` : '—';
-      lines.push(`| ${i + 1} | ${r.group} | ${values} | ${r.runs} | ${formatInterval(r.iqm)} | ${p} |`);
+      const p = r.pBestBetter ? formatProbability(r.pBestBetter) : '—';
+      const verdict = r.evidence === null ? 'best' : improvementVerdict({ x: best, y: r.group, evidence: r.evidence });
+      lines.push(`| ${i + 1} | ${r.group} | ${values} | ${r.runs} | ${formatInterval(r.iqm)} | ${p} | ${verdict} |`);
     });
   }
   if (report.missingRuns?.length) {
@@ -515,22 +691,22 @@ export function reportMarkdown(report: ComparisonReport): string {
   const evalEpisodes = Object.entries(m.evalEpisodes).map(([a, n]) => `${a} ${n}`).join(', ');
   const budgets = report.agentReports.map((a) => `${a.agent} ${a.totalSteps.map(formatSteps).join('/')}`).join(', ');
   lines.push('', '### Method', '');
-  lines.push(`- Env ${report.env}${report.rewardThreshold !== null ? `, reward threshold ${report.rewardThreshold}` : ' (no reward threshold)'}; seeds ${report.seeds.join(', ')}, the same for every agent; budgets (env steps): ${budgets}; backend ${m.backends.join(', ')}.`);
+  lines.push(`- Env ${report.env}${report.rewardThreshold !== null ? `, reward threshold ${report.rewardThreshold}` : ' (no reward threshold)'}; seeds ${report.seeds.join(', ')}, the same for every agent; budgets (env steps): ${budgets}${m.budgetsDiffer ? ' (different)' : ''}; backend ${m.backends.join(', ')}.`);
+  lines.push(`- Headline: ${m.headline}.`);
   lines.push(`- Final score: the mean return of a run's last greedy evaluation (eval episodes per evaluation: ${evalEpisodes}), on held-out env seeds.`);
-  lines.push(`- IQM = mean of the middle 50% of runs. Intervals: ${m.intervals.replace(/;.*$/, '')} (bootstrap seed ${m.bootstrapSeed}).`);
-  lines.push('- Solved: runs whose greedy eval reached the threshold at least once. Steps/seconds to threshold: median over seeds, a seed that never reached it counting as infinitely late.');
-  lines.push('- AUC: average greedy eval return over training (area under the eval curve divided by its step span, from the first evaluation to the budget).');
-  lines.push(`- P(X > Y): probability that a random run of X ends with a higher final score than a random run of Y (ties count ½), with a bootstrap interval resampling the runs of each agent.`);
-  if (m.heldToBudget) lines.push(`- ${m.heldToBudget} run(s) stopped before their budget (solved with stop-when-solved, or diverged); their last evaluation is carried to the budget for the AUC and the curves.`);
-  const diverged = report.agentReports.reduce((n, a) => n + a.diverged, 0);
-  if (diverged) lines.push(`- ${diverged} run(s) diverged; their final score is their last evaluation before diverging.`);
+  lines.push(`- IQM = mean of the middle 50% of runs. Intervals: ${m.intervals.replace(/;.*$/, '')} (bootstrap seed ${m.bootstrapSeed}). Overlapping intervals: the data do not order those agents.`);
+  lines.push(`- Steps/seconds to threshold: ${m.timeToThreshold}.`);
+  lines.push(`- AUC: ${m.auc}.`);
+  lines.push(`- P(X > Y): probability that a random run of X ${better} a random run of Y (ties count ½), with a bootstrap interval resampling the runs of each agent; "no evidence" when the interval contains ½.`);
   lines.push('- Wall-clock times depend on the machine and its load; every other number is reproducible from the runs.');
   lines.push(`- Statistics after ${REFERENCE}.`);
   return lines.join('\n') + '\n';
 }
 
-/** Writes report.json and report.md into `dir`. */
+/** Writes report.json and report.md into `dir`, after {@link checkReport} (a report that misrepresents its runs is a bug). */
 export function writeReport(dir: string, report: ComparisonReport): { json: string; markdown: string } {
+  const problems = checkReport(report);
+  if (problems.length) throw new TsgymError(`the comparison report misrepresents its runs: ${problems.join('; ')}`);
   const json = path.join(dir, 'report.json');
   const markdown = path.join(dir, 'report.md');
   writeJsonAtomic(json, report);

@@ -115,7 +115,8 @@ function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, sorted.length - 1);
   const frac = h - lo;
-  // Written as lo + frac·(hi − lo) so equal neighbours give exactly that value.
+  // Equal neighbours (or no fraction) give exactly that value, also when it is +∞ (a censored time).
+  if (frac === 0 || sorted[hi] === sorted[lo]) return sorted[lo];
   return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
 }
 
@@ -517,4 +518,145 @@ export function commonGrid(curves: readonly Curve[], count: number): number[] {
     throw new TsgymError(`commonGrid: the curves share no step range (latest start ${start} > earliest end ${end})`);
   }
   return thresholdGrid(start, end, count);
+}
+
+// ───────────────────────────── time to an event, with censoring ─────────────────────────────
+
+/**
+ * One run's time to an event, e.g. env steps to the reward threshold. When `reached` is false the run
+ * ended at `time` without the event: it is censored there (the event, if it ever comes, comes later), so
+ * it still counts, as "at least this long", instead of being dropped.
+ */
+export interface TimeToEvent {
+  time: number;
+  reached: boolean;
+}
+
+function checkTimes(fn: string, runs: readonly TimeToEvent[]): void {
+  if (!Array.isArray(runs) || runs.length === 0) throw new TsgymError(`${fn}: runs is empty; pass one {time, reached} per run`);
+  runs.forEach((r, i) => {
+    if (typeof r?.time !== 'number' || !Number.isFinite(r.time) || typeof r.reached !== 'boolean') {
+      throw new TsgymError(`${fn}: runs[${i}] must be {time: finite number, reached: boolean}, got ${JSON.stringify(r)}`);
+    }
+  });
+}
+
+/**
+ * Kaplan–Meier estimate of the fraction of runs that have not reached the event by each event time:
+ * S(t) = Π over event times tᵢ ≤ t of (1 − dᵢ/nᵢ), with dᵢ runs reaching it at tᵢ and nᵢ runs still
+ * watched at tᵢ (time ≥ tᵢ; a run censored at tᵢ counts as still watched there). `1 − survival` is the
+ * fraction solved by each step.
+ */
+export function kaplanMeier(runs: readonly TimeToEvent[]): { times: number[]; survival: number[] } {
+  checkTimes('kaplanMeier', runs);
+  return kaplanMeierUnchecked(runs);
+}
+
+function kaplanMeierUnchecked(runs: readonly TimeToEvent[]): { times: number[]; survival: number[] } {
+  const sorted = runs.slice().sort((a, b) => a.time - b.time);
+  const times: number[] = [];
+  const survival: number[] = [];
+  let s = 1;
+  for (let i = 0; i < sorted.length; ) {
+    const t = sorted[i].time;
+    let events = 0;
+    let j = i;
+    for (; j < sorted.length && sorted[j].time === t; j++) if (sorted[j].reached) events++;
+    if (events) {
+      s *= 1 - events / (sorted.length - i);
+      times.push(t);
+      survival.push(s);
+    }
+    i = j;
+  }
+  return { times, survival };
+}
+
+/**
+ * The median time to the event from the Kaplan–Meier curve: the first event time where S drops below ½;
+ * where S equals ½ exactly, the midpoint between that time and the next event time (so with no censoring
+ * this is the ordinary sample median). +∞ when fewer than half of the runs are known to have reached it.
+ */
+export function kaplanMeierMedian(runs: readonly TimeToEvent[]): number {
+  checkTimes('kaplanMeierMedian', runs);
+  return medianOfCurve(kaplanMeierUnchecked(runs));
+}
+
+function medianOfCurve({ times, survival }: { times: number[]; survival: number[] }): number {
+  for (let k = 0; k < times.length; k++) {
+    if (Math.abs(survival[k] - 0.5) < 1e-9) return k + 1 < times.length ? (times[k] + times[k + 1]) / 2 : Infinity;
+    if (survival[k] < 0.5) return times[k];
+  }
+  return Infinity;
+}
+
+/**
+ * {@link kaplanMeierMedian} with a percentile bootstrap interval (runs resampled with replacement). Either
+ * end may be +∞: a resample where fewer than half reached the event has an infinite median, so `high` is
+ * +∞ when that happens in more than (1 − confidence)/2 of the resamples ("could be beyond every budget").
+ */
+export function kaplanMeierMedianCI(runs: readonly TimeToEvent[], options?: BootstrapOptions): Interval {
+  const fn = 'kaplanMeierMedianCI';
+  checkTimes(fn, runs);
+  const { reps, confidence } = bootstrapSettings(fn, options);
+  const rng = rngFrom(options);
+  const point = medianOfCurve(kaplanMeierUnchecked(runs));
+  const replicates = new Float64Array(reps);
+  const sample = new Array<TimeToEvent>(runs.length);
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i < runs.length; i++) sample[i] = runs[rng.int(runs.length)];
+    replicates[r] = medianOfCurve(kaplanMeierUnchecked(sample));
+  }
+  return percentileInterval(point, replicates, confidence);
+}
+
+/**
+ * The standard normal quantile Φ⁻¹(p), by Acklam's rational approximation (relative error below 1.2e-9),
+ * e.g. 1.959964 for p = 0.975.
+ */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new TsgymError(`normalQuantile: p must be strictly between 0 and 1, got ${p}`);
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+/**
+ * A proportion (e.g. the fraction of runs that solved the env) with its Wilson score interval. Unlike a
+ * bootstrap, it does not collapse to [1, 1] when every one of three runs succeeded: 3/3 gives about
+ * [0.44, 1] at 95%.
+ */
+export function wilsonInterval(successes: number, n: number, confidence = 0.95): Interval {
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(successes) || successes < 0 || successes > n) {
+    throw new TsgymError(`wilsonInterval: need whole numbers 0 <= successes <= n and n >= 1, got ${successes} of ${n}`);
+  }
+  if (!(confidence > 0 && confidence < 1)) throw new TsgymError(`wilsonInterval: confidence must be strictly between 0 and 1, got ${confidence}`);
+  const z = normalQuantile(1 - (1 - confidence) / 2);
+  const p = successes / n;
+  const z2n = (z * z) / n;
+  const centre = (p + z2n / 2) / (1 + z2n);
+  const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return { point: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+/** Whether two intervals share any value (touching ends count): the data cannot tell them apart. */
+export function intervalsOverlap(a: Interval, b: Interval): boolean {
+  return a.low <= b.high && b.low <= a.high;
+}
+
+/**
+ * What a probability of improvement P(X > Y) with its interval supports: 'x' or 'y' when the whole
+ * interval lies on one side of ½, else 'none' (no evidence either way, however far the point is from ½).
+ */
+export function improvementEvidence(p: Interval): 'x' | 'y' | 'none' {
+  if (p.low > 0.5) return 'x';
+  if (p.high < 0.5) return 'y';
+  return 'none';
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeReport, medianTimeToThreshold, reportMarkdown, writeReport, comparisonRunName, type ComparisonReport, type ReportInput } from '../experiments/report.js';
+import { checkReport, computeReport, reportMarkdown, writeReport, comparisonRunName, type ComparisonReport, type ReportInput } from '../experiments/report.js';
 
 const ENV = 'CartPole-v1';
 
@@ -20,6 +20,7 @@ interface FakeRun {
   wallSeconds?: number;
   solvedAtWallSeconds?: number | null;
   evalEpisodes?: number;
+  stopWhenSolved?: boolean;
 }
 
 function writeRun(runsDir: string, r: FakeRun): string {
@@ -28,7 +29,7 @@ function writeRun(runsDir: string, r: FakeRun): string {
   const totalSteps = r.totalSteps ?? r.evals[r.evals.length - 1][0];
   fs.writeFileSync(
     path.join(dir, 'config.json'),
-    JSON.stringify({ agent: r.agent, env: ENV, envId: ENV, seed: r.seed, totalSteps, evalEpisodes: r.evalEpisodes ?? 10, backend: 'cpu', rewardThreshold: 475 }),
+    JSON.stringify({ agent: r.agent, env: ENV, envId: ENV, seed: r.seed, totalSteps, evalEpisodes: r.evalEpisodes ?? 10, backend: 'cpu', rewardThreshold: 475, stopWhenSolved: r.stopWhenSolved ?? false }),
   );
   // Training lines between the evals, as the harness writes them: the report must skip them.
   const lines: string[] = [];
@@ -106,31 +107,38 @@ describe('report: per-agent statistics', () => {
     expect(fast.totalSteps).toEqual([5000, 6000]);
   });
 
-  it('steps to threshold: first eval reaching it; median counts never-reached seeds as infinitely late', () => {
+  it('steps to threshold: first eval reaching it; a run that never did is censored where it ended (Kaplan–Meier median)', () => {
     const fast = agent('fast');
     expect(fast.solved).toBe(3);
-    expect(fast.stepsToThreshold).toEqual({ perSeed: [3000, 5000, null, 4000], reached: 3, median: 4500 });
+    // Seed 2 diverged at 2000 without reaching it: censored there, not dropped and not "infinitely late".
+    // Times 3000, 4000, 5000 reached, 2000 censored: S(3000) = 2/3, S(4000) = 1/3 < 1/2, so the median is 4000.
+    expect(fast.stepsToThreshold).toMatchObject({ perSeed: [3000, 5000, null, 4000], censoredAt: [null, null, 2000, null], reached: 3, median: 4000 });
+    expect(fast.stepsToThreshold!.low).toBeLessThanOrEqual(4000);
+    expect(fast.solveRate!.point).toBe(0.75);
+    // Wilson score interval for 3 of 4 at 95%.
+    expect(fast.solveRate!.low).toBeCloseTo(0.3006, 4);
+    expect(fast.solveRate!.high).toBeCloseTo(0.9544, 4);
     const slow = agent('slow');
     expect(slow.solved).toBe(1);
-    expect(slow.stepsToThreshold).toEqual({ perSeed: [null, 2000, null, null], reached: 1, median: null });
+    expect(slow.stepsToThreshold).toMatchObject({ perSeed: [null, 2000, null, null], censoredAt: [3000, null, 3000, 3000], reached: 1, median: null, high: null });
     expect(report.rewardThreshold).toBe(475);
-    expect(medianTimeToThreshold([7, null, 3])).toEqual({ perSeed: [7, null, 3], reached: 2, median: 7 });
-    expect(medianTimeToThreshold([null, null, 3]).median).toBeNull();
+    expect(report.headline).toBe('final-score');
   });
 
-  it('AUC is the trapezoid area over the eval curve divided by its span, a run that stopped early held at its last eval to its budget', () => {
+  it('AUC is the trapezoid area over the measured eval curve divided by its span: nothing past a run\'s end enters it', () => {
     const fast = agent('fast');
     // seed 0: evals 0,100,500,500,10 at 1000..5000 (budget reached): (50+300+500+255)·1000 / 4000.
     expect(fast.auc.perSeed[0]).toBeCloseTo((50 + 300 + 500 + 255) / 4, 10);
-    // seed 2 diverged at 2000 with budget 6000: 0→30 over 1000 steps, then 30 held for 4000: (15·1000 + 30·4000) / 5000.
-    expect(fast.auc.perSeed[2]).toBeCloseTo((15 * 1000 + 30 * 4000) / 5000, 10);
-    // seed 3 stopped at 4000 of 6000: 0,0,0,1000 then 1000 held for 2000: (500·1000 + 1000·2000) / 5000.
-    expect(fast.auc.perSeed[3]).toBeCloseTo((500 * 1000 + 1000 * 2000) / 5000, 10);
+    // seed 2 diverged at 2000 with budget 6000: 0→30 over its 1000 measured steps, nothing after.
+    expect(fast.auc.perSeed[2]).toBeCloseTo(15, 10);
+    // seed 3 ended at 4000 of 6000: 0,0,0,1000 over 1000..4000.
+    expect(fast.auc.perSeed[3]).toBeCloseTo(500 / 3, 10);
     expect(fast.auc.mean.point).toBeCloseTo(fast.auc.perSeed.reduce((a, b) => a + b, 0) / 4, 10);
     const r2 = report.runs.find((r) => r.run === 'fast__seed2')!;
-    expect(r2.heldToBudget).toBe(true);
-    expect(r2.evalSteps).toEqual([1000, 2000, 6000]);
-    expect(report.method.heldToBudget).toBe(2); // fast seeds 2 and 3
+    expect(r2.endedEarly).toBe(true);
+    expect(r2.evalSteps).toEqual([1000, 2000]);
+    expect(report.method.endedEarly).toBe(2); // fast seeds 2 and 3
+    expect(checkReport(report)).toEqual([]);
   });
 
   it('probability of improvement for every ordered pair, complementary', () => {
@@ -140,6 +148,10 @@ describe('report: per-agent statistics', () => {
     expect(sf.point).toBe(0);
     expect(fs2.low).toBe(1);
     expect(report.improvement).toHaveLength(2);
+    expect(report.improvement.map((e) => [e.metric, e.evidence])).toEqual([
+      ['final score', 'x'],
+      ['final score', 'y'],
+    ]);
   });
 
   it('performance profile: fraction of runs strictly above each threshold, from the lowest to the highest score', () => {
@@ -163,14 +175,14 @@ describe('report: per-agent statistics', () => {
     expect(slow.low[1]).toBeLessThanOrEqual(3);
     expect(slow.high[1]).toBeGreaterThanOrEqual(3);
     const fast = report.curves.fast;
-    // fast seed 0 ends at 5000, the others at 6000: the common range is 1000..5000.
-    expect(fast.steps).toEqual([1000, 2000, 3000, 4000, 5000]);
-    // At 3000: seed values 500, 200, 30 (held), 0 → IQM = mean(30, 200) = 115.
-    expect(fast.point[2]).toBe(115);
+    // fast seed 2 ended (diverged) at 2000: the curve over seeds ends there too.
+    expect(fast.steps).toEqual([1000, 2000]);
+    // At 2000: seed values 100, 100, 30, 0 → IQM = mean(30, 100) = 65.
+    expect(fast.point[1]).toBe(65);
   });
 
   it('keeps wall-clock numbers apart; everything else is reproducible', () => {
-    expect(report.wallClock.agents.fast.secondsToThreshold).toEqual({ perSeed: [3, 5, null, 4], reached: 3, median: 4.5 });
+    expect(report.wallClock.agents.fast.secondsToThreshold).toMatchObject({ perSeed: [3, 5, null, 4], censoredAt: [null, null, 2, null], reached: 3, median: 4 });
     expect(report.wallClock.runs['slow__seed1']).toEqual({ seconds: 3, secondsToThreshold: 2 });
     const again = computeReport(input, { bootstrapReps: 500 });
     const strip = (r: ComparisonReport) => ({ ...r, wallClock: undefined });
@@ -184,9 +196,9 @@ describe('report: per-agent statistics', () => {
 });
 
 describe('report: Markdown', () => {
-  it('has the table row per agent with CIs, solved counts, times to threshold and "not reached"', () => {
+  it('has the table row per agent with CIs, overlaps, solved counts, times to threshold and "not reached", after the caveats', () => {
     const md = reportMarkdown(report);
-    expect(md).toContain('| agent | runs | IQM [95% CI] | mean [95% CI] | median [95% CI] | solved | median steps to threshold | median seconds to threshold | AUC [95% CI] |');
+    expect(md).toContain('| agent | runs | IQM [95% CI] | mean [95% CI] | median [95% CI] | AUC [95% CI] | IQM interval overlaps | solved | median steps to threshold |');
     const fastRow = md.split('\n').find((l) => l.startsWith('| fast |'))!;
     const cells = fastRow.split('|').map((c) => c.trim()).slice(1, -1);
     const f = agent('fast');
@@ -194,19 +206,25 @@ describe('report: Markdown', () => {
     expect(cells[2]).toBe(`25.00 [${fmt(f.iqm.low)}, ${fmt(f.iqm.high)}]`);
     expect(cells[3]).toBe(`265.0 [${fmt(f.mean.low)}, ${fmt(f.mean.high)}]`);
     expect(cells[4]).toMatch(/^25\.00 \[/);
-    expect(cells[5]).toBe('3/4');
-    expect(cells[6]).toBe('4,500 (3/4 reached)');
-    expect(cells[7]).toBe('4.5 (3/4 reached)');
+    expect(cells[6]).toBe('—'); // fast's IQM interval (≥ 10) does not overlap slow's (exactly 5)
+    expect(cells[7]).toBe('3/4');
+    expect(cells[8]).toMatch(/^4,000 \[[\d,]+, [\d,a-z ]+\] \(3\/4 reached\)$/);
     const slowRow = md.split('\n').find((l) => l.startsWith('| slow |'))!;
     expect(slowRow).toContain('| 5.00 [5.00, 5.00] |');
-    expect(slowRow).toContain('| 1/4 | not reached (1/4 reached) | not reached (1/4 reached) |');
+    expect(slowRow).toContain('| 1/4 | not reached (1/4 reached) |');
     expect(md).toContain('| fast | — | 1.00 [1.00, 1.00] |');
     expect(md).toContain('| slow | 0.00 [0.00, 0.00] | — |');
     expect(md).toMatch(/seeds 0, 1, 2, 3, the same for every agent/);
     expect(md).toMatch(/500 resamples/);
     expect(md).toMatch(/eval episodes per evaluation: fast 10, slow 10/);
     expect(md).toMatch(/Statistical Precipice/);
-    expect(md).toMatch(/1 run\(s\) diverged/);
+    // The caveats come first: different budgets, runs that ended early, too few seeds.
+    const notes = md.split('\n').filter((l) => l.startsWith('> **Note:**'));
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toMatch(/different budgets \(fast 5,000\/6,000, slow 3,000 env steps\)/);
+    expect(notes[1]).toMatch(/2 run\(s\) ended before their budget \(1 diverged, 1 finished short of it\): each curve and AUC ends where its run ended/);
+    expect(notes[2]).toMatch(/Only 4 run\(s\)/);
+    expect(md.indexOf('> **Note:**')).toBeLessThan(md.indexOf('### Final greedy-eval return'));
   });
 
   it('writes report.json and report.md', () => {
@@ -264,5 +282,109 @@ describe('report: broken or missing run files', () => {
         fs.writeFileSync(f, JSON.stringify({ ...JSON.parse(fs.readFileSync(f, 'utf8')), seed: 9 }));
       }),
     ).toMatch(/slow__seed0\/config\.json is for slow on CartPole-v1 seed 9, but the comparison expects slow on CartPole-v1 seed 0/);
+  });
+});
+
+describe('report: what a comparison can support', () => {
+  /** A comparison of its own from `runs`, with a small bootstrap. */
+  function reportOf(name: string, runs: FakeRun[]): ComparisonReport {
+    const runsDir = path.join(fs.mkdtempSync(path.join(root, `${name}-`)), 'runs');
+    for (const r of runs) writeRun(runsDir, r);
+    const agents = [...new Set(runs.map((r) => r.agent))];
+    const seeds = [...new Set(runs.map((r) => r.seed))];
+    return computeReport({ env: ENV, agents, seeds, runsDir }, { bootstrapReps: 400 });
+  }
+
+  it('runs that stopped when solved: the headline is steps to threshold with intervals, unsolved runs censored, final score not ranked', () => {
+    // "quick" solves at 3000 on every seed; "steady" at 4000 or 5000 and one seed never (it trains to the 6000 budget).
+    // Their last evaluations (the ones that crossed 475) favour "steady" (499 against 480), which must not decide anything.
+    const curve = (solveAt: number | null, finalScore: number): [number, number][] => {
+      const out: [number, number][] = [];
+      for (let s = 1000; s <= (solveAt ?? 6000); s += 1000) out.push([s, s === solveAt ? finalScore : 100 + s / 100]);
+      return out;
+    };
+    const runs: FakeRun[] = [0, 1, 2, 3, 4].flatMap((seed) => [
+      { agent: 'quick', seed, evals: curve(3000, 480), totalSteps: 6000, stopWhenSolved: true },
+      { agent: 'steady', seed, evals: curve(seed === 4 ? null : seed % 2 ? 5000 : 4000, 499), totalSteps: 6000, stopWhenSolved: true },
+    ]);
+    const r = reportOf('stop-when-solved', runs);
+    expect(r.headline).toBe('time-to-threshold');
+    const quick = r.agentReports.find((a) => a.agent === 'quick')!;
+    const steady = r.agentReports.find((a) => a.agent === 'steady')!;
+    expect(quick.stepsToThreshold).toMatchObject({ median: 3000, low: 3000, high: 3000, reached: 5 });
+    // steady: 4000, 5000, 4000, 5000 reached, seed 4 censored at 6000 → S(4000) = 3/5, S(5000) = 1/5: median 5000.
+    expect(steady.stepsToThreshold).toMatchObject({ perSeed: [4000, 5000, 4000, 5000, null], censoredAt: [null, null, null, null, 6000], reached: 4, median: 5000 });
+    expect(steady.stepsToThreshold!.low).toBeGreaterThanOrEqual(4000);
+    expect(steady.solveRate!.point).toBe(0.8);
+    expect(r.wallClock.agents.quick.secondsToThreshold).toMatchObject({ median: 3, reached: 5 });
+    // P(quick reaches it sooner than steady) = 1, and it is evidence; the final score (480 < 499) is not used.
+    const e = r.improvement.find((i) => i.x === 'quick' && i.y === 'steady')!;
+    expect(e).toMatchObject({ metric: 'steps to threshold', evidence: 'x' });
+    expect(e.probability.point).toBe(1);
+    expect(quick.overlaps).toEqual([]);
+    const md = reportMarkdown(r);
+    expect(md).toContain('### Steps and seconds to the reward threshold (runs stopped when solved)');
+    expect(md).not.toContain('### Final greedy-eval return');
+    expect(md).toMatch(/> \*\*Note:\*\* The runs stopped when solved: each final score is just the evaluation that crossed the threshold/);
+    expect(md).toMatch(/\| quick \| 5 \| 5\/5 \[0\.\d\d, 1\.00\] \| 3,000 \[3,000, 3,000\] \| 3\.0 \[3\.0, 3\.0\] \| — \|/);
+    expect(md).toMatch(/\| steady \| 5 \| 4\/5 \[0\.\d\d, 0\.\d\d\] \| 5,000 \[[\d,]+, [\d,a-z ]+\] \(4\/5 reached\) \|/);
+    expect(checkReport(r)).toEqual([]);
+  });
+
+  it('P(X > Y) whose interval contains ½ reads "no evidence", and overlapping intervals are marked', () => {
+    const runs: FakeRun[] = [0, 1, 2, 3, 4].flatMap((seed) => [
+      { agent: 'a', seed, evals: [[1000, 10], [2000, [300, 320, 340, 360, 380][seed]]] as [number, number][] },
+      { agent: 'b', seed, evals: [[1000, 10], [2000, [310, 330, 350, 370, 390][seed]]] as [number, number][] },
+    ]);
+    const r = reportOf('no-evidence', runs);
+    const e = r.improvement.find((i) => i.x === 'b' && i.y === 'a')!;
+    expect(e.probability.point).toBeCloseTo(0.6, 10);
+    expect(e.probability.low).toBeLessThan(0.5);
+    expect(e.evidence).toBe('none');
+    expect(r.agentReports.find((a) => a.agent === 'a')!.overlaps).toEqual(['b']);
+    const md = reportMarkdown(r);
+    expect(md).toContain(`| b | ${e.probability.point.toFixed(2)} [${e.probability.low.toFixed(2)}, ${e.probability.high.toFixed(2)}] (no evidence) | — |`);
+    expect(md.split('\n').find((l) => l.startsWith('| a |'))).toContain('| b |');
+  });
+
+  it('many groups: P(best > each other) in a top-k table instead of an N×N matrix', () => {
+    const agents = ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7'];
+    const runs: FakeRun[] = agents.flatMap((agent, k) => [0, 1].map((seed) => ({ agent, seed, evals: [[1000, 0], [2000, 100 * k + seed]] as [number, number][] })));
+    const r = reportOf('many', runs);
+    const md = reportMarkdown(r);
+    expect(md).not.toContain('| P(X > Y) |');
+    expect(md).toContain('### Probability of improvement: g7 against the others');
+    expect(md).toMatch(/\| g6 \| 1\.00 \[[\d.]+, 1\.00\] \| (g7 better|no evidence) \|/);
+  });
+
+  it('a report with a run carried flat past its end fails the check and is not written', () => {
+    const carried = structuredClone(report);
+    const run = carried.runs.find((r) => r.run === 'fast__seed2')!;
+    run.evalSteps = [...run.evalSteps, run.totalSteps];
+    run.evalMeans = [...run.evalMeans, run.evalMeans[run.evalMeans.length - 1]];
+    expect(checkReport(carried)[0]).toMatch(/run fast__seed2: its curve goes to step 6000 but it trained 2000 steps/);
+    // An AUC that counts steps past the end, or an aggregate curve longer than its runs, is caught too.
+    const auc = structuredClone(report);
+    auc.runs[2].auc = (15 * 1000 + 30 * 4000) / 5000;
+    expect(checkReport(auc)).toEqual([expect.stringMatching(/fast__seed2: its AUC 27 is not the area under its measured curve \(15\)/)]);
+    const curve = structuredClone(report);
+    curve.curves.fast.steps.push(6000);
+    expect(checkReport(curve)).toEqual([expect.stringMatching(/fast: its aggregated curve goes to step 6000, past the end of one of its runs \(step 2000\)/)]);
+    const dir = fs.mkdtempSync(path.join(root, 'carried-'));
+    expect(() => writeReport(dir, carried)).toThrow(/misrepresents its runs/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it("the example comparison's report.json (an earlier format, every run at its budget) passes the check", () => {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'examples', 'cartpole-dqn-ppo-a2c', 'report.json'), 'utf8')) as ComparisonReport;
+    expect(checkReport(example)).toEqual([]);
+  });
+
+  it('scales scores from the env random-policy return up to its maximum', () => {
+    expect(report.scoreScale.floorSource).toBe('random policy');
+    // A uniformly random CartPole policy lasts about 20 steps.
+    expect(report.scoreScale.floor).toBeGreaterThan(10);
+    expect(report.scoreScale.floor).toBeLessThan(40);
+    expect(report.scoreScale.ceiling).toBe(500);
   });
 });

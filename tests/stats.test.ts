@@ -7,7 +7,14 @@ import {
   bootstrapCI,
   commonGrid,
   firstCrossing,
+  improvementEvidence,
+  intervalsOverlap,
   iqm,
+  kaplanMeier,
+  kaplanMeierMedian,
+  kaplanMeierMedianCI,
+  normalQuantile,
+  wilsonInterval,
   mean,
   median,
   normalizedAreaUnderCurve,
@@ -325,5 +332,62 @@ describe('aggregateCurves', () => {
     expect(() => aggregateCurves([{ steps: [0, 1], values: [1] }], [0])).toThrow(/curves\[0\]\.steps has 2 entries/);
     expect(() => aggregateCurves([{ steps: [1, 0], values: [1, 2] }], [0])).toThrow(/sorted/);
     expect(() => aggregateCurves([{ steps: [0, 1], values: [1, 2] }], [])).toThrow(/grid is empty/);
+  });
+});
+
+describe('time to an event with censoring', () => {
+  const reached = (...ts: number[]) => ts.map((time) => ({ time, reached: true }));
+  it('Kaplan–Meier: each event time multiplies S by (1 − d/n), a run censored there still at risk', () => {
+    // 10 and 20 reached, 15 censored, 30 reached: S(10) = 3/4, S(20) = 3/4 · 1/2, S(30) = 0.
+    const km = kaplanMeier([...reached(10, 20, 30), { time: 15, reached: false }]);
+    expect(km.times).toEqual([10, 20, 30]);
+    expect(km.survival).toEqual([0.75, 0.375, 0]);
+    expect(() => kaplanMeier([])).toThrow(/runs is empty/);
+    expect(() => kaplanMeier([{ time: NaN, reached: true }])).toThrow(/runs\[0\] must be/);
+  });
+
+  it('the Kaplan–Meier median is the sample median without censoring, and +∞ when under half reached', () => {
+    expect(kaplanMeierMedian(reached(4, 1, 3, 2))).toBe(2.5);
+    expect(kaplanMeierMedian(reached(5, 1, 3))).toBe(3);
+    // Censored at the end: the same as counting never-reached runs as infinitely late.
+    expect(kaplanMeierMedian([...reached(1, 2, 3), { time: 9, reached: false }])).toBe(2.5);
+    expect(kaplanMeierMedian([...reached(1, 2), { time: 9, reached: false }, { time: 9, reached: false }])).toBe(Infinity);
+    // An early failure is censored where it ended, not counted as late.
+    expect(kaplanMeierMedian([{ time: 1, reached: false }, ...reached(3, 4, 5)])).toBe(4);
+  });
+
+  it('its bootstrap interval may be open above (+∞) and is seeded', () => {
+    const runs = [...reached(100, 200), { time: 1000, reached: false }, { time: 1000, reached: false }, ...reached(300)];
+    const ci = kaplanMeierMedianCI(runs, { reps: 500, seed: 3 });
+    expect(ci.point).toBe(300);
+    expect(ci.low).toBeGreaterThanOrEqual(100);
+    expect(ci.high).toBe(Infinity);
+    expect(kaplanMeierMedianCI(runs, { reps: 500, seed: 3 })).toEqual(ci);
+  });
+});
+
+describe('proportions, overlap and evidence', () => {
+  it('normalQuantile matches the standard normal table', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.5)).toBe(0);
+    expect(normalQuantile(0.01)).toBeCloseTo(-2.326348, 5);
+    expect(() => normalQuantile(1)).toThrow(/strictly between 0 and 1/);
+  });
+
+  it('Wilson interval: 3/3 is not [1, 1]', () => {
+    const w = wilsonInterval(3, 3);
+    expect(w.point).toBe(1);
+    expect(w.low).toBeCloseTo(0.4385, 4);
+    expect(w.high).toBe(1);
+    expect(wilsonInterval(0, 5).low).toBe(0);
+    expect(() => wilsonInterval(4, 3)).toThrow(/0 <= successes <= n/);
+  });
+
+  it('overlapping intervals and P(X > Y) intervals containing ½ are "no evidence"', () => {
+    expect(intervalsOverlap({ point: 1, low: 0, high: 2 }, { point: 3, low: 2, high: 4 })).toBe(true);
+    expect(intervalsOverlap({ point: 1, low: 0, high: 2 }, { point: 3, low: 2.5, high: 4 })).toBe(false);
+    expect(improvementEvidence({ point: 0.7, low: 0.5, high: 0.9 })).toBe('none');
+    expect(improvementEvidence({ point: 0.9, low: 0.6, high: 1 })).toBe('x');
+    expect(improvementEvidence({ point: 0.1, low: 0, high: 0.3 })).toBe('y');
   });
 });

@@ -39,6 +39,9 @@ let example: FixtureComparison;
 /** A comparison still running: no report.json yet. */
 let runningServer: RunningServer;
 let running: FixtureComparison;
+/** Comparisons whose runs stopped when solved, and one with a report of an earlier format that carried runs to their budget. */
+let stoppedServer: RunningServer;
+let stopped: FixtureComparison;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
@@ -85,6 +88,22 @@ beforeAll(async () => {
   await rm(join(running.dir, 'report.json'));
   await rm(join(running.dir, 'report.md'), { force: true });
   runningServer = await startServer({ runsDir: join(root, 'running'), port: 0, host: '127.0.0.1', staticDir });
+  stopped = await writeFixtureComparison(join(root, 'stopped'), [await readReplayFile(join(runsDir, early.run, 'episodes', early.path)), await readReplayFile(join(runsDir, late.run, 'episodes', late.path))], 'compare__stopped', { stopWhenSolved: true });
+  const old = await writeFixtureComparison(join(root, 'stopped'), [await readReplayFile(join(runsDir, early.run, 'episodes', early.path)), await readReplayFile(join(runsDir, late.run, 'episodes', late.path))], 'compare__old-format', { stopWhenSolved: true });
+  // As an earlier tsgym wrote it: no headline, caveats or score scale, and the early runs carried flat to the budget.
+  const carried = structuredClone(old.report) as unknown as Record<string, unknown> & { runs: { evalSteps: number[]; evalMeans: number[]; totalSteps: number }[]; method: Record<string, unknown> };
+  for (const key of ['headline', 'caveats', 'scoreScale']) delete carried[key];
+  carried.version = 1;
+  carried.method.heldToBudget = 0;
+  for (const r of carried.runs) {
+    if (r.evalSteps.at(-1)! < r.totalSteps) {
+      r.evalSteps.push(r.totalSteps);
+      r.evalMeans.push(r.evalMeans.at(-1)!);
+      (carried.method.heldToBudget as number)++;
+    }
+  }
+  await writeFile(join(old.dir, 'report.json'), JSON.stringify(carried));
+  stoppedServer = await startServer({ runsDir: join(root, 'stopped'), port: 0, host: '127.0.0.1', staticDir });
   ({ context, page } = await launchChromium({ width: 1200, height: 1000 }));
   page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 90_000);
@@ -95,6 +114,7 @@ afterAll(async () => {
   await examplesServer?.close();
   await comparisonRootServer?.close();
   await runningServer?.close();
+  await stoppedServer?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
@@ -326,6 +346,45 @@ describe('comparison page in headless Chromium', () => {
     s = await snap();
     expect(s.live.following).toBeNull();
     expect(await page.$$eval('#results tr', (trs) => trs.length)).toBe(3);
+  });
+
+  it('runs that stopped when solved: the page leads with the caveat and steps to threshold, marks ties and "no evidence", and scores from the floor', async () => {
+    type Snap = { headline: string; caveats: string[]; noEvidence: number; ties: string[]; curvesRange: [number, number]; curvesTicks: number[]; intervalTicks: number[] };
+    await page.goto(`${stoppedServer.url}compare.html?c=${stopped.id}`);
+    await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 20_000 });
+    const s = (await page.evaluate(() => window.__tsgymCompare!.snapshot())) as Snap;
+    expect(s.headline).toBe('time-to-threshold');
+    expect(s.caveats[0]).toMatch(/^The runs stopped when solved: each final score is just the evaluation that crossed the threshold/);
+    expect(await page.isVisible('#caveats')).toBe(true);
+    const rows = await page.$$eval('#results tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+    expect(rows[0]).toEqual(['agent', 'runs', 'solved [95% CI]', 'median steps to threshold [95% CI]', 'median seconds to threshold [95% CI]', 'interval overlaps']);
+    expect(rows[1].slice(0, 4)).toEqual(['alpha', '3', expect.stringMatching(/^3\/3 \[0\.\d\d, 1\.00\]$/), '2,000 [2,000, 2,000]']);
+    // beta: 2000, 3000 and one run that never got there (censored at its 3000 budget): median 3000, 2 of 3 reached.
+    expect(rows[2][2]).toMatch(/^2\/3 \[/);
+    expect(rows[2][3]).toMatch(/^3,000 \[2,000, [\d,a-z ]+\] \(2\/3 reached\)$/);
+    expect(s.ties).toEqual(['overlaps beta', 'overlaps alpha']);
+    // P(alpha sooner than beta) ≈ 0.83, but its interval reaches ½: no evidence, not a rank.
+    expect(s.noEvidence).toBe(2);
+    expect(await page.textContent('#improvement')).toContain('no evidence');
+    expect(await page.textContent('#improvement-title')).toContain('reaches the threshold sooner than');
+    expect(await page.textContent('#profile-title')).toMatch(/^Solved by step/);
+    expect(await page.textContent('#intervals-title')).toMatch(/^Steps to threshold/);
+    expect(await page.$$eval('#runs th', (ths) => ths.map((t) => t.textContent))).toContain('last eval (the one that crossed the threshold)');
+    // The curves' score axis runs from 0 (below CartPole's random-policy return) to its maximum, 500.
+    expect(s.curvesTicks[0]).toBe(0);
+    expect(s.curvesTicks.at(-1)).toBe(500);
+    expect(s.intervalTicks[0]).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-compare-stopped.png'), fullPage: true });
+  });
+
+  it('a report that carried runs flat to their budget (an earlier format) is flagged on the page', async () => {
+    await page.goto(`${stoppedServer.url}compare.html?c=compare__old-format`);
+    await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 20_000 });
+    const s = (await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { headline: string; caveats: string[]; error: string | null };
+    expect(s.headline).toBe('final-score');
+    expect(s.caveats.some((c) => /misrepresents its runs: 4 run\(s\) stopped before their budget and were carried flat to it/.test(c))).toBe(true);
+    expect(s.caveats.some((c) => /alpha__seed0: its curve goes to step 3000 but it trained 2000 steps/.test(c))).toBe(true);
+    expect(await page.evaluate(() => window.__tsgymCompare!.error)).toBeNull();
   });
 
   it('the viewer over the whole runs directory links to the comparisons page', async () => {

@@ -1,12 +1,17 @@
 /**
  * Charts of the comparison page: learning curves aggregated over seeds (IQM line with its bootstrap band,
- * uPlot), the final-score intervals (IQM, median and mean with 95% CIs per agent, a canvas drawn by hand,
- * after the interval plots of Agarwal et al. 2021), and the performance profile (uPlot step lines).
+ * uPlot), interval plots (final-score IQM, median and mean, or steps to threshold, with 95% CIs per agent,
+ * a canvas drawn by hand, after the interval plots of Agarwal et al. 2021), the performance profile and
+ * the fraction of runs solved by each step (uPlot step lines).
+ *
+ * Score axes run from the env's floor (its random-policy return, or 0) to its maximum return where it has
+ * one, so a 10-point gap near 500 looks like 10 points out of 500, not like the whole range.
  */
 import uPlot from 'uplot';
 import type { ComparisonReport } from '../../api-types.js';
 import { el, formatNumber } from './hud.js';
 import { emaSmooth, niceAxis, type NiceAxis } from './ticks.js';
+import { kaplanMeier } from '../../../experiments/stats.js';
 
 const PALETTE = ['#1f77b4', '#e8590c', '#2f9e44', '#9c36b5', '#c92a2a', '#0c8599', '#5c940d', '#d6336c'];
 
@@ -33,6 +38,21 @@ const stepsLegend = (xs: readonly number[]) => latestLegend(xs, (v) => v.toLocal
 
 const chartWidth = (host: HTMLElement) => Math.max(280, Math.min(900, host.clientWidth || 640));
 
+/** The score range a report's axes should cover: its floor and ceiling (when known) around the data. */
+export function scoreAxis(report: ComparisonReport, lows: number[], highs: number[], count = 5): NiceAxis {
+  const scale = report.scoreScale ?? { floor: 0, ceiling: null };
+  const lo = Math.min(scale.floor, ...lows);
+  const hi = Math.max(scale.ceiling ?? -Infinity, ...highs);
+  return niceAxis(lo, Number.isFinite(hi) ? hi : lo + 1, count);
+}
+
+/** Agent labels that carry the budget when the agents' budgets differ. */
+export function budgetLabel(report: ComparisonReport, agent: string): string {
+  const a = report.agentReports.find((x) => x.agent === agent);
+  const differ = report.method.budgetsDiffer ?? new Set(report.agentReports.flatMap((x) => x.totalSteps)).size > 1;
+  return differ && a ? `${agent} (budget ${a.totalSteps.map((t) => t.toLocaleString('en')).join('/')})` : agent;
+}
+
 /** IQM curves over env steps with a shaded band per agent. */
 export class CurvesChart {
   readonly root = el('div', 'compare-chart');
@@ -53,10 +73,10 @@ export class CurvesChart {
     const bands = agents.map((a) => report.curves[a]);
     const colors = agents.map((a) => agentColor(report.agents.indexOf(a)));
     const threshold = report.rewardThreshold;
-    // The y range covers the bands and the threshold, not only the lines; ticks are round numbers inside it.
+    // The y range covers the env's floor and ceiling, the bands and the threshold; ticks are round numbers inside it.
     const lows = bands.flatMap((b) => b.low).concat(threshold ?? []);
     const highs = bands.flatMap((b) => b.high).concat(threshold ?? []);
-    const axis = lows.length ? niceAxis(Math.min(...lows), Math.max(...highs)) : null;
+    const axis = lows.length ? scoreAxis(report, lows, highs) : null;
     this.yAxis = axis;
     this.plot = new uPlot(
       {
@@ -66,7 +86,7 @@ export class CurvesChart {
         axes: [{ label: 'env steps', size: 40 }, { label: 'eval return (IQM over seeds)', size: 60, ...(axis ? { splits: () => axis.ticks } : {}) }],
         series: [
           { label: 'env steps', value: stepsLegend(xs) },
-          ...agents.map((a, i) => ({ label: a, stroke: colors[i], width: 2.5, spanGaps: true, points: { show: xs.length <= 60, size: 5, fill: colors[i] }, value: latestLegend(ys[i]) })),
+          ...agents.map((a, i) => ({ label: budgetLabel(report, a), stroke: colors[i], width: 2.5, spanGaps: true, points: { show: xs.length <= 60, size: 5, fill: colors[i] }, value: latestLegend(ys[i]) })),
         ],
         legend: { live: true },
         hooks: {
@@ -136,23 +156,28 @@ export class ProfileChart {
   }
 }
 
-/** Per agent and statistic (IQM, median, mean): the point and its 95% CI on a shared return axis. */
+/** One panel of an {@link IntervalsChart}: a statistic per row on its own axis. */
+export interface IntervalPanel {
+  name: string;
+  /** Per row; `high` may be +∞ (an interval open above: drawn to the edge with an arrow). null: nothing to draw. */
+  values: ({ point: number; low: number; high: number } | null)[];
+  axis: NiceAxis;
+  format?: (v: number) => string;
+}
+
+/** Per row (agent) and panel (statistic): the point and its 95% CI, one axis per panel. */
 export class IntervalsChart {
   readonly root = el('div', 'compare-chart');
   readonly canvas = el('canvas', 'intervals');
+  /** The first panel's axis (tests: round ticks inside the data). */
   axis: NiceAxis | null = null;
 
   constructor() {
     this.root.append(this.canvas);
   }
 
-  show(report: ComparisonReport): void {
-    const stats = [
-      ['IQM', (i: number) => report.agentReports[i].iqm],
-      ['median', (i: number) => report.agentReports[i].median],
-      ['mean', (i: number) => report.agentReports[i].mean],
-    ] as const;
-    const n = report.agentReports.length;
+  show(rows: { label: string; color: string }[], panels: IntervalPanel[], caption: string): void {
+    const n = rows.length;
     const width = chartWidth(this.root);
     const rowH = 26;
     const top = 24;
@@ -168,51 +193,108 @@ export class IntervalsChart {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
     ctx.font = '12px system-ui, sans-serif';
-
-    const values = report.agentReports.flatMap((a) => [a.iqm, a.median, a.mean].flatMap((i) => [i.low, i.high, i.point]));
-    // Round ticks inside the data's range (not 74.5 / 299 / 524 on a return that cannot pass 500).
-    const axis = niceAxis(Math.min(...values), Math.max(...values), 3);
-    this.axis = axis;
-    const lo = axis.min;
-    const hi = axis.max;
-    const panelW = (width - labelW - gap * (stats.length - 1)) / stats.length;
-    report.agentReports.forEach((a, i) => {
+    this.axis = panels[0]?.axis ?? null;
+    const panelW = (width - labelW - gap * (panels.length - 1)) / Math.max(1, panels.length);
+    rows.forEach((r, i) => {
       ctx.fillStyle = '#24262b';
       ctx.textAlign = 'right';
       ctx.textBaseline = 'middle';
-      ctx.fillText(a.agent, labelW - 8, top + i * rowH + rowH / 2);
+      ctx.fillText(r.label, labelW - 8, top + i * rowH + rowH / 2);
     });
-    stats.forEach(([name, get], p) => {
+    panels.forEach((panel, p) => {
+      const { axis } = panel;
       const x0 = labelW + p * (panelW + gap);
-      const xOf = (v: number) => x0 + ((v - lo) / (hi - lo)) * panelW;
+      const xOf = (v: number) => x0 + ((Math.min(Math.max(v, axis.min), axis.max) - axis.min) / (axis.max - axis.min)) * panelW;
       ctx.fillStyle = '#24262b';
       ctx.textAlign = 'center';
       ctx.textBaseline = 'alphabetic';
-      ctx.fillText(name, x0 + panelW / 2, 14);
+      ctx.fillText(panel.name, x0 + panelW / 2, 14);
       ctx.strokeStyle = '#e2ddd0';
       ctx.lineWidth = 1;
       ctx.strokeRect(x0 + 0.5, top + 0.5, panelW - 1, n * rowH - 1);
       for (let i = 0; i < n; i++) {
-        const ci = get(i);
+        const ci = panel.values[i];
         const y = top + i * rowH + rowH / 2;
-        ctx.fillStyle = agentColor(i);
+        if (!ci) {
+          ctx.fillStyle = '#6b6f78';
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'middle';
+          ctx.fillText('not reached', x0 + 6, y);
+          continue;
+        }
+        ctx.fillStyle = rows[i].color;
         const left = xOf(ci.low);
-        ctx.fillRect(left, y - 7, Math.max(2, xOf(ci.high) - left), 14);
-        ctx.fillStyle = '#111';
-        ctx.fillRect(xOf(ci.point) - 1, y - 9, 2, 18);
+        const right = xOf(ci.high);
+        ctx.fillRect(left, y - 7, Math.max(2, right - left), 14);
+        if (ci.high === Infinity) {
+          // Open above: the interval reaches past what the runs observed.
+          ctx.beginPath();
+          ctx.moveTo(right, y - 9);
+          ctx.lineTo(right + 7, y);
+          ctx.lineTo(right, y + 9);
+          ctx.fill();
+        }
+        if (Number.isFinite(ci.point)) {
+          ctx.fillStyle = '#111';
+          ctx.fillRect(xOf(ci.point) - 1, y - 9, 2, 18);
+        }
       }
       ctx.fillStyle = '#6b6f78';
       ctx.textBaseline = 'top';
+      const format = panel.format ?? formatTick;
       axis.ticks.forEach((v, k) => {
         const x = xOf(v);
         ctx.fillRect(x, top + n * rowH, 1, 3);
         ctx.textAlign = k === 0 && x - x0 < 12 ? 'left' : k === axis.ticks.length - 1 && x0 + panelW - x < 12 ? 'right' : 'center';
-        ctx.fillText(formatTick(v), x, top + n * rowH + 4);
+        ctx.fillText(format(v), x, top + n * rowH + 4);
       });
     });
     ctx.textAlign = 'center';
     ctx.fillStyle = '#6b6f78';
-    ctx.fillText('final greedy-eval return (bars: 95% CI, black tick: point estimate)', labelW + (width - labelW) / 2, top + n * rowH + 19);
+    ctx.fillText(caption, labelW + (width - labelW) / 2, top + n * rowH + 19);
+  }
+}
+
+/**
+ * The fraction of each agent's runs that have reached the threshold by each env step (1 − Kaplan–Meier
+ * survival: a run that ended unsolved leaves the count there), one step line per agent.
+ */
+export class SolvedByStepChart {
+  readonly root = el('div', 'compare-chart');
+  private plot: uPlot | null = null;
+
+  show(report: ComparisonReport): void {
+    this.plot?.destroy();
+    const agents = report.agentReports.filter((a) => a.stepsToThreshold);
+    const end = Math.max(...report.runs.map((r) => r.steps));
+    const curves = agents.map((a) => {
+      const t = a.stepsToThreshold!;
+      // A report without censoring times (an earlier format) trained every run to its budget.
+      const km = kaplanMeier(t.perSeed.map((v, i) => (v === null ? { time: t.censoredAt?.[i] ?? end, reached: false } : { time: v, reached: true })));
+      return new Map(km.times.map((s, k) => [s, 1 - km.survival[k]]));
+    });
+    const xs = [...new Set([0, ...curves.flatMap((c) => [...c.keys()]), end])].sort((a, b) => a - b);
+    const ys = curves.map((c) => {
+      let last = 0;
+      return xs.map((x) => (last = c.get(x) ?? last));
+    });
+    const stepped = uPlot.paths.stepped!({ align: 1 });
+    this.plot = new uPlot(
+      {
+        width: chartWidth(this.root),
+        height: 220,
+        scales: { x: { time: false }, y: { range: [0, 1.02] } },
+        axes: [{ label: 'env steps', size: 40 }, { label: 'fraction of runs solved', size: 60 }],
+        series: [{ label: 'env steps', value: stepsLegend(xs) }, ...agents.map((a, i) => ({ label: a.agent, stroke: agentColor(report.agents.indexOf(a.agent)), width: 2, paths: stepped, points: { show: false }, value: latestLegend(ys[i]) }))],
+      },
+      [xs, ...ys] as uPlot.AlignedData,
+      this.root,
+    );
+  }
+
+  hide(): void {
+    this.plot?.destroy();
+    this.plot = null;
   }
 }
 
@@ -238,13 +320,16 @@ export class RunsChart {
   private plot: uPlot | null = null;
   private runs: RunSeries[] = [];
   private yLabel = '';
+  private scale: { floor: number; ceiling: number | null } | null = null;
   smoothing = 0.6;
   /** What is drawn, for tests: per run its last raw and smoothed value. */
   summary: { run: string; points: number; lastRaw: number | null; lastSmoothed: number | null }[] = [];
 
-  show(runs: RunSeries[], yLabel: string): void {
+  /** `scale`: the env's score floor and ceiling, which the y axis covers besides the data. */
+  show(runs: RunSeries[], yLabel: string, scale: { floor: number; ceiling: number | null } | null = null): void {
     this.runs = runs;
     this.yLabel = yLabel;
+    this.scale = scale;
     this.draw();
   }
 
@@ -268,7 +353,7 @@ export class RunsChart {
       this.summary.push({ run: r.run, points: r.steps.length, lastRaw: r.values[r.values.length - 1] ?? null, lastSmoothed: smooth[smooth.length - 1] ?? null });
     }
     const all = runs.flatMap((r) => r.values).filter((v) => Number.isFinite(v));
-    const axis = niceAxis(Math.min(...all), Math.max(...all));
+    const axis = niceAxis(Math.min(this.scale?.floor ?? Infinity, ...all), Math.max(this.scale?.ceiling ?? -Infinity, ...all));
     const smoothing = this.smoothing;
     this.plot = new uPlot(
       {

@@ -1,13 +1,29 @@
 /**
  * The comparison page (`compare.html?c=<comparison>`): what `npm run compare` found, from its report.json —
- * the results table, learning curves aggregated over seeds with their bands, the final-score intervals, the
- * performance profile, P(X > Y) — and links that open each run's recorded episodes in the replay viewer
+ * first what the comparison cannot support (its caveats), then the headline table (final scores, or steps
+ * to threshold when the runs stopped when solved), learning curves aggregated over seeds with their bands,
+ * the intervals, the performance profile (or the fraction solved by each step), P(X > Y) with "no evidence"
+ * where its interval contains ½ — and links that open each run's recorded episodes in the replay viewer
  * (`./?c=<comparison>#a=<run>/<episode>`). `window.__tsgymCompare` exposes a snapshot for tests.
  */
 import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup, MetricsResponse } from '../../api-types.js';
+import {
+  checkReport,
+  formatInterval,
+  formatProbability,
+  formatSteps,
+  formatTimeToThreshold,
+  formatValue,
+  improvementVerdict,
+  MATRIX_LIMIT,
+  rankByHeadline,
+  TOP_K,
+} from '../../../experiments/report-common.js';
+import { improvementEvidence, intervalsOverlap } from '../../../experiments/stats.js';
 import { api } from './api.js';
-import { agentColor, CurvesChart, IntervalsChart, ProfileChart, RunsChart, type RunSeries } from './compare-charts.js';
+import { agentColor, budgetLabel, CurvesChart, IntervalsChart, ProfileChart, RunsChart, scoreAxis, SolvedByStepChart, type IntervalPanel, type RunSeries } from './compare-charts.js';
 import { el } from './hud.js';
+import { niceAxis } from './ticks.js';
 
 interface CompareDebug {
   ready: boolean;
@@ -35,9 +51,14 @@ const resultsEl = $<HTMLTableElement>('results');
 const improvementEl = $<HTMLTableElement>('improvement');
 const runsEl = $<HTMLTableElement>('runs');
 const methodEl = $<HTMLUListElement>('method');
+const caveatsEl = $<HTMLUListElement>('caveats');
+const intervalsTitle = $<HTMLHeadingElement>('intervals-title');
+const profileTitle = $<HTMLHeadingElement>('profile-title');
+const improvementTitle = $<HTMLHeadingElement>('improvement-title');
 const curves = new CurvesChart();
 const intervals = new IntervalsChart();
 const profile = new ProfileChart();
+const solvedByStep = new SolvedByStepChart();
 const allRuns = new RunsChart();
 const smoothingInput = $<HTMLInputElement>('smoothing');
 const smoothingValue = $<HTMLSpanElement>('smoothing-value');
@@ -48,11 +69,13 @@ let runMetrics = new Map<string, MetricsResponse>();
 let metricChosenFor: string | null = null;
 $<HTMLDivElement>('curves').append(curves.root);
 $<HTMLDivElement>('intervals').append(intervals.root);
-$<HTMLDivElement>('profile').append(profile.root);
+$<HTMLDivElement>('profile').append(profile.root, solvedByStep.root);
 
 let ready = false;
 let fatal: string | null = null;
 let current: ComparisonResponse | null = null;
+/** The report on screen, upgraded to the current shape. */
+let shownReport: ComparisonReport | null = null;
 let loadToken = 0;
 
 function setStatus(text: string, isError = false): void {
@@ -60,18 +83,23 @@ function setStatus(text: string, isError = false): void {
   statusEl.classList.toggle('error', isError);
 }
 
-/** As report.md: one decimal from 100 up, two below, three under 1. */
-function formatValue(v: number): string {
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
-}
-const formatInterval = (i: { point: number; low: number; high: number }) => `${formatValue(i.point)} [${formatValue(i.low)}, ${formatValue(i.high)}]`;
-const formatSteps = (v: number) => Math.round(v).toLocaleString('en-US');
-
-function formatTime(t: { perSeed: (number | null)[]; reached: number; median: number | null } | null, unit: (v: number) => string): string {
-  if (!t) return 'n/a';
-  if (t.median === null) return `not reached (${t.reached}/${t.perSeed.length})`;
-  return t.reached === t.perSeed.length ? unit(t.median) : `${unit(t.median)} (${t.reached}/${t.perSeed.length})`;
+/**
+ * A report as the current code writes it, from any report.json the server hands over: an earlier format
+ * lacks the headline, caveats, score scale, evidence and overlaps, which are filled in the way the current
+ * report computes them (it always trained to the budget, so its headline is the final score).
+ */
+function upgradeReport(raw: ComparisonReport): ComparisonReport {
+  const r = structuredClone(raw);
+  r.headline ??= 'final-score';
+  r.caveats ??= [];
+  r.scoreScale ??= { floor: 0, floorSource: 'zero', ceiling: null };
+  r.method.budgetsDiffer ??= new Set(r.agentReports.flatMap((a) => a.totalSteps)).size > 1;
+  for (const e of r.improvement) {
+    e.evidence ??= improvementEvidence(e.probability);
+    e.metric ??= 'final score';
+  }
+  for (const a of r.agentReports) a.overlaps ??= r.agentReports.filter((b) => b !== a && intervalsOverlap(a.iqm, b.iqm)).map((b) => b.agent);
+  return r;
 }
 
 function row(cells: (string | Node)[], header = false): HTMLTableRowElement {
@@ -97,48 +125,156 @@ function replayHref(comparison: string, run: string, path: string): string {
   return `./?c=${encodeURIComponent(comparison)}#${new URLSearchParams({ a: `${run}/${path}` }).toString()}`;
 }
 
+/** The comparison's caveats first, then anything that misrepresents its runs. */
+function renderCaveats(report: ComparisonReport): string[] {
+  const items = [...report.caveats, ...checkReport(report).map((p) => `This report misrepresents its runs: ${p}.`)];
+  caveatsEl.replaceChildren(...items.map((t) => el('li', undefined, t)));
+  caveatsEl.hidden = items.length === 0;
+  return items;
+}
+
+function overlapCell(report: ComparisonReport, a: ComparisonReport['agentReports'][number]): Node | string {
+  if (!a.overlaps.length) return '—';
+  const span = el('span', 'tie', `overlaps ${a.overlaps.join(', ')}`);
+  span.title = `${a.agent}'s interval overlaps theirs: the data do not order them`;
+  return span;
+}
+
 function renderResults(report: ComparisonReport): void {
   const pct = `${Math.round(report.method.confidence * 1000) / 10}%`;
-  resultsEl.replaceChildren(
-    row([report.sweep ? 'configuration' : 'agent', 'runs', `IQM [${pct} CI]`, `mean [${pct} CI]`, `median [${pct} CI]`, 'solved', 'median steps to threshold', 'median seconds to threshold', `AUC [${pct} CI]`], true),
-  );
-  // A sweep lists its configurations best first (its ranking by IQM).
+  const group = report.sweep ? 'configuration' : 'agent';
+  // A sweep lists its configurations best first (its ranking), the top ones only.
   const order = report.sweep ? report.sweep.ranking.map((r) => r.group) : report.agents;
-  const ordered = report.agentReports.slice().sort((x, y) => order.indexOf(x.agent) - order.indexOf(y.agent));
+  const ordered = report.agentReports.slice().sort((x, y) => order.indexOf(x.agent) - order.indexOf(y.agent)).slice(0, report.sweep ? TOP_K : undefined);
+  const runs = (a: ComparisonReport['agentReports'][number]) => (a.diverged ? `${a.runs} (${a.diverged} diverged)` : String(a.runs));
+  if (report.headline === 'time-to-threshold') {
+    resultsEl.replaceChildren(row([group, 'runs', `solved [${pct} CI]`, `median steps to threshold [${pct} CI]`, `median seconds to threshold [${pct} CI]`, 'interval overlaps'], true));
+    for (const a of ordered) {
+      const wall = report.wallClock?.agents?.[a.agent];
+      const rate = a.solveRate ? ` [${a.solveRate.low.toFixed(2)}, ${a.solveRate.high.toFixed(2)}]` : '';
+      resultsEl.append(
+        row([agentLabel(report, a.agent), runs(a), `${a.solved}/${a.runs}${rate}`, formatTimeToThreshold(a.stepsToThreshold, formatSteps), formatTimeToThreshold(wall?.secondsToThreshold ?? null, (v) => v.toFixed(1)), overlapCell(report, a)]),
+      );
+    }
+    return;
+  }
+  resultsEl.replaceChildren(row([group, 'runs', `IQM [${pct} CI]`, `mean [${pct} CI]`, `median [${pct} CI]`, `AUC [${pct} CI]`, 'IQM interval overlaps', 'solved', 'median steps to threshold'], true));
   for (const a of ordered) {
-    const wall = report.wallClock?.agents?.[a.agent];
     resultsEl.append(
       row([
         agentLabel(report, a.agent),
-        a.diverged ? `${a.runs} (${a.diverged} diverged)` : String(a.runs),
+        runs(a),
         formatInterval(a.iqm),
         formatInterval(a.mean),
         formatInterval(a.median),
-        a.solved === null ? 'n/a' : `${a.solved}/${a.runs}`,
-        formatTime(a.stepsToThreshold, formatSteps),
-        formatTime(wall?.secondsToThreshold ?? null, (s) => s.toFixed(1)),
         formatInterval(a.auc.mean),
+        overlapCell(report, a),
+        a.solved === null ? 'n/a' : `${a.solved}/${a.runs}`,
+        formatTimeToThreshold(a.stepsToThreshold, formatSteps),
       ]),
     );
   }
 }
 
+/** A P(X > Y) cell: the probability and its interval, marked "no evidence" when the interval contains ½. */
+function probabilityCell(e: ComparisonReport['improvement'][number]): HTMLSpanElement {
+  const span = el('span', e.evidence === 'none' ? 'no-evidence' : 'evidence', formatProbability(e.probability));
+  span.append(el('span', 'verdict', ` · ${improvementVerdict(e)}`));
+  return span;
+}
+
+/**
+ * P(X > Y): an N×N matrix for a few agents; for a sweep its ranking (top k, each against the best); for
+ * many agents the best against each other.
+ */
 function renderImprovement(report: ComparisonReport): void {
+  const sooner = report.headline === 'time-to-threshold';
+  const verb = sooner ? 'reaches the threshold sooner than' : '>';
+  if (report.sweep) {
+    const best = report.sweep.ranking[0].group;
+    improvementTitle.textContent = `Sweep ranking (${report.sweep.agent}) by ${report.sweep.by ?? 'IQM of the final score'}: top ${Math.min(TOP_K, report.sweep.ranking.length)} of ${report.sweep.ranking.length}, P(${best} ${verb} each)`;
+    improvementEl.replaceChildren(row(['rank', 'configuration', 'values', 'runs', 'IQM', `P(${best} ${verb} it)`], true));
+    report.sweep.ranking.slice(0, TOP_K).forEach((r, i) => {
+      const e = report.improvement.find((x) => x.x === best && x.y === r.group);
+      const values = Object.entries(r.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+      improvementEl.append(row([String(i + 1), agentLabel(report, r.group), values, String(r.runs), formatInterval(r.iqm), e ? probabilityCell(e) : 'best']));
+    });
+    return;
+  }
+  if (report.agents.length > MATRIX_LIMIT) {
+    const ranked = rankByHeadline(report.agentReports, report.headline);
+    const best = ranked[0].agent;
+    improvementTitle.textContent = `Probability of improvement: ${best} against the others (top ${Math.min(TOP_K, ranked.length - 1)})`;
+    improvementEl.replaceChildren(row(['other', `P(${best} ${verb} other) [95% CI]`], true));
+    for (const a of ranked.slice(1, TOP_K + 1)) {
+      const e = report.improvement.find((x) => x.x === best && x.y === a.agent);
+      improvementEl.append(row([agentLabel(report, a.agent), e ? probabilityCell(e) : '?']));
+    }
+    return;
+  }
+  improvementTitle.textContent = `Probability of improvement: P(row ${verb} column) [95% CI]; "no evidence" when the interval contains ½`;
   improvementEl.replaceChildren(row(['P(X > Y)', ...report.agents], true));
   for (const x of report.agents) {
     const cells = report.agents.map((y) => {
       if (x === y) return '—';
-      const p = report.improvement.find((e) => e.x === x && e.y === y)?.probability;
-      return p ? `${p.point.toFixed(2)} [${p.low.toFixed(2)}, ${p.high.toFixed(2)}]` : '?';
+      const e = report.improvement.find((i) => i.x === x && i.y === y);
+      return e ? probabilityCell(e) : '?';
     });
     improvementEl.append(row([agentLabel(report, x), ...cells]));
+  }
+}
+
+/** The interval chart of the headline: final-score IQM, median and mean on the env's score axis, or steps to threshold. */
+function renderIntervals(report: ComparisonReport): void {
+  const rows = report.agentReports.map((a) => ({ label: a.agent, color: agentColor(report.agents.indexOf(a.agent)) }));
+  if (report.headline === 'time-to-threshold') {
+    intervalsTitle.firstChild!.textContent = 'Steps to threshold ';
+    const times = report.agentReports.map((a) => a.stepsToThreshold);
+    const values = times.map((t) => (t && t.median !== null ? { point: t.median, low: t.low ?? 0, high: t.high ?? Infinity } : null));
+    const budget = Math.max(...report.runs.map((r) => r.totalSteps));
+    const finite = values.flatMap((v) => (v ? [v.low, v.point, ...(Number.isFinite(v.high) ? [v.high] : [])] : []));
+    const panel: IntervalPanel = { name: 'median env steps to threshold', values, axis: niceAxis(0, Math.max(budget, ...finite), 4), format: (v) => formatSteps(v) };
+    intervals.show(rows, [panel], 'Kaplan–Meier median (black tick) with its 95% bootstrap interval; an arrow: open above (beyond the runs)');
+    return;
+  }
+  intervalsTitle.firstChild!.textContent = 'Final score ';
+  const stats = [
+    ['IQM', (a: ComparisonReport['agentReports'][number]) => a.iqm],
+    ['median', (a: ComparisonReport['agentReports'][number]) => a.median],
+    ['mean', (a: ComparisonReport['agentReports'][number]) => a.mean],
+  ] as const;
+  const all = report.agentReports.flatMap((a) => [a.iqm, a.median, a.mean]);
+  // One score axis for the three panels, from the env's floor to its maximum return.
+  const axis = scoreAxis(report, all.map((i) => i.low), all.map((i) => i.high), 3);
+  intervals.show(
+    rows,
+    stats.map(([name, get]) => ({ name, values: report.agentReports.map(get), axis })),
+    `final greedy-eval return (bars: 95% CI, black tick: point estimate; axis from ${report.scoreScale.floorSource === 'random policy' ? 'the random-policy return' : '0'})`,
+  );
+}
+
+/** The performance profile, or with a time-to-threshold headline the fraction of runs solved by each step. */
+function renderProfile(report: ComparisonReport): void {
+  const byStep = report.headline === 'time-to-threshold' && report.rewardThreshold !== null;
+  profile.root.hidden = byStep;
+  solvedByStep.root.hidden = !byStep;
+  if (byStep) {
+    profileTitle.firstChild!.textContent = 'Solved by step ';
+    profileTitle.querySelector('.muted')!.textContent = "fraction of each agent's runs that have reached the threshold (Kaplan–Meier; unsolved runs count until they ended)";
+    solvedByStep.show(report);
+  } else {
+    profileTitle.firstChild!.textContent = 'Performance profile ';
+    profileTitle.querySelector('.muted')!.textContent = 'fraction of runs whose final return is above τ';
+    solvedByStep.hide();
+    profile.show(report);
   }
 }
 
 /** One row per run: its numbers (when the report has them) and links to its first and last recorded evaluations. */
 function renderRuns(cmp: ComparisonResponse, groups: EpisodeGroup[]): number {
   const report = cmp.report;
-  runsEl.replaceChildren(row(['run', 'agent', 'seed', 'status', 'final score', 'steps to threshold', 'replays'], true));
+  const lastEval = report?.headline === 'time-to-threshold' ? 'last eval (the one that crossed the threshold)' : 'final score';
+  runsEl.replaceChildren(row(['run', 'agent', 'seed', 'status', 'ended at / budget', lastEval, 'steps to threshold', 'replays'], true));
   let links = 0;
   for (const seed of cmp.seeds) {
     for (const agent of cmp.agents) {
@@ -161,6 +297,7 @@ function renderRuns(cmp: ComparisonResponse, groups: EpisodeGroup[]): number {
         report ? agentLabel(report, agent) : agent,
         String(seed),
         r ? r.status : '—',
+        r ? `${formatSteps(r.steps)} / ${formatSteps(r.totalSteps)}${r.steps < r.totalSteps ? ' (ended early)' : ''}` : '—',
         r ? formatValue(r.finalScore) : '—',
         r ? (r.stepsToThreshold === null ? 'not reached' : formatSteps(r.stepsToThreshold)) : '—',
       ]);
@@ -174,7 +311,9 @@ function renderRuns(cmp: ComparisonResponse, groups: EpisodeGroup[]): number {
 function renderMethod(report: ComparisonReport): void {
   const m = report.method;
   const items = [
-    `${report.env}${report.rewardThreshold !== null ? `, reward threshold ${report.rewardThreshold}` : ''}; seeds ${report.seeds.join(', ')} for every agent; backend ${m.backends.join(', ')}.`,
+    `${report.env}${report.rewardThreshold !== null ? `, reward threshold ${report.rewardThreshold}` : ''}; seeds ${report.seeds.join(', ')} for every agent; budgets ${report.agentReports.map((a) => `${a.agent} ${a.totalSteps.map(formatSteps).join('/')}`).join(', ')}${m.budgetsDiffer ? ' (different)' : ''}; backend ${m.backends.join(', ')}.`,
+    m.headline ? `Headline: ${m.headline}.` : '',
+    `Score axes: from ${report.scoreScale.floorSource === 'random policy' ? `the random-policy return (${formatValue(report.scoreScale.floor)})` : '0'}${report.scoreScale.ceiling !== null ? ` to the maximum return ${report.scoreScale.ceiling}` : ''}.`,
     `Final score: ${m.finalScore}. Eval episodes: ${Object.entries(m.evalEpisodes).map(([a, n]) => `${a} ${n}`).join(', ')}.`,
     `Statistics: ${m.statistics}.`,
     `Intervals: ${m.intervals}.`,
@@ -182,7 +321,6 @@ function renderMethod(report: ComparisonReport): void {
     `AUC: ${m.auc}.`,
     `Curves: ${m.curves}.`,
     `Performance profile: ${m.performanceProfile}.`,
-    m.heldToBudget ? `${m.heldToBudget} run(s) stopped before their budget; their last evaluation is carried to the budget for the AUC and the curves.` : '',
     `After ${m.reference}.`,
   ].filter(Boolean);
   methodEl.replaceChildren(...items.map((t) => el('li', undefined, t)));
@@ -200,20 +338,24 @@ async function show(id: string): Promise<void> {
   const sweep = cmp.request?.sweep as { agent?: string } | undefined;
   titleEl.textContent = sweep?.agent ? `${cmp.env ?? '?'}: ${sweep.agent} sweep over ${cmp.agents.length} configurations` : `${cmp.env ?? '?'}: ${cmp.agents.join(' vs ')}`;
   subtitleEl.textContent = `${id} · ${cmp.seeds.length} seeds (${cmp.seeds.join(', ')})${cmp.createdAt ? ` · started ${cmp.createdAt.replace('T', ' ').slice(0, 19)}` : ''}`;
-  const report = cmp.report;
+  const report = cmp.report ? upgradeReport(cmp.report) : null;
+  shownReport = report;
   document.body.classList.toggle('no-report', !report);
+  document.body.classList.toggle('by-threshold', report?.headline === 'time-to-threshold');
   if (report) {
+    renderCaveats(report);
     renderResults(report);
     renderImprovement(report);
     renderMethod(report);
     curves.show(report);
-    intervals.show(report);
-    profile.show(report);
+    renderIntervals(report);
+    renderProfile(report);
   } else {
-    for (const t of [resultsEl, improvementEl]) t.replaceChildren();
+    for (const t of [resultsEl, improvementEl, caveatsEl]) t.replaceChildren();
+    caveatsEl.hidden = true;
     methodEl.replaceChildren();
   }
-  linkCount = renderRuns(cmp, episodes.groups);
+  linkCount = renderRuns({ ...cmp, report }, episodes.groups);
   await loadRunCurves(cmp, token);
   if (token !== loadToken) return;
   followComparison(id, !report);
@@ -264,7 +406,7 @@ function drawRunCurves(): void {
     }
     series.push({ run, agent, color: agentColor(current.agents.indexOf(agent)), steps, values });
   }
-  allRuns.show(series, kind === 'eval' ? 'greedy eval mean return' : 'training episode return');
+  allRuns.show(series, kind === 'eval' ? 'greedy eval mean return' : 'training episode return', shownReport?.scoreScale ?? null);
 }
 
 smoothingInput.addEventListener('input', () => {
@@ -313,10 +455,10 @@ picker.addEventListener('change', () => {
 });
 
 window.addEventListener('resize', () => {
-  if (current?.report) {
-    curves.show(current.report);
-    intervals.show(current.report);
-    profile.show(current.report);
+  if (shownReport) {
+    curves.show(shownReport);
+    renderIntervals(shownReport);
+    renderProfile(shownReport);
   }
   drawRunCurves();
 });
@@ -339,6 +481,10 @@ window.__tsgymCompare = {
     hasReport: Boolean(current?.report),
     links: linkCount,
     status: statusEl.textContent,
+    headline: shownReport?.headline ?? null,
+    caveats: caveatsEl.hidden ? [] : [...caveatsEl.children].map((li) => li.textContent ?? ''),
+    noEvidence: [...improvementEl.querySelectorAll('.no-evidence')].length,
+    ties: [...resultsEl.querySelectorAll('.tie')].map((t) => t.textContent ?? ''),
     curvesTicks: curves.yAxis?.ticks ?? null,
     curvesRange: curves.yAxis ? [curves.yAxis.min, curves.yAxis.max] : null,
     intervalTicks: intervals.axis?.ticks ?? null,
