@@ -6,6 +6,7 @@
  * | `GET /api/runs`                            | {@link RunsResponse}  |
  * | `GET /api/runs/<run>`                      | {@link RunInfo}       |
  * | `GET /api/runs/<run>/metrics`              | {@link MetricsResponse} |
+ * | `GET /api/runs/<run>/timing`               | {@link TimingResponse} (seconds of training at each evaluation; empty when none) |
  * | `GET /api/runs/<run>/episodes`             | {@link EpisodesResponse} (that run) |
  * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
  * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none, 422 when malformed) |
@@ -62,6 +63,16 @@ export interface MetricsResponse {
   run: string;
   records: MetricRecord[];
   /** 1-based line numbers of `metrics.jsonl` lines that were not valid records (e.g. a line being written). */
+  skippedLines: number[];
+}
+
+/** One `timing.jsonl` line: seconds of training at an env step. */
+export type { TimingRecord } from '../experiments/run-format.js';
+
+export interface TimingResponse {
+  run: string;
+  records: import('../experiments/run-format.js').TimingRecord[];
+  /** 1-based line numbers of lines that were not {step, wall} records. */
   skippedLines: number[];
 }
 

@@ -153,7 +153,8 @@ export class RunsIndex {
     return this.runInfoAt(run, dir);
   }
 
-  private async runDir(run: string): Promise<string> {
+  /** The real path of a run's directory (400/403/404 as {@link resolveInside}). */
+  async runDir(run: string): Promise<string> {
     const dir = await resolveInside(this.runsDir, [...(await this.runsPrefix()), run], 'run');
     if (!(await stat(dir)).isDirectory()) throw new HttpError(404, `run not found: ${run} is not a directory`);
     return dir;

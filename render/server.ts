@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../core/errors.js';
 import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
 import { liveApi, liveComparisonApi } from './live.js';
-import type { ComparisonsResponse, EpisodesResponse, RunsResponse } from './api-types.js';
+import type { ComparisonsResponse, EpisodesResponse, RunsResponse, TimingResponse } from './api-types.js';
+import { RUN_FILES } from '../experiments/run-format.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
 
 export interface ServerOptions {
@@ -94,7 +95,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     throw new HttpError(
       404,
-      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
+      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/timing, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
     );
   }
 
@@ -110,6 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const run = seg[1];
       if (seg.length === 2) return send(await runs.runInfo(run));
       if (seg.length === 3 && seg[2] === 'metrics') return send(await runs.metrics(run));
+      if (seg.length === 3 && seg[2] === 'timing') return send(await readTiming(runs, run));
       if (seg.length === 3 && seg[2] === 'values') return send(await runs.values(run));
       if (seg.length === 3 && seg[2] === 'episodes') return send({ groups: await runs.episodes(run) } satisfies EpisodesResponse);
       if (seg.length > 3 && seg[2] === 'episodes') return send(await runs.replay(run, seg.slice(3)));
@@ -166,6 +168,32 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * `runs/<run>/timing`: timing.jsonl, seconds of training at each evaluation (the scalars dashboard's time
+ * axes); no records when the run has none yet. Lines that are not {step, wall} (one being written) are skipped.
+ */
+async function readTiming(runs: RunsIndex, run: string): Promise<TimingResponse> {
+  const dir = await runs.runDir(run);
+  let text = '';
+  try {
+    text = await readFile(await resolveInside(dir, [RUN_FILES.timing], 'timing file'), 'utf8');
+  } catch (e) {
+    if (!(e instanceof HttpError && e.status === 404)) throw e;
+  }
+  const out: TimingResponse = { run, records: [], skippedLines: [] };
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const r = JSON.parse(line) as { step?: unknown; wall?: unknown };
+      if (typeof r.step === 'number' && typeof r.wall === 'number') return void out.records.push({ step: r.step, wall: r.wall });
+    } catch {
+      // reported as skipped
+    }
+    out.skippedLines.push(i + 1);
+  });
+  return out;
 }
 
 /**

@@ -397,4 +397,14 @@ describe('comparison page in headless Chromium', () => {
     expect(((await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { comparison: string }).comparison).toBe(cmp.id);
     expect(pageErrors).toEqual([]);
   });
+
+  it("links to the scalars dashboard over the comparison's runs", async () => {
+    expect(await page.getAttribute('#scalars-link', 'href')).toBe(`scalars.html?c=${encodeURIComponent(cmp.id)}`);
+    await page.click('#scalars-link');
+    await page.waitForFunction(() => window.__tsgymScalars?.ready === true, null, { timeout: 20_000 });
+    const s = (await page.evaluate(() => window.__tsgymScalars!.snapshot())) as { runs: string[]; series: string[] };
+    expect(s.runs.slice().sort()).toEqual([...cmp.runs].sort());
+    expect(s.series).toEqual(['eval/mean', 'eval/std']);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -26,9 +26,9 @@ export function viewerViteConfig(outDir: string = DEFAULT_VIEWER_OUT_DIR): Inlin
       reportCompressedSize: false,
       // pixi.js is large; one chunk for the app is fine for a local tool.
       chunkSizeWarningLimit: 4000,
-      // Pages: the replay viewer, the comparison page (npm run compare), and the pages that run envs and
-      // agents in the browser (LAB_PAGES).
-      rolldownOptions: { input: { main: join(VIEWER_ROOT, 'index.html'), compare: join(VIEWER_ROOT, 'compare.html'), ...labPageInputs() } },
+      // Pages: the replay viewer, the comparison page (npm run compare), the scalars dashboard, and the pages
+      // that run envs and agents in the browser (LAB_PAGES).
+      rolldownOptions: { input: { main: join(VIEWER_ROOT, 'index.html'), compare: join(VIEWER_ROOT, 'compare.html'), scalars: join(VIEWER_ROOT, 'scalars.html'), ...labPageInputs() } },
     },
     // The training worker imports tfjs and agents/: an ES module worker, code-split like the pages.
     worker: { format: 'es' },

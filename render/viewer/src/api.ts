@@ -1,5 +1,5 @@
 /** The viewer's client for the server's JSON API (endpoints in render/api-types.ts). */
-import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, ValuesFile } from '../../api-types.js';
+import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, TimingResponse, ValuesFile } from '../../api-types.js';
 import { episodeUrl, runsApiBase } from '../../api-types.js';
 import { validateReplay, type ReplayFile } from '../../replay-format.js';
 
@@ -43,6 +43,7 @@ export const api = {
   runs: () => getJson<RunsResponse>(`${base}runs`),
   episodes: () => getJson<EpisodesResponse>(`${base}episodes`),
   metrics: (run: string) => getJson<MetricsResponse>(`${base}runs/${encodeURIComponent(run)}/metrics`),
+  timing: (run: string) => getJson<TimingResponse>(`${base}runs/${encodeURIComponent(run)}/timing`),
   run: (run: string) => getJson<RunInfo>(`${base}runs/${encodeURIComponent(run)}`),
   runEpisodes: (run: string) => getJson<EpisodesResponse>(`${base}runs/${encodeURIComponent(run)}/episodes`),
   /** Which runs exist and how followed runs change (`?follow=<run>…`), as a change stream (server-sent events, render/live.ts). */

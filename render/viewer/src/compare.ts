@@ -335,6 +335,7 @@ async function show(id: string): Promise<void> {
   if (token !== loadToken) return;
   current = cmp;
   picker.value = id;
+  $<HTMLAnchorElement>('scalars-link').href = `scalars.html?c=${encodeURIComponent(id)}`;
   const sweep = cmp.request?.sweep as { agent?: string } | undefined;
   titleEl.textContent = sweep?.agent ? `${cmp.env ?? '?'}: ${sweep.agent} sweep over ${cmp.agents.length} configurations` : `${cmp.env ?? '?'}: ${cmp.agents.join(' vs ')}`;
   subtitleEl.textContent = `${id} · ${cmp.seeds.length} seeds (${cmp.seeds.join(', ')})${cmp.createdAt ? ` · started ${cmp.createdAt.replace('T', ' ').slice(0, 19)}` : ''}`;

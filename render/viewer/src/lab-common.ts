@@ -15,6 +15,7 @@ export const $ = <T extends HTMLElement>(id: string): T => {
 
 const PAGES: [string, string][] = [
   ['index.html', 'replays'],
+  ['scalars.html', 'scalars'],
   ['play.html', 'play'],
   ['agent.html', 'live agent'],
   ['train.html', 'train in the tab'],

@@ -201,6 +201,7 @@ async function loadIndex(): Promise<void> {
 /** A header link to the comparison page: back to this comparison, or to the list when the runs dir holds some. */
 async function showComparisonLink(): Promise<void> {
   const link = $<HTMLAnchorElement>('compare-link');
+  if (comparisonScope !== null) $<HTMLAnchorElement>('scalars-link').href = `scalars.html?c=${encodeURIComponent(comparisonScope)}`;
   if (comparisonScope !== null) {
     link.href = `compare.html?c=${encodeURIComponent(comparisonScope)}`;
     link.textContent = `← comparison ${comparisonScope}`;
