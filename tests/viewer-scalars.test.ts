@@ -5,7 +5,7 @@
  * to the files' records, and a run that is still logging followed live. Also the timing endpoint and the
  * pure helpers behind the page.
  */
-import { appendFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,10 @@ import { groupCurve, secondsAtStep, seriesOf, toCsv } from '../render/viewer/src
 import { launchChromium } from './helpers/chromium.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
 
-const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ARTIFACTS = join(REPO, 'test-artifacts');
+/** The checked-in example comparison: its pages are the README's screenshots (UPDATE_SCREENSHOTS=1 writes docs/). */
+const EXAMPLE = 'cartpole-dqn-ppo-a2c';
 // The first three colours of the run palette (render/viewer/src/compare-charts.ts), in the listed order.
 const COLORS = ['#1f77b4', '#e8590c', '#2f9e44'];
 const RUNS = ['a-ppo-seed0', 'b-ppo-seed1', 'c-dqn-seed0'];
@@ -27,6 +30,7 @@ const RUNS = ['a-ppo-seed0', 'b-ppo-seed1', 'c-dqn-seed0'];
 let root: string;
 let runsDir: string;
 let server: RunningServer;
+let examplesServer: RunningServer;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
@@ -64,6 +68,7 @@ beforeAll(async () => {
   await train({ ...base, agent: 'dqn', seed: 0, totalSteps: 2000, evalEvery: 500, checkpointEvery: 2000, logEvery: 250, runName: RUNS[2] });
   const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
   server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
+  examplesServer = await startServer({ runsDir: join(REPO, 'examples'), port: 0, host: '127.0.0.1', staticDir });
   ({ context, page } = await launchChromium({ width: 1400, height: 1000, acceptDownloads: true }));
   page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 240_000);
@@ -71,6 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await server?.close();
+  await examplesServer?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
@@ -236,6 +242,33 @@ describe('scalars page in headless Chromium', () => {
     s = await snap();
     expect(s.lines['update/loss'].find((l) => l.label === 'd-live')!.lastX).toBe(4096);
     expect(s.live.updates).toBeGreaterThanOrEqual(1);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the example comparison grouped by agent (the README screenshots)', async () => {
+    const exampleRuns = (await readdir(join(REPO, 'examples', EXAMPLE, 'runs'))).sort();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${examplesServer.url}scalars.html?c=${EXAMPLE}`);
+    await page.waitForFunction(() => window.__tsgymScalars?.ready === true, null, { timeout: 30_000 });
+    await page.click('#select-shown');
+    await page.waitForFunction((n) => (window.__tsgymScalars!.snapshot() as Snap).selected.length === n, exampleRuns.length, { timeout: 30_000 });
+    await page.check('#group-by-config');
+    await page.fill('#series-filter', '^(eval/mean|episode/return|update/(loss|entropy))$');
+    const s = await snap();
+    expect(s.runs.slice().sort()).toEqual(exampleRuns);
+    expect(s.series.slice(0, 2)).toEqual(['eval/mean', 'episode/return']);
+    expect(s.lines['eval/mean'].every((l) => l.band)).toBe(true);
+    const shot = join(ARTIFACTS, 'scalars-example.png');
+    await page.screenshot({ path: shot });
+    await page.goto(`${examplesServer.url}compare.html?c=${EXAMPLE}`);
+    await page.waitForFunction(() => window.__tsgymCompare?.ready === true, null, { timeout: 30_000 });
+    expect(await page.evaluate(() => window.__tsgymCompare!.error)).toBeNull();
+    const compareShot = join(ARTIFACTS, 'compare-example.png');
+    await page.screenshot({ path: compareShot });
+    if (process.env.UPDATE_SCREENSHOTS === '1') {
+      await copyFile(shot, join(REPO, 'docs', 'scalars.png'));
+      await copyFile(compareShot, join(REPO, 'docs', 'compare.png'));
+    }
     expect(pageErrors).toEqual([]);
   });
 });

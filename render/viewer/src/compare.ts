@@ -19,7 +19,7 @@ import {
   rankByHeadline,
   TOP_K,
 } from '../../../experiments/report-common.js';
-import { improvementEvidence, intervalsOverlap } from '../../../experiments/stats.js';
+import { improvementEvidence, intervalsOverlap, kaplanMeierMedianCI } from '../../../experiments/stats.js';
 import { api } from './api.js';
 import { agentColor, budgetLabel, CurvesChart, IntervalsChart, ProfileChart, RunsChart, scoreAxis, SolvedByStepChart, type IntervalPanel, type RunSeries } from './compare-charts.js';
 import { el } from './hud.js';
@@ -98,7 +98,17 @@ function upgradeReport(raw: ComparisonReport): ComparisonReport {
     e.evidence ??= improvementEvidence(e.probability);
     e.metric ??= 'final score';
   }
-  for (const a of r.agentReports) a.overlaps ??= r.agentReports.filter((b) => b !== a && intervalsOverlap(a.iqm, b.iqm)).map((b) => b.agent);
+  for (const a of r.agentReports) {
+    a.overlaps ??= r.agentReports.filter((b) => b !== a && intervalsOverlap(a.iqm, b.iqm)).map((b) => b.agent);
+    const t = a.stepsToThreshold;
+    if (t && t.low === undefined) {
+      // Every run of an earlier report trained to its budget: one that did not reach the threshold is censored there.
+      const own = r.runs.filter((x) => x.agent === a.agent);
+      const ci = kaplanMeierMedianCI(t.perSeed.map((v, i) => (v === null ? { time: own[i]?.steps ?? Math.max(...a.totalSteps), reached: false } : { time: v, reached: true })), { reps: r.method.bootstrapReps, confidence: r.method.confidence, seed: `${r.method.bootstrapSeed}/threshold/${a.agent}` });
+      const finite = (v: number) => (Number.isFinite(v) ? v : null);
+      Object.assign(t, { median: finite(ci.point), low: finite(ci.low), high: finite(ci.high) });
+    }
+  }
   return r;
 }
 

@@ -197,14 +197,15 @@ function linesFor(tag: string, shown: string[], axis: XAxis, smoothing: number, 
     groups.set(key, [...(groups.get(key) ?? []), l]);
   }
   const labels = new Map<string, number>();
-  return [...groups.values()].map((members) => {
+  // Groups take the palette in order, so a few groups get colours far apart.
+  return [...groups.values()].map((members, g) => {
     const info = runs.find((r) => r.id === members[0].runs[0]);
     let label = `${info?.agent ?? '?'} · ${info?.envId ?? '?'}`;
     const n = (labels.get(label) ?? 0) + 1;
     labels.set(label, n);
     if (n > 1) label += ` #${n}`;
     const c = groupCurve(members.map((m) => ({ xs: m.xs, ys: m.smoothed })));
-    return { label: `${label} (${members.length} run${members.length > 1 ? 's' : ''})`, color: members[0].color, xs: c.xs, raw: c.mean, smoothed: c.mean, band: { low: c.low, high: c.high }, runs: members.flatMap((m) => m.runs) };
+    return { label: `${label} (${members.length} run${members.length > 1 ? 's' : ''})`, color: agentColor(g), xs: c.xs, raw: c.mean, smoothed: c.mean, band: { low: c.low, high: c.high }, runs: members.flatMap((m) => m.runs) };
   });
 }
 
