@@ -7,7 +7,8 @@
  * - LaneKeeper-v0 (Discrete 5): ← / → full steering target, with Shift half; nothing held: straight;
  * - LaneKeeperContinuous-v0 (Box [-1, 1]): ← = +1 (left), → = -1, with Shift ±0.5; nothing held: 0;
  * - any other Discrete(n): real time, ← = first action, → = last, digits 1…9 pick an action; nothing held:
- *   the middle action when n is odd (usually "no push / no torque"), else the env waits for a key;
+ *   the middle action when n is odd (usually "no push / no torque"), else the env waits for a key; the help
+ *   names the actions by the scene's labels when it has them (MountainCar: push left / no push / push right);
  * - any other Box: real time, ← / → drive the first component to its low / high bound (±1 when unbounded),
  *   ↓ / ↑ the second, Shift halves; nothing held: 0 clipped into the box.
  */
@@ -28,7 +29,8 @@ export interface KeyControls {
 const ARROWS = ['ArrowUp', 'ArrowRight', 'ArrowDown', 'ArrowLeft'];
 const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-export function keyControls(envId: string, renderKind: string, space: SpaceJSON): KeyControls {
+/** `labels`: the scene's names of the Discrete actions (index 0 = the first action), for the help line. */
+export function keyControls(envId: string, renderKind: string, space: SpaceJSON, labels: readonly string[] | null = null): KeyControls {
   if (renderKind === 'gridworld' && space.type === 'Discrete' && space.n === 4) {
     return {
       mode: 'turn',
@@ -65,11 +67,13 @@ export function keyControls(envId: string, renderKind: string, space: SpaceJSON)
       keys: ['ArrowLeft', 'ArrowRight'],
     };
   }
-  return space.type === 'Discrete' ? genericDiscrete(space) : genericBox(space);
+  return space.type === 'Discrete' ? genericDiscrete(space, labels) : genericBox(space);
 }
 
-function genericDiscrete(space: Extract<SpaceJSON, { type: 'Discrete' }>): KeyControls {
+function genericDiscrete(space: Extract<SpaceJSON, { type: 'Discrete' }>, labels: readonly string[] | null): KeyControls {
   const { n, start } = space;
+  const name = (a: number) => labels?.[a - start] ?? `action ${a}`;
+  const range = (a: number, b: number) => (labels?.[a - start] && labels?.[b - start] ? `${labels[a - start]} … ${labels[b - start]}` : `actions ${a}…${b}`);
   const idle = n % 2 === 1 ? start + (n - 1) / 2 : null;
   const digits = DIGITS.slice(0, Math.min(n, 9));
   return {
@@ -81,9 +85,9 @@ function genericDiscrete(space: Extract<SpaceJSON, { type: 'Discrete' }>): KeyCo
       return idle;
     },
     help:
-      `hold ← for action ${start}, → for action ${start + n - 1}` +
-      (digits.length ? `, ${digits[0]}…${digits[digits.length - 1]} for actions ${start}…${start + digits.length - 1}` : '') +
-      (idle !== null ? `; nothing held: action ${idle}` : '; nothing held: the env waits'),
+      `hold ← for ${name(start)}, → for ${name(start + n - 1)}` +
+      (digits.length ? `, ${digits[0]}…${digits[digits.length - 1]} for ${range(start, start + digits.length - 1)}` : '') +
+      (idle !== null ? `; nothing held: ${name(idle)}` : '; nothing held: the env waits'),
     keys: ['ArrowLeft', 'ArrowRight', ...digits],
   };
 }

@@ -2,12 +2,15 @@
  * The tsgym viewer app: an episode picker grouped by run and checkpoint (with a filter box), one or two
  * replay panes playing in sync, transport controls with keyboard shortcuts, PNG/GIF export, and the run's
  * learning curve, which follows a run while it trains (server-sent events from /api/runs/<run>/events).
+ * A replay file from elsewhere (e.g. downloaded from the play page) opens with "open…" or by dropping it on
+ * the page: it is checked by the replay format's parser and listed under "opened files".
  *
  * The selection lives in the URL hash (`#a=<run>/<path>&b=<run>/<path>&sbs=1`), so a link or a reload
  * shows the same episodes. `window.__tsgymViewer` exposes a read-only snapshot for tests and debugging.
  */
 import type { RendererPreference } from 'pixi.js';
 import type { EpisodeEntry, EpisodeGroup, LiveChange, MetricsResponse, RunChange, RunInfo, ValuesFile } from '../../api-types.js';
+import { parseReplay, type ReplayFile } from '../../replay-format.js';
 import { api, ApiRequestError, comparisonScope } from './api.js';
 import { download, episodeGif, fileStem, framePng } from './export.js';
 import { LearningCurve } from './chart.js';
@@ -56,6 +59,8 @@ const liveBadge = $<HTMLSpanElement>('live');
 const followBox = $<HTMLInputElement>('follow');
 const exportPngButton = $<HTMLButtonElement>('export-png');
 const exportGifButton = $<HTMLButtonElement>('export-gif');
+const openButton = $<HTMLButtonElement>('open-file');
+const openInput = $<HTMLInputElement>('open-file-input');
 
 const playback = new Playback();
 const panes = [new Pane('A'), new Pane('B')];
@@ -66,6 +71,8 @@ let runs = new Map<string, RunInfo>();
 let groups: EpisodeGroup[] = [];
 const entries = new Map<string, EpisodeEntry>();
 const metricsCache = new Map<string, Promise<MetricsResponse>>();
+/** The highest env step each run's metrics.jsonl reached (its summary.json is written less often while it trains). */
+const loggedStep = new Map<string, number>();
 const valuesCache = new Map<string, Promise<{ values: ValuesFile | null; error: string | null }>>();
 let sideBySide = false;
 let busy = 0;
@@ -73,6 +80,13 @@ let fatal: string | null = null;
 let ready = false;
 
 const keyOf = (s: Selection) => `${s.run}/${s.path}`;
+
+/** The "run" of replays opened from files (a name no run directory of a runs dir would have: it has a space and brackets). */
+const OPENED = '(opened file)';
+/** Replays opened from files, by their selection key; they live in this tab only. */
+const opened = new Map<string, ReplayFile>();
+const isOpened = (s: Selection | null) => s?.run === OPENED;
+const openedLabel = (r: ReplayFile, name: string) => `${r.envId} · ${r.agent.name} · seed ${r.seed ?? '?'} · return ${formatNumber(r.return)} · ${r.length} steps — ${name}`;
 function parseKey(key: string): Selection | null {
   const i = key.indexOf('/');
   return i > 0 ? { run: key.slice(0, i), path: key.slice(i + 1) } : null;
@@ -89,7 +103,9 @@ function setStatus(text: string, isError = false): void {
 
 function groupLabel(g: EpisodeGroup): string {
   const run = runs.get(g.run);
-  const who = run ? `${run.envId ?? '?'} · ${run.agent ?? '?'} · seed ${run.seed ?? '?'}` : g.run;
+  // A directory not named like a run (a replay copied in by hand) is described by its first episode's own fields.
+  const first = g.episodes.find((e) => !e.error);
+  const who = run ? `${run.envId ?? first?.envId ?? '?'} · ${run.agent ?? first?.agent ?? '?'} · seed ${run.seed ?? first?.seed ?? '?'}` : g.run;
   if (g.kind === 'eval' && g.step !== null) return `${who} — eval @ ${g.step.toLocaleString('en')} steps`;
   if (g.kind === 'record' && g.step !== null) return `${who} — recorded from checkpoint ${g.step.toLocaleString('en')}${g.seed !== null ? `, seed ${g.seed}` : ''}`;
   return `${who} — ${g.name || 'episodes'}`;
@@ -97,6 +113,8 @@ function groupLabel(g: EpisodeGroup): string {
 
 /** A name for people: env · agent · seed — checkpoint — episode. */
 function describeSelection(sel: Selection): string {
+  const file = opened.get(keyOf(sel));
+  if (file) return `opened file — ${openedLabel(file, sel.path)}`;
   const g = groups.find((x) => x.run === sel.run && x.episodes.some((e) => e.path === sel.path));
   const name = entries.get(keyOf(sel))?.name ?? sel.path;
   return g ? `${groupLabel(g)} — ${name}` : `${sel.run} — ${sel.path}`;
@@ -155,6 +173,13 @@ function fillPicker(select: HTMLSelectElement, withNone: boolean): number {
       }
       if (og.children.length) select.append(og);
     }
+  }
+  if (opened.size) {
+    const og = document.createElement('optgroup');
+    og.label = 'opened files (this tab only)';
+    for (const [key, r] of opened) og.append(new Option(openedLabel(r, parseKey(key)!.path), key));
+    select.append(og);
+    if (opened.has(previous)) previousShown = true;
   }
   // The episode on screen stays in its picker even when the filter hides it.
   const current = previous ? entries.get(previous) : undefined;
@@ -307,6 +332,12 @@ async function select(slot: 0 | 1, sel: Selection | null): Promise<void> {
     afterSelection();
     return;
   }
+  const file = opened.get(keyOf(sel));
+  if (file) {
+    pane.setEpisode(sel, describeSelection(sel), file, null, undefined, null);
+    afterSelection();
+    return;
+  }
   busy++;
   try {
     const [replay, values] = await Promise.all([api.replay(sel.run, sel.path), valuesFor(sel.run)]);
@@ -348,7 +379,7 @@ async function updateCurve(): Promise<void> {
 async function drawCurve(): Promise<void> {
   const token = ++curveToken;
   const inputs: { run: string; metrics: MetricsResponse; markerSteps: number[] }[] = [];
-  for (const p of (sideBySide ? panes : [panes[0]]).filter((x) => x.selection)) {
+  for (const p of (sideBySide ? panes : [panes[0]]).filter((x) => x.selection && !isOpened(x.selection))) {
     const run = p.selection!.run;
     const marker = p.replay?.agent.checkpointStep ?? null;
     // The same run in both panes: one curve with both checkpoints marked.
@@ -359,13 +390,38 @@ async function drawCurve(): Promise<void> {
     }
     if (marker !== null) input.markerSteps.push(marker);
   }
-  if (token === curveToken) curve.show(inputs);
+  if (token !== curveToken) return;
+  curve.show(inputs);
+  let changed = false;
+  for (const i of inputs) {
+    const step = i.metrics.records.reduce((m, r) => Math.max(m, r.step), 0);
+    if (loggedStep.get(i.run) !== step) {
+      loggedStep.set(i.run, step);
+      changed = true;
+    }
+  }
+  if (changed) renderRunInfo();
 }
 
 function renderRunInfo(): void {
   const sel = panes[0].selection;
   const run = sel ? runs.get(sel.run) : undefined;
   runInfoEl.replaceChildren();
+  const file = sel ? opened.get(keyOf(sel)) : undefined;
+  if (file) {
+    const dl = el('dl');
+    const rows: [string, string][] = [
+      ['file', sel!.path],
+      ['env', file.envId],
+      ['agent', file.agent.name],
+      ['seed', String(file.seed ?? '—')],
+      ['return', formatNumber(file.return)],
+      ['length', `${file.length} steps, ${file.terminated ? 'terminated' : file.truncated ? 'truncated' : 'cut short'}`],
+    ];
+    for (const [k, v] of rows) dl.append(el('dt', undefined, k), el('dd', `info-${k}`, v));
+    runInfoEl.append(dl, el('div', 'muted', 'Opened from a file: it has no run, so no learning curve.'));
+    return;
+  }
   if (!run) return;
   const rows: [string, string][] = [
     ['run', run.id],
@@ -381,10 +437,13 @@ function renderRunInfo(): void {
   if (stream) rows.push(['live', stream.updates ? `following: ${stream.updates} update(s), last at ${stream.lastUpdate}` : 'following (updates as it trains)']);
   if (run.summary) {
     rows.push(['status', String(run.summary.status)]);
-    if (typeof run.summary.steps === 'number') rows.push(['steps done', run.summary.steps.toLocaleString('en')]);
+    const training = !DONE.has(String(run.summary.status));
+    const steps = Math.max(typeof run.summary.steps === 'number' ? run.summary.steps : 0, training ? (loggedStep.get(run.id) ?? 0) : 0);
+    rows.push(['steps done', `${steps.toLocaleString('en')}${training ? ' (training)' : ''}`]);
     if (run.summary.finalEval) rows.push(['final eval', `${formatNumber(run.summary.finalEval.mean)} ± ${formatNumber(run.summary.finalEval.std)}`]);
   } else {
     rows.push(['status', 'starting (no summary.json yet)']);
+    if (loggedStep.get(run.id)) rows.push(['steps done', `${loggedStep.get(run.id)!.toLocaleString('en')} (training)`]);
   }
   const dl = el('dl');
   for (const [k, v] of rows) dl.append(el('dt', undefined, k), el('dd', `info-${k.replace(/\W+/g, '-')}`, v));
@@ -456,7 +515,8 @@ function followShownRuns(): void {
   const wanted = new Set(
     (sideBySide ? panes : [panes[0]])
       .map((p) => p.selection?.run)
-      .filter((r): r is string => r !== undefined && runs.has(r) && !DONE.has(String(runs.get(r)?.summary?.status ?? ''))),
+      // Only training runs (they have a config.json); a directory of loose replays never changes by itself.
+      .filter((r): r is string => r !== undefined && runs.has(r) && runs.get(r)!.config !== null && !DONE.has(String(runs.get(r)?.summary?.status ?? ''))),
   );
   for (const run of [...streams.keys()]) {
     if (!wanted.has(run)) {
@@ -570,6 +630,9 @@ speedSelect.addEventListener('change', () => {
   playback.setSpeed(Number(speedSelect.value));
   speedSelect.blur();
 });
+// A button clicked with the mouse gives the keyboard back to the player (Space then plays / pauses); one
+// reached with Tab keeps the focus, so Space presses it.
+for (const b of [playButton, backButton, forwardButton, startButton, endButton]) b.addEventListener('click', (e) => e.detail > 0 && b.blur());
 playButton.addEventListener('click', () => playback.toggle());
 backButton.addEventListener('click', () => playback.step(-1));
 forwardButton.addEventListener('click', () => playback.step(1));
@@ -663,9 +726,68 @@ async function setSideBySide(on: boolean): Promise<void> {
   afterSelection();
 }
 
+/** A replay file's text: gzip (by its magic bytes) is inflated first. */
+async function replayText(file: File): Promise<string> {
+  const head = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+  if (head[0] === 0x1f && head[1] === 0x8b) return new Response(file.stream().pipeThrough(new DecompressionStream('gzip'))).text();
+  return file.text();
+}
+
+/** Opens replay files in pane A (the first) and lists them; a file the replay parser refuses changes nothing. */
+async function openFiles(files: File[]): Promise<void> {
+  let first: Selection | null = null;
+  const refused: string[] = [];
+  for (const f of files) {
+    try {
+      const replay = parseReplay(await replayText(f), f.name);
+      const sel = { run: OPENED, path: f.name };
+      opened.set(keyOf(sel), replay);
+      first ??= sel;
+    } catch (e) {
+      refused.push((e as Error).message);
+    }
+  }
+  if (first) {
+    fillPickers();
+    await select(0, first);
+  }
+  lastOpen = { opened: files.length - refused.length, refused };
+  if (refused.length) setStatus(`Not opened: ${refused.join(' · ')}`, true);
+  else if (first) setStatus(`Opened ${files.length} replay file(s); they are listed under "opened files".`);
+}
+
+let lastOpen: { opened: number; refused: string[] } | null = null;
+openButton.addEventListener('click', () => {
+  openButton.blur();
+  openInput.click();
+});
+openInput.addEventListener('change', () => {
+  const files = [...(openInput.files ?? [])];
+  openInput.value = '';
+  if (files.length) void openFiles(files);
+});
+// Dropping a file anywhere on the page opens it.
+document.addEventListener('dragover', (e) => {
+  if (![...(e.dataTransfer?.types ?? [])].includes('Files')) return;
+  e.preventDefault();
+  document.body.classList.add('dropping');
+});
+document.addEventListener('dragleave', (e) => {
+  if (e.relatedTarget === null) document.body.classList.remove('dropping');
+});
+document.addEventListener('drop', (e) => {
+  document.body.classList.remove('dropping');
+  const files = [...(e.dataTransfer?.files ?? [])];
+  if (!files.length) return;
+  e.preventDefault();
+  void openFiles(files);
+});
+
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement | null;
   if (t && (t.tagName === 'SELECT' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type !== 'range' && (t as HTMLInputElement).type !== 'checkbox') || t.isContentEditable)) return;
+  // Space and Enter on a focused button press that button (a keyboard user tabbed to it), not the player.
+  if (t?.tagName === 'BUTTON' && (e.key === ' ' || e.key === 'Enter')) return;
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const big = e.shiftKey ? 10 : 1;
   switch (e.key) {
@@ -734,8 +856,9 @@ window.addEventListener('resize', () => curve.resize());
 
 function writeHash(): void {
   const params = new URLSearchParams();
-  if (panes[0].selection) params.set('a', keyOf(panes[0].selection));
-  if (sideBySide && panes[1].selection) params.set('b', keyOf(panes[1].selection));
+  // An opened file is not in the runs directory: a link to it could not be followed.
+  if (panes[0].selection && !isOpened(panes[0].selection)) params.set('a', keyOf(panes[0].selection));
+  if (sideBySide && panes[1].selection && !isOpened(panes[1].selection)) params.set('b', keyOf(panes[1].selection));
   if (sideBySide) params.set('sbs', '1');
   const hash = `#${params.toString()}`;
   if (location.hash !== hash) history.replaceState(null, '', hash);
@@ -769,6 +892,7 @@ window.__tsgymViewer = {
     legend: curve.legendValues(),
     live: { following: [...streams.keys()], updates: liveUpdates, runListUpdates, stream: liveSource?.url ?? null },
     picker: { options: [...pickA.options].filter((o) => o.value).map((o) => o.text), filter: filterBox.value },
+    lastOpen,
     lastExport,
   }),
 };

@@ -71,8 +71,8 @@ function newEpisode(): void {
     showError(`${envId}: ${(e as Error).message}`);
     return;
   }
-  controls = keyControls(envId, episode.frames[0].kind, episode.replay.actionSpace);
   pane.setEpisode(episode.replay, episode.frames);
+  controls = keyControls(envId, episode.frames[0].kind, episode.replay.actionSpace, pane.scene?.actionLabels() ?? null);
   pane.titleEl.textContent = `${envId} · seed ${seed}`;
   pane.subtitleEl.textContent = controls.mode === 'turn' ? 'turn-based: one step per key press' : `real time (${stepsPerSecond()} steps/s); the clock starts at your first key press`;
   keysHelp.textContent = controls.help;
@@ -133,6 +133,8 @@ const typing = (t: EventTarget | null) => t instanceof HTMLInputElement || t ins
 
 window.addEventListener('keydown', (e) => {
   if (typing(e.target) && e.key !== 'Enter') return;
+  // Space and Enter on a focused button press that button, as everywhere else on the web.
+  if (e.target instanceof HTMLButtonElement && (e.key === ' ' || e.key === 'Enter')) return;
   shift = e.shiftKey;
   if (e.key === 'Enter') {
     e.preventDefault();

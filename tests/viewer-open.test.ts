@@ -1,0 +1,140 @@
+/**
+ * The replay viewer in headless Chromium, for what is not about a run directory's own replays: a replay
+ * file opened with "open…" or dropped on the page (checked by the replay format's parser; a refused file
+ * changes nothing), Space on a focused button, and the steps a training run has done (from its metrics,
+ * while its summary.json still says 0).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildViewer } from '../render/build-viewer.js';
+import type { ReplayFile } from '../render/replay-format.js';
+import { readReplayFile, writeReplayFile } from '../render/replay-io.js';
+import { startServer, type RunningServer } from '../render/server.js';
+import { launchChromium } from './helpers/chromium.js';
+import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
+
+let root: string;
+let runsDir: string;
+let fixture: FixtureRuns;
+let server: RunningServer;
+let context: BrowserContext;
+let page: Page;
+let cartpole: ReplayFile;
+let second: ReplayFile;
+const pageErrors: string[] = [];
+/** A run that is training: summary.json says 0 steps, metrics.jsonl has reached 15,000. */
+const TRAINING = 'CartPole-v1__ppo__seed9__20260101-000000';
+
+type PaneSnap = { selection: { run: string; path: string } | null; kind: string | null; error: string | null; length: number | null; frame: number | null };
+type Snap = { frame: number; playing: boolean; panes: PaneSnap[]; picker: { options: string[] }; live: { following: string[] }; lastOpen: { opened: number; refused: string[] } | null };
+const snap = () => page.evaluate(() => window.__tsgymViewer!.snapshot()) as Promise<Snap>;
+const settled = () => page.waitForFunction(() => window.__tsgymViewer?.ready === true && window.__tsgymViewer.busy === 0, null, { timeout: 20_000 });
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tsgym-viewer-open-'));
+  runsDir = join(root, 'runs');
+  fixture = await writeFixtureRuns(runsDir);
+  const cart = fixture.byKind.get('cartpole')!;
+  cartpole = await readReplayFile(join(runsDir, cart.run, 'episodes', cart.path));
+  const other = fixture.episodes.find((e) => e.kind !== 'cartpole')!;
+  second = await readReplayFile(join(runsDir, other.run, 'episodes', other.path));
+  const dir = join(runsDir, TRAINING);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ agent: 'ppo', env: 'CartPole-v1', envId: 'CartPole-v1', seed: 9, totalSteps: 50_000, numEnvs: 8, evalEvery: 5000 }));
+  await writeFile(join(dir, 'summary.json'), JSON.stringify({ status: 'running', steps: 0, wallSeconds: 0, finalEval: null, bestEval: null, solvedAtStep: null, solvedAtWallSeconds: null }));
+  await writeFile(join(dir, 'metrics.jsonl'), [5000, 10000, 15000].map((step) => JSON.stringify({ kind: 'eval', step, mean: step / 100, std: 1, returns: [1], lengths: [1] })).join('\n') + '\n');
+  await writeReplayFile(join(dir, 'episodes', 'step-000015000', 'episode-0.json.gz'), cartpole);
+  const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
+  server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
+  ({ context, page } = await launchChromium({ width: 1200, height: 900 }));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('opening a replay file', () => {
+  it('open… takes a file the replay parser accepts into pane A and the picker; one it refuses changes nothing', async () => {
+    await page.goto(server.url);
+    await settled();
+    const before = (await snap()).panes[0].selection;
+    expect(before).not.toBeNull();
+
+    await page.setInputFiles('#open-file-input', { name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ format: 'something-else', version: 1 })) });
+    await page.waitForFunction(() => (window.__tsgymViewer!.snapshot() as Snap).lastOpen !== null);
+    let s = await snap();
+    expect(s.lastOpen).toEqual({ opened: 0, refused: [expect.stringMatching(/notes\.json.*format.*not a tsgym replay file/)] });
+    expect(await page.textContent('#status')).toMatch(/^Not opened: .*notes\.json/);
+    expect(s.panes[0].selection).toEqual(before);
+
+    const name = 'CartPole-v1__human__seed3__downloaded.json';
+    await page.setInputFiles('#open-file-input', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(cartpole)) });
+    await page.waitForFunction((n) => (window.__tsgymViewer!.snapshot() as Snap).panes[0].selection?.path === n, name, { timeout: 10_000 });
+    await settled();
+    s = await snap();
+    expect(s.panes[0]).toMatchObject({ selection: { run: '(opened file)', path: name }, kind: 'cartpole', error: null, length: cartpole.length });
+    const option = s.picker.options.find((o) => o.endsWith(name))!;
+    expect(option).toBe(`${cartpole.envId} · ${cartpole.agent.name} · seed ${cartpole.seed} · return ${cartpole.return} · ${cartpole.length} steps — ${name}`);
+    expect(await page.inputValue('#pick-a')).toBe(`(opened file)/${name}`);
+    expect(await page.textContent('#run-info')).toContain('Opened from a file');
+    // Not in the URL (a reload could not find it), not followed as a run, and it plays.
+    expect(decodeURIComponent(new URL(page.url()).hash)).not.toContain('opened');
+    expect(s.live.following).toEqual([]);
+    await page.keyboard.press('End');
+    expect((await snap()).frame).toBe(cartpole.length);
+  });
+
+  it('a gzipped replay dropped on the page opens too', async () => {
+    const gz = gzipSync(JSON.stringify(second)).toString('base64');
+    await page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'dropped.json.gz', { type: 'application/gzip' }));
+      document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, gz);
+    await page.waitForFunction(() => (window.__tsgymViewer!.snapshot() as Snap).panes[0].selection?.path === 'dropped.json.gz', null, { timeout: 10_000 });
+    await settled();
+    const s = await snap();
+    expect(s.panes[0]).toMatchObject({ kind: fixture.episodes.find((e) => e.kind !== 'cartpole')!.kind, error: null, length: second.length });
+    expect(s.picker.options.filter((o) => o.includes('— dropped.json.gz') || o.includes('downloaded.json'))).toHaveLength(2);
+    expect(await page.evaluate(() => document.body.classList.contains('dropping'))).toBe(false);
+  });
+});
+
+describe('keyboard and run info', () => {
+  it('Space on a focused button presses that button; after a mouse click it plays and pauses', async () => {
+    const cart = fixture.byKind.get('cartpole')!;
+    await page.goto(`${server.url}#a=${encodeURIComponent(`${cart.run}/${cart.path}`)}`);
+    await settled();
+    await page.keyboard.press('Home');
+    expect((await snap()).frame).toBe(0);
+    await page.focus('#step-forward');
+    await page.keyboard.press(' ');
+    let s = await snap();
+    expect(s.frame).toBe(1);
+    expect(s.playing).toBe(false);
+    await page.click('#play');
+    expect((await snap()).playing).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id ?? '')).not.toBe('play');
+    await page.keyboard.press(' ');
+    s = await snap();
+    expect(s.playing).toBe(false);
+  });
+
+  it('a run that is training shows the steps its metrics reached, not the 0 of its summary', async () => {
+    await page.goto(`${server.url}#a=${encodeURIComponent(`${TRAINING}/step-000015000/episode-0.json.gz`)}`);
+    await settled();
+    await page.waitForFunction(() => document.querySelector('.info-steps-done')?.textContent === '15,000 (training)', null, { timeout: 10_000 });
+    expect(await page.textContent('.info-status')).toBe('running');
+    expect((await snap()).live.following).toEqual([TRAINING]);
+    expect(pageErrors).toEqual([]);
+  });
+});
