@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Playback, SPEEDS } from '../render/viewer/src/playback.js';
+import { gifSchedule, Playback, SPEEDS } from '../render/viewer/src/playback.js';
 
 describe('viewer playback clock', () => {
   it('advances at steps-per-second × speed, carrying fractions, and stops at the last frame', () => {
@@ -65,5 +65,33 @@ describe('viewer playback clock', () => {
     p.setLastFrame(5);
     p.seek(2);
     expect(calls).toBe(2);
+  });
+});
+
+describe('GIF timing follows the playback speed', () => {
+  const duration = (d: number[]) => d.reduce((a, b) => a + b, 0);
+  it('1×, 2× and 4× of CartPole (50 steps/s): the GIF lasts 1/speed as long, no delay under 20 ms', () => {
+    const one = gifSchedule(200, 50, 600);
+    const two = gifSchedule(200, 100, 600);
+    const four = gifSchedule(200, 200, 600);
+    expect(one.stride).toBe(1);
+    expect(one.frames).toHaveLength(201);
+    expect(duration(one.delays.slice(0, -1))).toBe(4000);
+    // Faster than one frame per 20 ms: every 2nd (4th) frame, each still 20 ms.
+    expect(two.stride).toBe(2);
+    expect(duration(two.delays.slice(0, -1))).toBe(2000);
+    expect(four.stride).toBe(4);
+    expect(duration(four.delays.slice(0, -1))).toBe(1000);
+    for (const s of [one, two, four]) expect(Math.min(...s.delays)).toBeGreaterThanOrEqual(20);
+  });
+
+  it('rates that do not divide 10 ms keep to the clock without drift', () => {
+    const s = gifSchedule(90, 30, 600); // MountainCar at 1×: 33.3 ms a step
+    expect(s.stride).toBe(1);
+    expect(new Set(s.delays.slice(0, -1))).toEqual(new Set([30, 40]));
+    expect(duration(s.delays.slice(0, -1))).toBe(3000);
+    expect(s.frames.at(-1)).toBe(90);
+    // maxFrames still caps long episodes.
+    expect(gifSchedule(5000, 10, 600).frames.length).toBeLessThanOrEqual(601);
   });
 });

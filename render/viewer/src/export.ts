@@ -5,6 +5,7 @@
  */
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
 import { Pane } from './pane.js';
+import { gifSchedule } from './playback.js';
 
 /** Saves `blob` as a download named `name`. */
 export function download(blob: Blob, name: string): void {
@@ -36,18 +37,9 @@ export interface GifOptions {
   maxWidth?: number;
   /** Env steps per second of the animation; default the scene's real-time rate. */
   stepsPerSecond?: number;
-  /** At most this many frames: longer episodes keep every k-th frame (and the last); default 600. */
+  /** At most this many frames: longer or faster episodes keep every k-th frame (and the last); default 600. */
   maxFrames?: number;
   onProgress?: (done: number, total: number) => void;
-}
-
-/** Frames to encode: 0..last, every `stride`-th, always including the last. */
-export function gifFrames(last: number, maxFrames: number): { frames: number[]; stride: number } {
-  const stride = Math.max(1, Math.ceil((last + 1) / Math.max(2, maxFrames)));
-  const frames: number[] = [];
-  for (let f = 0; f <= last; f += stride) frames.push(f);
-  if (frames[frames.length - 1] !== last) frames.push(last);
-  return { frames, stride };
 }
 
 /**
@@ -74,9 +66,8 @@ export async function episodeGif(pane: Pane, opts: GifOptions = {}): Promise<{ b
   const replay = pane.replay;
   if (!replay) throw new Error('no episode to export');
   const last = Math.min(opts.lastFrame ?? replay.length, replay.length);
-  const { frames, stride } = gifFrames(last, opts.maxFrames ?? 600);
   const sps = opts.stepsPerSecond ?? pane.scene?.stepsPerSecond ?? 30;
-  const delay = Math.max(20, Math.round((1000 * stride) / sps)); // GIF delays are in 10 ms units; 20 ms is the fastest browsers honour
+  const { frames, delays } = gifSchedule(last, sps, opts.maxFrames ?? 600);
   const copy = await exportPane(pane, Math.min(opts.maxWidth ?? 480, Math.max(1, pane.size.width)));
   try {
     const grab = (f: number, into?: HTMLCanvasElement) => {
@@ -105,7 +96,7 @@ export async function episodeGif(pane: Pane, opts: GifOptions = {}): Promise<{ b
       height = c.height;
       const t1 = performance.now();
       // The last frame stays up a second before the loop starts again.
-      gif.writeFrame(applyPalette(data, palette), width, height, { palette, delay: i === frames.length - 1 ? Math.max(delay, 1000) : delay, repeat: 0 });
+      gif.writeFrame(applyPalette(data, palette), width, height, { palette, delay: i === frames.length - 1 ? Math.max(delays[i], 1000) : delays[i], repeat: 0 });
       drawMs += t1 - t0;
       encodeMs += performance.now() - t1;
       if (i % 8 === 7) {

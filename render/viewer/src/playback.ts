@@ -1,6 +1,7 @@
 /**
  * The playback clock shared by the panes: the current frame (0 = after reset, k = after step k), play /
  * pause, stepping, seeking and speed. Pure (no DOM), driven by `tick(seconds)` from requestAnimationFrame.
+ * Also the frame timing of an exported GIF, so that it plays at the same speed as the viewer.
  */
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8] as const;
 
@@ -93,4 +94,24 @@ export class Playback {
     this.emit();
     return true;
   }
+}
+
+/** The shortest frame delay browsers honour (a GIF counts in 10 ms units; 0 and 10 ms are shown as 100 ms). */
+const MIN_DELAY_MS = 20;
+
+/**
+ * Which frames a GIF of frames 0..last shows and how long each stays up, so that it plays at
+ * `stepsPerSecond` (the viewer's playback rate, so 2× plays twice as fast): every `stride`-th frame (and
+ * the last), the stride large enough for at most `maxFrames` frames and for no delay under 20 ms. Frame i
+ * is due at step frames[i] / stepsPerSecond; delays are rounded to the GIF's 10 ms units without drifting
+ * from that clock. The last delay is the time to the end (the caller may hold the last frame longer).
+ */
+export function gifSchedule(last: number, stepsPerSecond: number, maxFrames: number): { frames: number[]; delays: number[]; stride: number } {
+  const stride = Math.max(1, Math.ceil((last + 1) / Math.max(2, maxFrames)), Math.ceil((MIN_DELAY_MS * stepsPerSecond) / 1000 - 1e-9));
+  const frames: number[] = [];
+  for (let f = 0; f <= last; f += stride) frames.push(f);
+  if (frames[frames.length - 1] !== last) frames.push(last);
+  const at = (f: number) => Math.round((100 * f) / stepsPerSecond) * 10; // ms on the 10 ms grid
+  const delays = frames.map((f, i) => Math.max(MIN_DELAY_MS, i + 1 < frames.length ? at(frames[i + 1]) - at(f) : (1000 * stride) / stepsPerSecond));
+  return { frames, delays, stride };
 }
