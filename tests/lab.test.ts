@@ -315,9 +315,28 @@ describe('live agent page', () => {
     const snap = (await page.evaluate(() => window.__tsgymAgent!.snapshot())) as Record<string, any>;
     expect(snap.backend).toBe('wasm');
     expect(snap.pending.probs).toHaveLength(2);
-    expect(await page.locator('.live-pane > .bars .bar-row').count()).toBe(2);
     await shot('live-agent-cartpole.png');
     await page.evaluate(() => window.__tsgymAgent!.setRunning(false));
+    // One convention, as in the replay viewer: the HUD's bars are the probabilities its action was drawn
+    // from, that action highlighted; the decision about to be made is a labelled line of its own.
+    let checked = 0;
+    for (let k = 0; k < 3; k++) {
+      const paused = (await page.evaluate(() => window.__tsgymAgent!.snapshot())) as Record<string, any>;
+      const shown = parseReplay(await page.evaluate(() => window.__tsgymAgent!.replayText()), 'live');
+      // Sampled while running: a frame right after a reset (no action yet) or at an episode's end (nothing next) says less.
+      if (!shown.length || !paused.pending) continue;
+      const lastAction = shown.steps[shown.length - 1].action as number;
+      checked++;
+      expect(await page.locator('.live-pane .hud .bar-row').count()).toBe(2);
+      expect(paused.pane.hudChosenBar).toBe(lastAction);
+      expect(paused.pane.hudAction).toBe(`${['push left', 'push right'][lastAction]} (${lastAction})`);
+      expect(await page.textContent('.live-pane .hud .bar-row.chosen .bar-label')).toBe(['push left', 'push right'][lastAction]);
+      expect(paused.pane.next).toMatch(new RegExp(`^next action \\(not taken yet\\): ${['push left', 'push right'][paused.pending.action]}, probability 0?\\.\\d+`));
+      await page.evaluate(() => window.__tsgymAgent!.setRunning(true));
+      await page.waitForTimeout(150);
+      await page.evaluate(() => window.__tsgymAgent!.setRunning(false));
+    }
+    expect(checked).toBeGreaterThan(0);
 
     // 1000 observations from Node: the Node agent acting greedily on fresh seeds.
     const { agent } = loadAgentFromRun(ppoRun, 'best');

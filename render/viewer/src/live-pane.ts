@@ -3,8 +3,10 @@
  * scenes and HUD as the replay viewer, drawing the newest frame of a growing replay. The scene is given
  * the episode's own `frames` array, which grows in place, so nothing is copied per step.
  *
- * The HUD's bars show the decision taken *from* a frame, which does not exist yet for the newest one, so
- * this pane draws the decision about to be made (`setDecision`) in bars of its own, and its own end line.
+ * One convention everywhere, as in the replay viewer: the HUD's bars are the Q-values or probabilities
+ * the action shown in the HUD was chosen from (that action highlighted). The decision about to be made
+ * from the newest frame (`setDecision`) is a separate line below, labelled "next action", without bars.
+ * The pane draws its own end line.
  */
 import { Application } from 'pixi.js';
 import type { RenderState } from '../../../envs/core.js';
@@ -20,8 +22,7 @@ export class LivePane {
   readonly subtitleEl = el('div', 'pane-subtitle');
   private readonly host = el('div', 'canvas-host');
   private readonly statusEl = el('div', 'live-status');
-  private readonly barsTitle = el('div', 'live-bars-title');
-  private readonly bars = el('div', 'bars');
+  private readonly nextEl = el('div', 'live-next');
   readonly hud = new Hud();
   app: Application | null = null;
   scene: Scene | null = null;
@@ -35,7 +36,7 @@ export class LivePane {
 
   constructor(readonly label: string) {
     this.root.dataset.pane = label;
-    this.root.append(this.titleEl, this.subtitleEl, this.host, this.statusEl, this.hud.root, this.barsTitle, this.bars);
+    this.root.append(this.titleEl, this.subtitleEl, this.host, this.statusEl, this.hud.root, this.nextEl);
   }
 
   async init(): Promise<void> {
@@ -97,34 +98,19 @@ export class LivePane {
     this.app.render();
   }
 
-  /** The agent's Q-values or probabilities for the observation it is about to act on, and its choice. */
+  /** The action the agent is about to take from the newest frame, with the Q-value or probability it had. */
   setDecision(d: { qValues?: ArrayLike<number>; probs?: ArrayLike<number>; action?: number } | null): void {
     const values = d?.qValues ?? d?.probs;
     if (!d || !values) {
-      this.barsTitle.textContent = '';
-      this.bars.replaceChildren();
+      this.nextEl.textContent = '';
       return;
     }
     const v = Array.from(values);
     const isQ = d.qValues !== undefined;
-    this.barsTitle.textContent = isQ ? 'Q-values now (greedy action highlighted)' : 'action probabilities now (chosen action highlighted)';
-    const lo = Math.min(...v);
-    const hi = Math.max(...v);
-    const floor = isQ ? (hi > 0 ? Math.min(0, lo) : 2 * lo) : 0;
-    const span = (isQ ? hi : 1) - floor || 1;
     const start = this.replay?.actionSpace.type === 'Discrete' ? this.replay.actionSpace.start : 0;
-    const chosen = d.action === undefined ? v.indexOf(hi) : d.action - start;
-    this.bars.replaceChildren(
-      ...v.map((x, i) => {
-        const row = el('div', `bar-row${i === chosen ? ' chosen' : ''}`);
-        const track = el('span', 'bar-track');
-        const fill = el('span', 'bar-fill');
-        fill.style.width = `${Math.max(2, Math.min(100, Math.round((100 * (x - floor)) / span)))}%`;
-        track.append(fill);
-        row.append(el('span', 'bar-label', this.labels?.[i] ?? String(i + start)), track, el('span', 'bar-value', formatNumber(x)));
-        return row;
-      }),
-    );
+    const chosen = d.action === undefined ? v.indexOf(Math.max(...v)) : d.action - start;
+    const name = this.labels?.[chosen] ?? String(chosen + start);
+    this.nextEl.textContent = `next action (not taken yet): ${name}, ${isQ ? 'Q' : 'probability'} ${formatNumber(v[chosen])}`;
   }
 
   private resize(): void {
@@ -147,6 +133,8 @@ export class LivePane {
       renderer: this.app?.renderer.name ?? 'none',
       probe: this.scene?.probe() ?? null,
       hudAction: this.hud.root.querySelector('.hud-action')?.textContent ?? null,
+      hudChosenBar: this.hud.chosenBar,
+      next: this.nextEl.textContent,
     };
   }
 }
