@@ -21,9 +21,50 @@ export function agentColor(i: number): string {
 }
 
 /** `#rrggbb` with an alpha, for band fills. */
-function withAlpha(hex: string, alpha: number): string {
+export function withAlpha(hex: string, alpha: number): string {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+/** Draws on a uPlot canvas clipped to its plot area (in a `drawAxes` hook: under the series). */
+export function drawClipped(u: uPlot, draw: (ctx: CanvasRenderingContext2D) => void): void {
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+  ctx.clip();
+  draw(ctx);
+  ctx.restore();
+}
+
+/** A shaded band from `low` to `high` over `xs`, in plot coordinates. */
+export function fillBand(u: uPlot, ctx: CanvasRenderingContext2D, xs: readonly number[], low: readonly number[], high: readonly number[], fill: string): void {
+  if (!xs.length) return;
+  ctx.fillStyle = fill;
+  ctx.beginPath();
+  tracePath(u, ctx, xs, high);
+  for (let k = xs.length - 1; k >= 0; k--) ctx.lineTo(u.valToPos(xs[k], 'x', true), u.valToPos(low[k], 'y', true));
+  ctx.closePath();
+  ctx.fill();
+}
+
+/** A thin line through (xs, ys), e.g. raw values under their smoothed line. */
+export function strokeLine(u: uPlot, ctx: CanvasRenderingContext2D, xs: readonly number[], ys: readonly number[], stroke: string): void {
+  ctx.strokeStyle = stroke;
+  ctx.lineWidth = devicePixelRatio;
+  ctx.beginPath();
+  tracePath(u, ctx, xs, ys);
+  ctx.stroke();
+}
+
+/** Moves to the first point and draws lines through the others. */
+function tracePath(u: uPlot, ctx: CanvasRenderingContext2D, xs: readonly number[], ys: readonly number[]): void {
+  xs.forEach((x, k) => {
+    const px = u.valToPos(x, 'x', true);
+    const py = u.valToPos(ys[k], 'y', true);
+    if (k === 0) ctx.moveTo(px, py);
+    else ctx.lineTo(px, py);
+  });
 }
 
 /** A legend value: under the cursor while hovering, else the series' latest value (not uPlot's "--"). */
@@ -92,27 +133,10 @@ export class CurvesChart {
         hooks: {
           // Bands under the lines: drawn after the axes, before the series.
           drawAxes: [
-            (u: uPlot) => {
-              const ctx = u.ctx;
-              ctx.save();
-              ctx.beginPath();
-              ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-              ctx.clip();
-              bands.forEach((b, i) => {
-                if (!b.steps.length) return;
-                ctx.fillStyle = withAlpha(colors[i], 0.2);
-                ctx.beginPath();
-                b.steps.forEach((s, k) => {
-                  const x = u.valToPos(s, 'x', true);
-                  const y = u.valToPos(b.high[k], 'y', true);
-                  if (k === 0) ctx.moveTo(x, y);
-                  else ctx.lineTo(x, y);
-                });
-                for (let k = b.steps.length - 1; k >= 0; k--) ctx.lineTo(u.valToPos(b.steps[k], 'x', true), u.valToPos(b.low[k], 'y', true));
-                ctx.closePath();
-                ctx.fill();
-              });
-              if (threshold !== null) {
+            (u: uPlot) =>
+              drawClipped(u, (ctx) => {
+                bands.forEach((b, i) => fillBand(u, ctx, b.steps, b.low, b.high, withAlpha(colors[i], 0.2)));
+                if (threshold === null) return;
                 const y = u.valToPos(threshold, 'y', true);
                 ctx.strokeStyle = '#868e96';
                 ctx.setLineDash([6, 4]);
@@ -121,9 +145,7 @@ export class CurvesChart {
                 ctx.moveTo(u.bbox.left, y);
                 ctx.lineTo(u.bbox.left + u.bbox.width, y);
                 ctx.stroke();
-              }
-              ctx.restore();
-            },
+              }),
           ],
         },
       },
@@ -368,24 +390,9 @@ export class RunsChart {
           drawAxes: [
             (u: uPlot) => {
               if (smoothing <= 0) return;
-              const ctx = u.ctx;
-              ctx.save();
-              ctx.beginPath();
-              ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-              ctx.clip();
-              ctx.lineWidth = devicePixelRatio;
-              for (const r of runs) {
-                ctx.strokeStyle = withAlpha(r.color, 0.25);
-                ctx.beginPath();
-                r.steps.forEach((x, k) => {
-                  const px = u.valToPos(x, 'x', true);
-                  const py = u.valToPos(r.values[k], 'y', true);
-                  if (k === 0) ctx.moveTo(px, py);
-                  else ctx.lineTo(px, py);
-                });
-                ctx.stroke();
-              }
-              ctx.restore();
+              drawClipped(u, (ctx) => {
+                for (const r of runs) strokeLine(u, ctx, r.steps, r.values, withAlpha(r.color, 0.25));
+              });
             },
           ],
         },

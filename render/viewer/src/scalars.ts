@@ -11,7 +11,7 @@
 import uPlot from 'uplot';
 import type { LiveChange, RunChange, RunInfo } from '../../api-types.js';
 import { api, comparisonScope } from './api.js';
-import { agentColor } from './compare-charts.js';
+import { agentColor, drawClipped, fillBand, strokeLine, withAlpha } from './compare-charts.js';
 import { el, formatNumber } from './hud.js';
 import { averagedByX, compareTags, configKey, groupCurve, secondsAtStep, seriesOf, toCsv, type CsvRow, type RawSeries } from './scalars-data.js';
 import { emaSmooth } from './ticks.js';
@@ -209,11 +209,6 @@ function linesFor(tag: string, shown: string[], axis: XAxis, smoothing: number, 
   });
 }
 
-function withAlpha(hex: string, alpha: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
-}
-
 const X_LABELS: Record<XAxis, string> = { step: 'env steps', relative: 'seconds of training', wall: 'wall clock' };
 
 function draw(): void {
@@ -261,30 +256,13 @@ function draw(): void {
         hooks: {
           // Bands of groups and raw values of runs (faint) under the smoothed lines.
           drawAxes: [
-            (u: uPlot) => {
-              const ctx = u.ctx;
-              ctx.save();
-              ctx.beginPath();
-              ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-              ctx.clip();
-              for (const l of lines) {
-                if (l.band && l.xs.length) {
-                  ctx.fillStyle = withAlpha(l.color, 0.18);
-                  ctx.beginPath();
-                  l.xs.forEach((x, k) => (k ? ctx.lineTo(u.valToPos(x, 'x', true), u.valToPos(l.band!.high[k], 'y', true)) : ctx.moveTo(u.valToPos(x, 'x', true), u.valToPos(l.band!.high[k], 'y', true))));
-                  for (let k = l.xs.length - 1; k >= 0; k--) ctx.lineTo(u.valToPos(l.xs[k], 'x', true), u.valToPos(l.band.low[k], 'y', true));
-                  ctx.closePath();
-                  ctx.fill();
-                } else if (!l.band && smoothing > 0) {
-                  ctx.strokeStyle = withAlpha(l.color, 0.25);
-                  ctx.lineWidth = devicePixelRatio;
-                  ctx.beginPath();
-                  l.xs.forEach((x, k) => (k ? ctx.lineTo(u.valToPos(x, 'x', true), u.valToPos(l.raw[k], 'y', true)) : ctx.moveTo(u.valToPos(x, 'x', true), u.valToPos(l.raw[k], 'y', true))));
-                  ctx.stroke();
+            (u: uPlot) =>
+              drawClipped(u, (ctx) => {
+                for (const l of lines) {
+                  if (l.band) fillBand(u, ctx, l.xs, l.band.low, l.band.high, withAlpha(l.color, 0.18));
+                  else if (smoothing > 0) strokeLine(u, ctx, l.xs, l.raw, withAlpha(l.color, 0.25));
                 }
-              }
-              ctx.restore();
-            },
+              }),
           ],
         },
       },
