@@ -1,10 +1,10 @@
 /**
  * The replay viewer in headless Chromium, for what is not about a run directory's own replays: a replay
  * file opened with "open…" or dropped on the page (checked by the replay format's parser; a refused file
- * changes nothing), Space on a focused button, and the steps a training run has done (from its metrics,
- * while its summary.json still says 0).
+ * changes nothing), Space on a focused button, the steps a training run has done (from its metrics, while
+ * its summary.json still says 0), and a shown run that is deleted.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -135,6 +135,25 @@ describe('keyboard and run info', () => {
     await page.waitForFunction(() => document.querySelector('.info-steps-done')?.textContent === '15,000 (training)', null, { timeout: 10_000 });
     expect(await page.textContent('.info-status')).toBe('running');
     expect((await snap()).live.following).toEqual([TRAINING]);
+  });
+
+  it('a shown run that is deleted stops playing and says so; the picker keeps naming it', async () => {
+    const cart = fixture.byKind.get('cartpole')!;
+    const doomed = 'CartPole-v1__heuristic__seed7__20260101-000500';
+    await cp(join(runsDir, cart.run), join(runsDir, doomed), { recursive: true });
+    await page.goto('about:blank');
+    await page.goto(`${server.url}#a=${encodeURIComponent(`${doomed}/${cart.path}`)}`);
+    await settled();
+    expect((await snap()).panes[0]).toMatchObject({ selection: { run: doomed }, kind: 'cartpole', error: null });
+    await page.click('#play');
+    expect((await snap()).playing).toBe(true);
+    await page.waitForTimeout(1200); // the live stream's first report of the runs list
+    await rm(join(runsDir, doomed), { recursive: true });
+    await page.waitForFunction(() => /no longer in the runs directory/.test((window.__tsgymViewer!.snapshot() as Snap).panes[0].error ?? ''), null, { timeout: 15_000 });
+    const s = await snap();
+    expect(s.playing).toBe(false);
+    expect(s.panes[0].selection).toEqual({ run: doomed, path: cart.path });
+    expect(await page.$eval('#pick-a', (e) => (e as HTMLSelectElement).selectedOptions[0]?.text ?? '')).toBe(`${doomed}/${cart.path} (deleted)`);
     expect(pageErrors).toEqual([]);
   });
 });

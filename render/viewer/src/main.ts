@@ -183,7 +183,13 @@ function fillPicker(select: HTMLSelectElement, withNone: boolean): number {
   }
   // The episode on screen stays in its picker even when the filter hides it.
   const current = previous ? entries.get(previous) : undefined;
-  if (current && !previousShown) {
+  if (previous && !current && !opened.has(previous)) {
+    // The run of the episode on screen was deleted: keep naming it rather than showing a blank picker.
+    const og = document.createElement('optgroup');
+    og.label = 'shown now (no longer in the runs directory)';
+    og.append(new Option(`${previous} (deleted)`, previous));
+    select.prepend(og);
+  } else if (current && !previousShown) {
     const g = groups.find((x) => x.run === current.run && x.episodes.includes(current));
     const og = document.createElement('optgroup');
     og.label = 'shown now (does not match the filter)';
@@ -594,6 +600,18 @@ async function onRunsListChanged(counted: boolean): Promise<void> {
   try {
     await loadIndex();
     if (counted) runListUpdates++;
+    // A shown episode whose run was deleted or moved: say so, instead of playing on from memory.
+    let gone = false;
+    for (const p of panes) {
+      const sel = p.selection;
+      if (!sel || !p.replay || isOpened(sel) || entries.has(keyOf(sel))) continue;
+      p.showError(sel, describeSelection(sel), `${sel.run}/${sel.path} is no longer in the runs directory (its run was deleted or moved); pick another episode.`);
+      gone = true;
+    }
+    if (gone) {
+      playback.pause();
+      afterSelection();
+    }
     if (!panes[0].selection) {
       const sel = defaultSelection();
       if (sel) await select(0, sel);
