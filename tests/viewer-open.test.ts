@@ -137,6 +137,21 @@ describe('keyboard and run info', () => {
     expect((await snap()).live.following).toEqual([TRAINING]);
   });
 
+  it('at 800×600 the replay, its controls and the learning curve are all above the fold', async () => {
+    const cart = fixture.byKind.get('cartpole')!;
+    await page.setViewportSize({ width: 800, height: 600 });
+    await page.goto('about:blank');
+    await page.goto(`${server.url}#a=${encodeURIComponent(`${cart.run}/${cart.path}`)}`);
+    await settled();
+    await page.waitForFunction(() => document.querySelector('#chart canvas') !== null, null, { timeout: 10_000 });
+    for (const sel of ['.pane canvas', '#transport', '#chart canvas']) {
+      const box = (await page.locator(sel).first().boundingBox())!;
+      expect(box.y + box.height, `${sel} bottom`).toBeLessThanOrEqual(600);
+      expect(box.x + box.width, `${sel} right`).toBeLessThanOrEqual(800);
+    }
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
   it('a shown run that is deleted stops playing and says so; the picker keeps naming it', async () => {
     const cart = fixture.byKind.get('cartpole')!;
     const doomed = 'CartPole-v1__heuristic__seed7__20260101-000500';

@@ -64,6 +64,8 @@ export class Pane {
     app.canvas.setAttribute('aria-label', `replay ${this.label}`);
     this.host.append(app.canvas);
     this.resizeObserver.observe(this.host);
+    // The height follows the window's too (see resize).
+    window.addEventListener('resize', () => this.resize());
     this.resize();
   }
 
@@ -176,7 +178,9 @@ export class Pane {
   private resize(): void {
     if (!this.app || this.fixed) return;
     const w = Math.max(200, Math.floor(this.host.clientWidth));
-    const h = Math.max(220, Math.min(520, Math.round(w * 0.62)));
+    // Short of the window's height, so the HUD and the transport controls below stay in view (the header,
+    // titles, HUD and controls take about 340 px).
+    const h = Math.max(180, Math.min(520, Math.round(w * 0.62), window.innerHeight - 340));
     if (w === this.width && h === this.height) return;
     this.width = w;
     this.height = h;
