@@ -250,7 +250,7 @@ describe('viewer: follows a run while it trains', () => {
       expect(end.live.following).toEqual([]); // a finished run is no longer followed
       expect(new URL(end.live.stream!).searchParams.getAll('follow')).toEqual([]);
       // Every evaluation is in the picker, and the pane moved on to the newest one.
-      for (const e of evals) expect(end.picker.options.some((o) => o.includes(runName) && o.includes(`eval @ ${e.step.toLocaleString('en')}`))).toBe(true);
+      for (const e of evals) expect(end.picker.options.some((o) => o.includes(`— ${runName} › eval @ ${e.step.toLocaleString('en')} ·`))).toBe(true);
       expect(end.panes[0].selection).toEqual({ run: runName, path: `step-${String(steps).padStart(9, '0')}/episode-0.json.gz` });
       // The overlays training wrote: the agent's policy (exact value), its Q-values, and the optimum, which is value iteration's.
       expect(Object.keys(end.panes[0].overlays)).toEqual(['agent policy (exact value)', 'agent Q-values (max)', 'optimal (value iteration)']);
@@ -344,7 +344,7 @@ describe('viewer fixes', () => {
     const all = (await snapshot()).picker.options;
     expect(all.length).toBeGreaterThan(6);
     const c = cart();
-    expect(all).toContain(`CartPole-v1 · heuristic · ${c.run} · eval @ 5,000 · episode-0 · return ${c.return} · ${c.length} steps · trained`);
+    expect(all).toContain(`CartPole-v1 · heuristic · seed 1 — ${c.run} › eval @ 5,000 · episode-0 · return ${c.return} · ${c.length} steps · trained`);
     await page.fill('#filter', 'lane trained');
     const lane = fixture.byKind.get('lanekeeper');
     const filtered = (await snapshot()).picker.options.filter((o) => !o.startsWith('—'));

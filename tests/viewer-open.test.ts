@@ -81,7 +81,7 @@ describe('opening a replay file', () => {
     s = await snap();
     expect(s.panes[0]).toMatchObject({ selection: { run: '(opened file)', path: name }, kind: 'cartpole', error: null, length: cartpole.length });
     const option = s.picker.options.find((o) => o.endsWith(name))!;
-    expect(option).toBe(`${cartpole.envId} · ${cartpole.agent.name} · seed ${cartpole.seed} · return ${cartpole.return} · ${cartpole.length} steps — ${name}`);
+    expect(option).toBe(`opened files (this tab only) › ${cartpole.envId} · ${cartpole.agent.name} · seed ${cartpole.seed} · return ${cartpole.return} · ${cartpole.length} steps — ${name}`);
     expect(await page.inputValue('#pick-a')).toBe(`(opened file)/${name}`);
     expect(await page.textContent('#run-info')).toContain('Opened from a file');
     // Not in the URL (a reload could not find it), not followed as a run, and it plays.

@@ -131,14 +131,20 @@ describe('viewer in headless Chromium', () => {
     expect(await viewerBuildIsStale(join(root, 'no-build-here'))).toBe(true);
   });
 
-  it('starts with WebGL and lists every fixture episode in the picker, grouped by run and checkpoint', async () => {
+  it('starts with WebGL and lists every fixture episode in the picker, one group per run, each option led by its checkpoint', async () => {
     const snap = await snapshot();
     expect(snap.panes[0].renderer).toBe('webgl');
     const options = await page.$$eval('#pick-a option', (os) => os.map((o) => (o as HTMLOptionElement).value));
     for (const e of fixture.episodes) expect(options).toContain(keyOf(e));
-    const groups = await page.$$eval('#pick-a optgroup', (gs) => gs.map((g) => (g as HTMLOptGroupElement).label));
-    expect(groups.some((g) => /CartPole-v1 · heuristic · seed 1 — eval @ 5,000 steps/.test(g))).toBe(true);
-    expect(groups.some((g) => /CartPole-v1 · heuristic · seed 1 — eval @ 0 steps/.test(g))).toBe(true);
+    const groups = await page.$$eval('#pick-a optgroup', (gs) => gs.map((g) => [(g as HTMLOptGroupElement).label, [...g.children].map((o) => o.textContent ?? '')] as const));
+    const cart = fixtureEpisode('cartpole');
+    const [label, texts] = groups.find(([g]) => g.endsWith(`— ${cart.run}`))!;
+    expect(label).toBe(`CartPole-v1 · heuristic · seed 1 — ${cart.run}`);
+    expect(texts.some((t) => t.startsWith('eval @ 5,000 · episode-0 · return'))).toBe(true);
+    expect(texts.some((t) => t.startsWith('eval @ 0 · episode-0 · return'))).toBe(true);
+    // Short enough for a closed picker to show what tells the episodes apart.
+    expect(Math.max(...groups.flatMap(([, t]) => t).map((t) => t.length))).toBeLessThan(80);
+    expect(new Set(groups.map(([g]) => g)).size).toBe(groups.length);
   });
 
   it('CartPole: the cart is drawn where the state puts it and moves with it; the pole stands on it', async () => {

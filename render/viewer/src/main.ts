@@ -126,10 +126,19 @@ function phaseLabel(g: EpisodeGroup): string {
   return `${g.kind === 'eval' ? 'eval' : g.kind} @ ${g.step.toLocaleString('en')}${g.kind === 'record' && g.seed !== null ? ` seed ${g.seed}` : ''}`;
 }
 
-/** An option's text: env · agent · run · checkpoint · episode · how it went (a closed <select> shows only this). */
+/** A run's group in the picker: env · agent · seed — its directory. */
+function runGroupLabel(runId: string, groupsOfRun: EpisodeGroup[]): string {
+  const run = runs.get(runId);
+  const first = groupsOfRun.flatMap((g) => g.episodes).find((e) => !e.error);
+  return `${run?.envId ?? first?.envId ?? '?'} · ${run?.agent ?? first?.agent ?? '?'} · seed ${run?.seed ?? first?.seed ?? '?'} — ${runId}`;
+}
+
+/**
+ * An option's text: what tells the episodes of one run apart, first — checkpoint · episode · how it went
+ * (a closed <select> shows only this; its group names the run, and its tooltip both).
+ */
 function optionLabel(e: EpisodeEntry, g: EpisodeGroup): string {
-  const run = runs.get(e.run);
-  const bits = [e.envId ?? run?.envId ?? '?', e.agent ?? run?.agent ?? '?', e.run, phaseLabel(g), e.name];
+  const bits = [phaseLabel(g), e.name];
   if (e.error) return `${bits.join(' · ')} — unreadable`;
   if (e.return !== undefined) bits.push(`return ${formatNumber(e.return)}`);
   if (e.length !== undefined) bits.push(`${e.length} steps`);
@@ -158,21 +167,23 @@ function fillPicker(select: HTMLSelectElement, withNone: boolean): number {
   const byRun = new Map<string, EpisodeGroup[]>();
   for (const g of groups) byRun.set(g.run, [...(byRun.get(g.run) ?? []), g]);
   const runOrder = [...byRun.keys()].sort((a, b) => (runs.get(b)?.startedAt ?? '').localeCompare(runs.get(a)?.startedAt ?? '') || a.localeCompare(b));
+  // One group per run (a select cannot nest groups): with many runs the list stays one entry per episode
+  // under a short header, and the find box narrows it by anything in either.
   for (const run of runOrder) {
+    const og = document.createElement('optgroup');
+    og.label = runGroupLabel(run, byRun.get(run) ?? []);
     for (const g of byRun.get(run) ?? []) {
-      const og = document.createElement('optgroup');
-      og.label = groupLabel(g);
       for (const e of g.episodes) {
         const text = optionLabel(e, g);
         if (!matchesFilter(`${text} ${og.label}`, terms)) continue;
         const opt = new Option(text, keyOf({ run: e.run, path: e.path }));
-        opt.title = e.error ?? text;
+        opt.title = e.error ?? `${og.label} › ${text}`;
         og.append(opt);
         shown++;
         if (opt.value === previous) previousShown = true;
       }
-      if (og.children.length) select.append(og);
     }
+    if (og.children.length) select.append(og);
   }
   if (opened.size) {
     const og = document.createElement('optgroup');
@@ -193,11 +204,11 @@ function fillPicker(select: HTMLSelectElement, withNone: boolean): number {
     const g = groups.find((x) => x.run === current.run && x.episodes.includes(current));
     const og = document.createElement('optgroup');
     og.label = 'shown now (does not match the filter)';
-    og.append(new Option(g ? optionLabel(current, g) : previous, previous));
+    og.append(new Option(g ? `${optionLabel(current, g)} — ${current.run}` : previous, previous));
     select.prepend(og);
   }
   if (previous) select.value = previous;
-  select.title = select.selectedOptions[0]?.text ?? '';
+  select.title = select.selectedOptions[0]?.title ?? '';
   return shown;
 }
 
@@ -909,7 +920,8 @@ window.__tsgymViewer = {
     curveNote: chartHost.querySelector('.curve-note')?.textContent ?? '',
     legend: curve.legendValues(),
     live: { following: [...streams.keys()], updates: liveUpdates, runListUpdates, stream: liveSource?.url ?? null },
-    picker: { options: [...pickA.options].filter((o) => o.value).map((o) => o.text), filter: filterBox.value },
+    // Each option as its group (the run) › its text.
+    picker: { options: [...pickA.options].filter((o) => o.value).map((o) => `${(o.parentElement as HTMLOptGroupElement | null)?.label ?? ''} › ${o.text}`), filter: filterBox.value },
     lastOpen,
     lastExport,
   }),
