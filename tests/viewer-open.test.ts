@@ -4,7 +4,7 @@
  * changes nothing), Space on a focused button, the steps a training run has done (from its metrics, while
  * its summary.json still says 0), and a shown run that is deleted.
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,6 +15,8 @@ import type { ReplayFile } from '../render/replay-format.js';
 import { readReplayFile, writeReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { launchChromium } from './helpers/chromium.js';
+import { decodeGif } from './helpers/gif.js';
+import { decodePng, findColor, parseHex } from './helpers/png.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
 
 let root: string;
@@ -50,7 +52,7 @@ beforeAll(async () => {
   await writeReplayFile(join(dir, 'episodes', 'step-000015000', 'episode-0.json.gz'), cartpole);
   const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
   server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
-  ({ context, page } = await launchChromium({ width: 1200, height: 900 }));
+  ({ context, page } = await launchChromium({ width: 1200, height: 900, acceptDownloads: true }));
   page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 120_000);
 
@@ -136,6 +138,41 @@ describe('keyboard and run info', () => {
     expect(await page.textContent('.info-status')).toBe('running');
     expect((await snap()).live.following).toEqual([TRAINING]);
   });
+
+  it('PNG and GIF "with HUD" draw the step, action and its probabilities under the picture', async () => {
+    // An episode whose 5th step has the values its action was chosen from.
+    let ep = fixture.episodes[0];
+    let replay = await readReplayFile(join(runsDir, ep.run, 'episodes', ep.path));
+    for (const e of fixture.episodes.filter((x) => x.length > 5)) {
+      const r = await readReplayFile(join(runsDir, e.run, 'episodes', e.path)).catch(() => null);
+      if (r && (r.steps[4].probs ?? r.steps[4].qValues)) {
+        [ep, replay] = [e, r];
+        break;
+      }
+    }
+    expect(replay.steps[4].probs ?? replay.steps[4].qValues).toBeDefined();
+    await page.goto('about:blank');
+    await page.goto(`${server.url}#a=${encodeURIComponent(`${ep.run}/${ep.path}`)}`);
+    await settled();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    const png = async () => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+      return decodePng(await readFile((await d.path())!));
+    };
+    const plain = await png();
+    await page.check('#export-hud');
+    const hud = await png();
+    expect(hud.width).toBe(plain.width);
+    expect(hud.height).toBeGreaterThan(plain.height + 20);
+    const strip = { ...hud, height: hud.height - plain.height, data: hud.data.subarray(plain.height * hud.width * 4) };
+    // The chosen action's bar, in the viewer's accent colour, when the replay has the values it was chosen from.
+    expect(findColor(strip, parseHex('#1c7ed6')).count).toBeGreaterThan(50);
+    const [g] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#export-gif')]);
+    const gif = decodeGif(await readFile((await g.path())!));
+    expect(gif.height).toBeGreaterThan(Math.round((gif.width * plain.height) / plain.width) + 20);
+    await page.uncheck('#export-hud');
+  }, 90_000);
 
   it('at 800×600 the replay, its controls and the learning curve are all above the fold', async () => {
     const cart = fixture.byKind.get('cartpole')!;

@@ -59,6 +59,7 @@ const liveBadge = $<HTMLSpanElement>('live');
 const followBox = $<HTMLInputElement>('follow');
 const exportPngButton = $<HTMLButtonElement>('export-png');
 const exportGifButton = $<HTMLButtonElement>('export-gif');
+const exportHudBox = $<HTMLInputElement>('export-hud');
 const openButton = $<HTMLButtonElement>('open-file');
 const openInput = $<HTMLInputElement>('open-file-input');
 
@@ -706,10 +707,11 @@ exportPngButton.addEventListener('click', () => {
   if (!pane.replay || !pane.selection) return;
   const frame = Math.min(playback.frame, pane.replay.length);
   const name = `${fileStem(pane.selection.run, pane.selection.path)}__step${frame}.png`;
-  framePng(pane, frame).then(
+  const hud = exportHudBox.checked;
+  framePng(pane, frame, hud).then(
     (blob) => {
       download(blob, name);
-      lastExport = { kind: 'png', name, bytes: blob.size, frame };
+      lastExport = { kind: 'png', name, bytes: blob.size, frame, hud };
       setStatus(`Saved ${name} (${Math.round(blob.size / 1024)} kB)`);
     },
     (e: Error) => setStatus(`PNG export failed: ${e.message}`, true),
@@ -724,7 +726,7 @@ exportGifButton.addEventListener('click', () => {
   exportGifButton.disabled = true;
   busy++;
   const t0 = performance.now();
-  episodeGif(pane, { stepsPerSecond: (pane.scene?.stepsPerSecond ?? 30) * playback.speed, onProgress: (d, t) => setStatus(`Encoding GIF: frame ${d} / ${t}…`) })
+  episodeGif(pane, { stepsPerSecond: (pane.scene?.stepsPerSecond ?? 30) * playback.speed, hud: exportHudBox.checked, onProgress: (d, t) => setStatus(`Encoding GIF: frame ${d} / ${t}…`) })
     .then(
       (r) => {
         const name = `${fileStem(sel.run, sel.path)}.gif`;
@@ -740,6 +742,8 @@ exportGifButton.addEventListener('click', () => {
     });
 });
 sideBySideBox.addEventListener('change', () => void setSideBySide(sideBySideBox.checked));
+// Once set, the keys belong to the player again (Space would toggle the box as well as play).
+exportHudBox.addEventListener('change', () => exportHudBox.blur());
 
 async function setSideBySide(on: boolean): Promise<void> {
   sideBySide = on;
