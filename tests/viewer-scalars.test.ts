@@ -36,7 +36,17 @@ let page: Page;
 const pageErrors: string[] = [];
 
 type Line = { label: string; color: string; points: number; firstX: number | null; lastX: number | null; last: number | null; band: boolean };
-type Snap = { runs: string[]; selected: string[]; series: string[]; lines: Record<string, Line[]>; xAxis: string; smoothing: number; status: string; live: { following: string[]; updates: number } };
+type Snap = {
+  runs: string[];
+  selected: string[];
+  series: string[];
+  lines: Record<string, Line[]>;
+  xAxis: string;
+  smoothing: number;
+  status: string;
+  table: { columns: string[]; order: string[]; axes: string[] };
+  live: { following: string[]; updates: number };
+};
 const snap = () => page.evaluate(() => window.__tsgymScalars!.snapshot()) as Promise<Snap>;
 
 interface Rec {
@@ -227,6 +237,28 @@ describe('scalars page in headless Chromium', () => {
     await page.selectOption('#x-axis', 'step');
   });
 
+  it('a runs table with the configuration values that differ, sortable, and the runs as parallel coordinates', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${server.url}scalars.html`);
+    await page.waitForFunction(() => window.__tsgymScalars?.ready === true, null, { timeout: 20_000 });
+    let s = await snap();
+    // PPO and DQN differ in the agent and in hyperparameters (lr among them); the seed is not a configuration.
+    expect(s.table.columns[0]).toBe('run');
+    expect(s.table.columns).toEqual(expect.arrayContaining(['agent', 'lr', 'status', 'steps', 'final eval', 'best eval']));
+    expect(s.table.columns).not.toContain('seed');
+    const finals = Object.fromEntries(await Promise.all(RUNS.map(async (r) => [r, (JSON.parse(await readFile(join(runsDir, r, 'summary.json'), 'utf8')) as { finalEval: { mean: number } }).finalEval.mean] as const)));
+    const byFinal = RUNS.slice().sort((a, b) => finals[b] - finals[a]);
+    expect(s.table.order).toEqual(byFinal);
+    await page.click('#run-table th[data-key="finalEval"]');
+    expect((await snap()).table.order).toEqual(byFinal.slice().reverse());
+    await page.click('#run-table th[data-key="run"]');
+    s = await snap();
+    expect(s.table.order).toEqual(RUNS);
+    expect(s.table.axes).toEqual(expect.arrayContaining(['agent', 'lr', 'final eval']));
+    const img = decodePng(await page.locator('#run-table canvas.parallel').screenshot());
+    for (const c of COLORS) expect(findColor(img, parseHex(c)).count, `line of ${c}`).toBeGreaterThan(100);
+  });
+
   it('follows a run that is still logging: new records are drawn as they arrive', async () => {
     // A copy of a run without summary.json is a run in progress.
     await cp(join(runsDir, RUNS[0]), join(runsDir, 'd-live'), { recursive: true });
@@ -258,6 +290,9 @@ describe('scalars page in headless Chromium', () => {
     expect(s.runs.slice().sort()).toEqual(exampleRuns);
     expect(s.series.slice(0, 2)).toEqual(['eval/mean', 'episode/return']);
     expect(s.lines['eval/mean'].every((l) => l.band)).toBe(true);
+    // The runs table of 15 runs would fill the picture: the README shows the charts.
+    expect((await snap()).table.order).toHaveLength(exampleRuns.length);
+    await page.evaluate(() => ((document.getElementById('run-table-card') as HTMLDetailsElement).open = false));
     const shot = join(ARTIFACTS, 'scalars-example.png');
     await page.screenshot({ path: shot });
     await page.goto(`${examplesServer.url}compare.html?c=${EXAMPLE}`);

@@ -4,7 +4,9 @@
  * Q values, returns, evaluations…), one chart per series, for any set of runs — a run checklist with a
  * colour per run and a filter, as TensorBoard's run selector; runs grouped by configuration (mean line, a
  * band from the lowest to the highest run); env steps, seconds of training or wall clock on the x axis
- * (timing.jsonl); smoothing; CSV and JSON of what is shown. Selected runs that are still training are
+ * (timing.jsonl); smoothing; CSV and JSON of what is shown; a sortable table of the shown runs with the
+ * configuration values that differ between them, and the same as parallel coordinates (run-table.ts).
+ * Selected runs that are still training are
  * followed (server-sent events, render/live.ts) and redrawn as they log. `window.__tsgymScalars` exposes a
  * snapshot for tests.
  */
@@ -14,6 +16,7 @@ import { api, comparisonScope } from './api.js';
 import { agentColor, drawClipped, fillBand, strokeLine, withAlpha } from './compare-charts.js';
 import { el, formatNumber } from './hud.js';
 import { averagedByX, compareTags, configKey, groupCurve, secondsAtStep, seriesOf, toCsv, type CsvRow, type RawSeries } from './scalars-data.js';
+import { RunTable } from './run-table.js';
 import { emaSmooth } from './ticks.js';
 
 type XAxis = 'step' | 'relative' | 'wall';
@@ -67,6 +70,8 @@ const smoothingValue = $<HTMLSpanElement>('smoothing-value');
 const seriesFilter = $<HTMLInputElement>('series-filter');
 const chartsEl = $<HTMLDivElement>('charts');
 const liveBadge = $<HTMLSpanElement>('live');
+const runTable = new RunTable();
+$<HTMLDivElement>('run-table').append(runTable.root);
 
 /** Runs selected when the page opens (the first ones listed). */
 const DEFAULT_SELECTED = 10;
@@ -217,6 +222,7 @@ function draw(): void {
   chartsEl.replaceChildren();
   shownLines = new Map();
   const shown = shownRuns();
+  runTable.show(shown.map((id) => ({ info: runs.find((r) => r.id === id)!, color: colorOf(id) })));
   const axis = xAxisSelect.value as XAxis;
   const smoothing = Number(smoothingInput.value);
   const grouped = groupBox.checked;
@@ -421,6 +427,7 @@ window.__tsgymScalars = {
     xAxis: xAxisSelect.value,
     smoothing: Number(smoothingInput.value),
     status: statusEl.textContent,
+    table: { columns: runTable.columns, order: runTable.order, axes: runTable.axes },
     live: { following, updates: liveUpdates },
   }),
   csv: () => toCsv(csvRows()),
