@@ -239,6 +239,11 @@ describe('comparison page in headless Chromium', () => {
     const rows = await page.$$eval('#results tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows).toHaveLength(3);
     expect(rows[1]).toMatch(/^alpha3450\.0 \[/);
+    // The runs by the configuration values that differ (here only the agent), best final eval first.
+    const cfg = ((await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { configTable: { columns: string[]; order: string[]; axes: string[] } | null }).configTable!;
+    expect(cfg.columns).toEqual(['run', 'agent', 'status', 'steps', 'final eval', 'best eval']);
+    expect(cfg.order).toEqual(['alpha__seed2', 'alpha__seed1', 'alpha__seed0', 'beta__seed2', 'beta__seed1', 'beta__seed0']);
+    expect(cfg.axes).toEqual(['agent', 'final eval']);
     expect(await page.$$eval('#improvement tr', (trs) => trs.length)).toBe(3);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-compare.png'), fullPage: true });
   });

@@ -59,4 +59,5 @@ export const api = {
   /** The episodes of one comparison's runs (for links from the comparison page). */
   comparisonMetrics: (id: string, run: string) => getJson<MetricsResponse>(`${runsApiBase(id)}runs/${encodeURIComponent(run)}/metrics`),
   comparisonEpisodes: (id: string) => getJson<EpisodesResponse>(`${runsApiBase(id)}episodes`),
+  comparisonRuns: (id: string) => getJson<RunsResponse>(`${runsApiBase(id)}runs`),
 };

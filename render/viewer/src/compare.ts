@@ -6,7 +6,7 @@
  * where its interval contains ½ — and links that open each run's recorded episodes in the replay viewer
  * (`./?c=<comparison>#a=<run>/<episode>`). `window.__tsgymCompare` exposes a snapshot for tests.
  */
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup, MetricsResponse } from '../../api-types.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup, MetricsResponse, RunInfo } from '../../api-types.js';
 import {
   checkReport,
   formatInterval,
@@ -23,6 +23,7 @@ import { improvementEvidence, intervalsOverlap, kaplanMeierMedianCI } from '../.
 import { api } from './api.js';
 import { agentColor, budgetLabel, CurvesChart, IntervalsChart, ProfileChart, RunsChart, scoreAxis, SolvedByStepChart, type IntervalPanel, type RunSeries } from './compare-charts.js';
 import { el } from './hud.js';
+import { differingKeys, RunTable } from './run-table.js';
 import { niceAxis } from './ticks.js';
 
 interface CompareDebug {
@@ -59,6 +60,8 @@ const curves = new CurvesChart();
 const intervals = new IntervalsChart();
 const profile = new ProfileChart();
 const solvedByStep = new SolvedByStepChart();
+const configTable = new RunTable();
+$<HTMLDivElement>('config-table').append(configTable.root);
 const allRuns = new RunsChart();
 const smoothingInput = $<HTMLInputElement>('smoothing');
 const smoothingValue = $<HTMLSpanElement>('smoothing-value');
@@ -367,6 +370,8 @@ async function show(id: string): Promise<void> {
     methodEl.replaceChildren();
   }
   linkCount = renderRuns({ ...cmp, report }, episodes.groups);
+  await renderConfigTable(cmp, token);
+  if (token !== loadToken) return;
   await loadRunCurves(cmp, token);
   if (token !== loadToken) return;
   followComparison(id, !report);
@@ -377,6 +382,17 @@ async function show(id: string): Promise<void> {
     );
   }
   setStatus(notes.length ? notes.join(' · ') : `${cmp.agents.length} agents × ${cmp.seeds.length} seeds · ${linkCount} replay links`, cmp.problems.length > 0);
+}
+
+/** A sweep's (or any comparison's) runs by the configuration values that differ between them; hidden when none do. */
+async function renderConfigTable(cmp: ComparisonResponse, token: number): Promise<void> {
+  const listed = await api.comparisonRuns(cmp.id).catch(() => ({ runs: [] as RunInfo[] }));
+  if (token !== loadToken) return;
+  const groupOf = (run: string) => run.replace(/__seed-?\d+$/, '');
+  const runs = listed.runs.filter((r) => cmp.agents.includes(groupOf(r.id)));
+  const card = $<HTMLElement>('config-card');
+  card.hidden = runs.length < 2 || differingKeys(runs).length === 0;
+  if (!card.hidden) configTable.show(runs.map((info) => ({ info, color: agentColor(cmp.agents.indexOf(groupOf(info.id))) })));
 }
 
 /** Every run's metrics, for the all-runs chart (a run that cannot be read is left out). */
@@ -500,6 +516,7 @@ window.__tsgymCompare = {
     curvesRange: curves.yAxis ? [curves.yAxis.min, curves.yAxis.max] : null,
     intervalTicks: intervals.axis?.ticks ?? null,
     allRuns: { smoothing: allRuns.smoothing, metric: runsMetric.value, runs: allRuns.summary },
+    configTable: $<HTMLElement>('config-card').hidden ? null : { columns: configTable.columns, order: configTable.order, axes: configTable.axes },
     live: { following: live?.id ?? null, connected: live?.connected ?? false, updates: liveUpdates },
   }),
 };
