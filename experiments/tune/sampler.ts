@@ -8,7 +8,7 @@
  * sampler.tell(id, score);            // or 'pruned' (with its last intermediate value) or 'failed'
  * ```
  *
- * Deterministic: trial i's draws come from a stream derived from (sampler seed, i), so the same seed and the
+ * Deterministic: trial i's draws come from a stream seeded by a hash of (sampler seed, i) (core/seeds.ts), so the same seed and the
  * same history (which trials were asked, what was told before each ask) give the same asks, whatever the
  * process or the order of unrelated calls. A sampler can be rebuilt from a recorded history (`history`).
  *
@@ -27,7 +27,8 @@
  * picks each parameter on its own (Bergstra et al.'s original, independent TPE).
  */
 import { TsgymError } from '../../core/errors.js';
-import { Rng, deriveSeed } from '../../core/rng.js';
+import { Rng } from '../../core/rng.js';
+import { streamSeed, validateSeed } from '../../core/seeds.js';
 import { ParzenEstimator, type InternalValue } from './parzen.js';
 import { checkParams, sampleUniform, validateSpace, type Params, type SearchSpace } from './space.js';
 
@@ -85,7 +86,7 @@ export interface Sampler {
 /** A sampler of the given kind over `space`, seeded by `options.seed`. */
 export function createSampler(kind: SamplerKind, space: SearchSpace, options: SamplerOptions): Sampler {
   if (kind !== 'tpe' && kind !== 'random') throw new TsgymError(`unknown sampler '${String(kind)}'; use ${SAMPLER_KINDS.join(' or ')}`);
-  if (typeof options?.seed !== 'number' || !Number.isSafeInteger(options.seed)) throw new TsgymError(`sampler seed must be an integer, got ${String(options?.seed)}`);
+  validateSeed(options?.seed, 'sampler seed');
   return kind === 'tpe' ? new TpeSampler(validateSpace(space), options) : new RandomSampler(validateSpace(space), options);
 }
 
@@ -141,7 +142,7 @@ abstract class BaseSampler implements Sampler {
   protected abstract propose(id: number): Params;
 
   protected uniform(id: number): Params {
-    const rng = new Rng(deriveSeed(this.seed, 'random', id));
+    const rng = new Rng(streamSeed(this.seed, 'tune-random', id));
     const params: Params = {};
     for (const [key, d] of Object.entries(this.space)) params[key] = sampleUniform(d, rng);
     return params;
@@ -214,7 +215,7 @@ class TpeSampler extends BaseSampler {
     const groups = this.multivariate ? [keys] : keys.map((k) => [k]);
     const params: Params = {};
     for (const group of groups) {
-      const rng = new Rng(this.multivariate ? deriveSeed(this.seed, 'tpe', id) : deriveSeed(this.seed, 'tpe', id, group[0]));
+      const rng = new Rng(streamSeed(this.seed, this.multivariate ? 'tune-tpe' : `tune-tpe/${group[0]}`, id));
       const best = this.proposeGroup(group, good, bad, rng);
       group.forEach((key, j) => (params[key] = this.external(key, best[j])));
     }
