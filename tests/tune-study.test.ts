@@ -1,0 +1,166 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TsgymError } from '../core/errors.js';
+import { STUDY_FILES, Study, freshSeeds, readStudy, trialSeeds, type StudySettings, type TrialLine } from '../experiments/tune/study.js';
+
+const dirs: string[] = [];
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-tune-study-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const SETTINGS: StudySettings = {
+  agent: 'ppo',
+  env: 'CartPole-v1',
+  space: { lr: { type: 'float', low: 1e-5, high: 1e-1, log: true }, activation: { type: 'categorical', choices: ['tanh', 'relu'] } },
+  sampler: 'tpe',
+  seed: 42,
+  seedsPerTrial: 3,
+  objective: 'last-quarter',
+  pruner: 'median',
+  tpe: { startupTrials: 4 },
+  prunerOptions: { startupTrials: 2 },
+  fixedHyperparams: { numSteps: 64 },
+  budget: { totalSteps: 5000, numEnvs: 2 },
+};
+
+/** A stand-in for a trial's runs: a deterministic learning curve per seed; lr > 0.05 "diverges" (fails). */
+function curve(params: TrialLine['params'], seed: number, step: number): number {
+  const quality = -((Math.log10(params.lr as number) + 3) ** 2) + (params.activation === 'relu' ? 0.5 : 0);
+  return quality * (1 + step) + (seed % 7) / 10;
+}
+
+/** Runs trials until `total` have finished, as the tune coordinator would: report per step, prune, fail or complete. */
+function drive(study: Study, total: number): (TrialLine & { rerun: boolean })[] {
+  const handedOut: (TrialLine & { rerun: boolean })[] = [];
+  const finished = () => study.trials().filter((t) => t.state !== 'running').length;
+  while (finished() < total) {
+    const t = study.next();
+    handedOut.push(t);
+    if ((t.params.lr as number) > 0.05) {
+      study.fail(t.trial, 'diverged');
+      continue;
+    }
+    let pruned = false;
+    for (let step = 0; step < 4 && !pruned; step++) {
+      const value = t.seeds.reduce((s, seed) => s + curve(t.params, seed, step), 0) / t.seeds.length;
+      if (study.report(t.trial, step, value)) {
+        study.prune(t.trial);
+        pruned = true;
+      }
+    }
+    if (!pruned) study.complete(t.trial, t.seeds.map((seed) => curve(t.params, seed, 3)));
+  }
+  return handedOut;
+}
+
+const trialLines = (dir: string) => readStudy(dir).trials;
+
+describe('a persistent study', () => {
+  it('writes a header, one line per state change, and best.json as a preset file', () => {
+    const dir = tmpDir();
+    const study = Study.open(dir, SETTINGS);
+    drive(study, 12);
+    const lines = fs.readFileSync(path.join(dir, STUDY_FILES.trials), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ kind: 'study', format: 'tsgym-study', version: 1, agent: 'ppo', env: 'CartPole-v1', sampler: 'tpe', seed: 42 });
+    // Every trial: a running line, then its final line.
+    expect(lines.length).toBe(1 + 2 * 12);
+    const trials = trialLines(dir);
+    expect(trials.map((t) => t.trial)).toEqual([...Array(12).keys()]);
+    const states = new Set(trials.map((t) => t.state));
+    expect(states.has('complete')).toBe(true);
+    expect(states.has('pruned') || states.has('failed')).toBe(true);
+    for (const t of trials) {
+      expect(t.seeds).toEqual(trialSeeds(42, 3));
+      if (t.state === 'complete') expect(t.scores).toHaveLength(3);
+      if (t.state === 'pruned') expect(t.prunedAt).toBe(t.intermediate![t.intermediate!.length - 1][0]);
+    }
+    const best = study.writeBest();
+    const file = JSON.parse(fs.readFileSync(path.join(dir, STUDY_FILES.best), 'utf8')) as typeof best;
+    const bestTrial = study.best()!;
+    expect(file).toEqual(best);
+    expect(file).toMatchObject({ agent: 'ppo', env: 'CartPole-v1', totalSteps: 5000, numEnvs: 2, hyperparams: { numSteps: 64, ...bestTrial.params } });
+    expect(file.provenance).toMatchObject({ tool: 'tsgym tune', trial: bestTrial.trial, value: bestTrial.value, objective: 'last-quarter', seeds: trialSeeds(42, 3) });
+    expect(Math.max(...trials.filter((t) => t.state === 'complete').map((t) => t.value!))).toBe(bestTrial.value);
+  });
+
+  it('killed at any point (trials.jsonl cut mid-line or between lines) and reopened, it ends as an uninterrupted study', () => {
+    const full = tmpDir();
+    drive(Study.open(full, SETTINGS), 14);
+    const expected = trialLines(full);
+    const text = fs.readFileSync(path.join(full, STUDY_FILES.trials), 'utf8');
+    const ends = [...text.matchAll(/\n/g)].map((m) => m.index! + 1);
+    // Cut after each whole line, and in the middle of each line (a torn write).
+    const cuts = ends.flatMap((end, i) => [end, Math.floor(((i ? ends[i - 1] : 0) + end) / 2)]).filter((c) => c < text.length);
+    for (const cut of cuts) {
+      const dir = tmpDir();
+      fs.writeFileSync(path.join(dir, STUDY_FILES.trials), text.slice(0, cut));
+      const before = cut >= ends[0] ? trialLines(dir) : [];
+      const handedOut = drive(Study.open(dir, SETTINGS), 14);
+      // Finished trials are kept as they were (never handed out again); a trial cut off while running is
+      // handed out again first, with its parameters.
+      const running = before.filter((t) => t.state === 'running');
+      expect(handedOut.filter((t) => t.rerun).map((t) => t.trial)).toEqual(running.map((t) => t.trial));
+      if (running.length) expect(handedOut[0]).toMatchObject({ trial: running[0].trial, params: running[0].params, rerun: true });
+      expect(handedOut.map((t) => t.trial)).toEqual([...new Set(handedOut.map((t) => t.trial))]);
+      expect(Math.min(...handedOut.map((t) => t.trial))).toBe(before.filter((t) => t.state !== 'running').length);
+      const got = trialLines(dir);
+      expect(got.map(({ trial, state, params, scores, value, prunedAt }) => ({ trial, state, params, scores, value, prunedAt }))).toEqual(
+        expected.map(({ trial, state, params, scores, value, prunedAt }) => ({ trial, state, params, scores, value, prunedAt })),
+      );
+      // The torn tail was cut off, so every line of the file parses.
+      for (const line of fs.readFileSync(path.join(dir, STUDY_FILES.trials), 'utf8').trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    }
+  });
+
+  it('refuses to continue with other settings, and writes nothing', () => {
+    const dir = tmpDir();
+    drive(Study.open(dir, SETTINGS), 3);
+    const file = path.join(dir, STUDY_FILES.trials);
+    const before = fs.readFileSync(file, 'utf8');
+    expect(() => Study.open(dir, { ...SETTINGS, seed: 43 })).toThrow(/was started with other settings \(seed; seed was 42, now 43\)/);
+    expect(() => Study.open(dir, { ...SETTINGS, space: { ...SETTINGS.space, gamma: { type: 'float', low: 0.9, high: 0.999 } } })).toThrow(/other settings \(space/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('bad settings write nothing', () => {
+    const dir = path.join(tmpDir(), 'study');
+    expect(() => Study.open(dir, { ...SETTINGS, space: { lr: { type: 'float', low: 0, high: 1, log: true } } })).toThrow(TsgymError);
+    expect(() => Study.open(dir, { ...SETTINGS, seedsPerTrial: 0 })).toThrow(/seeds per trial must be a positive integer/);
+    expect(() => Study.open(dir, { ...SETTINGS, sampler: 'grid' as 'tpe' })).toThrow(/unknown sampler 'grid'/);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('a damaged line before the end is an error, not silently dropped', () => {
+    const dir = tmpDir();
+    drive(Study.open(dir, SETTINGS), 3);
+    const file = path.join(dir, STUDY_FILES.trials);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    lines[2] = lines[2].slice(0, 10);
+    fs.writeFileSync(file, lines.join('\n'));
+    expect(() => Study.open(dir, SETTINGS)).toThrow(/line 3 is damaged/);
+  });
+
+  it('only running trials can be told, and each once', () => {
+    const study = Study.open(tmpDir(), SETTINGS);
+    const t = study.next();
+    study.complete(t.trial, [1, 2, 3]);
+    expect(() => study.complete(t.trial, [1, 2, 3])).toThrow(/cannot complete trial 0: it is complete/);
+    expect(() => study.prune(5)).toThrow(/no such trial/);
+    const u = study.next();
+    expect(() => study.complete(u.trial, [1])).toThrow(/runs 3 seeds but 1 scores/);
+  });
+
+  it('fresh seeds for re-evaluation are never trial seeds', () => {
+    const fresh = freshSeeds(42, 10, 3);
+    expect(fresh).toHaveLength(10);
+    expect(new Set(fresh).size).toBe(10);
+    for (const s of trialSeeds(42, 3)) expect(fresh).not.toContain(s);
+  });
+});
