@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { TsgymError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { agentRegistration } from '../agents/registry.js';
+import { validateHyperparams } from '../agents/hyperparams.js';
+import { DEFAULT_SPACES, defaultSpaceFor } from '../experiments/tune/default-spaces.js';
 import { checkParams, checkSpaceAgainstSchema, parseSpaceFlag, parseSpaceFlags, sampleUniform, validateSpace, type SearchSpace } from '../experiments/tune/space.js';
 
 /** The error `fn` throws: a one-line TsgymError. */
@@ -124,5 +126,22 @@ describe("a space against the agent's schema", () => {
     [['totalSteps=1000:5000'], /'totalSteps' is set from --steps/],
   ])('refuses %s with one line', (flags, message) => {
     expect(oneLineError(() => check(flags)).message).toMatch(message);
+  });
+});
+
+describe('default search spaces per agent', () => {
+  it.each(Object.keys(DEFAULT_SPACES))("%s: inside the schema, and every sampled point passes the agent's own checks", (agent) => {
+    const reg = agentRegistration(agent);
+    const space = defaultSpaceFor(agent);
+    expect(() => checkSpaceAgainstSchema(agent, validateSpace(space), reg.hyperparams)).not.toThrow();
+    const rng = new Rng(agent);
+    for (let i = 0; i < 50; i++) {
+      const point = Object.fromEntries(Object.entries(space).map(([k, d]) => [k, sampleUniform(d, rng)]));
+      for (const numEnvs of [1, 16]) expect(() => validateHyperparams(agent, reg.hyperparams, point, { numEnvs })).not.toThrow();
+    }
+  });
+
+  it('an agent without one is a one-line error', () => {
+    expect(oneLineError(() => defaultSpaceFor('nope')).message).toMatch(/no default search space for agent 'nope'/);
   });
 });

@@ -120,7 +120,7 @@ export class ParzenEstimator {
    *   trials oldest first
    */
   constructor(
-    private readonly dists: readonly ParamDistribution[],
+    dists: readonly ParamDistribution[],
     observations: readonly (readonly InternalValue[])[],
   ) {
     const n = observations.length;
@@ -156,10 +156,6 @@ export class ParzenEstimator {
       }
       return logSumExp(terms);
     });
-  }
-
-  get size(): number {
-    return this.dists.length;
   }
 }
 
