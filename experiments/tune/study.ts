@@ -160,8 +160,17 @@ function parseTrialsFile(text: string, file: string): { study: { header: StudyHe
   return { study: { header: header as unknown as StudyHeader, trials }, goodLength };
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** JSON with every object's keys sorted, so settings compare by content, not by the order they were built in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** Whether two values of a setting are the same; a space's key order counts too (it is the sampling order). */
+function sameSetting(key: keyof StudySettings, a: unknown, b: unknown): boolean {
+  if (key === 'space' && JSON.stringify(Object.keys(a ?? {})) !== JSON.stringify(Object.keys(b ?? {}))) return false;
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 export class Study {
@@ -214,7 +223,7 @@ export class Study {
     }
     const text = io(file, 'read', () => fs.readFileSync(file, 'utf8'));
     const { study, goodLength } = parseTrialsFile(text, file);
-    const changed = SETTING_KEYS.filter((k) => !sameJson(study.header[k], settings[k]));
+    const changed = SETTING_KEYS.filter((k) => !sameSetting(k, study.header[k], settings[k]));
     if (changed.length) {
       const k = changed[0];
       throw new TsgymError(`the study in ${dir} was started with other settings (${changed.join(', ')}; ${k} was ${JSON.stringify(study.header[k]) ?? 'unset'}, now ${JSON.stringify(settings[k]) ?? 'unset'})`, {
