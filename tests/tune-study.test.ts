@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TsgymError } from '../core/errors.js';
+import { optimize, type TrialContext, type TrialOutcome } from '../experiments/tune/optimize.js';
 import { STUDY_FILES, Study, freshSeeds, readStudy, trialSeeds, type StudySettings, type TrialLine } from '../experiments/tune/study.js';
 
 const dirs: string[] = [];
@@ -165,5 +166,86 @@ describe('a persistent study', () => {
     expect(fresh).toHaveLength(10);
     expect(new Set(fresh).size).toBe(10);
     for (const s of trialSeeds(42, 3)) expect(fresh).not.toContain(s);
+  });
+});
+
+describe('optimize: the study loop', () => {
+  /** runTrial for `curve`: reports steps 0–3 (stopping when told), fails lr > 0.05, after a tick per step. */
+  const runTrial = async (ctx: TrialContext): Promise<TrialOutcome> => {
+    if ((ctx.params.lr as number) > 0.05) return { failed: 'diverged' };
+    for (let step = 0; step < 4; step++) {
+      await new Promise((r) => setImmediate(r));
+      const value = ctx.seeds.reduce((s, seed) => s + curve(ctx.params, seed, step), 0) / ctx.seeds.length;
+      if (ctx.report(step, value)) return { scores: [] }; // pruned: whatever comes back is ignored
+    }
+    return { scores: ctx.seeds.map((seed) => curve(ctx.params, seed, 3)) };
+  };
+  const summary = (lines: TrialLine[]) => lines.map(({ trial, state, params, value, prunedAt }) => ({ trial, state, params, value, prunedAt }));
+
+  it('one at a time, it ends as the hand-driven loop does', async () => {
+    const byHand = tmpDir();
+    drive(Study.open(byHand, SETTINGS), 10);
+    const dir = tmpDir();
+    const seen: number[] = [];
+    const lines = await optimize(Study.open(dir, SETTINGS), { trials: 10, runTrial, onTrial: (t) => seen.push(t.trial) });
+    expect(summary(lines)).toEqual(summary(trialLines(byHand)));
+    expect(seen.sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
+    expect(lines.some((t) => t.state === 'pruned')).toBe(true);
+  });
+
+  it('runs trials concurrently, aborts pruned ones, and records failures', async () => {
+    let running = 0;
+    let most = 0;
+    const aborted: number[] = [];
+    const lines = await optimize(Study.open(tmpDir(), SETTINGS), {
+      trials: 12,
+      concurrency: 3,
+      runTrial: async (ctx) => {
+        running++;
+        most = Math.max(most, running);
+        ctx.signal.addEventListener('abort', () => aborted.push(ctx.trial));
+        try {
+          if (ctx.trial === 5) throw new Error('worker lost');
+          if (ctx.trial === 6) return { scores: [1, Number.NaN, 2] };
+          return await runTrial(ctx);
+        } finally {
+          running--;
+        }
+      },
+    });
+    expect(most).toBe(3);
+    expect(lines.filter((t) => t.state !== 'running')).toHaveLength(12);
+    expect(lines[5]).toMatchObject({ state: 'failed', message: 'worker lost' });
+    expect(lines[6]).toMatchObject({ state: 'failed', message: 'a seed scored NaN (diverged run?)' });
+    expect(aborted.sort((a, b) => a - b)).toEqual(lines.filter((t) => t.state === 'pruned').map((t) => t.trial));
+  });
+
+  it('stopped, it leaves the running trials to be run again; resumed, it finishes the count with none run twice', async () => {
+    const dir = tmpDir();
+    const stop = new AbortController();
+    await optimize(Study.open(dir, SETTINGS), {
+      trials: 8,
+      concurrency: 2,
+      signal: stop.signal,
+      runTrial,
+      onTrial: () => {
+        if (trialLines(dir).filter((t) => t.state !== 'running').length >= 3) stop.abort();
+      },
+    });
+    const cut = trialLines(dir).filter((t) => t.state === 'running').map((t) => t.trial);
+    expect(cut.length).toBeGreaterThan(0);
+    const reruns: number[] = [];
+    const lines = await optimize(Study.open(dir, SETTINGS), {
+      trials: 8,
+      runTrial: (ctx) => {
+        if (ctx.rerun) reruns.push(ctx.trial);
+        return runTrial(ctx);
+      },
+    });
+    expect(reruns).toEqual(cut);
+    expect(lines.filter((t) => t.state !== 'running')).toHaveLength(8);
+    // Each trial reached a final state once in the file.
+    const finals = fs.readFileSync(path.join(dir, STUDY_FILES.trials), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as TrialLine).filter((t) => t.state !== 'running');
+    expect(finals.map((t) => t.trial).sort((a, b) => a - b)).toEqual([...Array(8).keys()]);
   });
 });
