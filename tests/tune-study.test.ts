@@ -220,6 +220,22 @@ describe('optimize: the study loop', () => {
     expect(aborted.sort((a, b) => a - b)).toEqual(lines.filter((t) => t.state === 'pruned').map((t) => t.trial));
   });
 
+  it('a result the study cannot record stops the study with that error, after the other trials stop', async () => {
+    const stopped: number[] = [];
+    const run = optimize(Study.open(tmpDir(), SETTINGS), {
+      trials: 6,
+      concurrency: 2,
+      runTrial: async (ctx) => {
+        if (ctx.trial === 0) return { scores: [1] }; // three seeds, one score
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+        stopped.push(ctx.trial);
+        return { scores: [0, 0, 0] };
+      },
+    });
+    await expect(run).rejects.toThrow(/trial 0 runs 3 seeds but 1 scores were given/);
+    expect(stopped).toEqual([1]);
+  });
+
   it('stopped, it leaves the running trials to be run again; resumed, it finishes the count with none run twice', async () => {
     const dir = tmpDir();
     const stop = new AbortController();

@@ -50,28 +50,51 @@ export async function optimize(study: Study, options: OptimizeOptions): Promise<
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(options.trials) || options.trials < 1) throw new TsgymError(`optimize: trials must be a positive integer, got ${options.trials}`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new TsgymError(`optimize: concurrency must be a positive integer, got ${concurrency}`);
+  // Trials whose runner has not returned yet (a pruned trial is finished but keeps its slot until its runs stop).
+  const active = new Map<number, Promise<void>>();
   const finished = () => study.trials().filter((t) => t.state !== 'running').length;
-  const inFlight = new Set<Promise<void>>();
+  const unfinishedActive = () => study.trials().filter((t) => t.state === 'running' && active.has(t.trial)).length;
   const controllers = new Set<AbortController>();
   const stopAll = () => controllers.forEach((c) => c.abort());
   options.signal?.addEventListener('abort', stopAll);
+  // A runner that throws (a study write failed) stops the study: the others are aborted, then it is rethrown.
+  let broken: { error: unknown } | undefined;
   try {
-    while (!options.signal?.aborted && finished() + inFlight.size < options.trials) {
-      const run = runOne(study, options, controllers);
-      inFlight.add(run);
-      const settle = () => inFlight.delete(run);
-      run.then(settle, settle);
-      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    for (;;) {
+      if (broken) {
+        stopAll();
+        await Promise.allSettled(active.values());
+        throw broken.error;
+      }
+      const wanted = options.signal?.aborted ? 0 : options.trials - finished() - unfinishedActive();
+      if (wanted > 0 && active.size < concurrency) {
+        const { trial, run } = startTrial(study, options, controllers);
+        active.set(trial, run);
+        run.then(
+          () => active.delete(trial),
+          (error: unknown) => {
+            active.delete(trial);
+            broken ??= { error };
+          },
+        );
+      } else if (active.size > 0) {
+        await Promise.race([...active.values()].map((p) => p.catch(() => undefined)));
+      } else {
+        break;
+      }
     }
-    await Promise.all(inFlight);
   } finally {
     options.signal?.removeEventListener('abort', stopAll);
   }
   return study.trials();
 }
 
-async function runOne(study: Study, options: OptimizeOptions, controllers: Set<AbortController>): Promise<void> {
+function startTrial(study: Study, options: OptimizeOptions, controllers: Set<AbortController>): { trial: number; run: Promise<void> } {
   const t = study.next();
+  return { trial: t.trial, run: runTrial(study, t, options, controllers) };
+}
+
+async function runTrial(study: Study, t: ReturnType<Study['next']>, options: OptimizeOptions, controllers: Set<AbortController>): Promise<void> {
   const controller = new AbortController();
   controllers.add(controller);
   let pruned = false;
@@ -102,7 +125,7 @@ async function runOne(study: Study, options: OptimizeOptions, controllers: Set<A
       outcome = { failed: e instanceof Error ? e.message : String(e) };
     }
     // Pruned: already recorded. Stopped with the study: left running, to be run again on resume.
-    if (pruned || options.signal?.aborted) return;
+    if (controller.signal.aborted) return;
     if ('scores' in outcome && !outcome.scores.every(Number.isFinite)) outcome = { failed: `a seed scored ${outcome.scores.find((x) => !Number.isFinite(x))} (diverged run?)` };
     // (Recorded before the callback: `onTrial?.(…)` would skip evaluating its argument when there is no callback.)
     const line = 'scores' in outcome ? study.complete(t.trial, outcome.scores) : study.fail(t.trial, outcome.failed);
