@@ -91,10 +91,10 @@ export async function optimize(study: Study, options: OptimizeOptions): Promise<
 
 function startTrial(study: Study, options: OptimizeOptions, controllers: Set<AbortController>): { trial: number; run: Promise<void> } {
   const t = study.next();
-  return { trial: t.trial, run: runTrial(study, t, options, controllers) };
+  return { trial: t.trial, run: runOne(study, t, options, controllers) };
 }
 
-async function runTrial(study: Study, t: ReturnType<Study['next']>, options: OptimizeOptions, controllers: Set<AbortController>): Promise<void> {
+async function runOne(study: Study, t: ReturnType<Study['next']>, options: OptimizeOptions, controllers: Set<AbortController>): Promise<void> {
   const controller = new AbortController();
   controllers.add(controller);
   let pruned = false;
@@ -127,7 +127,7 @@ async function runTrial(study: Study, t: ReturnType<Study['next']>, options: Opt
     // Pruned: already recorded. Stopped with the study: left running, to be run again on resume.
     if (controller.signal.aborted) return;
     if ('scores' in outcome && !outcome.scores.every(Number.isFinite)) outcome = { failed: `a seed scored ${outcome.scores.find((x) => !Number.isFinite(x))} (diverged run?)` };
-    // (Recorded before the callback: `onTrial?.(…)` would skip evaluating its argument when there is no callback.)
+    // Recorded first: `onTrial?.(study.complete(…))` would not record at all without a callback.
     const line = 'scores' in outcome ? study.complete(t.trial, outcome.scores) : study.fail(t.trial, outcome.failed);
     options.onTrial?.(line);
   } finally {

@@ -8,9 +8,10 @@
  * sampler.tell(id, score);            // or 'pruned' (with its last intermediate value) or 'failed'
  * ```
  *
- * Deterministic: trial i's draws come from a stream seeded by a hash of (sampler seed, i) (core/seeds.ts), so the same seed and the
- * same history (which trials were asked, what was told before each ask) give the same asks, whatever the
- * process or the order of unrelated calls. A sampler can be rebuilt from a recorded history (`history`).
+ * Deterministic: trial i's draws come from a stream seeded by a hash of (sampler seed, i) (core/seeds.ts), so
+ * the same seed and the same history (which trials were asked, what was told before each ask) give the same
+ * asks, whatever the process or the order of unrelated calls. A sampler can be rebuilt from a recorded
+ * history (`history`).
  *
  * TPE (Bergstra et al. 2011, with Optuna's defaults):
  * - the first 10 trials (counting complete and pruned ones) are drawn uniformly;
