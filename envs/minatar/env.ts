@@ -190,6 +190,20 @@ export class MinAtarEnv extends BaseEnv<Float32Array, number> {
   }
 }
 
+/** Names of MinAtar's full action set, by action. */
+export const MINATAR_ACTION_NAMES = ['no-op', 'left', 'up', 'right', 'down', 'fire'] as const;
+
+/**
+ * The full-set action behind each action of a MinAtar env id (`MinAtar/<Game>-v0`: all six, `-v1`: the
+ * game's minimal set), or null when the id is not a MinAtar one. For key maps and action labels.
+ */
+export function minatarActionSet(envId: string): readonly number[] | null {
+  const m = /^MinAtar\/(\w+)-v([01])$/.exec(envId);
+  const game = m && MINATAR_GAMES.find((g) => g.title === m[1]);
+  if (!m || !game) return null;
+  return m[2] === '1' ? [...game.create(true).minimalActions] : Array.from({ length: NUM_ACTIONS }, (_, i) => i);
+}
+
 /** The numpy stream for a reset seed (see "Sticky actions and seeding" above). */
 function minatarStream(envId: string, seed: number): NumpyRandomState {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new TsgymError(`${envId}: reset seed must be an integer from 0 to 2^53 − 1, got ${describeValue(seed)}`);
