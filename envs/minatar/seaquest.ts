@@ -153,29 +153,9 @@ export class SeaquestGame extends MinAtarGame {
       }
     });
 
-    // Enemy subs.
+    // Enemy subs (which also fire every 10 frames), enemy bullets, enemy fish.
     forEachReversed(this.eSubs, (sub) => {
-      if (at(sub, this.subX, this.subY)) this.terminal = true;
-      if (sub[3] === 0) {
-        sub[3] = this.moveSpeed;
-        sub[0] += sub[2] ? 1 : -1;
-        if (sub[0] < 0 || sub[0] > 9) {
-          removeFirstEqual(this.eSubs, sub);
-        } else if (at(sub, this.subX, this.subY)) {
-          this.terminal = true;
-        } else {
-          for (const x of this.fBullets) {
-            if (at(sub, x[0], x[1])) {
-              removeFirstEqual(this.eSubs, sub);
-              removeFirstEqual(this.fBullets, x);
-              r += 1;
-              break;
-            }
-          }
-        }
-      } else {
-        sub[3] -= 1;
-      }
+      r += this.moveEnemy(this.eSubs, sub);
       if (sub[4] === 0) {
         sub[4] = SEAQUEST_ENEMY_SHOT_INTERVAL;
         this.eBullets.push([sub[0], sub[1], sub[2]]);
@@ -183,38 +163,14 @@ export class SeaquestGame extends MinAtarGame {
         sub[4] -= 1;
       }
     });
-
-    // Enemy bullets.
     forEachReversed(this.eBullets, (bullet) => {
       if (at(bullet, this.subX, this.subY)) this.terminal = true;
       bullet[0] += bullet[2] ? 1 : -1;
       if (bullet[0] < 0 || bullet[0] > 9) removeFirstEqual(this.eBullets, bullet);
       else if (at(bullet, this.subX, this.subY)) this.terminal = true;
     });
-
-    // Enemy fish.
     forEachReversed(this.eFish, (fish) => {
-      if (at(fish, this.subX, this.subY)) this.terminal = true;
-      if (fish[3] === 0) {
-        fish[3] = this.moveSpeed;
-        fish[0] += fish[2] ? 1 : -1;
-        if (fish[0] < 0 || fish[0] > 9) {
-          removeFirstEqual(this.eFish, fish);
-        } else if (at(fish, this.subX, this.subY)) {
-          this.terminal = true;
-        } else {
-          for (const x of this.fBullets) {
-            if (at(fish, x[0], x[1])) {
-              removeFirstEqual(this.eFish, fish);
-              removeFirstEqual(this.fBullets, x);
-              r += 1;
-              break;
-            }
-          }
-        }
-      } else {
-        fish[3] -= 1;
-      }
+      r += this.moveEnemy(this.eFish, fish);
     });
 
     if (this.eSpawnTimer > 0) this.eSpawnTimer -= 1;
@@ -229,6 +185,35 @@ export class SeaquestGame extends MinAtarGame {
       else r += this.surfaceSub();
     }
     return r;
+  }
+
+  /**
+   * One frame of an enemy fish or sub in `list`: it ends the episode where it meets the player, and when its
+   * move timer runs out it moves a cell and leaves the grid, meets the player, or runs into a friendly bullet
+   * (both removed; returns the reward 1).
+   */
+  private moveEnemy(list: number[][], enemy: number[]): number {
+    if (at(enemy, this.subX, this.subY)) this.terminal = true;
+    if (enemy[3] !== 0) {
+      enemy[3] -= 1;
+      return 0;
+    }
+    enemy[3] = this.moveSpeed;
+    enemy[0] += enemy[2] ? 1 : -1;
+    if (enemy[0] < 0 || enemy[0] > 9) {
+      removeFirstEqual(list, enemy);
+    } else if (at(enemy, this.subX, this.subY)) {
+      this.terminal = true;
+    } else {
+      for (const x of this.fBullets) {
+        if (at(enemy, x[0], x[1])) {
+          removeFirstEqual(list, enemy);
+          removeFirstEqual(this.fBullets, x);
+          return 1;
+        }
+      }
+    }
+    return 0;
   }
 
   /** The sub reaches the surface with divers on board: refill oxygen, pay out for six divers, ramp up. */
