@@ -67,10 +67,10 @@ export class SpaceInvadersGame extends MinAtarGame {
       this.pos = Math.min(9, this.pos + 1);
     }
 
-    // Friendly bullets move up a row (the row that wraps to the bottom is cleared), enemy bullets down.
-    this.fBulletMap = rollRows(this.fBulletMap, -1);
-    this.fBulletMap.fill(0, 9 * GRID, 10 * GRID);
-    this.eBulletMap = rollRows(this.eBulletMap, 1);
+    // Friendly bullets move up a row, enemy bullets down (numpy's roll, then the row that wrapped is cleared).
+    this.fBulletMap.copyWithin(0, GRID);
+    this.fBulletMap.fill(0, 9 * GRID);
+    this.eBulletMap.copyWithin(GRID, 0, 9 * GRID);
     this.eBulletMap.fill(0, 0, GRID);
     if (this.eBulletMap[9 * GRID + this.pos]) this.terminal = true;
 
