@@ -103,7 +103,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
   protected vectorSteps = 0;
   protected gradientSteps = 0;
   /** scaleObs: x ↦ (x − mid) · invHalfRange per dimension (undefined: observations pass through). */
-  private readonly obsScaling?: { mid: Float32Array; invHalfRange: Float32Array };
+  readonly obsScaling?: { mid: Float32Array; invHalfRange: Float32Array };
 
   constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
     this.name = name;

@@ -1,0 +1,235 @@
+/**
+ * A trained agent's greedy policy as a small dataflow graph: raw observation in, the action `agent.act(obs,
+ * {greedy: true})` takes and the network's raw outputs out. The graph is framework-neutral; onnx.ts and
+ * tfjs-graph.ts write it as an ONNX model and as a TensorFlow.js graph model.
+ *
+ * What each agent's greedy action is, and what the graph bakes in:
+ * - DQN: argmax of the Q-values (dueling head: Q = V + A − mean(A)); raw output: Q.
+ * - PPO/A2C/REINFORCE, Discrete: argmax of the logits; raw output: the logits.
+ * - PPO/A2C/REINFORCE, Box: the Gaussian mean clipped into the action box; raw output: the mean.
+ * - SAC: bias + scale · tanh(mean) (the squashed mean mapped into the box); raw output: the pre-tanh mean.
+ * - TD3: bias + scale · tanh(actor output); raw output: the pre-tanh actor output.
+ * Observation preprocessing comes first: running mean/std normalisation with its clip (policy-gradient
+ * agents with normalizeObs) or the fixed rescaling of scaleObs (off-policy agents).
+ */
+import type { Agent } from '../../agents/agent.js';
+import { DqnAgent } from '../../agents/dqn.js';
+import type { Mlp } from '../../agents/mlp.js';
+import { PolicyGradientAgent } from '../../agents/policy-gradient.js';
+import { SacAgent } from '../../agents/sac.js';
+import { Td3Agent } from '../../agents/td3.js';
+import { TsgymError } from '../../core/errors.js';
+import type { Box, Discrete } from '../../envs/spaces.js';
+
+/** A constant tensor: float32 weights, or int32 indices and offsets. */
+export interface GraphConst {
+  dtype: 'float32' | 'int32';
+  shape: number[];
+  values: Float32Array | Int32Array;
+}
+
+/**
+ * One operation. Tensors are [batch, features] unless noted; binary ops broadcast a [features] constant
+ * over the rows.
+ * - `matmul`: x · W; `add`, `sub`, `mul`, `div`, `min`, `max`: elementwise.
+ * - `relu`, `tanh`: elementwise.
+ * - `sliceCols`: columns [begin, begin + size).
+ * - `meanCols`: the mean over the columns, keeping a column of one ([batch, 1]).
+ * - `argmax`: the index of the first largest column per row, int32 [batch].
+ */
+export type GraphOp =
+  | { op: 'matmul' | 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max'; inputs: [string, string]; output: string }
+  | { op: 'relu' | 'tanh' | 'meanCols' | 'argmax'; inputs: [string]; output: string }
+  | { op: 'sliceCols'; inputs: [string]; output: string; begin: number; size: number };
+
+export interface PolicyGraph {
+  /** The observation input: float32 [batch, obsSize]. */
+  input: { name: 'obs'; size: number };
+  consts: Map<string, GraphConst>;
+  /** In execution order; each op's inputs are the input, constants or earlier outputs. */
+  ops: GraphOp[];
+  /** The action (int32 [batch] for Discrete, float32 [batch, k] for Box) and the raw outputs (float32 [batch, m]). */
+  outputs: { action: { name: 'action'; dtype: 'int32' | 'float32'; size: number }; raw: { name: 'raw'; size: number; meaning: RawMeaning } };
+}
+
+export type RawMeaning = 'q-values' | 'logits' | 'gaussian-mean' | 'pre-tanh-mean';
+
+/** What the exported graph does to an observation before the network (recorded in policy.json). */
+export type Preprocessing =
+  | { kind: 'none' }
+  | { kind: 'normalize'; mean: number[]; std: number[]; clip: number }
+  | { kind: 'scale'; mid: number[]; scale: number[] };
+
+/** Builds a graph op by op, naming every intermediate tensor. */
+class GraphBuilder {
+  readonly consts = new Map<string, GraphConst>();
+  readonly ops: GraphOp[] = [];
+  private count = 0;
+
+  constant(prefix: string, values: Float32Array | Int32Array, shape: number[]): string {
+    const name = `${prefix}_${this.consts.size}`;
+    this.consts.set(name, { dtype: values instanceof Int32Array ? 'int32' : 'float32', shape, values });
+    return name;
+  }
+
+  private next(op: string, output?: string): string {
+    return output ?? `${op}_${this.count++}`;
+  }
+
+  binary(op: 'matmul' | 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max', a: string, b: string, output?: string): string {
+    const out = this.next(op, output);
+    this.ops.push({ op, inputs: [a, b], output: out });
+    return out;
+  }
+
+  unary(op: 'relu' | 'tanh' | 'meanCols' | 'argmax', x: string, output?: string): string {
+    const out = this.next(op, output);
+    this.ops.push({ op, inputs: [x], output: out });
+    return out;
+  }
+
+  sliceCols(x: string, begin: number, size: number): string {
+    const out = this.next('slice');
+    this.ops.push({ op: 'sliceCols', inputs: [x], output: out, begin, size });
+    return out;
+  }
+
+  /**
+   * An Mlp's layers: x · W + b per layer with the net's activation between layers; the last layer is linear
+   * unless `activateLast`. `keepCols` keeps only the first columns of the last layer (SAC's means).
+   */
+  mlp(net: Mlp, x: string, name: string, opts: { activateLast?: boolean; keepCols?: number } = {}): string {
+    const sizes = net.sizes;
+    let offset = 0;
+    let h = x;
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const inSize = sizes[l];
+      const outSize = sizes[l + 1];
+      const last = l + 2 === sizes.length;
+      const w = net.params.subarray(offset, offset + inSize * outSize);
+      offset += inSize * outSize;
+      const b = net.params.subarray(offset, offset + outSize);
+      offset += outSize;
+      const keep = last && opts.keepCols !== undefined ? opts.keepCols : outSize;
+      const wKept = keep === outSize ? Float32Array.from(w) : keepColumns(w, inSize, outSize, keep);
+      h = this.binary('matmul', h, this.constant(`${name}_w${l}`, wKept, [inSize, keep]));
+      h = this.binary('add', h, this.constant(`${name}_b${l}`, Float32Array.from(b.subarray(0, keep)), [keep]));
+      if (!last || opts.activateLast) h = this.unary(net.activation, h);
+    }
+    return h;
+  }
+}
+
+/** The first `keep` columns of a row-major [rows, cols] matrix. */
+function keepColumns(w: Float32Array, rows: number, cols: number, keep: number): Float32Array {
+  const out = new Float32Array(rows * keep);
+  for (let r = 0; r < rows; r++) out.set(w.subarray(r * cols, r * cols + keep), r * keep);
+  return out;
+}
+
+/** The agents the exporter knows, by name, for the error message. */
+export const EXPORTABLE_AGENTS = ['dqn', 'ppo', 'a2c', 'reinforce', 'sac', 'td3'] as const;
+
+/** The greedy policy of `agent` as a graph, with a description of its observation preprocessing. */
+export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: Preprocessing } {
+  const g = new GraphBuilder();
+  const obsSpace = agent.info.observationSpace as Box;
+  const obsSize = obsSpace.size;
+  let x = 'obs';
+  let preprocessing: Preprocessing = { kind: 'none' };
+
+  if (agent instanceof PolicyGradientAgent && agent.obsRms) {
+    // clip((x − μ) / √(σ² + 1e-8), ±obsClip), as RunningMeanStd.normalize (which works in float64).
+    const rms = agent.obsRms;
+    const std = Array.from(rms.var, (v) => Math.sqrt(v + 1e-8));
+    const clip = agent.config.obsClip;
+    preprocessing = { kind: 'normalize', mean: Array.from(rms.mean), std, clip };
+    x = g.binary('sub', x, g.constant('obs_mean', Float32Array.from(rms.mean), [obsSize]));
+    x = g.binary('div', x, g.constant('obs_std', Float32Array.from(std), [obsSize]));
+    x = g.binary('min', x, g.constant('obs_clip_high', new Float32Array(obsSize).fill(clip), [obsSize]));
+    x = g.binary('max', x, g.constant('obs_clip_low', new Float32Array(obsSize).fill(-clip), [obsSize]));
+  } else if ((agent instanceof DqnAgent || agent instanceof SacAgent || agent instanceof Td3Agent) && agent.obsScaling) {
+    const { mid, invHalfRange } = agent.obsScaling;
+    preprocessing = { kind: 'scale', mid: Array.from(mid), scale: Array.from(invHalfRange) };
+    x = g.binary('sub', x, g.constant('obs_mid', Float32Array.from(mid), [obsSize]));
+    x = g.binary('mul', x, g.constant('obs_inv_half_range', Float32Array.from(invHalfRange), [obsSize]));
+  }
+
+  let raw: string;
+  let meaning: RawMeaning;
+  let action: string;
+  let actionSize: number;
+  let actionDtype: 'int32' | 'float32';
+
+  if (agent instanceof DqnAgent) {
+    const k = agent.numActions;
+    const out = g.mlp(agent.online, x, 'q');
+    if (agent.config.dueling) {
+      // Q = V + (A − mean(A)), as DqnAgent.qValues.
+      const v = g.sliceCols(out, 0, 1);
+      const a = g.sliceCols(out, 1, k);
+      raw = g.binary('add', v, g.binary('sub', a, g.unary('meanCols', a)));
+    } else {
+      raw = out;
+    }
+    meaning = 'q-values';
+    ({ action, size: actionSize, dtype: actionDtype } = discreteAction(g, raw, agent.info.actionSpace as Discrete));
+  } else if (agent instanceof PolicyGradientAgent) {
+    const net = agent.net;
+    const features = net.trunk ? g.mlp(net.trunk, x, 'trunk', { activateLast: true }) : x;
+    raw = g.mlp(net.actor, features, 'policy');
+    if (agent.dist.kind === 'categorical') {
+      meaning = 'logits';
+      ({ action, size: actionSize, dtype: actionDtype } = discreteAction(g, raw, agent.info.actionSpace as Discrete));
+    } else {
+      // The mean, clipped into the box (DiagGaussian.mode).
+      const box = agent.info.actionSpace as Box;
+      meaning = 'gaussian-mean';
+      const high = g.binary('min', raw, g.constant('action_high', Float32Array.from(box.high), [box.size]));
+      action = g.binary('max', high, g.constant('action_low', Float32Array.from(box.low), [box.size]));
+      actionSize = box.size;
+      actionDtype = 'float32';
+    }
+  } else if (agent instanceof SacAgent || agent instanceof Td3Agent) {
+    const k = agent.actionSize;
+    // SAC's actor emits [means, raw log σ]: only the means matter for the greedy action.
+    raw = g.mlp(agent.actor, x, 'actor', { keepCols: agent instanceof SacAgent ? k : undefined });
+    meaning = 'pre-tanh-mean';
+    // bias + scale · tanh(·) (ActionScale.toEnv).
+    const squashed = g.unary('tanh', raw);
+    const scaled = g.binary('mul', squashed, g.constant('action_scale', Float32Array.from(agent.scale.scale), [k]));
+    action = g.binary('add', scaled, g.constant('action_bias', Float32Array.from(agent.scale.bias), [k]));
+    actionSize = k;
+    actionDtype = 'float32';
+  } else {
+    throw new TsgymError(`cannot export a '${agent.name}' agent: export knows ${EXPORTABLE_AGENTS.join(', ')}`);
+  }
+
+  // The outputs get fixed names where they are produced (the raw values also feed the action).
+  renameTensor(g.ops, action, 'action');
+  renameTensor(g.ops, raw, 'raw');
+  return {
+    graph: { input: { name: 'obs', size: obsSize }, consts: g.consts, ops: g.ops, outputs: { action: { name: 'action', dtype: actionDtype, size: actionSize }, raw: { name: 'raw', size: rawSize(agent, meaning), meaning } } },
+    preprocessing,
+  };
+}
+
+/** argmax over the columns, plus the space's start when it is not 0. */
+function discreteAction(g: GraphBuilder, scores: string, space: Discrete): { action: string; size: number; dtype: 'int32' } {
+  let action = g.unary('argmax', scores);
+  if (space.start !== 0) action = g.binary('add', action, g.constant('action_start', Int32Array.of(space.start), [1]));
+  return { action, size: 1, dtype: 'int32' };
+}
+
+function rawSize(agent: Agent, meaning: RawMeaning): number {
+  if (meaning === 'q-values' || meaning === 'logits') return (agent.info.actionSpace as Discrete).n;
+  return (agent.info.actionSpace as Box).size;
+}
+
+/** Renames a tensor everywhere it is produced or consumed. */
+function renameTensor(ops: GraphOp[], from: string, to: string): void {
+  for (const op of ops) {
+    if (op.output === from) op.output = to;
+    op.inputs = op.inputs.map((i) => (i === from ? to : i)) as typeof op.inputs;
+  }
+}
