@@ -134,7 +134,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
    * fixed rescaling to [−1, 1]. A fixed map (not running statistics) keeps every stored transition valid.
    * Each algorithm's `act` calls it; `observe` stores scaled observations, so sampled batches are scaled.
    */
-  protected networkInput(obs: Float32Array, n: number): Float32Array {
+  networkInput(obs: Float32Array, n: number): Float32Array {
     const t = this.obsScaling;
     if (!t) return obs;
     const d = this.obsSize;

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import type { SpaceJSON } from '../../envs/spaces.js';
-import { writeFileAtomic } from '../harness/atomic.js';
+import { asIoError, writeFileAtomic } from '../harness/atomic.js';
 import { loadAgentFromRun, type CheckpointChoice } from '../harness/agent-io.js';
 import { packageInfo } from '../package-info.js';
 import { isRunDir } from '../run-format.js';
@@ -163,16 +163,20 @@ function checkDestination(outDir: string): void {
 /** Writes `files` into a fresh sibling directory, then renames it to `outDir` (replacing an empty one). */
 function writeDirectory(outDir: string, files: Map<string, Uint8Array>): void {
   const parent = path.dirname(outDir);
-  fs.mkdirSync(parent, { recursive: true });
   const staging = path.join(parent, `.${path.basename(outDir)}.export-${process.pid}`);
-  fs.rmSync(staging, { recursive: true, force: true }); // left by a killed export of the same pid
-  fs.mkdirSync(staging);
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    fs.rmSync(staging, { recursive: true, force: true }); // left by a killed export of the same pid
+    fs.mkdirSync(staging);
+  } catch (e) {
+    throw asIoError(e, staging, 'create');
+  }
   try {
     for (const [name, bytes] of files) writeFileAtomic(path.join(staging, name), bytes);
     if (fs.existsSync(outDir)) fs.rmdirSync(outDir); // empty (checked): rename cannot replace a directory everywhere
     fs.renameSync(staging, outDir);
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw e;
+    throw asIoError(e, outDir, 'write');
   }
 }
