@@ -63,7 +63,7 @@ beforeAll(async () => {
       stopWhenSolved: true, logEvery: 5000, envKwargs: {}, hyperparams: preset.hyperparams, backend: 'wasm', outDir: path.join(root, 'runs'), progress: 'none', verbose: false,
     });
     runs[kind] = r.runDir;
-    exportPolicy(r.runDir, { format: 'tfjs', outDir: path.join(exported, kind), checkpoint: kind === 'solved' ? 'best' : 'latest' });
+    await exportPolicy(r.runDir, { format: 'tfjs', outDir: path.join(exported, kind), checkpoint: kind === 'solved' ? 'best' : 'latest' });
   }
   await serve();
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -147,8 +147,8 @@ describe('exported policies reproduce agent.act(obs, {greedy: true})', () => {
       const onnxDir = path.join(root, 'exports', c.agent, 'onnx');
       const tfjsDir = path.join(root, 'exports', c.agent, 'tfjs');
       const tensorsBefore = tf.memory().numTensors;
-      const onnxRes = exportPolicy(runDir, { format: 'onnx', outDir: onnxDir, checkpoint: c.checkpoint });
-      const tfjsRes = exportPolicy(runDir, { format: 'tfjs', outDir: tfjsDir, checkpoint: c.checkpoint });
+      const onnxRes = await exportPolicy(runDir, { format: 'onnx', outDir: onnxDir, checkpoint: c.checkpoint });
+      const tfjsRes = await exportPolicy(runDir, { format: 'tfjs', outDir: tfjsDir, checkpoint: c.checkpoint });
       expect(tf.memory().numTensors).toBe(tensorsBefore); // the loaded agent is disposed
 
       // policy.json: the files and their hashes, the spaces, the provenance.
@@ -269,7 +269,13 @@ describe('tsgym export (the command)', () => {
     expectOneLine(await refused(['export', dqnRun(), '--format', 'onnx', '--out', out, '--checkpoint', '999999']), /no checkpoint at step 999999 \(available: 2000, 3000\)/);
     expectOneLine(await refused(['export', dqnRun(), '--format', 'onnx', '--out', out, '--checkpoint', 'first']), /--checkpoint must be 'latest', 'best' or a step number, got 'first'/);
     expectOneLine(await refused(['export', dqnRun(), '--format', 'pytorch', '--out', out]), /invalid --format "pytorch"; choose one of onnx, tfjs/);
-    expect(() => exportPolicy(dqnRun(), { format: 'pytorch' as 'onnx', outDir: out })).toThrow(/unknown export format 'pytorch'; choose one of onnx, tfjs/);
+    await expect(exportPolicy(dqnRun(), { format: 'pytorch' as 'onnx', outDir: out })).rejects.toThrow(/unknown export format 'pytorch'; choose one of onnx, tfjs/);
+    // A run on a user env whose module is gone: the env cannot be rebuilt.
+    const userEnvRun = path.join(root, 'user-env-run');
+    fs.cpSync(dqnRun(), userEnvRun, { recursive: true });
+    const config = JSON.parse(fs.readFileSync(path.join(userEnvRun, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(userEnvRun, 'config.json'), JSON.stringify({ ...config, envModules: [{ path: path.join(root, 'gone', 'my-env.mjs'), sha256: '0'.repeat(64), envIds: ['MyEnv-v0'] }] }));
+    expectOneLine(await refused(['export', userEnvRun, '--format', 'onnx', '--out', out]), /env module \S+\/gone\/my-env\.mjs recorded by this run cannot be found on this machine/);
     expect(listing(parent)).toEqual([]);
     expect(listing(dqnRun())).toEqual(runBefore);
   });

@@ -31,7 +31,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const checkpoint = parseCheckpointChoice(a.checkpoint);
     // The weights are read from the checkpoint on the CPU backend; the exported model does not depend on it.
     await initBackend('cpu');
-    const res = exportPolicy(a.run, { format: a.format, outDir: a.out, checkpoint });
+    const res = await exportPolicy(a.run, { format: a.format, outDir: a.out, checkpoint });
     const p = res.policy.provenance;
     console.error(`exported ${p.agent} on ${p.envId}, step ${p.step} (${a.checkpoint}) as ${a.format}`);
     for (const f of res.files) console.log(`${res.outDir}/${f}`);

@@ -19,8 +19,9 @@ import { TsgymError } from '../../core/errors.js';
 import type { SpaceJSON } from '../../envs/spaces.js';
 import { asIoError, writeFileAtomic } from '../harness/atomic.js';
 import { loadAgentFromRun, type CheckpointChoice } from '../harness/agent-io.js';
+import { loadRecordedEnvModules, type EnvModuleRef } from '../env-modules.js';
 import { packageInfo } from '../package-info.js';
-import { isRunDir } from '../run-format.js';
+import { isRunDir, readRunConfig, type RunConfig } from '../run-format.js';
 import { ONNX_OPSET, toOnnx } from './onnx.js';
 import { policyGraph, type Preprocessing, type RawMeaning } from './policy-graph.js';
 import { TFJS_WEIGHTS_FILE, toTfjsGraphModel } from './tfjs-graph.js';
@@ -78,16 +79,20 @@ const RAW_DESCRIPTION: Record<RawMeaning, string> = {
 
 /**
  * Exports a run's greedy policy (see the file comment). The tf backend must be initialised (`initBackend`).
+ * A run on a user env loads the env modules its config.json records first.
  * Bad input (no run directory, no such checkpoint, an unknown format, an unusable destination) throws a
  * one-line {@link TsgymError} before anything is written.
  */
-export function exportPolicy(runDir: string, opts: ExportOptions): ExportResult {
+export async function exportPolicy(runDir: string, opts: ExportOptions): Promise<ExportResult> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) throw new TsgymError(`unknown export format '${opts.format}'; choose one of ${EXPORT_FORMATS.join(', ')}`);
   if (!fs.existsSync(runDir)) throw new TsgymError(`${runDir}: no such run directory`);
   if (!isRunDir(runDir)) throw new TsgymError(`${runDir}: not a run directory (no config.json)`);
   const outDir = path.resolve(opts.outDir);
   checkDestination(outDir);
   const checkpoint = opts.checkpoint ?? 'latest';
+  // A run on a user's env: the env modules it recorded register that env (unchanged since the run started).
+  const recorded = (readRunConfig(runDir) as RunConfig & { envModules?: Pick<EnvModuleRef, 'path' | 'sha256'>[] }).envModules;
+  if (recorded?.length) await loadRecordedEnvModules(recorded);
 
   const { agent, config, step } = loadAgentFromRun(runDir, checkpoint);
   let built: { graph: ReturnType<typeof policyGraph>['graph']; preprocessing: Preprocessing };
