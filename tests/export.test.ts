@@ -18,6 +18,11 @@ import { PolicyGradientAgent } from '../agents/policy-gradient.js';
 import { SacAgent } from '../agents/sac.js';
 import { Td3Agent } from '../agents/td3.js';
 import { make } from '../envs/registry.js';
+import { Box, Discrete } from '../envs/spaces.js';
+import { createAgent } from '../agents/registry.js';
+import { policyGraph } from '../experiments/export/policy-graph.js';
+import { toOnnx } from '../experiments/export/onnx.js';
+import { toTfjsGraphModel } from '../experiments/export/tfjs-graph.js';
 import { train } from '../experiments/harness/trainer.js';
 import { loadAgentFromRun, type CheckpointChoice } from '../experiments/harness/agent-io.js';
 import { exportPolicy, type PolicyFile } from '../experiments/export/export-policy.js';
@@ -150,6 +155,10 @@ describe('exported policies reproduce agent.act(obs, {greedy: true})', () => {
       const onnxRes = await exportPolicy(runDir, { format: 'onnx', outDir: onnxDir, checkpoint: c.checkpoint });
       const tfjsRes = await exportPolicy(runDir, { format: 'tfjs', outDir: tfjsDir, checkpoint: c.checkpoint });
       expect(tf.memory().numTensors).toBe(tensorsBefore); // the loaded agent is disposed
+      // The same checkpoint exports to the same bytes.
+      const again = path.join(root, 'exports', c.agent, 'onnx-again');
+      await exportPolicy(runDir, { format: 'onnx', outDir: again, checkpoint: c.checkpoint });
+      for (const f of ['policy.onnx', 'policy.json']) expect(fs.readFileSync(path.join(again, f)).equals(fs.readFileSync(path.join(onnxDir, f))), f).toBe(true);
 
       // policy.json: the files and their hashes, the spaces, the provenance.
       const policy = JSON.parse(fs.readFileSync(path.join(onnxDir, 'policy.json'), 'utf8')) as PolicyFile;
@@ -222,6 +231,53 @@ describe('exported policies reproduce agent.act(obs, {greedy: true})', () => {
 
   it('covered 10,000 observations in total', () => {
     expect(total).toBeGreaterThanOrEqual(10_000);
+  });
+});
+
+describe('policy graphs of untrained agents on other spaces', () => {
+  // Spaces no built-in env has: a Discrete space that starts at −1, and an unbounded Box action space.
+  const spaces = [
+    { label: 'dqn, dueling head, Discrete(3)', agent: 'dqn', actionSpace: new Discrete(3), hp: { hidden: [8], dueling: true } },
+    { label: 'ppo, Discrete(3, start −1), relu', agent: 'ppo', actionSpace: new Discrete(3, -1), hp: { hidden: [8], activation: 'relu' } },
+    { label: 'a2c, Box(−∞, ∞) actions', agent: 'a2c', actionSpace: new Box(-Infinity, Infinity, [2]), hp: { hidden: [8] } },
+    { label: 'reinforce, Box([−1, −3], [1, 0.5]) actions', agent: 'reinforce', actionSpace: new Box([-1, -3], [1, 0.5], [2]), hp: { hidden: [8] } },
+  ];
+  for (const c of spaces) {
+    it(`${c.label}: the ONNX and tfjs graphs give agent.act's greedy actions`, async () => {
+      const observationSpace = new Box(-5, 5, [3]);
+      const agent = createAgent(c.agent, { observationSpace, actionSpace: c.actionSpace, numEnvs: 1 }, c.hp, 9);
+      // Larger policy weights push the Gaussian means outside their box, so the clip is exercised.
+      if (agent instanceof PolicyGradientAgent) agent.net.actor.setParams(agent.net.actor.params.map((p) => 200 * p));
+      const n = 500;
+      const obs = Float32Array.from({ length: n * 3 }, (_, i) => 4 * Math.sin(i * 0.37));
+      const ref = Float32Array.from(agent.act(obs, n, { greedy: true }).actions);
+      const { graph } = policyGraph(agent);
+      agent.dispose();
+      const session = await ort.InferenceSession.create(toOnnx(graph, { producerVersion: 'test', docString: '', metadata: {} }));
+      const onnxActions = Float32Array.from((await session.run({ obs: new ort.Tensor('float32', obs, [n, 3]) })).action.data as Int32Array | Float32Array);
+      await session.release();
+      const { modelJson, weights } = toTfjsGraphModel(graph, 'test');
+      const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: (modelJson as { modelTopology: object }).modelTopology, weightSpecs: (modelJson as { weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] }).weightsManifest[0].weights, weightData: weights.slice().buffer }));
+      const tfjsActions = tf.tidy(() => Float32Array.from((model.execute({ obs: tf.tensor2d(obs, [n, 3]) }, 'action') as tf.Tensor).dataSync()));
+      model.dispose();
+      if (c.actionSpace.type === 'Discrete') {
+        const start = (c.actionSpace as Discrete).start;
+        expect(new Set(ref)).toEqual(new Set([start, start + 1, start + 2]));
+        expect(countDifferent(onnxActions, ref)).toBe(0);
+        expect(countDifferent(tfjsActions, ref)).toBe(0);
+      } else {
+        const box = c.actionSpace as Box;
+        if (Number.isFinite(box.high[0])) expect(ref.some((a, i) => a === box.high[i % 2] || a === box.low[i % 2])).toBe(true);
+        expect(toleranceUsed(onnxActions, ref)).toBeLessThanOrEqual(1);
+        expect(toleranceUsed(tfjsActions, ref)).toBeLessThanOrEqual(1);
+      }
+    });
+  }
+
+  it('refuses a dqn agent on a Discrete space that does not start at 0 (its actions are indices from 0)', () => {
+    const agent = createAgent('dqn', { observationSpace: new Box(-5, 5, [3]), actionSpace: new Discrete(3, -1), numEnvs: 1 }, { hidden: [8] }, 9);
+    expect(() => policyGraph(agent)).toThrow(/dqn acts with action indices 0…2, outside Discrete\(3, start=-1\)/);
+    agent.dispose();
   });
 });
 

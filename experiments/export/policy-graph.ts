@@ -163,6 +163,9 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
 
   if (agent instanceof DqnAgent) {
     const k = agent.numActions;
+    const space = agent.info.actionSpace as Discrete;
+    // DqnAgent.act returns argmax indices, which are the env's actions only when the space starts at 0.
+    if (space.start !== 0) throw new TsgymError(`cannot export: dqn acts with action indices 0…${k - 1}, outside ${String(space)}`);
     const out = g.mlp(agent.online, x, 'q');
     if (agent.config.dueling) {
       // Q = V + (A − mean(A)), as DqnAgent.qValues.
