@@ -72,18 +72,18 @@ class GraphBuilder {
     return name;
   }
 
-  private next(op: string, output?: string): string {
-    return output ?? `${op}_${this.count++}`;
+  private next(op: string): string {
+    return `${op}_${this.count++}`;
   }
 
-  binary(op: 'matmul' | 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max', a: string, b: string, output?: string): string {
-    const out = this.next(op, output);
+  binary(op: 'matmul' | 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max', a: string, b: string): string {
+    const out = this.next(op);
     this.ops.push({ op, inputs: [a, b], output: out });
     return out;
   }
 
-  unary(op: 'relu' | 'tanh' | 'meanCols' | 'argmax', x: string, output?: string): string {
-    const out = this.next(op, output);
+  unary(op: 'relu' | 'tanh' | 'meanCols' | 'argmax', x: string): string {
+    const out = this.next(op);
     this.ops.push({ op, inputs: [x], output: out });
     return out;
   }
@@ -99,17 +99,10 @@ class GraphBuilder {
    * unless `activateLast`. `keepCols` keeps only the first columns of the last layer (SAC's means).
    */
   mlp(net: Mlp, x: string, name: string, opts: { activateLast?: boolean; keepCols?: number } = {}): string {
-    const sizes = net.sizes;
-    let offset = 0;
     let h = x;
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      const inSize = sizes[l];
-      const outSize = sizes[l + 1];
-      const last = l + 2 === sizes.length;
-      const w = net.params.subarray(offset, offset + inSize * outSize);
-      offset += inSize * outSize;
-      const b = net.params.subarray(offset, offset + outSize);
-      offset += outSize;
+    for (let l = 0; l < net.numLayers; l++) {
+      const { w, b, inSize, outSize } = net.layer(l);
+      const last = l === net.numLayers - 1;
       const keep = last && opts.keepCols !== undefined ? opts.keepCols : outSize;
       const wKept = keep === outSize ? Float32Array.from(w) : keepColumns(w, inSize, outSize, keep);
       h = this.binary('matmul', h, this.constant(`${name}_w${l}`, wKept, [inSize, keep]));
