@@ -20,7 +20,7 @@ import { Td3Agent } from '../agents/td3.js';
 import { make } from '../envs/registry.js';
 import { Box, Discrete } from '../envs/spaces.js';
 import { createAgent } from '../agents/registry.js';
-import { policyGraph } from '../experiments/export/policy-graph.js';
+import { checkGraphReproduces, policyGraph } from '../experiments/export/policy-graph.js';
 import { toOnnx } from '../experiments/export/onnx.js';
 import { toTfjsGraphModel } from '../experiments/export/tfjs-graph.js';
 import { train } from '../experiments/harness/trainer.js';
@@ -273,6 +273,17 @@ describe('policy graphs of untrained agents on other spaces', () => {
       }
     });
   }
+
+  it('the exporter checks its graph against agent.act and refuses one that does not reproduce it', () => {
+    const agent = createAgent('ppo', { observationSpace: new Box(-5, 5, [3]), actionSpace: new Discrete(4), numEnvs: 1 }, { hidden: [8], normalizeObs: true }, 9) as PolicyGradientAgent;
+    agent.net.actor.setParams(agent.net.actor.params.map((p) => 100 * p));
+    const { graph } = policyGraph(agent);
+    expect(() => checkGraphReproduces(agent, graph)).not.toThrow();
+    // A graph that does not compute what the agent does (here: built before its observation mean moved) is refused.
+    agent.obsRms!.mean.fill(3);
+    expect(() => checkGraphReproduces(agent, graph)).toThrow(/cannot export this ppo agent: the exported model would not reproduce its greedy actions \(sample \d+: \d instead of \d\)/);
+    agent.dispose();
+  });
 
   it('refuses a dqn agent on a Discrete space that does not start at 0 (its actions are indices from 0)', () => {
     const agent = createAgent('dqn', { observationSpace: new Box(-5, 5, [3]), actionSpace: new Discrete(3, -1), numEnvs: 1 }, { hidden: [8] }, 9);

@@ -23,7 +23,7 @@ import { loadRecordedEnvModules, type EnvModuleRef } from '../env-modules.js';
 import { packageInfo } from '../package-info.js';
 import { isRunDir, readRunConfig, type RunConfig } from '../run-format.js';
 import { ONNX_OPSET, toOnnx } from './onnx.js';
-import { policyGraph, type Preprocessing, type RawMeaning } from './policy-graph.js';
+import { checkGraphReproduces, policyGraph, type Preprocessing, type RawMeaning } from './policy-graph.js';
 import { TFJS_WEIGHTS_FILE, toTfjsGraphModel } from './tfjs-graph.js';
 
 export const EXPORT_FORMATS = ['onnx', 'tfjs'] as const;
@@ -98,6 +98,7 @@ export async function exportPolicy(runDir: string, opts: ExportOptions): Promise
   let built: { graph: ReturnType<typeof policyGraph>['graph']; preprocessing: Preprocessing };
   try {
     built = policyGraph(agent);
+    checkGraphReproduces(agent, built.graph);
   } finally {
     agent.dispose();
   }

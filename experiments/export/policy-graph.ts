@@ -19,6 +19,7 @@ import { PolicyGradientAgent } from '../../agents/policy-gradient.js';
 import { SacAgent } from '../../agents/sac.js';
 import { Td3Agent } from '../../agents/td3.js';
 import { TsgymError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
 import type { Box, Discrete } from '../../envs/spaces.js';
 
 /** A constant tensor: float32 weights, or int32 indices and offsets. */
@@ -227,5 +228,111 @@ function renameTensor(ops: GraphOp[], from: string, to: string): void {
   for (const op of ops) {
     if (op.output === from) op.output = to;
     op.inputs = op.inputs.map((i) => (i === from ? to : i)) as typeof op.inputs;
+  }
+}
+
+/** A [rows, cols] float64 matrix while running a graph in JS. */
+interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+/** Elementwise with broadcasting: a dimension of 1 repeats (a [cols] constant is one row). */
+function broadcast(a: Matrix, b: Matrix, f: (x: number, y: number) => number): Matrix {
+  const rows = Math.max(a.rows, b.rows);
+  const cols = Math.max(a.cols, b.cols);
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const x = a.data[(a.rows === 1 ? 0 : i) * a.cols + (a.cols === 1 ? 0 : j)];
+      const y = b.data[(b.rows === 1 ? 0 : i) * b.cols + (b.cols === 1 ? 0 : j)];
+      data[i * cols + j] = f(x, y);
+    }
+  }
+  return { rows, cols, data };
+}
+
+function mapRows(x: Matrix, cols: number, f: (row: Float64Array, out: Float64Array) => void): Matrix {
+  const data = new Float64Array(x.rows * cols);
+  for (let i = 0; i < x.rows; i++) f(x.data.subarray(i * x.cols, (i + 1) * x.cols), data.subarray(i * cols, (i + 1) * cols));
+  return { rows: x.rows, cols, data };
+}
+
+const ELEMENTWISE: Record<'add' | 'sub' | 'mul' | 'div' | 'min' | 'max', (x: number, y: number) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  min: Math.min,
+  max: Math.max,
+};
+
+/**
+ * Runs the graph in plain JS (float64 arithmetic on the float32 constants) on `n` observation rows: the
+ * reference the exporter checks the graph against `agent.act` with, independent of any runtime.
+ */
+export function runGraph(graph: PolicyGraph, obs: Float32Array, n: number): { action: Float64Array; raw: Float64Array } {
+  const values = new Map<string, Matrix>([[graph.input.name, { rows: n, cols: graph.input.size, data: Float64Array.from(obs.subarray(0, n * graph.input.size)) }]]);
+  for (const [name, c] of graph.consts) values.set(name, { rows: c.shape.length === 2 ? c.shape[0] : 1, cols: c.shape[c.shape.length - 1] ?? 1, data: Float64Array.from(c.values) });
+  for (const op of graph.ops) {
+    const x = values.get(op.inputs[0])!;
+    let y: Matrix;
+    switch (op.op) {
+      case 'matmul': {
+        const w = values.get(op.inputs[1])!;
+        y = mapRows(x, w.cols, (row, out) => {
+          for (let k = 0; k < w.rows; k++) for (let j = 0; j < w.cols; j++) out[j] += row[k] * w.data[k * w.cols + j];
+        });
+        break;
+      }
+      case 'relu':
+        y = { ...x, data: x.data.map((v) => Math.max(0, v)) };
+        break;
+      case 'tanh':
+        y = { ...x, data: x.data.map(Math.tanh) };
+        break;
+      case 'meanCols':
+        y = mapRows(x, 1, (row, out) => (out[0] = row.reduce((s, v) => s + v, 0) / row.length));
+        break;
+      case 'argmax':
+        y = mapRows(x, 1, (row, out) => (out[0] = row.indexOf(Math.max(...row))));
+        break;
+      case 'sliceCols':
+        y = mapRows(x, op.size, (row, out) => out.set(row.subarray(op.begin, op.begin + op.size)));
+        break;
+      default:
+        y = broadcast(x, values.get(op.inputs[1])!, ELEMENTWISE[op.op]);
+    }
+    values.set(op.output, y);
+  }
+  return { action: values.get('action')!.data, raw: values.get('raw')!.data };
+}
+
+/**
+ * Checks that the graph reproduces `agent.act(obs, {greedy: true})` on observations sampled from the
+ * observation space, and throws a one-line {@link TsgymError} if not (an agent whose network has parts the
+ * exporter does not know). Discrete actions may differ only where the two best raw values are a near tie;
+ * Box actions must agree within 1e-4 · max(1, |a|).
+ */
+export function checkGraphReproduces(agent: Agent, graph: PolicyGraph, samples = 256): void {
+  const rng = new Rng('export-check');
+  const space = agent.info.observationSpace as Box;
+  const d = graph.input.size;
+  const obs = new Float32Array(samples * d);
+  for (let i = 0; i < samples; i++) obs.set(space.sample(rng), i * d);
+  const expected = agent.act(obs, samples, { greedy: true }).actions;
+  const { action, raw } = runGraph(graph, obs, samples);
+  const k = graph.outputs.raw.size;
+  for (let i = 0; i < action.length; i++) {
+    if (graph.outputs.action.dtype === 'int32') {
+      if (action[i] === expected[i]) continue;
+      const row = Array.from(raw.subarray(i * k, (i + 1) * k)).sort((a, b) => b - a);
+      if (row[0] - row[1] <= 1e-4 * Math.max(1, Math.abs(row[0]))) continue;
+    } else if (Math.abs(action[i] - expected[i]) <= 1e-4 * Math.max(1, Math.abs(expected[i]))) {
+      continue;
+    }
+    const row = Math.floor(i / graph.outputs.action.size);
+    throw new TsgymError(`cannot export this ${agent.name} agent: the exported model would not reproduce its greedy actions (sample ${row}: ${action[i]} instead of ${expected[i]}); its network has parts the exporter does not know`);
   }
 }
