@@ -54,7 +54,8 @@ export interface PolicyFile {
   ];
   /** What the model does to an observation before its network (already part of the model). */
   preprocessing: Preprocessing;
-  provenance: { run: string; agent: string; envId: string; envKwargs: Record<string, unknown>; seed: number; checkpoint: CheckpointChoice; step: number; tsgymVersion: string };
+  /** The run, the checkpoint's env step, and the tsgym versions that trained and exported it. */
+  provenance: { run: string; agent: string; envId: string; envKwargs: Record<string, unknown>; seed: number; checkpoint: CheckpointChoice; step: number; trainedWith: string; exportedWith: string };
 }
 
 export interface ExportResult {
@@ -95,7 +96,7 @@ export async function exportPolicy(runDir: string, opts: ExportOptions): Promise
   if (recorded?.length) await loadRecordedEnvModules(recorded);
 
   const { agent, config, step } = loadAgentFromRun(runDir, checkpoint);
-  let built: { graph: ReturnType<typeof policyGraph>['graph']; preprocessing: Preprocessing };
+  let built: ReturnType<typeof policyGraph>;
   try {
     built = policyGraph(agent);
     checkGraphReproduces(agent, built.graph);
@@ -112,7 +113,8 @@ export async function exportPolicy(runDir: string, opts: ExportOptions): Promise
     seed: config.seed,
     checkpoint,
     step,
-    tsgymVersion: version,
+    trainedWith: config.tsgymVersion,
+    exportedWith: version,
   };
 
   const files = new Map<string, Uint8Array>();
