@@ -354,6 +354,50 @@ export class GridWorldEnv extends BaseEnv<Float32Array, number> {
     return this.terminal[s] === 1;
   }
 
+  /**
+   * The best expected return of an episode of at most `horizon` steps, averaged over the start cells (exact
+   * finite-horizon value iteration on the model). Null when some start cannot reach a goal — a terminal cell
+   * that is not a pit — within `horizon` steps (a map without one, a walled-in start): there is nothing to solve.
+   */
+  optimalReturn(horizon: number): number | null {
+    const S = this.numStates;
+    // Fewest steps from each state to a goal, over outcomes of positive probability.
+    const stepsToGoal = new Float64Array(S).fill(Infinity);
+    for (let s = 0; s < S; s++) if (this.kind[this.cellOfState[s]] === TERMINAL) stepsToGoal[s] = 0;
+    for (let d = 1, changed = true; changed && d <= horizon; d++) {
+      changed = false;
+      for (let s = 0; s < S; s++) {
+        if (this.terminal[s] || stepsToGoal[s] < d) continue;
+        if (this.model.slice(s * 4, s * 4 + 4).some((outcomes) => outcomes.some((t) => t.p > 0 && stepsToGoal[t.next] === d - 1))) {
+          stepsToGoal[s] = d;
+          changed = true;
+        }
+      }
+    }
+    if (this.startStates.some((s) => stepsToGoal[s] > horizon)) return null;
+    // v_k = the best return within k steps; terminal states stay 0.
+    let v = new Float64Array(S);
+    for (let k = 0; k < horizon; k++) {
+      const next = new Float64Array(S);
+      for (let s = 0; s < S; s++) {
+        if (this.terminal[s]) continue;
+        let best = -Infinity;
+        for (let a = 0; a < 4; a++) {
+          let q = 0;
+          for (const t of this.model[s * 4 + a]) q += t.p * (t.reward + (t.done ? 0 : v[t.next]));
+          if (q > best) best = q;
+        }
+        next[s] = best;
+      }
+      const settled = next.every((x, s) => x === v[s]);
+      v = next;
+      if (settled) break;
+    }
+    let sum = 0;
+    for (const s of this.startStates) sum += v[s];
+    return sum / this.startStates.length;
+  }
+
   /** The state index of a cell, or -1 for a wall or a pit that sends the agent back (not states). */
   stateOf(row: number, col: number): number {
     if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= this.rows || col >= this.cols) {
