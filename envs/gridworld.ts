@@ -81,11 +81,12 @@
  * `new GridWorldEnv({layout, stepReward, bumpReward, slip, obs})`: `layout` is a built-in layout name
  * (`'4x4'`, `'5x5'`, `'CliffWalking'`, `'FourRooms'`, `'Maze'`) or a {@link GridLayout}; the other options
  * override the layout's defaults (`stepReward` 0, `bumpReward` = `stepReward`, `slip` 0, `obs` 'onehot').
+ * Rewards (these two and a legend cell's) lie between -1e6 and 1e6 (`GRIDWORLD_REWARD_RANGE`), `slip` in [0, 1].
  *
  * ## Version history
  * - v0 (tsgym 0.1): first version.
  */
-import { assertAction, BaseEnv, describeValue, rejectUnknownOptions } from './core.js';
+import { assertAction, BaseEnv, checkOptionRange, describeValue, rejectUnknownOptions, type OptionRange } from './core.js';
 import { TsgymError } from '../core/errors.js';
 import type { Action, Env, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
@@ -150,6 +151,12 @@ export const DEFAULT_GRID_LEGEND: Readonly<Record<string, GridCellSpec>> = {
   P: { kind: 'pit', reward: -1, terminal: true },
 };
 
+/**
+ * Accepted rewards (`stepReward`, `bumpReward`, a legend cell's `reward`): wide enough for any tabular task,
+ * small enough that a return summed over any time limit stays finite.
+ */
+export const GRIDWORLD_REWARD_RANGE: OptionRange = { min: -1e6, max: 1e6 };
+
 /** Action names by index. */
 export const GRIDWORLD_ACTIONS = ['up', 'right', 'down', 'left'] as const;
 /** Channels of the `'image'` observation, in order. */
@@ -186,8 +193,8 @@ function checkCellSpec(label: string, ch: string, spec: GridCellSpec): void {
     throw new TsgymError(`${label}: legend entry '${ch}' must be {kind: ${Object.keys(KIND_CODES).map((k) => `'${k}'`).join(' | ')}, …}, got ${describeValue(spec)}`);
   }
   const reward = (spec as { reward?: unknown }).reward;
-  if (reward !== undefined && (typeof reward !== 'number' || !Number.isFinite(reward))) {
-    throw new TsgymError(`${label}: legend entry '${ch}' has reward ${describeValue(reward)}; use a finite number or leave it out for the step reward`);
+  if (reward !== undefined && (typeof reward !== 'number' || !(reward >= GRIDWORLD_REWARD_RANGE.min && reward <= GRIDWORLD_REWARD_RANGE.max))) {
+    throw new TsgymError(`${label}: legend entry '${ch}' has reward ${describeValue(reward)}; use a number between ${GRIDWORLD_REWARD_RANGE.min} and ${GRIDWORLD_REWARD_RANGE.max}, or leave it out for the step reward`);
   }
   if (spec.kind === 'teleport' && (typeof spec.to !== 'string' || spec.to.length !== 1)) {
     throw new TsgymError(`${label}: teleport '${ch}' needs 'to': the single map character that marks its destination, e.g. {kind: 'teleport', to: 'a', reward: 10}`);
@@ -243,8 +250,8 @@ export class GridWorldEnv extends BaseEnv<Float32Array, number> {
     this.layoutName = layout.name ?? 'custom';
     const label = `GridWorld '${this.layoutName}'`;
 
-    this.stepReward = finiteOption(label, 'stepReward', options.stepReward ?? layout.stepReward ?? 0);
-    this.bumpReward = finiteOption(label, 'bumpReward', options.bumpReward ?? layout.bumpReward ?? this.stepReward);
+    this.stepReward = checkOptionRange(label, 'stepReward', finiteOption(label, 'stepReward', options.stepReward ?? layout.stepReward ?? 0), GRIDWORLD_REWARD_RANGE);
+    this.bumpReward = checkOptionRange(label, 'bumpReward', finiteOption(label, 'bumpReward', options.bumpReward ?? layout.bumpReward ?? this.stepReward), GRIDWORLD_REWARD_RANGE);
     this.slip = finiteOption(label, 'slip', options.slip ?? layout.slip ?? 0);
     if (this.slip < 0 || this.slip > 1) throw new TsgymError(`${label}: option 'slip' must be a probability in [0, 1], got ${this.slip}`);
     this.obsMode = options.obs ?? 'onehot';
