@@ -2,7 +2,9 @@
  * Read-only access to a run's saved agents for the viewer server, so the live-agent page can load one:
  * `best/` (the agent of the run's best evaluation, saveAgent format) or a checkpoint in `checkpoints/`
  * ('latest' or a step). Every path goes through `resolveInside`, as for the rest of the API, and every
- * checkpoint is checked against its manifest before anything of it is served.
+ * checkpoint is checked against its manifest (plain names, regular files, sizes, sha256s) before anything of
+ * it is served. The check is done once per checkpoint and remembered while its files stay as they were; the
+ * blob served is hashed again on each request.
  *
  * The layout is the run format's (experiments/run-format.ts): `best/agent.json` + `best/state/` (a
  * checkpoints directory holding one checkpoint); `checkpoints/{latest.json, step-<9 digits>/}` with the

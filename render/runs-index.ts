@@ -78,7 +78,7 @@ export async function resolveInside(root: string, segments: string[], what = 'fi
  * The bytes of the regular file `segments` below `root` (resolved as by {@link resolveInside}). A directory,
  * FIFO or device is a 400 (opened without blocking), a file over `maxBytes` a 413 naming the file and `limitName`.
  */
-export async function readFileInside(root: string, segments: string[], opts: { what?: string; displayName?: string; maxBytes?: number; limitName?: string }): Promise<Buffer> {
+export async function readFileInside(root: string, segments: string[], opts: { what?: string; displayName?: string; maxBytes?: number; limitName?: string } = {}): Promise<Buffer> {
   const real = await resolveInside(root, segments, opts.what);
   const shown = opts.displayName ?? segments.join('/');
   const handle = await open(real, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));

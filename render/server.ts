@@ -4,16 +4,19 @@
  *
  * Safety: only GET/HEAD; every URL path segment is decoded once and checked (no `..`, no encoded
  * separators, no absolute paths), and the real path of whatever is opened must lie inside the runs (or
- * static) directory, so a symlink pointing out is refused too. A missing or broken file is a 4xx JSON answer
- * with a message; an unexpected error is a 500 answer, never a crash. When bound to a loopback address it
- * only answers requests addressed to localhost (a guard against DNS rebinding).
+ * static) directory, so a symlink pointing out is refused too; only regular files are read. A missing or
+ * broken file is a 4xx JSON answer with a message; an unexpected error is a 500 answer, never a crash. When
+ * bound to a loopback address it only answers requests addressed to localhost (a guard against DNS rebinding).
+ *
+ * Files and requests are bounded (render/limits.ts): replays by their inflated size, JSON files by size,
+ * metrics by pages, live streams per client and in total.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../core/errors.js';
-import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
+import { checkSegment, HttpError, readFileInside, resolveInside, RunsIndex } from './runs-index.js';
 import { liveApi, liveComparisonApi, LiveStreams } from './live.js';
 import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, RunsResponse } from './api-types.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
@@ -122,19 +125,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   async function serveStatic(seg: string[], res: ServerResponse, headOnly: boolean): Promise<void> {
     if (!staticDir) throw new HttpError(404, 'this server has no viewer app (API only)');
     const rel = seg.length === 0 ? ['index.html'] : seg;
-    let file: string;
+    let file: string[] = rel;
+    let body: Buffer;
     try {
-      file = await resolveInside(staticDir, rel);
-      if ((await stat(file)).isDirectory()) file = await resolveInside(staticDir, [...rel, 'index.html']);
+      if ((await stat(await resolveInside(staticDir, rel))).isDirectory()) file = [...rel, 'index.html'];
+      body = await readFileInside(staticDir, file);
     } catch (e) {
       if (e instanceof HttpError && e.status === 404 && rel.length === 1 && rel[0] === 'index.html') {
         throw new HttpError(404, `the viewer is not built (no index.html in ${staticDir}); run \`npm run view\`, which builds it`);
       }
       throw e;
     }
-    const body = await readFile(file);
     res.writeHead(200, {
-      'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': CONTENT_TYPES[extname(file[file.length - 1]).toLowerCase()] ?? 'application/octet-stream',
       'content-length': body.length,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',

@@ -73,6 +73,17 @@ async function writeCheckpointRun(name: string): Promise<{ runDir: string; stepD
   return { runDir, stepDir, weights };
 }
 
+/** Whole seconds, so utimes puts back exactly what stat shows. */
+const MTIME = new Date('2025-01-01T00:00:00Z');
+
+/** Writes `bytes` over the start of `file` in place (same inode and size) and sets its mtime back to MTIME. */
+async function overwriteKeepingMtime(file: string, bytes: Buffer): Promise<void> {
+  const fh = await open(file, 'r+');
+  await fh.write(bytes, 0, bytes.length, 0);
+  await fh.close();
+  await utimes(file, MTIME, MTIME);
+}
+
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tsgym-limits-'));
   runsDir = join(root, 'runs');
@@ -128,20 +139,16 @@ describe('viewer limits: checkpoint files are resolved, checked and hashed once'
     const { stepDir, weights } = await writeCheckpointRun('cached__dqn__seed0__20250101-000000');
     const url = '/api/runs/cached__dqn__seed0__20250101-000000/agent/latest/blobs/weights';
     const buffer = join(stepDir, 'buffer.bin');
-    const mtime = new Date('2025-01-01T00:00:00Z'); // whole seconds, so utimes puts back exactly what stat shows
-    await utimes(buffer, mtime, mtime);
+    await utimes(buffer, MTIME, MTIME);
     expect((await get(url)).status).toBe(200);
     // Alter a file that is not served, in place, and put its size and mtime back: the cached verification
     // still holds (nothing was re-hashed), so the blob is served.
-    const fh = await open(buffer, 'r+');
-    await fh.write(Buffer.alloc(4096, 9), 0, 4096, 0);
-    await fh.close();
-    await utimes(buffer, mtime, mtime);
+    await overwriteKeepingMtime(buffer, Buffer.alloc(4096, 9));
     const cached = await get(url);
     expect(cached.status).toBe(200);
     expect(cached.body.equals(weights)).toBe(true);
     // A new mtime: the checkpoint is verified again, and the altered file is found.
-    await utimes(buffer, mtime, new Date(mtime.getTime() + 5000));
+    await utimes(buffer, MTIME, new Date(MTIME.getTime() + 5000));
     const again = await get(url);
     expect(again.status).toBe(422);
     expect(JSON.parse(again.body.toString()).error).toMatch(/buffer\.bin does not match its checksum/);
@@ -151,13 +158,9 @@ describe('viewer limits: checkpoint files are resolved, checked and hashed once'
     const { stepDir } = await writeCheckpointRun('served__dqn__seed0__20250101-000000');
     const url = '/api/runs/served__dqn__seed0__20250101-000000/agent/latest/blobs/weights';
     const file = join(stepDir, 'weights.bin');
-    const mtime = new Date('2025-01-01T00:00:00Z');
-    await utimes(file, mtime, mtime);
+    await utimes(file, MTIME, MTIME);
     expect((await get(url)).status).toBe(200);
-    const fh = await open(file, 'r+');
-    await fh.write(Buffer.alloc(16, 0xff), 0, 16, 0);
-    await fh.close();
-    await utimes(file, mtime, mtime);
+    await overwriteKeepingMtime(file, Buffer.alloc(16, 0xff));
     const r = await get(url);
     expect(r.status).toBe(422);
     expect(JSON.parse(r.body.toString()).error).toMatch(/weights\.bin changed after it was verified/);
