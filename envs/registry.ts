@@ -172,16 +172,25 @@ const gridWorld = (kw: Record<string, unknown>) => new GridWorldEnv(kw as GridWo
  * rewards or slip, the best expected return within the time limit (GridWorldEnv.optimalReturn), and none
  * when that world has no goal every start can reach.
  */
-const gridWorldThreshold = (layout: string, registered: number) => (kw: Record<string, unknown>, maxEpisodeSteps: number | undefined) => {
-  const own = new GridWorldEnv({ layout });
-  const sameTask = resolveLayout((kw.layout ?? layout) as string | GridLayout) === resolveLayout(layout)
-    && (['stepReward', 'bumpReward', 'slip'] as const).every((k) => kw[k] === undefined || kw[k] === own[k]);
-  if (sameTask) return registered;
-  if (maxEpisodeSteps === undefined) return undefined;
-  const best = new GridWorldEnv(kw as GridWorldOptions).optimalReturn(maxEpisodeSteps);
-  // Sums in another order than an episode's may differ in the last bit: a hair of slack.
-  return best === null ? undefined : best - 1e-9 * Math.max(1, Math.abs(best));
-};
+function gridWorldThreshold(layout: string, registered: number): NonNullable<EnvRegistration['rewardThresholdFor']> {
+  let own: GridWorldEnv | undefined;
+  // The last answer, as makeVec asks once per copy.
+  let last: { key: string; threshold: number | undefined } | undefined;
+  return (kw, maxEpisodeSteps) => {
+    own ??= new GridWorldEnv({ layout });
+    const sameTask = resolveLayout((kw.layout ?? layout) as string | GridLayout) === resolveLayout(layout)
+      && (['stepReward', 'bumpReward', 'slip'] as const).every((k) => kw[k] === undefined || kw[k] === own![k]);
+    if (sameTask) return registered;
+    if (maxEpisodeSteps === undefined) return undefined;
+    const key = JSON.stringify([kw, maxEpisodeSteps]);
+    if (last?.key !== key) {
+      const best = new GridWorldEnv(kw as GridWorldOptions).optimalReturn(maxEpisodeSteps);
+      // Sums in another order than an episode's may differ in the last bit: a hair of slack.
+      last = { key, threshold: best === null ? undefined : best - 1e-9 * Math.max(1, Math.abs(best)) };
+    }
+    return last.threshold;
+  };
+}
 
 register({
   id: 'GridWorld-4x4',
