@@ -101,11 +101,17 @@ async function verifiedCheckpoint(runDir: string, segments: string[]): Promise<V
   } catch (e) {
     throw new HttpError(422, `${segments.join('/')}: ${(e as Error).message}`);
   }
-  const manifest = JSON.parse((await readFileInside(dir, [CHECKPOINT_FILES.manifest], { maxBytes: MAX_JSON_FILE_BYTES, limitName: 'MAX_JSON_FILE_BYTES' })).toString('utf8')) as CheckpointManifest;
+  let sha256s: Map<string, string>;
+  try {
+    const manifest = JSON.parse((await readFileInside(dir, [CHECKPOINT_FILES.manifest], { maxBytes: MAX_JSON_FILE_BYTES, limitName: 'MAX_JSON_FILE_BYTES' })).toString('utf8')) as CheckpointManifest;
+    sha256s = new Map(manifest.files.map((f) => [f.name, f.sha256]));
+  } catch {
+    throw new HttpError(422, `${segments.join('/')}: ${CHECKPOINT_FILES.manifest} changed while it was being read; ask again`);
+  }
   const verified: VerifiedCheckpoint = {
     fingerprint: before ?? '',
     state: checkpointState(files, segments),
-    sha256s: new Map(manifest.files.map((f) => [f.name, f.sha256])),
+    sha256s,
   };
   // Remembered only when nothing changed while it was being read (else the next request verifies again).
   if (before !== null && (await directoryFingerprint(dir).catch(() => null)) === before) {
