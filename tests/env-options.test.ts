@@ -13,6 +13,7 @@ import type { OptionRange } from '../envs/core.js';
 import { GRIDWORLD_REWARD_RANGE } from '../envs/gridworld.js';
 import { LANE_KEEPER_MAX_DIFFICULTY, LANE_KEEPER_MAX_SENSOR_NOISE, LANE_KEEPER_MAX_SPEED, LANE_KEEPER_MIN_SPEED } from '../envs/lanekeeper.js';
 import { MOUNTAIN_CAR_GOAL_VELOCITY_RANGE } from '../envs/mountaincar.js';
+import { MINATAR_STICKY_RANGE } from '../envs/minatar/env.js';
 import { PENDULUM_G_RANGE } from '../envs/pendulum.js';
 import { listEnvs, make } from '../envs/registry.js';
 import { run } from '../experiments/cli.js';
@@ -28,6 +29,9 @@ const RANGED: [string, string, OptionRange, string][] = [
     [id, 'difficulty', { min: 0, max: LANE_KEEPER_MAX_DIFFICULTY }, id],
     [id, 'sensorNoise', { min: 0, max: LANE_KEEPER_MAX_SENSOR_NOISE }, id],
   ]),
+  ...listEnvs()
+    .filter((r) => r.id.startsWith('MinAtar/'))
+    .map((r): [string, string, OptionRange, string] => [r.id, 'stickyActionProb', MINATAR_STICKY_RANGE, r.id.replace(/-v\d+$/, '')]),
   ...['GridWorld-4x4', 'GridWorld-5x5', 'CliffWalking', 'FourRooms', 'GridWorld-Maze'].flatMap((id): [string, string, OptionRange, string][] => {
     const label = `GridWorld '${(make(id).unwrapped as unknown as { layoutName: string }).layoutName}'`;
     return [
