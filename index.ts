@@ -36,6 +36,7 @@ export { RunLockedError } from './experiments/harness/run-lock.js';
 export { evaluate, type EvaluateOptions, type EvalResult } from './experiments/harness/evaluate.js';
 export { saveAgent, loadAgent, loadAgentFromRun } from './experiments/harness/agent-io.js';
 export { presetFor, PRESETS, type RunPreset } from './experiments/presets.js';
+export { exportPolicy, EXPORT_FORMATS, EXPORT_FILES, type ExportFormat, type ExportOptions, type ExportResult, type PolicyFile } from './experiments/export/export-policy.js';
 // Hyperparameter tuning: search spaces (and the `--space` flag form), ask-and-tell samplers (TPE, random), the median
 // pruner, trial objectives from metrics, and the resumable study directory (trials.jsonl, best.json).
 export {

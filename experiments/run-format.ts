@@ -377,17 +377,33 @@ export function readVerifiedCheckpointFiles(dir: string): Map<string, Buffer> {
   if (sha256(JSON.stringify(manifest.files)) !== manifest.filesSha256) throw new DamagedCheckpointError(manifestFile, 'does not match its own checksum (altered or corrupted)');
   const out = new Map<string, Buffer>();
   for (const f of manifest.files) {
-    const file = path.join(dir, f.name);
-    let data: Buffer;
-    try {
-      data = fs.readFileSync(file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new DamagedCheckpointError(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (e as Error).message})`);
+    // The manifest's sha256s are no secret, so its names are checked too: plain names of regular files in `dir`.
+    if (typeof f?.name !== 'string' || !/^[^/\\\0]+$/.test(f.name) || f.name === '.' || f.name === '..') {
+      throw new DamagedCheckpointError(manifestFile, `lists ${JSON.stringify(f?.name)}, which is not a file name inside the checkpoint`);
     }
+    const file = path.join(dir, f.name);
+    const data = readRegularFile(file);
     if (data.length !== f.bytes) throw new DamagedCheckpointError(file, `is ${data.length} bytes, the manifest says ${f.bytes} (truncated or overwritten)`);
     if (sha256(data) !== f.sha256) throw new DamagedCheckpointError(file, 'does not match its checksum in the manifest (altered or corrupted)');
     out.set(f.name, data);
   }
   return out;
+}
+
+/** The bytes of `file`, which must be a regular file (a symlink, FIFO or device is refused as damage, without blocking). */
+function readRegularFile(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new DamagedCheckpointError(file, 'is a symbolic link; a checkpoint holds regular files only');
+    throw new DamagedCheckpointError(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (e as Error).message})`);
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new DamagedCheckpointError(file, 'is not a regular file; a checkpoint holds regular files only');
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

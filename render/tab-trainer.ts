@@ -14,7 +14,7 @@ import type { Agent, UpdateMetrics } from '../agents/agent.js';
 import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../agents/registry.js';
 import { TsgymError } from '../core/errors.js';
 import { GridWorldEnv } from '../envs/gridworld.js';
-import { make, makeVec, registration } from '../envs/registry.js';
+import { envRewardThreshold, make, makeVec, registration } from '../envs/registry.js';
 import { collectTransition, greedyEpisodes } from '../experiments/harness/collect.js';
 import type { VectorEnv } from '../envs/vector.js';
 import { presetFor } from '../experiments/presets.js';
@@ -71,7 +71,7 @@ export function tabRunConfig(req: TabRunRequest, backend: string, versions: Reco
     backend,
     backendRequested: backend as BackendChoice,
     versions,
-    rewardThreshold: reg.rewardThreshold ?? null,
+    rewardThreshold: envRewardThreshold(reg.id, preset.envKwargs) ?? null,
     createdAt: new Date().toISOString(),
     trainedIn: 'browser',
   };

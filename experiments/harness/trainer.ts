@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { initBackend, tf, type BackendChoice } from '../../agents/backend.js';
 import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
 import type { Agent, UpdateMetrics } from '../../agents/agent.js';
-import { make, makeVec, registration, resolveEnvId } from '../../envs/registry.js';
+import { envRewardThreshold, make, makeVec, registration, resolveEnvId } from '../../envs/registry.js';
 import type { VectorEnv } from '../../envs/vector.js';
 import { TsgymError } from '../../core/errors.js';
 import { mean } from '../../core/math.js';
@@ -193,7 +193,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     backend,
     backendRequested: opts.backend,
     versions: versions(),
-    rewardThreshold: opts.rewardThreshold ?? reg.rewardThreshold ?? null,
+    rewardThreshold: opts.rewardThreshold ?? envRewardThreshold(reg.id, opts.envKwargs) ?? null,
     createdAt: new Date().toISOString(),
   };
   // The agent is built before the directory, so a constructor error leaves nothing behind.

@@ -119,7 +119,7 @@ function onMessage(m: FromWorker): void {
     const now = performance.now();
     if (m.done || m.evals.length || now - lastCurveDraw > 500) {
       lastCurveDraw = now;
-      curve.show([{ run: runName, metrics: { run: runName, records, skippedLines: [] }, markerSteps: [] }]);
+      curve.show([{ run: runName, metrics: { run: runName, records, skippedLines: [], next: null }, markerSteps: [] }]);
     }
     renderStats();
     if (m.done) setStatus('finished', `${summary.status} after ${step.toLocaleString('en')} steps (${formatNumber(seconds)} s of training)`);
