@@ -21,6 +21,16 @@ const MAX_GRAD_NORM = { type: 'float', low: 0.3, high: 2 } as const;
 const ACTIVATION = { type: 'categorical', choices: ['tanh', 'relu'] } as const;
 const TAU = { type: 'float', low: 0.001, high: 0.08, log: true } as const;
 
+/** What SAC and TD3 share (RL-Zoo's continuous-control spaces; batch sizes stay below the 1M default buffer). */
+const CONTINUOUS_OFF_POLICY: SearchSpace = {
+  lr: LR,
+  batchSize: { type: 'int', low: 16, high: 1024, log: true },
+  gamma: GAMMA,
+  tau: TAU,
+  trainFreq: { type: 'int', low: 1, high: 10 },
+  gradientSteps: { type: 'int', low: 1, high: 10 },
+};
+
 export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
   ppo: {
     lr: LR,
@@ -66,21 +76,11 @@ export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
     activation: ACTIVATION,
   },
   sac: {
-    lr: LR,
-    batchSize: { type: 'int', low: 16, high: 1024, log: true },
-    gamma: GAMMA,
-    tau: TAU,
-    trainFreq: { type: 'int', low: 1, high: 10 },
-    gradientSteps: { type: 'int', low: 1, high: 10 },
+    ...CONTINUOUS_OFF_POLICY,
     learningStarts: { type: 'int', low: 0, high: 10_000 },
   },
   td3: {
-    lr: LR,
-    batchSize: { type: 'int', low: 16, high: 1024, log: true },
-    gamma: GAMMA,
-    tau: TAU,
-    trainFreq: { type: 'int', low: 1, high: 10 },
-    gradientSteps: { type: 'int', low: 1, high: 10 },
+    ...CONTINUOUS_OFF_POLICY,
     explorationNoise: { type: 'float', low: 0, high: 0.5 },
     noiseType: { type: 'categorical', choices: ['gaussian', 'ou'] },
   },
