@@ -42,6 +42,7 @@ describe('search space validation', () => {
     ['no choices', { a: { type: 'categorical', choices: [] } }, /'a' needs a non-empty list of choices/],
     ['a repeated choice', { a: { type: 'categorical', choices: ['tanh', 'tanh'] } }, /'a' lists the choice "tanh" twice/],
     ['a non-object', [1, 2], /must be an object/],
+    ['an overflowing range', { x: { type: 'float', low: -1e308, high: 1e308 } }, /'x' range \[-1e\+308, 1e\+308\] is too wide/],
   ])('refuses %s with one line', (_what, space, message) => {
     expect(oneLineError(() => validateSpace(space)).message).toMatch(message);
   });

@@ -74,6 +74,7 @@ function validateParam(key: string, d: unknown): void {
     if (log !== undefined && typeof log !== 'boolean') throw new TsgymError(`search space: '${key}' log must be true or false, got ${String(log)}`);
     if ((low as number) > (high as number)) throw new TsgymError(`search space: '${key}' range is inverted (low ${low} > high ${high})`);
     if (low === high) throw new TsgymError(`search space: '${key}' range is empty (low = high = ${low})`, { hint: 'to fix a parameter, leave it out of the space and set it with --set or a preset' });
+    if (!Number.isFinite((high as number) - (low as number))) throw new TsgymError(`search space: '${key}' range [${low}, ${high}] is too wide to represent (high − low overflows)`);
     if (log && (low as number) <= 0) throw new TsgymError(`search space: '${key}' is log-scaled, so low must be > 0, got ${low}`);
     return;
   }
