@@ -58,6 +58,7 @@ export { createSampler, SAMPLER_KINDS, type Sampler, type SamplerKind, type Samp
 export { createPruner, MedianPruner, PRUNER_KINDS, type Pruner, type PrunerKind, type MedianPrunerOptions } from './experiments/tune/pruner.js';
 export { runScore, trialValue, trialValueFromMetrics, intermediateValue, evalRecords, OBJECTIVE_KINDS, type ObjectiveKind } from './experiments/tune/objective.js';
 export { optimize, type OptimizeOptions, type TrialContext, type TrialOutcome } from './experiments/tune/optimize.js';
+export { topTrials, selectWinner, type Reevaluation, type Finalist, type Selection } from './experiments/tune/select.js';
 export { Study, readStudy, trialSeeds, freshSeeds, STUDY_FILES, type StudySettings, type StudyHeader, type TrialLine, type BestPreset } from './experiments/tune/study.js';
 // Replay files.
 export { replayFromEpisode, parseReplay, validateReplay, ReplayFormatError, REPLAY_FORMAT, REPLAY_VERSION, type ReplayFile, type ReplayStep } from './render/replay-format.js';

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TsgymError } from '../core/errors.js';
 import { optimize, type TrialContext, type TrialOutcome } from '../experiments/tune/optimize.js';
+import { selectWinner, topTrials } from '../experiments/tune/select.js';
 import { STUDY_FILES, Study, freshSeeds, readStudy, trialSeeds, type StudySettings, type TrialLine } from '../experiments/tune/study.js';
 
 const dirs: string[] = [];
@@ -263,5 +264,37 @@ describe('optimize: the study loop', () => {
     // Each trial reached a final state once in the file.
     const finals = fs.readFileSync(path.join(dir, STUDY_FILES.trials), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as TrialLine).filter((t) => t.state !== 'running');
     expect(finals.map((t) => t.trial).sort((a, b) => a - b)).toEqual([...Array(8).keys()]);
+  });
+});
+
+describe('choosing the winner on fresh seeds', () => {
+  const line = (trial: number, state: TrialLine['state'], value?: number): TrialLine => ({ kind: 'trial', trial, state, params: {}, seeds: [], value });
+
+  it('the top k complete trials by study value, the earlier first on a tie', () => {
+    const trials = [line(0, 'complete', 5), line(1, 'pruned'), line(2, 'complete', 9), line(3, 'failed'), line(4, 'complete', 5), line(5, 'complete', 7), line(6, 'running')];
+    expect(topTrials(trials, 3).map((t) => t.trial)).toEqual([2, 5, 0]);
+    expect(topTrials(trials, 10).map((t) => t.trial)).toEqual([2, 5, 0, 4]);
+  });
+
+  it('the winner is the best IQM on the fresh seeds, with its interval and P(better than the defaults)', () => {
+    const defaults = [10, 12, 11, 9, 10, 13, 11, 10, 12, 9];
+    // Study rank order: trial 2 was the study's best, but trial 5 is better on fresh seeds.
+    const finalists = [
+      { trial: 2, scores: [11, 12, 10, 13, 9, 12, 11, 10, 12, 11] },
+      { trial: 5, scores: [20, 22, 19, 21, 25, 20, 18, 23, 21, 20] },
+      { trial: 0, scores: [15, 16, 14, 15, 17, 15, 16, 14, 15, 16] },
+    ];
+    const s = selectWinner(finalists, defaults, { seed: 1 });
+    expect(s.ranking.map((f) => f.trial)).toEqual([5, 0, 2]);
+    expect(s.winner.trial).toBe(5);
+    // IQM of trial 5's scores: drop two from each end of the sorted ten (18 19 … 23 25), mean of 20 20 20 21 21 22.
+    expect(s.winner.iqm.point).toBeCloseTo(124 / 6, 12);
+    expect(s.winner.iqm.low).toBeLessThanOrEqual(s.winner.iqm.point);
+    expect(s.winner.iqm.high).toBeGreaterThanOrEqual(s.winner.iqm.point);
+    // Every run of trial 5 beats every run of the defaults.
+    expect(s.winner.pBetterThanDefaults.point).toBe(1);
+    expect(selectWinner(finalists, defaults, { seed: 1 })).toEqual(s);
+    expect(() => selectWinner([{ trial: 0, scores: [1, 2] }], defaults)).toThrow(/trial 0 has 2 fresh-seed scores but the defaults have 10/);
+    expect(() => selectWinner([], defaults)).toThrow(/no finalists/);
   });
 });
