@@ -344,8 +344,12 @@ interface UiOptions {
   note?: string;
 }
 
-/** Steps per `await` so SIGINT/SIGTERM handlers get a chance to run. */
-const VECTOR_STEPS_PER_YIELD = 256;
+/**
+ * Longest stretch of training between two turns of the event loop, so a SIGINT/SIGTERM is seen within
+ * about this long. (`npx tsx …` runs the CLI in a child process whose parent SIGKILLs it when a signal is
+ * not acknowledged within ~60 ms; the npm scripts run `node --import tsx`, one process.)
+ */
+const MAX_MS_BETWEEN_YIELDS = 20;
 
 /** The Node sink of the training loop: the run directory (logs, replays, checkpoints, best/, values.json). */
 class RunDirSink implements LoopSink {
@@ -412,9 +416,13 @@ async function runLoop(session: Session, restored: LoopOptions['restored'], ui: 
   });
   try {
     loop.start();
+    let lastYield = performance.now();
     while (!loop.done && !signals.received) {
       await loop.step();
-      if ((p.step / c.numEnvs) % VECTOR_STEPS_PER_YIELD === 0) await new Promise((r) => setImmediate(r));
+      if (performance.now() - lastYield >= MAX_MS_BETWEEN_YIELDS) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
       display.update(p.step, loop.progressFields());
     }
     if (signals.received) loop.interrupt('stopped by a signal; continue with --resume');
