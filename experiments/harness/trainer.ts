@@ -24,6 +24,7 @@ import type { SpaceJSON } from '../../envs/spaces.js';
 import type { VectorEnv } from '../../envs/vector.js';
 import type { RecordedEpisode } from '../../envs/wrappers.js';
 import { TsgymError } from '../../core/errors.js';
+import { jsonDifferences, stableStringify } from '../../core/stable-json.js';
 import { validateSeed } from '../../core/seeds.js';
 import { writeRecordedEpisodes } from './evaluate.js';
 import { findCheckpoint, listIntactCheckpointSteps, loadCheckpoint, removeCheckpointTemps, saveCheckpoint, type CheckpointData } from './checkpoint.js';
@@ -34,7 +35,7 @@ import { saveAgent } from './agent-io.js';
 import { writeGridworldValues } from './gridworld-values.js';
 import { buildEnvAndAgent, TrainingLoop, type LoopOptions, type LoopSink, type SavedHarness } from './training-loop.js';
 import { packageInfo } from '../package-info.js';
-import { AGENT_FILES, DamagedCheckpointError, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalRecord, type MetricRecord, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
+import { AGENT_FILES, CHECKPOINT_FILES, DamagedCheckpointError, runConfigSha256, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalRecord, type MetricRecord, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
 
 export { DivergenceError } from './training-loop.js';
 export type { RunBudget, RunConfig } from '../run-format.js';
@@ -187,9 +188,10 @@ export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<
   let session: Session | null = null;
   try {
     const stored = readRunConfig(runDir);
-    const config = applyResumeFlags(runDir, stored, opts.flags ?? {});
     const run = new RunDir(runDir);
     const checkpoint = pickCheckpoint(run, opts.fromCheckpoint); // refuses a damaged checkpoint, naming the file
+    if (checkpoint) assertConfigUnedited(runDir, stored, checkpoint);
+    const config = applyResumeFlags(runDir, stored, opts.flags ?? {});
     const backend = await initBackend(opts.flags?.backend ?? opts.backend ?? config.backendRequested);
     if (backend !== config.backend) {
       console.error(`warning: this run was trained on backend '${config.backend}', resuming on '${backend}': results will not be bit-identical to an uninterrupted run`);
@@ -249,6 +251,43 @@ function pickCheckpoint(run: RunDir, step: number | undefined): { dir: string; d
   }
 }
 
+/** Refuses to resume when config.json differs from the config the checkpoint was taken under (beyond what a resume may change). */
+function assertConfigUnedited(runDir: string, stored: RunConfig, checkpoint: { dir: string; data: CheckpointData }): void {
+  const { data } = checkpoint;
+  const taken = data.json.config as RunConfig | undefined;
+  if (!data.configSha256) return; // a checkpoint that records no config: nothing to hold config.json to
+  const name = path.basename(checkpoint.dir);
+  if (!taken || runConfigSha256(taken) !== data.configSha256) throw new TsgymError(`cannot resume: checkpoint ${path.join(checkpoint.dir, CHECKPOINT_FILES.state)} does not hold the config its manifest's configSha256 names (altered); resume from another checkpoint with --from-checkpoint STEP`);
+  const edits = configEdits(taken, stored);
+  if (edits.length) {
+    throw new TsgymError(`--resume ${runDir}: config.json has changed since checkpoint ${name} was taken: ${edits.join(', ')}`, {
+      hint: 'a run keeps the settings it trained with (only the budget grows, with --resume --steps N): restore config.json, or start a new run with these settings',
+    });
+  }
+}
+
+/**
+ * How config.json (`now`) differs from the config a checkpoint was taken under, as `path before → after`,
+ * leaving out what a resume itself changes: the budget raised by `--steps N` (totalSteps, the agent's
+ * `totalSteps` hyperparameter, one budgetExtensions entry per raise) and `--[no-]stop-when-solved`.
+ */
+export function configEdits(taken: RunConfig, now: RunConfig): string[] {
+  let expected: RunConfig = { ...taken, stopWhenSolved: now.stopWhenSolved };
+  const had = taken.budgetExtensions ?? [];
+  const added = (now.budgetExtensions ?? []).slice(had.length);
+  const chained = added.every((e, i) => e.fromTotalSteps === (i === 0 ? taken.totalSteps : added[i - 1].toTotalSteps) && e.toTotalSteps > e.fromTotalSteps);
+  if (added.length && chained && added[added.length - 1].toTotalSteps === now.totalSteps) {
+    expected = {
+      ...expected,
+      totalSteps: now.totalSteps,
+      hyperparams: takesBudget(taken.agent) ? { ...taken.hyperparams, totalSteps: now.totalSteps } : taken.hyperparams,
+      budgetExtensions: [...had, ...added],
+    };
+  }
+  const show = (v: unknown) => (v === undefined ? 'absent' : stableStringify(v));
+  return jsonDifferences(expected, now).map((d) => `${d.path} ${show(d.a)} → ${show(d.b)}`);
+}
+
 const FLAG_NAMES: Record<keyof ResumeFlags, string> = {
   agent: 'agent',
   env: 'env',
@@ -271,7 +310,7 @@ const FLAG_NAMES: Record<keyof ResumeFlags, string> = {
  * Any other flag that differs from the stored value is refused, listing every conflict.
  */
 export function applyResumeFlags(runDir: string, config: RunConfig, flags: ResumeFlags): RunConfig {
-  const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
+  const same = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(b);
   const conflicts: string[] = [];
   const stored: Record<keyof ResumeFlags, unknown> = {
     agent: config.agent,
@@ -326,17 +365,6 @@ export function applyResumeFlags(runDir: string, config: RunConfig, flags: Resum
   };
 }
 
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 interface UiOptions {
   progress?: ProgressMode;
   verbose?: boolean;
@@ -360,7 +388,10 @@ class RunDirSink implements LoopSink {
     private readonly config: RunConfig,
     readonly log: (message: string) => void,
   ) {
-    this.checkpoints = { logMarks: () => run.logMarks(), save: (data) => void saveCheckpoint(run.checkpointsDir, data) };
+    // Each checkpoint holds the config it was taken under, and its manifest the config's hash: a resume
+    // refuses a config.json edited since (see configEdits).
+    const save = (data: CheckpointData) => void saveCheckpoint(run.checkpointsDir, { ...data, json: { ...data.json, config }, configSha256: runConfigSha256(config) });
+    this.checkpoints = { logMarks: () => run.logMarks(), save };
   }
 
   metric(record: MetricRecord): void {
@@ -400,7 +431,13 @@ async function runLoop(session: Session, restored: LoopOptions['restored'], ui: 
   const say = (message: string) => {
     if (verbose) display.log(message);
   };
-  const loop = new TrainingLoop({ config: c, vec: session.vec, agent: session.agent, sink: new RunDirSink(run, c, say), restored });
+  let loop: TrainingLoop;
+  try {
+    loop = new TrainingLoop({ config: c, vec: session.vec, agent: session.agent, sink: new RunDirSink(run, c, say), restored });
+  } catch (e) {
+    if (!restored || e instanceof TsgymError) throw e;
+    throw new TsgymError(`cannot resume ${run.dir}: its checkpoint at step ${restored.harness.step} does not fit the agent and envs config.json describes (${(e as Error).message})`);
+  }
   const p = loop.progress;
   if (ui.note) say(ui.note);
   if (restored) say(`resuming ${run.dir} from step ${p.step}`);
