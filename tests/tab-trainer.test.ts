@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { loadAgentFromRun } from '../experiments/harness/agent-io.js';
@@ -116,6 +116,24 @@ describe('in-tab training loop (run in Node)', () => {
     expect(await tab.trainFor(0)).toEqual([]);
     expect(tab.step).toBe(50);
     tab.dispose();
+  });
+
+  it('the training loop and the tab trainer load no Node module (type-only imports aside): the worker bundles them', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      // Value imports and re-exports; `import type` is erased by the bundler.
+      for (const m of text.matchAll(/(?:^|\n)\s*(import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/g)) {
+        const spec = m[2];
+        expect(spec.startsWith('node:'), `${file} imports ${spec}`).toBe(false);
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+      }
+    };
+    visit(resolve(import.meta.dirname, '..', 'render', 'tab-trainer.ts'));
+    expect([...seen].some((f) => f.endsWith(join('experiments', 'harness', 'training-loop.ts')))).toBe(true);
+    expect([...seen].some((f) => f.endsWith(join('render', 'memory-run.ts')))).toBe(true);
   });
 
   it('refuses what the harness refuses, with one clear line', () => {
