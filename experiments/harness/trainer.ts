@@ -443,14 +443,7 @@ async function runLoop(session: Session, restored: LoopOptions['restored'], ui: 
   if (restored) say(`resuming ${run.dir} from step ${p.step}`);
   display.setStartStep(p.step);
   say(`training ${c.agent} on ${c.envId} (seed ${c.seed}, ${c.numEnvs} envs, ${c.totalSteps} steps, backend ${c.backend}) → ${run.dir}`);
-  const signals = watchSignals(() => {
-    // A second, deliberate signal: stop now, leaving the run at its last checkpoint.
-    attempt(() => run.writeSummary(loop.summary('interrupted', 'stopped by a second signal before checkpointing; --resume continues from the last checkpoint')));
-    attempt(() => session.lock.release());
-    display.done();
-    console.error(`stopped at once by a second signal; resume from the last checkpoint with: npm run train -- --resume ${run.dir}`);
-    process.exit(130);
-  });
+  const signals = watchSignals();
   try {
     loop.start();
     let lastYield = performance.now();
@@ -477,22 +470,18 @@ async function runLoop(session: Session, restored: LoopOptions['restored'], ui: 
   return { runDir: run.dir, summary: readSummaryOrThrow(run.dir), config: c };
 }
 
-/** Copies of one signal closer together than this are one request (Ctrl-C reaches npm, tsx and node). */
+/** How long copies of a handled signal are still swallowed after the run has stopped. */
 const SIGNAL_COPY_WINDOW_MS = 1000;
 
 /**
- * SIGINT and SIGTERM ask the run to checkpoint and stop. Ctrl-C in a terminal signals the whole process
- * group, and the npm and tsx parents relay it to this process again, so copies that arrive within
- * SIGNAL_COPY_WINDOW_MS of the first are one request; a signal after that (a second, deliberate Ctrl-C)
- * calls `force`. After the run, late copies are swallowed for one more window, then Node's defaults return.
+ * SIGINT and SIGTERM ask the run to checkpoint and stop, once: Ctrl-C in a terminal signals the whole process
+ * group, and parents (npm, a shell, tsx) relay it to this process again, so every later copy is swallowed
+ * (stopping takes one checkpoint write). After the run, copies are swallowed for one more window, then
+ * Node's defaults return.
  */
-function watchSignals(force: () => void): { readonly received: boolean; dispose(): void } {
-  let firstAt: number | null = null;
-  const onSignal = () => {
-    const now = performance.now();
-    if (firstAt === null) firstAt = now;
-    else if (now - firstAt > SIGNAL_COPY_WINDOW_MS) force();
-  };
+function watchSignals(): { readonly received: boolean; dispose(): void } {
+  let received = false;
+  const onSignal = () => (received = true);
   const off = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -501,12 +490,11 @@ function watchSignals(force: () => void): { readonly received: boolean; dispose(
   process.on('SIGTERM', onSignal);
   return {
     get received() {
-      return firstAt !== null;
+      return received;
     },
     dispose() {
-      if (firstAt === null) return off();
-      force = () => {}; // the run has stopped cleanly: nothing left to force
-      setTimeout(off, SIGNAL_COPY_WINDOW_MS).unref();
+      if (received) setTimeout(off, SIGNAL_COPY_WINDOW_MS).unref();
+      else off();
     },
   };
 }
