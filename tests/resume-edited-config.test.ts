@@ -99,7 +99,7 @@ describe('resuming a run whose config.json was edited', () => {
     expect(again.stderr).toContain(`resuming ${runDir} from step 1024`);
     expect(JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'))).toMatchObject({ status: 'finished', steps: 2048 });
     fs.rmSync(out, { recursive: true, force: true });
-  }, 120_000);
+  }, 240_000);
 
   it('configEdits: budget raises recorded in budgetExtensions and the stop rule are not edits; anything else is', () => {
     const taken = { agent: 'ppo', seed: 0, totalSteps: 1000, stopWhenSolved: true, hyperparams: { lr: 1e-3, totalSteps: 1000 }, envKwargs: {} } as unknown as RunConfig;
