@@ -27,7 +27,7 @@ export class MemoryRun implements LoopSink {
   /** Every metrics.jsonl record so far, in order. */
   readonly metrics: MetricRecord[] = [];
   readonly evals: EvalOutcome[] = [];
-  summaryNow: RunSummary | null = null;
+  latestSummary: RunSummary | null = null;
   private replays: ReplayFile[] = [];
   private bestState: AgentState | null = null;
   /** A copy of the agent for the gridworld policy overlay (see `gridValues`). */
@@ -59,7 +59,7 @@ export class MemoryRun implements LoopSink {
   }
 
   summary(summary: RunSummary): void {
-    this.summaryNow = summary;
+    this.latestSummary = summary;
   }
 
   log(): void {
@@ -99,7 +99,7 @@ export class MemoryRun implements LoopSink {
     const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
     out.set('config.json', json(this.config));
     out.set('metrics.jsonl', this.metrics.map((m) => JSON.stringify(m)).join('\n') + (this.metrics.length ? '\n' : ''));
-    if (this.summaryNow) out.set('summary.json', json(this.summaryNow));
+    if (this.latestSummary) out.set('summary.json', json(this.latestSummary));
     for (const ev of this.evals) {
       ev.replays.forEach((r, k) => out.set(`episodes/${stepDir(ev.record.step)}/episode-${k}.json`, JSON.stringify(r)));
     }

@@ -81,7 +81,7 @@ export class TabTrainer {
   }
 
   get summary(): RunSummary {
-    return this.run.summaryNow!;
+    return this.run.latestSummary!;
   }
 
   /** Trains for about `ms` milliseconds (at least one vector step) and returns the evaluations that ran. */
