@@ -3,6 +3,7 @@ import { acrobotScene } from './acrobot.js';
 import { cartPoleScene } from './cartpole.js';
 import { gridWorldScene } from './gridworld.js';
 import { laneKeeperScene } from './lanekeeper.js';
+import { minatarScene } from './minatar.js';
 import { mountainCarScene } from './mountaincar.js';
 import { pendulumScene } from './pendulum.js';
 import { unknownScene } from './unknown.js';
@@ -15,6 +16,7 @@ export const SCENES: Record<string, SceneFactory> = {
   pendulum: pendulumScene,
   mountaincar: mountainCarScene,
   acrobot: acrobotScene,
+  minatar: minatarScene,
 };
 
 export function createScene(ctx: SceneContext): Scene {
