@@ -174,6 +174,33 @@ describe('keyboard and run info', () => {
     await page.uncheck('#export-hud');
   }, 90_000);
 
+  it('browse… lists the runs as groups and searches them; a click opens the episode', async () => {
+    await page.goto('about:blank');
+    await page.goto(server.url);
+    await settled();
+    await page.click('#browse');
+    expect(await page.isVisible('#browser')).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('browse-filter');
+    type Browser = { open: boolean; runs: number; episodes: number; more: number };
+    const all = ((await snap()) as unknown as { browser: Browser }).browser;
+    const served = (await (await fetch(`${server.url}api/episodes`)).json()) as { groups: { run: string; episodes: unknown[] }[] };
+    expect(all.runs).toBe(new Set(served.groups.map((g) => g.run)).size);
+    expect(all.episodes).toBe(served.groups.reduce((n, g) => n + g.episodes.length, 0));
+    expect(await page.$$eval('#browse-list summary', (ss) => ss.map((s) => s.textContent ?? '')).then((t) => t.some((x) => x.startsWith('CartPole-v1 · heuristic · seed 1 — ')))).toBe(true);
+    const target = fixture.episodes.find((e) => e.kind !== 'cartpole' && e.checkpointStep > 0)!;
+    await page.fill('#browse-filter', `${target.envId} eval @ ${target.checkpointStep.toLocaleString('en')}`);
+    const narrowed = ((await snap()) as unknown as { browser: Browser }).browser;
+    expect(narrowed.runs).toBeGreaterThanOrEqual(1);
+    expect(narrowed.episodes).toBeLessThan(all.episodes);
+    const texts = await page.$$eval('#browse-list details[open] .episodes button', (bs) => bs.map((b) => b.getAttribute('title') ?? ''));
+    expect(texts.every((t) => t.includes(target.envId) && t.includes(`eval @ ${target.checkpointStep.toLocaleString('en')}`))).toBe(true);
+    await page.click(`#browse-list button[data-key="${target.run}/${target.path}"]`);
+    await settled();
+    const s = await snap();
+    expect(s.panes[0].selection).toEqual({ run: target.run, path: target.path });
+    expect(await page.isVisible('#browser')).toBe(false);
+  });
+
   it('at 800×600 the replay, its controls and the learning curve are all above the fold', async () => {
     const cart = fixture.byKind.get('cartpole')!;
     await page.setViewportSize({ width: 800, height: 600 });

@@ -61,6 +61,10 @@ const exportPngButton = $<HTMLButtonElement>('export-png');
 const exportGifButton = $<HTMLButtonElement>('export-gif');
 const exportHudBox = $<HTMLInputElement>('export-hud');
 const openButton = $<HTMLButtonElement>('open-file');
+const browseButton = $<HTMLButtonElement>('browse');
+const browser = $<HTMLDivElement>('browser');
+const browseFilter = $<HTMLInputElement>('browse-filter');
+const browseList = $<HTMLDivElement>('browse-list');
 const openInput = $<HTMLInputElement>('open-file-input');
 
 const playback = new Playback();
@@ -217,6 +221,76 @@ function fillPickers(): void {
   const shown = fillPicker(pickA, false);
   fillPicker(pickB, true);
   filterCount.textContent = filterTerms().length ? `${shown} / ${entries.size}` : '';
+  if (!browser.hidden) renderBrowser();
+}
+
+/** Runs shown at once in the browser; a search narrows the rest. */
+const BROWSE_RUNS = 40;
+let browseShown = { runs: 0, episodes: 0, more: 0 };
+
+/**
+ * The episode browser: every run as a foldable group (env · agent · seed — run), its episodes as buttons
+ * led by what tells them apart; the search box keeps the runs and episodes holding every word typed
+ * (opening the groups), Enter opens the first match.
+ */
+function renderBrowser(): void {
+  const terms = browseFilter.value.toLowerCase().split(/\s+/).filter(Boolean);
+  const byRun = new Map<string, EpisodeGroup[]>();
+  for (const g of groups) byRun.set(g.run, [...(byRun.get(g.run) ?? []), g]);
+  const runOrder = [...byRun.keys()].sort((a, b) => (runs.get(b)?.startedAt ?? '').localeCompare(runs.get(a)?.startedAt ?? '') || a.localeCompare(b));
+  const current = panes[0].selection ? keyOf(panes[0].selection) : '';
+  browseShown = { runs: 0, episodes: 0, more: 0 };
+  const items: HTMLElement[] = [];
+  for (const run of runOrder) {
+    const label = runGroupLabel(run, byRun.get(run)!);
+    const buttons: HTMLButtonElement[] = [];
+    for (const g of byRun.get(run)!) {
+      for (const e of g.episodes) {
+        const text = optionLabel(e, g);
+        if (!matchesFilter(`${text} ${label}`, terms)) continue;
+        const key = keyOf({ run: e.run, path: e.path });
+        const b = el('button', key === current ? 'current' : undefined, text);
+        b.type = 'button';
+        b.dataset.key = key;
+        b.title = e.error ?? `${label} › ${text}`;
+        b.addEventListener('click', () => pickFromBrowser(key));
+        buttons.push(b);
+      }
+    }
+    if (!buttons.length) continue;
+    if (browseShown.runs >= BROWSE_RUNS) {
+      browseShown.more++;
+      continue;
+    }
+    const details = el('details');
+    details.open = terms.length > 0 || buttons.some((b) => b.dataset.key === current);
+    const summary = el('summary', undefined, label);
+    summary.append(el('span', 'muted', ` (${buttons.length})`));
+    const box = el('div', 'episodes');
+    box.append(...buttons);
+    details.append(summary, box);
+    items.push(details);
+    browseShown.runs++;
+    browseShown.episodes += buttons.length;
+  }
+  if (browseShown.more) items.push(el('div', 'more', `${browseShown.more} more run(s) match: type more of a name to narrow the list.`));
+  if (!items.length) items.push(el('div', 'more', groups.length ? 'No episode matches every word.' : 'No recorded episodes yet.'));
+  browseList.replaceChildren(...items);
+}
+
+function setBrowserOpen(open: boolean): void {
+  browser.hidden = !open;
+  if (open) {
+    renderBrowser();
+    browseFilter.focus();
+  } else if (document.activeElement === browseFilter) {
+    browseFilter.blur();
+  }
+}
+
+function pickFromBrowser(key: string): void {
+  setBrowserOpen(false);
+  void select(0, parseKey(key));
 }
 
 async function loadIndex(): Promise<void> {
@@ -687,6 +761,19 @@ pickB.addEventListener('change', () => {
   void select(1, parseKey(pickB.value));
 });
 filterBox.addEventListener('input', fillPickers);
+browseButton.addEventListener('click', () => setBrowserOpen(Boolean(browser.hidden)));
+browseFilter.addEventListener('input', renderBrowser);
+browseFilter.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') setBrowserOpen(false);
+  else if (e.key === 'Enter') {
+    const first = browseList.querySelector<HTMLButtonElement>('.episodes button');
+    if (first?.dataset.key) pickFromBrowser(first.dataset.key);
+  }
+});
+// A click outside the browser closes it.
+document.addEventListener('mousedown', (e) => {
+  if (!browser.hidden && !browser.contains(e.target as Node) && e.target !== browseButton) setBrowserOpen(false);
+});
 filterBox.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') {
     // Enter opens the first match and hands the keys back to the player.
@@ -927,6 +1014,7 @@ window.__tsgymViewer = {
     // Each option as its group (the run) › its text.
     picker: { options: [...pickA.options].filter((o) => o.value).map((o) => `${(o.parentElement as HTMLOptGroupElement | null)?.label ?? ''} › ${o.text}`), filter: filterBox.value },
     lastOpen,
+    browser: { open: !browser.hidden, ...browseShown },
     lastExport,
   }),
 };
