@@ -49,6 +49,8 @@ let records: MetricRecord[] = [];
 let summary: RunSummary | null = null;
 let status: 'idle' | 'starting' | 'training' | 'paused' | 'finished' | 'error' = 'idle';
 let numTensors: number[] = [];
+/** The tensor counts reported once the first evaluation had run (its greedy path allocates lazily once). */
+let numTensorsAfterFirstEval: number[] = [];
 let seconds = 0;
 let step = 0;
 let startedAt = 0;
@@ -86,6 +88,7 @@ function start(): void {
   worker?.terminate();
   records = [];
   numTensors = [];
+  numTensorsAfterFirstEval = [];
   summary = null;
   config = null;
   solvedAfterMs = null;
@@ -113,6 +116,7 @@ function onMessage(m: FromWorker): void {
   } else if (m.type === 'progress') {
     records.push(...m.records);
     numTensors.push(m.numTensors);
+    if (evalCount > 0) numTensorsAfterFirstEval.push(m.numTensors);
     seconds = m.seconds;
     step = m.step;
     summary = m.summary;
@@ -209,6 +213,7 @@ window.__tsgymTrain = {
     evalCount,
     solvedAfterMs,
     numTensors,
+    numTensorsAfterFirstEval,
     episodes: records.filter((r) => r.kind === 'episode').length,
     pane: pane.snapshot(),
   }),
