@@ -1,7 +1,8 @@
 /**
- * `npm run view [-- --runs DIR --port N --host H --no-build]`: builds the viewer when its build is missing
- * or older than its sources, serves it with the read-only runs API, and prints the URL. DIR may be a runs
- * directory, a directory of comparisons (`examples`), or one comparison directory.
+ * `tsgym view [--runs DIR --port N --host H --no-build]`: serves the viewer with the read-only runs API and
+ * prints the URL. The installed package serves the pages built into it; in this repository the viewer is
+ * rebuilt when its build is missing or older than its sources. DIR may be a runs directory, a directory of
+ * comparisons (`examples`), or one comparison directory.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -29,12 +30,15 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
         return true;
       }),
   handler: async (args) => {
-    const { buildViewer, viewerBuildIsStale, DEFAULT_VIEWER_OUT_DIR } = await import('../../render/build-viewer.js');
+    const { buildViewer, viewerBuildIsStale, viewerSourcesPresent, DEFAULT_VIEWER_OUT_DIR } = await import('../../render/build-viewer.js');
     const { startServer } = await import('../../render/server.js');
     const runsDir = resolve(args.runs);
     const outDir = DEFAULT_VIEWER_OUT_DIR;
 
-    if (args.build) {
+    if (!viewerSourcesPresent()) {
+      // The installed package: its pages were built when it was packed.
+      if (!existsSync(resolve(outDir, 'index.html'))) throw new TsgymError(`this tsgym package has no viewer pages (${outDir} is missing)`, { hint: 'reinstall tsgym; a package built with `npm run build` includes them' });
+    } else if (args.build) {
       if (await viewerBuildIsStale(outDir)) {
         console.log('Building the viewer (vite)…');
         const t0 = performance.now();

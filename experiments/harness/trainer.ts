@@ -32,6 +32,7 @@ import { RunDir } from './run-dir.js';
 import { lockRun, type HeldLock } from './run-lock.js';
 import { saveAgent } from './agent-io.js';
 import { writeGridworldValues } from './gridworld-values.js';
+import { packageInfo } from '../package-info.js';
 import { AGENT_FILES, DamagedCheckpointError, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalSummary, type LogMarks, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
 
 export type { RunBudget, RunConfig } from '../run-format.js';
@@ -145,10 +146,6 @@ function versions(): Record<string, string> {
   return { node: process.version, '@tensorflow/tfjs': v('@tensorflow/tfjs'), '@tensorflow/tfjs-backend-wasm': v('@tensorflow/tfjs-backend-wasm') };
 }
 
-function tsgymVersion(): string {
-  return (require('../../package.json') as { version: string }).version;
-}
-
 /** Agents with schedules over the run (ε, β, LR annealing) take the budget as the `totalSteps` hyperparameter. */
 const takesBudget = (agent: string) => 'totalSteps' in agentRegistration(agent).defaults;
 
@@ -175,7 +172,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   probe.close();
   const backend = await initBackend(opts.backend);
   const config: RunConfig = {
-    tsgymVersion: tsgymVersion(),
+    tsgymVersion: packageInfo().version,
     agent: opts.agent,
     env: reg.id,
     envId: reg.id,
