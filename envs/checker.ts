@@ -309,5 +309,6 @@ function isPlainObject(x: unknown): boolean {
 
 function describe(x: unknown): string {
   if (ArrayBuffer.isView(x)) return `${x.constructor.name}[${Array.from(x as unknown as ArrayLike<number>).join(', ')}]`;
+  if (Array.isArray(x)) return `an Array [${x.map((v) => describe(v)).join(', ')}]`;
   return typeof x === 'string' ? `'${x}'` : String(x);
 }
