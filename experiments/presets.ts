@@ -4,6 +4,7 @@
  * the agent's defaults (see the agent's `defaults`). An env without a tuned preset (a user's env) gets the
  * agent's defaults for new envs ({@link GENERIC_HYPERPARAMS}).
  */
+import { agentRegistration } from '../agents/registry.js';
 import { make, resolveEnvId } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
 
@@ -479,7 +480,15 @@ export function genericHyperparams(agent: string, envId: string): Record<string,
   return { ...GENERIC_HYPERPARAMS[agent], ...observationDefaults(agent, resolveEnvId(envId)) };
 }
 
-/** The line `train` prints for an env without a tuned preset. */
-export function noPresetNote(agent: string, envId: string): string {
-  return `no preset for ${envId}: using ${agent}'s defaults (tsgym hyperparams ${agent} --env ${envId})`;
+/**
+ * The line `train` prints for an env without a tuned preset; null when there is a preset, or when the agent
+ * cannot act in the env at all (the trainer refuses that with its own message).
+ */
+export function noPresetNote(agent: string, env: string): string | null {
+  const id = resolveEnvId(env);
+  if (PRESETS[agent]?.[id]) return null;
+  const probe = make(id);
+  const supported = agentRegistration(agent).actionSpaces.includes(probe.actionSpace.type);
+  probe.close();
+  return supported ? `no preset for ${id}: using ${agent}'s defaults (tsgym hyperparams ${agent} --env ${id})` : null;
 }

@@ -123,7 +123,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   handler: async (a) => {
     if (!a.resume && (a['from-checkpoint'] !== undefined || a['take-over-lock'])) throw new TsgymError('--from-checkpoint and --take-over-lock go with --resume DIR');
     const options = a.resume ? undefined : trainOptionsFromArgs(a);
-    if (options && !presetFor(options.agent, options.env).tuned) console.error(noPresetNote(options.agent, options.env));
+    const note = options && noPresetNote(options.agent, options.env);
+    if (note) console.error(note);
     const result = options ? await train(options) : await resume(a.resume!, resumeOptionsFromArgs(a));
     console.log(result.runDir);
     if (result.summary.status === 'interrupted') process.exitCode = 130;
