@@ -17,6 +17,7 @@ import { startServer, type RunningServer } from '../render/server.js';
 import type { RenderState } from '../envs/core.js';
 import { launchChromium } from './helpers/chromium.js';
 import { decodePng, parseHex, pixel } from './helpers/png.js';
+import { seekTimeline } from './helpers/viewer-page.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 
@@ -75,15 +76,6 @@ async function pick(path: string): Promise<void> {
   }, path, { timeout: 20_000 });
 }
 
-async function seek(frame: number): Promise<void> {
-  await page.evaluate((f) => {
-    const t = document.getElementById('timeline') as HTMLInputElement;
-    t.value = String(f);
-    t.dispatchEvent(new Event('input', { bubbles: true }));
-  }, frame);
-  await page.waitForFunction((f) => (window.__tsgymViewer!.snapshot().frame as number) === f, frame);
-}
-
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tsgym-viewer-generic-'));
   const runDir = join(root, 'runs', RUN);
@@ -108,7 +100,7 @@ describe('the generic scene', () => {
   it('draws numbers as a table, a number list as bars and a grid of [r, g, b] as pixels, frame by frame', async () => {
     await pick(`${EPISODES}/episode-0.json`);
     for (const t of [0, 2]) {
-      await seek(t);
+      await seekTimeline(page, t);
       const probe = await paneProbe();
       expect(probe.kind).toBe('catch');
       expect(probe.generic).toBe(true);

@@ -84,7 +84,7 @@ export function genericScene(ctx: SceneContext, knownKinds: string[]): Scene {
   const labels = new Container();
   root.addChild(background, drawing, caption, table, labels);
   let size = { width: 0, height: 0 };
-  let probe: SceneProbe = { kind, marker: null };
+  let probe: SceneProbe = { kind, marker: null, generic: true, message: caption.text };
 
   const layout = onResize((width, height) => {
     size = { width, height };
