@@ -1,5 +1,5 @@
 /**
- * tsgym as a user installs it: `npm run build` and `npm pack`, then `npm install <tarball>` into an empty
+ * tsgym as a user installs it: the package build and `npm pack`, then `npm install <tarball>` into an empty
  * directory outside the repository (from npm's cache where it can: `--prefer-offline`), and from there:
  * `npx tsgym --help`; `npx tsgym train ppo CatchBall-v0 --env-module ./catch.mjs` (the guide's example env)
  * solving it on a small budget; `npx tsgym view` serving the viewer pages from the package and the run over
@@ -31,11 +31,26 @@ function inConsumer(cmd: string, args: string[], timeout = 60_000): { code: numb
   }
 }
 
+/**
+ * `npm run build` + `npm pack`, staged in `dir` rather than in the repository's dist/ (which other tests build
+ * and import while this one runs): the same tsc and viewer builds, the same package.json and `files`.
+ */
+function packInto(dir: string): string {
+  const stage = path.join(dir, 'stage');
+  fs.mkdirSync(stage);
+  for (const f of ['package.json', 'README.md']) fs.copyFileSync(path.join(ROOT, f), path.join(stage, f));
+  const build = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.build as string;
+  expect(build).toContain('tsc -p tsconfig.build.json');
+  expect(build).toContain('tsx render/build-viewer.ts dist/render/dist');
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(stage, 'dist')], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'render', 'build-viewer.ts'), path.join(stage, 'dist', 'render', 'dist')], { cwd: ROOT, stdio: 'pipe' });
+  const packed = JSON.parse(execFileSync(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: stage, encoding: 'utf8' })) as { filename: string }[];
+  return path.join(dir, packed[0].filename);
+}
+
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-package-'));
-  execFileSync(NPM, ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-  const packed = JSON.parse(execFileSync(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' })) as { filename: string }[];
-  tarball = path.join(work, packed[0].filename);
+  tarball = packInto(work);
   consumer = path.join(work, 'consumer');
   fs.mkdirSync(consumer);
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
