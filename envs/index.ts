@@ -14,3 +14,4 @@ export * from './gridworld.js';
 export * from './gridworld-layouts.js';
 export * from './lanekeeper.js';
 export * from './road.js';
+export * from './minatar/env.js';

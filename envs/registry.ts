@@ -15,6 +15,7 @@ import { GridWorldEnv, type GridWorldOptions } from './gridworld.js';
 import { PendulumEnv, type PendulumOptions } from './pendulum.js';
 import { AcrobotEnv, type AcrobotOptions } from './acrobot.js';
 import { MountainCarContinuousEnv, MountainCarEnv, type MountainCarOptions } from './mountaincar.js';
+import { MINATAR_GAMES, MINATAR_MAX_EPISODE_STEPS, MinAtarEnv, type MinAtarOptions } from './minatar/env.js';
 
 export type AnyEnv = Env<Float32Array, Action>;
 
@@ -218,3 +219,17 @@ register({
   rewardThreshold: 900,
   create: (kw) => new LaneKeeperContinuousEnv(kw as LaneKeeperOptions),
 });
+
+// MinAtar (envs/minatar/): the five games exact to the reference implementation, -v0 with the full action
+// set of 6 (as MinAtar's results), -v1 with the game's minimal set.
+for (const game of MINATAR_GAMES) {
+  for (const [version, minimal] of [['v0', false], ['v1', true]] as const) {
+    register({
+      id: `MinAtar/${game.title}-${version}`,
+      aliases: version === 'v0' ? [`minatar-${game.title.toLowerCase()}`] : [],
+      description: `MinAtar ${game.title}: ${game.summary}; ${minimal ? 'minimal action set' : 'Discrete(6)'}, 10x10 binary channels`,
+      maxEpisodeSteps: MINATAR_MAX_EPISODE_STEPS,
+      create: (kw) => new MinAtarEnv(game.name, minimal, kw as MinAtarOptions),
+    });
+  }
+}

@@ -6,6 +6,7 @@
  * - CartPole: real time, ← / → push; with no key held the pushes alternate (the closest thing to "no force");
  * - LaneKeeper-v0 (Discrete 5): ← / → full steering target, with Shift half; nothing held: straight;
  * - LaneKeeperContinuous-v0 (Box [-1, 1]): ← = +1 (left), → = -1, with Shift ±0.5; nothing held: 0;
+ * - MinAtar games: real time, ← ↑ → ↓ move and F fires (the keys the id's action set has); nothing held: no-op;
  * - any other Discrete(n): real time, ← = first action, → = last, digits 1…9 pick an action; nothing held:
  *   the middle action when n is odd (usually "no push / no torque"), else the env waits for a key;
  * - any other Box: real time, ← / → drive the first component to its low / high bound (±1 when unbounded),
@@ -13,6 +14,7 @@
  */
 import type { Action } from '../../../envs/core.js';
 import type { SpaceJSON } from '../../../envs/spaces.js';
+import { minatarActionSet } from '../../../envs/minatar/env.js';
 
 export interface KeyControls {
   /** 'turn': one step per key press; 'realtime': the env steps on a clock, acting on the held keys. */
@@ -65,8 +67,28 @@ export function keyControls(envId: string, renderKind: string, space: SpaceJSON)
       keys: ['ArrowLeft', 'ArrowRight'],
     };
   }
+  const minatar = renderKind === 'minatar' ? minatarActionSet(envId) : null;
+  if (minatar && space.type === 'Discrete' && space.n === minatar.length) return minatarKeys(minatar, space.start);
   return space.type === 'Discrete' ? genericDiscrete(space) : genericBox(space);
 }
+
+/** MinAtar: the key of each full-set action (no-op, left, up, right, down, fire); fire wins over moving. */
+function minatarKeys(actionSet: readonly number[], start: number): KeyControls {
+  const keyOf = ['', 'ArrowLeft', 'ArrowUp', 'ArrowRight', 'ArrowDown', 'f'];
+  const usable = [5, 1, 2, 3, 4].filter((a) => actionSet.includes(a));
+  const noop = actionSet.indexOf(0);
+  return {
+    mode: 'realtime',
+    actionFor: (held) => {
+      for (const a of usable) if (held.has(keyOf[a])) return start + actionSet.indexOf(a);
+      return start + noop;
+    },
+    help: `hold ${usable.filter((a) => a !== 5).map((a) => ARROWS_GLYPH[keyOf[a]]).join(' ')} to move${usable.includes(5) ? ', F to fire' : ''}; nothing held: no-op`,
+    keys: usable.map((a) => keyOf[a]),
+  };
+}
+
+const ARROWS_GLYPH: Record<string, string> = { ArrowLeft: '←', ArrowUp: '↑', ArrowRight: '→', ArrowDown: '↓' };
 
 function genericDiscrete(space: Extract<SpaceJSON, { type: 'Discrete' }>): KeyControls {
   const { n, start } = space;

@@ -3,6 +3,7 @@ import { acrobotScene } from './acrobot.js';
 import { cartPoleScene } from './cartpole.js';
 import { gridWorldScene } from './gridworld.js';
 import { laneKeeperScene } from './lanekeeper.js';
+import { minatarScene } from './minatar.js';
 import { mountainCarScene } from './mountaincar.js';
 import { pendulumScene } from './pendulum.js';
 import { genericCanDraw, genericScene } from './generic.js';
@@ -16,6 +17,7 @@ export const SCENES: Record<string, SceneFactory> = {
   pendulum: pendulumScene,
   mountaincar: mountainCarScene,
   acrobot: acrobotScene,
+  minatar: minatarScene,
 };
 
 /** The scene for a replay: by its render state's kind; else the generic scene, when the state holds numbers. */
