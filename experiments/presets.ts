@@ -451,15 +451,16 @@ const SCALING_AGENTS = ['dqn', 'sac', 'td3'];
 
 /**
  * Observation handling that is safe for this env: running mean/std normalisation for the policy-gradient
- * agents when observations are a Box; rescaling to [-1, 1] for the off-policy agents when every bound is
- * finite (an unbounded Box would be squashed to nothing).
+ * agents when observations are a vector (not on images: a pixel that is almost always 0 would be blown up by
+ * its tiny variance); rescaling to [-1, 1] for the off-policy agents when every bound is finite (an unbounded
+ * Box would be squashed to nothing).
  */
 function observationDefaults(agent: string, envId: string): Record<string, unknown> {
   const env = make(envId);
   const space = env.observationSpace;
   env.close();
   if (!(space instanceof Box)) return {};
-  if (NORMALIZING_AGENTS.includes(agent)) return { normalizeObs: true };
+  if (NORMALIZING_AGENTS.includes(agent)) return space.shape.length === 1 ? { normalizeObs: true } : {};
   if (SCALING_AGENTS.includes(agent) && space.isBounded()) return { scaleObs: true };
   return {};
 }
