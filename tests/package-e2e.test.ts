@@ -2,8 +2,8 @@
  * tsgym as a user installs it: the package build and `npm pack`, then `npm install <tarball>` into an empty
  * directory outside the repository (from npm's cache where it can: `--prefer-offline`), and from there:
  * `npx tsgym --help`; `npx tsgym train ppo CatchBall-v0 --env-module ./catch.mjs` (the guide's example env)
- * solving it on a small budget; `npx tsgym view` serving the viewer pages from the package and the run over
- * its API; and the library API (`train`, `resume`, `evaluate`, `loadAgentFromRun`) from plain JS. No tsx or
+ * solving it on a small budget; `npx tsgym view` serving the viewer pages from the package, the run over its
+ * API, and (in Chromium) its replay drawn by the generic scene; and the library API (`train`, `resume`, `evaluate`, `loadAgentFromRun`) from plain JS. No tsx or
  * TypeScript in the consumer: the tarball holds the built JS and pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './helpers/cli.js';
+import { launchChromium } from './helpers/chromium.js';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
@@ -118,6 +119,22 @@ describe('the packed tsgym, installed into an empty directory', () => {
       expect((await fetch(new URL(script, url))).status).toBe(200);
       const runs = (await (await fetch(new URL('api/runs', url))).json()) as { runs: { id: string; envId: string }[] };
       expect(runs.runs.map((x) => x.envId)).toContain('CatchBall-v0');
+
+      // The page draws the recorded episode with the generic scene (the viewer has no 'catch' scene).
+      const { context, page: browser } = await launchChromium({ width: 1000, height: 700 });
+      try {
+        await browser.goto(url);
+        await browser.waitForFunction(() => window.__tsgymViewer?.ready === true && window.__tsgymViewer.busy === 0, null, { timeout: 20_000 });
+        const option = await browser.$$eval('#pick-a option', (os) => os.map((o) => (o as HTMLOptionElement).value).find((v) => v.includes('CatchBall-v0')));
+        expect(option).toBeDefined();
+        await browser.selectOption('#pick-a', option!);
+        await browser.waitForFunction(() => (window.__tsgymViewer!.snapshot().panes as { probe?: { generic?: boolean } }[])[0]?.probe?.generic === true && window.__tsgymViewer!.busy === 0, null, { timeout: 20_000 });
+        const probe = await browser.evaluate(() => (window.__tsgymViewer!.snapshot().panes as { probe: { kind: string; table: string } }[])[0].probe);
+        expect(probe.kind).toBe('catch');
+        expect(probe.table).toMatch(/ballColumn\s+\d\nballRow\s+\d\npaddle\s+\d/);
+      } finally {
+        await context.close();
+      }
     } finally {
       view.kill('SIGTERM');
     }
