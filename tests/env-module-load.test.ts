@@ -8,7 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from './helpers/cli.js';
+import * as crypto from 'node:crypto';
+import { ROOT, runCli } from './helpers/cli.js';
+import { loadEnvModules, loadedEnvModules } from '../experiments/env-modules.js';
+import { make } from '../envs/registry.js';
+import { checkEnv } from '../envs/checker.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-env-modules-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -108,6 +112,18 @@ describe('--env-module', () => {
     expect(hp.stdout).toContain("No preset for Walk-v0: ppo's defaults for new envs apply:\n  numSteps=512\n  numMinibatches=32\n  updateEpochs=10\n  normalizeObs=true");
     expect(noModule.code).toBe(2);
     expect(noModule.stderr).toMatch(/^error: unknown env 'Walk-v0'/);
+  });
+
+  it('in-process: the guide\'s example registers CatchBall-v0 into this registry, passes the checker cleanly, and is recorded by path and sha256', async () => {
+    const file = path.join(ROOT, 'examples', 'custom-env', 'catch.mjs');
+    const warnings: string[] = [];
+    const [ref] = await loadEnvModules([path.relative(process.cwd(), file)], process.cwd(), { warn: (w) => warnings.push(w) });
+    expect(ref).toEqual({ path: file, sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), envIds: ['CatchBall-v0'] });
+    expect(warnings).toEqual([]);
+    expect(checkEnv(make('CatchBall-v0'))).toEqual([]);
+    // Loading it again is a no-op (an ES module is evaluated once).
+    expect(await loadEnvModules([file])).toEqual([ref]);
+    expect(loadedEnvModules()).toEqual([ref]);
   });
 
   it('--env-module needs a path', async () => {
