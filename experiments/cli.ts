@@ -60,7 +60,8 @@ async function parser(args: string[]) {
   const y = yargs(args).scriptName('tsgym').version(packageInfo().version);
   for (const name of COMMANDS) {
     const entry = COMMAND_TABLE[name];
-    const command: AnyCommand = name === named ? await entry.load() : { command: entry.usage, describe: entry.describe, handler: () => {} };
+    // The others are listed for `--help` only; yargs runs a command's handler only when it is the one named.
+    const command: AnyCommand = name === named ? await entry.load() : { command: entry.usage, describe: entry.describe, handler: () => { throw new Error(`tsgym: command '${name}' ran without being loaded`); } };
     y.command(command);
   }
   y.option('env-module', { type: 'string', requiresArg: true, global: true, describe: 'Import an ES module that registers envs (repeatable; .js/.mjs, or .ts under tsx)' })
@@ -85,9 +86,9 @@ async function parser(args: string[]) {
 /** The command word: the first argument that is neither a flag nor the path after `--env-module`. */
 function commandIn(args: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') return undefined;
     if (args[i] === '--env-module') i++;
     else if (!args[i].startsWith('-')) return args[i];
-    else return undefined;
   }
   return undefined;
 }
