@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { ROOT, runCli } from './helpers/cli.js';
 import { loadEnvModules, loadedEnvModules } from '../experiments/env-modules.js';
+import { run } from '../experiments/cli.js';
 import { make } from '../envs/registry.js';
 import { checkEnv } from '../envs/checker.js';
 
@@ -124,6 +125,23 @@ describe('--env-module', () => {
     // Loading it again is a no-op (an ES module is evaluated once).
     expect(await loadEnvModules([file])).toEqual([ref]);
     expect(loadedEnvModules()).toEqual([ref]);
+  });
+
+  it('global flags may come before the command word', async () => {
+    const file = path.join(ROOT, 'examples', 'custom-env', 'catch.mjs');
+    const errors: string[] = [];
+    const log = console.log;
+    const out: string[] = [];
+    console.log = (...a: unknown[]) => void out.push(a.join(' '));
+    try {
+      expect(await run(['--env-module', file, '--debug', 'hyperparams', 'ppo', '--env', 'CatchBall-v0'], (t) => errors.push(t))).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(errors).toEqual([]);
+    expect(out.join('\n')).toContain("No preset for CatchBall-v0: ppo's defaults for new envs apply:");
+    expect(await run(['--debug', 'trian'], (t) => errors.push(t))).toBe(2);
+    expect(errors.join('\n')).toMatch(/unknown command 'trian' \(did you mean train\?\)/);
   });
 
   it('--env-module needs a path', async () => {
