@@ -33,6 +33,7 @@ const COMMAND_TABLE = {
   hyperparams: { usage: 'hyperparams [agent]', describe: "List an agent's hyperparameters: type, valid values, default, description", load: async (): Promise<AnyCommand> => (await import('./commands/hyperparams.js')).hyperparamsCommand },
   sweep: { usage: 'sweep', describe: "Sweep an agent's hyperparameters over several seeds, locally or on a queue; ranks configurations by IQM", load: async (): Promise<AnyCommand> => (await import('./commands/sweep.js')).sweepCommand },
   worker: { usage: 'worker', describe: 'Train queued runs (of compare/sweep --queue) on this machine, K at a time', load: async (): Promise<AnyCommand> => (await import('./commands/worker.js')).workerCommand },
+  export: { usage: 'export <run>', describe: "Export a run's greedy policy as ONNX or TensorFlow.js, usable without tsgym", load: async (): Promise<AnyCommand> => (await import('./commands/export.js')).exportCommand },
 } satisfies Record<string, { usage: string; describe: string; load: () => Promise<AnyCommand> }>;
 
 export type CommandName = keyof typeof COMMAND_TABLE;
