@@ -2,7 +2,7 @@
  * tsgym as a user installs it: the package build and `npm pack`, then `npm install <tarball>` into an empty
  * directory outside the repository (from npm's cache where it can: `--prefer-offline`), and from there:
  * `npx tsgym --help`; `npx tsgym train ppo CatchBall-v0 --env-module ./catch.mjs` (the guide's example env)
- * solving it on a small budget; `npx tsgym view` serving the viewer pages from the package, the run over its
+ * solving it on a small budget, and `npx tsgym export` of that run; `npx tsgym view` serving the viewer pages from the package, the run over its
  * API, and (in Chromium) its replay drawn by the generic scene; and the library API (`train`, `resume`, `evaluate`, `loadAgentFromRun`) from plain JS. No tsx or
  * TypeScript in the consumer: the tarball holds the built JS and pages.
  */
@@ -17,6 +17,9 @@ import { launchChromium } from './helpers/chromium.js';
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
+/** A user's environment: without the npm_* variables that `npm test`/`npx vitest` in this repository export. */
+const USER_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+
 let work: string;
 let consumer: string;
 let tarball: string;
@@ -24,7 +27,7 @@ let tarball: string;
 /** Runs a command in the consumer directory; returns stdout, stderr and the exit code. */
 function inConsumer(cmd: string, args: string[], timeout = 60_000): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync(cmd, args, { cwd: consumer, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSGYM_DEBUG: '' } });
+    const stdout = execFileSync(cmd, args, { cwd: consumer, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'], env: { ...USER_ENV, TSGYM_DEBUG: '' } });
     return { code: 0, stdout, stderr: '' };
   } catch (e) {
     const err = e as { status: number | null; stdout: string; stderr: string };
@@ -56,7 +59,7 @@ beforeAll(() => {
   fs.mkdirSync(consumer);
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // The optional native backend (tfjs-node) downloads TensorFlow on install; the default wasm backend needs nothing.
-  execFileSync(NPM, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional'], { cwd: consumer, stdio: 'pipe', timeout: 120_000 });
+  execFileSync(NPM, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional'], { cwd: consumer, env: USER_ENV, stdio: 'pipe', timeout: 120_000 });
   fs.copyFileSync(path.join(ROOT, 'examples', 'custom-env', 'catch.mjs'), path.join(consumer, 'catch.mjs'));
 }, 240_000);
 
@@ -93,12 +96,21 @@ describe('the packed tsgym, installed into an empty directory', () => {
     expect(summary.status).toBe('finished');
     expect(summary.bestEval.mean).toBeGreaterThanOrEqual(0.9); // CatchBall-v0's reward threshold
 
+    // The trained policy exports to ONNX and to tfjs from the package (the user's env loaded again).
+    for (const format of ['onnx', 'tfjs']) {
+      const out = path.join(consumer, `policy-${format}`);
+      const exported = inConsumer(NPX, ['tsgym', 'export', runDir, '--checkpoint', 'best', '--format', format, '--out', out, '--env-module', './catch.mjs'], 60_000);
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(fs.existsSync(path.join(out, format === 'onnx' ? 'policy.onnx' : 'model.json')), format).toBe(true);
+      expect(JSON.parse(fs.readFileSync(path.join(out, 'policy.json'), 'utf8'))).toMatchObject({ format: 'tsgym-policy', model: { format: format === 'onnx' ? 'onnx' : 'tfjs-graph-model' } });
+    }
+
     // Bad input from the package is one line and exit 2 too.
     const bad = inConsumer(NPX, ['tsgym', 'train', 'ppo', 'CatchBall-v0', '--env-module', './nope.mjs']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: --env-module \.\/nope\.mjs: no such file/);
 
-    const view = spawn(NPX, ['tsgym', 'view', '--port', '0'], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
+    const view = spawn(NPX, ['tsgym', 'view', '--port', '0'], { cwd: consumer, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
