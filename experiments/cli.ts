@@ -18,7 +18,6 @@ import { pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TsgymError, closest } from '../core/errors.js';
-import { loadEnvModules } from './env-modules.js';
 import { packageInfo } from './package-info.js';
 
 // Each command module has its own argument type.
@@ -56,7 +55,8 @@ export function buildCli(args: string[]): { parseAsync(): Promise<unknown> } {
 
 async function parser(args: string[]) {
   // Before any builder runs: the commands list registered envs among their choices.
-  await loadEnvModules(envModulePaths(args));
+  const modules = envModulePaths(args);
+  if (modules.length) await (await import('./env-modules.js')).loadEnvModules(modules);
   const named = commandIn(args);
   const y = yargs(args).scriptName('tsgym').version(packageInfo().version);
   for (const name of COMMANDS) {
