@@ -1,6 +1,13 @@
 /**
- * `checkEnv(env)`: checks that an env keeps the API contract, as Gymnasium's env checker does, and throws
- * one error listing every problem found. Use it on every new env (the tests run it on all registered ids).
+ * `checkEnv(env)`: checks that an env keeps the API contract, as Gymnasium's env checker does. Findings come
+ * in two kinds:
+ *   - errors: what breaks training or reproducibility (spaces, observation shapes and dtypes, reset/step
+ *     results, seeding that is not deterministic, a snapshot that does not restore the env); `checkEnv`
+ *     throws one error listing them;
+ *   - warnings: hardening a correct env can do without (rejecting invalid actions, validating what
+ *     `setState` is given); `checkEnv` returns them.
+ * A finding repeated over many inputs is one line, listing the inputs. Use it on every new env (the tests run
+ * it on all registered ids; `--env-module` runs it on every env a module registers).
  */
 import { TsgymError } from '../core/errors.js';
 import type { Action, Env, StepResult } from './core.js';
@@ -13,28 +20,71 @@ export interface CheckEnvOptions {
   seed?: number;
 }
 
+/** What the checker found: errors (the env cannot be trained on reliably) and warnings (hardening). */
+export interface EnvFindings {
+  errors: string[];
+  warnings: string[];
+}
+
 export class EnvCheckError extends TsgymError {
   override name = 'EnvCheckError';
   constructor(readonly problems: string[], id: string) {
-    super(`${id} fails the env checker:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`${id} fails the env checker (${problems.length} ${problems.length === 1 ? 'error' : 'errors'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+      hint: 'each line names what the env API expects (envs/core.ts); `checkEnv(env)` from tsgym runs the same checks',
+    });
   }
 }
 
 type AnyEnv = Env<Float32Array, Action>;
 
-/** Returns the list of problems (empty when the env passes). `checkEnv` throws instead. */
-export function findEnvProblems(env: AnyEnv, opts: CheckEnvOptions = {}): string[] {
+/**
+ * Collects findings; the same finding over several inputs (e.g. each malformed snapshot) becomes one line
+ * with the inputs in parentheses.
+ */
+class Findings {
+  private readonly lines = new Map<string, { severity: 'error' | 'warning'; details: string[] }>();
+
+  error(msg: string, detail?: string): void {
+    this.add('error', msg, detail);
+  }
+
+  warning(msg: string, detail?: string): void {
+    this.add('warning', msg, detail);
+  }
+
+  get errorCount(): number {
+    return [...this.lines.values()].filter((l) => l.severity === 'error').length;
+  }
+
+  private add(severity: 'error' | 'warning', msg: string, detail?: string): void {
+    const line = this.lines.get(msg) ?? { severity, details: [] };
+    if (detail !== undefined && !line.details.includes(detail)) line.details.push(detail);
+    this.lines.set(msg, line);
+  }
+
+  result(): EnvFindings {
+    const out: EnvFindings = { errors: [], warnings: [] };
+    for (const [msg, { severity, details }] of this.lines) {
+      const text = details.length ? `${msg}: ${details.join('; ')}` : msg;
+      (severity === 'error' ? out.errors : out.warnings).push(text);
+    }
+    return out;
+  }
+}
+
+/** Errors and warnings of `env` (both empty when it passes). */
+export function inspectEnv(env: AnyEnv, opts: CheckEnvOptions = {}): EnvFindings {
   const steps = opts.steps ?? 1000;
   const seed = opts.seed ?? 123;
-  const problems: string[] = [];
-  const problem = (msg: string) => problems.push(msg);
+  const f = new Findings();
+  const problem = (msg: string) => f.error(msg);
 
   // Spaces.
   const obsSpace = env.observationSpace;
   const actSpace = env.actionSpace;
   if (!(obsSpace instanceof Box || obsSpace instanceof Discrete)) problem('observationSpace is not a Box or Discrete');
   if (!(actSpace instanceof Box || actSpace instanceof Discrete)) problem('actionSpace is not a Box or Discrete');
-  if (problems.length) return problems;
+  if (f.errorCount) return f.result();
   for (const [name, space] of [['observationSpace', obsSpace], ['actionSpace', actSpace]] as const) {
     try {
       JSON.stringify(space.toJSON());
@@ -46,7 +96,7 @@ export function findEnvProblems(env: AnyEnv, opts: CheckEnvOptions = {}): string
 
   // Reset.
   const first = safe(() => env.reset({ seed }), 'reset({seed})', problem);
-  if (!first) return problems;
+  if (!first) return f.result();
   checkObs(obsSpace, first.obs, 'reset', problem);
   if (!isPlainObject(first.info)) problem('reset() info must be a plain object');
   checkRenderState(env, problem);
@@ -56,14 +106,15 @@ export function findEnvProblems(env: AnyEnv, opts: CheckEnvOptions = {}): string
   const b = rollout(env, seed, steps, problem);
   if (a && b) {
     const same = a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
-    if (!same) problem(`two rollouts with reset({seed: ${seed}}) and the same actions differ: reset/step must be deterministic under a seed`);
+    if (!same) problem(`two rollouts with reset({seed: ${seed}}) and the same actions differ: reset/step must be deterministic under a seed (draw every random number from the env's seeded stream, never Math.random)`);
   }
   // Unseeded reset continues the stream: seeded reset then reset() twice gives the same second observation.
   const c1 = safe(() => { env.reset({ seed: seed + 1 }); return Array.from(toArray(env.reset().obs)); }, 'reset()', problem);
   const c2 = safe(() => { env.reset({ seed: seed + 1 }); return Array.from(toArray(env.reset().obs)); }, 'reset()', problem);
   if (c1 && c2 && !c1.every((v, i) => Object.is(v, c2[i]))) problem('reset() without a seed after reset({seed}) is not reproducible: it must continue the seeded stream');
 
-  // Invalid actions are rejected with an error, without corrupting the env.
+  // Invalid actions should be rejected with an error, without corrupting the env (agents only send valid
+  // ones, so this is hardening).
   env.reset({ seed });
   for (const bad of invalidActions(actSpace)) {
     let threw = false;
@@ -71,31 +122,42 @@ export function findEnvProblems(env: AnyEnv, opts: CheckEnvOptions = {}): string
       env.step(bad as Action);
     } catch (e) {
       threw = true;
-      if (!(e instanceof Error) || !e.message) problem(`invalid action ${String(bad)} threw something without a message`);
+      if (!(e instanceof Error) || !e.message) f.warning('invalid actions threw something without a message', describe(bad));
     }
     if (!threw) {
-      problem(`invalid action ${describe(bad)} was accepted; step() must reject actions outside ${actSpace}`);
+      f.warning(`step() accepted invalid actions; it should reject actions outside ${actSpace} (assertAction from tsgym does it)`, describe(bad));
       env.reset({ seed });
     }
   }
 
-  // Snapshots (optional API): a JSON round trip restores exactly; malformed snapshots are refused with a
-  // TsgymError and leave the env as it was.
+  // Snapshots (optional API): a JSON round trip restores exactly; malformed snapshots should be refused with
+  // a TsgymError and leave the env as it was.
   const inner = env.unwrapped;
-  if (inner.getState && inner.setState) checkSnapshots(inner, actSpace, seed, problem);
+  if (inner.getState && inner.setState) checkSnapshots(inner, actSpace, seed, f);
 
   // close() twice is safe.
-  safe(() => { env.close(); env.close(); return true; }, 'close() twice', problem);
-  return problems;
+  safe(() => { env.close(); env.close(); return true; }, 'close() twice', (m) => f.warning(m));
+  return f.result();
 }
 
-/** Throws an {@link EnvCheckError} listing every problem; returns quietly when the env passes. */
-export function checkEnv(env: AnyEnv, opts: CheckEnvOptions = {}): void {
-  const problems = findEnvProblems(env, opts);
-  if (problems.length) throw new EnvCheckError(problems, env.spec?.id ?? env.constructor.name);
+/** Every finding, errors first then warnings (empty when the env passes cleanly). */
+export function findEnvProblems(env: AnyEnv, opts: CheckEnvOptions = {}): string[] {
+  const { errors, warnings } = inspectEnv(env, opts);
+  return [...errors, ...warnings];
 }
 
-function checkSnapshots(env: AnyEnv, actSpace: Space, seed: number, problem: (m: string) => void): void {
+/**
+ * Throws an {@link EnvCheckError} listing every error; otherwise returns the warnings (empty when the env
+ * passes cleanly).
+ */
+export function checkEnv(env: AnyEnv, opts: CheckEnvOptions = {}): string[] {
+  const { errors, warnings } = inspectEnv(env, opts);
+  if (errors.length) throw new EnvCheckError(errors, env.spec?.id ?? env.constructor.name);
+  return warnings;
+}
+
+function checkSnapshots(env: AnyEnv, actSpace: Space, seed: number, f: Findings): void {
+  const problem = (msg: string) => f.error(msg);
   const rng = new Rng(seed + 7);
   env.reset({ seed });
   for (let t = 0; t < 5; t++) if (!takeStep(env, actSpace, rng)) env.reset();
@@ -105,17 +167,24 @@ function checkSnapshots(env: AnyEnv, actSpace: Space, seed: number, problem: (m:
   const next = safe(() => Array.from(toArray(env.step(probe).obs)), 'step() after getState()', problem);
   const restored = safe(() => { env.setState!(JSON.parse(snap)); return Array.from(toArray(env.step(probe).obs)); }, 'setState(getState())', problem);
   if (next && restored && !next.every((v, i) => Object.is(v, restored[i]))) problem('setState(JSON round trip of getState()) does not restore the env exactly');
-  env.setState!(JSON.parse(snap));
+  const restore = () => safe(() => env.setState!(JSON.parse(snap)), 'setState(getState())', problem);
+  restore();
   for (const [what, bad] of snapshotMutants(JSON.parse(snap))) {
     try {
       env.setState!(bad);
-      problem(`setState() accepted a malformed snapshot (${what}); it must check what it is given`);
+      f.warning('setState() accepted malformed snapshots; it should check what it is given (StateReader from tsgym does it)', what);
     } catch (e) {
-      if (!(e instanceof TsgymError)) problem(`setState() with a malformed snapshot (${what}) threw ${(e as Error)?.name ?? e} instead of a TsgymError naming the env`);
+      if (!(e instanceof TsgymError)) f.warning('setState() threw something other than a TsgymError naming the env for malformed snapshots', `${what}: ${(e as Error)?.name ?? String(e)}`);
     }
-    if (JSON.stringify(env.getState!()) !== snap) {
-      problem(`setState() with a malformed snapshot (${what}) changed the env; check every field before assigning any`);
-      env.setState!(JSON.parse(snap));
+    let now: string | undefined;
+    try {
+      now = JSON.stringify(env.getState!());
+    } catch {
+      now = undefined;
+    }
+    if (now !== snap) {
+      f.warning('setState() with a malformed snapshot changed the env; check every field before assigning any', what);
+      restore();
     }
   }
 }
@@ -240,5 +309,6 @@ function isPlainObject(x: unknown): boolean {
 
 function describe(x: unknown): string {
   if (ArrayBuffer.isView(x)) return `${x.constructor.name}[${Array.from(x as unknown as ArrayLike<number>).join(', ')}]`;
+  if (Array.isArray(x)) return `an Array [${x.map((v) => describe(v)).join(', ')}]`;
   return typeof x === 'string' ? `'${x}'` : String(x);
 }

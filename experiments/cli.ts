@@ -1,45 +1,71 @@
 /**
- * The tsgym command line: `tsx experiments/cli.ts <command>`; npm scripts wrap it (`npm run train:dqn cartpole`,
- * `npm run view`, `npm run compare`, `npm run sweep`, `npm run worker`, `npm run record`, `npm run hyperparams -- dqn`).
- * `--help` on any command lists its flags.
+ * The tsgym command line: the `tsgym` bin of the package (experiments/bin.ts), or `tsx experiments/cli.ts
+ * <command>` in this repository, where npm scripts are aliases of it (`npm run train:dqn cartpole`,
+ * `npm run view`, `npm run compare`, `npm run sweep`, `npm run worker`, `npm run record`,
+ * `npm run hyperparams -- dqn`). `--help` on any command lists its flags.
+ *
+ * `--env-module PATH` (any command, repeatable) imports a module that registers envs before the command
+ * parses its arguments, so every command knows them; each env it registers is checked on load.
+ *
+ * Only the named command's module is imported (tfjs, bullmq and vite load with the commands that use them),
+ * so `tsgym --help` answers at once.
  *
  * Errors: a user error (bad flag, value, file, hyperparameter) prints one line and a hint, and exits 2; a
  * diverged run exits 1 with one line; a disk or permission error exits 1 with one line. Stack traces are
  * shown only for bugs, or for every error with `--debug` or `TSGYM_DEBUG=1`.
  */
 import { pathToFileURL } from 'node:url';
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TsgymError, closest } from '../core/errors.js';
-import { DivergenceError } from './harness/trainer.js';
-import { trainCommand } from './commands/train.js';
-import { viewCommand } from './commands/view.js';
-import { compareCommand } from './commands/compare.js';
-import { recordCommand } from './commands/record.js';
-import { hyperparamsCommand } from './commands/hyperparams.js';
-import { sweepCommand } from './commands/sweep.js';
-import { workerCommand } from './commands/worker.js';
-import { exportCommand } from './commands/export.js';
+import { packageInfo } from './package-info.js';
 
-export const COMMANDS = ['train', 'record', 'view', 'compare', 'hyperparams', 'sweep', 'worker', 'export'] as const;
+// Each command module has its own argument type.
+type AnyCommand = CommandModule<object, any>;
+
+/** Each command: its usage and summary for the overview, and its module, imported only when it runs. */
+const COMMAND_TABLE = {
+  train: { usage: 'train [agent] [env]', describe: 'Train an agent on an env (tuned preset per pair; flags override it)', load: async (): Promise<AnyCommand> => (await import('./commands/train.js')).trainCommand },
+  record: { usage: 'record', describe: "Record greedy episodes from a run's checkpoint as replays for the viewer", load: async (): Promise<AnyCommand> => (await import('./commands/record.js')).recordCommand },
+  view: { usage: 'view', describe: 'Watch recorded episodes and learning curves in the browser (local server + pixi.js viewer)', load: async (): Promise<AnyCommand> => (await import('./commands/view.js')).viewCommand },
+  compare: { usage: 'compare', describe: 'Compare agents on one env over several seeds and report IQM/mean/median with bootstrap CIs', load: async (): Promise<AnyCommand> => (await import('./commands/compare.js')).compareCommand },
+  hyperparams: { usage: 'hyperparams [agent]', describe: "List an agent's hyperparameters: type, valid values, default, description", load: async (): Promise<AnyCommand> => (await import('./commands/hyperparams.js')).hyperparamsCommand },
+  sweep: { usage: 'sweep', describe: "Sweep an agent's hyperparameters over several seeds, locally or on a queue; ranks configurations by IQM", load: async (): Promise<AnyCommand> => (await import('./commands/sweep.js')).sweepCommand },
+  worker: { usage: 'worker', describe: 'Train queued runs (of compare/sweep --queue) on this machine, K at a time', load: async (): Promise<AnyCommand> => (await import('./commands/worker.js')).workerCommand },
+  export: { usage: 'export <run>', describe: "Export a run's greedy policy as ONNX or TensorFlow.js, usable without tsgym", load: async (): Promise<AnyCommand> => (await import('./commands/export.js')).exportCommand },
+} satisfies Record<string, { usage: string; describe: string; load: () => Promise<AnyCommand> }>;
+
+export type CommandName = keyof typeof COMMAND_TABLE;
+export const COMMANDS = Object.keys(COMMAND_TABLE) as CommandName[];
+
+const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMAND_TABLE, name);
 
 /** A command-line mistake (unknown command or flag, missing or invalid flag value). */
 export class UsageError extends TsgymError {
   override name = 'UsageError';
 }
 
-/** The yargs parser; it throws a {@link UsageError} or the handler's error on bad input (tests call it in-process). */
-export function buildCli(args: string[]) {
-  const y = yargs(args)
-    .scriptName('tsgym')
-    .command(trainCommand)
-    .command(recordCommand)
-    .command(viewCommand)
-    .command(compareCommand)
-    .command(sweepCommand)
-    .command(workerCommand)
-    .command(hyperparamsCommand)
-    .command(exportCommand)
+/**
+ * The CLI's parser for `args`; `parseAsync()` loads the `--env-module`s, imports the named command and runs
+ * it, and throws a {@link UsageError} or the handler's error on bad input (tests call it in-process).
+ */
+export function buildCli(args: string[]): { parseAsync(): Promise<unknown> } {
+  return { parseAsync: async () => (await parser(args)).parseAsync() };
+}
+
+async function parser(args: string[]) {
+  // Before any builder runs: the commands list registered envs among their choices.
+  const modules = envModulePaths(args);
+  if (modules.length) await (await import('./env-modules.js')).loadEnvModules(modules);
+  const named = commandIn(args);
+  const y = yargs(args).scriptName('tsgym').version(packageInfo().version);
+  for (const name of COMMANDS) {
+    const entry = COMMAND_TABLE[name];
+    // The others are listed for `--help` only; yargs runs a command's handler only when it is the one named.
+    const command: AnyCommand = name === named ? await entry.load() : { command: entry.usage, describe: entry.describe, handler: () => { throw new Error(`tsgym: command '${name}' ran without being loaded`); } };
+    y.command(command);
+  }
+  y.option('env-module', { type: 'string', requiresArg: true, global: true, describe: 'Import an ES module that registers envs (repeatable; .js/.mjs, or .ts under tsx)' })
     .option('debug', { type: 'boolean', global: true, hidden: true, describe: 'Show stack traces of errors (or set TSGYM_DEBUG=1)' })
     .check(() => {
       const flag = emptyListFlag(args);
@@ -56,6 +82,32 @@ export function buildCli(args: string[]) {
       throw new UsageError(usageMessage(msg, Object.keys((y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key)));
     });
   return y;
+}
+
+/** The command word: the first argument that is neither a flag nor the path after `--env-module`. */
+function commandIn(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') return undefined;
+    if (args[i] === '--env-module') i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
+}
+
+/** The values of every `--env-module PATH` / `--env-module=PATH` in `args`, in order. */
+export function envModulePaths(args: string[]): string[] {
+  const paths: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') break;
+    if (args[i].startsWith('--env-module=')) paths.push(args[i].slice('--env-module='.length));
+    else if (args[i] === '--env-module') {
+      const value = args[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new UsageError('--env-module needs a path, e.g. --env-module ./my-env.mjs');
+      paths.push(value);
+      i++;
+    }
+  }
+  return paths;
 }
 
 /** Flags that take a list of values (yargs accepts them empty, so they are checked here). */
@@ -94,7 +146,7 @@ export function usageMessage(msg: string, knownFlags: string[] = []): string {
 
 /** Where to look for help on the command the user ran. */
 function hintFor(command: string | undefined, hint?: string): string {
-  const help = command && (COMMANDS as readonly string[]).includes(command) ? `npm run ${command} -- --help` : 'npx tsx experiments/cli.ts --help';
+  const help = isCommand(command) ? `tsgym ${command} --help` : 'tsgym --help';
   return `hint: ${hint ?? `see \`${help}\``} (TSGYM_DEBUG=1 or --debug shows the stack trace)`;
 }
 
@@ -109,10 +161,10 @@ function isSystemError(e: unknown): e is NodeJS.ErrnoException {
  */
 export async function run(args: string[], stderr: (text: string) => void = (t) => console.error(t), env: Record<string, string | undefined> = process.env): Promise<number> {
   const debug = env.TSGYM_DEBUG === '1' || args.includes('--debug');
-  const command = args[0] !== undefined && !args[0].startsWith('-') ? args[0] : undefined;
+  const command = commandIn(args);
   try {
-    if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
-      const near = closest(command, [...COMMANDS]);
+    if (command !== undefined && !isCommand(command)) {
+      const near = closest(command, COMMANDS);
       throw new UsageError(`unknown command '${command}'${near ? ` (did you mean ${near}?)` : ''}; commands: ${COMMANDS.join(', ')}`);
     }
     await buildCli(args).parseAsync();
@@ -121,7 +173,8 @@ export async function run(args: string[], stderr: (text: string) => void = (t) =
     // yargs' parser errors (a flag missing its value) are thrown before `.fail` sees them.
     const e = err instanceof Error && err.name === 'YError' ? new UsageError(usageMessage(err.message)) : (err as Error);
     if (debug) stderr(e instanceof Error && e.stack ? e.stack : String(e));
-    if (e instanceof DivergenceError) {
+    // By name: the trainer (and tfjs with it) is imported only by the commands that train.
+    if (e instanceof TsgymError && e.name === 'DivergenceError') {
       if (!debug) stderr(`error: ${e.message}`);
       return 1;
     }

@@ -1,9 +1,12 @@
 /**
  * Tuned presets per (agent, env): what `npm run train:<agent> <env>` uses with no other flag. Every value can
  * be overridden from the CLI (`--steps`, `--envs`, `--set key=value`). Hyperparameters not named here take
- * the agent's defaults (see the agent's `defaults`).
+ * the agent's defaults (see the agent's `defaults`). An env without a tuned preset (a user's env) gets the
+ * agent's defaults for new envs ({@link GENERIC_HYPERPARAMS}).
  */
-import { resolveEnvId } from '../envs/registry.js';
+import { agentRegistration } from '../agents/registry.js';
+import { make, resolveEnvId } from '../envs/registry.js';
+import { Box } from '../envs/spaces.js';
 
 export interface RunPreset {
   /** Total env steps (summed over the vector envs). */
@@ -430,9 +433,63 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
 };
 for (const [agent, envs] of Object.entries(CLASSIC_CONTROL_PRESETS)) PRESETS[agent] = { ...PRESETS[agent], ...envs };
 
-/** The preset for (agent, env), falling back to the base preset for pairs without a tuned one. */
+/**
+ * Each agent's hyperparameters for an env without a tuned preset, on top of its schema defaults: what works
+ * on ordinary small tasks, after Stable-Baselines3 / RL-Zoo's defaults. PPO takes SB3's rollout (2048
+ * samples per update: 512 steps × 4 envs, minibatches of 64, 10 epochs); A2C (5-step rollouts, lr 7e-4) and
+ * the off-policy agents' schema defaults already follow them. Observation handling is added per env by
+ * {@link observationDefaults}.
+ */
+export const GENERIC_HYPERPARAMS: Record<string, Record<string, unknown>> = {
+  ppo: { numSteps: 512, numMinibatches: 32, updateEpochs: 10 },
+};
+
+/** Agents that normalise observations by running statistics (stored in their checkpoints). */
+const NORMALIZING_AGENTS = ['ppo', 'a2c', 'reinforce'];
+/** Agents that can rescale observations from the observation space's finite bounds. */
+const SCALING_AGENTS = ['dqn', 'sac', 'td3'];
+
+/**
+ * Observation handling that is safe for this env: running mean/std normalisation for the policy-gradient
+ * agents when observations are a vector (not on images: a pixel that is almost always 0 would be blown up by
+ * its tiny variance); rescaling to [-1, 1] for the off-policy agents when every bound is finite (an unbounded
+ * Box would be squashed to nothing).
+ */
+function observationDefaults(agent: string, envId: string): Record<string, unknown> {
+  const env = make(envId);
+  const space = env.observationSpace;
+  env.close();
+  if (!(space instanceof Box)) return {};
+  if (NORMALIZING_AGENTS.includes(agent)) return space.shape.length === 1 ? { normalizeObs: true } : {};
+  if (SCALING_AGENTS.includes(agent) && space.isBounded()) return { scaleObs: true };
+  return {};
+}
+
+/**
+ * The preset for (agent, env): the tuned one, or for pairs without one the base preset with the agent's
+ * defaults for new envs (`tuned: false`).
+ */
 export function presetFor(agent: string, env: string): RunPreset & { tuned: boolean } {
   const id = resolveEnvId(env);
   const tuned = PRESETS[agent]?.[id];
-  return { ...BASE_PRESET, ...(tuned ?? {}), tuned: tuned !== undefined };
+  if (tuned) return { ...BASE_PRESET, ...tuned, tuned: true };
+  return { ...BASE_PRESET, hyperparams: genericHyperparams(agent, id), tuned: false };
+}
+
+/** An agent's hyperparameters for an env without a tuned preset. */
+export function genericHyperparams(agent: string, envId: string): Record<string, unknown> {
+  return { ...GENERIC_HYPERPARAMS[agent], ...observationDefaults(agent, resolveEnvId(envId)) };
+}
+
+/**
+ * The line `train` prints for an env without a tuned preset; null when there is a preset, or when the agent
+ * cannot act in the env at all (the trainer refuses that with its own message).
+ */
+export function noPresetNote(agent: string, env: string): string | null {
+  const id = resolveEnvId(env);
+  if (PRESETS[agent]?.[id]) return null;
+  const probe = make(id);
+  const supported = agentRegistration(agent).actionSpaces.includes(probe.actionSpace.type);
+  probe.close();
+  return supported ? `no preset for ${id}: using ${agent}'s defaults (tsgym hyperparams ${agent} --env ${id})` : null;
 }

@@ -2,9 +2,10 @@
  * Builds the viewer app with Vite's JS API, and tells whether an existing build is older than its sources
  * (so `npm run view` only rebuilds when something changed).
  */
+import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_VIEWER_OUT_DIR, VIEWER_ROOT, viewerViteConfig } from './viewer/viewer-config.js';
 
 export { DEFAULT_VIEWER_OUT_DIR, VIEWER_ROOT };
@@ -56,4 +57,17 @@ export async function buildViewer(opts: { outDir?: string; quiet?: boolean } = {
   const { build } = await import('vite');
   await build({ ...viewerViteConfig(outDir), logLevel: opts.quiet ? 'silent' : 'warn' });
   return outDir;
+}
+
+/** True when this module's directory holds the viewer's sources (the repository), false in the built package. */
+export function viewerSourcesPresent(): boolean {
+  return existsSync(join(VIEWER_ROOT, 'index.html'));
+}
+
+// `tsx render/build-viewer.ts [OUT_DIR]`: the package build (`npm run build`) puts the pages in dist/.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const outDir = resolve(process.argv[2] ?? DEFAULT_VIEWER_OUT_DIR);
+  const t0 = performance.now();
+  await buildViewer({ outDir, quiet: true });
+  console.log(`viewer built into ${outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BaseEnv, Box, Discrete, NormalizeObservation, RecordEpisode, RecordEpisodeStatistics, Rng, TimeLimit, checkEnv, findEnvProblems,
+  BaseEnv, Box, Discrete, NormalizeObservation, RecordEpisode, RecordEpisodeStatistics, Rng, TimeLimit, checkEnv, findEnvProblems, inspectEnv,
   listEnvs, make, makeVec, resolveEnvId, spaceFromJSON, assertAction, type RecordedEpisode, type RenderState, type ResetArgs, type StepResult,
 } from '../index.js';
 
@@ -173,10 +173,12 @@ describe('checkEnv', () => {
     }
   }
 
-  it('finds the problems of a broken env and names them', () => {
-    const problems = findEnvProblems(new BrokenEnv(), { steps: 10 });
-    expect(problems.some((p) => /not inside the observation space/.test(p))).toBe(true);
-    expect(problems.some((p) => /invalid action .* was accepted/.test(p))).toBe(true);
-    expect(() => checkEnv(new BrokenEnv())).toThrow(/fails the env checker/);
+  it('finds the problems of a broken env and names them: errors for what breaks training, warnings for hardening', () => {
+    const { errors, warnings } = inspectEnv(new BrokenEnv(), { steps: 10 });
+    expect(errors.some((p) => /not inside the observation space/.test(p))).toBe(true);
+    // Every accepted invalid action on one line.
+    expect(warnings.filter((p) => /accepted invalid actions/.test(p))).toEqual([expect.stringMatching(/accepted invalid actions; .*: -1; 2; 0\.5; NaN; '0'; null; undefined; an Array \[0\]$/)]);
+    expect(findEnvProblems(new BrokenEnv(), { steps: 10 })).toEqual([...errors, ...warnings]);
+    expect(() => checkEnv(new BrokenEnv())).toThrow(/fails the env checker \(\d+ errors?\)/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `import { make } from 'tsgym'` works from another package: the exports map points at the built JS and its
- * type declarations (npm's `prepare` builds them on install; this test builds them too).
+ * type declarations (`npm pack` builds them through `prepack`; this test builds them with tsc).
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';

@@ -26,6 +26,7 @@ import { decodeGif } from './helpers/gif.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
 import { emaSmooth } from '../render/viewer/src/ticks.js';
 import { launchChromium } from './helpers/chromium.js';
+import { seekTimeline } from './helpers/viewer-page.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 
@@ -70,14 +71,7 @@ async function open(hash = ''): Promise<void> {
   await waitIdle();
 }
 
-async function seek(frame: number): Promise<void> {
-  await page.evaluate((f) => {
-    const t = document.getElementById('timeline') as HTMLInputElement;
-    t.value = String(f);
-    t.dispatchEvent(new Event('input', { bubbles: true }));
-  }, frame);
-  await page.waitForFunction((f) => window.__tsgymViewer!.snapshot().frame === f, frame);
-}
+const seek = (frame: number) => seekTimeline(page, frame);
 
 function rawGet(path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {

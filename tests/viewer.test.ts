@@ -18,6 +18,7 @@ import { startServer, type RunningServer } from '../render/server.js';
 import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodePng, findColor, parseHex, pixel, type Image } from './helpers/png.js';
 import { launchChromium } from './helpers/chromium.js';
+import { seekTimeline } from './helpers/viewer-page.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -70,15 +71,7 @@ async function pick(slot: 0 | 1, ep: { run: string; path: string }): Promise<voi
   );
 }
 
-/** Moves the timeline the way a user drags it. */
-async function seek(frame: number): Promise<void> {
-  await page.evaluate((f) => {
-    const t = document.getElementById('timeline') as HTMLInputElement;
-    t.value = String(f);
-    t.dispatchEvent(new Event('input', { bubbles: true }));
-  }, frame);
-  await page.waitForFunction((f) => (window.__tsgymViewer!.snapshot().frame as number) === f, frame);
-}
+const seek = (frame: number) => seekTimeline(page, frame);
 
 async function canvasShot(index = 0): Promise<Image> {
   return decodePng(await page.locator('.pane canvas').nth(index).screenshot());

@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { formatHyperparams } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
-import { presetFor } from '../presets.js';
+import { GENERIC_HYPERPARAMS, presetFor } from '../presets.js';
 import { TsgymError } from '../../core/errors.js';
 
 interface HyperparamsArgs {
@@ -37,10 +37,14 @@ export const hyperparamsCommand: CommandModule<object, HyperparamsArgs> = {
       return;
     }
     console.log(formatHyperparams(reg.name, reg.hyperparams, `${reg.description}; action spaces: ${reg.actionSpaces.join(', ')}`));
+    if (!preset) {
+      const generic = Object.entries(GENERIC_HYPERPARAMS[reg.name] ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+      console.log(`\nFor an env without a preset: ${generic.length ? generic.join(' ') : 'these defaults'}, with observation normalisation where it is safe (--env ID shows the values for an env)`);
+    }
     if (preset) {
       const env = resolveEnvId(a.env!);
       const entries = Object.entries(preset.hyperparams);
-      console.log(`\n${preset.tuned ? `Preset for ${env}` : `No tuned preset for ${env}; the defaults apply`}${entries.length ? ':' : ''}`);
+      console.log(`\n${preset.tuned ? `Preset for ${env}` : `No preset for ${env}: ${reg.name}'s defaults for new envs apply`}${entries.length ? ':' : ''}`);
       for (const [k, v] of entries) console.log(`  ${k}=${JSON.stringify(v)}`);
     }
   },

@@ -10,7 +10,7 @@ import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
-import { presetFor } from '../presets.js';
+import { noPresetNote, presetFor } from '../presets.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { resume, train, type ResumeOptions, type TrainOptions } from '../harness/trainer.js';
 import type { ProgressMode } from '../harness/progress.js';
@@ -122,7 +122,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train --resume runs/CartPole-v1__dqn__seed0__20260101-120000 --steps 100000', "Continue a finished run past its budget") as unknown as Argv<TrainArgs>,
   handler: async (a) => {
     if (!a.resume && (a['from-checkpoint'] !== undefined || a['take-over-lock'])) throw new TsgymError('--from-checkpoint and --take-over-lock go with --resume DIR');
-    const result = a.resume ? await resume(a.resume, resumeOptionsFromArgs(a)) : await train(trainOptionsFromArgs(a));
+    const options = a.resume ? undefined : trainOptionsFromArgs(a);
+    const note = options && noPresetNote(options.agent, options.env);
+    if (note) console.error(note);
+    const result = options ? await train(options) : await resume(a.resume!, resumeOptionsFromArgs(a));
     console.log(result.runDir);
     if (result.summary.status === 'interrupted') process.exitCode = 130;
   },

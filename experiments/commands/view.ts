@@ -1,7 +1,8 @@
 /**
- * `npm run view [-- --runs DIR --port N --host H --no-build]`: builds the viewer when its build is missing
- * or older than its sources, serves it with the read-only runs API, and prints the URL. DIR may be a runs
- * directory, a directory of comparisons (`examples`), or one comparison directory.
+ * `tsgym view [--runs DIR --port N --host H --no-build]`: serves the viewer with the read-only runs API and
+ * prints the URL. The installed package serves the pages built into it; in this repository the viewer is
+ * rebuilt when its build is missing or older than its sources. DIR may be a runs directory, a directory of
+ * comparisons (`examples`), or one comparison directory.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,7 +21,7 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
   describe: 'Watch recorded episodes and learning curves in the browser (local server + pixi.js viewer)',
   builder: (y) =>
     y
-      .option('runs', { type: 'string', requiresArg: true, default: 'runs', describe: 'Runs directory to serve (read-only); a comparison directory (npm run compare) or a directory of them works too' })
+      .option('runs', { type: 'string', requiresArg: true, default: 'runs', describe: 'Runs directory to serve (read-only); a comparison directory (tsgym compare) or a directory of them works too' })
       .option('port', { type: 'number', requiresArg: true, default: 5173, describe: 'Port to listen on (0 = any free port)' })
       .option('host', { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'Address to bind; keep the default unless you know you need another' })
       .option('build', { type: 'boolean', default: true, describe: 'Rebuild the viewer when its sources changed (--no-build: serve the existing build)' })
@@ -29,12 +30,15 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
         return true;
       }),
   handler: async (args) => {
-    const { buildViewer, viewerBuildIsStale, DEFAULT_VIEWER_OUT_DIR } = await import('../../render/build-viewer.js');
+    const { buildViewer, viewerBuildIsStale, viewerSourcesPresent, DEFAULT_VIEWER_OUT_DIR } = await import('../../render/build-viewer.js');
     const { startServer } = await import('../../render/server.js');
     const runsDir = resolve(args.runs);
     const outDir = DEFAULT_VIEWER_OUT_DIR;
 
-    if (args.build) {
+    if (!viewerSourcesPresent()) {
+      // The installed package: its pages were built when it was packed.
+      if (!existsSync(resolve(outDir, 'index.html'))) throw new TsgymError(`this tsgym package has no viewer pages (${outDir} is missing)`, { hint: 'reinstall tsgym; a package built with `npm run build` includes them' });
+    } else if (args.build) {
       if (await viewerBuildIsStale(outDir)) {
         console.log('Building the viewer (vite)…');
         const t0 = performance.now();
@@ -42,16 +46,16 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
         console.log(`Built into ${outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
     } else if (!existsSync(resolve(outDir, 'index.html'))) {
-      throw new TsgymError(`--no-build was given but there is no viewer build in ${outDir}; run \`npm run view\` without --no-build once`);
+      throw new TsgymError(`--no-build was given but there is no viewer build in ${outDir}; run \`tsgym view\` without --no-build once`);
     }
 
     if (!existsSync(runsDir)) {
-      console.warn(`Note: ${runsDir} does not exist yet; the viewer will list runs once training writes some (e.g. \`npm run train:dqn cartpole\`).`);
+      console.warn(`Note: ${runsDir} does not exist yet; the viewer will list runs once training writes some (e.g. \`tsgym train dqn cartpole\`).`);
     }
     const server = await startServer({ runsDir, port: args.port, host: args.host, staticDir: outDir });
     console.log(`tsgym viewer: ${server.url}  (runs from ${runsDir}; Ctrl+C to stop)`);
     if (existsSync(resolve(runsDir, 'comparison.json'))) {
-      console.log(`${runsDir} is a comparison (npm run compare): the viewer lists its runs/; its report is at ${server.url}compare.html`);
+      console.log(`${runsDir} is a comparison (tsgym compare): the viewer lists its runs/; its report is at ${server.url}compare.html`);
     }
     if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1') {
       console.warn(`Warning: bound to ${args.host}: anyone who can reach this address can read your runs directory.`);

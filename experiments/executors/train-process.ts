@@ -1,5 +1,5 @@
 /**
- * One `train` child process (`tsx experiments/cli.ts train … --progress json`): its output is appended to
+ * One `train` child process (`tsgym train … --progress json`): its output is appended to
  * the run's log, and its JSON progress events (experiments/harness/progress.ts) are handed to the caller.
  * Both executors run runs this way: the local one directly, the queue one inside a worker's processor.
  */
@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { parseProgressEvent, type ProgressEvent } from '../harness/progress.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = path.join(REPO_ROOT, 'experiments', 'cli.ts');
+/**
+ * How to start the CLI in a child: the source under tsx in this repository, the built bin in the installed
+ * package (which has neither the sources nor tsx).
+ */
+const CLI_ARGS = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', path.join(REPO_ROOT, 'experiments', 'cli.ts')] : [path.join(REPO_ROOT, 'experiments', 'bin.js')];
 
 export interface TrainExit {
   code: number | null;
@@ -28,8 +32,8 @@ export interface TrainProcess {
 export function startTrain(args: string[], log: string, onEvent: (e: ProgressEvent) => void, header = ''): TrainProcess {
   fs.mkdirSync(path.dirname(log), { recursive: true });
   const logFd = fs.openSync(log, 'a');
-  fs.writeSync(logFd, `=== ${new Date().toISOString()} ${header}tsx experiments/cli.ts ${args.join(' ')}\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  fs.writeSync(logFd, `=== ${new Date().toISOString()} ${header}tsgym ${args.join(' ')}\n`);
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   child.stdout!.on('data', (chunk: Buffer) => fs.writeSync(logFd, chunk));
   child.stderr!.on('data', (chunk: Buffer) => {

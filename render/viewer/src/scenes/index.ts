@@ -6,6 +6,7 @@ import { laneKeeperScene } from './lanekeeper.js';
 import { minatarScene } from './minatar.js';
 import { mountainCarScene } from './mountaincar.js';
 import { pendulumScene } from './pendulum.js';
+import { genericCanDraw, genericScene } from './generic.js';
 import { unknownScene } from './unknown.js';
 import type { Scene, SceneContext, SceneFactory } from './scene.js';
 
@@ -19,8 +20,10 @@ export const SCENES: Record<string, SceneFactory> = {
   minatar: minatarScene,
 };
 
+/** The scene for a replay: by its render state's kind; else the generic scene, when the state holds numbers. */
 export function createScene(ctx: SceneContext): Scene {
   const kind = ctx.frames[0]?.kind ?? '';
   const factory = SCENES[kind];
-  return factory ? factory(ctx) : unknownScene(ctx, Object.keys(SCENES));
+  if (factory) return factory(ctx);
+  return genericCanDraw(ctx.frames) ? genericScene(ctx, Object.keys(SCENES)) : unknownScene(ctx, Object.keys(SCENES));
 }
