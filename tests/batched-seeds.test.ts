@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tf } from '../agents/backend.js';
+import { parseSeedRange, trainSeeds, type SeedRun } from '../experiments/harness/batch-seeds.js';
+import { train, type TrainOptions } from '../experiments/harness/trainer.js';
+import { readRunSummary } from '../experiments/run-format.js';
+import { runCli, startCli } from './helpers/cli.js';
+
+const tmp = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tsgym-seeds-${label}-`));
+
+/** A tiny PPO / A2C CartPole run: a few updates, two evals, two checkpoints. */
+function tinyRun(agent: 'ppo' | 'a2c', outDir: string): Omit<TrainOptions, 'seed'> {
+  const hyperparams = agent === 'ppo' ? { numSteps: 64, numMinibatches: 2, updateEpochs: 2 } : { numSteps: 8 };
+  return {
+    agent,
+    env: 'CartPole-v1',
+    totalSteps: 1024,
+    numEnvs: 4,
+    evalEvery: 512,
+    evalEpisodes: 2,
+    recordEpisodes: 0,
+    checkpointEvery: 512,
+    stopWhenSolved: true,
+    logEvery: 256,
+    envKwargs: {},
+    hyperparams,
+    backend: 'wasm',
+    outDir,
+    progress: 'none',
+    verbose: false,
+  };
+}
+
+/** The files that hold what a seed computed: metrics, the final weights and agent state, the best agent's weights. */
+function computedFiles(runDir: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = { 'metrics.jsonl': fs.readFileSync(path.join(runDir, 'metrics.jsonl')) };
+  const ckpts = fs.readdirSync(path.join(runDir, 'checkpoints')).filter((d) => d.startsWith('step-')).sort();
+  const last = path.join('checkpoints', ckpts[ckpts.length - 1]);
+  for (const f of fs.readdirSync(path.join(runDir, last)).filter((f) => f.endsWith('.bin'))) out[path.join(last, f)] = fs.readFileSync(path.join(runDir, last, f));
+  const best = path.join('best', 'state');
+  for (const d of fs.readdirSync(path.join(runDir, best)).filter((d) => d.startsWith('step-'))) {
+    for (const f of fs.readdirSync(path.join(runDir, best, d)).filter((f) => f.endsWith('.bin'))) out[path.join(best, d, f)] = fs.readFileSync(path.join(runDir, best, d, f));
+  }
+  return out;
+}
+
+const bySeed = (runs: SeedRun[], seed: number) => runs.find((r) => r.seed === seed)!.runDir;
+
+describe('trainSeeds: many seeds in one process', () => {
+  for (const agent of ['ppo', 'a2c'] as const) {
+    it(`${agent}: a seed's metrics and weights are byte-identical alone, in a batch, in another batch order, and as a plain single run`, async () => {
+      const alone = await trainSeeds({ ...tinyRun(agent, tmp('alone')), seeds: [7] });
+      const batch = await trainSeeds({ ...tinyRun(agent, tmp('batch')), seeds: [3, 7, 5] });
+      const reversed = await trainSeeds({ ...tinyRun(agent, tmp('reversed')), seeds: [5, 7, 3] });
+      const single = await train({ ...tinyRun(agent, tmp('single')), seed: 7 });
+      for (const r of [alone, batch, reversed]) {
+        expect(r.interrupted).toBe(false);
+        expect(r.runs.map((x) => x.summary.status).every((s) => s === 'finished')).toBe(true);
+      }
+      expect(batch.runs.map((r) => r.seed)).toEqual([3, 7, 5]);
+      const reference = computedFiles(bySeed(alone.runs, 7));
+      expect(Object.keys(reference).length).toBeGreaterThan(3); // metrics + final checkpoint blobs + best blobs
+      expect(reference['metrics.jsonl'].toString().split('\n').filter((l) => l.includes('"kind":"update"')).length).toBeGreaterThan(0);
+      for (const other of [bySeed(batch.runs, 7), bySeed(reversed.runs, 7), single.runDir]) {
+        const files = computedFiles(other);
+        expect(Object.keys(files).sort()).toEqual(Object.keys(reference).sort());
+        for (const [name, bytes] of Object.entries(reference)) expect(files[name].equals(bytes), `${other}/${name}`).toBe(true);
+      }
+      // Different seeds did compute different things (the comparison above can fail).
+      expect(computedFiles(bySeed(batch.runs, 3))['metrics.jsonl'].equals(reference['metrics.jsonl'])).toBe(false);
+      // Each run directory stands on its own: config with its seed, summary finished, no lock left.
+      for (const r of batch.runs) {
+        expect(JSON.parse(fs.readFileSync(path.join(r.runDir, 'config.json'), 'utf8')).seed).toBe(r.seed);
+        expect(fs.readdirSync(r.runDir).some((f) => f.startsWith('lock'))).toBe(false);
+      }
+    }, 240_000);
+  }
+
+  it('keeps tf.memory().numTensors flat across the seeds of a batch', async () => {
+    await trainSeeds({ ...tinyRun('ppo', tmp('warm')), seeds: [0] }); // one-time caches (ones rows) exist after this
+    const before = tf.memory().numTensors;
+    await trainSeeds({ ...tinyRun('ppo', tmp('flat')), seeds: [1, 2, 3] });
+    expect(tf.memory().numTensors).toBe(before);
+  }, 240_000);
+
+  it('parses --seeds ranges and counts, and refuses bad ones with one line', () => {
+    expect(parseSeedRange('0-3')).toEqual([0, 1, 2, 3]);
+    expect(parseSeedRange('7-7')).toEqual([7]);
+    expect(parseSeedRange('3')).toEqual([0, 1, 2]);
+    expect(() => parseSeedRange('7-3')).toThrow(/ends before it starts/);
+    expect(() => parseSeedRange('a-b')).toThrow(/expects a range A-B/);
+    expect(() => parseSeedRange('0')).toThrow(/expects a range A-B/);
+    expect(() => parseSeedRange('0-100000')).toThrow(/at most 100000 seeds/);
+  });
+
+  it('refuses a batch with repeated seeds before writing anything', async () => {
+    const out = tmp('dup');
+    await expect(trainSeeds({ ...tinyRun('ppo', out), seeds: [1, 2, 1] })).rejects.toThrow(/seed 1 appears twice/);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('train --seeds (CLI)', () => {
+  const tiny = ['--backend', 'wasm', '--progress', 'none', '--steps', '512', '--envs', '4', '--eval-every', '512', '--eval-episodes', '2', '--checkpoint-every', '512', '--set', 'numSteps=64', '--set', 'numMinibatches=2', '--set', 'updateEpochs=2'];
+
+  it('trains --seed-list as ordinary runs, one directory per seed printed on stdout', async () => {
+    const out = tmp('cli');
+    const r = await runCli(['train', 'ppo', 'cartpole', '--seed-list', '4,2', ...tiny, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const dirs = r.stdout.trim().split('\n');
+    expect(dirs.map((d) => path.basename(d).split('__')[2])).toEqual(['seed4', 'seed2']);
+    expect(dirs.map((d) => readRunSummary(d)!.status)).toEqual(['finished', 'finished']);
+    expect(r.stderr).toMatch(/2 of 2 seeds ran: 2 finished/);
+  }, 120_000);
+
+  it('refuses --seeds with --seed, --resume or a bad range: one error line, exit 2, nothing written', async () => {
+    const out = tmp('bad');
+    for (const args of [
+      ['--seeds', '0-3', '--seed', '2'],
+      ['--seeds', '5-2'],
+      ['--seeds', '0-1', '--resume', out],
+      ['--seeds', '0-1', '--seed-list', '3'],
+      ['--seed-list', '3,x'],
+    ]) {
+      const r = await runCli(['train', 'ppo', 'cartpole', ...args, ...tiny, '--out', out]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('error: ')).length).toBe(1);
+      expect(fs.readdirSync(out)).toEqual([]);
+    }
+  }, 120_000);
+
+  it('SIGINT stops the batch: the training seed checkpoints and ends interrupted (lock released), later seeds never start, and the run resumes on its own', async () => {
+    const out = tmp('sigint');
+    const args = ['train', 'ppo', 'cartpole', '--seeds', '0-3', '--backend', 'wasm', '--progress', 'none', '--steps', '20000', '--no-stop-when-solved', '--envs', '4', '--eval-every', '10000', '--eval-episodes', '1', '--checkpoint-every', '10000', '--set', 'numSteps=64', '--out', out];
+    const { child, done } = startCli(args);
+    // Wait until seed 0's run is training (its summary says running), then interrupt.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const dirs = fs.existsSync(out) ? fs.readdirSync(out) : [];
+      if (dirs.length === 1 && readRunSummary(path.join(out, dirs[0]))?.status === 'running') break;
+      if (Date.now() > deadline) throw new Error('seed 0 never started training');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    const dirs = fs.readdirSync(out);
+    expect(dirs.length).toBe(1); // seeds 1–3 never started
+    const runDir = path.join(out, dirs[0]);
+    expect(readRunSummary(runDir)!.status).toBe('interrupted');
+    expect(fs.readdirSync(runDir).some((f) => f.startsWith('lock'))).toBe(false);
+    expect(r.stderr).toMatch(/stopped by a signal \(3 not started\)/);
+    const resumed = await runCli(['train', '--resume', runDir, '--progress', 'none']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readRunSummary(runDir)!.status).toBe('finished');
+  }, 240_000);
+});
