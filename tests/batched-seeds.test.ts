@@ -131,29 +131,49 @@ describe('train --seeds (CLI)', () => {
     }
   }, 120_000);
 
-  it('SIGINT stops the batch: the training seed checkpoints and ends interrupted (lock released), later seeds never start, and the run resumes on its own', async () => {
+  it('SIGINT stops the batch (the training seed checkpoints and ends interrupted, later seeds never start); --resume-batch finishes it with the same bytes as an uninterrupted run', async () => {
     const out = tmp('sigint');
-    const args = ['train', 'ppo', 'cartpole', '--seeds', '0-3', '--backend', 'wasm', '--progress', 'none', '--steps', '20000', '--no-stop-when-solved', '--envs', '4', '--eval-every', '10000', '--eval-episodes', '1', '--checkpoint-every', '10000', '--set', 'numSteps=64', '--out', out];
-    const { child, done } = startCli(args);
-    // Wait until seed 0's run is training (its summary says running), then interrupt.
+    const run = ['ppo', 'cartpole', '--backend', 'wasm', '--progress', 'none', '--steps', '8000', '--no-stop-when-solved', '--envs', '4', '--eval-every', '4000', '--eval-episodes', '1', '--record-episodes', '0', '--checkpoint-every', '10000', '--set', 'numSteps=64'];
+    const { child, done } = startCli(['train', ...run, '--seeds', '0-2', '--out', out]);
+    // Interrupt as soon as seed 0's run is training (its summary says running).
     const deadline = Date.now() + 90_000;
     for (;;) {
       const dirs = fs.existsSync(out) ? fs.readdirSync(out) : [];
       if (dirs.length === 1 && readRunSummary(path.join(out, dirs[0]))?.status === 'running') break;
       if (Date.now() > deadline) throw new Error('seed 0 never started training');
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
     child.kill('SIGINT');
     const r = await done;
     expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/stopped by a signal \(2 not started\)/);
     const dirs = fs.readdirSync(out);
-    expect(dirs.length).toBe(1); // seeds 1–3 never started
-    const runDir = path.join(out, dirs[0]);
-    expect(readRunSummary(runDir)!.status).toBe('interrupted');
-    expect(fs.readdirSync(runDir).some((f) => f.startsWith('lock'))).toBe(false);
-    expect(r.stderr).toMatch(/stopped by a signal \(3 not started\)/);
-    const resumed = await runCli(['train', '--resume', runDir, '--progress', 'none']);
+    expect(dirs.length).toBe(1); // seeds 1 and 2 never started
+    const seed0 = path.join(out, dirs[0]);
+    expect(readRunSummary(seed0)!.status).toBe('interrupted');
+    expect(readRunSummary(seed0)!.steps).toBeLessThan(8000);
+    expect(fs.readdirSync(seed0).some((f) => f.startsWith('lock'))).toBe(false);
+
+    // A batch with other settings is refused before anything trains.
+    const clash = await runCli(['train', ...run, '--set', 'lr=0.01', '--seeds', '0-2', '--out', out, '--resume-batch']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/--set lr=0.01/);
+    expect(fs.readdirSync(out).length).toBe(1);
+
+    const resumed = await runCli(['train', ...run, '--seeds', '0-2', '--out', out, '--resume-batch']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(readRunSummary(runDir)!.status).toBe('finished');
-  }, 240_000);
+    expect(resumed.stdout.trim().split('\n').length).toBe(3);
+    expect(fs.readdirSync(out).map((d) => readRunSummary(path.join(out, d))!.status)).toEqual(['finished', 'finished', 'finished']);
+    const reference = await runCli(['train', ...run, '--seed', '0', '--out', tmp('reference')]);
+    expect(reference.code, reference.stderr).toBe(0);
+    const a = computedFiles(seed0);
+    const b = computedFiles(reference.stdout.trim());
+    expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+    for (const [name, bytes] of Object.entries(b)) expect(a[name].equals(bytes), name).toBe(true);
+
+    // Continuing a batch that has ended keeps every run as it is.
+    const again = await runCli(['train', ...run, '--seeds', '0-2', '--out', out, '--resume-batch']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/3 had already ended/);
+  }, 300_000);
 });

@@ -34,6 +34,7 @@ interface TrainArgs extends CadenceArgs {
   'run-name'?: string;
   seeds?: string;
   'seed-list'?: string;
+  'resume-batch'?: boolean;
 }
 
 export function trainOptionsFromArgs(a: TrainArgs): TrainOptions {
@@ -120,6 +121,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         'run-name': { type: 'string', describe: 'Run directory name (default: <env>__<agent>__seed<S>__<time>)' },
         seeds: { type: 'string', describe: 'Train many seeds in this one process, one ordinary run directory each: a range A-B (e.g. 0-255) or a count N (seeds 0..N-1). Each seed computes exactly what --seed S computes' },
         'seed-list': { type: 'string', describe: 'Like --seeds, with the seeds listed: --seed-list 3,7,11' },
+        'resume-batch': { type: 'boolean', describe: 'With --seeds/--seed-list: continue a stopped batch in --out (ended runs are kept, unfinished ones resume from their checkpoint, missing seeds start)' },
       }))
       .example('$0 train dqn cartpole', 'Train DQN on CartPole-v1 with the tuned preset')
       .example('$0 train ppo cartpole --seeds 0-255', 'Train 256 seeds in one process (one run directory each)')
@@ -130,6 +132,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   handler: async (a) => {
     if (!a.resume && (a['from-checkpoint'] !== undefined || a['take-over-lock'])) throw new TsgymError('--from-checkpoint and --take-over-lock go with --resume DIR');
     if (a.seeds !== undefined || a['seed-list'] !== undefined) return trainSeedsHandler(a);
+    if (a['resume-batch']) throw new TsgymError('--resume-batch goes with --seeds A-B or --seed-list (the batch to continue)');
     const result = a.resume ? await resume(a.resume, resumeOptionsFromArgs(a)) : await train(trainOptionsFromArgs(a));
     console.log(result.runDir);
     if (result.summary.status === 'interrupted') process.exitCode = 130;
@@ -142,11 +145,12 @@ async function trainSeedsHandler(a: TrainArgs): Promise<void> {
   if (clash.length) throw new TsgymError(`${clash.join(', ')} cannot go with ${a.seeds !== undefined ? '--seeds' : '--seed-list'}: a batch trains the listed seeds as new runs named <env>__<agent>__seed<S>__<time> (resume each run directory on its own with --resume DIR)`);
   const seeds = a.seeds !== undefined ? parseSeedRange(a.seeds) : parseSeedList(a['seed-list']!);
   const { seed: _seed, runName: _name, ...opts } = trainOptionsFromArgs(a);
-  const result = await trainSeeds({ ...opts, seeds, onRunEnd: (run) => console.log(run.runDir) });
+  const result = await trainSeeds({ ...opts, seeds, resumeBatch: a['resume-batch'], onRunEnd: (run) => console.log(run.runDir) });
   const count = (status: string) => result.runs.filter((r) => r.summary.status === status).length;
   const solved = result.runs.filter((r) => r.summary.solvedAtStep != null).length;
   const diverged = count('diverged');
-  console.error(`${result.runs.length} of ${seeds.length} seeds ran: ${count('finished')} finished (${solved} solved), ${diverged} diverged${result.interrupted ? `, stopped by a signal (${result.notStarted.length} not started)` : ''}`);
+  const kept = result.runs.filter((r) => r.how === 'kept').length;
+  console.error(`${result.runs.length} of ${seeds.length} seeds ran${kept ? ` (${kept} had already ended)` : ''}: ${count('finished')} finished (${solved} solved), ${diverged} diverged${result.interrupted ? `, stopped by a signal (${result.notStarted.length} not started)` : ''}`);
   if (result.interrupted) process.exitCode = 130;
   else if (diverged > 0) process.exitCode = 1;
 }

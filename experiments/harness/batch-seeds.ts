@@ -12,20 +12,28 @@
  *
  * A signal (Ctrl-C) stops the batch: the seed that is training checkpoints and ends `interrupted` (as a
  * single run does), and no further seed starts. A diverged seed ends `diverged` and the batch goes on; any
- * other failure ends its run `failed` and stops the batch.
+ * other failure ends its run `failed` and stops the batch. `resumeBatch` runs a stopped batch again in the
+ * same output directory: seeds whose run ended are kept, unfinished runs resume from their latest checkpoint
+ * (bit-exactly, as `train --resume`), seeds without a run start.
  */
 import { TsgymError } from '../../core/errors.js';
 import { validateSeed } from '../../core/seeds.js';
 import { resolveEnvId } from '../../envs/registry.js';
-import { readRunSummary, runName, type RunSummary } from '../run-format.js';
+import { isRunDir, readRunConfig, readRunSummary, runName, type RunSummary } from '../run-format.js';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DivergenceError, train, type TrainOptions, type TrainResult } from './trainer.js';
+import { DivergenceError, applyResumeFlags, resume, train, type ResumeFlags, type TrainOptions, type TrainResult } from './trainer.js';
 
 export interface TrainSeedsOptions extends Omit<TrainOptions, 'seed' | 'runName'> {
   /** The run seeds, trained in this order (distinct). */
   seeds: readonly number[];
   /** Called after each seed's run ends (finished, diverged or interrupted). */
   onRunEnd?: (run: SeedRun) => void;
+  /**
+   * Continue a stopped batch in `outDir`: a seed's existing run that ended (finished, diverged) is kept as it
+   * is, an unfinished one resumes from its latest checkpoint, a seed without a run starts one.
+   */
+  resumeBatch?: boolean;
 }
 
 /** One seed's run as the batch ended it. */
@@ -33,6 +41,8 @@ export interface SeedRun {
   seed: number;
   runDir: string;
   summary: RunSummary;
+  /** How this batch ran it: a new run, a resumed one, or kept as it was (resumeBatch, run already ended). */
+  how: 'trained' | 'resumed' | 'kept';
 }
 
 export interface TrainSeedsResult {
@@ -82,8 +92,10 @@ export function parseSeedRange(text: string): number[] {
 /** Trains every seed of `opts.seeds` with the same configuration, one ordinary run directory each. */
 export async function trainSeeds(opts: TrainSeedsOptions): Promise<TrainSeedsResult> {
   checkSeeds(opts.seeds);
-  const { seeds, onRunEnd, ...base } = opts;
+  const { seeds, onRunEnd, resumeBatch, ...base } = opts;
   const envId = resolveEnvId(base.env);
+  // Every existing run is checked against the batch's settings before any seed trains.
+  const existing = resumeBatch ? findSeedRuns(base, envId, seeds) : new Map<number, string>();
   // Held for the whole batch so a signal between two seeds stops the batch instead of killing the process
   // (each run also watches signals while it trains, and checkpoints when one arrives).
   let stopRequested = false;
@@ -95,18 +107,26 @@ export async function trainSeeds(opts: TrainSeedsOptions): Promise<TrainSeedsRes
     for (let i = 0; i < seeds.length; i++) {
       if (stopRequested) return { runs, notStarted: seeds.slice(i), interrupted: true };
       const seed = seeds[i];
-      const name = runName(envId, base.agent, seed);
+      const found = existing.get(seed);
+      const foundSummary = found ? readRunSummary(found) : null;
+      const runDir = found ?? path.join(base.outDir, runName(envId, base.agent, seed));
       let run: SeedRun;
-      try {
-        const result: TrainResult = await train({ ...base, seed, runName: name });
-        run = { seed, runDir: result.runDir, summary: result.summary };
-      } catch (e) {
-        // A diverged seed is a result of the batch (summary `diverged`, last good checkpoint kept), not its end.
-        if (!(e instanceof DivergenceError)) throw e;
-        const runDir = path.join(base.outDir, name);
-        const summary = readRunSummary(runDir);
-        if (!summary) throw e;
-        run = { seed, runDir, summary };
+      if (foundSummary && ENDED.includes(foundSummary.status)) {
+        run = { seed, runDir, summary: foundSummary, how: 'kept' };
+      } else {
+        const how = found ? 'resumed' : 'trained';
+        try {
+          const result: TrainResult = found
+            ? await resume(found, { progress: base.progress, verbose: base.verbose, flags: resumeFlagsOf(base, seed) })
+            : await train({ ...base, seed, runName: path.basename(runDir) });
+          run = { seed, runDir: result.runDir, summary: result.summary, how };
+        } catch (e) {
+          // A diverged seed is a result of the batch (summary `diverged`, last good checkpoint kept), not its end.
+          if (!(e instanceof DivergenceError)) throw e;
+          const summary = readRunSummary(runDir);
+          if (!summary) throw e;
+          run = { seed, runDir, summary, how };
+        }
       }
       runs.push(run);
       onRunEnd?.(run);
@@ -117,4 +137,47 @@ export async function trainSeeds(opts: TrainSeedsOptions): Promise<TrainSeedsRes
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Statuses of a run that has ended: a resumed batch keeps these runs as they are. */
+const ENDED: readonly RunSummary['status'][] = ['finished', 'diverged'];
+
+/** The batch's settings as the flags a resume checks against a run's config. */
+function resumeFlagsOf(base: Omit<TrainOptions, 'seed'>, seed: number): ResumeFlags {
+  return {
+    agent: base.agent,
+    env: base.env,
+    seed,
+    totalSteps: base.totalSteps,
+    numEnvs: base.numEnvs,
+    evalEvery: base.evalEvery,
+    evalEpisodes: base.evalEpisodes,
+    recordEpisodes: base.recordEpisodes,
+    checkpointEvery: base.checkpointEvery,
+    logEvery: base.logEvery,
+    stopWhenSolved: base.stopWhenSolved,
+    hyperparams: base.hyperparams,
+    envKwargs: base.envKwargs,
+    backend: base.backend,
+  };
+}
+
+/**
+ * The run directory of each seed that already has one in `outDir` (named `<env>__<agent>__seed<S>__<time>`),
+ * each checked against the batch's settings; two runs of one seed are refused (which one would continue?).
+ */
+function findSeedRuns(base: Omit<TrainOptions, 'seed'>, envId: string, seeds: readonly number[]): Map<number, string> {
+  const found = new Map<number, string>();
+  const names = fs.existsSync(base.outDir) ? fs.readdirSync(base.outDir) : [];
+  for (const seed of seeds) {
+    const prefix = `${envId}__${base.agent}__seed${seed}__`;
+    const dirs = names.filter((n) => n.startsWith(prefix)).map((n) => path.join(base.outDir, n)).filter(isRunDir);
+    if (dirs.length > 1) throw new TsgymError(`seed ${seed} has ${dirs.length} runs in ${base.outDir} (${dirs.map((d) => path.basename(d)).join(', ')}); keep one to continue the batch`);
+    if (dirs.length === 0) continue;
+    // The standard resume check: a run trained with other settings is refused, naming each conflict.
+    const summary = readRunSummary(dirs[0]);
+    if (!summary || !ENDED.includes(summary.status)) applyResumeFlags(dirs[0], readRunConfig(dirs[0]), resumeFlagsOf(base, seed));
+    found.set(seed, dirs[0]);
+  }
+  return found;
 }
