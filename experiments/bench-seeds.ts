@@ -114,7 +114,8 @@ const forwardFlops = (sizes: number[]) => sizes.slice(1).reduce((s, n, l) => s +
  * FLOPs a policy-gradient run spent in its dense layers, from its config and metrics: acting (actor forward
  * per env step), valuing each rollout (critic forward), gradient steps (forward + backward ≈ 3× forward of
  * actor and critic per minibatch row; the first layer's input gradient is skipped, which this ignores), and
- * greedy evaluation (actor forward per eval env step). Separate actor and critic (the presets' networks).
+ * greedy evaluation (actor forward per eval env step). Separate actor and critic (the presets' networks);
+ * the few extra value rows of truncated episodes' final observations are not counted.
  */
 export function policyGradientRunFlops(runDir: string): { flops: number; envSteps: number; gradientSteps: number; solved: boolean; wallSeconds: number } {
   const config = readRunConfig(runDir);

@@ -7,6 +7,7 @@ import { parseSeedRange, trainSeeds, type SeedRun } from '../experiments/harness
 import { train, type TrainOptions } from '../experiments/harness/trainer.js';
 import { readRunSummary } from '../experiments/run-format.js';
 import { runCli, startCli } from './helpers/cli.js';
+import { policyGradientRunFlops } from '../experiments/bench-seeds.js';
 
 const tmp = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tsgym-seeds-${label}-`));
 
@@ -100,6 +101,23 @@ describe('trainSeeds: many seeds in one process', () => {
     await expect(trainSeeds({ ...tinyRun('ppo', out), seeds: [1, 2, 1] })).rejects.toThrow(/seed 1 appears twice/);
     expect(fs.readdirSync(out)).toEqual([]);
   });
+});
+
+describe('bench-seeds: FLOPs of a run', () => {
+  it('counts acting, valuing, gradient steps and greedy evaluation of a PPO run from its metrics', async () => {
+    const opts = tinyRun('ppo', tmp('flops'));
+    const { runs } = await trainSeeds({ ...opts, totalSteps: 512, evalEvery: 512, stopWhenSolved: false, hyperparams: { ...opts.hyperparams, targetKl: 0 }, seeds: [1] });
+    const count = policyGradientRunFlops(runs[0].runDir);
+    // 512 steps of a 64 × 4 rollout: 2 updates of 2 epochs × 2 minibatches of 128 rows.
+    expect(count.envSteps).toBe(512);
+    expect(count.gradientSteps).toBe(8);
+    const evals = fs.readFileSync(path.join(runs[0].runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"eval"')).map((l) => JSON.parse(l) as { lengths: number[] });
+    const evalSteps = evals.flatMap((e) => e.lengths).reduce((a, b) => a + b, 0);
+    expect(evalSteps).toBeGreaterThan(0);
+    const actor = 2 * (4 * 64 + 64 * 64 + 64 * 2); // CartPole: 4 → 64 → 64 → 2 logits
+    const critic = 2 * (4 * 64 + 64 * 64 + 64 * 1);
+    expect(count.flops).toBe(512 * actor + 2 * (256 + 4) * critic + 8 * 128 * 3 * (actor + critic) + evalSteps * actor);
+  }, 120_000);
 });
 
 describe('train --seeds (CLI)', () => {
