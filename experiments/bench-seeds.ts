@@ -225,10 +225,13 @@ export async function benchManySeeds(o: ManySeedsOptions, log: (line: string) =>
     ['unbatched', seeds.map((s) => [s])],
     ['batched', Array.from({ length: o.workers }, (_, w) => seeds.filter((s) => s % o.workers === w)).filter((g) => g.length > 0)],
   ];
+  const metricsBySeed: Record<string, Map<number, Buffer>> = {};
   for (const [mode, groups] of modes) {
     log(`${mode}: ${o.seeds} seeds of ${o.agent} ${o.env} in ${groups.length} process${groups.length === 1 ? '' : 'es'}, ${o.workers} at a time …`);
     const { wall, usages } = await runGroups(base(mode), groups, o.workers);
-    const runs = usages.flatMap((u) => u.runDirs).map(policyGradientRunFlops);
+    const runDirs = usages.flatMap((u) => u.runDirs);
+    metricsBySeed[mode] = new Map(runDirs.map((d) => [readRunConfig(d).seed, fs.readFileSync(path.join(d, 'metrics.jsonl'))]));
+    const runs = runDirs.map(policyGradientRunFlops);
     const cpu = usages.reduce((s, u) => s + u.cpuSeconds, 0);
     const solved = runs.filter((r) => r.solved).length;
     const envSteps = runs.reduce((s, r) => s + r.envSteps, 0);
@@ -252,6 +255,9 @@ export async function benchManySeeds(o: ManySeedsOptions, log: (line: string) =>
       add({ section: 'ceiling', name: `256 seeds at this mode's achieved rate on ${cores} cores`, value: (256 * cpu) / o.seeds / cores, unit: 's wall' });
     }
   }
+  // The batch is an execution detail: every seed's metrics must be the same bytes in both modes.
+  const same = seeds.filter((seed) => metricsBySeed.batched.get(seed)?.equals(metricsBySeed.unbatched.get(seed) ?? Buffer.alloc(0))).length;
+  add({ section: 'identity', name: 'seeds whose metrics.jsonl is byte-identical batched and unbatched', value: same, unit: `of ${o.seeds}` });
   add({ section: 'machine', name: 'load average (1 min) at end', value: os.loadavg()[0], unit: '' });
   return rows;
 }
