@@ -22,6 +22,7 @@ import { trainSeeds } from './harness/batch-seeds.js';
 import type { TrainOptions } from './harness/trainer.js';
 import { readRunConfig, readRunSummary } from './run-format.js';
 import { make } from '../envs/registry.js';
+import { TsgymError } from '../core/errors.js';
 
 export interface ManySeedsOptions {
   agent: string;
@@ -107,6 +108,9 @@ export async function measureKernels(seconds: number): Promise<ManySeedsRow[]> {
 
 // ───────────────────────────── FLOPs of a run ─────────────────────────────
 
+/** The agents whose runs `policyGradientRunFlops` can count. */
+export const FLOP_COUNTED_AGENTS = ['ppo', 'a2c'];
+
 /** FLOPs of one forward pass of a dense net with these layer sizes, per row. */
 const forwardFlops = (sizes: number[]) => sizes.slice(1).reduce((s, n, l) => s + 2 * sizes[l] * n, 0);
 
@@ -120,7 +124,8 @@ const forwardFlops = (sizes: number[]) => sizes.slice(1).reduce((s, n, l) => s +
 export function policyGradientRunFlops(runDir: string): { flops: number; envSteps: number; gradientSteps: number; solved: boolean; wallSeconds: number } {
   const config = readRunConfig(runDir);
   const summary = readRunSummary(runDir)!;
-  const hp = config.hyperparams as { hidden: number[]; numSteps: number; numMinibatches?: number };
+  const hp = config.hyperparams as { hidden: number[]; numSteps: number; numMinibatches?: number; sharedNetwork?: boolean };
+  if (!FLOP_COUNTED_AGENTS.includes(config.agent) || hp.sharedNetwork) throw new TsgymError(`${runDir}: FLOPs are counted for ${FLOP_COUNTED_AGENTS.join(' and ')} with separate actor and critic only`);
   const probe = make(config.envId, config.envKwargs);
   const obsSize = probe.observationSpace.type === 'Box' ? probe.observationSpace.size : 1;
   const policyOut = probe.actionSpace.type === 'Discrete' ? probe.actionSpace.n : 2 * probe.actionSpace.size;
@@ -191,6 +196,8 @@ async function runGroups(base: Omit<TrainOptions, 'seed'>, groups: number[][], w
 }
 
 export async function benchManySeeds(o: ManySeedsOptions, log: (line: string) => void = (l) => console.error(l)): Promise<ManySeedsRow[]> {
+  if (!FLOP_COUNTED_AGENTS.includes(o.agent)) throw new TsgymError(`bench-seeds counts the FLOPs of ${FLOP_COUNTED_AGENTS.join(' and ')} runs only, got '${o.agent}'`);
+  if (!Number.isInteger(o.seeds) || o.seeds < 1 || !Number.isInteger(o.workers) || o.workers < 1) throw new TsgymError(`bench-seeds: --seeds and --workers must be positive integers, got ${o.seeds} and ${o.workers}`);
   const rows: ManySeedsRow[] = [];
   const add = (r: ManySeedsRow) => {
     rows.push(r);
@@ -295,4 +302,12 @@ async function main(): Promise<void> {
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ options: o, rows }, null, 2));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  try {
+    await main();
+  } catch (e) {
+    if (!(e instanceof TsgymError)) throw e;
+    console.error(`error: ${e.message}`);
+    process.exitCode = 2;
+  }
+}

@@ -142,7 +142,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
 /** `train <agent> <env> --seeds A-B` / `--seed-list 3,7`: every seed in this process, one run directory each. */
 async function trainSeedsHandler(a: TrainArgs): Promise<void> {
   const clash = [a.seeds !== undefined && a['seed-list'] !== undefined && '--seeds with --seed-list', a.seed !== undefined && '--seed', a.resume !== undefined && '--resume', a['run-name'] !== undefined && '--run-name'].filter(Boolean);
-  if (clash.length) throw new TsgymError(`${clash.join(', ')} cannot go with ${a.seeds !== undefined ? '--seeds' : '--seed-list'}: a batch trains the listed seeds as new runs named <env>__<agent>__seed<S>__<time> (resume each run directory on its own with --resume DIR)`);
+  if (clash.length) throw new TsgymError(`${clash.join(', ')} cannot go with ${a.seeds !== undefined ? '--seeds' : '--seed-list'}: a batch trains the listed seeds as new runs named <env>__<agent>__seed<S>__<time> (continue a stopped batch with --resume-batch, or one of its runs with --resume DIR)`);
   const seeds = a.seeds !== undefined ? parseSeedRange(a.seeds) : parseSeedList(a['seed-list']!);
   const { seed: _seed, runName: _name, ...opts } = trainOptionsFromArgs(a);
   const result = await trainSeeds({ ...opts, seeds, resumeBatch: a['resume-batch'], onRunEnd: (run) => console.log(run.runDir) });
