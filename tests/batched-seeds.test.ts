@@ -194,4 +194,32 @@ describe('train --seeds (CLI)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/3 had already ended/);
   }, 300_000);
+
+  it('a batch killed with SIGKILL (a dead worker) leaves its running seed resumable: --resume-batch takes the stale lock and finishes every seed', async () => {
+    const out = tmp('sigkill');
+    const run = ['ppo', 'cartpole', '--backend', 'wasm', '--progress', 'none', '--steps', '4000', '--no-stop-when-solved', '--envs', '4', '--eval-every', '4000', '--eval-episodes', '1', '--record-episodes', '0', '--checkpoint-every', '1000', '--set', 'numSteps=64', '--out', out];
+    const { child, done } = startCli(['train', ...run, '--seeds', '0-1']);
+    // Kill once seed 0 has its first checkpoint: its summary says running and its lock is left behind.
+    const deadline = Date.now() + 90_000;
+    let seed0 = '';
+    for (;;) {
+      const dirs = fs.existsSync(out) ? fs.readdirSync(out) : [];
+      seed0 = dirs.length ? path.join(out, dirs[0]) : '';
+      if (seed0 && fs.existsSync(path.join(seed0, 'checkpoints')) && fs.readdirSync(path.join(seed0, 'checkpoints')).some((d) => d.startsWith('step-'))) break;
+      if (Date.now() > deadline) throw new Error('seed 0 never checkpointed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    expect(readRunSummary(seed0)!.status).toBe('running');
+    expect(fs.existsSync(path.join(seed0, 'lock.json'))).toBe(true);
+    const resumed = await runCli(['train', ...run, '--seeds', '0-1', '--resume-batch']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const dirs = fs.readdirSync(out).map((d) => path.join(out, d));
+    expect(dirs.length).toBe(2);
+    for (const d of dirs) {
+      expect(readRunSummary(d)).toMatchObject({ status: 'finished', steps: 4000 });
+      expect(fs.existsSync(path.join(d, 'lock.json'))).toBe(false);
+    }
+  }, 300_000);
 });
