@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend, tf } from '../agents/backend.js';
 import { presetFor } from './presets.js';
 import { trainSeeds } from './harness/batch-seeds.js';
@@ -160,7 +160,7 @@ interface ChildUsage {
 
 /** One child process training `seeds` with trainSeeds (one seed per child = today's one-process-per-seed). */
 function runChild(base: Omit<TrainOptions, 'seed'>, seeds: number[]): Promise<ChildUsage> {
-  const script = fileURLToPathSafe(import.meta.url);
+  const script = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, '--child', JSON.stringify({ base, seeds })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -174,10 +174,6 @@ function runChild(base: Omit<TrainOptions, 'seed'>, seeds: number[]): Promise<Ch
       else resolve(JSON.parse(line.slice('usage '.length)) as ChildUsage);
     });
   });
-}
-
-function fileURLToPathSafe(url: string): string {
-  return new URL(url).pathname;
 }
 
 /** Runs the seed groups, at most `workers` processes at a time. */
@@ -244,7 +240,7 @@ export async function benchManySeeds(o: ManySeedsOptions, log: (line: string) =>
     const envSteps = runs.reduce((s, r) => s + r.envSteps, 0);
     const gradientSteps = runs.reduce((s, r) => s + r.gradientSteps, 0);
     const flops = runs.reduce((s, r) => s + r.flops, 0);
-    const section = `${mode}`;
+    const section = mode;
     add({ section, name: 'wall time', value: wall, unit: 's' });
     add({ section, name: 'CPU time (all processes)', value: cpu, unit: 's', note: `${(cpu / o.seeds).toFixed(2)} s per seed` });
     add({ section, name: 'seeds solved', value: solved, unit: `of ${o.seeds}` });
