@@ -36,6 +36,30 @@ export { RunLockedError } from './experiments/harness/run-lock.js';
 export { evaluate, type EvaluateOptions, type EvalResult } from './experiments/harness/evaluate.js';
 export { saveAgent, loadAgent, loadAgentFromRun } from './experiments/harness/agent-io.js';
 export { presetFor, PRESETS, type RunPreset } from './experiments/presets.js';
+export { exportPolicy, EXPORT_FORMATS, EXPORT_FILES, type ExportFormat, type ExportOptions, type ExportResult, type PolicyFile } from './experiments/export/export-policy.js';
+// Hyperparameter tuning: search spaces (and the `--space` flag form), ask-and-tell samplers (TPE, random), the median
+// pruner, trial objectives from metrics, and the resumable study directory (trials.jsonl, best.json).
+export {
+  validateSpace,
+  parseSpaceFlag,
+  parseSpaceFlags,
+  mergeSpaces,
+  checkSpaceAgainstSchema,
+  checkParams,
+  type SearchSpace,
+  type ParamDistribution,
+  type FloatParam,
+  type IntParam,
+  type CategoricalParam,
+  type Params,
+} from './experiments/tune/space.js';
+export { DEFAULT_SPACES, defaultSpaceFor } from './experiments/tune/default-spaces.js';
+export { createSampler, SAMPLER_KINDS, type Sampler, type SamplerKind, type SamplerOptions, type SamplerTrial, type TpeOptions, type TrialState, type IntermediateValue } from './experiments/tune/sampler.js';
+export { createPruner, MedianPruner, PRUNER_KINDS, type Pruner, type PrunerKind, type MedianPrunerOptions } from './experiments/tune/pruner.js';
+export { runScore, trialValue, trialValueFromMetrics, intermediateValue, evalRecords, OBJECTIVE_KINDS, type ObjectiveKind } from './experiments/tune/objective.js';
+export { optimize, type OptimizeOptions, type TrialContext, type TrialOutcome } from './experiments/tune/optimize.js';
+export { topTrials, selectWinner, type Reevaluation, type Finalist, type Selection } from './experiments/tune/select.js';
+export { Study, readStudy, trialSeeds, freshSeeds, STUDY_FILES, type StudySettings, type StudyHeader, type TrialLine, type BestPreset } from './experiments/tune/study.js';
 // Replay files.
 export { replayFromEpisode, parseReplay, validateReplay, ReplayFormatError, REPLAY_FORMAT, REPLAY_VERSION, type ReplayFile, type ReplayStep } from './render/replay-format.js';
 export { readReplayFile, writeReplayFile } from './render/replay-io.js';

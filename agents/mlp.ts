@@ -109,6 +109,17 @@ export class Mlp {
     return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
   }
 
+  /** The number of dense layers. */
+  get numLayers(): number {
+    return this.offsets.length;
+  }
+
+  /** Layer `l`'s weights (row-major [inSize, outSize]) and bias, as views into `params`. */
+  layer(l: number): { w: Float32Array; b: Float32Array; inSize: number; outSize: number } {
+    const o = this.offsets[l];
+    return { w: this.params.subarray(o.w, o.w + o.inSize * o.outSize), b: this.params.subarray(o.b, o.b + o.outSize), inSize: o.inSize, outSize: o.outSize };
+  }
+
   /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
   syncVariables(): void {
     this.offsets.forEach((o, l) => {

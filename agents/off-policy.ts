@@ -103,7 +103,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
   protected vectorSteps = 0;
   protected gradientSteps = 0;
   /** scaleObs: x ↦ (x − mid) · invHalfRange per dimension (undefined: observations pass through). */
-  private readonly obsScaling?: { mid: Float32Array; invHalfRange: Float32Array };
+  readonly obsScaling?: { mid: Float32Array; invHalfRange: Float32Array };
 
   constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
     this.name = name;
@@ -134,7 +134,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
    * fixed rescaling to [−1, 1]. A fixed map (not running statistics) keeps every stored transition valid.
    * Each algorithm's `act` calls it; `observe` stores scaled observations, so sampled batches are scaled.
    */
-  protected networkInput(obs: Float32Array, n: number): Float32Array {
+  networkInput(obs: Float32Array, n: number): Float32Array {
     const t = this.obsScaling;
     if (!t) return obs;
     const d = this.obsSize;

@@ -116,10 +116,12 @@ export class ActorCritic {
   readonly shared: boolean;
   /** The trainable networks by checkpoint name, in the optimiser's order. */
   readonly nets: [string, Mlp][];
-  private readonly actor: Mlp;
+  /** The policy network (or head, when shared): outputs the logits or the Gaussian means. */
+  readonly actor: Mlp;
   private readonly critic: Mlp;
-  private readonly trunk: Mlp | null;
-  private readonly activation: Activation;
+  /** The shared trunk (null when the networks are separate); its activation is applied to its last layer too. */
+  readonly trunk: Mlp | null;
+  readonly activation: Activation;
   readonly obsSize: number;
 
   constructor(obsSize: number, policyOutputs: number, hidden: number[], activation: Activation, shared: boolean, rng: Rng) {

@@ -45,7 +45,8 @@
  * ## Arguments
  * `make('Acrobot-v1', { book_or_nips?: 'book' | 'nips', torque_noise_max?: number })`: Gymnasium's class
  * attributes of the same names, as options. Defaults: the book's equations and no torque noise (with noise,
- * the torque gets a uniform draw from the env's seeded stream each step).
+ * the torque gets a uniform draw from the env's seeded stream each step); `torque_noise_max` is from 0 to 1 N·m
+ * (`ACROBOT_TORQUE_NOISE_RANGE`).
  *
  * ## Precision
  * The arithmetic is Gymnasium's, in the same order, in float64. sin and cos come from V8 (fdlibm) here and from
@@ -55,7 +56,7 @@
  * ## Version history
  * - v1 (tsgym): matches Gymnasium 1.x Acrobot-v1 (sin/cos observation, 500 steps).
  */
-import { BaseEnv, assertAction, numberOption, rejectUnknownOptions, resetBoundsOption } from './core.js';
+import { BaseEnv, assertAction, rangeOption, rejectUnknownOptions, resetBoundsOption, type OptionRange } from './core.js';
 import { TsgymError } from '../core/errors.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
@@ -78,6 +79,8 @@ export const ACROBOT_MAX_VEL_1 = 4 * Math.PI;
 export const ACROBOT_MAX_VEL_2 = 9 * Math.PI;
 /** Torque for actions 0, 1, 2. */
 export const ACROBOT_AVAIL_TORQUE = [-1.0, 0.0, 1] as const;
+/** Accepted `torque_noise_max` (N·m): at most the size of the torque itself. */
+export const ACROBOT_TORQUE_NOISE_RANGE: OptionRange = { min: 0, max: 1, unit: 'N·m' };
 
 export interface AcrobotOptions {
   /** 'book' (default, Sutton & Barto) or 'nips' (the 1995 paper's equations, missing one term). */
@@ -165,10 +168,7 @@ export class AcrobotEnv extends BaseEnv<Float32Array, Action> {
     if (this.bookOrNips !== 'book' && this.bookOrNips !== 'nips') {
       throw new TsgymError(`Acrobot-v1: option 'book_or_nips' must be 'book' or 'nips', got ${JSON.stringify(options.book_or_nips)}`);
     }
-    this.torqueNoiseMax = numberOption('Acrobot-v1', opts, 'torque_noise_max', 0);
-    if (!(this.torqueNoiseMax >= 0) || !Number.isFinite(this.torqueNoiseMax)) {
-      throw new TsgymError(`Acrobot-v1: option 'torque_noise_max' must be a finite number ≥ 0, got ${this.torqueNoiseMax}`);
-    }
+    this.torqueNoiseMax = rangeOption('Acrobot-v1', opts, 'torque_noise_max', 0, ACROBOT_TORQUE_NOISE_RANGE);
   }
 
   step(action: Action): StepResult<Float32Array> {

@@ -156,6 +156,26 @@ export function numberOption(envId: string, options: Record<string, unknown> | u
   return v;
 }
 
+/** The documented range of a numeric option, bounds included; `unit` is shown after them in messages. */
+export interface OptionRange {
+  readonly min: number;
+  readonly max: number;
+  readonly unit?: string;
+}
+
+/** Throws one line naming the option, the value and the range when `value` is outside `range` (or NaN). */
+export function checkOptionRange(envId: string, key: string, value: number, range: OptionRange): number {
+  if (!(value >= range.min && value <= range.max)) {
+    throw new TsgymError(`${envId}: option '${key}' must be between ${range.min} and ${range.max}${range.unit ? ` ${range.unit}` : ''}, got ${value}`);
+  }
+  return value;
+}
+
+/** Reads a numeric option that must lie in `range` (see {@link checkOptionRange}). */
+export function rangeOption(envId: string, options: Record<string, unknown> | undefined, key: string, fallback: number, range: OptionRange): number {
+  return checkOptionRange(envId, key, numberOption(envId, options, key, fallback), range);
+}
+
 /** Throws a clear error when `options` has keys not in `known`. */
 export function rejectUnknownOptions(envId: string, options: Record<string, unknown> | undefined, known: readonly string[]): void {
   if (!options) return;

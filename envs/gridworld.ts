@@ -81,11 +81,12 @@
  * `new GridWorldEnv({layout, stepReward, bumpReward, slip, obs})`: `layout` is a built-in layout name
  * (`'4x4'`, `'5x5'`, `'CliffWalking'`, `'FourRooms'`, `'Maze'`) or a {@link GridLayout}; the other options
  * override the layout's defaults (`stepReward` 0, `bumpReward` = `stepReward`, `slip` 0, `obs` 'onehot').
+ * Rewards (these two and a legend cell's) lie between -1e6 and 1e6 (`GRIDWORLD_REWARD_RANGE`), `slip` in [0, 1].
  *
  * ## Version history
  * - v0 (tsgym 0.1): first version.
  */
-import { assertAction, BaseEnv, describeValue, rejectUnknownOptions } from './core.js';
+import { assertAction, BaseEnv, checkOptionRange, describeValue, rejectUnknownOptions, type OptionRange } from './core.js';
 import { TsgymError } from '../core/errors.js';
 import type { Action, Env, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
@@ -150,6 +151,12 @@ export const DEFAULT_GRID_LEGEND: Readonly<Record<string, GridCellSpec>> = {
   P: { kind: 'pit', reward: -1, terminal: true },
 };
 
+/**
+ * Accepted rewards (`stepReward`, `bumpReward`, a legend cell's `reward`): wide enough for any tabular task,
+ * small enough that a return summed over any time limit stays finite.
+ */
+export const GRIDWORLD_REWARD_RANGE: OptionRange = { min: -1e6, max: 1e6 };
+
 /** Action names by index. */
 export const GRIDWORLD_ACTIONS = ['up', 'right', 'down', 'left'] as const;
 /** Channels of the `'image'` observation, in order. */
@@ -186,8 +193,8 @@ function checkCellSpec(label: string, ch: string, spec: GridCellSpec): void {
     throw new TsgymError(`${label}: legend entry '${ch}' must be {kind: ${Object.keys(KIND_CODES).map((k) => `'${k}'`).join(' | ')}, …}, got ${describeValue(spec)}`);
   }
   const reward = (spec as { reward?: unknown }).reward;
-  if (reward !== undefined && (typeof reward !== 'number' || !Number.isFinite(reward))) {
-    throw new TsgymError(`${label}: legend entry '${ch}' has reward ${describeValue(reward)}; use a finite number or leave it out for the step reward`);
+  if (reward !== undefined && (typeof reward !== 'number' || !(reward >= GRIDWORLD_REWARD_RANGE.min && reward <= GRIDWORLD_REWARD_RANGE.max))) {
+    throw new TsgymError(`${label}: legend entry '${ch}' has reward ${describeValue(reward)}; use a number between ${GRIDWORLD_REWARD_RANGE.min} and ${GRIDWORLD_REWARD_RANGE.max}, or leave it out for the step reward`);
   }
   if (spec.kind === 'teleport' && (typeof spec.to !== 'string' || spec.to.length !== 1)) {
     throw new TsgymError(`${label}: teleport '${ch}' needs 'to': the single map character that marks its destination, e.g. {kind: 'teleport', to: 'a', reward: 10}`);
@@ -243,8 +250,8 @@ export class GridWorldEnv extends BaseEnv<Float32Array, number> {
     this.layoutName = layout.name ?? 'custom';
     const label = `GridWorld '${this.layoutName}'`;
 
-    this.stepReward = finiteOption(label, 'stepReward', options.stepReward ?? layout.stepReward ?? 0);
-    this.bumpReward = finiteOption(label, 'bumpReward', options.bumpReward ?? layout.bumpReward ?? this.stepReward);
+    this.stepReward = checkOptionRange(label, 'stepReward', finiteOption(label, 'stepReward', options.stepReward ?? layout.stepReward ?? 0), GRIDWORLD_REWARD_RANGE);
+    this.bumpReward = checkOptionRange(label, 'bumpReward', finiteOption(label, 'bumpReward', options.bumpReward ?? layout.bumpReward ?? this.stepReward), GRIDWORLD_REWARD_RANGE);
     this.slip = finiteOption(label, 'slip', options.slip ?? layout.slip ?? 0);
     if (this.slip < 0 || this.slip > 1) throw new TsgymError(`${label}: option 'slip' must be a probability in [0, 1], got ${this.slip}`);
     this.obsMode = options.obs ?? 'onehot';
@@ -352,6 +359,50 @@ export class GridWorldEnv extends BaseEnv<Float32Array, number> {
   isTerminal(s: number): boolean {
     this.checkState(s);
     return this.terminal[s] === 1;
+  }
+
+  /**
+   * The best expected return of an episode of at most `horizon` steps, averaged over the start cells (exact
+   * finite-horizon value iteration on the model). Null when some start cannot reach a goal — a terminal cell
+   * that is not a pit — within `horizon` steps (a map without one, a walled-in start): there is nothing to solve.
+   */
+  optimalReturn(horizon: number): number | null {
+    const S = this.numStates;
+    // Fewest steps from each state to a goal, over outcomes of positive probability.
+    const stepsToGoal = new Float64Array(S).fill(Infinity);
+    for (let s = 0; s < S; s++) if (this.kind[this.cellOfState[s]] === TERMINAL) stepsToGoal[s] = 0;
+    for (let d = 1, changed = true; changed && d <= horizon; d++) {
+      changed = false;
+      for (let s = 0; s < S; s++) {
+        if (this.terminal[s] || stepsToGoal[s] < d) continue;
+        if (this.model.slice(s * 4, s * 4 + 4).some((outcomes) => outcomes.some((t) => t.p > 0 && stepsToGoal[t.next] === d - 1))) {
+          stepsToGoal[s] = d;
+          changed = true;
+        }
+      }
+    }
+    if (this.startStates.some((s) => stepsToGoal[s] > horizon)) return null;
+    // v_k = the best return within k steps; terminal states stay 0.
+    let v = new Float64Array(S);
+    for (let k = 0; k < horizon; k++) {
+      const next = new Float64Array(S);
+      for (let s = 0; s < S; s++) {
+        if (this.terminal[s]) continue;
+        let best = -Infinity;
+        for (let a = 0; a < 4; a++) {
+          let q = 0;
+          for (const t of this.model[s * 4 + a]) q += t.p * (t.reward + (t.done ? 0 : v[t.next]));
+          if (q > best) best = q;
+        }
+        next[s] = best;
+      }
+      const settled = next.every((x, s) => x === v[s]);
+      v = next;
+      if (settled) break;
+    }
+    let sum = 0;
+    for (const s of this.startStates) sum += v[s];
+    return sum / this.startStates.length;
   }
 
   /** The state index of a cell, or -1 for a wall or a pit that sends the agent back (not states). */

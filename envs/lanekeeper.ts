@@ -78,7 +78,7 @@
  * - `speed` (m/s, default 12, 5–20): the constant forward speed.
  * - `difficulty` (default 1, 0–3): scales every bend's curvature; 0 is a straight road. At 3 the
  *   sharpest bend (0.09 1/m) still needs only 78 % of the steering limit.
- * - `sensorNoise` (default 0, ≥ 0): standard deviation of the observation noise (scaled units).
+ * - `sensorNoise` (default 0, 0–1): standard deviation of the observation noise (scaled units).
  * `reset` takes no options.
  *
  * ## Rendering
@@ -91,7 +91,7 @@
  * ## Version history
  * - v0 (tsgym 0.1): initial version.
  */
-import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, ResetNeededError } from './core.js';
+import { assertAction, BaseEnv, rangeOption, rejectUnknownOptions, ResetNeededError } from './core.js';
 import { TsgymError } from '../core/errors.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
@@ -128,6 +128,8 @@ export const LANE_KEEPER_HEADING_SCALE = Math.PI / 8;
 /** Bound of the scaled lateral offset in the observation. */
 const OFFSET_OBS_LIMIT = 4;
 export const LANE_KEEPER_MAX_DIFFICULTY = 3;
+/** Largest `sensorNoise` (scaled units): noise of this size already buries the observations, whose entries are of order 1. */
+export const LANE_KEEPER_MAX_SENSOR_NOISE = 1;
 /** Discrete actions: target steering angle as a fraction of MAX_STEER. */
 export const STEER_LEVELS: readonly number[] = [-1, -0.5, 0, 0.5, 1];
 /** Where the car starts along the road (m), and the half ranges of its start offset (m) and heading error (rad). */
@@ -229,18 +231,9 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
     super();
     const opts = options as Record<string, unknown>;
     rejectUnknownOptions(envName, opts, OPTION_NAMES);
-    this.speed = numberOption(envName, opts, 'speed', LANE_KEEPER_SPEED);
-    this.difficulty = numberOption(envName, opts, 'difficulty', 1);
-    this.sensorNoise = numberOption(envName, opts, 'sensorNoise', 0);
-    if (!(this.speed >= LANE_KEEPER_MIN_SPEED && this.speed <= LANE_KEEPER_MAX_SPEED)) {
-      throw new TsgymError(`${envName}: option 'speed' must be between ${LANE_KEEPER_MIN_SPEED} and ${LANE_KEEPER_MAX_SPEED} m/s, got ${this.speed}`);
-    }
-    if (!(this.difficulty >= 0 && this.difficulty <= LANE_KEEPER_MAX_DIFFICULTY)) {
-      throw new TsgymError(`${envName}: option 'difficulty' must be between 0 and ${LANE_KEEPER_MAX_DIFFICULTY}, got ${this.difficulty}`);
-    }
-    if (!(this.sensorNoise >= 0 && Number.isFinite(this.sensorNoise))) {
-      throw new TsgymError(`${envName}: option 'sensorNoise' must be a finite number >= 0 (a standard deviation), got ${this.sensorNoise}`);
-    }
+    this.speed = rangeOption(envName, opts, 'speed', LANE_KEEPER_SPEED, { min: LANE_KEEPER_MIN_SPEED, max: LANE_KEEPER_MAX_SPEED, unit: 'm/s' });
+    this.difficulty = rangeOption(envName, opts, 'difficulty', 1, { min: 0, max: LANE_KEEPER_MAX_DIFFICULTY });
+    this.sensorNoise = rangeOption(envName, opts, 'sensorNoise', 0, { min: 0, max: LANE_KEEPER_MAX_SENSOR_NOISE });
   }
 
   override get id(): string {

@@ -31,7 +31,8 @@
  * Truncated after 200 steps (MountainCar-v0) or 999 steps (MountainCarContinuous-v0) by `make`'s TimeLimit.
  *
  * ## Arguments
- * `make('MountainCar-v0' | 'MountainCarContinuous-v0', { goal_velocity?: number })`.
+ * `make('MountainCar-v0' | 'MountainCarContinuous-v0', { goal_velocity?: number })`: the velocity the car must
+ * have at the flag, default 0, from -0.07 to 0.07 (`MOUNTAIN_CAR_GOAL_VELOCITY_RANGE`, the speed limit).
  *
  * ## Precision (as Gymnasium)
  * MountainCar-v0 computes in float64 throughout. MountainCarContinuous-v0 stores its state as float32 after
@@ -42,8 +43,7 @@
  * ## Version history
  * - v0 (tsgym): matches Gymnasium 1.x MountainCar-v0 / MountainCarContinuous-v0.
  */
-import { assertAction, BaseEnv, numberOption, rejectUnknownOptions, resetBoundsOption } from './core.js';
-import { TsgymError } from '../core/errors.js';
+import { assertAction, BaseEnv, rangeOption, rejectUnknownOptions, resetBoundsOption, type OptionRange } from './core.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
 import { Rng } from '../core/rng.js';
@@ -52,6 +52,8 @@ import { StateReader } from './state-check.js';
 export const MOUNTAIN_CAR_MIN_POSITION = -1.2;
 export const MOUNTAIN_CAR_MAX_POSITION = 0.6;
 export const MOUNTAIN_CAR_MAX_SPEED = 0.07;
+/** Accepted `goal_velocity`: the car's speed is clipped to ±MOUNTAIN_CAR_MAX_SPEED, so a higher goal could never be met. */
+export const MOUNTAIN_CAR_GOAL_VELOCITY_RANGE: OptionRange = { min: -MOUNTAIN_CAR_MAX_SPEED, max: MOUNTAIN_CAR_MAX_SPEED };
 /** Goal position of MountainCar-v0; the continuous version uses 0.45. */
 export const MOUNTAIN_CAR_GOAL_POSITION = 0.5;
 export const MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION = 0.45;
@@ -79,8 +81,7 @@ function mountainCarObservationSpace(): Box {
 
 function goalVelocityOption(envId: string, options: MountainCarOptions): number {
   rejectUnknownOptions(envId, options as Record<string, unknown>, ['goal_velocity']);
-  const v = numberOption(envId, options as Record<string, unknown>, 'goal_velocity', 0);
-  if (!Number.isFinite(v)) throw new TsgymError(`${envId}: option 'goal_velocity' must be a finite number, got ${v}`);
+  const v = rangeOption(envId, options as Record<string, unknown>, 'goal_velocity', 0, MOUNTAIN_CAR_GOAL_VELOCITY_RANGE);
   return v;
 }
 

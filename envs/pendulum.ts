@@ -37,12 +37,12 @@
  * There is no reward threshold (Gymnasium registers none); -200 is the usual mark of a solved swing-up.
  *
  * ## Arguments
- * `make('Pendulum-v1', { g?: number })`: gravity in m/s², default 10.0.
+ * `make('Pendulum-v1', { g?: number })`: gravity in m/s², default 10.0, from 0 to 100 (`PENDULUM_G_RANGE`).
  *
  * ## Version history
  * - v1 (tsgym): matches Gymnasium 1.x Pendulum-v1 step for step (dt = 0.05 s, speed clipped at 8 rad/s).
  */
-import { assertAction, BaseEnv, numberOption, rejectUnknownOptions } from './core.js';
+import { assertAction, BaseEnv, numberOption, rangeOption, rejectUnknownOptions, type OptionRange } from './core.js';
 import { TsgymError } from '../core/errors.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box } from './spaces.js';
@@ -54,6 +54,8 @@ export const PENDULUM_MAX_TORQUE = 2.0;
 /** Seconds per step. */
 export const PENDULUM_DT = 0.05;
 export const PENDULUM_DEFAULT_G = 10.0;
+/** Accepted gravity (option `g`): none up to ten times the default, far past where 2 N·m can still swing it up. */
+export const PENDULUM_G_RANGE: OptionRange = { min: 0, max: 100, unit: 'm/s²' };
 export const PENDULUM_MASS = 1.0;
 export const PENDULUM_LENGTH = 1.0;
 /** Default reset half-ranges of θ and θ̇ (options `x_init`, `y_init`). */
@@ -88,8 +90,7 @@ export class PendulumEnv extends BaseEnv<Float32Array, Action> {
   constructor(options: PendulumOptions = {}) {
     super();
     rejectUnknownOptions('Pendulum-v1', options as Record<string, unknown>, ['g']);
-    this.g = numberOption('Pendulum-v1', options as Record<string, unknown>, 'g', PENDULUM_DEFAULT_G);
-    if (!Number.isFinite(this.g)) throw new TsgymError(`Pendulum-v1: option 'g' must be a finite number, got ${this.g}`);
+    this.g = rangeOption('Pendulum-v1', options as Record<string, unknown>, 'g', PENDULUM_DEFAULT_G, PENDULUM_G_RANGE);
   }
 
   step(action: Action): StepResult<Float32Array> {

@@ -11,7 +11,7 @@ import { OrderEnforcing, TimeLimit } from './wrappers.js';
 import { SyncVectorEnv, checkNumEnvs, type VectorEnv } from './vector.js';
 import { CartPoleEnv, CartPoleVectorEnv, type CartPoleOptions } from './cartpole.js';
 import { LaneKeeperContinuousEnv, LaneKeeperEnv, type LaneKeeperOptions } from './lanekeeper.js';
-import { GridWorldEnv, type GridWorldOptions } from './gridworld.js';
+import { GridWorldEnv, resolveLayout, type GridLayout, type GridWorldOptions } from './gridworld.js';
 import { PendulumEnv, type PendulumOptions } from './pendulum.js';
 import { AcrobotEnv, type AcrobotOptions } from './acrobot.js';
 import { MountainCarContinuousEnv, MountainCarEnv, type MountainCarOptions } from './mountaincar.js';
@@ -27,6 +27,12 @@ export interface EnvRegistration {
   description: string;
   maxEpisodeSteps?: number;
   rewardThreshold?: number;
+  /**
+   * The threshold for options that make another task (e.g. a gridworld given its own layout), which the
+   * registered `rewardThreshold` does not describe: a number, or undefined for none. Without this hook the
+   * registered threshold holds whatever the options.
+   */
+  rewardThresholdFor?: (kwargs: Record<string, unknown>, maxEpisodeSteps: number | undefined) => number | undefined;
   /** Options applied before the caller's (e.g. a layout name for a gridworld id). */
   defaultKwargs?: Record<string, unknown>;
   create: (kwargs: Record<string, unknown>) => AnyEnv;
@@ -71,7 +77,17 @@ export interface MakeOptions {
 }
 
 function specFor(reg: EnvRegistration, kwargs: Record<string, unknown>, maxEpisodeSteps: number | undefined): EnvSpec {
-  return { id: reg.id, maxEpisodeSteps, rewardThreshold: reg.rewardThreshold, kwargs: { ...(reg.defaultKwargs ?? {}), ...kwargs } };
+  const merged = { ...(reg.defaultKwargs ?? {}), ...kwargs };
+  return { id: reg.id, maxEpisodeSteps, rewardThreshold: reg.rewardThresholdFor ? reg.rewardThresholdFor(merged, maxEpisodeSteps) : reg.rewardThreshold, kwargs: merged };
+}
+
+/**
+ * The reward threshold of env `idOrAlias` built with `kwargs` (the registered time limit unless given):
+ * what a run reports as solved. Undefined when there is none, e.g. for a gridworld layout without a goal.
+ */
+export function envRewardThreshold(idOrAlias: string, kwargs: Record<string, unknown> = {}, maxEpisodeSteps?: number): number | undefined {
+  const reg = registration(idOrAlias);
+  return specFor(reg, kwargs, maxEpisodeSteps ?? reg.maxEpisodeSteps).rewardThreshold;
 }
 
 /** Builds a registered env, wrapped in OrderEnforcing and (when the id has one) TimeLimit. */
@@ -152,12 +168,38 @@ register({
 // GridWorldEnv options (slip, obs, stepReward, bumpReward, even another layout).
 const gridWorld = (kw: Record<string, unknown>) => new GridWorldEnv(kw as GridWorldOptions);
 
+/**
+ * A gridworld id's threshold: `registered` for its own layout and rewards; for another layout, or other
+ * rewards or slip, the best expected return within the time limit (GridWorldEnv.optimalReturn), and none
+ * when that world has no goal every start can reach.
+ */
+function gridWorldThreshold(layout: string, registered: number): NonNullable<EnvRegistration['rewardThresholdFor']> {
+  let own: GridWorldEnv | undefined;
+  // The last answer, as makeVec asks once per copy.
+  let last: { key: string; threshold: number | undefined } | undefined;
+  return (kw, maxEpisodeSteps) => {
+    own ??= new GridWorldEnv({ layout });
+    const sameTask = resolveLayout((kw.layout ?? layout) as string | GridLayout) === resolveLayout(layout)
+      && (['stepReward', 'bumpReward', 'slip'] as const).every((k) => kw[k] === undefined || kw[k] === own![k]);
+    if (sameTask) return registered;
+    if (maxEpisodeSteps === undefined) return undefined;
+    const key = JSON.stringify([kw, maxEpisodeSteps]);
+    if (last?.key !== key) {
+      const best = new GridWorldEnv(kw as GridWorldOptions).optimalReturn(maxEpisodeSteps);
+      // Sums in another order than an episode's may differ in the last bit: a hair of slack.
+      last = { key, threshold: best === null ? undefined : best - 1e-9 * Math.max(1, Math.abs(best)) };
+    }
+    return last.threshold;
+  };
+}
+
 register({
   id: 'GridWorld-4x4',
   aliases: ['gridworld-4x4', 'gridworld4x4'],
   description: 'Sutton & Barto Example 4.1: 4x4 grid, two terminal corners, -1 per step (undiscounted); Discrete(4), one-hot',
   maxEpisodeSteps: 100,
   rewardThreshold: -3,
+  rewardThresholdFor: gridWorldThreshold('4x4', -3),
   defaultKwargs: { layout: '4x4' },
   create: gridWorld,
 });
@@ -168,6 +210,7 @@ register({
   description: "Sutton & Barto Example 3.5: 5x5 continuing grid, A->A' +10, B->B' +5, -1 off-grid (book values use gamma 0.9); Discrete(4), one-hot",
   maxEpisodeSteps: 100,
   rewardThreshold: 190,
+  rewardThresholdFor: gridWorldThreshold('5x5', 190),
   defaultKwargs: { layout: '5x5' },
   create: gridWorld,
 });
@@ -178,6 +221,7 @@ register({
   description: 'Sutton & Barto Example 6.6: 4x12 grid, -1 per step, -100 and back to start on the cliff; Discrete(4), one-hot',
   maxEpisodeSteps: 200,
   rewardThreshold: -13,
+  rewardThresholdFor: gridWorldThreshold('CliffWalking', -13),
   defaultKwargs: { layout: 'CliffWalking' },
   create: gridWorld,
 });
@@ -188,6 +232,7 @@ register({
   description: 'Sutton, Precup & Singh (1999) four rooms: 104 cells, +1 at the goal, random start; Discrete(4), one-hot',
   maxEpisodeSteps: 100,
   rewardThreshold: 0.95,
+  rewardThresholdFor: gridWorldThreshold('FourRooms', 0.95),
   defaultKwargs: { layout: 'FourRooms' },
   create: gridWorld,
 });
@@ -198,6 +243,7 @@ register({
   description: '15x15 perfect maze, -1 per step, goal 60 steps from the start; Discrete(4), one-hot',
   maxEpisodeSteps: 250,
   rewardThreshold: -60,
+  rewardThresholdFor: gridWorldThreshold('Maze', -60),
   defaultKwargs: { layout: 'Maze' },
   create: gridWorld,
 });

@@ -19,8 +19,9 @@ import { recordCommand } from './commands/record.js';
 import { hyperparamsCommand } from './commands/hyperparams.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
+import { exportCommand } from './commands/export.js';
 
-export const COMMANDS = ['train', 'record', 'view', 'compare', 'hyperparams', 'sweep', 'worker'] as const;
+export const COMMANDS = ['train', 'record', 'view', 'compare', 'hyperparams', 'sweep', 'worker', 'export'] as const;
 
 /** A command-line mistake (unknown command or flag, missing or invalid flag value). */
 export class UsageError extends TsgymError {
@@ -38,6 +39,7 @@ export function buildCli(args: string[]) {
     .command(sweepCommand)
     .command(workerCommand)
     .command(hyperparamsCommand)
+    .command(exportCommand)
     .option('debug', { type: 'boolean', global: true, hidden: true, describe: 'Show stack traces of errors (or set TSGYM_DEBUG=1)' })
     .check(() => {
       const flag = emptyListFlag(args);

@@ -26,6 +26,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsgymError } from '../core/errors.js';
+import { stableStringify } from '../core/stable-json.js';
 import type { BackendChoice } from '../agents/backend.js';
 import type { SpaceJSON } from '../envs/spaces.js';
 import type { RunPreset } from './presets.js';
@@ -198,6 +199,8 @@ export interface CheckpointManifest {
   files: { name: string; bytes: number; sha256: string }[];
   /** sha256 of `JSON.stringify(files)`: an altered manifest is caught as such, not blamed on a data file. */
   filesSha256: string;
+  /** A run's checkpoint: {@link runConfigSha256} of the config it was taken under (state.json holds that config). */
+  configSha256?: string;
 }
 
 /** Where the logs stood at a checkpoint: byte lengths and the sha256 of those prefixes (see RunDir.restoreLogs). */
@@ -335,8 +338,11 @@ export function writeRunSummary(runDir: string, summary: RunSummary): void {
 
 export const sha256 = (data: Uint8Array | string) => crypto.createHash('sha256').update(data).digest('hex');
 
+/** The hash that binds a checkpoint to its run's config: sha256 of the config as JSON with sorted keys. */
+export const runConfigSha256 = (config: RunConfig) => sha256(stableStringify(config));
+
 /** Writes `manifest.json` into `dir` listing every other file there (call after they are all written). */
-export function writeCheckpointManifest(dir: string, step: number): void {
+export function writeCheckpointManifest(dir: string, step: number, configSha256?: string): void {
   const names = fs
     .readdirSync(dir)
     .filter((n) => n !== CHECKPOINT_FILES.manifest)
@@ -345,7 +351,7 @@ export function writeCheckpointManifest(dir: string, step: number): void {
     const data = fs.readFileSync(path.join(dir, name));
     return { name, bytes: data.length, sha256: sha256(data) };
   });
-  const manifest: CheckpointManifest = { format: 'tsgym-checkpoint', version: 1, step, files, filesSha256: sha256(JSON.stringify(files)) };
+  const manifest: CheckpointManifest = { format: 'tsgym-checkpoint', version: 1, step, files, filesSha256: sha256(JSON.stringify(files)), ...(configSha256 ? { configSha256 } : {}) };
   writeJsonAtomic(path.join(dir, CHECKPOINT_FILES.manifest), manifest);
 }
 
@@ -377,17 +383,33 @@ export function readVerifiedCheckpointFiles(dir: string): Map<string, Buffer> {
   if (sha256(JSON.stringify(manifest.files)) !== manifest.filesSha256) throw new DamagedCheckpointError(manifestFile, 'does not match its own checksum (altered or corrupted)');
   const out = new Map<string, Buffer>();
   for (const f of manifest.files) {
-    const file = path.join(dir, f.name);
-    let data: Buffer;
-    try {
-      data = fs.readFileSync(file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new DamagedCheckpointError(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (e as Error).message})`);
+    // The manifest's sha256s are no secret, so its names are checked too: plain names of regular files in `dir`.
+    if (typeof f?.name !== 'string' || !/^[^/\\\0]+$/.test(f.name) || f.name === '.' || f.name === '..') {
+      throw new DamagedCheckpointError(manifestFile, `lists ${JSON.stringify(f?.name)}, which is not a file name inside the checkpoint`);
     }
+    const file = path.join(dir, f.name);
+    const data = readRegularFile(file);
     if (data.length !== f.bytes) throw new DamagedCheckpointError(file, `is ${data.length} bytes, the manifest says ${f.bytes} (truncated or overwritten)`);
     if (sha256(data) !== f.sha256) throw new DamagedCheckpointError(file, 'does not match its checksum in the manifest (altered or corrupted)');
     out.set(f.name, data);
   }
   return out;
+}
+
+/** The bytes of `file`, which must be a regular file (a symlink, FIFO or device is refused as damage, without blocking). */
+function readRegularFile(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new DamagedCheckpointError(file, 'is a symbolic link; a checkpoint holds regular files only');
+    throw new DamagedCheckpointError(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (e as Error).message})`);
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new DamagedCheckpointError(file, 'is not a regular file; a checkpoint holds regular files only');
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -2,23 +2,26 @@
  * Read-only access to a run's saved agents for the viewer server, so the live-agent page can load one:
  * `best/` (the agent of the run's best evaluation, saveAgent format) or a checkpoint in `checkpoints/`
  * ('latest' or a step). Every path goes through `resolveInside`, as for the rest of the API, and every
- * checkpoint is checked against its manifest before anything of it is served.
+ * checkpoint is checked against its manifest (plain names, regular files, sizes, sha256s) before anything of
+ * it is served. The check is done once per checkpoint and remembered while its files stay as they were; the
+ * blob served is hashed again on each request.
  *
  * The layout is the run format's (experiments/run-format.ts): `best/agent.json` + `best/state/` (a
  * checkpoints directory holding one checkpoint); `checkpoints/{latest.json, step-<9 digits>/}` with the
  * agent under `json.agent` and the agent's name, seed and hyperparameters in the run's `config.json`.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGENT_FILES, blobFileName, CHECKPOINT_DIR_PATTERN, CHECKPOINT_FILES, readVerifiedCheckpointFiles, RUN_FILES, stepDirName } from '../experiments/run-format.js';
+import { AGENT_FILES, blobFileName, CHECKPOINT_DIR_PATTERN, CHECKPOINT_FILES, readVerifiedCheckpointFiles, RUN_FILES, sha256, stepDirName, type CheckpointManifest } from '../experiments/run-format.js';
 import type { AgentSource, AgentSourcesResponse } from './api-types.js';
-import { HttpError, resolveInside } from './runs-index.js';
+import { MAX_JSON_FILE_BYTES, VERIFIED_CHECKPOINT_CACHE_ENTRIES } from './limits.js';
+import { HttpError, readFileInside, resolveInside } from './runs-index.js';
 
 async function readJson(root: string, segments: string[], what: string): Promise<Record<string, unknown>> {
-  const file = await resolveInside(root, segments, what);
+  const bytes = await readFileInside(root, segments, { what, maxBytes: MAX_JSON_FILE_BYTES, limitName: 'MAX_JSON_FILE_BYTES' });
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, 'utf8'));
+    data = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw new HttpError(422, `${segments.join('/')} is not valid JSON (${(e as Error).message})`);
   }
@@ -61,14 +64,62 @@ async function stateDir(runDir: string, which: string): Promise<{ segments: stri
   return { segments: [RUN_FILES.checkpoints, stepDirName('step', Number(which))], fromBest: false };
 }
 
-/** The checkpoint's files by name, after the manifest check (a damaged checkpoint is a 422 naming the file). */
-async function verifiedFiles(runDir: string, segments: string[]): Promise<Map<string, Buffer>> {
+/** A checkpoint that passed its manifest check: its state.json and the sha256 of each file, by name. */
+interface VerifiedCheckpoint {
+  /** What the directory looked like when it was verified (see `directoryFingerprint`). */
+  fingerprint: string;
+  state: Record<string, unknown>;
+  sha256s: Map<string, string>;
+}
+
+/**
+ * Verified checkpoints by real directory path. A checkpoint is hashed once, not on every blob request; an
+ * entry holds while no file in the directory changes name, inode, size or modification time.
+ */
+const verifiedCheckpoints = new Map<string, VerifiedCheckpoint>();
+
+/** Name, inode, size and mtime of every entry of `dir` (symlinks not followed): cheap, and changed by any rewrite. */
+async function directoryFingerprint(dir: string): Promise<string> {
+  const names = (await readdir(dir)).sort();
+  const parts: string[] = [];
+  for (const name of names) {
+    const st = await lstat(join(dir, name));
+    parts.push(`${name}:${st.ino}:${st.size}:${st.mtimeMs}`);
+  }
+  return parts.join('/');
+}
+
+/** The checkpoint at `segments` below the run, checked against its manifest (a damaged one is a 422 naming the file). */
+async function verifiedCheckpoint(runDir: string, segments: string[]): Promise<VerifiedCheckpoint & { dir: string }> {
   const dir = await resolveInside(runDir, segments, 'checkpoint');
+  const before = await directoryFingerprint(dir).catch(() => null);
+  const cached = verifiedCheckpoints.get(dir);
+  if (cached && cached.fingerprint === before) return { ...cached, dir };
+  let files: Map<string, Buffer>;
   try {
-    return readVerifiedCheckpointFiles(dir);
+    files = readVerifiedCheckpointFiles(dir);
   } catch (e) {
     throw new HttpError(422, `${segments.join('/')}: ${(e as Error).message}`);
   }
+  let sha256s: Map<string, string>;
+  try {
+    const manifest = JSON.parse((await readFileInside(dir, [CHECKPOINT_FILES.manifest], { maxBytes: MAX_JSON_FILE_BYTES, limitName: 'MAX_JSON_FILE_BYTES' })).toString('utf8')) as CheckpointManifest;
+    sha256s = new Map(manifest.files.map((f) => [f.name, f.sha256]));
+  } catch {
+    throw new HttpError(422, `${segments.join('/')}: ${CHECKPOINT_FILES.manifest} changed while it was being read; ask again`);
+  }
+  const verified: VerifiedCheckpoint = {
+    fingerprint: before ?? '',
+    state: checkpointState(files, segments),
+    sha256s,
+  };
+  // Remembered only when nothing changed while it was being read (else the next request verifies again).
+  if (before !== null && (await directoryFingerprint(dir).catch(() => null)) === before) {
+    verifiedCheckpoints.delete(dir);
+    verifiedCheckpoints.set(dir, verified);
+    if (verifiedCheckpoints.size > VERIFIED_CHECKPOINT_CACHE_ENTRIES) verifiedCheckpoints.delete(verifiedCheckpoints.keys().next().value!);
+  }
+  return { ...verified, dir };
 }
 
 function checkpointState(files: Map<string, Buffer>, segments: string[]): Record<string, unknown> {
@@ -86,7 +137,7 @@ export async function readAgentSource(runsDir: string, run: string, which: strin
   const runDir = await resolveInside(runsDir, [run], 'run');
   const config = await readJson(runDir, [RUN_FILES.config], 'run config');
   const { segments, fromBest } = await stateDir(runDir, which);
-  const state = checkpointState(await verifiedFiles(runDir, segments), segments);
+  const { state } = await verifiedCheckpoint(runDir, segments);
   const blobs = Array.isArray(state.blobs) ? state.blobs.filter((b): b is string => typeof b === 'string') : [];
   let agentJson: unknown;
   let step: number | null;
@@ -125,9 +176,12 @@ export async function readAgentSource(runsDir: string, run: string, which: strin
 export async function readAgentBlob(runsDir: string, run: string, which: string, blob: string): Promise<Buffer> {
   const runDir = await resolveInside(runsDir, [run], 'run');
   const { segments } = await stateDir(runDir, which);
-  const files = await verifiedFiles(runDir, segments);
-  const state = checkpointState(files, segments);
-  const bytes = Array.isArray(state.blobs) && state.blobs.includes(blob) ? files.get(blobFileName(blob)) : undefined;
-  if (!bytes) throw new HttpError(404, `${run}: the ${which} agent has no blob "${blob}"`);
+  const { state, sha256s, dir } = await verifiedCheckpoint(runDir, segments);
+  const name = blobFileName(blob);
+  const expected = Array.isArray(state.blobs) && state.blobs.includes(blob) ? sha256s.get(name) : undefined;
+  if (expected === undefined) throw new HttpError(404, `${run}: the ${which} agent has no blob "${blob}"`);
+  // Only the file served is read and hashed again: what is sent is what the manifest lists.
+  const bytes = await readFileInside(dir, [name], { what: 'blob', displayName: `${segments.join('/')}/${name}` });
+  if (sha256(bytes) !== expected) throw new HttpError(422, `${segments.join('/')}: checkpoint file ${name} changed after it was verified; ask again`);
   return bytes;
 }

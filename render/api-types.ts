@@ -5,7 +5,7 @@
  * |--------------------------------------------|-----------------------|
  * | `GET /api/runs`                            | {@link RunsResponse}  |
  * | `GET /api/runs/<run>`                      | {@link RunInfo}       |
- * | `GET /api/runs/<run>/metrics`              | {@link MetricsResponse} |
+ * | `GET /api/runs/<run>/metrics[?offset=&line=]` | {@link MetricsResponse}: one page; follow `next` |
  * | `GET /api/runs/<run>/episodes`             | {@link EpisodesResponse} (that run) |
  * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
  * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none, 422 when malformed) |
@@ -58,11 +58,23 @@ export interface RunsResponse {
 /** One parsed `metrics.jsonl` line (the exact record types are in experiments/run-format.ts). */
 export type { MetricLine as MetricRecord } from '../experiments/run-format.js';
 
+/**
+ * One page of `metrics.jsonl` (`GET /api/runs/<run>/metrics[?offset=<bytes>&line=<n>]`): a page covers up
+ * to 4 MiB of the file (render/limits.ts), so a small file is one page; ask for `next` until it is null.
+ */
 export interface MetricsResponse {
   run: string;
   records: MetricRecord[];
   /** 1-based line numbers of `metrics.jsonl` lines that were not valid records (e.g. a line being written). */
   skippedLines: number[];
+  /** Where the next page starts (`?offset=…&line=…`), or null when this page reaches the end of the file. */
+  next: MetricsCursor | null;
+}
+
+/** A position in `metrics.jsonl`: a byte offset at a line start, and that line's 1-based number. */
+export interface MetricsCursor {
+  offset: number;
+  line: number;
 }
 
 export interface EpisodeEntry {

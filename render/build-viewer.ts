@@ -26,7 +26,8 @@ async function sourceFiles(): Promise<string[]> {
   out.push(join(RENDER_DIR, 'replay-format.ts'), join(RENDER_DIR, 'api-types.ts'));
   // The play, live-agent and training pages bundle the envs, the agents, core/ and these shared modules.
   for (const dir of ['envs', 'agents', 'core']) await walk(join(REPO_ROOT, dir));
-  out.push(join(RENDER_DIR, 'live-episode.ts'), join(RENDER_DIR, 'tab-trainer.ts'), join(REPO_ROOT, 'experiments', 'presets.ts'));
+  out.push(join(RENDER_DIR, 'live-episode.ts'), join(RENDER_DIR, 'tab-trainer.ts'), join(RENDER_DIR, 'memory-run.ts'), join(RENDER_DIR, 'tar.ts'), join(REPO_ROOT, 'experiments', 'presets.ts'));
+  for (const f of ['training-loop.ts', 'collect.ts', 'progress.ts']) out.push(join(REPO_ROOT, 'experiments', 'harness', f));
   for (const pkg of ['pixi.js', 'uplot', 'vite', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']) out.push(join(REPO_ROOT, 'node_modules', pkg, 'package.json'));
   return out;
 }

@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RunChange } from './api-types.js';
+import { MAX_LIVE_STREAMS, MAX_LIVE_STREAMS_PER_CLIENT } from './limits.js';
 import { checkSegment, HttpError, type RunsIndex } from './runs-index.js';
 
 /** How often an open stream looks at the run's files. */
@@ -23,6 +24,40 @@ const KEEPALIVE_MS = 15_000;
 const MAX_FOLLOWED = 8;
 
 /**
+ * The open streams of one server, counted per client address and in total: each stream polls files once a
+ * second, so past {@link MAX_LIVE_STREAMS_PER_CLIENT} from one address or {@link MAX_LIVE_STREAMS} in all a
+ * new one is refused with a 429 (the rest of the API stays responsive).
+ */
+export class LiveStreams {
+  private readonly perClient = new Map<string, number>();
+  private total = 0;
+
+  constructor(
+    readonly pollMs = LIVE_POLL_MS,
+    readonly maxPerClient = MAX_LIVE_STREAMS_PER_CLIENT,
+    readonly maxTotal = MAX_LIVE_STREAMS,
+  ) {}
+
+  /** Counts a new stream from `client`, or throws a 429; the returned function ends the count (once). */
+  open(client: string): () => void {
+    const mine = this.perClient.get(client) ?? 0;
+    if (mine >= this.maxPerClient) throw new HttpError(429, `too many live streams from ${client}: ${mine} are open, the limit is ${this.maxPerClient} per client (MAX_LIVE_STREAMS_PER_CLIENT); close some viewer tabs`);
+    if (this.total >= this.maxTotal) throw new HttpError(429, `too many live streams: ${this.total} are open, the limit is ${this.maxTotal} (MAX_LIVE_STREAMS); try again when some close`);
+    this.perClient.set(client, mine + 1);
+    this.total++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.total--;
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.perClient.set(client, left);
+      else this.perClient.delete(client);
+    };
+  }
+}
+
+/**
  * The live endpoints over `runs`: answers and returns true when `seg` names one, else false.
  * - `events[?follow=<run>&follow=<run>]`: which runs exist (a run started after the page was opened), and the
  *   files of each followed run — one connection per page (browsers allow only six per server);
@@ -30,7 +65,7 @@ const MAX_FOLLOWED = 8;
  * Errors before a stream starts (a missing run on `runs/<run>/events`) are thrown as the usual HttpError; a
  * followed run that is missing or goes away is reported inside the stream as `{error}`.
  */
-export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, pollMs = LIVE_POLL_MS): Promise<boolean> {
+export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, streams: LiveStreams): Promise<boolean> {
   if (seg.length === 1 && seg[0] === 'events') {
     const follow = [...new Set(new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('follow'))];
     if (follow.length > MAX_FOLLOWED) throw new HttpError(400, `follow at most ${MAX_FOLLOWED} runs per stream, got ${follow.length}`);
@@ -40,12 +75,12 @@ export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessa
       for (const run of follow) followed[run] = await runs.changeFingerprint(run).catch((e: Error) => ({ error: e.message }));
       return { runs: await runs.runsFingerprint(), followed };
     };
-    await stream(req, res, fingerprint, pollMs);
+    await stream(req, res, fingerprint, streams);
     return true;
   }
   if (!(seg.length === 3 && seg[0] === 'runs' && seg[2] === 'events')) return false;
   const run = seg[1];
-  await stream(req, res, () => runs.changeFingerprint(run), pollMs);
+  await stream(req, res, () => runs.changeFingerprint(run), streams);
   return true;
 }
 
@@ -54,16 +89,23 @@ export async function liveApi(runs: RunsIndex, seg: string[], req: IncomingMessa
  * event whenever one of its runs logs or finishes, or its report is written. True when `seg` names it.
  * (`comparisons/<cmp>/events` is the runs stream above, over the comparison's runs, as the viewer uses it.)
  */
-export async function liveComparisonApi(index: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, pollMs = LIVE_POLL_MS): Promise<boolean> {
+export async function liveComparisonApi(index: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, streams: LiveStreams): Promise<boolean> {
   if (!(seg.length === 3 && seg[0] === 'comparisons' && seg[2] === 'progress')) return false;
   const id = seg[1];
-  await stream(req, res, () => index.comparisonFingerprint(id), pollMs);
+  await stream(req, res, () => index.comparisonFingerprint(id), streams);
   return true;
 }
 
 /** Sends `fingerprint()` as a `change` event now and whenever it differs from the last one sent. */
-async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: () => Promise<unknown>, pollMs: number): Promise<void> {
-  let last = JSON.stringify(await fingerprint()); // a 404 here, before any header is sent
+async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: () => Promise<unknown>, streams: LiveStreams): Promise<void> {
+  const release = streams.open(req.socket.remoteAddress ?? 'unknown');
+  let last: string;
+  try {
+    last = JSON.stringify(await fingerprint()); // a 404 here, before any header is sent
+  } catch (e) {
+    release();
+    throw e;
+  }
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -71,6 +113,7 @@ async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: ()
     'x-content-type-options': 'nosniff',
   });
   if (req.method === 'HEAD') {
+    release();
     res.end();
     return;
   }
@@ -99,12 +142,13 @@ async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: ()
       .finally(() => {
         busy = false;
       });
-  }, pollMs);
+  }, streams.pollMs);
   const keepAlive = setInterval(() => {
     if (!closed) res.write(': keep-alive\n\n');
   }, KEEPALIVE_MS);
   const stop = () => {
     closed = true;
+    release();
     clearInterval(poll);
     clearInterval(keepAlive);
   };

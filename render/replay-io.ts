@@ -46,16 +46,37 @@ export async function readReplayFile(path: string): Promise<ReplayFile> {
   return decodeReplayBytes(bytes, path);
 }
 
-/** Decodes the bytes of a replay file: gunzips when they start with the gzip magic number, then parses and validates. */
-export function decodeReplayBytes(bytes: Uint8Array, fileName: string): ReplayFile {
+/** A replay larger than the reader accepts (`limit` bytes of JSON, after gunzipping). */
+export class ReplayTooLargeError extends ReplayFormatError {
+  override name = 'ReplayTooLargeError';
+  constructor(
+    fileName: string,
+    readonly limit: number,
+    detail: string,
+  ) {
+    super(fileName, null, detail);
+  }
+}
+
+/**
+ * Decodes the bytes of a replay file: gunzips when they start with the gzip magic number, then parses and
+ * validates. With `maxBytes`, more JSON than that is refused; gunzip stops as soon as its output passes the
+ * limit, so a small file that inflates to gigabytes costs no more than the limit.
+ */
+export function decodeReplayBytes(bytes: Uint8Array, fileName: string, maxBytes = Infinity): ReplayFile {
+  const tooLarge = (what: string) => new ReplayTooLargeError(fileName, maxBytes, `${what} more than ${maxBytes} bytes of JSON; the limit for a replay is ${maxBytes} bytes`);
   let text: string;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    let inflated: Buffer;
     try {
-      text = gunzipSync(bytes).toString('utf8');
+      inflated = gunzipSync(bytes, Number.isFinite(maxBytes) ? { maxOutputLength: maxBytes } : {});
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('inflates to');
       throw new ReplayFormatError(fileName, null, `is gzipped but does not decompress (${(e as Error).message}); the file may be truncated`);
     }
+    text = inflated.toString('utf8');
   } else {
+    if (bytes.length > maxBytes) throw tooLarge('holds');
     text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
   return parseReplay(text, fileName);

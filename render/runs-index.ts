@@ -11,11 +11,13 @@
  * `runs/` are the runs (its `logs/` and other files are not runs), and it lists itself as the one comparison,
  * under its directory name.
  */
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsResponse, RunChange, RunInfo, RunSummary, ValuesFile, ValuesOverlay } from './api-types.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsCursor, MetricsResponse, RunChange, RunInfo, RunSummary, ValuesFile, ValuesOverlay } from './api-types.js';
 import type { ReplayFile } from './replay-format.js';
-import { decodeReplayBytes } from './replay-io.js';
+import { decodeReplayBytes, ReplayTooLargeError } from './replay-io.js';
+import { MAX_JSON_FILE_BYTES, MAX_REPLAY_BYTES, METRICS_PAGE_BYTES } from './limits.js';
 import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../experiments/run-format.js';
 
 /** An error with the HTTP status the server should answer with. */
@@ -70,6 +72,36 @@ export async function resolveInside(root: string, segments: string[], what = 'fi
     throw new HttpError(403, `${segments.join('/')} is a link that points outside the runs directory; refused`);
   }
   return real;
+}
+
+/**
+ * The bytes of the regular file `segments` below `root` (resolved as by {@link resolveInside}). A directory,
+ * FIFO or device is a 400 (opened without blocking), a file over `maxBytes` a 413 naming the file and `limitName`.
+ */
+export async function readFileInside(root: string, segments: string[], opts: { what?: string; displayName?: string; maxBytes?: number; limitName?: string } = {}): Promise<Buffer> {
+  const real = await resolveInside(root, segments, opts.what);
+  const shown = opts.displayName ?? segments.join('/');
+  const handle = await open(real, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new HttpError(400, `${shown} is not a regular file`);
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new HttpError(413, `${shown} is ${formatBytes(st.size)}; the viewer reads such files up to ${formatBytes(opts.maxBytes)} (${opts.limitName})`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `n` bytes for people: `512 B`, `3.2 KiB`, `64 MiB`, `1.5 GiB`. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 || Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
 }
 
 /** Fields encoded in a run directory name `<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>`. */
@@ -261,18 +293,53 @@ export class RunsIndex {
     };
   }
 
-  /** Parsed `metrics.jsonl`; lines that are not JSON objects with a `kind` (e.g. one being written) are skipped and reported. */
-  async metrics(run: string): Promise<MetricsResponse> {
+  /**
+   * One page of parsed `metrics.jsonl`, from `from` (a line start; the file's start by default) up to
+   * {@link METRICS_PAGE_BYTES}, ending at a line end; `next` is where the following page starts, null when
+   * this page reaches the end of the file. Lines that are not JSON objects with a `kind` (e.g. one being
+   * written) are skipped and reported by line number. A line longer than a page is a 413 naming the file.
+   */
+  async metrics(run: string, from: MetricsCursor = { offset: 0, line: 1 }): Promise<MetricsResponse> {
     const dir = await this.runDir(run);
-    let text: string;
+    const displayName = `${run}/${RUN_FILES.metrics}`;
+    let real: string;
     try {
-      text = await readFile(await resolveInside(dir, [RUN_FILES.metrics], 'metrics file'), 'utf8');
+      real = await resolveInside(dir, [RUN_FILES.metrics], 'metrics file');
     } catch (e) {
-      if (e instanceof HttpError && e.status === 404) return { run, records: [], skippedLines: [] };
+      if (e instanceof HttpError && e.status === 404 && from.offset === 0) return { run, records: [], skippedLines: [], next: null };
       throw e;
     }
-    const { records, skippedLines } = parseMetrics(text);
-    return { run, records, skippedLines };
+    const handle = await open(real, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) throw new HttpError(400, `${displayName} is not a regular file`);
+      if (from.offset > st.size) throw new HttpError(400, `${displayName}: offset ${from.offset} is past the end of the file (${st.size} bytes)`);
+      // One byte before the page tells whether `offset` is a line start.
+      const before = from.offset > 0 ? 1 : 0;
+      const want = Math.min(METRICS_PAGE_BYTES, st.size - from.offset);
+      const buf = Buffer.alloc(want + before);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, from.offset - before);
+      if (before && buf[0] !== 0x0a) throw new HttpError(400, `${displayName}: offset ${from.offset} is not the start of a line; use an offset from a previous answer's "next"`);
+      let page = buf.subarray(before, bytesRead);
+      const reachesEnd = from.offset + page.length >= st.size;
+      if (!reachesEnd) {
+        const lastNewline = page.lastIndexOf(0x0a);
+        if (lastNewline < 0) throw new HttpError(413, `${displayName}: line ${from.line} is longer than ${formatBytes(METRICS_PAGE_BYTES)}; the viewer reads metrics lines up to ${formatBytes(METRICS_PAGE_BYTES)} (METRICS_PAGE_BYTES)`);
+        page = page.subarray(0, lastNewline + 1);
+      }
+      const text = page.toString('utf8');
+      const { records, skippedLines } = parseMetrics(text);
+      let lines = 0;
+      for (let i = page.indexOf(0x0a); i >= 0; i = page.indexOf(0x0a, i + 1)) lines++;
+      return {
+        run,
+        records,
+        skippedLines: skippedLines.map((n) => n + from.line - 1),
+        next: reachesEnd ? null : { offset: from.offset + page.length, line: from.line + lines },
+      };
+    } finally {
+      await handle.close();
+    }
   }
 
   /** `values.json` of a tabular run, checked for shape; 422 with the reason when it is malformed. */
@@ -322,17 +389,11 @@ export class RunsIndex {
   /** One replay, validated. 404 when missing, 422 when it is not a readable replay (the message says why). */
   async replay(run: string, path: string[]): Promise<ReplayFile> {
     const dir = await this.runDir(run);
-    const file = await resolveInside(dir, [RUN_FILES.episodes, ...path], 'episode');
     const name = path[path.length - 1] ?? '';
+    await resolveInside(dir, [RUN_FILES.episodes, ...path], 'episode'); // 404 / 403 before the name check
     if (!REPLAY_FILE.test(name)) throw new HttpError(400, `${path.join('/')} is not a replay file (expected *.json or *.json.gz)`);
-    const st = await stat(file);
-    if (!st.isFile()) throw new HttpError(400, `${path.join('/')} is not a file`);
-    const bytes = await readFile(file);
-    try {
-      return decodeReplayBytes(bytes, `${run}/episodes/${path.join('/')}`);
-    } catch (e) {
-      throw new HttpError(422, (e as Error).message);
-    }
+    const displayName = `${run}/episodes/${path.join('/')}`;
+    return decodeReplayForServer(await readFileInside(dir, [RUN_FILES.episodes, ...path], { what: 'episode', displayName, ...REPLAY_LIMIT }), displayName);
   }
 
   private async episodeGroupsAt(run: string, runDir: string, withSummaries: boolean): Promise<EpisodeGroup[]> {
@@ -466,7 +527,7 @@ export class RunsIndex {
     if (cached && cached.mtimeMs === mtimeMs && cached.size === size) return cached.entry;
     let entry: Partial<EpisodeEntry>;
     try {
-      const r = decodeReplayBytes(await readFile(abs), displayName);
+      const r = decodeReplayForServer(await readFileInside(abs, [], { displayName, ...REPLAY_LIMIT }), displayName);
       entry = { envId: r.envId, kind: r.initialState.kind, return: r.return, length: r.length, agent: r.agent.name, checkpointStep: r.agent.checkpointStep, seed: r.seed };
       if (r.label !== undefined) entry.label = r.label;
     } catch (e) {
@@ -489,7 +550,7 @@ async function isFile(path: string): Promise<boolean> {
 async function readJsonObjectInside(dir: string, name: string, displayName: string, problems: string[]): Promise<Record<string, unknown> | null> {
   let text: string;
   try {
-    text = await readFile(await resolveInside(dir, [name]), 'utf8');
+    text = (await readFileInside(dir, [name], { displayName, maxBytes: MAX_JSON_FILE_BYTES, limitName: 'MAX_JSON_FILE_BYTES' })).toString('utf8');
   } catch (e) {
     if (e instanceof HttpError && e.status === 404) return null;
     problems.push(`${displayName}: ${(e as Error).message}`);
@@ -499,4 +560,16 @@ async function readJsonObjectInside(dir: string, name: string, displayName: stri
   if ('value' in r) return r.value;
   problems.push(`${displayName}: ${r.problem.replace(/^is /, '')}`);
   return null;
+}
+
+const REPLAY_LIMIT = { maxBytes: MAX_REPLAY_BYTES, limitName: 'MAX_REPLAY_BYTES' };
+
+/** A replay's bytes decoded and validated, or the HTTP answer: 413 past {@link MAX_REPLAY_BYTES}, 422 when broken. */
+function decodeReplayForServer(bytes: Buffer, displayName: string): ReplayFile {
+  try {
+    return decodeReplayBytes(bytes, displayName, MAX_REPLAY_BYTES);
+  } catch (e) {
+    if (e instanceof ReplayTooLargeError) throw new HttpError(413, `${displayName}: inflates to more than ${formatBytes(MAX_REPLAY_BYTES)} of JSON; the viewer reads replays up to ${formatBytes(MAX_REPLAY_BYTES)} (MAX_REPLAY_BYTES)`);
+    throw new HttpError(422, (e as Error).message);
+  }
 }

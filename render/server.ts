@@ -4,18 +4,21 @@
  *
  * Safety: only GET/HEAD; every URL path segment is decoded once and checked (no `..`, no encoded
  * separators, no absolute paths), and the real path of whatever is opened must lie inside the runs (or
- * static) directory, so a symlink pointing out is refused too. A missing or broken file is a 4xx JSON answer
- * with a message; an unexpected error is a 500 answer, never a crash. When bound to a loopback address it
- * only answers requests addressed to localhost (a guard against DNS rebinding).
+ * static) directory, so a symlink pointing out is refused too; only regular files are read. A missing or
+ * broken file is a 4xx JSON answer with a message; an unexpected error is a 500 answer, never a crash. When
+ * bound to a loopback address it only answers requests addressed to localhost (a guard against DNS rebinding).
+ *
+ * Files and requests are bounded (render/limits.ts): replays by their inflated size, JSON files by size,
+ * metrics by pages, live streams per client and in total.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../core/errors.js';
-import { checkSegment, HttpError, resolveInside, RunsIndex } from './runs-index.js';
-import { liveApi, liveComparisonApi } from './live.js';
-import type { ComparisonsResponse, EpisodesResponse, RunsResponse } from './api-types.js';
+import { checkSegment, HttpError, readFileInside, resolveInside, RunsIndex } from './runs-index.js';
+import { liveApi, liveComparisonApi, LiveStreams } from './live.js';
+import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, RunsResponse } from './api-types.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
 
 export interface ServerOptions {
@@ -55,6 +58,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const staticDir = opts.staticDir ? resolve(opts.staticDir) : null;
   const host = opts.host ?? '127.0.0.1';
   const index = new RunsIndex(runsDir);
+  const streams = new LiveStreams();
   const checkHostHeader = LOOPBACK_HOSTS.has(host);
 
   const server = createServer((req, res) => {
@@ -85,21 +89,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (seg[0] === 'comparisons') {
       if (seg.length === 1) return sendJson(res, 200, { runsDir, comparisons: await index.listComparisons() } satisfies ComparisonsResponse);
       if (seg.length === 2) return sendJson(res, 200, await index.comparison(seg[1]));
-      if (await liveComparisonApi(index, seg, req, res)) return;
+      if (await liveComparisonApi(index, seg, req, res, streams)) return;
       // A comparison's runs answer the same endpoints as the runs directory's own.
       const runs = await index.comparisonRuns(seg[1]);
-      if ((await runsApi(runs, seg.slice(2), res)) || (await liveApi(runs, seg.slice(2), req, res))) return;
-    } else if ((await runsApi(index, seg, res)) || (await liveApi(index, seg, req, res))) {
+      if ((await runsApi(runs, seg.slice(2), req, res)) || (await liveApi(runs, seg.slice(2), req, res, streams))) return;
+    } else if ((await runsApi(index, seg, req, res)) || (await liveApi(index, seg, req, res, streams))) {
       return;
     }
     throw new HttpError(
       404,
-      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
+      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics[?offset=&line=], /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
     );
   }
 
   /** The run endpoints over `runs`; false when `seg` names none of them. */
-  async function runsApi(runs: RunsIndex, seg: string[], res: ServerResponse): Promise<boolean> {
+  async function runsApi(runs: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const send = (body: unknown) => {
       sendJson(res, 200, body);
       return true;
@@ -109,7 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (seg[0] === 'runs' && seg.length >= 2) {
       const run = seg[1];
       if (seg.length === 2) return send(await runs.runInfo(run));
-      if (seg.length === 3 && seg[2] === 'metrics') return send(await runs.metrics(run));
+      if (seg.length === 3 && seg[2] === 'metrics') return send(await runs.metrics(run, metricsCursor(req.url ?? '/')));
       if (seg.length === 3 && seg[2] === 'values') return send(await runs.values(run));
       if (seg.length === 3 && seg[2] === 'episodes') return send({ groups: await runs.episodes(run) } satisfies EpisodesResponse);
       if (seg.length > 3 && seg[2] === 'episodes') return send(await runs.replay(run, seg.slice(3)));
@@ -121,19 +125,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   async function serveStatic(seg: string[], res: ServerResponse, headOnly: boolean): Promise<void> {
     if (!staticDir) throw new HttpError(404, 'this server has no viewer app (API only)');
     const rel = seg.length === 0 ? ['index.html'] : seg;
-    let file: string;
+    let file: string[] = rel;
+    let body: Buffer;
     try {
-      file = await resolveInside(staticDir, rel);
-      if ((await stat(file)).isDirectory()) file = await resolveInside(staticDir, [...rel, 'index.html']);
+      if ((await stat(await resolveInside(staticDir, rel))).isDirectory()) file = [...rel, 'index.html'];
+      body = await readFileInside(staticDir, file);
     } catch (e) {
       if (e instanceof HttpError && e.status === 404 && rel.length === 1 && rel[0] === 'index.html') {
         throw new HttpError(404, `the viewer is not built (no index.html in ${staticDir}); run \`npm run view\`, which builds it`);
       }
       throw e;
     }
-    const body = await readFile(file);
     res.writeHead(200, {
-      'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': CONTENT_TYPES[extname(file[file.length - 1]).toLowerCase()] ?? 'application/octet-stream',
       'content-length': body.length,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
@@ -178,6 +182,18 @@ async function agentApi(runs: RunsIndex, run: string, seg: string[], res: Server
   else if (seg.length === 3 && seg[1] === 'blobs') sendBytes(res, await readAgentBlob(runs.runsDir, run, seg[0], seg[2]));
   else return false;
   return true;
+}
+
+/** `?offset=<bytes>&line=<n>` of a metrics request (both or neither), checked; undefined for the first page. */
+function metricsCursor(target: string): MetricsCursor | undefined {
+  const params = new URL(target, 'http://localhost').searchParams;
+  const offset = params.get('offset');
+  const line = params.get('line');
+  if (offset === null && line === null) return undefined;
+  if (offset === null || line === null || !/^\d{1,15}$/.test(offset) || !/^\d{1,15}$/.test(line) || Number(line) < 1) {
+    throw new HttpError(400, `metrics paging takes ?offset=<bytes>&line=<line number ≥ 1>, both as the previous answer's "next" gives them; got offset=${offset} line=${line}`);
+  }
+  return { offset: Number(offset), line: Number(line) };
 }
 
 function sendBytes(res: ServerResponse, body: Uint8Array): void {

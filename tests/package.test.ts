@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ROOT } from './helpers/cli.js';
 
 describe('the tsgym package', () => {
-  it('is importable, with types, from a scratch package', () => {
+  it('is importable, with types, from a scratch package, and trains from the built files', () => {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-consumer-'));
     fs.mkdirSync(path.join(dir, 'node_modules'));
@@ -35,5 +35,13 @@ console.log(JSON.stringify({ n, first: Array.from(obs) }));
     const out = JSON.parse(execFileSync(process.execPath, ['main.mjs'], { cwd: dir, encoding: 'utf8' }));
     expect(out.n).toBe(4 + 1 + 3);
     expect(out.first).toHaveLength(4);
+    // The library's training entry point runs from the built package too (it finds tsgym's own package.json).
+    const trainer = `import { train } from 'tsgym';
+const r = await train({ agent: 'dqn', env: 'CartPole-v1', seed: 1, totalSteps: 200, numEnvs: 2, evalEvery: 200, evalEpisodes: 1, recordEpisodes: 0, checkpointEvery: 200, stopWhenSolved: false, logEvery: 100, envKwargs: {}, hyperparams: { learningStarts: 50 }, backend: 'wasm', outDir: 'runs', progress: 'none', verbose: false });
+console.log(JSON.stringify({ status: r.summary.status, version: r.config.tsgymVersion }));
+`;
+    fs.writeFileSync(path.join(dir, 'train.mjs'), trainer);
+    const trained = JSON.parse(execFileSync(process.execPath, ['train.mjs'], { cwd: dir, encoding: 'utf8' }));
+    expect(trained).toEqual({ status: 'finished', version: JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version });
   });
 });

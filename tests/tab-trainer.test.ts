@@ -1,17 +1,19 @@
 /**
- * The browser's training loop (render/tab-trainer.ts) run in Node: the same metrics as the harness for the
- * same seed and preset, byte for byte, and a .tar that `tar` unpacks into a run directory Node reads.
+ * The browser's trainer (render/tab-trainer.ts: the harness's training loop with a memory sink) run in Node:
+ * the same metrics, summary and best agent as `train()` (the loop with the run-directory sink) for the same
+ * seed and config, byte for byte, and a .tar that `tar` unpacks into a run directory Node reads.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { loadAgentFromRun } from '../experiments/harness/agent-io.js';
 import { train } from '../experiments/harness/trainer.js';
 import { readReplayFile } from '../render/replay-io.js';
-import { TabTrainer, tabRunConfig, tarArchive } from '../render/tab-trainer.js';
+import { TabTrainer, tabRunConfig } from '../render/tab-trainer.js';
+import { tarArchive } from '../render/tar.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgym-tab-trainer-'));
 let backend = '';
@@ -21,27 +23,34 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function runTab(req: Parameters<typeof tabRunConfig>[0]): TabTrainer {
+async function runTab(req: Parameters<typeof tabRunConfig>[0]): Promise<TabTrainer> {
   const t = new TabTrainer(tabRunConfig(req, backend));
   let baseline = -1;
   while (!t.done) {
-    t.tick();
-    if (baseline < 0 && t.evals.length === 1) baseline = tf.memory().numTensors;
+    await t.trainFor(0); // one vector step per call
+    if (baseline < 0 && t.run.evals.length === 1) baseline = tf.memory().numTensors;
   }
   // No tensor leak over the run (counted from the first evaluation: updates and evals have run by then).
   expect(tf.memory().numTensors).toBe(baseline);
   return t;
 }
 
+/** `train()` on the tab run's own config (same seed, budget, schedules and resolved hyperparameters). */
+function trainLikeTab(tab: TabTrainer) {
+  const c = tab.config;
+  return train({
+    agent: c.agent, env: c.envId, seed: c.seed, totalSteps: c.totalSteps, numEnvs: c.numEnvs, evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, recordEpisodes: c.recordEpisodes,
+    checkpointEvery: c.checkpointEvery, stopWhenSolved: c.stopWhenSolved, logEvery: c.logEvery, envKwargs: c.envKwargs, hyperparams: c.hyperparams, rewardThreshold: c.rewardThreshold ?? undefined,
+    backend: 'wasm', outDir: dir, progress: 'none', verbose: false,
+  });
+}
+
 describe('in-tab training loop (run in Node)', () => {
   it('DQN on GridWorld-4x4: the same metrics.jsonl as npm run train with the same seed and budget', async () => {
     const req = { agent: 'dqn', env: 'GridWorld-4x4', seed: 5, totalSteps: 2000, evalEvery: 1000, stopWhenSolved: false };
-    const tab = runTab(req);
-    const node = await train({
-      agent: 'dqn', env: 'GridWorld-4x4', seed: 5, totalSteps: 2000, numEnvs: tab.config.numEnvs, evalEvery: 1000, evalEpisodes: tab.config.evalEpisodes, recordEpisodes: 2,
-      checkpointEvery: tab.config.checkpointEvery, stopWhenSolved: false, logEvery: 1000, envKwargs: {}, hyperparams: tab.config.hyperparams, backend: 'wasm', outDir: dir, progress: 'none', verbose: false,
-    });
-    const files = await tab.files();
+    const tab = await runTab(req);
+    const node = await trainLikeTab(tab);
+    const files = await tab.run.files();
     expect(files.get('metrics.jsonl')).toBe(readFileSync(join(node.runDir, 'metrics.jsonl'), 'utf8'));
     expect(JSON.parse(files.get('config.json') as string).hyperparams).toEqual(node.config.hyperparams);
     // The recorded eval episodes are the harness's too (it gzips them; the tab writes plain JSON).
@@ -51,11 +60,11 @@ describe('in-tab training loop (run in Node)', () => {
   });
 
   it('PPO on CartPole: the run packs into a .tar that tar unpacks into a run directory with a loadable best/ agent', async () => {
-    const tab = runTab({ agent: 'ppo', env: 'CartPole-v1', seed: 2, totalSteps: 4096, evalEvery: 2048, evalEpisodes: 3 }); // the preset's first update is at 2048 steps
-    const name = tab.runName();
+    const tab = await runTab({ agent: 'ppo', env: 'CartPole-v1', seed: 2, totalSteps: 4096, evalEvery: 2048, evalEpisodes: 3 }); // the preset's first update is at 2048 steps
+    const name = tab.run.runName();
     expect(name).toMatch(/^CartPole-v1__ppo__seed2__\d{8}-\d{6}$/);
     const tarFile = join(dir, `${name}.tar`);
-    const bytes = tarArchive(name, await tab.files(), 1_700_000_000);
+    const bytes = tarArchive(name, await tab.run.files(), 1_700_000_000);
     expect(bytes.length % 512).toBe(0);
     writeFileSync(tarFile, bytes);
     const listing = execFileSync('tar', ['-tvf', tarFile], { encoding: 'utf8' });
@@ -73,6 +82,58 @@ describe('in-tab training loop (run in Node)', () => {
     expect(agent.act(new Float32Array(4), 1, { greedy: true }).actions[0]).toBeGreaterThanOrEqual(0);
     agent.dispose();
     tab.dispose();
+  });
+
+  // One on-policy and one off-policy agent on a Box action space: metrics, summary and best agent equal.
+  for (const req of [
+    { agent: 'ppo', env: 'Pendulum-v1', seed: 4, totalSteps: 1024, numEnvs: 2, evalEvery: 512, evalEpisodes: 2, recordEpisodes: 1, hyperparams: { numSteps: 128 }, stopWhenSolved: false, logEvery: 256 },
+    { agent: 'sac', env: 'Pendulum-v1', seed: 4, totalSteps: 500, numEnvs: 1, evalEvery: 250, evalEpisodes: 2, recordEpisodes: 1, hyperparams: { learningStarts: 150, batchSize: 64 }, stopWhenSolved: false, logEvery: 100 },
+  ]) {
+    it(`${req.agent.toUpperCase()} on Pendulum: the tab's loop and train() give the same metrics, summary and best agent`, async () => {
+      const tab = await runTab(req);
+      const node = await trainLikeTab(tab);
+      const files = await tab.run.files();
+      const nodeMetrics = readFileSync(join(node.runDir, 'metrics.jsonl'), 'utf8');
+      expect(nodeMetrics.split('\n').filter((l) => l.includes('"kind":"update"')).length).toBeGreaterThan(1);
+      expect(files.get('metrics.jsonl')).toBe(nodeMetrics);
+      const { wallSeconds: _a, solvedAtWallSeconds: _b, ...tabSummary } = JSON.parse(files.get('summary.json') as string);
+      const { wallSeconds: _c, solvedAtWallSeconds: _d, ...nodeSummary } = node.summary;
+      expect(tabSummary).toEqual(nodeSummary);
+      expect(tabSummary).toMatchObject({ status: 'finished', steps: req.totalSteps });
+      const blobs = [...files.keys()].filter((f) => f.startsWith('best/state/step-000000000/') && f.endsWith('.bin'));
+      expect(blobs.length).toBeGreaterThan(0);
+      for (const f of blobs) expect(Buffer.from(files.get(f) as Uint8Array).equals(readFileSync(join(node.runDir, f))), f).toBe(true);
+      tab.dispose();
+    });
+  }
+
+  it('a run stopped from the page ends interrupted at the step it reached', async () => {
+    const tab = new TabTrainer(tabRunConfig({ agent: 'sac', env: 'Pendulum-v1', seed: 1, totalSteps: 400, evalEvery: 200, evalEpisodes: 1, hyperparams: { learningStarts: 100, batchSize: 32 } }, backend));
+    for (let k = 0; k < 50; k++) await tab.trainFor(0);
+    tab.stop('stopped from the training page before its budget');
+    expect(tab.done).toBe(true);
+    expect(tab.summary).toMatchObject({ status: 'interrupted', steps: 50, message: 'stopped from the training page before its budget' });
+    expect(await tab.trainFor(0)).toEqual([]);
+    expect(tab.step).toBe(50);
+    tab.dispose();
+  });
+
+  it('the training loop and the tab trainer load no Node module (type-only imports aside): the worker bundles them', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      // Value imports and re-exports; `import type` is erased by the bundler.
+      for (const m of text.matchAll(/(?:^|\n)\s*(import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/g)) {
+        const spec = m[2];
+        expect(spec.startsWith('node:'), `${file} imports ${spec}`).toBe(false);
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+      }
+    };
+    visit(resolve(import.meta.dirname, '..', 'render', 'tab-trainer.ts'));
+    expect([...seen].some((f) => f.endsWith(join('experiments', 'harness', 'training-loop.ts')))).toBe(true);
+    expect([...seen].some((f) => f.endsWith(join('render', 'memory-run.ts')))).toBe(true);
   });
 
   it('refuses what the harness refuses, with one clear line', () => {

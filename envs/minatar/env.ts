@@ -46,7 +46,7 @@
  * - v0 / v1 (tsgym): MinAtar 1.0.15 (commit 4241f24) with the full / minimal action set, as MinAtar's gym
  *   registrations.
  */
-import { BaseEnv, ResetNeededError, assertAction, describeValue, rejectUnknownOptions } from '../core.js';
+import { BaseEnv, ResetNeededError, assertAction, describeValue, rangeOption, rejectUnknownOptions, type OptionRange } from '../core.js';
 import type { RenderState, ResetArgs, ResetResult, StepResult } from '../core.js';
 import { Box, Discrete } from '../spaces.js';
 import { StateReader } from '../state-check.js';
@@ -97,6 +97,9 @@ export interface MinAtarRenderState extends RenderState {
   terminated: boolean;
 }
 
+/** `stickyActionProb` is a probability. */
+export const MINATAR_STICKY_RANGE: OptionRange = { min: 0, max: 1 };
+
 export class MinAtarEnv extends BaseEnv<Float32Array, number> {
   readonly observationSpace: Box;
   readonly actionSpace: Discrete;
@@ -116,8 +119,7 @@ export class MinAtarEnv extends BaseEnv<Float32Array, number> {
     if (!info) throw new TsgymError(`MinAtar: unknown game ${describeValue(gameName)}; games: ${MINATAR_GAMES.map((g) => g.name).join(', ')}`);
     const what = `MinAtar/${info.title}`;
     rejectUnknownOptions(what, options as Record<string, unknown>, ['stickyActionProb', 'difficultyRamping']);
-    const p = options.stickyActionProb ?? 0.1;
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new TsgymError(`${what}: option 'stickyActionProb' must be a number from 0 to 1, got ${describeValue(p)}`);
+    const p = rangeOption(what, options as Record<string, unknown>, 'stickyActionProb', 0.1, MINATAR_STICKY_RANGE);
     const ramping = options.difficultyRamping ?? true;
     if (typeof ramping !== 'boolean') throw new TsgymError(`${what}: option 'difficultyRamping' must be true or false, got ${describeValue(ramping)}`);
     this.stickyActionProb = p;

@@ -48,11 +48,22 @@ export function loadAgent(dir: string): Agent {
   return agent;
 }
 
+/** Which of a run's agents to load: the latest checkpoint, the best evaluation's, or the one at an env step. */
+export type CheckpointChoice = 'latest' | 'best' | number;
+
+/** Parses a `--checkpoint` value: 'latest', 'best' or a non-negative env-step number. */
+export function parseCheckpointChoice(text: string): CheckpointChoice {
+  if (text === 'latest' || text === 'best') return text;
+  const step = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(step)) throw new TsgymError(`--checkpoint must be 'latest', 'best' or a step number, got '${text}'`);
+  return step;
+}
+
 /**
  * Builds a run's agent and loads one of its checkpoints: 'latest', an env-step number, or 'best' (the agent
  * saved at the run's best greedy evaluation).
  */
-export function loadAgentFromRun(runDir: string, which: 'latest' | 'best' | number = 'latest'): { agent: Agent; config: RunConfig; step: number } {
+export function loadAgentFromRun(runDir: string, which: CheckpointChoice = 'latest'): { agent: Agent; config: RunConfig; step: number } {
   const config = readRunConfig(runDir);
   const bestDir = runPath(runDir, 'best');
   if (which === 'best') {

@@ -19,6 +19,7 @@ import {
   readVerifiedCheckpointFiles,
   stepDirName,
   writeCheckpointManifest,
+  type CheckpointManifest,
   type CheckpointPointer,
   type CheckpointState,
 } from '../run-format.js';
@@ -27,6 +28,8 @@ export interface CheckpointData {
   step: number;
   json: Record<string, unknown>;
   blobs: Record<string, Uint8Array>;
+  /** A run's checkpoint: the hash of the config it was taken under, recorded in the manifest. */
+  configSha256?: string;
 }
 
 /** Test hook: milliseconds to pause between blob writes, so a test can SIGKILL mid-write. */
@@ -52,7 +55,7 @@ export function saveCheckpoint(checkpointsDir: string, data: CheckpointData, kee
     const state: CheckpointState = { step: data.step, blobs: blobNames, json: data.json };
     writeJsonAtomic(path.join(tmpDir, CHECKPOINT_FILES.state), state);
     // Last: the manifest vouches for every file above, so its presence means the checkpoint is whole.
-    writeCheckpointManifest(tmpDir, data.step);
+    writeCheckpointManifest(tmpDir, data.step, data.configSha256);
     io(finalDir, 'replace', () => {
       fs.rmSync(finalDir, { recursive: true, force: true });
       fs.renameSync(tmpDir, finalDir);
@@ -128,5 +131,6 @@ export function loadCheckpoint(dir: string): CheckpointData {
     if (!data) throw new DamagedCheckpointError(path.join(dir, blobFileName(b)), 'is missing from the manifest');
     blobs[b] = new Uint8Array(data); // a copy: agents view blobs as aligned typed arrays
   }
-  return { step: state.step, json: state.json, blobs };
+  const manifest = readJsonFile<CheckpointManifest>(path.join(dir, CHECKPOINT_FILES.manifest), 'checkpoint manifest'); // checked above
+  return { step: state.step, json: state.json, blobs, ...(manifest.configSha256 ? { configSha256: manifest.configSha256 } : {}) };
 }

@@ -1,7 +1,7 @@
 /**
- * The file-system-free steps of the run harness, shared by the Node trainer (trainer.ts, evaluate.ts) and
- * the browser tab's trainer (render/tab-trainer.ts), so that both collect experience and evaluate the
- * same way and write the same metrics. No `node:` imports here: the training page's worker bundles it.
+ * Collecting experience and greedy evaluation episodes, without the file system: used by the training loop
+ * (training-loop.ts, in Node and in the browser tab) and by evaluate.ts (the record and verify commands). No
+ * `node:` imports here: the training page's worker bundles it.
  */
 import type { Agent, TransitionBatch } from '../../agents/agent.js';
 import type { Action, Env } from '../../envs/core.js';

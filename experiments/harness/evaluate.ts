@@ -7,7 +7,8 @@ import type { Agent } from '../../agents/agent.js';
 import { TsgymError } from '../../core/errors.js';
 import { asIoError } from './atomic.js';
 import { greedyEpisodes } from './collect.js';
-import { replayFromEpisode } from '../../render/replay-format.js';
+import type { RecordedEpisode } from '../../envs/wrappers.js';
+import { replayFromEpisode, type ReplayMeta } from '../../render/replay-format.js';
 import { writeReplayFile } from '../../render/replay-io.js';
 
 export interface EvaluateOptions {
@@ -39,21 +40,27 @@ export interface EvalResult {
 
 export async function evaluate(agent: Agent, opts: EvaluateOptions): Promise<EvalResult> {
   const { returns, lengths, mean, std, recorded, actionSpace } = greedyEpisodes(agent, { envId: opts.envId, envKwargs: opts.envKwargs, seeds: episodeSeeds(opts), record: opts.record });
-  const replays: string[] = [];
+  let replays: string[] = [];
   if (recorded.length > 0) {
     if (!opts.recordDir) throw new Error('evaluate: recordDir is required to record episodes');
-    for (let k = 0; k < recorded.length; k++) {
-      const file = path.join(opts.recordDir, `episode-${k}.json.gz`);
-      const replay = replayFromEpisode(recorded[k], { agent: opts.agentName ?? agent.name, checkpointStep: opts.checkpointStep ?? null, actionSpace, label: opts.label });
-      try {
-        await writeReplayFile(file, replay);
-      } catch (e) {
-        throw asIoError(e, file, 'write');
-      }
-      replays.push(file);
-    }
+    replays = await writeRecordedEpisodes(opts.recordDir, recorded, { agent: opts.agentName ?? agent.name, checkpointStep: opts.checkpointStep ?? null, actionSpace, label: opts.label });
   }
   return { returns, lengths, mean, std, replays };
+}
+
+/** Writes recorded episodes as `<dir>/episode-<k>.json.gz` replay files; returns their paths. */
+export async function writeRecordedEpisodes(dir: string, episodes: RecordedEpisode[], meta: ReplayMeta): Promise<string[]> {
+  const files: string[] = [];
+  for (let k = 0; k < episodes.length; k++) {
+    const file = path.join(dir, `episode-${k}.json.gz`);
+    try {
+      await writeReplayFile(file, replayFromEpisode(episodes[k], meta));
+    } catch (e) {
+      throw asIoError(e, file, 'write');
+    }
+    files.push(file);
+  }
+  return files;
 }
 
 function episodeSeeds(opts: EvaluateOptions): number[] {

@@ -16,24 +16,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
-import { initBackend, tf, type BackendChoice } from '../../agents/backend.js';
-import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
-import type { Agent, UpdateMetrics } from '../../agents/agent.js';
-import { make, makeVec, registration, resolveEnvId } from '../../envs/registry.js';
+import { initBackend, type BackendChoice } from '../../agents/backend.js';
+import { agentRegistration, assertAgentSupports, resolveHyperparams } from '../../agents/registry.js';
+import type { Agent } from '../../agents/agent.js';
+import { envRewardThreshold, make, registration, resolveEnvId } from '../../envs/registry.js';
+import type { SpaceJSON } from '../../envs/spaces.js';
 import type { VectorEnv } from '../../envs/vector.js';
+import type { RecordedEpisode } from '../../envs/wrappers.js';
 import { TsgymError } from '../../core/errors.js';
-import { mean } from '../../core/math.js';
-import { STREAMS, streamSeeds, validateSeed } from '../../core/seeds.js';
-import { evaluate, type EvalResult } from './evaluate.js';
-import { collectTransition } from './collect.js';
+import { jsonDifferences, stableStringify } from '../../core/stable-json.js';
+import { validateSeed } from '../../core/seeds.js';
+import { writeRecordedEpisodes } from './evaluate.js';
 import { findCheckpoint, listIntactCheckpointSteps, loadCheckpoint, removeCheckpointTemps, saveCheckpoint, type CheckpointData } from './checkpoint.js';
 import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir } from './run-dir.js';
 import { lockRun, type HeldLock } from './run-lock.js';
 import { saveAgent } from './agent-io.js';
 import { writeGridworldValues } from './gridworld-values.js';
-import { AGENT_FILES, DamagedCheckpointError, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalSummary, type LogMarks, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
+import { buildEnvAndAgent, TrainingLoop, type LoopOptions, type LoopSink, type SavedHarness } from './training-loop.js';
+import { packageInfo } from '../package-info.js';
+import { AGENT_FILES, CHECKPOINT_FILES, DamagedCheckpointError, runConfigSha256, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalRecord, type MetricRecord, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
 
+export { DivergenceError } from './training-loop.js';
 export type { RunBudget, RunConfig } from '../run-format.js';
 
 export interface TrainOptions extends RunBudget {
@@ -91,37 +95,6 @@ export interface TrainResult {
   config: RunConfig;
 }
 
-/** A NaN/inf loss or weight: the run stopped, its last good checkpoint is kept. */
-export class DivergenceError extends TsgymError {
-  override name = 'DivergenceError';
-}
-
-/** Where a run stands; saved in every checkpoint (with the log marks and the vector env's state). */
-interface RunProgress {
-  step: number;
-  episodes: number;
-  /** Env steps at which the next eval / checkpoint / update-metrics line is due (see `Every`). */
-  nextEval: number;
-  nextCheckpoint: number;
-  nextLog: number;
-  /** Returns of the last 20 training episodes (for the progress display). */
-  recentReturns: number[];
-  /** Update metrics summed since the last update-metrics line, and how many updates they sum. */
-  updateSums: Record<string, number>;
-  updateCount: number;
-  wallSeconds: number;
-  finalEval: EvalSummary | null;
-  bestEval: EvalSummary | null;
-  solvedAtStep: number | null;
-  solvedAtWallSeconds: number | null;
-  solved: boolean;
-}
-
-interface SavedHarness extends RunProgress {
-  logMarks: LogMarks;
-  vec: unknown;
-}
-
 /** The live parts of a run: its directory, lock, envs and agent. */
 interface Session {
   run: RunDir;
@@ -145,24 +118,8 @@ function versions(): Record<string, string> {
   return { node: process.version, '@tensorflow/tfjs': v('@tensorflow/tfjs'), '@tensorflow/tfjs-backend-wasm': v('@tensorflow/tfjs-backend-wasm') };
 }
 
-function tsgymVersion(): string {
-  return (require('../../package.json') as { version: string }).version;
-}
-
 /** Agents with schedules over the run (ε, β, LR annealing) take the budget as the `totalSteps` hyperparameter. */
 const takesBudget = (agent: string) => 'totalSteps' in agentRegistration(agent).defaults;
-
-/** Builds the vector env and the agent a run config describes (throws on bad hyperparameters). */
-function buildEnvAndAgent(config: RunConfig): { vec: VectorEnv; agent: Agent } {
-  const vec = makeVec(config.envId, config.numEnvs, config.envKwargs);
-  try {
-    const agent = createAgent(config.agent, { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: config.numEnvs }, config.hyperparams, config.seed);
-    return { vec, agent };
-  } catch (e) {
-    vec.close();
-    throw e;
-  }
-}
 
 /** Starts a new run. Everything that can be checked is checked before the run directory is created. */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -175,7 +132,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   probe.close();
   const backend = await initBackend(opts.backend);
   const config: RunConfig = {
-    tsgymVersion: tsgymVersion(),
+    tsgymVersion: packageInfo().version,
     agent: opts.agent,
     env: reg.id,
     envId: reg.id,
@@ -193,7 +150,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     backend,
     backendRequested: opts.backend,
     versions: versions(),
-    rewardThreshold: opts.rewardThreshold ?? reg.rewardThreshold ?? null,
+    rewardThreshold: opts.rewardThreshold ?? envRewardThreshold(reg.id, opts.envKwargs) ?? null,
     createdAt: new Date().toISOString(),
   };
   // The agent is built before the directory, so a constructor error leaves nothing behind.
@@ -218,7 +175,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   const session: Session = { run, lock, config, vec, agent, closed: false };
   try {
-    vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     return await runLoop(session, null, opts);
   } finally {
     closeSession(session);
@@ -232,9 +188,10 @@ export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<
   let session: Session | null = null;
   try {
     const stored = readRunConfig(runDir);
-    const config = applyResumeFlags(runDir, stored, opts.flags ?? {});
     const run = new RunDir(runDir);
     const checkpoint = pickCheckpoint(run, opts.fromCheckpoint); // refuses a damaged checkpoint, naming the file
+    if (checkpoint) assertConfigUnedited(runDir, stored, checkpoint);
+    const config = applyResumeFlags(runDir, stored, opts.flags ?? {});
     const backend = await initBackend(opts.flags?.backend ?? opts.backend ?? config.backendRequested);
     if (backend !== config.backend) {
       console.error(`warning: this run was trained on backend '${config.backend}', resuming on '${backend}': results will not be bit-identical to an uninterrupted run`);
@@ -242,21 +199,17 @@ export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<
     const { vec, agent } = buildEnvAndAgent(config);
     session = { run, lock, config, vec, agent, closed: false };
     removeCheckpointTemps(run.checkpointsDir);
-    let restored: RunProgress | null = null;
+    let restored: LoopOptions['restored'] = null;
     if (checkpoint) {
-      const saved = checkpoint.data.json.harness as SavedHarness;
-      run.restoreLogs(saved.logMarks, checkpoint.dir); // refuses logs that no longer match the checkpoint
-      agent.setState({ json: checkpoint.data.json.agent as Record<string, unknown>, blobs: checkpoint.data.blobs });
-      vec.setState(saved.vec);
-      const { logMarks: _marks, vec: _vec, ...progress } = saved;
-      restored = progress;
+      const harness = checkpoint.data.json.harness as SavedHarness;
+      run.restoreLogs(harness.logMarks, checkpoint.dir); // refuses logs that no longer match the checkpoint
+      restored = { agent: { json: checkpoint.data.json.agent as Record<string, unknown>, blobs: checkpoint.data.blobs }, harness };
     } else {
       // Killed before its first checkpoint: nothing to continue from, so the run starts over.
       run.clearLogs();
-      vec.reset({ seed: streamSeeds(config.seed, STREAMS.trainEnv, config.numEnvs) });
     }
     if (config !== stored) run.writeConfig(config); // an extended budget or a changed stop rule
-    if (restored?.solved && config.stopWhenSolved && restored.step < config.totalSteps) {
+    if (restored?.harness.solved && config.stopWhenSolved && restored.harness.step < config.totalSteps) {
       console.error(`note: this run stopped when it solved the env; add --no-stop-when-solved to train on to ${config.totalSteps} steps`);
     }
     return await runLoop(session, restored, { ...opts, note: checkpoint ? undefined : `no checkpoint in ${runDir}; starting it again from step 0` });
@@ -298,6 +251,43 @@ function pickCheckpoint(run: RunDir, step: number | undefined): { dir: string; d
   }
 }
 
+/** Refuses to resume when config.json differs from the config the checkpoint was taken under (beyond what a resume may change). */
+function assertConfigUnedited(runDir: string, stored: RunConfig, checkpoint: { dir: string; data: CheckpointData }): void {
+  const { data } = checkpoint;
+  const taken = data.json.config as RunConfig | undefined;
+  if (!data.configSha256) return; // a checkpoint that records no config: nothing to hold config.json to
+  const name = path.basename(checkpoint.dir);
+  if (!taken || runConfigSha256(taken) !== data.configSha256) throw new TsgymError(`cannot resume: checkpoint ${path.join(checkpoint.dir, CHECKPOINT_FILES.state)} does not hold the config its manifest's configSha256 names (altered); resume from another checkpoint with --from-checkpoint STEP`);
+  const edits = configEdits(taken, stored);
+  if (edits.length) {
+    throw new TsgymError(`--resume ${runDir}: config.json has changed since checkpoint ${name} was taken: ${edits.join(', ')}`, {
+      hint: 'a run keeps the settings it trained with (only the budget grows, with --resume --steps N): restore config.json, or start a new run with these settings',
+    });
+  }
+}
+
+/**
+ * How config.json (`now`) differs from the config a checkpoint was taken under, as `path before → after`,
+ * leaving out what a resume itself changes: the budget raised by `--steps N` (totalSteps, the agent's
+ * `totalSteps` hyperparameter, one budgetExtensions entry per raise) and `--[no-]stop-when-solved`.
+ */
+export function configEdits(taken: RunConfig, now: RunConfig): string[] {
+  let expected: RunConfig = { ...taken, stopWhenSolved: now.stopWhenSolved };
+  const had = taken.budgetExtensions ?? [];
+  const added = (now.budgetExtensions ?? []).slice(had.length);
+  const chained = added.every((e, i) => e.fromTotalSteps === (i === 0 ? taken.totalSteps : added[i - 1].toTotalSteps) && e.toTotalSteps > e.fromTotalSteps);
+  if (added.length && chained && added[added.length - 1].toTotalSteps === now.totalSteps) {
+    expected = {
+      ...expected,
+      totalSteps: now.totalSteps,
+      hyperparams: takesBudget(taken.agent) ? { ...taken.hyperparams, totalSteps: now.totalSteps } : taken.hyperparams,
+      budgetExtensions: [...had, ...added],
+    };
+  }
+  const show = (v: unknown) => (v === undefined ? 'absent' : stableStringify(v));
+  return jsonDifferences(expected, now).map((d) => `${d.path} ${show(d.a)} → ${show(d.b)}`);
+}
+
 const FLAG_NAMES: Record<keyof ResumeFlags, string> = {
   agent: 'agent',
   env: 'env',
@@ -320,7 +310,7 @@ const FLAG_NAMES: Record<keyof ResumeFlags, string> = {
  * Any other flag that differs from the stored value is refused, listing every conflict.
  */
 export function applyResumeFlags(runDir: string, config: RunConfig, flags: ResumeFlags): RunConfig {
-  const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
+  const same = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(b);
   const conflicts: string[] = [];
   const stored: Record<keyof ResumeFlags, unknown> = {
     agent: config.agent,
@@ -375,31 +365,6 @@ export function applyResumeFlags(runDir: string, config: RunConfig, flags: Resum
   };
 }
 
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** "Every N env steps": due once `step` reaches `next`; `advance` moves `next` past `step`. */
-class Every {
-  constructor(
-    private readonly every: number,
-    public next: number,
-  ) {}
-  due(step: number): boolean {
-    return step >= this.next;
-  }
-  advance(step: number): void {
-    while (this.next <= step) this.next += this.every;
-  }
-}
-
 interface UiOptions {
   progress?: ProgressMode;
   verbose?: boolean;
@@ -407,259 +372,156 @@ interface UiOptions {
   note?: string;
 }
 
-function runLoop(session: Session, restored: RunProgress | null, ui: UiOptions): Promise<TrainResult> {
-  return new TrainingLoop(session, restored, ui).execute();
-}
+/**
+ * Longest stretch of training between two turns of the event loop, so a SIGINT/SIGTERM is seen within
+ * about this long. (`npx tsx …` runs the CLI in a child process whose parent SIGKILLs it when a signal is
+ * not acknowledged within ~60 ms; the npm scripts run `node --import tsx`, one process.)
+ */
+const MAX_MS_BETWEEN_YIELDS = 20;
 
-/** Steps per `await` so SIGINT/SIGTERM handlers get a chance to run. */
-const VECTOR_STEPS_PER_YIELD = 256;
-
-/** The collect → observe loop of one run, with its schedules (log, eval, checkpoint) and its ending. */
-class TrainingLoop {
-  private readonly run: RunDir;
-  private readonly config: RunConfig;
-  private readonly vec: VectorEnv;
-  private readonly agent: Agent;
-  private readonly display: Progress;
-  private readonly verbose: boolean;
-  private readonly progress: RunProgress;
-  private readonly evalSchedule: Every;
-  private readonly checkpointSchedule: Every;
-  private readonly logSchedule: Every;
-  private readonly wallStart: number;
-  private readonly prevObs: Float32Array;
-  private readonly nextObs: Float32Array;
-  /** Tensor count after the first update (one-time caches exist by then); it must not grow after that. */
-  private tensorBaseline = -1;
-  private lastEvalStep: number;
-  private interrupted = false;
-  private readonly resumed: boolean;
+/** The Node sink of the training loop: the run directory (logs, replays, checkpoints, best/, values.json). */
+class RunDirSink implements LoopSink {
+  readonly checkpoints: LoopSink['checkpoints'];
 
   constructor(
-    private readonly session: Session,
-    restored: RunProgress | null,
-    private readonly ui: UiOptions,
+    private readonly run: RunDir,
+    private readonly config: RunConfig,
+    readonly log: (message: string) => void,
   ) {
-    ({ run: this.run, config: this.config, vec: this.vec, agent: this.agent } = session);
-    const c = this.config;
-    this.verbose = ui.verbose ?? true;
-    this.resumed = restored !== null;
-    this.display = new Progress(c.totalSteps, `${c.agent} ${c.envId}`, ui.progress ?? 'auto');
-    this.progress = restored ?? {
-      step: 0,
-      episodes: 0,
-      nextEval: c.evalEvery,
-      nextCheckpoint: c.checkpointEvery,
-      nextLog: c.logEvery,
-      recentReturns: [],
-      updateSums: {},
-      updateCount: 0,
-      wallSeconds: 0,
-      finalEval: null,
-      bestEval: null,
-      solvedAtStep: null,
-      solvedAtWallSeconds: null,
-      solved: false,
-    };
-    this.evalSchedule = new Every(c.evalEvery, this.progress.nextEval);
-    this.checkpointSchedule = new Every(c.checkpointEvery, this.progress.nextCheckpoint);
-    this.logSchedule = new Every(c.logEvery, this.progress.nextLog);
-    this.wallStart = performance.now() - this.progress.wallSeconds * 1000;
-    this.prevObs = new Float32Array(c.numEnvs * this.vec.obsSize);
-    this.nextObs = new Float32Array(c.numEnvs * this.vec.obsSize);
-    this.lastEvalStep = this.progress.finalEval?.step ?? -1;
+    // Each checkpoint holds the config it was taken under, and its manifest the config's hash: a resume
+    // refuses a config.json edited since (see configEdits).
+    const save = (data: CheckpointData) => void saveCheckpoint(run.checkpointsDir, { ...data, json: { ...data.json, config }, configSha256: runConfigSha256(config) });
+    this.checkpoints = { logMarks: () => run.logMarks(), save };
   }
 
-  async execute(): Promise<TrainResult> {
-    const { config: c, progress: p } = this;
-    if (this.ui.note) this.say(this.ui.note);
-    if (this.resumed) this.say(`resuming ${this.run.dir} from step ${p.step}`);
-    this.display.setStartStep(p.step);
-    this.say(`training ${c.agent} on ${c.envId} (seed ${c.seed}, ${c.numEnvs} envs, ${c.totalSteps} steps, backend ${c.backend}) → ${this.run.dir}`);
-    const onSignal = () => (this.interrupted = true);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      this.writeSummary('running');
-      while (p.step < c.totalSteps && !(c.stopWhenSolved && p.solved) && !this.interrupted) {
-        const update = this.collectStep();
-        if (update) this.addUpdate(update);
-        if (this.logSchedule.due(p.step)) {
-          this.logUpdates();
-          this.logSchedule.advance(p.step);
-        }
-        if (this.evalSchedule.due(p.step)) {
-          await this.evaluate();
-          this.evalSchedule.advance(p.step);
-        }
-        if (this.checkpointSchedule.due(p.step)) {
-          // Advance first: the checkpoint stores the schedule, and a resume must not checkpoint this step again.
-          this.checkpointSchedule.advance(p.step);
-          this.checkpoint();
-        }
-        if ((p.step / c.numEnvs) % VECTOR_STEPS_PER_YIELD === 0) await new Promise((r) => setImmediate(r));
-        this.showProgress();
+  metric(record: MetricRecord): void {
+    this.run.metric(record);
+  }
+
+  async recordedEpisodes(step: number, episodes: RecordedEpisode[], actionSpace: SpaceJSON): Promise<void> {
+    const dir = path.join(this.run.episodesDir, stepDirName('step', step));
+    await writeRecordedEpisodes(dir, episodes, { agent: this.config.agent, checkpointStep: step, actionSpace, label: `${this.config.agent} step ${step}` });
+  }
+
+  evaluated(record: EvalRecord, wallSeconds: number): void {
+    this.run.flush();
+    this.run.timing(record.step, wallSeconds);
+  }
+
+  best(agent: Agent): void {
+    saveAgent(agent, this.run.bestDir);
+  }
+
+  summary(summary: RunSummary): void {
+    this.run.writeSummary(summary);
+  }
+
+  /** Files written once a run has finished, beside the logs; add writers here. */
+  finished(agent: Agent): void {
+    writeGridworldValues(this.run.dir, this.config, agent); // the viewer's value/policy overlay (gridworld envs only)
+    this.run.flush();
+  }
+}
+
+/** Runs the training loop to its end in this process, with the run directory, a progress display and signal handling. */
+async function runLoop(session: Session, restored: LoopOptions['restored'], ui: UiOptions): Promise<TrainResult> {
+  const { run, config: c } = session;
+  const verbose = ui.verbose ?? true;
+  const display = new Progress(c.totalSteps, `${c.agent} ${c.envId}`, ui.progress ?? 'auto');
+  const say = (message: string) => {
+    if (verbose) display.log(message);
+  };
+  let loop: TrainingLoop;
+  try {
+    loop = new TrainingLoop({ config: c, vec: session.vec, agent: session.agent, sink: new RunDirSink(run, c, say), restored });
+  } catch (e) {
+    if (!restored || e instanceof TsgymError) throw e;
+    throw new TsgymError(`cannot resume ${run.dir}: its checkpoint at step ${restored.harness.step} does not fit the agent and envs config.json describes (${(e as Error).message})`);
+  }
+  const p = loop.progress;
+  if (ui.note) say(ui.note);
+  if (restored) say(`resuming ${run.dir} from step ${p.step}`);
+  display.setStartStep(p.step);
+  say(`training ${c.agent} on ${c.envId} (seed ${c.seed}, ${c.numEnvs} envs, ${c.totalSteps} steps, backend ${c.backend}) → ${run.dir}`);
+  const signals = watchSignals();
+  try {
+    loop.start();
+    let lastYield = performance.now();
+    while (!loop.done && !signals.received) {
+      await loop.step();
+      if (performance.now() - lastYield >= MAX_MS_BETWEEN_YIELDS) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
       }
-      if (this.interrupted) {
-        this.checkpoint();
-        this.writeSummary('interrupted', 'stopped by a signal; continue with --resume');
-      } else {
-        if (this.lastEvalStep !== p.step) await this.evaluate();
-        this.checkpoint();
-        writeEndOfRunArtifacts(this.session);
-        this.run.flush();
-        this.writeSummary('finished');
-      }
-    } catch (e) {
-      this.fail(e);
-      throw e;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      this.display.done();
+      display.update(p.step, loop.progressFields());
     }
-    const leaked = this.tensorBaseline < 0 ? 0 : tf.memory().numTensors - this.tensorBaseline;
-    closeSession(this.session);
-    this.say(this.interrupted ? `interrupted at step ${p.step}; resume with: npm run train -- --resume ${this.run.dir}` : this.doneMessage(leaked));
-    return { runDir: this.run.dir, summary: readSummaryOrThrow(this.run.dir), config: c };
+    if (signals.received) loop.interrupt('stopped by a signal; continue with --resume');
+    else await loop.finish();
+  } catch (e) {
+    fail(session, loop, e);
+    throw e;
+  } finally {
+    signals.dispose();
+    display.done();
   }
+  const leaked = loop.leakedTensors();
+  closeSession(session);
+  say(signals.received ? `interrupted at step ${p.step}; resume with: npm run train -- --resume ${run.dir}` : doneMessage(loop, leaked));
+  return { runDir: run.dir, summary: readSummaryOrThrow(run.dir), config: c };
+}
 
-  /** One vector step: act, step the envs, hand the transition to the agent, log finished episodes. */
-  private collectStep(): UpdateMetrics | null {
-    const { vec, agent, progress: p } = this;
-    const n = this.config.numEnvs;
-    const transition = collectTransition(vec, agent, this.prevObs, this.nextObs);
-    p.step += n;
-    const update = agent.observe(transition, p.step);
-    for (let i = 0; i < n; i++) {
-      if (!(vec.terminated[i] || vec.truncated[i])) continue;
-      p.episodes++;
-      this.run.metric({ kind: 'episode', step: p.step, return: vec.episodeReturns[i], length: vec.episodeLengths[i], terminated: vec.terminated[i] === 1 });
-      p.recentReturns.push(vec.episodeReturns[i]);
-      if (p.recentReturns.length > 20) p.recentReturns.shift();
-    }
-    return update ?? null;
-  }
+/** How long copies of a handled signal are still swallowed after the run has stopped. */
+const SIGNAL_COPY_WINDOW_MS = 1000;
 
-  /** Checks an update for divergence and adds it to the sums of the next update-metrics line. */
-  private addUpdate(update: UpdateMetrics): void {
-    const p = this.progress;
-    if (this.tensorBaseline < 0) this.tensorBaseline = tf.memory().numTensors;
-    guardDivergence(update, this.agent, p.step);
-    for (const [k, v] of Object.entries(update)) p.updateSums[k] = (p.updateSums[k] ?? 0) + v;
-    p.updateCount++;
-  }
-
-  /** Writes the means of the update metrics since the last line. */
-  private logUpdates(): void {
-    const p = this.progress;
-    if (p.updateCount) {
-      const means: UpdateMetrics = {};
-      for (const [k, v] of Object.entries(p.updateSums)) means[k] = v / p.updateCount;
-      this.run.metric({ kind: 'update', step: p.step, updates: p.updateCount, ...means });
-    }
-    p.updateSums = {};
-    p.updateCount = 0;
-  }
-
-  /** A greedy evaluation on the held-out eval episodes; records replays, keeps the best agent, notes solving. */
-  private async evaluate(): Promise<EvalResult> {
-    const { config: c, progress: p, run } = this;
-    const res = await evaluate(this.agent, {
-      envId: c.envId,
-      envKwargs: c.envKwargs,
-      episodes: c.evalEpisodes,
-      seeds: streamSeeds(c.seed, STREAMS.evalEpisode, c.evalEpisodes),
-      record: c.recordEpisodes,
-      recordDir: path.join(run.episodesDir, stepDirName('step', p.step)),
-      agentName: c.agent,
-      checkpointStep: p.step,
-      label: `${c.agent} step ${p.step}`,
-    });
-    const ev = { mean: res.mean, std: res.std, step: p.step };
-    run.metric({ kind: 'eval', step: p.step, mean: res.mean, std: res.std, returns: res.returns, lengths: res.lengths });
-    run.flush();
-    run.timing(p.step, this.wall());
-    p.finalEval = ev;
-    this.lastEvalStep = p.step;
-    if (!p.bestEval || res.mean > p.bestEval.mean) {
-      p.bestEval = ev;
-      // Keep the best policy seen: value-based agents in particular can drift off it if trained on.
-      saveAgent(this.agent, run.bestDir);
-    }
-    const solvedNow = c.rewardThreshold !== null && res.mean >= c.rewardThreshold;
-    if (solvedNow && p.solvedAtStep === null) {
-      p.solvedAtStep = p.step;
-      p.solvedAtWallSeconds = Math.round(this.wall() * 1000) / 1000;
-    }
-    if (solvedNow) p.solved = true;
-    this.say(`eval @ ${p.step}: ${fmt(res.mean)} ± ${fmt(res.std)} over ${c.evalEpisodes} episodes${solvedNow ? ' (solved)' : ''}`);
-    return res;
-  }
-
-  private checkpoint(): void {
-    const p = this.progress;
-    p.wallSeconds = this.wall();
-    p.nextEval = this.evalSchedule.next;
-    p.nextCheckpoint = this.checkpointSchedule.next;
-    p.nextLog = this.logSchedule.next;
-    const agentState = this.agent.getState();
-    const harness: SavedHarness = { ...p, recentReturns: [...p.recentReturns], updateSums: { ...p.updateSums }, logMarks: this.run.logMarks(), vec: this.vec.getState() };
-    saveCheckpoint(this.run.checkpointsDir, { step: p.step, json: { agent: agentState.json, harness }, blobs: agentState.blobs });
-  }
-
-  /**
-   * Ends a run that threw: `diverged` or `failed` in summary.json (when it can still be written), temp
-   * directories removed, resources released. The first error is the one reported: writing the summary may
-   * fail too (a full disk) and must not hide it.
-   */
-  private fail(e: unknown): void {
-    const status: RunSummary['status'] = e instanceof DivergenceError ? 'diverged' : 'failed';
-    attempt(() => this.run.flush());
-    attempt(() => this.writeSummary(status, e instanceof DivergenceError ? e.message : `failed: ${(e as Error).message}`));
-    attempt(() => removeCheckpointTemps(this.run.checkpointsDir));
-    attempt(() => removeCheckpointTemps(path.join(this.run.bestDir, AGENT_FILES.state)));
-    closeSession(this.session);
-  }
-
-  private writeSummary(status: RunSummary['status'], message?: string): void {
-    const p = this.progress;
-    this.run.writeSummary({ status, steps: p.step, wallSeconds: Math.round(this.wall() * 1000) / 1000, finalEval: p.finalEval, bestEval: p.bestEval, solvedAtStep: p.solvedAtStep, solvedAtWallSeconds: p.solvedAtWallSeconds, ...(message ? { message } : {}) });
-  }
-
-  private showProgress(): void {
-    const p = this.progress;
-    const recent = p.recentReturns.length ? mean(p.recentReturns) : undefined;
-    const loss = p.updateCount ? (p.updateSums.loss ?? p.updateSums.policyLoss ?? 0) / p.updateCount : undefined;
-    this.display.update(p.step, { return: recent, ...this.agent.progressInfo(), loss });
-  }
-
-  private doneMessage(leaked: number): string {
-    const { config: c, progress: p } = this;
-    const fe = p.finalEval!;
-    const threshold = c.rewardThreshold;
-    return (
-      `done: ${p.step} steps in ${fmt(this.wall())} s; final eval ${fmt(fe.mean)} ± ${fmt(fe.std)} over ${c.evalEpisodes} episodes at step ${fe.step}` +
-      (threshold !== null ? (p.solvedAtStep !== null ? `; solved (≥ ${threshold}) at step ${p.solvedAtStep} after ${fmt(p.solvedAtWallSeconds!)} s` : `; not solved (threshold ${threshold})`) : '') +
-      (leaked !== 0 ? `; WARNING: ${leaked} tensors leaked` : '')
-    );
-  }
-
-  private wall(): number {
-    return (performance.now() - this.wallStart) / 1000;
-  }
-
-  private say(message: string): void {
-    if (this.verbose) this.display.log(message);
-  }
+/**
+ * SIGINT and SIGTERM ask the run to checkpoint and stop, once: Ctrl-C in a terminal signals the whole process
+ * group, and parents (npm, a shell, tsx) relay it to this process again, so every later copy is swallowed
+ * (stopping takes one checkpoint write). After the run, copies are swallowed for one more window, then
+ * Node's defaults return.
+ */
+function watchSignals(): { readonly received: boolean; dispose(): void } {
+  let received = false;
+  const onSignal = () => (received = true);
+  const off = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    get received() {
+      return received;
+    },
+    dispose() {
+      if (received) setTimeout(off, SIGNAL_COPY_WINDOW_MS).unref();
+      else off();
+    },
+  };
 }
 
 /**
- * Files written once a run has finished, beside the logs (e.g. a gridworld's values.json for the viewer).
- * The agent is still alive here; add writers below.
+ * Ends a run that threw: `diverged` or `failed` in summary.json (when it can still be written), temp
+ * directories removed, resources released. The first error is the one reported: writing the summary may
+ * fail too (a full disk) and must not hide it.
  */
-function writeEndOfRunArtifacts(session: Session): void {
-  writeGridworldValues(session.run.dir, session.config, session.agent); // the viewer's value/policy overlay (gridworld envs only)
+function fail(session: Session, loop: TrainingLoop, e: unknown): void {
+  const { run } = session;
+  attempt(() => run.flush());
+  attempt(() => run.writeSummary(loop.failureSummary(e)));
+  attempt(() => removeCheckpointTemps(run.checkpointsDir));
+  attempt(() => removeCheckpointTemps(path.join(run.bestDir, AGENT_FILES.state)));
+  closeSession(session);
+}
+
+function doneMessage(loop: TrainingLoop, leaked: number): string {
+  const { config: c, progress: p } = loop;
+  const fe = p.finalEval!;
+  const threshold = c.rewardThreshold;
+  return (
+    `done: ${p.step} steps in ${fmt(loop.wall())} s; final eval ${fmt(fe.mean)} ± ${fmt(fe.std)} over ${c.evalEpisodes} episodes at step ${fe.step}` +
+    (threshold !== null ? (p.solvedAtStep !== null ? `; solved (≥ ${threshold}) at step ${p.solvedAtStep} after ${fmt(p.solvedAtWallSeconds!)} s` : `; not solved (threshold ${threshold})`) : '') +
+    (leaked !== 0 ? `; WARNING: ${leaked} tensors leaked` : '')
+  );
 }
 
 function readSummaryOrThrow(runDir: string): RunSummary {
@@ -674,14 +536,6 @@ function attempt(fn: () => void): void {
     fn();
   } catch {
     // already failing: the first error is the one that matters
-  }
-}
-
-function guardDivergence(upd: UpdateMetrics, agent: Agent, step: number): void {
-  const bad = Object.entries(upd).find(([, v]) => !Number.isFinite(v));
-  if (bad || !agent.weightsFinite()) {
-    const what = bad ? `${bad[0]} became ${bad[1]}` : 'a network weight became NaN or infinite';
-    throw new DivergenceError(`training diverged at step ${step}: ${what}. The last good checkpoint is kept; try a lower learning rate (--set lr=...) or a smaller maxGradNorm.`);
   }
 }
 

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
 import { initBackend, type BackendChoice } from '../../agents/backend.js';
 import { TsgymError } from '../../core/errors.js';
+import { jsonDifferences, stableStringify } from '../../core/stable-json.js';
 import { validateSeed } from '../../core/seeds.js';
 import { make, registration } from '../../envs/registry.js';
 import { presetFor } from '../presets.js';
@@ -22,6 +23,8 @@ import { readJsonFile, writeJsonAtomic } from '../harness/atomic.js';
 import { nonNegativeInt, positiveInt, type RunBudget } from '../harness/trainer.js';
 import type { ProgressMode } from '../harness/progress.js';
 import { comparisonRunName, type ReportOptions } from '../report.js';
+
+export { stableStringify };
 
 /** Everything that decides a group's runs, besides the seed (the preset with the request's overrides applied). */
 export interface AgentPlan extends RunBudget {
@@ -198,36 +201,10 @@ export async function checkPlanBuilds(request: ComparisonRequest): Promise<void>
   }
 }
 
-/** JSON with object keys sorted, so equal values print equally. */
-export function stableStringify(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const obj = v as Record<string, unknown>;
-    return `{${Object.keys(obj)
-      .filter((k) => obj[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** The fields where two requests differ, as `path: a vs b` lines. */
 export function requestDifferences(existing: ComparisonRequest, wanted: ComparisonRequest): string[] {
-  const out: string[] = [];
-  const walk = (a: unknown, b: unknown, at: string) => {
-    if (stableStringify(a) === stableStringify(b)) return;
-    const objects = a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b);
-    if (!objects) {
-      out.push(`${at}: ${stableStringify(a) ?? 'absent'} there, ${stableStringify(b) ?? 'absent'} requested`);
-      return;
-    }
-    const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
-    for (const k of keys) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
-  };
   const pick = (r: ComparisonRequest) => ({ env: r.env, agents: r.agents, seeds: r.seeds, steps: r.steps, backend: r.backend, plans: r.plans, sweep: r.sweep });
-  walk(pick(existing), pick(wanted), '');
-  return out;
+  return jsonDifferences(pick(existing), pick(wanted)).map((d) => `${d.path}: ${stableStringify(d.a) ?? 'absent'} there, ${stableStringify(d.b) ?? 'absent'} requested`);
 }
 
 export function readComparisonFile(dir: string): ComparisonFile {

@@ -35,6 +35,18 @@ async function getJson<T>(url: string): Promise<T> {
   return body as T;
 }
 
+/** Every page of a run's metrics (`url` is its `…/metrics` endpoint), as one answer. */
+async function getMetrics(url: string): Promise<MetricsResponse> {
+  const all = await getJson<MetricsResponse>(url);
+  for (let next = all.next; next; ) {
+    const page = await getJson<MetricsResponse>(`${url}?offset=${next.offset}&line=${next.line}`);
+    for (const r of page.records) all.records.push(r);
+    for (const n of page.skippedLines) all.skippedLines.push(n);
+    next = page.next;
+  }
+  return { ...all, next: null };
+}
+
 /** `?c=<comparison>`: the viewer shows that comparison's runs instead of the runs directory's own. */
 export const comparisonScope: string | null = new URLSearchParams(location.search).get('c');
 const base = runsApiBase(comparisonScope);
@@ -42,7 +54,7 @@ const base = runsApiBase(comparisonScope);
 export const api = {
   runs: () => getJson<RunsResponse>(`${base}runs`),
   episodes: () => getJson<EpisodesResponse>(`${base}episodes`),
-  metrics: (run: string) => getJson<MetricsResponse>(`${base}runs/${encodeURIComponent(run)}/metrics`),
+  metrics: (run: string) => getMetrics(`${base}runs/${encodeURIComponent(run)}/metrics`),
   run: (run: string) => getJson<RunInfo>(`${base}runs/${encodeURIComponent(run)}`),
   runEpisodes: (run: string) => getJson<EpisodesResponse>(`${base}runs/${encodeURIComponent(run)}/episodes`),
   /** Which runs exist and how followed runs change (`?follow=<run>…`), as a change stream (server-sent events, render/live.ts). */
@@ -56,6 +68,6 @@ export const api = {
   comparisons: () => getJson<ComparisonsResponse>('api/comparisons'),
   comparison: (id: string) => getJson<ComparisonResponse>(`api/comparisons/${encodeURIComponent(id)}`),
   /** The episodes of one comparison's runs (for links from the comparison page). */
-  comparisonMetrics: (id: string, run: string) => getJson<MetricsResponse>(`${runsApiBase(id)}runs/${encodeURIComponent(run)}/metrics`),
+  comparisonMetrics: (id: string, run: string) => getMetrics(`${runsApiBase(id)}runs/${encodeURIComponent(run)}/metrics`),
   comparisonEpisodes: (id: string) => getJson<EpisodesResponse>(`${runsApiBase(id)}episodes`),
 };

@@ -270,7 +270,7 @@ function companionSelection(a: Selection): Selection | null {
 function metricsFor(run: string): Promise<MetricsResponse> {
   let p = metricsCache.get(run);
   if (!p) {
-    p = api.metrics(run).catch((e: Error) => ({ run, records: [], skippedLines: [], error: e.message }) as MetricsResponse);
+    p = api.metrics(run).catch((e: Error) => ({ run, records: [], skippedLines: [], next: null, error: e.message }) as MetricsResponse);
     metricsCache.set(run, p);
   }
   return p;

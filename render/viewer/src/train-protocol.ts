@@ -1,7 +1,8 @@
 /** Messages between the training page and its worker (types only). */
 import type { MetricRecord, ValuesFile } from '../../api-types.js';
 import type { ReplayFile } from '../../replay-format.js';
-import type { EvalRecord, TabRunConfig, TabRunRequest, TabSummary } from '../../tab-trainer.js';
+import type { EvalRecord, RunSummary } from '../../../experiments/run-format.js';
+import type { TabRunConfig, TabRunRequest } from '../../tab-trainer.js';
 
 export type ToWorker = { type: 'start'; request: TabRunRequest } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' } | { type: 'download' };
 
@@ -15,6 +16,6 @@ export interface WorkerEval {
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'started'; config: TabRunConfig; runName: string }
-  | { type: 'progress'; step: number; records: MetricRecord[]; evals: WorkerEval[]; numTensors: number; seconds: number; summary: TabSummary; done: boolean }
+  | { type: 'progress'; step: number; records: MetricRecord[]; evals: WorkerEval[]; numTensors: number; seconds: number; summary: RunSummary; done: boolean }
   | { type: 'archive'; name: string; bytes: Uint8Array }
   | { type: 'error'; message: string };

@@ -9,7 +9,8 @@
 import { agentNames } from '../../../agents/registry.js';
 import type { MetricRecord } from '../../api-types.js';
 import type { ReplayFile } from '../../replay-format.js';
-import type { TabRunConfig, TabSummary } from '../../tab-trainer.js';
+import type { RunSummary } from '../../../experiments/run-format.js';
+import type { TabRunConfig } from '../../tab-trainer.js';
 import { LearningCurve } from './chart.js';
 import { formatNumber } from './hud.js';
 import { $, applyEnvAndSeed, download, hashParams, readSeed, selectIfOffered, setupLabPage, showError } from './lab-common.js';
@@ -45,7 +46,7 @@ let worker: Worker | null = null;
 let config: TabRunConfig | null = null;
 let runName = '';
 let records: MetricRecord[] = [];
-let summary: TabSummary | null = null;
+let summary: RunSummary | null = null;
 let status: 'idle' | 'starting' | 'training' | 'paused' | 'finished' | 'error' = 'idle';
 let numTensors: number[] = [];
 let seconds = 0;
@@ -119,7 +120,7 @@ function onMessage(m: FromWorker): void {
     const now = performance.now();
     if (m.done || m.evals.length || now - lastCurveDraw > 500) {
       lastCurveDraw = now;
-      curve.show([{ run: runName, metrics: { run: runName, records, skippedLines: [] }, markerSteps: [] }]);
+      curve.show([{ run: runName, metrics: { run: runName, records, skippedLines: [], next: null }, markerSteps: [] }]);
     }
     renderStats();
     if (m.done) setStatus('finished', `${summary.status} after ${step.toLocaleString('en')} steps (${formatNumber(seconds)} s of training)`);

@@ -4,9 +4,10 @@
  * reading pause / resume / stop / download messages between slices.
  */
 import { tf } from '../../../agents/backend.js';
-import { TabTrainer, tabRunConfig, tarArchive, type TabRunRequest } from '../../tab-trainer.js';
+import { TabTrainer, tabRunConfig, type TabRunRequest } from '../../tab-trainer.js';
+import { tarArchive } from '../../tar.js';
 import { initBrowserBackend } from './tf-browser.js';
-import type { FromWorker, ToWorker } from './train-protocol.js';
+import type { FromWorker, ToWorker, WorkerEval } from './train-protocol.js';
 import type { MetricRecord } from '../../api-types.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -33,13 +34,18 @@ async function start(req: TabRunRequest): Promise<void> {
   trainer = null;
   const backend = await initBrowserBackend('wasm');
   const config = tabRunConfig(req, backend, { '@tensorflow/tfjs': tf.version.tfjs, userAgent: self.navigator.userAgent });
-  trainer = new TabTrainer(config);
-  trainer.wallClock = () => elapsed + (running ? (performance.now() - sliceStart) / 1000 : 0);
   sent = 0;
   elapsed = 0;
   paused = false;
-  post({ type: 'started', config, runName: trainer.runName() });
+  trainer = new TabTrainer(config, () => elapsed + (running ? (performance.now() - sliceStart) / 1000 : 0));
+  post({ type: 'started', config, runName: trainer.run.runName() });
   void loop();
+}
+
+/** New metric records since the last post, the slice's evaluations and where the run stands. */
+function postProgress(t: TabTrainer, evals: WorkerEval[]): void {
+  post({ type: 'progress', step: t.step, records: t.run.metrics.slice(sent) as MetricRecord[], evals, numTensors: tf.memory().numTensors, seconds: elapsed, summary: t.summary, done: t.done });
+  sent = t.run.metrics.length;
 }
 
 async function loop(): Promise<void> {
@@ -49,15 +55,10 @@ async function loop(): Promise<void> {
     while (trainer && !trainer.done && !paused) {
       const t = trainer;
       sliceStart = performance.now();
-      const evals = [];
-      while (performance.now() - sliceStart < 100 && !t.done) {
-        const ev = t.tick();
-        if (ev) evals.push({ record: ev.record, replay: ev.replays[0] ?? null, values: ev.values });
-      }
+      const evals = (await t.trainFor(100)).map((ev) => ({ record: ev.record, replay: ev.replays[0] ?? null, values: ev.values }));
       elapsed += (performance.now() - sliceStart) / 1000;
       sliceStart = performance.now();
-      post({ type: 'progress', step: t.step, records: t.metrics.slice(sent) as MetricRecord[], evals, numTensors: tf.memory().numTensors, seconds: elapsed, summary: t.summary, done: t.done });
-      sent = t.metrics.length;
+      postProgress(t, evals);
       await yieldToEvents();
     }
   } catch (e) {
@@ -79,14 +80,13 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   } else if (m.type === 'stop') {
     paused = true;
     if (trainer && !trainer.done) {
-      trainer.finish('interrupted', 'stopped from the training page before its budget');
-      post({ type: 'progress', step: trainer.step, records: trainer.metrics.slice(sent) as MetricRecord[], evals: [], numTensors: tf.memory().numTensors, seconds: elapsed, summary: trainer.summary, done: true });
-      sent = trainer.metrics.length;
+      trainer.stop('stopped from the training page before its budget');
+      postProgress(trainer, []);
     }
   } else if (m.type === 'download') {
     if (!trainer) return post({ type: 'error', message: 'nothing trained yet' });
-    const name = trainer.runName();
-    trainer
+    const name = trainer.run.runName();
+    trainer.run
       .files()
       .then((files) => {
         const tar = tarArchive(name, files, Math.floor(Date.now() / 1000));
