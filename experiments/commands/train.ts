@@ -14,6 +14,8 @@ import { noPresetNote, presetFor } from '../presets.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { resume, train, type ResumeOptions, type TrainOptions } from '../harness/trainer.js';
 import type { ProgressMode } from '../harness/progress.js';
+import { parseSeedRange, trainSeeds } from '../harness/batch-seeds.js';
+import { parseSeedList } from './flags.js';
 
 interface TrainArgs extends CadenceArgs {
   agent?: string;
@@ -30,6 +32,9 @@ interface TrainArgs extends CadenceArgs {
   'env-set': string[];
   progress: ProgressMode;
   'run-name'?: string;
+  seeds?: string;
+  'seed-list'?: string;
+  'resume-batch'?: boolean;
 }
 
 export function trainOptionsFromArgs(a: TrainArgs): TrainOptions {
@@ -114,14 +119,20 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option: --env-set difficulty=2' },
         progress: { choices: ['auto', 'bar', 'lines', 'json', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, periodic lines otherwise; json: one JSON event per line on stderr, for a parent process)' },
         'run-name': { type: 'string', describe: 'Run directory name (default: <env>__<agent>__seed<S>__<time>)' },
+        seeds: { type: 'string', describe: 'Train many seeds in this one process, one ordinary run directory each: a range A-B (e.g. 0-255) or a count N (seeds 0..N-1). Each seed computes exactly what --seed S computes' },
+        'seed-list': { type: 'string', describe: 'Like --seeds, with the seeds listed: --seed-list 3,7,11' },
+        'resume-batch': { type: 'boolean', describe: 'With --seeds/--seed-list: continue a stopped batch in --out (ended runs are kept, unfinished ones resume from their checkpoint, missing seeds start)' },
       }))
       .example('$0 train dqn cartpole', 'Train DQN on CartPole-v1 with the tuned preset')
+      .example('$0 train ppo cartpole --seeds 0-255', 'Train 256 seeds in one process (one run directory each)')
       .example('$0 train ppo lanekeeper-continuous --seed 3', 'Train PPO on the continuous lane-keeper')
       .example('$0 train dqn cartpole --set lr=0.0005 --steps 80000', 'Override the preset')
       .example('$0 train --resume runs/CartPole-v1__dqn__seed0__20260101-120000', 'Continue a killed run')
       .example('$0 train --resume runs/CartPole-v1__dqn__seed0__20260101-120000 --steps 100000', "Continue a finished run past its budget") as unknown as Argv<TrainArgs>,
   handler: async (a) => {
     if (!a.resume && (a['from-checkpoint'] !== undefined || a['take-over-lock'])) throw new TsgymError('--from-checkpoint and --take-over-lock go with --resume DIR');
+    if (a.seeds !== undefined || a['seed-list'] !== undefined) return trainSeedsHandler(a);
+    if (a['resume-batch']) throw new TsgymError('--resume-batch goes with --seeds A-B or --seed-list (the batch to continue)');
     const options = a.resume ? undefined : trainOptionsFromArgs(a);
     const note = options && noPresetNote(options.agent, options.env);
     if (note) console.error(note);
@@ -130,3 +141,19 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (result.summary.status === 'interrupted') process.exitCode = 130;
   },
 };
+
+/** `train <agent> <env> --seeds A-B` / `--seed-list 3,7`: every seed in this process, one run directory each. */
+async function trainSeedsHandler(a: TrainArgs): Promise<void> {
+  const clash = [a.seeds !== undefined && a['seed-list'] !== undefined && '--seeds with --seed-list', a.seed !== undefined && '--seed', a.resume !== undefined && '--resume', a['run-name'] !== undefined && '--run-name'].filter(Boolean);
+  if (clash.length) throw new TsgymError(`${clash.join(', ')} cannot go with ${a.seeds !== undefined ? '--seeds' : '--seed-list'}: a batch trains the listed seeds as new runs named <env>__<agent>__seed<S>__<time> (continue a stopped batch with --resume-batch, or one of its runs with --resume DIR)`);
+  const seeds = a.seeds !== undefined ? parseSeedRange(a.seeds) : parseSeedList(a['seed-list']!);
+  const { seed: _seed, runName: _name, ...opts } = trainOptionsFromArgs(a);
+  const result = await trainSeeds({ ...opts, seeds, resumeBatch: a['resume-batch'], onRunEnd: (run) => console.log(run.runDir) });
+  const count = (status: string) => result.runs.filter((r) => r.summary.status === status).length;
+  const solved = result.runs.filter((r) => r.summary.solvedAtStep != null).length;
+  const diverged = count('diverged');
+  const kept = result.runs.filter((r) => r.how === 'kept').length;
+  console.error(`${result.runs.length} of ${seeds.length} seeds ran${kept ? ` (${kept} had already ended)` : ''}: ${count('finished')} finished (${solved} solved), ${diverged} diverged${result.interrupted ? `, stopped by a signal (${result.notStarted.length} not started)` : ''}`);
+  if (result.interrupted) process.exitCode = 130;
+  else if (diverged > 0) process.exitCode = 1;
+}

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tf } from '../agents/backend.js';
+import { parseSeedRange, trainSeeds, type SeedRun } from '../experiments/harness/batch-seeds.js';
+import { train, type TrainOptions } from '../experiments/harness/trainer.js';
+import { readRunSummary } from '../experiments/run-format.js';
+import { runCli, startCli } from './helpers/cli.js';
+import { policyGradientRunFlops } from '../experiments/bench-seeds.js';
+
+const tmp = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tsgym-seeds-${label}-`));
+
+/** A tiny PPO / A2C CartPole run: a few updates, two evals, two checkpoints. */
+function tinyRun(agent: 'ppo' | 'a2c', outDir: string): Omit<TrainOptions, 'seed'> {
+  const hyperparams = agent === 'ppo' ? { numSteps: 64, numMinibatches: 2, updateEpochs: 2 } : { numSteps: 8 };
+  return {
+    agent,
+    env: 'CartPole-v1',
+    totalSteps: 1024,
+    numEnvs: 4,
+    evalEvery: 512,
+    evalEpisodes: 2,
+    recordEpisodes: 0,
+    checkpointEvery: 512,
+    stopWhenSolved: true,
+    logEvery: 256,
+    envKwargs: {},
+    hyperparams,
+    backend: 'wasm',
+    outDir,
+    progress: 'none',
+    verbose: false,
+  };
+}
+
+/** The files that hold what a seed computed: metrics, the final weights and agent state, the best agent's weights. */
+function computedFiles(runDir: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = { 'metrics.jsonl': fs.readFileSync(path.join(runDir, 'metrics.jsonl')) };
+  const ckpts = fs.readdirSync(path.join(runDir, 'checkpoints')).filter((d) => d.startsWith('step-')).sort();
+  const last = path.join('checkpoints', ckpts[ckpts.length - 1]);
+  for (const f of fs.readdirSync(path.join(runDir, last)).filter((f) => f.endsWith('.bin'))) out[path.join(last, f)] = fs.readFileSync(path.join(runDir, last, f));
+  const best = path.join('best', 'state');
+  for (const d of fs.readdirSync(path.join(runDir, best)).filter((d) => d.startsWith('step-'))) {
+    for (const f of fs.readdirSync(path.join(runDir, best, d)).filter((f) => f.endsWith('.bin'))) out[path.join(best, d, f)] = fs.readFileSync(path.join(runDir, best, d, f));
+  }
+  return out;
+}
+
+const bySeed = (runs: SeedRun[], seed: number) => runs.find((r) => r.seed === seed)!.runDir;
+
+describe('trainSeeds: many seeds in one process', () => {
+  for (const agent of ['ppo', 'a2c'] as const) {
+    it(`${agent}: a seed's metrics and weights are byte-identical alone, in a batch, in another batch order, and as a plain single run`, async () => {
+      const alone = await trainSeeds({ ...tinyRun(agent, tmp('alone')), seeds: [7] });
+      const batch = await trainSeeds({ ...tinyRun(agent, tmp('batch')), seeds: [3, 7, 5] });
+      const reversed = await trainSeeds({ ...tinyRun(agent, tmp('reversed')), seeds: [5, 7, 3] });
+      const single = await train({ ...tinyRun(agent, tmp('single')), seed: 7 });
+      for (const r of [alone, batch, reversed]) {
+        expect(r.interrupted).toBe(false);
+        expect(r.runs.map((x) => x.summary.status).every((s) => s === 'finished')).toBe(true);
+      }
+      expect(batch.runs.map((r) => r.seed)).toEqual([3, 7, 5]);
+      const reference = computedFiles(bySeed(alone.runs, 7));
+      expect(Object.keys(reference).length).toBeGreaterThan(3); // metrics + final checkpoint blobs + best blobs
+      expect(reference['metrics.jsonl'].toString().split('\n').filter((l) => l.includes('"kind":"update"')).length).toBeGreaterThan(0);
+      for (const other of [bySeed(batch.runs, 7), bySeed(reversed.runs, 7), single.runDir]) {
+        const files = computedFiles(other);
+        expect(Object.keys(files).sort()).toEqual(Object.keys(reference).sort());
+        for (const [name, bytes] of Object.entries(reference)) expect(files[name].equals(bytes), `${other}/${name}`).toBe(true);
+      }
+      // Different seeds did compute different things (the comparison above can fail).
+      expect(computedFiles(bySeed(batch.runs, 3))['metrics.jsonl'].equals(reference['metrics.jsonl'])).toBe(false);
+      // Each run directory stands on its own: config with its seed, summary finished, no lock left.
+      for (const r of batch.runs) {
+        expect(JSON.parse(fs.readFileSync(path.join(r.runDir, 'config.json'), 'utf8')).seed).toBe(r.seed);
+        expect(fs.readdirSync(r.runDir).some((f) => f.startsWith('lock'))).toBe(false);
+      }
+    }, 240_000);
+  }
+
+  it('keeps tf.memory().numTensors flat across the seeds of a batch', async () => {
+    await trainSeeds({ ...tinyRun('ppo', tmp('warm')), seeds: [0] }); // one-time caches (ones rows) exist after this
+    const before = tf.memory().numTensors;
+    await trainSeeds({ ...tinyRun('ppo', tmp('flat')), seeds: [1, 2, 3] });
+    expect(tf.memory().numTensors).toBe(before);
+  }, 240_000);
+
+  it('parses --seeds ranges and counts, and refuses bad ones with one line', () => {
+    expect(parseSeedRange('0-3')).toEqual([0, 1, 2, 3]);
+    expect(parseSeedRange('7-7')).toEqual([7]);
+    expect(parseSeedRange('3')).toEqual([0, 1, 2]);
+    expect(() => parseSeedRange('7-3')).toThrow(/ends before it starts/);
+    expect(() => parseSeedRange('a-b')).toThrow(/expects a range A-B/);
+    expect(() => parseSeedRange('0')).toThrow(/expects a range A-B/);
+    expect(() => parseSeedRange('0-100000')).toThrow(/at most 100000 seeds/);
+  });
+
+  it('refuses a batch with repeated seeds before writing anything', async () => {
+    const out = tmp('dup');
+    await expect(trainSeeds({ ...tinyRun('ppo', out), seeds: [1, 2, 1] })).rejects.toThrow(/seed 1 appears twice/);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('bench-seeds: FLOPs of a run', () => {
+  it('counts acting, valuing, gradient steps and greedy evaluation of a PPO run from its metrics', async () => {
+    const opts = tinyRun('ppo', tmp('flops'));
+    const { runs } = await trainSeeds({ ...opts, totalSteps: 512, evalEvery: 512, stopWhenSolved: false, hyperparams: { ...opts.hyperparams, targetKl: 0 }, seeds: [1] });
+    const count = policyGradientRunFlops(runs[0].runDir);
+    // 512 steps of a 64 × 4 rollout: 2 updates of 2 epochs × 2 minibatches of 128 rows.
+    expect(count.envSteps).toBe(512);
+    expect(count.gradientSteps).toBe(8);
+    const evals = fs.readFileSync(path.join(runs[0].runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"eval"')).map((l) => JSON.parse(l) as { lengths: number[] });
+    const evalSteps = evals.flatMap((e) => e.lengths).reduce((a, b) => a + b, 0);
+    expect(evalSteps).toBeGreaterThan(0);
+    const actor = 2 * (4 * 64 + 64 * 64 + 64 * 2); // CartPole: 4 → 64 → 64 → 2 logits
+    const critic = 2 * (4 * 64 + 64 * 64 + 64 * 1);
+    expect(count.flops).toBe(512 * actor + 2 * (256 + 4) * critic + 8 * 128 * 3 * (actor + critic) + evalSteps * actor);
+  }, 120_000);
+});
+
+describe('train --seeds (CLI)', () => {
+  const tiny = ['--backend', 'wasm', '--progress', 'none', '--steps', '512', '--envs', '4', '--eval-every', '512', '--eval-episodes', '2', '--checkpoint-every', '512', '--set', 'numSteps=64', '--set', 'numMinibatches=2', '--set', 'updateEpochs=2'];
+
+  it('trains --seed-list as ordinary runs, one directory per seed printed on stdout', async () => {
+    const out = tmp('cli');
+    const r = await runCli(['train', 'ppo', 'cartpole', '--seed-list', '4,2', ...tiny, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const dirs = r.stdout.trim().split('\n');
+    expect(dirs.map((d) => path.basename(d).split('__')[2])).toEqual(['seed4', 'seed2']);
+    expect(dirs.map((d) => readRunSummary(d)!.status)).toEqual(['finished', 'finished']);
+    expect(r.stderr).toMatch(/2 of 2 seeds ran: 2 finished/);
+  }, 120_000);
+
+  it('refuses --seeds with --seed, --resume or a bad range: one error line, exit 2, nothing written', async () => {
+    const out = tmp('bad');
+    for (const args of [
+      ['--seeds', '0-3', '--seed', '2'],
+      ['--seeds', '5-2'],
+      ['--seeds', '0-1', '--resume', out],
+      ['--seeds', '0-1', '--seed-list', '3'],
+      ['--seed-list', '3,x'],
+    ]) {
+      const r = await runCli(['train', 'ppo', 'cartpole', ...args, ...tiny, '--out', out]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('error: ')).length).toBe(1);
+      expect(fs.readdirSync(out)).toEqual([]);
+    }
+  }, 120_000);
+
+  it('SIGINT stops the batch (the training seed checkpoints and ends interrupted, later seeds never start); --resume-batch finishes it with the same bytes as an uninterrupted run', async () => {
+    const out = tmp('sigint');
+    const run = ['ppo', 'cartpole', '--backend', 'wasm', '--progress', 'none', '--steps', '8000', '--no-stop-when-solved', '--envs', '4', '--eval-every', '4000', '--eval-episodes', '1', '--record-episodes', '0', '--checkpoint-every', '10000', '--set', 'numSteps=64'];
+    const { child, done } = startCli(['train', ...run, '--seeds', '0-2', '--out', out]);
+    // Interrupt as soon as seed 0's run is training (its summary says running).
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const dirs = fs.existsSync(out) ? fs.readdirSync(out) : [];
+      if (dirs.length === 1 && readRunSummary(path.join(out, dirs[0]))?.status === 'running') break;
+      if (Date.now() > deadline) throw new Error('seed 0 never started training');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/stopped by a signal \(2 not started\)/);
+    const dirs = fs.readdirSync(out);
+    expect(dirs.length).toBe(1); // seeds 1 and 2 never started
+    const seed0 = path.join(out, dirs[0]);
+    expect(readRunSummary(seed0)!.status).toBe('interrupted');
+    expect(readRunSummary(seed0)!.steps).toBeLessThan(8000);
+    expect(fs.readdirSync(seed0).some((f) => f.startsWith('lock'))).toBe(false);
+
+    // A batch with other settings is refused before anything trains.
+    const clash = await runCli(['train', ...run, '--set', 'lr=0.01', '--seeds', '0-2', '--out', out, '--resume-batch']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/--set lr=0.01/);
+    expect(fs.readdirSync(out).length).toBe(1);
+
+    const resumed = await runCli(['train', ...run, '--seeds', '0-2', '--out', out, '--resume-batch']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout.trim().split('\n').length).toBe(3);
+    expect(fs.readdirSync(out).map((d) => readRunSummary(path.join(out, d))!.status)).toEqual(['finished', 'finished', 'finished']);
+    const reference = await runCli(['train', ...run, '--seed', '0', '--out', tmp('reference')]);
+    expect(reference.code, reference.stderr).toBe(0);
+    const a = computedFiles(seed0);
+    const b = computedFiles(reference.stdout.trim());
+    expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+    for (const [name, bytes] of Object.entries(b)) expect(a[name].equals(bytes), name).toBe(true);
+
+    // Continuing a batch that has ended keeps every run as it is.
+    const again = await runCli(['train', ...run, '--seeds', '0-2', '--out', out, '--resume-batch']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/3 had already ended/);
+  }, 300_000);
+
+  it('a batch killed with SIGKILL (a dead worker) leaves its running seed resumable: --resume-batch takes the stale lock and finishes every seed', async () => {
+    const out = tmp('sigkill');
+    const run = ['ppo', 'cartpole', '--backend', 'wasm', '--progress', 'none', '--steps', '4000', '--no-stop-when-solved', '--envs', '4', '--eval-every', '4000', '--eval-episodes', '1', '--record-episodes', '0', '--checkpoint-every', '1000', '--set', 'numSteps=64', '--out', out];
+    const { child, done } = startCli(['train', ...run, '--seeds', '0-1']);
+    // Kill once seed 0 has its first checkpoint: its summary says running and its lock is left behind.
+    const deadline = Date.now() + 90_000;
+    let seed0 = '';
+    for (;;) {
+      const dirs = fs.existsSync(out) ? fs.readdirSync(out) : [];
+      seed0 = dirs.length ? path.join(out, dirs[0]) : '';
+      if (seed0 && fs.existsSync(path.join(seed0, 'checkpoints')) && fs.readdirSync(path.join(seed0, 'checkpoints')).some((d) => d.startsWith('step-'))) break;
+      if (Date.now() > deadline) throw new Error('seed 0 never checkpointed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    expect(readRunSummary(seed0)!.status).toBe('running');
+    expect(fs.existsSync(path.join(seed0, 'lock.json'))).toBe(true);
+    const resumed = await runCli(['train', ...run, '--seeds', '0-1', '--resume-batch']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const dirs = fs.readdirSync(out).map((d) => path.join(out, d));
+    expect(dirs.length).toBe(2);
+    for (const d of dirs) {
+      expect(readRunSummary(d)).toMatchObject({ status: 'finished', steps: 4000 });
+      expect(fs.existsSync(path.join(d, 'lock.json'))).toBe(false);
+    }
+  }, 300_000);
+});
