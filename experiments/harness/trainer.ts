@@ -17,9 +17,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { initBackend, tf, type BackendChoice } from '../../agents/backend.js';
-import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
+import { assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
 import type { Agent, UpdateMetrics } from '../../agents/agent.js';
-import { make, makeVec, registration, resolveEnvId } from '../../envs/registry.js';
+import { make, makeVec, registration } from '../../envs/registry.js';
 import type { VectorEnv } from '../../envs/vector.js';
 import { TsgymError } from '../../core/errors.js';
 import { mean } from '../../core/math.js';
@@ -33,8 +33,12 @@ import { lockRun, type HeldLock } from './run-lock.js';
 import { saveAgent } from './agent-io.js';
 import { writeGridworldValues } from './gridworld-values.js';
 import { AGENT_FILES, DamagedCheckpointError, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalSummary, type LogMarks, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
+import { applyResumeFlags, configFields, nonNegativeInt, positiveInt, takesBudget, type ResumeFlags } from '../run-spec.js';
+import type { EnvModuleRef } from '../env-modules.js';
+import type { CodeFingerprint } from '../fingerprint.js';
 
 export type { RunBudget, RunConfig } from '../run-format.js';
+export { applyResumeFlags, nonNegativeInt, positiveInt, type ResumeFlags } from '../run-spec.js';
 
 export interface TrainOptions extends RunBudget {
   agent: string;
@@ -50,27 +54,9 @@ export interface TrainOptions extends RunBudget {
   progress?: ProgressMode;
   /** Extra lines (start, evals, end) on stderr; default true. */
   verbose?: boolean;
-}
-
-/**
- * Settings given again when resuming (the CLI passes the flags the user typed). A value equal to the run's
- * config is fine; `totalSteps` above the run's budget extends it; anything else that differs is refused.
- */
-export interface ResumeFlags {
-  agent?: string;
-  env?: string;
-  seed?: number;
-  totalSteps?: number;
-  numEnvs?: number;
-  evalEvery?: number;
-  evalEpisodes?: number;
-  recordEpisodes?: number;
-  checkpointEvery?: number;
-  logEvery?: number;
-  stopWhenSolved?: boolean;
-  hyperparams?: Record<string, unknown>;
-  envKwargs?: Record<string, unknown>;
-  backend?: BackendChoice;
+  /** Recorded in config.json: the user env modules the run needs, and the code that resolved it (run-spec.ts). */
+  envModules?: EnvModuleRef[];
+  fingerprint?: CodeFingerprint;
 }
 
 export interface ResumeOptions {
@@ -149,9 +135,6 @@ function tsgymVersion(): string {
   return (require('../../package.json') as { version: string }).version;
 }
 
-/** Agents with schedules over the run (ε, β, LR annealing) take the budget as the `totalSteps` hyperparameter. */
-const takesBudget = (agent: string) => 'totalSteps' in agentRegistration(agent).defaults;
-
 /** Builds the vector env and the agent a run config describes (throws on bad hyperparameters). */
 function buildEnvAndAgent(config: RunConfig): { vec: VectorEnv; agent: Agent } {
   const vec = makeVec(config.envId, config.numEnvs, config.envKwargs);
@@ -179,19 +162,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     agent: opts.agent,
     env: reg.id,
     envId: reg.id,
-    seed: opts.seed,
-    totalSteps: opts.totalSteps,
-    numEnvs: opts.numEnvs,
-    evalEvery: opts.evalEvery,
-    evalEpisodes: opts.evalEpisodes,
-    recordEpisodes: opts.recordEpisodes,
-    checkpointEvery: opts.checkpointEvery,
-    stopWhenSolved: opts.stopWhenSolved,
-    logEvery: opts.logEvery,
-    envKwargs: opts.envKwargs,
+    ...(configFields(opts) as Omit<RunConfig, 'tsgymVersion' | 'agent' | 'env' | 'envId' | 'hyperparams' | 'backend' | 'versions' | 'rewardThreshold' | 'createdAt'>),
     hyperparams,
     backend,
-    backendRequested: opts.backend,
     versions: versions(),
     rewardThreshold: opts.rewardThreshold ?? reg.rewardThreshold ?? null,
     createdAt: new Date().toISOString(),
@@ -296,94 +269,6 @@ function pickCheckpoint(run: RunDir, step: number | undefined): { dir: string; d
         : `no intact checkpoint is left; start the run again (delete ${run.checkpointsDir} to restart it from step 0)`;
     throw new TsgymError(`cannot resume: ${e.message}; ${how}`);
   }
-}
-
-const FLAG_NAMES: Record<keyof ResumeFlags, string> = {
-  agent: 'agent',
-  env: 'env',
-  seed: '--seed',
-  totalSteps: '--steps',
-  numEnvs: '--envs',
-  evalEvery: '--eval-every',
-  evalEpisodes: '--eval-episodes',
-  recordEpisodes: '--record-episodes',
-  checkpointEvery: '--checkpoint-every',
-  logEvery: '--log-every',
-  stopWhenSolved: '--stop-when-solved',
-  hyperparams: '--set',
-  envKwargs: '--env-set',
-  backend: '--backend',
-};
-
-/**
- * The config to resume with: the stored one, with the budget extended when `flags.totalSteps` is above it.
- * Any other flag that differs from the stored value is refused, listing every conflict.
- */
-export function applyResumeFlags(runDir: string, config: RunConfig, flags: ResumeFlags): RunConfig {
-  const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
-  const conflicts: string[] = [];
-  const stored: Record<keyof ResumeFlags, unknown> = {
-    agent: config.agent,
-    env: config.envId,
-    seed: config.seed,
-    totalSteps: config.totalSteps,
-    numEnvs: config.numEnvs,
-    evalEvery: config.evalEvery,
-    evalEpisodes: config.evalEpisodes,
-    recordEpisodes: config.recordEpisodes,
-    checkpointEvery: config.checkpointEvery,
-    logEvery: config.logEvery,
-    stopWhenSolved: config.stopWhenSolved,
-    hyperparams: config.hyperparams,
-    envKwargs: config.envKwargs,
-    backend: config.backendRequested,
-  };
-  for (const key of Object.keys(FLAG_NAMES) as (keyof ResumeFlags)[]) {
-    let given = flags[key];
-    if (given === undefined) continue;
-    if (key === 'env') given = resolveEnvId(given as string);
-    if (key === 'hyperparams' || key === 'envKwargs') {
-      const have = stored[key] as Record<string, unknown>;
-      for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
-        if (!same(have[k], v)) conflicts.push(`${FLAG_NAMES[key]} ${k}=${JSON.stringify(v)} (the run has ${k in have ? JSON.stringify(have[k]) : `no ${k}`})`);
-      }
-      continue;
-    }
-    if (key === 'totalSteps' && (given as number) > config.totalSteps) continue; // an extension, applied below
-    if (key === 'stopWhenSolved') continue; // when to stop, not how to train: applied below
-    if (!same(stored[key], given)) conflicts.push(`${FLAG_NAMES[key]} ${JSON.stringify(given)} (the run has ${JSON.stringify(stored[key])})`);
-  }
-  if (conflicts.length) {
-    throw new TsgymError(
-      `--resume ${runDir}: ${conflicts.length === 1 ? 'this flag conflicts' : 'these flags conflict'} with the run's config.json: ${conflicts.join('; ')}. A resumed run keeps its settings (only --steps can grow, and --[no-]stop-when-solved change); drop the flag${conflicts.length === 1 ? '' : 's'}, or start a new run`,
-    );
-  }
-  let resumed = config;
-  // `--[no-]stop-when-solved` may change: it decides when the run stops, not what it computed so far (a run
-  // that stopped when solved continues with --steps N --no-stop-when-solved).
-  if (flags.stopWhenSolved !== undefined && flags.stopWhenSolved !== config.stopWhenSolved) resumed = { ...resumed, stopWhenSolved: flags.stopWhenSolved };
-  const steps = flags.totalSteps;
-  if (steps === undefined || steps <= config.totalSteps) return resumed;
-  positiveInt('--steps', steps);
-  // The budget grows; agents that schedule over it (LR annealing, ε, β) reschedule over the new one, as a
-  // continued SB3 `learn()` does.
-  return {
-    ...resumed,
-    totalSteps: steps,
-    hyperparams: takesBudget(config.agent) ? { ...config.hyperparams, totalSteps: steps } : config.hyperparams,
-    budgetExtensions: [...(config.budgetExtensions ?? []), { fromTotalSteps: config.totalSteps, toTotalSteps: steps, at: new Date().toISOString() }],
-  };
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 /** "Every N env steps": due once `step` reaches `next`; `advance` moves `next` past `step`. */
@@ -694,13 +579,4 @@ function validateOptions(o: TrainOptions): void {
   positiveInt('--log-every', o.logEvery);
   validateSeed(o.seed, '--seed');
   nonNegativeInt('--record-episodes', o.recordEpisodes);
-}
-
-/** Flag checks shared by the train and compare commands (undefined = not given, accepted). */
-export function positiveInt(flag: string, v: number | undefined): void {
-  if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new TsgymError(`${flag} must be a positive integer, got ${v}`);
-}
-
-export function nonNegativeInt(flag: string, v: number | undefined): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new TsgymError(`${flag} must be a non-negative integer, got ${v}`);
 }

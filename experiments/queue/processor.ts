@@ -10,16 +10,22 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import type { SandboxedJob } from 'bullmq';
+import { DelayedError, type SandboxedJob } from 'bullmq';
 import { clearConfiglessRunDir, describeRun, isDone, lastLines, runSummary } from '../plan/runs.js';
-import { resumeArgs } from '../plan/request.js';
+import { resumeArgs, trainArgs } from '../plan/request.js';
 import { isRunDir, runPath } from '../run-format.js';
 import { describeExit, startTrain, type TrainProcess } from '../executors/train-process.js';
-import type { RunJobData, RunJobProgress, RunJobResult } from './jobs.js';
+import { codeFingerprint, describeFingerprint, sameFingerprint } from '../fingerprint.js';
+import { runSpecDocument } from '../run-spec.js';
+import { checkRunJob, type RunJobData, type RunJobProgress, type RunJobResult } from './jobs.js';
+import * as path from 'node:path';
 
+/** How long a job refused for its code fingerprint waits before a worker (maybe another) looks at it again. */
+export const REFUSED_JOB_DELAY_MS = 2000;
 
 let current: TrainProcess | null = null;
+/** Jobs this process refused already (said once). */
+const refused = new Set<string>();
 
 process.on('disconnect', () => {
   // The worker is gone. Let the run checkpoint (the trainer treats SIGTERM like Ctrl-C), then leave.
@@ -33,17 +39,26 @@ process.on('disconnect', () => {
   });
 });
 
-export default async function processRun(job: SandboxedJob<RunJobData, RunJobResult>): Promise<RunJobResult> {
-  const { outDir, run } = job.data;
+export default async function processRun(job: SandboxedJob<RunJobData, RunJobResult>, token?: string): Promise<RunJobResult> {
+  // Nothing in the job is used before it is checked (a refused job fails with one line; the worker goes on).
+  const { outDir, run, spec, runDir: dir, log } = checkRunJob(job.data);
+  const mine = codeFingerprint();
+  if (!sameFingerprint(spec.fingerprint, mine)) {
+    // Another worker (with the coordinator's code) may take it: back to the queue, after a pause.
+    const why = `job ${job.id} (${run}) was planned with code ${describeFingerprint(spec.fingerprint)}; this worker runs ${describeFingerprint(mine)}`;
+    if (!refused.has(String(job.id))) process.stderr.write(`refused ${why}\n`);
+    refused.add(String(job.id));
+    await job.moveToDelayed(Date.now() + REFUSED_JOB_DELAY_MS, token);
+    throw new DelayedError(`refused: ${why}`);
+  }
   if (!fs.existsSync(path.join(outDir, 'comparison.json'))) {
     throw new Error(`${outDir} is not reachable from worker ${os.hostname()} (no comparison.json there); --out must be a path every worker sees (a shared filesystem)`);
   }
-  const dir = path.join(outDir, 'runs', run);
-  const log = path.join(outDir, 'logs', `${run}.log`);
   const before = runSummary(dir);
-  if (isDone(before.status)) return { status: before.status!, steps: before.steps, alreadyDone: true };
+  if (isDone(before.status)) return { status: before.status!, steps: before.steps, alreadyDone: true, description: describeRun(dir) };
 
-  let args = job.data.trainArgs;
+  let args = trainArgs(path.join(outDir, 'runs'), run);
+  let input: string | undefined = JSON.stringify(runSpecDocument(spec));
   let how = 'start';
   if (fs.existsSync(dir) && !isRunDir(dir)) clearConfiglessRunDir(dir);
   if (isRunDir(dir)) {
@@ -52,6 +67,7 @@ export default async function processRun(job: SandboxedJob<RunJobData, RunJobRes
     const retry = (job.attemptsStarted ?? 1) > 1;
     const takeOverLock = retry && fs.existsSync(runPath(dir, 'lock'));
     args = resumeArgs(dir, { takeOverLock });
+    input = undefined;
     how = 'resume';
   }
   const worker = `${os.hostname()}:${process.ppid}`;
@@ -69,14 +85,16 @@ export default async function processRun(job: SandboxedJob<RunJobData, RunJobRes
       else if (e.event === 'progress') report({ ...last, step: e.step, total: e.total, stepsPerSecond: e.stepsPerSecond });
     },
     `worker ${worker}, job ${job.id} attempt ${job.attemptsStarted ?? 1}, ${how}: `,
+    input,
   );
   const exit = await current.done;
   current = null;
   await pending;
   const after = runSummary(dir);
   if (isDone(after.status)) {
-    fs.appendFileSync(log, `=== ${describeRun(dir)}\n`);
-    return { status: after.status!, steps: after.steps, alreadyDone: false };
+    const description = describeRun(dir);
+    fs.appendFileSync(log, `=== ${description}\n`);
+    return { status: after.status!, steps: after.steps, alreadyDone: false, description };
   }
   throw new Error(`${describeExit(exit)}; run status ${after.status ?? 'unknown'}${after.message ? ` (${after.message})` : ''}. Last lines of ${log} on ${os.hostname()}:\n${lastLines(log, 6)}`);
 }
