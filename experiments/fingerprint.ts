@@ -19,7 +19,7 @@ export interface CodeFingerprint {
 }
 
 /** The directories whose code a run executes (from the source tree, or `dist/` in a built package). */
-const SOURCE_DIRS = ['agents', 'core', 'envs', 'experiments', 'formats', 'dist'];
+const SOURCE_DIRS = ['agents', 'core', 'envs', 'experiments', 'formats', 'render', 'dist'];
 const SOURCE_FILE = /\.(ts|js|mjs|cjs)$/;
 
 function sourceFiles(root: string): string[] {
