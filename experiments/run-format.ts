@@ -179,6 +179,8 @@ export interface RunLock {
   procStart?: number | null;
   /** Unique per acquisition, so a holder releases only its own lock (not one that took it over). */
   token?: string;
+  /** Fencing epoch: one more than the lock it replaced (1 for a lock taken on a free run). */
+  epoch?: number;
 }
 
 /** `checkpoints/latest.json`. */

@@ -29,7 +29,7 @@ import { collectTransition } from './collect.js';
 import { findCheckpoint, listIntactCheckpointSteps, loadCheckpoint, removeCheckpointTemps, saveCheckpoint, type CheckpointData } from './checkpoint.js';
 import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir } from './run-dir.js';
-import { lockRun, type HeldLock } from './run-lock.js';
+import { LostRunError, lockRun, type HeldLock } from './run-lock.js';
 import { saveAgent } from './agent-io.js';
 import { writeGridworldValues } from './gridworld-values.js';
 import { AGENT_FILES, DamagedCheckpointError, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalSummary, type LogMarks, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
@@ -184,6 +184,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       throw e;
     }
     lock = lockRun(run.dir, { command: 'train' });
+    run.fence(() => lock.check()); // every write from here on checks the run is still ours
   } catch (e) {
     agent.dispose();
     vec.close();
@@ -207,6 +208,7 @@ export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<
     const stored = readRunConfig(runDir);
     const config = applyResumeFlags(runDir, stored, opts.flags ?? {});
     const run = new RunDir(runDir);
+    run.fence(() => lock.check()); // every write checks the run is still ours
     const checkpoint = pickCheckpoint(run, opts.fromCheckpoint); // refuses a damaged checkpoint, naming the file
     const backend = await initBackend(opts.flags?.backend ?? opts.backend ?? config.backendRequested);
     if (backend !== config.backend) {
@@ -450,6 +452,7 @@ class TrainingLoop {
   /** A greedy evaluation on the held-out eval episodes; records replays, keeps the best agent, notes solving. */
   private async evaluate(): Promise<EvalResult> {
     const { config: c, progress: p, run } = this;
+    run.assertOwned(); // before recording replays into the run
     const res = await evaluate(this.agent, {
       envId: c.envId,
       envKwargs: c.envKwargs,
@@ -488,6 +491,7 @@ class TrainingLoop {
     p.nextEval = this.evalSchedule.next;
     p.nextCheckpoint = this.checkpointSchedule.next;
     p.nextLog = this.logSchedule.next;
+    this.run.assertOwned();
     const agentState = this.agent.getState();
     const harness: SavedHarness = { ...p, recentReturns: [...p.recentReturns], updateSums: { ...p.updateSums }, logMarks: this.run.logMarks(), vec: this.vec.getState() };
     saveCheckpoint(this.run.checkpointsDir, { step: p.step, json: { agent: agentState.json, harness }, blobs: agentState.blobs });
@@ -499,6 +503,11 @@ class TrainingLoop {
    * fail too (a full disk) and must not hide it.
    */
   private fail(e: unknown): void {
+    if (e instanceof LostRunError) {
+      // The run is another process's now: write nothing, remove nothing (its temp files are its own).
+      closeSession(this.session);
+      return;
+    }
     const status: RunSummary['status'] = e instanceof DivergenceError ? 'diverged' : 'failed';
     attempt(() => this.run.flush());
     attempt(() => this.writeSummary(status, e instanceof DivergenceError ? e.message : `failed: ${(e as Error).message}`));

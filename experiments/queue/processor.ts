@@ -39,7 +39,12 @@ process.on('disconnect', () => {
   });
 });
 
-export default async function processRun(job: SandboxedJob<RunJobData, RunJobResult>, token?: string): Promise<RunJobResult> {
+/**
+ * `signal` aborts when the worker loses this job (its lock could not be renewed: the job stalled and may be
+ * running elsewhere already). The run is then killed at once, not asked to checkpoint: it is no longer ours,
+ * and its own lock's fencing (run-lock.ts) refuses any write it still attempts.
+ */
+export default async function processRun(job: SandboxedJob<RunJobData, RunJobResult>, token?: string, signal?: AbortSignal): Promise<RunJobResult> {
   // Nothing in the job is used before it is checked (a refused job fails with one line; the worker goes on).
   const { outDir, run, spec, runDir: dir, log } = checkRunJob(job.data);
   const mine = codeFingerprint();
@@ -87,7 +92,18 @@ export default async function processRun(job: SandboxedJob<RunJobData, RunJobRes
     `worker ${worker}, job ${job.id} attempt ${job.attemptsStarted ?? 1}, ${how}: `,
     input,
   );
+  const proc = current;
+  const onLost = () => {
+    fs.appendFileSync(log, `=== worker ${worker} lost job ${job.id}: its run is killed here\n`);
+    proc.child.kill('SIGKILL');
+  };
+  signal?.addEventListener('abort', onLost, { once: true });
   const exit = await current.done;
+  signal?.removeEventListener('abort', onLost);
+  if (signal?.aborted) {
+    current = null;
+    throw new Error(`worker ${worker} lost job ${job.id} (its lock expired); the run goes on where the job was handed over`);
+  }
   current = null;
   await pending;
   const after = runSummary(dir);

@@ -50,6 +50,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   worker.on('completed', (job, result) => log(`✓ ${job.data.run}: ${result.status}${result.alreadyDone ? ' (already done)' : ''}`));
   worker.on('failed', (job, err) => log(`✗ ${job?.data.run ?? '?'}: ${err.message.split('\n')[0]}`));
   worker.on('error', () => {}); // connection errors are reported by the client
+  // A job whose lock could not be renewed may already run on another worker: stop its run here at once.
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const id of jobIds) if (worker.cancelJob(id, 'lost its lock')) log(`✗ job ${id}: lost its lock (stalled); its run is stopped here, the queue hands it over`);
+  });
   await worker.waitUntilReady();
   log(`worker ${os.hostname()}:${process.pid} takes jobs from ${o.queue} (${o.concurrency ?? 1} at a time)`);
   let resolveClosed: () => void;
