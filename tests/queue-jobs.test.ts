@@ -117,7 +117,7 @@ describe('queue job data is checked before anything is done with it', () => {
       });
       expect(listening).toBe(false);
       expect(w.proc.exitCode).toBeNull();
-      expect(w.out()).toMatch(/✗ \.\.\/\.\.\/victim: refused job: run/);
+      expect(w.out()).toMatch(/✗ "\.\.\/\.\.\/victim": refused job: run/);
     } finally {
       await queue.close();
       connection.disconnect();

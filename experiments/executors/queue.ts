@@ -51,6 +51,12 @@ export class QueueExecutor implements Executor {
     let enqueued = 0;
     let reattached = 0;
     let retried = 0;
+    // attempts 1: a failure is reported, not retried blindly (rerunning the command retries it); a worker that
+    // dies does not count as an attempt: its job stalls and goes back to the queue.
+    const enqueue = (task: RunTask) => {
+      const data: RunJobData = { outDir: ctx.outDir, run: task.name, spec: runSpecDocument(runSpecOf(ctx.request, task.group, task.seed)) };
+      return queue.add(task.name, data, { jobId: ids.get(task)!, attempts: 1, removeOnComplete: false, removeOnFail: false });
+    };
     for (const task of todo) {
       const id = runJobId(ctx.outDir, createdAt, task.name);
       ids.set(task, id);
@@ -69,10 +75,7 @@ export class QueueExecutor implements Executor {
         // Completed, yet the run is not done on disk (its directory was removed): run it again.
         await existing.remove();
       }
-      const data: RunJobData = { outDir: ctx.outDir, run: task.name, spec: runSpecDocument(runSpecOf(ctx.request, task.group, task.seed)) };
-      // attempts 1: a failure is reported, not retried blindly (rerunning the command retries it); a worker
-      // that dies does not count as an attempt: its job stalls and goes back to the queue.
-      await queue.add(task.name, data, { jobId: id, attempts: 1, removeOnComplete: false, removeOnFail: false });
+      await enqueue(task);
       enqueued++;
     }
     ctx.progress.log(`queue: ${enqueued} job(s) enqueued, ${reattached} re-attached, ${retried} failed one(s) retried`);
@@ -80,6 +83,8 @@ export class QueueExecutor implements Executor {
     const open = new Set(todo);
     /** Attempts seen per run (a new attempt means a worker died and the job was handed over). */
     const attempts = new Map<RunTask, number>();
+    /** Polls in a row that found no job for a run (Redis answered, but the job is gone). */
+    const missing = new Map<RunTask, number>();
     while (open.size && !this.detached) {
       for (const task of [...open]) {
         if (this.detached) break;
@@ -89,7 +94,28 @@ export class QueueExecutor implements Executor {
         } catch {
           continue; // Redis away: the next poll tries again
         }
-        if (!job) continue;
+        if (!job) {
+          // Twice in a row: the job vanished (Redis flushed, or restarted without persistence). What the run
+          // directory holds decides: a finished run is a result; otherwise the job goes on the queue again and
+          // resumes from the run's last checkpoint.
+          missing.set(task, (missing.get(task) ?? 0) + 1);
+          if (missing.get(task)! < 2) continue;
+          missing.delete(task);
+          const { status, steps } = runSummary(task.dir);
+          if (isDone(status)) {
+            open.delete(task);
+            task.state = 'done';
+            task.step = steps ?? task.plan.totalSteps;
+            ctx.progress.log(`✓ ${task.name}: its job vanished from the queue (Redis flushed or restarted without persistence), but the run is ${describeRun(task.dir)}`);
+          } else {
+            task.state = 'waiting';
+            attempts.delete(task);
+            await enqueue(task).catch(() => {}); // Redis away again: the next poll sees the job missing and retries
+            ctx.progress.log(`↺ ${task.name}: its job vanished from the queue (Redis flushed or restarted without persistence); enqueued it again: it resumes from its last checkpoint on disk`);
+          }
+          continue;
+        }
+        missing.delete(task);
         const state = await job.getState().catch(() => 'unknown');
         const p = job.progress as Partial<RunJobProgress> | number;
         if (typeof p === 'object' && p && typeof p.step === 'number') {

@@ -85,6 +85,12 @@ function holderAlive(lock: RunLock): boolean {
   return now === null || now === lock.procStart;
 }
 
+/** The holder of the run's lock when it is a live process on this host (null: free, stale, torn, or elsewhere). */
+export function liveLocalHolder(runDir: string): RunLock | null {
+  const holder = readLock(runPath(runDir, 'lock'));
+  return holder && holder !== 'gone' && holder.host === os.hostname() && holderAlive(holder) ? holder : null;
+}
+
 /** Takes the lock of the run in `runDir`, or throws RunLockedError. */
 export function lockRun(runDir: string, opts: LockOptions): HeldLock {
   const file = runPath(runDir, 'lock');
