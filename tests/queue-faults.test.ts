@@ -1,11 +1,16 @@
 /**
- * Queue job data is validated data, against a real redis-server and real workers: a job whose run name
- * leaves the comparison directory, that carries `train` arguments (`--out`, or another command altogether),
- * or whose spec is not a run spec this tsgym reads, fails with one line while the worker goes on; a worker
- * whose code differs from the coordinator's refuses a job with one line naming both fingerprints, and the job
- * runs on a worker with the same code.
+ * The queue under faults, against real redis-servers and real workers:
+ * - job data is validated data: a job whose run name leaves the comparison directory, that carries `train`
+ *   arguments (`--out`, or another command altogether), or whose spec is not a run spec this tsgym reads,
+ *   fails with one line while the worker goes on;
+ * - a worker whose code differs from the coordinator's refuses a job with one line naming both fingerprints,
+ *   and the job runs on a worker with the same code;
+ * - a worker paused with SIGSTOP past its job's lock, whose job another worker takes over, and which is then
+ *   resumed, writes nothing more to the run (fenced by the run lock's epoch; the worker kills its run once it
+ *   loses the job): the report equals the local one;
+ * - jobs that vanish (FLUSHALL, as Redis restarted without persistence) are noticed, re-enqueued unless
+ *   finished on disk, and the report equals the local one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -20,43 +25,32 @@ import { runSpecDocument } from '../experiments/run-spec.js';
 import { codeFingerprint, describeFingerprint, fingerprintOf } from '../experiments/fingerprint.js';
 import { ROOT, runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
+import { killWorkers, signalGroup, sleep, startWorker, until } from './helpers/queue.js';
 
 let root: string;
 let redis: TestRedis;
-const procs: ChildProcess[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function startWorker(url: string, cwd = ROOT): { proc: ChildProcess; out: () => string } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(cwd, 'experiments', 'cli.ts'), 'worker', '--queue', url, '--lock-seconds', '3'], { cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  let out = '';
-  proc.stderr!.on('data', (d) => (out += d));
-  procs.push(proc);
-  return { proc, out: () => out };
-}
+const FENCE_ARGS = [
+  'compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '1', '--steps', '8192', '--eval-every', '1024', '--eval-episodes', '2',
+  '--checkpoint-every', '512', '--record-episodes', '0', '--backend', 'wasm', '--bootstrap-reps', '100', '--progress', 'lines',
+];
+const FENCE_RUN = 'ppo__seed0';
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000, context: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
-    await sleep(100);
-  }
-}
+const VANISH_ARGS = [
+  'compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '2', '--steps', '6144', '--eval-every', '1024', '--eval-episodes', '2',
+  '--checkpoint-every', '512', '--record-episodes', '0', '--backend', 'wasm', '--bootstrap-reps', '100', '--progress', 'lines',
+];
 
+const read = (...p: string[]) => fs.readFileSync(path.join(...p), 'utf8');
 const spec = () => trainSpecFromArgs({ agent: 'dqn', env: 'cartpole', set: ['learningStarts=100'], 'env-set': [], progress: 'none', steps: 400, 'eval-every': 400, 'eval-episodes': 1, 'record-episodes': 0, backend: 'wasm' });
 
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-queue-jobs-'));
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-queue-faults-'));
   redis = await startRedis();
 }, 30_000);
 
 afterAll(async () => {
-  for (const p of procs) {
-    try {
-      process.kill(-p.pid!, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  killWorkers();
   await redis?.stop();
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -163,4 +157,65 @@ describe('code fingerprint', () => {
       await own.stop();
     }
   }, 240_000);
+});
+
+describe('a worker paused past its job lock', () => {
+  it('does not corrupt the run once resumed, and the report equals the local one', async () => {
+    // A server of its own, so that no other test's worker takes the job.
+    const own = await startRedis();
+    const dir = path.join(root, 'fencing');
+    const a = startWorker(own.url);
+    const coord = startCli([...FENCE_ARGS, '--out', dir, '--queue', own.url]);
+    await until('worker A midway with a checkpoint', () => /▶ ppo__seed0/.test(a.out()) && fs.existsSync(path.join(dir, 'runs', FENCE_RUN, 'checkpoints', 'latest.json')), 90_000, a.out);
+    signalGroup(a.proc, 'SIGSTOP'); // the whole "machine": worker, its processor and the run
+    const b = startWorker(own.url);
+    await until('worker B resuming the stalled job', () => /resuming .* from step/.test(read(dir, 'logs', `${FENCE_RUN}.log`)), 90_000, () => `A:\n${a.out()}\nB:\n${b.out()}`);
+    await sleep(1000);
+    signalGroup(a.proc, 'SIGCONT');
+    const res = await coord.done;
+    expect(res.code, `${res.stderr}\nA:\n${a.out()}\nB:\n${b.out()}`).toBe(0);
+    // Worker A noticed it lost the job and stopped its run there.
+    await until('worker A to notice', () => /lost its lock/.test(a.out()), 30_000, a.out);
+    await own.stop();
+    const log = read(dir, 'logs', `${FENCE_RUN}.log`);
+    expect(log).toMatch(/taking over the lock of .* from pid \d+/);
+
+    // The same comparison, locally: the same metrics and report.
+    const local = path.join(root, 'fencing-local');
+    const ref = await runCli([...FENCE_ARGS, '--out', local]);
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(read(dir, 'runs', FENCE_RUN, 'metrics.jsonl')).toBe(read(local, 'runs', FENCE_RUN, 'metrics.jsonl'));
+    const report = (d: string) => ({ ...JSON.parse(read(d, 'report.json')), wallClock: undefined });
+    expect(report(dir)).toEqual(report(local));
+    expect(JSON.parse(read(dir, 'runs', FENCE_RUN, 'summary.json')).status).toBe('finished');
+    expect(fs.existsSync(path.join(dir, 'runs', FENCE_RUN, 'lock.json'))).toBe(false);
+  }, 300_000);
+});
+
+describe('jobs that vanish from Redis', () => {
+  it('FLUSHALL mid-run: the coordinator notices, re-enqueues what is not finished on disk, and the report equals the local one', async () => {
+    // A server of its own: FLUSHALL would take other tests' jobs with it.
+    const own = await startRedis();
+    const dir = path.join(root, 'vanished');
+    const worker = startWorker(own.url);
+    const coord = startCli([...VANISH_ARGS, '--out', dir, '--queue', own.url]);
+    let coordErr = '';
+    coord.child.stderr!.on('data', (d) => (coordErr += d));
+    const midway = () => ['ppo__seed0', 'ppo__seed1'].some((r) => fs.existsSync(path.join(dir, 'runs', r, 'checkpoints', 'latest.json')));
+    await until('a run with a checkpoint', midway, 90_000, () => `${worker.out()}\n${coordErr}`);
+    const client = new Redis(own.url);
+    await client.flushall();
+    client.disconnect();
+    const res = await coord.done;
+    await own.stop();
+    expect(res.code, `${res.stderr}\nworker:\n${worker.out()}`).toBe(0);
+    expect(res.stderr).toMatch(/↺ ppo__seed\d: its job vanished from the queue \(Redis flushed or restarted without persistence\); enqueued it again: it resumes from its last checkpoint on disk/);
+
+    const local = path.join(root, 'vanished-local');
+    const ref = await runCli([...VANISH_ARGS, '--out', local]);
+    expect(ref.code, ref.stderr).toBe(0);
+    for (const run of ['ppo__seed0', 'ppo__seed1']) expect(read(dir, 'runs', run, 'metrics.jsonl'), run).toBe(read(local, 'runs', run, 'metrics.jsonl'));
+    const report = (d: string) => ({ ...JSON.parse(read(d, 'report.json')), wallClock: undefined });
+    expect(report(dir)).toEqual(report(local));
+  }, 300_000);
 });
