@@ -96,6 +96,13 @@ describe('--preset FILE', () => {
     expect(spec.hyperparams).toMatchObject({ lr: 0.0007, gradientSteps: presetFor('dqn', 'cartpole').hyperparams.gradientSteps });
   });
 
+  it('a comparison lays the file over every agent\'s preset; a file for another env or naming an agent is refused', () => {
+    const request = planComparison({ env: 'cartpole', agents: ['dqn', 'ppo'], seeds: [0], presetFile: { evalEvery: 777, env: 'CartPole-v1' }, presetFileName: 'p.json', outDir: '' });
+    for (const a of ['dqn', 'ppo']) expect(request.plans[a].evalEvery).toBe(777);
+    expect(() => planComparison({ env: 'cartpole', agents: ['dqn'], seeds: [0], presetFile: { env: 'acrobot' }, presetFileName: 'p.json', outDir: '' })).toThrow(/^--preset p\.json is for env acrobot, not CartPole-v1$/);
+    expect(() => planComparison({ env: 'cartpole', agents: ['dqn'], seeds: [0], presetFile: { agent: 'dqn' }, presetFileName: 'p.json', outDir: '' })).toThrow(/names agent dqn; a comparison's preset file applies to every agent/);
+  });
+
   it('a bad preset file is one line, and nothing is written', async () => {
     const out = path.join(root, 'bad-preset-out');
     const cases: [unknown, RegExp][] = [

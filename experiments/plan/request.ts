@@ -23,7 +23,7 @@ import { comparisonRunName, type ReportOptions } from '../report.js';
 import { loadedEnvModules, type EnvModuleRef } from '../env-modules.js';
 import { codeFingerprint } from '../fingerprint.js';
 import { presetFor } from '../presets.js';
-import { positiveInt, presetWithFile, takesBudget, resolveRunSpec, stableStringify, type PresetFile, type RunFlags, type RunSpec } from '../run-spec.js';
+import { agentEnvWithFile, positiveInt, presetWithFile, takesBudget, resolveRunSpec, stableStringify, type PresetFile, type RunFlags, type RunSpec } from '../run-spec.js';
 
 export { stableStringify } from '../run-spec.js';
 
@@ -158,6 +158,7 @@ export function planComparison(o: CompareOptions): ComparisonRequest {
     if (!agents.includes(key)) throw new TsgymError(`--set ${key}.<key>=<value>: ${key} is not one of the compared agents (${agents.join(', ')})`);
   }
   if (o.presetFile?.agent !== undefined) throw new TsgymError(`--preset ${o.presetFileName ?? 'file'} names agent ${o.presetFile.agent}; a comparison's preset file applies to every agent, so leave agent out`);
+  agentEnvWithFile(undefined, reg.id, o.presetFile, o.presetFileName);
   const steps = sharedBudget(o, reg.id, agents);
   const plans: Record<string, AgentPlan> = {};
   for (const agent of agents) plans[agent] = planGroup(o, reg.id, agent, o.sets?.[agent] ?? {}, steps ?? undefined);

@@ -11,7 +11,7 @@ import { TsgymError } from '../../core/errors.js';
 import { make, registration } from '../../envs/registry.js';
 import { Rng } from '../../core/rng.js';
 import { loadedEnvModules } from '../env-modules.js';
-import { stableStringify } from '../run-spec.js';
+import { agentEnvWithFile, stableStringify } from '../run-spec.js';
 import { checkCommonOptions, planGroup, sharedBudget, type CompareOptions, type ComparisonRequest } from './request.js';
 
 /** The most configurations one sweep plans (a grid's product, or --random N): beyond it, split the sweep. */
@@ -132,6 +132,7 @@ export function sweepConfigs(o: Pick<SweepOptions, 'grid' | 'ranges' | 'random' 
 export function planSweep(o: SweepOptions): ComparisonRequest {
   const reg = registration(o.env);
   const agent = agentRegistration(o.agent).name;
+  agentEnvWithFile(agent, reg.id, o.presetFile, o.presetFileName);
   checkCommonOptions(o);
   if (o.sweepSeed !== undefined && (!Number.isInteger(o.sweepSeed) || o.sweepSeed < 0)) throw new TsgymError(`--sweep-seed must be a non-negative integer, got ${o.sweepSeed}`);
   const probe = make(reg.id, o.envKwargs ?? {});
