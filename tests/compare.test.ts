@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentNames } from '../agents/registry.js';
 import { isAlive, planComparison, reportFor, runComparison, type CompareOptions } from '../experiments/compare.js';
-import { runSpecOf } from '../experiments/plan/request.js';
+import { runSpecOf, type ComparisonRequest } from '../experiments/plan/request.js';
+import { configFields, takesBudget } from '../experiments/run-spec.js';
 import { presetFor } from '../experiments/presets.js';
 import { compareOptionsFromArgs, parseAgentSets } from '../experiments/commands/compare.js';
 import { parseSeedList } from '../experiments/commands/flags.js';
@@ -97,6 +98,14 @@ describe('compare: determinism', () => {
     expect(request).toMatchObject({ env: 'CartPole-v1', agents: AGENTS, seeds: [0, 1], steps: 2000, backend: 'wasm' });
     expect((request.plans as Record<string, { hyperparams: Record<string, unknown>; stopWhenSolved: boolean }>).dqn).toMatchObject({ stopWhenSolved: false, hyperparams: { learningStarts: 300 } });
     expect(fs.existsSync(path.join(dirA, '.compare-lock.json'))).toBe(false);
+    // Each child trained exactly the spec the coordinator resolved (it arrived as JSON on stdin, not as argv).
+    for (const run of RUNS) {
+      const [group, seed] = run.split('__seed');
+      const spec = runSpecOf(request as unknown as ComparisonRequest, group, Number(seed));
+      const config = readJson(dirA, 'runs', run, 'config.json');
+      expect(config, run).toMatchObject(configFields(spec));
+      expect(config.hyperparams, run).toEqual(takesBudget(spec.agent) ? { ...spec.hyperparams, totalSteps: spec.totalSteps } : spec.hyperparams);
+    }
 
     // Recomputing the report (what --report-only does) gives the same one.
     reportFor(dirA, { bootstrapReps: 400 });

@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../experiments/queue/connection.js';
 import { claimComparisonFile, planComparison } from '../experiments/plan/request.js';
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
-import { runSpecDocument } from '../experiments/run-spec.js';
+import { configFields, runSpecDocument } from '../experiments/run-spec.js';
 import { codeFingerprint, describeFingerprint, fingerprintOf } from '../experiments/fingerprint.js';
 import { ROOT, runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
@@ -100,6 +100,10 @@ describe('queue job data is checked before anything is done with it', () => {
       const done = (await queue.getJob(honest.id!))!;
       expect(await done.getState(), w.out()).toBe('completed');
       expect(done.returnvalue).toMatchObject({ status: 'finished', steps: 400 });
+      // The worker's run trained exactly the spec of the job (the same the local path resolves).
+      const config = JSON.parse(fs.readFileSync(path.join(cmp, 'runs', 'dqn__seed0', 'config.json'), 'utf8'));
+      expect(config).toMatchObject({ agent: 'dqn', envId: 'CartPole-v1', ...configFields(spec()) });
+      expect(config.hyperparams).toEqual({ ...spec().hyperparams, totalSteps: 400 });
       // Nothing outside the comparison was touched: the victim stands, no log beside it, no run written elsewhere, no viewer.
       expect(fs.readdirSync(victim)).toEqual(['precious.txt']);
       expect(fs.existsSync(path.join(root, 'victim.log'))).toBe(false);
