@@ -4,6 +4,8 @@
  * hostile or huge inputs (one line, nothing written).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +17,7 @@ import { planComparison, runSpecOf } from '../experiments/plan/request.js';
 import { presetRunSpec } from '../experiments/harness/preset-runs.js';
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
 import { parseRunSpecDocument, RUN_SPEC_VERSION, RUN_FIELDS, runFlagOptions, runSpecDocument } from '../experiments/run-spec.js';
-import { ROOT, type CliResult } from './helpers/cli.js';
+import { ROOT, runCli, type CliResult } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
@@ -176,4 +178,35 @@ describe('specs as data', () => {
     expectOneLine(await runInProcess(['train', 'dqn', '--spec', file, '--steps', '5']), /holds the whole run; drop agent, --steps/);
     expect(fs.existsSync(path.join(root, 'never'))).toBe(false);
   }, 120_000);
+});
+
+describe('env modules travel with the spec', () => {
+  it('a child reloads the spec\'s env modules; a changed module is refused with one line unless allowed, on --spec and on --resume', async () => {
+    const dir = path.join(root, 'env-module');
+    fs.mkdirSync(dir);
+    const mod = path.join(dir, 'my-pole.mjs');
+    const url = (p: string) => pathToFileURL(path.join(ROOT, p)).href;
+    fs.writeFileSync(mod, `import { register } from '${url('envs/registry.ts')}';\nimport { CartPoleEnv } from '${url('envs/cartpole.ts')}';\nregister({ id: 'MyPole-v0', description: 'a user env', maxEpisodeSteps: 200, create: (kw) => new CartPoleEnv(kw) });\n`);
+    const sha = createHash('sha256').update(fs.readFileSync(mod)).digest('hex');
+    const base = trainSpecFromArgs(trainArgs('ppo', 'cartpole', { steps: 512, 'eval-every': 256, 'eval-episodes': 1, 'checkpoint-every': 256, 'record-episodes': 0, backend: 'wasm' }));
+    const doc = { ...runSpecDocument(base), env: 'MyPole-v0', rewardThreshold: null, envModules: [{ path: mod, sha256: sha, envIds: ['MyPole-v0'] }] };
+    const file = path.join(dir, 'spec.json');
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const out = path.join(dir, 'runs');
+    const cli = (args: string[]) => runCli(args);
+    const first = await cli(['train', '--spec', file, '--out', out, '--run-name', 'r', '--progress', 'none']);
+    expect(first.code, first.stderr).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'r', 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ envId: 'MyPole-v0', envModules: [{ path: mod, sha256: sha, envIds: ['MyPole-v0'] }] });
+
+    fs.appendFileSync(mod, '// edited\n');
+    const changed = await cli(['train', '--spec', file, '--out', out, '--run-name', 'r2', '--progress', 'none']);
+    expectOneLine(changed, /env module .*my-pole\.mjs changed since the run started/);
+    expect(fs.existsSync(path.join(out, 'r2'))).toBe(false);
+    const resumed = await cli(['train', '--resume', path.join(out, 'r'), '--steps', '768', '--progress', 'none']);
+    expectOneLine(resumed, /env module .*my-pole\.mjs changed since the run started/);
+    const allowed = await cli(['train', '--resume', path.join(out, 'r'), '--steps', '768', '--allow-changed-env-module', '--progress', 'none']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'r', 'summary.json'), 'utf8'))).toMatchObject({ status: 'finished', steps: 768 });
+  }, 180_000);
 });
