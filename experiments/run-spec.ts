@@ -481,6 +481,8 @@ export function configFields(spec: Omit<RunSpec, 'hyperparams' | 'rewardThreshol
 export interface ResumeFlags extends Omit<RunFlags, 'envModules' | 'rewardThreshold'> {
   agent?: string;
   env?: string;
+  /** The run's env modules as loaded now: a module let through changed (--allow-changed-env-module) is recorded with its new hash. */
+  envModules?: EnvModuleRef[];
 }
 
 /** JSON with object keys sorted, so equal values print equally. */
@@ -532,6 +534,7 @@ export function applyResumeFlags(runDir: string, config: RunConfig, flags: Resum
     );
   }
   let resumed = config;
+  if (flags.envModules && config.envModules && !same(flags.envModules, config.envModules)) resumed = { ...resumed, envModules: flags.envModules };
   // `--[no-]stop-when-solved` may change: it decides when the run stops, not what it computed so far (a run
   // that stopped when solved continues with --steps N --no-stop-when-solved).
   if (flags.stopWhenSolved !== undefined && flags.stopWhenSolved !== config.stopWhenSolved) resumed = { ...resumed, stopWhenSolved: flags.stopWhenSolved };

@@ -208,5 +208,10 @@ describe('env modules travel with the spec', () => {
     const allowed = await cli(['train', '--resume', path.join(out, 'r'), '--steps', '768', '--allow-changed-env-module', '--progress', 'none']);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'r', 'summary.json'), 'utf8'))).toMatchObject({ status: 'finished', steps: 768 });
+    // The run now records the module it goes on with, so the next resume needs no flag.
+    const edited = createHash('sha256').update(fs.readFileSync(mod)).digest('hex');
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'r', 'config.json'), 'utf8')).envModules).toEqual([{ path: mod, sha256: edited, envIds: ['MyPole-v0'] }]);
+    const again = await cli(['train', '--resume', path.join(out, 'r'), '--steps', '1024', '--progress', 'none']);
+    expect(again.code, again.stderr).toBe(0);
   }, 180_000);
 });

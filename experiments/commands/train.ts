@@ -121,10 +121,10 @@ export function resumeOptionsFromArgs(a: TrainArgs): ResumeOptions {
   };
 }
 
-/** Loads the env modules a run recorded in its config.json (before its env is built). */
-async function loadRunEnvModules(runDir: string, allowChanged: boolean | undefined): Promise<void> {
-  const modules = (readRunConfig(runDir) as { envModules?: RunSpec['envModules'] }).envModules;
-  if (modules?.length) await loadRecordedEnvModules(modules, { allowChanged });
+/** Loads the env modules a run recorded in its config.json (before its env is built); returns them as loaded now. */
+async function loadRunEnvModules(runDir: string, allowChanged: boolean | undefined): Promise<RunSpec['envModules'] | undefined> {
+  const modules = readRunConfig(runDir).envModules;
+  return modules?.length ? loadRecordedEnvModules(modules, { allowChanged }) : undefined;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
@@ -156,8 +156,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     let result;
     if (a.resume) {
       const options = resumeOptionsFromArgs(a);
-      await loadRunEnvModules(a.resume, a['allow-changed-env-module']);
-      result = await resume(a.resume, options);
+      const envModules = await loadRunEnvModules(a.resume, a['allow-changed-env-module']);
+      result = await resume(a.resume, { ...options, flags: { ...options.flags, envModules } });
     } else if (a.spec !== undefined) {
       const typed = [a.agent !== undefined ? 'agent' : null, a.env !== undefined ? 'env' : null, a.preset !== undefined ? '--preset' : null, a.set.length ? '--set' : null, ...Object.keys(runFlagsFromArgs(a, 'train')).map((k) => flagName(k as FieldKey))].filter((x) => x !== null);
       if (typed.length) throw new TsgymError(`--spec ${a.spec} holds the whole run; drop ${typed.join(', ')}`);
