@@ -146,8 +146,8 @@ export const RUN_FIELDS: readonly RunField[] = [
   { key: 'recordEpisodes', flag: 'record-episodes', type: 'number', default: { fixed: 1 }, resume: 'equal', check: nonNegativeInt, describe: 'Eval episodes recorded as replays at each evaluation' },
   { key: 'checkpointEvery', flag: 'checkpoint-every', type: 'number', default: { preset: 'checkpointEvery' }, resume: 'equal', check: positiveInt, describe: 'Env steps between checkpoints' },
   { key: 'logEvery', flag: 'log-every', type: 'number', default: { fixed: 1000 }, resume: 'equal', check: positiveInt, describe: 'Env steps between aggregated update-metric lines' },
-  { key: 'stopWhenSolved', flag: 'stop-when-solved', type: 'boolean', default: { preset: 'stopWhenSolved' }, resume: 'free', check: boolean, describe: "Stop once a greedy eval reaches the reward threshold (--no-stop-when-solved trains the full budget)" },
-  { key: 'rewardThreshold', flag: 'reward-threshold', type: 'number', default: { preset: 'rewardThreshold' }, resume: 'equal', check: finiteNumber, describe: "The greedy-eval mean that counts as solved (default: the preset's, else the env's registered threshold)" },
+  { key: 'stopWhenSolved', flag: 'stop-when-solved', type: 'boolean', default: { preset: 'stopWhenSolved' }, resume: 'free', check: boolean, describe: 'Stop once a greedy eval reaches the reward threshold; --no-stop-when-solved trains the full budget' },
+  { key: 'rewardThreshold', flag: 'reward-threshold', type: 'number', default: { preset: 'rewardThreshold' }, resume: 'equal', check: finiteNumber, describe: 'The greedy-eval mean that counts as solved' },
   { key: 'hyperparams', flag: 'set', type: 'assignments', default: { preset: 'hyperparams' }, resume: 'equal', check: plainObject, describe: 'Override a hyperparameter: --set lr=0.0005 --set hidden=[128,128]' },
   { key: 'envKwargs', flag: 'env-set', type: 'assignments', default: { preset: 'envKwargs' }, resume: 'equal', check: plainObject, describe: 'Env constructor option: --env-set difficulty=2' },
   { key: 'backend', flag: 'backend', type: 'backend', default: { fixed: 'auto' }, resume: 'equal', configKey: 'backendRequested', check: backendChoice, describe: 'TensorFlow.js backend (auto: tensorflow if tfjs-node loads, else wasm, else cpu)' },
@@ -179,6 +179,7 @@ function defaultText(field: RunField, command: RunCommand): string {
   const special = COMMAND_DEFAULTS[command]?.[field.key];
   if (special) return special;
   if ('fixed' in field.default) return `default ${String(field.default.fixed)}`;
+  if (field.key === 'rewardThreshold') return `default: the preset's, else the env's registered threshold`;
   if (field.type === 'assignments') return 'laid over the preset';
   return command === 'compare' ? 'default: the presets' : 'default: the preset';
 }
