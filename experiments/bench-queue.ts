@@ -98,8 +98,8 @@ async function timed(name: string, o: Omit<CompareOptions, 'outDir'>): Promise<n
   return (performance.now() - t0) / 1000;
 }
 
-const tiny: Omit<CompareOptions, 'outDir'> = { env: 'cartpole', agents: ['ppo'], seeds: Array.from({ length: argv.jobs }, (_, i) => i), steps: 256, evalEvery: 256, evalEpisodes: 1, checkpointEvery: 256, recordEpisodes: 0, stopWhenSolved: false, backend: 'wasm' };
-const real: Omit<CompareOptions, 'outDir'> = { env: 'cartpole', agents: ['dqn', 'ppo'], seeds: Array.from({ length: argv.seeds }, (_, i) => i), steps: argv.steps, evalEvery: Math.max(1000, Math.floor(argv.steps / 4)), evalEpisodes: 5, stopWhenSolved: false, backend: 'wasm' };
+const tiny: Omit<CompareOptions, 'outDir'> = { env: 'cartpole', agents: ['ppo'], seeds: Array.from({ length: argv.jobs }, (_, i) => i), totalSteps: 256, evalEvery: 256, evalEpisodes: 1, checkpointEvery: 256, recordEpisodes: 0, stopWhenSolved: false, backend: 'wasm' };
+const real: Omit<CompareOptions, 'outDir'> = { env: 'cartpole', agents: ['dqn', 'ppo'], seeds: Array.from({ length: argv.seeds }, (_, i) => i), totalSteps: argv.steps, evalEvery: Math.max(1000, Math.floor(argv.steps / 4)), evalEpisodes: 5, stopWhenSolved: false, backend: 'wasm' };
 
 let workers: ChildProcess[] = [];
 const rows: { name: string; seconds: number; note: string }[] = [];

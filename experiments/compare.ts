@@ -23,19 +23,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompareLock, LOCK_FILE } from './plan/lock.js';
 import { CompareProgress } from './plan/progress.js';
-import { checkPlanBuilds, claimComparisonFile, planComparison, readComparisonFile, runSpecs, type CompareOptions, type ComparisonRequest } from './plan/request.js';
+import { checkPlanBuilds, claimComparisonFile, planComparison, plannedRuns, readComparisonFile, type CompareOptions, type ComparisonRequest } from './plan/request.js';
 import { makeTask, type RunTask } from './plan/runs.js';
-import { LocalExecutor } from './executors/local.js';
-import { QueueExecutor } from './executors/queue.js';
-import type { Executor } from './executors/executor.js';
+import { executorFor } from './executors/index.js';
 import { computeReport, reportMarkdown, writeReport, type ComparisonReport, type ReportOptions } from './report.js';
 
 export { isAlive } from './plan/lock.js';
 export {
   planComparison,
   requestDifferences,
-  stableStringify,
-  trainArgs,
   type AgentPlan,
   type CompareOptions,
   type ComparisonFile,
@@ -64,11 +60,12 @@ export async function runComparison(o: CompareOptions): Promise<CompareResult> {
 /** Runs (or resumes) a planned request (a comparison or a sweep) and writes its report. */
 export async function runPlanned(request: ComparisonRequest, o: Pick<CompareOptions, 'outDir' | 'workers' | 'queue' | 'progress' | 'command' | 'report'>): Promise<CompareResult> {
   const outDir = path.resolve(o.outDir);
-  const queued = o.queue !== undefined;
-  const executor: Executor = queued ? new QueueExecutor(o.queue!) : new LocalExecutor(o.workers);
+  const executor = executorFor(o.queue, { workers: o.workers });
+  // With a queue, workers may be writing run directories right now: the coordinator only reads them.
+  const queued = o.queue !== undefined && !o.queue.startsWith('local:');
   // Before anything is written: a plan whose agents cannot be built, or an unreachable queue, is refused here.
   await checkPlanBuilds(request);
-  if (executor instanceof QueueExecutor) await executor.connect((m) => (progress ? progress.log(m) : console.error(m)));
+  await executor.prepare((m) => (progress ? progress.log(m) : console.error(m)));
 
   let progress: CompareProgress | null = null;
   fs.mkdirSync(outDir, { recursive: true });
@@ -97,8 +94,7 @@ export async function runPlanned(request: ComparisonRequest, o: Pick<CompareOpti
     claimComparisonFile(outDir, request, o.command ?? [], [LOCK_FILE]);
     fs.mkdirSync(path.join(outDir, 'runs'), { recursive: true });
     fs.mkdirSync(path.join(outDir, 'logs'), { recursive: true });
-    // With a queue, workers may be writing run directories right now: only read them.
-    for (const spec of runSpecs(request)) tasks.push(makeTask(spec, request, outDir, { readOnly: queued }));
+    for (const run of plannedRuns(request)) tasks.push(makeTask(run, request, outDir, { readOnly: queued }));
     progress = new CompareProgress(tasks, o.progress ?? 'auto');
     const kept = tasks.filter((t) => t.mode === 'keep').map((t) => t.name);
     const todo = tasks.filter((t) => t.mode !== 'keep');
@@ -106,7 +102,7 @@ export async function runPlanned(request: ComparisonRequest, o: Pick<CompareOpti
     progress.log(
       `${request.sweep ? 'sweeping' : 'comparing'} ${groups} on ${request.env} over seeds ${request.seeds.join(', ')} → ${outDir}\n` +
         `${tasks.length} runs: ${kept.length} already done, ${todo.filter((t) => t.mode === 'resume').length} to resume, ${todo.filter((t) => t.mode === 'fresh').length} to start` +
-        (todo.length ? `; ${executor instanceof LocalExecutor ? `${Math.min(executor.workers, todo.length)} at a time` : executor.description}` : ''),
+        (todo.length ? `; ${executor.describe(todo.length)}` : ''),
     );
     progress.begin();
     await executor.run(todo, ctx());

@@ -104,6 +104,10 @@ export interface RunConfig extends Omit<RunBudget, 'rewardThreshold'> {
   createdAt: string;
   /** Each `--resume --steps N` that raised the budget. */
   budgetExtensions?: { fromTotalSteps: number; toTotalSteps: number; at: string }[];
+  /** User env modules the run loads (path, sha256, env ids); reloaded, and checked, on resume. */
+  envModules?: { path: string; sha256: string; envIds: string[] }[];
+  /** The code that resolved the run: package version, source hash, lockfile hash (experiments/fingerprint.ts). */
+  fingerprint?: { version: string; source: string; lockfile: string | null };
 }
 
 export type RunStatus = 'running' | 'finished' | 'diverged' | 'interrupted' | 'failed';
@@ -176,6 +180,8 @@ export interface RunLock {
   procStart?: number | null;
   /** Unique per acquisition, so a holder releases only its own lock (not one that took it over). */
   token?: string;
+  /** Fencing epoch: one more than the lock it replaced (1 for a lock taken on a free run). */
+  epoch?: number;
 }
 
 /** `checkpoints/latest.json`. */

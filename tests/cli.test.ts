@@ -119,7 +119,7 @@ describe('CLI', () => {
       [['--set', 'batchSize=512', '--set', 'bufferSize=256'], /dqn: batchSize=512 must be <= bufferSize=256/],
       [['--seed', '-1'], /--seed must be an integer from 0 to 2\^53 − 1 .*got -1/],
       [['--seed', '1.5'], /--seed must be an integer from 0 to 2\^53 − 1 .*got 1.5/],
-      [['--seed', 'abc'], /--seed must be an integer from 0 to 2\^53 − 1 .*got NaN/],
+      [['--seed', 'abc'], /--seed must be an integer from 0 to 2\^53 − 1 .*got abc$/],
       [['--envs', '0'], /--envs must be a positive integer, got 0/],
       [['--steps', '5', '--steps', '6'], /--steps must be a positive integer, got 5,6/],
     ];

@@ -11,7 +11,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentNames } from '../agents/registry.js';
-import { isAlive, planComparison, reportFor, runComparison, trainArgs, type CompareOptions } from '../experiments/compare.js';
+import { isAlive, planComparison, reportFor, runComparison, type CompareOptions } from '../experiments/compare.js';
+import { runSpecOf, type ComparisonRequest } from '../experiments/plan/request.js';
+import { configFields, takesBudget } from '../experiments/run-spec.js';
+import { presetFor } from '../experiments/presets.js';
 import { compareOptionsFromArgs, parseAgentSets } from '../experiments/commands/compare.js';
 import { parseSeedList } from '../experiments/commands/flags.js';
 import { ROOT, runCli } from './helpers/cli.js';
@@ -95,6 +98,14 @@ describe('compare: determinism', () => {
     expect(request).toMatchObject({ env: 'CartPole-v1', agents: AGENTS, seeds: [0, 1], steps: 2000, backend: 'wasm' });
     expect((request.plans as Record<string, { hyperparams: Record<string, unknown>; stopWhenSolved: boolean }>).dqn).toMatchObject({ stopWhenSolved: false, hyperparams: { learningStarts: 300 } });
     expect(fs.existsSync(path.join(dirA, '.compare-lock.json'))).toBe(false);
+    // Each child trained exactly the spec the coordinator resolved (it arrived as JSON on stdin, not as argv).
+    for (const run of RUNS) {
+      const [group, seed] = run.split('__seed');
+      const spec = runSpecOf(request as unknown as ComparisonRequest, group, Number(seed));
+      const config = readJson(dirA, 'runs', run, 'config.json');
+      expect(config, run).toMatchObject(configFields(spec));
+      expect(config.hyperparams, run).toEqual(takesBudget(spec.agent) ? { ...spec.hyperparams, totalSteps: spec.totalSteps } : spec.hyperparams);
+    }
 
     // Recomputing the report (what --report-only does) gives the same one.
     reportFor(dirA, { bootstrapReps: 400 });
@@ -173,12 +184,12 @@ describe('compare: resume', () => {
 });
 
 describe('compare: refusals and arguments', () => {
-  const base: CompareOptions = { env: 'cartpole', agents: ['dqn'], seeds: [0, 1], steps: 2000, backend: 'wasm', outDir: '' };
+  const base: CompareOptions = { env: 'cartpole', agents: ['dqn'], seeds: [0, 1], totalSteps: 2000, backend: 'wasm', outDir: '' };
 
   it('refuses to mix another request into an existing comparison directory, naming the differences', async () => {
     expect(fs.existsSync(path.join(dirA, 'comparison.json')), 'needs the determinism test first').toBe(true);
     const before = read(dirA, 'comparison.json');
-    const err = await runComparison({ ...base, agents: AGENTS, seeds: [0, 1, 2], outDir: dirA, progress: 'none' }).catch((e: Error) => e);
+    const err = await runComparison({ ...base, agents: AGENTS, seeds: [0, 1, 2], stopWhenSolved: true, outDir: dirA, progress: 'none' }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     const msg = (err as Error).message;
     expect(msg).toMatch(/already holds a different comparison/);
@@ -205,7 +216,6 @@ describe('compare: refusals and arguments', () => {
     expect(() => compareOptionsFromArgs({ ...args, env: 'nowhere', agents: 'dqn' })).toThrow(/unknown env 'nowhere'/);
     expect(() => compareOptionsFromArgs({ ...args, env: 'cartpole', agents: 'dqn', seeds: 2, 'seed-list': '1,2' })).toThrow(/either --seeds N .* or --seed-list/);
     expect(() => compareOptionsFromArgs({ ...args, env: 'cartpole', agents: 'dqn', seeds: 0 })).toThrow(/--seeds must be a positive integer, got 0/);
-    expect(() => compareOptionsFromArgs({ ...args, env: 'cartpole', agents: 'dqn', steps: 1.5 })).toThrow(/--steps must be a positive integer, got 1.5/);
     expect(() => compareOptionsFromArgs({ ...args, env: 'cartpole', agents: 'dqn', workers: Number.NaN })).toThrow(/--workers must be a positive integer, got NaN/);
     expect(() => compareOptionsFromArgs({ ...args, env: 'cartpole' })).toThrow(/name the agents with --agents/);
     expect(() => parseSeedList('3,x')).toThrow(/'x' is not a non-negative integer seed/);
@@ -219,21 +229,32 @@ describe('compare: refusals and arguments', () => {
 
     expect(() => planComparison({ ...base, agents: ['dqn', 'dqn'] })).toThrow(/names dqn twice/);
     expect(() => planComparison({ ...base, seeds: [1, 1] })).toThrow(/seed 1 is listed twice/);
+    expect(() => planComparison({ ...base, totalSteps: 1.5 })).toThrow(/--steps must be a positive integer, got 1.5/);
     expect(() => planComparison({ ...base, sets: { dqn: { noSuchKnob: 1 } } })).toThrow(/dqn: unknown hyperparameter 'noSuchKnob'/);
     expect(() => planComparison({ ...base, sets: { ppo: { lr: 1 } } })).toThrow(/ppo is not one of the compared agents/);
     expect(() => planComparison({ ...base, env: 'lanekeeper-continuous' })).toThrow(/dqn does not support Box action spaces \(LaneKeeperContinuous-v0 has Box/);
   });
 
   it('passes each agent its preset with the overrides, and --steps to every agent', () => {
-    const request = planComparison({ ...base, agents: AGENTS, sets: { dqn: { lr: 0.002 } }, stopWhenSolved: false, evalEpisodes: 3 });
-    for (const a of AGENTS) expect(request.plans[a]).toMatchObject({ totalSteps: 2000, evalEpisodes: 3, stopWhenSolved: false });
-    const args = trainArgs(request, 'dqn', 4, '/tmp/x/runs');
-    const flag = (name: string) => args[args.indexOf(name) + 1];
-    expect(args.slice(0, 3)).toEqual(['train', 'dqn', 'CartPole-v1']);
-    expect(flag('--seed')).toBe('4');
-    expect(flag('--run-name')).toBe('dqn__seed4');
-    expect(flag('--out')).toBe('/tmp/x/runs');
-    expect(args).toContain('--no-stop-when-solved');
-    expect(args).toContain('lr=0.002');
+    const request = planComparison({ ...base, agents: AGENTS, sets: { dqn: { lr: 0.002 } }, stopWhenSolved: true, evalEpisodes: 3 });
+    for (const a of AGENTS) expect(request.plans[a]).toMatchObject({ totalSteps: 2000, evalEpisodes: 3, stopWhenSolved: true });
+    const spec = runSpecOf(request, 'dqn', 4);
+    expect(spec).toMatchObject({ agent: 'dqn', env: 'CartPole-v1', seed: 4, totalSteps: 2000, evalEpisodes: 3, backend: 'wasm', stopWhenSolved: true });
+    expect(spec.hyperparams.lr).toBe(0.002);
+    expect(spec.evalEvery).toBe(presetFor('dqn', 'CartPole-v1').evalEvery);
+  });
+
+  it('by default every agent trains one shared budget (the largest preset budget) with no early stop', () => {
+    const agents = ['dqn', 'ppo', 'a2c'];
+    const budgets = agents.map((a) => presetFor(a, 'CartPole-v1').totalSteps);
+    expect(new Set(budgets).size).toBeGreaterThan(1); // the presets differ, so the default has something to decide
+    const { totalSteps: _none, ...noSteps } = base;
+    const request = planComparison({ ...noSteps, agents });
+    expect(request.steps).toBe(Math.max(...budgets));
+    for (const a of agents) expect(request.plans[a]).toMatchObject({ totalSteps: Math.max(...budgets), stopWhenSolved: false });
+    const own = planComparison({ ...noSteps, agents, allowDifferentBudgets: true });
+    expect(own.steps).toBeNull();
+    agents.forEach((a, i) => expect(own.plans[a].totalSteps).toBe(budgets[i]));
+    expect(() => planComparison({ ...base, agents, allowDifferentBudgets: true })).toThrow(/--allow-different-budgets .* cannot go with --steps/);
   });
 });

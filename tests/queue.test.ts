@@ -6,7 +6,7 @@
  * nothing; an unreachable Redis is one line within 5 s; a failing job is reported while the others finish,
  * the report lists it as missing, and the same command then completes it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { checkReachable, QUEUE_NAME } from '../experiments/queue/connection.js';
 import { ROOT, runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
+import { killWorkers, signalGroup, sleep, startWorker, until } from './helpers/queue.js';
 
 const BUDGET = [
   '--env', 'cartpole', '--steps', '1000', '--eval-every', '250', '--eval-episodes', '2', '--checkpoint-every', '250', '--record-episodes', '1',
@@ -29,14 +30,12 @@ const RUNS = SEEDS.flatMap((s) => AGENTS.map((a) => `${a}__seed${s}`));
 let root: string;
 let localDir: string;
 let redis: TestRedis;
-const workers: ChildProcess[] = [];
 /** A worker on `redis` for the whole file (workers take a few seconds to start on a loaded machine). */
 let shared: { proc: ChildProcess; out: () => string };
 
 const read = (...p: string[]) => fs.readFileSync(path.join(...p), 'utf8');
 const readJson = (...p: string[]) => JSON.parse(read(...p)) as Record<string, unknown>;
 const withoutWallClock = (r: Record<string, unknown>) => ({ ...r, wallClock: undefined });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exists = (...p: string[]) => fs.existsSync(path.join(...p));
 const status = (dir: string, run: string) => {
   try {
@@ -45,35 +44,6 @@ const status = (dir: string, run: string) => {
     return null;
   }
 };
-
-/** A worker in its own process group (so the test can kill "its machine": the worker, its processors and their runs). */
-function startWorker(url: string): { proc: ChildProcess; out: () => string } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'experiments', 'cli.ts'), 'worker', '--queue', url, '--lock-seconds', '3'], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let out = '';
-  proc.stderr!.on('data', (d) => (out += d));
-  workers.push(proc);
-  return { proc, out: () => out };
-}
-
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
-  try {
-    process.kill(-proc.pid!, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 60_000, context: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
-    await sleep(50);
-  }
-}
 
 /** The run a worker is training now (its last ▶ without a matching ✓/✗), per its log. */
 function currentRun(out: string): string | null {
@@ -118,7 +88,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const w of workers) killGroup(w);
+  killWorkers();
   await redis?.stop();
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -137,7 +107,7 @@ describe('compare --queue', () => {
       victim = run;
       return true;
     });
-    killGroup(a.proc);
+    signalGroup(a.proc);
     const res = await coord.done;
     expect(res.code, res.stderr).toBe(0);
     // Worker B took the stalled job over and resumed it from the dead attempt's last checkpoint.
@@ -201,7 +171,7 @@ describe('compare --queue', () => {
       expect(res.stderr).toContain('reconnected to Redis');
       expectSameRuns(dir, ['ppo__seed0', 'ppo__seed1']);
       expect(await jobsOf(own.url, dir)).toEqual(['ppo__seed0', 'ppo__seed1']);
-      killGroup(w.proc);
+      signalGroup(w.proc);
     } finally {
       await own.stop();
     }

@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lockRun, processStartTicks, RunLockedError } from '../experiments/harness/run-lock.js';
+import { lockRun, LostRunError, processStartTicks, RunLockedError } from '../experiments/harness/run-lock.js';
+import { RunDir } from '../experiments/harness/run-dir.js';
+import { startCli } from './helpers/cli.js';
 
 const tmpRun = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-lock-'));
 const lockFile = (dir: string) => path.join(dir, 'lock.json');
@@ -58,4 +60,63 @@ describe('run lock', () => {
     lockRun(dir, { command: 'resume', takeOver: true, log: (m) => logs.push(m) }).release();
     expect(logs).toEqual([expect.stringMatching(/taking over the lock .* from pid 1 on elsewhere/)]);
   });
+
+  it('carries a fencing epoch: a take-over raises it, and the replaced holder can no longer write the run', () => {
+    const root = tmpRun();
+    const run = RunDir.create(root, 'r');
+    const first = lockRun(run.dir, { command: 'train' });
+    run.fence(() => first.check());
+    expect(first.epoch).toBe(1);
+    run.metric({ kind: 'episode', step: 1, return: 1, length: 1, terminated: true });
+    run.flush();
+    const second = lockRun(run.dir, { command: 'resume', takeOver: true, log: () => {} });
+    expect(second.epoch).toBe(2);
+    expect(JSON.parse(fs.readFileSync(lockFile(run.dir), 'utf8')).epoch).toBe(2);
+    const metrics = fs.readFileSync(run.metricsPath, 'utf8');
+    run.metric({ kind: 'episode', step: 2, return: 1, length: 1, terminated: true });
+    expect(() => run.flush()).toThrow(LostRunError);
+    expect(() => run.flush()).toThrow(/lost run .*: pid \d+ on .* holds it now \(epoch 2, ours 1\)/);
+    expect(() => run.writeSummary({ status: 'finished', steps: 2, wallSeconds: 0, finalEval: null, bestEval: null, solvedAtStep: null, solvedAtWallSeconds: null })).toThrow(LostRunError);
+    expect(() => run.timing(2, 1)).toThrow(LostRunError);
+    expect(fs.readFileSync(run.metricsPath, 'utf8')).toBe(metrics);
+    expect(fs.existsSync(path.join(run.dir, 'summary.json'))).toBe(false);
+    expect(() => second.check()).not.toThrow();
+    second.release();
+    expect(() => second.check()).toThrow(/its lock is gone/);
+  });
+
+  it('a paused `train` whose run was taken over exits on resuming without writing anything more', async () => {
+    const out = tmpRun();
+    const { child, done } = startCli(['train', 'ppo', 'cartpole', '--steps', '20000', '--eval-every', '512', '--eval-episodes', '1', '--checkpoint-every', '512', '--record-episodes', '0', '--no-stop-when-solved', '--backend', 'wasm', '--progress', 'none', '--out', out, '--run-name', 'r']);
+    const dir = path.join(out, 'r');
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'))) {
+      if (Date.now() > deadline) throw new Error('no checkpoint');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGSTOP');
+    const taker = lockRun(dir, { command: 'resume', takeOver: true, log: () => {} });
+    const before = new Map(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+    child.kill('SIGCONT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error: lost run .*: pid \d+ on .* holds it now \(epoch 2, ours 1\); this process stops without writing to it$/m);
+    const after = listFiles(dir);
+    expect(after).toEqual([...before.keys()]);
+    for (const f of after) expect(fs.readFileSync(path.join(dir, f)).equals(before.get(f)!), f).toBe(true);
+    taker.release();
+  }, 90_000);
 });
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}

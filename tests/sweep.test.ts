@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const base: SweepOptions = { agent: 'dqn', env: 'cartpole', grid: [], ranges: [], seeds: [0, 1], steps: 2000, backend: 'wasm', outDir: '' };
+const base: SweepOptions = { agent: 'dqn', env: 'cartpole', grid: [], ranges: [], seeds: [0, 1], totalSteps: 2000, backend: 'wasm', outDir: '' };
 
 describe('sweep planning', () => {
   it('parses grids (JSON values, arrays kept whole) and ranges', () => {
@@ -77,7 +77,7 @@ describe('sweep planning', () => {
 describe('compare: a bad plan is refused before it is recorded (issue 10)', () => {
   it('an agent that cannot be built leaves no comparison.json, so the fixed command starts normally', async () => {
     const dir = path.join(root, 'bad-plan');
-    await expect(runComparison({ env: 'cartpole', agents: ['dqn'], seeds: [0], steps: 1000, sets: { dqn: { hidden: [0] } }, backend: 'wasm', outDir: dir, progress: 'none' })).rejects.toThrow(/dqn/);
+    await expect(runComparison({ env: 'cartpole', agents: ['dqn'], seeds: [0], totalSteps: 1000, sets: { dqn: { hidden: [0] } }, backend: 'wasm', outDir: dir, progress: 'none' })).rejects.toThrow(/dqn/);
     expect(fs.existsSync(path.join(dir, 'comparison.json'))).toBe(false);
   });
 });

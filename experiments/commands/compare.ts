@@ -5,11 +5,11 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { batchFlags, batchOptionsFromArgs, cadenceFlags, checkQueueFlags, parseAssignments, seedsFromArgs, valueFlags, type BatchArgs } from './flags.js';
+import { batchFlags, batchOptionsFromArgs, checkQueueFlags, seedsFromArgs, valueFlags, type BatchArgs } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
-import { positiveInt } from '../harness/trainer.js';
+import { parseAssignments, positiveInt, runFlagOptions } from '../run-spec.js';
 import { runName } from '../harness/run-dir.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { reportFor, reportMarkdown, runComparison, type CompareOptions, type CompareResult } from '../compare.js';
@@ -17,6 +17,7 @@ import { reportFor, reportMarkdown, runComparison, type CompareOptions, type Com
 interface CompareArgs extends BatchArgs {
   agents?: string;
   'report-only'?: string;
+  'allow-different-budgets'?: boolean;
 }
 
 /** `--set dqn.lr=0.0005 --set ppo.clip=0.1` → { dqn: { lr: 0.0005 }, ppo: { clip: 0.1 } }. */
@@ -42,7 +43,6 @@ export function compareOptionsFromArgs(a: CompareArgs, now = new Date()): Compar
   if (!agents.length) throw new TsgymError(`--agents is empty; name at least one agent (${agentNames().join(', ')})`);
   for (const agent of agents) agentRegistration(agent);
   const seeds = seedsFromArgs(a);
-  positiveInt('--steps', a.steps);
   positiveInt('--workers', a.workers);
   positiveInt('--bootstrap-reps', a['bootstrap-reps']);
   checkQueueFlags(a);
@@ -52,7 +52,8 @@ export function compareOptionsFromArgs(a: CompareArgs, now = new Date()): Compar
     env,
     agents,
     seeds,
-    ...batchOptionsFromArgs(a),
+    ...batchOptionsFromArgs(a, 'compare'),
+    allowDifferentBudgets: a['allow-different-budgets'],
     sets: parseAgentSets(a.set),
     outDir: a.out ?? path.join('runs', `compare__${env}__${stamp}`),
   };
@@ -69,16 +70,12 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         agents: { type: 'string', describe: `Comma-separated agents (${agentNames().join(', ')})` },
         seeds: { type: 'number', describe: 'Number of seeds: runs seeds 0..N-1 for every agent (default 5)' },
         'seed-list': { type: 'string', describe: 'Explicit comma-separated seeds instead of --seeds, e.g. 3,7' },
-        steps: { type: 'number', describe: "Env steps per run for every agent (default: each agent's preset budget)" },
-        envs: { type: 'number', describe: 'Parallel envs per run (default: the presets)' },
+        ...runFlagOptions('compare'),
+        'allow-different-budgets': { type: 'boolean', describe: "Without --steps: train each agent for its own preset budget instead of one shared budget" },
+        preset: shared.preset,
         workers: shared.workers,
-        queue: { type: 'string', describe: 'Run on a BullMQ queue at this Redis (redis://HOST:PORT) instead of locally: workers (npm run worker) train the runs; --out must be a path every worker reaches' },
+        queue: { type: 'string', describe: 'Run on a BullMQ queue at this Redis (redis://HOST:PORT) instead of locally (local:, the default): workers (npm run worker) train the runs; --out must be a path every worker reaches' },
         out: { type: 'string', describe: 'Comparison directory (default runs/compare__<env>__<time>); reuse it to resume' },
-        backend: shared.backend,
-        ...cadenceFlags('the presets', 1),
-        'stop-when-solved': { type: 'boolean', describe: "Stop a run once a greedy eval reaches the env's reward threshold (default: the presets; --no-stop-when-solved trains every run for its full budget)" },
-        set: { type: 'string', array: true, default: [] as string[], describe: 'Per-agent hyperparameter override: --set dqn.lr=0.0005 --set ppo.clipCoef=0.1' },
-        'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option for every run: --env-set difficulty=2' },
         'report-only': { type: 'string', describe: 'Recompute report.json and report.md of this existing comparison directory; trains nothing' },
         'bootstrap-reps': shared['bootstrap-reps'],
         progress: shared.progress,

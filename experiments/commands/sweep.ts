@@ -5,12 +5,12 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { batchFlags, batchOptionsFromArgs, cadenceFlags, checkQueueFlags, parseAssignments, seedsFromArgs, valueFlags, type BatchArgs } from './flags.js';
+import { batchFlags, batchOptionsFromArgs, checkQueueFlags, seedsFromArgs, valueFlags, type BatchArgs } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
-import { positiveInt } from '../harness/trainer.js';
+import { parseAssignments, positiveInt, runFlagOptions } from '../run-spec.js';
 import { runName } from '../harness/run-dir.js';
 import { printResult } from './compare.js';
 import { runPlanned } from '../compare.js';
@@ -47,7 +47,7 @@ export function sweepOptionsFromArgs(a: SweepArgs, now = new Date()): SweepOptio
     random: a.random,
     sweepSeed: a['sweep-seed'],
     seeds,
-    ...batchOptionsFromArgs(a),
+    ...batchOptionsFromArgs(a, 'sweep'),
     sets,
     outDir: a.out ?? path.join('runs', `sweep__${a.agent}__${env}__${stamp}`),
   };
@@ -68,16 +68,11 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         'sweep-seed': { type: 'number', default: 0, describe: 'Seed of the random draws (the same seed draws the same configurations)' },
         seeds: { type: 'number', describe: 'Number of seeds per configuration: 0..N-1 (default 5)' },
         'seed-list': { type: 'string', describe: 'Explicit comma-separated seeds instead of --seeds' },
-        steps: { type: 'number', describe: "Env steps per run (default: the agent's preset)" },
-        envs: { type: 'number', describe: 'Parallel envs per run (default: the preset)' },
+        ...runFlagOptions('sweep'),
+        preset: shared.preset,
         workers: shared.workers,
         queue: { type: 'string', describe: 'Run on the BullMQ queue at this Redis (redis://HOST:PORT); --out must be on a filesystem every worker shares' },
         out: { type: 'string', describe: 'Sweep directory (default runs/sweep__<agent>__<env>__<time>); reuse it to resume' },
-        backend: shared.backend,
-        ...cadenceFlags('the preset', 1),
-        'stop-when-solved': { type: 'boolean', describe: 'Stop a run once a greedy eval reaches the threshold (default: the preset)' },
-        set: { type: 'string', array: true, default: [] as string[], describe: 'A hyperparameter fixed in every configuration: --set gamma=0.98' },
-        'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option for every run' },
         'bootstrap-reps': shared['bootstrap-reps'],
         progress: shared.progress,
       }))

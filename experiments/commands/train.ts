@@ -2,67 +2,105 @@
  * `train <agent> [env]`: trains an agent on an env with the tuned preset for that pair; every preset value
  * can be overridden by a flag or `--set key=value`. `--resume DIR` continues a killed or interrupted run.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { isRunDir } from '../run-format.js';
-import { cadenceFlags, cadenceFromArgs, parseAssignments, valueFlags, type CadenceArgs } from './flags.js';
+import { isRunDir, readRunConfig } from '../run-format.js';
+import { valueFlags } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
-import { BACKENDS, type BackendChoice } from '../../agents/backend.js';
-import { envChoices, resolveEnvId } from '../../envs/registry.js';
+import { envChoices } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
-import { noPresetNote, presetFor } from '../presets.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { resume, train, type ResumeOptions, type TrainOptions } from '../harness/trainer.js';
 import type { ProgressMode } from '../harness/progress.js';
+import { loadRecordedEnvModules } from '../env-modules.js';
+import { codeFingerprint, describeFingerprint, sameFingerprint } from '../fingerprint.js';
+import {
+  agentEnvWithFile,
+  parseAssignments,
+  parseRunSpecDocument,
+  presetWithFile,
+  readPresetFile,
+  resolveRunSpec,
+  runFlagOptions,
+  runFlagsFromArgs,
+  specAsFlags,
+  flagName,
+  trainOptionsOf,
+  type FieldKey,
+  type RunSpec,
+} from '../run-spec.js';
+import { noPresetNote } from '../presets.js';
 import { parseSeedRange, trainSeeds } from '../harness/batch-seeds.js';
 import { parseSeedList } from './flags.js';
 
-interface TrainArgs extends CadenceArgs {
+interface TrainArgs {
   agent?: string;
   env?: string;
-  seed?: number;
-  steps?: number;
-  envs?: number;
   out?: string;
-  backend?: BackendChoice;
+  preset?: string;
+  spec?: string;
   resume?: string;
   'from-checkpoint'?: number;
   'take-over-lock'?: boolean;
+  'allow-changed-env-module'?: boolean;
   set: string[];
-  'env-set': string[];
   progress: ProgressMode;
   'run-name'?: string;
   seeds?: string;
   'seed-list'?: string;
   'resume-batch'?: boolean;
+  /** The run fields (`--seed`, `--steps`, …), as declared in experiments/run-spec.ts. */
+  [runFlag: string]: unknown;
+}
+
+/** The spec of `train <agent> [env]` with its flags (and `--preset FILE`). */
+export function trainSpecFromArgs(a: TrainArgs): RunSpec {
+  const file = a.preset !== undefined ? readPresetFile(a.preset) : undefined;
+  const { agent, env } = agentEnvWithFile(a.agent, a.env, file, a.preset);
+  if (!agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. npm run train:dqn cartpole`);
+  const reg = agentRegistration(agent); // clear error for an unknown agent
+  const sets = parseAssignments(a.set, '--set');
+  rejectRunKeys(reg.name, reg.hyperparams, sets);
+  const envId = env ?? 'cartpole';
+  const flags = runFlagsFromArgs(a, 'train');
+  return resolveRunSpec(reg.name, envId, presetWithFile(reg.name, envId, file), { ...flags, ...(Object.keys(sets).length ? { hyperparams: sets } : {}) });
 }
 
 export function trainOptionsFromArgs(a: TrainArgs): TrainOptions {
-  if (!a.agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. npm run train:dqn cartpole`);
-  const reg = agentRegistration(a.agent); // clear error for an unknown agent
-  const envId = resolveEnvId(a.env ?? 'cartpole');
-  const preset = presetFor(a.agent, envId);
-  const sets = parseAssignments(a.set, '--set');
-  rejectRunKeys(reg.name, reg.hyperparams, sets);
-  return {
-    agent: a.agent,
-    env: envId,
-    seed: a.seed ?? 0,
-    totalSteps: a.steps ?? preset.totalSteps,
-    numEnvs: a.envs ?? preset.numEnvs,
-    evalEvery: a['eval-every'] ?? preset.evalEvery,
-    evalEpisodes: a['eval-episodes'] ?? preset.evalEpisodes,
-    recordEpisodes: a['record-episodes'] ?? 2,
-    checkpointEvery: a['checkpoint-every'] ?? preset.checkpointEvery,
-    stopWhenSolved: a['stop-when-solved'] ?? preset.stopWhenSolved,
-    logEvery: a['log-every'] ?? 1000,
-    envKwargs: { ...preset.envKwargs, ...parseAssignments(a['env-set'], '--env-set') },
-    hyperparams: { ...preset.hyperparams, ...sets },
-    backend: a.backend ?? 'auto',
-    outDir: a.out ?? 'runs',
-    runName: a['run-name'],
-    progress: a.progress,
-  };
+  return trainOptionsOf(trainSpecFromArgs(a), { outDir: a.out ?? 'runs', runName: a['run-name'], progress: a.progress });
+}
+
+/**
+ * `train --spec FILE|-`: a spec resolved by another process (a comparison's coordinator, a queue job). It is
+ * checked as data from outside (format, version, every field), its env modules are reloaded (refused when
+ * changed), the code must be the code that resolved it, and it is resolved again against this process's
+ * registries, so a spec this process would not accept is refused before anything is written.
+ */
+export async function specFromDocument(text: string, from: string, opts: { allowChangedEnvModule?: boolean } = {}): Promise<RunSpec> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new TsgymError(`${from} is not valid JSON (${(e as Error).message})`);
+  }
+  const received = parseRunSpecDocument(value, from);
+  const mine = codeFingerprint();
+  if (!sameFingerprint(received.fingerprint, mine)) {
+    throw new TsgymError(`${from} was resolved by other code (${describeFingerprint(received.fingerprint)}) than this tsgym runs (${describeFingerprint(mine)})`, {
+      hint: 'run the same tsgym checkout and install everywhere (git pull, npm ci)',
+    });
+  }
+  const envModules = await loadRecordedEnvModules(received.envModules, { allowChanged: opts.allowChangedEnvModule });
+  return resolveRunSpec(received.agent, received.env, undefined, { ...specAsFlags(received), envModules });
+}
+
+function readSpecText(file: string): string {
+  try {
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new TsgymError(`--spec ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 /**
@@ -75,26 +113,24 @@ export function resumeOptionsFromArgs(a: TrainArgs): ResumeOptions {
   const unusable = [
     a.out !== undefined && path.resolve(a.out) !== path.resolve(path.dirname(a.resume!)) ? '--out' : null,
     a['run-name'] !== undefined && a['run-name'] !== path.basename(path.resolve(a.resume!)) ? '--run-name' : null,
+    a.preset !== undefined ? '--preset' : null,
   ].filter((f) => f !== null);
-  if (unusable.length) throw new TsgymError(`${unusable.join(' and ')} cannot move a resumed run: it stays in ${a.resume}; drop the flag`);
+  if (unusable.length) throw new TsgymError(`${unusable.join(' and ')} cannot change a resumed run: it stays in ${a.resume} with its config.json; drop the flag`);
   const sets = parseAssignments(a.set, '--set');
-  const envSets = parseAssignments(a['env-set'], '--env-set');
+  const { rewardThreshold: _threshold, envModules: _modules, ...flags } = runFlagsFromArgs(a, 'train');
+  if (_threshold !== undefined) throw new TsgymError('--reward-threshold cannot change a resumed run; drop the flag');
   return {
     progress: a.progress,
     fromCheckpoint: a['from-checkpoint'],
     takeOverLock: a['take-over-lock'],
-    flags: {
-      agent: a.agent,
-      env: a.env,
-      seed: a.seed,
-      totalSteps: a.steps,
-      numEnvs: a.envs,
-      ...cadenceFromArgs(a),
-      hyperparams: Object.keys(sets).length ? sets : undefined,
-      envKwargs: Object.keys(envSets).length ? envSets : undefined,
-      backend: a.backend,
-    },
+    flags: { agent: a.agent, env: a.env, ...flags, hyperparams: Object.keys(sets).length ? sets : undefined },
   };
+}
+
+/** Loads the env modules a run recorded in its config.json (before its env is built); returns them as loaded now. */
+async function loadRunEnvModules(runDir: string, allowChanged: boolean | undefined): Promise<RunSpec['envModules'] | undefined> {
+  const modules = readRunConfig(runDir).envModules;
+  return modules?.length ? loadRecordedEnvModules(modules, { allowChanged }) : undefined;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
@@ -105,18 +141,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .positional('agent', { type: 'string', describe: 'Agent to train', choices: agentNames() })
       .positional('env', { type: 'string', describe: `Env id or alias (default cartpole): ${envChoices().join(', ')}` })
       .options(valueFlags({
-        seed: { type: 'number', describe: 'Run seed, an integer from 0 to 2^53 − 1 (default 0): every random stream (envs, init, exploration, sampling) is hashed from it' },
-        steps: { type: 'number', describe: 'Total env steps (default: the preset)' },
-        envs: { type: 'number', describe: 'Number of parallel envs in the vector env (default: the preset)' },
+        ...runFlagOptions('train'),
         out: { type: 'string', describe: 'Directory that receives the run directory (default runs)' },
-        backend: { choices: BACKENDS, describe: 'TensorFlow.js backend (default auto: tensorflow if tfjs-node loads, else wasm, else cpu)' },
-        ...cadenceFlags('the preset', 2),
-        'stop-when-solved': { type: 'boolean', describe: "Stop once a greedy eval reaches the env's reward threshold (default: the preset; --no-stop-when-solved to train the full budget)" },
+        preset: { type: 'string', describe: 'A JSON preset file (agent, env, budget, cadence, hyperparams) laid over the built-in preset; flags override it' },
+        spec: { type: 'string', describe: 'Train the resolved run spec in this JSON file (- for stdin), as compare and queue workers hand it over; no run flags with it' },
         resume: { type: 'string', describe: "Continue the run in this directory from its latest checkpoint. Settings come from its config.json: --steps N above its budget extends it; any other flag must equal the run's value" },
         'from-checkpoint': { type: 'number', describe: 'With --resume: continue from the checkpoint at this env step instead of the latest (e.g. when the latest is damaged)' },
         'take-over-lock': { type: 'boolean', describe: "With --resume: take the run's lock even if another process (or host) holds it — only when that process is known to be gone, e.g. a queue re-running a dead worker's job" },
-        set: { type: 'string', array: true, default: [] as string[], describe: 'Override a hyperparameter: --set lr=0.0005 --set hidden=[128,128]' },
-        'env-set': { type: 'string', array: true, default: [] as string[], describe: 'Env constructor option: --env-set difficulty=2' },
+        'allow-changed-env-module': { type: 'boolean', describe: 'With --resume or --spec: load an env module the run recorded even though its file changed since' },
         progress: { choices: ['auto', 'bar', 'lines', 'json', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, periodic lines otherwise; json: one JSON event per line on stderr, for a parent process)' },
         'run-name': { type: 'string', describe: 'Run directory name (default: <env>__<agent>__seed<S>__<time>)' },
         seeds: { type: 'string', describe: 'Train many seeds in this one process, one ordinary run directory each: a range A-B (e.g. 0-255) or a count N (seeds 0..N-1). Each seed computes exactly what --seed S computes' },
@@ -133,10 +165,22 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (!a.resume && (a['from-checkpoint'] !== undefined || a['take-over-lock'])) throw new TsgymError('--from-checkpoint and --take-over-lock go with --resume DIR');
     if (a.seeds !== undefined || a['seed-list'] !== undefined) return trainSeedsHandler(a);
     if (a['resume-batch']) throw new TsgymError('--resume-batch goes with --seeds A-B or --seed-list (the batch to continue)');
-    const options = a.resume ? undefined : trainOptionsFromArgs(a);
-    const note = options && noPresetNote(options.agent, options.env);
-    if (note) console.error(note);
-    const result = options ? await train(options) : await resume(a.resume!, resumeOptionsFromArgs(a));
+    let result;
+    if (a.resume) {
+      const options = resumeOptionsFromArgs(a);
+      const envModules = await loadRunEnvModules(a.resume, a['allow-changed-env-module']);
+      result = await resume(a.resume, { ...options, flags: { ...options.flags, envModules } });
+    } else if (a.spec !== undefined) {
+      const typed = [a.agent !== undefined ? 'agent' : null, a.env !== undefined ? 'env' : null, a.preset !== undefined ? '--preset' : null, a.set.length ? '--set' : null, ...Object.keys(runFlagsFromArgs(a, 'train')).map((k) => flagName(k as FieldKey))].filter((x) => x !== null);
+      if (typed.length) throw new TsgymError(`--spec ${a.spec} holds the whole run; drop ${typed.join(', ')}`);
+      const spec = await specFromDocument(readSpecText(a.spec), a.spec === '-' ? 'the run spec on stdin' : `run spec ${a.spec}`, { allowChangedEnvModule: a['allow-changed-env-module'] });
+      result = await train(trainOptionsOf(spec, { outDir: a.out ?? 'runs', runName: a['run-name'], progress: a.progress }));
+    } else {
+      const options = trainOptionsFromArgs(a);
+      const note = noPresetNote(options.agent, options.env);
+      if (note) console.error(note);
+      result = await train(options);
+    }
     console.log(result.runDir);
     if (result.summary.status === 'interrupted') process.exitCode = 130;
   },

@@ -19,8 +19,10 @@ export interface ExecutionContext {
 }
 
 export interface Executor {
-  /** Short description for the start message ("2 at a time", "on the queue at redis://…"). */
-  readonly description: string;
+  /** Short description for the start message ("2 at a time", "as jobs on the queue at redis://…"), for `todo` runs. */
+  describe(todo: number): string;
+  /** Connects to what it needs before anything is written (an unreachable queue is refused here). */
+  prepare(log: (message: string) => void): Promise<void>;
   /**
    * Trains every task of `todo` (state `waiting`); resolves once each is `done` or `failed` (its `error`
    * set), or after `interrupt` once nothing more will happen in this invocation.

@@ -5,7 +5,8 @@
  * treats like Ctrl-C); a second kills them.
  */
 import * as os from 'node:os';
-import { resumeArgs, trainArgs } from '../plan/request.js';
+import { resumeArgs, runSpecOf, trainArgs } from '../plan/request.js';
+import { runSpecDocument } from '../run-spec.js';
 import { describeRun, isDone, lastLines, runSummary, type RunTask } from '../plan/runs.js';
 import { describeExit, startTrain } from './train-process.js';
 import type { ExecutionContext, Executor } from './executor.js';
@@ -21,9 +22,11 @@ export class LocalExecutor implements Executor {
     this.workers = workers ?? os.availableParallelism();
   }
 
-  get description(): string {
-    return `${this.workers} at a time`;
+  describe(todo: number): string {
+    return `${Math.min(this.workers, todo)} at a time`;
   }
+
+  async prepare(): Promise<void> {}
 
   async run(todo: RunTask[], ctx: ExecutionContext): Promise<void> {
     const queue = todo.slice();
@@ -35,8 +38,9 @@ export class LocalExecutor implements Executor {
 
   private async launch(task: RunTask, ctx: ExecutionContext): Promise<void> {
     const { progress, lock, request } = ctx;
-    // A resumed run takes everything (backend included) from its config.json.
-    const args = task.mode === 'resume' ? resumeArgs(task.dir) : trainArgs(request, task.group, task.seed, path.join(ctx.outDir, 'runs'));
+    // A resumed run takes everything (backend included) from its config.json; a fresh one gets its spec on stdin.
+    const fresh = task.mode !== 'resume';
+    const args = fresh ? trainArgs(path.join(ctx.outDir, 'runs'), task.name) : resumeArgs(task.dir);
     const proc = startTrain(
       args,
       task.log,
@@ -44,7 +48,8 @@ export class LocalExecutor implements Executor {
         if (e.event === 'start') task.step = task.startStep = e.step;
         else if (e.event === 'progress') task.step = Math.max(task.step, e.step);
       },
-      task.mode === 'resume' ? 'resume: ' : 'start: ',
+      fresh ? 'start: ' : 'resume: ',
+      fresh ? JSON.stringify(runSpecDocument(runSpecOf(request, task.group, task.seed))) : undefined,
     );
     this.running.set(task, proc.child);
     task.state = 'running';

@@ -10,12 +10,12 @@
  *
  * Ctrl-C detaches the coordinator: the jobs go on on the workers; the same command re-attaches.
  */
-import * as path from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { checkReachable, connect, QUEUE_NAME } from '../queue/connection.js';
+import { checkReachable, connect, parseQueueUrl, QUEUE_NAME } from '../queue/connection.js';
 import { runJobId, type RunJobData, type RunJobProgress, type RunJobResult } from '../queue/jobs.js';
-import { readComparisonFile, trainArgs } from '../plan/request.js';
+import { readComparisonFile, runSpecOf } from '../plan/request.js';
+import { runSpecDocument } from '../run-spec.js';
 import { describeRun, isDone, runSummary, type RunTask } from '../plan/runs.js';
 import type { ExecutionContext, Executor } from './executor.js';
 
@@ -27,14 +27,16 @@ export class QueueExecutor implements Executor {
   private detached = false;
   private wake: (() => void) | null = null;
 
-  constructor(readonly url: string) {}
+  constructor(readonly url: string) {
+    parseQueueUrl(url); // a malformed URL is one line now, not at connect time
+  }
 
-  get description(): string {
+  describe(): string {
     return `as jobs on the queue at ${this.url} (start workers with: npm run worker -- --queue ${this.url})`;
   }
 
   /** Fails fast (one line, within ~5 s) when Redis cannot be reached. */
-  async connect(log: (m: string) => void): Promise<void> {
+  async prepare(log: (m: string) => void): Promise<void> {
     await checkReachable(this.url);
     this.connection = connect(this.url, (m) => log(`coordinator: ${m}`));
     this.queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: this.connection });
@@ -49,6 +51,12 @@ export class QueueExecutor implements Executor {
     let enqueued = 0;
     let reattached = 0;
     let retried = 0;
+    // attempts 1: a failure is reported, not retried blindly (rerunning the command retries it); a worker that
+    // dies does not count as an attempt: its job stalls and goes back to the queue.
+    const enqueue = (task: RunTask) => {
+      const data: RunJobData = { outDir: ctx.outDir, run: task.name, spec: runSpecDocument(runSpecOf(ctx.request, task.group, task.seed)) };
+      return queue.add(task.name, data, { jobId: ids.get(task)!, attempts: 1, removeOnComplete: false, removeOnFail: false });
+    };
     for (const task of todo) {
       const id = runJobId(ctx.outDir, createdAt, task.name);
       ids.set(task, id);
@@ -67,10 +75,7 @@ export class QueueExecutor implements Executor {
         // Completed, yet the run is not done on disk (its directory was removed): run it again.
         await existing.remove();
       }
-      const data: RunJobData = { outDir: ctx.outDir, run: task.name, trainArgs: trainArgs(ctx.request, task.group, task.seed, path.join(ctx.outDir, 'runs')) };
-      // attempts 1: a failure is reported, not retried blindly (rerunning the command retries it); a worker
-      // that dies does not count as an attempt: its job stalls and goes back to the queue.
-      await queue.add(task.name, data, { jobId: id, attempts: 1, removeOnComplete: false, removeOnFail: false });
+      await enqueue(task);
       enqueued++;
     }
     ctx.progress.log(`queue: ${enqueued} job(s) enqueued, ${reattached} re-attached, ${retried} failed one(s) retried`);
@@ -78,6 +83,8 @@ export class QueueExecutor implements Executor {
     const open = new Set(todo);
     /** Attempts seen per run (a new attempt means a worker died and the job was handed over). */
     const attempts = new Map<RunTask, number>();
+    /** Polls in a row that found no job for a run (Redis answered, but the job is gone). */
+    const missing = new Map<RunTask, number>();
     while (open.size && !this.detached) {
       for (const task of [...open]) {
         if (this.detached) break;
@@ -87,7 +94,28 @@ export class QueueExecutor implements Executor {
         } catch {
           continue; // Redis away: the next poll tries again
         }
-        if (!job) continue;
+        if (!job) {
+          // Twice in a row: the job vanished (Redis flushed, or restarted without persistence). What the run
+          // directory holds decides: a finished run is a result; otherwise the job goes on the queue again and
+          // resumes from the run's last checkpoint.
+          missing.set(task, (missing.get(task) ?? 0) + 1);
+          if (missing.get(task)! < 2) continue;
+          missing.delete(task);
+          const { status, steps } = runSummary(task.dir);
+          if (isDone(status)) {
+            open.delete(task);
+            task.state = 'done';
+            task.step = steps ?? task.plan.totalSteps;
+            ctx.progress.log(`✓ ${task.name}: its job vanished from the queue (Redis flushed or restarted without persistence), but the run is ${describeRun(task.dir)}`);
+          } else {
+            task.state = 'waiting';
+            attempts.delete(task);
+            await enqueue(task).catch(() => {}); // Redis away again: the next poll sees the job missing and retries
+            ctx.progress.log(`↺ ${task.name}: its job vanished from the queue (Redis flushed or restarted without persistence); enqueued it again: it resumes from its last checkpoint on disk`);
+          }
+          continue;
+        }
+        missing.delete(task);
         const state = await job.getState().catch(() => 'unknown');
         const p = job.progress as Partial<RunJobProgress> | number;
         if (typeof p === 'object' && p && typeof p.step === 'number') {
@@ -108,11 +136,13 @@ export class QueueExecutor implements Executor {
           ctx.progress.log(`↺ ${task.name}: back in the queue (its worker stopped); the next worker resumes it from its last checkpoint`);
         } else if (state === 'completed') {
           open.delete(task);
-          const { status, steps } = runSummary(task.dir);
+          // The job's return value says how the run ended; the run directory is read only when it is missing.
+          const result = job.returnvalue as Partial<RunJobResult> | null;
+          const { status, steps } = typeof result?.status === 'string' ? { status: result.status, steps: result.steps ?? null } : runSummary(task.dir);
           if (isDone(status)) {
             task.state = 'done';
             task.step = steps ?? task.plan.totalSteps;
-            ctx.progress.log(`✓ ${task.name}: ${describeRun(task.dir)}`);
+            ctx.progress.log(`✓ ${task.name}: ${typeof result?.description === 'string' ? result.description : describeRun(task.dir)}`);
           } else {
             task.state = 'failed';
             task.error = `its job completed but ${task.dir} holds no finished run (status ${status ?? 'unknown'}); is --out the same shared path on every worker?`;

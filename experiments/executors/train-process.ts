@@ -28,12 +28,19 @@ export interface TrainProcess {
   done: Promise<TrainExit>;
 }
 
-/** Starts `train` with `args`; `header` is written to the log first. */
-export function startTrain(args: string[], log: string, onEvent: (e: ProgressEvent) => void, header = ''): TrainProcess {
+/**
+ * Starts `train` with `args` (where the run goes; `--spec -` reads the run itself from `input`, a JSON run
+ * spec written to the child's stdin); `header` is written to the log first.
+ */
+export function startTrain(args: string[], log: string, onEvent: (e: ProgressEvent) => void, header = '', input?: string): TrainProcess {
   fs.mkdirSync(path.dirname(log), { recursive: true });
   const logFd = fs.openSync(log, 'a');
   fs.writeSync(logFd, `=== ${new Date().toISOString()} ${header}tsgym ${args.join(' ')}\n`);
-  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env: process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (input !== undefined) {
+    child.stdin!.on('error', () => {}); // a child that exits before reading reports why on stderr
+    child.stdin!.end(input);
+  }
   let tail = '';
   child.stdout!.on('data', (chunk: Buffer) => fs.writeSync(logFd, chunk));
   child.stderr!.on('data', (chunk: Buffer) => {

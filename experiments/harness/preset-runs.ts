@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { BackendChoice } from '../../agents/backend.js';
-import { presetFor } from '../presets.js';
+import { resolveRunSpec, trainOptionsOf, type RunSpec } from '../run-spec.js';
 import { train, type TrainResult } from './trainer.js';
 
 export interface SeedResult {
@@ -25,32 +25,17 @@ export interface PresetOverrides {
   stopWhenSolved?: boolean;
 }
 
+/** The spec of one seed of a preset run (recording no replays unless asked: they cost time, not results). */
+export function presetRunSpec(agent: string, env: string, seed: number, opts: { backend: BackendChoice; recordEpisodes?: number; overrides?: PresetOverrides }): RunSpec {
+  return resolveRunSpec(agent, env, undefined, { seed, backend: opts.backend, recordEpisodes: opts.recordEpisodes ?? 0, ...opts.overrides });
+}
+
 export async function trainPresetOverSeeds(agent: string, env: string, seeds: number[], opts: { backend: BackendChoice; outDir: string; recordEpisodes?: number; overrides?: PresetOverrides; onResult?: (r: SeedResult, run: TrainResult) => void | Promise<void> }): Promise<SeedResult[]> {
-  const preset = { ...presetFor(agent, env), ...opts.overrides };
   const results: SeedResult[] = [];
   for (const seed of seeds) {
     const t0 = performance.now();
-    const run = await train({
-      agent,
-      env,
-      seed,
-      totalSteps: preset.totalSteps,
-      numEnvs: preset.numEnvs,
-      evalEvery: preset.evalEvery,
-      evalEpisodes: preset.evalEpisodes,
-      recordEpisodes: opts.recordEpisodes ?? 0,
-      checkpointEvery: preset.checkpointEvery,
-      stopWhenSolved: preset.stopWhenSolved,
-      logEvery: 1000,
-      envKwargs: preset.envKwargs,
-      rewardThreshold: preset.rewardThreshold,
-      hyperparams: preset.hyperparams,
-      backend: opts.backend,
-      outDir: path.join(opts.outDir, `${agent}-${env}`),
-      runName: `seed${seed}-${Date.now()}`,
-      progress: 'none',
-      verbose: false,
-    });
+    const spec = presetRunSpec(agent, env, seed, opts);
+    const run = await train(trainOptionsOf(spec, { outDir: path.join(opts.outDir, `${agent}-${env}`), runName: `seed${seed}-${Date.now()}`, progress: 'none', verbose: false }));
     const wall = (performance.now() - t0) / 1000;
     const s = run.summary;
     const r: SeedResult = { seed, solvedAtStep: s.solvedAtStep, solvedAtWallSeconds: s.solvedAtWallSeconds, steps: s.steps, wallSeconds: wall, throughput: s.steps / wall, finalEvalMean: s.finalEval?.mean ?? null, runDir: run.runDir };
@@ -59,4 +44,3 @@ export async function trainPresetOverSeeds(agent: string, env: string, seeds: nu
   }
   return results;
 }
-

@@ -18,8 +18,20 @@ export class LogMismatchError extends TsgymError {
 
 export class RunDir {
   private pendingMetrics: string[] = [];
+  /** Checks that this process still owns the run (its lock's epoch); set once the lock is held. */
+  private ownership: (() => void) | null = null;
 
   constructor(readonly dir: string) {}
+
+  /** From now on, every write first checks `check` (throws when the run was taken over: run-lock.ts). */
+  fence(check: () => void): void {
+    this.ownership = check;
+  }
+
+  /** Throws LostRunError when another process took the run over; call before writing anything to it. */
+  assertOwned(): void {
+    this.ownership?.();
+  }
 
   /**
    * Creates `<root>/<name>` (or `<name>-2`, `-3`, … when taken). The directory is created with a plain
@@ -60,10 +72,12 @@ export class RunDir {
   }
 
   writeConfig(config: RunConfig): void {
+    this.assertOwned();
     writeRunConfig(this.dir, config);
   }
 
   writeSummary(summary: RunSummary): void {
+    this.assertOwned();
     writeRunSummary(this.dir, summary);
   }
 
@@ -74,12 +88,14 @@ export class RunDir {
 
   flush(): void {
     if (!this.pendingMetrics.length) return;
+    this.assertOwned();
     const text = this.pendingMetrics.join('\n') + '\n';
     this.pendingMetrics = [];
     io(this.metricsPath, 'append to', () => fs.appendFileSync(this.metricsPath, text));
   }
 
   timing(step: number, wall: number): void {
+    this.assertOwned();
     const rec: TimingRecord = { step, wall: Math.round(wall * 1000) / 1000 };
     io(this.timingPath, 'append to', () => fs.appendFileSync(this.timingPath, JSON.stringify(rec) + '\n'));
   }
@@ -96,6 +112,7 @@ export class RunDir {
    * bytes differ from what the checkpoint recorded: resuming would pad, restart or interleave it.
    */
   restoreLogs(marks: LogMarks, checkpointDir: string): void {
+    this.assertOwned();
     this.pendingMetrics = [];
     for (const [file, mark] of [
       [this.metricsPath, marks.metrics],
@@ -115,6 +132,7 @@ export class RunDir {
 
   /** Starting over from step 0 (a run with no checkpoint): empties both logs. */
   clearLogs(): void {
+    this.assertOwned();
     this.pendingMetrics = [];
     for (const file of [this.metricsPath, this.timingPath]) if (fs.existsSync(file)) io(file, 'truncate', () => fs.truncateSync(file, 0));
   }

@@ -13,6 +13,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import { asIoError } from './atomic.js';
 import { runPath, type RunLock } from '../run-format.js';
@@ -20,6 +21,11 @@ import { runPath, type RunLock } from '../run-format.js';
 /** Another live process (or one on another host) holds the run. */
 export class RunLockedError extends TsgymError {
   override name = 'RunLockedError';
+}
+
+/** This process held the run, but another took it over (or it was released): it must not write to it again. */
+export class LostRunError extends TsgymError {
+  override name = 'LostRunError';
 }
 
 export interface LockOptions {
@@ -33,6 +39,10 @@ export interface LockOptions {
 
 export interface HeldLock {
   readonly file: string;
+  /** The fencing epoch of this holding (lock.json's `epoch`). */
+  readonly epoch: number;
+  /** Throws LostRunError unless lock.json is still this holding's (same token and epoch): call before every write. */
+  check(): void;
   release(): void;
 }
 
@@ -75,11 +85,17 @@ function holderAlive(lock: RunLock): boolean {
   return now === null || now === lock.procStart;
 }
 
+/** The holder of the run's lock when it is a live process on this host (null: free, stale, torn, or elsewhere). */
+export function liveLocalHolder(runDir: string): RunLock | null {
+  const holder = readLock(runPath(runDir, 'lock'));
+  return holder && holder !== 'gone' && holder.host === os.hostname() && holderAlive(holder) ? holder : null;
+}
+
 /** Takes the lock of the run in `runDir`, or throws RunLockedError. */
 export function lockRun(runDir: string, opts: LockOptions): HeldLock {
   const file = runPath(runDir, 'lock');
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
-  const me: RunLock = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: opts.command, procStart: processStartTicks(process.pid), token: crypto.randomUUID() };
+  const me: RunLock = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: opts.command, procStart: processStartTicks(process.pid), token: crypto.randomUUID(), epoch: 1 };
   for (let attempt = 0; attempt < 50; attempt++) {
     if (tryCreate(file, me)) return held(file, me);
     const holder = readLock(file);
@@ -103,6 +119,8 @@ export function lockRun(runDir: string, opts: LockOptions): HeldLock {
     } else {
       log(`reclaiming the stale lock of ${runDir} (pid ${holder.pid} on ${holder.host} is no longer running)`);
     }
+    // A take-over fences the previous holder out: its epoch (and token) no longer match lock.json.
+    me.epoch = Math.max(me.epoch ?? 1, (holder?.epoch ?? 0) + 1);
     // Replace the lock by removing it and creating ours exclusively: of two processes reclaiming it at once,
     // one creates it and the other sees a live holder on its next attempt. Re-reading first narrows the window
     // in which we could remove a lock another process has just created.
@@ -165,6 +183,15 @@ function held(file: string, me: RunLock): HeldLock {
   let released = false;
   return {
     file,
+    epoch: me.epoch ?? 1,
+    check() {
+      const now = released ? 'gone' : readLock(file);
+      if (now === null) return; // being rewritten this instant by a taker; its next write is checked again
+      if (now === 'gone' || now.token !== me.token || now.epoch !== me.epoch) {
+        const by = now === 'gone' ? 'its lock is gone' : `pid ${now.pid} on ${now.host} holds it now (epoch ${now.epoch ?? '?'}, ours ${me.epoch})`;
+        throw new LostRunError(`lost run ${path.dirname(file)}: ${by}; this process stops without writing to it`);
+      }
+    },
     release() {
       if (released) return;
       released = true;

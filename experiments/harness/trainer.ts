@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { initBackend, type BackendChoice } from '../../agents/backend.js';
-import { agentRegistration, assertAgentSupports, resolveHyperparams } from '../../agents/registry.js';
+import { assertAgentSupports, resolveHyperparams } from '../../agents/registry.js';
 import type { Agent } from '../../agents/agent.js';
 import { envRewardThreshold, make, registration, resolveEnvId } from '../../envs/registry.js';
 import type { SpaceJSON } from '../../envs/spaces.js';
@@ -30,15 +30,19 @@ import { writeRecordedEpisodes } from './evaluate.js';
 import { findCheckpoint, listIntactCheckpointSteps, loadCheckpoint, removeCheckpointTemps, saveCheckpoint, type CheckpointData } from './checkpoint.js';
 import { Progress, fmt, type ProgressMode } from './progress.js';
 import { RunDir } from './run-dir.js';
-import { lockRun, type HeldLock } from './run-lock.js';
+import { LostRunError, lockRun, type HeldLock } from './run-lock.js';
 import { saveAgent } from './agent-io.js';
 import { writeGridworldValues } from './gridworld-values.js';
 import { buildEnvAndAgent, TrainingLoop, type LoopOptions, type LoopSink, type SavedHarness } from './training-loop.js';
 import { packageInfo } from '../package-info.js';
+import { applyResumeFlags, configFields, nonNegativeInt, positiveInt, takesBudget, type ResumeFlags } from '../run-spec.js';
+import type { EnvModuleRef } from '../env-modules.js';
+import type { CodeFingerprint } from '../fingerprint.js';
 import { AGENT_FILES, CHECKPOINT_FILES, DamagedCheckpointError, runConfigSha256, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalRecord, type MetricRecord, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
 
 export { DivergenceError } from './training-loop.js';
 export type { RunBudget, RunConfig } from '../run-format.js';
+export { applyResumeFlags, nonNegativeInt, positiveInt, type ResumeFlags } from '../run-spec.js';
 
 export interface TrainOptions extends RunBudget {
   agent: string;
@@ -54,27 +58,9 @@ export interface TrainOptions extends RunBudget {
   progress?: ProgressMode;
   /** Extra lines (start, evals, end) on stderr; default true. */
   verbose?: boolean;
-}
-
-/**
- * Settings given again when resuming (the CLI passes the flags the user typed). A value equal to the run's
- * config is fine; `totalSteps` above the run's budget extends it; anything else that differs is refused.
- */
-export interface ResumeFlags {
-  agent?: string;
-  env?: string;
-  seed?: number;
-  totalSteps?: number;
-  numEnvs?: number;
-  evalEvery?: number;
-  evalEpisodes?: number;
-  recordEpisodes?: number;
-  checkpointEvery?: number;
-  logEvery?: number;
-  stopWhenSolved?: boolean;
-  hyperparams?: Record<string, unknown>;
-  envKwargs?: Record<string, unknown>;
-  backend?: BackendChoice;
+  /** Recorded in config.json: the user env modules the run needs, and the code that resolved it (run-spec.ts). */
+  envModules?: EnvModuleRef[];
+  fingerprint?: CodeFingerprint;
 }
 
 export interface ResumeOptions {
@@ -118,9 +104,6 @@ function versions(): Record<string, string> {
   return { node: process.version, '@tensorflow/tfjs': v('@tensorflow/tfjs'), '@tensorflow/tfjs-backend-wasm': v('@tensorflow/tfjs-backend-wasm') };
 }
 
-/** Agents with schedules over the run (ε, β, LR annealing) take the budget as the `totalSteps` hyperparameter. */
-const takesBudget = (agent: string) => 'totalSteps' in agentRegistration(agent).defaults;
-
 /** Starts a new run. Everything that can be checked is checked before the run directory is created. */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   validateOptions(opts);
@@ -136,19 +119,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     agent: opts.agent,
     env: reg.id,
     envId: reg.id,
-    seed: opts.seed,
-    totalSteps: opts.totalSteps,
-    numEnvs: opts.numEnvs,
-    evalEvery: opts.evalEvery,
-    evalEpisodes: opts.evalEpisodes,
-    recordEpisodes: opts.recordEpisodes,
-    checkpointEvery: opts.checkpointEvery,
-    stopWhenSolved: opts.stopWhenSolved,
-    logEvery: opts.logEvery,
-    envKwargs: opts.envKwargs,
+    ...(configFields(opts) as Omit<RunConfig, 'tsgymVersion' | 'agent' | 'env' | 'envId' | 'hyperparams' | 'backend' | 'versions' | 'rewardThreshold' | 'createdAt'>),
     hyperparams,
     backend,
-    backendRequested: opts.backend,
     versions: versions(),
     rewardThreshold: opts.rewardThreshold ?? envRewardThreshold(reg.id, opts.envKwargs) ?? null,
     createdAt: new Date().toISOString(),
@@ -168,6 +141,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       throw e;
     }
     lock = lockRun(run.dir, { command: 'train' });
+    run.fence(() => lock.check()); // every write from here on checks the run is still ours
   } catch (e) {
     agent.dispose();
     vec.close();
@@ -189,6 +163,7 @@ export async function resume(runDir: string, opts: ResumeOptions = {}): Promise<
   try {
     const stored = readRunConfig(runDir);
     const run = new RunDir(runDir);
+    run.fence(() => lock.check()); // every write checks the run is still ours
     const checkpoint = pickCheckpoint(run, opts.fromCheckpoint); // refuses a damaged checkpoint, naming the file
     if (checkpoint) assertConfigUnedited(runDir, stored, checkpoint);
     const config = applyResumeFlags(runDir, stored, opts.flags ?? {});
@@ -272,7 +247,9 @@ function assertConfigUnedited(runDir: string, stored: RunConfig, checkpoint: { d
  * `totalSteps` hyperparameter, one budgetExtensions entry per raise) and `--[no-]stop-when-solved`.
  */
 export function configEdits(taken: RunConfig, now: RunConfig): string[] {
-  let expected: RunConfig = { ...taken, stopWhenSolved: now.stopWhenSolved };
+  // The env modules' hashes are checked when they load (a changed module is refused unless let through with
+  // --allow-changed-env-module, which records its new hash), so they are not held to the checkpoint here.
+  let expected: RunConfig = { ...taken, stopWhenSolved: now.stopWhenSolved, envModules: now.envModules };
   const had = taken.budgetExtensions ?? [];
   const added = (now.budgetExtensions ?? []).slice(had.length);
   const chained = added.every((e, i) => e.fromTotalSteps === (i === 0 ? taken.totalSteps : added[i - 1].toTotalSteps) && e.toTotalSteps > e.fromTotalSteps);
@@ -286,83 +263,6 @@ export function configEdits(taken: RunConfig, now: RunConfig): string[] {
   }
   const show = (v: unknown) => (v === undefined ? 'absent' : stableStringify(v));
   return jsonDifferences(expected, now).map((d) => `${d.path} ${show(d.a)} → ${show(d.b)}`);
-}
-
-const FLAG_NAMES: Record<keyof ResumeFlags, string> = {
-  agent: 'agent',
-  env: 'env',
-  seed: '--seed',
-  totalSteps: '--steps',
-  numEnvs: '--envs',
-  evalEvery: '--eval-every',
-  evalEpisodes: '--eval-episodes',
-  recordEpisodes: '--record-episodes',
-  checkpointEvery: '--checkpoint-every',
-  logEvery: '--log-every',
-  stopWhenSolved: '--stop-when-solved',
-  hyperparams: '--set',
-  envKwargs: '--env-set',
-  backend: '--backend',
-};
-
-/**
- * The config to resume with: the stored one, with the budget extended when `flags.totalSteps` is above it.
- * Any other flag that differs from the stored value is refused, listing every conflict.
- */
-export function applyResumeFlags(runDir: string, config: RunConfig, flags: ResumeFlags): RunConfig {
-  const same = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(b);
-  const conflicts: string[] = [];
-  const stored: Record<keyof ResumeFlags, unknown> = {
-    agent: config.agent,
-    env: config.envId,
-    seed: config.seed,
-    totalSteps: config.totalSteps,
-    numEnvs: config.numEnvs,
-    evalEvery: config.evalEvery,
-    evalEpisodes: config.evalEpisodes,
-    recordEpisodes: config.recordEpisodes,
-    checkpointEvery: config.checkpointEvery,
-    logEvery: config.logEvery,
-    stopWhenSolved: config.stopWhenSolved,
-    hyperparams: config.hyperparams,
-    envKwargs: config.envKwargs,
-    backend: config.backendRequested,
-  };
-  for (const key of Object.keys(FLAG_NAMES) as (keyof ResumeFlags)[]) {
-    let given = flags[key];
-    if (given === undefined) continue;
-    if (key === 'env') given = resolveEnvId(given as string);
-    if (key === 'hyperparams' || key === 'envKwargs') {
-      const have = stored[key] as Record<string, unknown>;
-      for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
-        if (!same(have[k], v)) conflicts.push(`${FLAG_NAMES[key]} ${k}=${JSON.stringify(v)} (the run has ${k in have ? JSON.stringify(have[k]) : `no ${k}`})`);
-      }
-      continue;
-    }
-    if (key === 'totalSteps' && (given as number) > config.totalSteps) continue; // an extension, applied below
-    if (key === 'stopWhenSolved') continue; // when to stop, not how to train: applied below
-    if (!same(stored[key], given)) conflicts.push(`${FLAG_NAMES[key]} ${JSON.stringify(given)} (the run has ${JSON.stringify(stored[key])})`);
-  }
-  if (conflicts.length) {
-    throw new TsgymError(
-      `--resume ${runDir}: ${conflicts.length === 1 ? 'this flag conflicts' : 'these flags conflict'} with the run's config.json: ${conflicts.join('; ')}. A resumed run keeps its settings (only --steps can grow, and --[no-]stop-when-solved change); drop the flag${conflicts.length === 1 ? '' : 's'}, or start a new run`,
-    );
-  }
-  let resumed = config;
-  // `--[no-]stop-when-solved` may change: it decides when the run stops, not what it computed so far (a run
-  // that stopped when solved continues with --steps N --no-stop-when-solved).
-  if (flags.stopWhenSolved !== undefined && flags.stopWhenSolved !== config.stopWhenSolved) resumed = { ...resumed, stopWhenSolved: flags.stopWhenSolved };
-  const steps = flags.totalSteps;
-  if (steps === undefined || steps <= config.totalSteps) return resumed;
-  positiveInt('--steps', steps);
-  // The budget grows; agents that schedule over it (LR annealing, ε, β) reschedule over the new one, as a
-  // continued SB3 `learn()` does.
-  return {
-    ...resumed,
-    totalSteps: steps,
-    hyperparams: takesBudget(config.agent) ? { ...config.hyperparams, totalSteps: steps } : config.hyperparams,
-    budgetExtensions: [...(config.budgetExtensions ?? []), { fromTotalSteps: config.totalSteps, toTotalSteps: steps, at: new Date().toISOString() }],
-  };
 }
 
 interface UiOptions {
@@ -390,7 +290,10 @@ class RunDirSink implements LoopSink {
   ) {
     // Each checkpoint holds the config it was taken under, and its manifest the config's hash: a resume
     // refuses a config.json edited since (see configEdits).
-    const save = (data: CheckpointData) => void saveCheckpoint(run.checkpointsDir, { ...data, json: { ...data.json, config }, configSha256: runConfigSha256(config) });
+    const save = (data: CheckpointData) => {
+      run.assertOwned();
+      saveCheckpoint(run.checkpointsDir, { ...data, json: { ...data.json, config }, configSha256: runConfigSha256(config) });
+    };
     this.checkpoints = { logMarks: () => run.logMarks(), save };
   }
 
@@ -399,6 +302,7 @@ class RunDirSink implements LoopSink {
   }
 
   async recordedEpisodes(step: number, episodes: RecordedEpisode[], actionSpace: SpaceJSON): Promise<void> {
+    this.run.assertOwned(); // before recording replays into the run
     const dir = path.join(this.run.episodesDir, stepDirName('step', step));
     await writeRecordedEpisodes(dir, episodes, { agent: this.config.agent, checkpointStep: step, actionSpace, label: `${this.config.agent} step ${step}` });
   }
@@ -409,6 +313,7 @@ class RunDirSink implements LoopSink {
   }
 
   best(agent: Agent): void {
+    this.run.assertOwned();
     saveAgent(agent, this.run.bestDir);
   }
 
@@ -418,6 +323,7 @@ class RunDirSink implements LoopSink {
 
   /** Files written once a run has finished, beside the logs; add writers here. */
   finished(agent: Agent): void {
+    this.run.assertOwned();
     writeGridworldValues(this.run.dir, this.config, agent); // the viewer's value/policy overlay (gridworld envs only)
     this.run.flush();
   }
@@ -506,6 +412,11 @@ function watchSignals(): { readonly received: boolean; dispose(): void } {
  */
 function fail(session: Session, loop: TrainingLoop, e: unknown): void {
   const { run } = session;
+  if (e instanceof LostRunError) {
+    // The run is another process's now: write nothing, remove nothing (its temp files are its own).
+    closeSession(session);
+    return;
+  }
   attempt(() => run.flush());
   attempt(() => run.writeSummary(loop.failureSummary(e)));
   attempt(() => removeCheckpointTemps(run.checkpointsDir));
@@ -548,13 +459,4 @@ function validateOptions(o: TrainOptions): void {
   positiveInt('--log-every', o.logEvery);
   validateSeed(o.seed, '--seed');
   nonNegativeInt('--record-episodes', o.recordEpisodes);
-}
-
-/** Flag checks shared by the train and compare commands (undefined = not given, accepted). */
-export function positiveInt(flag: string, v: number | undefined): void {
-  if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new TsgymError(`${flag} must be a positive integer, got ${v}`);
-}
-
-export function nonNegativeInt(flag: string, v: number | undefined): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new TsgymError(`${flag} must be a non-negative integer, got ${v}`);
 }

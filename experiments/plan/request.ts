@@ -12,26 +12,25 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { agentRegistration, assertAgentSupports, createAgent, resolveHyperparams } from '../../agents/registry.js';
+import { agentRegistration, createAgent } from '../../agents/registry.js';
 import { initBackend, type BackendChoice } from '../../agents/backend.js';
 import { TsgymError } from '../../core/errors.js';
 import { jsonDifferences, stableStringify } from '../../core/stable-json.js';
 import { validateSeed } from '../../core/seeds.js';
 import { make, registration } from '../../envs/registry.js';
-import { presetFor } from '../presets.js';
 import { readJsonFile, writeJsonAtomic } from '../harness/atomic.js';
-import { nonNegativeInt, positiveInt, type RunBudget } from '../harness/trainer.js';
 import type { ProgressMode } from '../harness/progress.js';
 import { comparisonRunName, type ReportOptions } from '../report.js';
+import { loadedEnvModules, type EnvModuleRef } from '../env-modules.js';
+import { codeFingerprint } from '../fingerprint.js';
+import { presetFor } from '../presets.js';
+import { agentEnvWithFile, positiveInt, presetWithFile, takesBudget, resolveRunSpec, type PresetFile, type RunFlags, type RunSpec } from '../run-spec.js';
 
-export { stableStringify };
 
-/** Everything that decides a group's runs, besides the seed (the preset with the request's overrides applied). */
-export interface AgentPlan extends RunBudget {
+/** Everything that decides a group's runs besides the seed: a run spec without its seed, env and backend. */
+export interface AgentPlan extends Omit<RunSpec, 'agent' | 'env' | 'seed' | 'backend' | 'envModules' | 'fingerprint'> {
   /** The agent this group trains, when the group is not named after it (a sweep's configurations). */
   agent?: string;
-  /** Every hyperparameter: the agent's defaults, then the preset's, then overrides (totalSteps aside). */
-  hyperparams: Record<string, unknown>;
   /** Whether the preset was tuned for this (agent, env) pair, or the base preset. */
   tunedPreset: boolean;
 }
@@ -52,9 +51,11 @@ export interface ComparisonRequest {
   /** The groups compared: agent names in a comparison, configuration names in a sweep. */
   agents: string[];
   seeds: number[];
-  /** --steps (null: each agent's preset budget). */
+  /** The budget every group trains (null: each group its own preset budget, --allow-different-budgets). */
   steps: number | null;
   backend: BackendChoice;
+  /** User env modules every run loads (path and sha256). */
+  envModules: EnvModuleRef[];
   plans: Record<string, AgentPlan>;
   sweep?: SweepSpec;
 }
@@ -67,26 +68,21 @@ export interface ComparisonFile extends ComparisonRequest {
   command: string[];
 }
 
-export interface CompareOptions {
+/** The options of a comparison: the run fields as given (run-spec.ts), and the comparison's own. */
+export interface CompareOptions extends Omit<RunFlags, 'seed' | 'hyperparams' | 'envModules'> {
   env: string;
   agents: string[];
   seeds: number[];
-  steps?: number;
-  numEnvs?: number;
-  evalEvery?: number;
-  evalEpisodes?: number;
-  recordEpisodes?: number;
-  checkpointEvery?: number;
-  logEvery?: number;
-  /** undefined: each agent's preset. */
-  stopWhenSolved?: boolean;
-  envKwargs?: Record<string, unknown>;
   /** Per-agent hyperparameter overrides: { dqn: { lr: 0.0005 } }. */
   sets?: Record<string, Record<string, unknown>>;
-  backend?: BackendChoice;
+  /** A `--preset FILE` laid over every group's built-in preset. */
+  presetFile?: PresetFile;
+  presetFileName?: string;
+  /** Without `totalSteps`: each agent its own preset budget instead of one shared budget. */
+  allowDifferentBudgets?: boolean;
   /** Runs at a time on this machine (default os.availableParallelism()); ignored with a queue. */
   workers?: number;
-  /** redis://HOST:PORT: run on the BullMQ queue there (workers: `npm run worker`) instead of locally. */
+  /** Where the runs train: `local:` (default) or `redis://HOST:PORT` (experiments/executors/index.ts). */
   queue?: string;
   outDir: string;
   progress?: ProgressMode;
@@ -96,7 +92,7 @@ export interface CompareOptions {
 }
 
 /** One run of a plan. */
-export interface RunSpec {
+export interface PlannedRun {
   group: string;
   agent: string;
   seed: number;
@@ -104,55 +100,50 @@ export interface RunSpec {
   name: string;
 }
 
-const DEFAULT_RECORD_EPISODES = 1;
-const DEFAULT_LOG_EVERY = 1000;
-
 /** The agent a group trains. */
 export function groupAgent(request: ComparisonRequest, group: string): string {
   return request.plans[group]?.agent ?? group;
 }
 
 /** Every run of the request, seed-major (a comparison stopped halfway has every group on the same seeds). */
-export function runSpecs(request: ComparisonRequest): RunSpec[] {
+export function plannedRuns(request: ComparisonRequest): PlannedRun[] {
   return request.seeds.flatMap((seed) => request.agents.map((group) => ({ group, agent: groupAgent(request, group), seed, name: comparisonRunName(group, seed) })));
 }
 
-/** Checks the flags shared by comparisons and sweeps. */
-export function checkCommonOptions(o: Omit<CompareOptions, 'agents' | 'sets'>): void {
+/** Checks the options shared by comparisons and sweeps that are not run fields (those are checked when each group resolves). */
+export function checkCommonOptions(o: Pick<CompareOptions, 'seeds' | 'workers'>): void {
   if (!o.seeds.length) throw new TsgymError('no seeds: pass --seeds N (seeds 0..N-1) or --seed-list 3,7');
   for (const s of o.seeds) validateSeed(s, 'each seed');
   const dupSeed = o.seeds.find((s, i) => o.seeds.indexOf(s) !== i);
   if (dupSeed !== undefined) throw new TsgymError(`seed ${dupSeed} is listed twice`);
-  positiveInt('--steps', o.steps);
-  positiveInt('--envs', o.numEnvs);
-  positiveInt('--eval-every', o.evalEvery);
-  positiveInt('--eval-episodes', o.evalEpisodes);
-  positiveInt('--checkpoint-every', o.checkpointEvery);
-  positiveInt('--log-every', o.logEvery);
   positiveInt('--workers', o.workers);
-  nonNegativeInt('--record-episodes', o.recordEpisodes);
 }
 
-/** The plan of one group: `agent`'s preset on the env, the request's budget flags, then `overrides`. */
-export function planGroup(o: Omit<CompareOptions, 'agents' | 'sets'>, envId: string, agent: string, overrides: Record<string, unknown>): AgentPlan {
-  const preset = presetFor(agent, envId);
-  const plan: AgentPlan = {
-    totalSteps: o.steps ?? preset.totalSteps,
-    numEnvs: o.numEnvs ?? preset.numEnvs,
-    evalEvery: o.evalEvery ?? preset.evalEvery,
-    evalEpisodes: o.evalEpisodes ?? preset.evalEpisodes,
-    recordEpisodes: o.recordEpisodes ?? DEFAULT_RECORD_EPISODES,
-    checkpointEvery: o.checkpointEvery ?? preset.checkpointEvery,
-    logEvery: o.logEvery ?? DEFAULT_LOG_EVERY,
-    stopWhenSolved: o.stopWhenSolved ?? preset.stopWhenSolved,
-    envKwargs: { ...preset.envKwargs, ...(o.envKwargs ?? {}) },
-    hyperparams: {},
-    tunedPreset: preset.tuned,
-  };
-  // Every hyperparameter, the agent's defaults included. Bad overrides fail here, before anything starts.
-  const { totalSteps: _budget, ...resolved } = resolveHyperparams(agent, { ...preset.hyperparams, ...overrides, totalSteps: plan.totalSteps }, { numEnvs: plan.numEnvs });
-  plan.hyperparams = resolved;
-  return plan;
+/** The run fields of the options, as flags for resolveRunSpec. */
+function runFlagsOf(o: Omit<CompareOptions, 'agents' | 'sets'>): RunFlags {
+  const { env: _e, seeds: _s, presetFile: _p, presetFileName: _n, allowDifferentBudgets: _a, workers: _w, queue: _q, outDir: _o, progress: _g, command: _c, report: _r, ...flags } = o;
+  return flags;
+}
+
+/**
+ * The plan of one group: `agent`'s preset on the env (with the preset file), the request's run fields, then
+ * `overrides`. A comparison trains every run to its budget unless `--stop-when-solved` asks otherwise.
+ */
+export function planGroup(o: Omit<CompareOptions, 'agents' | 'sets'>, envId: string, agent: string, overrides: Record<string, unknown>, totalSteps?: number): AgentPlan {
+  const preset = presetWithFile(agent, envId, o.presetFile);
+  const flags: RunFlags = { ...runFlagsOf(o), stopWhenSolved: o.stopWhenSolved ?? false, hyperparams: overrides, ...(totalSteps !== undefined ? { totalSteps } : {}) };
+  const { agent: _agent, env: _env, seed: _seed, backend: _backend, envModules: _modules, fingerprint: _fp, ...plan } = resolveRunSpec(agent, envId, preset, { ...flags, seed: 0 });
+  return { ...plan, tunedPreset: presetFor(agent, envId).tuned };
+}
+
+/** The budget every agent of a comparison trains: --steps, else the largest of their preset budgets; null with --allow-different-budgets. */
+export function sharedBudget(o: Omit<CompareOptions, 'agents' | 'sets'>, envId: string, agents: string[]): number | null {
+  if (o.totalSteps !== undefined) {
+    if (o.allowDifferentBudgets) throw new TsgymError('--allow-different-budgets keeps each agent\'s preset budget; it cannot go with --steps, which gives every agent the same');
+    return o.totalSteps;
+  }
+  const budgets = agents.map((a) => presetWithFile(a, envId, o.presetFile).totalSteps);
+  return o.allowDifferentBudgets ? null : Math.max(...budgets);
 }
 
 /** Validates the options and resolves each agent's preset: the request recorded in comparison.json. */
@@ -166,15 +157,12 @@ export function planComparison(o: CompareOptions): ComparisonRequest {
   for (const key of Object.keys(o.sets ?? {})) {
     if (!agents.includes(key)) throw new TsgymError(`--set ${key}.<key>=<value>: ${key} is not one of the compared agents (${agents.join(', ')})`);
   }
-  const probe = make(reg.id, o.envKwargs ?? {});
-  const probeSpace = probe.actionSpace;
-  probe.close();
+  if (o.presetFile?.agent !== undefined) throw new TsgymError(`--preset ${o.presetFileName ?? 'file'} names agent ${o.presetFile.agent}; a comparison's preset file applies to every agent, so leave agent out`);
+  agentEnvWithFile(undefined, reg.id, o.presetFile, o.presetFileName);
+  const steps = sharedBudget(o, reg.id, agents);
   const plans: Record<string, AgentPlan> = {};
-  for (const agent of agents) {
-    assertAgentSupports(agent, probeSpace, reg.id);
-    plans[agent] = planGroup(o, reg.id, agent, o.sets?.[agent] ?? {});
-  }
-  return { env: reg.id, agents, seeds: o.seeds.slice(), steps: o.steps ?? null, backend: o.backend ?? 'auto', plans };
+  for (const agent of agents) plans[agent] = planGroup(o, reg.id, agent, o.sets?.[agent] ?? {}, steps ?? undefined);
+  return { env: reg.id, agents, seeds: o.seeds.slice(), steps, backend: o.backend ?? 'auto', envModules: loadedEnvModules(), plans };
 }
 
 /**
@@ -189,8 +177,7 @@ export async function checkPlanBuilds(request: ComparisonRequest): Promise<void>
     const agent = groupAgent(request, group);
     const env = make(request.env, plan.envKwargs);
     try {
-      const takesBudget = 'totalSteps' in agentRegistration(agent).defaults;
-      const built = createAgent(agent, { observationSpace: env.observationSpace, actionSpace: env.actionSpace, numEnvs: plan.numEnvs }, takesBudget ? { ...plan.hyperparams, totalSteps: plan.totalSteps } : plan.hyperparams, 0);
+      const built = createAgent(agent, { observationSpace: env.observationSpace, actionSpace: env.actionSpace, numEnvs: plan.numEnvs }, takesBudget(agent) ? { ...plan.hyperparams, totalSteps: plan.totalSteps } : plan.hyperparams, 0);
       built.dispose();
     } catch (e) {
       if (e instanceof TsgymError) throw new TsgymError(`${group === agent ? agent : `${group} (${agent})`}: ${e.message}`);
@@ -203,7 +190,7 @@ export async function checkPlanBuilds(request: ComparisonRequest): Promise<void>
 
 /** The fields where two requests differ, as `path: a vs b` lines. */
 export function requestDifferences(existing: ComparisonRequest, wanted: ComparisonRequest): string[] {
-  const pick = (r: ComparisonRequest) => ({ env: r.env, agents: r.agents, seeds: r.seeds, steps: r.steps, backend: r.backend, plans: r.plans, sweep: r.sweep });
+  const pick = (r: ComparisonRequest) => ({ env: r.env, agents: r.agents, seeds: r.seeds, steps: r.steps, backend: r.backend, envModules: r.envModules, plans: r.plans, sweep: r.sweep });
   return jsonDifferences(pick(existing), pick(wanted)).map((d) => `${d.path}: ${stableStringify(d.a) ?? 'absent'} there, ${stableStringify(d.b) ?? 'absent'} requested`);
 }
 
@@ -237,28 +224,15 @@ export function claimComparisonFile(dir: string, request: ComparisonRequest, com
   writeJsonAtomic(file, content);
 }
 
-/** The `train` arguments for one run of the plan (`--progress json`: the parent reads its events). */
-export function trainArgs(request: ComparisonRequest, group: string, seed: number, runsDir: string): string[] {
-  const p = request.plans[group];
-  const args = [
-    'train', groupAgent(request, group), request.env,
-    '--seed', String(seed),
-    '--steps', String(p.totalSteps),
-    '--envs', String(p.numEnvs),
-    '--eval-every', String(p.evalEvery),
-    '--eval-episodes', String(p.evalEpisodes),
-    '--record-episodes', String(p.recordEpisodes),
-    '--checkpoint-every', String(p.checkpointEvery),
-    '--log-every', String(p.logEvery),
-    p.stopWhenSolved ? '--stop-when-solved' : '--no-stop-when-solved',
-    '--backend', request.backend,
-    '--out', runsDir,
-    '--run-name', comparisonRunName(group, seed),
-    '--progress', 'json',
-  ];
-  for (const [k, v] of Object.entries(p.hyperparams)) args.push('--set', `${k}=${JSON.stringify(v)}`);
-  for (const [k, v] of Object.entries(p.envKwargs)) args.push('--env-set', `${k}=${JSON.stringify(v)}`);
-  return args;
+/** The resolved spec of one run of the plan (what its `train` process receives as JSON). */
+export function runSpecOf(request: ComparisonRequest, group: string, seed: number): RunSpec {
+  const { agent: _agent, tunedPreset: _tuned, ...plan } = request.plans[group];
+  return { ...plan, agent: groupAgent(request, group), env: request.env, seed, backend: request.backend, envModules: request.envModules ?? [], fingerprint: codeFingerprint() };
+}
+
+/** The `train` arguments of a fresh run of the plan: where it goes; the run itself arrives as a spec on stdin. */
+export function trainArgs(runsDir: string, name: string): string[] {
+  return ['train', '--spec', '-', '--out', runsDir, '--run-name', name, '--progress', 'json'];
 }
 
 /** The `train` arguments that continue a started run from its last checkpoint (everything else comes from its config.json). */

@@ -6,9 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import { isRunDir, readRunConfig, readRunSummary, RUN_FILES } from '../run-format.js';
-import { stableStringify, type AgentPlan, type ComparisonRequest, type RunSpec } from './request.js';
+import { configFieldValue, RUN_FIELDS } from '../run-spec.js';
+import { stableStringify } from '../../core/stable-json.js';
+import { runSpecOf, type AgentPlan, type ComparisonRequest, type PlannedRun } from './request.js';
 
-export interface RunTask extends RunSpec {
+export interface RunTask extends PlannedRun {
   dir: string;
   log: string;
   plan: AgentPlan;
@@ -23,7 +25,7 @@ export interface RunTask extends RunSpec {
 }
 
 /** `readOnly`: never clean a directory up (with a queue, a worker may be creating it right now). */
-export function makeTask(spec: RunSpec, request: ComparisonRequest, outDir: string, opts: { readOnly?: boolean } = {}): RunTask {
+export function makeTask(spec: PlannedRun, request: ComparisonRequest, outDir: string, opts: { readOnly?: boolean } = {}): RunTask {
   const task: RunTask = {
     ...spec,
     dir: path.join(outDir, 'runs', spec.name),
@@ -44,16 +46,20 @@ export function makeTask(spec: RunSpec, request: ComparisonRequest, outDir: stri
 
 /** Whether an existing run directory was made by this plan (guards against a comparison.json edited by hand). */
 function checkRunConfig(task: RunTask, request: ComparisonRequest): void {
-  const config = readRunConfig(task.dir) as unknown as Record<string, unknown>;
-  const p = task.plan;
-  const expected: Record<string, unknown> = {
-    agent: task.agent, envId: request.env, seed: task.seed, totalSteps: p.totalSteps, numEnvs: p.numEnvs, evalEvery: p.evalEvery,
-    evalEpisodes: p.evalEpisodes, recordEpisodes: p.recordEpisodes, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery,
-    stopWhenSolved: p.stopWhenSolved, envKwargs: p.envKwargs, backendRequested: request.backend,
-  };
-  const hp = (config.hyperparams ?? {}) as Record<string, unknown>;
-  const bad = Object.entries(expected).filter(([k, v]) => stableStringify(config[k]) !== stableStringify(v)).map(([k, v]) => `${k}: ${stableStringify(config[k])} there, ${stableStringify(v)} planned`);
-  for (const [k, v] of Object.entries(p.hyperparams)) if (stableStringify(hp[k]) !== stableStringify(v)) bad.push(`hyperparams.${k}: ${stableStringify(hp[k])} there, ${stableStringify(v)} planned`);
+  const config = readRunConfig(task.dir);
+  const spec = runSpecOf(request, task.group, task.seed);
+  const bad: string[] = [];
+  if (config.agent !== spec.agent) bad.push(`agent: ${config.agent} there, ${spec.agent} planned`);
+  if (config.envId !== spec.env) bad.push(`envId: ${config.envId} there, ${spec.env} planned`);
+  for (const f of RUN_FIELDS) {
+    if (f.key === 'rewardThreshold') continue; // config.json records the threshold the trainer applied
+    const there = configFieldValue(config, f);
+    const planned = spec[f.key];
+    if (f.key === 'hyperparams') {
+      const hp = (there ?? {}) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(planned as Record<string, unknown>)) if (stableStringify(hp[k]) !== stableStringify(v)) bad.push(`hyperparams.${k}: ${stableStringify(hp[k])} there, ${stableStringify(v)} planned`);
+    } else if (stableStringify(there) !== stableStringify(planned)) bad.push(`${f.configKey ?? f.key}: ${stableStringify(there)} there, ${stableStringify(planned)} planned`);
+  }
   if (bad.length) throw new TsgymError(`run ${task.dir} was not made by this comparison's plan (${bad.join('; ')}); move it away or use another --out`);
 }
 

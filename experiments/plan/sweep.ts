@@ -10,7 +10,13 @@ import { agentRegistration, assertAgentSupports } from '../../agents/registry.js
 import { TsgymError } from '../../core/errors.js';
 import { make, registration } from '../../envs/registry.js';
 import { Rng } from '../../core/rng.js';
-import { checkCommonOptions, planGroup, type CompareOptions, type ComparisonRequest } from './request.js';
+import { loadedEnvModules } from '../env-modules.js';
+import { agentEnvWithFile } from '../run-spec.js';
+import { stableStringify } from '../../core/stable-json.js';
+import { checkCommonOptions, planGroup, sharedBudget, type CompareOptions, type ComparisonRequest } from './request.js';
+
+/** The most configurations one sweep plans (a grid's product, or --random N): beyond it, split the sweep. */
+export const MAX_SWEEP_CONFIGS = 1000;
 
 /** A sampled dimension: `lr=1e-4:1e-2:log`, `gamma=0.9:0.999`, `nSteps=1:5:int`. */
 export interface SweepRange {
@@ -63,6 +69,9 @@ export function parseGrid(flag: string): { key: string; values: unknown[] } {
   if (eq <= 0) throw new TsgymError(`--grid expects key=value1,value2, got '${flag}' (e.g. --grid lr=1e-3,5e-4)`);
   const values = parseValueList(flag.slice(eq + 1));
   if (!values.length) throw new TsgymError(`--grid ${flag}: no values (e.g. --grid lr=1e-3,5e-4)`);
+  const texts = values.map(stableStringify);
+  const dup = texts.findIndex((t, i) => texts.indexOf(t) !== i);
+  if (dup >= 0) throw new TsgymError(`--grid ${flag}: the value ${texts[dup]} is listed twice; each configuration is trained once`);
   return { key: flag.slice(0, eq).trim(), values };
 }
 
@@ -102,11 +111,14 @@ export function sweepConfigs(o: Pick<SweepOptions, 'grid' | 'ranges' | 'random' 
   if (o.random === undefined) {
     if (o.ranges.length) throw new TsgymError('--range needs --random N (how many configurations to draw)');
     if (!o.grid.length) throw new TsgymError('nothing to sweep: pass --grid key=v1,v2 (or --random N with --range key=low:high)');
+    const size = o.grid.reduce((n, g) => n * g.values.length, 1);
+    if (size > MAX_SWEEP_CONFIGS) throw new TsgymError(`the grid has ${size} configurations, more than the ${MAX_SWEEP_CONFIGS} one sweep plans; shorten the lists or draw a sample with --random N`);
     let configs: Record<string, unknown>[] = [{}];
     for (const g of o.grid) configs = configs.flatMap((c) => g.values.map((v) => ({ ...c, [g.key]: v })));
     return configs;
   }
   if (!Number.isInteger(o.random) || o.random <= 0) throw new TsgymError(`--random must be a positive integer, got ${o.random}`);
+  if (o.random > MAX_SWEEP_CONFIGS) throw new TsgymError(`--random ${o.random} is more than the ${MAX_SWEEP_CONFIGS} configurations one sweep plans; split it into several sweeps`);
   if (!o.grid.length && !o.ranges.length) throw new TsgymError('--random N needs something to draw: --range key=low:high[:log] or --grid key=v1,v2');
   const rng = new Rng(`sweep/${o.sweepSeed ?? 0}`);
   return Array.from({ length: o.random }, () => {
@@ -121,6 +133,7 @@ export function sweepConfigs(o: Pick<SweepOptions, 'grid' | 'ranges' | 'random' 
 export function planSweep(o: SweepOptions): ComparisonRequest {
   const reg = registration(o.env);
   const agent = agentRegistration(o.agent).name;
+  agentEnvWithFile(agent, reg.id, o.presetFile, o.presetFileName);
   checkCommonOptions(o);
   if (o.sweepSeed !== undefined && (!Number.isInteger(o.sweepSeed) || o.sweepSeed < 0)) throw new TsgymError(`--sweep-seed must be a non-negative integer, got ${o.sweepSeed}`);
   const probe = make(reg.id, o.envKwargs ?? {});
@@ -149,8 +162,9 @@ export function planSweep(o: SweepOptions): ComparisonRequest {
     env: reg.id,
     agents: groups,
     seeds: o.seeds.slice(),
-    steps: o.steps ?? null,
+    steps: sharedBudget(o, reg.id, [agent]),
     backend: o.backend ?? 'auto',
+    envModules: loadedEnvModules(),
     plans,
     sweep: { agent, params, method: o.random !== undefined ? 'random' : 'grid', ...(o.random !== undefined ? { sweepSeed: o.sweepSeed ?? 0 } : {}) },
   };

@@ -1,5 +1,15 @@
-/** What a queued run carries, and how its progress is reported; shared by the coordinator and workers. */
+/**
+ * What a queued run carries, and how its progress is reported; shared by the coordinator and workers.
+ *
+ * Job data comes from whoever can write to the Redis, so a worker believes none of it unchecked
+ * (`checkRunJob`): the only job is training one run; its run name is a plain name; every path it leads to is
+ * inside the comparison directory; the run itself is a versioned run spec (run-spec.ts), checked field by
+ * field and resolved again by the `train` child.
+ */
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { TsgymError } from '../../core/errors.js';
+import { parseRunSpecDocument, type RunSpec, type RunSpecDocument } from '../run-spec.js';
 
 /** One job = one run of a comparison or sweep. */
 export interface RunJobData {
@@ -7,8 +17,39 @@ export interface RunJobData {
   outDir: string;
   /** Run directory name inside `<outDir>/runs/`. */
   run: string;
-  /** `train` arguments for a fresh start (a started run is resumed from its directory instead). */
-  trainArgs: string[];
+  /** The run, resolved by the coordinator (used for a fresh start; a started run resumes from its directory). */
+  spec: RunSpecDocument;
+}
+
+/** A run name: letters, digits and `._=+-`, not starting with a dot (so never `..`, a path, or hidden). */
+const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9._=+-]{0,199}$/;
+
+export interface CheckedRunJob {
+  outDir: string;
+  run: string;
+  spec: RunSpec;
+  /** `<outDir>/runs/<run>` and `<outDir>/logs/<run>.log`. */
+  runDir: string;
+  log: string;
+}
+
+/** Checks a job's data; a refused job is one line saying what is wrong. */
+export function checkRunJob(data: unknown): CheckedRunJob {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new TsgymError('refused job: its data is not an object');
+  const d = data as Record<string, unknown>;
+  const extra = Object.keys(d).filter((k) => !['outDir', 'run', 'spec'].includes(k));
+  if (extra.length) throw new TsgymError(`refused job: unexpected field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (a job is {outDir, run, spec})`);
+  if (typeof d.outDir !== 'string' || !path.isAbsolute(d.outDir) || path.normalize(d.outDir) !== d.outDir.replace(/\/+$/, '') || d.outDir.includes('\0')) {
+    throw new TsgymError(`refused job: outDir ${JSON.stringify(d.outDir)} is not an absolute, normalised path`);
+  }
+  if (typeof d.run !== 'string' || !PLAIN_NAME.test(d.run)) throw new TsgymError(`refused job: run ${JSON.stringify(d.run)} is not a plain run name (letters, digits, ._=+-; no path)`);
+  const spec = parseRunSpecDocument(d.spec, `refused job ${d.run}: its spec`);
+  const runsDir = path.join(d.outDir, 'runs');
+  const runDir = path.join(runsDir, d.run);
+  const log = path.join(d.outDir, 'logs', `${d.run}.log`);
+  // Belt and braces: a plain name cannot leave the directory, and this says so for the paths used.
+  for (const p of [runDir, log]) if (path.relative(d.outDir, p).startsWith('..')) throw new TsgymError(`refused job: ${p} is outside ${d.outDir}`);
+  return { outDir: d.outDir, run: d.run, spec, runDir, log };
 }
 
 /** What a worker reports with job.updateProgress. */
@@ -22,11 +63,14 @@ export interface RunJobProgress {
   worker: string;
 }
 
+/** A job's return value: what the coordinator reports (it reads the run directory only when this is missing). */
 export interface RunJobResult {
   status: string;
   steps: number | null;
   /** The run was already done when the job started (e.g. a retried job). */
   alreadyDone: boolean;
+  /** One line about the run (describeRun), for the coordinator's log. */
+  description?: string;
 }
 
 /**

@@ -1,67 +1,98 @@
 /**
- * The sandboxed BullMQ processor of `npm run worker`: BullMQ runs this file in a child process, so a
- * CPU-bound run never delays the worker's lock renewals. It trains one run as a `train` child process
- * (the same command the local executor runs), resuming it from its last checkpoint when an earlier
- * attempt got that far (a worker that died leaves a stalled job that another worker picks up), and turns
- * the run's JSON progress events into job progress.
+ * The BullMQ processor of `npm run worker`. It trains one run as a `train` child process (the same command the
+ * local executor runs, the run's spec on its stdin), resuming it from its last checkpoint when an earlier
+ * attempt got that far (a worker that died leaves a stalled job that another worker picks up), and turns the
+ * run's JSON progress events into job progress. The CPU-bound work is in the `train` child, so the processor
+ * runs in the worker's own process and never delays its lock renewals.
  *
- * If the worker process dies, this child's IPC channel closes: the run is asked to checkpoint and stop
- * (SIGTERM), so no orphan keeps writing to a run that another worker is about to resume.
+ * Nothing in a job's data is used before `checkRunJob` has checked it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SandboxedJob } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { clearConfiglessRunDir, describeRun, isDone, lastLines, runSummary } from '../plan/runs.js';
-import { resumeArgs } from '../plan/request.js';
+import { resumeArgs, trainArgs } from '../plan/request.js';
 import { isRunDir, runPath } from '../run-format.js';
+import { liveLocalHolder } from '../harness/run-lock.js';
 import { describeExit, startTrain, type TrainProcess } from '../executors/train-process.js';
-import type { RunJobData, RunJobProgress, RunJobResult } from './jobs.js';
+import { codeFingerprint, describeFingerprint, sameFingerprint } from '../fingerprint.js';
+import { runSpecDocument } from '../run-spec.js';
+import { checkRunJob, type RunJobData, type RunJobProgress, type RunJobResult } from './jobs.js';
 
+/** How long a job refused for its code fingerprint, or whose run is still locked here, waits before a worker looks at it again. */
+export const REFUSED_JOB_DELAY_MS = 2000;
 
-let current: TrainProcess | null = null;
+/** The `train` processes this worker runs now. */
+const running = new Set<TrainProcess>();
+/** Jobs this worker refused already (said once). */
+const refused = new Set<string>();
 
-process.on('disconnect', () => {
-  // The worker is gone. Let the run checkpoint (the trainer treats SIGTERM like Ctrl-C), then leave.
-  const proc = current;
-  if (!proc) process.exit(1);
-  proc.child.kill('SIGTERM');
-  const hard = setTimeout(() => proc.child.kill('SIGKILL'), 20_000);
-  void proc.done.then(() => {
-    clearTimeout(hard);
-    process.exit(1);
-  });
-});
+/**
+ * Asks every run of this worker to checkpoint and stop (the trainer treats SIGTERM like Ctrl-C), killing the
+ * ones still running after `graceMs`; resolves once they have all exited.
+ */
+export async function stopRuns(graceMs = 20_000): Promise<void> {
+  const procs = [...running];
+  for (const p of procs) p.child.kill('SIGTERM');
+  const hard = setTimeout(() => procs.forEach((p) => p.child.kill('SIGKILL')), graceMs);
+  await Promise.all(procs.map((p) => p.done));
+  clearTimeout(hard);
+}
 
-export default async function processRun(job: SandboxedJob<RunJobData, RunJobResult>): Promise<RunJobResult> {
-  const { outDir, run } = job.data;
+/**
+ * `signal` aborts when the worker loses this job (its lock could not be renewed: the job stalled and may be
+ * running elsewhere already). The run is then killed at once, not asked to checkpoint: it is no longer ours,
+ * and its own lock's fencing (run-lock.ts) refuses any write it still attempts.
+ */
+export async function processRun(job: Job<RunJobData, RunJobResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunJobResult> {
+  // Nothing in the job is used before it is checked (a refused job fails with one line; the worker goes on).
+  const { outDir, run, spec, runDir: dir, log } = checkRunJob(job.data);
+  const mine = codeFingerprint();
+  if (!sameFingerprint(spec.fingerprint, mine)) {
+    // Another worker (with the coordinator's code) may take it: back to the queue, after a pause.
+    const why = `job ${job.id} (${run}) was planned with code ${describeFingerprint(spec.fingerprint)}; this worker runs ${describeFingerprint(mine)}`;
+    if (!refused.has(String(job.id))) console.error(`refused ${why}`);
+    refused.add(String(job.id));
+    await job.moveToDelayed(Date.now() + REFUSED_JOB_DELAY_MS, token);
+    throw new DelayedError(`refused: ${why}`);
+  }
   if (!fs.existsSync(path.join(outDir, 'comparison.json'))) {
     throw new Error(`${outDir} is not reachable from worker ${os.hostname()} (no comparison.json there); --out must be a path every worker sees (a shared filesystem)`);
   }
-  const dir = path.join(outDir, 'runs', run);
-  const log = path.join(outDir, 'logs', `${run}.log`);
   const before = runSummary(dir);
-  if (isDone(before.status)) return { status: before.status!, steps: before.steps, alreadyDone: true };
+  if (isDone(before.status)) return { status: before.status!, steps: before.steps, alreadyDone: true, description: describeRun(dir) };
 
-  let args = job.data.trainArgs;
+  let args = trainArgs(path.join(outDir, 'runs'), run);
+  let input: string | undefined = JSON.stringify(runSpecDocument(spec));
   let how = 'start';
   if (fs.existsSync(dir) && !isRunDir(dir)) clearConfiglessRunDir(dir);
   if (isRunDir(dir)) {
-    // A job started again after a stall: its worker died (possibly on another host, where this worker cannot
-    // check its pid) and may have left the run lock behind: take it over (run-lock.ts).
     const retry = (job.attemptsStarted ?? 1) > 1;
+    const busy = retry ? null : liveLocalHolder(dir);
+    if (busy) {
+      // Still being written by a process here (a job that vanished from Redis and was enqueued again while
+      // its first run was being stopped): look again shortly rather than fail the job.
+      console.error(`job ${job.id} (${run}): the run is still locked by pid ${busy.pid} (${busy.command}); retrying in ${REFUSED_JOB_DELAY_MS / 1000} s`);
+      await job.moveToDelayed(Date.now() + REFUSED_JOB_DELAY_MS, token);
+      throw new DelayedError(`run ${run} is still locked by pid ${busy.pid}`);
+    }
+    // A job started again after a stall: its worker died or stopped (possibly on another host, where this
+    // worker cannot check its pid) and may have left the run lock behind: take it over (run-lock.ts fences
+    // the old holder out).
     const takeOverLock = retry && fs.existsSync(runPath(dir, 'lock'));
     args = resumeArgs(dir, { takeOverLock });
+    input = undefined;
     how = 'resume';
   }
-  const worker = `${os.hostname()}:${process.ppid}`;
+  const worker = `${os.hostname()}:${process.pid}`;
   let last: RunJobProgress = { step: 0, total: 0, startStep: 0, stepsPerSecond: 0, worker };
   let pending: Promise<void> = Promise.resolve();
   const report = (p: RunJobProgress) => {
     last = p;
     pending = pending.then(() => job.updateProgress(p as unknown as object)).catch(() => {});
   };
-  current = startTrain(
+  const proc = startTrain(
     args,
     log,
     (e) => {
@@ -69,14 +100,26 @@ export default async function processRun(job: SandboxedJob<RunJobData, RunJobRes
       else if (e.event === 'progress') report({ ...last, step: e.step, total: e.total, stepsPerSecond: e.stepsPerSecond });
     },
     `worker ${worker}, job ${job.id} attempt ${job.attemptsStarted ?? 1}, ${how}: `,
+    input,
   );
-  const exit = await current.done;
-  current = null;
+  running.add(proc);
+  const onLost = () => {
+    fs.appendFileSync(log, `=== worker ${worker} lost job ${job.id}: its run is killed here\n`);
+    proc.child.kill('SIGKILL');
+  };
+  signal?.addEventListener('abort', onLost, { once: true });
+  const exit = await proc.done;
+  running.delete(proc);
+  signal?.removeEventListener('abort', onLost);
+  if (signal?.aborted) {
+    throw new Error(`worker ${worker} lost job ${job.id} (its lock expired); the run goes on where the job was handed over`);
+  }
   await pending;
   const after = runSummary(dir);
   if (isDone(after.status)) {
-    fs.appendFileSync(log, `=== ${describeRun(dir)}\n`);
-    return { status: after.status!, steps: after.steps, alreadyDone: false };
+    const description = describeRun(dir);
+    fs.appendFileSync(log, `=== ${description}\n`);
+    return { status: after.status!, steps: after.steps, alreadyDone: false, description };
   }
   throw new Error(`${describeExit(exit)}; run status ${after.status ?? 'unknown'}${after.message ? ` (${after.message})` : ''}. Last lines of ${log} on ${os.hostname()}:\n${lastLines(log, 6)}`);
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run worker -- --queue redis://HOST:PORT [--concurrency K]`: takes run jobs from the queue, K at a
- * time, each in a sandboxed processor (experiments/queue/processor.ts, a child process). A job whose worker
+ * time, each trained by a `train` child process (experiments/queue/processor.ts). A job whose worker
  * died stalls: its lock is no longer renewed, and after `lockSeconds` another worker takes it and resumes the
  * run from its last checkpoint.
  *
@@ -8,11 +8,10 @@
  * worker (or to this one when it is started again) once their locks expire.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { checkReachable, connect, QUEUE_NAME } from './connection.js';
 import type { RunJobData, RunJobResult } from './jobs.js';
+import { processRun, stopRuns } from './processor.js';
 
 export interface WorkerOptions {
   queue: string;
@@ -22,8 +21,6 @@ export interface WorkerOptions {
   lockSeconds?: number;
   log?: (message: string) => void;
 }
-
-const PROCESSOR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'processor.ts');
 
 export interface RunningWorker {
   worker: Worker<RunJobData, RunJobResult>;
@@ -37,19 +34,26 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkReachable(o.queue);
   const lockMs = Math.round((o.lockSeconds ?? 30) * 1000);
   const connection = connect(o.queue, (m) => log(`worker: ${m}`));
-  const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, PROCESSOR, {
+  const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, (job, token, signal) => processRun(job, token, signal), {
     connection,
     concurrency: o.concurrency ?? 1,
     lockDuration: lockMs,
     stalledInterval: Math.max(500, Math.round(lockMs / 2)),
     // A job may lose its worker several times (each loss costs only the steps since its last checkpoint).
     maxStalledCount: 10,
-    useWorkerThreads: false,
   });
-  worker.on('active', (job) => log(`▶ ${job.data.run} (job ${job.id}, attempt ${job.attemptsStarted})`));
-  worker.on('completed', (job, result) => log(`✓ ${job.data.run}: ${result.status}${result.alreadyDone ? ' (already done)' : ''}`));
-  worker.on('failed', (job, err) => log(`✗ ${job?.data.run ?? '?'}: ${err.message.split('\n')[0]}`));
+  // Job data is shown as JSON text: it has not been checked yet when a job becomes active.
+  const name = (job: { data?: { run?: unknown } } | undefined) => (typeof job?.data?.run === 'string' && /^[\w.=+-]+$/.test(job.data.run) ? job.data.run : JSON.stringify(job?.data?.run ?? '?'));
+  worker.on('active', (job) => log(`▶ ${name(job)} (job ${job.id}, attempt ${job.attemptsStarted})`));
+  worker.on('completed', (job, result) => log(`✓ ${name(job)}: ${result.status}${result.alreadyDone ? ' (already done)' : ''}`));
+  worker.on('failed', (job, err) => {
+    if (err.name !== 'DelayedError') log(`✗ ${name(job)}: ${err.message.split('\n')[0]}`);
+  });
   worker.on('error', () => {}); // connection errors are reported by the client
+  // A job whose lock could not be renewed may already run on another worker: stop its run here at once.
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const id of jobIds) if (worker.cancelJob(id, 'lost its lock')) log(`✗ job ${id}: lost its lock (stalled); its run is stopped here, the queue hands it over`);
+  });
   await worker.waitUntilReady();
   log(`worker ${os.hostname()}:${process.pid} takes jobs from ${o.queue} (${o.concurrency ?? 1} at a time)`);
   let resolveClosed: () => void;
@@ -70,8 +74,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   const w = await startWorker(o);
   const stop = (sig: NodeJS.Signals) => {
     console.error(`${sig}: stopping; the running runs checkpoint and their jobs go to another worker once their locks expire`);
-    // Exiting closes the processors' IPC channels: each asks its run to checkpoint and stop.
-    process.exit(130);
+    void stopRuns().then(() => process.exit(130));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
