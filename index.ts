@@ -18,20 +18,8 @@ export { Rng, deriveSeed, type RngState } from './core/rng.js';
 export { RunningMeanStd, type RunningMeanStdState } from './core/running-mean-std.js';
 export { MAX_SEED, validateSeed, streamSeed, streamSeeds, STREAMS } from './core/seeds.js';
 // The run directory: file names, types, readers and writers.
-export {
-  RUN_FILES,
-  CHECKPOINT_FILES,
-  readRunConfig,
-  readRunSummary,
-  parseMetrics,
-  DamagedCheckpointError,
-  type RunConfig,
-  type RunSummary,
-  type RunStatus,
-  type MetricRecord,
-  type CheckpointManifest,
-  type RunLock,
-} from './experiments/run-format.js';
+export { readRunConfig, readRunSummary, DamagedCheckpointError } from './experiments/run-files.js';
+export { RUN_FILES, CHECKPOINT_FILES, parseMetrics, type RunConfig, type RunSummary, type RunStatus, type MetricRecord, type CheckpointManifest, type RunLock } from './formats/run-format.js';
 export { RunLockedError } from './experiments/harness/run-lock.js';
 export { evaluate, type EvaluateOptions, type EvalResult } from './experiments/harness/evaluate.js';
 export { saveAgent, loadAgent, loadAgentFromRun } from './experiments/harness/agent-io.js';
@@ -61,5 +49,5 @@ export { optimize, type OptimizeOptions, type TrialContext, type TrialOutcome } 
 export { topTrials, selectWinner, type Reevaluation, type Finalist, type Selection } from './experiments/tune/select.js';
 export { Study, readStudy, trialSeeds, freshSeeds, STUDY_FILES, type StudySettings, type StudyHeader, type TrialLine, type BestPreset } from './experiments/tune/study.js';
 // Replay files.
-export { replayFromEpisode, parseReplay, validateReplay, ReplayFormatError, REPLAY_FORMAT, REPLAY_VERSION, type ReplayFile, type ReplayStep } from './render/replay-format.js';
+export { replayFromEpisode, parseReplay, validateReplay, ReplayFormatError, REPLAY_FORMAT, REPLAY_VERSION, type ReplayFile, type ReplayStep } from './formats/replay-format.js';
 export { readReplayFile, writeReplayFile } from './render/replay-io.js';

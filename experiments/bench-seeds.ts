@@ -20,7 +20,7 @@ import { initBackend, tf } from '../agents/backend.js';
 import { presetFor } from './presets.js';
 import { trainSeeds } from './harness/batch-seeds.js';
 import type { TrainOptions } from './harness/trainer.js';
-import { readRunConfig, readRunSummary } from './run-format.js';
+import { readRunConfig, readRunSummary } from './run-files.js';
 import { make } from '../envs/registry.js';
 import { TsgymError } from '../core/errors.js';
 

@@ -20,16 +20,9 @@ import { pathToFileURL } from 'node:url';
 import { TsgymError } from '../core/errors.js';
 import { inspectEnv } from '../envs/checker.js';
 import { listEnvs, make } from '../envs/registry.js';
+import type { EnvModuleRef } from '../formats/run-spec.js';
 
-/** A loaded env module as a run records it. */
-export interface EnvModuleRef {
-  /** Absolute path of the module file. */
-  path: string;
-  /** sha256 (hex) of the file's bytes when the run started. */
-  sha256: string;
-  /** The env ids its import registered. */
-  envIds: string[];
-}
+export type { EnvModuleRef };
 
 const loaded = new Map<string, EnvModuleRef>();
 

@@ -7,16 +7,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { CodeFingerprint } from '../formats/run-spec.js';
 import { packageInfo } from './package-info.js';
 
-export interface CodeFingerprint {
-  /** tsgym's package.json version. */
-  version: string;
-  /** sha256 over the source files that run (relative path and bytes, in path order). */
-  source: string;
-  /** sha256 of package-lock.json, or null when there is none (an installed package). */
-  lockfile: string | null;
-}
+export type { CodeFingerprint };
 
 /** The directories whose code a run executes (from the source tree, or `dist/` in a built package). */
 const SOURCE_DIRS = ['agents', 'core', 'envs', 'experiments', 'formats', 'render', 'dist'];

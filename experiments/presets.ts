@@ -7,26 +7,9 @@
 import { agentRegistration } from '../agents/registry.js';
 import { make, resolveEnvId } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
+import type { RunPreset } from '../formats/run-spec.js';
 
-export interface RunPreset {
-  /** Total env steps (summed over the vector envs). */
-  totalSteps: number;
-  numEnvs: number;
-  /** Env steps between greedy evaluations. */
-  evalEvery: number;
-  evalEpisodes: number;
-  /** Stop as soon as a greedy evaluation reaches the env's reward threshold. */
-  stopWhenSolved: boolean;
-  /** Env steps between checkpoints. */
-  checkpointEvery: number;
-  envKwargs: Record<string, unknown>;
-  hyperparams: Record<string, unknown>;
-  /**
-   * The greedy-eval mean that counts as solved, for envs registered without a reward threshold (Gymnasium's
-   * Pendulum-v1 has none; issue 14 states −200). Unset: the env's registered threshold.
-   */
-  rewardThreshold?: number;
-}
+export type { RunPreset };
 
 export const BASE_PRESET: RunPreset = {
   totalSteps: 100_000,

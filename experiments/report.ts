@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { TsgymError } from '../core/errors.js';
 import { Rng, deriveSeed } from '../core/rng.js';
 import { make } from '../envs/registry.js';
-import { readJsonObject, runPath } from './run-format.js';
+import { readJsonObject, runPath } from './run-files.js';
 import { writeFileAtomic, writeJsonAtomic } from './harness/atomic.js';
 import { checkReport, formatInterval, formatProbability, formatSteps, formatTimeToThreshold, improvementVerdict, MATRIX_LIMIT, rankByHeadline, TOP_K } from './report-common.js';
 import {

@@ -24,9 +24,8 @@ async function sourceFiles(): Promise<string[]> {
     }
   };
   await walk(VIEWER_ROOT);
-  out.push(join(RENDER_DIR, 'replay-format.ts'), join(RENDER_DIR, 'api-types.ts'));
-  // The play, live-agent and training pages bundle the envs, the agents, core/ and these shared modules.
-  for (const dir of ['envs', 'agents', 'core']) await walk(join(REPO_ROOT, dir));
+  // The pages bundle formats/; the play, live-agent and training pages also the envs, the agents, core/ and these shared modules.
+  for (const dir of ['formats', 'envs', 'agents', 'core']) await walk(join(REPO_ROOT, dir));
   out.push(join(RENDER_DIR, 'live-episode.ts'), join(RENDER_DIR, 'tab-trainer.ts'), join(RENDER_DIR, 'memory-run.ts'), join(RENDER_DIR, 'tar.ts'), join(REPO_ROOT, 'experiments', 'presets.ts'));
   for (const f of ['training-loop.ts', 'collect.ts', 'progress.ts']) out.push(join(REPO_ROOT, 'experiments', 'harness', f));
   for (const pkg of ['pixi.js', 'uplot', 'vite', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']) out.push(join(REPO_ROOT, 'node_modules', pkg, 'package.json'));

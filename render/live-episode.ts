@@ -9,7 +9,7 @@
 import type { Action, RenderState } from '../envs/core.js';
 import { make, type AnyEnv } from '../envs/registry.js';
 import type { Space } from '../envs/spaces.js';
-import { REPLAY_FORMAT, REPLAY_VERSION, validateReplay, type ReplayFile, type ReplayStep } from './replay-format.js';
+import { REPLAY_FORMAT, REPLAY_VERSION, validateReplay, type ReplayFile, type ReplayStep } from '../formats/replay-format.js';
 
 export interface LiveEpisodeOptions {
   envId: string;

@@ -12,9 +12,9 @@ import { make } from '../envs/registry.js';
 import type { SpaceJSON } from '../envs/spaces.js';
 import type { RecordedEpisode } from '../envs/wrappers.js';
 import type { LoopSink } from '../experiments/harness/training-loop.js';
-import type { AgentFile, CheckpointManifest, CheckpointPointer, CheckpointState, EvalRecord, MetricRecord, RunConfig, RunSummary } from '../experiments/run-format.js';
-import type { ValuesFile } from './api-types.js';
-import { replayFromEpisode, type ReplayFile } from './replay-format.js';
+import type { AgentFile, CheckpointManifest, CheckpointPointer, CheckpointState, EvalRecord, MetricRecord, RunConfig, RunSummary } from '../formats/run-format.js';
+import type { ValuesFile } from '../formats/api-types.js';
+import { replayFromEpisode, type ReplayFile } from '../formats/replay-format.js';
 
 export interface EvalOutcome {
   record: EvalRecord;

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TsgymError } from '../core/errors.js';
-import { parseReplay, ReplayFormatError, validateReplay, type ReplayFile } from './replay-format.js';
+import { parseReplay, ReplayFormatError, validateReplay, type ReplayFile } from '../formats/replay-format.js';
 
 export interface WriteReplayOptions {
   /** Gzip the JSON. Defaults to whether the path ends in `.gz`; must agree with the extension. */

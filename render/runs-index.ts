@@ -14,11 +14,11 @@
 import { constants as fsConstants } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsCursor, MetricsResponse, RunChange, RunInfo, RunSummary, ValuesFile, ValuesOverlay } from './api-types.js';
-import type { ReplayFile } from './replay-format.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsCursor, MetricsResponse, RunChange, RunInfo, RunSummary, ValuesFile, ValuesOverlay } from '../formats/api-types.js';
+import type { ReplayFile } from '../formats/replay-format.js';
 import { decodeReplayBytes, ReplayTooLargeError } from './replay-io.js';
 import { MAX_JSON_FILE_BYTES, MAX_REPLAY_BYTES, METRICS_PAGE_BYTES } from './limits.js';
-import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../experiments/run-format.js';
+import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../formats/run-format.js';
 
 /** An error with the HTTP status the server should answer with. */
 export class HttpError extends Error {

@@ -18,8 +18,8 @@ import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../core/errors.js';
 import { checkSegment, HttpError, readFileInside, resolveInside, RunsIndex } from './runs-index.js';
 import { liveApi, liveComparisonApi, LiveStreams } from './live.js';
-import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, RunsResponse, TimingResponse } from './api-types.js';
-import { RUN_FILES } from '../experiments/run-format.js';
+import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, RunsResponse, TimingResponse } from '../formats/api-types.js';
+import { RUN_FILES } from '../formats/run-format.js';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
 

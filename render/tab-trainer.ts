@@ -4,58 +4,46 @@
  * a run here and `npm run train` with the same seed, preset and backend write the same metrics.jsonl. This
  * file is the page's side: the config the page's choices resolve to, training in time slices, stopping.
  */
-import type { BackendChoice } from '../agents/backend.js';
-import { agentRegistration, resolveHyperparams } from '../agents/registry.js';
-import { validateSeed } from '../core/seeds.js';
-import { envRewardThreshold, registration } from '../envs/registry.js';
 import { buildEnvAndAgent, TrainingLoop } from '../experiments/harness/training-loop.js';
 import { presetFor } from '../experiments/presets.js';
-import type { RunConfig, RunSummary } from '../experiments/run-format.js';
+import type { RunConfig, RunSummary } from '../formats/run-format.js';
+import { resolveRunSpecOn, runConfigOf, runHyperparams, type RunFlags, type RunHost, type RunSpec } from '../formats/run-spec.js';
 import { MemoryRun, type EvalOutcome } from './memory-run.js';
 
 /** The run's config.json: the harness's RunConfig, plus where it ran. */
 export type TabRunConfig = RunConfig & { trainedIn: 'browser' };
 
-/** The page's choices; the rest comes from the preset (`presetFor(agent, env)`), as for `npm run train`. */
-export interface TabRunRequest extends Partial<Pick<RunConfig, 'totalSteps' | 'numEnvs' | 'evalEvery' | 'evalEpisodes' | 'stopWhenSolved' | 'hyperparams' | 'recordEpisodes' | 'logEvery'>> {
+/** The page's choices: agent, env, seed and any run field; the rest comes from the preset, as for `npm run train`. */
+export interface TabRunRequest extends Omit<RunFlags, 'seed' | 'backend' | 'envModules'> {
   agent: string;
   env: string;
   seed: number;
 }
 
-/** The config `npm run train <agent> <env> --seed S` would write (same preset, same defaults), for this tab. */
-export function tabRunConfig(req: TabRunRequest, backend: string, versions: Record<string, string> = {}): TabRunConfig {
-  const reg = registration(req.env);
-  const preset = presetFor(req.agent, reg.id);
-  const totalSteps = req.totalSteps ?? preset.totalSteps;
-  const takesBudget = 'totalSteps' in agentRegistration(req.agent).defaults;
-  const overrides = { ...preset.hyperparams, ...(req.hyperparams ?? {}) };
-  const numEnvs = req.numEnvs ?? preset.numEnvs;
-  const hyperparams = resolveHyperparams(req.agent, takesBudget ? { ...overrides, totalSteps } : overrides, { numEnvs });
-  validateSeed(req.seed, 'seed');
-  return {
-    tsgymVersion: '0.1.0',
-    agent: req.agent,
-    env: reg.id,
-    envId: reg.id,
-    seed: req.seed,
-    totalSteps,
-    numEnvs,
-    evalEvery: req.evalEvery ?? preset.evalEvery,
-    evalEpisodes: req.evalEpisodes ?? preset.evalEpisodes,
-    recordEpisodes: req.recordEpisodes ?? 2,
-    checkpointEvery: preset.checkpointEvery,
-    stopWhenSolved: req.stopWhenSolved ?? preset.stopWhenSolved,
-    logEvery: req.logEvery ?? 1000,
-    envKwargs: { ...preset.envKwargs },
-    hyperparams,
-    backend,
-    backendRequested: backend as BackendChoice,
-    versions,
-    rewardThreshold: preset.rewardThreshold ?? envRewardThreshold(reg.id, preset.envKwargs) ?? null,
-    createdAt: new Date().toISOString(),
-    trainedIn: 'browser',
-  };
+/** What config.json records of the tab the run trained in. */
+export interface TabPlace {
+  backend: string;
+  tsgymVersion: string;
+  versions?: Record<string, string>;
+}
+
+/**
+ * The tab as a run host: the built-in presets; no user env modules; no source to fingerprint; no memory
+ * figure (the browser bounds a tab's memory itself).
+ */
+const TAB_RUN_HOST: RunHost = { presetFor, envModules: () => [], fingerprint: () => null, totalMemory: () => null };
+
+/** The page's choices resolved as `npm run train <agent> <env> --seed S --backend wasm` resolves them. */
+export function tabRunSpec(req: TabRunRequest): RunSpec {
+  const { agent, env, ...flags } = req;
+  return resolveRunSpecOn(TAB_RUN_HOST, agent, env, undefined, { ...flags, backend: 'wasm' });
+}
+
+/** The config.json `npm run train` would write for the same choices (where it ran aside), for this tab. */
+export function tabRunConfig(req: TabRunRequest, place: TabPlace): TabRunConfig {
+  const spec = tabRunSpec(req);
+  const run = { tsgymVersion: place.tsgymVersion, backend: place.backend, versions: place.versions ?? {}, createdAt: new Date().toISOString() };
+  return { ...runConfigOf({ ...spec, hyperparams: runHyperparams(spec) }, run), trainedIn: 'browser' };
 }
 
 /** One run in the tab: call `trainFor(ms)` until `done` (or `stop()`); `run` holds what it wrote. */

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { tf } from '../agents/backend.js';
 import { parseSeedRange, trainSeeds, type SeedRun } from '../experiments/harness/batch-seeds.js';
 import { train, type TrainOptions } from '../experiments/harness/trainer.js';
-import { readRunSummary } from '../experiments/run-format.js';
+import { readRunSummary } from '../experiments/run-files.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { policyGradientRunFlops } from '../experiments/bench-seeds.js';
 

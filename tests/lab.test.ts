@@ -21,7 +21,7 @@ import { listEnvs, make } from '../envs/registry.js';
 import { Rng } from '../core/rng.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { LiveEpisode, rerunReplay } from '../render/live-episode.js';
-import { parseReplay, type ReplayFile } from '../render/replay-format.js';
+import { parseReplay, type ReplayFile } from '../formats/replay-format.js';
 import { readReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { keyControls } from '../render/viewer/src/keymap.js';

@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViewer } from '../render/build-viewer.js';
 import { rerunReplay } from '../render/live-episode.js';
-import { parseReplay } from '../render/replay-format.js';
+import { parseReplay } from '../formats/replay-format.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
 import { launchChromium } from './helpers/chromium.js';

@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../experiments/queue/connection.js';
 import { claimComparisonFile, planComparison } from '../experiments/plan/request.js';
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
-import { configFields, runSpecDocument } from '../experiments/run-spec.js';
+import { configFields, runSpecDocument } from '../formats/run-spec.js';
 import { codeFingerprint, describeFingerprint, fingerprintOf } from '../experiments/fingerprint.js';
 import { ROOT, runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listEnvs, make } from '../envs/registry.js';
 import { RecordEpisode, type RecordedEpisode } from '../envs/wrappers.js';
 import { Rng } from '../core/rng.js';
-import { parseReplay, REPLAY_FORMAT, REPLAY_VERSION, ReplayFormatError, replayFromEpisode, validateReplay, type ReplayFile } from '../render/replay-format.js';
+import { parseReplay, REPLAY_FORMAT, REPLAY_VERSION, ReplayFormatError, replayFromEpisode, validateReplay, type ReplayFile } from '../formats/replay-format.js';
 import { readReplayFile, writeReplayFile } from '../render/replay-io.js';
 
 let dir: string;

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configEdits } from '../experiments/harness/trainer.js';
-import type { RunConfig } from '../experiments/run-format.js';
+import type { RunConfig } from '../formats/run-format.js';
 import { runCli, startCli } from './helpers/cli.js';
 
 const TRAIN = [

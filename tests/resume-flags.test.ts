@@ -1,7 +1,7 @@
 /** Flags given with --resume: equal ones pass, --steps above the budget extends it, others are refused together. */
 import { describe, expect, it } from 'vitest';
 import { applyResumeFlags } from '../experiments/harness/trainer.js';
-import type { RunConfig } from '../experiments/run-format.js';
+import type { RunConfig } from '../formats/run-format.js';
 
 const config = {
   tsgymVersion: '0.1.0', agent: 'ppo', env: 'CartPole-v1', envId: 'CartPole-v1', seed: 4, totalSteps: 1000, numEnvs: 4, evalEvery: 500,

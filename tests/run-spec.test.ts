@@ -16,7 +16,8 @@ import { PRESETS, presetFor } from '../experiments/presets.js';
 import { planComparison, runSpecOf } from '../experiments/plan/request.js';
 import { presetRunSpec } from '../experiments/harness/preset-runs.js';
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
-import { parseRunSpecDocument, RUN_SPEC_VERSION, RUN_FIELDS, runFlagOptions, runSpecDocument } from '../experiments/run-spec.js';
+import { runFlagOptions } from '../experiments/run-spec.js';
+import { parseRunSpecDocument, RUN_SPEC_VERSION, RUN_FIELDS, runSpecDocument } from '../formats/run-spec.js';
 import { ROOT, runCli, type CliResult } from './helpers/cli.js';
 
 let root: string;

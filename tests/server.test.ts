@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EpisodesResponse, MetricsResponse, RunInfo, RunsResponse } from '../render/api-types.js';
+import type { EpisodesResponse, MetricsResponse, RunInfo, RunsResponse } from '../formats/api-types.js';
 import { readReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';

@@ -11,8 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { loadAgentFromRun } from '../experiments/harness/agent-io.js';
 import { train } from '../experiments/harness/trainer.js';
+import { trainOptionsFromArgs, trainSpecFromArgs } from '../experiments/commands/train.js';
+import { packageInfo } from '../experiments/package-info.js';
+import { PRESETS } from '../experiments/presets.js';
 import { readReplayFile } from '../render/replay-io.js';
-import { TabTrainer, tabRunConfig } from '../render/tab-trainer.js';
+import { TabTrainer, tabRunConfig, tabRunSpec } from '../render/tab-trainer.js';
 import { tarArchive } from '../render/tar.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgym-tab-trainer-'));
@@ -23,8 +26,10 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const place = () => ({ backend, tsgymVersion: packageInfo().version });
+
 async function runTab(req: Parameters<typeof tabRunConfig>[0]): Promise<TabTrainer> {
-  const t = new TabTrainer(tabRunConfig(req, backend));
+  const t = new TabTrainer(tabRunConfig(req, place()));
   let baseline = -1;
   while (!t.done) {
     await t.trainFor(0); // one vector step per call
@@ -56,6 +61,32 @@ describe('in-tab training loop (run in Node)', () => {
     // The recorded eval episodes are the harness's too (it gzips them; the tab writes plain JSON).
     const nodeEp = await readReplayFile(join(node.runDir, 'episodes', 'step-000002000', 'episode-0.json.gz'));
     expect(JSON.parse(files.get('episodes/step-000002000/episode-0.json') as string)).toEqual({ ...nodeEp, label: 'dqn step 2000 (in the tab)' });
+    tab.dispose();
+  });
+
+  it('resolves its run as npm run train does: the same spec for every (agent, env) preset (code fingerprint aside)', () => {
+    const pairs = Object.entries(PRESETS).flatMap(([agent, envs]) => Object.keys(envs).map((env) => [agent, env] as const));
+    expect(pairs.length).toBeGreaterThan(20);
+    for (const [agent, env] of pairs) {
+      const viaTrain = trainSpecFromArgs({ agent, env, seed: '3', backend: 'wasm', set: [], 'env-set': [], progress: 'none' });
+      expect(tabRunSpec({ agent, env, seed: 3 }), `${agent} ${env}`).toEqual({ ...viaTrain, fingerprint: null });
+    }
+    // The preset's own threshold, which a hand-built config lost.
+    expect(tabRunConfig({ agent: 'sac', env: 'Pendulum-v1', seed: 0 }, place())).toMatchObject({ rewardThreshold: -200, stopWhenSolved: true, recordEpisodes: 1, tsgymVersion: packageInfo().version });
+  });
+
+  it("DQN on GridWorld-4x4: config.json and metrics.jsonl equal npm run train's for the same flags (where it ran aside)", async () => {
+    const tab = await runTab({ agent: 'dqn', env: 'GridWorld-4x4', seed: 5, totalSteps: 1000, evalEvery: 500, stopWhenSolved: false, hyperparams: { learningStarts: 200 } });
+    const node = await train(
+      trainOptionsFromArgs({ agent: 'dqn', env: 'GridWorld-4x4', seed: '5', steps: 1000, 'eval-every': 500, 'stop-when-solved': false, set: ['learningStarts=200'], 'env-set': [], backend: 'wasm', out: dir, progress: 'none' }),
+    );
+    const files = await tab.run.files();
+    const { versions: _v, createdAt: _c, trainedIn, ...tabConfig } = JSON.parse(files.get('config.json') as string);
+    const { versions: _w, createdAt: _d, fingerprint, ...nodeConfig } = JSON.parse(readFileSync(join(node.runDir, 'config.json'), 'utf8'));
+    expect(trainedIn).toBe('browser');
+    expect(fingerprint).toBeDefined();
+    expect(tabConfig).toEqual(nodeConfig);
+    expect(files.get('metrics.jsonl')).toBe(readFileSync(join(node.runDir, 'metrics.jsonl'), 'utf8'));
     tab.dispose();
   });
 
@@ -108,7 +139,7 @@ describe('in-tab training loop (run in Node)', () => {
   }
 
   it('a run stopped from the page ends interrupted at the step it reached', async () => {
-    const tab = new TabTrainer(tabRunConfig({ agent: 'sac', env: 'Pendulum-v1', seed: 1, totalSteps: 400, evalEvery: 200, evalEpisodes: 1, hyperparams: { learningStarts: 100, batchSize: 32 } }, backend));
+    const tab = new TabTrainer(tabRunConfig({ agent: 'sac', env: 'Pendulum-v1', seed: 1, totalSteps: 400, evalEvery: 200, evalEpisodes: 1, hyperparams: { learningStarts: 100, batchSize: 32 } }, place()));
     for (let k = 0; k < 50; k++) await tab.trainFor(0);
     tab.stop('stopped from the training page before its budget');
     expect(tab.done).toBe(true);
@@ -118,7 +149,7 @@ describe('in-tab training loop (run in Node)', () => {
     tab.dispose();
   });
 
-  it('the training loop and the tab trainer load no Node module (type-only imports aside): the worker bundles them', () => {
+  it('the training loop, the tab trainer and formats/ load no Node module (type-only imports aside): the worker bundles them', () => {
     const seen = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
@@ -134,11 +165,17 @@ describe('in-tab training loop (run in Node)', () => {
     visit(resolve(import.meta.dirname, '..', 'render', 'tab-trainer.ts'));
     expect([...seen].some((f) => f.endsWith(join('experiments', 'harness', 'training-loop.ts')))).toBe(true);
     expect([...seen].some((f) => f.endsWith(join('render', 'memory-run.ts')))).toBe(true);
+    expect([...seen].some((f) => f.endsWith(join('formats', 'run-spec.ts')))).toBe(true);
+    // Every format module is Node-free, whoever imports it (the viewer's pages bundle them).
+    const formatsDir = resolve(import.meta.dirname, '..', 'formats');
+    const modules = readdirSync(formatsDir).filter((f) => f.endsWith('.ts'));
+    expect(modules).toEqual(expect.arrayContaining(['run-format.ts', 'run-spec.ts', 'replay-format.ts', 'api-types.ts', 'comparison.ts']));
+    for (const f of modules) visit(join(formatsDir, f));
   });
 
   it('refuses what the harness refuses, with one clear line', () => {
-    expect(() => new TabTrainer(tabRunConfig({ agent: 'dqn', env: 'LaneKeeperContinuous-v0', seed: 1 }, backend))).toThrow(/dqn does not support Box action spaces/);
-    expect(() => tabRunConfig({ agent: 'ppo', env: 'NoSuchEnv', seed: 1 }, backend)).toThrow(/unknown env 'NoSuchEnv'/);
-    expect(() => tabRunConfig({ agent: 'ppo', env: 'CartPole-v1', seed: -1 }, backend)).toThrow(/seed must be an integer from 0 to 2\^53/);
+    expect(() => new TabTrainer(tabRunConfig({ agent: 'dqn', env: 'LaneKeeperContinuous-v0', seed: 1 }, place()))).toThrow(/dqn does not support Box action spaces/);
+    expect(() => tabRunConfig({ agent: 'ppo', env: 'NoSuchEnv', seed: 1 }, place())).toThrow(/unknown env 'NoSuchEnv'/);
+    expect(() => tabRunConfig({ agent: 'ppo', env: 'CartPole-v1', seed: -1 }, place())).toThrow(/seed must be an integer from 0 to 2\^53/);
   });
 });

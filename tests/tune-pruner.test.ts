@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPruner, MedianPruner, type MedianPrunerOptions } from '../experiments/tune/pruner.js';
 import { evalRecords, intermediateValue, runScore, trialValue, trialValueFromMetrics } from '../experiments/tune/objective.js';
-import type { MetricLine } from '../experiments/run-format.js';
+import type { MetricLine } from '../formats/run-format.js';
 
 // Completed trials' intermediate values by step. Medians: step 0 → 3, step 1 → 4, step 2 → 4.5 (trial 4 has no step 2).
 const COMPLETED: Record<number, number>[] = [

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, RunsResponse } from '../render/api-types.js';
+import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, RunsResponse } from '../formats/api-types.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { readReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';

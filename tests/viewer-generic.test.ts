@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViewer } from '../render/build-viewer.js';
-import { REPLAY_FORMAT, type ReplayFile } from '../render/replay-format.js';
+import { REPLAY_FORMAT, type ReplayFile } from '../formats/replay-format.js';
 import { writeReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import type { RenderState } from '../envs/core.js';

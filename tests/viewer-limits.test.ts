@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EpisodesResponse, MetricsResponse, RunsResponse } from '../render/api-types.js';
+import type { EpisodesResponse, MetricsResponse, RunsResponse } from '../formats/api-types.js';
 import { MAX_JSON_FILE_BYTES, MAX_LIVE_STREAMS, MAX_LIVE_STREAMS_PER_CLIENT, MAX_REPLAY_BYTES, METRICS_PAGE_BYTES } from '../render/limits.js';
 import { startServer, type RunningServer } from '../render/server.js';
-import { sha256, writeCheckpointManifest } from '../experiments/run-format.js';
+import { sha256, writeCheckpointManifest } from '../experiments/run-files.js';
 
 let root: string;
 let runsDir: string;

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { valueIteration } from '../agents/planning.js';
 import { GridWorldEnv } from '../envs/gridworld.js';
 import { make } from '../envs/registry.js';
-import type { LiveChange, RunChange } from '../render/api-types.js';
+import type { LiveChange, RunChange } from '../formats/api-types.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { readReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViewer } from '../render/build-viewer.js';
-import type { ReplayFile } from '../render/replay-format.js';
+import type { ReplayFile } from '../formats/replay-format.js';
 import { readReplayFile, writeReplayFile } from '../render/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { launchChromium } from './helpers/chromium.js';

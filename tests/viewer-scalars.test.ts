@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TimingResponse } from '../render/api-types.js';
+import type { TimingResponse } from '../formats/api-types.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { train } from '../experiments/harness/trainer.js';

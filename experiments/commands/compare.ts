@@ -9,7 +9,8 @@ import { batchFlags, batchOptionsFromArgs, checkQueueFlags, seedsFromArgs, value
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
-import { parseAssignments, positiveInt, runFlagOptions } from '../run-spec.js';
+import { runFlagOptions } from '../run-spec.js';
+import { parseAssignments, positiveInt } from '../../formats/run-spec.js';
 import { runName } from '../harness/run-dir.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { reportFor, reportMarkdown, runComparison, type CompareOptions, type CompareResult } from '../compare.js';

@@ -3,7 +3,8 @@ import type { Options } from 'yargs';
 import { envChoices } from '../../envs/registry.js';
 import { TsgymError, closest } from '../../core/errors.js';
 import type { ProgressMode } from '../harness/progress.js';
-import { parseSeed, positiveInt, readPresetFile, runFlagsFromArgs } from '../run-spec.js';
+import { readPresetFile } from '../run-spec.js';
+import { parseSeed, positiveInt, runFlagsFromArgs } from '../../formats/run-spec.js';
 import type { CompareOptions } from '../plan/request.js';
 import { executorFor } from '../executors/index.js';
 

@@ -12,7 +12,7 @@ import { loadAgentFromRun } from '../harness/agent-io.js';
 import { evaluate } from '../harness/evaluate.js';
 import { fmt } from '../harness/progress.js';
 import { lockRun } from '../harness/run-lock.js';
-import { isRunDir, runPath } from '../run-format.js';
+import { isRunDir, runPath } from '../run-files.js';
 
 interface RecordArgs {
   run: string;

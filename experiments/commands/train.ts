@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { isRunDir, readRunConfig } from '../run-format.js';
+import { isRunDir, readRunConfig } from '../run-files.js';
 import { valueFlags } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { envChoices } from '../../envs/registry.js';
@@ -15,21 +15,8 @@ import { resume, train, type ResumeOptions, type TrainOptions } from '../harness
 import type { ProgressMode } from '../harness/progress.js';
 import { loadRecordedEnvModules } from '../env-modules.js';
 import { codeFingerprint, describeFingerprint, sameFingerprint } from '../fingerprint.js';
-import {
-  agentEnvWithFile,
-  parseAssignments,
-  parseRunSpecDocument,
-  presetWithFile,
-  readPresetFile,
-  resolveRunSpec,
-  runFlagOptions,
-  runFlagsFromArgs,
-  specAsFlags,
-  flagName,
-  trainOptionsOf,
-  type FieldKey,
-  type RunSpec,
-} from '../run-spec.js';
+import { agentEnvWithFile, presetWithFile, readPresetFile, resolveRunSpec, runFlagOptions, trainOptionsOf } from '../run-spec.js';
+import { parseAssignments, parseRunSpecDocument, runFlagsFromArgs, specAsFlags, flagName, type FieldKey, type RunSpec } from '../../formats/run-spec.js';
 import { noPresetNote } from '../presets.js';
 import { parseSeedRange, trainSeeds } from '../harness/batch-seeds.js';
 import { parseSeedList } from './flags.js';

@@ -6,7 +6,7 @@
  */
 import * as os from 'node:os';
 import { resumeArgs, runSpecOf, trainArgs } from '../plan/request.js';
-import { runSpecDocument } from '../run-spec.js';
+import { runSpecDocument } from '../../formats/run-spec.js';
 import { describeRun, isDone, lastLines, runSummary, type RunTask } from '../plan/runs.js';
 import { describeExit, startTrain } from './train-process.js';
 import type { ExecutionContext, Executor } from './executor.js';

@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { checkReachable, connect, parseQueueUrl, QUEUE_NAME } from '../queue/connection.js';
 import { runJobId, type RunJobData, type RunJobProgress, type RunJobResult } from '../queue/jobs.js';
 import { readComparisonFile, runSpecOf } from '../plan/request.js';
-import { runSpecDocument } from '../run-spec.js';
+import { runSpecDocument } from '../../formats/run-spec.js';
 import { describeRun, isDone, runSummary, type RunTask } from '../plan/runs.js';
 import type { ExecutionContext, Executor } from './executor.js';
 

@@ -13,7 +13,8 @@ import { makeVec } from '../../envs/registry.js';
 import { spaceFromJSON } from '../../envs/spaces.js';
 import { readJsonFile, writeJsonAtomic } from './atomic.js';
 import { findCheckpoint, listCheckpointSteps, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { AGENT_FILES, readRunConfig, readRunSummary, runPath, type AgentFile, type RunConfig } from '../run-format.js';
+import { readRunConfig, readRunSummary, runPath } from '../run-files.js';
+import { AGENT_FILES, type AgentFile, type RunConfig } from '../../formats/run-format.js';
 
 /** Saves the agent's full state (weights, optimiser, schedules, …) to `dir`. */
 export function saveAgent(agent: Agent, dir: string): void {

@@ -19,7 +19,8 @@
 import { TsgymError } from '../../core/errors.js';
 import { validateSeed } from '../../core/seeds.js';
 import { resolveEnvId } from '../../envs/registry.js';
-import { isRunDir, readRunConfig, readRunSummary, runName, type RunSummary } from '../run-format.js';
+import { isRunDir, readRunConfig, readRunSummary } from '../run-files.js';
+import { runName, type RunSummary } from '../../formats/run-format.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DivergenceError, applyResumeFlags, resume, train, type ResumeFlags, type TrainOptions, type TrainResult } from './trainer.js';

@@ -10,19 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import { io, readJsonFile, writeFileAtomic, writeJsonAtomic } from './atomic.js';
-import {
-  blobFileName,
-  CHECKPOINT_DIR_PATTERN,
-  CHECKPOINT_FILES,
-  CHECKPOINT_TMP_PREFIX,
-  DamagedCheckpointError,
-  readVerifiedCheckpointFiles,
-  stepDirName,
-  writeCheckpointManifest,
-  type CheckpointManifest,
-  type CheckpointPointer,
-  type CheckpointState,
-} from '../run-format.js';
+import { DamagedCheckpointError, readVerifiedCheckpointFiles, writeCheckpointManifest } from '../run-files.js';
+import { blobFileName, CHECKPOINT_DIR_PATTERN, CHECKPOINT_FILES, CHECKPOINT_TMP_PREFIX, stepDirName, type CheckpointManifest, type CheckpointPointer, type CheckpointState } from '../../formats/run-format.js';
 
 export interface CheckpointData {
   step: number;

@@ -8,7 +8,7 @@ import { TsgymError } from '../../core/errors.js';
 import { asIoError } from './atomic.js';
 import { greedyEpisodes } from './collect.js';
 import type { RecordedEpisode } from '../../envs/wrappers.js';
-import { replayFromEpisode, type ReplayMeta } from '../../render/replay-format.js';
+import { replayFromEpisode, type ReplayMeta } from '../../formats/replay-format.js';
 import { writeReplayFile } from '../../render/replay-io.js';
 
 export interface EvaluateOptions {

@@ -13,7 +13,8 @@
 import * as path from 'node:path';
 import { policyEvaluation, valueIteration, type PlanningResult } from '../../agents/planning.js';
 import type { Agent } from '../../agents/agent.js';
-import { writeValuesFile, type ValuesFile, type ValuesOverlay } from '../run-format.js';
+import { writeValuesFile } from '../run-files.js';
+import { type ValuesFile, type ValuesOverlay } from '../../formats/run-format.js';
 import { make } from '../../envs/registry.js';
 import { GridWorldEnv } from '../../envs/gridworld.js';
 

@@ -4,7 +4,8 @@
  */
 import * as path from 'node:path';
 import type { BackendChoice } from '../../agents/backend.js';
-import { resolveRunSpec, trainOptionsOf, type RunSpec } from '../run-spec.js';
+import { resolveRunSpec, trainOptionsOf } from '../run-spec.js';
+import { type RunSpec } from '../../formats/run-spec.js';
 import { train, type TrainResult } from './trainer.js';
 
 export interface SeedResult {

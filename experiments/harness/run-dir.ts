@@ -7,9 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import { asIoError, io } from './atomic.js';
-import { RUN_FILES, runPath, writeRunConfig, writeRunSummary, type LogMarks, type MetricRecord, type RunConfig, type RunSummary, type TimingRecord } from '../run-format.js';
+import { runPath, writeRunConfig, writeRunSummary } from '../run-files.js';
+import { RUN_FILES, type LogMarks, type MetricRecord, type RunConfig, type RunSummary, type TimingRecord } from '../../formats/run-format.js';
 
-export { runName, stepDirName, type RunSummary } from '../run-format.js';
+export { runName, stepDirName, type RunSummary } from '../../formats/run-format.js';
 
 /** A log that no longer matches what a checkpoint recorded: resuming would corrupt it. */
 export class LogMismatchError extends TsgymError {

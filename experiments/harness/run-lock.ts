@@ -16,7 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import { asIoError } from './atomic.js';
-import { runPath, type RunLock } from '../run-format.js';
+import { runPath } from '../run-files.js';
+import { type RunLock } from '../../formats/run-format.js';
 
 /** Another live process (or one on another host) holds the run. */
 export class RunLockedError extends TsgymError {

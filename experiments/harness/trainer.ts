@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { initBackend, type BackendChoice } from '../../agents/backend.js';
-import { assertAgentSupports, resolveHyperparams } from '../../agents/registry.js';
+import { assertAgentSupports } from '../../agents/registry.js';
 import type { Agent } from '../../agents/agent.js';
 import { envRewardThreshold, make, registration, resolveEnvId } from '../../envs/registry.js';
 import type { SpaceJSON } from '../../envs/spaces.js';
@@ -35,14 +35,17 @@ import { saveAgent } from './agent-io.js';
 import { writeGridworldValues } from './gridworld-values.js';
 import { buildEnvAndAgent, TrainingLoop, type LoopOptions, type LoopSink, type SavedHarness } from './training-loop.js';
 import { packageInfo } from '../package-info.js';
-import { applyResumeFlags, configFields, nonNegativeInt, positiveInt, takesBudget, type ResumeFlags } from '../run-spec.js';
+import { applyResumeFlags, type ResumeFlags } from '../run-spec.js';
+import { nonNegativeInt, positiveInt, runConfigOf, runHyperparams, takesBudget } from '../../formats/run-spec.js';
 import type { EnvModuleRef } from '../env-modules.js';
 import type { CodeFingerprint } from '../fingerprint.js';
-import { AGENT_FILES, CHECKPOINT_FILES, DamagedCheckpointError, runConfigSha256, isRunDir, readRunConfig, readRunSummary, runName, stepDirName, type EvalRecord, type MetricRecord, type RunBudget, type RunConfig, type RunSummary } from '../run-format.js';
+import { DamagedCheckpointError, runConfigSha256, isRunDir, readRunConfig, readRunSummary } from '../run-files.js';
+import { AGENT_FILES, CHECKPOINT_FILES, runName, stepDirName, type EvalRecord, type MetricRecord, type RunBudget, type RunConfig, type RunSummary } from '../../formats/run-format.js';
 
 export { DivergenceError } from './training-loop.js';
-export type { RunBudget, RunConfig } from '../run-format.js';
-export { applyResumeFlags, nonNegativeInt, positiveInt, type ResumeFlags } from '../run-spec.js';
+export type { RunBudget, RunConfig } from '../../formats/run-format.js';
+export { applyResumeFlags, type ResumeFlags } from '../run-spec.js';
+export { nonNegativeInt, positiveInt } from '../../formats/run-spec.js';
 
 export interface TrainOptions extends RunBudget {
   agent: string;
@@ -109,23 +112,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   validateOptions(opts);
   const reg = registration(opts.env);
   // Fail on bad hyperparameters before creating anything on disk.
-  const hyperparams = resolveHyperparams(opts.agent, takesBudget(opts.agent) ? { ...opts.hyperparams, totalSteps: opts.totalSteps } : opts.hyperparams, { numEnvs: opts.numEnvs });
+  const hyperparams = runHyperparams(opts);
   const probe = make(reg.id, opts.envKwargs); // bad env options fail here, before anything is written
   assertAgentSupports(opts.agent, probe.actionSpace, reg.id);
   probe.close();
   const backend = await initBackend(opts.backend);
-  const config: RunConfig = {
-    tsgymVersion: packageInfo().version,
-    agent: opts.agent,
-    env: reg.id,
-    envId: reg.id,
-    ...(configFields(opts) as Omit<RunConfig, 'tsgymVersion' | 'agent' | 'env' | 'envId' | 'hyperparams' | 'backend' | 'versions' | 'rewardThreshold' | 'createdAt'>),
-    hyperparams,
-    backend,
-    versions: versions(),
-    rewardThreshold: opts.rewardThreshold ?? envRewardThreshold(reg.id, opts.envKwargs) ?? null,
-    createdAt: new Date().toISOString(),
-  };
+  const config = runConfigOf(
+    { ...opts, env: reg.id, hyperparams, rewardThreshold: opts.rewardThreshold ?? envRewardThreshold(reg.id, opts.envKwargs) ?? null },
+    { tsgymVersion: packageInfo().version, backend, versions: versions(), createdAt: new Date().toISOString() },
+  );
   // The agent is built before the directory, so a constructor error leaves nothing behind.
   const { vec, agent } = buildEnvAndAgent(config);
   // The directory is made exclusively (two `train`s never share one) and gets its config before its lock: a

@@ -22,7 +22,7 @@ import type { RecordedEpisode } from '../../envs/wrappers.js';
 import { collectTransition, greedyEpisodes } from './collect.js';
 import { fmt } from './progress.js';
 import type { CheckpointData } from './checkpoint.js';
-import type { EvalRecord, EvalSummary, LogMarks, MetricRecord, RunConfig, RunSummary } from '../run-format.js';
+import type { EvalRecord, EvalSummary, LogMarks, MetricRecord, RunConfig, RunSummary } from '../../formats/run-format.js';
 
 /** A NaN/inf loss or weight: the run stopped, its last good checkpoint is kept. */
 export class DivergenceError extends TsgymError {

@@ -24,7 +24,8 @@ import { comparisonRunName, type ReportOptions } from '../report.js';
 import { loadedEnvModules, type EnvModuleRef } from '../env-modules.js';
 import { codeFingerprint } from '../fingerprint.js';
 import { presetFor } from '../presets.js';
-import { agentEnvWithFile, positiveInt, presetWithFile, takesBudget, resolveRunSpec, type PresetFile, type RunFlags, type RunSpec } from '../run-spec.js';
+import { agentEnvWithFile, presetWithFile, resolveRunSpec } from '../run-spec.js';
+import { positiveInt, takesBudget, type PresetFile, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
 
 
 /** Everything that decides a group's runs besides the seed: a run spec without its seed, env and backend. */

@@ -5,8 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
-import { isRunDir, readRunConfig, readRunSummary, RUN_FILES } from '../run-format.js';
-import { configFieldValue, RUN_FIELDS } from '../run-spec.js';
+import { isRunDir, readRunConfig, readRunSummary } from '../run-files.js';
+import { RUN_FILES } from '../../formats/run-format.js';
+import { configFieldValue, RUN_FIELDS } from '../../formats/run-spec.js';
 import { stableStringify } from '../../core/stable-json.js';
 import { runSpecOf, type AgentPlan, type ComparisonRequest, type PlannedRun } from './request.js';
 

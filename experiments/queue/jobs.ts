@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
-import { parseRunSpecDocument, type RunSpec, type RunSpecDocument } from '../run-spec.js';
+import { parseRunSpecDocument, type CodeFingerprint, type RunSpec, type RunSpecDocument } from '../../formats/run-spec.js';
 
 /** One job = one run of a comparison or sweep. */
 export interface RunJobData {
@@ -27,7 +27,7 @@ const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9._=+-]{0,199}$/;
 export interface CheckedRunJob {
   outDir: string;
   run: string;
-  spec: RunSpec;
+  spec: RunSpec & { fingerprint: CodeFingerprint };
   /** `<outDir>/runs/<run>` and `<outDir>/logs/<run>.log`. */
   runDir: string;
   log: string;

@@ -13,11 +13,11 @@ import * as path from 'node:path';
 import { DelayedError, type Job } from 'bullmq';
 import { clearConfiglessRunDir, describeRun, isDone, lastLines, runSummary } from '../plan/runs.js';
 import { resumeArgs, trainArgs } from '../plan/request.js';
-import { isRunDir, runPath } from '../run-format.js';
+import { isRunDir, runPath } from '../run-files.js';
 import { liveLocalHolder } from '../harness/run-lock.js';
 import { describeExit, startTrain, type TrainProcess } from '../executors/train-process.js';
 import { codeFingerprint, describeFingerprint, sameFingerprint } from '../fingerprint.js';
-import { runSpecDocument } from '../run-spec.js';
+import { runSpecDocument } from '../../formats/run-spec.js';
 import { checkRunJob, type RunJobData, type RunJobProgress, type RunJobResult } from './jobs.js';
 
 /** How long a job refused for its code fingerprint, or whose run is still locked here, waits before a worker looks at it again. */

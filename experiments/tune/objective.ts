@@ -16,7 +16,7 @@
  * seeds of their eval means at that step (`intermediateValue`): comparable across trials at equal steps.
  */
 import { TsgymError } from '../../core/errors.js';
-import type { EvalRecord, MetricLine } from '../run-format.js';
+import type { EvalRecord, MetricLine } from '../../formats/run-format.js';
 import { iqm, mean, normalizedAreaUnderCurve } from '../stats.js';
 
 export type ObjectiveKind = 'last-quarter' | 'final' | 'auc';

@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InlineConfig } from 'vite';
+import { packageInfo } from '../../experiments/package-info.js';
 
 export const VIEWER_ROOT = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_VIEWER_OUT_DIR = join(VIEWER_ROOT, '..', 'dist');
@@ -30,6 +31,8 @@ export function viewerViteConfig(outDir: string = DEFAULT_VIEWER_OUT_DIR): Inlin
       // that run envs and agents in the browser (LAB_PAGES).
       rolldownOptions: { input: { main: join(VIEWER_ROOT, 'index.html'), compare: join(VIEWER_ROOT, 'compare.html'), scalars: join(VIEWER_ROOT, 'scalars.html'), ...labPageInputs() } },
     },
+    // The version the in-tab trainer records in config.json (tsgymVersion), as `npm run train` does.
+    define: { __TSGYM_VERSION__: JSON.stringify(packageInfo().version) },
     // The training worker imports tfjs and agents/: an ES module worker, code-split like the pages.
     worker: { format: 'es' },
     // Dev server: the API comes from a running `npm run view` (default port 5173).

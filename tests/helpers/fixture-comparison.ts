@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { computeReport, writeReport, type ComparisonReport } from '../../experiments/report.js';
-import type { ReplayFile } from '../../render/replay-format.js';
+import type { ReplayFile } from '../../formats/replay-format.js';
 import { writeReplayFile } from '../../render/replay-io.js';
 
 export interface FixtureComparison {

@@ -11,7 +11,7 @@ import { listEnvs, make } from '../../envs/registry.js';
 import { RecordEpisode, type RecordedEpisode } from '../../envs/wrappers.js';
 import { Rng } from '../../core/rng.js';
 import type { Action, RenderState } from '../../envs/core.js';
-import { REPLAY_FORMAT, replayFromEpisode, type ReplayFile } from '../../render/replay-format.js';
+import { REPLAY_FORMAT, replayFromEpisode, type ReplayFile } from '../../formats/replay-format.js';
 import { writeReplayFile } from '../../render/replay-io.js';
 
 export interface FixtureEpisode {

@@ -1,7 +1,7 @@
 /** The viewer's client for the server's JSON API (endpoints in render/api-types.ts). */
-import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, TimingResponse, ValuesFile } from '../../api-types.js';
-import { episodeUrl, runsApiBase } from '../../api-types.js';
-import { validateReplay, type ReplayFile } from '../../replay-format.js';
+import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, TimingResponse, ValuesFile } from '../../../formats/api-types.js';
+import { episodeUrl, runsApiBase } from '../../../formats/api-types.js';
+import { validateReplay, type ReplayFile } from '../../../formats/replay-format.js';
 
 /** A failed request, with the server's message. */
 export class ApiRequestError extends Error {

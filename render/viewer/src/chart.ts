@@ -4,7 +4,7 @@
  * vertical line at the checkpoint step of each shown episode.
  */
 import uPlot from 'uplot';
-import type { MetricRecord, MetricsResponse } from '../../api-types.js';
+import type { MetricRecord, MetricsResponse } from '../../../formats/api-types.js';
 import { el, formatNumber } from './hud.js';
 import { emaSmooth } from './ticks.js';
 

@@ -8,7 +8,7 @@
  * one, so a 10-point gap near 500 looks like 10 points out of 500, not like the whole range.
  */
 import uPlot from 'uplot';
-import type { ComparisonReport } from '../../api-types.js';
+import type { ComparisonReport } from '../../../formats/api-types.js';
 import { el, formatNumber } from './hud.js';
 import { emaSmooth, niceAxis, type NiceAxis } from './ticks.js';
 import { kaplanMeier } from '../../../experiments/stats.js';

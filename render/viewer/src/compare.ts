@@ -6,7 +6,7 @@
  * where its interval contains ½ — and links that open each run's recorded episodes in the replay viewer
  * (`./?c=<comparison>#a=<run>/<episode>`). `window.__tsgymCompare` exposes a snapshot for tests.
  */
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup, MetricsResponse, RunInfo } from '../../api-types.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup, MetricsResponse, RunInfo } from '../../../formats/api-types.js';
 import {
   checkReport,
   formatInterval,

@@ -5,7 +5,7 @@
  * probabilities). Nothing goes to the server, which stays read-only.
  */
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
-import type { ReplayFile } from '../../replay-format.js';
+import type { ReplayFile } from '../../../formats/replay-format.js';
 import { formatNumber } from './hud.js';
 import { Pane } from './pane.js';
 import { gifSchedule } from './playback.js';

@@ -3,7 +3,7 @@
  * return so far, the episode end, the agent's Q-values or action probabilities behind that same action (the
  * values it chose it from, that action highlighted) as bars, and the scalar fields of the render state.
  */
-import type { ReplayFile } from '../../replay-format.js';
+import type { ReplayFile } from '../../../formats/replay-format.js';
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

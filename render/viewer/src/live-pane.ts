@@ -10,8 +10,8 @@
  */
 import { Application } from 'pixi.js';
 import type { RenderState } from '../../../envs/core.js';
-import type { ValuesFile } from '../../api-types.js';
-import type { ReplayFile } from '../../replay-format.js';
+import type { ValuesFile } from '../../../formats/api-types.js';
+import type { ReplayFile } from '../../../formats/replay-format.js';
 import { el, formatNumber, Hud } from './hud.js';
 import { createScene } from './scenes/index.js';
 import type { Scene } from './scenes/scene.js';

@@ -9,8 +9,8 @@
  * shows the same episodes. `window.__tsgymViewer` exposes a read-only snapshot for tests and debugging.
  */
 import type { RendererPreference } from 'pixi.js';
-import type { EpisodeEntry, EpisodeGroup, LiveChange, MetricsResponse, RunChange, RunInfo, ValuesFile } from '../../api-types.js';
-import { parseReplay, type ReplayFile } from '../../replay-format.js';
+import type { EpisodeEntry, EpisodeGroup, LiveChange, MetricsResponse, RunChange, RunInfo, ValuesFile } from '../../../formats/api-types.js';
+import { parseReplay, type ReplayFile } from '../../../formats/replay-format.js';
 import { api, ApiRequestError, comparisonScope } from './api.js';
 import { download, episodeGif, fileStem, framePng } from './export.js';
 import { LearningCurve } from './chart.js';

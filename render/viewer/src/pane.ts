@@ -3,8 +3,8 @@
  * toggles and the HUD. Two panes play in sync in side-by-side mode.
  */
 import { Application, type RendererPreference } from 'pixi.js';
-import type { EpisodeEntry, ValuesFile } from '../../api-types.js';
-import type { ReplayFile } from '../../replay-format.js';
+import type { EpisodeEntry, ValuesFile } from '../../../formats/api-types.js';
+import type { ReplayFile } from '../../../formats/replay-format.js';
 import { el, formatNumber, Hud } from './hud.js';
 import { createScene } from './scenes/index.js';
 import type { Scene } from './scenes/scene.js';

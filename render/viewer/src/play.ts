@@ -7,7 +7,7 @@
  */
 import type { Action, RenderState } from '../../../envs/core.js';
 import { LiveEpisode, rerunReplay } from '../../live-episode.js';
-import { parseReplay } from '../../replay-format.js';
+import { parseReplay } from '../../../formats/replay-format.js';
 import { formatNumber } from './hud.js';
 import { keyControls, type KeyControls } from './keymap.js';
 import { $, applyEnvAndSeed, download, hashParams, readSeed, setupLabPage, showError } from './lab-common.js';

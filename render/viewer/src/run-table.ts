@@ -4,7 +4,7 @@
  * numeric or categorical column, one line per run in its colour). Used by the scalars dashboard; any page
  * with a set of runs (a sweep, a tuning study) can show it.
  */
-import type { RunInfo } from '../../api-types.js';
+import type { RunInfo } from '../../../formats/api-types.js';
 import { el, formatNumber } from './hud.js';
 
 type Cell = number | string | boolean | null;

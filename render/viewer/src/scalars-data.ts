@@ -3,7 +3,7 @@
  * env steps mapped to seconds of training through timing.jsonl, runs grouped by their configuration with
  * a band, and the CSV / JSON of what is shown. Pure (no DOM), so Node tests can check it.
  */
-import type { MetricRecord, TimingRecord } from '../../api-types.js';
+import type { MetricRecord, TimingRecord } from '../../../formats/api-types.js';
 
 /** One series of one run as logged: `steps[i]`, `values[i]` in file order (several records may share a step). */
 export interface RawSeries {

@@ -11,7 +11,7 @@
  * snapshot for tests.
  */
 import uPlot from 'uplot';
-import type { LiveChange, RunChange, RunInfo } from '../../api-types.js';
+import type { LiveChange, RunChange, RunInfo } from '../../../formats/api-types.js';
 import { api, comparisonScope } from './api.js';
 import { agentColor, drawClipped, fillBand, strokeLine, withAlpha } from './compare-charts.js';
 import { el, formatNumber } from './hud.js';

@@ -7,9 +7,9 @@
  * `#agent=<name>&env=<id>&seed=<n>` preselects. `window.__tsgymTrain` is a hook for tests.
  */
 import { agentNames } from '../../../agents/registry.js';
-import type { MetricRecord } from '../../api-types.js';
-import type { ReplayFile } from '../../replay-format.js';
-import type { RunSummary } from '../../../experiments/run-format.js';
+import type { MetricRecord } from '../../../formats/api-types.js';
+import type { ReplayFile } from '../../../formats/replay-format.js';
+import type { RunSummary } from '../../../formats/run-format.js';
 import type { TabRunConfig } from '../../tab-trainer.js';
 import { LearningCurve } from './chart.js';
 import { formatNumber } from './hud.js';

@@ -8,7 +8,10 @@ import { TabTrainer, tabRunConfig, type TabRunRequest } from '../../tab-trainer.
 import { tarArchive } from '../../tar.js';
 import { initBrowserBackend } from './tf-browser.js';
 import type { FromWorker, ToWorker, WorkerEval } from './train-protocol.js';
-import type { MetricRecord } from '../../api-types.js';
+import type { MetricRecord } from '../../../formats/api-types.js';
+
+/** tsgym's version, set at build time (render/viewer/viewer-config.ts). */
+declare const __TSGYM_VERSION__: string;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -33,7 +36,7 @@ async function start(req: TabRunRequest): Promise<void> {
   trainer?.dispose();
   trainer = null;
   const backend = await initBrowserBackend('wasm');
-  const config = tabRunConfig(req, backend, { '@tensorflow/tfjs': tf.version.tfjs, userAgent: self.navigator.userAgent });
+  const config = tabRunConfig(req, { backend, tsgymVersion: __TSGYM_VERSION__, versions: { '@tensorflow/tfjs': tf.version.tfjs, userAgent: self.navigator.userAgent } });
   sent = 0;
   elapsed = 0;
   paused = false;

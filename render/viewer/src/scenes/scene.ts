@@ -4,8 +4,8 @@
  */
 import { Text, type Container } from 'pixi.js';
 import type { RenderState } from '../../../../envs/core.js';
-import type { ValuesFile } from '../../../api-types.js';
-import type { ReplayFile } from '../../../replay-format.js';
+import type { ValuesFile } from '../../../../formats/api-types.js';
+import type { ReplayFile } from '../../../../formats/replay-format.js';
 
 export interface SceneContext {
   replay: ReplayFile;

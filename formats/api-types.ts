@@ -29,8 +29,8 @@ import type { ComparisonReport } from '../experiments/report.js';
 export type { ReplayFile, ComparisonReport };
 
 /** `summary.json` of a run and its status: owned by the run-format module (a type-only import, erased in the browser). */
-export type { RunStatus, RunSummary } from '../experiments/run-format.js';
-import type { MetricLine as MetricRecord, RunSummary } from '../experiments/run-format.js';
+export type { RunStatus, RunSummary } from './run-format.js';
+import type { MetricLine as MetricRecord, RunSummary } from './run-format.js';
 
 export interface RunInfo {
   /** The run's directory name, e.g. `CartPole-v1__dqn__seed1__20250101-120000`. */
@@ -57,7 +57,7 @@ export interface RunsResponse {
 }
 
 /** One parsed `metrics.jsonl` line (the exact record types are in experiments/run-format.ts). */
-export type { MetricLine as MetricRecord } from '../experiments/run-format.js';
+export type { MetricLine as MetricRecord } from './run-format.js';
 
 /**
  * One page of `metrics.jsonl` (`GET /api/runs/<run>/metrics[?offset=<bytes>&line=<n>]`): a page covers up
@@ -79,11 +79,11 @@ export interface MetricsCursor {
 }
 
 /** One `timing.jsonl` line: seconds of training at an env step. */
-export type { TimingRecord } from '../experiments/run-format.js';
+export type { TimingRecord } from './run-format.js';
 
 export interface TimingResponse {
   run: string;
-  records: import('../experiments/run-format.js').TimingRecord[];
+  records: import('./run-format.js').TimingRecord[];
   /** 1-based line numbers of lines that were not {step, wall} records. */
   skippedLines: number[];
 }
@@ -124,7 +124,7 @@ export interface EpisodesResponse {
 }
 
 /** A gridworld run's `values.json` (value/policy overlays): owned by the run-format module. */
-export type { ValuesFile, ValuesOverlay } from '../experiments/run-format.js';
+export type { ValuesFile, ValuesOverlay } from './run-format.js';
 
 /** What `/api/events?follow=<run>…` sends: the runs list, and each followed run's {@link RunChange} (or why it cannot be read). */
 export interface LiveChange {
