@@ -50,4 +50,4 @@ export { topTrials, selectWinner, type Reevaluation, type Finalist, type Selecti
 export { Study, readStudy, trialSeeds, freshSeeds, STUDY_FILES, type StudySettings, type StudyHeader, type TrialLine, type BestPreset } from './experiments/tune/study.js';
 // Replay files.
 export { replayFromEpisode, parseReplay, validateReplay, ReplayFormatError, REPLAY_FORMAT, REPLAY_VERSION, type ReplayFile, type ReplayStep } from './formats/replay-format.js';
-export { readReplayFile, writeReplayFile } from './render/replay-io.js';
+export { readReplayFile, writeReplayFile } from './experiments/replay-io.js';

@@ -20,7 +20,7 @@ import { initBackend, tf } from '../agents/backend.js';
 import { presetFor } from './presets.js';
 import { trainSeeds } from './harness/batch-seeds.js';
 import type { TrainOptions } from './harness/trainer.js';
-import { readRunConfig, readRunSummary } from './run-files.js';
+import { readRunConfig, readRunSummary, runPath } from './run-files.js';
 import { make } from '../envs/registry.js';
 import { TsgymError } from '../core/errors.js';
 
@@ -137,7 +137,7 @@ export function policyGradientRunFlops(runDir: string): { flops: number; envStep
   let gradientSteps = 0;
   let updates = 0;
   let evalSteps = 0;
-  for (const line of fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n')) {
+  for (const line of fs.readFileSync(runPath(runDir, 'metrics'), 'utf8').split('\n')) {
     if (!line) continue;
     const r = JSON.parse(line) as { kind: string; updates?: number; gradientSteps?: number; lengths?: number[] };
     if (r.kind === 'update') {
@@ -233,7 +233,7 @@ export async function benchManySeeds(o: ManySeedsOptions, log: (line: string) =>
     log(`${mode}: ${o.seeds} seeds of ${o.agent} ${o.env} in ${groups.length} process${groups.length === 1 ? '' : 'es'}, ${o.workers} at a time …`);
     const { wall, usages } = await runGroups(base(mode), groups, o.workers);
     const runDirs = usages.flatMap((u) => u.runDirs);
-    metricsBySeed[mode] = new Map(runDirs.map((d) => [readRunConfig(d).seed, fs.readFileSync(path.join(d, 'metrics.jsonl'))]));
+    metricsBySeed[mode] = new Map(runDirs.map((d) => [readRunConfig(d).seed, fs.readFileSync(runPath(d, 'metrics'))]));
     const runs = runDirs.map(policyGradientRunFlops);
     const cpu = usages.reduce((s, u) => s + u.cpuSeconds, 0);
     const solved = runs.filter((r) => r.solved).length;

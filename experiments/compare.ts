@@ -23,20 +23,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompareLock, LOCK_FILE } from './plan/lock.js';
 import { CompareProgress } from './plan/progress.js';
-import { checkPlanBuilds, claimComparisonFile, planComparison, plannedRuns, readComparisonFile, type CompareOptions, type ComparisonRequest } from './plan/request.js';
+import { checkPlanBuilds, claimComparisonFile, planComparison, plannedRuns, readComparisonFile, type CompareOptions } from './plan/request.js';
+import { type ComparisonRequest } from '../formats/comparison.js';
 import { makeTask, type RunTask } from './plan/runs.js';
 import { executorFor } from './executors/index.js';
-import { computeReport, reportMarkdown, writeReport, type ComparisonReport, type ReportOptions } from './report.js';
+import { computeReport, reportMarkdown, writeReport } from './report.js';
+import { type ComparisonReport, type ReportOptions } from '../formats/comparison.js';
+import { COMPARISON_FILES } from '../formats/comparison.js';
 
 export { isAlive } from './plan/lock.js';
-export {
-  planComparison,
-  requestDifferences,
-  type AgentPlan,
-  type CompareOptions,
-  type ComparisonFile,
-  type ComparisonRequest,
-} from './plan/request.js';
+export { planComparison, requestDifferences, type CompareOptions } from './plan/request.js';
+export { type AgentPlan, type ComparisonFile, type ComparisonRequest } from '../formats/comparison.js';
 export { reportMarkdown };
 
 export interface CompareResult {
@@ -92,8 +89,8 @@ export async function runPlanned(request: ComparisonRequest, o: Pick<CompareOpti
 
   try {
     claimComparisonFile(outDir, request, o.command ?? [], [LOCK_FILE]);
-    fs.mkdirSync(path.join(outDir, 'runs'), { recursive: true });
-    fs.mkdirSync(path.join(outDir, 'logs'), { recursive: true });
+    fs.mkdirSync(path.join(outDir, COMPARISON_FILES.runs), { recursive: true });
+    fs.mkdirSync(path.join(outDir, COMPARISON_FILES.logs), { recursive: true });
     for (const run of plannedRuns(request)) tasks.push(makeTask(run, request, outDir, { readOnly: queued }));
     progress = new CompareProgress(tasks, o.progress ?? 'auto');
     const kept = tasks.filter((t) => t.mode === 'keep').map((t) => t.name);
@@ -145,7 +142,7 @@ export function reportFor(dir: string, options?: ReportOptions, missing: string[
   const c = readComparisonFile(outDir);
   const groupAgents: Record<string, string> = {};
   for (const g of c.agents) groupAgents[g] = c.plans?.[g]?.agent ?? g;
-  const report = computeReport({ env: c.env, agents: c.agents, seeds: c.seeds, runsDir: path.join(outDir, 'runs'), groupAgents, missing, sweep: c.sweep }, options);
+  const report = computeReport({ env: c.env, agents: c.agents, seeds: c.seeds, runsDir: path.join(outDir, COMPARISON_FILES.runs), groupAgents, missing, sweep: c.sweep }, options);
   writeReport(outDir, report);
   return report;
 }

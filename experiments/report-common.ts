@@ -3,8 +3,9 @@
  * comparison report: the check that it shows its runs as they were, the ranking by its headline, and how
  * its numbers are written. Pure (no Node APIs).
  */
-import type { AgentReport, ComparisonReport, Headline, ImprovementReport, TimeToThreshold } from './report.js';
-import { normalizedAreaUnderCurve, type Interval } from './stats.js';
+import type { AgentReport, ComparisonReport, Headline, ImprovementReport, TimeToThreshold } from '../formats/comparison.js';
+import { normalizedAreaUnderCurve } from './stats.js';
+import { type Interval } from '../formats/comparison.js';
 
 /** A report as read from disk: the current shape, or an older one that may carry runs to their budget. */
 type AnyReport = Pick<ComparisonReport, 'runs' | 'curves'> & { method?: object };

@@ -27,37 +27,14 @@ import * as path from 'node:path';
 import { TsgymError } from '../core/errors.js';
 import { Rng, deriveSeed } from '../core/rng.js';
 import { make } from '../envs/registry.js';
+import { COMPARISON_FILES, comparisonRunName, type AgentReport, type ComparisonReport, type Headline, type ImprovementReport, type ReportOptions, type RunReport, type SweepReport, type TimeToThreshold, type WallClockReport } from '../formats/comparison.js';
 import { readJsonObject, runPath } from './run-files.js';
 import { writeFileAtomic, writeJsonAtomic } from './harness/atomic.js';
 import { checkReport, formatInterval, formatProbability, formatSteps, formatTimeToThreshold, improvementVerdict, MATRIX_LIMIT, rankByHeadline, TOP_K } from './report-common.js';
-import {
-  aggregateCurves,
-  bootstrapCI,
-  commonGrid,
-  improvementEvidence,
-  intervalsOverlap,
-  iqm,
-  kaplanMeierMedianCI,
-  mean,
-  median,
-  normalizedAreaUnderCurve,
-  performanceProfile,
-  probabilityOfImprovementCI,
-  thresholdGrid,
-  firstCrossing,
-  wilsonInterval,
-  type AggregatedCurve,
-  type Curve,
-  type Interval,
-  type TimeToEvent,
-} from './stats.js';
+import { aggregateCurves, bootstrapCI, commonGrid, improvementEvidence, intervalsOverlap, iqm, kaplanMeierMedianCI, mean, median, normalizedAreaUnderCurve, performanceProfile, probabilityOfImprovementCI, thresholdGrid, firstCrossing, wilsonInterval } from './stats.js';
+import { type AggregatedCurve, type Curve, type Interval, type TimeToEvent } from '../formats/comparison.js';
 
 export { checkReport, formatValue } from './report-common.js';
-
-/** The name of a run's directory inside `<comparison>/runs/`. */
-export function comparisonRunName(agent: string, seed: number): string {
-  return `${agent}__seed${seed}`;
-}
 
 /** What a comparison's report needs to know about it (a subset of comparison.json). */
 export interface ReportInput {
@@ -73,175 +50,6 @@ export interface ReportInput {
   missing?: string[];
   /** A sweep: its configurations are ranked by the headline statistic. */
   sweep?: { agent: string; params: Record<string, Record<string, unknown>> };
-}
-
-export interface ReportOptions {
-  /** Bootstrap resamples for every interval (default 2000). */
-  bootstrapReps?: number;
-  /** Interval coverage (default 0.95). */
-  confidence?: number;
-  /** Seed of the bootstrap streams (default 0): the same seed gives the same intervals. */
-  seed?: number;
-  /** Thresholds of the performance profile (default 51). */
-  profilePoints?: number;
-  /** Most grid steps of an aggregated learning curve (default 100). */
-  curvePoints?: number;
-}
-
-/**
- * What the comparison measures: 'final-score' when the runs trained to their budgets, 'time-to-threshold'
- * when they stopped once solved (then the last evaluation is the one that crossed the threshold, not a
- * measure of performance).
- */
-export type Headline = 'final-score' | 'time-to-threshold';
-
-/** One run as the report sees it (the deterministic part). */
-export interface RunReport {
-  agent: string;
-  seed: number;
-  /** Its directory name inside `<comparison>/runs/`. */
-  run: string;
-  status: 'finished' | 'diverged';
-  /** Env steps trained. */
-  steps: number;
-  /** The budget it was given. */
-  totalSteps: number;
-  /** Whether it was told to stop at its first evaluation reaching the threshold. */
-  stopWhenSolved: boolean;
-  /** True when it ended before its budget (stopped when solved, or diverged): its curve ends there. */
-  endedEarly: boolean;
-  backend: string;
-  evalEpisodes: number;
-  /** Mean return of its last greedy evaluation. */
-  finalScore: number;
-  finalStep: number;
-  /** Env steps at the first evaluation reaching the reward threshold (null: never). */
-  stepsToThreshold: number | null;
-  /** Normalised area under its eval curve as measured (first to last evaluation). */
-  auc: number;
-  /** Eval curve (steps, mean returns) as measured: it ends at the run's last evaluation. */
-  evalSteps: number[];
-  evalMeans: number[];
-}
-
-/**
- * Time to the reward threshold over seeds. A run that never reached it is censored where it ended: it
- * counts as "later than that", not as missing.
- */
-export interface TimeToThreshold {
-  /** Per seed, in seed order: when it reached the threshold; null = not reached. */
-  perSeed: (number | null)[];
-  /** Per seed: where a run that did not reach the threshold ended (its censoring time); null for the others. */
-  censoredAt: (number | null)[];
-  reached: number;
-  /** Kaplan–Meier median; null when fewer than half of the runs are known to reach it. */
-  median: number | null;
-  /** Bootstrap interval of the median; a null end lies beyond what the runs observed. */
-  low: number | null;
-  high: number | null;
-}
-
-export interface AgentReport {
-  agent: string;
-  runs: number;
-  diverged: number;
-  /** Runs that ended before their budget (stopped when solved, or diverged). */
-  endedEarly: number;
-  totalSteps: number[];
-  evalEpisodes: number;
-  /** Final scores (last evaluation) per seed, in seed order. */
-  scores: number[];
-  iqm: Interval;
-  mean: Interval;
-  median: Interval;
-  /** Runs whose greedy eval reached the threshold at least once (null: the env has no threshold). */
-  solved: number | null;
-  /** The fraction solved with its Wilson interval (null: no threshold). */
-  solveRate: Interval | null;
-  stepsToThreshold: TimeToThreshold | null;
-  /** Normalised AUC per seed and its mean with an interval. */
-  auc: { perSeed: number[]; mean: Interval };
-  /** The other agents whose headline interval overlaps this one's: the data do not order them. */
-  overlaps: string[];
-}
-
-export interface ImprovementReport {
-  x: string;
-  y: string;
-  /** What is compared: the final score (higher is better) or the steps to threshold (fewer is better). */
-  metric: 'final score' | 'steps to threshold';
-  /** P(X better than Y) with its interval. */
-  probability: Interval;
-  /** 'x' or 'y' when the interval excludes ½; 'none': no evidence either way. */
-  evidence: 'x' | 'y' | 'none';
-}
-
-export interface WallClockReport {
-  note: string;
-  generatedAt: string;
-  agents: Record<string, { secondsToThreshold: TimeToThreshold | null; totalSeconds: number[]; medianTotalSeconds: number }>;
-  runs: Record<string, { seconds: number; secondsToThreshold: number | null }>;
-}
-
-/** Where a score axis should start and end so that distances mean something. */
-export interface ScoreScale {
-  /** The env's random-policy mean return, or 0 when the env cannot be built here. */
-  floor: number;
-  floorSource: 'random policy' | 'zero';
-  /** The highest return an episode can get, when the env has one (null: unbounded or unknown). */
-  ceiling: number | null;
-}
-
-export interface ComparisonReport {
-  format: 'tsgym-comparison-report';
-  version: 2;
-  env: string;
-  rewardThreshold: number | null;
-  headline: Headline;
-  agents: string[];
-  seeds: number[];
-  scoreScale: ScoreScale;
-  method: {
-    headline: string;
-    finalScore: string;
-    statistics: string;
-    intervals: string;
-    bootstrapReps: number;
-    confidence: number;
-    bootstrapSeed: number;
-    timeToThreshold: string;
-    auc: string;
-    curves: string;
-    performanceProfile: string;
-    evalEpisodes: Record<string, number>;
-    backends: string[];
-    /** Whether agents were given different budgets (then final scores and AUCs do not compare like with like). */
-    budgetsDiffer: boolean;
-    /** Runs that ended before their budget. */
-    endedEarly: number;
-    reference: string;
-  };
-  /** What a reader must know before trusting a comparison, one sentence each (empty when nothing). */
-  caveats: string[];
-  agentReports: AgentReport[];
-  /** Every ordered pair of different agents, on the headline metric. */
-  improvement: ImprovementReport[];
-  performanceProfile: { thresholds: number[]; fractions: Record<string, number[]> };
-  curves: Record<string, AggregatedCurve>;
-  runs: RunReport[];
-  /** Runs that failed (no result) and are left out of every statistic; groups left without runs are absent from agentReports. */
-  missingRuns: string[];
-  /** A sweep's ranking: configurations by the headline statistic, best first, with P(best > each other). */
-  sweep?: SweepReport;
-  /** Wall-clock statistics: the only part that changes between two runs of the same comparison. */
-  wallClock: WallClockReport;
-}
-
-export interface SweepReport {
-  agent: string;
-  /** What the ranking is by (the headline statistic). */
-  by: string;
-  ranking: { group: string; params: Record<string, unknown>; iqm: Interval; runs: number; pBestBetter: Interval | null; evidence: 'x' | 'y' | 'none' | null }[];
 }
 
 const REFERENCE = 'Agarwal, Schwarzer, Castro, Courville & Bellemare (2021), "Deep Reinforcement Learning at the Edge of the Statistical Precipice", NeurIPS';
@@ -707,8 +515,8 @@ export function reportMarkdown(report: ComparisonReport): string {
 export function writeReport(dir: string, report: ComparisonReport): { json: string; markdown: string } {
   const problems = checkReport(report);
   if (problems.length) throw new TsgymError(`the comparison report misrepresents its runs: ${problems.join('; ')}`);
-  const json = path.join(dir, 'report.json');
-  const markdown = path.join(dir, 'report.md');
+  const json = path.join(dir, COMPARISON_FILES.report);
+  const markdown = path.join(dir, COMPARISON_FILES.reportMarkdown);
   writeJsonAtomic(json, report);
   writeFileAtomic(markdown, reportMarkdown(report));
   return { json, markdown };

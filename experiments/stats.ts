@@ -20,6 +20,7 @@
 import { TsgymError } from '../core/errors.js';
 import { Rng, deriveSeed } from '../core/rng.js';
 import { mean as meanUnchecked, median as medianUnchecked } from '../core/math.js';
+import type { AggregatedCurve, Curve, Interval, TimeToEvent } from '../formats/comparison.js';
 
 // ───────────────────────────── validation ─────────────────────────────
 
@@ -170,13 +171,6 @@ export interface BootstrapOptions extends RandomSource {
   reps?: number;
   /** Coverage of the interval, strictly between 0 and 1 (default 0.95). */
   confidence?: number;
-}
-
-/** A point estimate with a confidence interval around it. */
-export interface Interval {
-  point: number;
-  low: number;
-  high: number;
 }
 
 function rngFrom(source: RandomSource | undefined): Rng {
@@ -411,23 +405,9 @@ export function firstCrossing(steps: readonly number[], values: readonly number[
   return null;
 }
 
-/** One run's learning curve: `values[i]` was measured at `steps[i]`. */
-export interface Curve {
-  steps: readonly number[];
-  values: readonly number[];
-}
-
 export interface AggregateCurvesOptions extends BootstrapOptions {
   /** Statistic across seeds at each grid step (default {@link iqm}). */
   statistic?: (values: number[]) => number;
-}
-
-/** Column-oriented aggregate curve (ready for a chart): `point[i]` with band [low[i], high[i]] at `steps[i]`. */
-export interface AggregatedCurve {
-  steps: number[];
-  point: number[];
-  low: number[];
-  high: number[];
 }
 
 /** The value in force at `step` under "last value so far": the value of the last entry with steps[i] ≤ step. */
@@ -521,16 +501,6 @@ export function commonGrid(curves: readonly Curve[], count: number): number[] {
 }
 
 // ───────────────────────────── time to an event, with censoring ─────────────────────────────
-
-/**
- * One run's time to an event, e.g. env steps to the reward threshold. When `reached` is false the run
- * ended at `time` without the event: it is censored there (the event, if it ever comes, comes later), so
- * it still counts, as "at least this long", instead of being dropped.
- */
-export interface TimeToEvent {
-  time: number;
-  reached: boolean;
-}
 
 function checkTimes(fn: string, runs: readonly TimeToEvent[]): void {
   if (!Array.isArray(runs) || runs.length === 0) throw new TsgymError(`${fn}: runs is empty; pass one {time, reached} per run`);

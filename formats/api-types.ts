@@ -24,7 +24,7 @@
  * Errors are `{ error: string }` with a 4xx status (5xx only for a bug in the server).
  */
 import type { ReplayFile } from './replay-format.js';
-import type { ComparisonReport } from '../experiments/report.js';
+import type { ComparisonReport } from './comparison.js';
 
 export type { ReplayFile, ComparisonReport };
 
@@ -56,7 +56,7 @@ export interface RunsResponse {
   runs: RunInfo[];
 }
 
-/** One parsed `metrics.jsonl` line (the exact record types are in experiments/run-format.ts). */
+/** One parsed `metrics.jsonl` line (the exact record types are in formats/run-format.ts). */
 export type { MetricLine as MetricRecord } from './run-format.js';
 
 /**

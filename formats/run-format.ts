@@ -55,6 +55,8 @@ export const CHECKPOINT_FILES = {
 export const AGENT_FILES = { agent: 'agent.json', state: 'state' } as const;
 
 export const stepDirName = (prefix: string, step: number) => `${prefix}-${String(step).padStart(9, '0')}`;
+/** A recorded eval episode in `episodes/step-<9 digits>/`: gzipped by the harness, plain JSON from the browser. */
+export const episodeFileName = (k: number, gzip: boolean) => `episode-${k}.json${gzip ? '.gz' : ''}`;
 export const CHECKPOINT_DIR_PATTERN = /^step-\d{9}$/;
 export const blobFileName = (blob: string) => `${blob}.bin`;
 /** Prefix of the temp directory a checkpoint is built in before being renamed into place. */

@@ -6,7 +6,7 @@
  * it is served. The check is done once per checkpoint and remembered while its files stay as they were; the
  * blob served is hashed again on each request.
  *
- * The layout is the run format's (experiments/run-format.ts): `best/agent.json` + `best/state/` (a
+ * The layout is the run format's (formats/run-format.ts): `best/agent.json` + `best/state/` (a
  * checkpoints directory holding one checkpoint); `checkpoints/{latest.json, step-<9 digits>/}` with the
  * agent under `json.agent` and the agent's name, seed and hyperparameters in the run's `config.json`.
  */

@@ -12,8 +12,7 @@ import { make } from '../envs/registry.js';
 import type { SpaceJSON } from '../envs/spaces.js';
 import type { RecordedEpisode } from '../envs/wrappers.js';
 import type { LoopSink } from '../experiments/harness/training-loop.js';
-import type { AgentFile, CheckpointManifest, CheckpointPointer, CheckpointState, EvalRecord, MetricRecord, RunConfig, RunSummary } from '../formats/run-format.js';
-import type { ValuesFile } from '../formats/api-types.js';
+import { AGENT_FILES, blobFileName, CHECKPOINT_FILES, episodeFileName, RUN_FILES, runName, stepDirName, type AgentFile, type CheckpointManifest, type CheckpointPointer, type CheckpointState, type EvalRecord, type MetricRecord, type RunConfig, type RunSummary, type ValuesFile } from '../formats/run-format.js';
 import { replayFromEpisode, type ReplayFile } from '../formats/replay-format.js';
 
 export interface EvalOutcome {
@@ -90,51 +89,49 @@ export class MemoryRun implements LoopSink {
 
   /**
    * The run directory's files, by path below it: text files as strings, blobs as bytes, named and shaped
-   * as experiments/run-format.ts says (which this browser-side module imports for types only: it reads and
-   * writes with node:fs). `best/` is a saved agent: its checkpoint with the manifest (sizes and sha256 of
+   * as formats/run-format.ts says. `best/` is a saved agent: its checkpoint with the manifest (sizes and sha256 of
    * its files) that loadAgent checks.
    */
   async files(): Promise<Map<string, string | Uint8Array>> {
     const out = new Map<string, string | Uint8Array>();
     const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-    out.set('config.json', json(this.config));
-    out.set('metrics.jsonl', this.metrics.map((m) => JSON.stringify(m)).join('\n') + (this.metrics.length ? '\n' : ''));
-    if (this.latestSummary) out.set('summary.json', json(this.latestSummary));
+    const stepDir = (step: number) => stepDirName('step', step);
+    out.set(RUN_FILES.config, json(this.config));
+    out.set(RUN_FILES.metrics, this.metrics.map((m) => JSON.stringify(m)).join('\n') + (this.metrics.length ? '\n' : ''));
+    if (this.latestSummary) out.set(RUN_FILES.summary, json(this.latestSummary));
     for (const ev of this.evals) {
-      ev.replays.forEach((r, k) => out.set(`episodes/${stepDir(ev.record.step)}/episode-${k}.json`, JSON.stringify(r)));
+      ev.replays.forEach((r, k) => out.set(`${RUN_FILES.episodes}/${stepDir(ev.record.step)}/${episodeFileName(k, false)}`, JSON.stringify(r)));
     }
     const last = this.evals[this.evals.length - 1];
-    if (last?.values) out.set('values.json', json(last.values));
+    if (last?.values) out.set(RUN_FILES.values, json(last.values));
     if (this.bestState) {
       const a = this.agent;
       const agentFile: AgentFile = { format: 'tsgym-agent', version: 1, name: a.name, hyperparams: a.config as Record<string, unknown>, observationSpace: a.info.observationSpace.toJSON(), actionSpace: a.info.actionSpace.toJSON(), numEnvs: a.info.numEnvs, seed: a.seed };
-      out.set('best/agent.json', json(agentFile));
+      const best = RUN_FILES.best;
+      out.set(`${best}/${AGENT_FILES.agent}`, json(agentFile));
       const names = Object.keys(this.bestState.blobs).sort();
       const dir = stepDir(0);
       const checkpoint = new Map<string, Uint8Array>();
-      for (const b of names) checkpoint.set(`${b}.bin`, this.bestState.blobs[b]);
-      checkpoint.set('state.json', new TextEncoder().encode(json({ step: 0, blobs: names, json: this.bestState.json } satisfies CheckpointState)));
+      for (const b of names) checkpoint.set(blobFileName(b), this.bestState.blobs[b]);
+      checkpoint.set(CHECKPOINT_FILES.state, new TextEncoder().encode(json({ step: 0, blobs: names, json: this.bestState.json } satisfies CheckpointState)));
       const files = await Promise.all([...checkpoint.keys()].sort().map(async (name) => ({ name, bytes: checkpoint.get(name)!.length, sha256: await sha256Hex(checkpoint.get(name)!) })));
       const manifest: CheckpointManifest = { format: 'tsgym-checkpoint', version: 1, step: 0, files, filesSha256: await sha256Hex(new TextEncoder().encode(JSON.stringify(files))) };
-      for (const [name, bytes] of checkpoint) out.set(`best/state/${dir}/${name}`, bytes);
-      out.set(`best/state/${dir}/manifest.json`, json(manifest));
-      out.set('best/state/latest.json', json({ step: 0, dir } satisfies CheckpointPointer));
+      for (const [name, bytes] of checkpoint) out.set(`${best}/${AGENT_FILES.state}/${dir}/${name}`, bytes);
+      out.set(`${best}/${AGENT_FILES.state}/${dir}/${CHECKPOINT_FILES.manifest}`, json(manifest));
+      out.set(`${best}/${AGENT_FILES.state}/${CHECKPOINT_FILES.latest}`, json({ step: 0, dir } satisfies CheckpointPointer));
     }
     return out;
   }
 
   /** The run directory's name, as the harness names runs: `<env>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>`. */
   runName(date = new Date(this.config.createdAt)): string {
-    const p = (x: number) => String(x).padStart(2, '0');
-    return `${this.config.envId}__${this.config.agent}__seed${this.config.seed}__${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+    return runName(this.config.envId, this.config.agent, this.config.seed, date);
   }
 
   dispose(): void {
     this.probe?.dispose();
   }
 }
-
-const stepDir = (step: number) => `step-${String(step).padStart(9, '0')}`;
 
 /** sha256 as lowercase hex, with the Web Crypto API (browsers, workers and Node ≥ 20 all have it). */
 async function sha256Hex(data: Uint8Array): Promise<string> {

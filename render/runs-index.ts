@@ -16,9 +16,10 @@ import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsCursor, MetricsResponse, RunChange, RunInfo, RunSummary, ValuesFile, ValuesOverlay } from '../formats/api-types.js';
 import type { ReplayFile } from '../formats/replay-format.js';
-import { decodeReplayBytes, ReplayTooLargeError } from './replay-io.js';
+import { decodeReplayBytes, ReplayTooLargeError } from '../experiments/replay-io.js';
 import { MAX_JSON_FILE_BYTES, MAX_REPLAY_BYTES, METRICS_PAGE_BYTES } from './limits.js';
 import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../formats/run-format.js';
+import { COMPARISON_FILES } from '../formats/comparison.js';
 
 /** An error with the HTTP status the server should answer with. */
 export class HttpError extends Error {
@@ -33,8 +34,6 @@ export class HttpError extends Error {
 
 const REPLAY_FILE = /\.json(\.gz)?$/;
 const MAX_EPISODE_DEPTH = 3;
-/** A directory holding this file is a comparison (`npm run compare`); its runs are in its `runs/`. */
-const COMPARISON_FILE = 'comparison.json';
 
 /**
  * Checks one decoded URL path segment: no `.`/`..`, no separators, no drive letters, not empty (an empty
@@ -143,12 +142,12 @@ export class RunsIndex {
 
   /** Whether the root itself is a comparison directory (it holds comparison.json). */
   private async rootIsComparison(): Promise<boolean> {
-    return isFile(join(this.runsDir, COMPARISON_FILE));
+    return isFile(join(this.runsDir, COMPARISON_FILES.request));
   }
 
   /** Where the runs are, below the root: the root itself, or a root comparison's `runs/`. */
   private async runsPrefix(): Promise<string[]> {
-    return (await this.rootIsComparison()) ? ['runs'] : [];
+    return (await this.rootIsComparison()) ? [COMPARISON_FILES.runs] : [];
   }
 
   /** Names of the directories (and links) directly inside the runs dir; none when it does not exist yet. */
@@ -170,7 +169,7 @@ export class RunsIndex {
       try {
         const dir = await resolveInside(this.runsDir, [...prefix, name], 'run');
         if (!(await stat(dir)).isDirectory()) continue;
-        if (await isFile(join(dir, COMPARISON_FILE))) continue; // listed by listComparisons
+        if (await isFile(join(dir, COMPARISON_FILES.request))) continue; // listed by listComparisons
         runs.push(await this.runInfoAt(name, dir));
       } catch (e) {
         if (e instanceof HttpError) continue; // a link pointing out, or a dir removed meanwhile: not listed
@@ -258,7 +257,7 @@ export class RunsIndex {
       };
       out.push([name, await st(RUN_FILES.metrics), await st(RUN_FILES.summary)]);
     }
-    return { hasReport: await isFile(join(dir, 'report.json')), runs: out.sort((a, b) => naturalCompare(a[0], b[0])) };
+    return { hasReport: await isFile(join(dir, COMPARISON_FILES.report)), runs: out.sort((a, b) => naturalCompare(a[0], b[0])) };
   }
 
   /** What the live stream compares (render/live.ts): cheap stats of the files a training run changes. */
@@ -456,7 +455,7 @@ export class RunsIndex {
     for (const name of names) {
       try {
         const dir = await resolveInside(this.runsDir, [name], 'comparison');
-        if (!(await isFile(join(dir, COMPARISON_FILE)))) continue;
+        if (!(await isFile(join(dir, COMPARISON_FILES.request)))) continue;
         const { request: _r, report: _p, ...info } = await this.comparisonAt(name, dir, false);
         out.push(info);
       } catch (e) {
@@ -477,11 +476,11 @@ export class RunsIndex {
     const dir = await this.comparisonDir(id);
     let runsDir: string;
     try {
-      runsDir = await resolveInside(this.runsDir, [...(await this.comparisonPrefix(id)), 'runs'], 'comparison runs directory');
+      runsDir = await resolveInside(this.runsDir, [...(await this.comparisonPrefix(id)), COMPARISON_FILES.runs], 'comparison runs directory');
     } catch (e) {
       // A comparison without its runs/ (e.g. a checked-in example whose runs were not committed): no runs.
       if (!(e instanceof HttpError && e.status === 404)) throw e;
-      runsDir = join(dir, 'runs');
+      runsDir = join(dir, COMPARISON_FILES.runs);
     }
     let index = this.comparisonIndexes.get(runsDir);
     if (!index) {
@@ -499,15 +498,15 @@ export class RunsIndex {
 
   private async comparisonDir(id: string): Promise<string> {
     const dir = await resolveInside(this.runsDir, await this.comparisonPrefix(id), 'comparison');
-    if (!(await isFile(join(dir, COMPARISON_FILE)))) throw new HttpError(404, `comparison not found: ${id} holds no ${COMPARISON_FILE}`);
+    if (!(await isFile(join(dir, COMPARISON_FILES.request)))) throw new HttpError(404, `comparison not found: ${id} holds no ${COMPARISON_FILES.request}`);
     return dir;
   }
 
   private async comparisonAt(id: string, dir: string, withReport: boolean): Promise<ComparisonResponse> {
     const problems: string[] = [];
-    const request = await readJsonObjectInside(dir, COMPARISON_FILE, `${id}/${COMPARISON_FILE}`, problems);
-    const hasReport = await isFile(join(dir, 'report.json'));
-    const report = withReport && hasReport ? ((await readJsonObjectInside(dir, 'report.json', `${id}/report.json`, problems)) as unknown as ComparisonReport | null) : null;
+    const request = await readJsonObjectInside(dir, COMPARISON_FILES.request, `${id}/${COMPARISON_FILES.request}`, problems);
+    const hasReport = await isFile(join(dir, COMPARISON_FILES.report));
+    const report = withReport && hasReport ? ((await readJsonObjectInside(dir, COMPARISON_FILES.report, `${id}/${COMPARISON_FILES.report}`, problems)) as unknown as ComparisonReport | null) : null;
     const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
     return {
       id,

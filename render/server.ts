@@ -1,6 +1,6 @@
 /**
  * The local viewer server (node:http, no framework): serves the built viewer app from `staticDir` and a
- * read-only JSON API over the runs directory (endpoints in render/api-types.ts).
+ * read-only JSON API over the runs directory (endpoints in formats/api-types.ts).
  *
  * Safety: only GET/HEAD; every URL path segment is decoded once and checked (no `..`, no encoded
  * separators, no absolute paths), and the real path of whatever is opened must lie inside the runs (or

@@ -6,7 +6,7 @@ import { initBackend, tf } from '../agents/backend.js';
 import { train } from '../experiments/harness/trainer.js';
 import { loadAgent, loadAgentFromRun, saveAgent } from '../experiments/harness/agent-io.js';
 import { buildCli } from '../experiments/cli.js';
-import { readReplayFile } from '../render/replay-io.js';
+import { readReplayFile } from '../experiments/replay-io.js';
 import { make } from '../envs/registry.js';
 import { STREAMS, streamSeed } from '../core/seeds.js';
 

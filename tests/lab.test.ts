@@ -22,7 +22,7 @@ import { Rng } from '../core/rng.js';
 import { buildViewer } from '../render/build-viewer.js';
 import { LiveEpisode, rerunReplay } from '../render/live-episode.js';
 import { parseReplay, type ReplayFile } from '../formats/replay-format.js';
-import { readReplayFile } from '../render/replay-io.js';
+import { readReplayFile } from '../experiments/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';

@@ -6,7 +6,7 @@ import { listEnvs, make } from '../envs/registry.js';
 import { RecordEpisode, type RecordedEpisode } from '../envs/wrappers.js';
 import { Rng } from '../core/rng.js';
 import { parseReplay, REPLAY_FORMAT, REPLAY_VERSION, ReplayFormatError, replayFromEpisode, validateReplay, type ReplayFile } from '../formats/replay-format.js';
-import { readReplayFile, writeReplayFile } from '../render/replay-io.js';
+import { readReplayFile, writeReplayFile } from '../experiments/replay-io.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkReport, computeReport, reportMarkdown, writeReport, comparisonRunName, type ComparisonReport, type ReportInput } from '../experiments/report.js';
+import { checkReport, computeReport, reportMarkdown, writeReport, type ReportInput } from '../experiments/report.js';
+import { comparisonRunName, type ComparisonReport } from '../formats/comparison.js';
 
 const ENV = 'CartPole-v1';
 

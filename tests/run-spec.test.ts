@@ -1,5 +1,5 @@
 /**
- * The run spec (experiments/run-spec.ts): one resolution for train, compare and bench over every preset;
+ * The run spec (formats/run-spec.ts, and experiments/run-spec.ts for Node): one resolution for train, compare and bench over every preset;
  * the preset's reward threshold reaches the run; preset files; specs as versioned JSON; and the refusals of
  * hostile or huge inputs (one line, nothing written).
  */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EpisodesResponse, MetricsResponse, RunInfo, RunsResponse } from '../formats/api-types.js';
-import { readReplayFile } from '../render/replay-io.js';
+import { readReplayFile } from '../experiments/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
 

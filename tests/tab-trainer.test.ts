@@ -14,7 +14,7 @@ import { train } from '../experiments/harness/trainer.js';
 import { trainOptionsFromArgs, trainSpecFromArgs } from '../experiments/commands/train.js';
 import { packageInfo } from '../experiments/package-info.js';
 import { PRESETS } from '../experiments/presets.js';
-import { readReplayFile } from '../render/replay-io.js';
+import { readReplayFile } from '../experiments/replay-io.js';
 import { TabTrainer, tabRunConfig, tabRunSpec } from '../render/tab-trainer.js';
 import { tarArchive } from '../render/tar.js';
 

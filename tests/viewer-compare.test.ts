@@ -14,7 +14,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, RunsResponse } from '../formats/api-types.js';
 import { buildViewer } from '../render/build-viewer.js';
-import { readReplayFile } from '../render/replay-io.js';
+import { readReplayFile } from '../experiments/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { writeFixtureComparison, type FixtureComparison } from './helpers/fixture-comparison.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';

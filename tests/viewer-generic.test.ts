@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViewer } from '../render/build-viewer.js';
 import { REPLAY_FORMAT, type ReplayFile } from '../formats/replay-format.js';
-import { writeReplayFile } from '../render/replay-io.js';
+import { writeReplayFile } from '../experiments/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import type { RenderState } from '../envs/core.js';
 import { launchChromium } from './helpers/chromium.js';

@@ -18,7 +18,7 @@ import { GridWorldEnv } from '../envs/gridworld.js';
 import { make } from '../envs/registry.js';
 import type { LiveChange, RunChange } from '../formats/api-types.js';
 import { buildViewer } from '../render/build-viewer.js';
-import { readReplayFile } from '../render/replay-io.js';
+import { readReplayFile } from '../experiments/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { startCli } from './helpers/cli.js';
 import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpers/fixture-runs.js';

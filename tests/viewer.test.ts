@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViewer, viewerBuildIsStale } from '../render/build-viewer.js';
-import { readReplayFile } from '../render/replay-io.js';
+import { readReplayFile } from '../experiments/replay-io.js';
 import type { ReplayFile } from '../formats/replay-format.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpers/fixture-runs.js';

@@ -14,6 +14,7 @@ import { parseAssignments, positiveInt } from '../../formats/run-spec.js';
 import { runName } from '../harness/run-dir.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { reportFor, reportMarkdown, runComparison, type CompareOptions, type CompareResult } from '../compare.js';
+import { COMPARISON_FILES } from '../../formats/comparison.js';
 
 interface CompareArgs extends BatchArgs {
   agents?: string;
@@ -92,7 +93,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       positiveInt('--bootstrap-reps', a['bootstrap-reps']);
       const report = reportFor(a['report-only'], { bootstrapReps: a['bootstrap-reps'] });
       console.log(reportMarkdown(report));
-      console.log(`wrote ${path.join(path.resolve(a['report-only']), 'report.md')} and report.json`);
+      console.log(`wrote ${path.join(path.resolve(a['report-only']), COMPARISON_FILES.reportMarkdown)} and ${COMPARISON_FILES.report}`);
       return;
     }
     const options = compareOptionsFromArgs(a);
@@ -106,7 +107,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
 export function printResult(result: CompareResult): void {
   if (result.report) {
     console.log(reportMarkdown(result.report));
-    console.log(`wrote ${path.join(result.outDir, 'report.md')} and report.json${result.failures.length ? ` (${result.failures.length} run(s) missing: ${result.failures.map((f) => f.run).join(', ')})` : ''}`);
+    console.log(`wrote ${path.join(result.outDir, COMPARISON_FILES.reportMarkdown)} and ${COMPARISON_FILES.report}${result.failures.length ? ` (${result.failures.length} run(s) missing: ${result.failures.map((f) => f.run).join(', ')})` : ''}`);
   }
   process.exitCode = result.interrupted ? 130 : result.failures.length ? 1 : 0;
 }

@@ -30,7 +30,7 @@ export interface BatchArgs {
   set: string[];
   'bootstrap-reps': number;
   progress: ProgressMode;
-  /** The run fields (`--steps`, `--envs`, …), as declared in experiments/run-spec.ts. */
+  /** The run fields (`--steps`, `--envs`, …), as declared in formats/run-spec.ts. */
   [runFlag: string]: unknown;
 }
 

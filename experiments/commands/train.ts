@@ -37,7 +37,7 @@ interface TrainArgs {
   seeds?: string;
   'seed-list'?: string;
   'resume-batch'?: boolean;
-  /** The run fields (`--seed`, `--steps`, …), as declared in experiments/run-spec.ts. */
+  /** The run fields (`--seed`, `--steps`, …), as declared in formats/run-spec.ts. */
   [runFlag: string]: unknown;
 }
 

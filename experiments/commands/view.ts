@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { TsgymError } from '../../core/errors.js';
+import { COMPARISON_FILES } from '../../formats/comparison.js';
 
 interface ViewArgs {
   runs: string;
@@ -54,7 +55,7 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
     }
     const server = await startServer({ runsDir, port: args.port, host: args.host, staticDir: outDir });
     console.log(`tsgym viewer: ${server.url}  (runs from ${runsDir}; Ctrl+C to stop)`);
-    if (existsSync(resolve(runsDir, 'comparison.json'))) {
+    if (existsSync(resolve(runsDir, COMPARISON_FILES.request))) {
       console.log(`${runsDir} is a comparison (tsgym compare): the viewer lists its runs/; its report is at ${server.url}compare.html`);
     }
     if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1') {

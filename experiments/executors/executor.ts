@@ -5,7 +5,7 @@
  */
 import type { CompareLock } from '../plan/lock.js';
 import type { CompareProgress } from '../plan/progress.js';
-import type { ComparisonRequest } from '../plan/request.js';
+import type { ComparisonRequest } from '../../formats/comparison.js';
 import type { RunTask } from '../plan/runs.js';
 
 export interface ExecutionContext {

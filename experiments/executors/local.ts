@@ -12,6 +12,7 @@ import { describeExit, startTrain } from './train-process.js';
 import type { ExecutionContext, Executor } from './executor.js';
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { COMPARISON_FILES } from '../../formats/comparison.js';
 
 export class LocalExecutor implements Executor {
   private interrupted = false;
@@ -40,7 +41,7 @@ export class LocalExecutor implements Executor {
     const { progress, lock, request } = ctx;
     // A resumed run takes everything (backend included) from its config.json; a fresh one gets its spec on stdin.
     const fresh = task.mode !== 'resume';
-    const args = fresh ? trainArgs(path.join(ctx.outDir, 'runs'), task.name) : resumeArgs(task.dir);
+    const args = fresh ? trainArgs(path.join(ctx.outDir, COMPARISON_FILES.runs), task.name) : resumeArgs(task.dir);
     const proc = startTrain(
       args,
       task.log,

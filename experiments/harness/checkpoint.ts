@@ -1,7 +1,7 @@
 /**
  * Checkpoints: `checkpoints/step-<9 digits>/` holding `state.json` (agent JSON state, harness state), one
  * `<name>.bin` per binary blob (weights, replay buffer arrays) and, written last, `manifest.json` with every
- * file's byte length and sha256 (file names and types: experiments/run-format.ts). A checkpoint is built in
+ * file's byte length and sha256 (file names and types: formats/run-format.ts). A checkpoint is built in
  * a temp directory and renamed into place, then `latest.json` is replaced atomically — a run killed at any
  * moment leaves the previous checkpoint intact and `latest.json` pointing at a complete one. Loading checks
  * the manifest, so a truncated or altered file is refused by name instead of being resumed from.

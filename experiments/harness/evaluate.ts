@@ -9,7 +9,8 @@ import { asIoError } from './atomic.js';
 import { greedyEpisodes } from './collect.js';
 import type { RecordedEpisode } from '../../envs/wrappers.js';
 import { replayFromEpisode, type ReplayMeta } from '../../formats/replay-format.js';
-import { writeReplayFile } from '../../render/replay-io.js';
+import { episodeFileName } from '../../formats/run-format.js';
+import { writeReplayFile } from '../replay-io.js';
 
 export interface EvaluateOptions {
   envId: string;
@@ -52,7 +53,7 @@ export async function evaluate(agent: Agent, opts: EvaluateOptions): Promise<Eva
 export async function writeRecordedEpisodes(dir: string, episodes: RecordedEpisode[], meta: ReplayMeta): Promise<string[]> {
   const files: string[] = [];
   for (let k = 0; k < episodes.length; k++) {
-    const file = path.join(dir, `episode-${k}.json.gz`);
+    const file = path.join(dir, episodeFileName(k, true));
     try {
       await writeReplayFile(file, replayFromEpisode(episodes[k], meta));
     } catch (e) {

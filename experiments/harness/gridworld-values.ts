@@ -13,7 +13,7 @@
 import * as path from 'node:path';
 import { policyEvaluation, valueIteration, type PlanningResult } from '../../agents/planning.js';
 import type { Agent } from '../../agents/agent.js';
-import { writeValuesFile } from '../run-files.js';
+import { runPath, writeValuesFile } from '../run-files.js';
 import { type ValuesFile, type ValuesOverlay } from '../../formats/run-format.js';
 import { make } from '../../envs/registry.js';
 import { GridWorldEnv } from '../../envs/gridworld.js';
@@ -57,7 +57,7 @@ export function writeGridworldValues(runDir: string, config: { envId: string; en
     const gamma = typeof config.hyperparams?.gamma === 'number' ? config.hyperparams.gamma : 1;
     writeValuesFile(runDir, gridworldValues(base, agent, gamma));
   } catch (e) {
-    console.error(`warning: could not write ${path.join(runDir, 'values.json')}: ${(e as Error).message}`);
+    console.error(`warning: could not write ${runPath(runDir, 'values')}: ${(e as Error).message}`);
   } finally {
     env.close();
   }

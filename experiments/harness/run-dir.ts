@@ -1,6 +1,6 @@
 /**
  * A run directory being written by the trainer: creates it, appends the logs, and on resume checks and
- * restores them. File names and types live in experiments/run-format.ts.
+ * restores them. File names and types live in formats/run-format.ts.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';

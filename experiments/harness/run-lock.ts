@@ -1,5 +1,5 @@
 /**
- * One writer per run directory: `lock.json` (run-format.ts) is created with O_EXCL and holds the writer's
+ * One writer per run directory: `lock.json` (formats/run-format.ts) is created with O_EXCL and holds the writer's
  * pid, host and start time. `train`, `train --resume` and `record` take it; it is removed when they end.
  *
  * - A live holder: refused, with one line naming its pid and host.

@@ -2,7 +2,7 @@
  * The run harness, shared by every agent: `train(options)` builds the vector env and the agent, runs the
  * collect → observe loop, logs, evaluates, records replays, checkpoints, guards against divergence, and
  * resumes killed runs bit-exactly. It knows agents only through agents/agent.ts and the run directory only
- * through experiments/run-format.ts (names, types) and ./run-dir.ts (writing it).
+ * through formats/run-format.ts (names, types) and ./run-dir.ts (writing it).
  *
  * Seeds: training env i is reset with `streamSeed(seed, 'train-env', i)`, evaluation episode k with
  * `streamSeed(seed, 'eval-episode', k)` (hashed, core/seeds.ts: held out from every run's training streams,

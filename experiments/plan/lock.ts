@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import { isProcessAlive } from '../harness/run-lock.js';
 import { writeJsonAtomic } from '../harness/atomic.js';
+import { COMPARISON_FILES } from '../../formats/comparison.js';
 
-export const LOCK_FILE = '.compare-lock.json';
+export const LOCK_FILE = COMPARISON_FILES.lock;
 
 /** True when `pid` is a live process on this host (one home for the check: the run lock's). */
 export const isAlive = isProcessAlive;

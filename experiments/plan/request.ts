@@ -20,7 +20,8 @@ import { validateSeed } from '../../core/seeds.js';
 import { make, registration } from '../../envs/registry.js';
 import { readJsonFile, writeJsonAtomic } from '../harness/atomic.js';
 import type { ProgressMode } from '../harness/progress.js';
-import { comparisonRunName, type ReportOptions } from '../report.js';
+import { comparisonRunName, type ReportOptions } from '../../formats/comparison.js';
+import { COMPARISON_FILES, type AgentPlan, type ComparisonFile, type ComparisonRequest } from '../../formats/comparison.js';
 import { loadedEnvModules, type EnvModuleRef } from '../env-modules.js';
 import { codeFingerprint } from '../fingerprint.js';
 import { presetFor } from '../presets.js';
@@ -28,48 +29,7 @@ import { agentEnvWithFile, presetWithFile, resolveRunSpec } from '../run-spec.js
 import { positiveInt, takesBudget, type PresetFile, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
 
 
-/** Everything that decides a group's runs besides the seed: a run spec without its seed, env and backend. */
-export interface AgentPlan extends Omit<RunSpec, 'agent' | 'env' | 'seed' | 'backend' | 'envModules' | 'fingerprint'> {
-  /** The agent this group trains, when the group is not named after it (a sweep's configurations). */
-  agent?: string;
-  /** Whether the preset was tuned for this (agent, env) pair, or the base preset. */
-  tunedPreset: boolean;
-}
-
-/** What a sweep varies, recorded with its request (the groups are its configurations). */
-export interface SweepSpec {
-  agent: string;
-  /** The values each configuration sets, by group name. */
-  params: Record<string, Record<string, unknown>>;
-  /** How the configurations were chosen: `grid`, or `random` with its sampling seed. */
-  method: 'grid' | 'random';
-  sweepSeed?: number;
-}
-
-/** The request recorded in comparison.json; two requests are the same comparison when these are equal. */
-export interface ComparisonRequest {
-  env: string;
-  /** The groups compared: agent names in a comparison, configuration names in a sweep. */
-  agents: string[];
-  seeds: number[];
-  /** The budget every group trains (null: each group its own preset budget, --allow-different-budgets). */
-  steps: number | null;
-  backend: BackendChoice;
-  /** User env modules every run loads (path and sha256). */
-  envModules: EnvModuleRef[];
-  plans: Record<string, AgentPlan>;
-  sweep?: SweepSpec;
-}
-
-export interface ComparisonFile extends ComparisonRequest {
-  format: 'tsgym-comparison';
-  version: 1;
-  createdAt: string;
-  /** The command line that created it. */
-  command: string[];
-}
-
-/** The options of a comparison: the run fields as given (run-spec.ts), and the comparison's own. */
+/** The options of a comparison: the run fields as given (formats/run-spec.ts), and the comparison's own. */
 export interface CompareOptions extends Omit<RunFlags, 'seed' | 'hyperparams' | 'envModules'> {
   env: string;
   agents: string[];
@@ -196,7 +156,7 @@ export function requestDifferences(existing: ComparisonRequest, wanted: Comparis
 }
 
 export function readComparisonFile(dir: string): ComparisonFile {
-  const file = path.join(dir, 'comparison.json');
+  const file = path.join(dir, COMPARISON_FILES.request);
   if (!fs.existsSync(file)) throw new TsgymError(`${dir} is not a comparison directory (no comparison.json); pass the --out directory of an \`npm run compare\``);
   const c = readJsonFile<ComparisonFile>(file, 'comparison file');
   if (c.format !== 'tsgym-comparison' || !Array.isArray(c.agents) || !Array.isArray(c.seeds) || typeof c.env !== 'string') {
@@ -207,7 +167,7 @@ export function readComparisonFile(dir: string): ComparisonFile {
 
 /** Records the request in `dir`, or checks that `dir` already holds this same request. `ignore`: files that may precede it (the lock). */
 export function claimComparisonFile(dir: string, request: ComparisonRequest, command: string[], ignore: string[] = []): void {
-  const file = path.join(dir, 'comparison.json');
+  const file = path.join(dir, COMPARISON_FILES.request);
   if (fs.existsSync(file)) {
     const existing = readComparisonFile(dir);
     const diffs = requestDifferences(existing, request);

@@ -9,7 +9,9 @@ import { isRunDir, readRunConfig, readRunSummary } from '../run-files.js';
 import { RUN_FILES } from '../../formats/run-format.js';
 import { configFieldValue, RUN_FIELDS } from '../../formats/run-spec.js';
 import { stableStringify } from '../../core/stable-json.js';
-import { runSpecOf, type AgentPlan, type ComparisonRequest, type PlannedRun } from './request.js';
+import { runSpecOf, type PlannedRun } from './request.js';
+import { type AgentPlan, type ComparisonRequest } from '../../formats/comparison.js';
+import { COMPARISON_FILES, comparisonLogName } from '../../formats/comparison.js';
 
 export interface RunTask extends PlannedRun {
   dir: string;
@@ -29,8 +31,8 @@ export interface RunTask extends PlannedRun {
 export function makeTask(spec: PlannedRun, request: ComparisonRequest, outDir: string, opts: { readOnly?: boolean } = {}): RunTask {
   const task: RunTask = {
     ...spec,
-    dir: path.join(outDir, 'runs', spec.name),
-    log: path.join(outDir, 'logs', `${spec.name}.log`),
+    dir: path.join(outDir, COMPARISON_FILES.runs, spec.name),
+    log: path.join(outDir, COMPARISON_FILES.logs, comparisonLogName(spec.name)),
     plan: request.plans[spec.group],
     mode: 'fresh',
     step: 0,

@@ -13,7 +13,8 @@ import { Rng } from '../../core/rng.js';
 import { loadedEnvModules } from '../env-modules.js';
 import { agentEnvWithFile } from '../run-spec.js';
 import { stableStringify } from '../../core/stable-json.js';
-import { checkCommonOptions, planGroup, sharedBudget, type CompareOptions, type ComparisonRequest } from './request.js';
+import { checkCommonOptions, planGroup, sharedBudget, type CompareOptions } from './request.js';
+import { type ComparisonRequest } from '../../formats/comparison.js';
 
 /** The most configurations one sweep plans (a grid's product, or --random N): beyond it, split the sweep. */
 export const MAX_SWEEP_CONFIGS = 1000;

@@ -3,13 +3,14 @@
  *
  * Job data comes from whoever can write to the Redis, so a worker believes none of it unchecked
  * (`checkRunJob`): the only job is training one run; its run name is a plain name; every path it leads to is
- * inside the comparison directory; the run itself is a versioned run spec (run-spec.ts), checked field by
+ * inside the comparison directory; the run itself is a versioned run spec (formats/run-spec.ts), checked field by
  * field and resolved again by the `train` child.
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import { parseRunSpecDocument, type CodeFingerprint, type RunSpec, type RunSpecDocument } from '../../formats/run-spec.js';
+import { COMPARISON_FILES, comparisonLogName } from '../../formats/comparison.js';
 
 /** One job = one run of a comparison or sweep. */
 export interface RunJobData {
@@ -44,9 +45,9 @@ export function checkRunJob(data: unknown): CheckedRunJob {
   }
   if (typeof d.run !== 'string' || !PLAIN_NAME.test(d.run)) throw new TsgymError(`refused job: run ${JSON.stringify(d.run)} is not a plain run name (letters, digits, ._=+-; no path)`);
   const spec = parseRunSpecDocument(d.spec, `refused job ${d.run}: its spec`);
-  const runsDir = path.join(d.outDir, 'runs');
+  const runsDir = path.join(d.outDir, COMPARISON_FILES.runs);
   const runDir = path.join(runsDir, d.run);
-  const log = path.join(d.outDir, 'logs', `${d.run}.log`);
+  const log = path.join(d.outDir, COMPARISON_FILES.logs, comparisonLogName(d.run));
   // Belt and braces: a plain name cannot leave the directory, and this says so for the paths used.
   for (const p of [runDir, log]) if (path.relative(d.outDir, p).startsWith('..')) throw new TsgymError(`refused job: ${p} is outside ${d.outDir}`);
   return { outDir: d.outDir, run: d.run, spec, runDir, log };

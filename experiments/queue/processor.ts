@@ -19,6 +19,7 @@ import { describeExit, startTrain, type TrainProcess } from '../executors/train-
 import { codeFingerprint, describeFingerprint, sameFingerprint } from '../fingerprint.js';
 import { runSpecDocument } from '../../formats/run-spec.js';
 import { checkRunJob, type RunJobData, type RunJobProgress, type RunJobResult } from './jobs.js';
+import { COMPARISON_FILES } from '../../formats/comparison.js';
 
 /** How long a job refused for its code fingerprint, or whose run is still locked here, waits before a worker looks at it again. */
 export const REFUSED_JOB_DELAY_MS = 2000;
@@ -57,13 +58,13 @@ export async function processRun(job: Job<RunJobData, RunJobResult>, token: stri
     await job.moveToDelayed(Date.now() + REFUSED_JOB_DELAY_MS, token);
     throw new DelayedError(`refused: ${why}`);
   }
-  if (!fs.existsSync(path.join(outDir, 'comparison.json'))) {
+  if (!fs.existsSync(path.join(outDir, COMPARISON_FILES.request))) {
     throw new Error(`${outDir} is not reachable from worker ${os.hostname()} (no comparison.json there); --out must be a path every worker sees (a shared filesystem)`);
   }
   const before = runSummary(dir);
   if (isDone(before.status)) return { status: before.status!, steps: before.steps, alreadyDone: true, description: describeRun(dir) };
 
-  let args = trainArgs(path.join(outDir, 'runs'), run);
+  let args = trainArgs(path.join(outDir, COMPARISON_FILES.runs), run);
   let input: string | undefined = JSON.stringify(runSpecDocument(spec));
   let how = 'start';
   if (fs.existsSync(dir) && !isRunDir(dir)) clearConfiglessRunDir(dir);

@@ -6,7 +6,8 @@
  * agent's defaults run on the same fresh seeds (experiments/stats.ts, as `compare` reports them).
  */
 import { TsgymError } from '../../core/errors.js';
-import { bootstrapCI, iqm, probabilityOfImprovementCI, type Interval } from '../stats.js';
+import { bootstrapCI, iqm, probabilityOfImprovementCI } from '../stats.js';
+import { type Interval } from '../../formats/comparison.js';
 import type { TrialLine } from './study.js';
 
 /** The `k` best complete trials by study value (the earlier trial first on a tie). */

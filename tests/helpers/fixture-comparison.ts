@@ -5,9 +5,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { computeReport, writeReport, type ComparisonReport } from '../../experiments/report.js';
+import { computeReport, writeReport } from '../../experiments/report.js';
+import { type ComparisonReport } from '../../formats/comparison.js';
 import type { ReplayFile } from '../../formats/replay-format.js';
-import { writeReplayFile } from '../../render/replay-io.js';
+import { writeReplayFile } from '../../experiments/replay-io.js';
 
 export interface FixtureComparison {
   id: string;

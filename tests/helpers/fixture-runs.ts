@@ -12,7 +12,7 @@ import { RecordEpisode, type RecordedEpisode } from '../../envs/wrappers.js';
 import { Rng } from '../../core/rng.js';
 import type { Action, RenderState } from '../../envs/core.js';
 import { REPLAY_FORMAT, replayFromEpisode, type ReplayFile } from '../../formats/replay-format.js';
-import { writeReplayFile } from '../../render/replay-io.js';
+import { writeReplayFile } from '../../experiments/replay-io.js';
 
 export interface FixtureEpisode {
   run: string;

@@ -1,4 +1,4 @@
-/** The viewer's client for the server's JSON API (endpoints in render/api-types.ts). */
+/** The viewer's client for the server's JSON API (endpoints in formats/api-types.ts). */
 import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, TimingResponse, ValuesFile } from '../../../formats/api-types.js';
 import { episodeUrl, runsApiBase } from '../../../formats/api-types.js';
 import { validateReplay, type ReplayFile } from '../../../formats/replay-format.js';
