@@ -82,6 +82,18 @@ export const ACROBOT_AVAIL_TORQUE = [-1.0, 0.0, 1] as const;
 /** Accepted `torque_noise_max` (N·m): at most the size of the torque itself. */
 export const ACROBOT_TORQUE_NOISE_RANGE: OptionRange = { min: 0, max: 1, unit: 'N·m' };
 
+/** What `renderState()` gives the viewer's acrobot scene. */
+export interface AcrobotRenderState extends RenderState {
+  kind: 'acrobot';
+  /** θ1 from straight down, θ2 relative to link 1 (rad, counter-clockwise). */
+  theta1: number;
+  theta2: number;
+  linkLength1: number;
+  linkLength2: number;
+  /** Torque on the last step, 0 before the first. */
+  torque: number;
+}
+
 export interface AcrobotOptions {
   /** 'book' (default, Sutton & Barto) or 'nips' (the 1995 paper's equations, missing one term). */
   book_or_nips?: 'book' | 'nips';
@@ -236,15 +248,13 @@ export class AcrobotEnv extends BaseEnv<Float32Array, Action> {
     this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
-  renderState(): RenderState {
+  renderState(): AcrobotRenderState {
     return {
       kind: 'acrobot',
-      /** θ1 from straight down, θ2 relative to link 1 (radians, counter-clockwise). */
       theta1: this.state[0],
       theta2: this.state[1],
       linkLength1: ACROBOT_LINK_LENGTH_1,
       linkLength2: ACROBOT_LINK_LENGTH_2,
-      /** Torque on the last step, 0 before the first. */
       torque: this.lastTorque,
     };
   }

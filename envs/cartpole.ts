@@ -66,6 +66,22 @@ export const FORCE_MAG = 10.0;
 export const TAU = 0.02;
 export const THETA_THRESHOLD_RADIANS = (12 * 2 * Math.PI) / 360;
 export const X_THRESHOLD = 2.4;
+/** Full pole length (m), as drawn. */
+export const POLE_LENGTH = 2 * HALF_POLE_LENGTH;
+
+/** What `renderState()` gives the viewer's cartpole scene. */
+export interface CartPoleRenderState extends RenderState {
+  kind: 'cartpole';
+  /** Cart position (m). */
+  x: number;
+  /** Pole angle from vertical (rad), positive leaning right. */
+  theta: number;
+  /** The track half-length beyond which the episode ends (m). */
+  xThreshold: number;
+  poleLength: number;
+  /** -1 left push, +1 right push, 0 before the first step. */
+  force: -1 | 0 | 1;
+}
 
 export type CartPoleIntegrator = 'euler' | 'semi-implicit-euler';
 
@@ -198,14 +214,13 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
-  renderState(): RenderState {
+  renderState(): CartPoleRenderState {
     return {
       kind: 'cartpole',
       x: this.state[0],
       theta: this.state[2],
       xThreshold: X_THRESHOLD,
-      poleLength: 2 * HALF_POLE_LENGTH,
-      /** -1 left push, +1 right push, 0 before the first step. */
+      poleLength: POLE_LENGTH,
       force: this.lastAction === -1 ? 0 : this.lastAction === 1 ? 1 : -1,
     };
   }
@@ -319,9 +334,9 @@ export class CartPoleVectorEnv extends VectorEnvBase implements VectorEnv {
     }
   }
 
-  renderState(i: number): RenderState {
+  renderState(i: number): CartPoleRenderState {
     const a = this.lastActions[i];
-    return { kind: 'cartpole', x: this.state[i * 4], theta: this.state[i * 4 + 2], xThreshold: X_THRESHOLD, poleLength: 2 * HALF_POLE_LENGTH, force: a === -1 ? 0 : a === 1 ? 1 : -1 };
+    return { kind: 'cartpole', x: this.state[i * 4], theta: this.state[i * 4 + 2], xThreshold: X_THRESHOLD, poleLength: POLE_LENGTH, force: a === -1 ? 0 : a === 1 ? 1 : -1 };
   }
 
   getState(): unknown {

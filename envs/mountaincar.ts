@@ -66,6 +66,18 @@ export const MOUNTAIN_CAR_GRAVITY = 0.0025;
 export const MOUNTAIN_CAR_RESET_LOW = -0.6;
 export const MOUNTAIN_CAR_RESET_HIGH = -0.4;
 
+/** What `renderState()` gives the viewer's mountain car scene. */
+export interface MountainCarRenderState extends RenderState {
+  kind: 'mountaincar';
+  position: number;
+  velocity: number;
+  minPosition: number;
+  maxPosition: number;
+  goalPosition: number;
+  /** Engine force on the last step in [-1, 1]: -1 full left, +1 full right. */
+  force: number;
+}
+
 export interface MountainCarOptions {
   goal_velocity?: number;
 }
@@ -144,7 +156,7 @@ abstract class MountainCarBase extends BaseEnv<Float32Array, Action> {
     return () => {};
   }
 
-  renderState(): RenderState {
+  renderState(): MountainCarRenderState {
     return {
       kind: 'mountaincar',
       position: this.state[0],
@@ -152,7 +164,6 @@ abstract class MountainCarBase extends BaseEnv<Float32Array, Action> {
       minPosition: MOUNTAIN_CAR_MIN_POSITION,
       maxPosition: MOUNTAIN_CAR_MAX_POSITION,
       goalPosition: this.goalPosition,
-      /** Engine force on the last step in [-1, 1]: -1 full left, +1 full right. */
       force: this.lastForce,
     };
   }

@@ -58,6 +58,18 @@ export const PENDULUM_DEFAULT_G = 10.0;
 export const PENDULUM_G_RANGE: OptionRange = { min: 0, max: 100, unit: 'm/s²' };
 export const PENDULUM_MASS = 1.0;
 export const PENDULUM_LENGTH = 1.0;
+
+/** What `renderState()` gives the viewer's pendulum scene. */
+export interface PendulumRenderState extends RenderState {
+  kind: 'pendulum';
+  /** Unwrapped angle from upright (rad), counter-clockwise positive. */
+  theta: number;
+  thetaDot: number;
+  /** Torque applied on the last step (N·m), 0 before the first. */
+  torque: number;
+  maxTorque: number;
+  length: number;
+}
 /** Default reset half-ranges of θ and θ̇ (options `x_init`, `y_init`). */
 export const PENDULUM_DEFAULT_X_INIT = Math.PI;
 export const PENDULUM_DEFAULT_Y_INIT = 1.0;
@@ -153,13 +165,11 @@ export class PendulumEnv extends BaseEnv<Float32Array, Action> {
     this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
-  renderState(): RenderState {
+  renderState(): PendulumRenderState {
     return {
       kind: 'pendulum',
-      /** Unwrapped angle from upright, counter-clockwise positive. */
       theta: this.state[0],
       thetaDot: this.state[1],
-      /** Torque applied on the last step (N·m), 0 before the first. */
       torque: this.lastU ?? 0,
       maxTorque: PENDULUM_MAX_TORQUE,
       length: PENDULUM_LENGTH,

@@ -1,10 +1,11 @@
 /**
  * Acrobot: two links hanging from a pivot (θ1 = 0 straight down, θ2 relative to link 1, counter-clockwise
  * positive), the goal line one link length above the pivot, and the joint torque of the last step as an arc
- * at the middle joint. Render state fields: `theta1, theta2, linkLength1, linkLength2, torque`.
+ * at the middle joint. Render state: AcrobotRenderState (envs/acrobot.ts).
  */
 import { Container, Graphics } from 'pixi.js';
-import { frameAt, hex, num, onResize, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { ACROBOT_LINK_LENGTH_1, ACROBOT_LINK_LENGTH_2, type AcrobotRenderState } from '../../../../envs/acrobot.js';
+import { hex, num, onResize, sceneText, typedFrameAt, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const ACROBOT_COLORS = {
   background: 0xf6f3ea,
@@ -24,9 +25,9 @@ export function acrobotScene(ctx: SceneContext): Scene {
   const label = sceneText(ACROBOT_COLORS.text);
   root.addChild(staticLayer, links, arrow, label);
 
-  const first = ctx.frames[0] ?? { kind: 'acrobot' };
-  const l1 = num(first.linkLength1, 1);
-  const l2 = num(first.linkLength2, 1);
+  const first = typedFrameAt<AcrobotRenderState>(ctx, 0);
+  const l1 = num(first.linkLength1, ACROBOT_LINK_LENGTH_1);
+  const l2 = num(first.linkLength2, ACROBOT_LINK_LENGTH_2);
   let scale = 100;
   let cx = 0;
   let cy = 0;
@@ -54,7 +55,7 @@ export function acrobotScene(ctx: SceneContext): Scene {
     setOverlay: () => {},
     draw(frame, width, height) {
       layout(width, height);
-      const s = frameAt(ctx, frame, first);
+      const s = typedFrameAt<AcrobotRenderState>(ctx, frame);
       const t1 = num(s.theta1, 0);
       const t2 = num(s.theta2, 0);
       const torque = num(s.torque, 0);

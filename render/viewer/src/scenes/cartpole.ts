@@ -1,10 +1,11 @@
 /**
  * CartPole: the track with its ±xThreshold limits, the cart, the pole (angle from vertical, positive
- * leaning right) and an arrow for the push applied on the last step. Render state fields:
- * `x, theta, xThreshold, poleLength, force ∈ {-1, 0, 1}`.
+ * leaning right) and an arrow for the push applied on the last step. Render state: CartPoleRenderState
+ * (envs/cartpole.ts).
  */
 import { Container, Graphics } from 'pixi.js';
-import { frameAt, hex, num, onResize, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { POLE_LENGTH, X_THRESHOLD, type CartPoleRenderState } from '../../../../envs/cartpole.js';
+import { hex, num, onResize, sceneText, typedFrameAt, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const CARTPOLE_COLORS = {
   background: 0xf6f3ea,
@@ -37,9 +38,9 @@ export function cartPoleScene(ctx: SceneContext): Scene {
   let trackY = 0;
   let probe: SceneProbe = { kind: 'cartpole', marker: null };
 
-  const first = ctx.frames[0] ?? { kind: 'cartpole' };
-  const xThreshold = num(first.xThreshold, 2.4);
-  const poleLength = num(first.poleLength, 1);
+  const first = typedFrameAt<CartPoleRenderState>(ctx, 0);
+  const xThreshold = num(first.xThreshold, X_THRESHOLD);
+  const poleLength = num(first.poleLength, POLE_LENGTH);
 
   const layout = onResize((width: number, height: number): void => {
     scale = Math.min(width / (2 * xThreshold * 1.25), (height * 0.72 - 12) / (poleLength + CART_HEIGHT + 0.1));
@@ -87,7 +88,7 @@ export function cartPoleScene(ctx: SceneContext): Scene {
     setOverlay: () => {},
     draw(frame, width, height) {
       layout(width, height);
-      const s = frameAt(ctx, frame, first);
+      const s = typedFrameAt<CartPoleRenderState>(ctx, frame);
       const x = num(s.x, 0);
       const theta = num(s.theta, 0);
       const force = Math.sign(num(s.force, 0));

@@ -1,10 +1,11 @@
 /**
  * Mountain car (discrete and continuous): the valley floor y = 0.45·sin(3x) + 0.55 between the walls, the flag
  * at the goal, and the car sitting on the slope, tilted with it, with an arrow for the engine force of the last
- * step. Render state fields: `position, velocity, minPosition, maxPosition, goalPosition, force ∈ [-1, 1]`.
+ * step. Render state: MountainCarRenderState (envs/mountaincar.ts).
  */
 import { Container, Graphics } from 'pixi.js';
-import { frameAt, hex, num, onResize, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { MOUNTAIN_CAR_GOAL_POSITION, MOUNTAIN_CAR_MAX_POSITION, MOUNTAIN_CAR_MIN_POSITION, MOUNTAIN_CAR_RESET_HIGH, MOUNTAIN_CAR_RESET_LOW, mountainCarHeight as height, type MountainCarRenderState } from '../../../../envs/mountaincar.js';
+import { hex, num, onResize, sceneText, typedFrameAt, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const MOUNTAINCAR_COLORS = {
   sky: 0xeef4f8,
@@ -18,7 +19,6 @@ export const MOUNTAINCAR_COLORS = {
   text: 0x3d5a3c,
 } as const;
 
-const height = (x: number) => 0.45 * Math.sin(3 * x) + 0.55;
 const CAR_LENGTH = 0.2; // in position units, as drawn
 const CAR_HEIGHT = 0.07;
 
@@ -32,10 +32,10 @@ export function mountainCarScene(ctx: SceneContext): Scene {
   car.addChild(carBody);
   root.addChild(staticLayer, car, arrow, label);
 
-  const first = ctx.frames[0] ?? { kind: 'mountaincar' };
-  const minX = num(first.minPosition, -1.2);
-  const maxX = num(first.maxPosition, 0.6);
-  const goal = num(first.goalPosition, 0.5);
+  const first = typedFrameAt<MountainCarRenderState>(ctx, 0);
+  const minX = num(first.minPosition, MOUNTAIN_CAR_MIN_POSITION);
+  const maxX = num(first.maxPosition, MOUNTAIN_CAR_MAX_POSITION);
+  const goal = num(first.goalPosition, MOUNTAIN_CAR_GOAL_POSITION);
   let scale = 100;
   let originX = 0;
   let baseY = 0;
@@ -89,8 +89,8 @@ export function mountainCarScene(ctx: SceneContext): Scene {
     setOverlay: () => {},
     draw(frame, width, height_) {
       layout(width, height_);
-      const s = frameAt(ctx, frame, first);
-      const x = num(s.position, -0.5);
+      const s = typedFrameAt<MountainCarRenderState>(ctx, frame);
+      const x = num(s.position, (MOUNTAIN_CAR_RESET_LOW + MOUNTAIN_CAR_RESET_HIGH) / 2);
       const force = Math.max(-1, Math.min(1, num(s.force, 0)));
       const [px, py] = toScreen(x, height(x));
       // Tilt with the slope dy/dx = 1.35·cos(3x); the screen's y axis points down.

@@ -1,10 +1,11 @@
 /**
  * Pendulum: the rod from its pivot (θ = 0 straight up, counter-clockwise positive, as in Gymnasium), a bob at
  * its free end, a faint ring for the bob's circle, and an arc arrow for the torque of the last step (its length
- * ∝ |torque| / maxTorque). Render state fields: `theta, thetaDot, torque, maxTorque, length`.
+ * ∝ |torque| / maxTorque). Render state: PendulumRenderState (envs/pendulum.ts).
  */
 import { Container, Graphics } from 'pixi.js';
-import { frameAt, hex, num, onResize, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
+import { PENDULUM_LENGTH, PENDULUM_MAX_TORQUE, type PendulumRenderState } from '../../../../envs/pendulum.js';
+import { hex, num, onResize, sceneText, typedFrameAt, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const PENDULUM_COLORS = {
   background: 0xf6f3ea,
@@ -24,9 +25,9 @@ export function pendulumScene(ctx: SceneContext): Scene {
   const label = sceneText(PENDULUM_COLORS.text);
   root.addChild(staticLayer, arrow, rod, label);
 
-  const first = ctx.frames[0] ?? { kind: 'pendulum' };
-  const length = num(first.length, 1);
-  const maxTorque = num(first.maxTorque, 2);
+  const first = typedFrameAt<PendulumRenderState>(ctx, 0);
+  const length = num(first.length, PENDULUM_LENGTH);
+  const maxTorque = num(first.maxTorque, PENDULUM_MAX_TORQUE);
   let scale = 100;
   let cx = 0;
   let cy = 0;
@@ -53,7 +54,7 @@ export function pendulumScene(ctx: SceneContext): Scene {
     setOverlay: () => {},
     draw(frame, width, height) {
       layout(width, height);
-      const s = frameAt(ctx, frame, first);
+      const s = typedFrameAt<PendulumRenderState>(ctx, frame);
       const theta = num(s.theta, 0);
       const torque = num(s.torque, 0);
       // θ counter-clockwise from up; the screen's y axis points down.

@@ -58,6 +58,17 @@ export function frameAt(ctx: SceneContext, frame: number, fallback: RenderState)
   return ctx.frames[Math.max(0, Math.min(frame, ctx.frames.length - 1))] ?? fallback;
 }
 
+/**
+ * A frame read as its env's render state type (e.g. CartPoleRenderState). Frames come from files and the
+ * network, so any field may be missing or malformed: every field is optional, and numbers are read with num().
+ */
+export type FrameOf<S extends RenderState> = Partial<S>;
+
+/** Frame `frame` (clamped to the episode; none: an empty frame) as its env's render state type. */
+export function typedFrameAt<S extends RenderState>(ctx: SceneContext, frame: number): FrameOf<S> {
+  return (ctx.frames[Math.max(0, Math.min(frame, ctx.frames.length - 1))] ?? {}) as FrameOf<S>;
+}
+
 /** A scene's text label (12 px, the scenes' font), its text set when drawing. */
 export function sceneText(fill: number): Text {
   return new Text({ text: '', style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill } });
