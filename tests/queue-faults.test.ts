@@ -128,7 +128,7 @@ describe('code fingerprint', () => {
     // A checkout with one constant changed.
     const other = path.join(root, 'other-checkout');
     fs.mkdirSync(other);
-    for (const entry of ['agents', 'core', 'envs', 'experiments', 'render', 'index.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+    for (const entry of ['agents', 'core', 'envs', 'experiments', 'formats', 'render', 'index.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
       fs.cpSync(path.join(ROOT, entry), path.join(other, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(other, 'node_modules'));
