@@ -151,7 +151,6 @@ export function trainOptionsOf(spec: RunSpec, place: RunPlace): TrainOptions {
   return { ...fields, env, ...(rewardThreshold !== null ? { rewardThreshold } : {}), ...(fingerprint ? { fingerprint } : {}), ...place };
 }
 
-
 // ───────────────────────────── resume ─────────────────────────────
 
 /**
@@ -164,8 +163,6 @@ export interface ResumeFlags extends Omit<RunFlags, 'envModules' | 'rewardThresh
   /** The run's env modules as loaded now: a module let through changed (--allow-changed-env-module) is recorded with its new hash. */
   envModules?: EnvModuleRef[];
 }
-
-
 
 /**
  * The config to resume with: the stored one, with the budget extended when `flags.totalSteps` is above it.

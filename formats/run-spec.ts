@@ -273,7 +273,6 @@ export function parsePresetFile(text: string, file: string): PresetFile {
   return obj as PresetFile;
 }
 
-
 // ───────────────────────────── resolving ─────────────────────────────
 
 export function checkFields(values: RunFlags, label: (key: FieldKey) => string): void {

@@ -10,7 +10,6 @@
  *
  * All use the agent's discount (its `gamma` hyperparameter, else 1). Other envs get no file.
  */
-import * as path from 'node:path';
 import { policyEvaluation, valueIteration, type PlanningResult } from '../../agents/planning.js';
 import type { Agent } from '../../agents/agent.js';
 import { runPath, writeValuesFile } from '../run-files.js';

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentRegistration, createAgent } from '../../agents/registry.js';
-import { initBackend, type BackendChoice } from '../../agents/backend.js';
+import { initBackend } from '../../agents/backend.js';
 import { TsgymError } from '../../core/errors.js';
 import { jsonDifferences, stableStringify } from '../../core/stable-json.js';
 import { validateSeed } from '../../core/seeds.js';
@@ -22,7 +22,7 @@ import { readJsonFile, writeJsonAtomic } from '../harness/atomic.js';
 import type { ProgressMode } from '../harness/progress.js';
 import { comparisonRunName, type ReportOptions } from '../../formats/comparison.js';
 import { COMPARISON_FILES, type AgentPlan, type ComparisonFile, type ComparisonRequest } from '../../formats/comparison.js';
-import { loadedEnvModules, type EnvModuleRef } from '../env-modules.js';
+import { loadedEnvModules } from '../env-modules.js';
 import { codeFingerprint } from '../fingerprint.js';
 import { presetFor } from '../presets.js';
 import { agentEnvWithFile, presetWithFile, resolveRunSpec } from '../run-spec.js';
