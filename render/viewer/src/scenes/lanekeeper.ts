@@ -4,10 +4,11 @@
  * its lane, its recent path trails behind it, and a gauge shows the steering angle and its target.
  * Render state fields: `car: {x, y, heading, steer}`, `centerline: [[x, y], …]` (a window around the car),
  * `centerlineStart`, `centerlineSpacing`, `laneWidth`, `roadHalfWidth`, `wheelbase`, `offset`,
- * `headingError`, `steerTarget`. Missing fields fall back to sensible defaults.
+ * `headingError`, `steerTarget`. Missing fields fall back to the env's constants (envs/lanekeeper.ts).
  */
 import { Container, Graphics, Text } from 'pixi.js';
 import type { RenderState } from '../../../../envs/core.js';
+import { LANE_WIDTH, ROAD_HALF_WIDTH, WHEELBASE } from '../../../../envs/lanekeeper.js';
 import { hex, num, sceneText, type Scene, type SceneContext, type SceneProbe } from './scene.js';
 
 export const LANE_COLORS = {
@@ -74,9 +75,9 @@ export function laneKeeperScene(ctx: SceneContext): Scene {
   root.addChild(background, camera, gauge, gaugeLabel, message);
 
   const first = ctx.frames[0] ?? { kind: 'lanekeeper' };
-  const laneWidth = num(first.laneWidth, 3.5);
-  const roadHalfWidth = num(first.roadHalfWidth, Math.max(laneWidth / 2 + 1, 3));
-  const wheelbase = num(first.wheelbase, 2.7);
+  const laneWidth = num(first.laneWidth, LANE_WIDTH);
+  const roadHalfWidth = num(first.roadHalfWidth, ROAD_HALF_WIDTH);
+  const wheelbase = num(first.wheelbase, WHEELBASE);
   const discreteLabels =
     ctx.replay.actionSpace.type === 'Discrete' && ctx.replay.actionSpace.n === 5 ? ['full right', 'half right', 'straight', 'half left', 'full left'] : null;
 
