@@ -137,12 +137,12 @@ export class Mlp {
   }
 
   /** Hard copy (target networks). */
-  copyFrom(other: Mlp): void {
+  copyFrom(other: { readonly params: Float32Array }): void {
     this.setParams(other.params);
   }
 
   /** Polyak averaging: θ ← τ·θ_other + (1 − τ)·θ. */
-  polyakFrom(other: Mlp, tau: number): void {
+  polyakFrom(other: { readonly params: Float32Array }, tau: number): void {
     const p = this.params;
     const q = other.params;
     for (let i = 0; i < p.length; i++) p[i] = tau * q[i] + (1 - tau) * p[i];

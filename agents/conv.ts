@@ -1,0 +1,277 @@
+/**
+ * A convolutional torso for image observations: one k×k convolution (stride s, no padding) with the
+ * network's activation, flattened, then an MLP head — MinAtar's network (Young & Tian, 2019) is 16 filters
+ * of 3×3, stride 1, ReLU, then a 128-unit layer, then the outputs.
+ *
+ * Observations arrive as flat rows in (y, x, c) order (a Box of shape [H, W, C], as Gymnasium and MinAtar
+ * lay out images). The convolution is an im2col: one `tf.gather` with a precomputed index list turns each
+ * batch into a [B·OH·OW, k·k·C] matrix of patches, and the convolution is one 2-D matMul with the
+ * [k·k·C, F] filter matrix. On the wasm backend this is faster than `tf.conv2d` (and wasm has no kernel for
+ * tf.conv2d's filter gradient at all); experiments/bench-conv.ts measures both. The conv sits first in the
+ * network, so its backward pass needs no gradient with respect to the input: the filter gradient is
+ * patchesᵀ·dz, one more 2-D matMul.
+ *
+ * `ConvNet` offers what agents use of an {@link Mlp}: a flat `params` vector (conv filters and bias, then
+ * the head's layers), tf variables, `apply` (with a hand-written gradient under a tape), target copies and
+ * Polyak averaging, and a traced forward pass with a hand-written backward (DQN's fused update).
+ */
+import { tf } from './backend.js';
+import { Mlp, backward, downloadAndDispose, forwardTrace, tanh, traceOutput, type Activation, type MlpOptions, type MlpTrace } from './mlp.js';
+import { choice, int, type HyperparamSchema } from './hyperparams.js';
+import type { Rng } from '../core/rng.js';
+import type { Space } from '../envs/spaces.js';
+import { TsgymError } from '../core/errors.js';
+
+/** An image observation's layout: flat rows in (y, x, c) order. */
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export interface ConvSettings {
+  /** Filters of the convolution. */
+  channels: number;
+  kernel: number;
+  stride: number;
+}
+
+export type Torso = 'auto' | 'mlp' | 'conv';
+
+/** The torso keys every agent with a Q-network or actor-critic shares. */
+export interface TorsoConfig {
+  torso: Torso;
+  convChannels: number;
+  convKernel: number;
+  convStride: number;
+}
+
+export const TORSO_HYPERPARAMS: HyperparamSchema<TorsoConfig>['params'] = {
+  torso: choice<Torso>('auto', ['auto', 'mlp', 'conv'], "Network torso: 'conv' = a convolution before the hidden layers (needs an image observation, a Box of shape [H, W, C]); 'auto' = conv for image observations, else mlp"),
+  convChannels: int(16, 'Conv torso: number of filters', { min: 1, max: 1024 }),
+  convKernel: int(3, 'Conv torso: kernel size (square, no padding)', { min: 1, max: 64 }),
+  convStride: int(1, 'Conv torso: stride', { min: 1, max: 64 }),
+};
+
+/** The image layout of a Box observation of shape [H, W, C], or null for any other space. */
+export function imageShapeOf(space: Space): ImageShape | null {
+  if (space.type !== 'Box' || space.shape.length !== 3) return null;
+  const [height, width, channels] = space.shape;
+  return { height, width, channels };
+}
+
+/** What the torso keys resolve to for an observation space: an MLP, or a conv over this image. */
+export type ResolvedTorso = { kind: 'mlp' } | { kind: 'conv'; image: ImageShape; conv: ConvSettings };
+
+/**
+ * Resolves `torso` against the observation space ('auto' picks conv for images); refuses a conv torso on a
+ * flat observation or a kernel larger than the image, in one line.
+ */
+export function resolveTorso(agentName: string, space: Space, c: TorsoConfig): ResolvedTorso {
+  const image = imageShapeOf(space);
+  if (c.torso === 'mlp' || (c.torso === 'auto' && !image)) return { kind: 'mlp' };
+  if (!image) {
+    const shape = space.type === 'Box' ? `a Box of shape [${space.shape}]` : String(space);
+    throw new TsgymError(`${agentName}: torso 'conv' needs an image observation (a Box of shape [H, W, C]), this env observes ${shape}`, { hint: "use --set torso=mlp (or 'auto')" });
+  }
+  const conv = { channels: c.convChannels, kernel: c.convKernel, stride: c.convStride };
+  if (conv.kernel > image.height || conv.kernel > image.width) {
+    throw new TsgymError(`${agentName}: convKernel=${conv.kernel} is larger than the ${image.height}×${image.width} observation`);
+  }
+  return { kind: 'conv', image, conv };
+}
+
+/** A network an agent trains: an MLP on flat observations, or a conv torso + MLP head on images. */
+export type Network = Mlp | ConvNet;
+
+/**
+ * Builds the network for a resolved torso: `outSizes` are the layer sizes after the input (hidden layers,
+ * then outputs), as `new Mlp([obsSize, ...outSizes])`.
+ */
+export function buildNetwork(torso: ResolvedTorso, obsSize: number, outSizes: number[], rng: Rng, opts: MlpOptions): Network {
+  if (torso.kind === 'mlp') return new Mlp([obsSize, ...outSizes], rng, opts);
+  return new ConvNet(torso.image, torso.conv, outSizes, rng, opts);
+}
+
+/** Output size of a valid (unpadded) convolution along one axis. */
+function convOut(size: number, kernel: number, stride: number): number {
+  return Math.floor((size - kernel) / stride) + 1;
+}
+
+export class ConvNet {
+  readonly image: ImageShape;
+  readonly conv: ConvSettings;
+  readonly activation: Activation;
+  /** Output rows and columns of the convolution. */
+  readonly outHeight: number;
+  readonly outWidth: number;
+  /** The filters as one dense layer on patches: [k·k·C, F], rows in (ky, kx, c) order (tf.conv2d's filter layout). */
+  readonly filters: Mlp;
+  /** The layers after the convolution: [OH·OW·F, ...hidden, outputs]. */
+  readonly head: Mlp;
+  /** Filters, filter bias, then the head's params (the layout of gradients and checkpoints). */
+  readonly params: Float32Array;
+  /** For each patch row of one observation, the flat input index of each patch element. */
+  private readonly patchIndex: tf.Tensor1D;
+
+  constructor(image: ImageShape, conv: ConvSettings, outSizes: number[], rng: Rng, opts: MlpOptions = {}) {
+    const { height: H, width: W, channels: C } = image;
+    const { kernel: k, stride: s, channels: F } = conv;
+    this.image = { ...image };
+    this.conv = { ...conv };
+    this.activation = opts.activation ?? 'relu';
+    this.outHeight = convOut(H, k, s);
+    this.outWidth = convOut(W, k, s);
+    if (this.outHeight < 1 || this.outWidth < 1) throw new Error(`ConvNet: kernel ${k} does not fit a ${H}×${W} image`);
+    if (outSizes.length < 1) throw new Error('ConvNet: needs at least an output layer after the convolution');
+    // The filters are a hidden layer: orthogonal init uses the hidden gain for them.
+    this.filters = new Mlp([k * k * C, F], rng, { ...opts, outputGain: opts.hiddenGain ?? Math.SQRT2 });
+    this.head = new Mlp([this.outHeight * this.outWidth * F, ...outSizes], rng, opts);
+    this.params = new Float32Array(this.filters.params.length + this.head.params.length);
+    this.params.set(this.filters.params);
+    this.params.set(this.head.params, this.filters.params.length);
+    const index = new Int32Array(this.outHeight * this.outWidth * k * k * C);
+    let n = 0;
+    for (let oy = 0; oy < this.outHeight; oy++)
+      for (let ox = 0; ox < this.outWidth; ox++)
+        for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) for (let c = 0; c < C; c++) index[n++] = ((oy * s + ky) * W + (ox * s + kx)) * C + c;
+    this.patchIndex = tf.keep(tf.tensor1d(index, 'int32'));
+  }
+
+  get inputSize(): number {
+    return this.image.height * this.image.width * this.image.channels;
+  }
+  get outputSize(): number {
+    return this.head.outputSize;
+  }
+  get variables(): tf.Variable[] {
+    return [...this.filters.variables, ...this.head.variables];
+  }
+
+  /** The patch matrix [B·OH·OW, k·k·C] of a [B, H·W·C] batch. */
+  patches(x: tf.Tensor2D): tf.Tensor2D {
+    const B = x.shape[0];
+    return tf.reshape(tf.gather(x, this.patchIndex, 1), [B * this.outHeight * this.outWidth, this.filters.inputSize]);
+  }
+
+  private activate(z: tf.Tensor2D): tf.Tensor2D {
+    return this.activation === 'relu' ? tf.relu(z) : tanh(z);
+  }
+
+  /** Forward pass keeping what the backward pass needs; call inside a tf scope. */
+  trace(x: tf.Tensor2D): ConvTrace {
+    const filterTrace = forwardTrace(this.filters, this.patches(x));
+    const features = this.activate(traceOutput(filterTrace));
+    const headTrace = forwardTrace(this.head, tf.reshape(features, [x.shape[0], -1]) as tf.Tensor2D);
+    return { net: this, filterTrace, features, headTrace };
+  }
+
+  /**
+   * Forward pass on a [batch, H·W·C] tensor; call inside `tf.tidy` (or a gradient tape, where the whole
+   * network is one op whose gradient is {@link convBackward}).
+   */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    if (!tf.engine().isTapeOn()) return traceOutput(this.trace(x).headTrace);
+    const vars = this.variables;
+    const f = tf.customGrad(((...args: unknown[]) => {
+      const save = args[args.length - 1] as tf.GradSaveFunc;
+      const t = this.trace(x);
+      // Everything the backward pass reads: patches, features, the head's activations.
+      save([t.filterTrace.acts[0], t.features, ...t.headTrace.acts]);
+      return {
+        value: traceOutput(t.headTrace),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [patches, features, ...headActs] = saved as tf.Tensor2D[];
+          const rebuilt: ConvTrace = { net: this, filterTrace: { net: this.filters, acts: [patches] }, features, headTrace: { net: this.head, acts: headActs } };
+          const flat = convBackward(rebuilt, dy as tf.Tensor2D);
+          const parts = tf.split(flat, vars.map((v) => v.size));
+          return parts.map((p, i) => tf.reshape(p, vars[i].shape));
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(...vars) as tf.Tensor2D;
+  }
+
+  /** The same function from tfjs's own ops and autodiff (`tf.conv2d`): the reference of the gradient test. */
+  applyReference(x: tf.Tensor2D): tf.Tensor2D {
+    const { height: H, width: W, channels: C } = this.image;
+    const { kernel: k, stride: s, channels: F } = this.conv;
+    const [w, b] = this.filters.variables;
+    let h = tf.add(tf.conv2d(tf.reshape(x, [-1, H, W, C]) as tf.Tensor4D, tf.reshape(w, [k, k, C, F]) as tf.Tensor4D, s, 'valid'), b);
+    h = this.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
+    return this.head.applyReference(tf.reshape(h, [x.shape[0], -1]) as tf.Tensor2D);
+  }
+
+  predict(obs: Float32Array, n: number): Float32Array {
+    return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
+  }
+
+  /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
+  syncVariables(): void {
+    const split = this.filters.params.length;
+    this.filters.setParams(this.params.subarray(0, split));
+    this.head.setParams(this.params.subarray(split));
+  }
+
+  setParams(values: ArrayLike<number>): void {
+    if (values.length !== this.params.length) throw new Error(`ConvNet: got ${values.length} parameters, this network has ${this.params.length}`);
+    this.params.set(values);
+    this.syncVariables();
+  }
+
+  copyFrom(other: { readonly params: Float32Array }): void {
+    this.setParams(other.params);
+  }
+
+  /** Polyak averaging: θ ← τ·θ_other + (1 − τ)·θ. */
+  polyakFrom(other: { readonly params: Float32Array }, tau: number): void {
+    const p = this.params;
+    const q = other.params;
+    for (let i = 0; i < p.length; i++) p[i] = tau * q[i] + (1 - tau) * p[i];
+    this.syncVariables();
+  }
+
+  dispose(): void {
+    this.filters.dispose();
+    this.head.dispose();
+    this.patchIndex.dispose();
+  }
+}
+
+export interface ConvTrace {
+  net: ConvNet;
+  /** acts[0] = patches, acts[1] = pre-activation conv output. */
+  filterTrace: MlpTrace;
+  /** The activated conv output, [B·OH·OW, F]. */
+  features: tf.Tensor2D;
+  headTrace: MlpTrace;
+}
+
+/**
+ * Backpropagates ∂loss/∂output through a traced pass; returns the parameter gradient flattened in
+ * `ConvNet.params` order. Call inside a tf scope.
+ */
+export function convBackward(t: ConvTrace, dOut: tf.Tensor2D): tf.Tensor1D {
+  const head = backward(t.headTrace, dOut, { input: true });
+  const dFeatures = tf.reshape(head.dInput!, t.features.shape);
+  const y = t.features;
+  const dz = t.net.activation === 'relu' ? tf.mul(dFeatures, tf.step(y)) : tf.mul(dFeatures, tf.sub(1, tf.square(y)));
+  const filters = backward(t.filterTrace, dz as tf.Tensor2D);
+  return tf.concat([filters.grad!, head.grad!]) as tf.Tensor1D;
+}
+
+/** A traced forward pass of either network kind, and its backward pass (DQN's hand-written update). */
+export interface NetworkTrace {
+  output: tf.Tensor2D;
+  /** Parameter gradient in `net.params` order. */
+  backward(dOut: tf.Tensor2D): tf.Tensor1D;
+}
+
+export function traceNetwork(net: Network, x: tf.Tensor2D): NetworkTrace {
+  if (net instanceof ConvNet) {
+    const t = net.trace(x);
+    return { output: traceOutput(t.headTrace), backward: (dOut) => convBackward(t, dOut) };
+  }
+  const t = forwardTrace(net, x);
+  return { output: traceOutput(t), backward: (dOut) => backward(t, dOut).grad! };
+}
