@@ -78,9 +78,10 @@ export class Mlp {
 
   /**
    * Forward pass on a [batch, inputSize] tensor; call inside `tf.tidy` (or a gradient tape). The output
-   * layer is linear. Each layer carries its own gradient (see `denseLayer`).
+   * layer is linear. Each layer carries its own gradient (see `denseLayer`). The gradient stops at the
+   * input unless `inputGrad` is set (a head on a trunk that trains through it).
    */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  apply(x: tf.Tensor2D, opts: { inputGrad?: boolean } = {}): tf.Tensor2D {
     // Outside a gradient tape (acting, evaluation, target values) the custom-gradient wrapper is pure
     // overhead: run the same fused ops directly (identical values).
     if (!tf.engine().isTapeOn()) return traceOutput(forwardTrace(this, x));
@@ -88,7 +89,7 @@ export class Mlp {
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
       const act: Activation | 'linear' = l === last ? 'linear' : this.activation;
-      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0);
+      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0 || opts.inputGrad === true);
     }
     return h;
   }

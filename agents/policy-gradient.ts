@@ -124,6 +124,8 @@ export class ActorCritic {
   private readonly critic: Network;
   /** The shared trunk (null when the networks are separate); its activation is applied to its last layer too. */
   readonly trunk: Network | null;
+  /** With a shared trunk: the policy and value heads, whose gradients flow into the trunk. */
+  private readonly heads: { policy: Mlp; value: Mlp } | null;
   readonly activation: Activation;
   readonly obsSize: number;
 
@@ -135,8 +137,11 @@ export class ActorCritic {
     if (shared) {
       this.trunk = buildNetwork(torso, obsSize, hidden, rng, { ...opts, outputGain: Math.SQRT2 });
       const h = hidden[hidden.length - 1];
-      this.actor = new Mlp([h, policyOutputs], rng, { ...opts, outputGain: 0.01 });
-      this.critic = new Mlp([h, 1], rng, { ...opts, outputGain: 1 });
+      const policyHead = new Mlp([h, policyOutputs], rng, { ...opts, outputGain: 0.01 });
+      const valueHead = new Mlp([h, 1], rng, { ...opts, outputGain: 1 });
+      this.heads = { policy: policyHead, value: valueHead };
+      this.actor = policyHead;
+      this.critic = valueHead;
       this.nets = [
         ['trunk', this.trunk],
         ['policyHead', this.actor],
@@ -144,6 +149,7 @@ export class ActorCritic {
       ];
     } else {
       this.trunk = null;
+      this.heads = null;
       this.actor = buildNetwork(torso, obsSize, [...hidden, policyOutputs], rng, { ...opts, outputGain: 0.01 });
       this.critic = buildNetwork(torso, obsSize, [...hidden, 1], rng, { ...opts, outputGain: 1 });
       this.nets = [
@@ -161,19 +167,19 @@ export class ActorCritic {
 
   /** Policy outputs (logits or means) for a [n, obsSize] tensor; call in a tf scope. */
   policy(x: tf.Tensor2D): tf.Tensor2D {
-    return this.actor.apply(this.trunk ? this.features(x) : x);
+    return this.heads ? this.heads.policy.apply(this.features(x), { inputGrad: true }) : this.actor.apply(x);
   }
 
   /** Values as a [n] tensor; call in a tf scope. */
   value(x: tf.Tensor2D): tf.Tensor1D {
-    return tf.reshape(this.critic.apply(this.trunk ? this.features(x) : x), [-1]) as tf.Tensor1D;
+    return tf.reshape(this.heads ? this.heads.value.apply(this.features(x), { inputGrad: true }) : this.critic.apply(x), [-1]) as tf.Tensor1D;
   }
 
   /** Both, sharing the trunk's forward pass. */
   policyAndValue(x: tf.Tensor2D): { policy: tf.Tensor2D; value: tf.Tensor1D } {
-    if (!this.trunk) return { policy: this.actor.apply(x), value: tf.reshape(this.critic.apply(x), [-1]) as tf.Tensor1D };
+    if (!this.heads) return { policy: this.actor.apply(x), value: tf.reshape(this.critic.apply(x), [-1]) as tf.Tensor1D };
     const f = this.features(x);
-    return { policy: this.actor.apply(f), value: tf.reshape(this.critic.apply(f), [-1]) as tf.Tensor1D };
+    return { policy: this.heads.policy.apply(f, { inputGrad: true }), value: tf.reshape(this.heads.value.apply(f, { inputGrad: true }), [-1]) as tf.Tensor1D };
   }
 
   predictPolicy(obs: Float32Array, n: number): Float32Array {
