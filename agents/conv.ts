@@ -4,12 +4,12 @@
  * of 3×3, stride 1, ReLU, then a 128-unit layer, then the outputs.
  *
  * Observations arrive as flat rows in (y, x, c) order (a Box of shape [H, W, C], as Gymnasium and MinAtar
- * lay out images). The convolution is an im2col: one `tf.gather` with a precomputed index list turns each
- * batch into a [B·OH·OW, k·k·C] matrix of patches, and the convolution is one 2-D matMul with the
- * [k·k·C, F] filter matrix. On the wasm backend this is faster than `tf.conv2d` (and wasm has no kernel for
- * tf.conv2d's filter gradient at all); experiments/bench-conv.ts measures both. The conv sits first in the
- * network, so its backward pass needs no gradient with respect to the input: the filter gradient is
- * patchesᵀ·dz, one more 2-D matMul.
+ * lay out images), which is tf.conv2d's NHWC layout after a reshape. The forward pass is one fused
+ * tf.conv2d (bias and ReLU included); the backward pass is written out (`convBackward`): the filter
+ * gradient is another tf.conv2d, on transposed operands. On the wasm backend this is several times faster
+ * than an im2col (gathering the patches into a [B·OH·OW, k·k·C] matrix for a 2-D matMul): wasm's gather,
+ * slice and transpose kernels are slow next to its conv2d; experiments/bench-conv.ts measures both.
+ * The conv sits first in the network, so no gradient with respect to the input is needed.
  *
  * `ConvNet` offers what agents use of an {@link Mlp}: a flat `params` vector (conv filters and bias, then
  * the head's layers), tf variables, `apply` (with a hand-written gradient under a tape), target copies and
@@ -105,14 +105,12 @@ export class ConvNet {
   /** Output rows and columns of the convolution. */
   readonly outHeight: number;
   readonly outWidth: number;
-  /** The filters as one dense layer on patches: [k·k·C, F], rows in (ky, kx, c) order (tf.conv2d's filter layout). */
+  /** The filters as a [k·k·C, F] layer, rows in (ky, kx, c) order: tf.conv2d's filter layout, flattened. */
   readonly filters: Mlp;
   /** The layers after the convolution: [OH·OW·F, ...hidden, outputs]. */
   readonly head: Mlp;
   /** Filters, filter bias, then the head's params (the layout of gradients and checkpoints). */
   readonly params: Float32Array;
-  /** For each patch row of one observation, the flat input index of each patch element. */
-  private readonly patchIndex: tf.Tensor1D;
 
   constructor(image: ImageShape, conv: ConvSettings, outSizes: number[], rng: Rng, opts: MlpOptions = {}) {
     const { height: H, width: W, channels: C } = image;
@@ -130,12 +128,6 @@ export class ConvNet {
     this.params = new Float32Array(this.filters.params.length + this.head.params.length);
     this.params.set(this.filters.params);
     this.params.set(this.head.params, this.filters.params.length);
-    const index = new Int32Array(this.outHeight * this.outWidth * k * k * C);
-    let n = 0;
-    for (let oy = 0; oy < this.outHeight; oy++)
-      for (let ox = 0; ox < this.outWidth; ox++)
-        for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) for (let c = 0; c < C; c++) index[n++] = ((oy * s + ky) * W + (ox * s + kx)) * C + c;
-    this.patchIndex = tf.keep(tf.tensor1d(index, 'int32'));
   }
 
   get inputSize(): number {
@@ -148,22 +140,21 @@ export class ConvNet {
     return [...this.filters.variables, ...this.head.variables];
   }
 
-  /** The patch matrix [B·OH·OW, k·k·C] of a [B, H·W·C] batch. */
-  patches(x: tf.Tensor2D): tf.Tensor2D {
-    const B = x.shape[0];
-    return tf.reshape(tf.gather(x, this.patchIndex, 1), [B * this.outHeight * this.outWidth, this.filters.inputSize]);
-  }
-
-  private activate(z: tf.Tensor2D): tf.Tensor2D {
-    return this.activation === 'relu' ? tf.relu(z) : tanh(z);
+  /** The filter variable as tf.conv2d's [k, k, C, F] (a reshape: no copy). */
+  private filter4d(): tf.Tensor4D {
+    const { kernel: k, channels: F } = this.conv;
+    return tf.reshape(this.filters.variables[0], [k, k, this.image.channels, F]);
   }
 
   /** Forward pass keeping what the backward pass needs; call inside a tf scope. */
   trace(x: tf.Tensor2D): ConvTrace {
-    const filterTrace = forwardTrace(this.filters, this.patches(x));
-    const features = this.activate(traceOutput(filterTrace));
+    const { height: H, width: W, channels: C } = this.image;
+    const input = tf.reshape(x, [x.shape[0], H, W, C]) as tf.Tensor4D;
+    const relu = this.activation === 'relu';
+    const z = tf.fused.conv2d({ x: input, filter: this.filter4d(), strides: this.conv.stride, pad: 'valid', bias: this.filters.variables[1], activation: relu ? 'relu' : 'linear' });
+    const features = relu ? z : tanh(z);
     const headTrace = forwardTrace(this.head, tf.reshape(features, [x.shape[0], -1]) as tf.Tensor2D);
-    return { net: this, filterTrace, features, headTrace };
+    return { net: this, input, features, headTrace };
   }
 
   /**
@@ -176,13 +167,13 @@ export class ConvNet {
     const f = tf.customGrad(((...args: unknown[]) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const t = this.trace(x);
-      // Everything the backward pass reads: patches, features, the head's activations.
-      save([t.filterTrace.acts[0], t.features, ...t.headTrace.acts]);
+      // Everything the backward pass reads: the input, the conv features, the head's activations.
+      save([t.input, t.features, ...t.headTrace.acts]);
       return {
         value: traceOutput(t.headTrace),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [patches, features, ...headActs] = saved as tf.Tensor2D[];
-          const rebuilt: ConvTrace = { net: this, filterTrace: { net: this.filters, acts: [patches] }, features, headTrace: { net: this.head, acts: headActs } };
+          const [input, features, ...headActs] = saved;
+          const rebuilt: ConvTrace = { net: this, input: input as tf.Tensor4D, features: features as tf.Tensor4D, headTrace: { net: this.head, acts: headActs as tf.Tensor2D[] } };
           const flat = convBackward(rebuilt, dy as tf.Tensor2D);
           const parts = tf.split(flat, vars.map((v) => v.size));
           return parts.map((p, i) => tf.reshape(p, vars[i].shape));
@@ -234,30 +225,42 @@ export class ConvNet {
   dispose(): void {
     this.filters.dispose();
     this.head.dispose();
-    this.patchIndex.dispose();
   }
 }
 
 export interface ConvTrace {
   net: ConvNet;
-  /** acts[0] = patches, acts[1] = pre-activation conv output. */
-  filterTrace: MlpTrace;
-  /** The activated conv output, [B·OH·OW, F]. */
-  features: tf.Tensor2D;
+  /** The input as [B, H, W, C]. */
+  input: tf.Tensor4D;
+  /** The activated conv output, [B, OH, OW, F]. */
+  features: tf.Tensor4D;
   headTrace: MlpTrace;
 }
 
 /**
  * Backpropagates ∂loss/∂output through a traced pass; returns the parameter gradient flattened in
  * `ConvNet.params` order. Call inside a tf scope.
+ *
+ * The filter gradient ∂L/∂W[ky, kx, c, f] = Σ_{b, oy, ox} x[b, oy·s + ky, ox·s + kx, c] · dz[b, oy, ox, f] is
+ * itself a convolution once the batch is the contracted axis: the input as [C, H, W, B] convolved with dz
+ * as a [OH, OW, B, F] filter dilated by the stride gives [C, k, k, F]. (The wasm backend has no kernel for
+ * tf.conv2d's own filter gradient.)
  */
 export function convBackward(t: ConvTrace, dOut: tf.Tensor2D): tf.Tensor1D {
+  const net = t.net;
+  const { kernel: k, stride: s } = net.conv;
   const head = backward(t.headTrace, dOut, { input: true });
   const dFeatures = tf.reshape(head.dInput!, t.features.shape);
   const y = t.features;
-  const dz = t.net.activation === 'relu' ? tf.mul(dFeatures, tf.step(y)) : tf.mul(dFeatures, tf.sub(1, tf.square(y)));
-  const filters = backward(t.filterTrace, dz as tf.Tensor2D);
-  return tf.concat([filters.grad!, head.grad!]) as tf.Tensor1D;
+  const dz = (net.activation === 'relu' ? tf.mul(dFeatures, tf.step(y)) : tf.mul(dFeatures, tf.sub(1, tf.square(y)))) as tf.Tensor4D;
+  const inputT = tf.transpose(t.input, [3, 1, 2, 0]) as tf.Tensor4D;
+  const dzT = tf.transpose(dz, [1, 2, 0, 3]) as tf.Tensor4D;
+  let dW = tf.conv2d(inputT, dzT, 1, 'valid', 'NHWC', s);
+  // With a stride that does not divide (size − k), the dilated filter leaves extra rows/columns past k.
+  if (dW.shape[1] !== k || dW.shape[2] !== k) dW = tf.slice(dW, [0, 0, 0, 0], [-1, k, k, -1]);
+  const dFilters = tf.reshape(tf.transpose(dW, [1, 2, 0, 3]), [-1]);
+  const dBias = tf.sum(dz, [0, 1, 2]);
+  return tf.concat([dFilters, dBias, head.grad!]) as tf.Tensor1D;
 }
 
 /** A traced forward pass of either network kind, and its backward pass (DQN's hand-written update). */
