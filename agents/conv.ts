@@ -249,7 +249,7 @@ export interface ConvTrace {
 export function convBackward(t: ConvTrace, dOut: tf.Tensor2D): tf.Tensor1D {
   const net = t.net;
   const { kernel: k, stride: s } = net.conv;
-  const head = backward(t.headTrace, dOut, { input: true });
+  const head = backward(t.headTrace, dOut, { input: true, wideInput: true });
   const dFeatures = tf.reshape(head.dInput!, t.features.shape);
   const y = t.features;
   const dz = (net.activation === 'relu' ? tf.mul(dFeatures, tf.step(y)) : tf.mul(dFeatures, tf.sub(1, tf.square(y)))) as tf.Tensor4D;
