@@ -16,7 +16,7 @@
  * Polyak averaging, and a traced forward pass with a hand-written backward (DQN's fused update).
  */
 import { tf } from './backend.js';
-import { Mlp, backward, downloadAndDispose, forwardTrace, tanh, traceOutput, type Activation, type MlpOptions, type MlpTrace } from './mlp.js';
+import { FlatParamNetwork, Mlp, backward, downloadAndDispose, forwardTrace, tanh, traceOutput, type Activation, type MlpOptions, type MlpTrace } from './mlp.js';
 import { choice, int, type HyperparamSchema } from './hyperparams.js';
 import type { Rng } from '../core/rng.js';
 import type { Space } from '../envs/spaces.js';
@@ -98,7 +98,7 @@ function convOut(size: number, kernel: number, stride: number): number {
   return Math.floor((size - kernel) / stride) + 1;
 }
 
-export class ConvNet {
+export class ConvNet extends FlatParamNetwork {
   readonly image: ImageShape;
   readonly conv: ConvSettings;
   readonly activation: Activation;
@@ -115,6 +115,7 @@ export class ConvNet {
   constructor(image: ImageShape, conv: ConvSettings, outSizes: number[], rng: Rng, opts: MlpOptions = {}) {
     const { height: H, width: W, channels: C } = image;
     const { kernel: k, stride: s, channels: F } = conv;
+    super();
     this.image = { ...image };
     this.conv = { ...conv };
     this.activation = opts.activation ?? 'relu';
@@ -202,24 +203,6 @@ export class ConvNet {
     const split = this.filters.params.length;
     this.filters.setParams(this.params.subarray(0, split));
     this.head.setParams(this.params.subarray(split));
-  }
-
-  setParams(values: ArrayLike<number>): void {
-    if (values.length !== this.params.length) throw new Error(`ConvNet: got ${values.length} parameters, this network has ${this.params.length}`);
-    this.params.set(values);
-    this.syncVariables();
-  }
-
-  copyFrom(other: { readonly params: Float32Array }): void {
-    this.setParams(other.params);
-  }
-
-  /** Polyak averaging: θ ← τ·θ_other + (1 − τ)·θ. */
-  polyakFrom(other: { readonly params: Float32Array }, tau: number): void {
-    const p = this.params;
-    const q = other.params;
-    for (let i = 0; i < p.length; i++) p[i] = tau * q[i] + (1 - tau) * p[i];
-    this.syncVariables();
   }
 
   dispose(): void {

@@ -25,7 +25,36 @@ export interface MlpOptions {
   outputGain?: number;
 }
 
-export class Mlp {
+/**
+ * A network whose parameters live in one flat float32 vector mirrored in tf variables (an Mlp, or a ConvNet
+ * of agents/conv.ts): loading, target copies and Polyak averaging work on the vector, then upload it.
+ */
+export abstract class FlatParamNetwork {
+  abstract readonly params: Float32Array;
+  /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
+  abstract syncVariables(): void;
+
+  setParams(values: ArrayLike<number>): void {
+    if (values.length !== this.params.length) throw new Error(`${this.constructor.name}: got ${values.length} parameters, this network has ${this.params.length}`);
+    this.params.set(values);
+    this.syncVariables();
+  }
+
+  /** Hard copy (target networks). */
+  copyFrom(other: { readonly params: Float32Array }): void {
+    this.setParams(other.params);
+  }
+
+  /** Polyak averaging: θ ← τ·θ_other + (1 − τ)·θ. */
+  polyakFrom(other: { readonly params: Float32Array }, tau: number): void {
+    const p = this.params;
+    const q = other.params;
+    for (let i = 0; i < p.length; i++) p[i] = tau * q[i] + (1 - tau) * p[i];
+    this.syncVariables();
+  }
+}
+
+export class Mlp extends FlatParamNetwork {
   /** Layer sizes, input first: [obsSize, 64, 64, outSize]. */
   readonly sizes: readonly number[];
   readonly activation: Activation;
@@ -35,6 +64,7 @@ export class Mlp {
   private readonly offsets: { w: number; b: number; inSize: number; outSize: number }[];
 
   constructor(sizes: readonly number[], rng: Rng, opts: MlpOptions = {}) {
+    super();
     if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s > 0)) throw new Error(`Mlp: bad layer sizes [${sizes}]`);
     this.sizes = [...sizes];
     this.activation = opts.activation ?? 'relu';
@@ -129,25 +159,6 @@ export class Mlp {
         this.vars[2 * l + 1].assign(tf.tensor1d(this.params.subarray(o.b, o.b + o.outSize)));
       });
     });
-  }
-
-  setParams(values: ArrayLike<number>): void {
-    if (values.length !== this.params.length) throw new Error(`Mlp: got ${values.length} parameters, this network has ${this.params.length}`);
-    this.params.set(values);
-    this.syncVariables();
-  }
-
-  /** Hard copy (target networks). */
-  copyFrom(other: { readonly params: Float32Array }): void {
-    this.setParams(other.params);
-  }
-
-  /** Polyak averaging: θ ← τ·θ_other + (1 − τ)·θ. */
-  polyakFrom(other: { readonly params: Float32Array }, tau: number): void {
-    const p = this.params;
-    const q = other.params;
-    for (let i = 0; i < p.length; i++) p[i] = tau * q[i] + (1 - tau) * p[i];
-    this.syncVariables();
   }
 
   dispose(): void {

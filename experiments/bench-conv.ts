@@ -18,6 +18,7 @@ import { makeVec, make } from '../envs/registry.js';
 import { Rng } from '../core/rng.js';
 import type { Action } from '../envs/core.js';
 import type { Agent } from '../agents/agent.js';
+import { rate as measureRate } from './rate.js';
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('bench-conv')
@@ -42,18 +43,8 @@ const add = (r: Row) => {
   console.error(`  ${r.name.padEnd(64)} ${r.value.toFixed(r.value >= 100 ? 0 : 2).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}`);
 };
 
-/** Runs `fn(iterations)` with growing iteration counts until it takes `seconds`; returns iterations/s. */
-function rate(fn: (iters: number) => void, seconds = argv.seconds): number {
-  let iters = 1;
-  fn(1); // warm up
-  for (;;) {
-    const t0 = performance.now();
-    fn(iters);
-    const dt = (performance.now() - t0) / 1000;
-    if (dt >= seconds) return iters / dt;
-    iters = Math.ceil(iters * Math.min(10, Math.max(2, (seconds * 1.2) / Math.max(dt, 1e-4))));
-  }
-}
+/** iterations/s of `fn(iterations)` (experiments/rate.ts), measured for `seconds`. */
+const rate = (fn: (iters: number) => void, seconds = argv.seconds): number => measureRate(fn, seconds);
 
 /**
  * One conv layer (k×k, stride 1, no padding, ReLU) forward and backward to the filter gradient, both ways.

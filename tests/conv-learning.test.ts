@@ -11,6 +11,7 @@ import { createAgent } from '../agents/registry.js';
 import { ConvNet } from '../agents/conv.js';
 import { PolicyGradientAgent } from '../agents/policy-gradient.js';
 import { make, makeVec } from '../envs/registry.js';
+import { drive } from './helpers/agent-loop.js';
 
 const ENV = 'LaneKeeper-v0';
 const KWARGS = { obs: 'pixels', difficulty: 0 };
@@ -51,18 +52,7 @@ describe('conv torso learning smoke test', () => {
     const agent = createAgent('ppo', info, { hidden: [32], convChannels: 8, convKernel: 4, convStride: 2, numSteps: 64, activation: 'relu', totalSteps: steps }, 4) as PolicyGradientAgent;
     expect(agent.net.nets.every(([, net]) => net instanceof ConvNet)).toBe(true);
     vec.reset({ seed: 0 });
-    const d = vec.obsSize;
-    const prev = new Float32Array(n * d);
-    const next = new Float32Array(n * d);
-    for (let step = 0; step < steps; ) {
-      prev.set(vec.obs);
-      const { actions } = agent.act(vec.obs, n, { greedy: false });
-      vec.step(actions);
-      next.set(vec.obs);
-      for (let i = 0; i < n; i++) if (vec.terminated[i] || vec.truncated[i]) next.set(vec.finalObs.subarray(i * d, (i + 1) * d), i * d);
-      step += n;
-      agent.observe({ n, obs: prev, actions, rewards: vec.rewards, nextObs: next, terminated: vec.terminated, truncated: vec.truncated }, step);
-    }
+    drive(agent, vec, steps / n);
     const learned = evaluate((obs) => agent.act(obs, 1, { greedy: true }).actions[0]);
     agent.dispose();
     vec.close();

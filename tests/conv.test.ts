@@ -14,14 +14,14 @@ import { ConvNet, resolveTorso, TORSO_HYPERPARAMS } from '../agents/conv.js';
 import { Mlp } from '../agents/mlp.js';
 import { DqnAgent } from '../agents/dqn.js';
 import { PolicyGradientAgent } from '../agents/policy-gradient.js';
-import type { Agent, AgentState } from '../agents/agent.js';
+import type { Agent } from '../agents/agent.js';
 import { defaultsOf } from '../agents/hyperparams.js';
 import { makeVec } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
-import type { VectorEnv } from '../envs/vector.js';
 import { loadAgent, saveAgent } from '../experiments/harness/agent-io.js';
 import { policyGraph } from '../experiments/export/policy-graph.js';
 import { TsgymError } from '../core/errors.js';
+import { drive, sameState } from './helpers/agent-loop.js';
 
 const ENV = 'MinAtar/Breakout-v1';
 const NUM_ENVS = 2;
@@ -37,38 +37,6 @@ const CONFIGS: [string, Record<string, unknown>][] = [
 function infoFor(numEnvs = NUM_ENVS) {
   const vec = makeVec(ENV, numEnvs);
   return { vec, info: { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs } };
-}
-
-/** act → step → observe for `vectorSteps` steps (a greedy act now and then); returns the update count. */
-function drive(agent: Agent, vec: VectorEnv, vectorSteps: number, startStep = 0, onUpdate?: () => void): number {
-  const n = vec.numEnvs;
-  const d = vec.obsSize;
-  const prevObs = new Float32Array(n * d);
-  const nextObs = new Float32Array(n * d);
-  let updates = 0;
-  let step = startStep;
-  for (let t = 0; t < vectorSteps; t++) {
-    prevObs.set(vec.obs);
-    const { actions } = agent.act(vec.obs, n, { greedy: false });
-    vec.step(actions);
-    nextObs.set(vec.obs);
-    for (let i = 0; i < n; i++) if (vec.terminated[i] || vec.truncated[i]) nextObs.set(vec.finalObs.subarray(i * d, (i + 1) * d), i * d);
-    step += n;
-    const upd = agent.observe({ n, obs: prevObs, actions, rewards: vec.rewards, nextObs, terminated: vec.terminated, truncated: vec.truncated }, step);
-    if (upd) {
-      updates++;
-      for (const [k, v] of Object.entries(upd)) expect(Number.isFinite(v), `update metric ${k}`).toBe(true);
-      onUpdate?.();
-    }
-    if (t % 37 === 0) agent.act(vec.obs, n, { greedy: true });
-  }
-  return updates;
-}
-
-function sameState(a: AgentState, b: AgentState, what: string): void {
-  expect(JSON.stringify(b.json), what).toBe(JSON.stringify(a.json));
-  expect(Object.keys(b.blobs).sort(), what).toEqual(Object.keys(a.blobs).sort());
-  for (const k of Object.keys(a.blobs)) expect(Buffer.from(b.blobs[k]).equals(Buffer.from(a.blobs[k])), `${what}: blob ${k}`).toBe(true);
 }
 
 /** The networks that see the observation (DQN: online and target; policy gradient: actor and critic, or the shared trunk). */
