@@ -40,18 +40,22 @@ function coverage(d: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-/** The nearest road sample found by the last {@link offsetFromRoad} call (the next call's start). */
-let nearestIndex = 0;
+/** Where a pixel lies relative to the road: the nearest sample (the next search's start) and the signed offset (m). */
+interface RoadFoot {
+  index: number;
+  offset: number;
+}
 
 /**
- * Signed distance (m, positive left) of the point (px, py) from the centreline, searching from sample `start`.
+ * Signed distance (m, positive left) of the point (px, py) from the centreline, searching from sample `start`;
+ * written to `out` with the sample found.
  * Road.project steps by the tangential distance, which overshoots inside bends and oscillates for points
  * farther from the road than it is meant for; a camera pixel can be 15 m away. Here each step goes to the
  * foot of the point on the sample's osculating circle, exact on circular arcs (the road's holds), so the
  * search converges in a step or two anywhere short of the centre of curvature, and the distance is to that
  * circle. Near the road both agree to second order in the arc length.
  */
-function offsetFromRoad(road: Road, px: number, py: number, start: number): number {
+function footOnRoad(road: Road, px: number, py: number, start: number, out: RoadFoot): void {
   const last = road.numPoints - 1;
   let i = start < 0 ? 0 : start > last ? last : start;
   let t = 0;
@@ -71,11 +75,10 @@ function offsetFromRoad(road: Road, px: number, py: number, start: number): numb
     if (next === i) break;
     i = next;
   }
-  nearestIndex = i;
-  if (Math.abs(k) < 1e-9) return n - 0.5 * k * t * t;
+  out.index = i;
   const kt = k * t;
   const kn = 1 - k * n;
-  return (1 - Math.sqrt(kt * kt + kn * kn)) / k;
+  out.offset = Math.abs(k) < 1e-9 ? n : (1 - Math.sqrt(kt * kt + kn * kn)) / k;
 }
 
 /**
@@ -92,6 +95,7 @@ export function renderCamera(road: Road, state: Float64Array, hint: number, geom
   const straight = Math.abs(kappa) < 1e-9;
   const rho = straight ? 0 : 1 / kappa;
   const radius = Math.abs(rho);
+  const foot: RoadFoot = { index: 0, offset: 0 };
   for (let r = 0; r < H; r++) {
     const forward = (CAMERA_ROWS_AHEAD - (r + 0.5)) * CAMERA_RESOLUTION;
     // Start each row's search where the road should be that far ahead; the row's later pixels continue from there.
@@ -100,8 +104,9 @@ export function renderCamera(road: Road, state: Float64Array, hint: number, geom
       const left = (W / 2 - (c + 0.5)) * CAMERA_RESOLUTION;
       const px = x + forward * cos - left * sin;
       const py = y + forward * sin + left * cos;
-      const d = Math.abs(offsetFromRoad(road, px, py, index));
-      index = nearestIndex;
+      footOnRoad(road, px, py, index, foot);
+      index = foot.index;
+      const d = Math.abs(foot.offset);
       const k = (r * W + c) * C;
       out[k] = coverage(geometry.roadHalfWidth - d);
       out[k + 1] = coverage(geometry.laneHalfWidth - d);
