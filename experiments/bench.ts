@@ -25,6 +25,7 @@ import { median } from '../core/math.js';
 import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 import { onlyList } from './commands/flags.js';
+import { rate as measureRate } from './rate.js';
 
 interface Row {
   section: string;
@@ -56,18 +57,8 @@ const add = (r: Row) => {
   console.error(`  ${r.section.padEnd(10)} ${r.name.padEnd(46)} ${fmtValue(r.value).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}`);
 };
 
-/** Runs `fn(iterations)` with growing iteration counts until it takes `seconds`; returns iterations/s. */
-function rate(fn: (iters: number) => void, seconds = argv.seconds): number {
-  let iters = 1;
-  fn(1); // warm up
-  for (;;) {
-    const t0 = performance.now();
-    fn(iters);
-    const dt = (performance.now() - t0) / 1000;
-    if (dt >= seconds) return iters / dt;
-    iters = Math.ceil(iters * Math.min(10, Math.max(2, (seconds * 1.2) / Math.max(dt, 1e-4))));
-  }
-}
+/** iterations/s of `fn(iterations)` (experiments/rate.ts), measured for `seconds`. */
+const rate = (fn: (iters: number) => void, seconds = argv.seconds): number => measureRate(fn, seconds);
 
 function fmtValue(v: number): string {
   if (!Number.isFinite(v)) return 'n/a';

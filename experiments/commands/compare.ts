@@ -11,7 +11,7 @@ import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { runFlagOptions } from '../run-spec.js';
 import { parseAssignments, positiveInt } from '../../formats/run-spec.js';
-import { runName } from '../harness/run-dir.js';
+import { envIdInName, runName } from '../../formats/run-format.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { reportFor, reportMarkdown, runComparison, type CompareOptions, type CompareResult } from '../compare.js';
 import { COMPARISON_FILES } from '../../formats/comparison.js';
@@ -57,7 +57,7 @@ export function compareOptionsFromArgs(a: CompareArgs, now = new Date()): Compar
     ...batchOptionsFromArgs(a, 'compare'),
     allowDifferentBudgets: a['allow-different-budgets'],
     sets: parseAgentSets(a.set),
-    outDir: a.out ?? path.join('runs', `compare__${env}__${stamp}`),
+    outDir: a.out ?? path.join('runs', `compare__${envIdInName(env)}__${stamp}`),
   };
 }
 

@@ -12,7 +12,7 @@ import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { runFlagOptions } from '../run-spec.js';
 import { parseAssignments, positiveInt } from '../../formats/run-spec.js';
-import { runName } from '../harness/run-dir.js';
+import { envIdInName, runName } from '../../formats/run-format.js';
 import { printResult } from './compare.js';
 import { runPlanned } from '../compare.js';
 import { parseGrid, parseRange, planSweep, type SweepOptions } from '../plan/sweep.js';
@@ -50,7 +50,7 @@ export function sweepOptionsFromArgs(a: SweepArgs, now = new Date()): SweepOptio
     seeds,
     ...batchOptionsFromArgs(a, 'sweep'),
     sets,
-    outDir: a.out ?? path.join('runs', `sweep__${a.agent}__${env}__${stamp}`),
+    outDir: a.out ?? path.join('runs', `sweep__${a.agent}__${envIdInName(env)}__${stamp}`),
   };
 }
 
