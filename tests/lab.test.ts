@@ -1,5 +1,5 @@
 /**
- * The pages that run envs and agents in the browser (issue 13), in headless Chromium over a real server:
+ * The pages that run envs and agents in the browser, in headless Chromium over a real server:
  * the env code replays recorded episodes bit-exactly in the page; the play page plays every kind of env
  * from the keyboard and downloads a replay that parseReplay accepts; the live-agent page loads a run's
  * saved agent and picks the same greedy actions as Node; the training page trains PPO on CartPole to the
