@@ -1,6 +1,6 @@
 /**
- * Conv torso benchmarks: the convolution's forward + backward per batch as im2col + 2-D matMul (what
- * agents/conv.ts uses) against tf.conv2d; conv-DQN gradient steps/s and conv-PPO training throughput on
+ * Conv torso benchmarks: the convolution's forward + backward per batch as tf.conv2d (what agents/conv.ts
+ * uses) against an im2col + 2-D matMul; conv-DQN gradient steps/s and conv-PPO training throughput on
  * MinAtar next to the MLP figures on CartPole; MinAtar env steps/s (single env and vector). Prints a table
  * and one JSON line (and writes it with --out).
  *

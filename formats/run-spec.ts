@@ -41,7 +41,7 @@ export interface RunPreset {
   hyperparams: Record<string, unknown>;
   /**
    * The greedy-eval mean that counts as solved, for envs registered without a reward threshold (Gymnasium's
-   * Pendulum-v1 has none; its preset for SAC and TD3 uses −200). Unset: the env's registered threshold.
+   * Pendulum-v1 has none; the usual mark is −200). Unset: the env's registered threshold.
    */
   rewardThreshold?: number;
 }
