@@ -175,6 +175,25 @@ const KIND_CODES: Record<GridCellKind, number> = { floor: FLOOR, wall: WALL, sta
 
 type StepEvent = 'move' | 'bump' | 'teleport' | 'pit' | 'terminal';
 
+/** What `renderState()` gives the viewer's gridworld scene. */
+export interface GridWorldRenderState extends RenderState {
+  kind: 'gridworld';
+  layout: string;
+  rows: number;
+  cols: number;
+  /** The map, one string per row, one character per cell (see `legend`). */
+  cells: string[];
+  legend: Record<string, GridCellSpec>;
+  /** [row, col] of the agent; [-1, -1] before the first reset. */
+  agent: [number, number];
+  state: number;
+  lastAction: number;
+  lastReward: number;
+  /** What the last step did. */
+  event: StepEvent | 'reset';
+  actions: string[];
+}
+
 /** Splits and checks a layout's map; returns its rows. */
 function mapRows(label: string, map: GridLayout['map']): string[] {
   const rows = typeof map === 'string' ? map.split('\n').map((l) => l.trim()).filter((l) => l.length > 0) : [...map];
@@ -606,7 +625,7 @@ export class GridWorldEnv extends BaseEnv<Float32Array, number> {
     this.rng = rng ? Rng.fromState(rng) : undefined;
   }
 
-  renderState(): RenderState {
+  renderState(): GridWorldRenderState {
     const [row, col] = this.state >= 0 ? this.cellOf(this.state) : [-1, -1];
     return {
       kind: 'gridworld',

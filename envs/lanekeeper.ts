@@ -155,6 +155,29 @@ const MAX_ROAD_STEPS = 20000;
 const RENDER_BEHIND = 20;
 const RENDER_AHEAD = 60;
 const RENDER_SPACING = 2;
+
+/** What `renderState()` gives the viewer's lanekeeper scene (lengths in m, angles in rad). */
+export interface LaneKeeperRenderState extends RenderState {
+  kind: 'lanekeeper';
+  /** Rear-axle centre, heading and steering angle. */
+  car: { x: number; y: number; heading: number; steer: number };
+  steerTarget: number;
+  wheelbase: number;
+  laneWidth: number;
+  roadHalfWidth: number;
+  /** `[x, y]` points on a fixed arc-length grid around the car. */
+  centerline: [number, number][];
+  /** Arc length of centerline[0] and the spacing of the points. */
+  centerlineStart: number;
+  centerlineSpacing: number;
+  /** Progress along the road. */
+  s: number;
+  offset: number;
+  headingError: number;
+  /** Road curvature at the car (1/m). */
+  curvature: number;
+  speed: number;
+}
 /** Road kept beyond the last reachable point, for look-ahead and rendering (m). */
 const ROAD_END_MARGIN = Math.max(RENDER_AHEAD, LOOKAHEAD_DISTANCES[LOOKAHEAD_DISTANCES.length - 1]) + 10;
 /** Extra road per step, beyond speed·DT: cutting the inside of bends advances faster along the centreline. */
@@ -387,7 +410,7 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
     return obs;
   }
 
-  renderState(): RenderState {
+  renderState(): LaneKeeperRenderState {
     const road = this.road;
     if (!road) throw new ResetNeededError(`${this.id}: renderState() called before reset(); call env.reset() first`);
     const p = this.projection;
@@ -408,13 +431,11 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
       laneWidth: LANE_WIDTH,
       roadHalfWidth: ROAD_HALF_WIDTH,
       centerline,
-      /** Arc length of centerline[0] (m) and the spacing of the points (m). */
       centerlineStart: first,
       centerlineSpacing: RENDER_SPACING,
       s: round2(p.s),
       offset: round3(p.offset),
       headingError: round3(wrapAngle(this.state[2] - p.heading)),
-      /** Road curvature at the car (1/m). */
       curvature: Math.round(road.curvatureAt(p.s) * 1e5) / 1e5,
       speed: this.speed,
     };

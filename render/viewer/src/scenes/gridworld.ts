@@ -1,8 +1,8 @@
 /**
  * Gridworld: tiles from the ASCII map (`cells`), coloured by the cell kinds of the state's `legend` (or by
  * the default legend characters), the agent and its recent path, and optionally the run's value/policy
- * overlay from `values.json`. Render state fields: `rows, cols, cells: string[], agent: [row, col]`,
- * optional `legend: {char: {kind, reward?, terminal?, to?}}` and `actions: string[]`.
+ * overlay from `values.json`. Render state: GridWorldRenderState (envs/gridworld.ts); `rows, cols, cells,
+ * agent` are needed; without `legend` the default legend characters are used.
  */
 import { Container, Graphics, Text } from 'pixi.js';
 import type { RenderState } from '../../../../envs/core.js';

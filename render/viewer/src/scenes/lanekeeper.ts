@@ -2,9 +2,7 @@
  * Lane keeper: a top view that follows the car along the road, road-up. The road and its lane markings
  * scroll past (dashes are placed by arc length, so they stay put on the road), the car yaws and drifts in
  * its lane, its recent path trails behind it, and a gauge shows the steering angle and its target.
- * Render state fields: `car: {x, y, heading, steer}`, `centerline: [[x, y], …]` (a window around the car),
- * `centerlineStart`, `centerlineSpacing`, `laneWidth`, `roadHalfWidth`, `wheelbase`, `offset`,
- * `headingError`, `steerTarget`. Missing fields fall back to the env's constants (envs/lanekeeper.ts).
+ * Render state: LaneKeeperRenderState (envs/lanekeeper.ts). Missing fields fall back to the env's constants.
  */
 import { Container, Graphics, Text } from 'pixi.js';
 import type { RenderState } from '../../../../envs/core.js';
