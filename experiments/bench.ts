@@ -4,7 +4,8 @@
  *
  *   npm run bench                      everything (the solve sections train 5 seeds per agent: minutes)
  *   npm run bench -- --only envs,dqn   chosen sections: envs, replay, dqn, solve-dqn, solve-ppo, solve-a2c,
- *                                      solve-sac, solve-td3 (Pendulum-v1: time until a greedy eval ≥ −200)
+ *                                      solve-sac, solve-td3 (Pendulum-v1: time until a greedy eval ≥ −200),
+ *                                      sampler (TPE vs random search vs Optuna: median best regret, 60 trials × 30 repeats)
  * The solve sections also report training throughput (env steps/s, evaluation included) per seed.
  *   npm run bench -- --seeds 3         fewer seeds for the solve sections (default 10)
  * The solve sections end with the Stable-Baselines3 figures quoted in issue 11 (measured once on this machine by
@@ -25,6 +26,7 @@ import { median } from '../core/math.js';
 import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 import { onlyList } from './commands/flags.js';
+import { benchSampler, formatSamplerBench } from './bench-sampler.js';
 
 interface Row {
   section: string;
@@ -34,7 +36,7 @@ interface Row {
   note?: string;
 }
 
-const SECTIONS = ['envs', 'replay', 'dqn', 'solve-dqn', 'solve-ppo', 'solve-a2c', 'solve-sac', 'solve-td3'] as const;
+const SECTIONS = ['envs', 'replay', 'dqn', 'solve-dqn', 'solve-ppo', 'solve-a2c', 'solve-sac', 'solve-td3', 'sampler'] as const;
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run bench --')
@@ -248,6 +250,16 @@ if (only.includes('solve-a2c') && agentNames().includes('a2c')) await benchSolve
 if (only.includes('solve-sac') && agentNames().includes('sac')) await benchSolve('sac', 'solve-sac', 'Pendulum-v1');
 if (only.includes('solve-td3') && agentNames().includes('td3')) await benchSolve('td3', 'solve-td3', 'Pendulum-v1');
 if (only.some((s) => s.startsWith('solve-'))) quotedPeers();
+if (only.includes('sampler')) await benchSamplerSection();
+
+/** The tuning sampler's quality (experiments/bench-sampler.ts): its table, then one row per test function. */
+async function benchSamplerSection(): Promise<void> {
+  const samplerRows = benchSampler();
+  console.error(formatSamplerBench(samplerRows, true));
+  for (const r of samplerRows) {
+    add({ section: 'sampler', name: `${r.function}: TPE median best regret (60 trials)`, value: r.tpeMedianRegret, unit: 'regret', note: `random ${r.randomMedianRegret.toPrecision(3)}, Optuna TPE ${r.optunaTpeMedianRegret.toPrecision(3)}; P(TPE repeat better than random) ${r.pTpeBetter.toFixed(2)}, than Optuna ${r.pTpeBetterThanOptuna.toFixed(2)}` });
+  }
+}
 
 // The table.
 console.log(`\n| section | benchmark | value | unit | note |\n|---|---|---:|---|---|`);
