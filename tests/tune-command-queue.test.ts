@@ -1,0 +1,45 @@
+/**
+ * `tsgym tune --queue`: the trials' runs are jobs on a real redis-server, trained by a real worker; the study
+ * (pruning included) ends exactly as the same study run locally.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readStudy } from '../experiments/tune/study.js';
+import { runCli } from './helpers/cli.js';
+import { startRedis, type TestRedis } from './helpers/redis.js';
+import { killWorkers, startWorker } from './helpers/queue.js';
+
+let root: string;
+let redis: TestRedis;
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-tune-queue-'));
+  redis = await startRedis();
+});
+afterAll(async () => {
+  killWorkers();
+  await redis?.stop();
+  fs.rmSync(root, { recursive: true, force: true });
+  if (redis) fs.rmSync(redis.dir, { recursive: true, force: true });
+});
+
+const ARGS = ['tune', 'ppo', 'cartpole', '--trials', '3', '--seeds', '2', '--steps', '2048', '--eval-every', '512', '--space', 'lr=1e-4:3e-3:log', '--space', 'activation=tanh,relu', '--space-only', '--pruner-startup-trials', '1', '--finalists', '0', '--envs', '2', '--eval-episodes', '2', '--backend', 'wasm', '--progress', 'none'];
+const trialsOf = (dir: string) => readStudy(dir).trials.map(({ trial, state, params, scores, value, intermediate, prunedAt }) => ({ trial, state, params, scores, value, intermediate, prunedAt }));
+
+describe('tune on the queue', () => {
+  it('trains the trials as jobs on a worker and ends with the same trials and best.json as a local study', async () => {
+    const worker = startWorker(redis.url);
+    const queued = path.join(root, 'queued');
+    const r = await runCli([...ARGS, '--queue', redis.url, '--out', queued]);
+    expect(r.code, `${r.stderr}\nworker:\n${worker.out()}`).toBe(0);
+    const local = path.join(root, 'local');
+    const l = await runCli([...ARGS, '--workers', '2', '--out', local]);
+    expect(l.code, l.stderr).toBe(0);
+    const trials = trialsOf(queued);
+    expect(trials.every((t) => t.state === 'complete' || t.state === 'pruned'), JSON.stringify(trials)).toBe(true);
+    expect(trials).toEqual(trialsOf(local));
+    const best = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8')).hyperparams;
+    expect(best(queued)).toEqual(best(local));
+  }, 240_000);
+});
