@@ -11,35 +11,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentNames } from '../agents/registry.js';
-import { run } from '../experiments/cli.js';
 import { PRESETS, presetFor } from '../experiments/presets.js';
 import { planComparison, runSpecOf } from '../experiments/plan/request.js';
 import { presetRunSpec } from '../experiments/harness/preset-runs.js';
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
 import { parseRunSpecDocument, RUN_SPEC_VERSION, RUN_FIELDS, runFlagOptions, runSpecDocument } from '../experiments/run-spec.js';
-import { ROOT, runCli, type CliResult } from './helpers/cli.js';
+import { ROOT, expectOneLine, runCli, runInProcess } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-run-spec-'));
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-async function runInProcess(args: string[]): Promise<CliResult> {
-  let stderr = '';
-  const code = await run(args, (t) => (stderr += `${t}\n`), {});
-  return { code, signal: null, stdout: '', stderr };
-}
-
-/** One `error:` line and one `hint:` line, exit 2, no stack. */
-function expectOneLine(r: CliResult, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(2);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 const trainArgs = (agent: string, env: string, extra: Record<string, unknown> = {}) => ({ agent, env, set: [] as string[], 'env-set': [] as string[], progress: 'none' as const, ...extra });
 

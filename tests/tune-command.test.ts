@@ -9,32 +9,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../experiments/cli.js';
 import { readStudy, type TrialLine } from '../experiments/tune/study.js';
 import { parseMetrics } from '../experiments/run-format.js';
-import { ROOT, runCli, type CliResult } from './helpers/cli.js';
+import { readPresetFile } from '../experiments/run-spec.js';
+import { ROOT, expectOneLine, runCli, runInProcess } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-tune-'));
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-async function runInProcess(args: string[]): Promise<CliResult> {
-  let stderr = '';
-  const code = await run(args, (t) => (stderr += `${t}\n`), {});
-  return { code, signal: null, stdout: '', stderr };
-}
-
-/** One `error:` line and one `hint:` line, exit 2, no stack. */
-function expectOneLine(r: CliResult, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(2);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 const SPACE = ['--space', 'lr=1e-4:3e-3:log', '--space', 'activation=tanh,relu', '--space-only'];
 const BUDGET = ['--envs', '2', '--eval-episodes', '2', '--backend', 'wasm', '--workers', '2', '--progress', 'none'];
@@ -174,4 +158,16 @@ describe('tune: bad input is one line, exit 2, nothing written', () => {
     expectOneLine(r, /'lr' range is inverted/);
     expect(fs.existsSync(out)).toBe(false);
   }, 60_000);
+});
+
+describe('best.json as a preset file', () => {
+  it("readPresetFile accepts and ignores a provenance object, and refuses one that is not an object", async () => {
+    const file = path.join(root, 'tuned.json');
+    fs.writeFileSync(file, JSON.stringify({ agent: 'ppo', env: 'CartPole-v1', totalSteps: 512, hyperparams: { lr: 0.001 }, provenance: { tool: 'tsgym tune', trial: 3 } }));
+    const preset = readPresetFile(file);
+    expect(preset).toEqual({ agent: 'ppo', env: 'CartPole-v1', totalSteps: 512, hyperparams: { lr: 0.001 } });
+    fs.writeFileSync(file, JSON.stringify({ agent: 'ppo', provenance: 'tune' }));
+    expectOneLine(await runInProcess(['train', '--preset', file, '--out', path.join(root, 'never')]), /--preset .*tuned\.json: provenance must be a JSON object/);
+    expect(fs.existsSync(path.join(root, 'never'))).toBe(false);
+  });
 });

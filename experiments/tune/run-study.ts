@@ -141,7 +141,7 @@ function requestFor(o: TuneOptions, plans: Record<string, AgentPlan>, seeds: num
 export async function runTune(o: TuneOptions): Promise<TuneResult> {
   const outDir = path.resolve(o.outDir);
   const { defaults, settings } = await prepare(o);
-  const queued = o.queue !== undefined && !o.queue.startsWith('local:');
+  const queued = isQueued(o);
   const workers = o.workers ?? (await import('node:os')).availableParallelism();
   // One executor per trial, so pruning one trial stops only its runs.
   const newExecutor = (runsAtOnce: number) => executorFor(o.queue, { workers: runsAtOnce });
@@ -205,6 +205,22 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
   }
 }
 
+const isQueued = (o: TuneOptions) => o.queue !== undefined && !o.queue.startsWith('local:');
+
+/**
+ * A comparison directory for `request` (a trial, or the re-evaluation): its request recorded or checked, and
+ * a task per run that keeps a finished run, resumes a started one and starts a missing one.
+ */
+function openRunsDir(o: TuneOptions, dir: string, request: ComparisonRequest, lock: CompareLock): { tasks: RunTask[]; exec: ExecutionContext } {
+  fs.mkdirSync(dir, { recursive: true });
+  claimComparisonFile(dir, request, ['tsgym', 'tune'], []);
+  fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  // With a queue, a worker may be creating a run directory right now: never clean one up.
+  const tasks = plannedRuns(request).map((r) => makeTask(r, request, dir, { readOnly: isQueued(o) }));
+  return { tasks, exec: { request, outDir: dir, tasks, progress: new CompareProgress(tasks, 'none'), lock } };
+}
+
 /** Trains one trial's seeded runs; reports every eval step all seeds have reached; stops the runs when pruned or stopped. */
 async function trainTrial(
   o: TuneOptions,
@@ -224,14 +240,8 @@ async function trainTrial(
     if (e instanceof TsgymError) return { failed: e.message };
     throw e;
   }
-  const request = requestFor(o, { [group]: plan }, ctx.seeds);
-  const queued = o.queue !== undefined && !o.queue.startsWith('local:');
-  fs.mkdirSync(dir, { recursive: true });
-  claimComparisonFile(dir, request, ['tsgym', 'tune'], []);
-  fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
-  const tasks = plannedRuns(request).map((r) => makeTask(r, request, dir, { readOnly: queued }));
-  const exec: ExecutionContext = { request, outDir: dir, tasks, progress: new CompareProgress(tasks, 'none'), lock };
+  const queued = isQueued(o);
+  const { tasks, exec } = openRunsDir(o, dir, requestFor(o, { [group]: plan }, ctx.seeds), lock);
   const reported = new Set<number>();
   let pruned = false;
   const poll = () => {
@@ -366,15 +376,7 @@ async function reevaluate(
   const plans: Record<string, AgentPlan> = {};
   for (const t of finalists) plans[trialDirName(t.trial)] = { ...planGroup(planOptions(o), o.env, defaults.agent!, study.hyperparams(t.trial), o.flags.totalSteps), agent: defaults.agent };
   plans.defaults = defaults;
-  const request = requestFor(o, plans, seeds);
-  const dir = path.join(outDir, TUNE_FILES.reevaluation);
-  const queued = o.queue !== undefined && !o.queue.startsWith('local:');
-  fs.mkdirSync(dir, { recursive: true });
-  claimComparisonFile(dir, request, ['tsgym', 'tune'], []);
-  fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
-  const tasks = plannedRuns(request).map((r) => makeTask(r, request, dir, { readOnly: queued }));
-  const exec: ExecutionContext = { request, outDir: dir, tasks, progress: new CompareProgress(tasks, 'none'), lock };
+  const { tasks, exec } = openRunsDir(o, path.join(outDir, TUNE_FILES.reevaluation), requestFor(o, plans, seeds), lock);
   log(`re-evaluating trials ${finalists.map((t) => t.trial).join(', ')} and the defaults on ${seeds.length} fresh seeds (${seeds.join(', ')})`);
   const stopRuns = (count: number) => executor.interrupt(count, exec);
   runningStops.add(stopRuns);

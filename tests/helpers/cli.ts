@@ -1,6 +1,8 @@
 /** Runs the tsgym CLI (`tsx experiments/cli.ts …`) as a child process, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { expect } from 'vitest';
+import { run } from '../../experiments/cli.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -29,4 +31,21 @@ export function startScript(script: string, args: string[], env: Record<string, 
 
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return startCli(args, env).done;
+}
+
+/** The CLI run in this process (as `tsgym …` would, minus the process): its exit code and what it printed on stderr. */
+export async function runInProcess(args: string[]): Promise<CliResult> {
+  let stderr = '';
+  const code = await run(args, (t) => (stderr += `${t}\n`), {});
+  return { code, signal: null, stdout: '', stderr };
+}
+
+/** One `error:` line matching `message` and one `hint:` line, exit 2, no stack. */
+export function expectOneLine(r: CliResult, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(2);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 }
