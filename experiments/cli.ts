@@ -33,6 +33,7 @@ const COMMAND_TABLE = {
   sweep: { usage: 'sweep', describe: "Sweep an agent's hyperparameters over several seeds, locally or on a queue; ranks configurations by IQM", load: async (): Promise<AnyCommand> => (await import('./commands/sweep.js')).sweepCommand },
   worker: { usage: 'worker', describe: 'Train queued runs (of compare/sweep --queue) on this machine, K at a time', load: async (): Promise<AnyCommand> => (await import('./commands/worker.js')).workerCommand },
   tune: { usage: 'tune [agent] [env]', describe: "Tune an agent's hyperparameters on an env (TPE, median pruning, K seeds per trial, winner re-run on fresh seeds)", load: async (): Promise<AnyCommand> => (await import('./commands/tune.js')).tuneCommand },
+  queue: { usage: 'queue <verb>', describe: "See and manage the queue's jobs: status (which worker runs what), cancel, retry, clean", load: async (): Promise<AnyCommand> => (await import('./commands/queue.js')).queueCommand },
   export: { usage: 'export <run>', describe: "Export a run's greedy policy as ONNX or TensorFlow.js, usable without tsgym", load: async (): Promise<AnyCommand> => (await import('./commands/export.js')).exportCommand },
 } satisfies Record<string, { usage: string; describe: string; load: () => Promise<AnyCommand> }>;
 

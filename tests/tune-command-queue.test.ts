@@ -7,9 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStudy } from '../experiments/tune/study.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
-import { killWorkers, startWorker } from './helpers/queue.js';
+import { killWorkers, startWorker, until } from './helpers/queue.js';
 
 let root: string;
 let redis: TestRedis;
@@ -42,4 +42,36 @@ describe('tune on the queue', () => {
     const best = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8')).hyperparams;
     expect(best(queued)).toEqual(best(local));
   }, 240_000);
+
+  it('queue status shows jobs per state, clean removes the completed ones, cancel removes a stopped study\'s queued jobs', async () => {
+    const queued = path.join(root, 'queued');
+    expect(fs.existsSync(path.join(queued, 'best.json')), 'needs the queue study first').toBe(true);
+    const status = async (dir: string) => {
+      const r = await runCli(['queue', 'status', '--queue', redis.url, '--out', dir]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const before = await status(queued);
+    const completed = Number(/(\d+) completed/.exec(before)?.[1]);
+    expect(completed, before).toBeGreaterThanOrEqual(2);
+    const clean = await runCli(['queue', 'clean', '--queue', redis.url, '--out', queued]);
+    expect(clean.stdout).toContain(`removed ${completed} completed job(s) of ${queued}`);
+    expect(await status(queued)).toMatch(/: 0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
+
+    // No worker: a study's first jobs wait; Ctrl-C detaches its coordinator; cancel removes them.
+    killWorkers();
+    const stopped = path.join(root, 'stopped');
+    const coord = startCli([...ARGS, '--queue', redis.url, '--out', stopped]);
+    await until('the first trial\'s jobs on the queue', async () => /2 waiting/.test(await status(stopped)), 60_000);
+    expect(await status(stopped)).toMatch(/waiting +trials\/trial-0000\/trial-0000__seed\d+/);
+    coord.child.kill('SIGINT');
+    expect((await coord.done).code).toBe(130);
+    const cancel = await runCli(['queue', 'cancel', '--queue', redis.url, '--out', stopped]);
+    expect(cancel.stdout, cancel.stderr).toContain(`removed 2 job(s) of ${stopped} no worker had taken`);
+    expect(await status(stopped)).toMatch(/: 0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
+    // Bad input: one line.
+    const noOut = await runCli(['queue', 'cancel', '--queue', redis.url]);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/^error: queue cancel needs --out DIR/);
+  }, 120_000);
 });
