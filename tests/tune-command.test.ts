@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStudy, type TrialLine } from '../experiments/tune/study.js';
 import { parseMetrics } from '../experiments/run-format.js';
@@ -170,4 +171,27 @@ describe('best.json as a preset file', () => {
     expectOneLine(await runInProcess(['train', '--preset', file, '--out', path.join(root, 'never')]), /--preset .*tuned\.json: provenance must be a JSON object/);
     expect(fs.existsSync(path.join(root, 'never'))).toBe(false);
   });
+});
+
+describe('tune with --env-module', () => {
+  it("tunes on a user's env: every trial's runs load the module (recorded in their config.json)", async () => {
+    const dir = path.join(root, 'env-module');
+    fs.mkdirSync(dir);
+    const mod = path.join(dir, 'my-pole.mjs');
+    const url = (p: string) => pathToFileURL(path.join(ROOT, p)).href;
+    fs.writeFileSync(mod, `import { register } from '${url('envs/registry.ts')}';\nimport { CartPoleEnv } from '${url('envs/cartpole.ts')}';\nregister({ id: 'MyPole-v0', description: 'a user env', maxEpisodeSteps: 200, create: (kw) => new CartPoleEnv(kw) });\n`);
+    const out = path.join(dir, 'study');
+    const r = await runCli(['--env-module', mod, 'tune', 'ppo', 'MyPole-v0', '--trials', '2', '--seeds', '1', '--steps', '512', '--eval-every', '256', ...SPACE, '--pruner', 'none', '--finalists', '0', ...BUDGET, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const trials = readStudy(out).trials;
+    expect(trials.map((t) => t.state)).toEqual(['complete', 'complete']);
+    for (const t of trials) {
+      const runs = path.join(out, 'trials', `trial-${String(t.trial).padStart(4, '0')}`, 'runs');
+      for (const run of fs.readdirSync(runs)) {
+        const config = JSON.parse(fs.readFileSync(path.join(runs, run, 'config.json'), 'utf8'));
+        expect(config).toMatchObject({ envId: 'MyPole-v0', envModules: [{ path: mod, envIds: ['MyPole-v0'] }] });
+      }
+    }
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'best.json'), 'utf8')).env).toBe('MyPole-v0');
+  }, 120_000);
 });
