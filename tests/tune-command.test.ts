@@ -154,6 +154,13 @@ describe('tune: bad input is one line, exit 2, nothing written', () => {
     expectOneLine(await runInProcess(['tune', 'ppo', 'cartpole', '--trials', '2']), /--out/);
     expectOneLine(await tune('--objective', 'best'), /invalid --objective "best"/);
     expect(fs.existsSync(out)).toBe(false);
+    // A directory of something else is not taken over.
+    const other = path.join(root, 'other');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'notes.txt'), 'mine');
+    expectOneLine(await tune('--out', other), /--out is given 2 times/);
+    expectOneLine(await runInProcess(['tune', 'ppo', 'cartpole', '--trials', '3', '--space', 'lr=1e-4:1e-2:log', '--space-only', '--out', other]), /--out .*other is not empty and holds no study/);
+    expect(fs.readdirSync(other)).toEqual(['notes.txt']);
     // As a user sees it: one line from a real process.
     const r = await runCli(['tune', 'ppo', 'cartpole', '--trials', '3', '--space', 'lr=1e-2:1e-5', '--out', out]);
     expectOneLine(r, /'lr' range is inverted/);

@@ -58,6 +58,7 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   nonNegative('--pruner-warmup-steps', a['pruner-warmup-steps']);
   checkQueueFlags(a);
   if (!a.out) throw new TsgymError('give the study directory with --out DIR (rerun the same command with it to resume)');
+  if (Array.isArray(a.out)) throw new TsgymError(`--out is given ${a.out.length} times; a study has one directory`);
   const given = parseSpaceFlags(a.space, reg.hyperparams as never);
   if (a['space-only'] && !a.space.length) throw new TsgymError('--space-only tunes only the --space parameters; give at least one --space key=low:high');
   const space = a['space-only'] ? given : Object.hasOwn(DEFAULT_SPACES, reg.name) ? mergeSpaces(defaultSpaceFor(reg.name), given) : validateSpace(given);

@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { TsgymError } from '../../core/errors.js';
 import { agentRegistration } from '../../agents/registry.js';
-import { CompareLock } from '../plan/lock.js';
+import { CompareLock, LOCK_FILE } from '../plan/lock.js';
 import { CompareProgress } from '../plan/progress.js';
 import { type RunFlags } from '../run-spec.js';
 import { checkPlanBuilds, claimComparisonFile, planGroup, plannedRuns, type AgentPlan, type CompareOptions, type ComparisonRequest } from '../plan/request.js';
@@ -43,7 +43,7 @@ import { evalRecords, intermediateValue, runScore, type ObjectiveKind } from './
 import { optimize, type TrialContext, type TrialOutcome } from './optimize.js';
 import { topTrials, selectWinner, type Selection } from './select.js';
 import { checkSpaceAgainstSchema, type SearchSpace } from './space.js';
-import { freshSeeds, Study, type StudySettings, type TrialLine } from './study.js';
+import { freshSeeds, Study, STUDY_FILES, type StudySettings, type TrialLine } from './study.js';
 import type { SamplerKind } from './sampler.js';
 import type { MedianPrunerOptions, PrunerKind } from './pruner.js';
 
@@ -155,6 +155,10 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
     if (o.progress !== 'none') console.error(m);
   };
 
+  // A study directory, or a new or empty one: never write a study into another tool's directory.
+  if (fs.existsSync(outDir) && !fs.existsSync(path.join(outDir, STUDY_FILES.trials)) && fs.readdirSync(outDir).some((e) => e !== LOCK_FILE)) {
+    throw new TsgymError(`--out ${outDir} is not empty and holds no study (trials.jsonl); pick an empty or new directory`);
+  }
   fs.mkdirSync(outDir, { recursive: true });
   const lock = new CompareLock(outDir);
   lock.acquire();
