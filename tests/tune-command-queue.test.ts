@@ -43,7 +43,7 @@ describe('tune on the queue', () => {
     expect(best(queued)).toEqual(best(local));
   }, 240_000);
 
-  it('queue status shows jobs per state, clean removes the completed ones, cancel removes a stopped study\'s queued jobs', async () => {
+  it('a scored trial\'s jobs are removed; queue status shows jobs per state, clean removes completed ones, cancel removes a stopped study\'s queued jobs', async () => {
     const queued = path.join(root, 'queued');
     expect(fs.existsSync(path.join(queued, 'best.json')), 'needs the queue study first').toBe(true);
     const status = async (dir: string) => {
@@ -51,12 +51,19 @@ describe('tune on the queue', () => {
       expect(r.code, r.stderr).toBe(0);
       return r.stdout;
     };
-    const before = await status(queued);
-    const completed = Number(/(\d+) completed/.exec(before)?.[1]);
-    expect(completed, before).toBeGreaterThanOrEqual(2);
-    const clean = await runCli(['queue', 'clean', '--queue', redis.url, '--out', queued]);
-    expect(clean.stdout).toContain(`removed ${completed} completed job(s) of ${queued}`);
-    expect(await status(queued)).toMatch(/: 0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
+    // A scored trial's completed jobs are removed; only a pruned trial's jobs that were already running can remain.
+    const pruned = readStudy(queued).trials.filter((t) => t.state === 'pruned').length;
+    const after = await status(queued);
+    expect(Number(/(\d+) completed/.exec(after)?.[1]), after).toBeLessThanOrEqual(2 * pruned);
+    expect(after).toMatch(/0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed/);
+    // A comparison's completed jobs stay until cleaned.
+    const cmp = path.join(root, 'cmp');
+    const c = await runCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0', '--steps', '256', '--eval-every', '128', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'none', '--queue', redis.url, '--out', cmp]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(await status(cmp)).toMatch(/: 0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 1 completed/);
+    const clean = await runCli(['queue', 'clean', '--queue', redis.url, '--out', cmp]);
+    expect(clean.stdout, clean.stderr).toContain(`removed 1 completed job(s) of ${cmp}`);
+    expect(await status(cmp)).toMatch(/: 0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
 
     // No worker: a study's first jobs wait; Ctrl-C detaches its coordinator; cancel removes them.
     killWorkers();

@@ -18,7 +18,8 @@
  * Pruning is decided here from the runs' eval records (their metrics.jsonl, on the shared filesystem with a
  * queue): every eval step that all seeds have reached is reported in step order, so the decision does not
  * depend on when the files are read. A pruned trial's runs are stopped (local: killed; queue: its waiting
- * jobs are removed, running ones finish on their worker and are ignored).
+ * jobs are removed, running ones finish on their worker and are ignored). On a queue, a trial's completed jobs
+ * are removed once it is scored (its results are in its run directories).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -260,7 +261,7 @@ async function trainTrial(
         // Pruned: the runs are worth nothing more (a study stopped by a signal stops them through runningStops instead, with a checkpoint).
         pruned = true;
         executor.interrupt(2, exec);
-        if (queued) void removeWaitingJobs(o.queue!, dir, tasks, log);
+        if (queued) void removeJobs(o.queue!, dir, tasks, ['waiting', 'delayed', 'prioritized'], 'waiting', log);
         return;
       }
     }
@@ -279,6 +280,7 @@ async function trainTrial(
     await executor.close();
   }
   if (ctx.signal.aborted) return { failed: 'stopped' };
+  if (queued) await removeJobs(o.queue!, dir, tasks, ['completed'], 'completed', log);
   poll(); // the evals written after the last poll, in step order: the decision does not depend on timing
   if (pruned) return { failed: 'pruned' };
   const failed = tasks.filter((t) => t.state !== 'done');
@@ -303,8 +305,12 @@ function readEvals(runDir: string): EvalRecord[] {
   return evalRecords(parseMetrics(text).records);
 }
 
-/** Removes a pruned trial's jobs that no worker has taken yet; running ones finish on their worker (their result is not used). */
-async function removeWaitingJobs(url: string, dir: string, tasks: RunTask[], log: (m: string) => void): Promise<void> {
+/**
+ * Removes the jobs of the runs in `dir` that are in one of `states`: a pruned trial's jobs no worker has taken
+ * yet (running ones finish on their worker and are not used), or a finished trial's completed jobs once its
+ * result is recorded (the run directories hold the results; a rerun keeps finished runs without a job).
+ */
+async function removeJobs(url: string, dir: string, tasks: RunTask[], states: readonly string[], what: string, log: (m: string) => void): Promise<void> {
   const connection = connect(url, () => {});
   const queue = new Queue(QUEUE_NAME, { connection });
   queue.on('error', () => {});
@@ -313,15 +319,14 @@ async function removeWaitingJobs(url: string, dir: string, tasks: RunTask[], log
     let removed = 0;
     for (const t of tasks) {
       const job = await queue.getJob(runJobId(dir, createdAt, t.name));
-      const state = await job?.getState();
-      if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
+      if (job && states.includes(await job.getState())) {
         await job.remove();
         removed++;
       }
     }
-    if (removed) log(`queue: removed ${removed} waiting job(s) of the pruned trial in ${dir}`);
+    if (removed) log(`queue: removed ${removed} ${what} job(s) of ${dir}`);
   } catch {
-    // Redis away: the jobs run and are ignored
+    // Redis away: the jobs stay; `tsgym queue clean` removes completed ones later
   } finally {
     await queue.close().catch(() => {});
     connection.disconnect();
@@ -392,6 +397,7 @@ async function reevaluate(
     await executor.close();
   }
   if (signal.aborted) return null;
+  if (isQueued(o)) await removeJobs(o.queue!, exec.outDir, tasks, ['completed'], 'completed', log);
   const failed = tasks.filter((t) => t.state !== 'done');
   if (failed.length) throw new TsgymError(`the re-evaluation on fresh seeds could not finish: ${failed.map((t) => `${t.name}: ${(t.error ?? t.state).split('\n')[0]}`).join('; ')}`, { hint: 'fix the cause and run the same command again: finished runs are kept' });
   const scoresOf = (group: string) => seeds.map((seed) => runScore(readEvals(tasks.find((t) => t.group === group && t.seed === seed)!.dir), o.objective));
