@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStudy, type TrialLine } from '../experiments/tune/study.js';
 import { parseMetrics } from '../experiments/run-format.js';
 import { readPresetFile } from '../experiments/run-spec.js';
+import { tuneOptionsFromArgs } from '../experiments/commands/tune.js';
+import { defaultSpaceFor } from '../experiments/tune/default-spaces.js';
 import { ROOT, expectOneLine, runCli, runInProcess } from './helpers/cli.js';
 
 let root: string;
@@ -201,4 +203,17 @@ describe('tune with --env-module', () => {
     }
     expect(JSON.parse(fs.readFileSync(path.join(out, 'best.json'), 'utf8')).env).toBe('MyPole-v0');
   }, 120_000);
+});
+
+describe('tune options', () => {
+  const args = (extra: Record<string, unknown>) => ({ agent: 'ppo', env: 'cartpole', trials: 3, out: path.join(root, 'opts'), space: [] as string[], set: [] as string[], 'env-set': [] as string[], sampler: 'tpe' as const, pruner: 'median' as const, objective: 'last-quarter' as const, 'study-seed': '0', finalists: 3, 'fresh-seeds': 10, 'bootstrap-reps': 2000, progress: 'none' as const, ...extra });
+  it("without --space the agent's default space is tuned; --space replaces one key; --space-only keeps only the given keys", () => {
+    expect(tuneOptionsFromArgs(args({})).space).toEqual(defaultSpaceFor('ppo'));
+    const merged = tuneOptionsFromArgs(args({ space: ['lr=1e-4:1e-3:log'] })).space;
+    expect(merged).toEqual({ ...defaultSpaceFor('ppo'), lr: { type: 'float', low: 1e-4, high: 1e-3, log: true } });
+    expect(Object.keys(merged)).toEqual(Object.keys(defaultSpaceFor('ppo')));
+    expect(tuneOptionsFromArgs(args({ space: ['lr=1e-4:1e-3:log'], 'space-only': true })).space).toEqual({ lr: { type: 'float', low: 1e-4, high: 1e-3, log: true } });
+    expect(() => tuneOptionsFromArgs(args({ 'space-only': true }))).toThrow(/--space-only tunes only the --space parameters/);
+    expect(fs.existsSync(path.join(root, 'opts'))).toBe(false);
+  });
 });

@@ -12,7 +12,7 @@ import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { agentEnvWithFile, parseAssignments, parseSeed, positiveInt, readPresetFile, runFlagOptions, runFlagsFromArgs } from '../run-spec.js';
 import { defaultSpaceFor, DEFAULT_SPACES } from '../tune/default-spaces.js';
-import { mergeSpaces, parseSpaceFlags, validateSpace } from '../tune/space.js';
+import { mergeSpaces, parseSpaceFlags } from '../tune/space.js';
 import { OBJECTIVE_KINDS, type ObjectiveKind } from '../tune/objective.js';
 import { PRUNER_KINDS, createPruner, type PrunerKind, type MedianPrunerOptions } from '../tune/pruner.js';
 import type { SamplerKind } from '../tune/sampler.js';
@@ -59,9 +59,10 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   checkQueueFlags(a);
   if (!a.out) throw new TsgymError('give the study directory with --out DIR (rerun the same command with it to resume)');
   if (Array.isArray(a.out)) throw new TsgymError(`--out is given ${a.out.length} times; a study has one directory`);
-  const given = parseSpaceFlags(a.space, reg.hyperparams as never);
+  const given = a.space.length ? parseSpaceFlags(a.space, reg.hyperparams as never) : {};
   if (a['space-only'] && !a.space.length) throw new TsgymError('--space-only tunes only the --space parameters; give at least one --space key=low:high');
-  const space = a['space-only'] ? given : Object.hasOwn(DEFAULT_SPACES, reg.name) ? mergeSpaces(defaultSpaceFor(reg.name), given) : validateSpace(given);
+  if (!a['space-only'] && !Object.hasOwn(DEFAULT_SPACES, reg.name) && !a.space.length) defaultSpaceFor(reg.name); // one line: no default space, give --space
+  const space = a['space-only'] || !Object.hasOwn(DEFAULT_SPACES, reg.name) ? given : mergeSpaces(defaultSpaceFor(reg.name), given);
   const fixed = parseAssignments(a.set, '--set');
   rejectRunKeys(reg.name, reg.hyperparams, fixed);
   const prunerOptions: MedianPrunerOptions = {
