@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +15,7 @@ import { planComparison, runSpecOf } from '../experiments/plan/request.js';
 import { presetRunSpec } from '../experiments/harness/preset-runs.js';
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
 import { parseRunSpecDocument, RUN_SPEC_VERSION, RUN_FIELDS, runFlagOptions, runSpecDocument } from '../experiments/run-spec.js';
-import { ROOT, expectOneLine, runCli, runInProcess } from './helpers/cli.js';
+import { ROOT, expectOneLine, runCli, runInProcess, writeMyPoleModule } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
@@ -167,9 +166,7 @@ describe('env modules travel with the spec', () => {
   it('a child reloads the spec\'s env modules; a changed module is refused with one line unless allowed, on --spec and on --resume', async () => {
     const dir = path.join(root, 'env-module');
     fs.mkdirSync(dir);
-    const mod = path.join(dir, 'my-pole.mjs');
-    const url = (p: string) => pathToFileURL(path.join(ROOT, p)).href;
-    fs.writeFileSync(mod, `import { register } from '${url('envs/registry.ts')}';\nimport { CartPoleEnv } from '${url('envs/cartpole.ts')}';\nregister({ id: 'MyPole-v0', description: 'a user env', maxEpisodeSteps: 200, create: (kw) => new CartPoleEnv(kw) });\n`);
+    const mod = writeMyPoleModule(dir);
     const sha = createHash('sha256').update(fs.readFileSync(mod)).digest('hex');
     const base = trainSpecFromArgs(trainArgs('ppo', 'cartpole', { steps: 512, 'eval-every': 256, 'eval-episodes': 1, 'checkpoint-every': 256, 'record-episodes': 0, backend: 'wasm' }));
     const doc = { ...runSpecDocument(base), env: 'MyPole-v0', rewardThreshold: null, envModules: [{ path: mod, sha256: sha, envIds: ['MyPole-v0'] }] };

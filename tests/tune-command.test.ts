@@ -8,14 +8,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStudy, type TrialLine } from '../experiments/tune/study.js';
 import { parseMetrics } from '../experiments/run-format.js';
 import { readPresetFile } from '../experiments/run-spec.js';
 import { tuneOptionsFromArgs } from '../experiments/commands/tune.js';
 import { defaultSpaceFor } from '../experiments/tune/default-spaces.js';
-import { ROOT, expectOneLine, runCli, runInProcess } from './helpers/cli.js';
+import { ROOT, expectOneLine, runCli, runInProcess, writeMyPoleModule } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
@@ -186,9 +185,7 @@ describe('tune with --env-module', () => {
   it("tunes on a user's env: every trial's runs load the module (recorded in their config.json)", async () => {
     const dir = path.join(root, 'env-module');
     fs.mkdirSync(dir);
-    const mod = path.join(dir, 'my-pole.mjs');
-    const url = (p: string) => pathToFileURL(path.join(ROOT, p)).href;
-    fs.writeFileSync(mod, `import { register } from '${url('envs/registry.ts')}';\nimport { CartPoleEnv } from '${url('envs/cartpole.ts')}';\nregister({ id: 'MyPole-v0', description: 'a user env', maxEpisodeSteps: 200, create: (kw) => new CartPoleEnv(kw) });\n`);
+    const mod = writeMyPoleModule(dir);
     const out = path.join(dir, 'study');
     const r = await runCli(['--env-module', mod, 'tune', 'ppo', 'MyPole-v0', '--trials', '2', '--seeds', '1', '--steps', '512', '--eval-every', '256', ...SPACE, '--pruner', 'none', '--finalists', '0', ...BUDGET, '--out', out]);
     expect(r.code, r.stderr).toBe(0);

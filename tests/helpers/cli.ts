@@ -1,6 +1,8 @@
 /** Runs the tsgym CLI (`tsx experiments/cli.ts …`) as a child process, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import { run } from '../../experiments/cli.js';
 
@@ -48,4 +50,12 @@ export function expectOneLine(r: CliResult, message: RegExp): void {
   expect(lines[0]).toMatch(/^error: /);
   expect(lines[0]).toMatch(message);
   expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** Writes `<dir>/my-pole.mjs`, a user env module registering MyPole-v0 (CartPole under another id); returns its path. */
+export function writeMyPoleModule(dir: string): string {
+  const mod = path.join(dir, 'my-pole.mjs');
+  const url = (p: string) => pathToFileURL(path.join(ROOT, p)).href;
+  fs.writeFileSync(mod, `import { register } from '${url('envs/registry.ts')}';\nimport { CartPoleEnv } from '${url('envs/cartpole.ts')}';\nregister({ id: 'MyPole-v0', description: 'a user env', maxEpisodeSteps: 200, create: (kw) => new CartPoleEnv(kw) });\n`);
+  return mod;
 }
