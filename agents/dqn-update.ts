@@ -17,7 +17,7 @@
  * the targets held constant; tests/dqn-update.test.ts checks it against tfjs autodiff.
  */
 import { tf } from './backend.js';
-import { backward, forwardTrace, traceOutput, type Mlp } from './mlp.js';
+import { traceNetwork, type Network } from './conv.js';
 import type { ReplaySample } from './replay-buffer.js';
 
 export interface DqnUpdateOptions {
@@ -31,7 +31,7 @@ export interface DqnUpdateOptions {
 }
 
 export interface DqnGradient {
-  /** Flat gradient of the mean loss over the online network's params (Mlp.params layout). */
+  /** Flat gradient of the mean loss over the online network's params (its `params` layout). */
   grad: Float32Array;
   /** Q(s, a) − y per sample. */
   td: Float32Array;
@@ -46,8 +46,8 @@ export class DqnUpdate {
   private readonly cache = new Map<number, { mask: Float32Array; y: Float32Array }>();
 
   constructor(
-    readonly online: Mlp,
-    readonly target: Mlp,
+    readonly online: Network,
+    readonly target: Network,
     readonly opts: DqnUpdateOptions,
   ) {
     this.A = opts.numActions;
@@ -97,19 +97,19 @@ export class DqnUpdate {
       const obs = tf.tensor2d(s.obs.subarray(0, B * d), [B, d]);
       const nextObs = tf.tensor2d(s.nextObs.subarray(0, B * d), [B, d]);
       const qValues = (out: tf.Tensor2D): tf.Tensor2D => (this.duelingMap ? tf.matMul(out, this.duelingMap) : out);
-      const trace = forwardTrace(this.online, obs);
-      const q = qValues(traceOutput(trace));
+      const trace = traceNetwork(this.online, obs);
+      const q = qValues(trace.output);
       // Advantage learning also needs Q_target(s): one target pass over [s; s'] rather than two.
       const al = this.opts.advantageLearning;
       let qTarget: tf.Tensor2D | null = null;
       let qNextTarget: tf.Tensor2D;
       if (al > 0) {
-        [qTarget, qNextTarget] = tf.split(qValues(traceOutput(forwardTrace(this.target, tf.concat([obs, nextObs])))), 2) as [tf.Tensor2D, tf.Tensor2D];
+        [qTarget, qNextTarget] = tf.split(qValues(traceNetwork(this.target, tf.concat([obs, nextObs])).output), 2) as [tf.Tensor2D, tf.Tensor2D];
       } else {
-        qNextTarget = qValues(traceOutput(forwardTrace(this.target, nextObs)));
+        qNextTarget = qValues(traceNetwork(this.target, nextObs).output);
       }
       // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s').
-      const aStar = tf.argMax(this.opts.doubleDqn ? qValues(traceOutput(forwardTrace(this.online, nextObs))) : qNextTarget, 1);
+      const aStar = tf.argMax(this.opts.doubleDqn ? qValues(traceNetwork(this.online, nextObs).output) : qNextTarget, 1);
       const bootstrapQ = tf.sum(tf.mul(qNextTarget, tf.oneHot(aStar, A)), 1);
       const [ret, disc, w] = tf.unstack(tf.tensor2d(c.y, [3, B]), 0);
       let y = tf.add(ret, tf.mul(disc, bootstrapQ));
@@ -122,7 +122,7 @@ export class DqnUpdate {
       const dTd = tf.mul(this.opts.loss === 'huber' ? tf.clipByValue(td, -1, 1) : td, w);
       let dOut: tf.Tensor2D = tf.mul(mask, tf.reshape(dTd, [B, 1]));
       if (this.duelingMap) dOut = tf.matMul(dOut, tf.transpose(this.duelingMap));
-      return tf.concat([backward(trace, dOut).grad!, td, qTaken]);
+      return tf.concat([trace.backward(dOut), td, qTaken]);
     });
     const all = flat.dataSync() as Float32Array;
     flat.dispose();

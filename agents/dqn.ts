@@ -11,7 +11,8 @@
  */
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
-import { Mlp, downloadAndDispose } from './mlp.js';
+import { downloadAndDispose } from './mlp.js';
+import { TORSO_HYPERPARAMS, buildNetwork, resolveTorso, type Network, type TorsoConfig } from './conv.js';
 import { DqnUpdate } from './dqn-update.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig, type PrioritizedReplayConfig } from './off-policy.js';
@@ -20,7 +21,7 @@ import { TsgymError } from '../core/errors.js';
 import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
 import type { AgentRegistration } from './agent.js';
 
-export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig {
+export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig, TorsoConfig {
   hidden: number[];
   activation: 'relu' | 'tanh';
   lr: number;
@@ -53,6 +54,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
   params: {
     hidden: intList([64, 64], 'Hidden layer sizes of the Q-network ([] = linear)'),
     activation: choice<DqnConfig['activation']>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
+    ...TORSO_HYPERPARAMS,
     lr: num(1e-3, 'Adam learning rate', { min: 0, minExclusive: true }),
     adamEps: num(1e-8, "Adam's ε (larger values damp the steps of small, noisy gradients)", { min: 0, minExclusive: true }),
     annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps (late updates cannot undo a solution)'),
@@ -79,8 +81,8 @@ const DEFAULTS: DqnConfig = defaultsOf(DQN_HYPERPARAMS);
 export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   static readonly defaults: DqnConfig = DEFAULTS;
   readonly numActions: number;
-  readonly online: Mlp;
-  readonly target: Mlp;
+  readonly online: Network;
+  readonly target: Network;
   private readonly optimizer: Adam;
   private readonly update: DqnUpdate;
   private actionBuf: Int32Array;
@@ -99,8 +101,10 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     // Dueling: the last layer emits [V, A_1..A_k] from the shared trunk; Q = V + A − mean(A) (see qValues).
     const outSize = c.dueling ? this.numActions + 1 : this.numActions;
     const initRng = this.initRng();
-    this.online = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
-    this.target = new Mlp([this.obsSize, ...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
+    // An MLP on flat observations, or a conv torso before the hidden layers on images (agents/conv.ts).
+    const torso = resolveTorso('dqn', info.observationSpace, c);
+    this.online = buildNetwork(torso, this.obsSize, [...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
+    this.target = buildNetwork(torso, this.obsSize, [...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, eps: c.adamEps, maxGradNorm: c.maxGradNorm });
     this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning });
@@ -118,14 +122,14 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   }
 
   /** Q-values for a batch as a tensor (dueling combination included); call inside tf.tidy. */
-  private qValues(net: Mlp, x: tf.Tensor2D): tf.Tensor2D {
+  private qValues(net: Network, x: tf.Tensor2D): tf.Tensor2D {
     const out = net.apply(x);
     if (!this.config.dueling) return out;
     const [v, a] = tf.split(out, [1, this.numActions], 1);
     return tf.add(v, tf.sub(a, tf.mean(a, 1, true))) as tf.Tensor2D;
   }
 
-  private predictQ(net: Mlp, obs: Float32Array, n: number): Float32Array {
+  private predictQ(net: Network, obs: Float32Array, n: number): Float32Array {
     return downloadAndDispose(tf.tidy(() => this.qValues(net, tf.tensor2d(obs, [n, this.obsSize]))));
   }
 
@@ -187,7 +191,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   }
 
   // The target network moves every targetUpdateInterval gradient steps (the base's default rhythm).
-  protected targetPairs(): [Mlp, Mlp][] {
+  protected targetPairs(): [Network, Network][] {
     return [[this.target, this.online]];
   }
 

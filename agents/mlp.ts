@@ -25,7 +25,36 @@ export interface MlpOptions {
   outputGain?: number;
 }
 
-export class Mlp {
+/**
+ * A network whose parameters live in one flat float32 vector mirrored in tf variables (an Mlp, or a ConvNet
+ * of agents/conv.ts): loading, target copies and Polyak averaging work on the vector, then upload it.
+ */
+export abstract class FlatParamNetwork {
+  abstract readonly params: Float32Array;
+  /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
+  abstract syncVariables(): void;
+
+  setParams(values: ArrayLike<number>): void {
+    if (values.length !== this.params.length) throw new Error(`${this.constructor.name}: got ${values.length} parameters, this network has ${this.params.length}`);
+    this.params.set(values);
+    this.syncVariables();
+  }
+
+  /** Hard copy (target networks). */
+  copyFrom(other: { readonly params: Float32Array }): void {
+    this.setParams(other.params);
+  }
+
+  /** Polyak averaging: θ ← τ·θ_other + (1 − τ)·θ. */
+  polyakFrom(other: { readonly params: Float32Array }, tau: number): void {
+    const p = this.params;
+    const q = other.params;
+    for (let i = 0; i < p.length; i++) p[i] = tau * q[i] + (1 - tau) * p[i];
+    this.syncVariables();
+  }
+}
+
+export class Mlp extends FlatParamNetwork {
   /** Layer sizes, input first: [obsSize, 64, 64, outSize]. */
   readonly sizes: readonly number[];
   readonly activation: Activation;
@@ -35,6 +64,7 @@ export class Mlp {
   private readonly offsets: { w: number; b: number; inSize: number; outSize: number }[];
 
   constructor(sizes: readonly number[], rng: Rng, opts: MlpOptions = {}) {
+    super();
     if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s > 0)) throw new Error(`Mlp: bad layer sizes [${sizes}]`);
     this.sizes = [...sizes];
     this.activation = opts.activation ?? 'relu';
@@ -78,9 +108,10 @@ export class Mlp {
 
   /**
    * Forward pass on a [batch, inputSize] tensor; call inside `tf.tidy` (or a gradient tape). The output
-   * layer is linear. Each layer carries its own gradient (see `denseLayer`).
+   * layer is linear. Each layer carries its own gradient (see `denseLayer`). The gradient stops at the
+   * input unless `inputGrad` is set (a head on a trunk that trains through it).
    */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  apply(x: tf.Tensor2D, opts: { inputGrad?: boolean } = {}): tf.Tensor2D {
     // Outside a gradient tape (acting, evaluation, target values) the custom-gradient wrapper is pure
     // overhead: run the same fused ops directly (identical values).
     if (!tf.engine().isTapeOn()) return traceOutput(forwardTrace(this, x));
@@ -88,7 +119,7 @@ export class Mlp {
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
       const act: Activation | 'linear' = l === last ? 'linear' : this.activation;
-      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0);
+      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0 || opts.inputGrad === true);
     }
     return h;
   }
@@ -128,25 +159,6 @@ export class Mlp {
         this.vars[2 * l + 1].assign(tf.tensor1d(this.params.subarray(o.b, o.b + o.outSize)));
       });
     });
-  }
-
-  setParams(values: ArrayLike<number>): void {
-    if (values.length !== this.params.length) throw new Error(`Mlp: got ${values.length} parameters, this network has ${this.params.length}`);
-    this.params.set(values);
-    this.syncVariables();
-  }
-
-  /** Hard copy (target networks). */
-  copyFrom(other: Mlp): void {
-    this.setParams(other.params);
-  }
-
-  /** Polyak averaging: θ ← τ·θ_other + (1 − τ)·θ. */
-  polyakFrom(other: Mlp, tau: number): void {
-    const p = this.params;
-    const q = other.params;
-    for (let i = 0; i < p.length; i++) p[i] = tau * q[i] + (1 - tau) * p[i];
-    this.syncVariables();
   }
 
   dispose(): void {
@@ -292,9 +304,11 @@ export function traceOutput(t: MlpTrace): tf.Tensor2D {
 /**
  * Backpropagates `dOut` (∂loss/∂output, [batch, outSize]) through the traced pass. Returns the parameter
  * gradients flattened in `net.params` order (W0, b0, W1, b1, … — one tensor, ready to concatenate and
- * download) unless `params` is false, and ∂loss/∂input when `input` is true.
+ * download) unless `params` is false, and ∂loss/∂input when `input` is true. `wideInput` computes the
+ * input gradient dz·W₀ᵀ as (W₀·dzᵀ)ᵀ: for a first layer far wider than the batch (a conv torso's
+ * flattened features) two small transposes cost less on wasm than transposing W₀ (5× at 1024×128, B = 32).
  */
-export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolean; input?: boolean } = {}): { grad?: tf.Tensor1D; dInput?: tf.Tensor2D } {
+export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolean; input?: boolean; wideInput?: boolean } = {}): { grad?: tf.Tensor1D; dInput?: tf.Tensor2D } {
   const wantParams = opts.params ?? true;
   const wantInput = opts.input ?? false;
   const vars = t.net.variables;
@@ -310,7 +324,8 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
       parts[2 * l] = tf.reshape(tf.matMul(tf.transpose(t.acts[l]), dz), [-1]);
       parts[2 * l + 1] = tf.reshape(tf.matMul(onesRow(dz.shape[0]), dz), [-1]);
     }
-    if (l > 0 || wantInput) dy = tf.matMul(dz, tf.transpose(vars[2 * l] as tf.Tensor2D));
+    if (l === 0 && wantInput && opts.wideInput) dy = tf.transpose(tf.matMul(vars[0] as tf.Tensor2D, tf.transpose(dz)));
+    else if (l > 0 || wantInput) dy = tf.matMul(dz, tf.transpose(vars[2 * l] as tf.Tensor2D));
   }
   return { grad: wantParams ? (tf.concat(parts) as tf.Tensor1D) : undefined, dInput: wantInput ? dy : undefined };
 }

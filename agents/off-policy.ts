@@ -22,7 +22,7 @@
  * `checkpointBuffer`), so a resumed run continues exactly as an uninterrupted one.
  */
 import type { Adam, AdamState, ParamSet } from './adam.js';
-import type { Mlp } from './mlp.js';
+import type { Network } from './conv.js';
 import { ReplayBuffer, type ReplayBufferJSON, type ReplaySample } from './replay-buffer.js';
 import { blobToFloats, floatsToBlob } from './state-blobs.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
@@ -154,7 +154,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
   protected abstract trainStep(s: ReplaySample): Record<string, number>;
 
   /** [target, online] pairs the target update moves (after `trainStep`, when `targetUpdateDue`). */
-  protected abstract targetPairs(): [Mlp, Mlp][];
+  protected abstract targetPairs(): [Network, Network][];
 
   /** Every parameter set to checkpoint, by name (online and target networks, learned scalars). */
   protected abstract paramSets(): [string, ParamSet][];

@@ -23,6 +23,7 @@
 import { tf } from './backend.js';
 import { Adam, type AdamState, type ParamSet } from './adam.js';
 import { Mlp, downloadAndDispose, tanh, type Activation } from './mlp.js';
+import { TORSO_HYPERPARAMS, buildNetwork, resolveTorso, type Network, type ResolvedTorso, type TorsoConfig } from './conv.js';
 import { distributionFor, type ActionDistribution } from './distributions.js';
 import { RolloutBuffer, explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
 import { blobToFloats, floatsToBlob } from './state-blobs.js';
@@ -35,7 +36,7 @@ import { TsgymError } from '../core/errors.js';
 import { bool, choice, defaultsOf, int, intList, num, type HyperparamSchema } from './hyperparams.js';
 
 /** Hyperparameters every policy-gradient agent has. */
-export interface PgConfig {
+export interface PgConfig extends TorsoConfig {
   /** Hidden layer sizes (of each network, or of the shared trunk). */
   hidden: number[];
   activation: Activation;
@@ -76,6 +77,7 @@ export const PG_HYPERPARAMS: HyperparamSchema<PgConfig> = {
   params: {
     hidden: intList([64, 64], 'Hidden layer sizes (of each network, or of the shared trunk)'),
     activation: choice<Activation>('tanh', ['tanh', 'relu'], 'Hidden-layer activation'),
+    ...TORSO_HYPERPARAMS,
     sharedNetwork: bool(false, 'One trunk with a policy head and a value head, instead of separate actor and critic'),
     lr: num(3e-4, 'Adam learning rate', { min: 0, minExclusive: true }),
     annealLr: bool(false, 'Anneal the learning rate linearly to 0 over totalSteps'),
@@ -110,30 +112,36 @@ export function checkPgConfig(c: PgConfig): string | undefined {
  * The actor and the critic. Separate: two MLPs `obs → hidden → outputs` and `obs → hidden → 1`. Shared:
  * one trunk `obs → hidden` (activation on its last layer too) feeding a linear policy head and a linear
  * value head. Orthogonal init with gain √2 in hidden layers, 0.01 on the policy output (a near-uniform
- * initial policy) and 1 on the value output.
+ * initial policy) and 1 on the value output. With a conv torso (agents/conv.ts) the actor and the critic
+ * (or the shared trunk) start with the convolution.
  */
 export class ActorCritic {
   readonly shared: boolean;
   /** The trainable networks by checkpoint name, in the optimiser's order. */
-  readonly nets: [string, Mlp][];
+  readonly nets: [string, Network][];
   /** The policy network (or head, when shared): outputs the logits or the Gaussian means. */
-  readonly actor: Mlp;
-  private readonly critic: Mlp;
+  readonly actor: Network;
+  private readonly critic: Network;
   /** The shared trunk (null when the networks are separate); its activation is applied to its last layer too. */
-  readonly trunk: Mlp | null;
+  readonly trunk: Network | null;
+  /** With a shared trunk: the policy and value heads, whose gradients flow into the trunk. */
+  private readonly heads: { policy: Mlp; value: Mlp } | null;
   readonly activation: Activation;
   readonly obsSize: number;
 
-  constructor(obsSize: number, policyOutputs: number, hidden: number[], activation: Activation, shared: boolean, rng: Rng) {
+  constructor(obsSize: number, policyOutputs: number, hidden: number[], activation: Activation, shared: boolean, rng: Rng, torso: ResolvedTorso = { kind: 'mlp' }) {
     this.shared = shared;
     this.activation = activation;
     this.obsSize = obsSize;
     const opts = { activation, init: 'orthogonal' as const, hiddenGain: Math.SQRT2 };
     if (shared) {
-      this.trunk = new Mlp([obsSize, ...hidden], rng, { ...opts, outputGain: Math.SQRT2 });
+      this.trunk = buildNetwork(torso, obsSize, hidden, rng, { ...opts, outputGain: Math.SQRT2 });
       const h = hidden[hidden.length - 1];
-      this.actor = new Mlp([h, policyOutputs], rng, { ...opts, outputGain: 0.01 });
-      this.critic = new Mlp([h, 1], rng, { ...opts, outputGain: 1 });
+      const policyHead = new Mlp([h, policyOutputs], rng, { ...opts, outputGain: 0.01 });
+      const valueHead = new Mlp([h, 1], rng, { ...opts, outputGain: 1 });
+      this.heads = { policy: policyHead, value: valueHead };
+      this.actor = policyHead;
+      this.critic = valueHead;
       this.nets = [
         ['trunk', this.trunk],
         ['policyHead', this.actor],
@@ -141,8 +149,9 @@ export class ActorCritic {
       ];
     } else {
       this.trunk = null;
-      this.actor = new Mlp([obsSize, ...hidden, policyOutputs], rng, { ...opts, outputGain: 0.01 });
-      this.critic = new Mlp([obsSize, ...hidden, 1], rng, { ...opts, outputGain: 1 });
+      this.heads = null;
+      this.actor = buildNetwork(torso, obsSize, [...hidden, policyOutputs], rng, { ...opts, outputGain: 0.01 });
+      this.critic = buildNetwork(torso, obsSize, [...hidden, 1], rng, { ...opts, outputGain: 1 });
       this.nets = [
         ['actor', this.actor],
         ['critic', this.critic],
@@ -158,19 +167,19 @@ export class ActorCritic {
 
   /** Policy outputs (logits or means) for a [n, obsSize] tensor; call in a tf scope. */
   policy(x: tf.Tensor2D): tf.Tensor2D {
-    return this.actor.apply(this.trunk ? this.features(x) : x);
+    return this.heads ? this.heads.policy.apply(this.features(x), { inputGrad: true }) : this.actor.apply(x);
   }
 
   /** Values as a [n] tensor; call in a tf scope. */
   value(x: tf.Tensor2D): tf.Tensor1D {
-    return tf.reshape(this.critic.apply(this.trunk ? this.features(x) : x), [-1]) as tf.Tensor1D;
+    return tf.reshape(this.heads ? this.heads.value.apply(this.features(x), { inputGrad: true }) : this.critic.apply(x), [-1]) as tf.Tensor1D;
   }
 
   /** Both, sharing the trunk's forward pass. */
   policyAndValue(x: tf.Tensor2D): { policy: tf.Tensor2D; value: tf.Tensor1D } {
-    if (!this.trunk) return { policy: this.actor.apply(x), value: tf.reshape(this.critic.apply(x), [-1]) as tf.Tensor1D };
+    if (!this.heads) return { policy: this.actor.apply(x), value: tf.reshape(this.critic.apply(x), [-1]) as tf.Tensor1D };
     const f = this.features(x);
-    return { policy: this.actor.apply(f), value: tf.reshape(this.critic.apply(f), [-1]) as tf.Tensor1D };
+    return { policy: this.heads.policy.apply(f, { inputGrad: true }), value: tf.reshape(this.heads.value.apply(f, { inputGrad: true }), [-1]) as tf.Tensor1D };
   }
 
   predictPolicy(obs: Float32Array, n: number): Float32Array {
@@ -233,7 +242,8 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     this.obsSize = info.observationSpace.size;
     this.numEnvs = info.numEnvs;
     this.dist = distributionFor(info.actionSpace, config.logStdInit);
-    this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(streamSeed(seed, `${name}.init`)));
+    const torso = resolveTorso(name, info.observationSpace, config);
+    this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(streamSeed(seed, `${name}.init`)), torso);
     const trainables: ParamSet[] = [...this.net.nets.map(([, m]) => m), ...this.dist.trainables];
     this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, beta1: config.adamBeta1, beta2: config.adamBeta2, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity, clipPerNet: config.clipPerNetwork });
     this.buffer = new RolloutBuffer({ numSteps: config.numSteps, numEnvs: info.numEnvs, obsSize: this.obsSize, actionSize: this.dist.actionSize });

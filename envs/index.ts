@@ -13,5 +13,6 @@ export * from './acrobot.js';
 export * from './gridworld.js';
 export * from './gridworld-layouts.js';
 export * from './lanekeeper.js';
+export * from './lanekeeper-camera.js';
 export * from './road.js';
 export * from './minatar/env.js';

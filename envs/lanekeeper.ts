@@ -50,6 +50,16 @@
  * |entry 0| ≤ 1.71. With `sensorNoise: σ`, Gaussian noise of standard deviation σ (in these scaled units)
  * is added to every entry before clipping; the state itself is never noisy.
  *
+ * ### Camera (`obs: 'pixels'`)
+ * `Box(0, 1, [32, 32, 3])`, float32, in (y, x, channel) order: a top-down view that moves and turns with
+ * the car (see envs/lanekeeper-camera.ts). The car heads up the image, its rear axle on the horizontal
+ * centre line 4 rows above the bottom edge; a pixel is 0.75 m, so the view reaches 21 m ahead, 3 m behind
+ * and 12 m to each side. Channels: 0 the road surface (within `ROAD_HALF_WIDTH` of the
+ * centreline), 1 the lane (within `LANE_WIDTH`/2), 2 the arc the car drives if it holds its current
+ * steering angle (the next 12 m). Edges are anti-aliased: a pixel's value is the fraction of it inside, so
+ * sub-pixel offsets show. `sensorNoise` adds Gaussian noise of that standard deviation to every pixel
+ * (clipped to [0, 1]). Everything else (dynamics, rewards, episode ends, seeding) is as with `obs: 'state'`.
+ *
  * ## Rewards
  * `max(0, 1 − (offset / (LANE_WIDTH/2))²) − STEER_EFFORT_PENALTY × (Δsteer / (MAX_STEER_RATE·DT))²` per
  * step, where Δsteer is the steering angle change made this step: 1 in the lane centre, 0 at the lane
@@ -74,11 +84,12 @@
  * should the car still reach its end (no time limit), the step is truncated with `info.roadEnd: true`.
  *
  * ## Arguments
- * `make('LaneKeeper-v0', { speed?: number, difficulty?: number, sensorNoise?: number })`:
+ * `make('LaneKeeper-v0', { speed?: number, difficulty?: number, sensorNoise?: number, obs?: 'state' | 'pixels' })`:
  * - `speed` (m/s, default 12, 5–20): the constant forward speed.
  * - `difficulty` (default 1, 0–3): scales every bend's curvature; 0 is a straight road. At 3 the
  *   sharpest bend (0.09 1/m) still needs only 78 % of the steering limit.
  * - `sensorNoise` (default 0, 0–1): standard deviation of the observation noise (scaled units).
+ * - `obs` (default 'state'): 'state' for the 9 floats above, 'pixels' for the camera image.
  * `reset` takes no options.
  *
  * ## Rendering
@@ -91,13 +102,14 @@
  * ## Version history
  * - v0 (tsgym 0.1): initial version.
  */
-import { assertAction, BaseEnv, rangeOption, rejectUnknownOptions, ResetNeededError } from './core.js';
+import { assertAction, BaseEnv, describeValue, rangeOption, rejectUnknownOptions, ResetNeededError } from './core.js';
 import { TsgymError } from '../core/errors.js';
 import type { Action, RenderState, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, Discrete } from './spaces.js';
 import { Rng } from '../core/rng.js';
 import { StateReader } from './state-check.js';
 import { emptyRoadProjection, generateRoad, type Road } from './road.js';
+import { CAMERA_SHAPE, cameraObservationSpace, renderCamera } from './lanekeeper-camera.js';
 
 /** Time step (s). */
 export const LANE_KEEPER_DT = 0.1;
@@ -149,6 +161,7 @@ const ROAD_END_MARGIN = Math.max(RENDER_AHEAD, LOOKAHEAD_DISTANCES[LOOKAHEAD_DIS
 const ROAD_LENGTH_FACTOR = 1.25;
 
 export const LANE_KEEPER_OBS_SIZE = 4 + LOOKAHEAD_DISTANCES.length;
+const CAMERA_GEOMETRY = { roadHalfWidth: ROAD_HALF_WIDTH, laneHalfWidth: LANE_WIDTH / 2, wheelbase: WHEELBASE };
 const HALF_LANE = LANE_WIDTH / 2;
 const HEADING_OBS_LIMIT = Math.PI / LANE_KEEPER_HEADING_SCALE;
 
@@ -159,9 +172,14 @@ export interface LaneKeeperOptions {
   difficulty?: number;
   /** Standard deviation of Gaussian observation noise (scaled units); default 0. */
   sensorNoise?: number;
+  /** 'state' (9 floats, the default) or 'pixels' (the top-down camera image). */
+  obs?: LaneKeeperObs;
 }
 
-const OPTION_NAMES = ['speed', 'difficulty', 'sensorNoise'] as const;
+export type LaneKeeperObs = 'state' | 'pixels';
+const OBS_KINDS: readonly LaneKeeperObs[] = ['state', 'pixels'];
+
+const OPTION_NAMES = ['speed', 'difficulty', 'sensorNoise', 'obs'] as const;
 
 export function laneKeeperObservationSpace(): Box {
   const high = [OFFSET_OBS_LIMIT, HEADING_OBS_LIMIT, 1, 1, ...LOOKAHEAD_DISTANCES.map(() => 1)];
@@ -211,11 +229,12 @@ function round2(v: number): number {
 
 /** LaneKeeper-v0: discrete steering targets. {@link LaneKeeperContinuousEnv} is the Box-action variant. */
 export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
-  readonly observationSpace = laneKeeperObservationSpace();
+  readonly observationSpace: Box;
   readonly actionSpace: Discrete | Box = new Discrete(STEER_LEVELS.length);
   readonly speed: number;
   readonly difficulty: number;
   readonly sensorNoise: number;
+  readonly obsKind: LaneKeeperObs;
   /** (x, y, heading, steer): rear-axle position (m), heading (rad, not wrapped), steering angle (rad). */
   readonly state = new Float64Array(4);
   /** The current episode's road (undefined before the first reset). */
@@ -234,6 +253,12 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
     this.speed = rangeOption(envName, opts, 'speed', LANE_KEEPER_SPEED, { min: LANE_KEEPER_MIN_SPEED, max: LANE_KEEPER_MAX_SPEED, unit: 'm/s' });
     this.difficulty = rangeOption(envName, opts, 'difficulty', 1, { min: 0, max: LANE_KEEPER_MAX_DIFFICULTY });
     this.sensorNoise = rangeOption(envName, opts, 'sensorNoise', 0, { min: 0, max: LANE_KEEPER_MAX_SENSOR_NOISE });
+    const obsKind = opts.obs ?? 'state';
+    if (!(OBS_KINDS as readonly unknown[]).includes(obsKind)) {
+      throw new TsgymError(`${envName}: option 'obs' must be one of ${OBS_KINDS.map((k) => `'${k}'`).join(', ')}, got ${describeValue(obsKind)}`);
+    }
+    this.obsKind = obsKind as LaneKeeperObs;
+    this.observationSpace = this.obsKind === 'pixels' ? cameraObservationSpace() : laneKeeperObservationSpace();
   }
 
   override get id(): string {
@@ -332,9 +357,17 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
     return { obs: this.observe(), reward, terminated, truncated, info };
   }
 
-  /** The observation of the current state (see the table above), noise included. */
+  /** The observation of the current state (see the table above, or the camera image), noise included. */
   private observe(): Float32Array {
     const road = this.road!;
+    if (this.obsKind === 'pixels') {
+      const image = renderCamera(road, this.state, this.projection.index, CAMERA_GEOMETRY, new Float32Array(CAMERA_SHAPE[0] * CAMERA_SHAPE[1] * CAMERA_SHAPE[2]));
+      if (this.sensorNoise > 0) {
+        const rng = this.rng!;
+        for (let k = 0; k < image.length; k++) image[k] = clip(image[k] + this.sensorNoise * rng.normal(), 0, 1);
+      }
+      return image;
+    }
     const p = this.projection;
     const obs = new Float32Array(LANE_KEEPER_OBS_SIZE);
     obs[0] = p.offset / HALF_LANE;

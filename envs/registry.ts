@@ -127,7 +127,7 @@ register({
   createVector: (n, spec, kw) => new CartPoleVectorEnv(n, spec, kw as CartPoleOptions, spec.maxEpisodeSteps),
 });
 
-// Gymnasium's classic-control suite (issue 14): same constants, spaces, time limits and thresholds as
+// Gymnasium's classic-control suite: same constants, spaces, time limits and thresholds as
 // Gymnasium 1.x. No batched kernels: makeVec steps N make()d envs (SyncVectorEnv).
 register({
   id: 'Pendulum-v1',

@@ -4,15 +4,21 @@
  *
  *   npm run bench                      everything (the solve sections train 5 seeds per agent: minutes)
  *   npm run bench -- --only envs,dqn   chosen sections: envs, replay, dqn, solve-dqn, solve-ppo, solve-a2c,
- *                                      solve-sac, solve-td3 (Pendulum-v1: time until a greedy eval ≥ −200),
- *                                      sampler (TPE vs random search vs Optuna: median best regret, 60 trials × 30 repeats)
+ *                                      solve-sac, solve-td3 (Pendulum-v1: time until a greedy eval ≥ −200)
  * The solve sections also report training throughput (env steps/s, evaluation included) per seed.
  *   npm run bench -- --seeds 3         fewer seeds for the solve sections (default 10)
- * The solve sections end with the Stable-Baselines3 figures quoted in issue 11 (measured once on this machine by
- * the issue's author, not by this script), so the table reads as a comparison.
+ * More sections: many-seeds (batched seeds against one process per seed, experiments/bench-seeds.ts), conv (the
+ * conv torso and MinAtar, experiments/bench-conv.ts), sampler (TPE against random search and Optuna's recorded
+ * regrets, experiments/bench-sampler.ts).
+ * The solve sections end with the Stable-Baselines3 figures measured once on this machine by hand (not by this
+ * script), so the table reads as a comparison. A full run (no --only) also rewrites the bench block of
+ * docs/results.md.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { listEnvs, make, makeVec } from '../envs/registry.js';
@@ -26,7 +32,10 @@ import { median } from '../core/math.js';
 import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 import { onlyList } from './commands/flags.js';
-import { benchSampler, formatSamplerBench } from './bench-sampler.js';
+import { rate as measureRate } from './rate.js';
+import { benchManySeeds } from './bench-seeds.js';
+import { benchSampler } from './bench-sampler.js';
+import { measuredOn, RESULTS_PAGE, updateResultsBlock } from './results-page.js';
 
 interface Row {
   section: string;
@@ -36,7 +45,7 @@ interface Row {
   note?: string;
 }
 
-const SECTIONS = ['envs', 'replay', 'dqn', 'solve-dqn', 'solve-ppo', 'solve-a2c', 'solve-sac', 'solve-td3', 'sampler'] as const;
+const SECTIONS = ['envs', 'replay', 'dqn', 'solve-dqn', 'solve-ppo', 'solve-a2c', 'solve-sac', 'solve-td3', 'many-seeds', 'conv', 'sampler'] as const;
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run bench --')
@@ -46,6 +55,8 @@ const argv = yargs(hideBin(process.argv))
     backend: { choices: BACKENDS, default: 'auto' as BackendChoice },
     out: { type: 'string', default: 'bench-results', describe: 'Directory for the JSON results' },
     seconds: { type: 'number', default: 1, describe: 'Measuring time per throughput row' },
+    'many-seeds': { type: 'number', default: 16, describe: 'PPO CartPole seeds for the many-seeds section (batched and one process per seed)' },
+    'sampler-repeats': { type: 'number', default: 30, describe: 'Repeats per test function in the sampler section' },
   })
   .strict()
   .help()
@@ -58,18 +69,8 @@ const add = (r: Row) => {
   console.error(`  ${r.section.padEnd(10)} ${r.name.padEnd(46)} ${fmtValue(r.value).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}`);
 };
 
-/** Runs `fn(iterations)` with growing iteration counts until it takes `seconds`; returns iterations/s. */
-function rate(fn: (iters: number) => void, seconds = argv.seconds): number {
-  let iters = 1;
-  fn(1); // warm up
-  for (;;) {
-    const t0 = performance.now();
-    fn(iters);
-    const dt = (performance.now() - t0) / 1000;
-    if (dt >= seconds) return iters / dt;
-    iters = Math.ceil(iters * Math.min(10, Math.max(2, (seconds * 1.2) / Math.max(dt, 1e-4))));
-  }
-}
+/** iterations/s of `fn(iterations)` (experiments/rate.ts), measured for `seconds`. */
+const rate = (fn: (iters: number) => void, seconds = argv.seconds): number => measureRate(fn, seconds);
 
 function fmtValue(v: number): string {
   if (!Number.isFinite(v)) return 'n/a';
@@ -229,9 +230,9 @@ async function benchSolve(agent: string, section: string, env = 'CartPole-v1'): 
   add({ section, name: `${agent} ${short} worst-seed wall-clock to solve`, value: Math.max(...walls), unit: 's', note });
 }
 
-/** Issue 11's side-by-side figures for Stable-Baselines3 (RL-Zoo presets, torch on one thread), quoted. */
+/** The side-by-side figures for Stable-Baselines3 (RL-Zoo presets, torch on one thread), quoted. */
 function quotedPeers(): void {
-  const note = 'quoted from issue 11 (seeds 0–4, same machine, same eval rule), not measured by this run';
+  const note = 'measured once by hand on this machine (seeds 0–4, same eval rule), not by this run';
   add({ section: 'quoted', name: 'SB3 RL-Zoo PPO CartPole median wall-clock to solve', value: 10.7, unit: 's', note });
   add({ section: 'quoted', name: 'SB3 RL-Zoo DQN CartPole median wall-clock to solve', value: 38, unit: 's', note });
 }
@@ -244,20 +245,22 @@ if (only.includes('dqn')) await benchDqn();
 if (only.includes('solve-dqn')) await benchSolve('dqn', 'solve-dqn');
 if (only.includes('solve-ppo') && agentNames().includes('ppo')) await benchSolve('ppo', 'solve-ppo');
 if (only.includes('solve-a2c') && agentNames().includes('a2c')) await benchSolve('a2c', 'solve-a2c');
-// Issue 14: SAC and TD3 on Pendulum-v1, to a greedy eval (10 episodes) ≥ −200. For scale, SB3 2.4.1 on this
+// SAC and TD3 on Pendulum-v1, to a greedy eval (10 episodes) ≥ −200. For scale, SB3 2.4.1 on this
 // machine (RL-Zoo settings, torch on one thread, eval every 1k steps) first got there after 55 s (SAC) and
 // 71 s (TD3).
 if (only.includes('solve-sac') && agentNames().includes('sac')) await benchSolve('sac', 'solve-sac', 'Pendulum-v1');
 if (only.includes('solve-td3') && agentNames().includes('td3')) await benchSolve('td3', 'solve-td3', 'Pendulum-v1');
 if (only.some((s) => s.startsWith('solve-'))) quotedPeers();
-if (only.includes('sampler')) await benchSamplerSection();
-
-/** The tuning sampler's quality (experiments/bench-sampler.ts): its table, then one row per test function. */
-async function benchSamplerSection(): Promise<void> {
-  const samplerRows = benchSampler();
-  console.error(formatSamplerBench(samplerRows, true));
-  for (const r of samplerRows) {
-    add({ section: 'sampler', name: `${r.function}: TPE median best regret (60 trials)`, value: r.tpeMedianRegret, unit: 'regret', note: `random ${r.randomMedianRegret.toPrecision(3)}, Optuna TPE ${r.optunaTpeMedianRegret.toPrecision(3)}; P(TPE repeat better than random) ${r.pTpeBetter.toFixed(2)}, than Optuna ${r.pTpeBetterThanOptuna.toFixed(2)}` });
+if (only.includes('many-seeds')) {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-bench-seeds-'));
+  for (const r of await benchManySeeds({ agent: 'ppo', env: 'CartPole-v1', seeds: argv['many-seeds'], workers: 2, outDir, kernelSeconds: 0.5 }, () => {})) add({ ...r, section: `seeds/${r.section}` });
+  fs.rmSync(outDir, { recursive: true, force: true });
+}
+if (only.includes('conv')) benchConv();
+if (only.includes('sampler')) {
+  for (const r of benchSampler({ repeats: argv['sampler-repeats'] })) {
+    const note = `random ${fmtValue(r.randomMedianRegret)}, Optuna's TPE ${fmtValue(r.optunaTpeMedianRegret)} (ratio ${r.ratioToOptuna.toFixed(2)}); P(TPE repeat beats random) ${r.pTpeBetter.toFixed(2)}, beats Optuna's ${r.pTpeBetterThanOptuna.toFixed(2)}; ${argv['sampler-repeats']} repeats of 60 trials`;
+    add({ section: 'sampler', name: `${r.function}: TPE median best regret`, value: r.tpeMedianRegret, unit: 'regret', note });
   }
 }
 
@@ -270,3 +273,16 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 fs.writeFileSync(path.join(argv.out, `bench-${stamp}.json`), JSON.stringify(result, null, 2));
 fs.writeFileSync(path.join(argv.out, 'latest.json'), JSON.stringify(result, null, 2));
 console.log(`\nwrote ${path.join(argv.out, 'latest.json')}`);
+if (argv.only === undefined) {
+  const table = [`| section | benchmark | value | unit | note |`, `|---|---|---:|---|---|`, ...rows.map((r) => `| ${r.section} | ${r.name} | ${fmtValue(r.value)} | ${r.unit} | ${r.note ?? ''} |`)];
+  const updated = updateResultsBlock('bench', [measuredOn('npm run bench', backend), '', ...table].join('\n'));
+  console.log(updated ? `updated the bench block of ${RESULTS_PAGE}` : `${RESULTS_PAGE} has no bench block: left as is`);
+}
+
+/** experiments/bench-conv.ts in a child process (it measures with its own backend settings), its rows added here. */
+function benchConv(): void {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-bench-conv-')), 'conv.json');
+  const script = fileURLToPath(new URL('./bench-conv.ts', import.meta.url));
+  execFileSync(process.execPath, ['--import', 'tsx', script, '--seconds', String(argv.seconds), '--out', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const r of (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: Omit<Row, 'section'>[] }).rows) rows.push({ ...r, section: 'conv' });
+}

@@ -23,7 +23,7 @@ export interface RunPreset {
   hyperparams: Record<string, unknown>;
   /**
    * The greedy-eval mean that counts as solved, for envs registered without a reward threshold (Gymnasium's
-   * Pendulum-v1 has none; issue 14 states −200). Unset: the env's registered threshold.
+   * Pendulum-v1 has none; the usual mark is −200). Unset: the env's registered threshold.
    */
   rewardThreshold?: number;
 }
@@ -51,9 +51,9 @@ export const PRESETS: PresetTable = {
     // buffer (1M, never wrapped at these budgets) keeps the early failures, and the target network follows
     // by Polyak averaging (τ 0.01 per gradient step).
     //
-    // Issue 11 (stay solved): trained on past the solve point (100k, no early stop), the
+    // Staying solved: trained on past the solve point (100k, no early stop), the
     // Q-network's greedy policy flips between 500 and ~100 from one eval to the next (the old preset, with hard
-    // target copies every 128 steps and a 50k buffer: issue 11's example, IQM 319 [105, 490] over 5 seeds).
+    // target copies every 128 steps and a 50k buffer: the first example, IQM 319 [105, 490] over 5 seeds).
     // Tried, seeds 0–3 (before the seeding change in core/seeds.ts; final evals):
     //   + lr annealed to 0 over the budget                         seed 0: 90 (still flipping at 98k)
     //   + that, 100k buffer, γ 0.99                                seed 0: 184 (solid 500 from 22k to 66k, then collapsed)
@@ -157,12 +157,12 @@ export const PRESETS: PresetTable = {
       hyperparams: { hidden: [128, 128], trainFreq: 32, gradientSteps: 128, targetUpdateInterval: 128, lr: 0.001, epsDecaySteps: 20_000, epsEnd: 0.02, nStep: 3, gamma: 0.98, bufferSize: 100_000, learningStarts: 2_000 },
     },
   },
-  // Policy-gradient presets (issue 5); CartPole tuned over 10–20 seeds, the others checked on 1–5 seeds.
+  // Policy-gradient presets; CartPole tuned over 10–20 seeds, the others checked on 1–5 seeds.
   // On CartPole the critic's squared error (returns up to ~100) dominates the joint gradient, so the usual
   // global norm clip of 0.5 starves the policy; maxGradNorm 5 (and no value clipping for PPO) made every
   // seed solve.
   ppo: {
-    // Issue 11 (stay solved): trained on past the solve point, the old preset (lr annealed, clip fixed,
+    // Staying solved: trained on past the solve point, the old preset (lr annealed, clip fixed,
     // entCoef 0.01, 4 epochs) fell apart: 100k steps, no early stop, seeds 0–9, final greedy evals 248 204 500
     // 254 468 368 483 471 500 495 (IQM 423). Tried on the same 10 seeds (final evals; before the seeding change
     // in core/seeds.ts):
@@ -211,7 +211,7 @@ export const PRESETS: PresetTable = {
     FourRooms: { totalSteps: 100_000, numEnvs: 8, evalEvery: 5_000, evalEpisodes: 20, hyperparams: { lr: 1e-3, numSteps: 128, numMinibatches: 4, updateEpochs: 4 } },
   },
   a2c: {
-    // Issue 11 (stay solved; not fully met): 100k steps (`--steps 100000`), no early stop, seeds 0–9, the first
+    // Staying solved (not fully met): 100k steps (`--steps 100000`), no early stop, seeds 0–9, the first
     // preset (lr 7e-4, numSteps 5, clip 0.5, no annealing) ended 491 500 447 499 500 500 499 500 214 224 (IQM
     // 489; two seeds drifted late). Tried on the same seeds (the first four or five; all worse). All before
     // the seeding change in core/seeds.ts unless noted:
@@ -291,7 +291,7 @@ export const PRESETS: PresetTable = {
     'GridWorld-4x4': { totalSteps: 20_000, numEnvs: 8, evalEvery: 1_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 32, maxGradNorm: 5 } },
     FourRooms: { totalSteps: 200_000, numEnvs: 8, evalEvery: 10_000, evalEpisodes: 20, hyperparams: { lr: 3e-3, numSteps: 128, maxGradNorm: 5, entCoef: 0.01 } },
   },
-  // Off-policy continuous control (issue 14). Pendulum-v1 has no registered threshold: −200 over a
+  // Off-policy continuous control. Pendulum-v1 has no registered threshold: −200 over a
   // 10-episode greedy eval, evaluated every 1k steps, as the issue states. Networks are [64, 64] (RL-Zoo uses
   // [256, 256]; here a gradient step costs per op, and 64 units solve Pendulum), one env, one gradient step
   // per env step. τ = 0.02 (RL-Zoo default 0.005) and learningStarts 500 shortened the time to solve.
@@ -355,7 +355,7 @@ export const PRESETS: PresetTable = {
   },
 };
 
-// Issue 14: Gymnasium's classic-control envs with the existing agents (`npm run verify -- --only classic`).
+// Gymnasium's classic-control envs with the existing agents (`npm run verify -- --only classic`).
 // Kept in a block of its own and merged into PRESETS below. Evidence: seeds 0–4, evals of 10 greedy episodes
 // every 5k env steps, early stop at the env's threshold; wasm backend on a loaded 2-core machine (times noisy).
 const CLASSIC_CONTROL_PRESETS: PresetTable = {

@@ -68,11 +68,14 @@ export const CHECKPOINT_TMP_PREFIX = '.tmp-step-';
 
 export const runPath = (runDir: string, file: keyof typeof RUN_FILES) => path.join(runDir, RUN_FILES[file]);
 
-/** Default run directory name: `<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>` (local time). */
+/** An env id as it appears in a directory name: a namespaced id's `/` (`MinAtar/Breakout-v1`) becomes `-`. */
+export const envIdInName = (envId: string) => envId.replaceAll('/', '-');
+
+/** Default run directory name: `<envId>__<agent>__seed<S>__<YYYYMMDD-HHMMSS>` (local time; the env id as {@link envIdInName} writes it). */
 export function runName(envId: string, agent: string, seed: number, date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
-  return `${envId}__${agent}__seed${seed}__${stamp}`;
+  return `${envIdInName(envId)}__${agent}__seed${seed}__${stamp}`;
 }
 
 // ───────────────────────────── types ─────────────────────────────

@@ -16,12 +16,12 @@ import * as path from 'node:path';
 import { initBackend, tf } from '../agents/backend.js';
 import { agentRegistrations, createAgent, resolveHyperparams } from '../agents/registry.js';
 import { invalidValues, isValid, type ParamSpec } from '../agents/hyperparams.js';
-import type { Agent, AgentRegistration, AgentState } from '../agents/agent.js';
+import type { AgentRegistration } from '../agents/agent.js';
 import { listEnvs, makeVec } from '../envs/registry.js';
-import type { VectorEnv } from '../envs/vector.js';
 import { loadAgent, loadAgentFromRun, saveAgent } from '../experiments/harness/agent-io.js';
 import { buildCli } from '../experiments/cli.js';
 import { runCli, startCli, type CliResult } from './helpers/cli.js';
+import { drive, sameState } from './helpers/agent-loop.js';
 
 /** A small env per action space (episodes short enough for quick evaluations). */
 function envFor(space: 'Discrete' | 'Box'): string {
@@ -47,38 +47,6 @@ function smallHyperparams(reg: AgentRegistration): Record<string, unknown> {
 }
 
 const NUM_ENVS = 2;
-
-/** Drives `agent` for `vectorSteps` act → step → observe cycles (a greedy act now and then); returns the update count. */
-function drive(agent: Agent, vec: VectorEnv, vectorSteps: number, startStep = 0, onUpdate?: () => void): number {
-  const n = vec.numEnvs;
-  const d = vec.obsSize;
-  const prevObs = new Float32Array(n * d);
-  const nextObs = new Float32Array(n * d);
-  let updates = 0;
-  let step = startStep;
-  for (let t = 0; t < vectorSteps; t++) {
-    prevObs.set(vec.obs);
-    const { actions } = agent.act(vec.obs, n, { greedy: false });
-    vec.step(actions);
-    nextObs.set(vec.obs);
-    for (let i = 0; i < n; i++) if (vec.terminated[i] || vec.truncated[i]) nextObs.set(vec.finalObs.subarray(i * d, (i + 1) * d), i * d);
-    step += n;
-    const upd = agent.observe({ n, obs: prevObs, actions, rewards: vec.rewards, nextObs, terminated: vec.terminated, truncated: vec.truncated }, step);
-    if (upd) {
-      updates++;
-      for (const [k, v] of Object.entries(upd)) expect(Number.isFinite(v), `update metric ${k}`).toBe(true);
-      onUpdate?.();
-    }
-    if (t % 37 === 0) agent.act(vec.obs, n, { greedy: true });
-  }
-  return updates;
-}
-
-function sameState(a: AgentState, b: AgentState, what: string): void {
-  expect(JSON.stringify(b.json), what).toBe(JSON.stringify(a.json));
-  expect(Object.keys(b.blobs).sort(), what).toEqual(Object.keys(a.blobs).sort());
-  for (const k of Object.keys(a.blobs)) expect(Buffer.from(b.blobs[k]).equals(Buffer.from(a.blobs[k])), `${what}: blob ${k}`).toBe(true);
-}
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-contract-'));
 

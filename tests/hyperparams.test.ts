@@ -13,7 +13,7 @@ import { PRESETS } from '../experiments/presets.js';
 import { TsgymError } from '../core/errors.js';
 
 describe('hyperparameter schemas', () => {
-  it('DQN refuses the inputs from issue 10 with the key, the value and the valid range', () => {
+  it('DQN refuses the inputs a user once reported with the key, the value and the valid range', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ trainFreq: 0 }, /^dqn: hyperparameter 'trainFreq' must be an integer >= 1, got 0 \(default 1\)$/],
       [{ activation: 'sigmoid' }, /^dqn: hyperparameter 'activation' must be one of 'relu', 'tanh', got "sigmoid"/],

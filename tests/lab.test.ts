@@ -1,5 +1,5 @@
 /**
- * The pages that run envs and agents in the browser (issue 13), in headless Chromium over a real server:
+ * The pages that run envs and agents in the browser, in headless Chromium over a real server:
  * the env code replays recorded episodes bit-exactly in the page; the play page plays every kind of env
  * from the keyboard and downloads a replay that parseReplay accepts; the live-agent page loads a run's
  * saved agent and picks the same greedy actions as Node; the training page trains PPO on CartPole to the
@@ -321,8 +321,16 @@ describe('live agent page', () => {
     // from, that action highlighted; the decision about to be made is a labelled line of its own.
     let checked = 0;
     for (let k = 0; k < 3; k++) {
-      const paused = (await page.evaluate(() => window.__tsgymAgent!.snapshot())) as Record<string, any>;
-      const shown = parseReplay(await page.evaluate(() => window.__tsgymAgent!.replayText()), 'live');
+      // A step already under way when the page was paused still lands: let two frames pass, then read the
+      // snapshot and the replay together, so both describe the same frame.
+      const [pausedState, replayText] = (await page.evaluate(
+        () =>
+          new Promise((resolve) =>
+            requestAnimationFrame(() => requestAnimationFrame(() => resolve([window.__tsgymAgent!.snapshot(), window.__tsgymAgent!.replayText()]))),
+          ),
+      )) as [Record<string, any>, string];
+      const paused = pausedState;
+      const shown = parseReplay(replayText, 'live');
       // Sampled while running: a frame right after a reset (no action yet) or at an episode's end (nothing next) says less.
       if (!shown.length || !paused.pending) continue;
       const lastAction = shown.steps[shown.length - 1].action as number;

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './helpers/cli.js';
 import { launchChromium } from './helpers/chromium.js';
+import { startRedis } from './helpers/redis.js';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
@@ -151,6 +152,41 @@ describe('the packed tsgym, installed into an empty directory', () => {
       view.kill('SIGTERM');
     }
   }, 150_000);
+
+  it('compare --env-module: locally, and on a queue trained by a worker started from another directory', async () => {
+    // Everything in the report but its wall-clock section is reproducible.
+    const report = (dir: string) => {
+      const { wallClock: _, ...rest } = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Record<string, unknown>;
+      return rest;
+    };
+    const args = ['tsgym', 'compare', '--env', 'CatchBall-v0', '--env-module', './catch.mjs', '--agents', 'ppo,dqn', '--seeds', '1', '--steps', '4096', '--eval-every', '2048', '--backend', 'wasm'];
+    const local = inConsumer(NPX, [...args, '--out', path.join(consumer, 'cmp-local')], 150_000);
+    expect(local.code, local.stderr).toBe(0);
+    const redis = await startRedis();
+    const elsewhere = fs.mkdtempSync(path.join(work, 'worker-'));
+    const worker = spawn(process.execPath, [path.join(consumer, 'node_modules', 'tsgym', 'dist', 'experiments', 'bin.js'), 'worker', '--queue', redis.url], { cwd: elsewhere, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let workerLog = '';
+    worker.stdout!.on('data', (d) => (workerLog += d));
+    worker.stderr!.on('data', (d) => (workerLog += d));
+    try {
+      const queued = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(NPX, [...args, '--out', path.join(consumer, 'cmp-queue'), '--queue', redis.url], { cwd: consumer, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(queued.code, `${queued.stderr}\nworker:\n${workerLog}`).toBe(0);
+      expect(workerLog).toMatch(/✓ ppo__seed0: finished/);
+    } finally {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('close', r));
+      await redis.stop();
+    }
+    // The same seeds give the same runs wherever they were trained.
+    const [q, l] = [report(path.join(consumer, 'cmp-queue')), report(path.join(consumer, 'cmp-local'))];
+    expect(q.agents).toEqual(['ppo', 'dqn']);
+    expect(q).toEqual(l);
+  }, 300_000);
 
   it('train, resume, evaluate and loadAgentFromRun work from plain JS', () => {
     const program = `import './catch.mjs';

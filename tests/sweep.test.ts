@@ -1,7 +1,7 @@
 /**
  * Sweeps: grid and seeded random configurations (the same sweep seed plans the same configurations), their
  * validation, and a small grid sweep end to end whose report ranks the configurations by IQM with
- * P(best > each other). Plus the planning fix of issue 10: a plan whose agent cannot be built is refused
+ * P(best > each other). Plus a planning check: a plan whose agent cannot be built is refused
  * before comparison.json is written, so the corrected command is not refused as "a different comparison".
  */
 import * as fs from 'node:fs';
@@ -74,7 +74,7 @@ describe('sweep planning', () => {
   });
 });
 
-describe('compare: a bad plan is refused before it is recorded (issue 10)', () => {
+describe('compare: a bad plan is refused before it is recorded', () => {
   it('an agent that cannot be built leaves no comparison.json, so the fixed command starts normally', async () => {
     const dir = path.join(root, 'bad-plan');
     await expect(runComparison({ env: 'cartpole', agents: ['dqn'], seeds: [0], totalSteps: 1000, sets: { dqn: { hidden: [0] } }, backend: 'wasm', outDir: dir, progress: 'none' })).rejects.toThrow(/dqn/);

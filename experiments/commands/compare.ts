@@ -10,7 +10,7 @@ import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { parseAssignments, positiveInt, runFlagOptions } from '../run-spec.js';
-import { runName } from '../harness/run-dir.js';
+import { envIdInName, runName } from '../run-format.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { reportFor, reportMarkdown, runComparison, type CompareOptions, type CompareResult } from '../compare.js';
 
@@ -55,7 +55,7 @@ export function compareOptionsFromArgs(a: CompareArgs, now = new Date()): Compar
     ...batchOptionsFromArgs(a, 'compare'),
     allowDifferentBudgets: a['allow-different-budgets'],
     sets: parseAgentSets(a.set),
-    outDir: a.out ?? path.join('runs', `compare__${env}__${stamp}`),
+    outDir: a.out ?? path.join('runs', `compare__${envIdInName(env)}__${stamp}`),
   };
 }
 

@@ -11,7 +11,7 @@ import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { parseAssignments, positiveInt, runFlagOptions } from '../run-spec.js';
-import { runName } from '../harness/run-dir.js';
+import { envIdInName, runName } from '../run-format.js';
 import { printResult } from './compare.js';
 import { runPlanned } from '../compare.js';
 import { parseGrid, parseRange, planSweep, type SweepOptions } from '../plan/sweep.js';
@@ -49,7 +49,7 @@ export function sweepOptionsFromArgs(a: SweepArgs, now = new Date()): SweepOptio
     seeds,
     ...batchOptionsFromArgs(a, 'sweep'),
     sets,
-    outDir: a.out ?? path.join('runs', `sweep__${a.agent}__${env}__${stamp}`),
+    outDir: a.out ?? path.join('runs', `sweep__${a.agent}__${envIdInName(env)}__${stamp}`),
   };
 }
 

@@ -14,7 +14,8 @@
  */
 import type { Agent } from '../../agents/agent.js';
 import { DqnAgent } from '../../agents/dqn.js';
-import type { Mlp } from '../../agents/mlp.js';
+import { Mlp } from '../../agents/mlp.js';
+import type { Network } from '../../agents/conv.js';
 import { PolicyGradientAgent } from '../../agents/policy-gradient.js';
 import { SacAgent } from '../../agents/sac.js';
 import { Td3Agent } from '../../agents/td3.js';
@@ -126,6 +127,9 @@ export const EXPORTABLE_AGENTS = ['dqn', 'ppo', 'a2c', 'reinforce', 'sac', 'td3'
 
 /** The greedy policy of `agent` as a graph, with a description of its observation preprocessing. */
 export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: Preprocessing } {
+  if ((agent instanceof DqnAgent || agent instanceof PolicyGradientAgent) && !mlpOnly(agent)) {
+    throw new TsgymError(`cannot export this ${agent.name} agent: it has a convolutional torso, and export writes MLP policies only`, { hint: 'export an agent trained with --set torso=mlp' });
+  }
   const g = new GraphBuilder();
   const obsSpace = agent.info.observationSpace as Box;
   const obsSize = obsSpace.size;
@@ -160,7 +164,7 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
     const space = agent.info.actionSpace as Discrete;
     // DqnAgent.act returns argmax indices, which are the env's actions only when the space starts at 0.
     if (space.start !== 0) throw new TsgymError(`cannot export: dqn acts with action indices 0…${k - 1}, outside ${String(space)}`);
-    const out = g.mlp(agent.online, x, 'q');
+    const out = g.mlp(agent.online as Mlp, x, 'q');
     if (agent.config.dueling) {
       // Q = V + (A − mean(A)), as DqnAgent.qValues.
       const v = g.sliceCols(out, 0, 1);
@@ -173,8 +177,8 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
     ({ action, size: actionSize, dtype: actionDtype } = discreteAction(g, raw, agent.info.actionSpace as Discrete));
   } else if (agent instanceof PolicyGradientAgent) {
     const net = agent.net;
-    const features = net.trunk ? g.mlp(net.trunk, x, 'trunk', { activateLast: true }) : x;
-    raw = g.mlp(net.actor, features, 'policy');
+    const features = net.trunk ? g.mlp(net.trunk as Mlp, x, 'trunk', { activateLast: true }) : x;
+    raw = g.mlp(net.actor as Mlp, features, 'policy');
     if (agent.dist.kind === 'categorical') {
       meaning = 'logits';
       ({ action, size: actionSize, dtype: actionDtype } = discreteAction(g, raw, agent.info.actionSpace as Discrete));
@@ -209,6 +213,12 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
     graph: { input: { name: 'obs', size: obsSize }, consts: g.consts, ops: g.ops, outputs: { action: { name: 'action', dtype: actionDtype, size: actionSize }, raw: { name: 'raw', size: rawSize(agent, meaning), meaning } } },
     preprocessing,
   };
+}
+
+/** Whether every network of a DQN or policy-gradient agent is an MLP (a conv torso is not exportable). */
+function mlpOnly(agent: DqnAgent | PolicyGradientAgent): boolean {
+  const nets: Network[] = agent instanceof DqnAgent ? [agent.online] : agent.net.nets.map(([, n]) => n);
+  return nets.every((n) => n instanceof Mlp);
 }
 
 /** argmax over the columns, plus the space's start when it is not 0. */

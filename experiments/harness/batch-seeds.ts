@@ -19,7 +19,7 @@
 import { TsgymError } from '../../core/errors.js';
 import { validateSeed } from '../../core/seeds.js';
 import { resolveEnvId } from '../../envs/registry.js';
-import { isRunDir, readRunConfig, readRunSummary, runName, type RunSummary } from '../run-format.js';
+import { envIdInName, isRunDir, readRunConfig, readRunSummary, runName, type RunSummary } from '../run-format.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DivergenceError, applyResumeFlags, resume, train, type ResumeFlags, type TrainOptions, type TrainResult } from './trainer.js';
@@ -170,7 +170,7 @@ function findSeedRuns(base: Omit<TrainOptions, 'seed'>, envId: string, seeds: re
   const found = new Map<number, string>();
   const names = fs.existsSync(base.outDir) ? fs.readdirSync(base.outDir) : [];
   for (const seed of seeds) {
-    const prefix = `${envId}__${base.agent}__seed${seed}__`;
+    const prefix = `${envIdInName(envId)}__${base.agent}__seed${seed}__`;
     const dirs = names.filter((n) => n.startsWith(prefix)).map((n) => path.join(base.outDir, n)).filter(isRunDir);
     if (dirs.length > 1) throw new TsgymError(`seed ${seed} has ${dirs.length} runs in ${base.outDir} (${dirs.map((d) => path.basename(d)).join(', ')}); keep one to continue the batch`);
     if (dirs.length === 0) continue;

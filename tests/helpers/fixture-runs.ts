@@ -167,7 +167,7 @@ function plans(): EnvPlan[] {
       out.push({ envId: grid, kind: 'gridworld', agent: 'bfs', seed: 4, early: randomPolicy(4), late: policy, values });
     }
   }
-  // Classic control (issue 14): short episodes, enough for the scenes to move.
+  // Classic control: short episodes, enough for the scenes to move.
   if (ids.has('Pendulum-v1')) {
     const randomTorque: Policy = (_obs, _s, rng) => ({ action: Float32Array.of(rng.uniform(-2, 2)) });
     const pump: Policy = (obs) => ({ action: Float32Array.of(obs[2] >= 0 ? 2 : -2) }); // push along the swing
