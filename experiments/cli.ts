@@ -32,6 +32,8 @@ const COMMAND_TABLE = {
   hyperparams: { usage: 'hyperparams [agent]', describe: "List an agent's hyperparameters: type, valid values, default, description", load: async (): Promise<AnyCommand> => (await import('./commands/hyperparams.js')).hyperparamsCommand },
   sweep: { usage: 'sweep', describe: "Sweep an agent's hyperparameters over several seeds, locally or on a queue; ranks configurations by IQM", load: async (): Promise<AnyCommand> => (await import('./commands/sweep.js')).sweepCommand },
   worker: { usage: 'worker', describe: 'Train queued runs (of compare/sweep --queue) on this machine, K at a time', load: async (): Promise<AnyCommand> => (await import('./commands/worker.js')).workerCommand },
+  tune: { usage: 'tune [agent] [env]', describe: "Tune an agent's hyperparameters on an env (TPE, median pruning, K seeds per trial, winner re-run on fresh seeds)", load: async (): Promise<AnyCommand> => (await import('./commands/tune.js')).tuneCommand },
+  queue: { usage: 'queue <verb>', describe: "See and manage the queue's jobs: status (which worker runs what), cancel, retry, clean", load: async (): Promise<AnyCommand> => (await import('./commands/queue.js')).queueCommand },
   export: { usage: 'export <run>', describe: "Export a run's greedy policy as ONNX or TensorFlow.js, usable without tsgym", load: async (): Promise<AnyCommand> => (await import('./commands/export.js')).exportCommand },
 } satisfies Record<string, { usage: string; describe: string; load: () => Promise<AnyCommand> }>;
 
@@ -111,7 +113,7 @@ export function envModulePaths(args: string[]): string[] {
 }
 
 /** Flags that take a list of values (yargs accepts them empty, so they are checked here). */
-const LIST_FLAGS = ['--set', '--env-set', '--grid', '--range'];
+const LIST_FLAGS = ['--set', '--env-set', '--grid', '--range', '--space'];
 
 /** The first list flag (`--set`, `--env-set`, …) given with no value after it, if any. */
 function emptyListFlag(args: string[]): string | undefined {

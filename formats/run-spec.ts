@@ -262,7 +262,9 @@ export function parsePresetFile(text: string, file: string): PresetFile {
     throw new TsgymError(`--preset ${file} is not valid JSON (${(e as Error).message})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TsgymError(`--preset ${file} must hold a JSON object`);
-  const obj = value as Record<string, unknown>;
+  // A tuned preset (`tune`'s best.json) says where it came from under `provenance`: read as a note, not a setting.
+  const { provenance, ...obj } = value as Record<string, unknown>;
+  if (provenance !== undefined && (typeof provenance !== 'object' || provenance === null || Array.isArray(provenance))) throw new TsgymError(`--preset ${file}: provenance must be a JSON object`);
   for (const k of Object.keys(obj)) {
     if (!PRESET_FILE_KEYS.has(k)) throw new TsgymError(`--preset ${file}: unknown key '${k}'; a preset may set ${[...PRESET_FILE_KEYS].join(', ')}`);
   }

@@ -5,42 +5,24 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentNames } from '../agents/registry.js';
-import { run } from '../experiments/cli.js';
 import { PRESETS, presetFor } from '../experiments/presets.js';
 import { planComparison, runSpecOf } from '../experiments/plan/request.js';
 import { presetRunSpec } from '../experiments/harness/preset-runs.js';
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
 import { runFlagOptions } from '../experiments/run-spec.js';
 import { parseRunSpecDocument, RUN_SPEC_VERSION, RUN_FIELDS, runSpecDocument } from '../formats/run-spec.js';
-import { ROOT, runCli, type CliResult } from './helpers/cli.js';
+import { ROOT, expectOneLine, runCli, runInProcess, writeMyPoleModule } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-run-spec-'));
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-async function runInProcess(args: string[]): Promise<CliResult> {
-  let stderr = '';
-  const code = await run(args, (t) => (stderr += `${t}\n`), {});
-  return { code, signal: null, stdout: '', stderr };
-}
-
-/** One `error:` line and one `hint:` line, exit 2, no stack. */
-function expectOneLine(r: CliResult, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(2);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 const trainArgs = (agent: string, env: string, extra: Record<string, unknown> = {}) => ({ agent, env, set: [] as string[], 'env-set': [] as string[], progress: 'none' as const, ...extra });
 
@@ -185,9 +167,7 @@ describe('env modules travel with the spec', () => {
   it('a child reloads the spec\'s env modules; a changed module is refused with one line unless allowed, on --spec and on --resume', async () => {
     const dir = path.join(root, 'env-module');
     fs.mkdirSync(dir);
-    const mod = path.join(dir, 'my-pole.mjs');
-    const url = (p: string) => pathToFileURL(path.join(ROOT, p)).href;
-    fs.writeFileSync(mod, `import { register } from '${url('envs/registry.ts')}';\nimport { CartPoleEnv } from '${url('envs/cartpole.ts')}';\nregister({ id: 'MyPole-v0', description: 'a user env', maxEpisodeSteps: 200, create: (kw) => new CartPoleEnv(kw) });\n`);
+    const mod = writeMyPoleModule(dir);
     const sha = createHash('sha256').update(fs.readFileSync(mod)).digest('hex');
     const base = trainSpecFromArgs(trainArgs('ppo', 'cartpole', { steps: 512, 'eval-every': 256, 'eval-episodes': 1, 'checkpoint-every': 256, 'record-episodes': 0, backend: 'wasm' }));
     const doc = { ...runSpecDocument(base), env: 'MyPole-v0', rewardThreshold: null, envModules: [{ path: mod, sha256: sha, envIds: ['MyPole-v0'] }] };

@@ -1,6 +1,10 @@
 /** Runs the tsgym CLI (`tsx experiments/cli.ts …`) as a child process, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect } from 'vitest';
+import { run } from '../../experiments/cli.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -29,4 +33,29 @@ export function startScript(script: string, args: string[], env: Record<string, 
 
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return startCli(args, env).done;
+}
+
+/** The CLI run in this process (as `tsgym …` would, minus the process): its exit code and what it printed on stderr. */
+export async function runInProcess(args: string[]): Promise<CliResult> {
+  let stderr = '';
+  const code = await run(args, (t) => (stderr += `${t}\n`), {});
+  return { code, signal: null, stdout: '', stderr };
+}
+
+/** One `error:` line matching `message` and one `hint:` line, exit 2, no stack. */
+export function expectOneLine(r: CliResult, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(2);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** Writes `<dir>/my-pole.mjs`, a user env module registering MyPole-v0 (CartPole under another id); returns its path. */
+export function writeMyPoleModule(dir: string): string {
+  const mod = path.join(dir, 'my-pole.mjs');
+  const url = (p: string) => pathToFileURL(path.join(ROOT, p)).href;
+  fs.writeFileSync(mod, `import { register } from '${url('envs/registry.ts')}';\nimport { CartPoleEnv } from '${url('envs/cartpole.ts')}';\nregister({ id: 'MyPole-v0', description: 'a user env', maxEpisodeSteps: 200, create: (kw) => new CartPoleEnv(kw) });\n`);
+  return mod;
 }

@@ -1,0 +1,145 @@
+/**
+ * `tune`: hyperparameter search for one agent on one env (experiments/tune/run-study.ts): TPE or random
+ * sampling over a search space, each trial a config trained on K seeds, median pruning, then the best
+ * trials re-run on fresh seeds. Every input is checked before `--out` is created.
+ */
+import * as path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { batchFlags, checkQueueFlags, valueFlags, type BatchArgs } from './flags.js';
+import { agentNames, agentRegistration } from '../../agents/registry.js';
+import { rejectRunKeys } from '../../agents/hyperparams.js';
+import { envChoices, resolveEnvId } from '../../envs/registry.js';
+import { TsgymError } from '../../core/errors.js';
+import { agentEnvWithFile, readPresetFile, runFlagOptions } from '../run-spec.js';
+import { parseAssignments, parseSeed, positiveInt, runFlagsFromArgs } from '../../formats/run-spec.js';
+import { defaultSpaceFor, DEFAULT_SPACES } from '../tune/default-spaces.js';
+import { mergeSpaces, parseSpaceFlags } from '../tune/space.js';
+import { OBJECTIVE_KINDS, type ObjectiveKind } from '../tune/objective.js';
+import { PRUNER_KINDS, createPruner, type PrunerKind, type MedianPrunerOptions } from '../tune/pruner.js';
+import type { SamplerKind } from '../tune/sampler.js';
+import { runTune, type TuneOptions } from '../tune/run-study.js';
+
+interface TuneArgs extends BatchArgs {
+  agent?: string;
+  trials?: number;
+  sampler: SamplerKind;
+  pruner: PrunerKind;
+  'pruner-startup-trials'?: number;
+  'pruner-warmup-steps'?: number;
+  space: string[];
+  'space-only'?: boolean;
+  objective: ObjectiveKind;
+  'study-seed': string;
+  finalists: number;
+  'fresh-seeds': number;
+  'parallel-trials'?: number;
+}
+
+const nonNegative = (flag: string, v: number | undefined) => {
+  if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new TsgymError(`${flag} must be a non-negative integer, got ${v}`);
+};
+
+/** The options of a study from its flags; throws (writing nothing) on any bad input. */
+export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
+  if (!a.agent) throw new TsgymError(`name the agent to tune (${agentNames().join(', ')}), e.g. tsgym tune ppo cartpole --trials 30 --seeds 3 --out runs/tune`);
+  const presetFile = a.preset !== undefined ? readPresetFile(a.preset) : undefined;
+  const named = agentEnvWithFile(a.agent, a.env, presetFile, a.preset);
+  if (!named.env) throw new TsgymError(`name an env (${envChoices().join(', ')}), e.g. tsgym tune ${a.agent} cartpole`);
+  const reg = agentRegistration(a.agent);
+  const env = resolveEnvId(named.env);
+  if (a.trials === undefined) throw new TsgymError('give the number of trials with --trials N');
+  positiveInt('--trials', a.trials);
+  if (a.trials < 1) throw new TsgymError(`--trials must be at least 1, got ${a.trials}`);
+  positiveInt('--seeds', a.seeds);
+  positiveInt('--workers', a.workers);
+  positiveInt('--parallel-trials', a['parallel-trials']);
+  positiveInt('--fresh-seeds', a['fresh-seeds']);
+  nonNegative('--finalists', a.finalists);
+  nonNegative('--pruner-startup-trials', a['pruner-startup-trials']);
+  nonNegative('--pruner-warmup-steps', a['pruner-warmup-steps']);
+  checkQueueFlags(a);
+  if (!a.out) throw new TsgymError('give the study directory with --out DIR (rerun the same command with it to resume)');
+  if (Array.isArray(a.out)) throw new TsgymError(`--out is given ${a.out.length} times; a study has one directory`);
+  const given = a.space.length ? parseSpaceFlags(a.space, reg.hyperparams as never) : {};
+  if (a['space-only'] && !a.space.length) throw new TsgymError('--space-only tunes only the --space parameters; give at least one --space key=low:high');
+  if (!a['space-only'] && !Object.hasOwn(DEFAULT_SPACES, reg.name) && !a.space.length) defaultSpaceFor(reg.name); // one line: no default space, give --space
+  const space = a['space-only'] || !Object.hasOwn(DEFAULT_SPACES, reg.name) ? given : mergeSpaces(defaultSpaceFor(reg.name), given);
+  const fixed = parseAssignments(a.set, '--set');
+  rejectRunKeys(reg.name, reg.hyperparams, fixed);
+  const prunerOptions: MedianPrunerOptions = {
+    ...(a['pruner-startup-trials'] !== undefined ? { startupTrials: a['pruner-startup-trials'] } : {}),
+    ...(a['pruner-warmup-steps'] !== undefined ? { warmupSteps: a['pruner-warmup-steps'] } : {}),
+  };
+  createPruner(a.pruner, prunerOptions); // bad pruner options: refused here
+  return {
+    agent: reg.name,
+    env,
+    flags: runFlagsFromArgs(a, 'sweep'),
+    ...(presetFile ? { presetFile, presetFileName: a.preset } : {}),
+    trials: a.trials,
+    seedsPerTrial: a.seeds ?? 3,
+    sampler: a.sampler,
+    pruner: a.pruner,
+    prunerOptions,
+    space,
+    objective: a.objective,
+    studySeed: parseSeed(a['study-seed'], '--study-seed'),
+    fixedHyperparams: fixed,
+    parallelTrials: a['parallel-trials'],
+    finalists: a.finalists,
+    freshSeeds: a['fresh-seeds'],
+    workers: a.workers,
+    queue: a.queue,
+    outDir: path.resolve(a.out),
+    progress: a.progress,
+  };
+}
+
+export const tuneCommand: CommandModule<object, TuneArgs> = {
+  command: 'tune [agent] [env]',
+  describe: "Tune an agent's hyperparameters on an env (TPE with median pruning, K seeds per trial; the best re-run on fresh seeds), locally or on a queue",
+  builder: (y: Argv) => {
+    const shared = batchFlags();
+    return y
+      .positional('agent', { type: 'string', describe: `The agent (${agentNames().join(', ')})` })
+      .positional('env', { type: 'string', describe: `Env id or alias: ${envChoices().join(', ')}` })
+      .options(valueFlags({
+        trials: { type: 'number', describe: 'Trials the study ends with (a resumed study continues up to this many)' },
+        seeds: { type: 'number', describe: 'Seeds per trial (default 3); every trial runs the same seeds' },
+        sampler: { choices: ['tpe', 'random'] as const, default: 'tpe' as SamplerKind, describe: 'How configs are proposed' },
+        pruner: { choices: [...PRUNER_KINDS], default: 'median' as PrunerKind, describe: "Stop a trial whose intermediate value is below the median of the completed trials' at the same step" },
+        'pruner-startup-trials': { type: 'number', describe: 'Completed trials before the median pruner prunes (default 5)' },
+        'pruner-warmup-steps': { type: 'number', describe: 'No pruning before this many env steps (default 0)' },
+        space: { type: 'string', array: true, default: [] as string[], describe: "A parameter to tune: key=low:high[:log] (a range) or key=a,b,c (choices); replaces that key of the agent's default space" },
+        'space-only': { type: 'boolean', describe: "Tune only the --space parameters, not the agent's default space" },
+        objective: { choices: [...OBJECTIVE_KINDS], default: 'last-quarter' as ObjectiveKind, describe: 'Per run: the mean greedy eval over the last quarter of evals, the final eval, or the area under the eval curve; per trial: the IQM over seeds' },
+        'study-seed': { type: 'string', default: '0', describe: "Seed of the sampler and of every run's seed" },
+        finalists: { type: 'number', default: 3, describe: 'Best trials re-run on fresh seeds to choose the winner (0: take the study\'s best as is)' },
+        'fresh-seeds': { type: 'number', default: 10, describe: 'Fresh seeds (never used in the study) for the re-evaluation' },
+        'parallel-trials': { type: 'number', describe: 'Trials trained at once (default: --workers ÷ --seeds locally, 1 on a queue)' },
+        ...runFlagOptions('sweep'),
+        preset: shared.preset,
+        workers: shared.workers,
+        queue: { type: 'string', describe: 'Train the runs as jobs on the BullMQ queue at this Redis (redis://HOST:PORT); --out must be on a filesystem every worker shares' },
+        out: { type: 'string', describe: 'Study directory (required); rerun the same command with it to resume' },
+        progress: shared.progress,
+      }))
+      .example('$0 tune ppo cartpole --trials 30 --seeds 3 --out runs/tune-ppo', "PPO's default search space, TPE with median pruning")
+      .example("$0 tune dqn cartpole --trials 20 --seeds 2 --steps 20000 --space lr=1e-5:1e-2:log --space activation=tanh,relu --space-only --out runs/t", 'Two parameters only')
+      .example('$0 train ppo cartpole --preset runs/tune-ppo/best.json', 'Train the winner') as unknown as Argv<TuneArgs>;
+  },
+  handler: async (a) => {
+    const result = await runTune(tuneOptionsFromArgs(a));
+    if (result.interrupted) {
+      console.error(`interrupted: ${result.trials.filter((t) => t.state !== 'running').length} trials finished. Run the same command again to continue the study.`);
+      process.exitCode = 130;
+      return;
+    }
+    const best = path.join(result.outDir, 'best.json');
+    if (result.report) {
+      const w = result.report.finalists.find((f) => f.trial === result.report!.winner)!;
+      console.log(`best: trial ${w.trial} ${JSON.stringify(w.params)}: fresh-seed IQM ${w.iqm.point.toFixed(2)} [${w.iqm.low.toFixed(2)}, ${w.iqm.high.toFixed(2)}], P(> defaults) ${w.pBetterThanDefaults.point.toFixed(2)}`);
+      console.log(`wrote ${best}, ${path.join(result.outDir, 'report.md')} and report.json`);
+    } else console.log(`wrote ${best}`);
+  },
+};
