@@ -14,19 +14,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, tf } from '../agents/backend.js';
+import { initBackend } from '../agents/backend.js';
 import { loadAgentFromRun } from '../experiments/harness/agent-io.js';
 import { train } from '../experiments/harness/trainer.js';
 import { listEnvs, make } from '../envs/registry.js';
 import { Rng } from '../core/rng.js';
-import { buildViewer } from '../render/build-viewer.js';
 import { LiveEpisode, rerunReplay } from '../render/live-episode.js';
 import { parseReplay, type ReplayFile } from '../formats/replay-format.js';
 import { readReplayFile } from '../experiments/replay-io.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
-import { launchChromium } from './helpers/chromium.js';
+import { closeViewer, openViewer } from './helpers/viewer-page.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -62,16 +61,11 @@ beforeAll(async () => {
   const common = { numEnvs: 4, evalEpisodes: 4, recordEpisodes: 1, stopWhenSolved: false, logEvery: 1000, envKwargs: {}, backend: 'wasm' as const, outDir: runsDir, progress: 'none' as const, verbose: false };
   ppoRun = (await train({ ...common, agent: 'ppo', env: 'CartPole-v1', seed: 3, totalSteps: 4096, evalEvery: 2048, checkpointEvery: 2048, hyperparams: { numSteps: 128, lr: 1e-3, maxGradNorm: 5 }, runName: 'CartPole-v1__ppo__seed3__20260101-000000' })).runDir;
   gridRun = (await train({ ...common, agent: 'dqn', env: 'GridWorld-4x4', seed: 2, totalSteps: 2000, evalEvery: 1000, checkpointEvery: 1000, hyperparams: { learningStarts: 200, hidden: [32] }, runName: 'GridWorld-4x4__dqn__seed2__20260101-000100' })).runDir;
-  const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
-  server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
-  ({ context, page } = await launchChromium({ width: 1400, height: 900, acceptDownloads: true }));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ server, context, page } = await openViewer({ root, runsDir: runsDir, width: 1400, height: 900, acceptDownloads: true, pageErrors }));
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await closeViewer({ context, server }, root);
 });
 
 /** Largest relative difference between two render states' numbers (Infinity when their shapes differ). */

@@ -3,18 +3,17 @@
  * server — the minatar scene draws the grid, holding → moves Breakout's paddle right, F fires in Space
  * Invaders, and the page's episode re-runs in Node to the same frames. Screenshot: test-artifacts/minatar-play.png.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildViewer } from '../render/build-viewer.js';
 import { rerunReplay } from '../render/live-episode.js';
 import { parseReplay } from '../formats/replay-format.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
-import { launchChromium } from './helpers/chromium.js';
+import { closeViewer, openViewer } from './helpers/viewer-page.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -44,16 +43,11 @@ describe('MinAtar on the play page', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'tsgym-minatar-viewer-'));
     await mkdir(join(root, 'runs'));
-    const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
-    server = await startServer({ runsDir: join(root, 'runs'), port: 0, host: '127.0.0.1', staticDir });
-    ({ context, page } = await launchChromium({ width: 1100, height: 800 }));
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ server, context, page } = await openViewer({ root, runsDir: join(root, 'runs'), width: 1100, height: 800, pageErrors }));
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (root) await rm(root, { recursive: true, force: true });
+    await closeViewer({ context, server }, root);
   });
 
   const snap = () => page.evaluate(() => window.__tsgymPlay!.snapshot()) as Promise<Record<string, any>>;

@@ -13,14 +13,13 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, RunsResponse } from '../formats/api-types.js';
-import { buildViewer } from '../render/build-viewer.js';
 import { readReplayFile } from '../experiments/replay-io.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { writeFixtureComparison, type FixtureComparison } from './helpers/fixture-comparison.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
 import { emaSmooth } from '../render/viewer/src/ticks.js';
-import { launchChromium } from './helpers/chromium.js';
+import { closeViewer, openViewer } from './helpers/viewer-page.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 // The page's colours for the first two agents (render/viewer/src/compare-charts.ts).
@@ -76,8 +75,8 @@ beforeAll(async () => {
   await mkdir(join(outside, 'runs'), { recursive: true });
   await writeFile(join(outside, 'comparison.json'), JSON.stringify({ format: 'tsgym-comparison', env: 'SECRET', agents: [], seeds: [] }));
   await symlink(outside, join(runsDir, 'compare__Evil__x'));
-  const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
-  server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
+  let staticDir: string;
+  ({ staticDir, server, context, page } = await openViewer({ root, runsDir: runsDir, width: 1200, height: 1000, pageErrors }));
   const examplesDir = join(root, 'examples');
   example = await writeFixtureComparison(examplesDir, [await readReplayFile(join(runsDir, early.run, 'episodes', early.path)), await readReplayFile(join(runsDir, late.run, 'episodes', late.path))], 'cartpole-alpha-beta');
   await mkdir(join(example.dir, 'logs'), { recursive: true });
@@ -104,18 +103,14 @@ beforeAll(async () => {
   }
   await writeFile(join(old.dir, 'report.json'), JSON.stringify(carried));
   stoppedServer = await startServer({ runsDir: join(root, 'stopped'), port: 0, host: '127.0.0.1', staticDir });
-  ({ context, page } = await launchChromium({ width: 1200, height: 1000 }));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
   await examplesServer?.close();
   await comparisonRootServer?.close();
   await runningServer?.close();
   await stoppedServer?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await closeViewer({ context, server }, root);
 });
 
 describe('server: comparisons', () => {

@@ -4,20 +4,18 @@
  * [r, g, b] as pixels — checked on the canvas pixels; a render state with nothing numeric keeps the
  * "no scene" message.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildViewer } from '../render/build-viewer.js';
 import { REPLAY_FORMAT, type ReplayFile } from '../formats/replay-format.js';
 import { writeReplayFile } from '../experiments/replay-io.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server.js';
 import type { RenderState } from '../envs/core.js';
-import { launchChromium } from './helpers/chromium.js';
 import { decodePng, parseHex, pixel } from './helpers/png.js';
-import { seekTimeline } from './helpers/viewer-page.js';
+import { closeViewer, openViewer, seekTimeline } from './helpers/viewer-page.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 
@@ -82,18 +80,13 @@ beforeAll(async () => {
   await writeReplayFile(join(runDir, 'episodes', EPISODES, 'episode-0.json'), replay('catch'));
   await writeReplayFile(join(runDir, 'episodes', EPISODES, 'episode-1.json'), replay('words'));
   await writeFile(join(runDir, 'config.json'), JSON.stringify({ agent: 'scripted', envId: 'Catch-v0', envKwargs: {}, seed: 0, backend: 'none', totalSteps: 3, numEnvs: 1, hyperparams: {}, versions: {} }));
-  const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
-  server = await startServer({ runsDir: join(root, 'runs'), port: 0, host: '127.0.0.1', staticDir });
-  ({ context, page } = await launchChromium({ width: 1000, height: 700 }));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ server, context, page } = await openViewer({ root, runsDir: join(root, 'runs'), width: 1000, height: 700, pageErrors }));
   await page.goto(server.url);
   await page.waitForFunction(() => window.__tsgymViewer?.ready === true && window.__tsgymViewer.busy === 0, null, { timeout: 20_000 });
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await closeViewer({ context, server }, root);
 });
 
 describe('the generic scene', () => {

@@ -6,7 +6,7 @@
  * One Vite build, one server over a fixture runs directory, one browser for the file.
  */
 
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,16 +17,14 @@ import { valueIteration } from '../agents/planning.js';
 import { GridWorldEnv } from '../envs/gridworld.js';
 import { make } from '../envs/registry.js';
 import type { LiveChange, RunChange } from '../formats/api-types.js';
-import { buildViewer } from '../render/build-viewer.js';
 import { readReplayFile } from '../experiments/replay-io.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server.js';
 import { startCli } from './helpers/cli.js';
 import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodeGif } from './helpers/gif.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
 import { emaSmooth } from '../render/viewer/src/ticks.js';
-import { launchChromium } from './helpers/chromium.js';
-import { seekTimeline } from './helpers/viewer-page.js';
+import { closeViewer, openViewer, seekTimeline } from './helpers/viewer-page.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 
@@ -126,16 +124,11 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tsgym-viewer-live-'));
   runsDir = join(root, 'runs');
   fixture = await writeFixtureRuns(runsDir);
-  const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
-  server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
-  ({ context, page } = await launchChromium({ width: 1400, height: 900, acceptDownloads: true }));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ server, context, page } = await openViewer({ root, runsDir: runsDir, width: 1400, height: 900, acceptDownloads: true, pageErrors }));
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await closeViewer({ context, server }, root);
 });
 
 const cart = (): FixtureEpisode => fixture.byKind.get('cartpole')!;

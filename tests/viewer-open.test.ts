@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildViewer } from '../render/build-viewer.js';
 import type { ReplayFile } from '../formats/replay-format.js';
 import { readReplayFile, writeReplayFile } from '../experiments/replay-io.js';
-import { startServer, type RunningServer } from '../render/server.js';
-import { launchChromium } from './helpers/chromium.js';
+import type { RunningServer } from '../render/server.js';
+import { closeViewer, openViewer } from './helpers/viewer-page.js';
 import { decodeGif } from './helpers/gif.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
@@ -50,16 +49,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'summary.json'), JSON.stringify({ status: 'running', steps: 0, wallSeconds: 0, finalEval: null, bestEval: null, solvedAtStep: null, solvedAtWallSeconds: null }));
   await writeFile(join(dir, 'metrics.jsonl'), [5000, 10000, 15000].map((step) => JSON.stringify({ kind: 'eval', step, mean: step / 100, std: 1, returns: [1], lengths: [1] })).join('\n') + '\n');
   await writeReplayFile(join(dir, 'episodes', 'step-000015000', 'episode-0.json.gz'), cartpole);
-  const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
-  server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
-  ({ context, page } = await launchChromium({ width: 1200, height: 900, acceptDownloads: true }));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ server, context, page } = await openViewer({ root, runsDir: runsDir, width: 1200, height: 900, acceptDownloads: true, pageErrors }));
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await closeViewer({ context, server }, root);
 });
 
 describe('opening a replay file', () => {

@@ -12,11 +12,10 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimingResponse } from '../formats/api-types.js';
-import { buildViewer } from '../render/build-viewer.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { train } from '../experiments/harness/trainer.js';
 import { groupCurve, secondsAtStep, seriesOf, toCsv } from '../render/viewer/src/scalars-data.js';
-import { launchChromium } from './helpers/chromium.js';
+import { closeViewer, openViewer } from './helpers/viewer-page.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,18 +75,14 @@ beforeAll(async () => {
   await train({ ...base, agent: 'ppo', seed: 0, totalSteps: 2048, evalEvery: 512, checkpointEvery: 2048, logEvery: 256, runName: RUNS[0] });
   await train({ ...base, agent: 'ppo', seed: 1, totalSteps: 2048, evalEvery: 512, checkpointEvery: 2048, logEvery: 256, runName: RUNS[1] });
   await train({ ...base, agent: 'dqn', seed: 0, totalSteps: 2000, evalEvery: 500, checkpointEvery: 2000, logEvery: 250, runName: RUNS[2] });
-  const staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
-  server = await startServer({ runsDir, port: 0, host: '127.0.0.1', staticDir });
+  let staticDir: string;
+  ({ staticDir, server, context, page } = await openViewer({ root, runsDir: runsDir, width: 1400, height: 1000, acceptDownloads: true, pageErrors }));
   examplesServer = await startServer({ runsDir: join(REPO, 'examples'), port: 0, host: '127.0.0.1', staticDir });
-  ({ context, page } = await launchChromium({ width: 1400, height: 1000, acceptDownloads: true }));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 240_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
   await examplesServer?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await closeViewer({ context, server }, root);
 });
 
 describe('scalars helpers', () => {

@@ -5,20 +5,19 @@
  * Screenshots go to test-artifacts/; with UPDATE_SCREENSHOTS=1 the README screenshot docs/viewer.png too.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildViewer, viewerBuildIsStale } from '../render/build-viewer.js';
+import { viewerBuildIsStale } from '../render/build-viewer.js';
 import { readReplayFile } from '../experiments/replay-io.js';
 import type { ReplayFile } from '../formats/replay-format.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server.js';
 import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodePng, findColor, parseHex, pixel, type Image } from './helpers/png.js';
-import { launchChromium } from './helpers/chromium.js';
-import { seekTimeline } from './helpers/viewer-page.js';
+import { closeViewer, openViewer, seekTimeline } from './helpers/viewer-page.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -90,10 +89,7 @@ beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   root = await mkdtemp(join(tmpdir(), 'tsgym-viewer-'));
   fixture = await writeFixtureRuns(join(root, 'runs'));
-  staticDir = await buildViewer({ outDir: join(root, 'dist'), quiet: true });
-  server = await startServer({ runsDir: join(root, 'runs'), port: 0, host: '127.0.0.1', staticDir });
-  ({ context, page } = await launchChromium({ width: 1400, height: 900 }));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ staticDir, server, context, page } = await openViewer({ root, runsDir: join(root, 'runs'), width: 1400, height: 900, pageErrors }));
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
@@ -102,9 +98,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await closeViewer({ context, server }, root);
 });
 
 function fixtureEpisode(kind: string): FixtureEpisode {
