@@ -8,7 +8,7 @@ import { valueFlags } from './flags.js';
 import { BACKENDS, initBackend, type BackendChoice } from '../../agents/backend.js';
 import { TsgymError } from '../../core/errors.js';
 import { STREAMS, streamSeeds, validateSeed } from '../../core/seeds.js';
-import { loadAgentFromRun } from '../harness/agent-io.js';
+import { loadAgentFromRun, parseCheckpointChoice } from '../harness/agent-io.js';
 import { evaluate } from '../harness/evaluate.js';
 import { fmt } from '../harness/progress.js';
 import { lockRun } from '../harness/run-lock.js';
@@ -36,8 +36,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       }))
       .example('$0 record --run runs/CartPole-v1__dqn__seed0__20260101-120000 --episodes 5 --seed 7', 'Five more episodes from the latest checkpoint') as unknown as Argv<RecordArgs>,
   handler: async (a) => {
-    const which = a.checkpoint === 'latest' || a.checkpoint === 'best' ? a.checkpoint : Number(a.checkpoint);
-    if (typeof which === 'number' && !(Number.isInteger(which) && which >= 0)) throw new TsgymError(`--checkpoint must be 'latest', 'best' or a step number, got '${a.checkpoint}'`);
+    const which = parseCheckpointChoice(a.checkpoint);
     if (!Number.isInteger(a.episodes) || a.episodes <= 0) throw new TsgymError(`--episodes must be a positive integer, got ${a.episodes}`);
     validateSeed(a.seed, '--seed');
     if (!isRunDir(a.run)) throw new TsgymError(`--run ${a.run}: not a run directory (no config.json)`);
