@@ -10,6 +10,7 @@
  */
 import { describeValue } from '../envs/core.js';
 import { TsgymError, closest } from '../core/errors.js';
+import { commandLine } from '../core/command-line.js';
 
 interface SpecBase<T> {
   default: T;
@@ -164,7 +165,7 @@ function show(v: unknown): string {
 
 /** The hint under a hyperparameter error: where every key is listed with its valid values. */
 function listHint(agentName: string): string {
-  return `\`npm run hyperparams -- ${agentName}\` lists every key with its valid values and meaning`;
+  return `\`${commandLine('hyperparams', agentName)}\` lists every key with its valid values and meaning`;
 }
 
 /**
@@ -259,7 +260,7 @@ export function formatHyperparams(agentName: string, schema: HyperparamSchema<ob
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return [
     `${agentName}${description ? ` — ${description}` : ''}`,
-    `Override with: npm run train -- ${agentName} <env> --set key=value (lists as JSON: --set hidden=[128,128])`,
+    `Override with: ${commandLine('train', `${agentName} <env> --set key=value`)} (lists as JSON: --set hidden=[128,128])`,
     '',
     line(head),
     ...rows.map(line),

@@ -19,6 +19,7 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TsgymError, closest } from '../core/errors.js';
 import { packageInfo } from './package-info.js';
+import { commandLine, COMMAND_STYLE } from '../core/command-line.js';
 
 // Each command module has its own argument type.
 type AnyCommand = CommandModule<object, any>;
@@ -148,7 +149,7 @@ export function usageMessage(msg: string, knownFlags: string[] = []): string {
 
 /** Where to look for help on the command the user ran. */
 function hintFor(command: string | undefined, hint?: string): string {
-  const help = isCommand(command) ? `tsgym ${command} --help` : 'tsgym --help';
+  const help = isCommand(command) ? commandLine(command, '--help') : COMMAND_STYLE === 'bin' ? 'npx tsgym --help' : 'node --import tsx experiments/cli.ts --help';
   return `hint: ${hint ?? `see \`${help}\``} (TSGYM_DEBUG=1 or --debug shows the stack trace)`;
 }
 

@@ -8,6 +8,7 @@ import { agentRegistration } from '../agents/registry.js';
 import { make, resolveEnvId } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
 import type { RunPreset } from '../formats/run-spec.js';
+import { commandLine } from '../core/command-line.js';
 
 export type { RunPreset };
 
@@ -474,5 +475,5 @@ export function noPresetNote(agent: string, env: string): string | null {
   const probe = make(id);
   const supported = agentRegistration(agent).actionSpaces.includes(probe.actionSpace.type);
   probe.close();
-  return supported ? `no preset for ${id}: using ${agent}'s defaults (tsgym hyperparams ${agent} --env ${id})` : null;
+  return supported ? `no preset for ${id}: using ${agent}'s defaults (${commandLine('hyperparams', `${agent} --env ${id}`)})` : null;
 }

@@ -6,6 +6,7 @@
 import type { AgentReport, ComparisonReport, Headline, ImprovementReport, TimeToThreshold } from '../formats/comparison.js';
 import { normalizedAreaUnderCurve } from './stats.js';
 import { type Interval } from '../formats/comparison.js';
+import { commandLine } from '../core/command-line.js';
 
 /** A report as read from disk: the current shape, or an older one that may carry runs to their budget. */
 type AnyReport = Pick<ComparisonReport, 'runs' | 'curves'> & { method?: object };
@@ -19,7 +20,7 @@ export function checkReport(report: AnyReport): string[] {
   const problems: string[] = [];
   const held = (report.method as { heldToBudget?: unknown } | undefined)?.heldToBudget;
   if (typeof held === 'number' && held > 0) {
-    problems.push(`${held} run(s) stopped before their budget and were carried flat to it (a report from an older tsgym); recompute it with npm run compare -- --report-only <dir>`);
+    problems.push(`${held} run(s) stopped before their budget and were carried flat to it (a report from an older tsgym); recompute it with ${commandLine('compare', '--report-only <dir>')}`);
   }
   const lastEval = new Map<string, number>();
   for (const r of report.runs) {

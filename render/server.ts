@@ -22,6 +22,7 @@ import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, RunsResponse
 import { RUN_FILES } from '../formats/run-format.js';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
+import { commandLine } from '../core/command-line.js';
 
 export interface ServerOptions {
   runsDir: string;
@@ -135,7 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       body = await readFileInside(staticDir, file);
     } catch (e) {
       if (e instanceof HttpError && e.status === 404 && rel.length === 1 && rel[0] === 'index.html') {
-        throw new HttpError(404, `the viewer is not built (no index.html in ${staticDir}); run \`npm run view\`, which builds it`);
+        throw new HttpError(404, `the viewer is not built (no index.html in ${staticDir}); run \`${commandLine('view')}\`, which builds it`);
       }
       throw e;
     }

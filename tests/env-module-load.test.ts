@@ -98,7 +98,7 @@ describe('--env-module', () => {
     expect(items.length).toBeLessThanOrEqual(4);
     expect(items.filter((l) => /accepted invalid actions/.test(l))).toHaveLength(1);
     expect(items.filter((l) => /setState\(\) accepted malformed snapshots/.test(l))).toHaveLength(1);
-    expect(r.stderr).toContain("no preset for Walk-v0: using dqn's defaults (tsgym hyperparams dqn --env Walk-v0)");
+    expect(r.stderr).toContain("no preset for Walk-v0: using dqn's defaults (npm run hyperparams -- dqn --env Walk-v0)");
     const runDir = r.stdout.trim().split('\n').at(-1)!;
     expect(fs.existsSync(path.join(runDir, 'config.json'))).toBe(true);
 

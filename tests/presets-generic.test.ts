@@ -21,7 +21,7 @@ describe('defaults for envs without a preset', () => {
     expect(p.tuned).toBe(false);
     expect(p.hyperparams).toEqual({ numSteps: 512, numMinibatches: 32, updateEpochs: 10, normalizeObs: true });
     expect((512 * p.numEnvs) / 32).toBe(64);
-    expect(noPresetNote('ppo', 'pendulum')).toBe("no preset for Pendulum-v1: using ppo's defaults (tsgym hyperparams ppo --env Pendulum-v1)");
+    expect(noPresetNote('ppo', 'pendulum')).toBe("no preset for Pendulum-v1: using ppo's defaults (npm run hyperparams -- ppo --env Pendulum-v1)");
   });
 
   it('observation handling follows the space: no normalisation of images, scaling only with finite bounds', () => {

@@ -15,6 +15,7 @@ import { envIdInName, runName } from '../../formats/run-format.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { reportFor, reportMarkdown, runComparison, type CompareOptions, type CompareResult } from '../compare.js';
 import { COMPARISON_FILES } from '../../formats/comparison.js';
+import { commandLine, commandWords } from '../../core/command-line.js';
 
 interface CompareArgs extends BatchArgs {
   agents?: string;
@@ -76,7 +77,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         'allow-different-budgets': { type: 'boolean', describe: "Without --steps: train each agent for its own preset budget instead of one shared budget" },
         preset: shared.preset,
         workers: shared.workers,
-        queue: { type: 'string', describe: 'Run on a BullMQ queue at this Redis (redis://HOST:PORT) instead of locally (local:, the default): workers (npm run worker) train the runs; --out must be a path every worker reaches' },
+        queue: { type: 'string', describe: `Run on a BullMQ queue at this Redis (redis://HOST:PORT) instead of locally (local:, the default): workers (${commandLine('worker', '--queue URL')}) train the runs; --out must be a path every worker reaches` },
         out: { type: 'string', describe: 'Comparison directory (default runs/compare__<env>__<time>); reuse it to resume' },
         'report-only': { type: 'string', describe: 'Recompute report.json and report.md of this existing comparison directory; trains nothing' },
         'bootstrap-reps': shared['bootstrap-reps'],
@@ -98,7 +99,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     }
     const options = compareOptionsFromArgs(a);
     const argv = process.argv.slice(2);
-    options.command = ['npm', 'run', 'compare', '--', ...argv.slice(argv.indexOf('compare') + 1)];
+    options.command = commandWords('compare', argv.slice(argv.indexOf('compare') + 1));
     printResult(await runComparison(options));
   },
 };

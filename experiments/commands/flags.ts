@@ -7,6 +7,7 @@ import { readPresetFile } from '../run-spec.js';
 import { parseSeed, positiveInt, runFlagsFromArgs } from '../../formats/run-spec.js';
 import type { CompareOptions } from '../plan/request.js';
 import { executorFor } from '../executors/index.js';
+import { commandLine } from '../../core/command-line.js';
 
 /**
  * Marks every option that takes a single value as requiring one, so `--steps` with nothing after it is a
@@ -64,7 +65,7 @@ export function seedsFromArgs(a: Pick<BatchArgs, 'seeds' | 'seed-list'>): number
 
 /** `--queue` hands the runs to workers, so `--workers` (local parallelism) cannot go with it. */
 export function checkQueueFlags(a: Pick<BatchArgs, 'queue' | 'workers'>): void {
-  if (a.queue !== undefined && !a.queue.startsWith('local:') && a.workers !== undefined) throw new TsgymError('--workers sets the local parallelism; with --queue, start as many workers as you like (npm run worker -- --queue URL --concurrency K)');
+  if (a.queue !== undefined && !a.queue.startsWith('local:') && a.workers !== undefined) throw new TsgymError(`--workers sets the local parallelism; with --queue, start as many workers as you like (${commandLine('worker', '--queue URL --concurrency K')})`);
   if (a.queue !== undefined) executorFor(a.queue); // an unknown scheme or a malformed URL is refused here
 }
 

@@ -9,6 +9,7 @@ import { formatHyperparams } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { GENERIC_HYPERPARAMS, presetFor } from '../presets.js';
 import { TsgymError } from '../../core/errors.js';
+import { commandLine } from '../../core/command-line.js';
 
 interface HyperparamsArgs {
   agent?: string;
@@ -29,7 +30,7 @@ export const hyperparamsCommand: CommandModule<object, HyperparamsArgs> = {
       .example('$0 hyperparams dqn', "DQN's hyperparameters and their defaults")
       .example('$0 hyperparams ppo --env cartpole', "…and what PPO's CartPole preset sets") as unknown as Argv<HyperparamsArgs>,
   handler: (a) => {
-    if (!a.agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. npm run hyperparams -- dqn`);
+    if (!a.agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. ${commandLine('hyperparams', 'dqn')}`);
     const reg = agentRegistration(a.agent);
     const preset = a.env !== undefined ? presetFor(reg.name, resolveEnvId(a.env)) : undefined;
     if (a.json) {

@@ -16,6 +16,7 @@ import { envIdInName, runName } from '../../formats/run-format.js';
 import { printResult } from './compare.js';
 import { runPlanned } from '../compare.js';
 import { parseGrid, parseRange, planSweep, type SweepOptions } from '../plan/sweep.js';
+import { commandWords } from '../../core/command-line.js';
 
 interface SweepArgs extends BatchArgs {
   agent?: string;
@@ -84,7 +85,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   handler: async (a) => {
     const options = sweepOptionsFromArgs(a);
     const argv = process.argv.slice(2);
-    options.command = ['npm', 'run', 'sweep', '--', ...argv.slice(argv.indexOf('sweep') + 1)];
+    options.command = commandWords('sweep', argv.slice(argv.indexOf('sweep') + 1));
     printResult(await runPlanned(planSweep(options), options));
   },
 };

@@ -20,6 +20,7 @@ import { parseAssignments, parseRunSpecDocument, runFlagsFromArgs, specAsFlags, 
 import { noPresetNote } from '../presets.js';
 import { parseSeedRange, trainSeeds } from '../harness/batch-seeds.js';
 import { parseSeedList } from './flags.js';
+import { commandLine } from '../../core/command-line.js';
 
 interface TrainArgs {
   agent?: string;
@@ -45,7 +46,7 @@ interface TrainArgs {
 export function trainSpecFromArgs(a: TrainArgs): RunSpec {
   const file = a.preset !== undefined ? readPresetFile(a.preset) : undefined;
   const { agent, env } = agentEnvWithFile(a.agent, a.env, file, a.preset);
-  if (!agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. npm run train:dqn cartpole`);
+  if (!agent) throw new TsgymError(`name an agent (${agentNames().join(', ')}), e.g. ${commandLine('train', 'dqn cartpole')}`);
   const reg = agentRegistration(agent); // clear error for an unknown agent
   const sets = parseAssignments(a.set, '--set');
   rejectRunKeys(reg.name, reg.hyperparams, sets);

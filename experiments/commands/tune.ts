@@ -18,6 +18,7 @@ import { OBJECTIVE_KINDS, type ObjectiveKind } from '../tune/objective.js';
 import { PRUNER_KINDS, createPruner, type PrunerKind, type MedianPrunerOptions } from '../tune/pruner.js';
 import type { SamplerKind } from '../tune/sampler.js';
 import { runTune, type TuneOptions } from '../tune/run-study.js';
+import { commandLine } from '../../core/command-line.js';
 
 interface TuneArgs extends BatchArgs {
   agent?: string;
@@ -41,7 +42,7 @@ const nonNegative = (flag: string, v: number | undefined) => {
 
 /** The options of a study from its flags; throws (writing nothing) on any bad input. */
 export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
-  if (!a.agent) throw new TsgymError(`name the agent to tune (${agentNames().join(', ')}), e.g. tsgym tune ppo cartpole --trials 30 --seeds 3 --out runs/tune`);
+  if (!a.agent) throw new TsgymError(`name the agent to tune (${agentNames().join(', ')}), e.g. ${commandLine('tune', 'ppo cartpole --trials 30 --seeds 3 --out runs/tune')}`);
   const presetFile = a.preset !== undefined ? readPresetFile(a.preset) : undefined;
   const named = agentEnvWithFile(a.agent, a.env, presetFile, a.preset);
   if (!named.env) throw new TsgymError(`name an env (${envChoices().join(', ')}), e.g. tsgym tune ${a.agent} cartpole`);

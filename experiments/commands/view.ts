@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { TsgymError } from '../../core/errors.js';
 import { COMPARISON_FILES } from '../../formats/comparison.js';
+import { commandLine } from '../../core/command-line.js';
 
 interface ViewArgs {
   runs: string;
@@ -47,11 +48,11 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
         console.log(`Built into ${outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
     } else if (!existsSync(resolve(outDir, 'index.html'))) {
-      throw new TsgymError(`--no-build was given but there is no viewer build in ${outDir}; run \`tsgym view\` without --no-build once`);
+      throw new TsgymError(`--no-build was given but there is no viewer build in ${outDir}; run \`${commandLine('view')}\` without --no-build once`);
     }
 
     if (!existsSync(runsDir)) {
-      console.warn(`Note: ${runsDir} does not exist yet; the viewer will list runs once training writes some (e.g. \`tsgym train dqn cartpole\`).`);
+      console.warn(`Note: ${runsDir} does not exist yet; the viewer will list runs once training writes some (e.g. \`${commandLine('train', 'dqn cartpole')}\`).`);
     }
     const server = await startServer({ runsDir, port: args.port, host: args.host, staticDir: outDir });
     console.log(`tsgym viewer: ${server.url}  (runs from ${runsDir}; Ctrl+C to stop)`);

@@ -18,6 +18,7 @@ import { readComparisonFile, runSpecOf } from '../plan/request.js';
 import { runSpecDocument } from '../../formats/run-spec.js';
 import { describeRun, isDone, runSummary, type RunTask } from '../plan/runs.js';
 import type { ExecutionContext, Executor } from './executor.js';
+import { commandLine } from '../../core/command-line.js';
 
 const POLL_MS = 500;
 
@@ -32,7 +33,7 @@ export class QueueExecutor implements Executor {
   }
 
   describe(): string {
-    return `as jobs on the queue at ${this.url} (start workers with: npm run worker -- --queue ${this.url})`;
+    return `as jobs on the queue at ${this.url} (start workers with: ${commandLine('worker', `--queue ${this.url}`)})`;
   }
 
   /** Fails fast (one line, within ~5 s) when Redis cannot be reached. */

@@ -41,6 +41,7 @@ import type { EnvModuleRef } from '../env-modules.js';
 import type { CodeFingerprint } from '../fingerprint.js';
 import { DamagedCheckpointError, runConfigSha256, isRunDir, readRunConfig, readRunSummary } from '../run-files.js';
 import { AGENT_FILES, CHECKPOINT_FILES, runName, stepDirName, type EvalRecord, type MetricRecord, type RunBudget, type RunConfig, type RunSummary } from '../../formats/run-format.js';
+import { commandLine } from '../../core/command-line.js';
 
 export { DivergenceError } from './training-loop.js';
 export type { RunBudget, RunConfig } from '../../formats/run-format.js';
@@ -215,7 +216,7 @@ function pickCheckpoint(run: RunDir, step: number | undefined): { dir: string; d
     const newest = intact[intact.length - 1];
     const how =
       newest !== undefined
-        ? `resume from the newest intact checkpoint with: npm run train -- --resume ${run.dir} --from-checkpoint ${newest}`
+        ? `resume from the newest intact checkpoint with: ${commandLine('train', `--resume ${run.dir} --from-checkpoint ${newest}`)}`
         : `no intact checkpoint is left; start the run again (delete ${run.checkpointsDir} to restart it from step 0)`;
     throw new TsgymError(`cannot resume: ${e.message}; ${how}`);
   }
@@ -367,7 +368,7 @@ async function runLoop(session: Session, restored: LoopOptions['restored'], ui: 
   }
   const leaked = loop.leakedTensors();
   closeSession(session);
-  say(signals.received ? `interrupted at step ${p.step}; resume with: npm run train -- --resume ${run.dir}` : doneMessage(loop, leaked));
+  say(signals.received ? `interrupted at step ${p.step}; resume with: ${commandLine('train', `--resume ${run.dir}`)}` : doneMessage(loop, leaked));
   return { runDir: run.dir, summary: readSummaryOrThrow(run.dir), config: c };
 }
 

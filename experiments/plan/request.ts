@@ -27,6 +27,7 @@ import { codeFingerprint } from '../fingerprint.js';
 import { presetFor } from '../presets.js';
 import { agentEnvWithFile, presetWithFile, resolveRunSpec } from '../run-spec.js';
 import { positiveInt, takesBudget, type PresetFile, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
+import { commandLine } from '../../core/command-line.js';
 
 
 /** The options of a comparison: the run fields as given (formats/run-spec.ts), and the comparison's own. */
@@ -157,7 +158,7 @@ export function requestDifferences(existing: ComparisonRequest, wanted: Comparis
 
 export function readComparisonFile(dir: string): ComparisonFile {
   const file = path.join(dir, COMPARISON_FILES.request);
-  if (!fs.existsSync(file)) throw new TsgymError(`${dir} is not a comparison directory (no comparison.json); pass the --out directory of an \`npm run compare\``);
+  if (!fs.existsSync(file)) throw new TsgymError(`${dir} is not a comparison directory (no comparison.json); pass the --out directory of \`${commandLine('compare')}\``);
   const c = readJsonFile<ComparisonFile>(file, 'comparison file');
   if (c.format !== 'tsgym-comparison' || !Array.isArray(c.agents) || !Array.isArray(c.seeds) || typeof c.env !== 'string') {
     throw new TsgymError(`comparison file ${file} is not a tsgym comparison (format, env, agents or seeds missing)`);

@@ -49,6 +49,7 @@ import { checkSpaceAgainstSchema, type SearchSpace } from './space.js';
 import { freshSeeds, Study, STUDY_FILES, type StudySettings, type TrialLine } from './study.js';
 import type { SamplerKind } from './sampler.js';
 import type { MedianPrunerOptions, PrunerKind } from './pruner.js';
+import { commandLine } from '../../core/command-line.js';
 
 export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'workers' | 'queue' | 'outDir' | 'progress'> {
   agent: string;
@@ -455,7 +456,7 @@ export function tuneReportMarkdown(r: TuneReport): string {
     ...r.finalists.map((f) => `| ${f.trial}${f.trial === r.winner ? ' (best)' : ''} | ${fmt(f.studyValue)} | ${interval(f.iqm)} | ${interval(f.pBetterThanDefaults)} | \`${JSON.stringify(f.params)}\` |`),
     ...(r.defaults ? [`| defaults | | ${interval(r.defaults.iqm)} | | |`] : []),
     '',
-    `Best: trial ${r.winner}; its preset is best.json (\`tsgym train ${r.agent} ${r.env} --preset best.json\`).`,
+    `Best: trial ${r.winner}; its preset is best.json (\`${commandLine('train', `${r.agent} ${r.env} --preset best.json`)}\`).`,
     '',
   ];
   return lines.join('\n');

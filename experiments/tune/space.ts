@@ -17,6 +17,7 @@
 import { TsgymError, closest } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { isValid, validText, type HyperparamSchema, type ParamSpec } from '../../agents/hyperparams.js';
+import { commandLine } from '../../core/command-line.js';
 
 export interface FloatParam {
   type: 'float';
@@ -215,7 +216,7 @@ export function mergeSpaces(base: SearchSpace, overrides: SearchSpace): SearchSp
  */
 export function checkSpaceAgainstSchema(agentName: string, space: SearchSpace, schema: HyperparamSchema<object>): void {
   const params = schema.params as Record<string, ParamSpec>;
-  const hint = `\`npm run hyperparams -- ${agentName}\` lists every key with its valid values`;
+  const hint = `\`${commandLine('hyperparams', agentName)}\` lists every key with its valid values`;
   for (const [key, d] of Object.entries(space)) {
     if (!Object.hasOwn(params, key)) {
       const near = closest(key, Object.keys(params));
