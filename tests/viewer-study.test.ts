@@ -7,7 +7,8 @@
  */
 import { appendFile, cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunsResponse, StudiesResponse, StudyResponse } from '../formats/api-types.js';
@@ -15,6 +16,8 @@ import { Study, type StudySettings } from '../experiments/tune/study.js';
 import type { RunningServer } from '../render/server.js';
 import { bestSoFar, paramImportance } from '../render/viewer/src/study-data.js';
 import { closeViewer, openViewer } from './helpers/viewer-page.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const SETTINGS: StudySettings = {
   agent: 'ppo',
@@ -151,6 +154,8 @@ describe('study page in headless Chromium', () => {
     expect(s.slices).toEqual(['lr', 'noise', 'activation']);
     expect(await page.locator('#slices svg circle').count()).toBe(3 * 11);
     expect(await page.locator('#best-curve polyline').count()).toBe(1);
+    await mkdir(join(REPO, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(REPO, 'test-artifacts', 'viewer-study.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 

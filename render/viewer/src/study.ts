@@ -5,7 +5,8 @@
  * one slice plot per parameter. It follows a running study through `api/studies/<study>/events`.
  * `window.__tsgymStudy.snapshot()` exposes what is shown, for tests.
  */
-import type { StudiesResponse, StudyResponse } from '../../../formats/api-types.js';
+import type { StudyResponse } from '../../../formats/api-types.js';
+import { api } from './api.js';
 import type { TrialLine } from '../../../experiments/tune/study.js';
 import { el, formatNumber } from './hud.js';
 import { agentColor } from './compare-charts.js';
@@ -41,13 +42,6 @@ let sortKey = 'trial';
 let descending = false;
 let liveUpdates = 0;
 let shown: Omit<StudySnapshot, 'study' | 'liveUpdates' | 'status'> = { columns: [], rows: [], bestSoFar: [], importance: {}, slices: [] };
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  const body = (await res.json()) as T & { error?: string };
-  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
-  return body;
-}
 
 const setStatus = (text: string): void => {
   $<HTMLElement>('status').textContent = text;
@@ -198,17 +192,17 @@ let source: EventSource | null = null;
 
 async function open(id: string): Promise<void> {
   source?.close();
-  current = await getJson<StudyResponse>(`api/studies/${encodeURIComponent(id)}`);
+  current = await api.study(id);
   draw();
   setStatus(`${current.header.agent} on ${current.header.env}: ${current.trials.length} trials`);
-  source = new EventSource(`api/studies/${encodeURIComponent(id)}/events`);
+  source = new EventSource(api.studyEventsUrl(id));
   let last: string | null = null;
   source.addEventListener('change', (ev) => {
     const data = (ev as MessageEvent<string>).data;
     const first = last === null;
     if (data === last) return;
     last = data;
-    getJson<StudyResponse>(`api/studies/${encodeURIComponent(id)}`)
+    api.study(id)
       .then((s) => {
         current = s;
         if (!first) liveUpdates++;
@@ -224,7 +218,7 @@ async function main(): Promise<void> {
     snapshot: () => ({ study: current?.id ?? null, ...shown, liveUpdates, status: $<HTMLElement>('status').textContent ?? '' }),
     sortBy,
   };
-  const { studies } = await getJson<StudiesResponse>('api/studies');
+  const { studies } = await api.studies();
   const select = $<HTMLSelectElement>('study-select');
   for (const s of studies) select.append(new Option(`${s.id} (${s.agent} ${s.env}; ${s.counts.complete} complete, ${s.counts.pruned} pruned)`, s.id));
   if (studies.length === 0) {
