@@ -223,3 +223,31 @@ export interface AgentSource {
 export function agentUrl(run: string, which: string, base = 'api/'): string {
   return `${base}runs/${encodeURIComponent(run)}/agent/${encodeURIComponent(which)}`;
 }
+
+/** A tuning study directory (`tsgym tune --out DIR`) below the runs directory: `/api/studies`. */
+export interface StudyInfo {
+  id: string;
+  agent: string;
+  env: string;
+  createdAt: string;
+  /** Trials by state (each trial counted once, by its latest line). */
+  counts: Record<import('../experiments/tune/sampler.js').TrialState, number>;
+}
+
+export interface StudiesResponse {
+  runsDir: string;
+  studies: StudyInfo[];
+}
+
+/**
+ * `/api/studies/<study>`: its trials.jsonl read as `tune` reads it (the header and each trial's latest line; a
+ * torn last line being written is left out), and whether report.json / best.json exist yet.
+ * `/api/studies/<study>/events`: a `change` event ({size of trials.jsonl, report, best}) whenever they change.
+ */
+export interface StudyResponse {
+  id: string;
+  header: import('../experiments/tune/study.js').StudyHeader;
+  trials: import('../experiments/tune/study.js').TrialLine[];
+  hasReport: boolean;
+  hasBest: boolean;
+}

@@ -97,7 +97,7 @@ export async function liveComparisonApi(index: RunsIndex, seg: string[], req: In
 }
 
 /** Sends `fingerprint()` as a `change` event now and whenever it differs from the last one sent. */
-async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: () => Promise<unknown>, streams: LiveStreams): Promise<void> {
+export async function stream(req: IncomingMessage, res: ServerResponse, fingerprint: () => Promise<unknown>, streams: LiveStreams): Promise<void> {
   const release = streams.open(req.socket.remoteAddress ?? 'unknown');
   let last: string;
   try {

@@ -20,6 +20,7 @@ import { decodeReplayBytes, ReplayTooLargeError } from '../experiments/replay-io
 import { MAX_JSON_FILE_BYTES, MAX_REPLAY_BYTES, METRICS_PAGE_BYTES } from './limits.js';
 import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../formats/run-format.js';
 import { COMPARISON_FILES } from '../formats/comparison.js';
+import { STUDY_FILES } from '../experiments/tune/study.js';
 
 /** An error with the HTTP status the server should answer with. */
 export class HttpError extends Error {
@@ -170,6 +171,7 @@ export class RunsIndex {
         const dir = await resolveInside(this.runsDir, [...prefix, name], 'run');
         if (!(await stat(dir)).isDirectory()) continue;
         if (await isFile(join(dir, COMPARISON_FILES.request))) continue; // listed by listComparisons
+        if (await isFile(join(dir, STUDY_FILES.trials))) continue; // a tuning study: listed by /api/studies
         runs.push(await this.runInfoAt(name, dir));
       } catch (e) {
         if (e instanceof HttpError) continue; // a link pointing out, or a dir removed meanwhile: not listed

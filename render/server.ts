@@ -13,12 +13,13 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { stat } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../core/errors.js';
 import { checkSegment, HttpError, readFileInside, resolveInside, RunsIndex } from './runs-index.js';
-import { liveApi, liveComparisonApi, LiveStreams } from './live.js';
-import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, RunsResponse, TimingResponse } from '../formats/api-types.js';
+import { liveApi, liveComparisonApi, LiveStreams, stream } from './live.js';
+import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, RunsResponse, StudiesResponse, StudyInfo, StudyResponse, TimingResponse } from '../formats/api-types.js';
+import { parseTrialsFile, STUDY_FILES } from '../experiments/tune/study.js';
 import { RUN_FILES } from '../formats/run-format.js';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
@@ -89,6 +90,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   async function api(seg: string[], req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (seg.length === 1 && seg[0] === 'health') return sendJson(res, 200, { ok: true });
+    if (seg[0] === 'studies' && (await studiesApi(index, seg.slice(1), req, res, streams))) return;
     if (seg[0] === 'comparisons') {
       if (seg.length === 1) return sendJson(res, 200, { runsDir, comparisons: await index.listComparisons() } satisfies ComparisonsResponse);
       if (seg.length === 2) return sendJson(res, 200, await index.comparison(seg[1]));
@@ -101,7 +103,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     throw new HttpError(
       404,
-      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics[?offset=&line=], /api/runs/<run>/timing, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
+      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics[?offset=&line=], /api/runs/<run>/timing, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/studies, /api/studies/<study>, /api/studies/<study>/events (live), /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
     );
   }
 
@@ -200,6 +202,80 @@ async function readTiming(runs: RunsIndex, run: string): Promise<TimingResponse>
     out.skippedLines.push(i + 1);
   });
   return out;
+}
+
+/**
+ * The tuning-study endpoints (`seg` below /api/studies): the list of study directories (the runs directory
+ * itself when it is one, else the directories directly inside it holding trials.jsonl), one study's trials,
+ * and its live `events`. True when `seg` names one of them.
+ */
+async function studiesApi(index: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, streams: LiveStreams): Promise<boolean> {
+  const runsDir = index.runsDir;
+  const rootIsStudy = await isStudyDir(runsDir, []);
+  // A study's path below the runs directory: [] for the root study, else its directory name.
+  const prefix = (id: string) => (rootIsStudy && id === basename(runsDir) ? [] : [id]);
+  if (seg.length === 0) {
+    const ids = rootIsStudy ? [basename(runsDir)] : [];
+    if (!rootIsStudy) for (const name of await index.entryNames()) if (await isStudyDir(runsDir, [name])) ids.push(name);
+    const studies: StudyInfo[] = [];
+    for (const id of ids) {
+      const study = await readStudyInside(runsDir, id, prefix(id)).catch((e: unknown) => (e instanceof HttpError ? null : Promise.reject(e)));
+      if (!study) continue; // damaged, or removed meanwhile: its own page says why
+      const counts = { running: 0, complete: 0, pruned: 0, failed: 0 };
+      for (const t of study.trials) counts[t.state] += 1;
+      studies.push({ id, agent: study.header.agent, env: study.header.env, createdAt: study.header.createdAt, counts });
+    }
+    sendJson(res, 200, { runsDir, studies: studies.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) } satisfies StudiesResponse);
+    return true;
+  }
+  const id = seg[0];
+  if (seg.length === 1) {
+    sendJson(res, 200, await readStudyInside(runsDir, id, prefix(id)));
+    return true;
+  }
+  if (seg.length === 2 && seg[1] === 'events') {
+    await readStudyInside(runsDir, id, prefix(id)); // a 404 / 422 before the stream starts
+    const sizeOf = (file: string) =>
+      resolveInside(runsDir, [...prefix(id), file])
+        .then(stat)
+        .then((s) => [s.size, s.mtimeMs], () => null);
+    await stream(req, res, async () => ({ trials: await sizeOf(STUDY_FILES.trials), best: await sizeOf(STUDY_FILES.best), report: await sizeOf('report.json') }), streams);
+    return true;
+  }
+  return false;
+}
+
+async function isStudyDir(root: string, segments: string[]): Promise<boolean> {
+  return isFileInside(root, [...segments, STUDY_FILES.trials]);
+}
+
+/** One study's trials.jsonl parsed by the study module's own parser; 404 when `id` is no study, 422 when damaged. */
+async function readStudyInside(runsDir: string, id: string, segments: string[]): Promise<StudyResponse> {
+  const shown = `${id}/${STUDY_FILES.trials}`;
+  let text: string;
+  try {
+    text = (await readFileInside(runsDir, [...segments, STUDY_FILES.trials], { what: 'study', displayName: shown, maxBytes: MAX_JSON_FILE_BYTES, limitName: 'MAX_JSON_FILE_BYTES' })).toString('utf8');
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 404) throw new HttpError(404, `study not found: ${id} holds no ${STUDY_FILES.trials}`);
+    throw e;
+  }
+  let study;
+  try {
+    study = parseTrialsFile(text, shown).study;
+  } catch (e) {
+    if (e instanceof TsgymError) throw new HttpError(422, e.message);
+    throw e;
+  }
+  return { id, header: study.header, trials: study.trials, hasReport: await isFileInside(runsDir, [...segments, 'report.json']), hasBest: await isFileInside(runsDir, [...segments, STUDY_FILES.best]) };
+}
+
+async function isFileInside(root: string, segments: string[]): Promise<boolean> {
+  try {
+    return (await stat(await resolveInside(root, segments))).isFile();
+  } catch (e) {
+    if (e instanceof HttpError) return false;
+    throw e;
+  }
 }
 
 /**

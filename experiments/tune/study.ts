@@ -130,7 +130,8 @@ export function readStudy(dir: string): { header: StudyHeader; trials: TrialLine
   return parseTrialsFile(text, file).study;
 }
 
-function parseTrialsFile(text: string, file: string): { study: { header: StudyHeader; trials: TrialLine[] }; goodLength: number } {
+/** Parses trials.jsonl's text (`file` names it in errors); a torn last line is left out (`goodLength` ends before it). */
+export function parseTrialsFile(text: string, file: string): { study: { header: StudyHeader; trials: TrialLine[] }; goodLength: number } {
   // Everything after the last newline is a torn write (or nothing).
   const goodLength = text.lastIndexOf('\n') + 1;
   const lines = text.slice(0, goodLength).split('\n').slice(0, -1);

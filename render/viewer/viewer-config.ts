@@ -27,9 +27,9 @@ export function viewerViteConfig(outDir: string = DEFAULT_VIEWER_OUT_DIR): Inlin
       reportCompressedSize: false,
       // pixi.js is large; one chunk for the app is fine for a local tool.
       chunkSizeWarningLimit: 4000,
-      // Pages: the replay viewer, the comparison page (npm run compare), the scalars dashboard, and the pages
+      // Pages: the replay viewer, the comparison page (npm run compare), the scalars dashboard, the tuning-study page, and the pages
       // that run envs and agents in the browser (LAB_PAGES).
-      rolldownOptions: { input: { main: join(VIEWER_ROOT, 'index.html'), compare: join(VIEWER_ROOT, 'compare.html'), scalars: join(VIEWER_ROOT, 'scalars.html'), ...labPageInputs() } },
+      rolldownOptions: { input: { main: join(VIEWER_ROOT, 'index.html'), compare: join(VIEWER_ROOT, 'compare.html'), scalars: join(VIEWER_ROOT, 'scalars.html'), study: join(VIEWER_ROOT, 'study.html'), ...labPageInputs() } },
     },
     // The version the in-tab trainer records in config.json (tsgymVersion), as `npm run train` does.
     define: { __TSGYM_VERSION__: JSON.stringify(packageInfo().version) },

@@ -1,5 +1,5 @@
 /** The viewer's client for the server's JSON API (endpoints in formats/api-types.ts). */
-import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, TimingResponse, ValuesFile } from '../../../formats/api-types.js';
+import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, StudiesResponse, StudyResponse, TimingResponse, ValuesFile } from '../../../formats/api-types.js';
 import { episodeUrl, runsApiBase } from '../../../formats/api-types.js';
 import { validateReplay, type ReplayFile } from '../../../formats/replay-format.js';
 
@@ -72,4 +72,8 @@ export const api = {
   comparisonMetrics: (id: string, run: string) => getMetrics(`${runsApiBase(id)}runs/${encodeURIComponent(run)}/metrics`),
   comparisonEpisodes: (id: string) => getJson<EpisodesResponse>(`${runsApiBase(id)}episodes`),
   comparisonRuns: (id: string) => getJson<RunsResponse>(`${runsApiBase(id)}runs`),
+  studies: () => getJson<StudiesResponse>('api/studies'),
+  study: (id: string) => getJson<StudyResponse>(`api/studies/${encodeURIComponent(id)}`),
+  /** A `change` event whenever the study's trials.jsonl, best.json or report.json change (render/live.ts). */
+  studyEventsUrl: (id: string) => `api/studies/${encodeURIComponent(id)}/events`,
 };

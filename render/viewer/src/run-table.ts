@@ -7,7 +7,7 @@
 import type { RunInfo } from '../../../formats/api-types.js';
 import { el, formatNumber } from './hud.js';
 
-type Cell = number | string | boolean | null;
+export type Cell = number | string | boolean | null;
 
 export interface TableRun {
   info: RunInfo;
@@ -130,74 +130,81 @@ export class RunTable {
     this.drawParallel(sorted, [...config, RESULT_COLUMNS[2]]);
   }
 
-  /**
-   * One vertical axis per column, bottom to top from its lowest to its highest value (a log scale when
-   * every value is positive and they span more than a factor of 100, as learning rates do; categories
-   * evenly spaced), one line per run through its values.
-   */
   private drawParallel(runs: TableRun[], columns: Column[]): void {
     const axes = columns.filter((c) => runs.some((r) => c.value(r.info) !== null));
     this.axes = axes.map((c) => c.label);
-    const width = Math.max(320, Math.min(1100, this.root.clientWidth || 800));
-    const height = axes.length > 1 ? 220 : 0;
-    const dpr = devicePixelRatio || 1;
-    this.canvas.width = Math.round(width * dpr);
-    this.canvas.height = Math.round(height * dpr);
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${height}px`;
-    if (axes.length < 2) return;
-    const ctx = this.canvas.getContext('2d')!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    const top = 28;
-    const bottom = height - 24;
-    const xOf = (i: number) => 40 + (i * (width - 80)) / (axes.length - 1);
-    const scales = axes.map((c) => {
-      const vals = runs.map((r) => c.value(r.info)).filter((v): v is Exclude<Cell, null> => v !== null);
-      if (vals.every((v) => typeof v === 'number')) {
-        const nums = vals as number[];
-        const lo = Math.min(...nums);
-        const hi = Math.max(...nums);
-        const log = lo > 0 && hi / lo > 100;
-        const f = (v: number) => (log ? Math.log(v) : v);
-        return { pos: (v: Cell) => (hi === lo ? 0.5 : (f(v as number) - f(lo)) / (f(hi) - f(lo))), ends: [formatNumber(lo), formatNumber(hi)] };
-      }
-      const cats = [...new Set(vals.map(String))].sort();
-      return { pos: (v: Cell) => (cats.length === 1 ? 0.5 : cats.indexOf(String(v)) / (cats.length - 1)), ends: [cats[0], cats[cats.length - 1]] };
-    });
-    const yOf = (p: number) => bottom - p * (bottom - top);
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.textAlign = 'center';
-    axes.forEach((c, i) => {
-      ctx.strokeStyle = '#b9b3a5';
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.moveTo(xOf(i), top);
-      ctx.lineTo(xOf(i), bottom);
-      ctx.stroke();
-      ctx.fillStyle = '#24262b';
-      ctx.fillText(c.label, xOf(i), 12);
-      ctx.fillStyle = '#6b6f78';
-      ctx.fillText(scales[i].ends[1], xOf(i), top - 4);
-      ctx.fillText(scales[i].ends[0], xOf(i), bottom + 14);
-    });
-    ctx.lineWidth = 2;
-    for (const r of runs) {
-      ctx.strokeStyle = r.color;
-      ctx.beginPath();
-      let drawing = false;
-      axes.forEach((c, i) => {
-        const v = c.value(r.info);
-        if (v === null) {
-          drawing = false;
-          return;
-        }
-        const y = yOf(scales[i].pos(v));
-        if (drawing) ctx.lineTo(xOf(i), y);
-        else ctx.moveTo(xOf(i), y);
-        drawing = true;
-      });
-      ctx.stroke();
+    drawParallelCoordinates(
+      this.canvas,
+      Math.max(320, Math.min(1100, this.root.clientWidth || 800)),
+      axes.map((c) => c.label),
+      runs.map((r) => ({ color: r.color, values: axes.map((c) => c.value(r.info)) })),
+    );
+  }
+}
+
+/**
+ * Parallel coordinates on `canvas`: one vertical axis per label, bottom to top from its lowest to its highest
+ * value (a log scale when every value is positive and they span more than a factor of 100, as learning rates
+ * do; categories evenly spaced), one line per row through its values (null: a gap), in the row's colour.
+ */
+export function drawParallelCoordinates(canvas: HTMLCanvasElement, width: number, labels: string[], rows: { color: string; values: Cell[] }[]): void {
+  const height = labels.length > 1 ? 220 : 0;
+  const dpr = devicePixelRatio || 1;
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  if (labels.length < 2) return;
+  const ctx = canvas.getContext('2d')!;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  const top = 28;
+  const bottom = height - 24;
+  const xOf = (i: number) => 40 + (i * (width - 80)) / (labels.length - 1);
+  const scales = labels.map((_label, i) => {
+    const vals = rows.map((r) => r.values[i]).filter((v): v is Exclude<Cell, null> => v !== null);
+    if (vals.every((v) => typeof v === 'number')) {
+      const nums = vals as number[];
+      const lo = Math.min(...nums);
+      const hi = Math.max(...nums);
+      const log = lo > 0 && hi / lo > 100;
+      const f = (v: number) => (log ? Math.log(v) : v);
+      return { pos: (v: Cell) => (hi === lo ? 0.5 : (f(v as number) - f(lo)) / (f(hi) - f(lo))), ends: [formatNumber(lo), formatNumber(hi)] };
     }
+    const cats = [...new Set(vals.map(String))].sort();
+    return { pos: (v: Cell) => (cats.length === 1 ? 0.5 : cats.indexOf(String(v)) / (cats.length - 1)), ends: [cats[0], cats[cats.length - 1]] };
+  });
+  const yOf = (p: number) => bottom - p * (bottom - top);
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textAlign = 'center';
+  labels.forEach((label, i) => {
+    ctx.strokeStyle = '#b9b3a5';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(xOf(i), top);
+    ctx.lineTo(xOf(i), bottom);
+    ctx.stroke();
+    ctx.fillStyle = '#24262b';
+    ctx.fillText(label, xOf(i), 12);
+    ctx.fillStyle = '#6b6f78';
+    ctx.fillText(scales[i].ends[1], xOf(i), top - 4);
+    ctx.fillText(scales[i].ends[0], xOf(i), bottom + 14);
+  });
+  ctx.lineWidth = 2;
+  for (const r of rows) {
+    ctx.strokeStyle = r.color;
+    ctx.beginPath();
+    let drawing = false;
+    r.values.forEach((v, i) => {
+      if (v === null) {
+        drawing = false;
+        return;
+      }
+      const y = yOf(scales[i].pos(v));
+      if (drawing) ctx.lineTo(xOf(i), y);
+      else ctx.moveTo(xOf(i), y);
+      drawing = true;
+    });
+    ctx.stroke();
   }
 }
