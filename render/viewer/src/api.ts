@@ -77,3 +77,19 @@ export const api = {
   /** A `change` event whenever the study's trials.jsonl, best.json or report.json change (render/live.ts). */
   studyEventsUrl: (id: string) => `api/studies/${encodeURIComponent(id)}/events`,
 };
+
+/**
+ * Calls `onChange(first)` for each `change` event of a live stream (render/live.ts) whose data differs from the
+ * previous one's; `first` is the stream's first event, which says "this is where things stand" rather than
+ * "something changed" (pages redraw on it too: the files may have changed before the stream opened).
+ */
+export function followChanges(source: EventSource, onChange: (first: boolean) => void): void {
+  let last: string | null = null;
+  source.addEventListener('change', (ev) => {
+    const data = (ev as MessageEvent<string>).data;
+    if (data === last) return;
+    const first = last === null;
+    last = data;
+    onChange(first);
+  });
+}

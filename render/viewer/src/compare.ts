@@ -20,7 +20,7 @@ import {
   TOP_K,
 } from '../../../experiments/report-common.js';
 import { improvementEvidence, intervalsOverlap, kaplanMeierMedianCI } from '../../../experiments/stats.js';
-import { api } from './api.js';
+import { api, followChanges } from './api.js';
 import { agentColor, budgetLabel, CurvesChart, IntervalsChart, ProfileChart, RunsChart, scoreAxis, SolvedByStepChart, type IntervalPanel, type RunSeries } from './compare-charts.js';
 import { el } from './hud.js';
 import { differingKeys, RunTable } from './run-table.js';
@@ -458,12 +458,7 @@ function followComparison(id: string, running: boolean): void {
   }
   if (!running || live || typeof EventSource === 'undefined') return;
   const source = new EventSource(`api/comparisons/${encodeURIComponent(id)}/progress`);
-  let last: string | null = null;
-  source.addEventListener('change', (ev) => {
-    const data = (ev as MessageEvent<string>).data;
-    const first = last === null;
-    if (data === last) return;
-    last = data;
+  followChanges(source, (first) => {
     // The first event redraws too: the runs may have logged between loading the page and opening the stream.
     if (!first) liveUpdates++;
     if (live?.source === source) live.connected = true;

@@ -6,7 +6,7 @@
  * `window.__tsgymStudy.snapshot()` exposes what is shown, for tests.
  */
 import type { StudyResponse } from '../../../formats/api-types.js';
-import { api } from './api.js';
+import { api, followChanges } from './api.js';
 import type { TrialLine } from '../../../experiments/tune/study.js';
 import { el, formatNumber } from './hud.js';
 import { agentColor } from './compare-charts.js';
@@ -196,12 +196,7 @@ async function open(id: string): Promise<void> {
   draw();
   setStatus(`${current.header.agent} on ${current.header.env}: ${current.trials.length} trials`);
   source = new EventSource(api.studyEventsUrl(id));
-  let last: string | null = null;
-  source.addEventListener('change', (ev) => {
-    const data = (ev as MessageEvent<string>).data;
-    const first = last === null;
-    if (data === last) return;
-    last = data;
+  followChanges(source, (first) => {
     api.study(id)
       .then((s) => {
         current = s;
