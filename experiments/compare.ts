@@ -55,9 +55,9 @@ export async function runComparison(o: CompareOptions): Promise<CompareResult> {
 }
 
 /** Runs (or resumes) a planned request (a comparison or a sweep) and writes its report. */
-export async function runPlanned(request: ComparisonRequest, o: Pick<CompareOptions, 'outDir' | 'workers' | 'queue' | 'progress' | 'command' | 'report'>): Promise<CompareResult> {
+export async function runPlanned(request: ComparisonRequest, o: Pick<CompareOptions, 'outDir' | 'workers' | 'seedsPerProcess' | 'queue' | 'progress' | 'command' | 'report'>): Promise<CompareResult> {
   const outDir = path.resolve(o.outDir);
-  const executor = executorFor(o.queue, { workers: o.workers });
+  const executor = executorFor(o.queue, { workers: o.workers, seedsPerProcess: o.seedsPerProcess });
   // With a queue, workers may be writing run directories right now: the coordinator only reads them.
   const queued = o.queue !== undefined && !o.queue.startsWith('local:');
   // Before anything is written: a plan whose agents cannot be built, or an unreachable queue, is refused here.

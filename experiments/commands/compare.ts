@@ -77,6 +77,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         'allow-different-budgets': { type: 'boolean', describe: "Without --steps: train each agent for its own preset budget instead of one shared budget" },
         preset: shared.preset,
         workers: shared.workers,
+        'seeds-per-process': shared['seeds-per-process'],
         queue: { type: 'string', describe: `Run on a BullMQ queue at this Redis (redis://HOST:PORT) instead of locally (local:, the default): workers (${commandLine('worker', '--queue URL')}) train the runs; --out must be a path every worker reaches` },
         out: { type: 'string', describe: 'Comparison directory (default runs/compare__<env>__<time>); reuse it to resume' },
         'report-only': { type: 'string', describe: 'Recompute report.json and report.md of this existing comparison directory; trains nothing' },

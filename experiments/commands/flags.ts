@@ -7,6 +7,7 @@ import { readPresetFile } from '../run-spec.js';
 import { parseSeed, positiveInt, runFlagsFromArgs } from '../../formats/run-spec.js';
 import type { CompareOptions } from '../plan/request.js';
 import { executorFor } from '../executors/index.js';
+import { checkSeedsPerProcess } from '../plan/batches.js';
 import { commandLine } from '../../core/command-line.js';
 
 /**
@@ -26,6 +27,7 @@ export interface BatchArgs {
   'seed-list'?: string;
   preset?: string;
   workers?: number;
+  'seeds-per-process'?: number;
   queue?: string;
   out?: string;
   set: string[];
@@ -40,6 +42,7 @@ export function batchFlags() {
   return {
     env: { type: 'string', describe: `Env id or alias: ${envChoices().join(', ')}` },
     workers: { type: 'number', describe: 'Runs trained at the same time on this machine (default: the number of cores; not with --queue)' },
+    'seeds-per-process': { type: 'number', describe: "Seeds of one configuration trained one after another in one process (results are the same for any value; a process's start-up is paid once per batch). Default: all seeds of a configuration, split so every --workers slot or queue worker gets work; 1: one process per run" },
     preset: { type: 'string', describe: 'A JSON preset file laid over the built-in presets (budget, cadence, hyperparameters)' },
     'bootstrap-reps': { type: 'number', default: 2000, describe: 'Bootstrap resamples for the confidence intervals' },
     progress: { choices: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, lines otherwise)' },
@@ -71,10 +74,12 @@ export function checkQueueFlags(a: Pick<BatchArgs, 'queue' | 'workers'>): void {
 
 /** The options of a comparison or sweep that come straight from the shared flags (the run fields, where and how the runs run). */
 export function batchOptionsFromArgs(a: BatchArgs, command: 'compare' | 'sweep') {
+  checkSeedsPerProcess(a['seeds-per-process']);
   return {
     ...runFlagsFromArgs(a, command),
     ...(a.preset !== undefined ? { presetFile: readPresetFile(a.preset), presetFileName: a.preset } : {}),
     workers: a.workers,
+    seedsPerProcess: a['seeds-per-process'],
     queue: a.queue,
     progress: a.progress,
     report: { bootstrapReps: a['bootstrap-reps'] },

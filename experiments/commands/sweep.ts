@@ -73,6 +73,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         ...runFlagOptions('sweep'),
         preset: shared.preset,
         workers: shared.workers,
+        'seeds-per-process': shared['seeds-per-process'],
         queue: { type: 'string', describe: 'Run on the BullMQ queue at this Redis (redis://HOST:PORT); --out must be on a filesystem every worker shares' },
         out: { type: 'string', describe: 'Sweep directory (default runs/sweep__<agent>__<env>__<time>); reuse it to resume' },
         'bootstrap-reps': shared['bootstrap-reps'],

@@ -12,13 +12,14 @@ import { envChoices } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { resume, train, type ResumeOptions, type TrainOptions } from '../harness/trainer.js';
-import type { ProgressMode } from '../harness/progress.js';
 import { loadRecordedEnvModules } from '../env-modules.js';
 import { codeFingerprint, describeFingerprint, sameFingerprint } from '../fingerprint.js';
 import { agentEnvWithFile, presetWithFile, readPresetFile, resolveRunSpec, runFlagOptions, trainOptionsOf } from '../run-spec.js';
 import { parseAssignments, parseRunSpecDocument, runFlagsFromArgs, specAsFlags, flagName, type FieldKey, type RunSpec } from '../../formats/run-spec.js';
 import { noPresetNote } from '../presets.js';
-import { parseSeedRange, trainSeeds } from '../harness/batch-seeds.js';
+import { parseRunBatchDocument, parseSeedRange, trainRunBatch, trainSeeds } from '../harness/batch-seeds.js';
+import type { ProgressEvent, ProgressMode } from '../harness/progress.js';
+import { describeRun } from '../plan/runs.js';
 import { parseSeedList } from './flags.js';
 import { commandLine } from '../../core/command-line.js';
 
@@ -28,6 +29,7 @@ interface TrainArgs {
   out?: string;
   preset?: string;
   spec?: string;
+  batch?: string;
   resume?: string;
   'from-checkpoint'?: number;
   'take-over-lock'?: boolean;
@@ -66,12 +68,18 @@ export function trainOptionsFromArgs(a: TrainArgs): TrainOptions {
  * registries, so a spec this process would not accept is refused before anything is written.
  */
 export async function specFromDocument(text: string, from: string, opts: { allowChangedEnvModule?: boolean } = {}): Promise<RunSpec> {
-  let value: unknown;
+  return specFromValue(parseJsonText(text, from), from, opts);
+}
+
+function parseJsonText(text: string, from: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new TsgymError(`${from} is not valid JSON (${(e as Error).message})`);
   }
+}
+
+async function specFromValue(value: unknown, from: string, opts: { allowChangedEnvModule?: boolean }): Promise<RunSpec> {
   const received = parseRunSpecDocument(value, from);
   const mine = codeFingerprint();
   if (!sameFingerprint(received.fingerprint, mine)) {
@@ -83,11 +91,11 @@ export async function specFromDocument(text: string, from: string, opts: { allow
   return resolveRunSpec(received.agent, received.env, undefined, { ...specAsFlags(received), envModules });
 }
 
-function readSpecText(file: string): string {
+function readSpecText(file: string, flag = '--spec'): string {
   try {
     return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new TsgymError(`--spec ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new TsgymError(`${flag} ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 
@@ -133,6 +141,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         out: { type: 'string', describe: 'Directory that receives the run directory (default runs)' },
         preset: { type: 'string', describe: 'A JSON preset file (agent, env, budget, cadence, hyperparams) laid over the built-in preset; flags override it' },
         spec: { type: 'string', describe: 'Train the resolved run spec in this JSON file (- for stdin), as compare and queue workers hand it over; no run flags with it' },
+        batch: { type: 'string', describe: 'Train the runs of a run batch in this JSON file (- for stdin) one after another into --out, as compare, sweep and tune hand it over: ended runs are kept, started ones resume' },
         resume: { type: 'string', describe: "Continue the run in this directory from its latest checkpoint. Settings come from its config.json: --steps N above its budget extends it; any other flag must equal the run's value" },
         'from-checkpoint': { type: 'number', describe: 'With --resume: continue from the checkpoint at this env step instead of the latest (e.g. when the latest is damaged)' },
         'take-over-lock': { type: 'boolean', describe: "With --resume: take the run's lock even if another process (or host) holds it — only when that process is known to be gone, e.g. a queue re-running a dead worker's job" },
@@ -150,6 +159,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train --resume runs/CartPole-v1__dqn__seed0__20260101-120000', 'Continue a killed run')
       .example('$0 train --resume runs/CartPole-v1__dqn__seed0__20260101-120000 --steps 100000', "Continue a finished run past its budget") as unknown as Argv<TrainArgs>,
   handler: async (a) => {
+    if (a.batch !== undefined) return trainBatchHandler(a);
     if (!a.resume && (a['from-checkpoint'] !== undefined || a['take-over-lock'])) throw new TsgymError('--from-checkpoint and --take-over-lock go with --resume DIR');
     if (a.seeds !== undefined || a['seed-list'] !== undefined) return trainSeedsHandler(a);
     if (a['resume-batch']) throw new TsgymError('--resume-batch goes with --seeds A-B or --seed-list (the batch to continue)');
@@ -159,7 +169,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       const envModules = await loadRunEnvModules(a.resume, a['allow-changed-env-module']);
       result = await resume(a.resume, { ...options, flags: { ...options.flags, envModules } });
     } else if (a.spec !== undefined) {
-      const typed = [a.agent !== undefined ? 'agent' : null, a.env !== undefined ? 'env' : null, a.preset !== undefined ? '--preset' : null, a.set.length ? '--set' : null, ...Object.keys(runFlagsFromArgs(a, 'train')).map((k) => flagName(k as FieldKey))].filter((x) => x !== null);
+      const typed = runFlagsTyped(a);
       if (typed.length) throw new TsgymError(`--spec ${a.spec} holds the whole run; drop ${typed.join(', ')}`);
       const spec = await specFromDocument(readSpecText(a.spec), a.spec === '-' ? 'the run spec on stdin' : `run spec ${a.spec}`, { allowChangedEnvModule: a['allow-changed-env-module'] });
       result = await train(trainOptionsOf(spec, { outDir: a.out ?? 'runs', runName: a['run-name'], progress: a.progress }));
@@ -188,4 +198,40 @@ async function trainSeedsHandler(a: TrainArgs): Promise<void> {
   console.error(`${result.runs.length} of ${seeds.length} seeds ran${kept ? ` (${kept} had already ended)` : ''}: ${count('finished')} finished (${solved} solved), ${diverged} diverged${result.interrupted ? `, stopped by a signal (${result.notStarted.length} not started)` : ''}`);
   if (result.interrupted) process.exitCode = 130;
   else if (diverged > 0) process.exitCode = 1;
+}
+
+/** The run-defining arguments typed on the command line (none may go with a spec or batch that holds the run). */
+function runFlagsTyped(a: TrainArgs): string[] {
+  return [a.agent !== undefined ? 'agent' : null, a.env !== undefined ? 'env' : null, a.preset !== undefined ? '--preset' : null, a.set.length ? '--set' : null, ...Object.keys(runFlagsFromArgs(a, 'train')).map((k) => flagName(k as FieldKey))].filter((x) => x !== null);
+}
+
+/**
+ * `train --batch FILE|- --out RUNS`: the named runs of one spec (a comparison's, sweep's or trial's seeds), one
+ * after another in this process. With `--progress json` each run's events are framed by `run-start` and
+ * `run-end` (its status, steps and a line about it), so the parent needs no run directory to know how it ended.
+ */
+async function trainBatchHandler(a: TrainArgs): Promise<void> {
+  const typed = [...runFlagsTyped(a), a.spec !== undefined ? '--spec' : null, a.resume !== undefined ? '--resume' : null, a['run-name'] !== undefined ? '--run-name' : null, a['from-checkpoint'] !== undefined ? '--from-checkpoint' : null].filter((x) => x !== null);
+  if (typed.length) throw new TsgymError(`--batch ${a.batch} holds the runs and their spec; drop ${typed.join(', ')}`);
+  if (a.out === undefined) throw new TsgymError(`--batch ${a.batch} needs --out DIR, the directory of the batch's run directories`);
+  const from = a.batch === '-' ? 'the run batch on stdin' : `run batch ${a.batch}`;
+  const { runs, spec: doc } = parseRunBatchDocument(parseJsonText(readSpecText(a.batch!, '--batch'), from), from);
+  const spec = await specFromValue(doc, `${from}: its spec`, { allowChangedEnvModule: a['allow-changed-env-module'] });
+  const emit = (e: ProgressEvent) => {
+    if (a.progress === 'json') process.stderr.write(JSON.stringify(e) + '\n');
+  };
+  const result = await trainRunBatch({
+    runsDir: a.out,
+    runs,
+    spec,
+    progress: a.progress,
+    takeOverLock: a['take-over-lock'],
+    loadEnvModules: (dir) => loadRunEnvModules(dir, a['allow-changed-env-module']),
+    onRunStart: (r, how) => emit({ event: 'run-start', run: r.run, how }),
+    onRunEnd: (r, ended) => {
+      emit({ event: 'run-end', run: r.run, status: ended.summary.status, steps: ended.summary.steps, description: describeRun(ended.runDir) });
+      console.log(ended.runDir);
+    },
+  });
+  if (result.interrupted) process.exitCode = 130;
 }

@@ -19,6 +19,7 @@ import { PRUNER_KINDS, createPruner, type PrunerKind, type MedianPrunerOptions }
 import type { SamplerKind } from '../tune/sampler.js';
 import { runTune, type TuneOptions } from '../tune/run-study.js';
 import { commandLine } from '../../core/command-line.js';
+import { checkSeedsPerProcess } from '../plan/batches.js';
 
 interface TuneArgs extends BatchArgs {
   agent?: string;
@@ -54,6 +55,7 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   positiveInt('--seeds', a.seeds);
   positiveInt('--workers', a.workers);
   positiveInt('--parallel-trials', a['parallel-trials']);
+  checkSeedsPerProcess(a['seeds-per-process']);
   positiveInt('--fresh-seeds', a['fresh-seeds']);
   nonNegative('--finalists', a.finalists);
   nonNegative('--pruner-startup-trials', a['pruner-startup-trials']);
@@ -90,6 +92,7 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
     finalists: a.finalists,
     freshSeeds: a['fresh-seeds'],
     workers: a.workers,
+    seedsPerProcess: a['seeds-per-process'],
     queue: a.queue,
     outDir: path.resolve(a.out),
     progress: a.progress,
@@ -121,6 +124,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
         ...runFlagOptions('sweep'),
         preset: shared.preset,
         workers: shared.workers,
+        'seeds-per-process': shared['seeds-per-process'],
         queue: { type: 'string', describe: 'Train the runs as jobs on the BullMQ queue at this Redis (redis://HOST:PORT); --out must be on a filesystem every worker shares' },
         out: { type: 'string', describe: 'Study directory (required); rerun the same command with it to resume' },
         progress: shared.progress,

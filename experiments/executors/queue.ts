@@ -28,7 +28,7 @@ export class QueueExecutor implements Executor {
   private detached = false;
   private wake: (() => void) | null = null;
 
-  constructor(readonly url: string) {
+  constructor(readonly url: string, readonly seedsPerProcess?: number) {
     parseQueueUrl(url); // a malformed URL is one line now, not at connect time
   }
 

@@ -30,12 +30,19 @@ export interface TrainProcess {
 
 /**
  * Starts `train` with `args` (where the run goes; `--spec -` reads the run itself from `input`, a JSON run
- * spec written to the child's stdin); `header` is written to the log first.
+ * spec written to the child's stdin, `--batch -` a run batch); `header` is written to the log first. A batch
+ * writes each run's output to that run's log, `logOf(run)`, from its `run-start` event on.
  */
-export function startTrain(args: string[], log: string, onEvent: (e: ProgressEvent) => void, header = '', input?: string): TrainProcess {
+export function startTrain(args: string[], log: string, onEvent: (e: ProgressEvent) => void, header = '', input?: string, logOf?: (run: string) => string): TrainProcess {
   fs.mkdirSync(path.dirname(log), { recursive: true });
-  const logFd = fs.openSync(log, 'a');
-  fs.writeSync(logFd, `=== ${new Date().toISOString()} ${header}tsgym ${args.join(' ')}\n`);
+  const command = `${header}tsgym ${args.join(' ')}`;
+  let logFd = fs.openSync(log, 'a');
+  fs.writeSync(logFd, `=== ${new Date().toISOString()} ${command}\n`);
+  const switchLog = (run: string) => {
+    fs.closeSync(logFd);
+    logFd = fs.openSync(logOf!(run), 'a');
+    fs.writeSync(logFd, `=== ${new Date().toISOString()} ${run} in ${command}\n`);
+  };
   const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env: process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (input !== undefined) {
     child.stdin!.on('error', () => {}); // a child that exits before reading reports why on stderr
@@ -44,11 +51,13 @@ export function startTrain(args: string[], log: string, onEvent: (e: ProgressEve
   let tail = '';
   child.stdout!.on('data', (chunk: Buffer) => fs.writeSync(logFd, chunk));
   child.stderr!.on('data', (chunk: Buffer) => {
-    fs.writeSync(logFd, chunk);
+    if (!logOf) fs.writeSync(logFd, chunk);
     const lines = (tail + chunk.toString('utf8')).split('\n');
     tail = lines.pop() ?? '';
     for (const line of lines) {
       const e = parseProgressEvent(line);
+      if (e?.event === 'run-start' && logOf) switchLog(e.run);
+      if (logOf) fs.writeSync(logFd, line + '\n');
       if (e) onEvent(e);
     }
   });
@@ -56,6 +65,7 @@ export function startTrain(args: string[], log: string, onEvent: (e: ProgressEve
   child.on('error', (e) => (spawnError = e));
   const done = new Promise<TrainExit>((resolve) =>
     child.on('close', (code, signal) => {
+      if (logOf && tail) fs.writeSync(logFd, tail);
       fs.closeSync(logFd);
       resolve({ code, signal, spawnError });
     }),

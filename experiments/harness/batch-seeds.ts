@@ -19,7 +19,11 @@
 import { TsgymError } from '../../core/errors.js';
 import { validateSeed } from '../../core/seeds.js';
 import { resolveEnvId } from '../../envs/registry.js';
-import { isRunDir, readRunConfig, readRunSummary } from '../run-files.js';
+import { isRunDir, readRunConfig, readRunSummary, runPath } from '../run-files.js';
+import { clearConfiglessRunDir } from '../plan/runs.js';
+import { trainOptionsOf } from '../run-spec.js';
+import { parseRunSpecDocument, type EnvModuleRef, type RunSpec, type RunSpecDocument } from '../../formats/run-spec.js';
+import type { ProgressMode } from './progress.js';
 import { envIdInName, runName, type RunSummary } from '../../formats/run-format.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -97,47 +101,158 @@ export async function trainSeeds(opts: TrainSeedsOptions): Promise<TrainSeedsRes
   const envId = resolveEnvId(base.env);
   // Every existing run is checked against the batch's settings before any seed trains.
   const existing = resumeBatch ? findSeedRuns(base, envId, seeds) : new Map<number, string>();
-  // Held for the whole batch so a signal between two seeds stops the batch instead of killing the process
-  // (each run also watches signals while it trains, and checkpoints when one arrives).
+  return runOneByOne(seeds, async (seed) => {
+    const found = existing.get(seed);
+    const foundSummary = found ? readRunSummary(found) : null;
+    const runDir = found ?? path.join(base.outDir, runName(envId, base.agent, seed));
+    if (foundSummary && ENDED.includes(foundSummary.status)) return { seed, runDir, summary: foundSummary, how: 'kept' };
+    return trainOrResume(seed, runDir, found ? 'resumed' : 'trained', () =>
+      found ? resume(found, { progress: base.progress, verbose: base.verbose, flags: resumeFlagsOf(base, seed) }) : train({ ...base, seed, runName: path.basename(runDir) }),
+    );
+  }, onRunEnd);
+}
+
+/**
+ * Runs `one` for each item in order, as one batch: a signal (held for the whole batch, so that one arriving
+ * between two runs stops the batch instead of killing the process) or a run that ends `interrupted` stops it,
+ * leaving the rest not started.
+ */
+async function runOneByOne<T>(items: readonly T[], one: (item: T) => Promise<SeedRun>, onRunEnd?: (run: SeedRun, item: T) => void): Promise<{ runs: SeedRun[]; notStarted: T[]; interrupted: boolean }> {
   let stopRequested = false;
   const onSignal = () => (stopRequested = true);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const runs: SeedRun[] = [];
   try {
-    for (let i = 0; i < seeds.length; i++) {
-      if (stopRequested) return { runs, notStarted: seeds.slice(i), interrupted: true };
-      const seed = seeds[i];
-      const found = existing.get(seed);
-      const foundSummary = found ? readRunSummary(found) : null;
-      const runDir = found ?? path.join(base.outDir, runName(envId, base.agent, seed));
-      let run: SeedRun;
-      if (foundSummary && ENDED.includes(foundSummary.status)) {
-        run = { seed, runDir, summary: foundSummary, how: 'kept' };
-      } else {
-        const how = found ? 'resumed' : 'trained';
-        try {
-          const result: TrainResult = found
-            ? await resume(found, { progress: base.progress, verbose: base.verbose, flags: resumeFlagsOf(base, seed) })
-            : await train({ ...base, seed, runName: path.basename(runDir) });
-          run = { seed, runDir: result.runDir, summary: result.summary, how };
-        } catch (e) {
-          // A diverged seed is a result of the batch (summary `diverged`, last good checkpoint kept), not its end.
-          if (!(e instanceof DivergenceError)) throw e;
-          const summary = readRunSummary(runDir);
-          if (!summary) throw e;
-          run = { seed, runDir, summary, how };
-        }
-      }
+    for (let i = 0; i < items.length; i++) {
+      if (stopRequested) return { runs, notStarted: items.slice(i), interrupted: true };
+      const run = await one(items[i]);
       runs.push(run);
-      onRunEnd?.(run);
-      if (run.summary.status === 'interrupted') return { runs, notStarted: seeds.slice(i + 1), interrupted: true };
+      onRunEnd?.(run, items[i]);
+      if (run.summary.status === 'interrupted') return { runs, notStarted: items.slice(i + 1), interrupted: true };
     }
     return { runs, notStarted: [], interrupted: false };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** A seed's run trained (or resumed) by `go`; a diverged run is a result of the batch (summary `diverged`, last good checkpoint kept), not its end. */
+async function trainOrResume(seed: number, runDir: string, how: SeedRun['how'], go: () => Promise<TrainResult>): Promise<SeedRun> {
+  try {
+    const result = await go();
+    return { seed, runDir: result.runDir, summary: result.summary, how };
+  } catch (e) {
+    if (!(e instanceof DivergenceError)) throw e;
+    const summary = readRunSummary(runDir);
+    if (!summary) throw e;
+    return { seed, runDir, summary, how };
+  }
+}
+
+// ───────────────────────────── named batches (compare, sweep, tune) ─────────────────────────────
+
+/** One run of a named batch: its directory name and its seed. */
+export interface BatchRun {
+  run: string;
+  seed: number;
+}
+
+/** A run directory name as a job or batch may carry it: letters, digits and `._=+-`, not starting with a dot (so never `..`, a path, or hidden). */
+const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9._=+-]{0,199}$/;
+
+export function isPlainRunName(name: unknown): name is string {
+  return typeof name === 'string' && PLAIN_NAME.test(name);
+}
+
+/**
+ * Checks the runs of a batch arriving as data (a queue job, a `train --batch` document): a non-empty list
+ * of `{run, seed}` with plain run names and valid seeds, no name or seed twice. `what` starts each message.
+ */
+export function checkBatchRuns(value: unknown, what: string): BatchRun[] {
+  if (!Array.isArray(value) || value.length === 0) throw new TsgymError(`${what}: runs must be a non-empty list of {run, seed}`);
+  if (value.length > MAX_BATCH_SEEDS) throw new TsgymError(`${what}: a batch takes at most ${MAX_BATCH_SEEDS} runs, got ${value.length}`);
+  const names = new Set<string>();
+  const seeds = new Set<number>();
+  return value.map((r: unknown, i) => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new TsgymError(`${what}: runs[${i}] is not an object {run, seed}`);
+    const extra = Object.keys(r).filter((k) => k !== 'run' && k !== 'seed');
+    if (extra.length) throw new TsgymError(`${what}: runs[${i}] has unexpected field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (a run is {run, seed})`);
+    const { run, seed } = r as Record<string, unknown>;
+    if (!isPlainRunName(run)) throw new TsgymError(`${what}: run ${JSON.stringify(run)} is not a plain run name (letters, digits, ._=+-; no path)`);
+    if (typeof seed !== 'number') throw new TsgymError(`${what}: run ${run} has seed ${JSON.stringify(seed)}, not a number`);
+    validateSeed(seed, `${what}: run ${run}'s seed`);
+    if (names.has(run)) throw new TsgymError(`${what}: run ${run} appears twice`);
+    if (seeds.has(seed)) throw new TsgymError(`${what}: seed ${seed} appears twice`);
+    names.add(run);
+    seeds.add(seed);
+    return { run, seed };
+  });
+}
+
+/** Format tag and version of a named batch travelling as JSON (`train --batch -`). */
+export const RUN_BATCH_FORMAT = 'tsgym-run-batch';
+export const RUN_BATCH_VERSION = 1;
+
+/** `train --batch -`'s input: the runs, and the spec each of them trains with its own seed. */
+export interface RunBatchDocument {
+  format: typeof RUN_BATCH_FORMAT;
+  version: typeof RUN_BATCH_VERSION;
+  runs: BatchRun[];
+  spec: RunSpecDocument;
+}
+
+export function runBatchDocument(runs: BatchRun[], spec: RunSpecDocument): RunBatchDocument {
+  return { format: RUN_BATCH_FORMAT, version: RUN_BATCH_VERSION, runs, spec };
+}
+
+/** Checks a batch document from outside, field by field (the spec as a run spec document). */
+export function parseRunBatchDocument(value: unknown, from: string): { runs: BatchRun[]; spec: RunSpecDocument } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TsgymError(`${from}: a run batch must be a JSON object`);
+  const d = value as Record<string, unknown>;
+  if (d.format !== RUN_BATCH_FORMAT) throw new TsgymError(`${from} is not a run batch (format ${JSON.stringify(d.format)}, expected "${RUN_BATCH_FORMAT}")`);
+  if (d.version !== RUN_BATCH_VERSION) throw new TsgymError(`${from}: run batch version ${JSON.stringify(d.version)}; this tsgym reads version ${RUN_BATCH_VERSION}`);
+  const extra = Object.keys(d).filter((k) => !['format', 'version', 'runs', 'spec'].includes(k));
+  if (extra.length) throw new TsgymError(`${from}: unexpected field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (a run batch is {format, version, runs, spec})`);
+  const runs = checkBatchRuns(d.runs, from);
+  parseRunSpecDocument(d.spec, `${from}: its spec`);
+  return { runs, spec: d.spec as RunSpecDocument };
+}
+
+export interface RunBatchOptions {
+  /** Where the run directories are (`<comparison>/runs`). */
+  runsDir: string;
+  runs: readonly BatchRun[];
+  /** The runs' spec; each run trains it with its own seed. */
+  spec: RunSpec;
+  progress?: ProgressMode;
+  /** A started run's lock may be left by a dead process (a queue re-running a dead worker's batch): take it over. */
+  takeOverLock?: boolean;
+  /** The env modules a started run recorded, loaded before it resumes. */
+  loadEnvModules?: (runDir: string) => Promise<EnvModuleRef[] | undefined>;
+  onRunStart?: (run: BatchRun, how: 'start' | 'resume') => void;
+  onRunEnd?: (run: BatchRun, ended: SeedRun) => void;
+}
+
+/**
+ * Trains the named runs of one configuration one after another in this process (a comparison's,
+ * sweep's or trial's seeds): a run that has ended is kept, a started one resumes from its latest checkpoint,
+ * a missing one starts. Each computes exactly what `train --spec` / `train --resume` would compute for it alone.
+ */
+export async function trainRunBatch(o: RunBatchOptions): Promise<{ runs: SeedRun[]; notStarted: BatchRun[]; interrupted: boolean }> {
+  return runOneByOne(o.runs, async (r) => {
+    const runDir = path.join(o.runsDir, r.run);
+    if (fs.existsSync(runDir) && !isRunDir(runDir)) clearConfiglessRunDir(runDir);
+    const summary = isRunDir(runDir) ? readRunSummary(runDir) : null;
+    if (summary && ENDED.includes(summary.status)) return { seed: r.seed, runDir, summary, how: 'kept' };
+    const started = isRunDir(runDir);
+    o.onRunStart?.(r, started ? 'resume' : 'start');
+    if (!started) return trainOrResume(r.seed, runDir, 'trained', () => train(trainOptionsOf({ ...o.spec, seed: r.seed }, { outDir: o.runsDir, runName: r.run, progress: o.progress })));
+    const envModules = await o.loadEnvModules?.(runDir);
+    const takeOverLock = o.takeOverLock && fs.existsSync(runPath(runDir, 'lock'));
+    return trainOrResume(r.seed, runDir, 'resumed', () => resume(runDir, { progress: o.progress, takeOverLock, ...(envModules ? { flags: { envModules } } : {}) }));
+  }, (ended, r) => o.onRunEnd?.(r, ended));
 }
 
 /** Statuses of a run that has ended: a resumed batch keeps these runs as they are. */

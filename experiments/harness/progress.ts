@@ -11,14 +11,17 @@ export type ProgressMode = 'auto' | 'bar' | 'lines' | 'json' | 'none';
 export type ProgressEvent =
   | { event: 'start'; step: number; total: number }
   | { event: 'progress'; step: number; total: number; stepsPerSecond: number; fields: Record<string, number | string> }
-  | { event: 'log'; message: string };
+  | { event: 'log'; message: string }
+  /** A batch (`train --batch`) trains its runs one after another: the events up to the run's `run-end` are its own. */
+  | { event: 'run-start'; run: string; how: 'start' | 'resume' }
+  | { event: 'run-end'; run: string; status: string; steps: number; description: string };
 
 /** Parses one line of `--progress json` output; null for anything else (a stack trace, a warning). */
 export function parseProgressEvent(line: string): ProgressEvent | null {
   if (!line.startsWith('{')) return null;
   try {
     const v = JSON.parse(line) as ProgressEvent;
-    if (v && typeof v === 'object' && (v.event === 'start' || v.event === 'progress' || v.event === 'log')) return v;
+    if (v && typeof v === 'object' && ['start', 'progress', 'log', 'run-start', 'run-end'].includes(v.event)) return v;
   } catch {
     /* not ours */
   }

@@ -44,6 +44,8 @@ export interface CompareOptions extends Omit<RunFlags, 'seed' | 'hyperparams' | 
   allowDifferentBudgets?: boolean;
   /** Runs at a time on this machine (default os.availableParallelism()); ignored with a queue. */
   workers?: number;
+  /** Runs of one group trained one after another in one process (default: experiments/plan/batches.ts). */
+  seedsPerProcess?: number;
   /** Where the runs train: `local:` (default) or `redis://HOST:PORT` (experiments/executors/index.ts). */
   queue?: string;
   outDir: string;
@@ -83,7 +85,7 @@ export function checkCommonOptions(o: Pick<CompareOptions, 'seeds' | 'workers'>)
 
 /** The run fields of the options, as flags for resolveRunSpec. */
 function runFlagsOf(o: Omit<CompareOptions, 'agents' | 'sets'>): RunFlags {
-  const { env: _e, seeds: _s, presetFile: _p, presetFileName: _n, allowDifferentBudgets: _a, workers: _w, queue: _q, outDir: _o, progress: _g, command: _c, report: _r, ...flags } = o;
+  const { env: _e, seeds: _s, presetFile: _p, presetFileName: _n, allowDifferentBudgets: _a, workers: _w, seedsPerProcess: _k, queue: _q, outDir: _o, progress: _g, command: _c, report: _r, ...flags } = o;
   return flags;
 }
 
@@ -195,6 +197,14 @@ export function runSpecOf(request: ComparisonRequest, group: string, seed: numbe
 /** The `train` arguments of a fresh run of the plan: where it goes; the run itself arrives as a spec on stdin. */
 export function trainArgs(runsDir: string, name: string): string[] {
   return ['train', '--spec', '-', '--out', runsDir, '--run-name', name, '--progress', 'json'];
+}
+
+/**
+ * The `train` arguments of a batch of the plan's runs (fresh, started or ended; the child decides by their
+ * directories): where they go; the runs and their spec arrive as a run batch on stdin.
+ */
+export function batchArgs(runsDir: string, opts: { takeOverLock?: boolean } = {}): string[] {
+  return ['train', '--batch', '-', '--out', runsDir, '--progress', 'json', ...(opts.takeOverLock ? [TAKE_OVER_LOCK_FLAG] : [])];
 }
 
 /** The `train` arguments that continue a started run from its last checkpoint (everything else comes from its config.json). */

@@ -51,7 +51,7 @@ import type { SamplerKind } from './sampler.js';
 import type { MedianPrunerOptions, PrunerKind } from './pruner.js';
 import { commandLine } from '../../core/command-line.js';
 
-export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'workers' | 'queue' | 'outDir' | 'progress'> {
+export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'workers' | 'seedsPerProcess' | 'queue' | 'outDir' | 'progress'> {
   agent: string;
   /** The run fields given as flags (`--steps`, `--envs`, `--eval-every`, …; not seed or hyperparams). */
   flags: Omit<RunFlags, 'seed' | 'hyperparams' | 'envModules'>;
@@ -148,7 +148,7 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
   const queued = isQueued(o);
   const workers = o.workers ?? (await import('node:os')).availableParallelism();
   // One executor per trial, so pruning one trial stops only its runs.
-  const newExecutor = (runsAtOnce: number) => executorFor(o.queue, { workers: runsAtOnce });
+  const newExecutor = (runsAtOnce: number) => executorFor(o.queue, { workers: runsAtOnce, seedsPerProcess: o.seedsPerProcess });
   const probe = newExecutor(1);
   try {
     await probe.prepare((m) => console.error(m)); // an unreachable queue is refused before anything is written
