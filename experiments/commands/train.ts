@@ -229,7 +229,7 @@ async function trainBatchHandler(a: TrainArgs): Promise<void> {
     loadEnvModules: (dir) => loadRunEnvModules(dir, a['allow-changed-env-module']),
     onRunStart: (r, how) => emit({ event: 'run-start', run: r.run, how }),
     onRunEnd: (r, ended) => {
-      emit({ event: 'run-end', run: r.run, status: ended.summary.status, steps: ended.summary.steps, description: describeRun(ended.runDir) });
+      emit({ event: 'run-end', run: r.run, status: ended.summary.status, steps: ended.summary.steps, how: ended.how, description: describeRun(ended.runDir) });
       console.log(ended.runDir);
     },
   });

@@ -13,7 +13,8 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { checkReachable, connect, parseQueueUrl, QUEUE_NAME } from '../queue/connection.js';
-import { runJobId, type RunJobData, type RunJobProgress, type RunJobResult } from '../queue/jobs.js';
+import { batchJobId, batchName, comparisonJobPrefix, jobRunNames, type BatchJobResult, type RunJobData, type RunJobProgress, type RunJobResult } from '../queue/jobs.js';
+import { batchesOf } from '../plan/batches.js';
 import { readComparisonFile, runSpecOf } from '../plan/request.js';
 import { runSpecDocument } from '../../formats/run-spec.js';
 import { describeRun, isDone, runSummary, type RunTask } from '../plan/runs.js';
@@ -22,9 +23,16 @@ import { commandLine } from '../../core/command-line.js';
 
 const POLL_MS = 500;
 
+/** A job of this comparison: one run, or a batch of one configuration's runs. */
+interface QueuedJob {
+  id: string;
+  name: string;
+  data: RunJobData;
+}
+
 export class QueueExecutor implements Executor {
   private connection: Redis | null = null;
-  private queue: Queue<RunJobData, RunJobResult> | null = null;
+  private queue: Queue<RunJobData, RunJobResult | BatchJobResult> | null = null;
   private detached = false;
   private wake: (() => void) | null = null;
 
@@ -40,7 +48,7 @@ export class QueueExecutor implements Executor {
   async prepare(log: (m: string) => void): Promise<void> {
     await checkReachable(this.url);
     this.connection = connect(this.url, (m) => log(`coordinator: ${m}`));
-    this.queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: this.connection });
+    this.queue = new Queue<RunJobData, RunJobResult | BatchJobResult>(QUEUE_NAME, { connection: this.connection });
     this.queue.on('error', () => {}); // reported by the connection
     await this.queue.waitUntilReady();
   }
@@ -48,38 +56,46 @@ export class QueueExecutor implements Executor {
   async run(todo: RunTask[], ctx: ExecutionContext): Promise<void> {
     const queue = this.queue!;
     const { createdAt } = readComparisonFile(ctx.outDir);
-    const ids = new Map<RunTask, string>();
+    /** Each run's job (a batch's runs share one). */
+    const jobOf = new Map<RunTask, QueuedJob>();
     let enqueued = 0;
     let reattached = 0;
     let retried = 0;
     // attempts 1: a failure is reported, not retried blindly (rerunning the command retries it); a worker that
     // dies does not count as an attempt: its job stalls and goes back to the queue.
-    const enqueue = (task: RunTask) => {
-      const data: RunJobData = { outDir: ctx.outDir, run: task.name, spec: runSpecDocument(runSpecOf(ctx.request, task.group, task.seed)) };
-      return queue.add(task.name, data, { jobId: ids.get(task)!, attempts: 1, removeOnComplete: false, removeOnFail: false });
-    };
-    for (const task of todo) {
-      const id = runJobId(ctx.outDir, createdAt, task.name);
-      ids.set(task, id);
-      const existing = await queue.getJob(id);
-      if (existing) {
-        const state = await existing.getState();
-        if (state === 'failed') {
-          await existing.retry('failed');
-          retried++;
-          continue;
-        }
-        if (state !== 'completed') {
-          reattached++;
-          continue;
-        }
-        // Completed, yet the run is not done on disk (its directory was removed): run it again.
+    const enqueue = (job: QueuedJob) => queue.add(job.name, job.data, { jobId: job.id, attempts: 1, removeOnComplete: false, removeOnFail: false });
+    // This comparison's jobs already on the queue (a coordinator started again): their runs are followed, not
+    // enqueued again, whatever batches this invocation would form.
+    const byName = new Map(todo.map((t) => [t.name, t]));
+    const prefix = comparisonJobPrefix(ctx.outDir, createdAt);
+    for (const existing of await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'])) {
+      if (!existing?.id?.startsWith(prefix)) continue;
+      const tasks = jobRunNames(existing.data).map((n) => byName.get(n)).filter((t): t is RunTask => t !== undefined && !jobOf.has(t));
+      if (!tasks.length) continue;
+      const state = await existing.getState();
+      if (state === 'completed') {
+        // Completed, yet a run of it is not done on disk (its directory was removed): run it again.
         await existing.remove();
+        continue;
       }
-      await enqueue(task);
-      enqueued++;
+      if (state === 'failed') {
+        await existing.retry('failed');
+        retried++;
+      } else reattached++;
+      for (const t of tasks) jobOf.set(t, { id: existing.id, name: existing.name, data: existing.data });
     }
-    ctx.progress.log(`queue: ${enqueued} job(s) enqueued, ${reattached} re-attached, ${retried} failed one(s) retried`);
+    const rest = todo.filter((t) => !jobOf.has(t));
+    // Without --seeds-per-process, a configuration's runs are split over the workers listening now.
+    const slots = this.seedsPerProcess === undefined && rest.length ? Math.max(1, await queue.getWorkersCount().catch(() => 1)) : 1;
+    for (const batch of batchesOf(rest, { seedsPerProcess: this.seedsPerProcess, slots })) {
+      const runs = batch.map((t) => ({ run: t.name, seed: t.seed }));
+      const spec = runSpecDocument(runSpecOf(ctx.request, batch[0].group, batch[0].seed));
+      const job: QueuedJob = { id: batchJobId(ctx.outDir, createdAt, runs), name: batchName(runs), data: batch.length === 1 ? { outDir: ctx.outDir, run: batch[0].name, spec } : { outDir: ctx.outDir, runs, spec } };
+      await enqueue(job);
+      enqueued++;
+      for (const t of batch) jobOf.set(t, job);
+    }
+    ctx.progress.log(`queue: ${enqueued} job(s) enqueued${enqueued < rest.length ? ` (${rest.length} runs, up to ${Math.max(...[...jobOf.values()].map((j) => jobRunNames(j.data).length))} per job)` : ''}, ${reattached} re-attached, ${retried} failed one(s) retried`);
 
     const open = new Set(todo);
     /** Attempts seen per run (a new attempt means a worker died and the job was handed over). */
@@ -87,18 +103,22 @@ export class QueueExecutor implements Executor {
     /** Polls in a row that found no job for a run (Redis answered, but the job is gone). */
     const missing = new Map<RunTask, number>();
     while (open.size && !this.detached) {
+      /** The jobs read in this poll (a batch's runs share one). */
+      const polled = new Map<string, Promise<Job<RunJobData, RunJobResult | BatchJobResult> | undefined>>();
       for (const task of [...open]) {
         if (this.detached) break;
-        let job: Job<RunJobData, RunJobResult> | undefined;
+        const queued = jobOf.get(task)!;
+        let job: Job<RunJobData, RunJobResult | BatchJobResult> | undefined;
         try {
-          job = await queue.getJob(ids.get(task)!);
+          if (!polled.has(queued.id)) polled.set(queued.id, queue.getJob(queued.id));
+          job = await polled.get(queued.id);
         } catch {
           continue; // Redis away: the next poll tries again
         }
         if (!job) {
           // Twice in a row: the job vanished (Redis flushed, or restarted without persistence). What the run
           // directory holds decides: a finished run is a result; otherwise the job goes on the queue again and
-          // resumes from the run's last checkpoint.
+          // resumes from the run's last checkpoint (a batch's job once, keeping its finished runs).
           missing.set(task, (missing.get(task) ?? 0) + 1);
           if (missing.get(task)! < 2) continue;
           missing.delete(task);
@@ -111,7 +131,7 @@ export class QueueExecutor implements Executor {
           } else {
             task.state = 'waiting';
             attempts.delete(task);
-            await enqueue(task).catch(() => {}); // Redis away again: the next poll sees the job missing and retries
+            await enqueue(queued).catch(() => {}); // Redis away again: the next poll sees the job missing and retries
             ctx.progress.log(`↺ ${task.name}: its job vanished from the queue (Redis flushed or restarted without persistence); enqueued it again: it resumes from its last checkpoint on disk`);
           }
           continue;
@@ -119,17 +139,26 @@ export class QueueExecutor implements Executor {
         missing.delete(task);
         const state = await job.getState().catch(() => 'unknown');
         const p = job.progress as Partial<RunJobProgress> | number;
-        if (typeof p === 'object' && p && typeof p.step === 'number') {
-          if (task.state !== 'running' || p.startStep !== task.startStep) task.startStep = Math.min(p.startStep ?? 0, p.step);
-          task.step = p.step;
+        const progress = typeof p === 'object' && p ? p : {};
+        // A batch trains its runs one after another: its progress is of the run it names.
+        const current = 'runs' in queued.data ? progress.run === task.name : true;
+        const ended = progress.ended?.[task.name];
+        if (ended && isDone(ended.status)) {
+          open.delete(task);
+          this.finish(task, ended, ctx);
+          continue;
+        }
+        if (current && typeof progress.step === 'number') {
+          if (task.state !== 'running' || progress.startStep !== task.startStep) task.startStep = Math.min(progress.startStep ?? 0, progress.step);
+          task.step = progress.step;
         }
         const attempt = job.attemptsStarted ?? 0;
         const seen = attempts.get(task) ?? 0;
         attempts.set(task, Math.max(seen, attempt));
-        if (state === 'active' && task.state !== 'running') {
+        if (state === 'active' && current && task.state !== 'running') {
           task.state = 'running';
           ctx.progress.log(`▶ ${task.name}: taken by a worker${attempt > 1 ? ` (attempt ${attempt}: resumes from its last checkpoint)` : ''}`);
-        } else if (state === 'active' && seen > 0 && attempt > seen) {
+        } else if (state === 'active' && current && seen > 0 && attempt > seen) {
           // Its worker died and another took the job over between two polls.
           ctx.progress.log(`↺ ${task.name}: its worker stopped; attempt ${attempt} on another worker resumes it from its last checkpoint`);
         } else if ((state === 'waiting' || state === 'prioritized' || state === 'delayed') && task.state === 'running') {
@@ -138,17 +167,8 @@ export class QueueExecutor implements Executor {
         } else if (state === 'completed') {
           open.delete(task);
           // The job's return value says how the run ended; the run directory is read only when it is missing.
-          const result = job.returnvalue as Partial<RunJobResult> | null;
-          const { status, steps } = typeof result?.status === 'string' ? { status: result.status, steps: result.steps ?? null } : runSummary(task.dir);
-          if (isDone(status)) {
-            task.state = 'done';
-            task.step = steps ?? task.plan.totalSteps;
-            ctx.progress.log(`✓ ${task.name}: ${typeof result?.description === 'string' ? result.description : describeRun(task.dir)}`);
-          } else {
-            task.state = 'failed';
-            task.error = `its job completed but ${task.dir} holds no finished run (status ${status ?? 'unknown'}); is --out the same shared path on every worker?`;
-            ctx.progress.log(`✗ ${task.name}: ${task.error}`);
-          }
+          const result = job.returnvalue as Partial<RunJobResult & BatchJobResult> | null;
+          this.finish(task, result && typeof result.runs === 'object' && result.runs ? result.runs[task.name] ?? null : result, ctx);
         } else if (state === 'failed') {
           open.delete(task);
           task.state = 'failed';
@@ -157,6 +177,20 @@ export class QueueExecutor implements Executor {
         }
       }
       if (open.size && !this.detached) await new Promise<void>((r) => setTimeout((this.wake = r), POLL_MS));
+    }
+  }
+
+  /** A run whose job reported how it ended (`result`; null: read its directory). */
+  private finish(task: RunTask, result: Partial<RunJobResult> | null, ctx: ExecutionContext): void {
+    const { status, steps } = typeof result?.status === 'string' ? { status: result.status, steps: result.steps ?? null } : runSummary(task.dir);
+    if (isDone(status)) {
+      task.state = 'done';
+      task.step = steps ?? task.plan.totalSteps;
+      ctx.progress.log(`✓ ${task.name}: ${typeof result?.description === 'string' ? result.description : describeRun(task.dir)}`);
+    } else {
+      task.state = 'failed';
+      task.error = `its job completed but ${task.dir} holds no finished run (status ${status ?? 'unknown'}); is --out the same shared path on every worker?`;
+      ctx.progress.log(`✗ ${task.name}: ${task.error}`);
     }
   }
 

@@ -14,7 +14,7 @@ export type ProgressEvent =
   | { event: 'log'; message: string }
   /** A batch (`train --batch`) trains its runs one after another: the events up to the run's `run-end` are its own. */
   | { event: 'run-start'; run: string; how: 'start' | 'resume' }
-  | { event: 'run-end'; run: string; status: string; steps: number; description: string };
+  | { event: 'run-end'; run: string; status: string; steps: number; how: 'trained' | 'resumed' | 'kept'; description: string };
 
 /** Parses one line of `--progress json` output; null for anything else (a stack trace, a warning). */
 export function parseProgressEvent(line: string): ProgressEvent | null {

@@ -10,7 +10,8 @@
 import * as os from 'node:os';
 import { Worker } from 'bullmq';
 import { checkReachable, connect, QUEUE_NAME } from './connection.js';
-import type { RunJobData, RunJobResult } from './jobs.js';
+import { checkBatchRuns } from '../harness/batch-seeds.js';
+import { batchName, type BatchJobResult, type RunJobData, type RunJobResult } from './jobs.js';
 import { processRun, stopRuns } from './processor.js';
 
 export interface WorkerOptions {
@@ -23,7 +24,7 @@ export interface WorkerOptions {
 }
 
 export interface RunningWorker {
-  worker: Worker<RunJobData, RunJobResult>;
+  worker: Worker<RunJobData, RunJobResult | BatchJobResult>;
   /** Resolves when the worker has closed (a signal, or close()). */
   closed: Promise<void>;
   close(): Promise<void>;
@@ -34,7 +35,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkReachable(o.queue);
   const lockMs = Math.round((o.lockSeconds ?? 30) * 1000);
   const connection = connect(o.queue, (m) => log(`worker: ${m}`));
-  const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, (job, token, signal) => processRun(job, token, signal), {
+  const worker = new Worker<RunJobData, RunJobResult | BatchJobResult>(QUEUE_NAME, (job, token, signal) => processRun(job, token, signal), {
     connection,
     concurrency: o.concurrency ?? 1,
     lockDuration: lockMs,
@@ -43,9 +44,20 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     maxStalledCount: 10,
   });
   // Job data is shown as JSON text: it has not been checked yet when a job becomes active.
-  const name = (job: { data?: { run?: unknown } } | undefined) => (typeof job?.data?.run === 'string' && /^[\w.=+-]+$/.test(job.data.run) ? job.data.run : JSON.stringify(job?.data?.run ?? '?'));
+  const name = (job: { data?: unknown } | undefined) => {
+    const d = (job?.data ?? {}) as { run?: unknown; runs?: unknown };
+    if ('runs' in d) {
+      try {
+        return batchName(checkBatchRuns(d.runs, 'job'));
+      } catch {
+        return JSON.stringify(d.runs)?.slice(0, 80) ?? '?';
+      }
+    }
+    return typeof d.run === 'string' && /^[\w.=+-]+$/.test(d.run) ? d.run : JSON.stringify(d.run ?? '?');
+  };
+  const ended = (r: RunJobResult) => `${r.status}${r.alreadyDone ? ' (already done)' : ''}`;
   worker.on('active', (job) => log(`▶ ${name(job)} (job ${job.id}, attempt ${job.attemptsStarted})`));
-  worker.on('completed', (job, result) => log(`✓ ${name(job)}: ${result.status}${result.alreadyDone ? ' (already done)' : ''}`));
+  worker.on('completed', (job, result) => log(`✓ ${name(job)}: ${'runs' in result ? Object.entries(result.runs).map(([run, r]) => `${run} ${ended(r)}`).join(', ') : ended(result)}`));
   worker.on('failed', (job, err) => {
     if (err.name !== 'DelayedError') log(`✗ ${name(job)}: ${err.message.split('\n')[0]}`);
   });

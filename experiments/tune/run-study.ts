@@ -23,7 +23,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, type JobType } from 'bullmq';
 import { TsgymError } from '../../core/errors.js';
 import { agentRegistration } from '../../agents/registry.js';
 import { CompareLock, LOCK_FILE } from '../plan/lock.js';
@@ -37,7 +37,7 @@ import type { ExecutionContext } from '../executors/executor.js';
 import { loadedEnvModules } from '../env-modules.js';
 import { parseMetrics, type EvalRecord } from '../../formats/run-format.js';
 import { runPath } from '../run-files.js';
-import { runJobId } from '../queue/jobs.js';
+import { comparisonJobPrefix, jobRunNames } from '../queue/jobs.js';
 import { connect, QUEUE_NAME } from '../queue/connection.js';
 import { readComparisonFile } from '../plan/request.js';
 import type { ProgressMode } from '../harness/progress.js';
@@ -319,10 +319,12 @@ async function removeJobs(url: string, dir: string, tasks: RunTask[], states: re
   queue.on('error', () => {});
   try {
     const { createdAt } = readComparisonFile(dir);
+    const prefix = comparisonJobPrefix(dir, createdAt);
+    const names = new Set(tasks.map((t) => t.name));
     let removed = 0;
-    for (const t of tasks) {
-      const job = await queue.getJob(runJobId(dir, createdAt, t.name));
-      if (job && states.includes(await job.getState())) {
+    // A job holds one run or a batch of them: found by the comparison's id prefix.
+    for (const job of await queue.getJobs([...states] as JobType[])) {
+      if (job?.id?.startsWith(prefix) && jobRunNames(job.data).some((n) => names.has(n)) && states.includes(await job.getState())) {
         await job.remove();
         removed++;
       }
