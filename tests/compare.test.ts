@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentNames } from '../agents/registry.js';
+import { snapshotFiles } from './helpers/files.js';
 import { isAlive, planComparison, reportFor, runComparison, type CompareOptions } from '../experiments/compare.js';
 import { runSpecOf } from '../experiments/plan/request.js';
 import { type ComparisonRequest } from '../formats/comparison.js';
@@ -46,19 +47,6 @@ const statusOf = (dir: string, run: string) => {
   }
 };
 
-/** Every file below `dir` with its mtime and content. */
-function snapshotFiles(dir: string): Map<string, { mtimeMs: number; content: Buffer }> {
-  const out = new Map<string, { mtimeMs: number; content: Buffer }>();
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), { mtimeMs: fs.statSync(p).mtimeMs, content: fs.readFileSync(p) });
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-compare-'));
