@@ -1,8 +1,8 @@
 /**
  * The queue under faults, against real redis-servers and real workers:
- * - job data is validated data: a job whose run name leaves the comparison directory, that carries `train`
- *   arguments (`--out`, or another command altogether), or whose spec is not a run spec this tsgym reads,
- *   fails with one line while the worker goes on;
+ * - job data is validated data: a job (one run, or a batch of runs) whose run name leaves the comparison
+ *   directory, that carries `train` arguments (`--out`, or another command altogether), or whose spec is not a
+ *   run spec this tsgym reads, fails with one line while the worker goes on;
  * - a worker whose code differs from the coordinator's refuses a job with one line naming both fingerprints,
  *   and the job runs on a worker with the same code;
  * - a worker paused with SIGSTOP past its job's lock, whose job another worker takes over, and which is then
@@ -84,6 +84,14 @@ describe('queue job data is checked before anything is done with it', () => {
         ['a path in the spec', { outDir: cmp, run: 'dqn__seed0', spec: { ...doc, outDir: '/' } }, /^refused job dqn__seed0: its spec: unknown run spec field 'outDir'/],
         ['a newer spec', { outDir: cmp, run: 'dqn__seed0', spec: { ...doc, version: 2 } }, /^refused job dqn__seed0: its spec is a run spec of version 2; this tsgym reads up to version 1/],
         ['a relative outDir', { outDir: '../shared/cmp', run: 'dqn__seed0', spec: doc }, /^refused job: outDir "\.\.\/shared\/cmp" is not an absolute, normalised path/],
+        // A batch job ({outDir, runs, spec}) is checked as strictly, run by run.
+        ['traversal in a batch', { outDir: cmp, runs: [{ run: 'dqn__seed0', seed: 0 }, { run: '../../victim', seed: 1 }], spec: doc }, /^refused job: run "\.\.\/\.\.\/victim" is not a plain run name/],
+        ['arguments in a batch run', { outDir: cmp, runs: [{ run: 'dqn__seed0', seed: 0, trainArgs: ['--out', escaped] }], spec: doc }, /^refused job: runs\[0\] has unexpected field trainArgs/],
+        ['an empty batch', { outDir: cmp, runs: [], spec: doc }, /^refused job: runs must be a non-empty list of \{run, seed\}/],
+        ['a run twice in a batch', { outDir: cmp, runs: [{ run: 'dqn__seed0', seed: 0 }, { run: 'dqn__seed0', seed: 1 }], spec: doc }, /^refused job: run dqn__seed0 appears twice/],
+        ['a bad seed in a batch', { outDir: cmp, runs: [{ run: 'dqn__seed0', seed: -1 }], spec: doc }, /^refused job: run dqn__seed0's seed must be/],
+        ['run and runs', { outDir: cmp, run: 'dqn__seed0', runs: [{ run: 'dqn__seed0', seed: 0 }], spec: doc }, /^refused job: unexpected field run \(a job is/],
+        ['a newer spec in a batch', { outDir: cmp, runs: [{ run: 'dqn__seed0', seed: 0 }], spec: { ...doc, version: 2 } }, /^refused job dqn__seed0: its spec is a run spec of version 2/],
       ];
       const jobs: Job[] = [];
       for (const [name, data] of attacks) jobs.push(await queue.add(name, data, { attempts: 1, removeOnComplete: false, removeOnFail: false }));

@@ -18,9 +18,10 @@ import { ROOT, runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { killWorkers, signalGroup, sleep, startWorker, until } from './helpers/queue.js';
 
+// One job per run (jobs holding a batch of seeds: batched-executors.test.ts).
 const BUDGET = [
   '--env', 'cartpole', '--steps', '1000', '--eval-every', '250', '--eval-episodes', '2', '--checkpoint-every', '250', '--record-episodes', '1',
-  '--no-stop-when-solved', '--backend', 'wasm', '--bootstrap-reps', '300', '--progress', 'lines',
+  '--no-stop-when-solved', '--backend', 'wasm', '--bootstrap-reps', '300', '--progress', 'lines', '--seeds-per-process', '1',
 ];
 const COMMON = [...BUDGET, '--set', 'dqn.learningStarts=300', '--set', 'dqn.bufferSize=4000', '--set', 'dqn.trainFreq=1', '--set', 'dqn.gradientSteps=1'];
 const AGENTS = ['dqn', 'ppo'];

@@ -24,7 +24,7 @@ afterAll(async () => {
   if (redis) fs.rmSync(redis.dir, { recursive: true, force: true });
 });
 
-const ARGS = ['tune', 'ppo', 'cartpole', '--trials', '3', '--seeds', '2', '--steps', '2048', '--eval-every', '512', '--space', 'lr=1e-4:3e-3:log', '--space', 'activation=tanh,relu', '--space-only', '--pruner-startup-trials', '1', '--finalists', '0', '--envs', '2', '--eval-episodes', '2', '--backend', 'wasm', '--progress', 'none'];
+const ARGS = ['tune', 'ppo', 'cartpole', '--trials', '3', '--seeds', '2', '--steps', '2048', '--eval-every', '512', '--space', 'lr=1e-4:3e-3:log', '--space', 'activation=tanh,relu', '--space-only', '--pruner-startup-trials', '1', '--finalists', '0', '--envs', '2', '--eval-episodes', '2', '--backend', 'wasm', '--progress', 'none', '--seeds-per-process', '1'];
 const trialsOf = (dir: string) => readStudy(dir).trials.map(({ trial, state, params, scores, value, intermediate, prunedAt }) => ({ trial, state, params, scores, value, intermediate, prunedAt }));
 
 describe('tune on the queue', () => {

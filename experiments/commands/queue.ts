@@ -16,6 +16,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { valueFlags } from './flags.js';
 import { TsgymError } from '../../core/errors.js';
 import { checkReachable, connect, QUEUE_NAME } from '../queue/connection.js';
+import { jobLabel } from '../queue/jobs.js';
 
 const VERBS = ['status', 'cancel', 'retry', 'clean'] as const;
 type Verb = (typeof VERBS)[number];
@@ -28,10 +29,10 @@ interface QueueArgs {
   out?: string;
 }
 
-/** A job's run and directory as recorded in its data (anything else on the queue shows as '?'). */
+/** A job's run (a batch: its first run and how many more) and directory as recorded in its data (anything else on the queue shows as '?'). */
 function jobWhere(job: Job): { run: string; outDir: string } {
-  const d = (job.data ?? {}) as { run?: unknown; outDir?: unknown };
-  return { run: typeof d.run === 'string' ? d.run : '?', outDir: typeof d.outDir === 'string' ? d.outDir : '?' };
+  const d = (job.data ?? {}) as { outDir?: unknown };
+  return { run: jobLabel(job.data), outDir: typeof d.outDir === 'string' ? d.outDir : '?' };
 }
 
 /** Whether a job belongs to directory `dir` (the directory itself or one under it). */

@@ -92,16 +92,16 @@ export class LocalExecutor implements Executor {
         } else if (current && e.event === 'start') current.step = current.startStep = e.step;
         else if (current && e.event === 'progress') current.step = Math.max(current.step, e.step);
       },
-      `batch (${batch.map((t) => t.name).join(", ")}): `,
+      `batch (${batch.map((t) => t.name).join(', ')}): `,
       JSON.stringify(input),
       (run) => byName.get(run)?.log ?? batch[0].log,
     );
     const exit = await this.watch(proc.child, proc.done, ctx);
     for (const task of batch) {
       if (task.state === 'done') continue;
-      const status = ended.get(task);
-      if (status === undefined && task !== current && this.interrupted) continue; // never started: it waits for the next invocation
-      this.unfinished(task, status ?? 'no end reported', describeExit(exit), ctx);
+      if (task.state === 'running' || ended.has(task)) this.unfinished(task, ended.get(task) ?? 'no end reported', describeExit(exit), ctx);
+      else if (!this.interrupted) this.unfinished(task, 'not started', `its batch's process ${describeExit(exit)} before reaching it`, ctx);
+      // else: never started, it waits for the next invocation
     }
   }
 

@@ -90,8 +90,15 @@ export function jobRunNames(data: unknown): string[] {
 
 /** How a batch is named in logs and job ids: its first run, and how many more. */
 export function batchName(runs: readonly BatchRun[]): string {
-  return runs.length === 1 ? runs[0].run : `${runs[0].run}+${runs.length - 1}`;
+  return namesLabel(runs.map((r) => r.run));
 }
+
+/** A job's name for people: its run, or its batch's first run and how many more ('?' for data of another shape). */
+export function jobLabel(data: unknown): string {
+  return namesLabel(jobRunNames(data));
+}
+
+const namesLabel = (names: readonly string[]) => (names.length === 0 ? '?' : names.length === 1 ? names[0] : `${names[0]}+${names.length - 1}`);
 
 /** What a worker reports with job.updateProgress. */
 export interface RunJobProgress {
