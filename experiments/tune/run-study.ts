@@ -46,7 +46,7 @@ import { evalRecords, intermediateValue, runScore, type ObjectiveKind } from './
 import { optimize, type TrialContext, type TrialOutcome } from './optimize.js';
 import { topTrials, selectWinner, type Selection } from './select.js';
 import { checkSpaceAgainstSchema, type SearchSpace } from './space.js';
-import { freshSeeds, Study, STUDY_FILES, type StudySettings, type TrialLine } from './study.js';
+import { freshSeeds, Study, STUDY_FILES, TUNE_FILES, trialDirName, type StudySettings, type TrialLine } from './study.js';
 import type { SamplerKind } from './sampler.js';
 import type { MedianPrunerOptions, PrunerKind } from './pruner.js';
 import { commandLine } from '../../core/command-line.js';
@@ -95,10 +95,7 @@ export interface TuneResult {
 }
 
 const POLL_MS = 300;
-export const TUNE_FILES = { trials: 'trials', reevaluation: 'reevaluation', report: 'report.json', reportMd: 'report.md' } as const;
-
-/** The trial's directory name (sorts in trial order). */
-export const trialDirName = (trial: number) => `trial-${String(trial).padStart(4, '0')}`;
+export { TUNE_FILES, trialDirName };
 
 /** Everything checked before anything is written: the space against the agent's schema, the defaults' plan and build, the queue. */
 async function prepare(o: TuneOptions): Promise<{ defaults: AgentPlan; settings: StudySettings }> {

@@ -1,0 +1,204 @@
+/**
+ * The queue in the viewer (`view --queue`), against a real redis-server:
+ * - the API: a comparison's and a study's jobs with their states, the worker running one and its progress, a
+ *   failed one's first error line, a batch-shaped job's runs; jobs of other directories and junk job data left
+ *   out; done once the worker finishes; "unreachable" within the read timeout when Redis stops (the rest of the
+ *   API keeps answering) and back when it returns; read-only: it works through a Redis user that may not write.
+ * - the pages in Chromium: a real `compare --queue` with a real worker — one run shown running on that worker,
+ *   the other queued; a run whose training process is killed shown failed with its error; the other done when
+ *   the worker finishes it; Redis stopped → "queue unreachable" while the rest of the page keeps working. The
+ *   study page shows a trial's jobs.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueueRunsResponse, QueueSummary } from '../formats/api-types.js';
+import { QUEUE_NAME } from '../experiments/queue/connection.js';
+import { Study, trialDirName, TUNE_FILES, type StudySettings } from '../experiments/tune/study.js';
+import { startServer, type RunningServer } from '../render/server.js';
+import { QUEUE_READ_MS, QUEUE_READ_TIMEOUT_MS } from '../render/queue-view.js';
+import { startRedis, type TestRedis } from './helpers/redis.js';
+import { until } from './helpers/queue.js';
+
+const SETTINGS: StudySettings = {
+  agent: 'ppo',
+  env: 'CartPole-v1',
+  space: { lr: { type: 'float', low: 1e-5, high: 1e-1, log: true } },
+  sampler: 'random',
+  seed: 3,
+  seedsPerTrial: 1,
+  objective: 'last-quarter',
+  pruner: 'none',
+};
+
+/** Redis user `viewer` (password `secret`) that may read and run scripts but not write; scripts' commands are checked against it too. */
+async function addReadOnlyUser(url: string): Promise<void> {
+  const admin = new Redis(url);
+  await admin.call('ACL', 'SETUSER', 'viewer', 'on', '>secret', '~*', '&*', '+@read', '+@connection', '+info', '+client', '+evalsha', '+eval', '+script', '-@write');
+  admin.disconnect();
+}
+
+/** The test's own clients: their reconnect errors while Redis is stopped are expected. */
+const quiet = (r: Redis) => r.on('error', () => {});
+
+/** A comparison directory as `compare` starts one (comparison.json and runs/), for the API. */
+function writeComparison(dir: string, agents: string[], seeds: number[]): void {
+  fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'comparison.json'), JSON.stringify({ env: 'CartPole-v1', agents, seeds, createdAt: '2026-01-01T12:00:00.000Z' }));
+}
+
+describe('the queue API of the viewer server', () => {
+  let root: string;
+  let runsDir: string;
+  let cmpDir: string;
+  let studyDir: string;
+  let redis: TestRedis;
+  let server: RunningServer;
+  let plain: RunningServer;
+  let producer: Queue;
+  let worker: Worker;
+  const release = new Map<string, () => void>();
+
+  const get = async <T>(s: RunningServer, p: string): Promise<{ status: number; body: T }> => {
+    const r = await fetch(new URL(p, s.url));
+    return { status: r.status, body: (await r.json()) as T };
+  };
+
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-viewer-queue-'));
+    runsDir = path.join(root, 'runs');
+    cmpDir = path.join(runsDir, 'cmp');
+    writeComparison(cmpDir, ['ppo', 'dqn'], [0, 1, 2]);
+    writeComparison(path.join(runsDir, 'other'), ['ppo'], [0]);
+    studyDir = path.join(runsDir, 'tune-ppo');
+    fs.mkdirSync(studyDir, { recursive: true });
+    const study = Study.open(studyDir, SETTINGS);
+    study.complete(study.next().trial, [10]);
+    study.next(); // trial 1 runs
+    redis = await startRedis();
+    // A user that may read and run scripts but not write: every command the viewer sends, scripts' included, is checked against it.
+    await addReadOnlyUser(redis.url);
+    const readOnly = new Redis(`redis://viewer:secret@127.0.0.1:${redis.port}`);
+    await expect(readOnly.set('x', '1')).rejects.toThrow(/NOPERM/);
+    readOnly.disconnect();
+
+    producer = new Queue(QUEUE_NAME, { connection: quiet(new Redis(redis.url, { maxRetriesPerRequest: null })) });
+    producer.on('error', () => {});
+    const add = (data: unknown) => producer.add('run', data as object, { attempts: 1, removeOnComplete: false, removeOnFail: false });
+    // A worker whose processing the test controls: it reports progress as `tsgym worker` does and holds the job until released.
+    worker = new Worker(
+      QUEUE_NAME,
+      async (job: Job) => {
+        const run = (job.data as { run?: string }).run ?? '?';
+        if (run === 'ppo__seed2') throw new Error('killed by SIGKILL; run status running\nlast lines of the log');
+        await job.updateProgress({ step: 512, total: 2048, startStep: 0, stepsPerSecond: 300, worker: 'node-a:101' });
+        await new Promise<void>((r) => release.set(run, r));
+        return { status: 'finished', steps: 2048, alreadyDone: false };
+      },
+      { connection: quiet(new Redis(redis.url, { maxRetriesPerRequest: null })), concurrency: 1, autorun: false },
+    );
+    worker.on('error', () => {});
+    await add({ outDir: cmpDir, run: 'ppo__seed2', spec: {} });
+    await add({ outDir: cmpDir, run: 'ppo__seed0', spec: {} });
+    await add({ outDir: cmpDir, run: 'ppo__seed1', spec: {} });
+    await add({ outDir: cmpDir, runs: ['dqn__seed0', { run: 'dqn__seed1' }], spec: {} });
+    await add({ outDir: path.join(studyDir, TUNE_FILES.trials, trialDirName(1)), run: `${trialDirName(1)}__seed0`, spec: {} });
+    await add({ outDir: path.join(runsDir, 'other'), run: 'ppo__seed0', spec: {} });
+    await add('not an object');
+    await add({ outDir: 7, run: ['x'] });
+    void worker.run();
+    await until('the failing job failed and the next one taken', async () => (await producer.getJobCounts('failed', 'active')).failed === 1 && release.has('ppo__seed0'), 30_000);
+
+    server = await startServer({ runsDir, port: 0, queue: `redis://viewer:secret@127.0.0.1:${redis.port}` });
+    plain = await startServer({ runsDir, port: 0 });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const r of release.values()) r();
+    await worker?.close(true).catch(() => {});
+    await producer?.close().catch(() => {});
+    await server?.close();
+    await plain?.close();
+    await redis?.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("serves a comparison's and a study's jobs with their worker, progress and errors, read-only", async () => {
+    const summary = await get<QueueSummary>(server, '/api/queue');
+    expect(summary.status).toBe(200);
+    expect(summary.body).toMatchObject({ configured: true, url: `redis://viewer:***@127.0.0.1:${redis.port}`, reachable: true, error: null });
+    expect(summary.body.counts).toMatchObject({ active: 1, waiting: 6, failed: 1, completed: 0 });
+
+    const cmp = await get<QueueRunsResponse>(server, '/api/comparisons/cmp/queue');
+    expect(cmp.status, JSON.stringify(cmp.body)).toBe(200);
+    const byRun = new Map(cmp.body.runs.map((r) => [r.run, r]));
+    expect([...byRun.keys()].sort()).toEqual(['dqn__seed0', 'dqn__seed1', 'ppo__seed0', 'ppo__seed1', 'ppo__seed2']);
+    expect(byRun.get('ppo__seed0')).toMatchObject({ state: 'running', jobState: 'active', worker: 'node-a:101', step: 512, total: 2048, dir: '', trial: null, attempts: 1 });
+    expect(byRun.get('ppo__seed0')!.takenAt).toBeGreaterThan(Date.now() - 60_000);
+    expect(byRun.get('ppo__seed1')).toMatchObject({ state: 'queued', jobState: 'waiting', worker: null });
+    expect(byRun.get('ppo__seed2')).toMatchObject({ state: 'failed', error: 'killed by SIGKILL; run status running' });
+    expect(byRun.get('dqn__seed1')).toMatchObject({ state: 'queued', jobId: byRun.get('dqn__seed0')!.jobId });
+
+    const study = await get<QueueRunsResponse>(server, '/api/studies/tune-ppo/queue');
+    expect(study.body.runs).toEqual([expect.objectContaining({ run: `${trialDirName(1)}__seed0`, dir: path.join(TUNE_FILES.trials, trialDirName(1)), trial: 1, state: 'queued' })]);
+    expect((await get<QueueRunsResponse>(server, '/api/comparisons/other/queue')).body.runs.map((r) => r.run)).toEqual(['ppo__seed0']);
+
+    // Unknown directories are the usual 404s; a viewer without --queue says how to get one.
+    expect((await get(server, '/api/comparisons/nope/queue')).status).toBe(404);
+    expect((await get(server, '/api/studies/cmp/queue')).status).toBe(404);
+    expect(await get(plain, '/api/queue')).toEqual({ status: 200, body: { configured: false, url: null, reachable: false, error: null, lastReadAt: null, counts: null } });
+    const none = await get<{ error: string }>(plain, '/api/comparisons/cmp/queue');
+    expect(none.status).toBe(404);
+    expect(none.body.error).toMatch(/--queue redis:\/\/HOST:PORT/);
+  });
+
+  it('streams the runs as they change: done once the worker finishes', async () => {
+    const ctl = new AbortController();
+    const res = await fetch(new URL('/api/comparisons/cmp/queue/events', server.url), { signal: ctl.signal });
+    const reader = res.body!.getReader();
+    const events: QueueRunsResponse[] = [];
+    let text = '';
+    const pump = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        text += new TextDecoder().decode(value);
+        let at;
+        while ((at = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, at);
+          text = text.slice(at + 2);
+          const data = /^data: (.*)$/m.exec(block);
+          if (/^event: change$/m.test(block) && data) events.push(JSON.parse(data[1]) as QueueRunsResponse);
+        }
+      }
+    })().catch(() => {});
+    const stateOf = (e: QueueRunsResponse | undefined, run: string) => e?.runs.find((r) => r.run === run)?.state;
+    await until('the first event', () => events.length > 0, 10_000);
+    expect(stateOf(events[0], 'ppo__seed0')).toBe('running');
+    release.get('ppo__seed0')!();
+    await until('ppo__seed0 done on the stream', () => stateOf(events.at(-1), 'ppo__seed0') === 'done', 10_000, () => JSON.stringify(events.at(-1)));
+    expect(stateOf(events.at(-1), 'ppo__seed1')).toBe('running'); // the worker took the next one
+    ctl.abort();
+    await pump;
+  });
+
+  it('says "unreachable" within the read timeout when Redis stops, keeps serving files, and recovers', async () => {
+    await redis.stop();
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, QUEUE_READ_MS));
+    const down = await get<QueueRunsResponse>(server, '/api/comparisons/cmp/queue');
+    expect(Date.now() - t0).toBeLessThan(QUEUE_READ_MS + QUEUE_READ_TIMEOUT_MS + 2000);
+    expect(down.body).toMatchObject({ configured: true, reachable: false, runs: [], counts: null });
+    expect(down.body.error).toMatch(/cannot read the queue at redis:\/\/viewer:\*\*\*@127\.0\.0\.1:\d+/);
+    expect(down.body.lastReadAt).toBeGreaterThan(t0 - 60_000);
+    expect((await get(server, '/api/comparisons')).status).toBe(200);
+    expect((await get(server, '/api/studies/tune-ppo')).status).toBe(200);
+    await redis.restart();
+    await addReadOnlyUser(redis.url); // a restart without persistence forgets the user
+    await until('the queue readable again', async () => (await get<QueueSummary>(server, '/api/queue')).body.reachable, 20_000);
+  }, 40_000);
+});
