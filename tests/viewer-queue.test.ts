@@ -12,9 +12,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueRunsResponse, QueueSummary } from '../formats/api-types.js';
 import { QUEUE_NAME } from '../experiments/queue/connection.js';
@@ -22,7 +23,11 @@ import { Study, trialDirName, TUNE_FILES, type StudySettings } from '../experime
 import { startServer, type RunningServer } from '../render/server.js';
 import { QUEUE_READ_MS, QUEUE_READ_TIMEOUT_MS } from '../render/queue-view.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
-import { until } from './helpers/queue.js';
+import { killWorkers, startWorker, trainPid, until } from './helpers/queue.js';
+import { startCli } from './helpers/cli.js';
+import { closeViewer, openViewer, type ViewerSession } from './helpers/viewer-page.js';
+
+const REPO = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const SETTINGS: StudySettings = {
   agent: 'ppo',
@@ -201,4 +206,93 @@ describe('the queue API of the viewer server', () => {
     await addReadOnlyUser(redis.url); // a restart without persistence forgets the user
     await until('the queue readable again', async () => (await get<QueueSummary>(server, '/api/queue')).body.reachable, 20_000);
   }, 40_000);
+});
+
+describe('the comparison and study pages with a real coordinator and worker', () => {
+  let root: string;
+  let runsDir: string;
+  let redis: TestRedis;
+  let session: Partial<ViewerSession> = {};
+  let page: Page;
+  const pageErrors: string[] = [];
+  const cells = async () => ((await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { queue: { note: string; cells: Record<string, string | null> } }).queue;
+
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-viewer-queue-page-'));
+    runsDir = path.join(root, 'runs');
+    fs.mkdirSync(runsDir);
+    redis = await startRedis();
+    session = await openViewer({ root, runsDir, width: 1300, height: 1000, pageErrors, queue: redis.url });
+    page = session.page!;
+  }, 240_000);
+
+  afterAll(async () => {
+    killWorkers();
+    await closeViewer(session, root);
+    await redis?.stop();
+  });
+
+  it('shows each run running on its worker, queued, failed with its error, done; "queue unreachable" when Redis stops', async () => {
+    const cmpDir = path.join(runsDir, 'cmp');
+    const coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '2048', '--eval-every', '1024', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--queue', redis.url, '--out', cmpDir]);
+    let coordErr = '';
+    coordinator.child.stderr!.on('data', (d) => (coordErr += d));
+    coordinator.child.stdout!.on('data', (d) => (coordErr += d));
+    await until('the jobs enqueued', () => /job\(s\) enqueued/.test(coordErr), 60_000, () => coordErr);
+    const worker = startWorker(redis.url);
+    const workerName = `${os.hostname()}:${worker.proc.pid}`;
+    await page.goto(new URL('compare.html?c=cmp', session.server!.url).toString());
+    const context = () => `${JSON.stringify(pageErrors)}\nworker:\n${worker.out()}\ncoordinator:\n${coordErr}`;
+
+    // One run on the worker (one job at a time), the other waiting for it.
+    let running = '';
+    await until('a run shown running on the worker, the other queued', async () => {
+      const q = await cells();
+      running = Object.keys(q.cells).find((r) => q.cells[r]!.startsWith(`running on ${workerName} since `)) ?? '';
+      return running !== '' && Object.values(q.cells).filter((c) => c === 'queued').length === 1;
+    }, 120_000, context);
+    const other = running === 'ppo__seed0' ? 'ppo__seed1' : 'ppo__seed0';
+    expect((await cells()).note).toMatch(new RegExp(`^queue ${redis.url}: 1 running, 1 queued, 0 failed, 0 done of this comparison$`));
+    expect((await cells()).cells[running]).toMatch(/ · step [\d,]+ \/ 2,048 \(\d+%\)$/);
+
+    // Its training process dies: the job fails with the worker's reason; the worker takes the other run and finishes it.
+    await until('its train process', () => trainPid(running, root) !== null, 60_000, context);
+    process.kill(trainPid(running, root)!, 'SIGKILL');
+    await until('the killed run shown failed and the other done', async () => {
+      const q = await cells();
+      return /^failed: killed by SIGKILL/.test(q.cells[running] ?? '') && q.cells[other] === 'done';
+    }, 180_000, context);
+    expect((await cells()).note).toMatch(/: 0 running, 0 queued, 1 failed, 1 done of this comparison$/);
+    expect((await coordinator.done).code).toBe(1);
+
+    // The study page: a trial's job that the worker refuses (its data is no run spec) shows failed with the worker's one line.
+    const studyDir = path.join(runsDir, 'tune-ppo');
+    fs.mkdirSync(studyDir);
+    const study = Study.open(studyDir, SETTINGS);
+    study.complete(study.next().trial, [10]);
+    const trial = study.next().trial;
+    const producer = new Queue(QUEUE_NAME, { connection: quiet(new Redis(redis.url, { maxRetriesPerRequest: null })) });
+    await producer.add('run', { outDir: path.join(studyDir, TUNE_FILES.trials, trialDirName(trial)), run: `${trialDirName(trial)}__seed0`, spec: {} }, { attempts: 1 });
+    await producer.close();
+    await page.goto(new URL('study.html?s=tune-ppo', session.server!.url).toString());
+    await until('the trial failed on the queue', async () => {
+      const s = (await page.evaluate(() => window.__tsgymStudy!.snapshot())) as { columns: string[]; rows: string[][] };
+      const col = s.columns.indexOf('on the queue');
+      return col >= 0 && (s.rows.find((r) => r[0] === String(trial))?.[col] ?? '').startsWith(`seed0 failed: refused job ${trialDirName(trial)}__seed0: its spec`);
+    }, 60_000, context);
+
+    // Redis stops: the pages say the queue is unreachable, and everything read from the files still shows.
+    await redis.stop();
+    await page.goto(new URL('compare.html?c=cmp', session.server!.url).toString());
+    await page.waitForFunction(() => window.__tsgymCompare?.ready);
+    await until('"queue unreachable" on the page', async () => /^queue unreachable: cannot read the queue at redis:\/\/127\.0\.0\.1:\d+ \(/.test((await cells()).note), 20_000, context);
+    const snap = (await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { comparison: string; hasReport: boolean; links: number; queue: { cells: Record<string, string | null> } };
+    expect(snap).toMatchObject({ comparison: 'cmp', hasReport: true });
+    expect(snap.links).toBeGreaterThan(0);
+    expect(Object.values(snap.queue.cells)).toEqual(['—', '—']);
+    expect(await page.locator('#title').textContent()).toBe('CartPole-v1: ppo');
+    fs.mkdirSync(path.join(REPO, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: path.join(REPO, 'test-artifacts', 'viewer-queue.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 400_000);
 });
