@@ -19,6 +19,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueRunsResponse, QueueSummary } from '../formats/api-types.js';
 import { QUEUE_NAME } from '../experiments/queue/connection.js';
+import { queueVerb } from '../experiments/commands/queue.js';
 import { Study, trialDirName, TUNE_FILES, type StudySettings } from '../experiments/tune/study.js';
 import { startServer, type RunningServer } from '../render/server.js';
 import { QUEUE_READ_MS, QUEUE_READ_TIMEOUT_MS } from '../render/queue-view.js';
@@ -151,6 +152,12 @@ describe('the queue API of the viewer server', () => {
     const study = await get<QueueRunsResponse>(server, '/api/studies/tune-ppo/queue');
     expect(study.body.runs).toEqual([expect.objectContaining({ run: `${trialDirName(1)}__seed0`, dir: path.join(TUNE_FILES.trials, trialDirName(1)), trial: 1, state: 'queued' })]);
     expect((await get<QueueRunsResponse>(server, '/api/comparisons/other/queue')).body.runs.map((r) => r.run)).toEqual(['ppo__seed0']);
+
+    // `tsgym queue status` prints from the same read.
+    const lines: string[] = [];
+    await queueVerb('status', redis.url, cmpDir, (l) => lines.push(l));
+    expect(lines[0]).toBe(`queue ${redis.url} of ${cmpDir}: 1 active, 2 waiting, 0 prioritized, 0 delayed, 1 failed, 0 completed`);
+    expect(lines.slice(1).sort()).toEqual(['  failed   ppo__seed2: killed by SIGKILL; run status running', '  running  ppo__seed0  on node-a:101 step 512/2048', '  waiting  dqn__seed0+dqn__seed1', '  waiting  ppo__seed1']);
 
     // Unknown directories are the usual 404s; a viewer without --queue says how to get one.
     expect((await get(server, '/api/comparisons/nope/queue')).status).toBe(404);
