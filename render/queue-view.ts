@@ -45,6 +45,8 @@ export class QueueView {
   private lastReadAt: number | null = null;
   private attemptedAt = -Infinity;
   private reading: Promise<void> | null = null;
+  /** The connection's last error (ECONNREFUSED, …), for the "unreachable" line. */
+  private connectionError: string | null = null;
 
   constructor(
     url: string,
@@ -54,7 +56,7 @@ export class QueueView {
     parseQueueUrl(url); // a malformed URL is one line before anything starts
     this.shownUrl = shownQueueUrl(url);
     this.connection = connect(url, () => {}, { enableOfflineQueue: false, connectionName: 'tsgym-view' });
-    this.connection.on('error', () => {}); // shown on the pages as "unreachable"
+    this.connection.on('error', (e: NodeJS.ErrnoException) => (this.connectionError = e.code ?? e.message)); // shown on the pages as "unreachable"
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection, skipMetasUpdate: true });
     this.queue.on('error', () => {});
   }
@@ -136,7 +138,7 @@ export class QueueView {
       this.error = null;
       this.lastReadAt = Date.now();
     } catch (e) {
-      const why = this.connection.status === 'ready' ? (e as Error).message : `connection ${this.connection.status}`;
+      const why = this.connection.status === 'ready' ? (e as Error).message : `not connected: ${this.connectionError ?? this.connection.status}`;
       this.error = `cannot read the queue at ${this.shownUrl} (${why})`;
     } finally {
       clearTimeout(timer);

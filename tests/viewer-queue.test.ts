@@ -261,6 +261,8 @@ describe('the comparison and study pages with a real coordinator and worker', ()
     const other = running === 'ppo__seed0' ? 'ppo__seed1' : 'ppo__seed0';
     expect((await cells()).note).toMatch(new RegExp(`^queue ${redis.url}: 1 running, 1 queued, 0 failed, 0 done of this comparison$`));
     expect((await cells()).cells[running]).toMatch(/ · step [\d,]+ \/ 2,048 \(\d+%\)$/);
+    fs.mkdirSync(path.join(REPO, 'test-artifacts'), { recursive: true });
+    await page.locator('#runs').screenshot({ path: path.join(REPO, 'test-artifacts', 'viewer-queue-running.png') });
 
     // Its training process dies: the job fails with the worker's reason; the worker takes the other run and finishes it.
     await until('its train process', () => trainPid(running, root) !== null, 60_000, context);

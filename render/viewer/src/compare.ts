@@ -354,7 +354,8 @@ let queueStream: { id: string; source: EventSource } | null = null;
 function followComparisonQueue(id: string): void {
   if (!queue?.configured || queueStream?.id === id) return;
   queueStream?.source.close();
-  queueJobs = null;
+  queueJobs = null; // another comparison's jobs must not show under runs of the same name
+  renderQueue();
   const source = followQueue(api.comparisonQueueEventsUrl(id), (q) => {
     queueJobs = q;
     renderQueue();
