@@ -290,7 +290,9 @@ function renderProfile(report: ComparisonReport): void {
 function renderRuns(cmp: ComparisonResponse, groups: EpisodeGroup[]): number {
   const report = cmp.report;
   const lastEval = report?.headline === 'time-to-threshold' ? 'last eval (the one that crossed the threshold)' : 'final score';
-  runsEl.replaceChildren(row(['run', 'agent', 'seed', ...(queue?.configured ? ['on the queue'] : []), 'status', 'ended at / budget', lastEval, 'steps to threshold', 'replays'], true));
+  const head = row(['run', 'agent', 'seed', ...(queue?.configured ? ['on the queue'] : []), 'status', 'ended at / budget', lastEval, 'steps to threshold', 'replays'], true);
+  if (queue?.configured) head.children[3].className = 'queue-cell';
+  runsEl.replaceChildren(head);
   let links = 0;
   for (const seed of cmp.seeds) {
     for (const agent of cmp.agents) {
