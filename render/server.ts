@@ -1,6 +1,7 @@
 /**
  * The local viewer server (node:http, no framework): serves the built viewer app from `staticDir` and a
- * read-only JSON API over the runs directory (endpoints in formats/api-types.ts).
+ * read-only JSON API over the runs directory (endpoints in formats/api-types.ts) and, given `queue`, over the jobs
+ * of that queue (render/queue-view.ts; read-only too).
  *
  * Safety: only GET/HEAD; every URL path segment is decoded once and checked (no `..`, no encoded
  * separators, no absolute paths), and the real path of whatever is opened must lie inside the runs (or
