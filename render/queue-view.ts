@@ -88,17 +88,20 @@ export class QueueView {
       if (base === undefined) continue;
       const dir = path.relative(base, job.outDir);
       for (const run of job.runs) {
+        // A batch trains its runs together: one that has ended is done while the job runs on; the step reported is one run's.
+        const ended = job.state === 'active' && job.ended[run] !== undefined;
+        const stepOfRun = !ended && (job.stepRun === null || job.stepRun === run);
         runs.push({
           run,
           dir,
           trial: trialOf(dir),
-          state: RUN_STATE[job.state],
+          state: ended ? 'done' : RUN_STATE[job.state],
           jobState: job.state,
           jobId: job.id,
           worker: job.worker,
-          step: job.step,
-          total: job.total,
-          stepsPerSecond: job.stepsPerSecond,
+          step: stepOfRun ? job.step : null,
+          total: stepOfRun ? job.total : null,
+          stepsPerSecond: stepOfRun ? job.stepsPerSecond : null,
           takenAt: job.takenAt,
           finishedAt: job.finishedAt,
           attempts: job.attempts,

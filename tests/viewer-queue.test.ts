@@ -99,9 +99,11 @@ describe('the queue API of the viewer server', () => {
     worker = new Worker(
       QUEUE_NAME,
       async (job: Job) => {
-        const run = (job.data as { run?: string }).run ?? '?';
+        const run = (job.data as { run?: string }).run ?? 'batch';
         if (run === 'ppo__seed2') throw new Error('killed by SIGKILL; run status running\nlast lines of the log');
-        await job.updateProgress({ step: 512, total: 2048, startStep: 0, stepsPerSecond: 300, worker: 'node-a:101' });
+        // A batch reports which run its step is of, and the runs that ended.
+        const batch = run === 'batch' ? { run: 'dqn__seed1', ended: { dqn__seed0: { status: 'finished', steps: 2048, alreadyDone: false } } } : {};
+        await job.updateProgress({ step: 512, total: 2048, startStep: 0, stepsPerSecond: 300, worker: 'node-a:101', ...batch });
         await new Promise<void>((r) => release.set(run, r));
         return { status: 'finished', steps: 2048, alreadyDone: false };
       },
@@ -168,7 +170,7 @@ describe('the queue API of the viewer server', () => {
     expect(none.body.error).toMatch(/--queue redis:\/\/HOST:PORT/);
   });
 
-  it('streams the runs as they change: done once the worker finishes', async () => {
+  it('streams the runs as they change: done once the worker finishes; a batch job per run', async () => {
     const ctl = new AbortController();
     const res = await fetch(new URL('/api/comparisons/cmp/queue/events', server.url), { signal: ctl.signal });
     const reader = res.body!.getReader();
@@ -194,6 +196,11 @@ describe('the queue API of the viewer server', () => {
     release.get('ppo__seed0')!();
     await until('ppo__seed0 done on the stream', () => stateOf(events.at(-1), 'ppo__seed0') === 'done', 10_000, () => JSON.stringify(events.at(-1)));
     expect(stateOf(events.at(-1), 'ppo__seed1')).toBe('running'); // the worker took the next one
+    // A batch job running: its ended run is done, the other running with the step reported for it.
+    release.get('ppo__seed1')!();
+    await until('the batch running on the stream', () => stateOf(events.at(-1), 'dqn__seed1') === 'running', 10_000, () => JSON.stringify(events.at(-1)));
+    const batch = events.at(-1)!.runs.filter((r) => r.run.startsWith('dqn'));
+    expect(batch).toEqual([expect.objectContaining({ run: 'dqn__seed0', state: 'done', jobState: 'active', step: null }), expect.objectContaining({ run: 'dqn__seed1', state: 'running', worker: 'node-a:101', step: 512, total: 2048 })]);
     ctl.abort();
     await pump;
   });

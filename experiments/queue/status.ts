@@ -29,6 +29,10 @@ export interface QueueJobStatus {
   worker: string | null;
   /** Env step reached and the run's budget, as last reported; null before the first report. */
   step: number | null;
+  /** A batch: the run that step is of (null: the job's one run, or not said). */
+  stepRun: string | null;
+  /** A batch: its runs that have ended so far, with their status. */
+  ended: Record<string, string>;
   total: number | null;
   stepsPerSecond: number | null;
   /** Epoch ms: when it was enqueued, when a worker last took it, when it finished or failed. */
@@ -67,13 +71,15 @@ export async function jobsByState(queue: Queue, dir: string | undefined): Promis
 
 /** One job's status; `state` as the queue listed it. */
 export function jobStatus(job: Job, state: JobState): QueueJobStatus {
-  const p = (typeof job.progress === 'object' && job.progress !== null ? job.progress : {}) as Partial<Record<keyof RunJobProgress, unknown>>;
+  const p = (typeof job.progress === 'object' && job.progress !== null ? job.progress : {}) as Partial<Record<keyof RunJobProgress | 'run' | 'ended', unknown>>;
   return {
     id: String(job.id),
     state,
     ...jobWhere(job),
     worker: str(p.worker),
     step: num(p.step),
+    stepRun: str(p.run),
+    ended: Object.fromEntries(Object.entries(typeof p.ended === 'object' && p.ended !== null ? p.ended : {}).map(([run, r]) => [run, str((r as { status?: unknown } | null)?.status) ?? '?'])),
     total: num(p.total),
     stepsPerSecond: num(p.stepsPerSecond),
     enqueuedAt: num(job.timestamp),
