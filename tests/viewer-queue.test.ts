@@ -25,7 +25,7 @@ import { startServer, type RunningServer } from '../render/server.js';
 import { QUEUE_READ_MS, QUEUE_READ_TIMEOUT_MS } from '../render/queue-view.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { killWorkers, startWorker, trainPid, until } from './helpers/queue.js';
-import { startCli } from './helpers/cli.js';
+import { expectOneLine, runInProcess, startCli } from './helpers/cli.js';
 import { closeViewer, openViewer, type ViewerSession } from './helpers/viewer-page.js';
 
 const REPO = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -203,6 +203,10 @@ describe('the queue API of the viewer server', () => {
     expect(batch).toEqual([expect.objectContaining({ run: 'dqn__seed0', state: 'done', jobState: 'active', step: null }), expect.objectContaining({ run: 'dqn__seed1', state: 'running', worker: 'node-a:101', step: 512, total: 2048 })]);
     ctl.abort();
     await pump;
+  });
+
+  it('view --queue with a URL that is not redis:// is one line, exit 2', async () => {
+    for (const url of ['http://127.0.0.1:6379', 'redis://127.0.0.1:6379/x']) expectOneLine(await runInProcess(['view', '--queue', url, '--runs', runsDir, '--no-build']), /^error: --queue /);
   });
 
   it('says "unreachable" within the read timeout when Redis stops, keeps serving files, and recovers', async () => {
