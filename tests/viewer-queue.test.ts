@@ -232,6 +232,7 @@ describe('the comparison and study pages with a real coordinator and worker', ()
   let redis: TestRedis;
   let session: Partial<ViewerSession> = {};
   let page: Page;
+  let coordinator: ReturnType<typeof startCli> | undefined;
   const pageErrors: string[] = [];
   const cells = async () => ((await page.evaluate(() => window.__tsgymCompare!.snapshot())) as { queue: { note: string; cells: Record<string, string | null> } }).queue;
 
@@ -246,13 +247,14 @@ describe('the comparison and study pages with a real coordinator and worker', ()
 
   afterAll(async () => {
     killWorkers();
+    if (coordinator?.child.exitCode === null && coordinator.child.signalCode === null) coordinator.child.kill('SIGKILL'); // left running by a failed test
     await closeViewer(session, root);
     await redis?.stop();
   });
 
   it('shows each run running on its worker, queued, failed with its error, done; "queue unreachable" when Redis stops', async () => {
     const cmpDir = path.join(runsDir, 'cmp');
-    const coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '2048', '--eval-every', '1024', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--queue', redis.url, '--out', cmpDir]);
+    coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '2048', '--eval-every', '1024', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--queue', redis.url, '--out', cmpDir]);
     let coordErr = '';
     coordinator.child.stderr!.on('data', (d) => (coordErr += d));
     coordinator.child.stdout!.on('data', (d) => (coordErr += d));
