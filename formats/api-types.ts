@@ -251,3 +251,56 @@ export interface StudyResponse {
   hasReport: boolean;
   hasBest: boolean;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The queue (`view --queue redis://…`, render/queue-view.ts), read-only: `GET /api/queue` → QueueSummary;
+// `GET /api/comparisons/<cmp>/queue` and `/api/studies/<study>/queue` → QueueRunsResponse, each also as a live
+// stream at `…/queue/events` whose `change` events carry the QueueRunsResponse itself.
+// ---------------------------------------------------------------------------------------------------
+
+/** A run's job as the pages show it: queued (waiting, delayed or prioritized), running, failed or done. */
+export type QueueRunState = 'queued' | 'running' | 'failed' | 'done';
+
+export interface QueueRun {
+  /** The run's directory name below its comparison's `runs/`. */
+  run: string;
+  /** The job's directory relative to the comparison or study ('' for the comparison itself, `trials/trial-0003` in a study). */
+  dir: string;
+  /** In a study: the trial whose runs these are; null for another directory (the re-evaluation). */
+  trial: number | null;
+  state: QueueRunState;
+  /** BullMQ's own state (waiting, prioritized, delayed, active, failed, completed). */
+  jobState: string;
+  jobId: string;
+  /** host:pid of the worker running it (or that ran it last), when it reported progress. */
+  worker: string | null;
+  step: number | null;
+  total: number | null;
+  stepsPerSecond: number | null;
+  /** Epoch ms: when a worker took it last, when it finished or failed. */
+  takenAt: number | null;
+  finishedAt: number | null;
+  /** Workers that have taken it (2 or more: it was handed over after a worker stopped). */
+  attempts: number;
+  /** Failed: the first line of the reason. */
+  error: string | null;
+}
+
+export interface QueueSummary {
+  /** Whether the viewer was started with --queue (false: every other field is empty). */
+  configured: boolean;
+  /** The queue's redis:// URL, without a password. */
+  url: string | null;
+  reachable: boolean;
+  /** Why the queue cannot be read now (reachable false). */
+  error: string | null;
+  /** While unreachable: epoch ms of the last good read (null: none yet). */
+  lastReadAt: number | null;
+  /** Jobs per BullMQ state on the whole queue (null while unreachable). */
+  counts: Record<string, number> | null;
+}
+
+export interface QueueRunsResponse extends QueueSummary {
+  /** The jobs of this comparison or study (and of the directories under it). */
+  runs: QueueRun[];
+}

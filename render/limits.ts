@@ -27,3 +27,9 @@ export const MAX_LIVE_STREAMS = 64;
 
 /** Checkpoints whose verification the server remembers (by directory, until a file in it changes). */
 export const VERIFIED_CHECKPOINT_CACHE_ENTRIES = 32;
+
+/**
+ * Most jobs of each state (the newest) the viewer reads from the queue (`view --queue`); the counts cover all.
+ * Finished jobs stay on the queue until `tsgym queue clean`, so a long-used queue can hold many.
+ */
+export const MAX_QUEUE_JOBS_PER_STATE = 1000;

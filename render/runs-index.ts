@@ -493,12 +493,12 @@ export class RunsIndex {
   }
 
   /** The path of comparison `id` below the root: `[id]`, or `[]` for the root itself when it is that comparison. */
-  private async comparisonPrefix(id: string): Promise<string[]> {
+  async comparisonPrefix(id: string): Promise<string[]> {
     checkSegment(id);
     return id === basename(this.runsDir) && (await this.rootIsComparison()) ? [] : [id];
   }
 
-  private async comparisonDir(id: string): Promise<string> {
+  async comparisonDir(id: string): Promise<string> {
     const dir = await resolveInside(this.runsDir, await this.comparisonPrefix(id), 'comparison');
     if (!(await isFile(join(dir, COMPARISON_FILES.request)))) throw new HttpError(404, `comparison not found: ${id} holds no ${COMPARISON_FILES.request}`);
     return dir;

@@ -1,6 +1,7 @@
 /**
  * The local viewer server (node:http, no framework): serves the built viewer app from `staticDir` and a
- * read-only JSON API over the runs directory (endpoints in formats/api-types.ts).
+ * read-only JSON API over the runs directory (endpoints in formats/api-types.ts) and, given `queue`, over the jobs
+ * of that queue (render/queue-view.ts; read-only too).
  *
  * Safety: only GET/HEAD; every URL path segment is decoded once and checked (no `..`, no encoded
  * separators, no absolute paths), and the real path of whatever is opened must lie inside the runs (or
@@ -13,17 +14,18 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { stat } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TsgymError } from '../core/errors.js';
 import { checkSegment, HttpError, readFileInside, resolveInside, RunsIndex } from './runs-index.js';
 import { liveApi, liveComparisonApi, LiveStreams, stream } from './live.js';
-import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, RunsResponse, StudiesResponse, StudyInfo, StudyResponse, TimingResponse } from '../formats/api-types.js';
-import { parseTrialsFile, STUDY_FILES } from '../experiments/tune/study.js';
+import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, QueueRunsResponse, QueueSummary, RunsResponse, StudiesResponse, StudyInfo, StudyResponse, TimingResponse } from '../formats/api-types.js';
+import { parseTrialsFile, STUDY_FILES, TUNE_FILES } from '../experiments/tune/study.js';
 import { RUN_FILES } from '../formats/run-format.js';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
 import { commandLine } from '../core/command-line.js';
+import { QueueView } from './queue-view.js';
 
 export interface ServerOptions {
   runsDir: string;
@@ -32,6 +34,8 @@ export interface ServerOptions {
   host?: string;
   /** The built viewer (index.html + assets); null or missing: the API only. */
   staticDir?: string | null;
+  /** A queue to show the jobs of (redis://HOST:PORT; render/queue-view.ts), read-only. */
+  queue?: string;
 }
 
 export interface RunningServer {
@@ -64,6 +68,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const index = new RunsIndex(runsDir);
   const streams = new LiveStreams();
   const checkHostHeader = LOOPBACK_HOSTS.has(host);
+  const queue = opts.queue ? new QueueView(opts.queue) : null;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -90,10 +95,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   async function api(seg: string[], req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (seg.length === 1 && seg[0] === 'health') return sendJson(res, 200, { ok: true });
-    if (seg[0] === 'studies' && (await studiesApi(index, seg.slice(1), req, res, streams))) return;
+    if (seg.length === 1 && seg[0] === 'queue') return sendJson(res, 200, queue ? await queue.summary() : NO_QUEUE);
+    if (seg[0] === 'studies' && (await studiesApi(index, seg.slice(1), req, res, streams, queue))) return;
     if (seg[0] === 'comparisons') {
       if (seg.length === 1) return sendJson(res, 200, { runsDir, comparisons: await index.listComparisons() } satisfies ComparisonsResponse);
       if (seg.length === 2) return sendJson(res, 200, await index.comparison(seg[1]));
+      if (seg.length >= 3 && seg[2] === 'queue') {
+        const id = seg[1];
+        const dirs = async () => [join(runsDir, ...(await index.comparisonPrefix(id))), await index.comparisonDir(id)];
+        if (await queueApi(queue, dirs, seg.slice(3), req, res, streams)) return;
+      }
       if (await liveComparisonApi(index, seg, req, res, streams)) return;
       // A comparison's runs answer the same endpoints as the runs directory's own.
       const runs = await index.comparisonRuns(seg[1]);
@@ -103,7 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     throw new HttpError(
       404,
-      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics[?offset=&line=], /api/runs/<run>/timing, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/studies, /api/studies/<study>, /api/studies/<study>/events (live), /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
+      `no API endpoint /api/${seg.join('/')}; endpoints: /api/runs, /api/runs/<run>, /api/runs/<run>/metrics[?offset=&line=], /api/runs/<run>/timing, /api/runs/<run>/episodes[/<dir>/<file>], /api/runs/<run>/values, /api/runs/<run>/events (live), /api/runs/<run>/agent[/<best|latest|step>[/blobs/<name>]], /api/episodes, /api/comparisons, /api/studies, /api/studies/<study>, /api/studies/<study>/events (live), /api/studies/<study>/queue[/events], /api/queue, /api/comparisons/<cmp>/queue[/events], /api/comparisons/<cmp> (and the run endpoints below /api/comparisons/<cmp>/)`,
     );
   }
 
@@ -170,11 +181,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     url: `http://${urlHost}:${port}/`,
     port,
-    close: () =>
-      new Promise<void>((done, fail) => {
+    close: async () => {
+      await new Promise<void>((done, fail) => {
         server.close((e) => (e ? fail(e) : done()));
         server.closeAllConnections();
-      }),
+      });
+      await queue?.close();
+    },
   };
 }
 
@@ -209,7 +222,7 @@ async function readTiming(runs: RunsIndex, run: string): Promise<TimingResponse>
  * itself when it is one, else the directories directly inside it holding trials.jsonl), one study's trials,
  * and its live `events`. True when `seg` names one of them.
  */
-async function studiesApi(index: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, streams: LiveStreams): Promise<boolean> {
+async function studiesApi(index: RunsIndex, seg: string[], req: IncomingMessage, res: ServerResponse, streams: LiveStreams, queue: QueueView | null): Promise<boolean> {
   const runsDir = index.runsDir;
   const rootIsStudy = await isStudyDir(runsDir, []);
   // A study's path below the runs directory: [] for the root study, else its directory name.
@@ -233,16 +246,39 @@ async function studiesApi(index: RunsIndex, seg: string[], req: IncomingMessage,
     sendJson(res, 200, await readStudyInside(runsDir, id, prefix(id)));
     return true;
   }
+  if (seg[1] === 'queue') {
+    const dirs = async () => {
+      await readStudyInside(runsDir, id, prefix(id)); // a 404 / 422 when it is no study
+      return [join(runsDir, ...prefix(id)), await resolveInside(runsDir, prefix(id), 'study')];
+    };
+    return queueApi(queue, dirs, seg.slice(2), req, res, streams);
+  }
   if (seg.length === 2 && seg[1] === 'events') {
     await readStudyInside(runsDir, id, prefix(id)); // a 404 / 422 before the stream starts
     const sizeOf = (file: string) =>
       resolveInside(runsDir, [...prefix(id), file])
         .then(stat)
         .then((s) => [s.size, s.mtimeMs], () => null);
-    await stream(req, res, async () => ({ trials: await sizeOf(STUDY_FILES.trials), best: await sizeOf(STUDY_FILES.best), report: await sizeOf('report.json') }), streams);
+    await stream(req, res, async () => ({ trials: await sizeOf(STUDY_FILES.trials), best: await sizeOf(STUDY_FILES.best), report: await sizeOf(TUNE_FILES.report) }), streams);
     return true;
   }
   return false;
+}
+
+/** What `/api/queue` answers when the viewer was started without --queue. */
+const NO_QUEUE: QueueSummary = { configured: false, url: null, reachable: false, error: null, lastReadAt: null, counts: null };
+
+/**
+ * `…/queue` (`seg` below it: [] or ['events']) of a comparison or study whose directory is `dirs()` (as the
+ * coordinator may spell it, and its real path): its runs' jobs, or a stream of them. True when `seg` names one.
+ */
+async function queueApi(queue: QueueView | null, dirs: () => Promise<string[]>, seg: string[], req: IncomingMessage, res: ServerResponse, streams: LiveStreams): Promise<boolean> {
+  if (!(seg.length === 0 || (seg.length === 1 && seg[0] === 'events'))) return false;
+  if (!queue) throw new HttpError(404, `this viewer shows no queue; start it with \`${commandLine('view', '--queue redis://HOST:PORT')}\``);
+  const where = await dirs(); // a 404 before anything else
+  if (seg.length === 0) sendJson(res, 200, (await queue.runsIn(where)) satisfies QueueRunsResponse);
+  else await stream(req, res, () => queue.runsIn(where), streams);
+  return true;
 }
 
 async function isStudyDir(root: string, segments: string[]): Promise<boolean> {
@@ -266,7 +302,7 @@ async function readStudyInside(runsDir: string, id: string, segments: string[]):
     if (e instanceof TsgymError) throw new HttpError(422, e.message);
     throw e;
   }
-  return { id, header: study.header, trials: study.trials, hasReport: await isFileInside(runsDir, [...segments, 'report.json']), hasBest: await isFileInside(runsDir, [...segments, STUDY_FILES.best]) };
+  return { id, header: study.header, trials: study.trials, hasReport: await isFileInside(runsDir, [...segments, TUNE_FILES.report]), hasBest: await isFileInside(runsDir, [...segments, STUDY_FILES.best]) };
 }
 
 async function isFileInside(root: string, segments: string[]): Promise<boolean> {

@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { checkReachable, QUEUE_NAME } from '../experiments/queue/connection.js';
 import { ROOT, runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
-import { killWorkers, signalGroup, sleep, startWorker, until } from './helpers/queue.js';
+import { killWorkers, signalGroup, sleep, startWorker, trainPid, until } from './helpers/queue.js';
 
 // One job per run (jobs holding a batch of seeds: batched-executors.test.ts).
 const BUDGET = [
@@ -206,7 +206,7 @@ describe('compare --queue', () => {
     const coord = startCli(args);
     // The dqn run's training process dies (as under the OOM killer) after its first checkpoint.
     await until('dqn__seed0 midway', () => status(dir, 'dqn__seed0') === 'running' && exists(dir, 'runs', 'dqn__seed0', 'checkpoints', 'latest.json'));
-    const pid = trainPid('dqn__seed0');
+    const pid = trainPid('dqn__seed0', root);
     expect(pid).not.toBeNull();
     process.kill(pid!, 'SIGKILL');
     const res = await coord.done;
@@ -225,17 +225,3 @@ describe('compare --queue', () => {
     expect(readJson(dir, 'report.json').missingRuns).toEqual([]);
   }, 120_000);
 });
-
-/** The pid of the `train` process of `run` (a comparison's fresh start names it with --run-name). */
-function trainPid(run: string): number | null {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('train') && argv.includes('--run-name') && argv[argv.indexOf('--run-name') + 1] === run && argv.some((a) => a.startsWith(root))) return Number(entry);
-    } catch {
-      /* gone */
-    }
-  }
-  return null;
-}

@@ -11,17 +11,15 @@
  * - clean: removes completed jobs (their results are in the run directories).
  */
 import * as path from 'node:path';
-import { Queue, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Argv, CommandModule } from 'yargs';
 import { valueFlags } from './flags.js';
 import { TsgymError } from '../../core/errors.js';
 import { checkReachable, connect, QUEUE_NAME } from '../queue/connection.js';
-import { jobLabel } from '../queue/jobs.js';
+import { jobLabel, jobsByState, jobWhere, NOT_TAKEN, readQueueStatus, statusLines } from '../queue/status.js';
 
 const VERBS = ['status', 'cancel', 'retry', 'clean'] as const;
 type Verb = (typeof VERBS)[number];
-const STATES = ['active', 'waiting', 'prioritized', 'delayed', 'failed', 'completed'] as const;
-const NOT_TAKEN: readonly string[] = ['waiting', 'prioritized', 'delayed'];
 
 interface QueueArgs {
   verb?: Verb;
@@ -29,47 +27,20 @@ interface QueueArgs {
   out?: string;
 }
 
-/** A job's run (a batch: its first run and how many more) and directory as recorded in its data (anything else on the queue shows as '?'). */
-function jobWhere(job: Job): { run: string; outDir: string } {
-  const d = (job.data ?? {}) as { outDir?: unknown };
-  return { run: jobLabel(job.data), outDir: typeof d.outDir === 'string' ? d.outDir : '?' };
-}
-
-/** Whether a job belongs to directory `dir` (the directory itself or one under it). */
-const inDir = (job: Job, dir: string | undefined) => dir === undefined || jobWhere(job).outDir === dir || jobWhere(job).outDir.startsWith(dir + path.sep);
-
-/** The queue's jobs (of `dir`, when given) with their states. */
-async function jobsByState(queue: Queue, dir: string | undefined): Promise<Map<string, Job[]>> {
-  const out = new Map<string, Job[]>();
-  for (const state of STATES) out.set(state, (await queue.getJobs([state])).filter((j) => j && inDir(j, dir)));
-  return out;
-}
-
 export async function queueVerb(verb: Verb, url: string, out: string | undefined, print: (line: string) => void = console.log): Promise<void> {
   const dir = out === undefined ? undefined : path.resolve(out);
   if ((verb === 'cancel' || verb === 'retry') && dir === undefined) throw new TsgymError(`queue ${verb} needs --out DIR: the comparison, sweep or study whose jobs to ${verb}`);
   await checkReachable(url);
   const connection = connect(url, () => {});
-  const queue = new Queue(QUEUE_NAME, { connection });
+  const queue = new Queue(QUEUE_NAME, { connection, skipMetasUpdate: true });
   queue.on('error', () => {});
   try {
-    const jobs = await jobsByState(queue, dir);
-    const where = dir ? ` of ${dir}` : '';
-    const label = (j: Job) => {
-      const { run, outDir } = jobWhere(j);
-      return dir && outDir !== dir ? path.join(path.relative(dir, outDir), run) : dir ? run : path.join(outDir, run);
-    };
     if (verb === 'status') {
-      print(`queue ${url}${where}: ${STATES.map((s) => `${jobs.get(s)!.length} ${s}`).join(', ')}`);
-      for (const j of jobs.get('active')!) {
-        const p = j.progress as { worker?: unknown; step?: unknown; total?: unknown };
-        const at = typeof p === 'object' && p && typeof p.step === 'number' ? ` step ${p.step}${typeof p.total === 'number' ? `/${p.total}` : ''}` : '';
-        print(`  running  ${label(j)}  on ${typeof p?.worker === 'string' ? p.worker : 'a worker (no progress yet)'}${at}`);
-      }
-      for (const s of NOT_TAKEN) for (const j of jobs.get(s)!) print(`  ${s.padEnd(8)} ${label(j)}`);
-      for (const j of jobs.get('failed')!) print(`  failed   ${label(j)}: ${(j.failedReason ?? '').split('\n')[0]}`);
+      for (const line of statusLines(await readQueueStatus(queue), url, dir)) print(line);
       return;
     }
+    const jobs = await jobsByState(queue, dir);
+    const where = dir ? ` of ${dir}` : '';
     if (verb === 'cancel') {
       let removed = 0;
       for (const s of NOT_TAKEN) {
@@ -78,8 +49,8 @@ export async function queueVerb(verb: Verb, url: string, out: string | undefined
           removed++;
         }
       }
-      const running = jobs.get('active')!;
-      print(`removed ${removed} job(s)${where} no worker had taken` + (running.length ? `; ${running.length} running on workers finish there (${running.map(label).join(', ')}); Ctrl-C on their worker checkpoints them` : ''));
+      const running = jobs.get('active')!.map((j) => jobLabel(jobWhere(j), dir));
+      print(`removed ${removed} job(s)${where} no worker had taken` + (running.length ? `; ${running.length} running on workers finish there (${running.join(', ')}); Ctrl-C on their worker checkpoints them` : ''));
       return;
     }
     if (verb === 'retry') {

@@ -1,6 +1,7 @@
 /**
- * `tsgym view [--runs DIR --port N --host H --no-build]`: serves the viewer with the read-only runs API and
- * prints the URL. The installed package serves the pages built into it; in this repository the viewer is
+ * `tsgym view [--runs DIR --port N --host H --no-build --queue redis://HOST:PORT]`: serves the viewer with the
+ * read-only runs API and prints the URL. With `--queue`, the comparison and study pages also show which of their
+ * runs are queued, running on which worker, failed or done (read-only; render/queue-view.ts). The installed package serves the pages built into it; in this repository the viewer is
  * rebuilt when its build is missing or older than its sources. DIR may be a runs directory, a directory of
  * comparisons (`examples`), or one comparison directory.
  */
@@ -10,12 +11,14 @@ import type { CommandModule } from 'yargs';
 import { TsgymError } from '../../core/errors.js';
 import { COMPARISON_FILES } from '../../formats/comparison.js';
 import { commandLine } from '../../core/command-line.js';
+import { checkReachable, parseQueueUrl } from '../queue/connection.js';
 
 interface ViewArgs {
   runs: string;
   port: number;
   host: string;
   build: boolean;
+  queue?: string;
 }
 
 export const viewCommand: CommandModule<object, ViewArgs> = {
@@ -27,13 +30,16 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
       .option('port', { type: 'number', requiresArg: true, default: 5173, describe: 'Port to listen on (0 = any free port)' })
       .option('host', { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'Address to bind; keep the default unless you know you need another' })
       .option('build', { type: 'boolean', default: true, describe: 'Rebuild the viewer when its sources changed (--no-build: serve the existing build)' })
+      .option('queue', { type: 'string', requiresArg: true, describe: "Also show the jobs of this queue (redis://HOST:PORT) on the comparison and study pages: queued, running on which worker, failed, done (read-only)" })
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new TsgymError(`--port must be an integer from 0 to 65535, got ${a.port}`);
+        if (a.queue !== undefined) parseQueueUrl(a.queue);
         return true;
       }),
   handler: async (args) => {
     const { buildViewer, viewerBuildIsStale, viewerSourcesPresent, DEFAULT_VIEWER_OUT_DIR } = await import('../../render/build-viewer.js');
     const { startServer } = await import('../../render/server.js');
+    const { shownQueueUrl } = await import('../../render/queue-view.js');
     const runsDir = resolve(args.runs);
     const outDir = DEFAULT_VIEWER_OUT_DIR;
 
@@ -54,8 +60,12 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
     if (!existsSync(runsDir)) {
       console.warn(`Note: ${runsDir} does not exist yet; the viewer will list runs once training writes some (e.g. \`${commandLine('train', 'dqn cartpole')}\`).`);
     }
-    const server = await startServer({ runsDir, port: args.port, host: args.host, staticDir: outDir });
-    console.log(`tsgym viewer: ${server.url}  (runs from ${runsDir}; Ctrl+C to stop)`);
+    if (args.queue) {
+      // The viewer serves the files either way: an unreachable queue is a note, and the pages say so until it answers.
+      await checkReachable(args.queue).catch((e: Error) => console.warn(`Note: ${e.message}; the comparison and study pages say "queue unreachable" until it answers.`));
+    }
+    const server = await startServer({ runsDir, port: args.port, host: args.host, staticDir: outDir, queue: args.queue });
+    console.log(`tsgym viewer: ${server.url}  (runs from ${runsDir}${args.queue ? `; jobs of the queue ${shownQueueUrl(args.queue)}` : ''}; Ctrl+C to stop)`);
     if (existsSync(resolve(runsDir, COMPARISON_FILES.request))) {
       console.log(`${runsDir} is a comparison (tsgym compare): the viewer lists its runs/; its report is at ${server.url}compare.html`);
     }

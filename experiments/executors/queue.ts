@@ -13,7 +13,8 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { checkReachable, connect, parseQueueUrl, QUEUE_NAME } from '../queue/connection.js';
-import { batchJobId, batchName, comparisonJobPrefix, jobRunNames, type BatchJobResult, type RunJobData, type RunJobProgress, type RunJobResult } from '../queue/jobs.js';
+import { jobWhere } from '../queue/status.js';
+import { batchJobId, batchName, comparisonJobPrefix, type BatchJobResult, type RunJobData, type RunJobProgress, type RunJobResult } from '../queue/jobs.js';
 import { batchesOf } from '../plan/batches.js';
 import { readComparisonFile, runSpecOf } from '../plan/request.js';
 import { runSpecDocument } from '../../formats/run-spec.js';
@@ -70,7 +71,7 @@ export class QueueExecutor implements Executor {
     const prefix = comparisonJobPrefix(ctx.outDir, createdAt);
     for (const existing of await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'])) {
       if (!existing?.id?.startsWith(prefix)) continue;
-      const tasks = jobRunNames(existing.data).map((n) => byName.get(n)).filter((t): t is RunTask => t !== undefined && !jobOf.has(t));
+      const tasks = jobWhere(existing).runs.map((n) => byName.get(n)).filter((t): t is RunTask => t !== undefined && !jobOf.has(t));
       if (!tasks.length) continue;
       const state = await existing.getState();
       if (state === 'completed') {
@@ -95,7 +96,7 @@ export class QueueExecutor implements Executor {
       enqueued++;
       for (const t of batch) jobOf.set(t, job);
     }
-    ctx.progress.log(`queue: ${enqueued} job(s) enqueued${enqueued < rest.length ? ` (${rest.length} runs, up to ${Math.max(...[...jobOf.values()].map((j) => jobRunNames(j.data).length))} per job)` : ''}, ${reattached} re-attached, ${retried} failed one(s) retried`);
+    ctx.progress.log(`queue: ${enqueued} job(s) enqueued${enqueued < rest.length ? ` (${rest.length} runs, up to ${Math.max(...[...jobOf.values()].map((j) => jobWhere(j).runs.length))} per job)` : ''}, ${reattached} re-attached, ${retried} failed one(s) retried`);
 
     const open = new Set(todo);
     /** Attempts seen per run (a new attempt means a worker died and the job was handed over). */

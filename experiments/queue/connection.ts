@@ -54,9 +54,13 @@ export async function checkReachable(url: string): Promise<void> {
   }
 }
 
-/** A client that reconnects forever (BullMQ needs maxRetriesPerRequest null); errors are logged once per outage. */
-export function connect(url: string, onError: (message: string) => void = () => {}): Redis {
-  const client = new Redis({ ...parseQueueUrl(url), maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: (times) => Math.min(200 * times, 2000) });
+/**
+ * A client that reconnects forever (BullMQ needs maxRetriesPerRequest null); errors are logged once per outage.
+ * `overrides` adjust it (the viewer's: `enableOfflineQueue: false`, so a command fails at once while Redis is away
+ * instead of waiting for it).
+ */
+export function connect(url: string, onError: (message: string) => void = () => {}, overrides: Partial<RedisOptions> = {}): Redis {
+  const client = new Redis({ ...parseQueueUrl(url), maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: (times) => Math.min(200 * times, 2000), ...overrides });
   let down = false;
   client.on('error', (e: NodeJS.ErrnoException) => {
     if (!down) onError(`lost Redis at ${url} (${e.code ?? e.message}); reconnecting…`);

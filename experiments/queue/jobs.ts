@@ -81,24 +81,10 @@ export function checkRunJob(data: unknown): CheckedRunJob | CheckedBatchJob {
   return { outDir, run: d.run, spec, ...place(d.run) };
 }
 
-/** The run names a job of ours holds (nothing for data of another shape). */
-export function jobRunNames(data: unknown): string[] {
-  const d = (data ?? {}) as { run?: unknown; runs?: unknown };
-  if (Array.isArray(d.runs)) return d.runs.map((r: { run?: unknown }) => r?.run).filter((n): n is string => typeof n === 'string');
-  return typeof d.run === 'string' ? [d.run] : [];
-}
-
 /** How a batch is named in logs and job ids: its first run, and how many more. */
 export function batchName(runs: readonly BatchRun[]): string {
-  return namesLabel(runs.map((r) => r.run));
+  return runs.length === 1 ? runs[0].run : `${runs[0].run}+${runs.length - 1}`;
 }
-
-/** A job's name for people: its run, or its batch's first run and how many more ('?' for data of another shape). */
-export function jobLabel(data: unknown): string {
-  return namesLabel(jobRunNames(data));
-}
-
-const namesLabel = (names: readonly string[]) => (names.length === 0 ? '?' : names.length === 1 ? names[0] : `${names[0]}+${names.length - 1}`);
 
 /** What a worker reports with job.updateProgress. */
 export interface RunJobProgress {

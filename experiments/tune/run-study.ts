@@ -37,7 +37,8 @@ import type { ExecutionContext } from '../executors/executor.js';
 import { loadedEnvModules } from '../env-modules.js';
 import { parseMetrics, type EvalRecord } from '../../formats/run-format.js';
 import { runPath } from '../run-files.js';
-import { comparisonJobPrefix, jobRunNames } from '../queue/jobs.js';
+import { comparisonJobPrefix } from '../queue/jobs.js';
+import { jobWhere } from '../queue/status.js';
 import { connect, QUEUE_NAME } from '../queue/connection.js';
 import { readComparisonFile } from '../plan/request.js';
 import type { ProgressMode } from '../harness/progress.js';
@@ -46,7 +47,7 @@ import { evalRecords, intermediateValue, runScore, type ObjectiveKind } from './
 import { optimize, type TrialContext, type TrialOutcome } from './optimize.js';
 import { topTrials, selectWinner, type Selection } from './select.js';
 import { checkSpaceAgainstSchema, type SearchSpace } from './space.js';
-import { freshSeeds, Study, STUDY_FILES, type StudySettings, type TrialLine } from './study.js';
+import { freshSeeds, Study, STUDY_FILES, TUNE_FILES, trialDirName, type StudySettings, type TrialLine } from './study.js';
 import type { SamplerKind } from './sampler.js';
 import type { MedianPrunerOptions, PrunerKind } from './pruner.js';
 import { commandLine } from '../../core/command-line.js';
@@ -95,10 +96,7 @@ export interface TuneResult {
 }
 
 const POLL_MS = 300;
-export const TUNE_FILES = { trials: 'trials', reevaluation: 'reevaluation', report: 'report.json', reportMd: 'report.md' } as const;
-
-/** The trial's directory name (sorts in trial order). */
-export const trialDirName = (trial: number) => `trial-${String(trial).padStart(4, '0')}`;
+export { TUNE_FILES, trialDirName };
 
 /** Everything checked before anything is written: the space against the agent's schema, the defaults' plan and build, the queue. */
 async function prepare(o: TuneOptions): Promise<{ defaults: AgentPlan; settings: StudySettings }> {
@@ -324,7 +322,7 @@ async function removeJobs(url: string, dir: string, tasks: RunTask[], states: re
     let removed = 0;
     // A job holds one run or a batch of them: found by the comparison's id prefix.
     for (const job of await queue.getJobs([...states] as JobType[])) {
-      if (job?.id?.startsWith(prefix) && jobRunNames(job.data).some((n) => names.has(n)) && states.includes(await job.getState())) {
+      if (job?.id?.startsWith(prefix) && jobWhere(job).runs.some((n) => names.has(n)) && states.includes(await job.getState())) {
         await job.remove();
         removed++;
       }

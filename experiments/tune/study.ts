@@ -37,6 +37,11 @@ import { checkParams, validateSpace, type Params, type SearchSpace } from './spa
 import { OBJECTIVE_KINDS, trialValue, type ObjectiveKind } from './objective.js';
 
 export const STUDY_FILES = { trials: 'trials.jsonl', best: 'best.json' } as const;
+/** The rest of a `tune --out` directory (run-study.ts): the trials' comparison directories, the re-evaluation, the report. */
+export const TUNE_FILES = { trials: 'trials', reevaluation: 'reevaluation', report: 'report.json', reportMd: 'report.md' } as const;
+
+/** The trial's directory name below `trials/` (sorts in trial order). */
+export const trialDirName = (trial: number) => `trial-${String(trial).padStart(4, '0')}`;
 export const STUDY_FORMAT = 'tsgym-study';
 export const STUDY_VERSION = 1;
 

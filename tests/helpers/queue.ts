@@ -1,5 +1,6 @@
 /** Queue test helpers: `worker` processes in their own process groups, and polling for a condition. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './cli.js';
 
@@ -46,4 +47,18 @@ export async function until(what: string, cond: () => boolean | Promise<boolean>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
     await sleep(50);
   }
+}
+
+/** The pid of the `train` process of `run` whose arguments lead into `root` (a comparison's fresh start names it with --run-name). */
+export function trainPid(run: string, root: string): number | null {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('train') && argv.includes('--run-name') && argv[argv.indexOf('--run-name') + 1] === run && argv.some((a) => a.startsWith(root))) return Number(entry);
+    } catch {
+      /* gone */
+    }
+  }
+  return null;
 }

@@ -25,12 +25,12 @@ export interface ViewerSession {
 }
 
 /**
- * Builds the viewer, serves `runsDir` and opens Chromium at the given size; page errors are pushed onto
+ * Builds the viewer, serves `runsDir` (and the jobs of `queue`, when given) and opens Chromium at the given size; page errors are pushed onto
  * `pageErrors` (each test file asserts there were none).
  */
-export async function openViewer(o: { root: string; runsDir: string; width: number; height: number; acceptDownloads?: boolean; pageErrors: string[] }): Promise<ViewerSession> {
+export async function openViewer(o: { root: string; runsDir: string; width: number; height: number; acceptDownloads?: boolean; pageErrors: string[]; queue?: string }): Promise<ViewerSession> {
   const staticDir = await buildViewer({ outDir: join(o.root, 'dist'), quiet: true });
-  const server = await startServer({ runsDir: o.runsDir, port: 0, host: '127.0.0.1', staticDir });
+  const server = await startServer({ runsDir: o.runsDir, port: 0, host: '127.0.0.1', staticDir, queue: o.queue });
   const { context, page } = await launchChromium({ width: o.width, height: o.height, acceptDownloads: o.acceptDownloads });
   page.on('pageerror', (e) => o.pageErrors.push(e.message));
   return { staticDir, server, context, page };

@@ -1,5 +1,5 @@
 /** The viewer's client for the server's JSON API (endpoints in formats/api-types.ts). */
-import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, RunInfo, RunsResponse, StudiesResponse, StudyResponse, TimingResponse, ValuesFile } from '../../../formats/api-types.js';
+import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, MetricsResponse, QueueSummary, RunInfo, RunsResponse, StudiesResponse, StudyResponse, TimingResponse, ValuesFile } from '../../../formats/api-types.js';
 import { episodeUrl, runsApiBase } from '../../../formats/api-types.js';
 import { validateReplay, type ReplayFile } from '../../../formats/replay-format.js';
 
@@ -76,20 +76,25 @@ export const api = {
   study: (id: string) => getJson<StudyResponse>(`api/studies/${encodeURIComponent(id)}`),
   /** A `change` event whenever the study's trials.jsonl, best.json or report.json change (render/live.ts). */
   studyEventsUrl: (id: string) => `api/studies/${encodeURIComponent(id)}/events`,
+  /** Whether the viewer shows a queue (`view --queue`) and whether it answers. */
+  queue: () => getJson<QueueSummary>('api/queue'),
+  /** The jobs of a comparison or study as a change stream whose events carry a QueueRunsResponse. */
+  comparisonQueueEventsUrl: (id: string) => `api/comparisons/${encodeURIComponent(id)}/queue/events`,
+  studyQueueEventsUrl: (id: string) => `api/studies/${encodeURIComponent(id)}/queue/events`,
 };
 
 /**
- * Calls `onChange(first)` for each `change` event of a live stream (render/live.ts) whose data differs from the
- * previous one's; `first` is the stream's first event, which says "this is where things stand" rather than
+ * Calls `onChange(first, data)` for each `change` event of a live stream (render/live.ts) whose data differs from
+ * the previous one's; `first` is the stream's first event, which says "this is where things stand" rather than
  * "something changed" (pages redraw on it too: the files may have changed before the stream opened).
  */
-export function followChanges(source: EventSource, onChange: (first: boolean) => void): void {
+export function followChanges(source: EventSource, onChange: (first: boolean, data: string) => void): void {
   let last: string | null = null;
   source.addEventListener('change', (ev) => {
     const data = (ev as MessageEvent<string>).data;
     if (data === last) return;
     const first = last === null;
     last = data;
-    onChange(first);
+    onChange(first, data);
   });
 }

@@ -4,9 +4,10 @@
  * to threshold when the runs stopped when solved), learning curves aggregated over seeds with their bands,
  * the intervals, the performance profile (or the fraction solved by each step), P(X > Y) with "no evidence"
  * where its interval contains ½ — and links that open each run's recorded episodes in the replay viewer
- * (`./?c=<comparison>#a=<run>/<episode>`). `window.__tsgymCompare` exposes a snapshot for tests.
+ * (`./?c=<comparison>#a=<run>/<episode>`). With `view --queue`, each run also shows its job (queued, running on
+ * which worker, failed, done), followed live. `window.__tsgymCompare` exposes a snapshot for tests.
  */
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup, MetricsResponse, RunInfo } from '../../../formats/api-types.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeGroup, MetricsResponse, QueueRunsResponse, QueueSummary, RunInfo } from '../../../formats/api-types.js';
 import {
   checkReport,
   formatInterval,
@@ -25,6 +26,7 @@ import { agentColor, budgetLabel, CurvesChart, IntervalsChart, ProfileChart, Run
 import { el } from './hud.js';
 import { differingKeys, RunTable } from './run-table.js';
 import { niceAxis } from './ticks.js';
+import { followQueue, queueCell, queueNote } from './queue-cells.js';
 
 interface CompareDebug {
   ready: boolean;
@@ -56,6 +58,7 @@ const caveatsEl = $<HTMLUListElement>('caveats');
 const intervalsTitle = $<HTMLHeadingElement>('intervals-title');
 const profileTitle = $<HTMLHeadingElement>('profile-title');
 const improvementTitle = $<HTMLHeadingElement>('improvement-title');
+const queueNoteEl = $<HTMLParagraphElement>('queue-note');
 const curves = new CurvesChart();
 const intervals = new IntervalsChart();
 const profile = new ProfileChart();
@@ -287,7 +290,9 @@ function renderProfile(report: ComparisonReport): void {
 function renderRuns(cmp: ComparisonResponse, groups: EpisodeGroup[]): number {
   const report = cmp.report;
   const lastEval = report?.headline === 'time-to-threshold' ? 'last eval (the one that crossed the threshold)' : 'final score';
-  runsEl.replaceChildren(row(['run', 'agent', 'seed', 'status', 'ended at / budget', lastEval, 'steps to threshold', 'replays'], true));
+  const head = row(['run', 'agent', 'seed', ...(queue?.configured ? ['on the queue'] : []), 'status', 'ended at / budget', lastEval, 'steps to threshold', 'replays'], true);
+  if (queue?.configured) head.children[3].className = 'queue-cell';
+  runsEl.replaceChildren(head);
   let links = 0;
   for (const seed of cmp.seeds) {
     for (const agent of cmp.agents) {
@@ -315,6 +320,8 @@ function renderRuns(cmp: ComparisonResponse, groups: EpisodeGroup[]): number {
         r ? (r.stepsToThreshold === null ? 'not reached' : formatSteps(r.stepsToThreshold)) : '—',
       ]);
       tr.append(cell);
+      tr.dataset.run = run;
+      if (queue?.configured) tr.children[3].before(queueCell(queueJobs?.runs.find((j) => j.run === run && j.dir === '')));
       runsEl.append(tr);
     }
   }
@@ -340,6 +347,32 @@ function renderMethod(report: ComparisonReport): void {
 }
 
 let linkCount = 0;
+
+// With `view --queue`: the queue's answer for the viewer, and the jobs of the comparison shown (followed live).
+let queue: QueueSummary | null = null;
+let queueJobs: QueueRunsResponse | null = null;
+let queueStream: { id: string; source: EventSource } | null = null;
+
+function followComparisonQueue(id: string): void {
+  if (!queue?.configured || queueStream?.id === id) return;
+  queueStream?.source.close();
+  queueJobs = null; // another comparison's jobs must not show under runs of the same name
+  renderQueue();
+  const source = followQueue(api.comparisonQueueEventsUrl(id), (q) => {
+    queueJobs = q;
+    renderQueue();
+  });
+  queueStream = { id, source };
+}
+
+/** The runs table's queue cells and the note above it, from the latest jobs. */
+function renderQueue(): void {
+  queueNoteEl.textContent = queueJobs ? queueNote(queueJobs, 'this comparison') : '';
+  queueNoteEl.classList.toggle('error', queueJobs?.reachable === false);
+  for (const tr of runsEl.querySelectorAll<HTMLTableRowElement>('tr[data-run]')) {
+    tr.querySelector('td.queue-cell')?.replaceWith(queueCell(queueJobs?.runs.find((j) => j.run === tr.dataset.run && j.dir === '')));
+  }
+}
 
 async function show(id: string): Promise<void> {
   const token = ++loadToken;
@@ -375,6 +408,7 @@ async function show(id: string): Promise<void> {
   await loadRunCurves(cmp, token);
   if (token !== loadToken) return;
   followComparison(id, !report);
+  followComparisonQueue(id);
   const notes = [...cmp.problems];
   if (!report) {
     notes.unshift(
@@ -513,11 +547,16 @@ window.__tsgymCompare = {
     allRuns: { smoothing: allRuns.smoothing, metric: runsMetric.value, runs: allRuns.summary },
     configTable: $<HTMLElement>('config-card').hidden ? null : { columns: configTable.columns, order: configTable.order, axes: configTable.axes },
     live: { following: live?.id ?? null, connected: live?.connected ?? false, updates: liveUpdates },
+    queue: {
+      note: queueNoteEl.textContent,
+      cells: Object.fromEntries([...runsEl.querySelectorAll<HTMLTableRowElement>('tr[data-run]')].map((tr) => [tr.dataset.run, tr.querySelector('td.queue-cell')?.textContent ?? null])),
+    },
   }),
 };
 
 async function start(): Promise<void> {
-  const { runsDir, comparisons } = await api.comparisons();
+  const [{ runsDir, comparisons }, q] = await Promise.all([api.comparisons(), api.queue().catch(() => null)]);
+  queue = q;
   picker.replaceChildren(...comparisons.map((c) => new Option(comparisonLabel(c), c.id)));
   if (!comparisons.length) {
     setStatus(`No comparisons in ${runsDir} yet. Make one with: npm run compare -- --env cartpole --agents dqn,ppo,a2c --seeds 5`);

@@ -2,16 +2,19 @@
  * The tuning-study page (study.html, `?s=<study>`): a study made by `tsgym tune --out DIR` below the runs
  * directory — its trials (sortable), the best value so far over trial number, parallel coordinates of the
  * complete trials' parameters and value, the parameter importance (study-data.ts says how it is computed) and
- * one slice plot per parameter. It follows a running study through `api/studies/<study>/events`.
+ * one slice plot per parameter. It follows a running study through `api/studies/<study>/events`. With
+ * `view --queue`, each trial also shows its runs' jobs (queued, running on which worker, failed, done) and the
+ * re-evaluation's, followed through `api/studies/<study>/queue/events`.
  * `window.__tsgymStudy.snapshot()` exposes what is shown, for tests.
  */
-import type { StudyResponse } from '../../../formats/api-types.js';
+import type { QueueRun, QueueRunsResponse, QueueSummary, StudyResponse } from '../../../formats/api-types.js';
 import { api, followChanges } from './api.js';
 import type { TrialLine } from '../../../experiments/tune/study.js';
 import { el, formatNumber } from './hud.js';
 import { agentColor } from './compare-charts.js';
 import { drawParallelCoordinates, type Cell } from './run-table.js';
 import { bestSoFar, paramImportance } from './study-data.js';
+import { followQueue, queueNote, queueRunText } from './queue-cells.js';
 
 interface StudySnapshot {
   study: string | null;
@@ -22,6 +25,7 @@ interface StudySnapshot {
   slices: string[];
   liveUpdates: number;
   status: string;
+  queueNote: string;
 }
 
 declare global {
@@ -41,7 +45,7 @@ let current: StudyResponse | null = null;
 let sortKey = 'trial';
 let descending = false;
 let liveUpdates = 0;
-let shown: Omit<StudySnapshot, 'study' | 'liveUpdates' | 'status'> = { columns: [], rows: [], bestSoFar: [], importance: {}, slices: [] };
+let shown: Omit<StudySnapshot, 'study' | 'liveUpdates' | 'status' | 'queueNote'> = { columns: [], rows: [], bestSoFar: [], importance: {}, slices: [] };
 
 const setStatus = (text: string): void => {
   $<HTMLElement>('status').textContent = text;
@@ -53,6 +57,17 @@ interface Column {
   value: (t: TrialLine) => Cell;
 }
 
+// With `view --queue`: whether the viewer shows a queue, and the jobs of the study shown (followed live).
+let queue: QueueSummary | null = null;
+let queueJobs: QueueRunsResponse | null = null;
+let queueSource: EventSource | null = null;
+
+/** A trial's jobs, one per run: `seed0 running on host:pid …; seed1 queued` (the run name after its trial). */
+function trialJobs(trial: number): string | null {
+  const runs = (queueJobs?.runs ?? []).filter((r) => r.trial === trial);
+  return runs.length ? runs.map((r: QueueRun) => `${r.run.replace(/^.*__/, '')} ${queueRunText(r)}`).join('; ') : null;
+}
+
 function columnsOf(params: string[]): Column[] {
   return [
     { key: 'trial', label: 'trial', value: (t) => t.trial },
@@ -61,6 +76,7 @@ function columnsOf(params: string[]): Column[] {
     ...params.map((p) => ({ key: `param:${p}`, label: p, value: (t: TrialLine) => (t.params[p] as Cell) ?? null })),
     { key: 'scores', label: 'per-seed scores', value: (t) => (t.scores ? t.scores.map((s) => formatNumber(s)).join(', ') : null) },
     { key: 'prunedAt', label: 'pruned at step', value: (t) => t.prunedAt ?? null },
+    ...(queue?.configured ? [{ key: 'queue', label: 'on the queue', value: (t: TrialLine) => trialJobs(t.trial) }] : []),
   ];
 }
 
@@ -103,9 +119,13 @@ function draw(): void {
   for (const [i, r] of rows.entries()) {
     const tr = el('tr');
     tr.dataset.state = sorted[i].state;
-    for (const cell of r) tr.append(el('td', undefined, cell));
+    for (const [j, cell] of r.entries()) tr.append(el('td', columns[j].key === 'queue' ? 'queue-cell' : undefined, cell));
     table.append(tr);
   }
+  const reeval = (queueJobs?.runs ?? []).filter((r) => r.trial === null);
+  const note = queueJobs ? queueNote(queueJobs, 'this study') : '';
+  $<HTMLElement>('queue-note').textContent = note + (reeval.length ? `; the re-evaluation on fresh seeds: ${reeval.map((r) => `${r.run} ${queueRunText(r)}`).join('; ')}` : '');
+  $<HTMLElement>('queue-note').classList.toggle('error', queueJobs?.reachable === false);
 
   const best = bestSoFar(trials);
   drawXY($<SVGSVGElement>('best-curve'), best.map((v, i) => [i, v]), 'trial', true);
@@ -196,6 +216,14 @@ async function open(id: string): Promise<void> {
   draw();
   setStatus(`${current.header.agent} on ${current.header.env}: ${current.trials.length} trials`);
   source = new EventSource(api.studyEventsUrl(id));
+  queueSource?.close();
+  queueJobs = null;
+  if (queue?.configured) {
+    queueSource = followQueue(api.studyQueueEventsUrl(id), (q) => {
+      queueJobs = q;
+      draw();
+    });
+  }
   followChanges(source, (first) => {
     api.study(id)
       .then((s) => {
@@ -210,10 +238,11 @@ async function open(id: string): Promise<void> {
 
 async function main(): Promise<void> {
   window.__tsgymStudy = {
-    snapshot: () => ({ study: current?.id ?? null, ...shown, liveUpdates, status: $<HTMLElement>('status').textContent ?? '' }),
+    snapshot: () => ({ study: current?.id ?? null, ...shown, liveUpdates, status: $<HTMLElement>('status').textContent ?? '', queueNote: $<HTMLElement>('queue-note').textContent ?? '' }),
     sortBy,
   };
-  const { studies } = await api.studies();
+  const [{ studies }, q] = await Promise.all([api.studies(), api.queue().catch(() => null)]);
+  queue = q;
   const select = $<HTMLSelectElement>('study-select');
   for (const s of studies) select.append(new Option(`${s.id} (${s.agent} ${s.env}; ${s.counts.complete} complete, ${s.counts.pruned} pruned)`, s.id));
   if (studies.length === 0) {
