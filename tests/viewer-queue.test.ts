@@ -254,7 +254,8 @@ describe('the comparison and study pages with a real coordinator and worker', ()
 
   it('shows each run running on its worker, queued, failed with its error, done; "queue unreachable" when Redis stops', async () => {
     const cmpDir = path.join(runsDir, 'cmp');
-    coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '2048', '--eval-every', '1024', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--queue', redis.url, '--out', cmpDir]);
+    // One job per run (--seeds-per-process 1), so that one run's job can fail while the other's finishes.
+    coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '2048', '--eval-every', '1024', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--seeds-per-process', '1', '--queue', redis.url, '--out', cmpDir]);
     let coordErr = '';
     coordinator.child.stderr!.on('data', (d) => (coordErr += d));
     coordinator.child.stdout!.on('data', (d) => (coordErr += d));
