@@ -21,7 +21,7 @@ import { checkBatchRuns, runBatchDocument } from '../experiments/harness/batch-s
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
 import { runSpecDocument } from '../formats/run-spec.js';
 import { readStudy } from '../experiments/tune/study.js';
-import { isAlive } from '../experiments/compare.js';
+import { isAlive, runComparison } from '../experiments/compare.js';
 import { ROOT, expectOneLine, runCli, runInProcess, startCli } from './helpers/cli.js';
 import { startRedis } from './helpers/redis.js';
 import { killWorkers, signalGroup, startWorker, until } from './helpers/queue.js';
@@ -180,6 +180,8 @@ describe('batches: planning and checks', () => {
     const out = path.join(root, 'refused');
     const r = await runInProcess([...CMP, '--seeds-per-process', '0', '--out', out]);
     expectOneLine(r, /--seeds-per-process must be a positive integer, got 0/);
+    expect(fs.existsSync(out)).toBe(false);
+    await expect(runComparison({ env: 'cartpole', agents: ['ppo'], seeds: [0, 1], seedsPerProcess: 1.5, outDir: out, progress: 'none' })).rejects.toThrow(/^--seeds-per-process must be a positive integer, got 1\.5$/);
     expect(fs.existsSync(out)).toBe(false);
     expect(() => checkBatchRuns([{ run: 'a', seed: 1.5 }], 'batch')).toThrow(/^batch: run a's seed must be/);
     expect(() => checkBatchRuns([{ run: 'a', seed: 1 }, { run: 'b', seed: 1 }], 'batch')).toThrow(/^batch: seed 1 appears twice$/);

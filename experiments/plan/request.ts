@@ -28,6 +28,7 @@ import { presetFor } from '../presets.js';
 import { agentEnvWithFile, presetWithFile, resolveRunSpec } from '../run-spec.js';
 import { positiveInt, takesBudget, type PresetFile, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
 import { commandLine } from '../../core/command-line.js';
+import { checkSeedsPerProcess } from './batches.js';
 
 
 /** The options of a comparison: the run fields as given (formats/run-spec.ts), and the comparison's own. */
@@ -75,12 +76,13 @@ export function plannedRuns(request: ComparisonRequest): PlannedRun[] {
 }
 
 /** Checks the options shared by comparisons and sweeps that are not run fields (those are checked when each group resolves). */
-export function checkCommonOptions(o: Pick<CompareOptions, 'seeds' | 'workers'>): void {
+export function checkCommonOptions(o: Pick<CompareOptions, 'seeds' | 'workers' | 'seedsPerProcess'>): void {
   if (!o.seeds.length) throw new TsgymError('no seeds: pass --seeds N (seeds 0..N-1) or --seed-list 3,7');
   for (const s of o.seeds) validateSeed(s, 'each seed');
   const dupSeed = o.seeds.find((s, i) => o.seeds.indexOf(s) !== i);
   if (dupSeed !== undefined) throw new TsgymError(`seed ${dupSeed} is listed twice`);
   positiveInt('--workers', o.workers);
+  checkSeedsPerProcess(o.seedsPerProcess);
 }
 
 /** The run fields of the options, as flags for resolveRunSpec. */
