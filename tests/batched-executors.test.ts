@@ -8,7 +8,8 @@
  * - on the queue against a real redis-server, a worker killed mid-batch leaves a batch job that another
  *   worker takes over: the finished seed is kept (not re-run), the interrupted one resumes, and the metrics
  *   equal the local ones;
- * - a tune study's trials are the same with K=1 and K=2;
+ * - a tune study's trials are the same with K=1 and K=2, and a study killed mid-batch and run again ends with
+ *   the same trials, its finished seed kept and the cut one resumed;
  * - batching and the batch document are checked (one line, nothing written; bad batch jobs: queue-faults.test.ts).
  */
 import { spawn } from 'node:child_process';
@@ -145,20 +146,47 @@ describe('batches: on the queue', () => {
 });
 
 describe('batches: tune', () => {
+  const TUNE = ['tune', 'ppo', 'cartpole', '--trials', '2', '--seeds', '2', '--steps', '1024', '--eval-every', '512', '--checkpoint-every', '256', '--space', 'lr=1e-4:3e-3:log', '--space-only', '--finalists', '0', '--envs', '2', '--eval-episodes', '2', '--backend', 'wasm', '--workers', '1', '--progress', 'none'];
+  const trials = (dir: string) => readStudy(dir).trials.map(({ kind: _k, ...t }) => t);
+  const trialRuns = (dir: string) => path.join(dir, 'trials', 'trial-0000', 'runs');
+  const oneByOneStudy = () => path.join(root, 'tune-k1');
+
   it("a study's trials are the same with one process per run and with two seeds per process", async () => {
-    const args = ['tune', 'ppo', 'cartpole', '--trials', '2', '--seeds', '2', '--steps', '1024', '--eval-every', '512', '--space', 'lr=1e-4:3e-3:log', '--space-only', '--finalists', '0', '--envs', '2', '--eval-episodes', '2', '--backend', 'wasm', '--workers', '1', '--progress', 'none'];
-    const trials = (dir: string) => readStudy(dir).trials.map(({ kind: _k, ...t }) => t);
-    const a = await runCli([...args, '--seeds-per-process', '1', '--out', path.join(root, 'tune-k1')]);
+    const a = await runCli([...TUNE, '--seeds-per-process', '1', '--out', oneByOneStudy()]);
     expect(a.code, a.stderr).toBe(0);
-    const b = await runCli([...args, '--seeds-per-process', '2', '--out', path.join(root, 'tune-k2')]);
+    const k2 = path.join(root, 'tune-k2');
+    const b = await runCli([...TUNE, '--seeds-per-process', '2', '--out', k2]);
     expect(b.code, b.stderr).toBe(0);
-    expect(trials(path.join(root, 'tune-k2'))).toEqual(trials(path.join(root, 'tune-k1')));
-    const runs = (dir: string) => fs.readdirSync(path.join(dir, 'trials', 'trial-0000', 'runs'));
-    for (const run of runs(path.join(root, 'tune-k1'))) {
-      const metrics = (dir: string) => read(dir, 'trials', 'trial-0000', 'runs', run, 'metrics.jsonl');
-      expect(metrics(path.join(root, 'tune-k2')), run).toBe(metrics(path.join(root, 'tune-k1')));
-    }
-    expect(read(path.join(root, 'tune-k2'), 'trials', 'trial-0000', 'logs', `${runs(path.join(root, 'tune-k1'))[1]}.log`)).toContain('"event":"run-start"');
+    expect(trials(k2)).toEqual(trials(oneByOneStudy()));
+    const runs = fs.readdirSync(trialRuns(oneByOneStudy()));
+    for (const run of runs) expect(read(trialRuns(k2), run, 'metrics.jsonl'), run).toBe(read(trialRuns(oneByOneStudy()), run, 'metrics.jsonl'));
+    expect(read(k2, 'trials', 'trial-0000', 'logs', `${runs[1]}.log`)).toContain('"event":"run-start"');
+  }, 300_000);
+
+  it('killed with its children mid-batch and run again: the finished seed is kept, the cut one resumes, the same trials', async () => {
+    expect(fs.existsSync(path.join(oneByOneStudy(), 'best.json')), 'needs the K=1 study first').toBe(true);
+    const out = path.join(root, 'tune-killed');
+    const args = [...TUNE, '--seeds-per-process', '2', '--out', out];
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'experiments', 'cli.ts'), ...args], { cwd: ROOT, detached: true, stdio: 'ignore' });
+    const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    let first = '';
+    await until("trial 0's first seed finished and its second midway in the batch", () => {
+      if (!fs.existsSync(trialRuns(out))) return false;
+      const runs = fs.readdirSync(trialRuns(out)).sort();
+      first = runs.find((r) => statusOf(path.join(out, 'trials', 'trial-0000'), r) === 'finished') ?? '';
+      return first !== '' && runs.some((r) => r !== first && statusOf(path.join(out, 'trials', 'trial-0000'), r) === 'running' && fs.existsSync(path.join(trialRuns(out), r, 'checkpoints', 'latest.json')));
+    }, 120_000);
+    process.kill(-child.pid!, 'SIGKILL');
+    await closed;
+    const kept = snapshotFiles(path.join(trialRuns(out), first));
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(trials(out)).toEqual(trials(oneByOneStudy()));
+    const now = snapshotFiles(path.join(trialRuns(out), first));
+    for (const [file, f] of kept) expect(now.get(file)!.mtimeMs, file).toBe(f.mtimeMs);
+    const cut = fs.readdirSync(trialRuns(out)).find((x) => x !== first)!;
+    expect(Number(/resuming .* from step (\d+)/.exec(read(out, 'trials', 'trial-0000', 'logs', `${cut}.log`))?.[1] ?? 0)).toBeGreaterThan(0);
+    for (const run of fs.readdirSync(trialRuns(oneByOneStudy()))) expect(read(trialRuns(out), run, 'metrics.jsonl'), run).toBe(read(trialRuns(oneByOneStudy()), run, 'metrics.jsonl'));
   }, 300_000);
 });
 
