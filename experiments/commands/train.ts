@@ -230,7 +230,8 @@ async function trainBatchHandler(a: TrainArgs): Promise<void> {
     onRunStart: (r, how) => emit({ event: 'run-start', run: r.run, how }),
     onRunEnd: (r, ended) => {
       emit({ event: 'run-end', run: r.run, status: ended.summary.status, steps: ended.summary.steps, how: ended.how, description: describeRun(ended.runDir) });
-      console.log(ended.runDir);
+      // For people; a parent reads run-end (stdout and stderr interleave, and would mix it into the next run's log).
+      if (a.progress !== 'json') console.log(ended.runDir);
     },
   });
   if (result.interrupted) process.exitCode = 130;

@@ -35,7 +35,7 @@ export class LocalExecutor implements Executor {
 
   async run(todo: RunTask[], ctx: ExecutionContext): Promise<void> {
     const queue = batchesOf(todo, { seedsPerProcess: this.seedsPerProcess, slots: this.workers });
-    if (queue.some((b) => b.length > 1)) ctx.progress.log(`${todo.length} runs in ${queue.length} processes (up to ${Math.max(...queue.map((b) => b.length))} seeds each, one after another)`);
+    if (queue.some((b) => b.length > 1)) ctx.progress.log(`${todo.length} runs in ${queue.length} process${queue.length === 1 ? '' : 'es'} (up to ${Math.max(...queue.map((b) => b.length))} seeds each, one after another)`);
     const worker = async () => {
       for (let batch = queue.shift(); batch && !this.interrupted; batch = queue.shift()) await (batch.length === 1 ? this.launch(batch[0], ctx) : this.launchBatch(batch, ctx));
     };
