@@ -1,7 +1,7 @@
 /**
  * The conv torso (agents/conv.ts) in DQN, PPO and A2C on an image env (MinAtar Breakout, 10×10×4): torso
  * resolution and its refusals, no tensor leaks, save/load round trip, same-seed determinism, resume equal to
- * an uninterrupted run, the shared trunk's gradient, and the exporter's refusal. The gradient itself is
+ * an uninterrupted run, the shared trunk's gradient, and the exporter's policy graph. The gradient itself is
  * checked against tf.conv2d + tfjs autodiff in tests/conv-gradients.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { defaultsOf } from '../agents/hyperparams.js';
 import { makeVec } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
 import { loadAgent, saveAgent } from '../experiments/harness/agent-io.js';
-import { policyGraph } from '../experiments/export/policy-graph.js';
+import { checkGraphReproduces, policyGraph } from '../experiments/export/policy-graph.js';
 import { TsgymError } from '../core/errors.js';
 import { drive, sameState } from './helpers/agent-loop.js';
 
@@ -145,10 +145,12 @@ describe.each(CONFIGS.map(([name, hp]) => [`${name} ${JSON.stringify(hp)}`, name
     loaded.dispose();
   });
 
-  it('the exporter refuses it in one line', () => {
+  it("the exporter's policy graph reproduces its greedy actions (onnx and tfjs runtimes: export.test.ts)", () => {
     const { vec, info } = infoFor();
     const agent = createAgent(name, info, hp, 0);
-    expect(() => policyGraph(agent)).toThrow(new RegExp(`^cannot export this ${name} agent: it has a convolutional torso, and export writes MLP policies only$`));
+    const { graph } = policyGraph(agent);
+    expect(graph.ops.filter((op) => op.op === 'conv2d')).toHaveLength(1); // the greedy action needs one network (or the shared trunk)
+    expect(() => checkGraphReproduces(agent, graph)).not.toThrow();
     agent.dispose();
     vec.close();
   });
