@@ -5,19 +5,16 @@
  * pixels equal the observation a Node env computes from the same seed and actions.
  * Screenshot: test-artifacts/lanekeeper-camera-play.png.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { make } from '../envs/registry.js';
 import { cameraFrameBytes } from '../envs/lanekeeper-camera.js';
 import type { LaneKeeperCameraRenderState } from '../envs/lanekeeper.js';
 import { parseReplay } from '../formats/replay-format.js';
-import type { RunningServer } from '../render/server.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
-import { closeViewer, openViewer } from './helpers/viewer-page.js';
+import { usePlayPage } from './helpers/viewer-page.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -66,28 +63,15 @@ describe('the camera in the render state', () => {
 });
 
 describe('the lane keeper camera on the play page', () => {
-  let root: string;
-  let server: RunningServer;
-  let context: BrowserContext;
-  let page: Page;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'tsgym-camera-viewer-'));
-    await mkdir(join(root, 'runs'));
-    ({ server, context, page } = await openViewer({ root, runsDir: join(root, 'runs'), width: 1100, height: 800, pageErrors }));
-  }, 180_000);
-
-  afterAll(async () => {
-    await closeViewer({ context, server }, root);
-  });
-
-  const snap = () => page.evaluate(() => window.__tsgymPlay!.snapshot()) as Promise<Record<string, any>>;
+  const play = usePlayPage('camera-viewer');
+  const pageErrors = play.pageErrors;
+  const snap = play.snapshot;
+  const page = () => play.page();
 
   /** The RGB bytes at CSS pixel (x, y) of the page's canvas, read from a screenshot (PNG decoded by the page). */
   async function screenshotPixels(points: { x: number; y: number }[]): Promise<number[][]> {
-    const png = await page.screenshot({ path: join(REPO, 'test-artifacts', 'lanekeeper-camera-play.png') });
-    return page.evaluate(
+    const png = await page().screenshot({ path: join(REPO, 'test-artifacts', 'lanekeeper-camera-play.png') });
+    return page().evaluate(
       async ({ dataUrl, points }) => {
         const canvasBox = document.querySelector('canvas')!.getBoundingClientRect();
         const img = new Image();
@@ -105,24 +89,23 @@ describe('the lane keeper camera on the play page', () => {
   }
 
   it('LaneKeeper-v0 with {"obs":"pixels"}: the road scene with the camera inset, pixel for pixel the observation; Shift+← steers', async () => {
-    await page.goto(`${server.url}play.html#env=LaneKeeper-v0&seed=5&options=${encodeURIComponent('{"obs":"pixels"}')}`);
-    await page.waitForFunction(() => window.__tsgymPlay?.ready === true, null, { timeout: 30_000 });
+    await play.open(`env=LaneKeeper-v0&seed=5&options=${encodeURIComponent('{"obs":"pixels"}')}`);
     const before = await snap();
     expect(before.pane.kind).toBe('lanekeeper-camera');
     expect(before.pane.probe.inset).toMatchObject({ width: 32, height: 32 });
     expect(before.pane.probe.marker).not.toBeNull(); // the road view's car is drawn too
-    expect(await page.evaluate(() => location.hash)).toContain('options=');
+    expect(await page().evaluate(() => location.hash)).toContain('options=');
 
     // Half left (Shift) for a few steps, then straight: the car stays on the road.
-    await page.keyboard.down('Shift');
-    await page.keyboard.down('ArrowLeft');
-    await page.waitForFunction(() => (window.__tsgymPlay!.snapshot().length as number) >= 4, null, { timeout: 20_000 });
-    await page.keyboard.up('ArrowLeft');
-    await page.keyboard.up('Shift');
-    await page.waitForFunction(() => (window.__tsgymPlay!.snapshot().length as number) >= 8, null, { timeout: 20_000 });
-    await page.keyboard.press(' '); // pause, so the frame on screen stays the last one
-    await page.waitForFunction(() => (window.__tsgymPlay!.snapshot().paused as boolean) === true);
-    const replay = parseReplay(await page.evaluate(() => window.__tsgymPlay!.replayText()), 'camera play');
+    await page().keyboard.down('Shift');
+    await page().keyboard.down('ArrowLeft');
+    await page().waitForFunction(() => (window.__tsgymPlay!.snapshot().length as number) >= 4, null, { timeout: 20_000 });
+    await page().keyboard.up('ArrowLeft');
+    await page().keyboard.up('Shift');
+    await page().waitForFunction(() => (window.__tsgymPlay!.snapshot().length as number) >= 8, null, { timeout: 20_000 });
+    await page().keyboard.press(' '); // pause, so the frame on screen stays the last one
+    await page().waitForFunction(() => (window.__tsgymPlay!.snapshot().paused as boolean) === true);
+    const replay = parseReplay(await page().evaluate(() => window.__tsgymPlay!.replayText()), 'camera play');
     expect(replay.envOptions).toEqual({ obs: 'pixels' });
     expect(replay.steps.slice(0, 4).every((s) => s.action === 3)).toBe(true);
     expect(replay.terminated).toBe(false);
@@ -152,10 +135,8 @@ describe('the lane keeper camera on the play page', () => {
   });
 
   it('refuses options that are not a JSON object, in one line, and plays nothing', async () => {
-    await page.goto('about:blank');
-    await page.goto(`${server.url}play.html#env=LaneKeeper-v0&seed=5&options=${encodeURIComponent('obs=pixels')}`);
-    await page.waitForFunction(() => window.__tsgymPlay?.ready === true, null, { timeout: 30_000 });
-    expect(await page.locator('#lab-error').textContent()).toBe('LaneKeeper-v0: env options must be a JSON object such as {"obs":"pixels"}, got obs=pixels');
+    await play.open(`env=LaneKeeper-v0&seed=5&options=${encodeURIComponent('obs=pixels')}`);
+    expect(await page().locator('#lab-error').textContent()).toBe('LaneKeeper-v0: env options must be a JSON object such as {"obs":"pixels"}, got obs=pixels');
     expect((await snap()).envId).toBeNull();
     expect(pageErrors).toEqual([]);
   });
