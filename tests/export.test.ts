@@ -54,11 +54,11 @@ const CASES: Case[] = [
   { label: 'sac', agent: 'sac', env: 'Pendulum-v1', steps: 2000, hyperparams: { hidden: [32, 32], learningStarts: 500, batchSize: 64 }, checkpoint: 'latest', observations: 1600 },
   { label: 'td3, scaleObs', agent: 'td3', env: 'Pendulum-v1', steps: 2000, hyperparams: { scaleObs: true, hidden: [32, 32], learningStarts: 500, batchSize: 64 }, checkpoint: 'latest', observations: 1600 },
   // Conv torsos ('auto' picks them for image observations): MinAtar's 10×10×C grids and the lane keeper's
-  // 32×32×3 camera, with strides that do and do not divide the image.
+  // 32×32×3 camera, with strides that do and do not divide the image, and a stack of two conv layers.
   { label: 'dqn, conv torso', agent: 'dqn', env: 'MinAtar/Breakout-v1', steps: 2000, hyperparams: { hidden: [32], convChannels: 8, learningStarts: 500, epsDecaySteps: 1000 }, checkpoint: 'latest', observations: 800 },
   { label: 'ppo, conv torso, normalizeObs', agent: 'ppo', env: 'MinAtar/SpaceInvaders-v1', steps: 2048, hyperparams: { hidden: [32], convChannels: 8, normalizeObs: true, numSteps: 64 }, checkpoint: 'latest', observations: 800 },
   { label: 'a2c, conv shared trunk, camera', agent: 'a2c', env: 'LaneKeeper-v0', envKwargs: { obs: 'pixels' }, steps: 2000, hyperparams: { hidden: [32], sharedNetwork: true, convChannels: 8, convKernel: 5, convStride: 2, activation: 'relu' }, checkpoint: 'latest', observations: 800 },
-  { label: 'ppo, conv torso, camera, Box actions', agent: 'ppo', env: 'LaneKeeperContinuous-v0', envKwargs: { obs: 'pixels' }, steps: 2048, hyperparams: { hidden: [32], convChannels: 8, convKernel: 4, convStride: 2, numSteps: 64 }, checkpoint: 'latest', observations: 800 },
+  { label: 'ppo, two conv layers, camera, Box actions', agent: 'ppo', env: 'LaneKeeperContinuous-v0', envKwargs: { obs: 'pixels' }, steps: 2048, hyperparams: { hidden: [32], convChannels: [8, 8], convKernel: [4, 3], convStride: [2, 1], numSteps: 64 }, checkpoint: 'latest', observations: 800 },
 ];
 
 const runs = new Map<string, string>();

@@ -107,15 +107,17 @@ class GraphBuilder {
     return out;
   }
 
-  /** A network of either kind: an Mlp, or a ConvNet's convolution (with its activation) and then its head. */
+  /** A network of either kind: an Mlp, or a ConvNet's convolutions (each with its activation) and then its head. */
   network(net: Network, x: string, name: string, opts: { activateLast?: boolean; keepCols?: number } = {}): string {
     if (net instanceof Mlp) return this.mlp(net, x, name, opts);
-    const { kernel, stride, channels: filters } = net.conv;
-    const { w, b } = net.filters.layer(0);
-    const geometry = { image: net.image, out: { height: net.outHeight, width: net.outWidth, channels: filters }, kernel, stride };
-    const weights = this.constant(`${name}_conv_w`, Float32Array.from(w), [kernel, kernel, net.image.channels, filters]);
-    const h = this.conv2d(x, weights, this.constant(`${name}_conv_b`, Float32Array.from(b), [filters]), geometry);
-    return this.mlp(net.head, this.unary(net.activation, h), name, opts);
+    let h = x;
+    net.layers.forEach(({ kernel, stride }, l) => {
+      const [image, out] = [net.shapes[l], net.shapes[l + 1]];
+      const { w, b } = net.filters[l].layer(0);
+      const filter = this.constant(`${name}_conv${l}_w`, Float32Array.from(w), [kernel, kernel, image.channels, out.channels]);
+      h = this.unary(net.activation, this.conv2d(h, filter, this.constant(`${name}_conv${l}_b`, Float32Array.from(b), [out.channels]), { image, out, kernel, stride }));
+    });
+    return this.mlp(net.head, h, name, opts);
   }
 
   /**
