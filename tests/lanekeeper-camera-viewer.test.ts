@@ -1,11 +1,12 @@
 /**
  * The lane keeper driven from its camera in the viewer: the env's render state carries the observation
- * (`kind: 'lanekeeper-camera'`, bytes round(255 · v)), and on the play page (headless Chromium, real server)
- * the lanekeeper-camera scene draws the road and, in an inset, exactly those bytes: the screenshot's inset
- * pixels equal the observation a Node env computes from the same seed and actions.
- * Screenshot: test-artifacts/lanekeeper-camera-play.png.
+ * (`kind: 'lanekeeper-camera'`, bytes round(255 · v)), and in headless Chromium over a real server the
+ * lanekeeper-camera scene draws the road and, in an inset, exactly those bytes: on the play page the
+ * screenshot's inset pixels equal the observation a Node env computes from the same seed and actions, and
+ * in the replay viewer a recorded episode's inset equals each picked step's observation.
+ * Screenshots: test-artifacts/lanekeeper-camera-play.png, test-artifacts/lanekeeper-camera-replay.png.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,9 +15,12 @@ import { cameraFrameBytes } from '../envs/lanekeeper-camera.js';
 import type { LaneKeeperCameraRenderState } from '../envs/lanekeeper.js';
 import { parseReplay } from '../formats/replay-format.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
-import { usePlayPage } from './helpers/viewer-page.js';
+import { writeReplayFile } from '../experiments/replay-io.js';
+import { LiveEpisode } from '../render/live-episode.js';
+import { decodePng, pixel } from './helpers/png.js';
+import { pickEpisode, seekTimeline, usePlayPage } from './helpers/viewer-page.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 
 const bytesOf = (obs: Float32Array) => Uint8Array.from(obs, (v) => Math.round(255 * v));
 
@@ -62,33 +66,47 @@ describe('the camera in the render state', () => {
   });
 });
 
-describe('the lane keeper camera on the play page', () => {
-  const play = usePlayPage('camera-viewer');
+const RUN = 'LaneKeeper-v0__scripted__seed11__20260101-000000';
+const EPISODE = 'step-000000000/episode-0.json';
+/** The recorded episode's observations, frame by frame (frame 0 = after reset). */
+const recorded: Float32Array[] = [];
+
+/** A scripted camera episode (half left, then straight) written as a run's replay, as the trainer records one. */
+async function writeCameraRun(runsDir: string): Promise<void> {
+  const episode = new LiveEpisode({ envId: 'LaneKeeper-v0', envKwargs: { obs: 'pixels' }, seed: 11, agent: 'scripted' });
+  recorded.push(episode.obs.slice());
+  for (let t = 0; t < 12; t++) {
+    episode.step(t < 5 ? 3 : 2);
+    recorded.push(episode.obs.slice());
+  }
+  const runDir = join(runsDir, RUN);
+  await writeReplayFile(join(runDir, 'episodes', EPISODE), episode.replay);
+  await writeFile(join(runDir, 'config.json'), JSON.stringify({ agent: 'scripted', envId: 'LaneKeeper-v0', envKwargs: { obs: 'pixels' }, seed: 11, backend: 'none', totalSteps: 12, numEnvs: 1, hyperparams: {}, versions: {} }));
+}
+
+describe('the lane keeper camera in Chromium (play page and replay viewer)', () => {
+  const play = usePlayPage('camera-viewer', writeCameraRun);
   const pageErrors = play.pageErrors;
   const snap = play.snapshot;
   const page = () => play.page();
 
-  /** The RGB bytes at CSS pixel (x, y) of the page's canvas, read from a screenshot (PNG decoded by the page). */
-  async function screenshotPixels(points: { x: number; y: number }[]): Promise<number[][]> {
-    const png = await page().screenshot({ path: join(REPO, 'test-artifacts', 'lanekeeper-camera-play.png') });
-    return page().evaluate(
-      async ({ dataUrl, points }) => {
-        const canvasBox = document.querySelector('canvas')!.getBoundingClientRect();
-        const img = new Image();
-        img.src = dataUrl;
-        await img.decode();
-        const c = document.createElement('canvas');
-        c.width = img.width;
-        c.height = img.height;
-        const g = c.getContext('2d')!;
-        g.drawImage(img, 0, 0);
-        return points.map((p) => Array.from(g.getImageData(Math.floor(canvasBox.left + p.x), Math.floor(canvasBox.top + p.y), 1, 1).data.slice(0, 3)));
-      },
-      { dataUrl: `data:image/png;base64,${png.toString('base64')}`, points },
-    );
+  /** Counts the inset's pixels (read from a screenshot of the canvas) that differ from round(255 · obs). */
+  async function insetDifferences(inset: { x: number; y: number; pixel: number }, obs: Float32Array, artifact?: string): Promise<number> {
+    if (artifact) await page().screenshot({ path: join(ARTIFACTS, artifact) });
+    const img = decodePng(await page().locator('canvas').first().screenshot());
+    const expected = bytesOf(obs);
+    let differing = 0;
+    for (let r = 0; r < 32; r++) {
+      for (let c = 0; c < 32; c++) {
+        const seen = pixel(img, inset.x + c * inset.pixel + Math.floor(inset.pixel / 2), inset.y + r * inset.pixel + Math.floor(inset.pixel / 2));
+        if (seen.some((v, ch) => v !== expected[3 * (r * 32 + c) + ch])) differing++;
+      }
+    }
+    return differing;
   }
 
-  it('LaneKeeper-v0 with {"obs":"pixels"}: the road scene with the camera inset, pixel for pixel the observation; Shift+← steers', async () => {
+  it('play page, LaneKeeper-v0 with {"obs":"pixels"}: the road scene with the camera inset, pixel for pixel the observation; Shift+← steers', async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
     await play.open(`env=LaneKeeper-v0&seed=5&options=${encodeURIComponent('{"obs":"pixels"}')}`);
     const before = await snap();
     expect(before.pane.kind).toBe('lanekeeper-camera');
@@ -115,26 +133,33 @@ describe('the lane keeper camera on the play page', () => {
     let obs = env.reset({ seed: 5 }).obs as Float32Array;
     for (const s of replay.steps) obs = env.step(s.action as number).obs as Float32Array;
     env.close();
-    const expected = bytesOf(obs);
-    expect(cameraFrameBytes((replay.steps.at(-1)!.state as unknown as LaneKeeperCameraRenderState).camera)).toEqual(expected);
+    expect(cameraFrameBytes((replay.steps.at(-1)!.state as unknown as LaneKeeperCameraRenderState).camera)).toEqual(bytesOf(obs));
+    // The image is not blank: road, lane and path all show.
+    for (let ch = 0; ch < 3; ch++) expect(bytesOf(obs).some((v, i) => i % 3 === ch && v >= 128), `channel ${ch}`).toBe(true);
 
-    await mkdir(join(REPO, 'test-artifacts'), { recursive: true });
     const after = await snap();
     expect(after.pane.frame).toBe(replay.length);
-    const { x, y, pixel } = after.pane.probe.inset as { x: number; y: number; pixel: number };
-    expect(pixel).toBeGreaterThanOrEqual(3);
-    const points: { x: number; y: number }[] = [];
-    for (let r = 0; r < 32; r++) for (let c = 0; c < 32; c++) points.push({ x: x + (c + 0.5) * pixel, y: y + (r + 0.5) * pixel });
-    const seen = await screenshotPixels(points);
-    let differing = 0;
-    for (let i = 0; i < 1024; i++) if (seen[i].some((v, ch) => v !== expected[3 * i + ch])) differing++;
-    expect(differing, `inset pixels that differ from the observation (first: ${JSON.stringify(seen.find((v, i) => v.some((b, ch) => b !== expected[3 * i + ch])))})`).toBe(0);
-    // The image is not blank: road, lane and path all show.
-    for (let ch = 0; ch < 3; ch++) expect(expected.some((v, i) => i % 3 === ch && v >= 128), `channel ${ch}`).toBe(true);
+    expect(after.pane.probe.inset.pixel).toBeGreaterThanOrEqual(3);
+    expect(await insetDifferences(after.pane.probe.inset, obs, 'lanekeeper-camera-play.png')).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 
-  it('refuses options that are not a JSON object, in one line, and plays nothing', async () => {
+  it('replay viewer: a recorded camera episode shows, at every frame picked, the observation of that step', async () => {
+    await page().goto(play.server().url);
+    await page().waitForFunction(() => window.__tsgymViewer?.ready === true && window.__tsgymViewer.busy === 0, null, { timeout: 20_000 });
+    await pickEpisode(page(), RUN, EPISODE);
+    for (const t of [0, 7, 12]) {
+      await seekTimeline(page(), t);
+      const probe = ((await page().evaluate(() => window.__tsgymViewer!.snapshot())) as unknown as { panes: { probe: { kind: string; inset: { x: number; y: number; pixel: number } } }[] }).panes[0].probe;
+      expect(probe.kind).toBe('lanekeeper-camera');
+      expect(await insetDifferences(probe.inset, recorded[t], t === 7 ? 'lanekeeper-camera-replay.png' : undefined), `frame ${t}`).toBe(0);
+    }
+    // Frames differ, so the comparison sees the inset change.
+    expect(bytesOf(recorded[0])).not.toEqual(bytesOf(recorded[12]));
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('refuses play options that are not a JSON object, in one line, and plays nothing', async () => {
     await play.open(`env=LaneKeeper-v0&seed=5&options=${encodeURIComponent('obs=pixels')}`);
     expect(await page().locator('#lab-error').textContent()).toBe('LaneKeeper-v0: env options must be a JSON object such as {"obs":"pixels"}, got obs=pixels');
     expect((await snap()).envId).toBeNull();
