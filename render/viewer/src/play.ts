@@ -95,11 +95,11 @@ function newEpisode(): void {
 function readEnvOptions(): Record<string, unknown> {
   const text = optionsInput.value.trim();
   if (!text) return {};
-  let value: unknown;
+  let value: unknown = null;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error(`env options must be a JSON object such as {"obs":"pixels"}, got ${text}`);
+    /* refused below */
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`env options must be a JSON object such as {"obs":"pixels"}, got ${text}`);
   return value as Record<string, unknown>;
