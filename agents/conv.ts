@@ -1,7 +1,7 @@
 /**
- * A convolutional torso for image observations: one k×k convolution (stride s, no padding) with the
- * network's activation, flattened, then an MLP head — MinAtar's network (Young & Tian, 2019) is 16 filters
- * of 3×3, stride 1, ReLU, then a 128-unit layer, then the outputs.
+ * A convolutional torso for image observations: k×k convolutions (stride s, no padding), each followed by
+ * the network's activation, flattened, then an MLP head — MinAtar's network (Young & Tian, 2019) is one
+ * layer of 16 filters of 3×3, stride 1, ReLU, then a 128-unit layer, then the outputs.
  *
  * Observations arrive as flat rows in (y, x, c) order (a Box of shape [H, W, C], as Gymnasium and MinAtar
  * lay out images), which is tf.conv2d's NHWC layout after a reshape. The forward pass is one fused
@@ -9,7 +9,7 @@
  * gradient is another tf.conv2d, on transposed operands. On the wasm backend this is several times faster
  * than an im2col (gathering the patches into a [B·OH·OW, k·k·C] matrix for a 2-D matMul): wasm's gather,
  * slice and transpose kernels are slow next to its conv2d; experiments/bench-conv.ts measures both.
- * The conv sits first in the network, so no gradient with respect to the input is needed.
+ * Between conv layers the gradient flows back through tf.conv2dTranspose; the first layer needs none.
  *
  * `ConvNet` offers what agents use of an {@link Mlp}: a flat `params` vector (conv filters and bias, then
  * the head's layers), tf variables, `apply` (with a hand-written gradient under a tape), target copies and
@@ -17,7 +17,7 @@
  */
 import { tf } from './backend.js';
 import { FlatParamNetwork, Mlp, backward, downloadAndDispose, forwardTrace, tanh, traceOutput, type Activation, type MlpOptions, type MlpTrace } from './mlp.js';
-import { choice, int, type HyperparamSchema } from './hyperparams.js';
+import { choice, perLayerInt, type HyperparamSchema } from './hyperparams.js';
 import type { Rng } from '../core/rng.js';
 import type { Space } from '../envs/spaces.js';
 import { TsgymError } from '../core/errors.js';
@@ -29,6 +29,7 @@ export interface ImageShape {
   channels: number;
 }
 
+/** One conv layer. */
 export interface ConvSettings {
   /** Filters of the convolution. */
   channels: number;
@@ -38,19 +39,22 @@ export interface ConvSettings {
 
 export type Torso = 'auto' | 'mlp' | 'conv';
 
-/** The torso keys every agent with a Q-network or actor-critic shares. */
+/**
+ * The torso keys every agent with a Q-network or actor-critic shares. The conv keys take one value for
+ * every layer or a list with one per layer; the longest list sets the number of layers.
+ */
 export interface TorsoConfig {
   torso: Torso;
-  convChannels: number;
-  convKernel: number;
-  convStride: number;
+  convChannels: number | number[];
+  convKernel: number | number[];
+  convStride: number | number[];
 }
 
 export const TORSO_HYPERPARAMS: HyperparamSchema<TorsoConfig>['params'] = {
-  torso: choice<Torso>('auto', ['auto', 'mlp', 'conv'], "Network torso: 'conv' = a convolution before the hidden layers (needs an image observation, a Box of shape [H, W, C]); 'auto' = conv for image observations, else mlp"),
-  convChannels: int(16, 'Conv torso: number of filters', { min: 1, max: 1024 }),
-  convKernel: int(3, 'Conv torso: kernel size (square, no padding)', { min: 1, max: 64 }),
-  convStride: int(1, 'Conv torso: stride', { min: 1, max: 64 }),
+  torso: choice<Torso>('auto', ['auto', 'mlp', 'conv'], "Network torso: 'conv' = convolutions before the hidden layers (needs an image observation, a Box of shape [H, W, C]); 'auto' = conv for image observations, else mlp"),
+  convChannels: perLayerInt(16, 'Conv torso: filters per conv layer ([16,32]: two layers)', { min: 1, max: 1024 }),
+  convKernel: perLayerInt(3, 'Conv torso: kernel size per conv layer (square, no padding)', { min: 1, max: 64 }),
+  convStride: perLayerInt(1, 'Conv torso: stride per conv layer', { min: 1, max: 64 }),
 };
 
 /** The image layout of a Box observation of shape [H, W, C], or null for any other space. */
@@ -60,12 +64,12 @@ export function imageShapeOf(space: Space): ImageShape | null {
   return { height, width, channels };
 }
 
-/** What the torso keys resolve to for an observation space: an MLP, or a conv over this image. */
-export type ResolvedTorso = { kind: 'mlp' } | { kind: 'conv'; image: ImageShape; conv: ConvSettings };
+/** What the torso keys resolve to for an observation space: an MLP, or conv layers over this image. */
+export type ResolvedTorso = { kind: 'mlp' } | { kind: 'conv'; image: ImageShape; layers: ConvSettings[] };
 
 /**
- * Resolves `torso` against the observation space ('auto' picks conv for images); refuses a conv torso on a
- * flat observation or a kernel larger than the image, in one line.
+ * Resolves `torso` against the observation space ('auto' picks conv for images); refuses, in one line, a
+ * conv torso on a flat observation, per-layer lists of different lengths, and a kernel larger than its input.
  */
 export function resolveTorso(agentName: string, space: Space, c: TorsoConfig): ResolvedTorso {
   const image = imageShapeOf(space);
@@ -74,11 +78,24 @@ export function resolveTorso(agentName: string, space: Space, c: TorsoConfig): R
     const shape = space.type === 'Box' ? `a Box of shape [${space.shape}]` : String(space);
     throw new TsgymError(`${agentName}: torso 'conv' needs an image observation (a Box of shape [H, W, C]), this env observes ${shape}`, { hint: "use --set torso=mlp (or 'auto')" });
   }
-  const conv = { channels: c.convChannels, kernel: c.convKernel, stride: c.convStride };
-  if (conv.kernel > image.height || conv.kernel > image.width) {
-    throw new TsgymError(`${agentName}: convKernel=${conv.kernel} is larger than the ${image.height}×${image.width} observation`);
+  const lists = { convChannels: c.convChannels, convKernel: c.convKernel, convStride: c.convStride };
+  const lengths = Object.values(lists).map((v) => (Array.isArray(v) ? v.length : 1));
+  const n = Math.max(...lengths);
+  if (lengths.some((len) => len !== 1 && len !== n)) {
+    const given = Object.entries(lists).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+    throw new TsgymError(`${agentName}: the conv keys give one value for every layer or one per layer, and these lists differ in length: ${given}`);
   }
-  return { kind: 'conv', image, conv };
+  const at = (v: number | number[], l: number) => (Array.isArray(v) ? v[v.length === 1 ? 0 : l] : v);
+  const layers = Array.from({ length: n }, (_, l) => ({ channels: at(c.convChannels, l), kernel: at(c.convKernel, l), stride: at(c.convStride, l) }));
+  let input = { height: image.height, width: image.width };
+  layers.forEach((layer, l) => {
+    if (layer.kernel > input.height || layer.kernel > input.width) {
+      const what = l === 0 ? 'observation' : `input of conv layer ${l + 1}`;
+      throw new TsgymError(`${agentName}: convKernel=${layer.kernel} is larger than the ${input.height}×${input.width} ${what}`);
+    }
+    input = { height: convOut(input.height, layer.kernel, layer.stride), width: convOut(input.width, layer.kernel, layer.stride) };
+  });
+  return { kind: 'conv', image, layers };
 }
 
 /** A network an agent trains: an MLP on flat observations, or a conv torso + MLP head on images. */
@@ -90,7 +107,7 @@ export type Network = Mlp | ConvNet;
  */
 export function buildNetwork(torso: ResolvedTorso, obsSize: number, outSizes: number[], rng: Rng, opts: MlpOptions): Network {
   if (torso.kind === 'mlp') return new Mlp([obsSize, ...outSizes], rng, opts);
-  return new ConvNet(torso.image, torso.conv, outSizes, rng, opts);
+  return new ConvNet(torso.image, torso.layers, outSizes, rng, opts);
 }
 
 /** Output size of a valid (unpadded) convolution along one axis. */
@@ -100,35 +117,41 @@ function convOut(size: number, kernel: number, stride: number): number {
 
 export class ConvNet extends FlatParamNetwork {
   readonly image: ImageShape;
-  readonly conv: ConvSettings;
+  readonly layers: ConvSettings[];
+  /** The input of each conv layer and, last, the output of the last one (the head's input, flattened). */
+  readonly shapes: ImageShape[];
   readonly activation: Activation;
-  /** Output rows and columns of the convolution. */
-  readonly outHeight: number;
-  readonly outWidth: number;
-  /** The filters as a [k·k·C, F] layer, rows in (ky, kx, c) order: tf.conv2d's filter layout, flattened. */
-  readonly filters: Mlp;
-  /** The layers after the convolution: [OH·OW·F, ...hidden, outputs]. */
+  /** Each layer's filters as a [k·k·C, F] layer, rows in (ky, kx, c) order: tf.conv2d's filter layout, flattened. */
+  readonly filters: Mlp[];
+  /** The layers after the convolutions: [OH·OW·F, ...hidden, outputs]. */
   readonly head: Mlp;
-  /** Filters, filter bias, then the head's params (the layout of gradients and checkpoints). */
+  /** Each conv layer's filters and bias, then the head's params (the layout of gradients and checkpoints). */
   readonly params: Float32Array;
 
-  constructor(image: ImageShape, conv: ConvSettings, outSizes: number[], rng: Rng, opts: MlpOptions = {}) {
-    const { height: H, width: W, channels: C } = image;
-    const { kernel: k, stride: s, channels: F } = conv;
+  constructor(image: ImageShape, layers: ConvSettings | ConvSettings[], outSizes: number[], rng: Rng, opts: MlpOptions = {}) {
     super();
     this.image = { ...image };
-    this.conv = { ...conv };
+    this.layers = [layers].flat().map((l) => ({ ...l }));
     this.activation = opts.activation ?? 'relu';
-    this.outHeight = convOut(H, k, s);
-    this.outWidth = convOut(W, k, s);
-    if (this.outHeight < 1 || this.outWidth < 1) throw new Error(`ConvNet: kernel ${k} does not fit a ${H}×${W} image`);
+    if (this.layers.length < 1) throw new Error('ConvNet: needs at least one conv layer');
     if (outSizes.length < 1) throw new Error('ConvNet: needs at least an output layer after the convolution');
-    // The filters are a hidden layer: orthogonal init uses the hidden gain for them.
-    this.filters = new Mlp([k * k * C, F], rng, { ...opts, outputGain: opts.hiddenGain ?? Math.SQRT2 });
-    this.head = new Mlp([this.outHeight * this.outWidth * F, ...outSizes], rng, opts);
-    this.params = new Float32Array(this.filters.params.length + this.head.params.length);
-    this.params.set(this.filters.params);
-    this.params.set(this.head.params, this.filters.params.length);
+    this.shapes = [this.image];
+    this.filters = this.layers.map(({ kernel: k, stride: s, channels: F }) => {
+      const { height: H, width: W, channels: C } = this.shapes[this.shapes.length - 1];
+      const out = { height: convOut(H, k, s), width: convOut(W, k, s), channels: F };
+      if (out.height < 1 || out.width < 1) throw new Error(`ConvNet: kernel ${k} does not fit a ${H}×${W} input`);
+      this.shapes.push(out);
+      // The filters are a hidden layer: orthogonal init uses the hidden gain for them.
+      return new Mlp([k * k * C, F], rng, { ...opts, outputGain: opts.hiddenGain ?? Math.SQRT2 });
+    });
+    const out = this.shapes[this.shapes.length - 1];
+    this.head = new Mlp([out.height * out.width * out.channels, ...outSizes], rng, opts);
+    this.params = new Float32Array(this.filters.reduce((n, f) => n + f.params.length, 0) + this.head.params.length);
+    let offset = 0;
+    for (const f of [...this.filters, this.head]) {
+      this.params.set(f.params, offset);
+      offset += f.params.length;
+    }
   }
 
   get inputSize(): number {
@@ -138,13 +161,13 @@ export class ConvNet extends FlatParamNetwork {
     return this.head.outputSize;
   }
   get variables(): tf.Variable[] {
-    return [...this.filters.variables, ...this.head.variables];
+    return [...this.filters.flatMap((f) => f.variables), ...this.head.variables];
   }
 
-  /** The filter variable as tf.conv2d's [k, k, C, F] (a reshape: no copy). */
-  private filter4d(): tf.Tensor4D {
-    const { kernel: k, channels: F } = this.conv;
-    return tf.reshape(this.filters.variables[0], [k, k, this.image.channels, F]);
+  /** Layer `l`'s filter variable as tf.conv2d's [k, k, C, F] (a reshape: no copy). */
+  filter4d(l: number): tf.Tensor4D {
+    const { kernel: k, channels: F } = this.layers[l];
+    return tf.reshape(this.filters[l].variables[0], [k, k, this.shapes[l].channels, F]);
   }
 
   /** Forward pass keeping what the backward pass needs; call inside a tf scope. */
@@ -152,9 +175,14 @@ export class ConvNet extends FlatParamNetwork {
     const { height: H, width: W, channels: C } = this.image;
     const input = tf.reshape(x, [x.shape[0], H, W, C]) as tf.Tensor4D;
     const relu = this.activation === 'relu';
-    const z = tf.fused.conv2d({ x: input, filter: this.filter4d(), strides: this.conv.stride, pad: 'valid', bias: this.filters.variables[1], activation: relu ? 'relu' : 'linear' });
-    const features = relu ? z : tanh(z);
-    const headTrace = forwardTrace(this.head, tf.reshape(features, [x.shape[0], -1]) as tf.Tensor2D);
+    const features: tf.Tensor4D[] = [];
+    let h = input;
+    this.layers.forEach((layer, l) => {
+      const z = tf.fused.conv2d({ x: h, filter: this.filter4d(l), strides: layer.stride, pad: 'valid', bias: this.filters[l].variables[1], activation: relu ? 'relu' : 'linear' });
+      h = relu ? z : tanh(z);
+      features.push(h);
+    });
+    const headTrace = forwardTrace(this.head, tf.reshape(h, [x.shape[0], -1]) as tf.Tensor2D);
     return { net: this, input, features, headTrace };
   }
 
@@ -168,13 +196,13 @@ export class ConvNet extends FlatParamNetwork {
     const f = tf.customGrad(((...args: unknown[]) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const t = this.trace(x);
-      // Everything the backward pass reads: the input, the conv features, the head's activations.
-      save([t.input, t.features, ...t.headTrace.acts]);
+      // Everything the backward pass reads: the input, each conv layer's output, the head's activations.
+      save([t.input, ...t.features, ...t.headTrace.acts]);
       return {
         value: traceOutput(t.headTrace),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [input, features, ...headActs] = saved;
-          const rebuilt: ConvTrace = { net: this, input: input as tf.Tensor4D, features: features as tf.Tensor4D, headTrace: { net: this.head, acts: headActs as tf.Tensor2D[] } };
+          const L = this.layers.length;
+          const rebuilt: ConvTrace = { net: this, input: saved[0] as tf.Tensor4D, features: saved.slice(1, 1 + L) as tf.Tensor4D[], headTrace: { net: this.head, acts: saved.slice(1 + L) as tf.Tensor2D[] } };
           const flat = convBackward(rebuilt, dy as tf.Tensor2D);
           const parts = tf.split(flat, vars.map((v) => v.size));
           return parts.map((p, i) => tf.reshape(p, vars[i].shape));
@@ -187,10 +215,13 @@ export class ConvNet extends FlatParamNetwork {
   /** The same function from tfjs's own ops and autodiff (`tf.conv2d`): the reference of the gradient test. */
   applyReference(x: tf.Tensor2D): tf.Tensor2D {
     const { height: H, width: W, channels: C } = this.image;
-    const { kernel: k, stride: s, channels: F } = this.conv;
-    const [w, b] = this.filters.variables;
-    let h = tf.add(tf.conv2d(tf.reshape(x, [-1, H, W, C]) as tf.Tensor4D, tf.reshape(w, [k, k, C, F]) as tf.Tensor4D, s, 'valid'), b);
-    h = this.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
+    let h = tf.reshape(x, [-1, H, W, C]) as tf.Tensor4D;
+    this.layers.forEach((layer, l) => {
+      const { kernel: k, stride: s, channels: F } = layer;
+      const [w, b] = this.filters[l].variables;
+      const z = tf.add(tf.conv2d(h, tf.reshape(w, [k, k, this.shapes[l].channels, F]) as tf.Tensor4D, s, 'valid'), b) as tf.Tensor4D;
+      h = this.activation === 'relu' ? tf.relu(z) : tf.tanh(z);
+    });
     return this.head.applyReference(tf.reshape(h, [x.shape[0], -1]) as tf.Tensor2D);
   }
 
@@ -200,13 +231,15 @@ export class ConvNet extends FlatParamNetwork {
 
   /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
   syncVariables(): void {
-    const split = this.filters.params.length;
-    this.filters.setParams(this.params.subarray(0, split));
-    this.head.setParams(this.params.subarray(split));
+    let offset = 0;
+    for (const f of [...this.filters, this.head]) {
+      f.setParams(this.params.subarray(offset, offset + f.params.length));
+      offset += f.params.length;
+    }
   }
 
   dispose(): void {
-    this.filters.dispose();
+    for (const f of this.filters) f.dispose();
     this.head.dispose();
   }
 }
@@ -215,8 +248,8 @@ export interface ConvTrace {
   net: ConvNet;
   /** The input as [B, H, W, C]. */
   input: tf.Tensor4D;
-  /** The activated conv output, [B, OH, OW, F]. */
-  features: tf.Tensor4D;
+  /** Each conv layer's activated output, [B, OH, OW, F]. */
+  features: tf.Tensor4D[];
   headTrace: MlpTrace;
 }
 
@@ -227,23 +260,28 @@ export interface ConvTrace {
  * The filter gradient ∂L/∂W[ky, kx, c, f] = Σ_{b, oy, ox} x[b, oy·s + ky, ox·s + kx, c] · dz[b, oy, ox, f] is
  * itself a convolution once the batch is the contracted axis: the input as [C, H, W, B] convolved with dz
  * as a [OH, OW, B, F] filter dilated by the stride gives [C, k, k, F]. (The wasm backend has no kernel for
- * tf.conv2d's own filter gradient.)
+ * tf.conv2d's own filter gradient.) The gradient at a layer's input is tf.conv2dTranspose of dz.
  */
 export function convBackward(t: ConvTrace, dOut: tf.Tensor2D): tf.Tensor1D {
   const net = t.net;
-  const { kernel: k, stride: s } = net.conv;
   const head = backward(t.headTrace, dOut, { input: true, wideInput: true });
-  const dFeatures = tf.reshape(head.dInput!, t.features.shape);
-  const y = t.features;
-  const dz = (net.activation === 'relu' ? tf.mul(dFeatures, tf.step(y)) : tf.mul(dFeatures, tf.sub(1, tf.square(y)))) as tf.Tensor4D;
-  const inputT = tf.transpose(t.input, [3, 1, 2, 0]) as tf.Tensor4D;
-  const dzT = tf.transpose(dz, [1, 2, 0, 3]) as tf.Tensor4D;
-  let dW = tf.conv2d(inputT, dzT, 1, 'valid', 'NHWC', s);
-  // With a stride that does not divide (size − k), the dilated filter leaves extra rows/columns past k.
-  if (dW.shape[1] !== k || dW.shape[2] !== k) dW = tf.slice(dW, [0, 0, 0, 0], [-1, k, k, -1]);
-  const dFilters = tf.reshape(tf.transpose(dW, [1, 2, 0, 3]), [-1]);
-  const dBias = tf.sum(dz, [0, 1, 2]);
-  return tf.concat([dFilters, dBias, head.grad!]) as tf.Tensor1D;
+  const L = net.layers.length;
+  let dFeatures = tf.reshape(head.dInput!, t.features[L - 1].shape) as tf.Tensor4D;
+  const parts: tf.Tensor[] = [];
+  for (let l = L - 1; l >= 0; l--) {
+    const { kernel: k, stride: s } = net.layers[l];
+    const y = t.features[l];
+    const x = l === 0 ? t.input : t.features[l - 1];
+    const dz = (net.activation === 'relu' ? tf.mul(dFeatures, tf.step(y)) : tf.mul(dFeatures, tf.sub(1, tf.square(y)))) as tf.Tensor4D;
+    const inputT = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
+    const dzT = tf.transpose(dz, [1, 2, 0, 3]) as tf.Tensor4D;
+    let dW = tf.conv2d(inputT, dzT, 1, 'valid', 'NHWC', s);
+    // With a stride that does not divide (size − k), the dilated filter leaves extra rows/columns past k.
+    if (dW.shape[1] !== k || dW.shape[2] !== k) dW = tf.slice(dW, [0, 0, 0, 0], [-1, k, k, -1]);
+    parts.unshift(tf.reshape(tf.transpose(dW, [1, 2, 0, 3]), [-1]), tf.sum(dz, [0, 1, 2]));
+    if (l > 0) dFeatures = tf.conv2dTranspose(dz, net.filter4d(l), x.shape, s, 'valid');
+  }
+  return tf.concat([...parts, head.grad!]) as tf.Tensor1D;
 }
 
 /** A traced forward pass of either network kind, and its backward pass (DQN's hand-written update). */

@@ -51,10 +51,29 @@ export interface IntListSpec extends SpecBase<number[]> {
   minLength?: number;
 }
 
-export type ParamSpec = NumberSpec | BooleanSpec | ChoiceSpec | IntListSpec;
+/** One integer for every layer, or a list with one per layer, each in [min, max] (the conv torso's filters, kernels, strides). */
+export interface PerLayerIntSpec extends SpecBase<number | number[]> {
+  type: 'perLayerInt';
+  min: number;
+  max: number;
+}
+
+export type ParamSpec = NumberSpec | BooleanSpec | ChoiceSpec | IntListSpec | PerLayerIntSpec;
 
 /** The spec type that fits a config field of type T. */
-export type SpecFor<T> = 0 extends 1 & T ? ParamSpec : [T] extends [boolean] ? BooleanSpec : [T] extends [number] ? NumberSpec : [T] extends [number[]] ? IntListSpec : [T] extends [string] ? ChoiceSpec<T> : never;
+export type SpecFor<T> = 0 extends 1 & T
+  ? ParamSpec
+  : [T] extends [boolean]
+    ? BooleanSpec
+    : [T] extends [number]
+      ? NumberSpec
+      : [T] extends [number[]]
+        ? IntListSpec
+        : [T] extends [number | number[]]
+          ? PerLayerIntSpec
+          : [T] extends [string]
+            ? ChoiceSpec<T>
+            : never;
 
 /** What cross-key checks may need beyond the hyperparameters themselves. */
 export interface HyperparamContext {
@@ -80,6 +99,7 @@ export const int = (def: number, description: string, bounds: Bounds & Pick<Numb
 export const bool = (def: boolean, description: string): BooleanSpec => ({ type: 'boolean', default: def, description });
 export const choice = <T extends string>(def: T, choices: readonly T[], description: string): ChoiceSpec<T> => ({ type: 'choice', default: def, choices, description });
 export const intList = (def: number[], description: string, minLength = 0): IntListSpec => ({ type: 'intList', default: def, description, minLength });
+export const perLayerInt = (def: number, description: string, bounds: { min: number; max: number }): PerLayerIntSpec => ({ type: 'perLayerInt', default: def, description, ...bounds });
 
 /** A copy of `schema` with other defaults (agents that share keys but not their values). */
 export function withDefaults<C extends object>(schema: HyperparamSchema<C>, defaults: Partial<C>): HyperparamSchema<C> {
@@ -126,8 +146,12 @@ export function validText(s: ParamSpec): string {
       return `one of ${s.choices.map((c) => `'${c}'`).join(', ')}`;
     case 'intList':
       return `a list of integers in [1, ${MAX_LAYER_SIZE}]${s.minLength ? ` with at least ${s.minLength} entr${s.minLength === 1 ? 'y' : 'ies'}` : ''}, e.g. [64,64]`;
+    case 'perLayerInt':
+      return `an integer in [${s.min}, ${s.max}] (every layer), or a non-empty list of them (one per layer), e.g. [${s.default},${s.default}]`;
   }
 }
+
+const isIntIn = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 
 function inRange(s: NumberSpec, v: number): boolean {
   if (s.min !== undefined && (s.minExclusive ? !(v > s.min) : !(v >= s.min))) return false;
@@ -148,6 +172,8 @@ export function isValid(spec: ParamSpec, v: unknown): boolean {
       return typeof v === 'string' && (spec.choices as readonly string[]).includes(v);
     case 'intList':
       return Array.isArray(v) && v.length >= (spec.minLength ?? 0) && v.every((h) => typeof h === 'number' && Number.isInteger(h) && h > 0 && h <= MAX_LAYER_SIZE);
+    case 'perLayerInt':
+      return isIntIn(v, spec.min, spec.max) || (Array.isArray(v) && v.length > 0 && v.every((h) => isIntIn(h, spec.min, spec.max)));
   }
 }
 
@@ -217,6 +243,9 @@ export function invalidValues(spec: ParamSpec): unknown[] {
       bad.push([0], [-64], [64.5], [MAX_LAYER_SIZE + 1], 64, '64,64', ['64']);
       if (spec.minLength) bad.push([]);
       break;
+    case 'perLayerInt':
+      bad.push(spec.min - 1, spec.max + 1, spec.min + 0.5, [], [spec.min, spec.max + 1], [String(spec.min)], 'fast', true);
+      break;
   }
   return bad;
 }
@@ -246,13 +275,15 @@ function validShort(s: ParamSpec): string {
       return 'true | false';
     case 'intList':
       return `${s.minLength ? `>= ${s.minLength} entries, ` : ''}each in [1, ${MAX_LAYER_SIZE}]`;
+    case 'perLayerInt':
+      return `[${s.min}, ${s.max}], or one per layer`;
   }
 }
 
 /** The schema as an aligned text table: key, type, valid values, default, description. */
 export function formatHyperparams(agentName: string, schema: HyperparamSchema<object>, description?: string): string {
   const rows = Object.entries(schema.params as Record<string, ParamSpec>).map(([k, s]) => {
-    const type = s.type === 'intList' ? 'int list' : s.type === 'choice' ? 'choice' : s.type;
+    const type = s.type === 'intList' ? 'int list' : s.type === 'perLayerInt' ? 'int or list' : s.type === 'choice' ? 'choice' : s.type;
     return [k, type, validShort(s), show(s.default), s.setBy ? `${s.description} [from ${s.setBy}]` : s.description];
   });
   const head = ['key', 'type', 'valid', 'default', 'description'];

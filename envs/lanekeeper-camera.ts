@@ -27,6 +27,37 @@ export function cameraObservationSpace(): Box {
   return new Box(0, 1, [...CAMERA_SHAPE]);
 }
 
+/**
+ * A camera image in a render state: each value as a byte, round(255 · v), in (y, x, channel) order, base64
+ * encoded (4 KiB of JSON per frame instead of ~20 KiB of numbers).
+ */
+export interface CameraFrame {
+  height: number;
+  width: number;
+  channels: string[];
+  bytes: string;
+}
+
+export function cameraFrame(image: Float32Array): CameraFrame {
+  let binary = '';
+  for (let i = 0; i < image.length; i++) binary += String.fromCharCode(Math.round(255 * image[i]));
+  return { height: CAMERA_SHAPE[0], width: CAMERA_SHAPE[1], channels: [...CAMERA_CHANNELS], bytes: btoa(binary) };
+}
+
+/** The bytes of a {@link CameraFrame}, or null when they are not valid base64 of height · width · channels bytes. */
+export function cameraFrameBytes(frame: Partial<CameraFrame>): Uint8Array | null {
+  const { height, width, channels, bytes } = frame;
+  if (typeof bytes !== 'string' || !Number.isInteger(height) || !Number.isInteger(width) || !Array.isArray(channels)) return null;
+  let binary: string;
+  try {
+    binary = atob(bytes);
+  } catch {
+    return null;
+  }
+  if (binary.length !== height! * width! * channels.length) return null;
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
 /** The road's widths and the car's wheelbase (m), from envs/lanekeeper.ts. */
 export interface CameraGeometry {
   roadHalfWidth: number;

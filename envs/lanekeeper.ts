@@ -98,6 +98,9 @@
  * as `[x, y]` points on a 2 m arc-length grid (`centerlineStart` is the arc length of the first point, for
  * steady lane-marking dashes), plus offset, heading error, curvature and progress `s`. Numbers are rounded
  * (mm for the car, cm for the centreline) to keep per-step replay frames small (about 650 bytes of JSON).
+ * With `obs: 'pixels'` the kind is `'lanekeeper-camera'` and `camera` adds the last observation as bytes
+ * (round(255 · v), base64; about 4 KiB per frame): the viewer draws it beside the road. After `setState`,
+ * until the next step, it is the image without sensor noise (a snapshot does not hold the noise).
  *
  * ## Version history
  * - v0 (tsgym 0.1): initial version.
@@ -109,7 +112,7 @@ import { Box, Discrete } from './spaces.js';
 import { Rng } from '../core/rng.js';
 import { StateReader } from './state-check.js';
 import { emptyRoadProjection, generateRoad, type Road } from './road.js';
-import { CAMERA_SHAPE, cameraObservationSpace, renderCamera } from './lanekeeper-camera.js';
+import { CAMERA_SHAPE, cameraFrame, cameraObservationSpace, renderCamera, type CameraFrame } from './lanekeeper-camera.js';
 
 /** Time step (s). */
 export const LANE_KEEPER_DT = 0.1;
@@ -177,6 +180,12 @@ export interface LaneKeeperRenderState extends RenderState {
   /** Road curvature at the car (1/m). */
   curvature: number;
   speed: number;
+}
+
+/** `renderState()` with `obs: 'pixels'`: the lanekeeper scene's state plus the camera image the agent saw last. */
+export interface LaneKeeperCameraRenderState extends Omit<LaneKeeperRenderState, 'kind'> {
+  kind: 'lanekeeper-camera';
+  camera: CameraFrame;
 }
 /** Road kept beyond the last reachable point, for look-ahead and rendering (m). */
 const ROAD_END_MARGIN = Math.max(RENDER_AHEAD, LOOKAHEAD_DISTANCES[LOOKAHEAD_DISTANCES.length - 1]) + 10;
@@ -268,6 +277,8 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
   readonly projection = emptyRoadProjection();
   private steerTarget = 0;
   private roadEndS = 0;
+  /** With `obs: 'pixels'`: the last observation (noise included; observations are never written to), for renderState; null when unknown. */
+  private lastImage: Float32Array | null = null;
 
   constructor(options: LaneKeeperOptions = {}, protected readonly envName = 'LaneKeeper-v0') {
     super();
@@ -360,6 +371,7 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
     [this.projection.index, this.projection.s, this.projection.offset, this.projection.heading] = projection;
     this.steerTarget = steerTarget;
     this.rng = rng ? Rng.fromState(rng) : undefined;
+    this.lastImage = null; // the snapshot does not hold the observation's noise
   }
 
   step(action: Action): StepResult<Float32Array> {
@@ -389,6 +401,7 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
         const rng = this.rng!;
         for (let k = 0; k < image.length; k++) image[k] = clip(image[k] + this.sensorNoise * rng.normal(), 0, 1);
       }
+      this.lastImage = image;
       return image;
     }
     const p = this.projection;
@@ -410,7 +423,15 @@ export class LaneKeeperEnv extends BaseEnv<Float32Array, Action> {
     return obs;
   }
 
-  renderState(): LaneKeeperRenderState {
+  renderState(): LaneKeeperRenderState | LaneKeeperCameraRenderState {
+    const state = this.roadRenderState();
+    if (this.obsKind !== 'pixels') return state;
+    // Restored from a snapshot, the last observation is not known: the camera without noise stands in.
+    const image = this.lastImage ?? renderCamera(this.road!, this.state, this.projection.index, CAMERA_GEOMETRY, new Float32Array(CAMERA_SHAPE[0] * CAMERA_SHAPE[1] * CAMERA_SHAPE[2]));
+    return { ...state, kind: 'lanekeeper-camera', camera: cameraFrame(image) };
+  }
+
+  private roadRenderState(): LaneKeeperRenderState {
     const road = this.road;
     if (!road) throw new ResetNeededError(`${this.id}: renderState() called before reset(); call env.reset() first`);
     const p = this.projection;

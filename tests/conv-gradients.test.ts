@@ -2,6 +2,7 @@
  * The conv torso's gradient (agents/conv.ts) against tfjs's own: `ConvNet.applyReference` builds the same
  * function from tf.conv2d, whose autodiff is the reference. The wasm backend has no kernel for tf.conv2d's
  * filter gradient, so the comparison runs on the cpu backend; the forward pass is also compared on wasm.
+ * Stacks of conv layers also check the gradient passed between layers (tf.conv2dTranspose).
  */
 import { describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
@@ -12,6 +13,15 @@ const CASES = [
   { label: 'MinAtar-sized, relu, glorot', image: { height: 10, width: 10, channels: 4 }, conv: { channels: 16, kernel: 3, stride: 1 }, outSizes: [32, 6], activation: 'relu' as const, init: 'glorot' as const },
   { label: 'non-square, stride 2 (not dividing H − k), tanh, orthogonal', image: { height: 8, width: 5, channels: 3 }, conv: { channels: 5, kernel: 3, stride: 2 }, outSizes: [7, 3], activation: 'tanh' as const, init: 'orthogonal' as const },
   { label: '1×1 kernel, output layer right after the conv', image: { height: 4, width: 4, channels: 2 }, conv: { channels: 3, kernel: 1, stride: 1 }, outSizes: [2], activation: 'relu' as const, init: 'glorot' as const },
+  {
+    label: 'three conv layers (strides 2, 1, 2; 13×11 → 6×5 → 4×3 → 2×1), tanh, orthogonal',
+    image: { height: 13, width: 11, channels: 3 },
+    conv: [{ channels: 4, kernel: 3, stride: 2 }, { channels: 5, kernel: 3, stride: 1 }, { channels: 3, kernel: 2, stride: 2 }],
+    outSizes: [6, 2],
+    activation: 'tanh' as const,
+    init: 'orthogonal' as const,
+  },
+  { label: 'two conv layers, MinAtar-sized, relu', image: { height: 10, width: 10, channels: 4 }, conv: [{ channels: 8, kernel: 3, stride: 1 }, { channels: 16, kernel: 3, stride: 2 }], outSizes: [32, 6], activation: 'relu' as const, init: 'glorot' as const },
 ];
 
 function maxAbs(a: tf.Tensor, b: tf.Tensor): number {
@@ -95,8 +105,9 @@ describe.each(CASES)('ConvNet $label', (c) => {
     const flat = tf.concat(net.variables.map((v) => tf.reshape(grads[v.name], [-1]))).dataSync();
     const base = Float32Array.from(net.params);
     const rng = new Rng('fd');
-    // Filters first (the im2col part), then a few head parameters.
-    const picks = [...Array.from({ length: 6 }, () => rng.int(net.filters.params.length)), ...Array.from({ length: 3 }, () => net.filters.params.length + rng.int(net.head.params.length))];
+    // Every conv layer's filters and bias, then a few head parameters.
+    const convParams = net.params.length - net.head.params.length;
+    const picks = [...Array.from({ length: 4 * net.layers.length }, () => rng.int(convParams)), ...Array.from({ length: 3 }, () => convParams + rng.int(net.head.params.length))];
     for (const i of picks) {
       const h = 1e-2;
       const p = Float32Array.from(base);

@@ -1,7 +1,7 @@
 /**
  * The conv torso (agents/conv.ts) in DQN, PPO and A2C on an image env (MinAtar Breakout, 10×10×4): torso
  * resolution and its refusals, no tensor leaks, save/load round trip, same-seed determinism, resume equal to
- * an uninterrupted run, the shared trunk's gradient, and the exporter's refusal. The gradient itself is
+ * an uninterrupted run, the shared trunk's gradient, and the exporter's policy graph. The gradient itself is
  * checked against tf.conv2d + tfjs autodiff in tests/conv-gradients.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '../agents/backend.js';
 import { createAgent } from '../agents/registry.js';
-import { ConvNet, resolveTorso, TORSO_HYPERPARAMS } from '../agents/conv.js';
+import { ConvNet, resolveTorso, TORSO_HYPERPARAMS, type TorsoConfig } from '../agents/conv.js';
 import { Mlp } from '../agents/mlp.js';
 import { DqnAgent } from '../agents/dqn.js';
 import { PolicyGradientAgent } from '../agents/policy-gradient.js';
@@ -19,7 +19,7 @@ import { defaultsOf } from '../agents/hyperparams.js';
 import { makeVec } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
 import { loadAgent, saveAgent } from '../experiments/harness/agent-io.js';
-import { policyGraph } from '../experiments/export/policy-graph.js';
+import { checkGraphReproduces, policyGraph } from '../experiments/export/policy-graph.js';
 import { TsgymError } from '../core/errors.js';
 import { drive, sameState } from './helpers/agent-loop.js';
 
@@ -32,6 +32,8 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ['ppo', { hidden: [16], convChannels: 4, numSteps: 32, numMinibatches: 2, updateEpochs: 2 }],
   ['ppo', { hidden: [16], convChannels: 4, numSteps: 32, numMinibatches: 2, updateEpochs: 2, sharedNetwork: true, activation: 'relu', convStride: 2 }],
   ['a2c', { hidden: [16], convChannels: 4, numSteps: 8 }],
+  ['dqn', { hidden: [16], convChannels: [4, 6], convStride: [1, 2], learningStarts: 64, batchSize: 16, bufferSize: 500, trainFreq: 2, targetUpdateInterval: 10, epsDecaySteps: 200 }],
+  ['ppo', { hidden: [16], convChannels: [4, 6], numSteps: 32, numMinibatches: 2, updateEpochs: 2, activation: 'relu', sharedNetwork: true }],
 ];
 
 function infoFor(numEnvs = NUM_ENVS) {
@@ -55,10 +57,12 @@ beforeAll(async () => {
 describe('torso resolution', () => {
   const image = new Box(0, 1, [10, 10, 4]);
   const flat = new Box(-1, 1, [4]);
-  const c = defaultsOf({ params: TORSO_HYPERPARAMS });
+  const c = defaultsOf<TorsoConfig>({ params: TORSO_HYPERPARAMS });
 
   it("'auto' picks conv for a Box of shape [H, W, C] and mlp for anything else; 'mlp' always gives an MLP", () => {
-    expect(resolveTorso('dqn', image, c)).toEqual({ kind: 'conv', image: { height: 10, width: 10, channels: 4 }, conv: { channels: 16, kernel: 3, stride: 1 } });
+    expect(resolveTorso('dqn', image, c)).toEqual({ kind: 'conv', image: { height: 10, width: 10, channels: 4 }, layers: [{ channels: 16, kernel: 3, stride: 1 }] });
+    // Per-layer lists: the longest sets the number of layers, a single value applies to every layer.
+    expect(resolveTorso('dqn', image, { ...c, convChannels: [8, 16], convStride: [2, 1] })).toMatchObject({ layers: [{ channels: 8, kernel: 3, stride: 2 }, { channels: 16, kernel: 3, stride: 1 }] });
     expect(resolveTorso('dqn', flat, c)).toEqual({ kind: 'mlp' });
     expect(resolveTorso('dqn', new Box(0, 1, [10, 40]), c)).toEqual({ kind: 'mlp' });
     expect(resolveTorso('dqn', image, { ...c, torso: 'mlp' })).toEqual({ kind: 'mlp' });
@@ -76,6 +80,9 @@ describe('torso resolution', () => {
     expect(() => resolveTorso('ppo', flat, { ...c, torso: 'conv' })).toThrow(TsgymError);
     expect(() => resolveTorso('ppo', flat, { ...c, torso: 'conv' })).toThrow(/^ppo: torso 'conv' needs an image observation \(a Box of shape \[H, W, C\]\), this env observes a Box of shape \[4\]$/);
     expect(() => resolveTorso('dqn', image, { ...c, torso: 'conv', convKernel: 11 })).toThrow(/^dqn: convKernel=11 is larger than the 10×10 observation$/);
+    // 10×10 → 3×3 after a 4×4 kernel of stride 3: a second 4×4 kernel does not fit.
+    expect(() => resolveTorso('dqn', image, { ...c, convKernel: 4, convStride: [3, 1] })).toThrow(/^dqn: convKernel=4 is larger than the 3×3 input of conv layer 2$/);
+    expect(() => resolveTorso('dqn', image, { ...c, convChannels: [8, 16], convKernel: [3, 3, 3] })).toThrow(/^dqn: the conv keys give one value for every layer or one per layer, and these lists differ in length: convChannels=\[8,16\], convKernel=\[3,3,3\], convStride=1$/);
     const vec = makeVec('CartPole-v1', 1);
     const info = { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace, numEnvs: 1 };
     for (const name of ['dqn', 'ppo', 'a2c']) expect(() => createAgent(name, info, { torso: 'conv' }, 0), name).toThrow(/torso 'conv' needs an image observation/);
@@ -145,10 +152,13 @@ describe.each(CONFIGS.map(([name, hp]) => [`${name} ${JSON.stringify(hp)}`, name
     loaded.dispose();
   });
 
-  it('the exporter refuses it in one line', () => {
+  it("the exporter's policy graph reproduces its greedy actions (onnx and tfjs runtimes: export.test.ts)", () => {
     const { vec, info } = infoFor();
     const agent = createAgent(name, info, hp, 0);
-    expect(() => policyGraph(agent)).toThrow(new RegExp(`^cannot export this ${name} agent: it has a convolutional torso, and export writes MLP policies only$`));
+    const { graph } = policyGraph(agent);
+    // The greedy action needs one network (or the shared trunk): one conv2d op per conv layer.
+    expect(graph.ops.filter((op) => op.op === 'conv2d')).toHaveLength(Array.isArray(hp.convChannels) ? hp.convChannels.length : 1);
+    expect(() => checkGraphReproduces(agent, graph)).not.toThrow();
     agent.dispose();
     vec.close();
   });

@@ -2,7 +2,7 @@
  * `tsgym export`: for every agent, a tiny trained run exported as ONNX (run by onnxruntime-node) and as a
  * TensorFlow.js graph model (loaded by plain tfjs) gives the greedy actions of `agent.act(obs, {greedy: true})`
  * on observations from greedy evaluation episodes, and raw outputs within 1e-5 (relative, for values above 1); observation normalisation
- * (PPO, A2C) and scaleObs (TD3) are baked in. Bad input is refused with one line and writes nothing.
+ * (PPO, A2C) and scaleObs (TD3) are baked in. Conv torsos export too (MinAtar grids, the lane keeper's camera). Bad input is refused with one line and writes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -35,7 +35,8 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 interface Case {
   label: string;
   agent: string;
-  env: 'CartPole-v1' | 'Pendulum-v1';
+  env: string;
+  envKwargs?: Record<string, unknown>;
   steps: number;
   hyperparams: Record<string, unknown>;
   /** Which checkpoint to export (all three kinds are covered). */
@@ -44,7 +45,7 @@ interface Case {
   observations: number;
 }
 
-// ~10,000 observations across the six agents.
+// ~13,000 observations across the six agents, four of the runs with a conv torso.
 const CASES: Case[] = [
   { label: 'dqn, dueling head', agent: 'dqn', env: 'CartPole-v1', steps: 3000, hyperparams: { dueling: true, hidden: [32, 32], learningStarts: 500 }, checkpoint: 'latest', observations: 1700 },
   { label: 'ppo, Box actions, normalizeObs', agent: 'ppo', env: 'Pendulum-v1', steps: 3000, hyperparams: { normalizeObs: true, hidden: [32, 32], numSteps: 64 }, checkpoint: 'best', observations: 1700 },
@@ -52,6 +53,12 @@ const CASES: Case[] = [
   { label: 'reinforce', agent: 'reinforce', env: 'CartPole-v1', steps: 3000, hyperparams: { hidden: [32] }, checkpoint: 'latest', observations: 1700 },
   { label: 'sac', agent: 'sac', env: 'Pendulum-v1', steps: 2000, hyperparams: { hidden: [32, 32], learningStarts: 500, batchSize: 64 }, checkpoint: 'latest', observations: 1600 },
   { label: 'td3, scaleObs', agent: 'td3', env: 'Pendulum-v1', steps: 2000, hyperparams: { scaleObs: true, hidden: [32, 32], learningStarts: 500, batchSize: 64 }, checkpoint: 'latest', observations: 1600 },
+  // Conv torsos ('auto' picks them for image observations): MinAtar's 10×10×C grids and the lane keeper's
+  // 32×32×3 camera, with strides that do and do not divide the image, and a stack of two conv layers.
+  { label: 'dqn, conv torso', agent: 'dqn', env: 'MinAtar/Breakout-v1', steps: 2000, hyperparams: { hidden: [32], convChannels: 8, learningStarts: 500, epsDecaySteps: 1000 }, checkpoint: 'latest', observations: 800 },
+  { label: 'ppo, conv torso, normalizeObs', agent: 'ppo', env: 'MinAtar/SpaceInvaders-v1', steps: 2048, hyperparams: { hidden: [32], convChannels: 8, normalizeObs: true, numSteps: 64 }, checkpoint: 'latest', observations: 800 },
+  { label: 'a2c, conv shared trunk, camera', agent: 'a2c', env: 'LaneKeeper-v0', envKwargs: { obs: 'pixels' }, steps: 2000, hyperparams: { hidden: [32], sharedNetwork: true, convChannels: 8, convKernel: 5, convStride: 2, activation: 'relu' }, checkpoint: 'latest', observations: 800 },
+  { label: 'ppo, two conv layers, camera, Box actions', agent: 'ppo', env: 'LaneKeeperContinuous-v0', envKwargs: { obs: 'pixels' }, steps: 2048, hyperparams: { hidden: [32], convChannels: [8, 8], convKernel: [4, 3], convStride: [2, 1], numSteps: 64 }, checkpoint: 'latest', observations: 800 },
 ];
 
 const runs = new Map<string, string>();
@@ -61,15 +68,15 @@ beforeAll(async () => {
   for (const c of CASES) {
     const r = await train({
       agent: c.agent, env: c.env, seed: 1, totalSteps: c.steps, numEnvs: 2, evalEvery: 1000, evalEpisodes: 2, recordEpisodes: 0, checkpointEvery: 1000,
-      stopWhenSolved: false, logEvery: 1000, envKwargs: {}, hyperparams: c.hyperparams, backend: 'wasm', outDir: path.join(root, 'runs'), progress: 'none', verbose: false,
+      stopWhenSolved: false, logEvery: 1000, envKwargs: c.envKwargs ?? {}, hyperparams: c.hyperparams, backend: 'wasm', outDir: path.join(root, 'runs'), progress: 'none', verbose: false,
     });
     runs.set(c.label, r.runDir);
   }
 }, 600_000);
 
 /** Observations from greedy episodes of `agent` (seeds 100, 101, …), `count` of them, row-major. */
-function evaluationObservations(agent: Agent, envId: string, count: number): Float32Array {
-  const env = make(envId);
+function evaluationObservations(agent: Agent, envId: string, envKwargs: Record<string, unknown>, count: number): Float32Array {
+  const env = make(envId, envKwargs);
   const d = (env.observationSpace as { size: number }).size;
   const out = new Float32Array(count * d);
   let filled = 0;
@@ -149,14 +156,14 @@ describe('exported policies reproduce agent.act(obs, {greedy: true})', () => {
   for (const c of CASES) {
     it(`${c.label} on ${c.env}: ONNX and tfjs give the same actions, raw outputs within 1e-5`, async () => {
       const runDir = runs.get(c.label)!;
-      const onnxDir = path.join(root, 'exports', c.agent, 'onnx');
-      const tfjsDir = path.join(root, 'exports', c.agent, 'tfjs');
+      const onnxDir = path.join(root, 'exports', c.label.replace(/\W+/g, '-'), 'onnx');
+      const tfjsDir = path.join(root, 'exports', c.label.replace(/\W+/g, '-'), 'tfjs');
       const tensorsBefore = tf.memory().numTensors;
       const onnxRes = await exportPolicy(runDir, { format: 'onnx', outDir: onnxDir, checkpoint: c.checkpoint });
       const tfjsRes = await exportPolicy(runDir, { format: 'tfjs', outDir: tfjsDir, checkpoint: c.checkpoint });
       expect(tf.memory().numTensors).toBe(tensorsBefore); // the loaded agent is disposed
       // The same checkpoint exports to the same bytes.
-      const again = path.join(root, 'exports', c.agent, 'onnx-again');
+      const again = path.join(root, 'exports', c.label.replace(/\W+/g, '-'), 'onnx-again');
       await exportPolicy(runDir, { format: 'onnx', outDir: again, checkpoint: c.checkpoint });
       for (const f of ['policy.onnx', 'policy.json']) expect(fs.readFileSync(path.join(again, f)).equals(fs.readFileSync(path.join(onnxDir, f))), f).toBe(true);
 
@@ -178,7 +185,7 @@ describe('exported policies reproduce agent.act(obs, {greedy: true})', () => {
       expect(policy.preprocessing.kind).toBe(normalized ? 'normalize' : scaled ? 'scale' : 'none');
 
       const n = c.observations;
-      const obs = evaluationObservations(agent, c.env, n);
+      const obs = evaluationObservations(agent, c.env, c.envKwargs ?? {}, n);
       const d = obs.length / n;
       const ref = agent.act(obs, n, { greedy: true });
       const refActions = Float32Array.from(ref.actions);

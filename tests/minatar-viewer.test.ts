@@ -3,17 +3,15 @@
  * server — the minatar scene draws the grid, holding → moves Breakout's paddle right, F fires in Space
  * Invaders, and the page's episode re-runs in Node to the same frames. Screenshot: test-artifacts/minatar-play.png.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { rerunReplay } from '../render/live-episode.js';
 import { parseReplay } from '../formats/replay-format.js';
-import type { RunningServer } from '../render/server.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
-import { closeViewer, openViewer } from './helpers/viewer-page.js';
+import { usePlayPage } from './helpers/viewer-page.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,28 +32,14 @@ describe('MinAtar key map', () => {
 });
 
 describe('MinAtar on the play page', () => {
-  let root: string;
-  let server: RunningServer;
-  let context: BrowserContext;
+  const play = usePlayPage('minatar-viewer');
+  const pageErrors = play.pageErrors;
+  const snap = play.snapshot;
   let page: Page;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'tsgym-minatar-viewer-'));
-    await mkdir(join(root, 'runs'));
-    ({ server, context, page } = await openViewer({ root, runsDir: join(root, 'runs'), width: 1100, height: 800, pageErrors }));
-  }, 180_000);
-
-  afterAll(async () => {
-    await closeViewer({ context, server }, root);
-  });
-
-  const snap = () => page.evaluate(() => window.__tsgymPlay!.snapshot()) as Promise<Record<string, any>>;
 
   async function openPlay(envId: string, seed: number): Promise<void> {
-    await page.goto('about:blank');
-    await page.goto(`${server.url}play.html#env=${encodeURIComponent(envId)}&seed=${seed}`);
-    await page.waitForFunction(() => window.__tsgymPlay?.ready === true, null, { timeout: 30_000 });
+    await play.open(`env=${encodeURIComponent(envId)}&seed=${seed}`);
+    page = play.page();
   }
 
   async function holdFor(key: string, steps: number): Promise<void> {

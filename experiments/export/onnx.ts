@@ -1,6 +1,7 @@
 /**
  * Writes a {@link PolicyGraph} as an ONNX model (IR version 8, default opset 13), through the ONNX protobuf
  * schema of the `onnx-proto` package. Every op is a standard ONNX operator, so any ONNX runtime runs it.
+ * The model's input stays the flat observation rows; a convolution reshapes and transposes them itself.
  */
 import onnxProto, { type onnx as Onnx } from 'onnx-proto';
 import type { GraphConst, GraphOp, PolicyGraph } from './policy-graph.js';
@@ -42,6 +43,10 @@ function intAttr(name: string, i: number): Onnx.IAttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INT, i };
 }
 
+function intsAttr(name: string, ints: number[]): Onnx.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints };
+}
+
 const BINARY_OPS = { matmul: 'MatMul', add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', min: 'Min', max: 'Max' } as const;
 
 /** The ONNX nodes (and any index initializers they need) of one graph op. */
@@ -53,7 +58,7 @@ function nodesOf(op: GraphOp, initializers: Onnx.ITensorProto[]): Onnx.INodeProt
     case 'tanh':
       return [{ opType: 'Tanh', input: op.inputs, output: [op.output], name }];
     case 'meanCols':
-      return [{ opType: 'ReduceMean', input: op.inputs, output: [op.output], name, attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }, intAttr('keepdims', 1)] }];
+      return [{ opType: 'ReduceMean', input: op.inputs, output: [op.output], name, attribute: [intsAttr('axes', [1]), intAttr('keepdims', 1)] }];
     case 'argmax':
       // ONNX's ArgMax yields int64 (first maximum on ties); the graph's actions are int32.
       return [
@@ -66,6 +71,23 @@ function nodesOf(op: GraphOp, initializers: Onnx.ITensorProto[]): Onnx.INodeProt
       const axes = `${name}_axes`;
       initializers.push(int64Tensor(starts, [op.begin]), int64Tensor(ends, [op.begin + op.size]), int64Tensor(axes, [1]));
       return [{ opType: 'Slice', input: [op.inputs[0], starts, ends, axes], output: [op.output], name }];
+    }
+    case 'conv2d': {
+      // ONNX's Conv is NCHW with [F, C, k, k] filters; the graph's rows are NHWC images and its filters
+      // [k, k, C, F] (tf's layout), so the image and the filter are transposed around the Conv.
+      const [x, filter, bias] = op.inputs;
+      const { image, out, kernel: k, stride: s } = op;
+      const inShape = `${name}_in_shape`;
+      const outShape = `${name}_out_shape`;
+      initializers.push(int64Tensor(inShape, [-1, image.height, image.width, image.channels]), int64Tensor(outShape, [-1, out.height * out.width * out.channels]));
+      return [
+        { opType: 'Reshape', input: [x, inShape], output: [`${name}_nhwc`], name: `${name}_nhwc` },
+        { opType: 'Transpose', input: [`${name}_nhwc`], output: [`${name}_nchw`], name: `${name}_nchw`, attribute: [intsAttr('perm', [0, 3, 1, 2])] },
+        { opType: 'Transpose', input: [filter], output: [`${name}_filter`], name: `${name}_filter`, attribute: [intsAttr('perm', [3, 2, 0, 1])] },
+        { opType: 'Conv', input: [`${name}_nchw`, `${name}_filter`, bias], output: [`${name}_conv`], name: `${name}_conv`, attribute: [intsAttr('kernel_shape', [k, k]), intsAttr('strides', [s, s])] },
+        { opType: 'Transpose', input: [`${name}_conv`], output: [`${name}_out`], name: `${name}_out`, attribute: [intsAttr('perm', [0, 2, 3, 1])] },
+        { opType: 'Reshape', input: [`${name}_out`, outShape], output: [op.output], name },
+      ];
     }
     default:
       return [{ opType: BINARY_OPS[op.op], input: op.inputs, output: [op.output], name }];

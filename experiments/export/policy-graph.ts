@@ -10,12 +10,13 @@
  * - SAC: bias + scale · tanh(mean) (the squashed mean mapped into the box); raw output: the pre-tanh mean.
  * - TD3: bias + scale · tanh(actor output); raw output: the pre-tanh actor output.
  * Observation preprocessing comes first: running mean/std normalisation with its clip (policy-gradient
- * agents with normalizeObs) or the fixed rescaling of scaleObs (off-policy agents).
+ * agents with normalizeObs) or the fixed rescaling of scaleObs (off-policy agents). A network with a conv
+ * torso (image observations) starts with a `conv2d` op on the flat observation rows.
  */
 import type { Agent } from '../../agents/agent.js';
 import { DqnAgent } from '../../agents/dqn.js';
 import { Mlp } from '../../agents/mlp.js';
-import type { Network } from '../../agents/conv.js';
+import type { ImageShape, Network } from '../../agents/conv.js';
 import { PolicyGradientAgent } from '../../agents/policy-gradient.js';
 import { SacAgent } from '../../agents/sac.js';
 import { Td3Agent } from '../../agents/td3.js';
@@ -38,11 +39,15 @@ export interface GraphConst {
  * - `sliceCols`: columns [begin, begin + size).
  * - `meanCols`: the mean over the columns, keeping a column of one ([batch, 1]).
  * - `argmax`: the index of the first largest column per row, int32 [batch].
+ * - `conv2d`: a valid (unpadded) convolution plus bias. Its input rows are `image` flattened in (y, x, c)
+ *   order, its output rows `out` flattened the same way; the filter is [k, k, C, F] (tf.conv2d's layout)
+ *   and the bias [F].
  */
 export type GraphOp =
   | { op: 'matmul' | 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max'; inputs: [string, string]; output: string }
   | { op: 'relu' | 'tanh' | 'meanCols' | 'argmax'; inputs: [string]; output: string }
-  | { op: 'sliceCols'; inputs: [string]; output: string; begin: number; size: number };
+  | { op: 'sliceCols'; inputs: [string]; output: string; begin: number; size: number }
+  | { op: 'conv2d'; inputs: [string, string, string]; output: string; image: ImageShape; out: ImageShape; kernel: number; stride: number };
 
 export interface PolicyGraph {
   /** The observation input: float32 [batch, obsSize]. */
@@ -96,6 +101,25 @@ class GraphBuilder {
     return out;
   }
 
+  conv2d(x: string, filter: string, bias: string, geometry: { image: ImageShape; out: ImageShape; kernel: number; stride: number }): string {
+    const out = this.next('conv');
+    this.ops.push({ op: 'conv2d', inputs: [x, filter, bias], output: out, ...geometry });
+    return out;
+  }
+
+  /** A network of either kind: an Mlp, or a ConvNet's convolutions (each with its activation) and then its head. */
+  network(net: Network, x: string, name: string, opts: { activateLast?: boolean; keepCols?: number } = {}): string {
+    if (net instanceof Mlp) return this.mlp(net, x, name, opts);
+    let h = x;
+    net.layers.forEach(({ kernel, stride }, l) => {
+      const [image, out] = [net.shapes[l], net.shapes[l + 1]];
+      const { w, b } = net.filters[l].layer(0);
+      const filter = this.constant(`${name}_conv${l}_w`, Float32Array.from(w), [kernel, kernel, image.channels, out.channels]);
+      h = this.unary(net.activation, this.conv2d(h, filter, this.constant(`${name}_conv${l}_b`, Float32Array.from(b), [out.channels]), { image, out, kernel, stride }));
+    });
+    return this.mlp(net.head, h, name, opts);
+  }
+
   /**
    * An Mlp's layers: x · W + b per layer with the net's activation between layers; the last layer is linear
    * unless `activateLast`. `keepCols` keeps only the first columns of the last layer (SAC's means).
@@ -127,9 +151,6 @@ export const EXPORTABLE_AGENTS = ['dqn', 'ppo', 'a2c', 'reinforce', 'sac', 'td3'
 
 /** The greedy policy of `agent` as a graph, with a description of its observation preprocessing. */
 export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: Preprocessing } {
-  if ((agent instanceof DqnAgent || agent instanceof PolicyGradientAgent) && !mlpOnly(agent)) {
-    throw new TsgymError(`cannot export this ${agent.name} agent: it has a convolutional torso, and export writes MLP policies only`, { hint: 'export an agent trained with --set torso=mlp' });
-  }
   const g = new GraphBuilder();
   const obsSpace = agent.info.observationSpace as Box;
   const obsSize = obsSpace.size;
@@ -164,7 +185,7 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
     const space = agent.info.actionSpace as Discrete;
     // DqnAgent.act returns argmax indices, which are the env's actions only when the space starts at 0.
     if (space.start !== 0) throw new TsgymError(`cannot export: dqn acts with action indices 0…${k - 1}, outside ${String(space)}`);
-    const out = g.mlp(agent.online as Mlp, x, 'q');
+    const out = g.network(agent.online, x, 'q');
     if (agent.config.dueling) {
       // Q = V + (A − mean(A)), as DqnAgent.qValues.
       const v = g.sliceCols(out, 0, 1);
@@ -177,8 +198,8 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
     ({ action, size: actionSize, dtype: actionDtype } = discreteAction(g, raw, agent.info.actionSpace as Discrete));
   } else if (agent instanceof PolicyGradientAgent) {
     const net = agent.net;
-    const features = net.trunk ? g.mlp(net.trunk as Mlp, x, 'trunk', { activateLast: true }) : x;
-    raw = g.mlp(net.actor as Mlp, features, 'policy');
+    const features = net.trunk ? g.network(net.trunk, x, 'trunk', { activateLast: true }) : x;
+    raw = g.network(net.actor, features, 'policy');
     if (agent.dist.kind === 'categorical') {
       meaning = 'logits';
       ({ action, size: actionSize, dtype: actionDtype } = discreteAction(g, raw, agent.info.actionSpace as Discrete));
@@ -213,12 +234,6 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
     graph: { input: { name: 'obs', size: obsSize }, consts: g.consts, ops: g.ops, outputs: { action: { name: 'action', dtype: actionDtype, size: actionSize }, raw: { name: 'raw', size: rawSize(agent, meaning), meaning } } },
     preprocessing,
   };
-}
-
-/** Whether every network of a DQN or policy-gradient agent is an MLP (a conv torso is not exportable). */
-function mlpOnly(agent: DqnAgent | PolicyGradientAgent): boolean {
-  const nets: Network[] = agent instanceof DqnAgent ? [agent.online] : agent.net.nets.map(([, n]) => n);
-  return nets.every((n) => n instanceof Mlp);
 }
 
 /** argmax over the columns, plus the space's start when it is not 0. */
@@ -278,6 +293,26 @@ const ELEMENTWISE: Record<'add' | 'sub' | 'mul' | 'div' | 'min' | 'max', (x: num
   max: Math.max,
 };
 
+/** One image (a row in (y, x, c) order) through a `conv2d` op, written as the definition reads. */
+function convolve(op: Extract<GraphOp, { op: 'conv2d' }>, row: Float64Array, filter: Float64Array, bias: Float64Array, out: Float64Array): void {
+  const { image, kernel: k, stride: s } = op;
+  const { height: OH, width: OW, channels: F } = op.out;
+  const C = image.channels;
+  for (let oy = 0; oy < OH; oy++) {
+    for (let ox = 0; ox < OW; ox++) {
+      for (let f = 0; f < F; f++) {
+        let sum = bias[f];
+        for (let ky = 0; ky < k; ky++) {
+          for (let kx = 0; kx < k; kx++) {
+            for (let c = 0; c < C; c++) sum += row[((oy * s + ky) * image.width + ox * s + kx) * C + c] * filter[((ky * k + kx) * C + c) * F + f];
+          }
+        }
+        out[(oy * OW + ox) * F + f] = sum;
+      }
+    }
+  }
+}
+
 /**
  * Runs the graph in plain JS (float64 arithmetic on the float32 constants) on `n` observation rows: the
  * reference the exporter checks the graph against `agent.act` with, independent of any runtime.
@@ -310,6 +345,9 @@ export function runGraph(graph: PolicyGraph, obs: Float32Array, n: number): { ac
         break;
       case 'sliceCols':
         y = mapRows(x, op.size, (row, out) => out.set(row.subarray(op.begin, op.begin + op.size)));
+        break;
+      case 'conv2d':
+        y = mapRows(x, op.out.height * op.out.width * op.out.channels, (row, out) => convolve(op, row, values.get(op.inputs[1])!.data, values.get(op.inputs[2])!.data, out));
         break;
       default:
         y = broadcast(x, values.get(op.inputs[1])!, ELEMENTWISE[op.op]);

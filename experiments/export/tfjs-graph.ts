@@ -42,7 +42,7 @@ export function toTfjsGraphModel(graph: PolicyGraph, generatedBy: string): { mod
   };
   const opNodes: GraphNode[] = [];
   for (const op of graph.ops) {
-    opNodes.push(nodeOf(op, extraConst, dtypeOf));
+    opNodes.push(...nodesOf(op, extraConst, dtypeOf));
     dtypeOf.set(op.output, op.op === 'argmax' ? 'int32' : dtypeOf.get(op.inputs[0]) ?? 'float32');
   }
   for (const [name, c] of consts) nodes.push({ name, op: 'Const', attr: { value: { tensor: { dtype: TF_DTYPE[c.dtype], tensorShape: shapeJson(c.shape) } }, dtype: { type: TF_DTYPE[c.dtype] } } });
@@ -76,7 +76,27 @@ export function toTfjsGraphModel(graph: PolicyGraph, generatedBy: string): { mod
   return { modelJson, weights };
 }
 
-function nodeOf(op: GraphOp, extraConst: (name: string, values: number | number[]) => string, dtypeOf: Map<string, GraphConst['dtype']>): GraphNode {
+/** GraphDef string attributes are base64-encoded bytes. */
+const stringAttr = (value: string) => ({ s: btoa(value) });
+
+function nodesOf(op: GraphOp, extraConst: (name: string, values: number | number[]) => string, dtypeOf: Map<string, GraphConst['dtype']>): GraphNode[] {
+  if (op.op === 'conv2d') {
+    const [x, filter, bias] = op.inputs;
+    const { image, out, stride: s } = op;
+    const name = op.output;
+    const T = { type: 'DT_FLOAT' };
+    const list = (i: number[]) => ({ list: { i: i.map(String) } });
+    return [
+      { name: `${name}_nhwc`, op: 'Reshape', input: [x, extraConst(`${name}_in_shape`, [-1, image.height, image.width, image.channels])], attr: { T } },
+      { name: `${name}_conv`, op: 'Conv2D', input: [`${name}_nhwc`, filter], attr: { T, strides: list([1, s, s, 1]), padding: stringAttr('VALID'), data_format: stringAttr('NHWC'), dilations: list([1, 1, 1, 1]) } },
+      { name: `${name}_bias`, op: 'BiasAdd', input: [`${name}_conv`, bias], attr: { T, data_format: stringAttr('NHWC') } },
+      { name, op: 'Reshape', input: [`${name}_bias`, extraConst(`${name}_out_shape`, [-1, out.height * out.width * out.channels])], attr: { T } },
+    ];
+  }
+  return [nodeOf(op, extraConst, dtypeOf)];
+}
+
+function nodeOf(op: Exclude<GraphOp, { op: 'conv2d' }>, extraConst: (name: string, values: number | number[]) => string, dtypeOf: Map<string, GraphConst['dtype']>): GraphNode {
   const name = op.output;
   const T = { type: TF_DTYPE[dtypeOf.get(op.inputs[0]) ?? 'float32'] };
   switch (op.op) {

@@ -4,7 +4,7 @@
  *
  * - gridworlds (render kind 'gridworld'): turn-based, one step per arrow press (↑ → ↓ ← = actions 0 1 2 3);
  * - CartPole: real time, ← / → push; with no key held the pushes alternate (the closest thing to "no force");
- * - LaneKeeper-v0 (Discrete 5): ← / → full steering target, with Shift half; nothing held: straight;
+ * - LaneKeeper-v0 (Discrete 5; also with its camera): ← / → full steering target, with Shift half; nothing held: straight;
  * - LaneKeeperContinuous-v0 (Box [-1, 1]): ← = +1 (left), → = -1, with Shift ±0.5; nothing held: 0;
  * - MinAtar games: real time, ← ↑ → ↓ move and F fires (the keys the id's action set has); nothing held: no-op;
  * - any other Discrete(n): real time, ← = first action, → = last, digits 1…9 pick an action; nothing held:
@@ -52,7 +52,8 @@ export function keyControls(envId: string, renderKind: string, space: SpaceJSON,
       keys: ['ArrowLeft', 'ArrowRight'],
     };
   }
-  if (renderKind === 'lanekeeper' && space.type === 'Discrete' && space.n === 5) {
+  const laneKeeper = renderKind === 'lanekeeper' || renderKind === 'lanekeeper-camera';
+  if (laneKeeper && space.type === 'Discrete' && space.n === 5) {
     // Actions 0…4 = steering targets -1, -0.5, 0, +0.5, +1 × the limit; positive steers left.
     return {
       mode: 'realtime',
@@ -61,7 +62,7 @@ export function keyControls(envId: string, renderKind: string, space: SpaceJSON,
       keys: ['ArrowLeft', 'ArrowRight'],
     };
   }
-  if (renderKind === 'lanekeeper' && space.type === 'Box' && space.shape.length === 1 && space.shape[0] === 1) {
+  if (laneKeeper && space.type === 'Box' && space.shape.length === 1 && space.shape[0] === 1) {
     return {
       mode: 'realtime',
       actionFor: (held, shift) => Float32Array.of((held.has('ArrowLeft') ? 1 : held.has('ArrowRight') ? -1 : 0) * (shift ? 0.5 : 1)),

@@ -3,7 +3,9 @@
  * HUD. The env code is envs/ itself, bundled by Vite: the same dynamics as training in Node. Each episode
  * can be downloaded as a replay file (format v1) that the viewer and `parseReplay` read.
  *
- * `#env=<id>&seed=<n>` in the URL picks the env and seed. `window.__tsgymPlay` is a hook for tests.
+ * `#env=<id>&seed=<n>&options=<JSON>` in the URL picks the env, the seed and the env's constructor options
+ * (e.g. `options={"obs":"pixels"}` drives the lane keeper from its camera). `window.__tsgymPlay` is a hook
+ * for tests.
  */
 import type { Action, RenderState } from '../../../envs/core.js';
 import { LiveEpisode, rerunReplay } from '../../live-episode.js';
@@ -26,6 +28,7 @@ declare global {
 
 const envSelect = $<HTMLSelectElement>('env');
 const seedInput = $<HTMLInputElement>('seed');
+const optionsInput = $<HTMLInputElement>('env-options');
 const resetButton = $<HTMLButtonElement>('reset');
 const speedSelect = $<HTMLSelectElement>('speed');
 const pauseButton = $<HTMLButtonElement>('pause');
@@ -46,8 +49,12 @@ let tick = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let finished = 0;
 
-/** `#env=<id>&seed=<n>` → the env select and the seed field. */
-const applyHash = () => applyEnvAndSeed(hashParams(), envSelect, seedInput);
+/** `#env=<id>&seed=<n>&options=<JSON>` → the env select, the seed field and the options field. */
+const applyHash = () => {
+  const params = hashParams();
+  applyEnvAndSeed(params, envSelect, seedInput);
+  optionsInput.value = params.get('options') ?? '';
+};
 applyHash();
 window.addEventListener('hashchange', () => {
   applyHash();
@@ -65,8 +72,10 @@ function newEpisode(): void {
     return;
   }
   const envId = envSelect.value;
+  let envKwargs: Record<string, unknown>;
   try {
-    episode = new LiveEpisode({ envId, seed, agent: 'human', label: 'played on the play page' });
+    envKwargs = readEnvOptions();
+    episode = new LiveEpisode({ envId, envKwargs, seed, agent: 'human', label: 'played on the play page' });
   } catch (e) {
     showError(`${envId}: ${(e as Error).message}`);
     return;
@@ -78,7 +87,22 @@ function newEpisode(): void {
   keysHelp.textContent = controls.help;
   started = false;
   tick = 0;
-  history.replaceState(null, '', `#env=${encodeURIComponent(envId)}&seed=${seed}`);
+  const options = optionsInput.value.trim() ? `&options=${encodeURIComponent(JSON.stringify(envKwargs))}` : '';
+  history.replaceState(null, '', `#env=${encodeURIComponent(envId)}&seed=${seed}${options}`);
+}
+
+/** The options field: empty, or a JSON object of the env's constructor options. */
+function readEnvOptions(): Record<string, unknown> {
+  const text = optionsInput.value.trim();
+  if (!text) return {};
+  let value: unknown = null;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    /* refused below */
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`env options must be a JSON object such as {"obs":"pixels"}, got ${text}`);
+  return value as Record<string, unknown>;
 }
 
 function stepsPerSecond(): number {
@@ -189,6 +213,7 @@ envSelect.addEventListener('change', () => {
   newEpisode();
 });
 seedInput.addEventListener('change', () => newEpisode());
+optionsInput.addEventListener('change', () => newEpisode());
 speedSelect.addEventListener('change', () => speedSelect.blur());
 resetButton.addEventListener('click', () => {
   resetButton.blur();

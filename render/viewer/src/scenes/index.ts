@@ -3,6 +3,7 @@ import { acrobotScene } from './acrobot.js';
 import { cartPoleScene } from './cartpole.js';
 import { gridWorldScene } from './gridworld.js';
 import { laneKeeperScene } from './lanekeeper.js';
+import { laneKeeperCameraScene } from './lanekeeper-camera.js';
 import { minatarScene } from './minatar.js';
 import { mountainCarScene } from './mountaincar.js';
 import { pendulumScene } from './pendulum.js';
@@ -14,6 +15,7 @@ export const SCENES: Record<string, SceneFactory> = {
   cartpole: cartPoleScene,
   gridworld: gridWorldScene,
   lanekeeper: laneKeeperScene,
+  'lanekeeper-camera': laneKeeperCameraScene,
   pendulum: pendulumScene,
   mountaincar: mountainCarScene,
   acrobot: acrobotScene,
