@@ -6,7 +6,8 @@
  * and clip-range annealing, orthogonal init, and an optional early stop on the approximate KL.
  *
  * Collection (act/observe, rollout buffer, observation normalisation) is in policy-gradient.ts; this
- * file is the update. Read `update` top to bottom.
+ * file is the update. Read `update` top to bottom; each minibatch's gradient (`minibatchGradient`) is
+ * computed without a gradient tape, as DQN's (agents/dqn-update.ts).
  */
 import { tf } from './backend.js';
 import { PG_HYPERPARAMS, PolicyGradientAgent, checkPgConfig, type Minibatch, type PgConfig } from './policy-gradient.js';
