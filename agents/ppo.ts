@@ -104,14 +104,13 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
         // Advantage normalisation, per minibatch.
         if (c.normalizeAdvantages) normalizeAdvantages(mb.advantages);
         const step = this.minibatchGradient(mb, clip);
-        const gradNormThis = this.optimizer.step(step.grad);
+        gradNorm += this.optimizer.step(step.grad);
         const kl = step.approxKl;
         policyLoss += step.policyLoss;
         valueLoss += step.valueLoss;
         entropy += step.entropy;
         approxKl += kl;
         clipFraction += step.clipFraction;
-        gradNorm += gradNormThis;
         loss += step.loss;
         steps++;
         // KL early stop: the policy has moved far enough from the one that collected the data.
