@@ -21,6 +21,7 @@ import type { ParamSet } from './adam.js';
 import type { Rng } from '../core/rng.js';
 import type { Box, Discrete, Space } from '../envs/spaces.js';
 import { TsgymError } from '../core/errors.js';
+import { portableExp, portableLog } from '../core/math.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -84,19 +85,22 @@ export class Categorical implements ActionDistribution {
     this.row = new Float64Array(space.n);
   }
 
-  /** Softmax of row i into `this.row` (max-shifted, float64); returns log Σ exp(logits). */
+  /**
+   * Softmax of row i into `this.row` (max-shifted, float64); returns log Σ exp(logits). With the portable
+   * exp and log, so sampling and PPO's loss compute the same bits in Node and in a browser tab.
+   */
   private softmaxRow(logits: Float32Array, i: number): number {
     const k = this.paramSize;
     let max = -Infinity;
     for (let a = 0; a < k; a++) max = Math.max(max, logits[i * k + a]);
     let sum = 0;
     for (let a = 0; a < k; a++) {
-      const e = Math.exp(logits[i * k + a] - max);
+      const e = portableExp(logits[i * k + a] - max);
       this.row[a] = e;
       sum += e;
     }
     for (let a = 0; a < k; a++) this.row[a] /= sum;
-    return max + Math.log(sum);
+    return max + portableLog(sum);
   }
 
   sample(logits: Float32Array, n: number, rng: Rng, stored: Float32Array, envActions: Int32Array | Float32Array, logProbs: Float32Array): void {

@@ -13,6 +13,7 @@ import { tf } from './backend.js';
 import { PG_HYPERPARAMS, PolicyGradientAgent, checkPgConfig, type Minibatch, type PgConfig } from './policy-gradient.js';
 import { bool, defaultsOf, int, num, validateHyperparams, withDefaults, type HyperparamSchema } from './hyperparams.js';
 import { explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
+import { portableExp } from '../core/math.js';
 import type { AgentInfo, AgentRegistration, UpdateMetrics } from './agent.js';
 
 export interface PpoConfig extends PgConfig {
@@ -174,7 +175,7 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
       this.dist.entropy(policyOut, n, ent);
       for (let i = 0; i < n; i++) {
         const logRatio = logProb[i] - mb.logProbs[i];
-        const ratio = Math.exp(logRatio);
+        const ratio = portableExp(logRatio); // the same bits in Node and in a browser tab (core/math.ts)
         approxKl += ratio - 1 - logRatio;
         if (Math.abs(ratio - 1) > clip) clipped++;
         const a = mb.advantages[i];
