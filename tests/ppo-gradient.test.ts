@@ -5,6 +5,7 @@ import { PpoAgent } from '../agents/ppo.js';
 import type { Minibatch } from '../agents/policy-gradient.js';
 import { Box, Discrete, type Space } from '../envs/spaces.js';
 import { Rng } from '../core/rng.js';
+import { portableExp, portableLog } from '../core/math.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -132,4 +133,27 @@ describe('distributions: backprop of log π and entropy', () => {
       dist.dispose();
     });
   }
+});
+
+describe('portable exp and log (core/math.ts)', () => {
+  it('agree with Math.exp and Math.log to within 2 ulp over their range, and keep the special values', () => {
+    const rng = new Rng(9);
+    let worstExp = 0;
+    let worstLog = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const x = rng.uniform(-700, 700) * (i % 2 ? 1 : 1e-3);
+      worstExp = Math.max(worstExp, Math.abs(portableExp(x) - Math.exp(x)) / Math.exp(x));
+      const y = Math.exp(rng.uniform(-700, 700));
+      const l = Math.log(y);
+      if (l !== 0) worstLog = Math.max(worstLog, Math.abs(portableLog(y) - l) / Math.abs(l));
+      const near1 = 1 + rng.uniform(-1e-3, 1e-3);
+      worstLog = Math.max(worstLog, Math.abs(portableLog(near1) - Math.log(near1)) / Math.abs(Math.log(near1)));
+    }
+    expect(worstExp).toBeLessThan(4.5e-16);
+    expect(worstLog).toBeLessThan(4.5e-16);
+    expect([portableExp(0), portableExp(-Infinity), portableExp(Infinity), portableExp(1000)]).toEqual([1, 0, Infinity, Infinity]);
+    expect(Number.isNaN(portableExp(NaN))).toBe(true);
+    expect([portableLog(1), portableLog(0), portableLog(Infinity), portableLog(5e-324)]).toEqual([0, -Infinity, Infinity, Math.log(5e-324)]);
+    expect(Number.isNaN(portableLog(-1))).toBe(true);
+  });
 });
