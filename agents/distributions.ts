@@ -21,6 +21,7 @@ import type { ParamSet } from './adam.js';
 import type { Rng } from '../core/rng.js';
 import type { Box, Discrete, Space } from '../envs/spaces.js';
 import { TsgymError } from '../core/errors.js';
+import { portableExp, portableLog } from '../core/math.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -48,6 +49,13 @@ export interface ActionDistribution {
   newEnvActions(n: number): Int32Array | Float32Array;
   /** Differentiable per-row log π(a|s) and entropy, for stored actions `a`; call inside a tf scope. */
   logProbAndEntropy(netOut: tf.Tensor2D, stored: Float32Array, n: number): { logProb: tf.Tensor1D; entropy: tf.Tensor1D };
+  /**
+   * The backward pass of log π(a|s) and the entropy, in JS: for a loss whose gradient is `dLogProb[i]` at
+   * row i's log π(a_i|s_i) and `dEntropy` at every row's entropy, writes the gradient at the network
+   * outputs into `dNetOut` (`n × paramSize`) and adds the gradient at {@link trainables} into
+   * `dTrainables` (their params, concatenated). PPO's tape-free update uses it (agents/ppo.ts).
+   */
+  backprop(netOut: Float32Array, n: number, stored: Float32Array, dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array, dTrainables: Float64Array): void;
   /** Per-row action probabilities for the viewer (categorical only). */
   probs?(netOut: Float32Array, n: number): Float32Array;
   /** Values for the progress line, e.g. the Gaussian's mean σ. */
@@ -77,19 +85,22 @@ export class Categorical implements ActionDistribution {
     this.row = new Float64Array(space.n);
   }
 
-  /** Softmax of row i into `this.row` (max-shifted, float64); returns log Σ exp(logits). */
+  /**
+   * Softmax of row i into `this.row` (max-shifted, float64); returns log Σ exp(logits). With the portable
+   * exp and log, so sampling and PPO's loss compute the same bits in Node and in a browser tab.
+   */
   private softmaxRow(logits: Float32Array, i: number): number {
     const k = this.paramSize;
     let max = -Infinity;
     for (let a = 0; a < k; a++) max = Math.max(max, logits[i * k + a]);
     let sum = 0;
     for (let a = 0; a < k; a++) {
-      const e = Math.exp(logits[i * k + a] - max);
+      const e = portableExp(logits[i * k + a] - max);
       this.row[a] = e;
       sum += e;
     }
     for (let a = 0; a < k; a++) this.row[a] /= sum;
-    return max + Math.log(sum);
+    return max + portableLog(sum);
   }
 
   sample(logits: Float32Array, n: number, rng: Rng, stored: Float32Array, envActions: Int32Array | Float32Array, logProbs: Float32Array): void {
@@ -150,6 +161,21 @@ export class Categorical implements ActionDistribution {
     const logProb = tf.sum(tf.mul(logp, tf.tensor2d(mask, [n, k])), 1) as tf.Tensor1D;
     const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D;
     return { logProb, entropy };
+  }
+
+  backprop(logits: Float32Array, n: number, stored: Float32Array, dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array): void {
+    const k = this.paramSize;
+    for (let i = 0; i < n; i++) {
+      const logSumExp = this.softmaxRow(logits, i);
+      let h = 0;
+      for (let a = 0; a < k; a++) if (this.row[a] > 0) h -= this.row[a] * (logits[i * k + a] - logSumExp);
+      // ∂ log p_a / ∂z_j = 1[j = a] − p_j;  ∂H / ∂z_j = −p_j (log p_j + H).
+      for (let j = 0; j < k; j++) {
+        const p = this.row[j];
+        const dEnt = p > 0 ? -p * (logits[i * k + j] - logSumExp + h) : 0;
+        dNetOut[i * k + j] = dLogProb[i] * ((j === stored[i] ? 1 : 0) - p) + dEntropy * dEnt;
+      }
+    }
   }
 
   probs(logits: Float32Array, n: number): Float32Array {
@@ -283,6 +309,20 @@ export class DiagGaussian implements ActionDistribution {
     const entropyRow = tf.add(tf.sum(logStd), 0.5 * d * (1 + LOG_2PI));
     const entropy = tf.mul(tf.ones([n]), entropyRow) as tf.Tensor1D;
     return { logProb, entropy };
+  }
+
+  backprop(mean: Float32Array, n: number, stored: Float32Array, dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array, dTrainables: Float64Array): void {
+    const d = this.actionSize;
+    const logStd = this.logStd.params;
+    // With z = (x − μ)/σ: ∂ log N / ∂μ = z/σ, ∂ log N / ∂ log σ = z² − 1; the entropy is Σ log σ + const per row.
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) {
+        const std = Math.exp(logStd[j]);
+        const z = (stored[i * d + j] - mean[i * d + j]) / std;
+        dNetOut[i * d + j] = (dLogProb[i] * z) / std;
+        dTrainables[j] += dLogProb[i] * (z * z - 1) + dEntropy;
+      }
+    }
   }
 
   info(): Record<string, number> {

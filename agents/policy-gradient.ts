@@ -22,8 +22,8 @@
  */
 import { tf } from './backend.js';
 import { Adam, type AdamState, type ParamSet } from './adam.js';
-import { Mlp, downloadAndDispose, tanh, type Activation } from './mlp.js';
-import { TORSO_HYPERPARAMS, buildNetwork, resolveTorso, type Network, type ResolvedTorso, type TorsoConfig } from './conv.js';
+import { Mlp, backward, downloadAndDispose, forwardTrace, tanh, traceOutput, type Activation } from './mlp.js';
+import { TORSO_HYPERPARAMS, buildNetwork, resolveTorso, traceNetwork, type Network, type ResolvedTorso, type TorsoConfig } from './conv.js';
 import { distributionFor, type ActionDistribution } from './distributions.js';
 import { RolloutBuffer, explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
 import { blobToFloats, floatsToBlob } from './state-blobs.js';
@@ -180,6 +180,35 @@ export class ActorCritic {
     if (!this.heads) return { policy: this.actor.apply(x), value: tf.reshape(this.critic.apply(x), [-1]) as tf.Tensor1D };
     const f = this.features(x);
     return { policy: this.heads.policy.apply(f, { inputGrad: true }), value: tf.reshape(this.heads.value.apply(f, { inputGrad: true }), [-1]) as tf.Tensor1D };
+  }
+
+  /**
+   * Both forward passes, keeping what the hand-written backward pass needs (no gradient tape; see
+   * agents/mlp.ts). `backward` takes the loss gradient at the policy outputs ([n, outputs]) and at the
+   * values ([n, 1]) and returns the parameter gradient of every network, concatenated in `nets` order.
+   * Call inside a tf scope.
+   */
+  trace(x: tf.Tensor2D): { policy: tf.Tensor2D; value: tf.Tensor2D; backward(dPolicy: tf.Tensor2D, dValue: tf.Tensor2D): tf.Tensor1D } {
+    if (!this.heads) {
+      const actor = traceNetwork(this.actor, x);
+      const critic = traceNetwork(this.critic, x);
+      return { policy: actor.output, value: critic.output, backward: (dPolicy, dValue) => tf.concat([actor.backward(dPolicy), critic.backward(dValue)]) as tf.Tensor1D };
+    }
+    const trunk = traceNetwork(this.trunk!, x);
+    const f = this.activation === 'relu' ? tf.relu(trunk.output) : tanh(trunk.output);
+    const policy = forwardTrace(this.heads.policy, f);
+    const value = forwardTrace(this.heads.value, f);
+    return {
+      policy: traceOutput(policy),
+      value: traceOutput(value),
+      backward: (dPolicy, dValue) => {
+        const p = backward(policy, dPolicy, { input: true });
+        const v = backward(value, dValue, { input: true });
+        const dF = tf.add(p.dInput!, v.dInput!);
+        const dH = this.activation === 'relu' ? tf.mul(dF, tf.step(f)) : tf.mul(dF, tf.sub(1, tf.square(f)));
+        return tf.concat([trunk.backward(dH as tf.Tensor2D), p.grad!, v.grad!]) as tf.Tensor1D;
+      },
+    };
   }
 
   predictPolicy(obs: Float32Array, n: number): Float32Array {

@@ -6,12 +6,14 @@
  * and clip-range annealing, orthogonal init, and an optional early stop on the approximate KL.
  *
  * Collection (act/observe, rollout buffer, observation normalisation) is in policy-gradient.ts; this
- * file is the update. Read `update` top to bottom.
+ * file is the update. Read `update` top to bottom; each minibatch's gradient (`minibatchGradient`) is
+ * computed without a gradient tape, as DQN's (agents/dqn-update.ts).
  */
 import { tf } from './backend.js';
-import { PG_HYPERPARAMS, PolicyGradientAgent, checkPgConfig, type PgConfig } from './policy-gradient.js';
+import { PG_HYPERPARAMS, PolicyGradientAgent, checkPgConfig, type Minibatch, type PgConfig } from './policy-gradient.js';
 import { bool, defaultsOf, int, num, validateHyperparams, withDefaults, type HyperparamSchema } from './hyperparams.js';
 import { explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
+import { portableExp } from '../core/math.js';
 import type { AgentInfo, AgentRegistration, UpdateMetrics } from './agent.js';
 
 export interface PpoConfig extends PgConfig {
@@ -55,11 +57,16 @@ const DEFAULTS: PpoConfig = defaultsOf(PPO_HYPERPARAMS);
 export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   static readonly defaults: PpoConfig = DEFAULTS;
   private clipRange: number;
+  /** Parameters of the networks, and of everything Adam trains (the networks, then the distribution's own). */
+  private readonly networkGradientSize: number;
+  private readonly gradientSize: number;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
     const config = validateHyperparams('ppo', PPO_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
     super('ppo', info, config, seed);
     this.clipRange = config.clipCoef;
+    this.networkGradientSize = this.net.nets.reduce((s, [, net]) => s + net.params.length, 0);
+    this.gradientSize = this.optimizer.nets.reduce((s, p) => s + p.params.length, 0);
   }
 
   protected update(): UpdateMetrics {
@@ -97,50 +104,14 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
         const mb = this.gather(order, start, end - start);
         // Advantage normalisation, per minibatch.
         if (c.normalizeAdvantages) normalizeAdvantages(mb.advantages);
-        const negAdvantages = mb.advantages.map((a) => -a);
-
-        const step = this.optimizer.minimize(() => {
-          const { logProb, entropy: ent, value } = this.evaluateActions(mb);
-          const ratio = tf.exp(tf.sub(logProb, tf.tensor1d(mb.logProbs)));
-          // Clipped surrogate objective, as a loss: max(−A·r, −A·clip(r, 1 − ε, 1 + ε)).
-          const negAdv = tf.tensor1d(negAdvantages);
-          const pgLoss = tf.mean(tf.maximum(tf.mul(negAdv, ratio), tf.mul(negAdv, tf.clipByValue(ratio, 1 - clip, 1 + clip))));
-          // Value loss, optionally clipped: the new value may not move more than ε from the rollout's value
-          // without paying the larger of the two squared errors.
-          const returns = tf.tensor1d(mb.returns);
-          let vLoss: tf.Tensor;
-          if (c.clipValueLoss) {
-            const oldValue = tf.tensor1d(mb.values);
-            const clipped = tf.add(oldValue, tf.clipByValue(tf.sub(value, oldValue), -clip, clip));
-            vLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(value, returns)), tf.square(tf.sub(clipped, returns)))));
-          } else {
-            vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, returns))));
-          }
-          const entMean = tf.mean(ent);
-          // Entropy bonus: subtracting it rewards keeping the policy stochastic.
-          const total = tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entMean)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
-          return { loss: total, extras: [logProb, tf.stack([pgLoss, vLoss, entMean])] };
-        });
-
-        // Diagnostics from the log-probs of this minibatch before its gradient step: the approximate KL
-        // between the rollout policy and the current one ((r − 1) − log r, Schulman's low-variance
-        // estimator) and the fraction of ratios outside the clip range.
-        const [newLogProb, scalars] = step.extras;
-        let kl = 0;
-        let clipped = 0;
-        for (let j = 0; j < mb.n; j++) {
-          const logRatio = newLogProb[j] - mb.logProbs[j];
-          const ratio = Math.exp(logRatio);
-          kl += ratio - 1 - logRatio;
-          if (Math.abs(ratio - 1) > clip) clipped++;
-        }
-        kl /= mb.n;
-        policyLoss += scalars[0];
-        valueLoss += scalars[1];
-        entropy += scalars[2];
+        const step = this.minibatchGradient(mb, clip);
+        gradNorm += this.optimizer.step(step.grad);
+        const kl = step.approxKl;
+        policyLoss += step.policyLoss;
+        valueLoss += step.valueLoss;
+        entropy += step.entropy;
         approxKl += kl;
-        clipFraction += clipped / mb.n;
-        gradNorm += step.gradNorm;
+        clipFraction += step.clipFraction;
         loss += step.loss;
         steps++;
         // KL early stop: the policy has moved far enough from the one that collected the data.
@@ -165,6 +136,80 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
       gradientSteps: steps,
       stoppedEarly,
     };
+  }
+
+  /**
+   * The gradient of PPO's loss on one minibatch, without a gradient tape: one forward pass of the actor
+   * and the critic, the loss and its gradient at the network outputs in JS (float64), then the
+   * hand-written backward pass and one download of the whole gradient. For networks this small the
+   * cost is per-op overhead, and the loss's many small ops and their gradients cost more on the tape
+   * than the matrix products. The loss, as a sum of means over the minibatch:
+   *   clipped surrogate  max(−A·r, −A·clip(r, 1 − ε, 1 + ε)), r = π(a|s) / π_old(a|s)
+   *   − entCoef · entropy
+   *   + vfCoef · ½ (V − R)², or with clipValueLoss ½ max((V − R)², (V_old + clip(V − V_old, ±ε) − R)²)
+   * Also returns the loss terms and, from the log-probs before this step, the approximate KL between the
+   * rollout policy and the current one ((r − 1) − log r, Schulman's low-variance estimator) and the
+   * fraction of ratios outside the clip range.
+   */
+  minibatchGradient(mb: Minibatch, clip: number): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number; approxKl: number; clipFraction: number } {
+    const c = this.config;
+    const n = mb.n;
+    const k = this.dist.paramSize;
+    const dPolicy = new Float32Array(n * k);
+    const dValue = new Float32Array(n);
+    const dLogProb = new Float64Array(n);
+    const logProb = new Float32Array(n);
+    const ent = new Float32Array(n);
+    const distGrad = new Float64Array(this.gradientSize - this.networkGradientSize);
+    let policyLoss = 0;
+    let valueLoss = 0;
+    let entropy = 0;
+    let approxKl = 0;
+    let clipped = 0;
+    const netGrad = tf.tidy(() => {
+      const trace = this.net.trace(tf.tensor2d(mb.obs, [n, this.obsSize]));
+      const outputs = tf.concat([tf.reshape(trace.policy, [-1]), tf.reshape(trace.value, [-1])]).dataSync() as Float32Array;
+      const policyOut = outputs.subarray(0, n * k);
+      const values = outputs.subarray(n * k);
+      this.dist.logProb(policyOut, n, mb.actions, logProb);
+      this.dist.entropy(policyOut, n, ent);
+      for (let i = 0; i < n; i++) {
+        const logRatio = logProb[i] - mb.logProbs[i];
+        const ratio = portableExp(logRatio); // the same bits in Node and in a browser tab (core/math.ts)
+        approxKl += ratio - 1 - logRatio;
+        if (Math.abs(ratio - 1) > clip) clipped++;
+        const a = mb.advantages[i];
+        const unclippedTerm = -a * ratio;
+        const clippedTerm = -a * Math.min(Math.max(ratio, 1 - clip), 1 + clip);
+        // The larger term is the loss; the clipped one is flat in r wherever it is the larger.
+        policyLoss += Math.max(unclippedTerm, clippedTerm);
+        dLogProb[i] = unclippedTerm >= clippedTerm ? unclippedTerm / n : 0; // ∂r/∂log π = r
+        const v = values[i];
+        const err = v - mb.returns[i];
+        if (c.clipValueLoss) {
+          const old = mb.values[i];
+          const change = v - old;
+          const clippedErr = old + Math.min(Math.max(change, -clip), clip) - mb.returns[i];
+          valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
+          const g = err * err >= clippedErr * clippedErr ? err : Math.abs(change) <= clip ? clippedErr : 0;
+          dValue[i] = (c.vfCoef * g) / n;
+        } else {
+          valueLoss += 0.5 * err * err;
+          dValue[i] = (c.vfCoef * err) / n;
+        }
+        entropy += ent[i];
+      }
+      this.dist.backprop(policyOut, n, mb.actions, dLogProb, -c.entCoef / n, dPolicy, distGrad);
+      return trace.backward(tf.tensor2d(dPolicy, [n, k]), tf.tensor2d(dValue, [n, 1]));
+    });
+    const grad = new Float32Array(this.gradientSize);
+    grad.set(netGrad.dataSync() as Float32Array);
+    netGrad.dispose();
+    grad.set(distGrad, this.networkGradientSize);
+    policyLoss /= n;
+    valueLoss /= n;
+    entropy /= n;
+    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy, approxKl: approxKl / n, clipFraction: clipped / n };
   }
 
   override progressInfo(): Record<string, number> {
