@@ -457,11 +457,11 @@ describe('training in the tab', () => {
     const node = nodeMetrics.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(tab.length).toBeGreaterThan(20);
     // Node 20's V8 and Chromium's V8 round Math.exp/Math.log differently in the last bit for a few percent of
-    // arguments. PPO computes its approxKl diagnostic, and the log-probs of the actions it samples (stored in
-    // the rollout), with them, so the two runs agree exactly until those last bits reach the weights, then
-    // drift apart. Measured: every record equal (approxKl aside, ~1e-16 relative) up to step 10k, then
-    // 1e-9 → 1e-6 relative differences, and eval returns that differ after ~15k steps. The test holds the
-    // part that must not change: the runs are the same records, bit for bit, over the first 8k steps.
+    // arguments. PPO's softmax and probability ratio use core/math.ts's portable exp/log, but its approxKl
+    // diagnostic and a few other paths still use Math's, so the two runs agree exactly until those last bits
+    // reach the weights, then drift apart (measured: the first difference beyond approxKl at step 17k). The
+    // test holds the part that must not change: the runs are the same records, bit for bit, over the first 8k
+    // steps.
     const sameUpTo = 8000;
     const strip = (r: Record<string, unknown>) => ({ ...r, approxKl: typeof r.approxKl === 'number' ? 0 : r.approxKl });
     let firstDiff = -1;
