@@ -16,7 +16,7 @@ import { COMPARISON_FILES } from '../../formats/comparison.js';
 
 export class LocalExecutor implements Executor {
   private interrupted = false;
-  private readonly running = new Map<RunTask, ChildProcess>();
+  private readonly running = new Map<RunTask, { child: ChildProcess; done: Promise<unknown> }>();
   readonly workers: number;
 
   constructor(workers?: number) {
@@ -52,7 +52,7 @@ export class LocalExecutor implements Executor {
       fresh ? 'start: ' : 'resume: ',
       fresh ? JSON.stringify(runSpecDocument(runSpecOf(request, task.group, task.seed))) : undefined,
     );
-    this.running.set(task, proc.child);
+    this.running.set(task, proc);
     task.state = 'running';
     if (proc.child.pid !== undefined) lock.add(proc.child.pid);
     progress.log(`▶ ${task.name}: ${task.mode === 'resume' ? 'resuming' : 'starting'}`);
@@ -77,8 +77,17 @@ export class LocalExecutor implements Executor {
 
   interrupt(count: number): string {
     this.interrupted = true;
-    for (const child of this.running.values()) child.kill(count === 1 ? 'SIGTERM' : 'SIGKILL');
+    for (const { child } of this.running.values()) child.kill(count === 1 ? 'SIGTERM' : 'SIGKILL');
     return count === 1 ? 'asking the running runs to checkpoint and stop (again to kill them)…' : 'killing the running runs';
+  }
+
+  /** Kills the running children (nothing in them is needed; each run keeps its last checkpoint) and starts no more. */
+  async cancel(): Promise<string> {
+    this.interrupted = true;
+    const procs = [...this.running.values()];
+    for (const { child } of procs) child.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.done));
+    return `killed ${procs.length} running run(s)`;
   }
 
   async close(): Promise<void> {}

@@ -19,6 +19,7 @@ import { runSpecDocument } from '../../formats/run-spec.js';
 import { describeRun, isDone, runSummary, type RunTask } from '../plan/runs.js';
 import type { ExecutionContext, Executor } from './executor.js';
 import { commandLine } from '../../core/command-line.js';
+import { cancelRunJobs, clearCancelled } from '../queue/cancel.js';
 
 const POLL_MS = 500;
 
@@ -54,8 +55,9 @@ export class QueueExecutor implements Executor {
     let retried = 0;
     // attempts 1: a failure is reported, not retried blindly (rerunning the command retries it); a worker that
     // dies does not count as an attempt: its job stalls and goes back to the queue.
-    const enqueue = (task: RunTask) => {
+    const enqueue = async (task: RunTask) => {
       const data: RunJobData = { outDir: ctx.outDir, run: task.name, spec: runSpecDocument(runSpecOf(ctx.request, task.group, task.seed)) };
+      await clearCancelled(this.connection!, ids.get(task)!); // a run enqueued again is wanted again
       return queue.add(task.name, data, { jobId: ids.get(task)!, attempts: 1, removeOnComplete: false, removeOnFail: false });
     };
     for (const task of todo) {
@@ -164,6 +166,17 @@ export class QueueExecutor implements Executor {
     this.detached = true;
     this.wake?.();
     return 'detaching from the queue: the workers go on with the jobs; run the same command again to follow them and write the report';
+  }
+
+  /**
+   * Removes the jobs of `ctx` no worker has taken and has the workers kill the running ones
+   * (queue/cancel.ts); their jobs complete as cancelled and are removed.
+   */
+  async cancel(ctx: ExecutionContext): Promise<string> {
+    this.interrupt();
+    const { createdAt } = readComparisonFile(ctx.outDir);
+    const { removed, stopped, left } = await cancelRunJobs(this.queue!, this.connection!, ctx.tasks.map((t) => runJobId(ctx.outDir, createdAt, t.name)));
+    return `queue: ${removed} waiting job(s) removed, ${stopped} running one(s) stopped on their workers${left ? `, ${left} still running (their workers stop them when they next look)` : ''}`;
   }
 
   async close(): Promise<void> {

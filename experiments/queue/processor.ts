@@ -20,6 +20,7 @@ import { codeFingerprint, describeFingerprint, sameFingerprint } from '../finger
 import { runSpecDocument } from '../../formats/run-spec.js';
 import { checkRunJob, type RunJobData, type RunJobProgress, type RunJobResult } from './jobs.js';
 import { COMPARISON_FILES } from '../../formats/comparison.js';
+import { CANCELLED_STATUS, wasCancelled } from './cancel.js';
 
 /** How long a job refused for its code fingerprint, or whose run is still locked here, waits before a worker looks at it again. */
 export const REFUSED_JOB_DELAY_MS = 2000;
@@ -43,8 +44,9 @@ export async function stopRuns(graceMs = 20_000): Promise<void> {
 
 /**
  * `signal` aborts when the worker loses this job (its lock could not be renewed: the job stalled and may be
- * running elsewhere already). The run is then killed at once, not asked to checkpoint: it is no longer ours,
- * and its own lock's fencing (run-lock.ts) refuses any write it still attempts.
+ * running elsewhere already), or when its coordinator cancels it (queue/cancel.ts). The run is then killed at
+ * once, not asked to checkpoint: a lost run is no longer ours, and its own lock's fencing (run-lock.ts)
+ * refuses any write it still attempts; a cancelled run is not wanted (it keeps its last checkpoint).
  */
 export async function processRun(job: Job<RunJobData, RunJobResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunJobResult> {
   // Nothing in the job is used before it is checked (a refused job fails with one line; the worker goes on).
@@ -105,13 +107,15 @@ export async function processRun(job: Job<RunJobData, RunJobResult>, token: stri
   );
   running.add(proc);
   const onLost = () => {
-    fs.appendFileSync(log, `=== worker ${worker} lost job ${job.id}: its run is killed here\n`);
+    fs.appendFileSync(log, `=== worker ${worker} ${wasCancelled(signal) ? 'was told to cancel' : 'lost'} job ${job.id}: its run is killed here\n`);
     proc.child.kill('SIGKILL');
   };
   signal?.addEventListener('abort', onLost, { once: true });
+  if (signal?.aborted) onLost(); // aborted while the child was being started
   const exit = await proc.done;
   running.delete(proc);
   signal?.removeEventListener('abort', onLost);
+  if (wasCancelled(signal)) return cancelledResult(dir, last.step);
   if (signal?.aborted) {
     throw new Error(`worker ${worker} lost job ${job.id} (its lock expired); the run goes on where the job was handed over`);
   }
@@ -123,4 +127,10 @@ export async function processRun(job: Job<RunJobData, RunJobResult>, token: stri
     return { status: after.status!, steps: after.steps, alreadyDone: false, description };
   }
   throw new Error(`${describeExit(exit)}; run status ${after.status ?? 'unknown'}${after.message ? ` (${after.message})` : ''}. Last lines of ${log} on ${os.hostname()}:\n${lastLines(log, 6)}`);
+}
+
+/** A cancelled job completes (it is neither failed nor retried) saying where its run was stopped. */
+function cancelledResult(dir: string, step: number): RunJobResult {
+  const { steps } = runSummary(dir);
+  return { status: CANCELLED_STATUS, steps: steps ?? step, alreadyDone: false, description: `cancelled at step ${step}; the run keeps its last checkpoint` };
 }
