@@ -102,7 +102,7 @@ export async function cancelRunJobs(
 }
 
 /**
- * The worker's side: runs each job through `watch`, which cancels it (via `worker.cancelJob`, so the
+ * The worker's side: runs each job through `run`, which cancels it (via `worker.cancelJob`, so the
  * processor's abort signal fires with JOB_CANCELLED) as soon as its mark appears. `close()` stops polling.
  */
 export function watchCancelMarks(worker: Worker<RunJobData, RunJobResult>, client: Redis, log: (m: string) => void) {
