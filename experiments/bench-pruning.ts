@@ -5,8 +5,8 @@
  * fresh seeds (the study's top trial; IQM over the fresh seeds with a 95% bootstrap interval). Pruning pays
  * when it saves steps and the best config it finds is equal, within those intervals, to the unpruned study's.
  *
- *   npm run bench -- --only pruning [--pruning-pruners median,halving]
- *   npx tsx experiments/bench-pruning.ts [--pruners median,halving] [--trials 30] [--keep DIR]
+ *   npm run bench -- --only pruning [--pruning-pruners median,percentile,halving]
+ *   npx tsx experiments/bench-pruning.ts [--pruners median,halving] [--trials 30] [--steps 8192] [--eval-every 512] [--fresh-seeds 5] [--keep DIR]
  *
  * The study: PPO on CartPole-v1, PPO's default search space, TPE, 30 trials × 2 seeds × 8192 env steps
  * (4 envs), a greedy eval of 3 episodes every 512 steps (16 decision points per run), objective last-quarter;
@@ -141,8 +141,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const keep = arg('keep');
   const outDir = keep ? path.resolve(keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-bench-pruning-'));
   const rows = await benchPruning({
-    pruners: (arg('pruners') ?? 'median,halving').split(',') as PrunerKind[],
+    pruners: (arg('pruners') ?? 'median').split(',') as PrunerKind[],
     trials: arg('trials') ? Number(arg('trials')) : undefined,
+    steps: arg('steps') ? Number(arg('steps')) : undefined,
+    evalEvery: arg('eval-every') ? Number(arg('eval-every')) : undefined,
+    freshSeeds: arg('fresh-seeds') ? Number(arg('fresh-seeds')) : undefined,
     outDir,
     log: (m) => console.error(m),
   });

@@ -60,7 +60,7 @@ const argv = yargs(hideBin(process.argv))
     seconds: { type: 'number', default: 1, describe: 'Measuring time per throughput row' },
     'many-seeds': { type: 'number', default: 16, describe: 'PPO CartPole seeds for the many-seeds section (batched and one process per seed)' },
     'sampler-repeats': { type: 'number', default: 30, describe: 'Repeats per test function in the sampler section' },
-    'pruning-pruners': { type: 'string', default: 'median,halving', describe: 'Pruners the pruning section compares with no pruning (median, percentile, halving)' },
+    'pruning-pruners': { type: 'string', default: 'median', describe: 'Pruners the pruning section compares with no pruning (median, percentile, halving)' },
   })
   .strict()
   .help()
