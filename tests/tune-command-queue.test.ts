@@ -45,7 +45,7 @@ describe('tune on the queue', () => {
     expect(trials).toEqual(trialsOf(local));
     const best = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8')).hyperparams;
     expect(best(queued)).toEqual(best(local));
-  }, 240_000);
+  }, 480_000);
 
   it('a scored or pruned trial\'s jobs are removed; queue status shows jobs per state, clean removes completed ones, cancel removes a stopped study\'s queued jobs', async () => {
     const queued = path.join(root, 'queued');
@@ -82,7 +82,7 @@ describe('tune on the queue', () => {
     const noOut = await runCli(['queue', 'cancel', '--queue', redis.url]);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/^error: queue cancel needs --out DIR/);
-  }, 120_000);
+  }, 240_000);
 });
 
 const STEPS = 8192;
@@ -160,5 +160,5 @@ describe('tune on the queue: pruning cancels running jobs', () => {
     const status = await runCli(['queue', 'status', '--queue', redis.url, '--out', out]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
-  }, 300_000);
+  }, 480_000);
 });
