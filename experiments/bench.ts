@@ -10,7 +10,7 @@
  * More sections: many-seeds (batched seeds against one process per seed, experiments/bench-seeds.ts), conv (the
  * conv torso and MinAtar, experiments/bench-conv.ts), sampler (TPE against random search and Optuna's recorded
  * regrets, experiments/bench-sampler.ts), pruning (a PPO tuning study with each pruner against none: env steps
- * saved and the best config on fresh seeds, experiments/bench-pruning.ts; about 8 CPU-minutes).
+ * saved and the best config on fresh seeds, experiments/bench-pruning.ts; about 8 CPU-minutes for none + median).
  * The solve sections end with the Stable-Baselines3 figures measured once on this machine by hand (not by this
  * script), so the table reads as a comparison. A full run (no --only) also rewrites the bench block of
  * docs/results.md.
