@@ -21,9 +21,10 @@
  *   trial meets two rungs before the end of its budget.
  *
  * In RL the intermediate values are noisy (a few eval episodes, IQM over a few seeds). Median and percentile
- * compare a trial's best value so far, which a single lucky eval inflates: they prune cautiously. Halving
- * compares the value at the rung itself and keeps a fixed fraction: it saves far more steps and relies on
- * the ranking at a rung being informative (see the pruning bench).
+ * compare a trial's best value so far (which one lucky eval inflates) with the completed trials' values at the
+ * same step; halving compares the value at the rung itself and keeps a fixed share 1/η whatever the values
+ * are. The study never prunes at the end of the budget (study.ts), and the pruning bench
+ * (experiments/bench-pruning.ts) measures what each saves on a PPO study.
  */
 import { TsgymError } from '../../core/errors.js';
 import { quantile } from '../stats.js';
