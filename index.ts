@@ -43,7 +43,7 @@ export {
 } from './experiments/tune/space.js';
 export { DEFAULT_SPACES, defaultSpaceFor } from './experiments/tune/default-spaces.js';
 export { createSampler, SAMPLER_KINDS, type Sampler, type SamplerKind, type SamplerOptions, type SamplerTrial, type TpeOptions, type TrialState, type IntermediateValue } from './experiments/tune/sampler.js';
-export { createPruner, MedianPruner, PRUNER_KINDS, type Pruner, type PrunerKind, type MedianPrunerOptions } from './experiments/tune/pruner.js';
+export { createPruner, MedianPruner, PercentilePruner, HalvingPruner, PRUNER_KINDS, type Pruner, type PrunerKind, type PrunerOptions, type MedianPrunerOptions } from './experiments/tune/pruner.js';
 export { runScore, trialValue, trialValueFromMetrics, intermediateValue, evalRecords, OBJECTIVE_KINDS, type ObjectiveKind } from './experiments/tune/objective.js';
 export { optimize, type OptimizeOptions, type TrialContext, type TrialOutcome } from './experiments/tune/optimize.js';
 export { topTrials, selectWinner, type Reevaluation, type Finalist, type Selection } from './experiments/tune/select.js';

@@ -9,7 +9,8 @@
  *   npm run bench -- --seeds 3         fewer seeds for the solve sections (default 10)
  * More sections: many-seeds (batched seeds against one process per seed, experiments/bench-seeds.ts), conv (the
  * conv torso and MinAtar, experiments/bench-conv.ts), sampler (TPE against random search and Optuna's recorded
- * regrets, experiments/bench-sampler.ts).
+ * regrets, experiments/bench-sampler.ts), pruning (a PPO tuning study with each pruner against none: env steps
+ * saved and the best config on fresh seeds, experiments/bench-pruning.ts; about 8 CPU-minutes for none + median).
  * The solve sections end with the Stable-Baselines3 figures measured once on this machine by hand (not by this
  * script), so the table reads as a comparison. A full run (no --only) also rewrites the bench block of
  * docs/results.md.
@@ -35,6 +36,8 @@ import { onlyList } from './commands/flags.js';
 import { rate as measureRate } from './rate.js';
 import { benchManySeeds } from './bench-seeds.js';
 import { benchSampler } from './bench-sampler.js';
+import { benchPruning, formatPruningBench } from './bench-pruning.js';
+import type { PrunerKind } from './tune/pruner.js';
 import { measuredOn, RESULTS_PAGE, updateResultsBlock } from './results-page.js';
 
 interface Row {
@@ -45,7 +48,7 @@ interface Row {
   note?: string;
 }
 
-const SECTIONS = ['envs', 'replay', 'dqn', 'solve-dqn', 'solve-ppo', 'solve-a2c', 'solve-sac', 'solve-td3', 'many-seeds', 'conv', 'sampler'] as const;
+const SECTIONS = ['envs', 'replay', 'dqn', 'solve-dqn', 'solve-ppo', 'solve-a2c', 'solve-sac', 'solve-td3', 'many-seeds', 'conv', 'sampler', 'pruning'] as const;
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run bench --')
@@ -57,6 +60,7 @@ const argv = yargs(hideBin(process.argv))
     seconds: { type: 'number', default: 1, describe: 'Measuring time per throughput row' },
     'many-seeds': { type: 'number', default: 16, describe: 'PPO CartPole seeds for the many-seeds section (batched and one process per seed)' },
     'sampler-repeats': { type: 'number', default: 30, describe: 'Repeats per test function in the sampler section' },
+    'pruning-pruners': { type: 'string', default: 'median', describe: 'Pruners the pruning section compares with no pruning (median, percentile, halving)' },
   })
   .strict()
   .help()
@@ -262,6 +266,16 @@ if (only.includes('sampler')) {
     const note = `random ${fmtValue(r.randomMedianRegret)}, Optuna's TPE ${fmtValue(r.optunaTpeMedianRegret)} (ratio ${r.ratioToOptuna.toFixed(2)}); P(TPE repeat beats random) ${r.pTpeBetter.toFixed(2)}, beats Optuna's ${r.pTpeBetterThanOptuna.toFixed(2)}; ${argv['sampler-repeats']} repeats of 60 trials`;
     add({ section: 'sampler', name: `${r.function}: TPE median best regret`, value: r.tpeMedianRegret, unit: 'regret', note });
   }
+}
+if (only.includes('pruning')) {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-bench-pruning-'));
+  const study = await benchPruning({ pruners: argv['pruning-pruners'].split(',') as PrunerKind[], outDir, log: (m) => console.error(m) });
+  for (const r of study) {
+    const note = `${r.trials.pruned} of ${r.trials.complete + r.trials.pruned + r.trials.failed} trials pruned; best on 5 fresh seeds ${fmtValue(r.best.fresh.point)} [${fmtValue(r.best.fresh.low)}, ${fmtValue(r.best.fresh.high)}]${r.pruner === 'none' ? '' : `, ${r.equalToUnpruned ? 'overlaps' : 'does not overlap'} the unpruned best's interval`}; ${fmtValue(r.cpuSeconds)} CPU-s`;
+    add({ section: 'pruning', name: `PPO CartPole study, pruner ${r.pruner}: env steps saved`, value: 100 * r.saved, unit: '%', note });
+  }
+  console.log(`\n${formatPruningBench(study)}`);
+  fs.rmSync(outDir, { recursive: true, force: true });
 }
 
 // The table.

@@ -1,15 +1,19 @@
 /**
  * `tsgym tune --queue`: the trials' runs are jobs on a real redis-server, trained by a real worker; the study
- * (pruning included) ends exactly as the same study run locally.
+ * (pruning included) ends exactly as the same study run locally. A pruned trial's runs are cancelled on the
+ * workers (experiments/queue/cancel.ts): the job a worker is running when its trial is pruned has its `train`
+ * child killed within seconds, completes as cancelled (neither failed nor retried) and is removed; the worker
+ * goes on with the next trial's jobs and the study ends as usual.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStudy } from '../experiments/tune/study.js';
+import { parseMetrics } from '../formats/run-format.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
-import { killWorkers, startWorker, until } from './helpers/queue.js';
+import { killWorkers, sleep, startWorker, until } from './helpers/queue.js';
 
 let root: string;
 let redis: TestRedis;
@@ -41,9 +45,9 @@ describe('tune on the queue', () => {
     expect(trials).toEqual(trialsOf(local));
     const best = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8')).hyperparams;
     expect(best(queued)).toEqual(best(local));
-  }, 240_000);
+  }, 480_000);
 
-  it('a scored trial\'s jobs are removed; queue status shows jobs per state, clean removes completed ones, cancel removes a stopped study\'s queued jobs', async () => {
+  it('a scored or pruned trial\'s jobs are removed; queue status shows jobs per state, clean removes completed ones, cancel removes a stopped study\'s queued jobs', async () => {
     const queued = path.join(root, 'queued');
     expect(fs.existsSync(path.join(queued, 'best.json')), 'needs the queue study first').toBe(true);
     const status = async (dir: string) => {
@@ -51,11 +55,9 @@ describe('tune on the queue', () => {
       expect(r.code, r.stderr).toBe(0);
       return r.stdout;
     };
-    // A scored trial's completed jobs are removed; only a pruned trial's jobs that were already running can remain.
-    const pruned = readStudy(queued).trials.filter((t) => t.state === 'pruned').length;
-    const after = await status(queued);
-    expect(Number(/(\d+) completed/.exec(after)?.[1]), after).toBeLessThanOrEqual(2 * pruned);
-    expect(after).toMatch(/0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed/);
+    // A scored trial's completed jobs are removed, and a pruned trial's jobs are cancelled and removed.
+    expect(readStudy(queued).trials.some((t) => t.state === 'pruned')).toBe(true);
+    expect(await status(queued)).toMatch(/0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
     // A comparison's completed jobs stay until cleaned.
     const cmp = path.join(root, 'cmp');
     const c = await runCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0', '--steps', '256', '--eval-every', '128', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'none', '--queue', redis.url, '--out', cmp]);
@@ -80,5 +82,83 @@ describe('tune on the queue', () => {
     const noOut = await runCli(['queue', 'cancel', '--queue', redis.url]);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/^error: queue cancel needs --out DIR/);
-  }, 120_000);
+  }, 240_000);
+});
+
+const STEPS = 8192;
+const CANCEL_ARGS = ['tune', 'ppo', 'cartpole', '--trials', '4', '--seeds', '2', '--steps', String(STEPS), '--eval-every', '512', '--space', 'lr=1e-4:3e-3:log', '--space', 'activation=tanh,relu', '--space-only', '--pruner-startup-trials', '1', '--finalists', '0', '--envs', '2', '--eval-episodes', '2', '--backend', 'wasm'];
+
+/** Pids of the live processes whose command line mentions `text` (from /proc). */
+function pidsMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').some((a) => a.includes(text))) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+describe('tune on the queue: pruning cancels running jobs', () => {
+  it("a pruned trial's running job is stopped on its worker within seconds, completes as cancelled and is removed; the study finishes", async () => {
+    const worker = startWorker(redis.url);
+    const out = path.join(root, 'cancelled');
+    const coord = startCli([...CANCEL_ARGS, '--queue', redis.url, '--out', out]);
+    let finished = false;
+    void coord.done.then(() => (finished = true));
+    // Every trial seen pruned: how many of its `train` children were alive then, and how long until none was.
+    const seen = new Map<number, { aliveAtPrune: number; goneAfterMs: number | null }>();
+    while (!finished) {
+      const trials = fs.existsSync(path.join(out, 'trials.jsonl')) ? readStudy(out).trials : [];
+      for (const t of trials.filter((x) => x.state === 'pruned' && !seen.has(x.trial))) {
+        // A train child's arguments name its run's directory (--out …/runs, or --resume …/runs/<run>).
+        const name = path.join(out, 'trials', `trial-${String(t.trial).padStart(4, '0')}`, 'runs');
+        const at = Date.now();
+        const alive = pidsMentioning(name).length;
+        let gone: number | null = null;
+        while (Date.now() - at < 10_000) {
+          if (!pidsMentioning(name).length) {
+            gone = Date.now() - at;
+            break;
+          }
+          await sleep(50);
+        }
+        seen.set(t.trial, { aliveAtPrune: alive, goneAfterMs: gone });
+      }
+      await sleep(100);
+    }
+    const r = await coord.done;
+    expect(r.code, `${r.stderr}\nworker:\n${worker.out()}`).toBe(0);
+
+    const trials = readStudy(out).trials;
+    expect(trials.map((t) => t.state).every((s) => s === 'complete' || s === 'pruned'), JSON.stringify(trials)).toBe(true);
+    expect(fs.existsSync(path.join(out, 'best.json'))).toBe(true);
+    // At least one trial was pruned while its job ran on the worker; every pruned trial's children were gone within a few seconds.
+    const prunedWhileRunning = [...seen].filter(([, s]) => s.aliveAtPrune > 0);
+    expect(prunedWhileRunning.length, `${JSON.stringify([...seen])}\n${r.stderr}`).toBeGreaterThan(0);
+    for (const [trial, s] of seen) expect(s.goneAfterMs, `trial ${trial}: its train children still ran 10 s after it was pruned`).not.toBeNull();
+    for (const [, s] of prunedWhileRunning) expect(s.goneAfterMs!).toBeLessThan(5000);
+    expect(r.stderr).toMatch(/trial \d+ pruned: queue: \d+ waiting job\(s\) removed, [1-9]\d* running one\(s\) stopped on their workers/);
+
+    // The worker stopped the run (cancelled, not failed), then took the next trial's jobs.
+    const log = worker.out();
+    expect(log).toMatch(/■ job \S+: cancelled by its coordinator; its run is stopped here/);
+    expect(log).toMatch(/■ trial-\d{4}__seed\d+: cancelled \(cancelled at step \d+; the run keeps its last checkpoint\)/);
+    expect(log).not.toContain('✗');
+    const firstPruned = Math.min(...prunedWhileRunning.map(([t]) => t));
+    if (firstPruned < 3) expect(log.slice(log.indexOf('cancelled by its coordinator')), 'the worker went on with the next job').toMatch(/▶ trial-\d{4}__seed/);
+    // The cancelled run stopped well short of its budget; its directory is kept (a partial run).
+    for (const [trial] of prunedWhileRunning) {
+      const runs = path.join(out, 'trials', `trial-${String(trial).padStart(4, '0')}`, 'runs');
+      const steps = fs.readdirSync(runs).map((run) => Math.max(...parseMetrics(fs.readFileSync(path.join(runs, run, 'metrics.jsonl'), 'utf8')).records.map((l) => l.step as number)));
+      expect(Math.min(...steps), `trial ${trial}'s runs stopped at ${steps}`).toBeLessThan(STEPS);
+    }
+    // Nothing of the study is left on the queue: no failed job, no cancelled job, no completed one.
+    const status = await runCli(['queue', 'status', '--queue', redis.url, '--out', out]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
+  }, 480_000);
 });

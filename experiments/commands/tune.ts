@@ -15,7 +15,7 @@ import { parseAssignments, parseSeed, positiveInt, runFlagsFromArgs } from '../.
 import { defaultSpaceFor, DEFAULT_SPACES } from '../tune/default-spaces.js';
 import { mergeSpaces, parseSpaceFlags } from '../tune/space.js';
 import { OBJECTIVE_KINDS, type ObjectiveKind } from '../tune/objective.js';
-import { PRUNER_KINDS, createPruner, type PrunerKind, type MedianPrunerOptions } from '../tune/pruner.js';
+import { PRUNER_KINDS, createPruner, type PrunerKind, type PrunerOptions } from '../tune/pruner.js';
 import type { SamplerKind } from '../tune/sampler.js';
 import { runTune, type TuneOptions } from '../tune/run-study.js';
 import { commandLine } from '../../core/command-line.js';
@@ -28,6 +28,10 @@ interface TuneArgs extends BatchArgs {
   pruner: PrunerKind;
   'pruner-startup-trials'?: number;
   'pruner-warmup-steps'?: number;
+  'pruner-interval-steps'?: number;
+  'pruner-percentile'?: number;
+  'pruner-min-steps'?: number;
+  'pruner-reduction-factor'?: number;
   space: string[];
   'space-only'?: boolean;
   objective: ObjectiveKind;
@@ -60,6 +64,9 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   nonNegative('--finalists', a.finalists);
   nonNegative('--pruner-startup-trials', a['pruner-startup-trials']);
   nonNegative('--pruner-warmup-steps', a['pruner-warmup-steps']);
+  positiveInt('--pruner-interval-steps', a['pruner-interval-steps']);
+  positiveInt('--pruner-min-steps', a['pruner-min-steps']);
+  positiveInt('--pruner-reduction-factor', a['pruner-reduction-factor']);
   checkQueueFlags(a);
   if (!a.out) throw new TsgymError('give the study directory with --out DIR (rerun the same command with it to resume)');
   if (Array.isArray(a.out)) throw new TsgymError(`--out is given ${a.out.length} times; a study has one directory`);
@@ -69,9 +76,13 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   const space = a['space-only'] || !Object.hasOwn(DEFAULT_SPACES, reg.name) ? given : mergeSpaces(defaultSpaceFor(reg.name), given);
   const fixed = parseAssignments(a.set, '--set');
   rejectRunKeys(reg.name, reg.hyperparams, fixed);
-  const prunerOptions: MedianPrunerOptions = {
+  const prunerOptions: PrunerOptions = {
     ...(a['pruner-startup-trials'] !== undefined ? { startupTrials: a['pruner-startup-trials'] } : {}),
     ...(a['pruner-warmup-steps'] !== undefined ? { warmupSteps: a['pruner-warmup-steps'] } : {}),
+    ...(a['pruner-interval-steps'] !== undefined ? { intervalSteps: a['pruner-interval-steps'] } : {}),
+    ...(a['pruner-percentile'] !== undefined ? { percentile: a['pruner-percentile'] } : {}),
+    ...(a['pruner-min-steps'] !== undefined ? { minSteps: a['pruner-min-steps'] } : {}),
+    ...(a['pruner-reduction-factor'] !== undefined ? { reductionFactor: a['pruner-reduction-factor'] } : {}),
   };
   createPruner(a.pruner, prunerOptions); // bad pruner options: refused here
   return {
@@ -111,9 +122,13 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
         trials: { type: 'number', describe: 'Trials the study ends with (a resumed study continues up to this many)' },
         seeds: { type: 'number', describe: 'Seeds per trial (default 3); every trial runs the same seeds' },
         sampler: { choices: ['tpe', 'random'] as const, default: 'tpe' as SamplerKind, describe: 'How configs are proposed' },
-        pruner: { choices: [...PRUNER_KINDS], default: 'median' as PrunerKind, describe: "Stop a trial whose intermediate value is below the median of the completed trials' at the same step" },
-        'pruner-startup-trials': { type: 'number', describe: 'Completed trials before the median pruner prunes (default 5)' },
-        'pruner-warmup-steps': { type: 'number', describe: 'No pruning before this many env steps (default 0)' },
+        pruner: { choices: [...PRUNER_KINDS], default: 'median' as PrunerKind, describe: "Stop a trial early: median/percentile when its best eval so far is below the completed trials' median/percentile at the same step; halving (successive halving) unless it is in the top 1/η at each rung" },
+        'pruner-startup-trials': { type: 'number', describe: 'Completed trials before the pruner prunes (default 5)' },
+        'pruner-warmup-steps': { type: 'number', describe: 'median/percentile: no pruning before this many env steps (default 0)' },
+        'pruner-interval-steps': { type: 'number', describe: 'median/percentile: judge once per this many env steps (default 1: at every eval)' },
+        'pruner-percentile': { type: 'number', describe: 'percentile: the share of trials kept, in percent (default 25; 50 is the median pruner)' },
+        'pruner-min-steps': { type: 'number', describe: 'halving: env steps of the first rung (default 1/η² of the budget)' },
+        'pruner-reduction-factor': { type: 'number', describe: 'halving: η, the step factor between rungs; the top 1/η go on (default 3)' },
         space: { type: 'string', array: true, default: [] as string[], describe: "A parameter to tune: key=low:high[:log] (a range) or key=a,b,c (choices); replaces that key of the agent's default space" },
         'space-only': { type: 'boolean', describe: "Tune only the --space parameters, not the agent's default space" },
         objective: { choices: [...OBJECTIVE_KINDS], default: 'last-quarter' as ObjectiveKind, describe: 'Per run: the mean greedy eval over the last quarter of evals, the final eval, or the area under the eval curve; per trial: the IQM over seeds' },

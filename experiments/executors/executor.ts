@@ -30,6 +30,12 @@ export interface Executor {
   run(todo: RunTask[], ctx: ExecutionContext): Promise<void>;
   /** Ctrl-C / SIGTERM number `count` (1: stop gently, keeping work; 2: stop now). */
   interrupt(count: number, ctx: ExecutionContext): string;
+  /**
+   * Stops the runs of `ctx` for good: their results are no longer wanted (a pruned trial). Runs not started
+   * never start; running ones are killed (each keeps its last checkpoint). Resolves once they have stopped,
+   * and makes a pending `run` resolve.
+   */
+  cancel(ctx: ExecutionContext): Promise<string>;
   /** Releases connections. */
   close(): Promise<void>;
 }

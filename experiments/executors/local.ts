@@ -20,7 +20,8 @@ import { COMPARISON_FILES } from '../../formats/comparison.js';
 
 export class LocalExecutor implements Executor {
   private interrupted = false;
-  private readonly running = new Set<ChildProcess>();
+  /** The running children and the promise of each one's exit. */
+  private readonly running = new Map<ChildProcess, Promise<unknown>>();
   readonly workers: number;
 
   constructor(workers?: number, readonly seedsPerProcess?: number) {
@@ -107,7 +108,7 @@ export class LocalExecutor implements Executor {
 
   /** Waits for a child, holding its pid in the comparison's lock meanwhile. */
   private async watch<T>(child: ChildProcess, done: Promise<T>, ctx: ExecutionContext): Promise<T> {
-    this.running.add(child);
+    this.running.set(child, done);
     if (child.pid !== undefined) ctx.lock.add(child.pid);
     const exit = await done;
     this.running.delete(child);
@@ -135,8 +136,17 @@ export class LocalExecutor implements Executor {
 
   interrupt(count: number): string {
     this.interrupted = true;
-    for (const child of this.running) child.kill(count === 1 ? 'SIGTERM' : 'SIGKILL');
+    for (const child of this.running.keys()) child.kill(count === 1 ? 'SIGTERM' : 'SIGKILL');
     return count === 1 ? 'asking the running runs to checkpoint and stop (again to kill them)…' : 'killing the running runs';
+  }
+
+  /** Kills the running children (nothing in them is needed; each run keeps its last checkpoint) and starts no more. */
+  async cancel(): Promise<string> {
+    this.interrupted = true;
+    const procs = [...this.running];
+    for (const [child] of procs) child.kill('SIGKILL');
+    await Promise.all(procs.map(([, done]) => done));
+    return `killed ${procs.length} running process(es)`;
   }
 
   async close(): Promise<void> {}

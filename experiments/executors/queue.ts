@@ -21,6 +21,7 @@ import { runSpecDocument } from '../../formats/run-spec.js';
 import { describeRun, isDone, runSummary, type RunTask } from '../plan/runs.js';
 import type { ExecutionContext, Executor } from './executor.js';
 import { commandLine } from '../../core/command-line.js';
+import { cancelRunJobs, clearCancelled } from '../queue/cancel.js';
 
 const POLL_MS = 500;
 
@@ -64,7 +65,10 @@ export class QueueExecutor implements Executor {
     let retried = 0;
     // attempts 1: a failure is reported, not retried blindly (rerunning the command retries it); a worker that
     // dies does not count as an attempt: its job stalls and goes back to the queue.
-    const enqueue = (job: QueuedJob) => queue.add(job.name, job.data, { jobId: job.id, attempts: 1, removeOnComplete: false, removeOnFail: false });
+    const enqueue = async (job: QueuedJob) => {
+      await clearCancelled(this.connection!, job.id); // a run enqueued again is wanted again
+      return queue.add(job.name, job.data, { jobId: job.id, attempts: 1, removeOnComplete: false, removeOnFail: false });
+    };
     // This comparison's jobs already on the queue (a coordinator started again): their runs are followed, not
     // enqueued again, whatever batches this invocation would form.
     const byName = new Map(todo.map((t) => [t.name, t]));
@@ -199,6 +203,21 @@ export class QueueExecutor implements Executor {
     this.detached = true;
     this.wake?.();
     return 'detaching from the queue: the workers go on with the jobs; run the same command again to follow them and write the report';
+  }
+
+  /**
+   * Removes the jobs of `ctx` no worker has taken and has the workers kill the running ones
+   * (queue/cancel.ts); their jobs complete as cancelled and are removed.
+   */
+  async cancel(ctx: ExecutionContext): Promise<string> {
+    this.interrupt();
+    const { createdAt } = readComparisonFile(ctx.outDir);
+    // Every job of this comparison, whatever batches formed them (ids share the comparison's prefix).
+    const prefix = comparisonJobPrefix(ctx.outDir, createdAt);
+    const jobs = await this.queue!.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+    const ids = jobs.filter((j) => j?.id?.startsWith(prefix)).map((j) => j.id!);
+    const { removed, stopped, left } = await cancelRunJobs(this.queue!, this.connection!, ids);
+    return `queue: ${removed} waiting job(s) removed, ${stopped} running one(s) stopped on their workers${left ? `, ${left} still running (their workers stop them when they next look)` : ''}`;
   }
 
   async close(): Promise<void> {

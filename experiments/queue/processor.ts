@@ -21,6 +21,7 @@ import { runSpecDocument } from '../../formats/run-spec.js';
 import { batchName, checkRunJob, type BatchJobResult, type CheckedBatchJob, type RunJobData, type RunJobProgress, type RunJobResult } from './jobs.js';
 import { runBatchDocument } from '../harness/batch-seeds.js';
 import { COMPARISON_FILES } from '../../formats/comparison.js';
+import { CANCELLED_STATUS, wasCancelled } from './cancel.js';
 
 /** How long a job refused for its code fingerprint, or whose run is still locked here, waits before a worker looks at it again. */
 export const REFUSED_JOB_DELAY_MS = 2000;
@@ -44,8 +45,9 @@ export async function stopRuns(graceMs = 20_000): Promise<void> {
 
 /**
  * `signal` aborts when the worker loses this job (its lock could not be renewed: the job stalled and may be
- * running elsewhere already). The run is then killed at once, not asked to checkpoint: it is no longer ours,
- * and its own lock's fencing (run-lock.ts) refuses any write it still attempts.
+ * running elsewhere already), or when its coordinator cancels it (queue/cancel.ts). The run is then killed at
+ * once, not asked to checkpoint: a lost run is no longer ours, and its own lock's fencing (run-lock.ts)
+ * refuses any write it still attempts; a cancelled run is not wanted (it keeps its last checkpoint).
  */
 export async function processRun(job: Job<RunJobData, RunJobResult | BatchJobResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunJobResult | BatchJobResult> {
   // Nothing in the job is used before it is checked (a refused job fails with one line; the worker goes on).
@@ -110,6 +112,7 @@ export async function processRun(job: Job<RunJobData, RunJobResult | BatchJobRes
   );
   const exit = await watchTrain(proc, job, worker, log, signal);
   await pending;
+  if (wasCancelled(signal)) return cancelledResult(runSummary(dir).steps ?? last.step, `cancelled at step ${last.step}; the run keeps its last checkpoint`);
   const after = runSummary(dir);
   if (isDone(after.status)) {
     const description = describeRun(dir);
@@ -123,14 +126,15 @@ export async function processRun(job: Job<RunJobData, RunJobResult | BatchJobRes
 async function watchTrain(proc: TrainProcess, job: Job, worker: string, log: string, signal: AbortSignal | undefined): Promise<TrainExit> {
   running.add(proc);
   const onLost = () => {
-    fs.appendFileSync(log, `=== worker ${worker} lost job ${job.id}: its run is killed here\n`);
+    fs.appendFileSync(log, `=== worker ${worker} ${wasCancelled(signal) ? 'was told to cancel' : 'lost'} job ${job.id}: its run is killed here\n`);
     proc.child.kill('SIGKILL');
   };
   signal?.addEventListener('abort', onLost, { once: true });
+  if (signal?.aborted) onLost(); // aborted while the child was being started
   const exit = await proc.done;
   running.delete(proc);
   signal?.removeEventListener('abort', onLost);
-  if (signal?.aborted) {
+  if (signal?.aborted && !wasCancelled(signal)) {
     throw new Error(`worker ${worker} lost job ${job.id} (its lock expired); the run goes on where the job was handed over`);
   }
   return exit;
@@ -141,7 +145,7 @@ async function watchTrain(proc: TrainProcess, job: Job, worker: string, log: str
  * resume from their checkpoints, so a batch handed over from a dead worker loses only the steps since the
  * running run's last checkpoint). Progress names the run it is of, and lists the runs that ended so far.
  */
-async function processBatch(job: Job<RunJobData, RunJobResult | BatchJobResult>, b: CheckedBatchJob, token: string | undefined, signal: AbortSignal | undefined): Promise<BatchJobResult> {
+async function processBatch(job: Job<RunJobData, RunJobResult | BatchJobResult>, b: CheckedBatchJob, token: string | undefined, signal: AbortSignal | undefined): Promise<RunJobResult | BatchJobResult> {
   const retry = (job.attemptsStarted ?? 1) > 1;
   const busy = retry ? null : b.runs.map((r) => (isRunDir(r.runDir) ? liveLocalHolder(r.runDir) : null)).find((h) => h);
   if (busy) {
@@ -179,8 +183,14 @@ async function processBatch(job: Job<RunJobData, RunJobResult | BatchJobResult>,
   );
   const exit = await watchTrain(proc, job, worker, b.runs[0].log, signal);
   await pending;
+  if (wasCancelled(signal)) return cancelledResult(last.step, `cancelled at step ${last.step} of ${last.run ?? b.runs[0].run}; every run keeps its last checkpoint`);
   const open = b.runs.filter((r) => !isDone(ended[r.run]?.status ?? null));
   if (!open.length) return { runs: ended };
   const lastLog = logs.get(last.run ?? '') ?? b.runs[0].log;
   throw new Error(`${describeExit(exit)}; ${open.length} of ${b.runs.length} runs unfinished (${open.map((r) => r.run).join(', ')}). Last lines of ${lastLog} on ${os.hostname()}:\n${lastLines(lastLog, 6)}`);
+}
+
+/** A cancelled job completes (it is neither failed nor retried) saying where its run was stopped. */
+function cancelledResult(steps: number, description: string): RunJobResult {
+  return { status: CANCELLED_STATUS, steps, alreadyDone: false, description };
 }

@@ -13,6 +13,7 @@ import { checkReachable, connect, QUEUE_NAME } from './connection.js';
 import { checkBatchRuns } from '../harness/batch-seeds.js';
 import { batchName, type BatchJobResult, type RunJobData, type RunJobResult } from './jobs.js';
 import { processRun, stopRuns } from './processor.js';
+import { CANCELLED_STATUS, watchCancelMarks } from './cancel.js';
 
 export interface WorkerOptions {
   queue: string;
@@ -35,7 +36,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkReachable(o.queue);
   const lockMs = Math.round((o.lockSeconds ?? 30) * 1000);
   const connection = connect(o.queue, (m) => log(`worker: ${m}`));
-  const worker = new Worker<RunJobData, RunJobResult | BatchJobResult>(QUEUE_NAME, (job, token, signal) => processRun(job, token, signal), {
+  // Its own client: the worker's connection may be blocked waiting for jobs.
+  const cancelClient = connect(o.queue);
+  let cancels: ReturnType<typeof watchCancelMarks> | undefined;
+  const worker = new Worker<RunJobData, RunJobResult | BatchJobResult>(QUEUE_NAME, (job, token, signal) => cancels!.run(job, () => processRun(job, token, signal)), {
     connection,
     concurrency: o.concurrency ?? 1,
     lockDuration: lockMs,
@@ -43,6 +47,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     // A job may lose its worker several times (each loss costs only the steps since its last checkpoint).
     maxStalledCount: 10,
   });
+  cancels = watchCancelMarks(worker, cancelClient, log);
   // Job data is shown as JSON text: it has not been checked yet when a job becomes active.
   const name = (job: { data?: unknown } | undefined) => {
     const d = (job?.data ?? {}) as { run?: unknown; runs?: unknown };
@@ -57,7 +62,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   };
   const ended = (r: RunJobResult) => `${r.status}${r.alreadyDone ? ' (already done)' : ''}`;
   worker.on('active', (job) => log(`▶ ${name(job)} (job ${job.id}, attempt ${job.attemptsStarted})`));
-  worker.on('completed', (job, result) => log(`✓ ${name(job)}: ${'runs' in result ? Object.entries(result.runs).map(([run, r]) => `${run} ${ended(r)}`).join(', ') : ended(result)}`));
+  worker.on('completed', (job, result) => {
+    if ('status' in result && result.status === CANCELLED_STATUS) log(`■ ${name(job)}: ${result.status} (${result.description})`);
+    else log(`✓ ${name(job)}: ${'runs' in result ? Object.entries(result.runs).map(([run, r]) => `${run} ${ended(r)}`).join(', ') : ended(result)}`);
+  });
   worker.on('failed', (job, err) => {
     if (err.name !== 'DelayedError') log(`✗ ${name(job)}: ${err.message.split('\n')[0]}`);
   });
@@ -70,7 +78,11 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   log(`worker ${os.hostname()}:${process.pid} takes jobs from ${o.queue} (${o.concurrency ?? 1} at a time)`);
   let resolveClosed: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
-  worker.on('closed', () => resolveClosed());
+  worker.on('closed', () => {
+    cancels!.close();
+    cancelClient.disconnect();
+    resolveClosed();
+  });
   return {
     worker,
     closed,

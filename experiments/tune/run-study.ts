@@ -17,9 +17,11 @@
  *
  * Pruning is decided here from the runs' eval records (their metrics.jsonl, on the shared filesystem with a
  * queue): every eval step that all seeds have reached is reported in step order, so the decision does not
- * depend on when the files are read. A pruned trial's runs are stopped (local: killed; queue: its waiting
- * jobs are removed, running ones finish on their worker and are ignored). On a queue, a trial's completed jobs
- * are removed once it is scored (its results are in its run directories).
+ * depend on when the files are read. A pruned trial's runs are cancelled (`Executor.cancel`: local children
+ * are killed; on a queue its waiting jobs are removed and the workers kill its running ones), each keeping its
+ * last checkpoint: a pruned trial's run directory is a resumable partial run, and trials.jsonl says the trial
+ * was pruned. On a queue, a trial's jobs are removed once it is scored or pruned (results are in the run
+ * directories).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -49,7 +51,7 @@ import { topTrials, selectWinner, type Selection } from './select.js';
 import { checkSpaceAgainstSchema, type SearchSpace } from './space.js';
 import { freshSeeds, Study, STUDY_FILES, TUNE_FILES, trialDirName, type StudySettings, type TrialLine } from './study.js';
 import type { SamplerKind } from './sampler.js';
-import type { MedianPrunerOptions, PrunerKind } from './pruner.js';
+import type { PrunerOptions, PrunerKind } from './pruner.js';
 import { commandLine } from '../../core/command-line.js';
 
 export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'workers' | 'seedsPerProcess' | 'queue' | 'outDir' | 'progress'> {
@@ -60,7 +62,7 @@ export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' |
   seedsPerTrial: number;
   sampler: SamplerKind;
   pruner: PrunerKind;
-  prunerOptions?: MedianPrunerOptions;
+  prunerOptions?: PrunerOptions;
   space: SearchSpace;
   objective: ObjectiveKind;
   /** Seeds the sampler and every seed of the study. */
@@ -250,6 +252,8 @@ async function trainTrial(
   const { tasks, exec } = openRunsDir(o, dir, requestFor(o, { [group]: plan }, ctx.seeds), lock);
   const reported = new Set<number>();
   let pruned = false;
+  let cancelled: Promise<void> | undefined;
+  let executing = true;
   const poll = () => {
     if (pruned) return;
     const evals = tasks.map((t) => readEvals(t.dir));
@@ -261,8 +265,11 @@ async function trainTrial(
       if (ctx.report(step, value)) {
         // Pruned: the runs are worth nothing more (a study stopped by a signal stops them through runningStops instead, with a checkpoint).
         pruned = true;
-        executor.interrupt(2, exec);
-        if (queued) void removeJobs(o.queue!, dir, tasks, ['waiting', 'delayed', 'prioritized'], 'waiting', log);
+        if (!executing) return; // the runs have ended already
+        cancelled = executor.cancel(exec).then(
+          (m) => log(`trial ${ctx.trial} pruned: ${m}`),
+          (e: unknown) => log(`trial ${ctx.trial} pruned; stopping its runs failed: ${e instanceof Error ? e.message : String(e)}`),
+        );
         return;
       }
     }
@@ -270,18 +277,21 @@ async function trainTrial(
   const stopRuns = (count: number) => executor.interrupt(count, exec);
   runningStops.add(stopRuns);
   log(`▶ trial ${ctx.trial}${ctx.rerun ? ' (run again after an interruption)' : ''}: ${JSON.stringify(ctx.params)} on seeds ${ctx.seeds.join(', ')}`);
-  const timer = setInterval(poll, POLL_MS);
+  let timer: NodeJS.Timeout | undefined;
   try {
     await executor.prepare(log);
+    timer = setInterval(poll, POLL_MS);
     const todo = tasks.filter((t) => t.mode !== 'keep');
     await executor.run(todo, exec);
   } finally {
     clearInterval(timer);
+    executing = false;
+    await cancelled;
     runningStops.delete(stopRuns);
     await executor.close();
   }
   if (ctx.signal.aborted) return { failed: 'stopped' };
-  if (queued) await removeJobs(o.queue!, dir, tasks, ['completed'], 'completed', log);
+  if (queued) await removeCompletedJobs(o.queue!, dir, tasks, log);
   poll(); // the evals written after the last poll, in step order: the decision does not depend on timing
   if (pruned) return { failed: 'pruned' };
   const failed = tasks.filter((t) => t.state !== 'done');
@@ -307,11 +317,10 @@ function readEvals(runDir: string): EvalRecord[] {
 }
 
 /**
- * Removes the jobs of the runs in `dir` that are in one of `states`: a pruned trial's jobs no worker has taken
- * yet (running ones finish on their worker and are not used), or a finished trial's completed jobs once its
- * result is recorded (the run directories hold the results; a rerun keeps finished runs without a job).
+ * Removes the completed jobs of the runs in `dir` once their trial's result is recorded (the run directories
+ * hold the results; a rerun keeps finished runs without a job).
  */
-async function removeJobs(url: string, dir: string, tasks: RunTask[], states: readonly string[], what: string, log: (m: string) => void): Promise<void> {
+async function removeCompletedJobs(url: string, dir: string, tasks: RunTask[], log: (m: string) => void): Promise<void> {
   const connection = connect(url, () => {});
   const queue = new Queue(QUEUE_NAME, { connection });
   queue.on('error', () => {});
@@ -321,13 +330,13 @@ async function removeJobs(url: string, dir: string, tasks: RunTask[], states: re
     const names = new Set(tasks.map((t) => t.name));
     let removed = 0;
     // A job holds one run or a batch of them: found by the comparison's id prefix.
-    for (const job of await queue.getJobs([...states] as JobType[])) {
-      if (job?.id?.startsWith(prefix) && jobWhere(job).runs.some((n) => names.has(n)) && states.includes(await job.getState())) {
+    for (const job of await queue.getJobs(['completed'])) {
+      if (job?.id?.startsWith(prefix) && jobWhere(job).runs.some((n) => names.has(n)) && (await job.getState()) === 'completed') {
         await job.remove();
         removed++;
       }
     }
-    if (removed) log(`queue: removed ${removed} ${what} job(s) of ${dir}`);
+    if (removed) log(`queue: removed ${removed} completed job(s) of ${dir}`);
   } catch {
     // Redis away: the jobs stay; `tsgym queue clean` removes completed ones later
   } finally {
@@ -400,7 +409,7 @@ async function reevaluate(
     await executor.close();
   }
   if (signal.aborted) return null;
-  if (isQueued(o)) await removeJobs(o.queue!, exec.outDir, tasks, ['completed'], 'completed', log);
+  if (isQueued(o)) await removeCompletedJobs(o.queue!, exec.outDir, tasks, log);
   const failed = tasks.filter((t) => t.state !== 'done');
   if (failed.length) throw new TsgymError(`the re-evaluation on fresh seeds could not finish: ${failed.map((t) => `${t.name}: ${(t.error ?? t.state).split('\n')[0]}`).join('; ')}`, { hint: 'fix the cause and run the same command again: finished runs are kept' });
   const scoresOf = (group: string) => seeds.map((seed) => runScore(readEvals(tasks.find((t) => t.group === group && t.seed === seed)!.dir), o.objective));

@@ -31,7 +31,7 @@ import { TsgymError } from '../../core/errors.js';
 import { streamSeeds } from '../../core/seeds.js';
 import type { RunPreset } from '../presets.js';
 import { io, writeAll, writeJsonAtomic } from '../harness/atomic.js';
-import { createPruner, type MedianPrunerOptions, type Pruner, type PrunerKind } from './pruner.js';
+import { createPruner, type PrunerOptions, type Pruner, type PrunerKind } from './pruner.js';
 import { createSampler, type Sampler, type SamplerKind, type SamplerTrial, type TpeOptions, type TrialState } from './sampler.js';
 import { checkParams, validateSpace, type Params, type SearchSpace } from './space.js';
 import { OBJECTIVE_KINDS, trialValue, type ObjectiveKind } from './objective.js';
@@ -58,7 +58,7 @@ export interface StudySettings {
   objective: ObjectiveKind;
   pruner: PrunerKind;
   tpe?: TpeOptions;
-  prunerOptions?: MedianPrunerOptions;
+  prunerOptions?: PrunerOptions;
   /** Hyperparameters set for every trial besides the tuned ones (e.g. from --set). */
   fixedHyperparams?: Record<string, unknown>;
   /** The run settings every trial uses (steps, envs, eval cadence, env kwargs, …): part of the preset written. */
@@ -275,6 +275,9 @@ export class Study {
   report(trial: number, step: number, value: number): boolean {
     this.running(trial, 'report');
     this.pruner.report(trial, step, value);
+    // At the end of the budget the runs have finished: pruning there would save nothing and only lose a result.
+    const total = this.header.budget?.totalSteps;
+    if (total !== undefined && step >= total) return false;
     return this.pruner.shouldPrune(trial);
   }
 
