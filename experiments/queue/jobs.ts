@@ -120,15 +120,11 @@ export function comparisonJobPrefix(outDir: string, createdAt: string): string {
   return `${createHash('sha256').update(`${outDir}\0${createdAt}`).digest('hex').slice(0, 16)}-`;
 }
 
-/** The job id of a batch of runs (of one run: the run's job id). */
+/**
+ * The job id of a batch of runs (of one run: the run's own id). The same comparison (directory and creation
+ * time of its comparison.json) always gives the same ids, so a restarted coordinator finds its jobs instead of
+ * enqueuing them twice.
+ */
 export function batchJobId(outDir: string, createdAt: string, runs: readonly BatchRun[]): string {
   return `${comparisonJobPrefix(outDir, createdAt)}${batchName(runs)}`;
-}
-
-/**
- * The job id of a run: the same comparison (directory and creation time of its comparison.json) always
- * gives the same ids, so a restarted coordinator finds its jobs instead of enqueuing them twice.
- */
-export function runJobId(outDir: string, createdAt: string, run: string): string {
-  return `${comparisonJobPrefix(outDir, createdAt)}${run}`;
 }
