@@ -19,6 +19,7 @@ import { PRUNER_KINDS, createPruner, type PrunerKind, type MedianPrunerOptions }
 import type { SamplerKind } from '../tune/sampler.js';
 import { runTune, type TuneOptions } from '../tune/run-study.js';
 import { commandLine } from '../../core/command-line.js';
+import { PRESET_BASES, type PresetBase } from '../presets.js';
 
 interface TuneArgs extends BatchArgs {
   agent?: string;
@@ -34,6 +35,7 @@ interface TuneArgs extends BatchArgs {
   finalists: number;
   'fresh-seeds': number;
   'parallel-trials'?: number;
+  from?: PresetBase;
 }
 
 const nonNegative = (flag: string, v: number | undefined) => {
@@ -77,6 +79,7 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
     env,
     flags: runFlagsFromArgs(a, 'sweep'),
     ...(presetFile ? { presetFile, presetFileName: a.preset } : {}),
+    ...(a.from ? { from: a.from } : {}),
     trials: a.trials,
     seedsPerTrial: a.seeds ?? 3,
     sampler: a.sampler,
@@ -118,6 +121,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
         finalists: { type: 'number', default: 3, describe: 'Best trials re-run on fresh seeds to choose the winner (0: take the study\'s best as is)' },
         'fresh-seeds': { type: 'number', default: 10, describe: 'Fresh seeds (never used in the study) for the re-evaluation' },
         'parallel-trials': { type: 'number', describe: 'Trials trained at once (default: --workers ÷ --seeds locally, 1 on a queue)' },
+        from: { choices: [...PRESET_BASES], default: 'preset' as PresetBase, describe: "What the untuned settings and the defaults the winner is compared with start from: the env's tuned preset (for an env without one: the agent's defaults), or the agent's defaults even where a preset exists" },
         ...runFlagOptions('sweep'),
         preset: shared.preset,
         workers: shared.workers,
@@ -127,6 +131,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
       }))
       .example('$0 tune ppo cartpole --trials 30 --seeds 3 --out runs/tune-ppo', "PPO's default search space, TPE with median pruning")
       .example("$0 tune dqn cartpole --trials 20 --seeds 2 --steps 20000 --space lr=1e-5:1e-2:log --space activation=tanh,relu --space-only --out runs/t", 'Two parameters only')
+      .example('$0 tune ppo acrobot --from defaults --trials 30 --steps 40000 --out runs/tune-acrobot', "Start from PPO's defaults, not Acrobot's tuned preset")
       .example('$0 train ppo cartpole --preset runs/tune-ppo/best.json', 'Train the winner') as unknown as Argv<TuneArgs>;
   },
   handler: async (a) => {

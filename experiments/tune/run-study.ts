@@ -50,8 +50,9 @@ import { freshSeeds, Study, STUDY_FILES, type StudySettings, type TrialLine } fr
 import type { SamplerKind } from './sampler.js';
 import type { MedianPrunerOptions, PrunerKind } from './pruner.js';
 import { commandLine } from '../../core/command-line.js';
+import type { PresetBase } from '../presets.js';
 
-export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'workers' | 'queue' | 'outDir' | 'progress'> {
+export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'from' | 'workers' | 'queue' | 'outDir' | 'progress'> {
   agent: string;
   /** The run fields given as flags (`--steps`, `--envs`, `--eval-every`, …; not seed or hyperparams). */
   flags: Omit<RunFlags, 'seed' | 'hyperparams' | 'envModules'>;
@@ -78,6 +79,8 @@ export interface TuneReport {
   agent: string;
   env: string;
   objective: ObjectiveKind;
+  /** What the untuned settings and the defaults arm are: the env's tuned preset, or the agent's defaults. */
+  from: PresetBase;
   trials: { complete: number; pruned: number; failed: number };
   /** Env steps the study's runs trained, and what they would have trained without pruning. */
   steps: { trained: number; unpruned: number };
@@ -113,7 +116,10 @@ async function prepare(o: TuneOptions): Promise<{ defaults: AgentPlan; settings:
     if (key in o.space) throw new TsgymError(`--set ${key} fixes a hyperparameter the search space tunes; drop one of them`);
   }
   const defaults = { ...planGroup(planOptions(o), o.env, reg.name, o.fixedHyperparams, o.flags.totalSteps), agent: reg.name };
-  const { hyperparams: _h, tunedPreset: _t, agent: _a, ...budget } = defaults;
+  const { hyperparams: resolved, tunedPreset: _t, agent: _a, ...budget } = defaults;
+  // From the agent's defaults, every untuned hyperparameter is fixed explicitly: best.json then trains the
+  // same config under `train --preset` even on an env whose tuned preset would fill the gaps differently.
+  const untuned = o.from === 'defaults' ? Object.fromEntries(Object.entries(resolved).filter(([k]) => !(k in o.space))) : {};
   const settings: StudySettings = {
     agent: reg.name,
     env: o.env,
@@ -124,7 +130,7 @@ async function prepare(o: TuneOptions): Promise<{ defaults: AgentPlan; settings:
     objective: o.objective,
     pruner: o.pruner,
     ...(o.prunerOptions && Object.keys(o.prunerOptions).length ? { prunerOptions: o.prunerOptions } : {}),
-    fixedHyperparams: { ...(o.presetFile?.hyperparams ?? {}), ...o.fixedHyperparams },
+    fixedHyperparams: { ...untuned, ...(o.presetFile?.hyperparams ?? {}), ...o.fixedHyperparams },
     budget: { totalSteps: budget.totalSteps, numEnvs: budget.numEnvs, evalEvery: budget.evalEvery, evalEpisodes: budget.evalEpisodes, checkpointEvery: budget.checkpointEvery, envKwargs: budget.envKwargs, stopWhenSolved: budget.stopWhenSolved },
   };
   await checkPlanBuilds(requestFor(o, { defaults }, [0]));
@@ -133,7 +139,7 @@ async function prepare(o: TuneOptions): Promise<{ defaults: AgentPlan; settings:
 
 /** The options `planGroup` plans a group from: the run flags and the preset file, nothing of the study's own. */
 function planOptions(o: TuneOptions): Omit<CompareOptions, 'agents' | 'sets'> {
-  return { ...o.flags, env: o.env, seeds: [], outDir: o.outDir, ...(o.presetFile ? { presetFile: o.presetFile, presetFileName: o.presetFileName } : {}) };
+  return { ...o.flags, env: o.env, seeds: [], outDir: o.outDir, ...(o.from ? { from: o.from } : {}), ...(o.presetFile ? { presetFile: o.presetFile, presetFileName: o.presetFileName } : {}) };
 }
 
 function requestFor(o: TuneOptions, plans: Record<string, AgentPlan>, seeds: number[]): ComparisonRequest {
@@ -422,6 +428,7 @@ function tuneReport(o: TuneOptions, settings: StudySettings, trials: TrialLine[]
     agent: settings.agent,
     env: settings.env,
     objective: o.objective,
+    from: o.from ?? 'preset',
     trials: { complete: trials.filter((t) => t.state === 'complete').length, pruned: trials.filter((t) => t.state === 'pruned').length, failed: trials.filter((t) => t.state === 'failed').length },
     steps,
     freshSeeds: seeds,
@@ -449,7 +456,7 @@ export function tuneReportMarkdown(r: TuneReport): string {
     `${r.trials.complete} trials complete, ${r.trials.pruned} pruned, ${r.trials.failed} failed; objective ${r.objective} (IQM over seeds). ` +
       `Env steps trained: ${r.steps.trained.toLocaleString('en-US')} of ${r.steps.unpruned.toLocaleString('en-US')} without pruning.`,
     '',
-    `Re-evaluated on ${r.freshSeeds.length} fresh seeds (never used in the study): ${r.freshSeeds.join(', ')}. IQM with 95% bootstrap interval; P(> defaults) = probability that a run of the config scores higher than a run of the defaults.`,
+    `Re-evaluated on ${r.freshSeeds.length} fresh seeds (never used in the study): ${r.freshSeeds.join(', ')}. IQM with 95% bootstrap interval; P(> defaults) = probability that a run of the config scores higher than a run of the defaults (${r.from === 'defaults' ? "the agent's defaults" : "the env's preset, or the agent's defaults where the env has none"}, with the study's budget).`,
     '',
     '| trial | study value | fresh-seed IQM | P(> defaults) | params |',
     '|---:|---:|---|---|---|',
