@@ -10,7 +10,7 @@ import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
-import { agentEnvWithFile, readPresetFile, runFlagOptions } from '../run-spec.js';
+import { agentEnvWithFile, presetWithFile, readPresetFile, runFlagOptions } from '../run-spec.js';
 import { parseAssignments, parseSeed, positiveInt, runFlagsFromArgs } from '../../formats/run-spec.js';
 import { defaultSpaceFor, DEFAULT_SPACES } from '../tune/default-spaces.js';
 import { mergeSpaces, parseSpaceFlags } from '../tune/space.js';
@@ -66,7 +66,9 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   const given = a.space.length ? parseSpaceFlags(a.space, reg.hyperparams as never) : {};
   if (a['space-only'] && !a.space.length) throw new TsgymError('--space-only tunes only the --space parameters; give at least one --space key=low:high');
   if (!a['space-only'] && !Object.hasOwn(DEFAULT_SPACES, reg.name) && !a.space.length) defaultSpaceFor(reg.name); // one line: no default space, give --space
-  const space = a['space-only'] || !Object.hasOwn(DEFAULT_SPACES, reg.name) ? given : mergeSpaces(defaultSpaceFor(reg.name), given);
+  const flags = runFlagsFromArgs(a, 'sweep');
+  const budget = flags.totalSteps ?? presetWithFile(reg.name, env, presetFile, a.from).totalSteps;
+  const space = a['space-only'] || !Object.hasOwn(DEFAULT_SPACES, reg.name) ? given : mergeSpaces(defaultSpaceFor(reg.name, budget), given);
   const fixed = parseAssignments(a.set, '--set');
   rejectRunKeys(reg.name, reg.hyperparams, fixed);
   const prunerOptions: MedianPrunerOptions = {
@@ -77,7 +79,7 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   return {
     agent: reg.name,
     env,
-    flags: runFlagsFromArgs(a, 'sweep'),
+    flags,
     ...(presetFile ? { presetFile, presetFileName: a.preset } : {}),
     ...(a.from ? { from: a.from } : {}),
     trials: a.trials,
