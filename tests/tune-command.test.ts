@@ -213,4 +213,41 @@ describe('tune options', () => {
     expect(() => tuneOptionsFromArgs(args({ 'space-only': true }))).toThrow(/--space-only tunes only the --space parameters/);
     expect(fs.existsSync(path.join(root, 'opts'))).toBe(false);
   });
+
+  it("the default space's step-count ranges follow the budget: --steps, else the preset's", () => {
+    const dqn = (extra: Record<string, unknown>) => tuneOptionsFromArgs(args({ agent: 'dqn', env: 'lanekeeper', ...extra })).space;
+    expect(dqn({ steps: 6000 })).toEqual(defaultSpaceFor('dqn', 6000));
+    expect(dqn({ steps: 6000 }).learningStarts).toEqual({ type: 'int', low: 0, high: 3000 });
+    expect(dqn({}).epsDecaySteps).toEqual(defaultSpaceFor('dqn', 40_000).epsDecaySteps); // LaneKeeper's DQN preset: 40k
+    expect(dqn({ from: 'defaults' }).epsDecaySteps).toEqual(defaultSpaceFor('dqn', 100_000).epsDecaySteps); // the base budget
+  });
+});
+
+describe('tune --from defaults', () => {
+  it("trials and the defaults arm start from the agent's defaults, not the env's preset; best.json trains the same config", async () => {
+    // PPO on Acrobot has a tuned preset (lr 1e-3, 8 envs); its agent defaults are lr 2.5e-4, numSteps 512, 4 envs.
+    const out = path.join(root, 'from-defaults');
+    const r = await runCli(['tune', 'ppo', 'acrobot', '--from', 'defaults', '--trials', '1', '--seeds', '1', '--steps', '512', '--eval-every', '256', '--eval-episodes', '1', '--space', 'gamma=0.9:0.99', '--space-only', '--finalists', '1', '--fresh-seeds', '1', '--backend', 'wasm', '--workers', '2', '--progress', 'none', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const { header, trials } = readStudy(out);
+    expect(header.budget).toMatchObject({ numEnvs: 4, totalSteps: 512 });
+    expect(header.fixedHyperparams).toMatchObject({ lr: 0.00025, numSteps: 512, normalizeObs: true });
+    expect(header.fixedHyperparams).not.toHaveProperty('gamma');
+    const configOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0], 'config.json'), 'utf8'));
+    const trial = configOf(path.join(out, 'trials', 'trial-0000', 'runs'));
+    expect(trial.hyperparams).toMatchObject({ lr: 0.00025, numSteps: 512, gamma: trials[0].params.gamma });
+    expect(trial.numEnvs).toBe(4);
+    const defaults = configOf(path.join(out, 'reevaluation', 'runs'));
+    expect(defaults.hyperparams).toMatchObject({ lr: 0.00025, numSteps: 512, gamma: 0.99 });
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.from).toBe('defaults');
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain("the agent's defaults");
+    // best.json names every untuned hyperparameter, so train --preset does not fall back to Acrobot's preset.
+    const runs = path.join(root, 'from-defaults-train');
+    const t = await runCli(['train', '--preset', path.join(out, 'best.json'), '--out', runs, '--run-name', 'winner', '--progress', 'none', '--backend', 'wasm']);
+    expect(t.code, t.stderr).toBe(0);
+    const { fingerprint: _f, seed: _s, ...winner } = JSON.parse(fs.readFileSync(path.join(runs, 'winner', 'config.json'), 'utf8'));
+    expect(winner.hyperparams).toEqual(trial.hyperparams);
+    expect(winner).toMatchObject({ numEnvs: 4, totalSteps: 512, evalEvery: 256 });
+  }, 180_000);
 });
