@@ -14,7 +14,7 @@ import { parseMetrics } from '../formats/run-format.js';
 import { readPresetFile } from '../experiments/run-spec.js';
 import { tuneOptionsFromArgs } from '../experiments/commands/tune.js';
 import { defaultSpaceFor } from '../experiments/tune/default-spaces.js';
-import { ROOT, expectOneLine, runCli, runInProcess, writeMyPoleModule } from './helpers/cli.js';
+import { ROOT, expectOneLine, runCli, runInProcess, startScript, writeMyPoleModule } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
@@ -221,6 +221,35 @@ describe('tune options', () => {
     expect(dqn({}).epsDecaySteps).toEqual(defaultSpaceFor('dqn', 40_000).epsDecaySteps); // LaneKeeper's DQN preset: 40k
     expect(dqn({ from: 'defaults' }).epsDecaySteps).toEqual(defaultSpaceFor('dqn', 100_000).epsDecaySteps); // the base budget
   });
+});
+
+describe('tune: the code changes under a running study', () => {
+  it('stops with one line before the next trial instead of failing every later trial; the same command then continues', async () => {
+    // A copy of the checkout, so editing it leaves this one alone.
+    const copy = path.join(root, 'checkout');
+    fs.mkdirSync(copy);
+    for (const entry of ['agents', 'core', 'envs', 'experiments', 'formats', 'render', 'index.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+      fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const out = path.join(root, 'code-change');
+    const args = ['tune', 'ppo', 'cartpole', '--trials', '3', '--seeds', '1', '--steps', '512', '--eval-every', '256', '--space', 'lr=1e-4:3e-3:log', '--space-only', '--finalists', '0', '--pruner', 'none', '--envs', '2', '--eval-episodes', '1', '--backend', 'wasm', '--workers', '1', '--out', out];
+    const first = startScript('cli.ts', args, {}, copy);
+    let stderr = '';
+    first.child.stderr!.on('data', (d) => {
+      stderr += d;
+      // Trial 0 is under way: edit the code.
+      if (stderr.includes('▶ trial 0') && !fs.existsSync(path.join(copy, 'core', 'edited.ts'))) fs.writeFileSync(path.join(copy, 'core', 'edited.ts'), 'export const edited = true;\n');
+    });
+    const r = await first.done;
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error: the tsgym code changed while the study ran/m);
+    expect(readStudy(out).trials.filter((t) => t.state === 'failed')).toEqual([]);
+    expect(readStudy(out).trials.filter((t) => t.state !== 'running').length).toBeLessThan(3);
+    const again = await startScript('cli.ts', args, {}, copy).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect(finalStates(out).map((t) => t.state)).toEqual(['complete', 'complete', 'complete']);
+  }, 240_000);
 });
 
 describe('tune --from defaults', () => {

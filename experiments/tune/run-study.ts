@@ -51,6 +51,7 @@ import type { SamplerKind } from './sampler.js';
 import type { MedianPrunerOptions, PrunerKind } from './pruner.js';
 import { commandLine } from '../../core/command-line.js';
 import type { PresetBase } from '../presets.js';
+import { codeChangedOnDisk, codeFingerprint, describeFingerprint, type CodeFingerprint } from '../fingerprint.js';
 
 export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'from' | 'workers' | 'queue' | 'outDir' | 'progress'> {
   agent: string;
@@ -189,7 +190,21 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
     const runsAtOnce = Math.max(1, Math.min(o.seedsPerTrial, Math.floor(workers / parallel)));
     const done = study.trials().filter((t) => t.state !== 'running').length;
     log(`tuning ${settings.agent} on ${o.env}: ${o.trials} trials × ${o.seedsPerTrial} seeds (${settings.sampler}, pruner ${settings.pruner}, objective ${o.objective}) → ${outDir}; ${done} finished already; ${parallel} trial(s) at a time`);
-    const runTrial = (ctx: TrialContext) => trainTrial(o, defaults, ctx, path.join(outDir, TUNE_FILES.trials, trialDirName(ctx.trial)), newExecutor(runsAtOnce), lock, runningStops, log);
+    // Runs started after an edit of the code would refuse their spec and fail the trial: stop the study instead.
+    let changedCode: CodeFingerprint | null = null;
+    const codeUnchanged = () => {
+      changedCode ??= codeChangedOnDisk();
+      if (changedCode) stop.abort();
+      return !changedCode;
+    };
+    const runTrial = async (ctx: TrialContext): Promise<TrialOutcome> => {
+      if (!codeUnchanged()) return { failed: 'stopped' };
+      const outcome = await trainTrial(o, defaults, ctx, path.join(outDir, TUNE_FILES.trials, trialDirName(ctx.trial)), newExecutor(runsAtOnce), lock, runningStops, log);
+      if ('failed' in outcome) codeUnchanged();
+      return outcome;
+    };
+    const codeChangedError = (changed: CodeFingerprint) =>
+      new TsgymError(`the tsgym code changed while the study ran (now ${describeFingerprint(changed)}; the study started with ${describeFingerprint(codeFingerprint())}): stopped, its unfinished trials stay open`, { hint: 'run the same command again to continue the study with the new code; keep the checkout unchanged while a study runs' });
     const trials = await optimize(study, {
       trials: o.trials,
       concurrency: parallel,
@@ -197,6 +212,7 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
       signal: stop.signal,
       onTrial: (t) => log(`${t.state === 'complete' ? '✓' : t.state === 'pruned' ? '✂' : '✗'} trial ${t.trial} ${t.state}${t.value !== undefined ? ` value ${t.value.toFixed(2)}` : ''}${t.prunedAt !== undefined ? ` at step ${t.prunedAt}` : ''}${t.message ? `: ${t.message.split('\n')[0]}` : ''} ${JSON.stringify(t.params)}`),
     });
+    if (changedCode) throw codeChangedError(changedCode);
     if (stop.signal.aborted) return { outDir, interrupted: true, trials, report: null };
     if (!study.best()) throw new TsgymError(`no trial of the study in ${outDir} completed (${trials.filter((t) => t.state === 'failed').length} failed, ${trials.filter((t) => t.state === 'pruned').length} pruned), so there is no best config`, { hint: 'see the trials\' logs under trials/*/logs/' });
     const stepsTrained = trialSteps(outDir, trials);
@@ -204,6 +220,7 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
       study.writeBest();
       return { outDir, interrupted: false, trials, report: null };
     }
+    if (!codeUnchanged()) throw codeChangedError(changedCode!);
     const reeval = await reevaluate(o, defaults, study, trials, outDir, newExecutor(workers), lock, runningStops, log, stop.signal);
     if (!reeval) return { outDir, interrupted: true, trials, report: null };
     const { selection } = reeval;

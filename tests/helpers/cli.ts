@@ -19,10 +19,10 @@ export function startCli(args: string[], env: Record<string, string> = {}): { ch
   return startScript('cli.ts', args, env);
 }
 
-/** Any script under experiments/ (`cli.ts`, `bench.ts`, `verify.ts`, …) as a child process. */
-export function startScript(script: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+/** Any script under experiments/ (`cli.ts`, `bench.ts`, `verify.ts`, …) of the checkout at `root` as a child process. */
+export function startScript(script: string, args: string[], env: Record<string, string> = {}, root = ROOT): { child: ChildProcess; done: Promise<CliResult> } {
   // `node --import tsx` keeps it one process (the tsx binary forks a child), so a signal reaches the CLI itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'experiments', script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'experiments', script), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
