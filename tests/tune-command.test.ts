@@ -14,7 +14,7 @@ import { parseMetrics } from '../formats/run-format.js';
 import { readPresetFile } from '../experiments/run-spec.js';
 import { tuneOptionsFromArgs } from '../experiments/commands/tune.js';
 import { defaultSpaceFor } from '../experiments/tune/default-spaces.js';
-import { ROOT, expectOneLine, runCli, runInProcess, startScript, writeMyPoleModule } from './helpers/cli.js';
+import { ROOT, copyCheckout, expectOneLine, runCli, runInProcess, startScript, writeMyPoleModule } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
@@ -225,13 +225,7 @@ describe('tune options', () => {
 
 describe('tune: the code changes under a running study', () => {
   it('stops with one line before the next trial instead of failing every later trial; the same command then continues', async () => {
-    // A copy of the checkout, so editing it leaves this one alone.
-    const copy = path.join(root, 'checkout');
-    fs.mkdirSync(copy);
-    for (const entry of ['agents', 'core', 'envs', 'experiments', 'formats', 'render', 'index.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
-      fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
-    }
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const copy = copyCheckout(path.join(root, 'checkout'));
     const out = path.join(root, 'code-change');
     const args = ['tune', 'ppo', 'cartpole', '--trials', '3', '--seeds', '1', '--steps', '512', '--eval-every', '256', '--space', 'lr=1e-4:3e-3:log', '--space-only', '--finalists', '0', '--pruner', 'none', '--envs', '2', '--eval-episodes', '1', '--backend', 'wasm', '--workers', '1', '--out', out];
     const first = startScript('cli.ts', args, {}, copy);

@@ -52,6 +52,16 @@ export function expectOneLine(r: CliResult, message: RegExp): void {
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
+/** A copy of this checkout's code at `dir` (its node_modules linked), to edit without touching this one; returns `dir`. */
+export function copyCheckout(dir: string): string {
+  fs.mkdirSync(dir);
+  for (const entry of ['agents', 'core', 'envs', 'experiments', 'formats', 'render', 'index.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
 /** Writes `<dir>/my-pole.mjs`, a user env module registering MyPole-v0 (CartPole under another id); returns its path. */
 export function writeMyPoleModule(dir: string): string {
   const mod = path.join(dir, 'my-pole.mjs');
