@@ -72,11 +72,11 @@ export async function runTuneCheck(check: TuneCheck, o: { outDir: string; backen
   }
   const r = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
   const winner = r.finalists.find((f: { trial: number }) => f.trial === r.winner);
-  const iv = (i: { point: number; low: number; high: number }) => `${i.point.toFixed(1)} [${i.low.toFixed(1)}, ${i.high.toFixed(1)}]`;
+  const iv = (i: { point: number; low: number; high: number }, digits = 1) => `${i.point.toFixed(digits)} [${i.low.toFixed(digits)}, ${i.high.toFixed(digits)}]`;
   const passed = winner.iqm.point > r.defaults.iqm.point && winner.pBetterThanDefaults.point >= TUNE_GOAL.pBetter;
   const detail =
     `${s.agent} ${s.env}: ${r.trials.complete} complete, ${r.trials.pruned} pruned, ${r.trials.failed} failed; env steps ${r.steps.trained} of ${r.steps.unpruned}; ` +
-    `winner trial ${r.winner} fresh-seed IQM ${iv(winner.iqm)} vs defaults ${iv(r.defaults.iqm)}, P(> defaults) ${iv(winner.pBetterThanDefaults)} (need ≥ ${TUNE_GOAL.pBetter}); ` +
+    `winner trial ${r.winner} fresh-seed IQM ${iv(winner.iqm)} vs defaults ${iv(r.defaults.iqm)}, P(> defaults) ${iv(winner.pBetterThanDefaults, 2)} (need ≥ ${TUNE_GOAL.pBetter}); ` +
     `${wallSeconds.toFixed(0)} s wall${cpuSeconds !== null ? `, ${cpuSeconds.toFixed(0)} CPU-s` : ''} (load ${loadAverage.map((l) => l.toFixed(1)).join(' ')}); params ${JSON.stringify(winner.params)}`;
   return { check, passed, detail, wallSeconds, cpuSeconds, loadAverage, report: r };
 }
