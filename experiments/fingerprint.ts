@@ -59,6 +59,13 @@ export function codeFingerprint(): CodeFingerprint {
   return cached;
 }
 
+/** The code on disk now, when it is no longer the code this process runs (an edit, a pull); null while it is. */
+export function codeChangedOnDisk(): CodeFingerprint | null {
+  const pkg = packageInfo();
+  const now = fingerprintOf(pkg.root, pkg.version);
+  return sameFingerprint(now, codeFingerprint()) ? null : now;
+}
+
 /** `0.1.0 source 3f2a9c1b… lockfile 9e0d…`: how a fingerprint reads in a message. */
 export function describeFingerprint(f: CodeFingerprint): string {
   return `${f.version} source ${f.source.slice(0, 12)} lockfile ${f.lockfile ? f.lockfile.slice(0, 12) : 'none'}`;

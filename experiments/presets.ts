@@ -472,7 +472,24 @@ export function presetFor(agent: string, env: string): RunPreset & { tuned: bool
   const id = resolveEnvId(env);
   const tuned = PRESETS[agent]?.[id];
   if (tuned) return { ...BASE_PRESET, ...tuned, tuned: true };
-  return { ...BASE_PRESET, hyperparams: genericHyperparams(agent, id), tuned: false };
+  return agentDefaultsPreset(agent, id);
+}
+
+/** What an env without a tuned preset gets: the base preset with the agent's defaults for new envs. */
+export function agentDefaultsPreset(agent: string, env: string): RunPreset & { tuned: false } {
+  return { ...BASE_PRESET, hyperparams: genericHyperparams(agent, resolveEnvId(env)), tuned: false };
+}
+
+/**
+ * Where a group's settings start: the env's tuned preset (`preset`; for an env without one, the agent's
+ * defaults), or the agent's defaults even when a tuned preset exists (`defaults`).
+ */
+export const PRESET_BASES = ['preset', 'defaults'] as const;
+export type PresetBase = (typeof PRESET_BASES)[number];
+
+/** The built-in preset a group starts from (see PresetBase). */
+export function basePreset(agent: string, env: string, base: PresetBase = 'preset'): RunPreset & { tuned: boolean } {
+  return base === 'defaults' ? agentDefaultsPreset(agent, env) : presetFor(agent, env);
 }
 
 /** An agent's hyperparameters for an env without a tuned preset. */

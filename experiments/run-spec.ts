@@ -31,7 +31,7 @@ import {
 } from '../formats/run-spec.js';
 import { loadedEnvModules } from './env-modules.js';
 import { codeFingerprint } from './fingerprint.js';
-import { presetFor } from './presets.js';
+import { basePreset, presetFor, type PresetBase } from './presets.js';
 import type { ProgressMode } from './harness/progress.js';
 import type { TrainOptions } from './harness/trainer.js';
 
@@ -101,9 +101,9 @@ export function readPresetFile(file: string): PresetFile {
   return parsePresetFile(text, file);
 }
 
-/** The built-in preset of (agent, env) with a preset file's fields laid over it. */
-export function presetWithFile(agent: string, env: string, file: PresetFile | undefined): RunPreset {
-  const base = presetFor(agent, env);
+/** The built-in preset of (agent, env) (or the agent's defaults, `from` 'defaults') with a preset file's fields laid over it. */
+export function presetWithFile(agent: string, env: string, file: PresetFile | undefined, from: PresetBase = 'preset'): RunPreset {
+  const base = basePreset(agent, env, from);
   if (!file) return base;
   const { agent: _a, env: _e, hyperparams, envKwargs, ...fields } = file;
   return { ...base, ...fields, hyperparams: { ...base.hyperparams, ...(hyperparams ?? {}) }, envKwargs: { ...base.envKwargs, ...(envKwargs ?? {}) } } as RunPreset;

@@ -8,6 +8,7 @@
  *   npm run verify -- --only stable             the stability checks alone (10 seeds × 100k per agent)
  *   npm run verify -- --only stable --long      ... and again at 200k steps (twice as long again: opt-in)
  *   npm run verify -- --only classic            the classic-control checks (Acrobot, MountainCar)
+ *   npm run verify -- --only tune               the tuning checks (tens of minutes each; never in a full run)
  * A full run (no --only) also rewrites the verify block of docs/results.md.
  *
  * Checks:
@@ -33,6 +34,10 @@
  *                                       seeds within the preset budget; dqn-mountaincar: MountainCar-v0 (≥ −110)
  *                                       on 5/5 seeds; ppo-mountaincar: reported, not checked (asked: what
  *                                       PPO reaches without exploration help).
+ *   tune (tune-acrobot, tune-lanekeeper)  PPO on Acrobot-v1 and DQN on LaneKeeper-v0 tuned from the agents'
+ *                                       defaults (20 trials × 3 seeds, 2 workers or --tune-queue, median
+ *                                       pruning): the winner's 10-fresh-seed IQM beats the defaults' with
+ *                                       P(better) ≥ 0.9 (experiments/verify-tune.ts). Only with --only.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -51,8 +56,11 @@ import { trainPresetOverSeeds, type SeedResult } from './harness/preset-runs.js'
 import { bootstrapCI, iqm } from './stats.js';
 import { onlyList } from './commands/flags.js';
 import { measuredOn, RESULTS_PAGE, updateResultsBlock } from './results-page.js';
+import { runTuneCheck, TUNE_CHECKS } from './verify-tune.js';
 
-const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar'] as const;
+const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar', 'tune', ...TUNE_CHECKS] as const;
+/** Checks a full run (no --only) leaves out: each takes tens of minutes. */
+const OPT_IN: readonly string[] = ['tune', ...TUNE_CHECKS];
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run verify --')
@@ -62,12 +70,13 @@ const argv = yargs(hideBin(process.argv))
     out: { type: 'string', default: 'verify-results' },
     long: { type: 'boolean', default: false, describe: 'Stability checks: also train every seed for 200k steps (doubles their time again)' },
     'stable-seeds': { type: 'number', default: 10, describe: 'Seeds 0..N-1 for the stability checks' },
+    'tune-queue': { type: 'string', describe: 'Tuning checks: train on this BullMQ queue (redis://HOST:PORT; start its workers yourself) instead of 2 local workers' },
   })
   .strict()
   .help()
   .parseSync();
 
-const only: string[] = onlyList(argv.only, CHECKS, 'check', 'verify');
+const only: string[] = onlyList(argv.only, CHECKS, 'check', 'verify').filter((c) => argv.only !== undefined || !OPT_IN.includes(c));
 
 interface CheckResult {
   check: string;
@@ -254,6 +263,12 @@ if (only.includes('sac-pendulum') && has('sac')) await solveOnAllSeeds('sac', 'P
 if (only.includes('td3-pendulum') && has('td3')) await solveOnAllSeeds('td3', 'Pendulum-v1', 'td3-pendulum', 10);
 if (only.includes('td3-mountaincar') && has('td3')) await solveOnAllSeeds('td3', 'MountainCarContinuous-v0', 'td3-mountaincar');
 if (only.includes('sac-lanekeeper') && has('sac')) await lanekeeperReturns('sac', 'LaneKeeperContinuous-v0', 900);
+for (const check of TUNE_CHECKS) {
+  if (only.includes('tune') || only.includes(check)) {
+    const r = await runTuneCheck(check, { outDir: argv.out, backend: argv.backend, ...(argv['tune-queue'] ? { queue: argv['tune-queue'] } : {}) });
+    report({ check: r.check + (argv['tune-queue'] ? ' (queue)' : ''), passed: r.passed, detail: r.detail });
+  }
+}
 
 console.log('\n| check | result | detail |\n|---|---|---|');
 for (const r of results) console.log(`| ${r.check} | ${r.passed ? 'pass' : 'FAIL'} | ${r.detail} |`);

@@ -23,7 +23,7 @@ import { claimComparisonFile, planComparison } from '../experiments/plan/request
 import { trainSpecFromArgs } from '../experiments/commands/train.js';
 import { configFields, runSpecDocument } from '../formats/run-spec.js';
 import { codeFingerprint, describeFingerprint, fingerprintOf } from '../experiments/fingerprint.js';
-import { ROOT, runCli, startCli } from './helpers/cli.js';
+import { copyCheckout, runCli, startCli } from './helpers/cli.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { killWorkers, signalGroup, sleep, startWorker, until } from './helpers/queue.js';
 
@@ -134,12 +134,7 @@ describe('queue job data is checked before anything is done with it', () => {
 describe('code fingerprint', () => {
   it('a worker whose code differs refuses the job with one line naming both; a worker with the same code trains it', async () => {
     // A checkout with one constant changed.
-    const other = path.join(root, 'other-checkout');
-    fs.mkdirSync(other);
-    for (const entry of ['agents', 'core', 'envs', 'experiments', 'formats', 'render', 'index.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
-      fs.cpSync(path.join(ROOT, entry), path.join(other, entry), { recursive: true });
-    }
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(other, 'node_modules'));
+    const other = copyCheckout(path.join(root, 'other-checkout'));
     const cartpole = path.join(other, 'envs', 'cartpole.ts');
     fs.writeFileSync(cartpole, fs.readFileSync(cartpole, 'utf8').replace('export const GRAVITY = 9.8;', 'export const GRAVITY = 9.81;'));
     const theirs = fingerprintOf(other, codeFingerprint().version);

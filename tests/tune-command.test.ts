@@ -14,7 +14,7 @@ import { parseMetrics } from '../formats/run-format.js';
 import { readPresetFile } from '../experiments/run-spec.js';
 import { tuneOptionsFromArgs } from '../experiments/commands/tune.js';
 import { defaultSpaceFor } from '../experiments/tune/default-spaces.js';
-import { ROOT, expectOneLine, runCli, runInProcess, writeMyPoleModule } from './helpers/cli.js';
+import { ROOT, copyCheckout, expectOneLine, runCli, runInProcess, startScript, writeMyPoleModule } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
@@ -213,4 +213,64 @@ describe('tune options', () => {
     expect(() => tuneOptionsFromArgs(args({ 'space-only': true }))).toThrow(/--space-only tunes only the --space parameters/);
     expect(fs.existsSync(path.join(root, 'opts'))).toBe(false);
   });
+
+  it("the default space's step-count ranges follow the budget: --steps, else the preset's", () => {
+    const dqn = (extra: Record<string, unknown>) => tuneOptionsFromArgs(args({ agent: 'dqn', env: 'lanekeeper', ...extra })).space;
+    expect(dqn({ steps: 6000 })).toEqual(defaultSpaceFor('dqn', 6000));
+    expect(dqn({ steps: 6000 }).learningStarts).toEqual({ type: 'int', low: 0, high: 3000 });
+    expect(dqn({}).epsDecaySteps).toEqual(defaultSpaceFor('dqn', 40_000).epsDecaySteps); // LaneKeeper's DQN preset: 40k
+    expect(dqn({ from: 'defaults' }).epsDecaySteps).toEqual(defaultSpaceFor('dqn', 100_000).epsDecaySteps); // the base budget
+  });
+});
+
+describe('tune: the code changes under a running study', () => {
+  it('stops with one line before the next trial instead of failing every later trial; the same command then continues', async () => {
+    const copy = copyCheckout(path.join(root, 'checkout'));
+    const out = path.join(root, 'code-change');
+    const args = ['tune', 'ppo', 'cartpole', '--trials', '3', '--seeds', '1', '--steps', '512', '--eval-every', '256', '--space', 'lr=1e-4:3e-3:log', '--space-only', '--finalists', '0', '--pruner', 'none', '--envs', '2', '--eval-episodes', '1', '--backend', 'wasm', '--workers', '1', '--out', out];
+    const first = startScript('cli.ts', args, {}, copy);
+    let stderr = '';
+    first.child.stderr!.on('data', (d) => {
+      stderr += d;
+      // Trial 0 is under way: edit the code.
+      if (stderr.includes('▶ trial 0') && !fs.existsSync(path.join(copy, 'core', 'edited.ts'))) fs.writeFileSync(path.join(copy, 'core', 'edited.ts'), 'export const edited = true;\n');
+    });
+    const r = await first.done;
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error: the tsgym code changed while the study ran/m);
+    expect(readStudy(out).trials.filter((t) => t.state === 'failed')).toEqual([]);
+    expect(readStudy(out).trials.filter((t) => t.state !== 'running').length).toBeLessThan(3);
+    const again = await startScript('cli.ts', args, {}, copy).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect(finalStates(out).map((t) => t.state)).toEqual(['complete', 'complete', 'complete']);
+  }, 240_000);
+});
+
+describe('tune --from defaults', () => {
+  it("trials and the defaults arm start from the agent's defaults, not the env's preset; best.json trains the same config", async () => {
+    // PPO on Acrobot has a tuned preset (lr 1e-3, 8 envs); its agent defaults are lr 2.5e-4, numSteps 512, 4 envs.
+    const out = path.join(root, 'from-defaults');
+    const r = await runCli(['tune', 'ppo', 'acrobot', '--from', 'defaults', '--trials', '1', '--seeds', '1', '--steps', '512', '--eval-every', '256', '--eval-episodes', '1', '--space', 'gamma=0.9:0.99', '--space-only', '--finalists', '1', '--fresh-seeds', '1', '--backend', 'wasm', '--workers', '2', '--progress', 'none', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const { header, trials } = readStudy(out);
+    expect(header.budget).toMatchObject({ numEnvs: 4, totalSteps: 512 });
+    expect(header.fixedHyperparams).toMatchObject({ lr: 0.00025, numSteps: 512, normalizeObs: true });
+    expect(header.fixedHyperparams).not.toHaveProperty('gamma');
+    const configOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0], 'config.json'), 'utf8'));
+    const trial = configOf(path.join(out, 'trials', 'trial-0000', 'runs'));
+    expect(trial.hyperparams).toMatchObject({ lr: 0.00025, numSteps: 512, gamma: trials[0].params.gamma });
+    expect(trial.numEnvs).toBe(4);
+    const defaults = configOf(path.join(out, 'reevaluation', 'runs'));
+    expect(defaults.hyperparams).toMatchObject({ lr: 0.00025, numSteps: 512, gamma: 0.99 });
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.from).toBe('defaults');
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain("the agent's defaults");
+    // best.json names every untuned hyperparameter, so train --preset does not fall back to Acrobot's preset.
+    const runs = path.join(root, 'from-defaults-train');
+    const t = await runCli(['train', '--preset', path.join(out, 'best.json'), '--out', runs, '--run-name', 'winner', '--progress', 'none', '--backend', 'wasm']);
+    expect(t.code, t.stderr).toBe(0);
+    const { fingerprint: _f, seed: _s, ...winner } = JSON.parse(fs.readFileSync(path.join(runs, 'winner', 'config.json'), 'utf8'));
+    expect(winner.hyperparams).toEqual(trial.hyperparams);
+    expect(winner).toMatchObject({ numEnvs: 4, totalSteps: 512, evalEvery: 256 });
+  }, 180_000);
 });

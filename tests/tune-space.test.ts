@@ -142,6 +142,24 @@ describe('default search spaces per agent', () => {
     }
   });
 
+  it.each([512, 6000, 100_000])('with a budget of %i steps, step-count ranges end at most at half of it and stay valid', (budget) => {
+    for (const agent of ['dqn', 'sac']) {
+      const reg = agentRegistration(agent);
+      const space = defaultSpaceFor(agent, budget);
+      expect(() => checkSpaceAgainstSchema(agent, validateSpace(space), reg.hyperparams)).not.toThrow();
+      for (const key of ['learningStarts', 'epsDecaySteps', 'targetUpdateInterval']) {
+        const d = space[key];
+        if (!d || d.type !== 'int') continue;
+        expect(d.high).toBeLessThanOrEqual(budget / 2);
+        expect(d.low).toBeLessThan(d.high);
+      }
+      // Keys that do not count steps are the unbudgeted space's.
+      expect(space.lr).toEqual(defaultSpaceFor(agent).lr);
+    }
+    expect(defaultSpaceFor('dqn', 6000).epsDecaySteps).toEqual({ type: 'int', low: 30, high: 3000, log: true });
+    expect(defaultSpaceFor('dqn', 1e9)).toEqual(defaultSpaceFor('dqn'));
+  });
+
   it('an agent without one is a one-line error', () => {
     expect(oneLineError(() => defaultSpaceFor('nope')).message).toMatch(/no default search space for agent 'nope'/);
   });

@@ -10,7 +10,7 @@ import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
-import { agentEnvWithFile, readPresetFile, runFlagOptions } from '../run-spec.js';
+import { agentEnvWithFile, presetWithFile, readPresetFile, runFlagOptions } from '../run-spec.js';
 import { parseAssignments, parseSeed, positiveInt, runFlagsFromArgs } from '../../formats/run-spec.js';
 import { defaultSpaceFor, DEFAULT_SPACES } from '../tune/default-spaces.js';
 import { mergeSpaces, parseSpaceFlags } from '../tune/space.js';
@@ -20,6 +20,7 @@ import type { SamplerKind } from '../tune/sampler.js';
 import { runTune, type TuneOptions } from '../tune/run-study.js';
 import { commandLine } from '../../core/command-line.js';
 import { checkSeedsPerProcess } from '../plan/batches.js';
+import { PRESET_BASES, type PresetBase } from '../presets.js';
 
 interface TuneArgs extends BatchArgs {
   agent?: string;
@@ -39,6 +40,7 @@ interface TuneArgs extends BatchArgs {
   finalists: number;
   'fresh-seeds': number;
   'parallel-trials'?: number;
+  from?: PresetBase;
 }
 
 const nonNegative = (flag: string, v: number | undefined) => {
@@ -73,7 +75,9 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   const given = a.space.length ? parseSpaceFlags(a.space, reg.hyperparams as never) : {};
   if (a['space-only'] && !a.space.length) throw new TsgymError('--space-only tunes only the --space parameters; give at least one --space key=low:high');
   if (!a['space-only'] && !Object.hasOwn(DEFAULT_SPACES, reg.name) && !a.space.length) defaultSpaceFor(reg.name); // one line: no default space, give --space
-  const space = a['space-only'] || !Object.hasOwn(DEFAULT_SPACES, reg.name) ? given : mergeSpaces(defaultSpaceFor(reg.name), given);
+  const flags = runFlagsFromArgs(a, 'sweep');
+  const budget = flags.totalSteps ?? presetWithFile(reg.name, env, presetFile, a.from).totalSteps;
+  const space = a['space-only'] || !Object.hasOwn(DEFAULT_SPACES, reg.name) ? given : mergeSpaces(defaultSpaceFor(reg.name, budget), given);
   const fixed = parseAssignments(a.set, '--set');
   rejectRunKeys(reg.name, reg.hyperparams, fixed);
   const prunerOptions: PrunerOptions = {
@@ -88,8 +92,9 @@ export function tuneOptionsFromArgs(a: TuneArgs): TuneOptions {
   return {
     agent: reg.name,
     env,
-    flags: runFlagsFromArgs(a, 'sweep'),
+    flags,
     ...(presetFile ? { presetFile, presetFileName: a.preset } : {}),
+    ...(a.from ? { from: a.from } : {}),
     trials: a.trials,
     seedsPerTrial: a.seeds ?? 3,
     sampler: a.sampler,
@@ -136,6 +141,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
         finalists: { type: 'number', default: 3, describe: 'Best trials re-run on fresh seeds to choose the winner (0: take the study\'s best as is)' },
         'fresh-seeds': { type: 'number', default: 10, describe: 'Fresh seeds (never used in the study) for the re-evaluation' },
         'parallel-trials': { type: 'number', describe: 'Trials trained at once (default: --workers ÷ --seeds locally, 1 on a queue)' },
+        from: { choices: [...PRESET_BASES], default: 'preset' as PresetBase, describe: "What the untuned settings and the defaults the winner is compared with start from: the env's tuned preset (for an env without one: the agent's defaults), or the agent's defaults even where a preset exists" },
         ...runFlagOptions('sweep'),
         preset: shared.preset,
         workers: shared.workers,
@@ -146,6 +152,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
       }))
       .example('$0 tune ppo cartpole --trials 30 --seeds 3 --out runs/tune-ppo', "PPO's default search space, TPE with median pruning")
       .example("$0 tune dqn cartpole --trials 20 --seeds 2 --steps 20000 --space lr=1e-5:1e-2:log --space activation=tanh,relu --space-only --out runs/t", 'Two parameters only')
+      .example('$0 tune ppo acrobot --from defaults --trials 30 --steps 40000 --out runs/tune-acrobot', "Start from PPO's defaults, not Acrobot's tuned preset")
       .example('$0 train ppo cartpole --preset runs/tune-ppo/best.json', 'Train the winner') as unknown as Argv<TuneArgs>;
   },
   handler: async (a) => {

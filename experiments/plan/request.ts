@@ -24,7 +24,7 @@ import { comparisonRunName, type ReportOptions } from '../../formats/comparison.
 import { COMPARISON_FILES, type AgentPlan, type ComparisonFile, type ComparisonRequest } from '../../formats/comparison.js';
 import { loadedEnvModules } from '../env-modules.js';
 import { codeFingerprint } from '../fingerprint.js';
-import { presetFor } from '../presets.js';
+import { basePreset, type PresetBase } from '../presets.js';
 import { agentEnvWithFile, presetWithFile, resolveRunSpec } from '../run-spec.js';
 import { positiveInt, takesBudget, type PresetFile, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
 import { commandLine } from '../../core/command-line.js';
@@ -41,6 +41,8 @@ export interface CompareOptions extends Omit<RunFlags, 'seed' | 'hyperparams' | 
   /** A `--preset FILE` laid over every group's built-in preset. */
   presetFile?: PresetFile;
   presetFileName?: string;
+  /** What the groups start from: the env's tuned preset (default) or the agent's defaults (`tune --from defaults`). */
+  from?: PresetBase;
   /** Without `totalSteps`: each agent its own preset budget instead of one shared budget. */
   allowDifferentBudgets?: boolean;
   /** Runs at a time on this machine (default os.availableParallelism()); ignored with a queue. */
@@ -96,10 +98,10 @@ function runFlagsOf(o: Omit<CompareOptions, 'agents' | 'sets'>): RunFlags {
  * `overrides`. A comparison trains every run to its budget unless `--stop-when-solved` asks otherwise.
  */
 export function planGroup(o: Omit<CompareOptions, 'agents' | 'sets'>, envId: string, agent: string, overrides: Record<string, unknown>, totalSteps?: number): AgentPlan {
-  const preset = presetWithFile(agent, envId, o.presetFile);
+  const preset = presetWithFile(agent, envId, o.presetFile, o.from);
   const flags: RunFlags = { ...runFlagsOf(o), stopWhenSolved: o.stopWhenSolved ?? false, hyperparams: overrides, ...(totalSteps !== undefined ? { totalSteps } : {}) };
   const { agent: _agent, env: _env, seed: _seed, backend: _backend, envModules: _modules, fingerprint: _fp, ...plan } = resolveRunSpec(agent, envId, preset, { ...flags, seed: 0 });
-  return { ...plan, tunedPreset: presetFor(agent, envId).tuned };
+  return { ...plan, tunedPreset: basePreset(agent, envId, o.from).tuned };
 }
 
 /** The budget every agent of a comparison trains: --steps, else the largest of their preset budgets; null with --allow-different-budgets. */
@@ -108,7 +110,7 @@ export function sharedBudget(o: Omit<CompareOptions, 'agents' | 'sets'>, envId: 
     if (o.allowDifferentBudgets) throw new TsgymError('--allow-different-budgets keeps each agent\'s preset budget; it cannot go with --steps, which gives every agent the same');
     return o.totalSteps;
   }
-  const budgets = agents.map((a) => presetWithFile(a, envId, o.presetFile).totalSteps);
+  const budgets = agents.map((a) => presetWithFile(a, envId, o.presetFile, o.from).totalSteps);
   return o.allowDifferentBudgets ? null : Math.max(...budgets);
 }
 

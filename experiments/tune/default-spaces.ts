@@ -7,11 +7,15 @@
  * - powers of two (rollout lengths, batch sizes) become log-scaled int ranges;
  * - network sizes (RL-Zoo's net_arch names) are left out: a layer list is not a categorical value here, so
  *   `hidden` keeps the agent's default (set it with --set).
+ * - ranges counted in steps (learning starts, ε decay, target-update interval) scale with the run's budget, as
+ *   RL-Zoo's exploration fraction does: given the budget, a range that ends above half of it is scaled down
+ *   to end there, so a short study does not spend its trials on configs that never learn or never stop
+ *   exploring.
  * Every range lies inside the agent's schema, and every point of a space passes the agent's cross-key checks
  * for any number of parallel envs (tests/tune-space.test.ts).
  */
 import { TsgymError } from '../../core/errors.js';
-import type { SearchSpace } from './space.js';
+import type { ParamDistribution, SearchSpace } from './space.js';
 
 const LR = { type: 'float', low: 1e-5, high: 2e-3, log: true } as const;
 const GAMMA = { type: 'float', low: 0.95, high: 0.9999 } as const;
@@ -86,9 +90,26 @@ export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
   },
 };
 
-/** The default search space of `agent` (a copy); throws when it has none (then every key needs a --space). */
-export function defaultSpaceFor(agent: string): SearchSpace {
+/** The keys whose values count steps: with a budget, their ranges end at most at half of it. */
+const STEP_COUNT_KEYS = ['learningStarts', 'epsDecaySteps', 'targetUpdateInterval'];
+
+/** An int range that ends above `cap`, scaled down to end at it (a log range keeps its ratio, at least 1). */
+function capIntRange(spec: ParamDistribution, cap: number): ParamDistribution {
+  if (spec.type !== 'int' || spec.high <= cap) return spec;
+  const low = Math.max(spec.log ? 1 : 0, Math.round((spec.low * cap) / spec.high));
+  return { ...spec, low: Math.min(low, cap - 1), high: cap };
+}
+
+/**
+ * The default search space of `agent` (a copy); with `totalSteps`, the step-count ranges end at most at half
+ * the budget. Throws when the agent has none (then every key needs a --space).
+ */
+export function defaultSpaceFor(agent: string, totalSteps?: number): SearchSpace {
   const space = DEFAULT_SPACES[agent];
   if (!space) throw new TsgymError(`no default search space for agent '${agent}'; give the parameters to tune with --space key=low:high[:log] or key=a,b,c`);
-  return structuredClone(space) as SearchSpace;
+  const copy = structuredClone(space) as SearchSpace;
+  if (totalSteps === undefined) return copy;
+  const cap = Math.max(2, Math.floor(totalSteps / 2));
+  for (const key of STEP_COUNT_KEYS) if (copy[key]) copy[key] = capIntRange(copy[key], cap);
+  return copy;
 }

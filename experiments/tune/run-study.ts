@@ -53,8 +53,10 @@ import { freshSeeds, Study, STUDY_FILES, TUNE_FILES, trialDirName, type StudySet
 import type { SamplerKind } from './sampler.js';
 import type { PrunerOptions, PrunerKind } from './pruner.js';
 import { commandLine } from '../../core/command-line.js';
+import type { PresetBase } from '../presets.js';
+import { codeChangedOnDisk, codeFingerprint, describeFingerprint, type CodeFingerprint } from '../fingerprint.js';
 
-export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'workers' | 'seedsPerProcess' | 'queue' | 'outDir' | 'progress'> {
+export interface TuneOptions extends Pick<CompareOptions, 'env' | 'presetFile' | 'presetFileName' | 'from' | 'workers' | 'seedsPerProcess' | 'queue' | 'outDir' | 'progress'> {
   agent: string;
   /** The run fields given as flags (`--steps`, `--envs`, `--eval-every`, …; not seed or hyperparams). */
   flags: Omit<RunFlags, 'seed' | 'hyperparams' | 'envModules'>;
@@ -81,6 +83,8 @@ export interface TuneReport {
   agent: string;
   env: string;
   objective: ObjectiveKind;
+  /** What the untuned settings and the defaults arm are: the env's tuned preset, or the agent's defaults. */
+  from: PresetBase;
   trials: { complete: number; pruned: number; failed: number };
   /** Env steps the study's runs trained, and what they would have trained without pruning. */
   steps: { trained: number; unpruned: number };
@@ -113,7 +117,10 @@ async function prepare(o: TuneOptions): Promise<{ defaults: AgentPlan; settings:
     if (key in o.space) throw new TsgymError(`--set ${key} fixes a hyperparameter the search space tunes; drop one of them`);
   }
   const defaults = { ...planGroup(planOptions(o), o.env, reg.name, o.fixedHyperparams, o.flags.totalSteps), agent: reg.name };
-  const { hyperparams: _h, tunedPreset: _t, agent: _a, ...budget } = defaults;
+  const { hyperparams: resolved, tunedPreset: _t, agent: _a, ...budget } = defaults;
+  // From the agent's defaults, every untuned hyperparameter is fixed explicitly: best.json then trains the
+  // same config under `train --preset` even on an env whose tuned preset would fill the gaps differently.
+  const untuned = o.from === 'defaults' ? Object.fromEntries(Object.entries(resolved).filter(([k]) => !(k in o.space))) : {};
   const settings: StudySettings = {
     agent: reg.name,
     env: o.env,
@@ -124,7 +131,7 @@ async function prepare(o: TuneOptions): Promise<{ defaults: AgentPlan; settings:
     objective: o.objective,
     pruner: o.pruner,
     ...(o.prunerOptions && Object.keys(o.prunerOptions).length ? { prunerOptions: o.prunerOptions } : {}),
-    fixedHyperparams: { ...(o.presetFile?.hyperparams ?? {}), ...o.fixedHyperparams },
+    fixedHyperparams: { ...untuned, ...(o.presetFile?.hyperparams ?? {}), ...o.fixedHyperparams },
     budget: { totalSteps: budget.totalSteps, numEnvs: budget.numEnvs, evalEvery: budget.evalEvery, evalEpisodes: budget.evalEpisodes, checkpointEvery: budget.checkpointEvery, envKwargs: budget.envKwargs, stopWhenSolved: budget.stopWhenSolved },
   };
   await checkPlanBuilds(requestFor(o, { defaults }, [0]));
@@ -133,7 +140,7 @@ async function prepare(o: TuneOptions): Promise<{ defaults: AgentPlan; settings:
 
 /** The options `planGroup` plans a group from: the run flags and the preset file, nothing of the study's own. */
 function planOptions(o: TuneOptions): Omit<CompareOptions, 'agents' | 'sets'> {
-  return { ...o.flags, env: o.env, seeds: [], outDir: o.outDir, ...(o.presetFile ? { presetFile: o.presetFile, presetFileName: o.presetFileName } : {}) };
+  return { ...o.flags, env: o.env, seeds: [], outDir: o.outDir, ...(o.from ? { from: o.from } : {}), ...(o.presetFile ? { presetFile: o.presetFile, presetFileName: o.presetFileName } : {}) };
 }
 
 function requestFor(o: TuneOptions, plans: Record<string, AgentPlan>, seeds: number[]): ComparisonRequest {
@@ -183,7 +190,21 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
     const runsAtOnce = Math.max(1, Math.min(o.seedsPerTrial, Math.floor(workers / parallel)));
     const done = study.trials().filter((t) => t.state !== 'running').length;
     log(`tuning ${settings.agent} on ${o.env}: ${o.trials} trials × ${o.seedsPerTrial} seeds (${settings.sampler}, pruner ${settings.pruner}, objective ${o.objective}) → ${outDir}; ${done} finished already; ${parallel} trial(s) at a time`);
-    const runTrial = (ctx: TrialContext) => trainTrial(o, defaults, ctx, path.join(outDir, TUNE_FILES.trials, trialDirName(ctx.trial)), newExecutor(runsAtOnce), lock, runningStops, log);
+    // Runs started after an edit of the code would refuse their spec and fail the trial: stop the study instead.
+    let changedCode: CodeFingerprint | null = null;
+    const codeUnchanged = () => {
+      changedCode ??= codeChangedOnDisk();
+      if (changedCode) stop.abort();
+      return !changedCode;
+    };
+    const runTrial = async (ctx: TrialContext): Promise<TrialOutcome> => {
+      if (!codeUnchanged()) return { failed: 'stopped' };
+      const outcome = await trainTrial(o, defaults, ctx, path.join(outDir, TUNE_FILES.trials, trialDirName(ctx.trial)), newExecutor(runsAtOnce), lock, runningStops, log);
+      if ('failed' in outcome) codeUnchanged();
+      return outcome;
+    };
+    const codeChangedError = (changed: CodeFingerprint) =>
+      new TsgymError(`the tsgym code changed while the study ran (now ${describeFingerprint(changed)}; the study started with ${describeFingerprint(codeFingerprint())}): stopped, its unfinished trials stay open`, { hint: 'run the same command again to continue the study with the new code; keep the checkout unchanged while a study runs' });
     const trials = await optimize(study, {
       trials: o.trials,
       concurrency: parallel,
@@ -191,6 +212,7 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
       signal: stop.signal,
       onTrial: (t) => log(`${t.state === 'complete' ? '✓' : t.state === 'pruned' ? '✂' : '✗'} trial ${t.trial} ${t.state}${t.value !== undefined ? ` value ${t.value.toFixed(2)}` : ''}${t.prunedAt !== undefined ? ` at step ${t.prunedAt}` : ''}${t.message ? `: ${t.message.split('\n')[0]}` : ''} ${JSON.stringify(t.params)}`),
     });
+    if (changedCode) throw codeChangedError(changedCode);
     if (stop.signal.aborted) return { outDir, interrupted: true, trials, report: null };
     if (!study.best()) throw new TsgymError(`no trial of the study in ${outDir} completed (${trials.filter((t) => t.state === 'failed').length} failed, ${trials.filter((t) => t.state === 'pruned').length} pruned), so there is no best config`, { hint: 'see the trials\' logs under trials/*/logs/' });
     const stepsTrained = trialSteps(outDir, trials);
@@ -198,6 +220,7 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
       study.writeBest();
       return { outDir, interrupted: false, trials, report: null };
     }
+    if (!codeUnchanged()) throw codeChangedError(changedCode!);
     const reeval = await reevaluate(o, defaults, study, trials, outDir, newExecutor(workers), lock, runningStops, log, stop.signal);
     if (!reeval) return { outDir, interrupted: true, trials, report: null };
     const { selection } = reeval;
@@ -431,6 +454,7 @@ function tuneReport(o: TuneOptions, settings: StudySettings, trials: TrialLine[]
     agent: settings.agent,
     env: settings.env,
     objective: o.objective,
+    from: o.from ?? 'preset',
     trials: { complete: trials.filter((t) => t.state === 'complete').length, pruned: trials.filter((t) => t.state === 'pruned').length, failed: trials.filter((t) => t.state === 'failed').length },
     steps,
     freshSeeds: seeds,
@@ -458,7 +482,7 @@ export function tuneReportMarkdown(r: TuneReport): string {
     `${r.trials.complete} trials complete, ${r.trials.pruned} pruned, ${r.trials.failed} failed; objective ${r.objective} (IQM over seeds). ` +
       `Env steps trained: ${r.steps.trained.toLocaleString('en-US')} of ${r.steps.unpruned.toLocaleString('en-US')} without pruning.`,
     '',
-    `Re-evaluated on ${r.freshSeeds.length} fresh seeds (never used in the study): ${r.freshSeeds.join(', ')}. IQM with 95% bootstrap interval; P(> defaults) = probability that a run of the config scores higher than a run of the defaults.`,
+    `Re-evaluated on ${r.freshSeeds.length} fresh seeds (never used in the study): ${r.freshSeeds.join(', ')}. IQM with 95% bootstrap interval; P(> defaults) = probability that a run of the config scores higher than a run of the defaults (${r.from === 'defaults' ? "the agent's defaults" : "the env's preset, or the agent's defaults where the env has none"}, with the study's budget).`,
     '',
     '| trial | study value | fresh-seed IQM | P(> defaults) | params |',
     '|---:|---:|---|---|---|',

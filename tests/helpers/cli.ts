@@ -19,10 +19,10 @@ export function startCli(args: string[], env: Record<string, string> = {}): { ch
   return startScript('cli.ts', args, env);
 }
 
-/** Any script under experiments/ (`cli.ts`, `bench.ts`, `verify.ts`, …) as a child process. */
-export function startScript(script: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+/** Any script under experiments/ (`cli.ts`, `bench.ts`, `verify.ts`, …) of the checkout at `root` as a child process. */
+export function startScript(script: string, args: string[], env: Record<string, string> = {}, root = ROOT): { child: ChildProcess; done: Promise<CliResult> } {
   // `node --import tsx` keeps it one process (the tsx binary forks a child), so a signal reaches the CLI itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'experiments', script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'experiments', script), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -50,6 +50,16 @@ export function expectOneLine(r: CliResult, message: RegExp): void {
   expect(lines[0]).toMatch(/^error: /);
   expect(lines[0]).toMatch(message);
   expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** A copy of this checkout's code at `dir` (its node_modules linked), to edit without touching this one; returns `dir`. */
+export function copyCheckout(dir: string): string {
+  fs.mkdirSync(dir);
+  for (const entry of ['agents', 'core', 'envs', 'experiments', 'formats', 'render', 'index.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
 }
 
 /** Writes `<dir>/my-pole.mjs`, a user env module registering MyPole-v0 (CartPole under another id); returns its path. */
