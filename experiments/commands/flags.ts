@@ -42,7 +42,7 @@ export function batchFlags() {
   return {
     env: { type: 'string', describe: `Env id or alias: ${envChoices().join(', ')}` },
     workers: { type: 'number', describe: 'Runs trained at the same time on this machine (default: the number of cores; not with --queue)' },
-    'seeds-per-process': { type: 'number', describe: "Seeds of one configuration trained one after another in one process (results are the same for any value; a process's start-up is paid once per batch). Default: all seeds of a configuration, split so every --workers slot or queue worker gets work; 1: one process per run" },
+    'seeds-per-process': { type: 'number', describe: "Seeds of one configuration trained one after another in one process (results are the same for any value; a process's start-up is paid once per batch). Default: all seeds of a configuration, split so every --workers slot or queue worker gets work (tune's trials with a pruner: 1, so a trial's seeds evaluate side by side); 1: one process per run" },
     preset: { type: 'string', describe: 'A JSON preset file laid over the built-in presets (budget, cadence, hyperparameters)' },
     'bootstrap-reps': { type: 'number', default: 2000, describe: 'Bootstrap resamples for the confidence intervals' },
     progress: { choices: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, lines otherwise)' },

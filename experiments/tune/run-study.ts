@@ -154,8 +154,12 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
   const { defaults, settings } = await prepare(o);
   const queued = isQueued(o);
   const workers = o.workers ?? (await import('node:os')).availableParallelism();
-  // One executor per trial, so pruning one trial stops only its runs.
-  const newExecutor = (runsAtOnce: number) => executorFor(o.queue, { workers: runsAtOnce, seedsPerProcess: o.seedsPerProcess });
+  // One executor per trial, so pruning one trial stops only its runs. A pruner judges a trial at an eval step
+  // once every seed has evaluated there, so with a pruner a trial's seeds default to a process each (side by
+  // side); seeds one after another in one process could only stop the last. The re-evaluation prunes
+  // nothing, so its seeds share processes.
+  const newExecutor = (runsAtOnce: number, seedsPerProcess = o.seedsPerProcess) => executorFor(o.queue, { workers: runsAtOnce, seedsPerProcess });
+  const trialSeedsPerProcess = o.seedsPerProcess ?? (o.pruner === 'none' ? undefined : 1);
   const probe = newExecutor(1);
   try {
     await probe.prepare((m) => console.error(m)); // an unreachable queue is refused before anything is written
@@ -199,7 +203,7 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
     };
     const runTrial = async (ctx: TrialContext): Promise<TrialOutcome> => {
       if (!codeUnchanged()) return { failed: 'stopped' };
-      const outcome = await trainTrial(o, defaults, ctx, path.join(outDir, TUNE_FILES.trials, trialDirName(ctx.trial)), newExecutor(runsAtOnce), lock, runningStops, log);
+      const outcome = await trainTrial(o, defaults, ctx, path.join(outDir, TUNE_FILES.trials, trialDirName(ctx.trial)), newExecutor(runsAtOnce, trialSeedsPerProcess), lock, runningStops, log);
       if ('failed' in outcome) codeUnchanged();
       return outcome;
     };
