@@ -164,7 +164,7 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
     const space = agent.info.actionSpace as Discrete;
     // DqnAgent.act returns argmax indices, which are the env's actions only when the space starts at 0.
     if (space.start !== 0) throw new TsgymError(`cannot export: dqn acts with action indices 0…${k - 1}, outside ${String(space)}`);
-    const out = g.mlp(agent.online as Mlp, x, 'q');
+    const out = g.mlp(agent.greedyNetwork as Mlp, x, 'q');
     if (agent.config.dueling) {
       // Q = V + (A − mean(A)), as DqnAgent.qValues.
       const v = g.sliceCols(out, 0, 1);
@@ -217,7 +217,7 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
 
 /** Whether every network of a DQN or policy-gradient agent is an MLP (a conv torso is not exportable). */
 function mlpOnly(agent: DqnAgent | PolicyGradientAgent): boolean {
-  const nets: Network[] = agent instanceof DqnAgent ? [agent.online] : agent.net.nets.map(([, n]) => n);
+  const nets: Network[] = agent instanceof DqnAgent ? [agent.greedyNetwork] : agent.net.nets.map(([, n]) => n);
   return nets.every((n) => n instanceof Mlp);
 }
 
