@@ -50,8 +50,10 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig, Tor
   epsRepeatMu: number;
   /**
    * Greedy actions (evaluation, the saved best and final policies, export) come from a Polyak average of the
-   * online network, θ̄ ← τθ + (1 − τ)θ̄ after every gradient step; 1 = the online network itself. Exploration
-   * and the TD targets do not use it, so it changes what is evaluated, not how the agent trains.
+   * online network, θ̄ ← τθ + (1 − τ)θ̄ after the n-th gradient step with τ = max(greedyTau, 9 / (10 + n)):
+   * early on it follows the online network closely, later it averages over roughly the last n/9 gradient steps
+   * (the warm-up of TensorFlow's ExponentialMovingAverage), until τ reaches greedyTau. 1 = the online network
+   * itself. Exploration and the TD targets never use it: it changes what is evaluated, not how the agent trains.
    */
   greedyTau: number;
 }
@@ -79,7 +81,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     prioritized: bool(false, 'Prioritised replay (proportional)'),
     perAlpha: num(0.6, 'Prioritised replay: priority exponent α', { min: 0, max: 1 }),
     perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
-    greedyTau: num(1, 'Greedy actions (evaluation, best/final policy, export) use a Polyak average of the online network, updated by this weight after every gradient step (1 = the online network itself; exploration and TD targets never use it)', { min: 0, max: 1, minExclusive: true }),
+    greedyTau: num(1, 'Greedy actions (evaluation, best/final policy, export) use a Polyak average of the online network, θ̄ ← τθ + (1 − τ)θ̄ after the n-th gradient step with τ = max(greedyTau, 9/(10 + n)) (1 = the online network itself; exploration and TD targets never use it)', { min: 0, max: 1, minExclusive: true }),
   },
   check: checkOffPolicy,
 };
@@ -205,11 +207,12 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   }
 
   /**
-   * θ̄ ← τθ + (1 − τ)θ̄ on the flat parameter vectors; the tf variables upload only when the greedy network
+   * θ̄ ← τθ + (1 − τ)θ̄ on the flat parameter vectors, τ = max(greedyTau, 9 / (10 + n)) at the n-th gradient
+   * step (the base counts it after trainStep returns); the tf variables upload only when the greedy network
    * next acts (one upload per evaluation rather than one per gradient step).
    */
   private averageOnline(): void {
-    const tau = this.config.greedyTau;
+    const tau = Math.max(this.config.greedyTau, 9 / (10 + this.gradientSteps + 1));
     const avg = this.averaged!.params;
     const p = this.online.params;
     for (let i = 0; i < avg.length; i++) avg[i] += tau * (p[i] - avg[i]);
