@@ -111,7 +111,7 @@ export const PRESETS: PresetTable = {
       evalEvery: 2_000,
       evalEpisodes: 20,
       checkpointEvery: 20_000,
-      hyperparams: { trainFreq: 64, gradientSteps: 96, batchSize: 128, targetUpdateInterval: 1, tau: 0.01, lr: 0.0023, adamEps: 1e-3, annealLr: true, bufferSize: 1_000_000, epsDecaySteps: 8_000, epsEnd: 0.04, nStep: 5, gamma: 0.99, advantageLearning: 0.25 },
+      hyperparams: { trainFreq: 64, gradientSteps: 96, batchSize: 128, targetUpdateInterval: 1, tau: 0.01, lr: 0.0023, adamEps: 1e-3, annealLr: true, bufferSize: 1_000_000, epsDecaySteps: 8_000, epsEnd: 0.04, nStep: 5, gamma: 0.99, advantageLearning: 0.25, greedyTau: 1e-4 },
     },
     'GridWorld-4x4': {
       totalSteps: 20_000,
