@@ -4,7 +4,8 @@
  * agents/replay-buffer.ts), Huber loss, Adam with gradient-norm clipping, a linear ε schedule, and a target
  * network updated hard every K gradient steps or by Polyak averaging (τ < 1), advantage learning
  * (Bellemare et al., 2016) to keep the action gap open, and optionally temporally extended ε-greedy
- * exploration (εz-greedy, Dabney et al., 2021) for sparse-reward envs such as MountainCar.
+ * exploration (εz-greedy, Dabney et al., 2021) for sparse-reward envs such as MountainCar, and optionally
+ * greedy actions from a Polyak-averaged copy of the online network (`greedyTau`).
  *
  * Collection, replay, the training rhythm, target updates and checkpoints are in off-policy.ts; this file
  * is acting (ε-greedy) and the gradient step. Read `act`, then `trainStep` → `tdTargets`, top to bottom.
@@ -47,6 +48,14 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig, Tor
   epsDecaySteps: number;
   /** εz-greedy: exploratory actions are repeated for n ~ zeta(μ) steps; this is μ (0 = plain ε-greedy). */
   epsRepeatMu: number;
+  /**
+   * Greedy actions (evaluation, the saved best and final policies, export) come from a Polyak average of the
+   * online network, θ̄ ← τθ + (1 − τ)θ̄ after the n-th gradient step with τ = max(greedyTau, 9 / (10 + n)):
+   * early on it follows the online network closely, later it averages over roughly the last n/9 gradient steps
+   * (the warm-up of TensorFlow's ExponentialMovingAverage), until τ reaches greedyTau. 1 = the online network
+   * itself. Exploration and the TD targets never use it: it changes what is evaluated, not how the agent trains.
+   */
+  greedyTau: number;
 }
 
 /** Every DQN hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- dqn`). */
@@ -72,6 +81,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     prioritized: bool(false, 'Prioritised replay (proportional)'),
     perAlpha: num(0.6, 'Prioritised replay: priority exponent α', { min: 0, max: 1 }),
     perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
+    greedyTau: num(1, 'Greedy actions (evaluation, best/final policy, export) use a Polyak average of the online network, θ̄ ← τθ + (1 − τ)θ̄ after the n-th gradient step with τ = max(greedyTau, 9/(10 + n)) (1 = the online network itself; exploration and TD targets never use it)', { min: 0, max: 1, minExclusive: true }),
   },
   check: checkOffPolicy,
 };
@@ -83,6 +93,9 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   readonly numActions: number;
   readonly online: Network;
   readonly target: Network;
+  /** greedyTau < 1: the Polyak average of the online network that acts greedily (its tf variables upload lazily). */
+  readonly averaged: Network | null;
+  private averagedStale = false;
   private readonly optimizer: Adam;
   private readonly update: DqnUpdate;
   private actionBuf: Int32Array;
@@ -106,6 +119,8 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     this.online = buildNetwork(torso, this.obsSize, [...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target = buildNetwork(torso, this.obsSize, [...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' });
     this.target.copyFrom(this.online);
+    this.averaged = c.greedyTau < 1 ? buildNetwork(torso, this.obsSize, [...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' }) : null;
+    this.averaged?.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, eps: c.adamEps, maxGradNorm: c.maxGradNorm });
     this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning });
     this.actionBuf = new Int32Array(info.numEnvs);
@@ -140,7 +155,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     if (opts.greedy) {
       // Evaluation: the argmax, and no draws from the exploration stream, so how often a run evaluates
       // does not change its training trajectory.
-      const q = this.predictQ(this.online, obs, n);
+      const q = this.predictQ(this.greedyNetwork, obs, n);
       for (let i = 0; i < n; i++) actions[i] = argmaxRow(q, i, this.numActions);
       return { actions: Int32Array.from(actions), qValues: q };
     }
@@ -187,7 +202,31 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     const { grad, td, loss, meanQ } = this.update.compute(s);
     const gradNorm = this.optimizer.step(grad);
     if (this.config.prioritized) this.buffer.updatePriorities(s.indices, td);
+    if (this.averaged) this.averageOnline();
     return { loss, meanQ, gradNorm };
+  }
+
+  /**
+   * θ̄ ← τθ + (1 − τ)θ̄ on the flat parameter vectors, τ = max(greedyTau, 9 / (10 + n)) at the n-th gradient
+   * step (the base counts it after trainStep returns); the tf variables upload only when the greedy network
+   * next acts (one upload per evaluation rather than one per gradient step).
+   */
+  private averageOnline(): void {
+    const tau = Math.max(this.config.greedyTau, 9 / (10 + this.gradientSteps + 1));
+    const avg = this.averaged!.params;
+    const p = this.online.params;
+    for (let i = 0; i < avg.length; i++) avg[i] += tau * (p[i] - avg[i]);
+    this.averagedStale = true;
+  }
+
+  /** The network greedy actions come from: the Polyak average (greedyTau < 1) or the online network. */
+  get greedyNetwork(): Network {
+    if (!this.averaged) return this.online;
+    if (this.averagedStale) {
+      this.averaged.syncVariables();
+      this.averagedStale = false;
+    }
+    return this.averaged;
   }
 
   // The target network moves every targetUpdateInterval gradient steps (the base's default rhythm).
@@ -196,10 +235,12 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   }
 
   protected paramSets(): [string, ParamSet][] {
-    return [
+    const sets: [string, ParamSet][] = [
       ['online', this.online],
       ['target', this.target],
     ];
+    if (this.averaged) sets.push(['averaged', this.averaged]);
+    return sets;
   }
 
   protected optimizers(): [string, Adam][] {
@@ -252,16 +293,17 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   }
 
   /**
-   * Q-values of `n` network inputs under the online (or target) network, flat `n × numActions`. Inputs are
-   * as the replay buffer stores them: with scaleObs, already scaled (`act` scales raw observations itself).
+   * Q-values of `n` network inputs under the online, target or greedy network, flat `n × numActions`. Inputs
+   * are as the replay buffer stores them: with scaleObs, already scaled (`act` scales raw observations itself).
    */
-  qValuesOf(obs: Float32Array, n: number, network: 'online' | 'target' = 'online'): Float32Array {
-    return this.predictQ(network === 'online' ? this.online : this.target, obs, n);
+  qValuesOf(obs: Float32Array, n: number, network: 'online' | 'target' | 'greedy' = 'online'): Float32Array {
+    return this.predictQ(network === 'online' ? this.online : network === 'target' ? this.target : this.greedyNetwork, obs, n);
   }
 
   dispose(): void {
     this.online.dispose();
     this.target.dispose();
+    this.averaged?.dispose();
     this.update.dispose();
   }
 }

@@ -7,6 +7,7 @@
  *   npm run verify -- --only dqn-gridworld,ppo-cartpole
  *   npm run verify -- --only stable             the stability checks alone (10 seeds × 100k per agent)
  *   npm run verify -- --only stable --long      ... and again at 200k steps (twice as long again: opt-in)
+ *   npm run verify -- --only dqn-heldout        DQN's stability check on 20 held-out seeds (100–119)
  *   npm run verify -- --only classic            the classic-control checks (Acrobot, MountainCar)
  *   npm run verify -- --only tune               the tuning checks (tens of minutes each; never in a full run)
  * A full run (no --only) also rewrites the verify block of docs/results.md.
@@ -23,6 +24,8 @@
  *                                       steps (and 200k with --long), seeds 0–9: final greedy eval IQM ≥ 490,
  *                                       the lower end of its 95% bootstrap interval ≥ 450, every seed ≥ 400.
  *                                       REINFORCE is reported, not checked (see its preset's comment).
+ *   dqn-heldout                         the same bar for DQN at 100k on seeds 100–119, which no preset setting
+ *                                       was tuned on (fixed before any of their results was seen)
  *   dqn-lanekeeper, ppo-lanekeeper      the greedy policy keeps the car on the road for the full 1000-step
  *                                       episode on 10 held-out road seeds
  *   sac-pendulum, td3-pendulum          greedy eval (10 episodes) ≥ −200 within 20k env steps on 5/5 seeds, and
@@ -58,7 +61,7 @@ import { onlyList } from './commands/flags.js';
 import { measuredOn, RESULTS_PAGE, updateResultsBlock } from './results-page.js';
 import { runTuneCheck, TUNE_CHECKS } from './verify-tune.js';
 
-const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar', 'tune', ...TUNE_CHECKS] as const;
+const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'dqn-heldout', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar', 'tune', ...TUNE_CHECKS] as const;
 /** Checks a full run (no --only) leaves out: each takes tens of minutes. */
 const OPT_IN: readonly string[] = ['tune', ...TUNE_CHECKS];
 
@@ -201,9 +204,11 @@ async function lanekeeper(agent: string, id: string): Promise<void> {
   });
 }
 
+/** Seeds the DQN CartPole preset was never tuned on: chosen before any of their results was seen, never changed. */
+const HELDOUT_SEEDS = Array.from({ length: 20 }, (_, i) => 100 + i);
+
 /** Trained for the full budget (no early stop), the agents must still be solved at the end. */
-async function stability(agent: string, totalSteps: number, informational: boolean): Promise<void> {
-  const seeds = Array.from({ length: argv['stable-seeds'] }, (_, i) => i);
+async function stability(agent: string, totalSteps: number, informational: boolean, seeds = Array.from({ length: argv['stable-seeds'] }, (_, i) => i), check = `${agent}-stable ${totalSteps / 1000}k`): Promise<void> {
   const res = await trainPresetOverSeeds(agent, 'CartPole-v1', seeds, {
     backend: argv.backend,
     outDir: runsDir,
@@ -215,7 +220,7 @@ async function stability(agent: string, totalSteps: number, informational: boole
   const worst = Math.min(...finals);
   const ok = ci.point >= 490 && ci.low >= 450 && worst >= 400;
   report({
-    check: `${agent}-stable ${totalSteps / 1000}k`,
+    check,
     passed: informational || ok,
     detail: `${informational ? '(reported, not checked) ' : ''}final greedy eval IQM ${ci.point.toFixed(1)} [${ci.low.toFixed(1)}, ${ci.high.toFixed(1)}] (need ≥ 490, low ≥ 450), worst seed ${worst.toFixed(1)} (need ≥ 400); per seed ${finals.map((f) => f.toFixed(0)).join(', ')}`,
     seeds: res,
@@ -259,6 +264,7 @@ for (const budget of argv.long ? [100_000, 200_000] : [100_000]) {
     if (has(agent) && (only.includes('stable') || only.includes(`${agent}-stable`))) await stability(agent, budget, agent === 'reinforce');
   }
 }
+if (only.includes('dqn-heldout')) await stability('dqn', 100_000, false, HELDOUT_SEEDS, `dqn-heldout 100k, seeds ${HELDOUT_SEEDS[0]}–${HELDOUT_SEEDS[HELDOUT_SEEDS.length - 1]}`);
 if (only.includes('sac-pendulum') && has('sac')) await solveOnAllSeeds('sac', 'Pendulum-v1', 'sac-pendulum', 10);
 if (only.includes('td3-pendulum') && has('td3')) await solveOnAllSeeds('td3', 'Pendulum-v1', 'td3-pendulum', 10);
 if (only.includes('td3-mountaincar') && has('td3')) await solveOnAllSeeds('td3', 'MountainCarContinuous-v0', 'td3-mountaincar');

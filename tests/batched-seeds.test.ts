@@ -11,12 +11,19 @@ import { policyGradientRunFlops } from '../experiments/bench-seeds.js';
 
 const tmp = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tsgym-seeds-${label}-`));
 
-/** A tiny PPO / A2C CartPole run: a few updates, two evals, two checkpoints. */
-function tinyRun(agent: 'ppo' | 'a2c', outDir: string): Omit<TrainOptions, 'seed'> {
-  const hyperparams = agent === 'ppo' ? { numSteps: 64, numMinibatches: 2, updateEpochs: 2 } : { numSteps: 8 };
+/** Tiny per-agent settings: a few updates, two evals, two checkpoints. */
+const TINY = {
+  ppo: { env: 'CartPole-v1', hyperparams: { numSteps: 64, numMinibatches: 2, updateEpochs: 2 } },
+  a2c: { env: 'CartPole-v1', hyperparams: { numSteps: 8 } },
+  // With a Polyak-averaged greedy network, so its weights are among the files that must match.
+  dqn: { env: 'CartPole-v1', hyperparams: { hidden: [16], learningStarts: 200, batchSize: 32, bufferSize: 2_000, trainFreq: 4, gradientSteps: 2, epsDecaySteps: 500, greedyTau: 0.05 } },
+  sac: { env: 'Pendulum-v1', hyperparams: { hidden: [16], learningStarts: 200, batchSize: 32, bufferSize: 2_000 } },
+} as const;
+
+function tinyRun(agent: keyof typeof TINY, outDir: string): Omit<TrainOptions, 'seed'> {
   return {
     agent,
-    env: 'CartPole-v1',
+    env: TINY[agent].env,
     totalSteps: 1024,
     numEnvs: 4,
     evalEvery: 512,
@@ -26,7 +33,7 @@ function tinyRun(agent: 'ppo' | 'a2c', outDir: string): Omit<TrainOptions, 'seed
     stopWhenSolved: true,
     logEvery: 256,
     envKwargs: {},
-    hyperparams,
+    hyperparams: { ...TINY[agent].hyperparams },
     backend: 'wasm',
     outDir,
     progress: 'none',
@@ -50,7 +57,7 @@ function computedFiles(runDir: string): Record<string, Buffer> {
 const bySeed = (runs: SeedRun[], seed: number) => runs.find((r) => r.seed === seed)!.runDir;
 
 describe('trainSeeds: many seeds in one process', () => {
-  for (const agent of ['ppo', 'a2c'] as const) {
+  for (const agent of ['ppo', 'a2c', 'dqn', 'sac'] as const) {
     it(`${agent}: a seed's metrics and weights are byte-identical alone, in a batch, in another batch order, and as a plain single run`, async () => {
       const alone = await trainSeeds({ ...tinyRun(agent, tmp('alone')), seeds: [7] });
       const batch = await trainSeeds({ ...tinyRun(agent, tmp('batch')), seeds: [3, 7, 5] });
@@ -132,6 +139,28 @@ describe('train --seeds (CLI)', () => {
     expect(dirs.map((d) => readRunSummary(d)!.status)).toEqual(['finished', 'finished']);
     expect(r.stderr).toMatch(/2 of 2 seeds ran: 2 finished/);
   }, 120_000);
+
+  for (const [agent, env, sets] of [
+    ['dqn', 'cartpole', ['hidden=[16]', 'learningStarts=200', 'bufferSize=2000', 'greedyTau=0.05']],
+    ['sac', 'pendulum', ['hidden=[16]', 'learningStarts=200', 'bufferSize=2000']],
+  ] as const) {
+    it(`${agent}: each seed of \`train --seeds 3-5\` is byte-identical to that seed trained alone in its own process`, async () => {
+      const run = [agent, env, '--backend', 'wasm', '--progress', 'none', '--steps', '1024', '--no-stop-when-solved', '--envs', '4', '--eval-every', '512', '--eval-episodes', '2', '--record-episodes', '0', '--checkpoint-every', '512', ...sets.flatMap((kv) => ['--set', kv])];
+      const batch = await runCli(['train', ...run, '--seeds', '3-5', '--out', tmp(`${agent}-batch`)]);
+      expect(batch.code, batch.stderr).toBe(0);
+      const dirs = batch.stdout.trim().split('\n');
+      expect(dirs.map((d) => path.basename(d).split('__')[2])).toEqual(['seed3', 'seed4', 'seed5']);
+      const alone = await runCli(['train', ...run, '--seed', '4', '--out', tmp(`${agent}-alone`)]);
+      expect(alone.code, alone.stderr).toBe(0);
+      const reference = computedFiles(alone.stdout.trim());
+      expect(reference['metrics.jsonl'].toString()).toContain('"kind":"update"');
+      const files = computedFiles(dirs[1]);
+      expect(Object.keys(files).sort()).toEqual(Object.keys(reference).sort());
+      for (const [name, bytes] of Object.entries(reference)) expect(files[name].equals(bytes), name).toBe(true);
+      // Neighbouring seeds computed something else (the comparison above can fail).
+      expect(computedFiles(dirs[0])['metrics.jsonl'].equals(reference['metrics.jsonl'])).toBe(false);
+    }, 240_000);
+  }
 
   it('refuses --seeds with --seed, --resume or a bad range: one error line, exit 2, nothing written', async () => {
     const out = tmp('bad');

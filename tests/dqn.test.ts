@@ -264,6 +264,65 @@ describe('DQN', () => {
     expect(res.mean).toBeGreaterThan(100);
     agent.dispose();
   });
+
+  it('greedyTau: greedy actions come from a Polyak average of the online network; training is unchanged', () => {
+    const cartpole = { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 };
+    const hp = { learningStarts: 100, trainFreq: 1, gradientSteps: 1 };
+    const plain = createAgent('dqn', cartpole, hp, 6) as DqnAgent;
+    const averaged = createAgent('dqn', cartpole, { ...hp, greedyTau: 0.02 }, 6) as DqnAgent;
+    expect(plain.averaged).toBeNull();
+    expect(plain.greedyNetwork).toBe(plain.online);
+    // The average starts at the initial weights and moves by τ = max(greedyTau, 9 / (10 + n)) after the n-th gradient step.
+    const expected = Float64Array.from(averaged.online.params);
+    const vec = makeVec('CartPole-v1', 4);
+    vec.reset({ seed: 6 });
+    const prev = new Float32Array(16);
+    const next = new Float32Array(16);
+    let gradientSteps = 0;
+    for (let step = 4; step <= 1200; step += 4) {
+      prev.set(vec.obs);
+      const { actions } = averaged.act(vec.obs, 4, { greedy: false });
+      vec.step(actions);
+      next.set(vec.obs);
+      for (let i = 0; i < 4; i++) if (vec.terminated[i] || vec.truncated[i]) next.set(vec.finalObs.subarray(i * 4, i * 4 + 4), i * 4);
+      const update = averaged.observe({ n: 4, obs: prev, actions, rewards: vec.rewards, nextObs: next, terminated: vec.terminated, truncated: vec.truncated }, step);
+      if (!update) continue;
+      gradientSteps++;
+      const tau = Math.max(0.02, 9 / (10 + gradientSteps));
+      for (let i = 0; i < expected.length; i++) expected[i] = Math.fround(expected[i] + tau * (averaged.online.params[i] - expected[i]));
+    }
+    expect(gradientSteps).toBeGreaterThan(200); // τ reached its floor (9 / (10 + n) < 0.02 from n = 441 on)
+    expect(Array.from(averaged.averaged!.params)).toEqual(Array.from(expected));
+    // Greedy actions and their Q-values are the average's, not the online network's.
+    const obs = Float32Array.from({ length: 64 * 4 }, (_, i) => 0.05 * Math.sin(i));
+    const greedy = averaged.act(obs, 64, { greedy: true });
+    expect(greedy.qValues).toEqual(averaged.qValuesOf(obs, 64, 'greedy'));
+    expect(greedy.qValues).not.toEqual(averaged.qValuesOf(obs, 64, 'online'));
+    // The average never feeds training: the same seed without it trains the same online weights.
+    drive(plain, 1200, 4, 6);
+    expect(Array.from(averaged.online.params)).toEqual(Array.from(plain.online.params));
+    plain.dispose();
+    averaged.dispose();
+  });
+
+  it('greedyTau: the average is part of the checkpoint state, and its tensors do not leak', () => {
+    const cartpole = { observationSpace: makeVec('CartPole-v1', 1).singleObservationSpace, actionSpace: new Discrete(2), numEnvs: 4 };
+    const mk = () => createAgent('dqn', cartpole, { learningStarts: 100, greedyTau: 0.01 }, 8) as DqnAgent;
+    const { a, b } = continuedPair(mk);
+    expect(Array.from(b.online.params)).toEqual(Array.from(a.online.params));
+    expect(Array.from(b.averaged!.params)).toEqual(Array.from(a.averaged!.params));
+    const obs = Float32Array.from({ length: 32 * 4 }, (_, i) => 0.1 * Math.cos(i));
+    expect(b.act(obs, 32, { greedy: true }).qValues).toEqual(a.act(obs, 32, { greedy: true }).qValues);
+    expect(Object.keys(a.getState().blobs)).toContain('averaged.params');
+    const before = tf.memory().numTensors;
+    for (let k = 0; k < 5; k++) {
+      drive(a, 200, 4, k);
+      a.act(obs, 32, { greedy: true });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    a.dispose();
+    b.dispose();
+  });
 });
 
 describe('DQN against exact planning', () => {

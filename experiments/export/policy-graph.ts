@@ -185,7 +185,7 @@ export function policyGraph(agent: Agent): { graph: PolicyGraph; preprocessing: 
     const space = agent.info.actionSpace as Discrete;
     // DqnAgent.act returns argmax indices, which are the env's actions only when the space starts at 0.
     if (space.start !== 0) throw new TsgymError(`cannot export: dqn acts with action indices 0…${k - 1}, outside ${String(space)}`);
-    const out = g.network(agent.online, x, 'q');
+    const out = g.network(agent.greedyNetwork, x, 'q');
     if (agent.config.dueling) {
       // Q = V + (A − mean(A)), as DqnAgent.qValues.
       const v = g.sliceCols(out, 0, 1);
