@@ -214,7 +214,7 @@ export class QueueExecutor implements Executor {
     const { createdAt } = readComparisonFile(ctx.outDir);
     // Every job of this comparison, whatever batches formed them (ids share the comparison's prefix).
     const prefix = comparisonJobPrefix(ctx.outDir, createdAt);
-    const jobs = await this.queue!.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+    const jobs = await this.queue!.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed']);
     const ids = jobs.filter((j) => j?.id?.startsWith(prefix)).map((j) => j.id!);
     const { removed, stopped, left } = await cancelRunJobs(this.queue!, this.connection!, ids);
     return `queue: ${removed} waiting job(s) removed, ${stopped} running one(s) stopped on their workers${left ? `, ${left} still running (their workers stop them when they next look)` : ''}`;
