@@ -4,9 +4,10 @@
  * study's trials).
  *
  * - status: jobs per state; the running ones with their worker (host:pid) and step; the failed ones with why.
- * - cancel: removes the jobs no worker has taken yet. Jobs already running finish on their worker (BullMQ has
- *   no remote stop); Ctrl-C on that worker checkpoints them. Stop the coordinator first (Ctrl-C detaches it),
- *   or it enqueues the vanished jobs again.
+ * - cancel: removes the jobs no worker has taken yet and has the workers stop the running ones (queue/cancel.ts:
+ *   a cancel mark the worker sees within about a second; the run keeps its last checkpoint, and the job
+ *   completes as cancelled and is removed). Stop the coordinator first (Ctrl-C detaches it), or it enqueues
+ *   the vanished jobs again; run its command again later to resume the runs.
  * - retry: puts failed jobs back on the queue.
  * - clean: removes completed jobs (their results are in the run directories).
  */
@@ -17,6 +18,7 @@ import { valueFlags } from './flags.js';
 import { TsgymError } from '../../core/errors.js';
 import { checkReachable, connect, QUEUE_NAME } from '../queue/connection.js';
 import { jobLabel, jobsByState, jobWhere, NOT_TAKEN, readQueueStatus, statusLines } from '../queue/status.js';
+import { cancelRunJobs } from '../queue/cancel.js';
 
 const VERBS = ['status', 'cancel', 'retry', 'clean'] as const;
 type Verb = (typeof VERBS)[number];
@@ -42,15 +44,14 @@ export async function queueVerb(verb: Verb, url: string, out: string | undefined
     const jobs = await jobsByState(queue, dir);
     const where = dir ? ` of ${dir}` : '';
     if (verb === 'cancel') {
-      let removed = 0;
-      for (const s of NOT_TAKEN) {
-        for (const j of jobs.get(s)!) {
-          await j.remove();
-          removed++;
-        }
-      }
+      const ids = [...NOT_TAKEN, 'active' as const].flatMap((s) => jobs.get(s)!.map((j) => j.id!));
       const running = jobs.get('active')!.map((j) => jobLabel(jobWhere(j), dir));
-      print(`removed ${removed} job(s)${where} no worker had taken` + (running.length ? `; ${running.length} running on workers finish there (${running.join(', ')}); Ctrl-C on their worker checkpoints them` : ''));
+      const { removed, stopped, left } = await cancelRunJobs(queue, connection, ids);
+      print(
+        `removed ${removed} job(s)${where} no worker had taken` +
+          (running.length ? `; stopped ${stopped} running on their workers (${running.join(', ')}; each run keeps its last checkpoint)` : '') +
+          (left ? `; ${left} still running: their workers stop them when they next look` : ''),
+      );
       return;
     }
     if (verb === 'retry') {
@@ -71,13 +72,13 @@ export const queueCommand: CommandModule<object, QueueArgs> = {
   describe: "See and manage the queue's jobs: status (which worker runs what), cancel, retry, clean",
   builder: (y: Argv) =>
     y
-      .positional('verb', { choices: VERBS, describe: 'status: jobs and their workers; cancel: remove jobs not yet taken; retry: re-queue failed jobs; clean: remove completed jobs' })
+      .positional('verb', { choices: VERBS, describe: 'status: jobs and their workers; cancel: remove jobs not yet taken and stop running ones; retry: re-queue failed jobs; clean: remove completed jobs' })
       .options(valueFlags({
         queue: { type: 'string', describe: 'The Redis of the queue: redis://HOST:PORT' },
         out: { type: 'string', describe: 'Only the jobs of this comparison, sweep or study directory (required for cancel and retry)' },
       }))
       .example('$0 queue status --queue redis://10.0.0.5:6379', 'Every job, the running ones with their worker')
-      .example('$0 queue cancel --queue redis://10.0.0.5:6379 --out /shared/cmp', "Drop a comparison's queued jobs (stop its coordinator first)") as unknown as Argv<QueueArgs>,
+      .example('$0 queue cancel --queue redis://10.0.0.5:6379 --out /shared/cmp', "Drop a comparison's queued jobs and stop its running ones (stop its coordinator first)") as unknown as Argv<QueueArgs>,
   handler: async (a) => {
     if (!a.queue) throw new TsgymError('name the queue with --queue redis://HOST:PORT');
     await queueVerb(a.verb!, a.queue, a.out);
