@@ -66,7 +66,8 @@ describe('resuming a run whose config.json was edited', () => {
       c.hyperparams.lr = 0.5;
     }, /: hyperparams\.lr 0\.001 → 0\.5, seed 0 → 7$/);
     // Network shapes the checkpoint's weights do not fit.
-    await refused((c) => (c.hyperparams.hidden = [8]), /: hyperparams\.hidden \[64,64\] → \[8\]$/);
+    const hidden = JSON.stringify(JSON.parse(original).hyperparams.hidden); // the preset's, e.g. [32,32]
+    await refused((c) => (c.hyperparams.hidden = [8]), new RegExp(`: hyperparams\\.hidden ${hidden.replace(/[[\]]/g, '\\$&')} → \\[8\\]$`));
     // A budget raised by hand, not by --steps (nothing in budgetExtensions).
     await refused((c) => {
       c.totalSteps = 5000;

@@ -254,8 +254,9 @@ describe('the comparison and study pages with a real coordinator and worker', ()
 
   it('shows each run running on its worker, queued, failed with its error, done; "queue unreachable" when Redis stops', async () => {
     const cmpDir = path.join(runsDir, 'cmp');
-    // One job per run (--seeds-per-process 1), so that one run's job can fail while the other's finishes.
-    coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '2048', '--eval-every', '1024', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--seeds-per-process', '1', '--queue', redis.url, '--out', cmpDir]);
+    // One job per run (--seeds-per-process 1), so that one run's job can fail while the other's finishes. A
+    // budget of several seconds of training, so the page (which reads the queue every 2 s) sees a run running.
+    coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '30720', '--eval-every', '10240', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--seeds-per-process', '1', '--queue', redis.url, '--out', cmpDir]);
     let coordErr = '';
     coordinator.child.stderr!.on('data', (d) => (coordErr += d));
     coordinator.child.stdout!.on('data', (d) => (coordErr += d));
@@ -274,7 +275,7 @@ describe('the comparison and study pages with a real coordinator and worker', ()
     }, 120_000, context);
     const other = running === 'ppo__seed0' ? 'ppo__seed1' : 'ppo__seed0';
     expect((await cells()).note).toMatch(new RegExp(`^queue ${redis.url}: 1 running, 1 queued, 0 failed, 0 done of this comparison$`));
-    expect((await cells()).cells[running]).toMatch(/ · step [\d,]+ \/ 2,048 \(\d+%\)$/);
+    expect((await cells()).cells[running]).toMatch(/ · step [\d,]+ \/ 30,720 \(\d+%\)$/);
     fs.mkdirSync(path.join(REPO, 'test-artifacts'), { recursive: true });
     await page.locator('#runs').screenshot({ path: path.join(REPO, 'test-artifacts', 'viewer-queue-running.png') });
 
