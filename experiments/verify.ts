@@ -33,6 +33,8 @@
  *   td3-mountaincar                     MountainCarContinuous-v0: greedy eval ≥ 90 on 5/5 seeds (the goal asks
  *                                       for SAC or TD3; TD3 with Ornstein–Uhlenbeck exploration noise)
  *   sac-lanekeeper                      LaneKeeperContinuous-v0: return ≥ 900 on each of 10 held-out roads
+ *   ppo-pixels-lanekeeper               the same from the camera (`obs: 'pixels'`, conv torso), seeds 0–2 at
+ *                                       100k steps: final greedy eval ≥ 900 and ≥ 900 on each held-out road
  *   classic                             dqn-acrobot, ppo-acrobot: Acrobot-v1 solved (greedy eval ≥ −100) on 5/5
  *                                       seeds within the preset budget; dqn-mountaincar: MountainCar-v0 (≥ −110)
  *                                       on 5/5 seeds; ppo-mountaincar: reported, not checked (asked: what
@@ -61,7 +63,7 @@ import { onlyList } from './commands/flags.js';
 import { measuredOn, RESULTS_PAGE, updateResultsBlock } from './results-page.js';
 import { runTuneCheck, TUNE_CHECKS } from './verify-tune.js';
 
-const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'dqn-heldout', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar', 'tune', ...TUNE_CHECKS] as const;
+const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'ppo-pixels-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'dqn-heldout', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar', 'tune', ...TUNE_CHECKS] as const;
 /** Checks a full run (no --only) leaves out: each takes tens of minutes. */
 const OPT_IN: readonly string[] = ['tune', ...TUNE_CHECKS];
 
@@ -204,6 +206,37 @@ async function lanekeeper(agent: string, id: string): Promise<void> {
   });
 }
 
+/**
+ * PPO learning to drive from the camera alone (`obs: 'pixels'`, a 32×32 top-down raster): the
+ * LaneKeeperContinuous-v0 preset with a conv torso in front (8 filters 4×4, stride 2; one 64-unit ReLU
+ * layer), 100k env steps with no early stop, seeds 0–2. Passes when every seed's final greedy eval is ≥ 900
+ * and every seed's policy scores ≥ 900 on each of 10 held-out roads.
+ */
+const CAMERA = { envKwargs: { obs: 'pixels' }, hyperparams: { convChannels: 8, convKernel: 4, convStride: 2, hidden: [64], activation: 'relu' } };
+
+async function pixelsLanekeeper(): Promise<void> {
+  const id = 'LaneKeeperContinuous-v0';
+  const runs = await trainPresetOverSeeds('ppo', id, [0, 1, 2], {
+    backend: argv.backend,
+    outDir: runsDir,
+    overrides: { ...CAMERA, totalSteps: 100_000, stopWhenSolved: false },
+    onResult: (r) => console.error(`  ppo ${id} (camera) seed ${r.seed}: final eval ${r.finalEvalMean?.toFixed(1)} (${r.steps} steps, ${r.wallSeconds.toFixed(0)} s)`),
+  });
+  const roads: number[][] = [];
+  for (const run of runs) {
+    const { agent: trained } = loadAgentFromRun(run.runDir);
+    roads.push((await evaluate(trained, { envId: id, envKwargs: CAMERA.envKwargs, episodes: 10, seeds: streamSeeds(0, 'verify-heldout-road', 10) })).returns);
+    trained.dispose();
+  }
+  const finals = runs.map((r) => r.finalEvalMean ?? -Infinity);
+  report({
+    check: `ppo-pixels-lanekeeper ${id}`,
+    passed: finals.every((f) => f >= 900) && roads.every((rs) => rs.every((r) => r >= 900)),
+    detail: `final eval ${finals.map((f) => f.toFixed(0)).join(', ')} (need ≥ 900 each); lowest return on 10 held-out roads per seed ${roads.map((rs) => Math.min(...rs).toFixed(0)).join(', ')} (need ≥ 900 on each road)`,
+    seeds: runs,
+  });
+}
+
 /** Seeds the DQN CartPole preset was never tuned on: chosen before any of their results was seen, never changed. */
 const HELDOUT_SEEDS = Array.from({ length: 20 }, (_, i) => 100 + i);
 
@@ -254,6 +287,7 @@ if (only.includes('reinforce-cartpole') && has('reinforce')) await cartpole('rei
 if (only.includes('dqn-gridworld')) await gridworlds();
 if (only.includes('dqn-lanekeeper')) await lanekeeper('dqn', 'LaneKeeper-v0');
 if (only.includes('ppo-lanekeeper') && has('ppo')) await lanekeeper('ppo', 'LaneKeeperContinuous-v0');
+if (only.includes('ppo-pixels-lanekeeper') && has('ppo')) await pixelsLanekeeper();
 const classic = (c: string) => only.includes('classic') || only.includes(c);
 if (classic('dqn-acrobot')) await classicControl('dqn', 'Acrobot-v1', 5, false);
 if (classic('ppo-acrobot') && has('ppo')) await classicControl('ppo', 'Acrobot-v1', 5, false);

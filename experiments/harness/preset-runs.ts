@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { BackendChoice } from '../../agents/backend.js';
 import { resolveRunSpec, trainOptionsOf } from '../run-spec.js';
-import { type RunSpec } from '../../formats/run-spec.js';
+import { type RunFlags, type RunSpec } from '../../formats/run-spec.js';
 import { train, type TrainResult } from './trainer.js';
 
 export interface SeedResult {
@@ -20,11 +20,11 @@ export interface SeedResult {
   runDir: string;
 }
 
-/** What a caller may change in the preset: the budget and the early stop (stability checks train the full budget). */
-export interface PresetOverrides {
-  totalSteps?: number;
-  stopWhenSolved?: boolean;
-}
+/**
+ * What a caller may change in the preset: the budget and the early stop (stability checks train the full
+ * budget), env options and hyperparameters laid over the preset's (a camera variant of an env).
+ */
+export type PresetOverrides = Pick<RunFlags, 'totalSteps' | 'stopWhenSolved' | 'envKwargs' | 'hyperparams'>;
 
 /** The spec of one seed of a preset run (recording no replays unless asked: they cost time, not results). */
 export function presetRunSpec(agent: string, env: string, seed: number, opts: { backend: BackendChoice; recordEpisodes?: number; overrides?: PresetOverrides }): RunSpec {
