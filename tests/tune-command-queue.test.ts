@@ -166,12 +166,14 @@ describe('tune on the queue: pruning cancels running jobs', () => {
 
 describe('queue cancel stops running jobs too', () => {
   it("a detached comparison's running job is stopped on its worker, its queued one removed; nothing of it is left on the queue", async () => {
+    killWorkers(); // one worker of its own: one run training, the other waiting
     const worker = startWorker(redis.url);
     const out = path.join(root, 'cancel-cmp');
     const CMP = ['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '200000', '--eval-every', '2048', '--eval-episodes', '1', '--checkpoint-every', '1024', '--backend', 'wasm', '--progress', 'none', '--seeds-per-process', '1', '--queue', redis.url, '--out', out];
     const coord = startCli(CMP);
     const runs = path.join(out, 'runs');
-    await until('one run training on the worker, the other queued', () => pidsMentioning(runs).length === 1 && fs.existsSync(runs) && fs.readdirSync(runs).some((r) => fs.existsSync(path.join(runs, r, 'checkpoints', 'latest.json'))), 120_000);
+    const status = async () => (await runCli(['queue', 'status', '--queue', redis.url, '--out', out])).stdout;
+    await until('one run training on the worker, the other queued', async () => pidsMentioning(runs).length === 1 && fs.existsSync(runs) && fs.readdirSync(runs).some((r) => fs.existsSync(path.join(runs, r, 'checkpoints', 'latest.json'))) && /1 active, 1 waiting/.test(await status()), 120_000);
     coord.child.kill('SIGINT'); // detaches: the jobs stay on the queue
     expect((await coord.done).code).toBe(130);
     expect(pidsMentioning(runs).length, 'the job still runs after the coordinator detached').toBe(1);
@@ -179,11 +181,10 @@ describe('queue cancel stops running jobs too', () => {
     const at = Date.now();
     const cancel = await runCli(['queue', 'cancel', '--queue', redis.url, '--out', out]);
     expect(cancel.code, cancel.stderr).toBe(0);
-    expect(cancel.stdout).toMatch(new RegExp(`removed 1 job\\(s\\) of ${out} no worker had taken; stopped 1 running on their workers \\(.*ppo__seed\\d.*each run keeps its last checkpoint\\)`));
+    expect(cancel.stdout, `${await status()}\nworker:\n${worker.out()}`).toMatch(new RegExp(`removed 1 job\\(s\\) of ${out} no worker had taken; stopped 1 running on their workers \\(.*ppo__seed\\d.*each run keeps its last checkpoint\\)`));
     expect(pidsMentioning(runs).length, 'the train child is gone once cancel returns').toBe(0);
     expect(Date.now() - at).toBeLessThan(15_000);
-    const status = await runCli(['queue', 'status', '--queue', redis.url, '--out', out]);
-    expect(status.stdout).toMatch(/0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
+    expect(await status()).toMatch(/0 active, 0 waiting, 0 prioritized, 0 delayed, 0 failed, 0 completed/);
     expect(worker.out()).toMatch(/■ ppo__seed\d: cancelled \(cancelled at step \d+; the run keeps its last checkpoint\)/);
     expect(worker.out()).not.toContain('✗');
     killWorkers();
