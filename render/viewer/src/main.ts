@@ -102,6 +102,19 @@ function setStatus(text: string, isError = false): void {
   statusEl.classList.toggle('error', isError);
 }
 
+/** The runs summary last shown by loadIndex. */
+let indexSummary = '';
+
+/**
+ * The runs summary, shown when it changes: a refresh that finds the same runs leaves the status line alone,
+ * so it does not wipe a message the user has not read yet (a refused file, a saved export).
+ */
+function setIndexStatus(text: string, isError = false): void {
+  if (text === indexSummary) return;
+  indexSummary = text;
+  setStatus(text, isError);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Episode picker
 // ---------------------------------------------------------------------------------------------------
@@ -301,16 +314,16 @@ async function loadIndex(): Promise<void> {
   for (const g of groups) for (const e of g.episodes) entries.set(keyOf({ run: e.run, path: e.path }), e);
   fillPickers();
   const problems = runsRes.runs.flatMap((r) => r.problems);
-  if (!runsRes.runs.length && comparisonScope !== null) setStatus(`Comparison ${comparisonScope} has no runs in ${runsRes.runsDir} (its runs/ directory is missing or empty).`);
-  else if (!runsRes.runs.length) setStatus(`No runs in ${runsRes.runsDir} yet. Train something (e.g. npm run train:dqn cartpole); it will appear here.`);
-  else if (!groups.length) setStatus(`${runsRes.runs.length} run(s) in ${runsRes.runsDir}, but none has recorded episodes yet.`);
+  if (!runsRes.runs.length && comparisonScope !== null) setIndexStatus(`Comparison ${comparisonScope} has no runs in ${runsRes.runsDir} (its runs/ directory is missing or empty).`);
+  else if (!runsRes.runs.length) setIndexStatus(`No runs in ${runsRes.runsDir} yet. Train something (e.g. npm run train:dqn cartpole); it will appear here.`);
+  else if (!groups.length) setIndexStatus(`${runsRes.runs.length} run(s) in ${runsRes.runsDir}, but none has recorded episodes yet.`);
   else {
     const unreadable = [...entries.values()].filter((e) => e.error).length;
     const notes = [
       problems.length ? `${problems.length} unreadable run file(s) (hover for details)` : '',
       unreadable ? `${unreadable} unreadable episode(s), marked in the picker` : '',
     ].filter(Boolean);
-    setStatus([`${runsRes.runs.length} run(s), ${entries.size} episode(s) in ${runsRes.runsDir}`, ...notes].join(' · '));
+    setIndexStatus([`${runsRes.runs.length} run(s), ${entries.size} episode(s) in ${runsRes.runsDir}`, ...notes].join(' · '));
     statusEl.title = problems.join('\n');
   }
 }
@@ -705,6 +718,7 @@ async function onRunsListChanged(counted: boolean): Promise<void> {
     followShownRuns();
   } catch (e) {
     setStatus(`Could not refresh the runs: ${(e as Error).message}`, true);
+    indexSummary = ''; // the next refresh that works shows the runs again
   } finally {
     busy--;
   }
