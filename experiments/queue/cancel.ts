@@ -88,12 +88,13 @@ export async function cancelRunJobs(
   while (open.length) {
     const still: string[] = [];
     for (const id of open) {
-      const job = await queue.getJob(id); // read again: its state and return value now
-      const state = job ? await job.getState() : 'gone';
+      // The state first, then the job: a job read before it completed would have no return value yet.
+      const state = await queue.getJobState(id);
       if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized') {
         still.push(id);
         continue;
       }
+      const job = await queue.getJob(id);
       const result = job?.returnvalue;
       if (result && 'status' in result && result.status === CANCELLED_STATUS) stopped++;
       await job?.remove().catch(() => {});
