@@ -117,7 +117,8 @@ export function fmtCount(v: number): string {
 
 export function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  const sec = Math.round(s % 60);
+  const total = Math.round(s); // round first: 59.6 s of a minute is the next minute, never ':60'
+  const m = Math.floor(total / 60);
+  const sec = total % 60;
   return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
 }
