@@ -12,7 +12,7 @@ import type { Action } from '../../../envs/core.js';
 import { make } from '../../../envs/registry.js';
 import { spaceFromJSON } from '../../../envs/spaces.js';
 import { agentUrl, type AgentSource, type AgentSourcesResponse, type RunsResponse } from '../../../formats/api-types.js';
-import { LiveEpisode } from '../../live-episode.js';
+import { LiveEpisode } from './live-episode.js';
 import { formatNumber } from './hud.js';
 import { $, applyEnvAndSeed, hashParams, readSeed, selectIfOffered, setupLabPage, showError } from './lab-common.js';
 import { initBrowserBackend } from './tf-browser.js';

@@ -8,7 +8,7 @@
  * for tests.
  */
 import type { Action, RenderState } from '../../../envs/core.js';
-import { LiveEpisode, rerunReplay } from '../../live-episode.js';
+import { LiveEpisode, rerunReplay } from './live-episode.js';
 import { parseReplay } from '../../../formats/replay-format.js';
 import { formatNumber } from './hud.js';
 import { keyControls, type KeyControls } from './keymap.js';

@@ -10,7 +10,7 @@ import { agentNames } from '../../../agents/registry.js';
 import type { MetricRecord } from '../../../formats/api-types.js';
 import type { ReplayFile } from '../../../formats/replay-format.js';
 import type { RunSummary } from '../../../formats/run-format.js';
-import type { TabRunConfig } from '../../tab-trainer.js';
+import type { TabRunConfig } from './tab-trainer.js';
 import { LearningCurve } from './chart.js';
 import { formatNumber } from './hud.js';
 import { $, applyEnvAndSeed, download, hashParams, readSeed, selectIfOffered, setupLabPage, showError } from './lab-common.js';
