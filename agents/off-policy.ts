@@ -62,6 +62,17 @@ export interface PrioritizedReplayConfig {
   perBeta0: number;
 }
 
+/** Optional target-update rhythm (DQN, SAC): the target networks move every this many gradient steps. */
+export interface TargetUpdateIntervalConfig {
+  targetUpdateInterval: number;
+}
+
+/**
+ * What the base reads of an algorithm's config: the shared keys, and the optional features when the
+ * algorithm has them (absent: no prioritisation, targets move after every gradient step).
+ */
+export type OffPolicyBaseConfig = OffPolicyConfig & Partial<PrioritizedReplayConfig> & Partial<TargetUpdateIntervalConfig>;
+
 /**
  * The schema entries of the shared hyperparameters, with an algorithm's defaults (each agent file spreads
  * them into its own schema, so `npm run hyperparams -- <agent>` lists them with the rest).
@@ -89,7 +100,7 @@ export function checkOffPolicy(c: OffPolicyConfig): string | undefined {
   return undefined;
 }
 
-export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent {
+export abstract class OffPolicyAgent<C extends OffPolicyBaseConfig> implements Agent {
   readonly name: string;
   readonly config: C;
   readonly obsSize: number;
@@ -101,7 +112,8 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
   /** Total env steps (the harness's count after the latest `observe`). */
   protected envSteps = 0;
   protected vectorSteps = 0;
-  protected gradientSteps = 0;
+  /** Gradient steps taken so far (`config.gradientSteps` is how many each training call takes). */
+  protected gradientStepsDone = 0;
   /** scaleObs: x ↦ (x − mid) · invHalfRange per dimension (undefined: observations pass through). */
   readonly obsScaling?: { mid: Float32Array; invHalfRange: Float32Array };
 
@@ -111,7 +123,6 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     if (info.observationSpace.type !== 'Box') throw new TsgymError(`${name} needs a Box observation space, got ${String(info.observationSpace)}`);
     if (!Number.isInteger(info.numEnvs) || info.numEnvs <= 0) throw new TsgymError(`${name}: numEnvs must be a positive integer, got ${info.numEnvs}`);
     this.obsSize = flatDim(info.observationSpace);
-    const per = config as unknown as Partial<PrioritizedReplayConfig>;
     const box = info.actionSpace.type === 'Box';
     this.buffer = new ReplayBuffer({
       capacity: config.bufferSize,
@@ -121,8 +132,8 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
       numEnvs: info.numEnvs,
       gamma: config.gamma,
       nStep: config.nStep,
-      prioritized: per.prioritized ?? false,
-      alpha: per.perAlpha,
+      prioritized: config.prioritized ?? false,
+      alpha: config.perAlpha,
     });
     this.exploreRng = new Rng(streamSeed(seed, `${name}.explore`));
     this.sampleRng = new Rng(streamSeed(seed, `${name}.sample`));
@@ -164,8 +175,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
 
   /** Whether the target networks move after the gradient step just counted (default: every step). */
   protected targetUpdateDue(): boolean {
-    const every = (this.config as { targetUpdateInterval?: number }).targetUpdateInterval ?? 1;
-    return this.gradientSteps % every === 0;
+    return this.gradientStepsDone % (this.config.targetUpdateInterval ?? 1) === 0;
   }
 
   /** Called once per training call, before its gradient steps (schedules such as a learning-rate decay). */
@@ -178,8 +188,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
 
   /** Importance-sampling exponent β for prioritised replay: β0 annealed linearly to 1 over totalSteps. */
   protected perBeta(): number {
-    const per = this.config as unknown as Partial<PrioritizedReplayConfig>;
-    const beta0 = per.perBeta0 ?? 0.4;
+    const beta0 = this.config.perBeta0 ?? 0.4;
     return beta0 + Math.min(1, this.envSteps / this.config.totalSteps) * (1 - beta0);
   }
 
@@ -201,7 +210,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
         sums[k] = (sums[k] ?? 0) + m[k];
         counts[k] = (counts[k] ?? 0) + 1;
       }
-      this.gradientSteps++;
+      this.gradientStepsDone++;
       // Target networks: copy (τ = 1) or move towards (τ < 1) the online weights when due.
       if (this.targetUpdateDue()) {
         for (const [target, online] of this.targetPairs()) {
@@ -212,7 +221,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     }
     const out: UpdateMetrics = {};
     for (const k in sums) out[k] = sums[k] / counts[k];
-    return { ...out, ...this.updateInfo(), gradientSteps: this.gradientSteps };
+    return { ...out, ...this.updateInfo(), gradientSteps: this.gradientStepsDone };
   }
 
   /**
@@ -243,7 +252,8 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     const json: Record<string, unknown> = {
       envSteps: this.envSteps,
       vectorSteps: this.vectorSteps,
-      gradientSteps: this.gradientSteps,
+      // The checkpoint key stays `gradientSteps`, so existing run directories resume bit-exactly.
+      gradientSteps: this.gradientStepsDone,
       exploreRng: this.exploreRng.state(),
       sampleRng: this.sampleRng.state(),
     };
@@ -273,7 +283,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     this.sampleRng = Rng.fromState(j.sampleRng as RngState);
     this.envSteps = j.envSteps as number;
     this.vectorSteps = j.vectorSteps as number;
-    this.gradientSteps = j.gradientSteps as number;
+    this.gradientStepsDone = j.gradientSteps as number;
     if (j.buffer) this.buffer.setState(j.buffer as ReplayBufferJSON, state.blobs);
     this.setExtraState((j.extra as Record<string, unknown>) ?? {});
   }

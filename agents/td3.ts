@@ -155,7 +155,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
     // 3. Delayed actor step, every policyDelay-th critic step: maximise Q1(s, tanh(μ(s))) — Q1 only, as in
     //    the paper. The chain rule through the tanh is done in JS between the critic's input gradient and
     //    the actor's backward pass. The targets move on the same steps (targetUpdateDue).
-    if ((this.gradientSteps + 1) % c.policyDelay === 0) {
+    if ((this.gradientStepsDone + 1) % c.policyDelay === 0) {
       const actor = this.actorStep(s.obs, B);
       metrics.actorLoss = actor.loss;
       metrics.actorGradNorm = actor.gradNorm;
@@ -189,7 +189,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
 
   // 4. Polyak averaging of the actor's and both critics' targets, on the actor's steps only.
   protected override targetUpdateDue(): boolean {
-    return this.gradientSteps % this.config.policyDelay === 0;
+    return this.gradientStepsDone % this.config.policyDelay === 0;
   }
 
   protected targetPairs(): [Mlp, Mlp][] {
