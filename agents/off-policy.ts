@@ -225,13 +225,17 @@ export abstract class OffPolicyAgent<C extends OffPolicyBaseConfig> implements A
   }
 
   /**
-   * Uniform random actions inside the Box (the warm-up before `learningStarts`, as SB3 and CleanRL do for
-   * SAC/TD3), from the exploration stream.
+   * The warm-up before `learningStarts` (SAC, TD3; as SB3 and CleanRL do): uniform random actions inside the
+   * Box from the exploration stream, a wide first sample of the state space. Undefined when acting greedily
+   * or once learning has started.
    */
-  protected uniformBoxActions(n: number, out: Float32Array): void {
+  protected warmUpActions(n: number, opts: ActOptions): ActResult | undefined {
+    if (opts.greedy || this.envSteps >= this.config.learningStarts) return undefined;
     const space = this.info.actionSpace as Box;
     const k = space.size;
-    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = this.exploreRng.uniform(space.low[j], space.high[j]);
+    const actions = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) actions[i * k + j] = this.exploreRng.uniform(space.low[j], space.high[j]);
+    return { actions };
   }
 
   weightsFinite(): boolean {
