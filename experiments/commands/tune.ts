@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { batchFlags, checkQueueFlags, valueFlags, type BatchArgs } from './flags.js';
+import { batchExecutionFlags, batchFlags, checkQueueFlags, valueFlags, type BatchArgs } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
@@ -122,7 +122,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
     const shared = batchFlags();
     return y
       .positional('agent', { type: 'string', describe: `The agent (${agentNames().join(', ')})` })
-      .positional('env', { type: 'string', describe: `Env id or alias: ${envChoices().join(', ')}` })
+      .positional('env', shared.env)
       .options(valueFlags({
         trials: { type: 'number', describe: 'Trials the study ends with (a resumed study continues up to this many)' },
         seeds: { type: 'number', describe: 'Seeds per trial (default 3); every trial runs the same seeds' },
@@ -143,9 +143,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
         'parallel-trials': { type: 'number', describe: 'Trials trained at once (default: --workers ÷ --seeds locally, 1 on a queue)' },
         from: { choices: [...PRESET_BASES], default: 'preset' as PresetBase, describe: "What the untuned settings and the defaults the winner is compared with start from: the env's tuned preset (for an env without one: the agent's defaults), or the agent's defaults even where a preset exists" },
         ...runFlagOptions('sweep'),
-        preset: shared.preset,
-        workers: shared.workers,
-        'seeds-per-process': shared['seeds-per-process'],
+        ...batchExecutionFlags(),
         queue: { type: 'string', describe: 'Train the runs as jobs on the BullMQ queue at this Redis (redis://HOST:PORT); --out must be on a filesystem every worker shares' },
         out: { type: 'string', describe: 'Study directory (required); rerun the same command with it to resume' },
         progress: shared.progress,
