@@ -18,6 +18,7 @@ import { OBJECTIVE_KINDS, type ObjectiveKind } from '../tune/objective.js';
 import { PRUNER_KINDS, createPruner, type PrunerKind, type PrunerOptions } from '../tune/pruner.js';
 import type { SamplerKind } from '../tune/sampler.js';
 import { runTune, type TuneOptions } from '../tune/run-study.js';
+import { STUDY_FILES, TUNE_FILES } from '../tune/study.js';
 import { commandLine } from '../../core/command-line.js';
 import { checkSeedsPerProcess } from '../plan/batches.js';
 import { PRESET_BASES, type PresetBase } from '../presets.js';
@@ -160,11 +161,11 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
       process.exitCode = 130;
       return;
     }
-    const best = path.join(result.outDir, 'best.json');
+    const best = path.join(result.outDir, STUDY_FILES.best);
     if (result.report) {
       const w = result.report.finalists.find((f) => f.trial === result.report!.winner)!;
       console.log(`best: trial ${w.trial} ${JSON.stringify(w.params)}: fresh-seed IQM ${w.iqm.point.toFixed(2)} [${w.iqm.low.toFixed(2)}, ${w.iqm.high.toFixed(2)}], P(> defaults) ${w.pBetterThanDefaults.point.toFixed(2)}`);
-      console.log(`wrote ${best}, ${path.join(result.outDir, 'report.md')} and report.json`);
+      console.log(`wrote ${best}, ${path.join(result.outDir, TUNE_FILES.reportMd)} and ${TUNE_FILES.report}`);
     } else console.log(`wrote ${best}`);
   },
 };
