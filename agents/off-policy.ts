@@ -9,7 +9,8 @@
  * `learningStarts` env steps are in the buffer, every `trainFreq` vector steps runs `gradientSteps` gradient
  * steps. Each gradient step samples a minibatch, calls the algorithm's `trainStep`, counts it, and — when
  * `targetUpdateDue()` — moves every target network towards its online network: a hard copy (τ = 1) or
- * Polyak averaging θ' ← τθ + (1 − τ)θ' (τ < 1).
+ * Polyak averaging θ' ← τθ + (1 − τ)θ' (τ < 1). Before `learningStarts`, SAC and TD3 act uniformly at
+ * random inside the action box (`warmUpActions`).
  *
  * ## Random streams
  * `init` (network weights, in the algorithm's constructor), `explore` (act: ε coins, warm-up actions,
