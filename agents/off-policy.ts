@@ -127,6 +127,8 @@ export abstract class OffPolicyAgent<C extends OffPolicyBaseConfig> implements A
     const box = info.actionSpace.type === 'Box';
     this.buffer = new ReplayBuffer({
       capacity: config.bufferSize,
+      // Rows for the run's budget (whole vector steps): a 1M-transition buffer costs what the run fills.
+      expectedSize: Math.ceil(config.totalSteps / info.numEnvs) * info.numEnvs,
       obsSize: this.obsSize,
       actionKind: box ? 'box' : 'discrete',
       actionSize: box ? (info.actionSpace as Box).size : 1,
