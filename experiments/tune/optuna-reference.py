@@ -9,8 +9,8 @@ written again here term by term. Samplers: "default" = TPESampler(seed=r) with e
 default; "univariate" = TPESampler(seed=r, multivariate=False); "random" = RandomSampler(seed=r).
 
 The JSON is updated in place: the lists of the functions and samplers named on the command line are extended
-(repeats already stored are kept, never re-measured, so a run can be stopped and continued), the others are left
-alone. Provenance (Optuna, numpy and Python versions, date) is written per list, as lists may be measured at
+(repeats already stored are kept, never re-measured, so a run can be stopped and continued; a list measured
+with another Optuna version is refused), the others are left alone. Provenance (Optuna, numpy and Python versions, date) is written per list, as lists may be measured at
 different times.
 """
 
@@ -124,6 +124,12 @@ def main():
         for sampler in args.sampler or ["default"]:
             entry = results.setdefault(name, {}).setdefault(sampler, {"values": []})
             values = entry["values"]
+            if values and len(values) < args.repeats and entry.get("optuna") != optuna.__version__:
+                # One list, one Optuna: a list measured with another version is re-measured from scratch.
+                sys.exit(
+                    f"{name} {sampler}: the stored repeats come from Optuna {entry.get('optuna')}, this is "
+                    f"{optuna.__version__}; delete that list from {OUT} to measure it again"
+                )
             start = time.process_time()
             added = 0
             while len(values) < args.repeats:
