@@ -266,7 +266,7 @@ if (only.includes('sampler')) {
   const samplerRows = benchSampler({ repeats: argv['sampler-repeats'] });
   for (const r of samplerRows) {
     const ratio = r.ratioToOptuna;
-    const note = `random ${fmtValue(r.randomMedianRegret)}, P(TPE median < random's) ${r.pMedianBelowRandom.toFixed(2)}: ${randomVerdict(r)} (≥ ${P_BETTER_GOAL}); Optuna's TPE ${fmtValue(r.optunaTpeMedianRegret)}, ratio ${ratio.point.toFixed(2)} [${ratio.low.toFixed(2)}, ${ratio.high.toFixed(2)}], P(ratio ≤ ${OPTUNA_RATIO_GOAL}) ${r.pWithinOptuna.toFixed(2)}: ${optunaVerdict(r)} (≤ ${OPTUNA_RATIO_GOAL}×); ${r.repeats} repeats of 60 trials, ${r.tpeCpuSeconds.toFixed(1)} CPU-s`;
+    const note = `random ${fmtValue(r.randomMedianRegret)}, P(TPE median < random's) ${r.pMedianBelowRandom.toFixed(2)}, goal ≥ ${P_BETTER_GOAL}: ${randomVerdict(r)}; Optuna's TPE ${fmtValue(r.optunaTpeMedianRegret)}, ratio ${ratio.point.toFixed(2)} [${ratio.low.toFixed(2)}, ${ratio.high.toFixed(2)}], P(ratio ≤ ${OPTUNA_RATIO_GOAL}) ${r.pWithinOptuna.toFixed(2)}, goal ≤ ${OPTUNA_RATIO_GOAL}×: ${optunaVerdict(r)}; ${r.repeats} repeats of 60 trials, ${r.tpeCpuSeconds.toFixed(1)} CPU-s`;
     add({ section: 'sampler', name: `${r.function}: TPE median best regret`, value: r.tpeMedianRegret, unit: 'regret', note });
   }
   console.log(`\n${formatSamplerBench(samplerRows, true)}`);
