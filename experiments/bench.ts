@@ -9,8 +9,9 @@
  *   npm run bench -- --seeds 3         fewer seeds for the solve sections (default 10)
  * More sections: many-seeds (batched seeds against one process per seed, experiments/bench-seeds.ts), conv (the
  * conv torso and MinAtar, experiments/bench-conv.ts), sampler (TPE against random search and Optuna's recorded
- * regrets, experiments/bench-sampler.ts), pruning (a PPO tuning study with each pruner against none: env steps
- * saved and the best config on fresh seeds, experiments/bench-pruning.ts; about 8 CPU-minutes for none + median).
+ * regrets, 1000 repeats, experiments/bench-sampler.ts; about 40 CPU-seconds), pruning (a PPO tuning study with
+ * each pruner against none: env steps saved and the best config on fresh seeds, experiments/bench-pruning.ts;
+ * about 8 CPU-minutes for none + median).
  * The solve sections end with the Stable-Baselines3 figures measured once on this machine by hand (not by this
  * script), so the table reads as a comparison. A full run (no --only) also rewrites the bench block of
  * docs/results.md.
@@ -35,7 +36,7 @@ import { fmtCount } from './harness/progress.js';
 import { onlyList } from './commands/flags.js';
 import { rate as measureRate } from './rate.js';
 import { benchManySeeds } from './bench-seeds.js';
-import { benchSampler } from './bench-sampler.js';
+import { benchSampler, formatSamplerBench, OPTUNA_RATIO_GOAL, optunaVerdict, P_BETTER_GOAL, randomVerdict } from './bench-sampler.js';
 import { benchPruning, formatPruningBench } from './bench-pruning.js';
 import type { PrunerKind } from './tune/pruner.js';
 import { measuredOn, RESULTS_PAGE, updateResultsBlock } from './results-page.js';
@@ -59,7 +60,7 @@ const argv = yargs(hideBin(process.argv))
     out: { type: 'string', default: 'bench-results', describe: 'Directory for the JSON results' },
     seconds: { type: 'number', default: 1, describe: 'Measuring time per throughput row' },
     'many-seeds': { type: 'number', default: 16, describe: 'PPO CartPole seeds for the many-seeds section (batched and one process per seed)' },
-    'sampler-repeats': { type: 'number', default: 30, describe: 'Repeats per test function in the sampler section' },
+    'sampler-repeats': { type: 'number', default: 1000, describe: 'Repeats per test function in the sampler section (about 40 CPU-s at 1000)' },
     'pruning-pruners': { type: 'string', default: 'median', describe: 'Pruners the pruning section compares with no pruning (median, percentile, halving)' },
   })
   .strict()
@@ -262,10 +263,13 @@ if (only.includes('many-seeds')) {
 }
 if (only.includes('conv')) benchConv();
 if (only.includes('sampler')) {
-  for (const r of benchSampler({ repeats: argv['sampler-repeats'] })) {
-    const note = `random ${fmtValue(r.randomMedianRegret)}, Optuna's TPE ${fmtValue(r.optunaTpeMedianRegret)} (ratio ${r.ratioToOptuna.toFixed(2)}); P(TPE repeat beats random) ${r.pTpeBetter.toFixed(2)}, beats Optuna's ${r.pTpeBetterThanOptuna.toFixed(2)}; ${argv['sampler-repeats']} repeats of 60 trials`;
+  const samplerRows = benchSampler({ repeats: argv['sampler-repeats'] });
+  for (const r of samplerRows) {
+    const ratio = r.ratioToOptuna;
+    const note = `random ${fmtValue(r.randomMedianRegret)}, P(TPE median < random's) ${r.pMedianBelowRandom.toFixed(2)}, goal ≥ ${P_BETTER_GOAL}: ${randomVerdict(r)}; Optuna's TPE ${fmtValue(r.optunaTpeMedianRegret)}, ratio ${ratio.point.toFixed(2)} [${ratio.low.toFixed(2)}, ${ratio.high.toFixed(2)}], P(ratio ≤ ${OPTUNA_RATIO_GOAL}) ${r.pWithinOptuna.toFixed(2)}, goal ≤ ${OPTUNA_RATIO_GOAL}×: ${optunaVerdict(r)}; ${r.repeats} repeats of 60 trials, ${r.tpeCpuSeconds.toFixed(1)} CPU-s`;
     add({ section: 'sampler', name: `${r.function}: TPE median best regret`, value: r.tpeMedianRegret, unit: 'regret', note });
   }
+  console.log(`\n${formatSamplerBench(samplerRows, true)}`);
 }
 if (only.includes('pruning')) {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-bench-pruning-'));
