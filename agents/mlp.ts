@@ -336,7 +336,12 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
     let dz = dy;
     if (l < layers - 1) dz = t.net.activation === 'relu' ? tf.mul(dy, tf.step(y)) : tf.mul(dy, tf.sub(1, tf.square(y)));
     if (wantParams) {
-      parts[2 * l] = tf.reshape(tf.matMul(tf.transpose(t.acts[l]), dz), [-1]);
+      // dW = xᵀ·dz. The right operand of a wasm product is packed anew whenever it is a new tensor (dz always
+      // is), so for a narrow input (the first layer: a few observation features) (dzᵀ·x)ᵀ, which packs the
+      // narrow x instead, is twice as fast at [128, 4] × [128, 64]; the same products summed in the same order.
+      const x = t.acts[l];
+      const dw = x.shape[1] < dz.shape[1] ? tf.transpose(tf.matMul(tf.transpose(dz), x)) : tf.matMul(tf.transpose(x), dz);
+      parts[2 * l] = tf.reshape(dw, [-1]);
       parts[2 * l + 1] = tf.reshape(tf.matMul(onesRow(dz.shape[0]), dz), [-1]);
     }
     if (l === 0 && wantInput && opts.wideInput) dy = tf.transpose(tf.matMul(vars[0] as tf.Tensor2D, tf.transpose(dz)));
