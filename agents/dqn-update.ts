@@ -80,19 +80,14 @@ export class DqnUpdate {
       const nextObs = tf.tensor2d(s.nextObs.subarray(0, B * d), [B, d]);
       const qValues = (out: tf.Tensor2D): tf.Tensor2D => (this.duelingMap ? tf.matMul(out, this.duelingMap) : out);
       const trace = traceNetwork(this.online, obs);
-      // Rows of the download: Q_online(s) (B), Q_target(s') (B), then Q_online(s') (B, double DQN) and
-      // Q_target(s) (B, advantage learning: one target pass over [s; s'] rather than two).
+      // Rows of the download: Q_online(s), then Q_target(s) and Q_target(s') (advantage learning: one target
+      // pass over [s; s'] rather than two) or Q_target(s') alone, then Q_online(s') (double DQN); B rows each.
       const parts = [qValues(trace.output)];
-      if (al > 0) {
-        const [qTargetObs, qTargetNext] = tf.split(qValues(traceNetwork(this.target, tf.concat([obs, nextObs])).output), 2) as tf.Tensor2D[];
-        parts.push(qTargetNext, qTargetObs);
-      } else {
-        parts.push(qValues(traceNetwork(this.target, nextObs).output));
-      }
+      parts.push(qValues(traceNetwork(this.target, al > 0 ? tf.concat([obs, nextObs]) : nextObs).output));
       if (this.opts.doubleDqn) parts.push(qValues(traceNetwork(this.online, nextObs).output));
       const q = tf.concat(parts).dataSync() as Float32Array;
-      const qNextTarget = q.subarray(B * A, 2 * B * A);
-      const qTargetObs = al > 0 ? q.subarray(2 * B * A, 3 * B * A) : null;
+      const qTargetObs = al > 0 ? q.subarray(B * A, 2 * B * A) : null;
+      const qNextTarget = al > 0 ? q.subarray(2 * B * A, 3 * B * A) : q.subarray(B * A, 2 * B * A);
       const qSelect = this.opts.doubleDqn ? q.subarray((al > 0 ? 3 : 2) * B * A) : qNextTarget;
       // The TD targets and ∂loss/∂Q in float32 (Math.fround after every operation), as a tfjs graph would
       // compute them: the same bits whether these few ops run here or in the backend.
