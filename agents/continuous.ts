@@ -16,6 +16,8 @@ import type { Rng } from '../core/rng.js';
 import type { Box, Space } from '../envs/spaces.js';
 import { TsgymError } from '../core/errors.js';
 import { bootstrapMask, type ReplaySample } from './replay-buffer.js';
+import { choice, intList, num, type HyperparamSchema } from './hyperparams.js';
+import { offPolicyParams, type OffPolicyConfig } from './off-policy.js';
 
 /** The affine map between [-1, 1]^k and a bounded Box. */
 export class ActionScale {
@@ -53,6 +55,28 @@ export class ActionScale {
     }
     return out;
   }
+}
+
+/** The network keys SAC and TD3 share: one MLP shape for the actor and each critic, one Adam learning rate. */
+export interface TwinCriticNetConfig {
+  hidden: number[];
+  activation: Activation;
+  /** Adam learning rate of every network the agent trains (the agent's schema names them). */
+  lr: number;
+}
+
+/**
+ * The schema entries SAC and TD3 share: the off-policy keys with their common defaults (a 1M buffer, batch
+ * 256, Polyak τ = 0.005, one gradient step per env step) and the network keys; `lrDescription` says which
+ * networks the learning rate trains.
+ */
+export function twinCriticAgentParams(lrDescription: string): HyperparamSchema<OffPolicyConfig & TwinCriticNetConfig>['params'] {
+  return {
+    ...offPolicyParams({ gamma: 0.99, bufferSize: 1_000_000, batchSize: 256, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 0.005, nStep: 1, checkpointBuffer: true, scaleObs: false, totalSteps: 100_000 }),
+    hidden: intList([64, 64], 'Hidden layer sizes of the actor and of each critic', 1),
+    activation: choice<Activation>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
+    lr: num(1e-3, lrDescription, { min: 0, minExclusive: true }),
+  };
 }
 
 /**

@@ -212,7 +212,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
    * next acts (one upload per evaluation rather than one per gradient step).
    */
   private averageOnline(): void {
-    const tau = Math.max(this.config.greedyTau, 9 / (10 + this.gradientSteps + 1));
+    const tau = Math.max(this.config.greedyTau, 9 / (10 + this.gradientStepsDone + 1));
     const avg = this.averaged!.params;
     const p = this.online.params;
     for (let i = 0; i < avg.length; i++) avg[i] += tau * (p[i] - avg[i]);

@@ -9,7 +9,8 @@
  * `learningStarts` env steps are in the buffer, every `trainFreq` vector steps runs `gradientSteps` gradient
  * steps. Each gradient step samples a minibatch, calls the algorithm's `trainStep`, counts it, and — when
  * `targetUpdateDue()` — moves every target network towards its online network: a hard copy (τ = 1) or
- * Polyak averaging θ' ← τθ + (1 − τ)θ' (τ < 1).
+ * Polyak averaging θ' ← τθ + (1 − τ)θ' (τ < 1). Before `learningStarts`, SAC and TD3 act uniformly at
+ * random inside the action box (`warmUpActions`).
  *
  * ## Random streams
  * `init` (network weights, in the algorithm's constructor), `explore` (act: ε coins, warm-up actions,
@@ -63,6 +64,17 @@ export interface PrioritizedReplayConfig {
   perBeta0: number;
 }
 
+/** Optional target-update rhythm (DQN, SAC): the target networks move every this many gradient steps. */
+export interface TargetUpdateIntervalConfig {
+  targetUpdateInterval: number;
+}
+
+/**
+ * What the base reads of an algorithm's config: the shared keys, and the optional features when the
+ * algorithm has them (absent: no prioritisation, targets move after every gradient step).
+ */
+export type OffPolicyBaseConfig = OffPolicyConfig & Partial<PrioritizedReplayConfig> & Partial<TargetUpdateIntervalConfig>;
+
 /**
  * The schema entries of the shared hyperparameters, with an algorithm's defaults (each agent file spreads
  * them into its own schema, so `npm run hyperparams -- <agent>` lists them with the rest).
@@ -90,7 +102,7 @@ export function checkOffPolicy(c: OffPolicyConfig): string | undefined {
   return undefined;
 }
 
-export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent {
+export abstract class OffPolicyAgent<C extends OffPolicyBaseConfig> implements Agent {
   readonly name: string;
   readonly config: C;
   readonly obsSize: number;
@@ -102,7 +114,8 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
   /** Total env steps (the harness's count after the latest `observe`). */
   protected envSteps = 0;
   protected vectorSteps = 0;
-  protected gradientSteps = 0;
+  /** Gradient steps taken so far (`config.gradientSteps` is how many each training call takes). */
+  protected gradientStepsDone = 0;
   /** scaleObs: x ↦ (x − mid) · invHalfRange per dimension (undefined: observations pass through). */
   readonly obsScaling?: { mid: Float32Array; invHalfRange: Float32Array };
 
@@ -112,18 +125,19 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     if (info.observationSpace.type !== 'Box') throw new TsgymError(`${name} needs a Box observation space, got ${String(info.observationSpace)}`);
     if (!Number.isInteger(info.numEnvs) || info.numEnvs <= 0) throw new TsgymError(`${name}: numEnvs must be a positive integer, got ${info.numEnvs}`);
     this.obsSize = flatDim(info.observationSpace);
-    const per = config as unknown as Partial<PrioritizedReplayConfig>;
     const box = info.actionSpace.type === 'Box';
     this.buffer = new ReplayBuffer({
       capacity: config.bufferSize,
+      // Rows for the run's budget (whole vector steps): a 1M-transition buffer costs what the run fills.
+      expectedSize: Math.ceil(config.totalSteps / info.numEnvs) * info.numEnvs,
       obsSize: this.obsSize,
       actionKind: box ? 'box' : 'discrete',
       actionSize: box ? (info.actionSpace as Box).size : 1,
       numEnvs: info.numEnvs,
       gamma: config.gamma,
       nStep: config.nStep,
-      prioritized: per.prioritized ?? false,
-      alpha: per.perAlpha,
+      prioritized: config.prioritized ?? false,
+      alpha: config.perAlpha,
     });
     this.exploreRng = new Rng(streamSeed(seed, `${name}.explore`));
     this.sampleRng = new Rng(streamSeed(seed, `${name}.sample`));
@@ -165,8 +179,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
 
   /** Whether the target networks move after the gradient step just counted (default: every step). */
   protected targetUpdateDue(): boolean {
-    const every = (this.config as { targetUpdateInterval?: number }).targetUpdateInterval ?? 1;
-    return this.gradientSteps % every === 0;
+    return this.gradientStepsDone % (this.config.targetUpdateInterval ?? 1) === 0;
   }
 
   /** Called once per training call, before its gradient steps (schedules such as a learning-rate decay). */
@@ -179,8 +192,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
 
   /** Importance-sampling exponent β for prioritised replay: β0 annealed linearly to 1 over totalSteps. */
   protected perBeta(): number {
-    const per = this.config as unknown as Partial<PrioritizedReplayConfig>;
-    const beta0 = per.perBeta0 ?? 0.4;
+    const beta0 = this.config.perBeta0 ?? 0.4;
     return beta0 + Math.min(1, this.envSteps / this.config.totalSteps) * (1 - beta0);
   }
 
@@ -202,7 +214,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
         sums[k] = (sums[k] ?? 0) + m[k];
         counts[k] = (counts[k] ?? 0) + 1;
       }
-      this.gradientSteps++;
+      this.gradientStepsDone++;
       // Target networks: copy (τ = 1) or move towards (τ < 1) the online weights when due.
       if (this.targetUpdateDue()) {
         for (const [target, online] of this.targetPairs()) {
@@ -213,17 +225,21 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     }
     const out: UpdateMetrics = {};
     for (const k in sums) out[k] = sums[k] / counts[k];
-    return { ...out, ...this.updateInfo(), gradientSteps: this.gradientSteps };
+    return { ...out, ...this.updateInfo(), gradientSteps: this.gradientStepsDone };
   }
 
   /**
-   * Uniform random actions inside the Box (the warm-up before `learningStarts`, as SB3 and CleanRL do for
-   * SAC/TD3), from the exploration stream.
+   * The warm-up before `learningStarts` (SAC, TD3; as SB3 and CleanRL do): uniform random actions inside the
+   * Box from the exploration stream, a wide first sample of the state space. Undefined when acting greedily
+   * or once learning has started.
    */
-  protected uniformBoxActions(n: number, out: Float32Array): void {
+  protected warmUpActions(n: number, opts: ActOptions): ActResult | undefined {
+    if (opts.greedy || this.envSteps >= this.config.learningStarts) return undefined;
     const space = this.info.actionSpace as Box;
     const k = space.size;
-    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = this.exploreRng.uniform(space.low[j], space.high[j]);
+    const actions = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) actions[i * k + j] = this.exploreRng.uniform(space.low[j], space.high[j]);
+    return { actions };
   }
 
   weightsFinite(): boolean {
@@ -244,7 +260,8 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     const json: Record<string, unknown> = {
       envSteps: this.envSteps,
       vectorSteps: this.vectorSteps,
-      gradientSteps: this.gradientSteps,
+      // The checkpoint key stays `gradientSteps`, so existing run directories resume bit-exactly.
+      gradientSteps: this.gradientStepsDone,
       exploreRng: this.exploreRng.state(),
       sampleRng: this.sampleRng.state(),
     };
@@ -274,7 +291,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements Agent
     this.sampleRng = Rng.fromState(j.sampleRng as RngState);
     this.envSteps = j.envSteps as number;
     this.vectorSteps = j.vectorSteps as number;
-    this.gradientSteps = j.gradientSteps as number;
+    this.gradientStepsDone = j.gradientSteps as number;
     if (j.buffer) this.buffer.setState(j.buffer as ReplayBufferJSON, state.blobs);
     this.setExtraState((j.extra as Record<string, unknown>) ?? {});
   }

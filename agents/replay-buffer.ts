@@ -1,7 +1,10 @@
 /**
- * The replay buffer: a preallocated ring of typed arrays, one array per field (structure of arrays), so
- * memory is close to the raw data size — a CartPole transition is 2·4 obs floats + action + return +
- * discount + two flag bytes ≈ 46 bytes, so 1 M transitions take ≈ 46 MB.
+ * The replay buffer: a ring of `capacity` transitions in typed arrays, one array per field (structure of
+ * arrays), so memory is close to the raw data size — a CartPole transition is 2·4 obs floats + action +
+ * return + discount + two flag bytes ≈ 46 bytes, so 1 M transitions take ≈ 46 MB.
+ * - Storage: rows are allocated for `expectedSize` transitions (the run's budget), not for `capacity`, and
+ *   doubled (up to `capacity`) if more arrive. A 1 M-capacity buffer in a 20k-step run holds 20k rows, so
+ *   many seeds can train side by side; where a row lives, and so every sample, is the same either way.
  *
  * - Actions: `Discrete` actions are stored as one Int32 index per transition; `Box` actions as a Float32 row
  *   of `actionSize` values (the action the env received, already inside the box).
@@ -19,7 +22,13 @@ import type { Rng } from '../core/rng.js';
 import type { TransitionBatch } from './agent.js';
 
 export interface ReplayBufferOptions {
+  /** Transitions kept: the oldest is overwritten beyond this. */
   capacity: number;
+  /**
+   * Transitions expected in all (e.g. the run's env-step budget): rows allocated up front (default:
+   * `capacity`). Prioritised buffers allocate `capacity` rows, as their sum tree does.
+   */
+  expectedSize?: number;
   obsSize: number;
   /** 'discrete' (default): one integer action per transition; 'box': `actionSize` floats per transition. */
   actionKind?: 'discrete' | 'box';
@@ -131,13 +140,17 @@ export class ReplayBuffer {
   readonly actionKind: 'discrete' | 'box';
   /** Numbers per stored action: 1 for discrete, the box size for box. */
   readonly actionSize: number;
-  readonly obs: Float32Array;
-  readonly nextObs: Float32Array;
-  readonly actions: Int32Array | Float32Array;
-  readonly returns: Float32Array;
-  readonly discounts: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
+  // The stored fields, row i = transition i (the first `size` rows hold data). Read them, do not keep them:
+  // growing the storage replaces the arrays.
+  obs: Float32Array;
+  nextObs: Float32Array;
+  actions: Int32Array | Float32Array;
+  returns: Float32Array;
+  discounts: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  /** Rows allocated in each field (≤ capacity; grows while the ring has not yet wrapped). */
+  private rows: number;
   readonly tree: SumTree | undefined;
   private pos = 0;
   private count = 0;
@@ -159,7 +172,9 @@ export class ReplayBuffer {
     if (!Number.isInteger(this.actionSize) || this.actionSize < 1) throw new RangeError(`ReplayBuffer: actionSize must be a positive integer, got ${opts.actionSize}`);
     if (!Number.isInteger(this.capacity) || this.capacity <= 0) throw new RangeError(`ReplayBuffer: capacity must be a positive integer, got ${this.capacity}`);
     if (!Number.isInteger(this.nStep) || this.nStep < 1) throw new RangeError(`ReplayBuffer: nStep must be an integer >= 1, got ${this.nStep}`);
-    const c = this.capacity;
+    const expected = opts.expectedSize ?? this.capacity;
+    if (!(Number.isInteger(expected) && expected > 0)) throw new RangeError(`ReplayBuffer: expectedSize must be a positive integer, got ${opts.expectedSize}`);
+    const c = (this.rows = this.prioritized ? this.capacity : Math.min(this.capacity, expected));
     this.obs = new Float32Array(c * this.obsSize);
     this.nextObs = new Float32Array(c * this.obsSize);
     this.actions = this.actionKind === 'box' ? new Float32Array(c * this.actionSize) : new Int32Array(c);
@@ -167,12 +182,32 @@ export class ReplayBuffer {
     this.discounts = new Float32Array(c);
     this.terminated = new Uint8Array(c);
     this.truncated = new Uint8Array(c);
-    this.tree = this.prioritized ? new SumTree(c) : undefined;
+    this.tree = this.prioritized ? new SumTree(this.capacity) : undefined;
     this.pending = Array.from({ length: opts.numEnvs }, () => []);
   }
 
   get size(): number {
     return this.count;
+  }
+
+  /** Grows the storage to at least `rows` rows (doubling, at most `capacity`), keeping what is stored. */
+  private reserve(rows: number): void {
+    if (rows <= this.rows) return;
+    let n = this.rows;
+    while (n < rows) n = Math.min(this.capacity, n * 2);
+    const grown = <T extends Float32Array | Int32Array | Uint8Array>(a: T, perRow: number): T => {
+      const b = new (a.constructor as new (len: number) => T)(n * perRow);
+      b.set(a);
+      return b;
+    };
+    this.obs = grown(this.obs, this.obsSize);
+    this.nextObs = grown(this.nextObs, this.obsSize);
+    this.actions = grown(this.actions, this.actionSize);
+    this.returns = grown(this.returns, 1);
+    this.discounts = grown(this.discounts, 1);
+    this.terminated = grown(this.terminated, 1);
+    this.truncated = grown(this.truncated, 1);
+    this.rows = n;
   }
 
   /** Bytes held by the stored arrays. */
@@ -226,6 +261,8 @@ export class ReplayBuffer {
     const d = this.obsSize;
     const k = this.actionSize;
     const p = this.pos;
+    // Before the ring first wraps, pos runs past the allocated rows only if more arrive than expected.
+    if (p >= this.rows) this.reserve(p + 1);
     this.obs.set(obs.subarray(o, o + d), p * d);
     this.nextObs.set(next.subarray(no, no + d), p * d);
     for (let j = 0; j < k; j++) this.actions[p * k + j] = actions[ao + j];
@@ -338,11 +375,12 @@ export class ReplayBuffer {
   setState(json: ReplayBufferJSON, blobs: Record<string, Uint8Array>): void {
     if (!(Number.isInteger(json.size) && json.size >= 0 && Number.isInteger(json.pos) && json.pos >= 0 && json.pos < this.capacity)) throw new Error(`replay buffer checkpoint has invalid size ${json.size} / position ${json.pos} for capacity ${this.capacity}`);
     if (json.size > this.capacity) throw new Error(`replay buffer checkpoint holds ${json.size} transitions, capacity is ${this.capacity}`);
+    this.reserve(json.size);
     const load = (name: string, target: Float32Array | Int32Array | Uint8Array | Float64Array) => {
       const b = blobs[name];
       if (!b) throw new Error(`replay buffer checkpoint is missing '${name}'`);
       // A short or long blob is another buffer's state or a damaged file: never load part of it.
-      const expected = (target.byteLength / this.capacity) * json.size; // the first `size` rows are saved
+      const expected = (target.byteLength / this.rows) * json.size; // the first `size` rows are saved
       if (b.byteLength !== expected) throw new Error(`replay buffer checkpoint '${name}' is ${b.byteLength} bytes, expected ${expected} for ${json.size} transitions`);
       const copy = new Uint8Array(b); // aligned copy
       const Ctor = target.constructor as new (buf: ArrayBuffer) => typeof target;

@@ -14,19 +14,16 @@
  */
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
-import { backward, downloadAndDispose, forwardTrace, traceOutput, Mlp, type Activation } from './mlp.js';
+import { backward, downloadAndDispose, forwardTrace, traceOutput, Mlp } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
-import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
-import { bool, choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
-import { ActionScale, TWIN_CRITIC_SMALL_CONFIG, TwinCritic, joinObsAction } from './continuous.js';
+import { OffPolicyAgent, checkOffPolicy, type OffPolicyConfig } from './off-policy.js';
+import { bool, defaultsOf, int, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
+import { ActionScale, TWIN_CRITIC_SMALL_CONFIG, TwinCritic, joinObsAction, twinCriticAgentParams, type TwinCriticNetConfig } from './continuous.js';
 import type { ActOptions, ActResult, AgentInfo, AgentRegistration } from './agent.js';
 import type { Rng } from '../core/rng.js';
 
-export interface SacConfig extends OffPolicyConfig {
-  hidden: number[];
-  activation: Activation;
-  /** Adam learning rate of the actor, the critics and the temperature. */
-  lr: number;
+/** `lr` trains the actor, the critics and the temperature. */
+export interface SacConfig extends OffPolicyConfig, TwinCriticNetConfig {
   /** Gradient steps between target updates (1 with Polyak τ, as in SAC). */
   targetUpdateInterval: number;
   /** Learn α towards the target entropy (true), or keep it at alphaInit. */
@@ -39,10 +36,7 @@ export interface SacConfig extends OffPolicyConfig {
 /** Every SAC hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- sac`). */
 export const SAC_HYPERPARAMS: HyperparamSchema<SacConfig> = {
   params: {
-    ...offPolicyParams({ gamma: 0.99, bufferSize: 1_000_000, batchSize: 256, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 0.005, nStep: 1, checkpointBuffer: true, scaleObs: false, totalSteps: 100_000 }),
-    hidden: intList([64, 64], 'Hidden layer sizes of the actor and of each critic', 1),
-    activation: choice<Activation>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
-    lr: num(1e-3, 'Adam learning rate of the actor, the critics and the temperature', { min: 0, minExclusive: true }),
+    ...twinCriticAgentParams('Adam learning rate of the actor, the critics and the temperature'),
     targetUpdateInterval: int(1, 'Gradient steps between (Polyak) target updates', { min: 1 }),
     autoAlpha: bool(true, 'Learn the temperature α towards the target entropy (false: keep alphaInit)'),
     alphaInit: num(1, 'Initial temperature α (the entropy bonus weight)', { min: 0, minExclusive: true }),
@@ -130,14 +124,10 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
   }
 
   act(rawObs: Float32Array, n: number, opts: ActOptions): ActResult {
+    const warmUp = this.warmUpActions(n, opts);
+    if (warmUp) return warmUp;
     const obs = this.networkInput(rawObs, n);
     const k = this.actionSize;
-    const envActions = new Float32Array(n * k);
-    // Warm-up: uniform random actions until learning starts (a wide first sample of the state space).
-    if (!opts.greedy && this.envSteps < this.config.learningStarts) {
-      this.uniformBoxActions(n, envActions);
-      return { actions: envActions };
-    }
     const out = this.actor.predict(obs.subarray(0, n * this.obsSize), n);
     const a = new Float32Array(n * k);
     if (opts.greedy) {
@@ -146,7 +136,7 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
     } else {
       sampleSquashedGaussian(out, n, k, normals(this.exploreRng, n * k), a, new Float32Array(n));
     }
-    return { actions: this.scale.toEnv(a, n, envActions) };
+    return { actions: this.scale.toEnv(a, n, new Float32Array(n * k)) };
   }
 
   protected trainStep(s: ReplaySample): Record<string, number> {

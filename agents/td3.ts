@@ -10,19 +10,16 @@
  */
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
-import { backward, downloadAndDispose, forwardTrace, traceOutput, Mlp, type Activation } from './mlp.js';
+import { backward, downloadAndDispose, forwardTrace, traceOutput, Mlp } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
-import { OffPolicyAgent, checkOffPolicy, offPolicyParams, type OffPolicyConfig } from './off-policy.js';
-import { choice, defaultsOf, int, intList, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
-import { ActionScale, TWIN_CRITIC_SMALL_CONFIG, TwinCritic, joinObsAction } from './continuous.js';
+import { OffPolicyAgent, checkOffPolicy, type OffPolicyConfig } from './off-policy.js';
+import { choice, defaultsOf, int, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
+import { ActionScale, TWIN_CRITIC_SMALL_CONFIG, TwinCritic, joinObsAction, twinCriticAgentParams, type TwinCriticNetConfig } from './continuous.js';
 import { normals } from './sac.js';
 import type { ActOptions, ActResult, AgentInfo, AgentRegistration, TransitionBatch, UpdateMetrics } from './agent.js';
 
-export interface Td3Config extends OffPolicyConfig {
-  hidden: number[];
-  activation: Activation;
-  /** Adam learning rate of the actor and the critics. */
-  lr: number;
+/** `lr` trains the actor and the critics. */
+export interface Td3Config extends OffPolicyConfig, TwinCriticNetConfig {
   /** Critic steps per actor step; the targets move (Polyak τ) on the actor's steps too. */
   policyDelay: number;
   /** σ of the exploration noise, as a fraction of the box's half-width. */
@@ -41,10 +38,7 @@ export interface Td3Config extends OffPolicyConfig {
 /** Every TD3 hyperparameter: type, valid values, default, meaning (printed by `npm run hyperparams -- td3`). */
 export const TD3_HYPERPARAMS: HyperparamSchema<Td3Config> = {
   params: {
-    ...offPolicyParams({ gamma: 0.99, bufferSize: 1_000_000, batchSize: 256, learningStarts: 1_000, trainFreq: 1, gradientSteps: 1, tau: 0.005, nStep: 1, checkpointBuffer: true, scaleObs: false, totalSteps: 100_000 }),
-    hidden: intList([64, 64], 'Hidden layer sizes of the actor and of each critic', 1),
-    activation: choice<Activation>('relu', ['relu', 'tanh'], 'Hidden-layer activation'),
-    lr: num(1e-3, 'Adam learning rate of the actor and the critics', { min: 0, minExclusive: true }),
+    ...twinCriticAgentParams('Adam learning rate of the actor and the critics'),
     policyDelay: int(2, 'Critic steps per actor step (the targets move on actor steps)', { min: 1 }),
     explorationNoise: num(0.1, 'σ of the exploration noise, as a fraction of the action box half-width', { min: 0 }),
     noiseType: choice<Td3Config['noiseType']>('gaussian', ['gaussian', 'ou'], "Exploration noise: independent Gaussian per step, or an Ornstein-Uhlenbeck process per env ('ou': correlated over time, pushes in one direction for a while)"),
@@ -101,14 +95,10 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   }
 
   act(rawObs: Float32Array, n: number, opts: ActOptions): ActResult {
+    const warmUp = this.warmUpActions(n, opts);
+    if (warmUp) return warmUp;
     const obs = this.networkInput(rawObs, n);
     const k = this.actionSize;
-    const envActions = new Float32Array(n * k);
-    // Warm-up: uniform random actions until learning starts.
-    if (!opts.greedy && this.envSteps < this.config.learningStarts) {
-      this.uniformBoxActions(n, envActions);
-      return { actions: envActions };
-    }
     const c = this.config;
     const a = this.actor.predict(obs.subarray(0, n * this.obsSize), n);
     if (c.noiseType === 'ou' && this.ouState.length < n * k) this.ouState = Float32Array.from({ length: n * k }, (_, i) => this.ouState[i] ?? 0);
@@ -125,7 +115,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
       }
       a[i] = Math.max(-1, Math.min(1, a[i] + noise));
     }
-    return { actions: this.scale.toEnv(a, n, envActions) };
+    return { actions: this.scale.toEnv(a, n, new Float32Array(n * k)) };
   }
 
   override observe(batch: TransitionBatch, step: number): UpdateMetrics | null {
@@ -155,7 +145,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
     // 3. Delayed actor step, every policyDelay-th critic step: maximise Q1(s, tanh(μ(s))) — Q1 only, as in
     //    the paper. The chain rule through the tanh is done in JS between the critic's input gradient and
     //    the actor's backward pass. The targets move on the same steps (targetUpdateDue).
-    if ((this.gradientSteps + 1) % c.policyDelay === 0) {
+    if ((this.gradientStepsDone + 1) % c.policyDelay === 0) {
       const actor = this.actorStep(s.obs, B);
       metrics.actorLoss = actor.loss;
       metrics.actorGradNorm = actor.gradNorm;
@@ -190,7 +180,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
 
   // 4. Polyak averaging of the actor's and both critics' targets, on the actor's steps only.
   protected override targetUpdateDue(): boolean {
-    return this.gradientSteps % this.config.policyDelay === 0;
+    return this.gradientStepsDone % this.config.policyDelay === 0;
   }
 
   protected targetPairs(): [Mlp, Mlp][] {

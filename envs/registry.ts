@@ -166,7 +166,6 @@ register({
 
 // Gridworlds (envs/gridworld.ts; layouts and sources in envs/gridworld-layouts.ts). Each accepts the
 // GridWorldEnv options (slip, obs, stepReward, bumpReward, even another layout).
-const gridWorld = (kw: Record<string, unknown>) => new GridWorldEnv(kw as GridWorldOptions);
 
 /**
  * A gridworld id's threshold: `registered` for its own layout and rewards; for another layout, or other
@@ -193,59 +192,57 @@ function gridWorldThreshold(layout: string, registered: number): NonNullable<Env
   };
 }
 
-register({
+/**
+ * A gridworld id: its layout as the default option, its registered threshold, and the threshold for other
+ * layouts or rewards (gridWorldThreshold).
+ */
+function registerGridWorld(layout: string, reg: Omit<EnvRegistration, 'rewardThreshold' | 'rewardThresholdFor' | 'defaultKwargs' | 'create'> & { rewardThreshold: number }): void {
+  register({
+    ...reg,
+    rewardThresholdFor: gridWorldThreshold(layout, reg.rewardThreshold),
+    defaultKwargs: { layout },
+    create: (kw) => new GridWorldEnv(kw as GridWorldOptions),
+  });
+}
+
+registerGridWorld('4x4', {
   id: 'GridWorld-4x4',
   aliases: ['gridworld-4x4', 'gridworld4x4'],
   description: 'Sutton & Barto Example 4.1: 4x4 grid, two terminal corners, -1 per step (undiscounted); Discrete(4), one-hot',
   maxEpisodeSteps: 100,
   rewardThreshold: -3,
-  rewardThresholdFor: gridWorldThreshold('4x4', -3),
-  defaultKwargs: { layout: '4x4' },
-  create: gridWorld,
 });
 
-register({
+registerGridWorld('5x5', {
   id: 'GridWorld-5x5',
   aliases: ['gridworld-5x5', 'gridworld5x5'],
   description: "Sutton & Barto Example 3.5: 5x5 continuing grid, A->A' +10, B->B' +5, -1 off-grid (book values use gamma 0.9); Discrete(4), one-hot",
   maxEpisodeSteps: 100,
   rewardThreshold: 190,
-  rewardThresholdFor: gridWorldThreshold('5x5', 190),
-  defaultKwargs: { layout: '5x5' },
-  create: gridWorld,
 });
 
-register({
+registerGridWorld('CliffWalking', {
   id: 'CliffWalking',
   aliases: ['cliffwalking', 'cliff'],
   description: 'Sutton & Barto Example 6.6: 4x12 grid, -1 per step, -100 and back to start on the cliff; Discrete(4), one-hot',
   maxEpisodeSteps: 200,
   rewardThreshold: -13,
-  rewardThresholdFor: gridWorldThreshold('CliffWalking', -13),
-  defaultKwargs: { layout: 'CliffWalking' },
-  create: gridWorld,
 });
 
-register({
+registerGridWorld('FourRooms', {
   id: 'FourRooms',
   aliases: ['fourrooms', 'four-rooms'],
   description: 'Sutton, Precup & Singh (1999) four rooms: 104 cells, +1 at the goal, random start; Discrete(4), one-hot',
   maxEpisodeSteps: 100,
   rewardThreshold: 0.95,
-  rewardThresholdFor: gridWorldThreshold('FourRooms', 0.95),
-  defaultKwargs: { layout: 'FourRooms' },
-  create: gridWorld,
 });
 
-register({
+registerGridWorld('Maze', {
   id: 'GridWorld-Maze',
   aliases: ['maze', 'gridworld-maze'],
   description: '15x15 perfect maze, -1 per step, goal 60 steps from the start; Discrete(4), one-hot',
   maxEpisodeSteps: 250,
   rewardThreshold: -60,
-  rewardThresholdFor: gridWorldThreshold('Maze', -60),
-  defaultKwargs: { layout: 'Maze' },
-  create: gridWorld,
 });
 
 register({

@@ -1,5 +1,5 @@
 /**
- * The JSON the viewer server answers with (render/server.ts), shared with the browser app. Types only.
+ * The JSON the viewer server answers with (render/server/server.ts), shared with the browser app. Types only.
  *
  * | Endpoint                                   | Answer                |
  * |--------------------------------------------|-----------------------|
@@ -10,7 +10,7 @@
  * | `GET /api/runs/<run>/episodes`             | {@link EpisodesResponse} (that run) |
  * | `GET /api/runs/<run>/episodes/<dir>/<file>`| the replay ({@link ReplayFile}), validated, gunzipped |
  * | `GET /api/runs/<run>/values`               | {@link ValuesFile} (404 when the run has none, 422 when malformed) |
- * | `GET /api/runs/<run>/events`               | server-sent events: a `change` event ({@link RunChange}) whenever the run's files change (render/live.ts) |
+ * | `GET /api/runs/<run>/events`               | server-sent events: a `change` event ({@link RunChange}) whenever the run's files change (render/server/live.ts) |
  * | `GET /api/events[?follow=<run>…]`          | server-sent events: a `change` event ({@link LiveChange}) when a run appears or records its first episodes, or a followed run's files change |
  * | `GET /api/episodes`                        | {@link EpisodesResponse} (every run) |
  * | `GET /api/comparisons`                     | {@link ComparisonsResponse} (directories made by `npm run compare`) |
@@ -61,7 +61,7 @@ export type { MetricLine as MetricRecord } from './run-format.js';
 
 /**
  * One page of `metrics.jsonl` (`GET /api/runs/<run>/metrics[?offset=<bytes>&line=<n>]`): a page covers up
- * to 4 MiB of the file (render/limits.ts), so a small file is one page; ask for `next` until it is null.
+ * to 4 MiB of the file (render/server/limits.ts), so a small file is one page; ask for `next` until it is null.
  */
 export interface MetricsResponse {
   run: string;
@@ -186,7 +186,7 @@ export function episodeUrl(run: string, path: string, base = 'api/'): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Saved agents, for the live-agent page (render/agent-files.ts):
+// Saved agents, for the live-agent page (render/server/agent-files.ts):
 // `GET /api/runs/<run>/agent` → AgentSourcesResponse; `GET /api/runs/<run>/agent/<best|latest|step>` →
 // AgentSource; `GET /api/runs/<run>/agent/<which>/blobs/<name>` → the blob's bytes (application/octet-stream).
 // ---------------------------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ export interface StudyResponse {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The queue (`view --queue redis://…`, render/queue-view.ts), read-only: `GET /api/queue` → QueueSummary;
+// The queue (`view --queue redis://…`, render/server/queue-view.ts), read-only: `GET /api/queue` → QueueSummary;
 // `GET /api/comparisons/<cmp>/queue` and `/api/studies/<study>/queue` → QueueRunsResponse, each also as a live
 // stream at `…/queue/events` whose `change` events carry the QueueRunsResponse itself.
 // ---------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import type { LaneKeeperCameraRenderState } from '../envs/lanekeeper.js';
 import { parseReplay } from '../formats/replay-format.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
 import { writeReplayFile } from '../experiments/replay-io.js';
-import { LiveEpisode } from '../render/live-episode.js';
+import { LiveEpisode } from '../render/viewer/src/live-episode.js';
 import { decodePng, pixel } from './helpers/png.js';
 import { pickEpisode, seekTimeline, usePlayPage } from './helpers/viewer-page.js';
 

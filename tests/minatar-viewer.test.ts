@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { rerunReplay } from '../render/live-episode.js';
+import { rerunReplay } from '../render/viewer/src/live-episode.js';
 import { parseReplay } from '../formats/replay-format.js';
 import { keyControls } from '../render/viewer/src/keymap.js';
 import { usePlayPage } from './helpers/viewer-page.js';

@@ -41,9 +41,9 @@ function packInto(dir: string): string {
   for (const f of ['package.json', 'README.md']) fs.copyFileSync(path.join(ROOT, f), path.join(stage, f));
   const build = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.build as string;
   expect(build).toContain('tsc -p tsconfig.build.json');
-  expect(build).toContain('render/build-viewer.ts dist/render/dist');
+  expect(build).toContain('render/server/build-viewer.ts dist/render/dist');
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(stage, 'dist')], { cwd: ROOT, stdio: 'pipe' });
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'render', 'build-viewer.ts'), path.join(stage, 'dist', 'render', 'dist')], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'render', 'server', 'build-viewer.ts'), path.join(stage, 'dist', 'render', 'dist')], { cwd: ROOT, stdio: 'pipe' });
   const packed = JSON.parse(execFileSync(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: stage, encoding: 'utf8' })) as { filename: string }[];
   return path.join(dir, packed[0].filename);
 }

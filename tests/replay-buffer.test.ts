@@ -41,6 +41,41 @@ describe('ReplayBuffer', () => {
     expect(buf.byteLength).toBeLessThan(50 * 2 ** 20);
   });
 
+  it('allocates rows for expectedSize, grows past it, and stores and samples exactly as a full allocation', () => {
+    const full = new ReplayBuffer({ capacity: 1_000, obsSize: 1, numEnvs: 1, gamma: 0.9, nStep: 2 });
+    const small = new ReplayBuffer({ capacity: 1_000, expectedSize: 10, obsSize: 1, numEnvs: 1, gamma: 0.9, nStep: 2 });
+    expect(small.byteLength).toBeLessThan(full.byteLength / 50);
+    // 37 transitions: past the expected 10, so the storage doubles (10 → 20 → 40 rows), never past capacity.
+    for (let t = 0; t < 37; t++) for (const b of [full, small]) b.add(batch(t, { terminated: t % 9 === 8 }));
+    expect(small.size).toBe(full.size);
+    expect(small.obs.length).toBe(40);
+    const n = full.size;
+    for (const f of ['obs', 'nextObs', 'actions', 'returns', 'discounts', 'terminated', 'truncated'] as const) expect(Array.from(small[f].subarray(0, n)), f).toEqual(Array.from(full[f].subarray(0, n)));
+    const a = full.sample(16, new Rng(3));
+    const b = small.sample(16, new Rng(3));
+    expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
+    expect(Array.from(b.returns)).toEqual(Array.from(a.returns));
+    // A ring smaller than the expected size wraps at its capacity as before.
+    const ring = new ReplayBuffer({ capacity: 5, expectedSize: 100, obsSize: 1, numEnvs: 1, gamma: 0.9 });
+    for (let t = 0; t < 8; t++) ring.add(batch(t));
+    expect(Array.from(ring.obs).sort()).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it('a checkpoint of a grown buffer loads into one allocated for fewer rows (a resumed run with a larger budget)', () => {
+    const src = new ReplayBuffer({ capacity: 1_000, expectedSize: 10, obsSize: 1, numEnvs: 1, gamma: 0.9 });
+    for (let t = 0; t < 25; t++) src.add(batch(t));
+    const { json, blobs } = src.getState();
+    const dst = new ReplayBuffer({ capacity: 1_000, expectedSize: 4, obsSize: 1, numEnvs: 1, gamma: 0.9 });
+    dst.setState(json, blobs);
+    expect(dst.size).toBe(25);
+    expect(Array.from(dst.obs.subarray(0, 25))).toEqual(Array.from(src.obs.subarray(0, 25)));
+    dst.add(batch(25));
+    src.add(batch(25));
+    expect(dst.obs[25]).toBe(25);
+    expect(Array.from(dst.sample(8, new Rng(5)).obs)).toEqual(Array.from(src.sample(8, new Rng(5)).obs));
+    expect(() => new ReplayBuffer({ capacity: 10, expectedSize: 0, obsSize: 1, numEnvs: 1, gamma: 0.9 })).toThrow(/expectedSize/);
+  });
+
   it('uniform sampling is seeded and covers the buffer', () => {
     const buf = new ReplayBuffer({ capacity: 100, obsSize: 1, numEnvs: 1, gamma: 0.9 });
     for (let t = 0; t < 100; t++) buf.add(batch(t));

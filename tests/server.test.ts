@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EpisodesResponse, MetricsResponse, RunInfo, RunsResponse } from '../formats/api-types.js';
 import { readReplayFile } from '../experiments/replay-io.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import { startServer, type RunningServer } from '../render/server/server.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
 
 let root: string;

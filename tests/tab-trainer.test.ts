@@ -1,5 +1,5 @@
 /**
- * The browser's trainer (render/tab-trainer.ts: the harness's training loop with a memory sink) run in Node:
+ * The browser's trainer (render/viewer/src/tab-trainer.ts: the harness's training loop with a memory sink) run in Node:
  * the same metrics, summary and best agent as `train()` (the loop with the run-directory sink) for the same
  * seed and config, byte for byte, and a .tar that `tar` unpacks into a run directory Node reads.
  */
@@ -15,8 +15,8 @@ import { trainOptionsFromArgs, trainSpecFromArgs } from '../experiments/commands
 import { packageInfo } from '../experiments/package-info.js';
 import { PRESETS } from '../experiments/presets.js';
 import { readReplayFile } from '../experiments/replay-io.js';
-import { TabTrainer, tabRunConfig, tabRunSpec } from '../render/tab-trainer.js';
-import { tarArchive } from '../render/tar.js';
+import { TabTrainer, tabRunConfig, tabRunSpec } from '../render/viewer/src/tab-trainer.js';
+import { tarArchive } from '../render/viewer/src/tar.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgym-tab-trainer-'));
 let backend = '';
@@ -162,9 +162,9 @@ describe('in-tab training loop (run in Node)', () => {
         if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       }
     };
-    visit(resolve(import.meta.dirname, '..', 'render', 'tab-trainer.ts'));
+    visit(resolve(import.meta.dirname, '..', 'render', 'viewer', 'src', 'tab-trainer.ts'));
     expect([...seen].some((f) => f.endsWith(join('experiments', 'harness', 'training-loop.ts')))).toBe(true);
-    expect([...seen].some((f) => f.endsWith(join('render', 'memory-run.ts')))).toBe(true);
+    expect([...seen].some((f) => f.endsWith(join('experiments', 'harness', 'memory-sink.ts')))).toBe(true);
     expect([...seen].some((f) => f.endsWith(join('formats', 'run-spec.ts')))).toBe(true);
     // Every format module is Node-free, whoever imports it (the viewer's pages bundle them).
     const formatsDir = resolve(import.meta.dirname, '..', 'formats');

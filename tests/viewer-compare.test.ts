@@ -14,7 +14,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonResponse, ComparisonsResponse, EpisodesResponse, RunsResponse } from '../formats/api-types.js';
 import { readReplayFile } from '../experiments/replay-io.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import { startServer, type RunningServer } from '../render/server/server.js';
 import { writeFixtureComparison, type FixtureComparison } from './helpers/fixture-comparison.js';
 import { writeFixtureRuns, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';

@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLAY_FORMAT, type ReplayFile } from '../formats/replay-format.js';
 import { writeReplayFile } from '../experiments/replay-io.js';
-import type { RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server/server.js';
 import type { RenderState } from '../envs/core.js';
 import { decodePng, parseHex, pixel } from './helpers/png.js';
 import { closeViewer, openViewer, seekTimeline } from './helpers/viewer-page.js';

@@ -2,8 +2,8 @@
  * The viewer server against hostile files and requests: a checkpoint blob swapped for a symlink out of the
  * runs directory (with the manifest recomputed), manifest names that climb out, a gzip replay that inflates
  * to 1 GiB, a metrics file with one enormous line, a FIFO where a file should be, oversized JSON, and more
- * live streams than the limits allow. Each case runs against the real server (render/server.ts) and the
- * limits of render/limits.ts; big files are sparse or streamed, so nothing large stays on disk.
+ * live streams than the limits allow. Each case runs against the real server (render/server/server.ts) and the
+ * limits of render/server/limits.ts; big files are sparse or streamed, so nothing large stays on disk.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EpisodesResponse, MetricsResponse, RunsResponse } from '../formats/api-types.js';
-import { MAX_JSON_FILE_BYTES, MAX_LIVE_STREAMS, MAX_LIVE_STREAMS_PER_CLIENT, MAX_REPLAY_BYTES, METRICS_PAGE_BYTES } from '../render/limits.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import { MAX_JSON_FILE_BYTES, MAX_LIVE_STREAMS, MAX_LIVE_STREAMS_PER_CLIENT, MAX_REPLAY_BYTES, METRICS_PAGE_BYTES } from '../render/server/limits.js';
+import { startServer, type RunningServer } from '../render/server/server.js';
 import { sha256, writeCheckpointManifest } from '../experiments/run-files.js';
 
 let root: string;

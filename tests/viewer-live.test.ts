@@ -18,7 +18,7 @@ import { GridWorldEnv } from '../envs/gridworld.js';
 import { make } from '../envs/registry.js';
 import type { LiveChange, RunChange } from '../formats/api-types.js';
 import { readReplayFile } from '../experiments/replay-io.js';
-import type { RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server/server.js';
 import { startCli } from './helpers/cli.js';
 import { writeFixtureRuns, type FixtureEpisode, type FixtureRuns } from './helpers/fixture-runs.js';
 import { decodeGif } from './helpers/gif.js';

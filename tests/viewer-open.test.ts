@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplayFile } from '../formats/replay-format.js';
 import { readReplayFile, writeReplayFile } from '../experiments/replay-io.js';
-import type { RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server/server.js';
 import { closeViewer, openViewer } from './helpers/viewer-page.js';
 import { decodeGif } from './helpers/gif.js';
 import { decodePng, findColor, parseHex } from './helpers/png.js';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimingResponse } from '../formats/api-types.js';
-import { startServer, type RunningServer } from '../render/server.js';
+import { startServer, type RunningServer } from '../render/server/server.js';
 import { train } from '../experiments/harness/trainer.js';
 import { groupCurve, secondsAtStep, seriesOf, toCsv } from '../render/viewer/src/scalars-data.js';
 import { closeViewer, openViewer } from './helpers/viewer-page.js';

@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunsResponse, StudiesResponse, StudyResponse } from '../formats/api-types.js';
 import { Study, type StudySettings } from '../experiments/tune/study.js';
-import type { RunningServer } from '../render/server.js';
+import type { RunningServer } from '../render/server/server.js';
 import { bestSoFar, paramImportance } from '../render/viewer/src/study-data.js';
 import { closeViewer, openViewer } from './helpers/viewer-page.js';
 

@@ -5,17 +5,17 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { batchFlags, batchOptionsFromArgs, checkQueueFlags, seedsFromArgs, valueFlags, type BatchArgs } from './flags.js';
+import { batchExecutionFlags, batchFlags, batchOptionsFromArgs, checkQueueFlags, defaultBatchDir, seedsFromArgs, typedCommandWords, valueFlags, type BatchArgs } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { runFlagOptions } from '../run-spec.js';
 import { parseAssignments, positiveInt } from '../../formats/run-spec.js';
-import { envIdInName, runName } from '../../formats/run-format.js';
+import { envIdInName } from '../../formats/run-format.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { reportFor, reportMarkdown, runComparison, type CompareOptions, type CompareResult } from '../compare.js';
 import { COMPARISON_FILES } from '../../formats/comparison.js';
-import { commandLine, commandWords } from '../../core/command-line.js';
+import { commandLine } from '../../core/command-line.js';
 
 interface CompareArgs extends BatchArgs {
   agents?: string;
@@ -49,8 +49,6 @@ export function compareOptionsFromArgs(a: CompareArgs, now = new Date()): Compar
   positiveInt('--workers', a.workers);
   positiveInt('--bootstrap-reps', a['bootstrap-reps']);
   checkQueueFlags(a);
-  // runName gives <env>__<agent>__seed<S>__<time>; a comparison's default directory reuses its time stamp.
-  const stamp = runName(env, 'x', 0, now).split('__').pop();
   return {
     env,
     agents,
@@ -58,7 +56,7 @@ export function compareOptionsFromArgs(a: CompareArgs, now = new Date()): Compar
     ...batchOptionsFromArgs(a, 'compare'),
     allowDifferentBudgets: a['allow-different-budgets'],
     sets: parseAgentSets(a.set),
-    outDir: a.out ?? path.join('runs', `compare__${envIdInName(env)}__${stamp}`),
+    outDir: a.out ?? defaultBatchDir(['compare', envIdInName(env)], now),
   };
 }
 
@@ -75,9 +73,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         'seed-list': { type: 'string', describe: 'Explicit comma-separated seeds instead of --seeds, e.g. 3,7' },
         ...runFlagOptions('compare'),
         'allow-different-budgets': { type: 'boolean', describe: "Without --steps: train each agent for its own preset budget instead of one shared budget" },
-        preset: shared.preset,
-        workers: shared.workers,
-        'seeds-per-process': shared['seeds-per-process'],
+        ...batchExecutionFlags(),
         queue: { type: 'string', describe: `Run on a BullMQ queue at this Redis (redis://HOST:PORT) instead of locally (local:, the default): workers (${commandLine('worker', '--queue URL')}) train the runs; --out must be a path every worker reaches` },
         out: { type: 'string', describe: 'Comparison directory (default runs/compare__<env>__<time>); reuse it to resume' },
         'report-only': { type: 'string', describe: 'Recompute report.json and report.md of this existing comparison directory; trains nothing' },
@@ -99,8 +95,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       return;
     }
     const options = compareOptionsFromArgs(a);
-    const argv = process.argv.slice(2);
-    options.command = commandWords('compare', argv.slice(argv.indexOf('compare') + 1));
+    options.command = typedCommandWords('compare');
     printResult(await runComparison(options));
   },
 };

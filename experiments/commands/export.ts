@@ -3,7 +3,7 @@
  * an ONNX model or a TensorFlow.js graph model, with a policy.json describing it (experiments/export/).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { valueFlags } from './flags.js';
+import { RUN_DIR_DESCRIPTION, checkpointFlag, valueFlags } from './flags.js';
 import { initBackend } from '../../agents/backend.js';
 import { parseCheckpointChoice } from '../harness/agent-io.js';
 import { EXPORT_FORMATS, exportPolicy, type ExportFormat } from '../export/export-policy.js';
@@ -20,9 +20,9 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   describe: "Export a run's greedy policy as ONNX or TensorFlow.js, usable without tsgym",
   builder: (y: Argv) =>
     y
-      .positional('run', { type: 'string', describe: 'Run directory (runs/<env>__<agent>__seed<S>__<time>)' })
+      .positional('run', { type: 'string', describe: RUN_DIR_DESCRIPTION })
       .options(valueFlags({
-        checkpoint: { type: 'string', default: 'latest', describe: "Agent to export: 'latest', 'best' (the agent at its best evaluation) or an env-step number" },
+        checkpoint: checkpointFlag('Agent to export'),
         format: { choices: EXPORT_FORMATS, demandOption: true, describe: 'onnx: policy.onnx (any ONNX runtime); tfjs: model.json + weights.bin (tf.loadGraphModel)' },
         out: { type: 'string', demandOption: true, describe: 'Destination directory (created; an existing one must be empty)' },
       }))

@@ -1,4 +1,5 @@
 /** Flag declarations and parsers shared by the commands. */
+import * as path from 'node:path';
 import type { Options } from 'yargs';
 import { envChoices } from '../../envs/registry.js';
 import { TsgymError, closest } from '../../core/errors.js';
@@ -8,7 +9,8 @@ import { parseSeed, positiveInt, runFlagsFromArgs } from '../../formats/run-spec
 import type { CompareOptions } from '../plan/request.js';
 import { executorFor } from '../executors/index.js';
 import { checkSeedsPerProcess } from '../plan/batches.js';
-import { commandLine } from '../../core/command-line.js';
+import { commandLine, commandWords } from '../../core/command-line.js';
+import { runName } from '../../formats/run-format.js';
 
 /**
  * Marks every option that takes a single value as requiring one, so `--steps` with nothing after it is a
@@ -37,16 +39,48 @@ export interface BatchArgs {
   [runFlag: string]: unknown;
 }
 
-/** Declarations compare and sweep share word for word (each command places them in its own order). */
+/** Declarations compare, sweep and tune share word for word (each command places them in its own order). */
 export function batchFlags() {
   return {
     env: { type: 'string', describe: `Env id or alias: ${envChoices().join(', ')}` },
-    workers: { type: 'number', describe: 'Runs trained at the same time on this machine (default: the number of cores; not with --queue)' },
-    'seeds-per-process': { type: 'number', describe: "Seeds of one configuration trained one after another in one process (results are the same for any value; a process's start-up is paid once per batch). Default: all seeds of a configuration, split so every --workers slot or queue worker gets work (tune's trials with a pruner: 1, so a trial's seeds evaluate side by side); 1: one process per run" },
-    preset: { type: 'string', describe: 'A JSON preset file laid over the built-in presets (budget, cadence, hyperparameters)' },
     'bootstrap-reps': { type: 'number', default: 2000, describe: 'Bootstrap resamples for the confidence intervals' },
     progress: { choices: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto' as ProgressMode, describe: 'Progress display (auto: a bar on a terminal, lines otherwise)' },
   } satisfies Record<string, Options>;
+}
+
+/**
+ * Where a batch's settings come from and how its runs share this machine: a preset file, the local
+ * parallelism, the seeds per process, in this order in compare, sweep and tune (after the run fields).
+ */
+export function batchExecutionFlags() {
+  return {
+    preset: { type: 'string', describe: 'A JSON preset file laid over the built-in presets (budget, cadence, hyperparameters)' },
+    workers: { type: 'number', describe: 'Runs trained at the same time on this machine (default: the number of cores; not with --queue)' },
+    'seeds-per-process': { type: 'number', describe: "Seeds of one configuration trained one after another in one process (results are the same for any value; a process's start-up is paid once per batch). Default: all seeds of a configuration, split so every --workers slot or queue worker gets work (tune's trials with a pruner: 1, so a trial's seeds evaluate side by side); 1: one process per run" },
+  } satisfies Record<string, Options>;
+}
+
+/** The `--checkpoint` flag of the commands that load one agent of a run; `what` says what the agent is for. */
+export function checkpointFlag(what: string) {
+  return { type: 'string', default: 'latest', describe: `${what}: 'latest', 'best' (the agent at its best evaluation) or an env-step number` } satisfies Options;
+}
+
+/** What a run directory argument looks like, for the commands that read one run. */
+export const RUN_DIR_DESCRIPTION = 'Run directory (runs/<env>__<agent>__seed<S>__<time>)';
+
+/**
+ * A batch's default directory, `runs/<words>__<time>`, the time stamped as run names stamp it (runName:
+ * <env>__<agent>__seed<S>__<time>).
+ */
+export function defaultBatchDir(words: string[], now: Date): string {
+  const stamp = runName('x', 'x', 0, now).split('__').pop();
+  return path.join('runs', [...words, stamp].join('__'));
+}
+
+/** This process's `tsgym <command> …` as the user typed it (a comparison and a sweep record it in their files). */
+export function typedCommandWords(command: string): string[] {
+  const argv = process.argv.slice(2);
+  return commandWords(command, argv.slice(argv.indexOf(command) + 1));
 }
 
 /** `3,7, 11` → [3, 7, 11]; each must be a non-negative integer below 2^53. */

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { valueFlags } from './flags.js';
+import { RUN_DIR_DESCRIPTION, checkpointFlag, valueFlags } from './flags.js';
 import { BACKENDS, initBackend, type BackendChoice } from '../../agents/backend.js';
 import { TsgymError } from '../../core/errors.js';
 import { STREAMS, streamSeeds, validateSeed } from '../../core/seeds.js';
@@ -28,8 +28,8 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
   builder: (y: Argv) =>
     y
       .options(valueFlags({
-        run: { type: 'string', demandOption: true, describe: 'Run directory (runs/<env>__<agent>__seed<S>__<time>)' },
-        checkpoint: { type: 'string', default: 'latest', describe: "Checkpoint to load: 'latest', 'best' (the agent at its best evaluation) or an env-step number" },
+        run: { type: 'string', demandOption: true, describe: RUN_DIR_DESCRIPTION },
+        checkpoint: checkpointFlag('Checkpoint to load'),
         episodes: { type: 'number', default: 5, describe: 'Episodes to record' },
         seed: { type: 'number', default: 0, describe: 'Recording seed (0 to 2^53 − 1): episode k is reset with a seed hashed from (S, k), held out from training and evaluation' },
         backend: { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'TensorFlow.js backend' },

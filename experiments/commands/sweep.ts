@@ -3,20 +3,18 @@
  * from ranges), each over the same seeds, locally or on the queue; the report ranks the configurations by
  * IQM of the final score with bootstrap intervals and P(best > each other) (experiments/plan/sweep.ts).
  */
-import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { batchFlags, batchOptionsFromArgs, checkQueueFlags, seedsFromArgs, valueFlags, type BatchArgs } from './flags.js';
+import { batchExecutionFlags, batchFlags, batchOptionsFromArgs, checkQueueFlags, defaultBatchDir, seedsFromArgs, typedCommandWords, valueFlags, type BatchArgs } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
 import { TsgymError } from '../../core/errors.js';
 import { runFlagOptions } from '../run-spec.js';
 import { parseAssignments, positiveInt } from '../../formats/run-spec.js';
-import { envIdInName, runName } from '../../formats/run-format.js';
+import { envIdInName } from '../../formats/run-format.js';
 import { printResult } from './compare.js';
 import { runPlanned } from '../compare.js';
 import { parseGrid, parseRange, planSweep, type SweepOptions } from '../plan/sweep.js';
-import { commandWords } from '../../core/command-line.js';
 
 interface SweepArgs extends BatchArgs {
   agent?: string;
@@ -40,7 +38,6 @@ export function sweepOptionsFromArgs(a: SweepArgs, now = new Date()): SweepOptio
   const grid = a.grid.map(parseGrid);
   const ranges = a.range.map(parseRange);
   rejectRunKeys(reg.name, reg.hyperparams, Object.fromEntries([...grid, ...ranges].map((g) => [g.key, null])), '--grid/--range');
-  const stamp = runName(env, 'x', 0, now).split('__').pop();
   return {
     agent: reg.name,
     env,
@@ -51,7 +48,7 @@ export function sweepOptionsFromArgs(a: SweepArgs, now = new Date()): SweepOptio
     seeds,
     ...batchOptionsFromArgs(a, 'sweep'),
     sets,
-    outDir: a.out ?? path.join('runs', `sweep__${a.agent}__${envIdInName(env)}__${stamp}`),
+    outDir: a.out ?? defaultBatchDir(['sweep', a.agent, envIdInName(env)], now),
   };
 }
 
@@ -71,9 +68,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         seeds: { type: 'number', describe: 'Number of seeds per configuration: 0..N-1 (default 5)' },
         'seed-list': { type: 'string', describe: 'Explicit comma-separated seeds instead of --seeds' },
         ...runFlagOptions('sweep'),
-        preset: shared.preset,
-        workers: shared.workers,
-        'seeds-per-process': shared['seeds-per-process'],
+        ...batchExecutionFlags(),
         queue: { type: 'string', describe: 'Run on the BullMQ queue at this Redis (redis://HOST:PORT); --out must be on a filesystem every worker shares' },
         out: { type: 'string', describe: 'Sweep directory (default runs/sweep__<agent>__<env>__<time>); reuse it to resume' },
         'bootstrap-reps': shared['bootstrap-reps'],
@@ -85,8 +80,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   },
   handler: async (a) => {
     const options = sweepOptionsFromArgs(a);
-    const argv = process.argv.slice(2);
-    options.command = commandWords('sweep', argv.slice(argv.indexOf('sweep') + 1));
+    options.command = typedCommandWords('sweep');
     printResult(await runPlanned(planSweep(options), options));
   },
 };

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { batchFlags, checkQueueFlags, valueFlags, type BatchArgs } from './flags.js';
+import { batchExecutionFlags, batchFlags, checkQueueFlags, valueFlags, type BatchArgs } from './flags.js';
 import { agentNames, agentRegistration } from '../../agents/registry.js';
 import { rejectRunKeys } from '../../agents/hyperparams.js';
 import { envChoices, resolveEnvId } from '../../envs/registry.js';
@@ -18,6 +18,7 @@ import { OBJECTIVE_KINDS, type ObjectiveKind } from '../tune/objective.js';
 import { PRUNER_KINDS, createPruner, type PrunerKind, type PrunerOptions } from '../tune/pruner.js';
 import type { SamplerKind } from '../tune/sampler.js';
 import { runTune, type TuneOptions } from '../tune/run-study.js';
+import { STUDY_FILES, TUNE_FILES } from '../tune/study.js';
 import { commandLine } from '../../core/command-line.js';
 import { checkSeedsPerProcess } from '../plan/batches.js';
 import { PRESET_BASES, type PresetBase } from '../presets.js';
@@ -122,7 +123,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
     const shared = batchFlags();
     return y
       .positional('agent', { type: 'string', describe: `The agent (${agentNames().join(', ')})` })
-      .positional('env', { type: 'string', describe: `Env id or alias: ${envChoices().join(', ')}` })
+      .positional('env', shared.env)
       .options(valueFlags({
         trials: { type: 'number', describe: 'Trials the study ends with (a resumed study continues up to this many)' },
         seeds: { type: 'number', describe: 'Seeds per trial (default 3); every trial runs the same seeds' },
@@ -143,9 +144,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
         'parallel-trials': { type: 'number', describe: 'Trials trained at once (default: --workers ÷ --seeds locally, 1 on a queue)' },
         from: { choices: [...PRESET_BASES], default: 'preset' as PresetBase, describe: "What the untuned settings and the defaults the winner is compared with start from: the env's tuned preset (for an env without one: the agent's defaults), or the agent's defaults even where a preset exists" },
         ...runFlagOptions('sweep'),
-        preset: shared.preset,
-        workers: shared.workers,
-        'seeds-per-process': shared['seeds-per-process'],
+        ...batchExecutionFlags(),
         queue: { type: 'string', describe: 'Train the runs as jobs on the BullMQ queue at this Redis (redis://HOST:PORT); --out must be on a filesystem every worker shares' },
         out: { type: 'string', describe: 'Study directory (required); rerun the same command with it to resume' },
         progress: shared.progress,
@@ -162,11 +161,11 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
       process.exitCode = 130;
       return;
     }
-    const best = path.join(result.outDir, 'best.json');
+    const best = path.join(result.outDir, STUDY_FILES.best);
     if (result.report) {
       const w = result.report.finalists.find((f) => f.trial === result.report!.winner)!;
       console.log(`best: trial ${w.trial} ${JSON.stringify(w.params)}: fresh-seed IQM ${w.iqm.point.toFixed(2)} [${w.iqm.low.toFixed(2)}, ${w.iqm.high.toFixed(2)}], P(> defaults) ${w.pBetterThanDefaults.point.toFixed(2)}`);
-      console.log(`wrote ${best}, ${path.join(result.outDir, 'report.md')} and report.json`);
+      console.log(`wrote ${best}, ${path.join(result.outDir, TUNE_FILES.reportMd)} and ${TUNE_FILES.report}`);
     } else console.log(`wrote ${best}`);
   },
 };

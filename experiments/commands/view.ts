@@ -1,7 +1,7 @@
 /**
  * `tsgym view [--runs DIR --port N --host H --no-build --queue redis://HOST:PORT]`: serves the viewer with the
  * read-only runs API and prints the URL. With `--queue`, the comparison and study pages also show which of their
- * runs are queued, running on which worker, failed or done (read-only; render/queue-view.ts). The installed package serves the pages built into it; in this repository the viewer is
+ * runs are queued, running on which worker, failed or done (read-only; render/server/queue-view.ts). The installed package serves the pages built into it; in this repository the viewer is
  * rebuilt when its build is missing or older than its sources. DIR may be a runs directory, a directory of
  * comparisons (`examples`), or one comparison directory.
  */
@@ -37,9 +37,9 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
         return true;
       }),
   handler: async (args) => {
-    const { buildViewer, viewerBuildIsStale, viewerSourcesPresent, DEFAULT_VIEWER_OUT_DIR } = await import('../../render/build-viewer.js');
-    const { startServer } = await import('../../render/server.js');
-    const { shownQueueUrl } = await import('../../render/queue-view.js');
+    const { buildViewer, viewerBuildIsStale, viewerSourcesPresent, DEFAULT_VIEWER_OUT_DIR } = await import('../../render/server/build-viewer.js');
+    const { startServer } = await import('../../render/server/server.js');
+    const { shownQueueUrl } = await import('../../render/server/queue-view.js');
     const runsDir = resolve(args.runs);
     const outDir = DEFAULT_VIEWER_OUT_DIR;
 

@@ -1,5 +1,5 @@
 /**
- * The training loop every run goes through, in Node (trainer.ts) and in a browser tab (render/tab-trainer.ts):
+ * The training loop every run goes through, in Node (trainer.ts) and in a browser tab (render/viewer/src/tab-trainer.ts):
  * collect → observe → episode records → update means → schedules (log, eval, checkpoint) → greedy evaluation
  * → best / solved → stop. Where its results go is a {@link LoopSink}: the Node trainer's writes the run
  * directory (logs, replays, checkpoints, best/), the tab's keeps them in memory. No `node:` imports here

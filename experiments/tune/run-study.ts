@@ -356,9 +356,11 @@ async function removeCompletedJobs(url: string, dir: string, tasks: RunTask[], l
     const prefix = comparisonJobPrefix(dir, createdAt);
     const names = new Set(tasks.map((t) => t.name));
     let removed = 0;
-    // A job holds one run or a batch of them: found by the comparison's id prefix.
+    // A job holds one run or a batch of them: found by the comparison's id prefix. The listing's state holds
+    // until the removal: tsgym takes a job out of 'completed' only by removing it, and removing a removed job
+    // is a no-op (BullMQ refuses only a locked, i.e. active, job).
     for (const job of await queue.getJobs(['completed'])) {
-      if (job?.id?.startsWith(prefix) && jobWhere(job).runs.some((n) => names.has(n)) && (await job.getState()) === 'completed') {
+      if (job?.id?.startsWith(prefix) && jobWhere(job).runs.some((n) => names.has(n))) {
         await job.remove();
         removed++;
       }

@@ -1,5 +1,5 @@
 /**
- * The Vite configuration of the viewer app, as a function so the build script (render/build-viewer.ts)
+ * The Vite configuration of the viewer app, as a function so the build script (render/server/build-viewer.ts)
  * can pass an output directory without a config file on disk; `vite.config.ts` next to it wraps it for
  * `npx vite --config render/viewer/vite.config.ts` (dev server with hot reload).
  */

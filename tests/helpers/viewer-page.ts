@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { buildViewer } from '../../render/build-viewer.js';
-import { startServer, type RunningServer } from '../../render/server.js';
+import { buildViewer } from '../../render/server/build-viewer.js';
+import { startServer, type RunningServer } from '../../render/server/server.js';
 import { launchChromium } from './chromium.js';
 
 /** Moves the timeline to `frame` as a drag does, and waits until the viewer shows that frame. */

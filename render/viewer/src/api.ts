@@ -58,7 +58,7 @@ export const api = {
   timing: (run: string) => getJson<TimingResponse>(`${base}runs/${encodeURIComponent(run)}/timing`),
   run: (run: string) => getJson<RunInfo>(`${base}runs/${encodeURIComponent(run)}`),
   runEpisodes: (run: string) => getJson<EpisodesResponse>(`${base}runs/${encodeURIComponent(run)}/episodes`),
-  /** Which runs exist and how followed runs change (`?follow=<run>…`), as a change stream (server-sent events, render/live.ts). */
+  /** Which runs exist and how followed runs change (`?follow=<run>…`), as a change stream (server-sent events, render/server/live.ts). */
   runsEventsUrl: () => `${base}events`,
   values: (run: string) => getJson<ValuesFile>(`${base}runs/${encodeURIComponent(run)}/values`),
   /** A replay, validated again here: the viewer trusts no file. */
@@ -74,7 +74,7 @@ export const api = {
   comparisonRuns: (id: string) => getJson<RunsResponse>(`${runsApiBase(id)}runs`),
   studies: () => getJson<StudiesResponse>('api/studies'),
   study: (id: string) => getJson<StudyResponse>(`api/studies/${encodeURIComponent(id)}`),
-  /** A `change` event whenever the study's trials.jsonl, best.json or report.json change (render/live.ts). */
+  /** A `change` event whenever the study's trials.jsonl, best.json or report.json change (render/server/live.ts). */
   studyEventsUrl: (id: string) => `api/studies/${encodeURIComponent(id)}/events`,
   /** Whether the viewer shows a queue (`view --queue`) and whether it answers. */
   queue: () => getJson<QueueSummary>('api/queue'),
@@ -84,7 +84,7 @@ export const api = {
 };
 
 /**
- * Calls `onChange(first, data)` for each `change` event of a live stream (render/live.ts) whose data differs from
+ * Calls `onChange(first, data)` for each `change` event of a live stream (render/server/live.ts) whose data differs from
  * the previous one's; `first` is the stream's first event, which says "this is where things stand" rather than
  * "something changed" (pages redraw on it too: the files may have changed before the stream opened).
  */

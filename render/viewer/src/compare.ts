@@ -481,7 +481,7 @@ runsMetric.addEventListener('change', () => {
 });
 
 // A comparison that is still running (no report yet) is followed: the page redraws when its runs log, finish,
-// or the report is written (server-sent events from /api/comparisons/<cmp>/progress, render/live.ts), then stops following.
+// or the report is written (server-sent events from /api/comparisons/<cmp>/progress, render/server/live.ts), then stops following.
 let live: { id: string; source: EventSource; connected: boolean } | null = null;
 let liveUpdates = 0;
 

@@ -4,7 +4,7 @@
  */
 import { validateSeed } from '../../../core/seeds.js';
 import { listEnvs } from '../../../envs/registry.js';
-import { el } from './hud.js';
+import { el, formatNumber } from './hud.js';
 import { LivePane } from './live-pane.js';
 
 export const $ = <T extends HTMLElement>(id: string): T => {
@@ -89,4 +89,24 @@ export function readSeed(input: HTMLInputElement): number {
   const v = text === '' ? NaN : Number(text);
   validateSeed(v, 'seed');
   return v;
+}
+
+/** The seed field's seed, or null after showing why it is not one (the page then starts nothing). */
+export function seedOrShowError(input: HTMLInputElement): number | null {
+  try {
+    return readSeed(input);
+  } catch (e) {
+    showError((e as Error).message);
+    return null;
+  }
+}
+
+/** `[term, detail]` rows as the <dt>/<dd> children of a description list. */
+export function termRows(rows: [string, string][]): HTMLElement[] {
+  return rows.flatMap(([term, detail]) => [el('dt', undefined, term), el('dd', undefined, detail)]);
+}
+
+/** How an episode went, for the pages' lists of finished episodes: its return, length and end. */
+export function episodeOutcome(r: { return: number; length: number; terminated: boolean }): string {
+  return `return ${formatNumber(r.return)} · ${r.length} steps · ${r.terminated ? 'terminated' : 'truncated'}`;
 }

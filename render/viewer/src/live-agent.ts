@@ -12,9 +12,8 @@ import type { Action } from '../../../envs/core.js';
 import { make } from '../../../envs/registry.js';
 import { spaceFromJSON } from '../../../envs/spaces.js';
 import { agentUrl, type AgentSource, type AgentSourcesResponse, type RunsResponse } from '../../../formats/api-types.js';
-import { LiveEpisode } from '../../live-episode.js';
-import { formatNumber } from './hud.js';
-import { $, applyEnvAndSeed, hashParams, readSeed, selectIfOffered, setupLabPage, showError } from './lab-common.js';
+import { LiveEpisode } from './live-episode.js';
+import { $, applyEnvAndSeed, episodeOutcome, hashParams, seedOrShowError, selectIfOffered, setupLabPage, showError, termRows } from './lab-common.js';
 import { initBrowserBackend } from './tf-browser.js';
 
 interface Decision {
@@ -135,7 +134,7 @@ function renderInfo(): void {
     ['weights', source.which === 'best' ? `best/ (eval @ ${source.step?.toLocaleString('en') ?? '?'} steps)` : `checkpoint @ ${source.step?.toLocaleString('en') ?? '?'} steps`],
     ['backend', backend],
   ];
-  infoEl.replaceChildren(...rows.flatMap(([k, v]) => [Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v })]));
+  infoEl.replaceChildren(...termRows(rows));
 }
 
 function decide(obs: Float32Array): Decision {
@@ -147,13 +146,8 @@ function decide(obs: Float32Array): Decision {
 function startEpisode(): void {
   stop();
   if (!agent || !source) return;
-  let seed: number;
-  try {
-    seed = readSeed(seedInput);
-  } catch (e) {
-    showError((e as Error).message);
-    return;
-  }
+  const seed = seedOrShowError(seedInput);
+  if (seed === null) return;
   episode = new LiveEpisode({ envId: source.envId, envKwargs: source.envKwargs, seed, agent: source.name, checkpointStep: source.step, label: `live, ${source.which} weights` });
   pane.setEpisode(episode.replay, episode.frames);
   pane.titleEl.textContent = `${source.envId} · ${source.name} (${source.which}) · seed ${seed}`;
@@ -174,10 +168,7 @@ function tick(): void {
     pane.update();
     const r = episode.replay;
     finished.push({ seed: r.seed, return: r.return, length: r.length });
-    episodesEl.prepend(
-      Object.assign(document.createElement('dt'), { textContent: `seed ${r.seed}` }),
-      Object.assign(document.createElement('dd'), { textContent: `return ${formatNumber(r.return)} · ${r.length} steps · ${r.terminated ? 'terminated' : 'truncated'}` }),
-    );
+    episodesEl.prepend(...termRows([[`seed ${r.seed}`, episodeOutcome(r)]]));
     // On to a new seed after a short look at the end.
     timer = setTimeout(() => {
       timer = null;

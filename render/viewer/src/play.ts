@@ -8,11 +8,10 @@
  * for tests.
  */
 import type { Action, RenderState } from '../../../envs/core.js';
-import { LiveEpisode, rerunReplay } from '../../live-episode.js';
+import { LiveEpisode, rerunReplay } from './live-episode.js';
 import { parseReplay } from '../../../formats/replay-format.js';
-import { formatNumber } from './hud.js';
 import { keyControls, type KeyControls } from './keymap.js';
-import { $, applyEnvAndSeed, download, hashParams, readSeed, setupLabPage, showError } from './lab-common.js';
+import { $, applyEnvAndSeed, download, episodeOutcome, hashParams, seedOrShowError, setupLabPage, showError, termRows } from './lab-common.js';
 
 declare global {
   interface Window {
@@ -64,13 +63,8 @@ window.addEventListener('hashchange', () => {
 function newEpisode(): void {
   stopClock();
   showError(null);
-  let seed: number;
-  try {
-    seed = readSeed(seedInput);
-  } catch (e) {
-    showError((e as Error).message);
-    return;
-  }
+  const seed = seedOrShowError(seedInput);
+  if (seed === null) return;
   const envId = envSelect.value;
   let envKwargs: Record<string, unknown>;
   try {
@@ -124,10 +118,7 @@ function act(action: Action): void {
     finished++;
     pane.subtitleEl.textContent = 'episode over: Enter (or reset) for a new one with the same seed';
     const r = episode.replay;
-    episodesEl.prepend(
-      Object.assign(document.createElement('dt'), { textContent: `#${finished} ${r.envId}` }),
-      Object.assign(document.createElement('dd'), { textContent: `seed ${r.seed} · return ${formatNumber(r.return)} · ${r.length} steps · ${r.terminated ? 'terminated' : 'truncated'}` }),
-    );
+    episodesEl.prepend(...termRows([[`#${finished} ${r.envId}`, `seed ${r.seed} · ${episodeOutcome(r)}`]]));
   }
 }
 

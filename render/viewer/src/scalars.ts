@@ -7,7 +7,7 @@
  * (timing.jsonl); smoothing; CSV and JSON of what is shown; a sortable table of the shown runs with the
  * configuration values that differ between them, and the same as parallel coordinates (run-table.ts).
  * Selected runs that are still training are
- * followed (server-sent events, render/live.ts) and redrawn as they log. `window.__tsgymScalars` exposes a
+ * followed (server-sent events, render/server/live.ts) and redrawn as they log. `window.__tsgymScalars` exposes a
  * snapshot for tests.
  */
 import uPlot from 'uplot';
@@ -75,7 +75,7 @@ $<HTMLDivElement>('run-table').append(runTable.root);
 
 /** Runs selected when the page opens (the first ones listed). */
 const DEFAULT_SELECTED = 10;
-/** Most runs one event stream follows (render/live.ts). */
+/** Most runs one event stream follows (render/server/live.ts). */
 const MAX_FOLLOWED = 8;
 const DONE = new Set(['finished', 'diverged']);
 

@@ -2,7 +2,7 @@
 import type { MetricRecord, ValuesFile } from '../../../formats/api-types.js';
 import type { ReplayFile } from '../../../formats/replay-format.js';
 import type { EvalRecord, RunSummary } from '../../../formats/run-format.js';
-import type { TabRunConfig, TabRunRequest } from '../../tab-trainer.js';
+import type { TabRunConfig, TabRunRequest } from './tab-trainer.js';
 
 export type ToWorker = { type: 'start'; request: TabRunRequest } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' } | { type: 'download' };
 

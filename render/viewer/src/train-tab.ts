@@ -10,10 +10,10 @@ import { agentNames } from '../../../agents/registry.js';
 import type { MetricRecord } from '../../../formats/api-types.js';
 import type { ReplayFile } from '../../../formats/replay-format.js';
 import type { RunSummary } from '../../../formats/run-format.js';
-import type { TabRunConfig } from '../../tab-trainer.js';
+import type { TabRunConfig } from './tab-trainer.js';
 import { LearningCurve } from './chart.js';
 import { formatNumber } from './hud.js';
-import { $, applyEnvAndSeed, download, hashParams, readSeed, selectIfOffered, setupLabPage, showError } from './lab-common.js';
+import { $, applyEnvAndSeed, download, hashParams, seedOrShowError, selectIfOffered, setupLabPage, showError, termRows } from './lab-common.js';
 import type { FromWorker, ToWorker, WorkerEval } from './train-protocol.js';
 
 declare global {
@@ -78,13 +78,8 @@ function send(m: ToWorker): void {
 
 function start(): void {
   showError(null);
-  let seed: number;
-  try {
-    seed = readSeed(seedInput);
-  } catch (e) {
-    showError((e as Error).message);
-    return;
-  }
+  const seed = seedOrShowError(seedInput);
+  if (seed === null) return;
   worker?.terminate();
   records = [];
   numTensors = [];
@@ -184,7 +179,7 @@ function renderStats(): void {
     ['solved', summary?.solvedAtStep != null ? `at ${summary.solvedAtStep.toLocaleString('en')} steps, ${formatNumber(summary.solvedAtWallSeconds ?? NaN)} s of training${solvedAfterMs !== null ? ` (${formatNumber(solvedAfterMs / 1000)} s after the click)` : ''}` : 'not yet'],
     ['tensors', String(numTensors[numTensors.length - 1] ?? '—')],
   ];
-  statsEl.replaceChildren(...rows.flatMap(([k, v]) => [Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v })]));
+  statsEl.replaceChildren(...termRows(rows));
 }
 
 startButton.addEventListener('click', () => start());

@@ -1,11 +1,11 @@
 /**
- * The training page's Web Worker: runs a TabTrainer (render/tab-trainer.ts) in slices of ~100 ms, posting
+ * The training page's Web Worker: runs a TabTrainer (render/viewer/src/tab-trainer.ts) in slices of ~100 ms, posting
  * progress (new metric records, evaluations with their first replay, tensor count) after each slice and
  * reading pause / resume / stop / download messages between slices.
  */
 import { tf } from '../../../agents/backend.js';
-import { TabTrainer, tabRunConfig, type TabRunRequest } from '../../tab-trainer.js';
-import { tarArchive } from '../../tar.js';
+import { TabTrainer, tabRunConfig, type TabRunRequest } from './tab-trainer.js';
+import { tarArchive } from './tar.js';
 import { initBrowserBackend } from './tf-browser.js';
 import type { FromWorker, ToWorker, WorkerEval } from './train-protocol.js';
 import type { MetricRecord } from '../../../formats/api-types.js';

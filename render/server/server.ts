@@ -1,7 +1,7 @@
 /**
  * The local viewer server (node:http, no framework): serves the built viewer app from `staticDir` and a
  * read-only JSON API over the runs directory (endpoints in formats/api-types.ts) and, given `queue`, over the jobs
- * of that queue (render/queue-view.ts; read-only too).
+ * of that queue (render/server/queue-view.ts; read-only too).
  *
  * Safety: only GET/HEAD; every URL path segment is decoded once and checked (no `..`, no encoded
  * separators, no absolute paths), and the real path of whatever is opened must lie inside the runs (or
@@ -9,22 +9,22 @@
  * broken file is a 4xx JSON answer with a message; an unexpected error is a 500 answer, never a crash. When
  * bound to a loopback address it only answers requests addressed to localhost (a guard against DNS rebinding).
  *
- * Files and requests are bounded (render/limits.ts): replays by their inflated size, JSON files by size,
+ * Files and requests are bounded (render/server/limits.ts): replays by their inflated size, JSON files by size,
  * metrics by pages, live streams per client and in total.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { TsgymError } from '../core/errors.js';
+import { TsgymError } from '../../core/errors.js';
 import { checkSegment, HttpError, readFileInside, resolveInside, RunsIndex } from './runs-index.js';
 import { liveApi, liveComparisonApi, LiveStreams, stream } from './live.js';
-import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, QueueRunsResponse, QueueSummary, RunsResponse, StudiesResponse, StudyInfo, StudyResponse, TimingResponse } from '../formats/api-types.js';
-import { parseTrialsFile, STUDY_FILES, TUNE_FILES } from '../experiments/tune/study.js';
-import { RUN_FILES } from '../formats/run-format.js';
+import type { ComparisonsResponse, EpisodesResponse, MetricsCursor, QueueRunsResponse, QueueSummary, RunsResponse, StudiesResponse, StudyInfo, StudyResponse, TimingResponse } from '../../formats/api-types.js';
+import { parseTrialsFile, STUDY_FILES, TUNE_FILES } from '../../experiments/tune/study.js';
+import { RUN_FILES } from '../../formats/run-format.js';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 import { listAgentSources, readAgentBlob, readAgentSource } from './agent-files.js';
-import { commandLine } from '../core/command-line.js';
+import { commandLine } from '../../core/command-line.js';
 import { QueueView } from './queue-view.js';
 
 export interface ServerOptions {
@@ -34,7 +34,7 @@ export interface ServerOptions {
   host?: string;
   /** The built viewer (index.html + assets); null or missing: the API only. */
   staticDir?: string | null;
-  /** A queue to show the jobs of (redis://HOST:PORT; render/queue-view.ts), read-only. */
+  /** A queue to show the jobs of (redis://HOST:PORT; render/server/queue-view.ts), read-only. */
   queue?: string;
 }
 

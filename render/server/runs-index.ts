@@ -14,13 +14,13 @@
 import { constants as fsConstants } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
-import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsCursor, MetricsResponse, RunChange, RunInfo, RunSummary, ValuesFile, ValuesOverlay } from '../formats/api-types.js';
-import type { ReplayFile } from '../formats/replay-format.js';
-import { decodeReplayBytes, ReplayTooLargeError } from '../experiments/replay-io.js';
+import type { ComparisonInfo, ComparisonReport, ComparisonResponse, EpisodeEntry, EpisodeGroup, MetricRecord, MetricsCursor, MetricsResponse, RunChange, RunInfo, RunSummary, ValuesFile, ValuesOverlay } from '../../formats/api-types.js';
+import type { ReplayFile } from '../../formats/replay-format.js';
+import { decodeReplayBytes, ReplayTooLargeError } from '../../experiments/replay-io.js';
 import { MAX_JSON_FILE_BYTES, MAX_REPLAY_BYTES, METRICS_PAGE_BYTES } from './limits.js';
-import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../formats/run-format.js';
-import { COMPARISON_FILES } from '../formats/comparison.js';
-import { STUDY_FILES } from '../experiments/tune/study.js';
+import { parseMetrics, RUN_FILES, tryParseJsonObject } from '../../formats/run-format.js';
+import { COMPARISON_FILES } from '../../formats/comparison.js';
+import { STUDY_FILES } from '../../experiments/tune/study.js';
 
 /** An error with the HTTP status the server should answer with. */
 export class HttpError extends Error {
@@ -222,7 +222,7 @@ export class RunsIndex {
   }
 
   /**
-   * For the live stream of the runs list (render/live.ts): each run directory's name and how many entries its
+   * For the live stream of the runs list (render/server/live.ts): each run directory's name and how many entries its
    * `episodes/` holds (one readdir per run, so a new run and its first recorded evaluation both show).
    */
   async runsFingerprint(): Promise<[string, number][]> {
@@ -241,7 +241,7 @@ export class RunsIndex {
   }
 
   /**
-   * For the live stream of a comparison (render/live.ts): whether report.json exists, and per run the size of
+   * For the live stream of a comparison (render/server/live.ts): whether report.json exists, and per run the size of
    * metrics.jsonl and summary.json's modification time — every eval, finish and the report change it.
    */
   async comparisonFingerprint(id: string): Promise<{ hasReport: boolean; runs: [string, number, number][] }> {
@@ -262,7 +262,7 @@ export class RunsIndex {
     return { hasReport: await isFile(join(dir, COMPARISON_FILES.report)), runs: out.sort((a, b) => naturalCompare(a[0], b[0])) };
   }
 
-  /** What the live stream compares (render/live.ts): cheap stats of the files a training run changes. */
+  /** What the live stream compares (render/server/live.ts): cheap stats of the files a training run changes. */
   async changeFingerprint(run: string): Promise<RunChange> {
     const dir = await this.runDir(run);
     const statOf = async (name: string) => {

@@ -14,10 +14,10 @@
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { connect, parseQueueUrl, QUEUE_NAME } from '../experiments/queue/connection.js';
-import { readQueueStatus, type QueueJobStatus, type QueueStatus } from '../experiments/queue/status.js';
-import { trialDirName, TUNE_FILES } from '../experiments/tune/study.js';
-import type { QueueRun, QueueRunsResponse, QueueRunState, QueueSummary } from '../formats/api-types.js';
+import { connect, parseQueueUrl, QUEUE_NAME } from '../../experiments/queue/connection.js';
+import { readQueueStatus, type QueueJobStatus, type QueueStatus } from '../../experiments/queue/status.js';
+import { trialDirName, TUNE_FILES } from '../../experiments/tune/study.js';
+import type { QueueRun, QueueRunsResponse, QueueRunState, QueueSummary } from '../../formats/api-types.js';
 import { MAX_QUEUE_JOBS_PER_STATE } from './limits.js';
 
 /** The queue is read at most this often (pages and streams in between get the last read). */

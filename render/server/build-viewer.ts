@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DEFAULT_VIEWER_OUT_DIR, VIEWER_ROOT, viewerViteConfig } from './viewer/viewer-config.js';
+import { DEFAULT_VIEWER_OUT_DIR, VIEWER_ROOT, viewerViteConfig } from '../viewer/viewer-config.js';
 
 export { DEFAULT_VIEWER_OUT_DIR, VIEWER_ROOT };
 
-const RENDER_DIR = dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = join(RENDER_DIR, '..');
+// This file is render/server/build-viewer.ts: the repository root is two levels up.
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Files whose change means a rebuild: the app, the shared modules it imports, and the bundled libraries' versions. */
 async function sourceFiles(): Promise<string[]> {
@@ -24,10 +24,10 @@ async function sourceFiles(): Promise<string[]> {
     }
   };
   await walk(VIEWER_ROOT);
-  // The pages bundle formats/; the play, live-agent and training pages also the envs, the agents, core/ and these shared modules.
+  // The pages bundle formats/; the play, live-agent and training pages also the envs, the agents, core/, the presets and the training loop with its memory sink.
   for (const dir of ['formats', 'envs', 'agents', 'core']) await walk(join(REPO_ROOT, dir));
-  out.push(join(RENDER_DIR, 'live-episode.ts'), join(RENDER_DIR, 'tab-trainer.ts'), join(RENDER_DIR, 'memory-run.ts'), join(RENDER_DIR, 'tar.ts'), join(REPO_ROOT, 'experiments', 'presets.ts'));
-  for (const f of ['training-loop.ts', 'collect.ts', 'progress.ts']) out.push(join(REPO_ROOT, 'experiments', 'harness', f));
+  out.push(join(REPO_ROOT, 'experiments', 'presets.ts'));
+  for (const f of ['training-loop.ts', 'memory-sink.ts', 'collect.ts', 'progress.ts']) out.push(join(REPO_ROOT, 'experiments', 'harness', f));
   for (const pkg of ['pixi.js', 'uplot', 'vite', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']) out.push(join(REPO_ROOT, 'node_modules', pkg, 'package.json'));
   return out;
 }
@@ -63,7 +63,7 @@ export function viewerSourcesPresent(): boolean {
   return existsSync(join(VIEWER_ROOT, 'index.html'));
 }
 
-// `tsx render/build-viewer.ts [OUT_DIR]`: the package build (`npm run build`) puts the pages in dist/.
+// `tsx render/server/build-viewer.ts [OUT_DIR]`: the package build (`npm run build`) puts the pages in dist/.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const outDir = resolve(process.argv[2] ?? DEFAULT_VIEWER_OUT_DIR);
   const t0 = performance.now();

@@ -1,14 +1,14 @@
 /**
  * Training in a browser tab (the training page's Web Worker): the run harness's training loop
- * (experiments/harness/training-loop.ts) with a memory sink (./memory-run.ts) instead of a run directory, so
+ * (experiments/harness/training-loop.ts) with a memory sink (experiments/harness/memory-sink.ts) instead of a run directory, so
  * a run here and `npm run train` with the same seed, preset and backend write the same metrics.jsonl. This
  * file is the page's side: the config the page's choices resolve to, training in time slices, stopping.
  */
-import { buildEnvAndAgent, TrainingLoop } from '../experiments/harness/training-loop.js';
-import { presetFor } from '../experiments/presets.js';
-import type { RunConfig, RunSummary } from '../formats/run-format.js';
-import { resolveRunSpecOn, runConfigOf, runHyperparams, type RunFlags, type RunHost, type RunSpec } from '../formats/run-spec.js';
-import { MemoryRun, type EvalOutcome } from './memory-run.js';
+import { buildEnvAndAgent, TrainingLoop } from '../../../experiments/harness/training-loop.js';
+import { presetFor } from '../../../experiments/presets.js';
+import type { RunConfig, RunSummary } from '../../../formats/run-format.js';
+import { resolveRunSpecOn, runConfigOf, runHyperparams, type RunFlags, type RunHost, type RunSpec } from '../../../formats/run-spec.js';
+import { MemoryRun, type EvalOutcome } from '../../../experiments/harness/memory-sink.js';
 
 /** The run's config.json: the harness's RunConfig, plus where it ran. */
 export type TabRunConfig = RunConfig & { trainedIn: 'browser' };

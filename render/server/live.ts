@@ -11,7 +11,7 @@
  * directory is small: three stats and one directory walk per second per open page.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RunChange } from '../formats/api-types.js';
+import type { RunChange } from '../../formats/api-types.js';
 import { MAX_LIVE_STREAMS, MAX_LIVE_STREAMS_PER_CLIENT } from './limits.js';
 import { checkSegment, HttpError, type RunsIndex } from './runs-index.js';
 

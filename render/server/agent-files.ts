@@ -12,9 +12,9 @@
  */
 import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readVerifiedCheckpointFiles, sha256 } from '../experiments/run-files.js';
-import { AGENT_FILES, blobFileName, CHECKPOINT_DIR_PATTERN, CHECKPOINT_FILES, RUN_FILES, stepDirName, type CheckpointManifest } from '../formats/run-format.js';
-import type { AgentSource, AgentSourcesResponse } from '../formats/api-types.js';
+import { readVerifiedCheckpointFiles, sha256 } from '../../experiments/run-files.js';
+import { AGENT_FILES, blobFileName, CHECKPOINT_DIR_PATTERN, CHECKPOINT_FILES, RUN_FILES, stepDirName, type CheckpointManifest } from '../../formats/run-format.js';
+import type { AgentSource, AgentSourcesResponse } from '../../formats/api-types.js';
 import { MAX_JSON_FILE_BYTES, VERIFIED_CHECKPOINT_CACHE_ENTRIES } from './limits.js';
 import { HttpError, readFileInside, resolveInside } from './runs-index.js';
 

@@ -5,15 +5,15 @@
  * and hands the run back as the files of a run directory (`files()`), which the page packs into a .tar.
  * No checkpoints: a tab's run is not resumed.
  */
-import type { Agent, AgentState } from '../agents/agent.js';
-import { createAgent } from '../agents/registry.js';
-import { GridWorldEnv } from '../envs/gridworld.js';
-import { make } from '../envs/registry.js';
-import type { SpaceJSON } from '../envs/spaces.js';
-import type { RecordedEpisode } from '../envs/wrappers.js';
-import type { LoopSink } from '../experiments/harness/training-loop.js';
-import { AGENT_FILES, blobFileName, CHECKPOINT_FILES, episodeFileName, RUN_FILES, runName, stepDirName, type AgentFile, type CheckpointManifest, type CheckpointPointer, type CheckpointState, type EvalRecord, type MetricRecord, type RunConfig, type RunSummary, type ValuesFile } from '../formats/run-format.js';
-import { replayFromEpisode, type ReplayFile } from '../formats/replay-format.js';
+import type { Agent, AgentState } from '../../agents/agent.js';
+import { createAgent } from '../../agents/registry.js';
+import { GridWorldEnv } from '../../envs/gridworld.js';
+import { make } from '../../envs/registry.js';
+import type { SpaceJSON } from '../../envs/spaces.js';
+import type { RecordedEpisode } from '../../envs/wrappers.js';
+import type { LoopSink } from './training-loop.js';
+import { AGENT_FILES, blobFileName, CHECKPOINT_FILES, episodeFileName, RUN_FILES, runName, stepDirName, type AgentFile, type CheckpointManifest, type CheckpointPointer, type CheckpointState, type EvalRecord, type MetricRecord, type RunConfig, type RunSummary, type ValuesFile } from '../../formats/run-format.js';
+import { replayFromEpisode, type ReplayFile } from '../../formats/replay-format.js';
 
 export interface EvalOutcome {
   record: EvalRecord;

@@ -1,5 +1,5 @@
 /** A POSIX ustar archive writer, for the training page's run download (no Node imports: the worker bundles it). */
-import { TsgymError } from '../core/errors.js';
+import { TsgymError } from '../../../core/errors.js';
 
 /**
  * A POSIX ustar archive of `files` under the directory `root`: what the training page downloads

@@ -6,10 +6,10 @@
  * every step, the action as a plain number or number array), so a replay written here reproduces like
  * one written by `npm run record`.
  */
-import type { Action, RenderState } from '../envs/core.js';
-import { make, type AnyEnv } from '../envs/registry.js';
-import type { Space } from '../envs/spaces.js';
-import { REPLAY_FORMAT, REPLAY_VERSION, validateReplay, type ReplayFile, type ReplayStep } from '../formats/replay-format.js';
+import type { Action, RenderState } from '../../../envs/core.js';
+import { make, type AnyEnv } from '../../../envs/registry.js';
+import type { Space } from '../../../envs/spaces.js';
+import { REPLAY_FORMAT, REPLAY_VERSION, validateReplay, type ReplayFile, type ReplayStep } from '../../../formats/replay-format.js';
 
 export interface LiveEpisodeOptions {
   envId: string;
