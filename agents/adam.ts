@@ -121,8 +121,8 @@ export class Adam {
     const bc2 = 1 - Math.pow(b2, this.t);
     const stepSize = (this.lr * Math.sqrt(bc2)) / bc1;
     const epsHat = this.eps * Math.sqrt(bc2);
-    // The moments and the gradient in locals, so the loop (run once per gradient step over every parameter)
-    // does no property loads.
+    // The moments in locals and the loop in a function of its own (adamUpdate): it runs over every
+    // parameter at every gradient step.
     const m = this.m;
     const v = this.v;
     let k = 0;
