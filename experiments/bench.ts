@@ -5,7 +5,9 @@
  *   npm run bench                      everything (the solve sections train 5 seeds per agent: minutes)
  *   npm run bench -- --only envs,dqn   chosen sections: envs, replay, dqn, solve-dqn, solve-ppo, solve-a2c,
  *                                      solve-sac, solve-td3 (Pendulum-v1: time until a greedy eval ≥ −200)
- * The solve sections also report training throughput (env steps/s, evaluation included) per seed.
+ * The solve sections also report training throughput (env steps/s, evaluation included) per seed, and the
+ * median and worst CPU-seconds to solve (this process's CPU time per seed's run: unlike wall clock, not stretched
+ * by other load on the machine).
  *   npm run bench -- --seeds 3         fewer seeds for the solve sections (default 10)
  * More sections: many-seeds (batched seeds against one process per seed, experiments/bench-seeds.ts), conv (the
  * conv torso and MinAtar, experiments/bench-conv.ts), sampler (TPE against random search and Optuna's recorded
