@@ -121,16 +121,15 @@ export class Adam {
     const bc2 = 1 - Math.pow(b2, this.t);
     const stepSize = (this.lr * Math.sqrt(bc2)) / bc1;
     const epsHat = this.eps * Math.sqrt(bc2);
+    // The moments in locals and the loop in a function of its own (adamUpdate): it runs over every
+    // parameter at every gradient step.
+    const m = this.m;
+    const v = this.v;
     let k = 0;
     this.nets.forEach((net, j) => {
       const p = net.params;
       const scale = scales ? scales[j] : global;
-      for (let i = 0; i < p.length; i++, k++) {
-        const gi = grad[k] * scale;
-        this.m[k] = b1 * this.m[k] + (1 - b1) * gi;
-        this.v[k] = b2 * this.v[k] + (1 - b2) * gi * gi;
-        p[i] -= (stepSize * this.m[k]) / (Math.sqrt(this.v[k]) + epsHat);
-      }
+      k = adamUpdate(p, grad, k, scale, m, v, b1, b2, stepSize, epsHat);
       net.syncVariables();
     });
     return norm;
@@ -146,4 +145,22 @@ export class Adam {
     this.m.set(s.m);
     this.v.set(s.v);
   }
+}
+
+/**
+ * Adam's update of `p` from `grad[offset…]` (times `scale`, the clip factor) and the moments `m`, `v` at the
+ * same offsets; returns the offset after `p`. A function of its own over local arrays: V8 optimises this loop
+ * several times better than the same loop inside `step`'s closure reading `this.m` and `this.v`.
+ */
+function adamUpdate(p: Float32Array, grad: ArrayLike<number>, offset: number, scale: number, m: Float64Array, v: Float64Array, b1: number, b2: number, stepSize: number, epsHat: number): number {
+  let k = offset;
+  for (let i = 0; i < p.length; i++, k++) {
+    const gi = grad[k] * scale;
+    const mk = b1 * m[k] + (1 - b1) * gi;
+    const vk = b2 * v[k] + (1 - b2) * gi * gi;
+    m[k] = mk;
+    v[k] = vk;
+    p[i] -= (stepSize * mk) / (Math.sqrt(vk) + epsHat);
+  }
+  return k;
 }

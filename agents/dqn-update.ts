@@ -1,23 +1,24 @@
 /**
- * One DQN gradient computation as a single TensorFlow.js graph with a single download.
+ * One DQN gradient computation: the forward passes in one tfjs graph, the TD targets in JS, the backward
+ * pass written out, and two downloads.
  *
- * For a 64-64 MLP the cost of a gradient step is per-op overhead, not FLOPs (see agents/mlp.ts). The
- * straightforward step costs three graphs and five downloads: a target forward pass and an online forward
- * pass on s' (each downloaded to compute the TD targets in JS), then a taped forward + backward on s with
- * tfjs's gradient machinery, and separate downloads of the gradient, the loss and the TD errors. Here:
+ * For a 64-64 MLP on batches of ~128 a gradient step costs matrix products plus a fixed overhead per tfjs
+ * op (a few µs each on wasm, far more than the arithmetic of an op on 128 × |A| values). So:
  *   - the forward passes (online on s, target on s', online on s' to pick a* for double DQN; with
- *     advantage learning, target on s too, stacked with s') and the TD targets are one graph: the targets
- *     never leave the backend;
+ *     advantage learning, target on s too, stacked with s') come back in one download of the Q values;
+ *   - the TD targets and ∂loss/∂Q are a loop over the batch in JS, in float32 (Math.fround after each
+ *     operation), so they are bit for bit what the same elementwise ops give in a tfjs graph, without the
+ *     two dozen small ops (argmax, one-hot, masks, clip) that cost a third of the step there;
  *   - the backward pass is written out (no gradient tape): the loss gradient at Q is nonzero only on the
  *     taken actions, and each layer's gradient is x_inᵀ·dz, 1ᵀ·dz, dz·Wᵀ. (Stacking s and s' into one
  *     2B-row online pass saves two ops but doubles the backward pass's FLOPs, which cost more at 64×64.);
- *   - the gradient, the TD errors and Q(s, a) come back in one download; the loss is computed in JS from
- *     the TD errors (float64), so the graph carries no loss-only ops.
+ *   - the loss is computed in JS from the TD errors (float64).
  * The value is the same as differentiating the Huber (or squared) loss of agents/dqn.ts's TD error with
  * the targets held constant; tests/dqn-update.test.ts checks it against tfjs autodiff.
  */
 import { tf } from './backend.js';
 import { traceNetwork, type Network } from './conv.js';
+import { downloadAndDispose } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 
 export interface DqnUpdateOptions {
@@ -43,7 +44,6 @@ export class DqnUpdate {
   private readonly A: number;
   /** Dueling combination as a constant linear map: Q = out · D, D of shape [A + 1, A]. */
   private readonly duelingMap: tf.Tensor2D | null;
-  private readonly cache = new Map<number, { mask: Float32Array; y: Float32Array }>();
 
   constructor(
     readonly online: Network,
@@ -64,84 +64,68 @@ export class DqnUpdate {
     }
   }
 
-  /** Per-batch-size host staging arrays. */
-  private scratch(B: number) {
-    let c = this.cache.get(B);
-    if (!c) {
-      c = {
-        mask: new Float32Array(B * this.A),
-        // y-inputs: [return, discount·(1 − terminated), importance weight / B] per sample
-        y: new Float32Array(3 * B),
-      };
-      this.cache.set(B, c);
-    }
-    return c;
-  }
-
-  /** The gradient of the mean (importance-weighted) TD loss on the sample `s`, in one graph and one download. */
+  /** The gradient of the mean (importance-weighted) TD loss on the sample `s`: two graphs, two downloads. */
   compute(s: ReplaySample): DqnGradient {
     const B = s.size;
     const A = this.A;
     const d = this.online.inputSize;
-    const c = this.scratch(B);
-    c.mask.fill(0);
-    for (let i = 0; i < B; i++) {
-      c.mask[i * A + s.actions[i]] = 1;
-      c.y[i] = s.returns[i];
-      // `terminated` alone gates the bootstrap: a truncated transition still bootstraps from its final obs.
-      c.y[B + i] = s.terminated[i] ? 0 : s.discounts[i];
-      c.y[2 * B + i] = s.weights[i] / B;
-    }
-    const P = this.online.params.length;
-    const flat = tf.tidy(() => {
+    const dOutValues = new Float32Array(B * A);
+    const tdValues = new Float32Array(B);
+    const al = this.opts.advantageLearning;
+    const f32 = Math.fround;
+    let loss = 0;
+    let meanQ = 0;
+    const gradTensor = tf.tidy(() => {
       const obs = tf.tensor2d(s.obs.subarray(0, B * d), [B, d]);
       const nextObs = tf.tensor2d(s.nextObs.subarray(0, B * d), [B, d]);
       const qValues = (out: tf.Tensor2D): tf.Tensor2D => (this.duelingMap ? tf.matMul(out, this.duelingMap) : out);
       const trace = traceNetwork(this.online, obs);
-      const q = qValues(trace.output);
-      // Advantage learning also needs Q_target(s): one target pass over [s; s'] rather than two.
-      const al = this.opts.advantageLearning;
-      let qTarget: tf.Tensor2D | null = null;
-      let qNextTarget: tf.Tensor2D;
-      if (al > 0) {
-        [qTarget, qNextTarget] = tf.split(qValues(traceNetwork(this.target, tf.concat([obs, nextObs])).output), 2) as [tf.Tensor2D, tf.Tensor2D];
-      } else {
-        qNextTarget = qValues(traceNetwork(this.target, nextObs).output);
+      // Rows of the download: Q_online(s), then Q_target(s) and Q_target(s') (advantage learning: one target
+      // pass over [s; s'] rather than two) or Q_target(s') alone, then Q_online(s') (double DQN); B rows each.
+      const parts = [qValues(trace.output)];
+      parts.push(qValues(traceNetwork(this.target, al > 0 ? tf.concat([obs, nextObs]) : nextObs).output));
+      if (this.opts.doubleDqn) parts.push(qValues(traceNetwork(this.online, nextObs).output));
+      const q = tf.concat(parts).dataSync() as Float32Array;
+      const qTargetObs = al > 0 ? q.subarray(B * A, 2 * B * A) : null;
+      const qNextTarget = al > 0 ? q.subarray(2 * B * A, 3 * B * A) : q.subarray(B * A, 2 * B * A);
+      const qSelect = this.opts.doubleDqn ? q.subarray((al > 0 ? 3 : 2) * B * A) : qNextTarget;
+      // The TD targets and ∂loss/∂Q in float32 (Math.fround after every operation), as a tfjs graph would
+      // compute them: the same bits whether these few ops run here or in the backend.
+      const alpha = f32(al);
+      for (let i = 0; i < B; i++) {
+        const row = i * A;
+        const a = s.actions[i];
+        // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s')
+        // (the first maximum on ties, as tf.argMax). `terminated` alone gates the bootstrap: a truncated
+        // transition still bootstraps from its final obs.
+        let aStar = 0;
+        for (let b = 1; b < A; b++) if (qSelect[row + b] > qSelect[row + aStar]) aStar = b;
+        const disc = s.terminated[i] ? 0 : s.discounts[i]; // float32 values, as are the returns and weights
+        let y = f32(s.returns[i] + f32(disc * qNextTarget[row + aStar]));
+        // Advantage learning: y −= α·(max_b Q_target(s, b) − Q_target(s, a)), widening the action gap.
+        if (qTargetObs) {
+          let max = qTargetObs[row];
+          for (let b = 1; b < A; b++) max = Math.max(max, qTargetObs[row + b]);
+          y = f32(y - f32(alpha * f32(max - qTargetObs[row + a])));
+        }
+        const qTaken = q[row + a];
+        const td = f32(qTaken - y);
+        // d(loss)/d(td): Huber (δ = 1) → clip(td, −1, 1); squared (½td²) → td; times weight / B (the mean).
+        const w = f32(s.weights[i] / B);
+        dOutValues[row + a] = f32((this.opts.loss === 'huber' ? Math.min(1, Math.max(-1, td)) : td) * w);
+        tdValues[i] = td;
+        const abs = Math.abs(td);
+        loss += (this.opts.loss === 'huber' ? (abs <= 1 ? 0.5 * abs * abs : abs - 0.5) : 0.5 * abs * abs) * w;
+        meanQ += qTaken;
       }
-      // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s').
-      const aStar = tf.argMax(this.opts.doubleDqn ? qValues(traceNetwork(this.online, nextObs).output) : qNextTarget, 1);
-      const bootstrapQ = tf.sum(tf.mul(qNextTarget, tf.oneHot(aStar, A)), 1);
-      const [ret, disc, w] = tf.unstack(tf.tensor2d(c.y, [3, B]), 0);
-      let y = tf.add(ret, tf.mul(disc, bootstrapQ));
-      const mask = tf.tensor2d(c.mask, [B, A]);
-      // Advantage learning: y −= α·(max_b Q_target(s, b) − Q_target(s, a)), widening the action gap.
-      if (qTarget) y = tf.sub(y, tf.mul(al, tf.sub(tf.max(qTarget, 1), tf.sum(tf.mul(qTarget, mask), 1))));
-      const qTaken = tf.sum(tf.mul(q, mask), 1);
-      const td = tf.sub(qTaken, y);
-      // d(loss)/d(td): Huber (δ = 1) → clip(td, −1, 1); squared (½td²) → td; times weight / B (the mean).
-      const dTd = tf.mul(this.opts.loss === 'huber' ? tf.clipByValue(td, -1, 1) : td, w);
-      let dOut: tf.Tensor2D = tf.mul(mask, tf.reshape(dTd, [B, 1]));
+      let dOut = tf.tensor2d(dOutValues, [B, A]);
       if (this.duelingMap) dOut = tf.matMul(dOut, tf.transpose(this.duelingMap));
-      return tf.concat([trace.backward(dOut), td, qTaken]);
+      return trace.backward(dOut);
     });
-    const all = flat.dataSync() as Float32Array;
-    flat.dispose();
-    const grad = all.subarray(0, P);
-    const td = all.subarray(P, P + B);
-    const qTaken = all.subarray(P + B, P + 2 * B);
-    let loss = 0;
-    let meanQ = 0;
-    for (let i = 0; i < B; i++) {
-      const a = Math.abs(td[i]);
-      const l = this.opts.loss === 'huber' ? (a <= 1 ? 0.5 * a * a : a - 0.5) : 0.5 * a * a;
-      loss += l * c.y[2 * B + i]; // weight / B
-      meanQ += qTaken[i];
-    }
-    return { grad, td, loss, meanQ: meanQ / B };
+    return { grad: downloadAndDispose(gradTensor), td: tdValues, loss, meanQ: meanQ / B };
   }
 
   dispose(): void {
     this.duelingMap?.dispose();
-    this.cache.clear();
   }
 }

@@ -197,8 +197,8 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
 
   /** One gradient step on a replay minibatch (the base samples it, counts the step and updates the target). */
   protected trainStep(s: ReplaySample): { loss: number; meanQ: number; gradNorm: number } {
-    // TD targets, loss gradient and TD errors in one tfjs graph and one download (agents/dqn-update.ts,
-    // which computes the same targets as `tdTargets` below); the Adam step runs in JS.
+    // TD targets, loss gradient and TD errors from one forward graph, a loop in JS and one backward graph
+    // (agents/dqn-update.ts, which computes the same targets as `tdTargets` below); the Adam step runs in JS.
     const { grad, td, loss, meanQ } = this.update.compute(s);
     const gradNorm = this.optimizer.step(grad);
     if (this.config.prioritized) this.buffer.updatePriorities(s.indices, td);

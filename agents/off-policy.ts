@@ -31,6 +31,7 @@ import { Rng, type RngState } from '../core/rng.js';
 import { streamSeed } from '../core/seeds.js';
 import { flatDim, type Box } from '../envs/spaces.js';
 import { TsgymError } from '../core/errors.js';
+import { allFinite } from '../core/math.js';
 import { bool, int, num, type HyperparamSchema } from './hyperparams.js';
 
 /** Hyperparameters every off-policy agent has. */
@@ -242,7 +243,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyBaseConfig> implements A
   }
 
   weightsFinite(): boolean {
-    return this.paramSets().every(([, p]) => p.params.every(Number.isFinite));
+    return this.paramSets().every(([, p]) => allFinite(p.params));
   }
 
   progressInfo(): Record<string, number> {

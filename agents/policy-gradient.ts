@@ -29,7 +29,7 @@ import { RolloutBuffer, explainedVariance, normalizeAdvantages } from './rollout
 import { blobToFloats, floatsToBlob } from './state-blobs.js';
 import type { ActOptions, ActResult, Agent, AgentInfo, AgentState, TransitionBatch, UpdateMetrics } from './agent.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-std.js';
-import { mean } from '../core/math.js';
+import { allFinite, mean } from '../core/math.js';
 import { Rng, type RngState } from '../core/rng.js';
 import { streamSeed } from '../core/seeds.js';
 import { TsgymError } from '../core/errors.js';
@@ -439,7 +439,7 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
   }
 
   weightsFinite(): boolean {
-    return this.optimizer.nets.every((p) => p.params.every(Number.isFinite));
+    return this.optimizer.nets.every((p) => allFinite(p.params));
   }
 
   progressInfo(): Record<string, number> {

@@ -14,7 +14,7 @@
  */
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
-import { backward, forwardTrace, traceOutput, Mlp } from './mlp.js';
+import { backward, downloadAndDispose, forwardTrace, traceOutput, Mlp } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, type OffPolicyConfig } from './off-policy.js';
 import { bool, defaultsOf, int, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
@@ -192,7 +192,11 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
     const k = this.actionSize;
     const d = this.obsSize;
     const span = 0.5 * (LOG_STD_MAX - LOG_STD_MIN);
-    return tf.tidy(() => {
+    let loss = 0;
+    let meanLogProb = 0;
+    // The tidy returns only the gradient tensor: tidy walks whatever it returns looking for tensors, and a
+    // walk over a few thousand typed-array entries cost more than the rest of the actor step.
+    const gradTensor = tf.tidy(() => {
       const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
       const out = traceOutput(trace).dataSync() as Float32Array; // [μ | raw log σ] per row
       const a = new Float32Array(B * k);
@@ -201,8 +205,6 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
       // ∂(−mean Q(s, ã))/∂ã through the critics, then the rest of the chain in JS.
       const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'min');
       const dOut = new Float32Array(B * 2 * k);
-      let loss = 0;
-      let meanLogProb = 0;
       for (let i = 0; i < B; i++) {
         loss += (alpha * logProbs[i] - q[i]) / B;
         meanLogProb += logProbs[i] / B;
@@ -220,9 +222,9 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
           dOut[i * 2 * k + k + j] = dLogStd * span * (1 - th * th);
         }
       }
-      const grad = backward(trace, tf.tensor2d(dOut, [B, 2 * k])).grad!.dataSync() as Float32Array;
-      return { grad: Float32Array.from(grad), loss, meanLogProb };
+      return backward(trace, tf.tensor2d(dOut, [B, 2 * k])).grad!;
     });
+    return { grad: downloadAndDispose(gradTensor), loss, meanLogProb };
   }
 
   // 5. Polyak averaging of both critics' targets every targetUpdateInterval steps (the base, with τ).

@@ -10,7 +10,7 @@
  */
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
-import { backward, forwardTrace, traceOutput, Mlp } from './mlp.js';
+import { backward, downloadAndDispose, forwardTrace, traceOutput, Mlp } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, type OffPolicyConfig } from './off-policy.js';
 import { choice, defaultsOf, int, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
@@ -162,19 +162,20 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   actorGradient(obs: Float32Array, B: number): { grad: Float32Array; loss: number } {
     const k = this.actionSize;
     const d = this.obsSize;
-    return tf.tidy(() => {
+    let loss = 0;
+    // The tidy returns only the gradient tensor (tidy walks what it returns; see SacAgent.actorGradient).
+    const gradTensor = tf.tidy(() => {
       const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
       const a = (traceOutput(trace).dataSync() as Float32Array).map(Math.tanh);
       const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'q1');
       const dOut = new Float32Array(B * k);
-      let loss = 0;
       for (let i = 0; i < B; i++) {
         loss -= q[i] / B;
         for (let j = 0; j < k; j++) dOut[i * k + j] = dx[i * (d + k) + d + j] * (1 - a[i * k + j] * a[i * k + j]);
       }
-      const grad = backward(trace, tf.tensor2d(dOut, [B, k])).grad!.dataSync() as Float32Array;
-      return { grad: Float32Array.from(grad), loss };
+      return backward(trace, tf.tensor2d(dOut, [B, k])).grad!;
     });
+    return { grad: downloadAndDispose(gradTensor), loss };
   }
 
   // 4. Polyak averaging of the actor's and both critics' targets, on the actor's steps only.

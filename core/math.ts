@@ -10,6 +10,15 @@ export function mean(values: ArrayLike<number>): number {
   return sum / values.length;
 }
 
+/**
+ * Whether every value is finite (no NaN, no ±∞). A plain loop: the divergence guard runs it over every
+ * weight after every update, and `values.every(Number.isFinite)` costs a callback per weight.
+ */
+export function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
+}
+
 /** The median (mean of the two middle values when the count is even); NaN for an empty input. */
 export function median(values: ArrayLike<number>): number {
   // Typed-array sort is numeric (Array.prototype.sort's default order is by string).

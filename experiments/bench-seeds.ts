@@ -23,6 +23,7 @@ import type { TrainOptions } from './harness/trainer.js';
 import { readRunConfig, readRunSummary, runPath } from './run-files.js';
 import { make } from '../envs/registry.js';
 import { TsgymError } from '../core/errors.js';
+import { cpuSeconds } from './rate.js';
 
 export interface ManySeedsOptions {
   agent: string;
@@ -43,11 +44,6 @@ export interface ManySeedsRow {
 }
 
 // ───────────────────────────── kernels: what the backend reaches ─────────────────────────────
-
-const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 
 /** FLOP/s per CPU-second of `fn` (which does `flops` FLOPs), repeated for about `seconds` of CPU time. */
 function flopRate(flops: number, fn: () => void, seconds: number): number {

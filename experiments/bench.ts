@@ -5,7 +5,9 @@
  *   npm run bench                      everything (the solve sections train 5 seeds per agent: minutes)
  *   npm run bench -- --only envs,dqn   chosen sections: envs, replay, dqn, solve-dqn, solve-ppo, solve-a2c,
  *                                      solve-sac, solve-td3 (Pendulum-v1: time until a greedy eval ≥ −200)
- * The solve sections also report training throughput (env steps/s, evaluation included) per seed.
+ * The solve sections also report training throughput (env steps/s, evaluation included) per seed, and the
+ * median and worst CPU-seconds to solve (this process's CPU time per seed's run: unlike wall clock, not stretched
+ * by other load on the machine).
  *   npm run bench -- --seeds 3         fewer seeds for the solve sections (default 10)
  * More sections: many-seeds (batched seeds against one process per seed, experiments/bench-seeds.ts), conv (the
  * conv torso and MinAtar, experiments/bench-conv.ts), sampler (TPE against random search and Optuna's recorded
@@ -34,7 +36,7 @@ import { median } from '../core/math.js';
 import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 import { onlyList } from './commands/flags.js';
-import { rate as measureRate } from './rate.js';
+import { cpuSeconds, rate as measureRate } from './rate.js';
 import { benchManySeeds } from './bench-seeds.js';
 import { benchSampler, formatSamplerBench, OPTUNA_RATIO_GOAL, optunaVerdict, P_BETTER_GOAL, randomVerdict } from './bench-sampler.js';
 import { benchPruning, formatPruningBench } from './bench-pruning.js';
@@ -216,11 +218,20 @@ async function benchDqn(): Promise<void> {
 async function benchSolve(agent: string, section: string, env = 'CartPole-v1'): Promise<void> {
   const seeds = Array.from({ length: argv.seeds }, (_, i) => i);
   const preset = presetFor(agent, env);
+  // CPU-seconds per seed: this process's CPU time across the seed's run (the preset stops when solved, so it
+  // is the time to solve plus the run's start-up and closing writes; seed 0 also pays the JIT warm-up). Unlike
+  // wall clock it does not grow with the machine's load.
+  const cpu: number[] = [];
+  let cpuMark = cpuSeconds();
   const results = await trainPresetOverSeeds(agent, env, seeds, {
     backend: argv.backend,
     outDir: path.join(argv.out, 'runs'),
     onResult: (r) => {
-      console.error(`    ${agent} seed ${r.seed}: ${r.solvedAtStep !== null ? `solved at ${r.solvedAtStep} steps, ${r.solvedAtWallSeconds} s` : `not solved in ${r.steps} steps (final eval ${r.finalEvalMean?.toFixed(1)})`}; ${fmtCount(r.throughput)} steps/s`);
+      const now = cpuSeconds();
+      const runCpu = now - cpuMark;
+      cpuMark = now;
+      cpu.push(r.solvedAtStep !== null ? runCpu : Infinity);
+      console.error(`    ${agent} seed ${r.seed}: ${r.solvedAtStep !== null ? `solved at ${r.solvedAtStep} steps, ${r.solvedAtWallSeconds} s` : `not solved in ${r.steps} steps (final eval ${r.finalEvalMean?.toFixed(1)})`}; ${runCpu.toFixed(2)} CPU-s; ${fmtCount(r.throughput)} steps/s`);
       add({ section, name: `${agent} seed ${r.seed} training throughput`, value: r.throughput, unit: 'env-steps/s' });
     },
   });
@@ -229,10 +240,13 @@ async function benchSolve(agent: string, section: string, env = 'CartPole-v1'): 
   const steps = results.map((r) => r.solvedAtStep ?? Infinity);
   const threshold = preset.rewardThreshold ?? (env === 'CartPole-v1' ? 475 : undefined);
   const note = `${solved}/${seeds.length} seeds solved; greedy eval mean ≥ ${threshold ?? 'the env threshold'} over ${preset.evalEpisodes} episodes, every ${preset.evalEvery} steps`;
+  const cpuNote = `${note}; the whole run's CPU time, load average ${os.loadavg()[0].toFixed(1)}`;
   const short = env.replace(/-v\d+$/, '');
   add({ section, name: `${agent} ${short} median wall-clock to solve`, value: median(walls), unit: 's', note });
+  add({ section, name: `${agent} ${short} median CPU-seconds to solve`, value: median(cpu), unit: 'CPU-s', note: cpuNote });
   add({ section, name: `${agent} ${short} median env steps to solve`, value: median(steps), unit: 'steps', note });
   add({ section, name: `${agent} ${short} worst-seed wall-clock to solve`, value: Math.max(...walls), unit: 's', note });
+  add({ section, name: `${agent} ${short} worst-seed CPU-seconds to solve`, value: Math.max(...cpu), unit: 'CPU-s', note: cpuNote });
 }
 
 /** The side-by-side figures for Stable-Baselines3 (RL-Zoo presets, torch on one thread), quoted. */

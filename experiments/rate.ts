@@ -13,3 +13,9 @@ export function rate(fn: (iters: number) => void, seconds: number): number {
     iters = Math.ceil(iters * Math.min(10, Math.max(2, (seconds * 1.2) / Math.max(dt, 1e-4))));
   }
 }
+
+/** CPU-seconds (user + system) this process has used so far: a machine-load-independent clock for benchmarks. */
+export function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
