@@ -76,7 +76,12 @@ export interface Agent {
   weightsFinite(): boolean;
   /** Exploration/learning schedule values to show in the progress line, e.g. `{eps: 0.12}`. */
   progressInfo(): Record<string, number>;
-  getState(): AgentState;
+  /**
+   * Everything the agent's future depends on (weights, optimiser, random streams, counters and, where the
+   * agent has one and checkpoints it, the replay buffer). `{ replay: false }` leaves the replay buffer out:
+   * what a saved policy needs (best/, a copy to act with), not what a resumed run needs.
+   */
+  getState(opts?: { replay?: boolean }): AgentState;
   setState(state: AgentState): void;
   dispose(): void;
 }

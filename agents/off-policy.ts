@@ -256,7 +256,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyBaseConfig> implements A
   }
   protected setExtraState(_json: Record<string, unknown>): void {}
 
-  getState(): AgentState {
+  getState(opts: { replay?: boolean } = {}): AgentState {
     const json: Record<string, unknown> = {
       envSteps: this.envSteps,
       vectorSteps: this.vectorSteps,
@@ -270,7 +270,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyBaseConfig> implements A
     if (Object.keys(extra).length) json.extra = extra;
     const blobs: Record<string, Uint8Array> = {};
     for (const [name, p] of this.paramSets()) blobs[`${name}.params`] = floatsToBlob(p.params);
-    if (this.config.checkpointBuffer) {
+    if (this.config.checkpointBuffer && opts.replay !== false) {
       const b = this.buffer.getState();
       json.buffer = b.json;
       Object.assign(blobs, b.blobs);

@@ -14,7 +14,8 @@
  *   lock.json        RunLock while a process writes the run (pid, host, start time); see harness/run-lock.ts
  *   checkpoints/     step-<9 digits>/ (state.json, <blob>.bin…, manifest.json written last) and
  *                    latest.json pointing at the newest
- *   best/            the agent at its best greedy evaluation so far (saved-agent layout below)
+ *   best/            the agent at its best greedy evaluation so far, as a policy: no replay buffer
+ *                    (saved-agent layout below)
  *   episodes/        step-<9 digits>/episode-<k>.json.gz: replays recorded at each evaluation
  *   values.json      (gridworld runs) state values and greedy policy for the viewer overlay
  * ```

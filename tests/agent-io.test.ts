@@ -46,6 +46,20 @@ describe('agents outside the training loop', () => {
     agent.dispose();
   });
 
+  it('best/ is a policy: no replay buffer, while the checkpoint of the same step has one; both act the same', () => {
+    const filesUnder = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    const step = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).bestEval.step as number;
+    const checkpointDir = path.join(runDir, 'checkpoints', `step-${String(step).padStart(9, '0')}`);
+    expect(filesUnder(checkpointDir).some((f) => f.includes('replay.'))).toBe(true);
+    expect(filesUnder(path.join(runDir, 'best')).filter((f) => f.includes('replay.'))).toEqual([]);
+    const best = loadAgentFromRun(runDir, 'best').agent;
+    const atStep = loadAgentFromRun(runDir, step).agent;
+    const obs = Float32Array.from({ length: 40 }, (_, i) => Math.cos(i) * 0.2);
+    expect(Array.from(best.act(obs, 10, { greedy: true }).qValues!)).toEqual(Array.from(atStep.act(obs, 10, { greedy: true }).qValues!));
+    best.dispose();
+    atStep.dispose();
+  });
+
   it('saveAgent/loadAgent round trip acts identically', () => {
     const { agent } = loadAgentFromRun(runDir);
     const dir = path.join(out, 'saved');

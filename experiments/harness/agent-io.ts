@@ -16,10 +16,14 @@ import { findCheckpoint, listCheckpointSteps, loadCheckpoint, saveCheckpoint } f
 import { readRunConfig, readRunSummary, runPath } from '../run-files.js';
 import { AGENT_FILES, type AgentFile, type RunConfig } from '../../formats/run-format.js';
 
-/** Saves the agent's full state (weights, optimiser, schedules, …) to `dir`. */
-export function saveAgent(agent: Agent, dir: string): void {
+/**
+ * Saves the agent's state (weights, optimiser, schedules, random streams, and its replay buffer if it
+ * checkpoints one) to `dir`. `replay: false` saves it as a policy only, as a run's best/ is: loading it
+ * acts identically, but training on from it starts with an empty buffer.
+ */
+export function saveAgent(agent: Agent, dir: string, opts: { replay?: boolean } = {}): void {
   fs.mkdirSync(dir, { recursive: true });
-  const st = agent.getState();
+  const st = agent.getState(opts);
   saveCheckpoint(path.join(dir, AGENT_FILES.state), { step: 0, json: st.json, blobs: st.blobs }, 1);
   const file: AgentFile = {
     format: 'tsgym-agent',

@@ -52,7 +52,7 @@ export class MemoryRun implements LoopSink {
   }
 
   best(agent: Agent): void {
-    const st = agent.getState();
+    const st = agent.getState({ replay: false });
     // Copies: the agent keeps training on its own arrays.
     this.bestState = { json: structuredClone(st.json), blobs: Object.fromEntries(Object.entries(st.blobs).map(([k, v]) => [k, v.slice()])) };
   }
@@ -79,7 +79,7 @@ export class MemoryRun implements LoopSink {
     // Asked of a copy: acting can draw from the agent's random streams (DQN draws its exploration coins
     // even when greedy), and the training agent's streams must stay those of a run in Node.
     this.probe ??= createAgent(config.agent, agent.info, config.hyperparams, config.seed);
-    this.probe.setState(agent.getState());
+    this.probe.setState(agent.getState({ replay: false }));
     const out = this.probe.act(batch, states, { greedy: true });
     const scores = out.qValues ?? out.probs;
     const policy = Array.from(out.actions);

@@ -310,7 +310,8 @@ class RunDirSink implements LoopSink {
 
   best(agent: Agent): void {
     this.run.assertOwned();
-    saveAgent(agent, this.run.bestDir);
+    // best/ is a policy (evaluate, export, view): the replay buffer stays with the checkpoints.
+    saveAgent(agent, this.run.bestDir, { replay: false });
   }
 
   summary(summary: RunSummary): void {
