@@ -116,6 +116,21 @@ function evalSteps(runDir: string): number {
   return evals.flatMap((e) => e.lengths).reduce((a, b) => a + b, 0);
 }
 
+/** A tiny run of `agent` trained for its whole 1024 steps (no early stop), runFlops' count of it and its eval steps. */
+async function countedTinyRun(agent: keyof typeof TINY, hyperparams: Record<string, unknown> = {}) {
+  const opts = tinyRun(agent, tmp(`flops-${agent}`));
+  const { runs } = await trainSeeds({ ...opts, stopWhenSolved: false, hyperparams: { ...opts.hyperparams, ...hyperparams }, seeds: [2] });
+  const count = runFlops(runs[0].runDir);
+  expect(count.envSteps).toBe(1024);
+  return { count, evals: evalSteps(runs[0].runDir) };
+}
+
+// PPO and A2C on CartPole with the default [64, 64]: actor 4 → 64 → 64 → 2 logits, critic 4 → 64 → 64 → 1;
+// a gradient step's row: both forward, both backward (weights, biases, input gradients above the first layer).
+const PG_ACTOR = 2 * (4 * 64 + 64 * 64 + 64 * 2);
+const PG_CRITIC = 2 * (4 * 64 + 64 * 64 + 64 * 1);
+const PG_GRADIENT_ROW = PG_ACTOR + PG_CRITIC + (PG_ACTOR + 2 * (64 + 64 + 2) + 2 * (64 * 64 + 64 * 2)) + (PG_CRITIC + 2 * (64 + 64 + 1) + 2 * (64 * 64 + 64 * 1));
+
 describe('bench-seeds: FLOPs of a run', () => {
   it('counts dense-layer products per row: forward 2·in·out, backward weights + biases + the input gradients asked for', () => {
     // 4 → 16 → 2: forward 2·(4·16 + 16·2) = 192.
@@ -136,43 +151,29 @@ describe('bench-seeds: FLOPs of a run', () => {
     expect(count.gradientSteps).toBe(8);
     const evals = evalSteps(runs[0].runDir);
     expect(evals).toBeGreaterThan(0);
-    // CartPole, default [64, 64]: actor 4 → 64 → 64 → 2 logits, critic 4 → 64 → 64 → 1.
-    const actor = 2 * (4 * 64 + 64 * 64 + 64 * 2);
-    const critic = 2 * (4 * 64 + 64 * 64 + 64 * 1);
-    const actorBackward = actor + 2 * (64 + 64 + 2) + 2 * (64 * 64 + 64 * 2);
-    const criticBackward = critic + 2 * (64 + 64 + 1) + 2 * (64 * 64 + 64 * 1);
-    expect(count.flops).toBe(512 * actor + 2 * (256 + 4) * critic + 8 * 128 * (actor + critic + actorBackward + criticBackward) + evals * actor);
+    expect(count.flops).toBe(512 * PG_ACTOR + 2 * (256 + 4) * PG_CRITIC + 8 * 128 * PG_GRADIENT_ROW + evals * PG_ACTOR);
   }, 120_000);
 
   it('counts an A2C run: one gradient step per rollout, on the whole rollout', async () => {
-    const { runs } = await trainSeeds({ ...tinyRun('a2c', tmp('flops-a2c')), stopWhenSolved: false, seeds: [2] });
-    const count = runFlops(runs[0].runDir);
+    const { count, evals } = await countedTinyRun('a2c');
     // 1024 steps of an 8 × 4 rollout: 32 updates, one gradient step each on its 32 rows.
-    expect(count.envSteps).toBe(1024);
     expect(count.gradientSteps).toBe(32);
-    const actor = 2 * (4 * 64 + 64 * 64 + 64 * 2);
-    const critic = 2 * (4 * 64 + 64 * 64 + 64 * 1);
-    const actorBackward = actor + 2 * (64 + 64 + 2) + 2 * (64 * 64 + 64 * 2);
-    const criticBackward = critic + 2 * (64 + 64 + 1) + 2 * (64 * 64 + 64 * 1);
-    expect(count.flops).toBe(1024 * actor + 32 * (32 + 4) * critic + 32 * 32 * (actor + critic + actorBackward + criticBackward) + evalSteps(runs[0].runDir) * actor);
+    expect(count.flops).toBe(1024 * PG_ACTOR + 32 * (32 + 4) * PG_CRITIC + 32 * 32 * PG_GRADIENT_ROW + evals * PG_ACTOR);
   }, 120_000);
 
   it('counts a DQN run: online forward per env step, online/target/double passes and the backward per gradient step on the batch', async () => {
-    const { runs } = await trainSeeds({ ...tinyRun('dqn', tmp('flops-dqn')), stopWhenSolved: false, seeds: [2] });
-    const count = runFlops(runs[0].runDir);
-    expect(count.envSteps).toBe(1024);
+    // With advantage learning (as the CartPole preset): the target network also runs on s.
+    const { count, evals } = await countedTinyRun('dqn', { advantageLearning: 0.25 });
     // 4 envs, learningStarts 200, trainFreq 4: training calls at vector steps 52, 56, …, 256 (52 calls) of 2 gradient steps.
     expect(count.gradientSteps).toBe(104);
     const q = 2 * (4 * 16 + 16 * 2); // 4 → 16 → 2
     const qBackward = q + 2 * (16 + 2) + 2 * 16 * 2;
-    // Double DQN, no advantage learning: online on s, target on s', online on s', then the backward; batch 32.
-    expect(count.flops).toBe(1024 * q + 104 * 32 * (3 * q + qBackward) + evalSteps(runs[0].runDir) * q);
+    // Double DQN: online on s, target on [s; s'], online on s', then the backward; batch 32.
+    expect(count.flops).toBe(1024 * q + 104 * 32 * (4 * q + qBackward) + evals * q);
   }, 120_000);
 
   it('counts a SAC run: the actor after the warm-up, actor, twin critics and targets per gradient step', async () => {
-    const { runs } = await trainSeeds({ ...tinyRun('sac', tmp('flops-sac')), stopWhenSolved: false, seeds: [2] });
-    const count = runFlops(runs[0].runDir);
-    expect(count.envSteps).toBe(1024);
+    const { count, evals } = await countedTinyRun('sac');
     // One gradient step per vector step once 200 env steps are in: vector steps 50 … 256.
     expect(count.gradientSteps).toBe(207);
     const actor = 2 * (3 * 16 + 16 * 2); // Pendulum: 3 → 16 → [μ, log σ]
@@ -182,7 +183,7 @@ describe('bench-seeds: FLOPs of a run', () => {
     const criticInputGradient = critic;
     const perStep = 2 * actor + actorBackward + 2 * critic + 2 * (critic + criticBackward) + 2 * (critic + criticInputGradient);
     // Acting after the warm-up: vector steps 51 … 256 (the agent has seen 200 env steps), 4 rows each.
-    expect(count.flops).toBe((1024 - 200) * actor + 207 * 32 * perStep + evalSteps(runs[0].runDir) * actor);
+    expect(count.flops).toBe((1024 - 200) * actor + 207 * 32 * perStep + evals * actor);
   }, 120_000);
 });
 
