@@ -532,8 +532,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     await main();
   } catch (e) {
     if (!(e instanceof TsgymError)) throw e;
-    console.error(`error: ${e.message}`);
-    if (e.hint) console.error(`hint: ${e.hint}`);
+    console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
     process.exitCode = 2;
   }
 }

@@ -37,8 +37,9 @@ import { median } from '../core/math.js';
 import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 import { onlyList } from './commands/flags.js';
+import { TsgymError } from '../core/errors.js';
 import { cpuSeconds, rate as measureRate } from './rate.js';
-import { benchManySeeds, formatManySeeds, manySeedsRows, parseManySeeds } from './bench-seeds.js';
+import { benchManySeeds, formatManySeeds, manySeedsRows, parseManySeeds, type ManySeedsAgent } from './bench-seeds.js';
 import { benchSampler, formatSamplerBench, OPTUNA_RATIO_GOAL, optunaVerdict, P_BETTER_GOAL, randomVerdict } from './bench-sampler.js';
 import { benchPruning, formatPruningBench } from './bench-pruning.js';
 import type { PrunerKind } from './tune/pruner.js';
@@ -72,7 +73,18 @@ const argv = yargs(hideBin(process.argv))
 
 const only: string[] = onlyList(argv.only, SECTIONS, 'section', 'bench');
 // Checked before any section runs, so a bad list fails at once.
-const manySeedsAgents = only.includes('many-seeds') ? parseManySeeds(argv['many-seeds']) : [];
+const manySeedsAgents = only.includes('many-seeds') ? manySeedsFlag(argv['many-seeds']) : [];
+
+/** --many-seeds read by parseManySeeds; a bad value ends the bench with one error line and a hint (exit 2). */
+function manySeedsFlag(text: string): ManySeedsAgent[] {
+  try {
+    return parseManySeeds(text);
+  } catch (e) {
+    if (!(e instanceof TsgymError)) throw e;
+    console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
+    process.exit(2);
+  }
+}
 const rows: Row[] = [];
 const add = (r: Row) => {
   rows.push(r);
