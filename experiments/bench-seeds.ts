@@ -149,8 +149,8 @@ export async function measureKernels(seconds: number): Promise<ManySeedsRow[]> {
 // What is counted: the matrix products of the dense layers (2·in·out FLOPs per row and layer, forward and
 // backward), with the row counts each agent's code runs them on, taken from the run's config and metrics.
 // What is not: elementwise work (activations and their derivatives, bias adds, losses, distributions, Adam,
-// Polyak averaging, TD targets in JS), which is memory-bound and not a FLOP of the matMul kind the peak below
-// measures; the dueling head's combination; the few extra value rows of truncated episodes' final observations.
+// Polyak averaging, TD targets in JS), which is memory-bound and not a FLOP of the matMul kind the kernel rows
+// above measure; the dueling head's combination; the few extra value rows of truncated episodes' final observations.
 
 /** The agents whose runs `runFlops` counts, on flat (non-image) observations. */
 export const FLOP_COUNTED_AGENTS = ['ppo', 'a2c', 'dqn', 'sac'];
@@ -177,7 +177,6 @@ export function backwardFlops(sizes: readonly number[], opts: { params: boolean;
 
 /** A run's FLOP count and the step counts it comes from. */
 export interface RunCount {
-  agent: string;
   flops: number;
   envSteps: number;
   gradientSteps: number;
@@ -261,7 +260,7 @@ export function runFlops(runDir: string): RunCount {
     gradientSteps = updates * (hp.gradientSteps as number);
     flops = acting * F(actor) + gradientSteps * B * perGradientStep + evalSteps * F(actor);
   }
-  return { agent: config.agent, flops, envSteps, gradientSteps, solved: summary.solvedAtStep != null };
+  return { flops, envSteps, gradientSteps, solved: summary.solvedAtStep != null };
 }
 
 // ───────────────────────────── batched vs unbatched ─────────────────────────────
@@ -429,7 +428,7 @@ export function manySeedsRows(r: ManySeedsResult): ManySeedsRow[] {
       add('seeds solved per minute (wall)', (m.solved / m.wallSeconds) * 60, '/min', `wall ${m.wallSeconds.toFixed(1)} s`);
     }
     const section = `${a.agent}/goal`;
-    const goal = `${a.goalSeeds} seeds on ${a.cores} cores`;
+    const goal = `${a.goalSeeds} seeds on ${a.cores} core${a.cores === 1 ? '' : 's'}`;
     rows.push({ section, name: `${goal} at the batched rate (projected)`, value: a.projectedSeconds, unit: 's wall', note: a.verdict });
     rows.push({ section, name: `${goal} at 100% of the matMul peak (ceiling)`, value: a.ceilingSeconds, unit: 's wall', note: `goal ${GOAL_WALL_SECONDS} s` });
     rows.push({ section, name: 'seeds whose metrics.jsonl is byte-identical batched and unbatched', value: a.identical, unit: `of ${a.seeds}` });
@@ -442,7 +441,8 @@ export function formatManySeeds(r: ManySeedsResult): string {
   const f = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
   const both = (g: (m: ModeResult) => number) => (a: AgentResult) => `${f(g(a.batched))} / ${f(g(a.unbatched))}`;
   const per = (m: ModeResult, x: number) => x / Math.max(1, m.solved);
-  const cores = `${r.agents[0]?.cores ?? 0} cores`;
+  const n = r.agents[0]?.cores ?? 0;
+  const cores = `${n} core${n === 1 ? '' : 's'}`;
   const lines: [string, (a: AgentResult) => string][] = [
     ['seeds solved', (a) => `${a.batched.solved} of ${a.seeds} / ${a.unbatched.solved} of ${a.seeds}`],
     ['CPU-seconds per solved seed', both((m) => per(m, m.cpuSeconds))],

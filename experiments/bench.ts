@@ -63,7 +63,7 @@ const argv = yargs(hideBin(process.argv))
     backend: { choices: BACKENDS, default: 'auto' as BackendChoice },
     out: { type: 'string', default: 'bench-results', describe: 'Directory for the JSON results' },
     seconds: { type: 'number', default: 1, describe: 'Measuring time per throughput row' },
-    'many-seeds': { type: 'string', default: '16', describe: "Seeds per agent in the many-seeds section (batched and one process per seed): N for each of PPO, A2C, DQN and SAC, 'goal' for the goals' counts (256, 256, 64, 32), or a list such as ppo=256,sac=32" },
+    'many-seeds': { type: 'string', default: '16', describe: "Seeds per agent in the many-seeds section (batched and one process per seed): N for each of PPO, A2C, DQN and SAC, 'goal' for the goals' counts (256, 256, 64, 32), or a list such as ppo=256,sac=32 (16 each: about 12 CPU-minutes)" },
     'sampler-repeats': { type: 'number', default: 1000, describe: 'Repeats per test function in the sampler section (about 40 CPU-s at 1000)' },
     'pruning-pruners': { type: 'string', default: 'median', describe: 'Pruners the pruning section compares with no pruning (median, percentile, halving)' },
   })
