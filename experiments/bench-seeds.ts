@@ -1,15 +1,17 @@
 /**
  * Many seeds: batched (`train --seeds`, several seeds per process) against unbatched (one process per seed),
- * side by side on the same seeds, with the preset's stop-when-solved budget, plus the throughput this
- * machine's backend reaches on the matrix products the agents are made of (the ceiling).
+ * side by side on the same seeds, for each agent of the goals below with its preset and stop-when-solved
+ * budget, plus the throughput this machine's backend reaches on the matrix products the agents are made of.
  *
- *   npx tsx experiments/bench-seeds.ts [--agent ppo] [--env CartPole-v1] [--seeds 8] [--workers 2] [--json FILE]
+ *   npx tsx experiments/bench-seeds.ts [--agent ppo --env CartPole-v1 --seeds 8] [--many-seeds 16|goal|ppo=256,sac=32]
+ *                                      [--workers 2] [--json FILE]
  *
- * Reports per mode: seeds solved per minute, env steps/s and gradient steps/s across the batch (wall and
- * per CPU-second), FLOPs per seed (counted from each run's metrics: acting, valuing, gradient steps and
- * greedy evaluations of the dense layers), the achieved fraction of the measured 2-D matMul throughput,
- * and peak RSS per process. Wall figures depend on how busy the machine is (the load average is printed);
- * per-CPU-second figures much less so.
+ * Reports per agent and mode: CPU-seconds per solved seed, seeds solved per CPU-minute and per minute of wall
+ * time, env steps and gradient steps per CPU-second, FLOPs per solved seed (counted from each run's config and
+ * metrics: `runFlops`), the share of the measured 2-D matMul peak, peak RSS per process; then the goal's seed
+ * count projected onto the cores in use at the batched rate and at 100% of the matMul peak (the ceiling), and
+ * a verdict. Wall figures depend on how busy the machine is (the load average is printed); per-CPU-second
+ * figures much less so.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,10 +27,49 @@ import { make } from '../envs/registry.js';
 import { TsgymError } from '../core/errors.js';
 import { cpuSeconds } from './rate.js';
 
-export interface ManySeedsOptions {
+/** The goals: this many seeds of the agent's preset, every one solved, within GOAL_WALL_SECONDS on 2 cores. */
+export const MANY_SEEDS_GOALS: readonly { agent: string; env: string; seeds: number }[] = [
+  { agent: 'ppo', env: 'CartPole-v1', seeds: 256 },
+  { agent: 'a2c', env: 'CartPole-v1', seeds: 256 },
+  { agent: 'dqn', env: 'CartPole-v1', seeds: 64 },
+  { agent: 'sac', env: 'Pendulum-v1', seeds: 32 },
+];
+export const GOAL_WALL_SECONDS = 60;
+
+/** One agent's share of the bench: `seeds` seeds in each mode, judged against `goalSeeds` seeds in 60 s. */
+export interface ManySeedsAgent {
   agent: string;
   env: string;
   seeds: number;
+  goalSeeds: number;
+}
+
+/**
+ * `--many-seeds`: `N` (every goal's agent, N seeds each), `goal` (each agent its goal's seed count) or a list
+ * `ppo=256,sac=32` (those agents only, in that order).
+ */
+export function parseManySeeds(text: string): ManySeedsAgent[] {
+  const t = text.trim();
+  const withSeeds = (g: (typeof MANY_SEEDS_GOALS)[number], seeds: number) => ({ agent: g.agent, env: g.env, seeds, goalSeeds: g.seeds });
+  if (t === 'goal') return MANY_SEEDS_GOALS.map((g) => withSeeds(g, g.seeds));
+  const count = (s: string, what: string) => {
+    if (!/^[1-9][0-9]*$/.test(s)) throw new TsgymError(`--many-seeds: ${what} must be a positive integer, got '${s}'`, { hint: "e.g. --many-seeds 16, --many-seeds goal or --many-seeds ppo=256,sac=32" });
+    return Number(s);
+  };
+  if (!t.includes('=')) return MANY_SEEDS_GOALS.map((g) => withSeeds(g, count(t, 'the seed count')));
+  const out: ManySeedsAgent[] = [];
+  for (const part of t.split(',')) {
+    const [agent, seeds, extra] = part.split('=').map((s) => s.trim());
+    const goal = MANY_SEEDS_GOALS.find((g) => g.agent === agent);
+    if (!goal || extra !== undefined) throw new TsgymError(`--many-seeds: '${part}' is not AGENT=SEEDS with AGENT one of ${MANY_SEEDS_GOALS.map((g) => g.agent).join(', ')}`, { hint: 'e.g. --many-seeds ppo=256,sac=32' });
+    if (out.some((o) => o.agent === agent)) throw new TsgymError(`--many-seeds: ${agent} is listed twice`);
+    out.push(withSeeds(goal, count(seeds ?? '', `${agent}'s seed count`)));
+  }
+  return out;
+}
+
+export interface ManySeedsOptions {
+  agents: ManySeedsAgent[];
   workers: number;
   outDir: string;
   /** Seconds of CPU time per kernel measurement. */
@@ -72,14 +113,16 @@ function jsMatMul(x: Float32Array, w: Float32Array, y: Float32Array, rows: numbe
 /**
  * GFLOP/s per CPU-second of the products of a 64-wide hidden layer: one seed's 2-D matMul (what the agents
  * run), S seeds as one rank-3 matMul, S seeds as one block-diagonal 2-D matMul (useful FLOPs only), and the
- * same product in plain JS, for an update-sized batch (1024 rows) and an acting-sized one (8 rows).
+ * same product in plain JS, for a PPO update's minibatch (1024 rows), a replay batch (128) and an acting-sized one
+ * (8 rows); and one seed's 32-wide product (PPO's CartPole layers). The peak the bench divides by is the fastest
+ * one-seed 2-D product of these.
  */
 export async function measureKernels(seconds: number): Promise<ManySeedsRow[]> {
   await initBackend('wasm');
   const rows: ManySeedsRow[] = [];
   const h = 64;
   const S = 8;
-  for (const B of [1024, 8]) {
+  for (const B of [1024, 128, 8]) {
     const flops = 2 * B * h * h;
     tf.tidy(() => {
       const a = tf.randomNormal([B, h]) as tf.Tensor2D;
@@ -99,51 +142,133 @@ export async function measureKernels(seconds: number): Promise<ManySeedsRow[]> {
     const y = new Float32Array(B * h);
     rows.push({ section: 'kernels', name: `1 seed, plain JS loop [B,64]×[64,64], batch ${B}`, value: flopRate(flops, () => jsMatMul(x, w, y, B, h, h), seconds) / 1e9, unit: 'GFLOP/s per core' });
   }
+  // PPO's CartPole layers are 32 wide, on 1024-row minibatches; the narrower product runs faster per FLOP.
+  tf.tidy(() => {
+    const a = tf.randomNormal([1024, 32]) as tf.Tensor2D;
+    const w = tf.randomNormal([32, 32]) as tf.Tensor2D;
+    const value = flopRate(2 * 1024 * 32 * 32, () => tf.tidy(() => void tf.matMul(a, w).dataSync()), seconds);
+    rows.push({ section: 'kernels', name: '1 seed, 2-D matMul [B,32]×[32,32] (tfjs wasm), batch 1024', value: value / 1e9, unit: 'GFLOP/s per core' });
+  });
   return rows;
 }
 
 // ───────────────────────────── FLOPs of a run ─────────────────────────────
+//
+// What is counted: the matrix products of the dense layers (2·in·out FLOPs per row and layer, forward and
+// backward), with the row counts each agent's code runs them on, taken from the run's config and metrics.
+// What is not: elementwise work (activations and their derivatives, bias adds, losses, distributions, Adam,
+// Polyak averaging, TD targets in JS), which is memory-bound and not a FLOP of the matMul kind the kernel rows
+// above measure; the dueling head's combination; the few extra value rows of truncated episodes' final observations.
 
-/** The agents whose runs `policyGradientRunFlops` can count. */
-export const FLOP_COUNTED_AGENTS = ['ppo', 'a2c'];
+/** The agents whose runs `runFlops` counts, on flat (non-image) observations. */
+export const FLOP_COUNTED_AGENTS = ['ppo', 'a2c', 'dqn', 'sac'];
 
-/** FLOPs of one forward pass of a dense net with these layer sizes, per row. */
-const forwardFlops = (sizes: number[]) => sizes.slice(1).reduce((s, n, l) => s + 2 * sizes[l] * n, 0);
+/** FLOPs per row of a forward pass through dense layers of these sizes. */
+export function forwardFlops(sizes: readonly number[]): number {
+  return sizes.slice(1).reduce((s, n, l) => s + 2 * sizes[l] * n, 0);
+}
 
 /**
- * FLOPs a policy-gradient run spent in its dense layers, from its config and metrics: acting (actor forward
- * per env step), valuing each rollout (critic forward), gradient steps (forward + backward ≈ 3× forward of
- * actor and critic per minibatch row; the first layer's input gradient is skipped, which this ignores), and
- * greedy evaluation (actor forward per eval env step). Separate actor and critic (the presets' networks);
- * the few extra value rows of truncated episodes' final observations are not counted.
+ * FLOPs per row of a backward pass (agents/mlp.ts `backward`): with `params`, each layer's weight gradient
+ * (2·in·out) and bias gradient (a ones-row product, 2·out); the input gradient of every layer above the first
+ * (2·in·out), and of the first one too with `input` (SAC's actor loss through the critics).
  */
-export function policyGradientRunFlops(runDir: string): { flops: number; envSteps: number; gradientSteps: number; solved: boolean; wallSeconds: number } {
-  const config = readRunConfig(runDir);
-  const summary = readRunSummary(runDir)!;
-  const hp = config.hyperparams as { hidden: number[]; numSteps: number; numMinibatches?: number; sharedNetwork?: boolean };
-  if (!FLOP_COUNTED_AGENTS.includes(config.agent) || hp.sharedNetwork) throw new TsgymError(`${runDir}: FLOPs are counted for ${FLOP_COUNTED_AGENTS.join(' and ')} with separate actor and critic only`);
-  const probe = make(config.envId, config.envKwargs);
-  const obsSize = probe.observationSpace.type === 'Box' ? probe.observationSpace.size : 1;
-  const policyOut = probe.actionSpace.type === 'Discrete' ? probe.actionSpace.n : 2 * probe.actionSpace.size;
-  probe.close();
-  const actor = forwardFlops([obsSize, ...hp.hidden, policyOut]);
-  const critic = forwardFlops([obsSize, ...hp.hidden, 1]);
-  const rollout = hp.numSteps * config.numEnvs;
-  const minibatch = rollout / (hp.numMinibatches ?? 1);
-  let gradientSteps = 0;
+export function backwardFlops(sizes: readonly number[], opts: { params: boolean; input: boolean }): number {
+  let flops = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const w = 2 * sizes[l] * sizes[l + 1];
+    if (opts.params) flops += w + 2 * sizes[l + 1];
+    if (l > 0 || opts.input) flops += w;
+  }
+  return flops;
+}
+
+/** A run's FLOP count and the step counts it comes from. */
+export interface RunCount {
+  flops: number;
+  envSteps: number;
+  gradientSteps: number;
+  solved: boolean;
+}
+
+/** What a run's metrics.jsonl adds up to: training calls (`updates`), PPO's gradient steps, greedy-eval env steps. */
+function metricTotals(runDir: string): { updates: number; reportedGradientSteps: number; evalSteps: number } {
   let updates = 0;
+  let reportedGradientSteps = 0;
   let evalSteps = 0;
   for (const line of fs.readFileSync(runPath(runDir, 'metrics'), 'utf8').split('\n')) {
     if (!line) continue;
     const r = JSON.parse(line) as { kind: string; updates?: number; gradientSteps?: number; lengths?: number[] };
     if (r.kind === 'update') {
       updates += r.updates ?? 1;
-      gradientSteps += (r.gradientSteps ?? 1) * (r.updates ?? 1);
+      // PPO logs the mean of its per-update gradient steps (epochs × minibatches up to the KL stop).
+      reportedGradientSteps += Math.round((r.gradientSteps ?? 1) * (r.updates ?? 1));
     } else if (r.kind === 'eval') evalSteps += (r.lengths ?? []).reduce((s, n) => s + n, 0);
   }
+  return { updates, reportedGradientSteps, evalSteps };
+}
+
+/**
+ * The dense-layer FLOPs a PPO, A2C, DQN or SAC run spent, from its config and metrics (see the block comment
+ * above for what is counted). Per agent:
+ *   - PPO / A2C: the actor forward per env step (acting; values are not computed while acting), the critic
+ *     forward over each rollout and its bootstrap observations, per gradient step actor and critic forward and
+ *     backward on the minibatch (A2C: one step per rollout on the whole rollout), the actor per eval step.
+ *   - DQN: the online forward per env step (an upper bound: it is skipped when every env explores), per gradient
+ *     step on B rows the online forward on s, the target forward on s' (and on s with advantage learning),
+ *     the online forward on s' (double DQN) and the online backward; the greedy network per eval step.
+ *   - SAC: the actor forward per env step after the warm-up, per gradient step on B rows the actor on s', both
+ *     target critics on (s', a'), both critics forward and backward on (s, a), the actor forward on s, both
+ *     critics forward and their input gradients on (s, ã), the actor backward; the actor per eval step.
+ */
+export function runFlops(runDir: string): RunCount {
+  const config = readRunConfig(runDir);
+  const summary = readRunSummary(runDir)!;
+  const hp = config.hyperparams as Record<string, unknown>;
+  const hidden = hp.hidden as number[];
+  const probe = make(config.envId, config.envKwargs);
+  const obs = probe.observationSpace;
+  const act = probe.actionSpace;
+  probe.close();
+  const flat = obs.type === 'Box' && obs.shape.length === 1;
+  if (!FLOP_COUNTED_AGENTS.includes(config.agent) || !flat || hp.sharedNetwork || (hp.torso !== undefined && hp.torso !== 'mlp' && hp.torso !== 'auto')) {
+    throw new TsgymError(`${runDir}: FLOPs are counted for ${FLOP_COUNTED_AGENTS.join(', ')} runs with dense networks on flat observations (separate actor and critic), got ${config.agent} on ${config.envId}`);
+  }
+  const d = obs.size;
+  const { updates, reportedGradientSteps, evalSteps } = metricTotals(runDir);
   const envSteps = summary.steps;
-  const flops = envSteps * actor + updates * (rollout + config.numEnvs) * critic + gradientSteps * minibatch * 3 * (actor + critic) + evalSteps * actor;
-  return { flops, envSteps, gradientSteps, solved: summary.solvedAtStep != null, wallSeconds: summary.wallSeconds };
+  const F = forwardFlops;
+  const Bp = (sizes: number[]) => backwardFlops(sizes, { params: true, input: false });
+  let flops: number;
+  let gradientSteps: number;
+  if (config.agent === 'ppo' || config.agent === 'a2c') {
+    const actor = [d, ...hidden, act.type === 'Discrete' ? act.n : 2 * act.size];
+    const critic = [d, ...hidden, 1];
+    const rollout = (hp.numSteps as number) * config.numEnvs;
+    const minibatch = rollout / ((hp.numMinibatches as number | undefined) ?? 1);
+    gradientSteps = reportedGradientSteps;
+    flops = envSteps * F(actor) + updates * (rollout + config.numEnvs) * F(critic) + gradientSteps * minibatch * (F(actor) + F(critic) + Bp(actor) + Bp(critic)) + evalSteps * F(actor);
+  } else if (config.agent === 'dqn') {
+    if (act.type !== 'Discrete') throw new TsgymError(`${runDir}: a DQN run on a non-discrete action space`);
+    const q = [d, ...hidden, hp.dueling ? act.n + 1 : act.n];
+    const B = hp.batchSize as number;
+    const targetRows = (hp.advantageLearning as number) > 0 ? 2 : 1;
+    gradientSteps = updates * (hp.gradientSteps as number);
+    flops = envSteps * F(q) + gradientSteps * B * ((1 + targetRows + (hp.doubleDqn ? 1 : 0)) * F(q) + Bp(q)) + evalSteps * F(q);
+  } else {
+    if (act.type !== 'Box') throw new TsgymError(`${runDir}: a SAC run on a non-continuous action space`);
+    const k = act.size;
+    const actor = [d, ...hidden, 2 * k];
+    const critic = [d + k, ...hidden, 1];
+    const B = hp.batchSize as number;
+    // Acting runs the actor once the warm-up (uniform actions while fewer than learningStarts env steps) ends.
+    const n = config.numEnvs;
+    const acting = Math.max(0, envSteps - n * Math.ceil((hp.learningStarts as number) / n));
+    const perGradientStep = 2 * F(actor) + Bp(actor) + 2 * F(critic) + 2 * (F(critic) + Bp(critic)) + 2 * (F(critic) + backwardFlops(critic, { params: false, input: true }));
+    gradientSteps = updates * (hp.gradientSteps as number);
+    flops = acting * F(actor) + gradientSteps * B * perGradientStep + evalSteps * F(actor);
+  }
+  return { flops, envSteps, gradientSteps, solved: summary.solvedAtStep != null };
 }
 
 // ───────────────────────────── batched vs unbatched ─────────────────────────────
@@ -187,27 +312,63 @@ async function runGroups(base: Omit<TrainOptions, 'seed'>, groups: number[][], w
   return { wall: (performance.now() - t0) / 1000, usages };
 }
 
-export async function benchManySeeds(o: ManySeedsOptions, log: (line: string) => void = (l) => console.error(l)): Promise<ManySeedsRow[]> {
-  if (!FLOP_COUNTED_AGENTS.includes(o.agent)) throw new TsgymError(`bench-seeds counts the FLOPs of ${FLOP_COUNTED_AGENTS.join(' and ')} runs only, got '${o.agent}'`);
-  if (!Number.isInteger(o.seeds) || o.seeds < 1 || !Number.isInteger(o.workers) || o.workers < 1) throw new TsgymError(`bench-seeds: --seeds and --workers must be positive integers, got ${o.seeds} and ${o.workers}`);
-  const rows: ManySeedsRow[] = [];
-  const add = (r: ManySeedsRow) => {
-    rows.push(r);
-    log(`  ${r.section.padEnd(10)} ${r.name.padEnd(78)} ${fmt(r.value).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}`);
-  };
-  add({ section: 'machine', name: 'load average (1 min) at start', value: os.loadavg()[0], unit: '', note: `${os.cpus().length} cores` });
-  for (const r of await measureKernels(o.kernelSeconds)) add(r);
-  const peak = rows.find((r) => r.name.startsWith('1 seed, 2-D matMul') && r.name.endsWith('batch 1024'))!.value;
+/** One mode's totals over its processes and runs. */
+export interface ModeResult {
+  processes: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  seeds: number;
+  solved: number;
+  envSteps: number;
+  gradientSteps: number;
+  flops: number;
+  maxRssMb: number;
+}
 
-  const preset = presetFor(o.agent, o.env);
-  const seeds = Array.from({ length: o.seeds }, (_, i) => i);
+export type ManySeedsVerdict = 'goal met' | "above this machine's ceiling" | 'reachable but not reached';
+
+export interface AgentResult extends ManySeedsAgent {
+  unbatched: ModeResult;
+  batched: ModeResult;
+  /** Seeds whose metrics.jsonl is the same bytes in both modes. */
+  identical: number;
+  cores: number;
+  /** Wall seconds for goalSeeds seeds on `cores` cores at the batched mode's CPU-seconds per seed. */
+  projectedSeconds: number;
+  /** Wall seconds for goalSeeds seeds' FLOPs on `cores` cores at 100% of the measured 2-D matMul peak. */
+  ceilingSeconds: number;
+  verdict: ManySeedsVerdict;
+}
+
+export interface ManySeedsResult {
+  loadStart: number;
+  loadEnd: number;
+  /** GFLOP/s per core of the fastest one-seed 2-D matMul measured (the peak the shares are of). */
+  peakGflops: number;
+  kernels: ManySeedsRow[];
+  agents: AgentResult[];
+}
+
+/**
+ * The verdict on a goal: met when every seed solved and the projection fits the time; above the ceiling when
+ * even 100% of the measured matMul peak on every core cannot do the goal's FLOPs in time; reachable otherwise.
+ */
+export function manySeedsVerdict(r: { projectedSeconds: number; ceilingSeconds: number; allSolved: boolean }): ManySeedsVerdict {
+  if (r.ceilingSeconds > GOAL_WALL_SECONDS) return "above this machine's ceiling";
+  return r.allSolved && r.projectedSeconds <= GOAL_WALL_SECONDS ? 'goal met' : 'reachable but not reached';
+}
+
+async function benchAgent(a: ManySeedsAgent, o: ManySeedsOptions, peakGflops: number, log: (line: string) => void): Promise<AgentResult> {
+  const preset = presetFor(a.agent, a.env);
+  const seeds = Array.from({ length: a.seeds }, (_, i) => i);
   const base = (mode: string): Omit<TrainOptions, 'seed'> => ({
-    agent: o.agent,
-    env: o.env,
+    agent: a.agent,
+    env: a.env,
     totalSteps: preset.totalSteps,
     numEnvs: preset.numEnvs,
     evalEvery: preset.evalEvery,
     evalEpisodes: preset.evalEpisodes,
+    rewardThreshold: preset.rewardThreshold,
     recordEpisodes: 0,
     checkpointEvery: preset.checkpointEvery,
     stopWhenSolved: true,
@@ -215,50 +376,118 @@ export async function benchManySeeds(o: ManySeedsOptions, log: (line: string) =>
     envKwargs: preset.envKwargs,
     hyperparams: preset.hyperparams,
     backend: 'wasm',
-    outDir: path.join(o.outDir, mode),
+    outDir: path.join(o.outDir, `${a.agent}-${a.env}`, mode),
     progress: 'none',
     verbose: false,
   });
   // Batched: the seeds split over `workers` processes (round robin); unbatched: one process per seed.
-  const modes: [string, number[][]][] = [
+  const modes: ['unbatched' | 'batched', number[][]][] = [
     ['unbatched', seeds.map((s) => [s])],
     ['batched', Array.from({ length: o.workers }, (_, w) => seeds.filter((s) => s % o.workers === w)).filter((g) => g.length > 0)],
   ];
   const metricsBySeed: Record<string, Map<number, Buffer>> = {};
+  const results = {} as Record<'unbatched' | 'batched', ModeResult>;
   for (const [mode, groups] of modes) {
-    log(`${mode}: ${o.seeds} seeds of ${o.agent} ${o.env} in ${groups.length} process${groups.length === 1 ? '' : 'es'}, ${o.workers} at a time …`);
+    log(`${a.agent} ${a.env}, ${mode}: ${a.seeds} seeds in ${groups.length} process${groups.length === 1 ? '' : 'es'}, ${o.workers} at a time …`);
     const { wall, usages } = await runGroups(base(mode), groups, o.workers);
     const runDirs = usages.flatMap((u) => u.runDirs);
     metricsBySeed[mode] = new Map(runDirs.map((d) => [readRunConfig(d).seed, fs.readFileSync(runPath(d, 'metrics'))]));
-    const runs = runDirs.map(policyGradientRunFlops);
-    const cpu = usages.reduce((s, u) => s + u.cpuSeconds, 0);
-    const solved = runs.filter((r) => r.solved).length;
-    const envSteps = runs.reduce((s, r) => s + r.envSteps, 0);
-    const gradientSteps = runs.reduce((s, r) => s + r.gradientSteps, 0);
-    const flops = runs.reduce((s, r) => s + r.flops, 0);
-    const section = mode;
-    add({ section, name: 'wall time', value: wall, unit: 's' });
-    add({ section, name: 'CPU time (all processes)', value: cpu, unit: 's', note: `${(cpu / o.seeds).toFixed(2)} s per seed` });
-    add({ section, name: 'seeds solved', value: solved, unit: `of ${o.seeds}` });
-    add({ section, name: 'seeds solved per minute (wall)', value: (solved / wall) * 60, unit: '/min' });
-    add({ section, name: 'seeds solved per CPU-minute', value: (solved / cpu) * 60, unit: '/CPU-min' });
-    add({ section, name: 'env steps/s across the batch (wall)', value: envSteps / wall, unit: 'steps/s', note: `${(envSteps / cpu).toFixed(0)} per CPU-second` });
-    add({ section, name: 'gradient steps/s across the batch (wall)', value: gradientSteps / wall, unit: 'steps/s', note: `${(gradientSteps / cpu).toFixed(1)} per CPU-second` });
-    add({ section, name: 'FLOPs per seed (dense layers, mean)', value: flops / runs.length / 1e9, unit: 'GFLOP' });
-    add({ section, name: 'achieved throughput', value: flops / cpu / 1e9, unit: 'GFLOP/s per core', note: `${((100 * flops) / cpu / 1e9 / peak).toFixed(1)}% of the measured 2-D matMul` });
-    add({ section, name: 'peak RSS of a process', value: Math.max(...usages.map((u) => u.maxRssMb)), unit: 'MB' });
-    // The floor the goal meets: 256 seeds' FLOPs at the measured peak on every core.
-    if (mode === 'batched') {
-      const cores = Math.min(o.workers, os.cpus().length);
-      add({ section: 'ceiling', name: `256 seeds at the measured 2-D matMul peak on ${cores} cores (FLOPs only)`, value: (256 * flops) / runs.length / 1e9 / (peak * cores), unit: 's wall' });
-      add({ section: 'ceiling', name: `256 seeds at this mode's achieved rate on ${cores} cores`, value: (256 * cpu) / o.seeds / cores, unit: 's wall' });
-    }
+    const runs = runDirs.map(runFlops);
+    const sum = (f: (r: RunCount) => number) => runs.reduce((s, r) => s + f(r), 0);
+    results[mode] = {
+      processes: groups.length,
+      wallSeconds: wall,
+      cpuSeconds: usages.reduce((s, u) => s + u.cpuSeconds, 0),
+      seeds: runs.length,
+      solved: runs.filter((r) => r.solved).length,
+      envSteps: sum((r) => r.envSteps),
+      gradientSteps: sum((r) => r.gradientSteps),
+      flops: sum((r) => r.flops),
+      maxRssMb: Math.max(...usages.map((u) => u.maxRssMb)),
+    };
   }
   // The batch is an execution detail: every seed's metrics must be the same bytes in both modes.
-  const same = seeds.filter((seed) => metricsBySeed.batched.get(seed)?.equals(metricsBySeed.unbatched.get(seed) ?? Buffer.alloc(0))).length;
-  add({ section: 'identity', name: 'seeds whose metrics.jsonl is byte-identical batched and unbatched', value: same, unit: `of ${o.seeds}` });
-  add({ section: 'machine', name: 'load average (1 min) at end', value: os.loadavg()[0], unit: '' });
+  const identical = seeds.filter((seed) => metricsBySeed.batched.get(seed)?.equals(metricsBySeed.unbatched.get(seed) ?? Buffer.alloc(0))).length;
+  const b = results.batched;
+  const cores = Math.min(o.workers, os.cpus().length);
+  // Per solved seed when any solved (what the goal asks for), else per seed.
+  const perSeed = (x: number) => x / Math.max(1, b.solved);
+  const projectedSeconds = (a.goalSeeds * perSeed(b.cpuSeconds)) / cores;
+  const ceilingSeconds = (a.goalSeeds * perSeed(b.flops)) / (peakGflops * 1e9 * cores);
+  const verdict = manySeedsVerdict({ projectedSeconds, ceilingSeconds, allSolved: b.solved === b.seeds && results.unbatched.solved === b.seeds });
+  return { ...a, unbatched: results.unbatched, batched: b, identical, cores, projectedSeconds, ceilingSeconds, verdict };
+}
+
+/** The flat rows of a result (for bench.ts's table and JSON). */
+export function manySeedsRows(r: ManySeedsResult): ManySeedsRow[] {
+  const rows: ManySeedsRow[] = [{ section: 'machine', name: 'load average (1 min) at start / end', value: r.loadStart, unit: '', note: `end ${r.loadEnd.toFixed(1)}, ${os.cpus().length} cores` }, ...r.kernels];
+  for (const a of r.agents) {
+    for (const mode of ['unbatched', 'batched'] as const) {
+      const m = a[mode];
+      const section = `${a.agent}/${mode}`;
+      const add = (name: string, value: number, unit: string, note?: string) => rows.push({ section, name, value, unit, note });
+      add('CPU-seconds per solved seed', m.cpuSeconds / Math.max(1, m.solved), 'CPU-s', `${m.solved} of ${m.seeds} solved, ${m.processes} processes, ${m.cpuSeconds.toFixed(1)} CPU-s in all`);
+      add('seeds solved per CPU-minute', (m.solved / m.cpuSeconds) * 60, '/CPU-min');
+      add('env steps per CPU-second', m.envSteps / m.cpuSeconds, 'steps/CPU-s');
+      add('gradient steps per CPU-second', m.gradientSteps / m.cpuSeconds, 'steps/CPU-s');
+      add('FLOPs per solved seed (dense-layer matMuls)', m.flops / Math.max(1, m.solved) / 1e9, 'GFLOP');
+      add('share of the measured 2-D matMul peak', (100 * m.flops) / m.cpuSeconds / 1e9 / r.peakGflops, '%', `${(m.flops / m.cpuSeconds / 1e9).toFixed(2)} GFLOP/s per CPU-second`);
+      add('peak RSS per process', m.maxRssMb, 'MB');
+      add('seeds solved per minute (wall)', (m.solved / m.wallSeconds) * 60, '/min', `wall ${m.wallSeconds.toFixed(1)} s`);
+    }
+    const section = `${a.agent}/goal`;
+    const goal = `${a.goalSeeds} seeds on ${a.cores} core${a.cores === 1 ? '' : 's'}`;
+    rows.push({ section, name: `${goal} at the batched rate (projected)`, value: a.projectedSeconds, unit: 's wall', note: a.verdict });
+    rows.push({ section, name: `${goal} at 100% of the matMul peak (ceiling)`, value: a.ceilingSeconds, unit: 's wall', note: `goal ${GOAL_WALL_SECONDS} s` });
+    rows.push({ section, name: 'seeds whose metrics.jsonl is byte-identical batched and unbatched', value: a.identical, unit: `of ${a.seeds}` });
+  }
   return rows;
+}
+
+/** The section as a markdown table: one column per agent, each mode cell "batched / one process per seed". */
+export function formatManySeeds(r: ManySeedsResult): string {
+  const f = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const both = (g: (m: ModeResult) => number) => (a: AgentResult) => `${f(g(a.batched))} / ${f(g(a.unbatched))}`;
+  const per = (m: ModeResult, x: number) => x / Math.max(1, m.solved);
+  const n = r.agents[0]?.cores ?? 0;
+  const cores = `${n} core${n === 1 ? '' : 's'}`;
+  const lines: [string, (a: AgentResult) => string][] = [
+    ['seeds solved', (a) => `${a.batched.solved} of ${a.seeds} / ${a.unbatched.solved} of ${a.seeds}`],
+    ['CPU-seconds per solved seed', both((m) => per(m, m.cpuSeconds))],
+    ['seeds solved per CPU-minute', both((m) => (m.solved / m.cpuSeconds) * 60)],
+    ['env steps per CPU-second', both((m) => m.envSteps / m.cpuSeconds)],
+    ['gradient steps per CPU-second', both((m) => m.gradientSteps / m.cpuSeconds)],
+    ['GFLOP per solved seed (dense-layer matMuls)', both((m) => per(m, m.flops) / 1e9)],
+    ['share of the measured 2-D matMul peak (%)', both((m) => (100 * m.flops) / m.cpuSeconds / 1e9 / r.peakGflops)],
+    ['peak RSS per process (MB)', both((m) => m.maxRssMb)],
+    ['seeds solved per minute, wall (loaded machine)', both((m) => (m.solved / m.wallSeconds) * 60)],
+    [`goal: seeds in ≤ ${GOAL_WALL_SECONDS} s wall, all solved`, (a) => String(a.goalSeeds)],
+    [`goal projected at the batched rate, ${cores} (s)`, (a) => f(a.projectedSeconds)],
+    [`goal at 100% of the matMul peak, ${cores} (s): the ceiling`, (a) => f(a.ceilingSeconds)],
+    ['verdict', (a) => a.verdict],
+    ['metrics.jsonl byte-identical in both modes', (a) => `${a.identical}/${a.seeds}`],
+  ];
+  return [`| batched / one process per seed | ${r.agents.map((a) => `${a.agent.toUpperCase()} ${a.env}`).join(' | ')} |`, `|---|${r.agents.map(() => '---:').join('|')}|`, ...lines.map(([name, cell]) => `| ${name} | ${r.agents.map(cell).join(' | ')} |`)].join('\n');
+}
+
+export async function benchManySeeds(o: ManySeedsOptions, log: (line: string) => void = (l) => console.error(l)): Promise<ManySeedsResult> {
+  for (const a of o.agents) {
+    if (!FLOP_COUNTED_AGENTS.includes(a.agent)) throw new TsgymError(`bench-seeds counts the FLOPs of ${FLOP_COUNTED_AGENTS.join(', ')} runs only, got '${a.agent}'`);
+    if (!Number.isInteger(a.seeds) || a.seeds < 1) throw new TsgymError(`bench-seeds: the seed count must be a positive integer, got ${a.seeds} for ${a.agent}`);
+    presetFor(a.agent, a.env);
+  }
+  if (!Number.isInteger(o.workers) || o.workers < 1) throw new TsgymError(`bench-seeds: --workers must be a positive integer, got ${o.workers}`);
+  const loadStart = os.loadavg()[0];
+  const kernels = await measureKernels(o.kernelSeconds);
+  // The peak: the fastest one-seed 2-D product over the batch sizes measured (not always the largest batch).
+  const peakGflops = Math.max(...kernels.filter((r) => r.name.startsWith('1 seed, 2-D matMul')).map((r) => r.value));
+  const agents: AgentResult[] = [];
+  for (const a of o.agents) {
+    const r = await benchAgent(a, o, peakGflops, log);
+    agents.push(r);
+    log(`  ${a.agent}: batched ${(r.batched.cpuSeconds / Math.max(1, r.batched.solved)).toFixed(2)} CPU-s per solved seed (${r.batched.solved}/${a.seeds}), one process per seed ${(r.unbatched.cpuSeconds / Math.max(1, r.unbatched.solved)).toFixed(2)}; ${a.goalSeeds} seeds: ${r.projectedSeconds.toFixed(0)} s projected, ceiling ${r.ceilingSeconds.toFixed(1)} s: ${r.verdict}`);
+  }
+  return { loadStart, loadEnd: os.loadavg()[0], peakGflops, kernels, agents };
 }
 
 function fmt(v: number): string {
@@ -281,17 +510,29 @@ async function main(): Promise<void> {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : fallback;
   };
+  let agents: ManySeedsAgent[];
+  if (args.includes('--agent')) {
+    const agent = get('--agent', '');
+    const env = get('--env', 'CartPole-v1');
+    const seeds = Number(get('--seeds', '8'));
+    const goal = MANY_SEEDS_GOALS.find((g) => g.agent === agent && g.env === env);
+    agents = [{ agent, env, seeds, goalSeeds: goal?.seeds ?? 256 }];
+  } else {
+    agents = parseManySeeds(get('--many-seeds', get('--seeds', '8')));
+  }
   const o: ManySeedsOptions = {
-    agent: get('--agent', 'ppo'),
-    env: get('--env', 'CartPole-v1'),
-    seeds: Number(get('--seeds', '8')),
+    agents,
     workers: Number(get('--workers', '2')),
     outDir: get('--out', fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-bench-seeds-'))),
     kernelSeconds: Number(get('--kernel-seconds', '0.5')),
   };
-  const rows = await benchManySeeds(o);
+  const result = await benchManySeeds(o);
+  const rows = manySeedsRows(result);
+  for (const r of rows) console.error(`  ${r.section.padEnd(16)} ${r.name.padEnd(70)} ${fmt(r.value).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}`);
+  console.log(`\nload average ${result.loadStart.toFixed(1)} at start, ${result.loadEnd.toFixed(1)} at end; 2-D matMul peak ${result.peakGflops.toFixed(1)} GFLOP/s per core\n`);
+  console.log(formatManySeeds(result));
   const jsonFile = get('--json', '');
-  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ options: o, rows }, null, 2));
+  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ options: o, result, rows }, null, 2));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
@@ -299,7 +540,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     await main();
   } catch (e) {
     if (!(e instanceof TsgymError)) throw e;
-    console.error(`error: ${e.message}`);
+    console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
     process.exitCode = 2;
   }
 }

@@ -9,7 +9,8 @@
  * median and worst CPU-seconds to solve (this process's CPU time per seed's run: unlike wall clock, not stretched
  * by other load on the machine).
  *   npm run bench -- --seeds 3         fewer seeds for the solve sections (default 10)
- * More sections: many-seeds (batched seeds against one process per seed, experiments/bench-seeds.ts), conv (the
+ * More sections: many-seeds (PPO, A2C, DQN and SAC: batched seeds against one process per seed, and each goal's
+ * seed count against this machine's matMul ceiling; --many-seeds 16|goal|ppo=256,sac=32; experiments/bench-seeds.ts), conv (the
  * conv torso and MinAtar, experiments/bench-conv.ts), sampler (TPE against random search and Optuna's recorded
  * regrets, 1000 repeats, experiments/bench-sampler.ts; about 40 CPU-seconds), pruning (a PPO tuning study with
  * each pruner against none: env steps saved and the best config on fresh seeds, experiments/bench-pruning.ts;
@@ -36,8 +37,9 @@ import { median } from '../core/math.js';
 import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 import { onlyList } from './commands/flags.js';
+import { TsgymError } from '../core/errors.js';
 import { cpuSeconds, rate as measureRate } from './rate.js';
-import { benchManySeeds } from './bench-seeds.js';
+import { benchManySeeds, formatManySeeds, manySeedsRows, parseManySeeds, type ManySeedsAgent } from './bench-seeds.js';
 import { benchSampler, formatSamplerBench, OPTUNA_RATIO_GOAL, optunaVerdict, P_BETTER_GOAL, randomVerdict } from './bench-sampler.js';
 import { benchPruning, formatPruningBench } from './bench-pruning.js';
 import type { PrunerKind } from './tune/pruner.js';
@@ -61,7 +63,7 @@ const argv = yargs(hideBin(process.argv))
     backend: { choices: BACKENDS, default: 'auto' as BackendChoice },
     out: { type: 'string', default: 'bench-results', describe: 'Directory for the JSON results' },
     seconds: { type: 'number', default: 1, describe: 'Measuring time per throughput row' },
-    'many-seeds': { type: 'number', default: 16, describe: 'PPO CartPole seeds for the many-seeds section (batched and one process per seed)' },
+    'many-seeds': { type: 'string', default: '16', describe: "Seeds per agent in the many-seeds section (batched and one process per seed): N for each of PPO, A2C, DQN and SAC, 'goal' for the goals' counts (256, 256, 64, 32), or a list such as ppo=256,sac=32 (16 each: about 12 CPU-minutes)" },
     'sampler-repeats': { type: 'number', default: 1000, describe: 'Repeats per test function in the sampler section (about 40 CPU-s at 1000)' },
     'pruning-pruners': { type: 'string', default: 'median', describe: 'Pruners the pruning section compares with no pruning (median, percentile, halving)' },
   })
@@ -70,6 +72,19 @@ const argv = yargs(hideBin(process.argv))
   .parseSync();
 
 const only: string[] = onlyList(argv.only, SECTIONS, 'section', 'bench');
+// Checked before any section runs, so a bad list fails at once.
+const manySeedsAgents = only.includes('many-seeds') ? manySeedsFlag(argv['many-seeds']) : [];
+
+/** --many-seeds read by parseManySeeds; a bad value ends the bench with one error line and a hint (exit 2). */
+function manySeedsFlag(text: string): ManySeedsAgent[] {
+  try {
+    return parseManySeeds(text);
+  } catch (e) {
+    if (!(e instanceof TsgymError)) throw e;
+    console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
+    process.exit(2);
+  }
+}
 const rows: Row[] = [];
 const add = (r: Row) => {
   rows.push(r);
@@ -272,7 +287,9 @@ if (only.includes('solve-td3') && agentNames().includes('td3')) await benchSolve
 if (only.some((s) => s.startsWith('solve-'))) quotedPeers();
 if (only.includes('many-seeds')) {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgym-bench-seeds-'));
-  for (const r of await benchManySeeds({ agent: 'ppo', env: 'CartPole-v1', seeds: argv['many-seeds'], workers: 2, outDir, kernelSeconds: 0.5 }, () => {})) add({ ...r, section: `seeds/${r.section}` });
+  const result = await benchManySeeds({ agents: manySeedsAgents, workers: 2, outDir, kernelSeconds: 0.5 }, (m) => console.error(m));
+  for (const r of manySeedsRows(result)) add({ ...r, section: `seeds/${r.section}` });
+  console.log(`\n${formatManySeeds(result)}`);
   fs.rmSync(outDir, { recursive: true, force: true });
 }
 if (only.includes('conv')) benchConv();

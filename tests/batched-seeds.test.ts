@@ -7,7 +7,7 @@ import { parseSeedRange, trainSeeds, type SeedRun } from '../experiments/harness
 import { train, type TrainOptions } from '../experiments/harness/trainer.js';
 import { readRunSummary } from '../experiments/run-files.js';
 import { runCli, startCli } from './helpers/cli.js';
-import { policyGradientRunFlops } from '../experiments/bench-seeds.js';
+import { backwardFlops, forwardFlops, manySeedsVerdict, parseManySeeds, runFlops } from '../experiments/bench-seeds.js';
 
 const tmp = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tsgym-seeds-${label}-`));
 
@@ -110,21 +110,108 @@ describe('trainSeeds: many seeds in one process', () => {
   });
 });
 
+/** Env steps of a run's greedy evaluations, from its metrics. */
+function evalSteps(runDir: string): number {
+  const evals = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"eval"')).map((l) => JSON.parse(l) as { lengths: number[] });
+  return evals.flatMap((e) => e.lengths).reduce((a, b) => a + b, 0);
+}
+
+/** A tiny run of `agent` trained for its whole 1024 steps (no early stop), runFlops' count of it and its eval steps. */
+async function countedTinyRun(agent: keyof typeof TINY, hyperparams: Record<string, unknown> = {}) {
+  const opts = tinyRun(agent, tmp(`flops-${agent}`));
+  const { runs } = await trainSeeds({ ...opts, stopWhenSolved: false, hyperparams: { ...opts.hyperparams, ...hyperparams }, seeds: [2] });
+  const count = runFlops(runs[0].runDir);
+  expect(count.envSteps).toBe(1024);
+  return { count, evals: evalSteps(runs[0].runDir) };
+}
+
+// PPO and A2C on CartPole with the default [64, 64]: actor 4 → 64 → 64 → 2 logits, critic 4 → 64 → 64 → 1;
+// a gradient step's row: both forward, both backward (weights, biases, input gradients above the first layer).
+const PG_ACTOR = 2 * (4 * 64 + 64 * 64 + 64 * 2);
+const PG_CRITIC = 2 * (4 * 64 + 64 * 64 + 64 * 1);
+const PG_GRADIENT_ROW = PG_ACTOR + PG_CRITIC + (PG_ACTOR + 2 * (64 + 64 + 2) + 2 * (64 * 64 + 64 * 2)) + (PG_CRITIC + 2 * (64 + 64 + 1) + 2 * (64 * 64 + 64 * 1));
+
 describe('bench-seeds: FLOPs of a run', () => {
+  it('counts dense-layer products per row: forward 2·in·out, backward weights + biases + the input gradients asked for', () => {
+    // 4 → 16 → 2: forward 2·(4·16 + 16·2) = 192.
+    expect(forwardFlops([4, 16, 2])).toBe(192);
+    // Weights 192, biases 2·(16 + 2) = 36, the second layer's input gradient 2·16·2 = 64.
+    expect(backwardFlops([4, 16, 2], { params: true, input: false })).toBe(292);
+    // Input gradients only, through both layers (SAC's actor loss through the critics).
+    expect(backwardFlops([4, 16, 2], { params: false, input: true })).toBe(192);
+    expect(backwardFlops([4, 16, 2], { params: true, input: true })).toBe(292 + 128);
+  });
+
   it('counts acting, valuing, gradient steps and greedy evaluation of a PPO run from its metrics', async () => {
     const opts = tinyRun('ppo', tmp('flops'));
     const { runs } = await trainSeeds({ ...opts, totalSteps: 512, evalEvery: 512, stopWhenSolved: false, hyperparams: { ...opts.hyperparams, targetKl: 0 }, seeds: [1] });
-    const count = policyGradientRunFlops(runs[0].runDir);
+    const count = runFlops(runs[0].runDir);
     // 512 steps of a 64 × 4 rollout: 2 updates of 2 epochs × 2 minibatches of 128 rows.
     expect(count.envSteps).toBe(512);
     expect(count.gradientSteps).toBe(8);
-    const evals = fs.readFileSync(path.join(runs[0].runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"eval"')).map((l) => JSON.parse(l) as { lengths: number[] });
-    const evalSteps = evals.flatMap((e) => e.lengths).reduce((a, b) => a + b, 0);
-    expect(evalSteps).toBeGreaterThan(0);
-    const actor = 2 * (4 * 64 + 64 * 64 + 64 * 2); // CartPole: 4 → 64 → 64 → 2 logits
-    const critic = 2 * (4 * 64 + 64 * 64 + 64 * 1);
-    expect(count.flops).toBe(512 * actor + 2 * (256 + 4) * critic + 8 * 128 * 3 * (actor + critic) + evalSteps * actor);
+    const evals = evalSteps(runs[0].runDir);
+    expect(evals).toBeGreaterThan(0);
+    expect(count.flops).toBe(512 * PG_ACTOR + 2 * (256 + 4) * PG_CRITIC + 8 * 128 * PG_GRADIENT_ROW + evals * PG_ACTOR);
   }, 120_000);
+
+  it('counts an A2C run: one gradient step per rollout, on the whole rollout', async () => {
+    const { count, evals } = await countedTinyRun('a2c');
+    // 1024 steps of an 8 × 4 rollout: 32 updates, one gradient step each on its 32 rows.
+    expect(count.gradientSteps).toBe(32);
+    expect(count.flops).toBe(1024 * PG_ACTOR + 32 * (32 + 4) * PG_CRITIC + 32 * 32 * PG_GRADIENT_ROW + evals * PG_ACTOR);
+  }, 120_000);
+
+  it('counts a DQN run: online forward per env step, online/target/double passes and the backward per gradient step on the batch', async () => {
+    // With advantage learning (as the CartPole preset): the target network also runs on s.
+    const { count, evals } = await countedTinyRun('dqn', { advantageLearning: 0.25 });
+    // 4 envs, learningStarts 200, trainFreq 4: training calls at vector steps 52, 56, …, 256 (52 calls) of 2 gradient steps.
+    expect(count.gradientSteps).toBe(104);
+    const q = 2 * (4 * 16 + 16 * 2); // 4 → 16 → 2
+    const qBackward = q + 2 * (16 + 2) + 2 * 16 * 2;
+    // Double DQN: online on s, target on [s; s'], online on s', then the backward; batch 32.
+    expect(count.flops).toBe(1024 * q + 104 * 32 * (4 * q + qBackward) + evals * q);
+  }, 120_000);
+
+  it('counts a SAC run: the actor after the warm-up, actor, twin critics and targets per gradient step', async () => {
+    const { count, evals } = await countedTinyRun('sac');
+    // One gradient step per vector step once 200 env steps are in: vector steps 50 … 256.
+    expect(count.gradientSteps).toBe(207);
+    const actor = 2 * (3 * 16 + 16 * 2); // Pendulum: 3 → 16 → [μ, log σ]
+    const critic = 2 * (4 * 16 + 16 * 1); // (obs, action) → 16 → Q
+    const actorBackward = actor + 2 * (16 + 2) + 2 * 16 * 2;
+    const criticBackward = critic + 2 * (16 + 1) + 2 * 16 * 1;
+    const criticInputGradient = critic;
+    const perStep = 2 * actor + actorBackward + 2 * critic + 2 * (critic + criticBackward) + 2 * (critic + criticInputGradient);
+    // Acting after the warm-up: vector steps 51 … 256 (the agent has seen 200 env steps), 4 rows each.
+    expect(count.flops).toBe((1024 - 200) * actor + 207 * 32 * perStep + evals * actor);
+  }, 120_000);
+});
+
+describe('bench-seeds: --many-seeds and the verdict', () => {
+  it('reads N, goal and AGENT=SEEDS lists; refuses anything else with one clear error', () => {
+    expect(parseManySeeds('16').map((a) => [a.agent, a.env, a.seeds, a.goalSeeds])).toEqual([
+      ['ppo', 'CartPole-v1', 16, 256],
+      ['a2c', 'CartPole-v1', 16, 256],
+      ['dqn', 'CartPole-v1', 16, 64],
+      ['sac', 'Pendulum-v1', 16, 32],
+    ]);
+    expect(parseManySeeds('goal').map((a) => a.seeds)).toEqual([256, 256, 64, 32]);
+    expect(parseManySeeds('sac=32, ppo=4').map((a) => [a.agent, a.seeds])).toEqual([
+      ['sac', 32],
+      ['ppo', 4],
+    ]);
+    expect(() => parseManySeeds('0')).toThrow(/positive integer, got '0'/);
+    expect(() => parseManySeeds('td3=4')).toThrow(/not AGENT=SEEDS with AGENT one of ppo, a2c, dqn, sac/);
+    expect(() => parseManySeeds('ppo=4,ppo=8')).toThrow(/ppo is listed twice/);
+    expect(() => parseManySeeds('ppo=x')).toThrow(/ppo's seed count must be a positive integer/);
+  });
+
+  it('calls a goal above the ceiling only when 100% of the matMul peak cannot meet it', () => {
+    expect(manySeedsVerdict({ projectedSeconds: 400, ceilingSeconds: 61, allSolved: true })).toBe("above this machine's ceiling");
+    expect(manySeedsVerdict({ projectedSeconds: 400, ceilingSeconds: 20, allSolved: true })).toBe('reachable but not reached');
+    expect(manySeedsVerdict({ projectedSeconds: 50, ceilingSeconds: 20, allSolved: false })).toBe('reachable but not reached');
+    expect(manySeedsVerdict({ projectedSeconds: 50, ceilingSeconds: 20, allSolved: true })).toBe('goal met');
+  });
 });
 
 describe('train --seeds (CLI)', () => {

@@ -96,16 +96,19 @@ describe('CLI', () => {
     expect(fs.readdirSync(out)).toEqual([]);
   });
 
-  it('npm run bench / verify: an unknown or empty --only exits 2 with one line (nearest name) and a hint, before any work', async () => {
-    const [bench, verify, empty] = await Promise.all([
+  it('npm run bench / verify: an unknown or empty --only, or a bad --many-seeds, exits 2 with one line and a hint, before any work', async () => {
+    const [bench, verify, empty, seeds] = await Promise.all([
       startScript('bench.ts', ['--only', 'envs,solve-dqnn']).done,
       startScript('verify.ts', ['--only', 'stabel']).done,
       startScript('verify.ts', ['--only', ',']).done,
+      startScript('bench.ts', ['--only', 'envs,many-seeds', '--many-seeds', 'td3=4']).done,
     ]);
     expectUsageError(bench, /unknown section 'solve-dqnn' \(did you mean solve-dqn\?\); choose from envs, replay, dqn, solve-dqn/, 'bench --only envs,solve-dqnn');
     expect(bench.stdout).toBe(''); // refused before the envs section ran
     expectUsageError(verify, /unknown check 'stabel' \(did you mean stable\?\)/, 'verify --only stabel');
     expectUsageError(empty, /--only needs at least one check/, 'verify --only ,');
+    expectUsageError(seeds, /--many-seeds: 'td3=4' is not AGENT=SEEDS with AGENT one of ppo, a2c, dqn, sac/, 'bench --many-seeds td3=4');
+    expect(seeds.stdout).toBe('');
   });
 
   it('bad hyperparameters, seeds and flag values exit 2 with one line naming the value, and create no run', async () => {
