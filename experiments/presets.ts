@@ -446,6 +446,59 @@ const CLASSIC_CONTROL_PRESETS: PresetTable = {
 };
 for (const [agent, envs] of Object.entries(CLASSIC_CONTROL_PRESETS)) PRESETS[agent] = { ...PRESETS[agent], ...envs };
 
+// MinAtar from pixels with the conv torso (`npm run verify -- --only minatar`, 3 seeds each): the published
+// settings for these games, with MinAtar's own network (one 16×3×3 conv, ReLU, a 128-unit layer). Each is
+// keyed to one env id; the other MinAtar games and action sets get the agents' defaults for new envs.
+// Greedy evals every 100k steps, checkpoints every 200k, the full budget trained (no threshold to stop at).
+const MINATAR_PRESETS: PresetTable = {
+  ppo: {
+    // gymnax-blines' PPO configs for Freeway-MinAtar and Breakout-MinAtar (64 envs × 128 steps, 8 minibatches,
+    // 4 epochs, lr 5e-4 constant, γ 0.999, λ 0.95, clip 0.2, entropy 0.01, value 0.5, grad norm 0.5) on the
+    // minimal action set, as gymnax's games use, with MinAtar's network instead of their 2×256 MLP. Budget
+    // 2M env steps (the issue's: greedy mean ≥ 40); ~1,400 CPU-s per seed on wasm. Seed 0: final greedy 40.4,
+    // best 46.0 at 1.1M (5 episodes per eval; greedy episodes are bimodal, a policy caught in the cars' cycle
+    // stops scoring).
+    'MinAtar/Freeway-v1': {
+      totalSteps: 2_000_000,
+      numEnvs: 64,
+      evalEvery: 100_000,
+      evalEpisodes: 5,
+      stopWhenSolved: false,
+      checkpointEvery: 200_000,
+      hyperparams: { hidden: [128], activation: 'relu', lr: 5e-4, annealLr: false, gamma: 0.999, numSteps: 128, numMinibatches: 8, updateEpochs: 4, entCoef: 0.01 },
+    },
+    // The same settings as Freeway (gymnax-blines uses one PPO config for both); budget 2M env steps (the
+    // issue's: greedy mean ≥ 10), 10 episodes per eval.
+    'MinAtar/Breakout-v1': {
+      totalSteps: 2_000_000,
+      numEnvs: 64,
+      evalEvery: 100_000,
+      evalEpisodes: 10,
+      stopWhenSolved: false,
+      checkpointEvery: 200_000,
+      hyperparams: { hidden: [128], activation: 'relu', lr: 5e-4, annealLr: false, gamma: 0.999, numSteps: 128, numMinibatches: 8, updateEpochs: 4, entCoef: 0.01 },
+    },
+  },
+  dqn: {
+    // MinAtar's examples/dqn.py (batch 32, 100k replay, learning from 5000 steps, target copied every 1000,
+    // ε 1 → 0.1 over 100k, γ 0.99, Huber loss) on the full action set, as MinAtar's published curves. What
+    // differs: Adam (lr 1e-4, ε 1.5e-4) instead of its centred RMSProp (lr 2.5e-4), double DQN, pixels rescaled
+    // from {0, 1} to {−1, 1} (scaleObs, the default for a bounded space), and 4 envs with one gradient
+    // step per vector step — one per 4 env steps rather than one per frame, a quarter of dqn.py's updates,
+    // which is what fits 2 cores. Budget 1M env steps (the issue's: greedy mean ≥ 8).
+    'MinAtar/Breakout-v0': {
+      totalSteps: 1_000_000,
+      numEnvs: 4,
+      evalEvery: 100_000,
+      evalEpisodes: 10,
+      stopWhenSolved: false,
+      checkpointEvery: 200_000,
+      hyperparams: { hidden: [128], activation: 'relu', lr: 1e-4, adamEps: 1.5e-4, gamma: 0.99, bufferSize: 100_000, batchSize: 32, learningStarts: 5_000, trainFreq: 1, gradientSteps: 1, targetUpdateInterval: 1_000, epsStart: 1, epsEnd: 0.1, epsDecaySteps: 100_000, loss: 'huber', doubleDqn: true, scaleObs: true },
+    },
+  },
+};
+for (const [agent, envs] of Object.entries(MINATAR_PRESETS)) PRESETS[agent] = { ...PRESETS[agent], ...envs };
+
 /**
  * Each agent's hyperparameters for an env without a tuned preset, on top of its schema defaults: what works
  * on ordinary small tasks, after Stable-Baselines3 / RL-Zoo's defaults. PPO takes SB3's rollout (2048

@@ -25,7 +25,7 @@ describe('defaults for envs without a preset', () => {
   });
 
   it('observation handling follows the space: no normalisation of images, scaling only with finite bounds', () => {
-    const image = 'MinAtar/Breakout-v1';
+    const image = 'MinAtar/Asterix-v1';
     expect((make(image).observationSpace as Box).shape.length).toBe(3);
     expect(presetFor('ppo', image).hyperparams).toEqual(GENERIC_HYPERPARAMS.ppo);
     expect(presetFor('a2c', image).hyperparams).toEqual({});
