@@ -10,6 +10,8 @@
  *   npm run verify -- --only dqn-heldout        DQN's stability check on 20 held-out seeds (100–119)
  *   npm run verify -- --only classic            the classic-control checks (Acrobot, MountainCar)
  *   npm run verify -- --only tune               the tuning checks (tens of minutes each; never in a full run)
+ *   npm run verify -- --only minatar            the MinAtar learning checks (hours of CPU; never in a full run;
+ *                                               resumable: run it again to finish what a stopped run left)
  * A full run (no --only) also rewrites the verify block of docs/results.md.
  *
  * Checks:
@@ -43,8 +45,16 @@
  *                                       defaults (20 trials × 3 seeds, 2 workers or --tune-queue, median
  *                                       pruning): the winner's 10-fresh-seed IQM beats the defaults' with
  *                                       P(better) ≥ 0.9 (experiments/verify-tune.ts). Only with --only.
+ *   minatar (ppo-minatar-freeway, ppo-minatar-breakout, dqn-minatar-breakout)  the MinAtar presets from pixels
+ *                                       (conv torso), seeds 0–2 at the full preset budget: the mean over seeds
+ *                                       of the final greedy eval ≥ 40 on Freeway-v1 and ≥ 10 on Breakout-v1
+ *                                       (PPO, 2M env steps), ≥ 8 on Breakout-v0 (DQN, 1M). Each seed's run is
+ *                                       kept in <out>/runs/<agent>-<env>/seed<k>: a finished run there is read,
+ *                                       an unfinished one resumed, so the checks can be finished over several
+ *                                       sessions. Only with --only.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -56,16 +66,17 @@ import type { GridWorldEnv } from '../envs/gridworld.js';
 import { loadAgentFromRun } from './harness/agent-io.js';
 import { evaluate } from './harness/evaluate.js';
 import { median } from '../core/math.js';
+import { TsgymError } from '../core/errors.js';
 import { streamSeeds } from '../core/seeds.js';
-import { trainPresetOverSeeds, type SeedResult } from './harness/preset-runs.js';
+import { trainPresetKept, trainPresetOverSeeds, type KeptSeedResult, type SeedResult } from './harness/preset-runs.js';
 import { bootstrapCI, iqm } from './stats.js';
 import { onlyList } from './commands/flags.js';
 import { measuredOn, RESULTS_PAGE, updateResultsBlock } from './results-page.js';
 import { runTuneCheck, TUNE_CHECKS } from './verify-tune.js';
 
-const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'ppo-pixels-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'dqn-heldout', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar', 'tune', ...TUNE_CHECKS] as const;
-/** Checks a full run (no --only) leaves out: each takes tens of minutes. */
-const OPT_IN: readonly string[] = ['tune', ...TUNE_CHECKS];
+const CHECKS = ['dqn-cartpole', 'ppo-cartpole', 'a2c-cartpole', 'reinforce-cartpole', 'dqn-gridworld', 'dqn-lanekeeper', 'ppo-lanekeeper', 'ppo-pixels-lanekeeper', 'stable', 'dqn-stable', 'ppo-stable', 'a2c-stable', 'reinforce-stable', 'dqn-heldout', 'sac-pendulum', 'td3-pendulum', 'td3-mountaincar', 'sac-lanekeeper', 'classic', 'dqn-acrobot', 'ppo-acrobot', 'dqn-mountaincar', 'ppo-mountaincar', 'tune', ...TUNE_CHECKS, 'minatar', 'ppo-minatar-freeway', 'ppo-minatar-breakout', 'dqn-minatar-breakout'] as const;
+/** Checks a full run (no --only) leaves out: each takes tens of minutes (the MinAtar ones, hours). */
+const OPT_IN: readonly string[] = ['tune', ...TUNE_CHECKS, 'minatar', 'ppo-minatar-freeway', 'ppo-minatar-breakout', 'dqn-minatar-breakout'];
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run verify --')
@@ -277,6 +288,51 @@ async function classicControl(agent: string, id: string, minSolved: number, info
   });
 }
 
+/**
+ * MinAtar's own learning curves for scale (kenjyoung/MinAtar, README, img/learning_curves.gif: 30 seeds, the
+ * returns of training episodes with ε = 0.1, full action set), read off the figure.
+ */
+const MINATAR_REFERENCE = {
+  Breakout: 'MinAtar README curves (img/learning_curves.gif, 30 seeds, training episodes at ε 0.1, full action set): DQN ≈ 9 at 1M frames, ≈ 10 at 5M; AC(λ 0.8) ≈ 12 at 2M',
+  Freeway: 'MinAtar README curves (img/learning_curves.gif, 30 seeds, training episodes at ε 0.1, full action set): DQN ≈ 46 at 0.8M frames, ≈ 50 from 1.5M; AC(λ 0.8) ≈ 15 at 2M',
+};
+
+/** One kept MinAtar seed in a line: its greedy eval curve (k steps: mean), final and best, CPU and wall. */
+function minatarSeedLine(r: KeptSeedResult): string {
+  const curve = r.evals.map((e) => `${Math.round(e.step / 1000)}k ${e.mean.toFixed(1)}`).join(', ');
+  const cpu = r.origin === 'read' ? 'CPU not measured (read from its directory)' : `${r.cpuSeconds.toFixed(0)} CPU-s this session (${r.origin})`;
+  return `seed ${r.seed}: final ${r.finalEvalMean?.toFixed(1) ?? '—'}, best ${r.bestEvalMean?.toFixed(1) ?? '—'}, ${r.steps} steps, ${r.runWallSeconds.toFixed(0)} s wall, ${cpu}; evals ${curve}`;
+}
+
+/**
+ * A MinAtar preset learned from pixels, seeds 0–2 at its full budget, into kept directories (finished runs
+ * read, unfinished ones resumed): passes when the mean over seeds of the final greedy eval reaches `target`.
+ */
+async function minatarLearning(check: string, agent: string, id: string, target: number, reference: string): Promise<void> {
+  let runs: KeptSeedResult[];
+  try {
+    runs = await trainPresetKept(agent, id, [0, 1, 2], {
+      backend: argv.backend,
+      outDir: runsDir,
+      recordEpisodes: 1, // as `train` with no flag: a run started from the command line is the same run
+      onResult: (r) => console.error(`  ${agent} ${id} ${minatarSeedLine(r)} (load average ${os.loadavg()[0].toFixed(1)})`),
+    });
+  } catch (e) {
+    // A kept directory that is not the preset's run, or one another process is training: the check fails, the others run.
+    if (!(e instanceof TsgymError)) throw e;
+    report({ check: `${check} ${id}`, passed: false, detail: `${e.message}${e.hint ? ` (${e.hint})` : ''}` });
+    return;
+  }
+  const finals = runs.map((r) => r.finalEvalMean ?? -Infinity);
+  const mean = finals.reduce((a, b) => a + b, 0) / finals.length;
+  report({
+    check: `${check} ${id}`,
+    passed: mean >= target,
+    detail: `mean final greedy eval over seeds 0–2 ${mean.toFixed(1)} (need ≥ ${target}; ${runs[0].steps} env steps each); ${runs.map(minatarSeedLine).join(' | ')}. For scale: ${reference}`,
+    seeds: runs,
+  });
+}
+
 const backend = await initBackend(argv.backend);
 console.error(`tsgym verify — backend ${backend}`);
 const has = (a: string) => agentNames().includes(a);
@@ -309,6 +365,11 @@ for (const check of TUNE_CHECKS) {
     report({ check: r.check + (argv['tune-queue'] ? ' (queue)' : ''), passed: r.passed, detail: r.detail });
   }
 }
+
+const minatar = (c: string) => only.includes('minatar') || only.includes(c);
+if (minatar('ppo-minatar-freeway') && has('ppo')) await minatarLearning('ppo-minatar-freeway', 'ppo', 'MinAtar/Freeway-v1', 40, MINATAR_REFERENCE.Freeway);
+if (minatar('ppo-minatar-breakout') && has('ppo')) await minatarLearning('ppo-minatar-breakout', 'ppo', 'MinAtar/Breakout-v1', 10, MINATAR_REFERENCE.Breakout);
+if (minatar('dqn-minatar-breakout')) await minatarLearning('dqn-minatar-breakout', 'dqn', 'MinAtar/Breakout-v0', 8, MINATAR_REFERENCE.Breakout);
 
 console.log('\n| check | result | detail |\n|---|---|---|');
 for (const r of results) console.log(`| ${r.check} | ${r.passed ? 'pass' : 'FAIL'} | ${r.detail} |`);

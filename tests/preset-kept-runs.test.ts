@@ -13,7 +13,7 @@ import { initBackend } from '../agents/backend.js';
 import { TsgymError } from '../core/errors.js';
 import { listIntactCheckpointSteps } from '../experiments/harness/checkpoint.js';
 import { keptRunDir, trainPresetKept, type PresetOverrides } from '../experiments/harness/preset-runs.js';
-import { startCli } from './helpers/cli.js';
+import { startCli, startScript } from './helpers/cli.js';
 import { snapshotFiles } from './helpers/files.js';
 
 const AGENT = 'ppo';
@@ -90,5 +90,26 @@ describe('kept preset runs', () => {
     expect(message).not.toContain('\n');
     expect(fs.existsSync(keptRunDir(out, AGENT, ENV, 1))).toBe(false);
     expect(snapshotFiles(path.join(out, 'ppo-CartPole-v1'))).toEqual(before);
+  }, 300_000);
+});
+
+describe('npm run verify -- --only dqn-minatar-breakout', () => {
+  it('fails the check in one line when a kept directory holds another run, training nothing', async () => {
+    const out = path.join(root, 'verify');
+    const runs = path.join(out, 'runs');
+    // A 200-step run where seed 0 of DQN's MinAtar Breakout preset (1M steps) is kept.
+    await trainPresetKept('dqn', 'MinAtar/Breakout-v0', [0], { backend: 'wasm', outDir: runs, overrides: { totalSteps: 200, evalEvery: 200, checkpointEvery: 200, hyperparams: { learningStarts: 100, bufferSize: 1000, hidden: [8], convChannels: 2 } } });
+    const dir = keptRunDir(runs, 'dqn', 'MinAtar/Breakout-v0', 0);
+    const before = snapshotFiles(dir);
+    const r = await startScript('verify.ts', ['--only', 'dqn-minatar-breakout', '--out', out, '--backend', 'wasm']).done;
+    expect(r.code, r.stderr).toBe(1);
+    const fail = r.stderr.split('\n').filter((l) => l.startsWith('FAIL'));
+    expect(fail).toHaveLength(1);
+    expect(fail[0]).toMatch(new RegExp(`^FAIL dqn-minatar-breakout MinAtar/Breakout-v0: ${dir.replaceAll('/', '\\/')} holds a run that is not the dqn MinAtar/Breakout-v0 preset's for seed 0 \\(totalSteps 200 → 1000000; .*\\) \\(move it away`));
+    expect(snapshotFiles(dir)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(dir))).toEqual(['seed0']); // seeds 1 and 2 were not started
+    const latest = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    expect(latest.results).toHaveLength(1);
+    expect(latest.results[0]).toMatchObject({ check: 'dqn-minatar-breakout MinAtar/Breakout-v0', passed: false });
   }, 300_000);
 });
