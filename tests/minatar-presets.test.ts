@@ -9,13 +9,18 @@ import '../envs/index.js';
 import { resolveRunSpec } from '../experiments/run-spec.js';
 import { GENERIC_HYPERPARAMS, presetFor } from '../experiments/presets.js';
 
-const PPO_HYPERPARAMS = {
+/** MinAtar's network: one 16×3×3 conv, ReLU, a 128-unit layer. */
+const NETWORK = {
   hidden: [128],
   activation: 'relu',
   torso: 'auto',
   convChannels: 16,
   convKernel: 3,
   convStride: 1,
+};
+
+const PPO_HYPERPARAMS = {
+  ...NETWORK,
   sharedNetwork: false,
   lr: 0.0005,
   annealLr: false,
@@ -42,12 +47,7 @@ const PPO_HYPERPARAMS = {
 };
 
 const DQN_HYPERPARAMS = {
-  hidden: [128],
-  activation: 'relu',
-  torso: 'auto',
-  convChannels: 16,
-  convKernel: 3,
-  convStride: 1,
+  ...NETWORK,
   lr: 0.0001,
   adamEps: 0.00015,
   annealLr: false,
