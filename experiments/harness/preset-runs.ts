@@ -98,7 +98,7 @@ export function presetDifferences(config: RunConfig, spec: RunSpec): string[] {
  * Trains (agent, env)'s preset on `seeds` into fixed directories ({@link keptRunDir}), so that hours-long
  * checks can be finished over several sessions: a seed whose directory holds a run that is over is read
  * (not retrained), one that holds an unfinished run (killed, or stopped) is resumed from its latest
- * checkpoint (bit-exact, as `train --resume`), and a missing one is started. Every directory is checked
+ * checkpoint (bit-exact, as `train --resume`, on the backend it requested), and a missing one is started. Every directory is checked
  * before any training: one whose run is not the preset's (any run field or hyperparameter differs) is
  * refused in one line, naming the differences, and nothing is written.
  */
@@ -121,7 +121,7 @@ export async function trainPresetKept(agent: string, env: string, seeds: number[
     if (plan.origin === 'started') {
       await train(trainOptionsOf(plan.spec, { outDir: path.dirname(plan.dir), runName: path.basename(plan.dir), progress: 'none', verbose: false }));
     } else if (plan.origin === 'resumed') {
-      await resume(plan.dir, { backend: opts.backend, progress: 'none', verbose: false });
+      await resume(plan.dir, { progress: 'none', verbose: false }); // on the backend the run requested, as `train --resume`
     }
     const cpu = process.cpuUsage(cpu0);
     const wall = (performance.now() - t0) / 1000;
