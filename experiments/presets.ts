@@ -457,9 +457,8 @@ const MINATAR_PRESETS: PresetTable = {
     // entropy 0.01, value 0.5, grad norm 0.5) on the minimal action set, as gymnax's games use. What differs:
     // MinAtar's network instead of their 2×256 MLP, no lr warm-up (theirs: the first 5% of updates), and 2M
     // env steps instead of their 10M (the issue's budget: greedy mean ≥ 40 on Freeway); ~1,400 CPU-s per seed
-    // on wasm. Seed 0: final greedy 40.4,
-    // best 46.0 at 1.1M (5 episodes per eval; greedy episodes are bimodal, a policy caught in the cars' cycle
-    // stops scoring).
+    // on wasm. Seed 0: final greedy 40.4, best 46.0 at 1.1M (5 episodes per eval; greedy episodes are bimodal,
+    // a policy caught in the cars' cycle stops scoring).
     'MinAtar/Freeway-v1': {
       totalSteps: 2_000_000,
       numEnvs: 64,
