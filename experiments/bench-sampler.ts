@@ -36,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { median } from '../core/math.js';
 import { Rng } from '../core/rng.js';
 import { streamSeed } from '../core/seeds.js';
-import { TsgymError } from '../core/errors.js';
+import { runScript, TsgymError } from '../core/errors.js';
 import type { Interval } from '../formats/comparison.js';
 import { bootstrapCI, probabilityOfImprovementCI, wilsonInterval } from './stats.js';
 import { createSampler, type SamplerKind, type TpeOptions } from './tune/sampler.js';
@@ -302,12 +302,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    await main();
-  } catch (e) {
-    if (!(e instanceof TsgymError)) throw e;
-    console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
-    process.exitCode = 2;
-  }
-}
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runScript(main);

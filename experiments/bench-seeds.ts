@@ -24,7 +24,7 @@ import { trainSeeds } from './harness/batch-seeds.js';
 import type { TrainOptions } from './harness/trainer.js';
 import { readRunConfig, readRunSummary, runPath } from './run-files.js';
 import { make } from '../envs/registry.js';
-import { TsgymError } from '../core/errors.js';
+import { runScript, TsgymError } from '../core/errors.js';
 import { cpuSeconds } from './rate.js';
 
 /** The goals: this many seeds of the agent's preset, every one solved, within GOAL_WALL_SECONDS on 2 cores. */
@@ -535,12 +535,4 @@ async function main(): Promise<void> {
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ options: o, result, rows }, null, 2));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  try {
-    await main();
-  } catch (e) {
-    if (!(e instanceof TsgymError)) throw e;
-    console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
-    process.exitCode = 2;
-  }
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) await runScript(main);

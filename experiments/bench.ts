@@ -37,7 +37,7 @@ import { median } from '../core/math.js';
 import { trainPresetOverSeeds } from './harness/preset-runs.js';
 import { fmtCount } from './harness/progress.js';
 import { onlyList } from './commands/flags.js';
-import { TsgymError } from '../core/errors.js';
+import { errorLines, TsgymError } from '../core/errors.js';
 import { cpuSeconds, rate as measureRate } from './rate.js';
 import { benchManySeeds, formatManySeeds, manySeedsRows, parseManySeeds, type ManySeedsAgent } from './bench-seeds.js';
 import { benchSampler, formatSamplerBench, OPTUNA_RATIO_GOAL, optunaVerdict, P_BETTER_GOAL, randomVerdict } from './bench-sampler.js';
@@ -81,7 +81,7 @@ function manySeedsFlag(text: string): ManySeedsAgent[] {
     return parseManySeeds(text);
   } catch (e) {
     if (!(e instanceof TsgymError)) throw e;
-    console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
+    console.error(errorLines(e));
     process.exit(2);
   }
 }
