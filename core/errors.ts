@@ -14,20 +14,6 @@ export function errorLines(e: TsgymError): string {
   return `error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`;
 }
 
-/**
- * Runs a standalone script's `main` (bench and measurement scripts): a TsgymError ends it with an `error:`
- * line, a `hint:` line when the error has one, and exit code 2; anything else is a bug and throws.
- */
-export async function runScript(main: () => Promise<void> | void): Promise<void> {
-  try {
-    await main();
-  } catch (e) {
-    if (!(e instanceof TsgymError)) throw e;
-    console.error(errorLines(e));
-    process.exitCode = 2;
-  }
-}
-
 /** The candidate closest to `word` by edit distance, if it is close enough to be a plausible typo. */
 export function closest(word: string, candidates: string[]): string | undefined {
   let best: string | undefined;

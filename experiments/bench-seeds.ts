@@ -24,7 +24,8 @@ import { trainSeeds } from './harness/batch-seeds.js';
 import type { TrainOptions } from './harness/trainer.js';
 import { readRunConfig, readRunSummary, runPath } from './run-files.js';
 import { make } from '../envs/registry.js';
-import { runScript, TsgymError } from '../core/errors.js';
+import { TsgymError } from '../core/errors.js';
+import { runScript } from './run-script.js';
 import { cpuSeconds } from './rate.js';
 
 /** The goals: this many seeds of the agent's preset, every one solved, within GOAL_WALL_SECONDS on 2 cores. */
