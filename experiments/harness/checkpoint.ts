@@ -28,7 +28,20 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-export function saveCheckpoint(checkpointsDir: string, data: CheckpointData, keep = 2): string {
+export function saveCheckpoint(checkpointsDir: string, data: CheckpointData, keep = 2, opts: { assertOwned?: () => void } = {}): string {
+  // Every file write first checks that the run is still ours: a process paused mid-checkpoint (SIGSTOP, a
+  // suspended laptop) may have lost the run meanwhile, and then stops without touching it again, leaving
+  // its temp directory to the new owner's clean-up.
+  let lost = false;
+  const owned = () => {
+    try {
+      opts.assertOwned?.();
+    } catch (e) {
+      lost = true;
+      throw e;
+    }
+  };
+  owned();
   io(checkpointsDir, 'create', () => fs.mkdirSync(checkpointsDir, { recursive: true }));
   const name = stepDirName('step', data.step);
   const finalDir = path.join(checkpointsDir, name);
@@ -38,22 +51,27 @@ export function saveCheckpoint(checkpointsDir: string, data: CheckpointData, kee
     io(tmpDir, 'create', () => fs.mkdirSync(tmpDir));
     const blobNames = Object.keys(data.blobs).sort();
     for (const b of blobNames) {
+      owned();
       writeFileAtomic(path.join(tmpDir, blobFileName(b)), data.blobs[b]);
       if (WRITE_DELAY_MS > 0) sleepSync(WRITE_DELAY_MS);
     }
     const state: CheckpointState = { step: data.step, blobs: blobNames, json: data.json };
+    owned();
     writeJsonAtomic(path.join(tmpDir, CHECKPOINT_FILES.state), state);
     // Last: the manifest vouches for every file above, so its presence means the checkpoint is whole.
+    owned();
     writeCheckpointManifest(tmpDir, data.step, data.configSha256);
+    owned();
     io(finalDir, 'replace', () => {
       fs.rmSync(finalDir, { recursive: true, force: true });
       fs.renameSync(tmpDir, finalDir);
     });
   } catch (e) {
-    fs.rmSync(tmpDir, { recursive: true, force: true });
+    if (!lost) fs.rmSync(tmpDir, { recursive: true, force: true });
     throw e;
   }
   const pointer: CheckpointPointer = { step: data.step, dir: name };
+  owned();
   writeJsonAtomic(path.join(checkpointsDir, CHECKPOINT_FILES.latest), pointer);
   // Keep the newest `keep` checkpoints.
   const all = checkpointDirs(checkpointsDir);

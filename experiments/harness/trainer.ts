@@ -288,7 +288,7 @@ class RunDirSink implements LoopSink {
     // refuses a config.json edited since (see configEdits).
     const save = (data: CheckpointData) => {
       run.assertOwned();
-      saveCheckpoint(run.checkpointsDir, { ...data, json: { ...data.json, config }, configSha256: runConfigSha256(config) });
+      saveCheckpoint(run.checkpointsDir, { ...data, json: { ...data.json, config }, configSha256: runConfigSha256(config) }, 2, { assertOwned: () => run.assertOwned() });
     };
     this.checkpoints = { logMarks: () => run.logMarks(), save };
   }
