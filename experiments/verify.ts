@@ -42,7 +42,7 @@
  *                                       on 5/5 seeds; ppo-mountaincar: reported, not checked (asked: what
  *                                       PPO reaches without exploration help).
  *   tune (tune-acrobot, tune-lanekeeper)  PPO on Acrobot-v1 and DQN on LaneKeeper-v0 tuned from the agents'
- *                                       defaults (20 trials × 3 seeds, 2 workers or --tune-queue, median
+ *                                       defaults (30 or 20 trials × 3 seeds, 2 workers or --tune-queue, median
  *                                       pruning): the winner's 10-fresh-seed IQM beats the defaults' with
  *                                       P(better) ≥ 0.9 (experiments/verify-tune.ts). Only with --only.
  *   minatar (ppo-minatar-freeway, ppo-minatar-breakout, dqn-minatar-breakout)  the MinAtar presets from pixels

@@ -21,6 +21,7 @@ import {
   performanceProfile,
   probabilityOfImprovement,
   probabilityOfImprovementCI,
+  probabilityStatisticGreater,
   quantile,
   std,
   thresholdGrid,
@@ -206,6 +207,35 @@ describe('probability of improvement', () => {
   it('rejects empty or NaN input', () => {
     expect(() => probabilityOfImprovement([], [1])).toThrow(/x is empty/);
     expect(() => probabilityOfImprovementCI([1], [NaN])).toThrow(/y\[0\] is NaN/);
+  });
+});
+
+describe('probabilityStatisticGreater', () => {
+  it('matches the exact resampling distribution on a case small enough to enumerate', () => {
+    // Two runs each: the 4 × 4 equally likely pairs of resamples, means compared exactly.
+    const x = [1, 4];
+    const y = [2, 3];
+    const means = (v: number[]) => [v[0], (v[0] + v[1]) / 2, (v[1] + v[0]) / 2, v[1]];
+    let exact = 0;
+    for (const a of means(x)) for (const b of means(y)) exact += a > b ? 1 : a === b ? 0.5 : 0;
+    exact /= 16;
+    const p = probabilityStatisticGreater(x, y, mean, { seed: 3, reps: 40_000 });
+    expect(Math.abs(p - exact)).toBeLessThan(0.01);
+    expect(probabilityStatisticGreater(x, y, mean, { seed: 3, reps: 40_000 })).toBe(p);
+  });
+
+  it('compares aggregates, not single runs: one failed seed in ten barely moves an IQM', () => {
+    const winner = [-150, -160, -170, -180, -190, -200, -210, -220, -230, -500];
+    const defaults = [-500, -500, -500, -500, -500, -500, -300, -200, -180, -500];
+    expect(probabilityOfImprovement(winner, defaults)).toBeLessThan(0.9);
+    expect(probabilityStatisticGreater(winner, defaults, iqm, { seed: 1 })).toBeGreaterThan(0.95);
+    expect(probabilityStatisticGreater(defaults, winner, iqm, { seed: 1 })).toBeLessThan(0.05);
+    expect(probabilityStatisticGreater([3, 3], [3], iqm)).toBe(0.5);
+  });
+
+  it('rejects empty input and a statistic that returns NaN', () => {
+    expect(() => probabilityStatisticGreater([], [1], mean)).toThrow(/x is empty/);
+    expect(() => probabilityStatisticGreater([1], [2], () => NaN)).toThrow(/statistic returned NaN/);
   });
 });
 

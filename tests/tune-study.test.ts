@@ -293,6 +293,8 @@ describe('choosing the winner on fresh seeds', () => {
     expect(s.winner.iqm.high).toBeGreaterThanOrEqual(s.winner.iqm.point);
     // Every run of trial 5 beats every run of the defaults.
     expect(s.winner.pBetterThanDefaults.point).toBe(1);
+    // ... so its IQM beats the defaults' in every resample too.
+    expect(s.winner.pIqmAboveDefaults).toBe(1);
     expect(selectWinner(finalists, defaults, { seed: 1 })).toEqual(s);
     expect(() => selectWinner([{ trial: 0, scores: [1, 2] }], defaults)).toThrow(/trial 0 has 2 fresh-seed scores but the defaults have 10/);
     expect(() => selectWinner([], defaults)).toThrow(/no finalists/);

@@ -164,7 +164,7 @@ export const tuneCommand: CommandModule<object, TuneArgs> = {
     const best = path.join(result.outDir, STUDY_FILES.best);
     if (result.report) {
       const w = result.report.finalists.find((f) => f.trial === result.report!.winner)!;
-      console.log(`best: trial ${w.trial} ${JSON.stringify(w.params)}: fresh-seed IQM ${w.iqm.point.toFixed(2)} [${w.iqm.low.toFixed(2)}, ${w.iqm.high.toFixed(2)}], P(> defaults) ${w.pBetterThanDefaults.point.toFixed(2)}`);
+      console.log(`best: trial ${w.trial} ${JSON.stringify(w.params)}: fresh-seed IQM ${w.iqm.point.toFixed(2)} [${w.iqm.low.toFixed(2)}, ${w.iqm.high.toFixed(2)}], P(IQM > defaults) ${w.pIqmAboveDefaults.toFixed(2)}, P(run > defaults) ${w.pBetterThanDefaults.point.toFixed(2)}`);
       console.log(`wrote ${best}, ${path.join(result.outDir, TUNE_FILES.reportMd)} and ${TUNE_FILES.report}`);
     } else console.log(`wrote ${best}`);
   },

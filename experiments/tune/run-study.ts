@@ -89,7 +89,7 @@ export interface TuneReport {
   /** Env steps the study's runs trained, and what they would have trained without pruning. */
   steps: { trained: number; unpruned: number };
   freshSeeds: number[];
-  finalists: { trial: number; studyValue: number; params: Record<string, unknown>; scores: number[]; iqm: { point: number; low: number; high: number }; pBetterThanDefaults: { point: number; low: number; high: number } }[];
+  finalists: { trial: number; studyValue: number; params: Record<string, unknown>; scores: number[]; iqm: { point: number; low: number; high: number }; pBetterThanDefaults: { point: number; low: number; high: number }; pIqmAboveDefaults: number }[];
   defaults: { scores: number[]; iqm: { point: number; low: number; high: number } } | null;
   winner: number;
 }
@@ -229,7 +229,7 @@ export async function runTune(o: TuneOptions): Promise<TuneResult> {
     if (!reeval) return { outDir, interrupted: true, trials, report: null };
     const { selection } = reeval;
     const report = tuneReport(o, settings, trials, reeval, stepsTrained);
-    study.writeBest(selection.winner.trial, { reevaluation: { seeds: report.freshSeeds, iqm: selection.winner.iqm, pBetterThanDefaults: selection.winner.pBetterThanDefaults, defaultsIqm: selection.defaults } });
+    study.writeBest(selection.winner.trial, { reevaluation: { seeds: report.freshSeeds, iqm: selection.winner.iqm, pBetterThanDefaults: selection.winner.pBetterThanDefaults, pIqmAboveDefaults: selection.winner.pIqmAboveDefaults, defaultsIqm: selection.defaults } });
     writeJsonAtomic(path.join(outDir, TUNE_FILES.report), report);
     fs.writeFileSync(path.join(outDir, TUNE_FILES.reportMd), tuneReportMarkdown(report));
     return { outDir, interrupted: false, trials, report };
@@ -471,6 +471,7 @@ function tuneReport(o: TuneOptions, settings: StudySettings, trials: TrialLine[]
       scores: reeval.scores.get(f.trial)!,
       iqm: f.iqm,
       pBetterThanDefaults: f.pBetterThanDefaults,
+      pIqmAboveDefaults: f.pIqmAboveDefaults,
     })),
     defaults: { scores: reeval.defaults, iqm: selection.defaults },
     winner: selection.winner.trial,
@@ -488,12 +489,12 @@ export function tuneReportMarkdown(r: TuneReport): string {
     `${r.trials.complete} trials complete, ${r.trials.pruned} pruned, ${r.trials.failed} failed; objective ${r.objective} (IQM over seeds). ` +
       `Env steps trained: ${r.steps.trained.toLocaleString('en-US')} of ${r.steps.unpruned.toLocaleString('en-US')} without pruning.`,
     '',
-    `Re-evaluated on ${r.freshSeeds.length} fresh seeds (never used in the study): ${r.freshSeeds.join(', ')}. IQM with 95% bootstrap interval; P(> defaults) = probability that a run of the config scores higher than a run of the defaults (${r.from === 'defaults' ? "the agent's defaults" : "the env's preset, or the agent's defaults where the env has none"}, with the study's budget).`,
+    `Re-evaluated on ${r.freshSeeds.length} fresh seeds (never used in the study): ${r.freshSeeds.join(', ')}. IQM with 95% bootstrap interval; P(IQM > defaults) = bootstrap probability that the config's IQM is higher than the defaults'; P(run > defaults) = probability that a run of the config scores higher than a run of the defaults (${r.from === 'defaults' ? "the agent's defaults" : "the env's preset, or the agent's defaults where the env has none"}, with the study's budget).`,
     '',
-    '| trial | study value | fresh-seed IQM | P(> defaults) | params |',
-    '|---:|---:|---|---|---|',
-    ...r.finalists.map((f) => `| ${f.trial}${f.trial === r.winner ? ' (best)' : ''} | ${fmt(f.studyValue)} | ${interval(f.iqm)} | ${interval(f.pBetterThanDefaults)} | \`${JSON.stringify(f.params)}\` |`),
-    ...(r.defaults ? [`| defaults | | ${interval(r.defaults.iqm)} | | |`] : []),
+    '| trial | study value | fresh-seed IQM | P(IQM > defaults) | P(run > defaults) | params |',
+    '|---:|---:|---|---:|---|---|',
+    ...r.finalists.map((f) => `| ${f.trial}${f.trial === r.winner ? ' (best)' : ''} | ${fmt(f.studyValue)} | ${interval(f.iqm)} | ${f.pIqmAboveDefaults.toFixed(2)} | ${interval(f.pBetterThanDefaults)} | \`${JSON.stringify(f.params)}\` |`),
+    ...(r.defaults ? [`| defaults | | ${interval(r.defaults.iqm)} | | | |`] : []),
     '',
     `Best: trial ${r.winner}; its preset is best.json (\`${commandLine('train', `${r.agent} ${r.env} --preset best.json`)}\`).`,
     '',

@@ -2,11 +2,12 @@
  * Choosing the winner of a study without trusting the study's own scores: the best trials were selected on
  * the study's seeds, so their scores there are biased upwards (a config can win on lucky seeds). The top
  * `k` complete trials are run again on fresh seeds (study.ts `freshSeeds`), and the winner is the one with
- * the highest IQM there, reported with its bootstrap interval and its probability of improvement over the
- * agent's defaults run on the same fresh seeds (experiments/stats.ts, as `compare` reports them).
+ * the highest IQM there, reported with its bootstrap interval and, against the agent's defaults run on the
+ * same fresh seeds, two probabilities (experiments/stats.ts): that its IQM is higher than the defaults', and
+ * that one of its runs beats one of theirs (the probability of improvement, as `compare` reports it).
  */
 import { TsgymError } from '../../core/errors.js';
-import { bootstrapCI, iqm, probabilityOfImprovementCI } from '../stats.js';
+import { bootstrapCI, iqm, probabilityOfImprovementCI, probabilityStatisticGreater } from '../stats.js';
 import { type Interval } from '../../formats/comparison.js';
 import type { TrialLine } from './study.js';
 
@@ -31,6 +32,8 @@ export interface Finalist {
   iqm: Interval;
   /** P(a run of this config scores higher than a run of the defaults), with its bootstrap interval. */
   pBetterThanDefaults: Interval;
+  /** The bootstrap probability that this config's fresh-seed IQM is higher than the defaults'. */
+  pIqmAboveDefaults: number;
 }
 
 export interface Selection {
@@ -60,6 +63,7 @@ export function selectWinner(finalists: readonly Reevaluation[], defaults: reado
         trial: f.trial,
         iqm: bootstrapCI(f.scores, (v) => iqm(v), boot('iqm', f.trial)),
         pBetterThanDefaults: probabilityOfImprovementCI(f.scores, defaults, boot('improvement', f.trial)),
+        pIqmAboveDefaults: probabilityStatisticGreater(f.scores, defaults, (v) => iqm(v), boot('iqm-above', f.trial)),
       },
     }))
     .sort((a, b) => b.finalist.iqm.point - a.finalist.iqm.point || a.rank - b.rank)
