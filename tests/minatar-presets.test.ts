@@ -79,7 +79,7 @@ const DQN_HYPERPARAMS = {
 
 /** The run fields of the three runs' config.json (fingerprint, backend and dates aside). */
 const EXPECTED = [
-  { agent: 'ppo', env: 'MinAtar/Breakout-v1', totalSteps: 2000000, numEnvs: 64, evalEvery: 100000, evalEpisodes: 10, hyperparams: PPO_HYPERPARAMS },
+  { agent: 'ppo', env: 'MinAtar/Breakout-v1', totalSteps: 2000000, numEnvs: 64, evalEvery: 100000, evalEpisodes: 10, hyperparams: { ...PPO_HYPERPARAMS, entCoef: 0.03 } },
   { agent: 'ppo', env: 'MinAtar/Freeway-v1', totalSteps: 2000000, numEnvs: 64, evalEvery: 100000, evalEpisodes: 5, hyperparams: PPO_HYPERPARAMS },
   { agent: 'dqn', env: 'MinAtar/Breakout-v0', totalSteps: 1000000, numEnvs: 4, evalEvery: 100000, evalEpisodes: 10, hyperparams: DQN_HYPERPARAMS },
 ] as const;
