@@ -6,7 +6,7 @@
  * when it saves steps and the best config it finds is equal, within those intervals, to the unpruned study's.
  *
  *   npm run bench -- --only pruning [--pruning-pruners median,percentile,halving]
- *   npx tsx experiments/bench-pruning.ts [--pruners median,halving] [--trials 30] [--steps 8192] [--eval-every 512] [--fresh-seeds 5] [--keep DIR]
+ *   npx tsx experiments/bench-pruning.ts [--pruners median,halving] [--trials 30] [--steps 8192] [--eval-every 512] [--fresh-seeds 5] [--study-seed 0] [--keep DIR]
  *
  * The study: PPO on CartPole-v1, PPO's default search space, TPE, 30 trials × 2 seeds × 8192 env steps
  * (4 envs), a greedy eval of 3 episodes every 512 steps (16 decision points per run), objective last-quarter;
@@ -147,6 +147,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     steps: arg('steps') ? Number(arg('steps')) : undefined,
     evalEvery: arg('eval-every') ? Number(arg('eval-every')) : undefined,
     freshSeeds: arg('fresh-seeds') ? Number(arg('fresh-seeds')) : undefined,
+    studySeed: arg('study-seed') ? Number(arg('study-seed')) : undefined,
     outDir,
     log: (m) => console.error(m),
   });
