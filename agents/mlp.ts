@@ -9,9 +9,11 @@
  *
  * Gradients come two ways: through tfjs's tape (`apply` inside `optimizer.minimize`: each layer carries a
  * custom gradient, see `denseLayer`), or written out by hand with no tape (`forwardTrace` + `backward`, at
- * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use.
+ * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use; DQN's update runs
+ * the same hand-written passes as direct kernel calls on the wasm backend (`forwardTraceKernels`).
  */
 import { tf } from './backend.js';
+import type { KernelScope } from './kernel-scope.js';
 import { Rng } from '../core/rng.js';
 
 export type Activation = 'relu' | 'tanh';
@@ -348,4 +350,80 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
     else if (l > 0 || wantInput) dy = tf.matMul(dz, tf.transpose(vars[2 * l] as tf.Tensor2D));
   }
   return { grad: wantParams ? (tf.concat(parts) as tf.Tensor1D) : undefined, dInput: wantInput ? dy : undefined };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The same two passes as direct kernel calls on a KernelScope (agents/kernel-scope.ts; DQN's update on the
+// wasm backend): each tf op of forwardTrace/backward above becomes the kernel it runs, with the same inputs
+// and attributes, so the values are the same bits without the engine's cost per op. Reshapes are views, the
+// gradient parts are read straight into one array (no concat), and the constants the tf ops make on the fly
+// (the scalars of tanh, the row of ones) are uploaded with the same values. Keep the two in step: the DQN
+// tests compare them bit for bit.
+
+/** What `forwardTraceKernels` keeps for `backwardKernels`: layer inputs, then the final output. */
+export interface KernelTrace {
+  net: Mlp;
+  acts: tf.TensorInfo[];
+}
+
+const MATMUL = { transposeA: false, transposeB: false };
+const TRANSPOSE_2D = { perm: [1, 0] };
+
+/** forwardTrace on a KernelScope; the output is `trace.acts[trace.acts.length - 1]`. */
+export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo): KernelTrace {
+  const vars = net.variables;
+  const layers = vars.length / 2;
+  const acts = [x];
+  let h = x;
+  for (let l = 0; l < layers; l++) {
+    const last = l === layers - 1;
+    const rows = h.shape[0];
+    const inSize = net.sizes[l];
+    const outSize = net.sizes[l + 1];
+    const w = vars[2 * l];
+    // fusedDense's kernel call.
+    const activation = !last && net.activation === 'relu' ? 'relu' : 'linear';
+    const y = k.run('_FusedMatMul', { a: k.view(h, [1, rows, inSize]), b: k.view(w, [1, inSize, outSize]), bias: vars[2 * l + 1] }, { ...MATMUL, activation, leakyreluAlpha: 0.2 });
+    h = k.view(y, [rows, outSize]);
+    if (!last && net.activation === 'tanh') {
+      // tanh(h) = 2·σ(2h) − 1, as `tanh` above.
+      const two = k.upload(Float32Array.of(2), []);
+      const s = k.run('Sigmoid', { x: k.run('Multiply', { a: h, b: two }) });
+      h = k.run('Sub', { a: k.run('Multiply', { a: s, b: two }), b: k.upload(Float32Array.of(1), []) });
+    }
+    acts.push(h);
+  }
+  return { net, acts };
+}
+
+/**
+ * `backward` (parameter gradients only) on a KernelScope: writes ∂loss/∂params into `grad` (`net.params`
+ * layout) rather than returning a tensor.
+ */
+export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorInfo, grad: Float32Array): void {
+  const vars = t.net.variables;
+  const layers = vars.length / 2;
+  const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, MATMUL);
+  const transpose = (x: tf.TensorInfo) => k.run('Transpose', { x }, TRANSPOSE_2D);
+  const ones = k.upload(new Float32Array(dOut.shape[0]).fill(1), [1, dOut.shape[0]]);
+  // Where each layer's W and b start in `params`.
+  const offsets: number[] = [];
+  for (let l = 0, n = 0; l < layers; l++) {
+    offsets.push(n);
+    n += vars[2 * l].size + vars[2 * l + 1].size;
+  }
+  let dy = dOut;
+  for (let l = layers - 1; l >= 0; l--) {
+    const y = t.acts[l + 1];
+    let dz = dy;
+    if (l < layers - 1) {
+      const dAct = t.net.activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.upload(Float32Array.of(1), []), b: k.run('Square', { x: y }) });
+      dz = k.run('Multiply', { a: dy, b: dAct });
+    }
+    const x = t.acts[l];
+    const dw = x.shape[1] < dz.shape[1] ? transpose(matMul(transpose(dz), x)) : matMul(transpose(x), dz);
+    grad.set(k.read(dw), offsets[l]);
+    grad.set(k.read(matMul(ones, dz)), offsets[l] + vars[2 * l].size);
+    if (l > 0) dy = matMul(dz, transpose(vars[2 * l]));
+  }
 }

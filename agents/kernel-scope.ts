@@ -1,0 +1,80 @@
+/**
+ * A backend's kernels called directly, without the tfjs engine, for the small graphs that run thousands of
+ * times per run (DQN's gradient step). For a [128, 64] × [64, 64] product the engine's bookkeeping around a
+ * kernel (the op wrapper's argument checks, kernel lookup, scopes, tensor tracking) costs several µs,
+ * comparable to the kernel itself, and a reshape costs a whole engine op although it moves no data.
+ *
+ * A scope runs the same kernels with the same inputs and attributes as the tf ops it replaces, so it gives
+ * the same bits. The engine does not see the data a scope makes (`tf.memory().numTensors` does not count it;
+ * `numDataBuffers` does): everything `upload` and `run` return belongs to the scope until `release`, which
+ * frees all of it. Tensors made elsewhere (tf variables, kept constants) can be inputs and are never freed
+ * here. `view` is a reshape without a kernel: the same data under another shape, as the backends' own
+ * Reshape kernels return.
+ *
+ * Only on the wasm backend (`open` returns null elsewhere): that is where the saving was measured and where
+ * the callers' bit-identity to their tf-op paths is tested; other backends run those tf ops.
+ */
+import { tf } from './backend.js';
+
+type TensorInfo = tf.TensorInfo;
+
+/** Backends whose kernels a scope calls directly. */
+const DIRECT_BACKENDS = new Set(['wasm']);
+
+export class KernelScope {
+  private readonly owned: tf.DataId[] = [];
+  private readonly kernels = new Map<string, tf.KernelFunc>();
+
+  private constructor(
+    private readonly backend: tf.KernelBackend,
+    private readonly backendName: string,
+  ) {}
+
+  /** A scope on the current backend, or null where kernels are not called directly (use tf ops there). */
+  static open(): KernelScope | null {
+    const name = tf.getBackend();
+    return DIRECT_BACKENDS.has(name) ? new KernelScope(tf.backend(), name) : null;
+  }
+
+  /** Whether this scope still runs on the current backend (a caller may keep a scope across steps). */
+  get current(): boolean {
+    return tf.getBackend() === this.backendName;
+  }
+
+  /** Copies float32 values into a new tensor of `shape` (what tf.tensor does, without the engine). */
+  upload(values: Float32Array, shape: number[]): TensorInfo {
+    const dataId = this.backend.write(values, shape, 'float32');
+    this.owned.push(dataId);
+    return { dataId, shape, dtype: 'float32' };
+  }
+
+  /** Runs a kernel (by its registered name, e.g. 'BatchMatMul') on this backend; its output is the scope's. */
+  run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): TensorInfo {
+    let kernel = this.kernels.get(kernelName);
+    if (!kernel) {
+      const config = tf.getKernel(kernelName, this.backendName);
+      if (!config) throw new Error(`KernelScope: no kernel '${kernelName}' on backend '${this.backendName}'`);
+      kernel = config.kernelFunc;
+      this.kernels.set(kernelName, kernel);
+    }
+    const out = kernel({ inputs, attrs, backend: this.backend }) as TensorInfo;
+    this.owned.push(out.dataId);
+    return out;
+  }
+
+  /** The same data under another shape of the same size (a reshape without a kernel or a copy). */
+  view(t: TensorInfo, shape: number[]): TensorInfo {
+    return { dataId: t.dataId, shape, dtype: t.dtype };
+  }
+
+  /** A copy of a tensor's values. */
+  read(t: TensorInfo): Float32Array {
+    return this.backend.readSync(t.dataId) as Float32Array;
+  }
+
+  /** Frees everything the scope made since it opened or last released. */
+  release(): void {
+    for (const dataId of this.owned) this.backend.disposeData(dataId);
+    this.owned.length = 0;
+  }
+}
