@@ -338,11 +338,10 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
     let dz = dy;
     if (l < layers - 1) dz = t.net.activation === 'relu' ? tf.mul(dy, tf.step(y)) : tf.mul(dy, tf.sub(1, tf.square(y)));
     if (wantParams) {
-      // dW = xᵀ·dz. The right operand of a wasm product is packed anew whenever it is a new tensor (dz always
-      // is), so for a narrow input (the first layer: a few observation features) (dzᵀ·x)ᵀ, which packs the
-      // narrow x instead, is twice as fast at [128, 4] × [128, 64]; the same products summed in the same order.
-      const x = t.acts[l];
-      const dw = x.shape[1] < dz.shape[1] ? tf.transpose(tf.matMul(tf.transpose(dz), x)) : tf.matMul(tf.transpose(x), dz);
+      // dW = xᵀ·dz and db = 1ᵀ·dz. The right operand of a wasm product is packed (XNNPACK) once per tensor,
+      // so both products share dz's packing; (dzᵀ·x)ᵀ would pack a narrow input more cheaply, but db packs
+      // dz anyway, and the two extra transposes make it slower even at [128, 4] × [128, 64].
+      const dw = tf.matMul(tf.transpose(t.acts[l]), dz);
       parts[2 * l] = tf.reshape(dw, [-1]);
       parts[2 * l + 1] = tf.reshape(tf.matMul(onesRow(dz.shape[0]), dz), [-1]);
     }
@@ -420,9 +419,7 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
       const dAct = t.net.activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.upload(Float32Array.of(1), []), b: k.run('Square', { x: y }) });
       dz = k.run('Multiply', { a: dy, b: dAct });
     }
-    const x = t.acts[l];
-    const dw = x.shape[1] < dz.shape[1] ? transpose(matMul(transpose(dz), x)) : matMul(transpose(x), dz);
-    grad.set(k.read(dw), offsets[l]);
+    grad.set(k.read(matMul(transpose(t.acts[l]), dz)), offsets[l]);
     grad.set(k.read(matMul(ones, dz)), offsets[l] + vars[2 * l].size);
     if (l > 0) dy = matMul(dz, transpose(vars[2 * l]));
   }
