@@ -21,7 +21,7 @@
 import { tf } from './backend.js';
 import { traceNetwork, type Network } from './conv.js';
 import { KernelScope } from './kernel-scope.js';
-import { Mlp, backwardKernels, downloadAndDispose, forwardTraceKernels, type KernelTrace } from './mlp.js';
+import { Mlp, backwardKernels, downloadAndDispose, forwardTraceKernels, traceOutputKernels, type KernelTrace } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 
 export interface DqnUpdateOptions {
@@ -116,10 +116,7 @@ export class DqnUpdate {
       const obs = k.upload(s.obs.subarray(0, B * d), [B, d]);
       const nextObs = k.upload(s.nextObs.subarray(0, B * d), [B, d]);
       const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
-      const qValues = (t: KernelTrace): tf.TensorInfo => {
-        const out = t.acts[t.acts.length - 1];
-        return this.duelingMap ? matMul(out, this.duelingMap) : out;
-      };
+      const qValues = (t: KernelTrace): tf.TensorInfo => (this.duelingMap ? matMul(traceOutputKernels(t), this.duelingMap) : traceOutputKernels(t));
       const trace = forwardTraceKernels(k, online, obs);
       const parts = [qValues(trace)];
       let targetInput = nextObs;

@@ -43,6 +43,8 @@ export class KernelScope {
 
   /** Copies float32 values into a new tensor of `shape` (what tf.tensor does, without the engine). */
   upload(values: Float32Array, shape: number[]): TensorInfo {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (values.length !== size) throw new Error(`KernelScope.upload: ${values.length} values for shape [${shape}]`);
     const dataId = this.backend.write(values, shape, 'float32');
     this.owned.push(dataId);
     return { dataId, shape, dtype: 'float32' };

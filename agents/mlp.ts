@@ -13,7 +13,7 @@
  * the same hand-written passes as direct kernel calls on the wasm backend (`forwardTraceKernels`).
  */
 import { tf } from './backend.js';
-import type { KernelScope } from './kernel-scope.js';
+import { KernelScope } from './kernel-scope.js';
 import { Rng } from '../core/rng.js';
 
 export type Activation = 'relu' | 'tanh';
@@ -137,9 +137,18 @@ export class Mlp extends FlatParamNetwork {
     return h;
   }
 
-  /** Runs the network on `n` rows of `obs` and returns the outputs as a flat float32 array. */
+  /**
+   * Runs the network on `n` rows of `obs` and returns the outputs as a flat float32 array. It runs at every
+   * env step when acting, so on wasm it is direct kernel calls (`forwardTraceKernels`): the same bits.
+   */
   predict(obs: Float32Array, n: number): Float32Array {
-    return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
+    const k = KernelScope.open();
+    if (!k) return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
+    try {
+      return k.read(traceOutputKernels(forwardTraceKernels(k, this, k.upload(obs, [n, this.inputSize]))));
+    } finally {
+      k.release();
+    }
   }
 
   /** The number of dense layers. */
@@ -393,6 +402,10 @@ export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo):
     acts.push(h);
   }
   return { net, acts };
+}
+
+export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {
+  return t.acts[t.acts.length - 1];
 }
 
 /**

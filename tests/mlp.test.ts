@@ -104,4 +104,22 @@ describe('Mlp', () => {
     expect(trainPair(true)).toEqual(Array.from(alone.params)); // the actor moves as if trained alone
     expect(trainPair(false)).not.toEqual(Array.from(alone.params)); // the global clip shrank its second step
   });
+
+  // On wasm `predict` is direct kernel calls (agents/kernel-scope.ts); the tf-op forward pass is the reference.
+  it('predict gives the bits of the tf-op forward pass and frees its data', () => {
+    for (const activation of ['relu', 'tanh'] as const) {
+      for (const hidden of [[], [16], [64, 64], [5, 70, 9]]) {
+        const rng = new Rng(3);
+        const net = new Mlp([4, ...hidden, 3], rng, { activation });
+        const obs = Float32Array.from({ length: 20 * 4 }, () => 3 * rng.normal());
+        const ops = tf.tidy(() => net.apply(tf.tensor2d(obs, [20, 4])).dataSync() as Float32Array);
+        const before = tf.memory();
+        const got = net.predict(obs, 20);
+        expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+        expect(tf.memory().numTensors).toBe(before.numTensors);
+        expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(ops.buffer, ops.byteOffset, ops.byteLength)), `${activation} [${hidden}]`).toBe(true);
+        net.dispose();
+      }
+    }
+  });
 });
