@@ -9,8 +9,8 @@
  *
  * Gradients come two ways: through tfjs's tape (`apply` inside `optimizer.minimize`: each layer carries a
  * custom gradient, see `denseLayer`), or written out by hand with no tape (`forwardTrace` + `backward`, at
- * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use; DQN's update runs
- * the same hand-written passes as direct kernel calls on the wasm backend (`forwardTraceKernels`).
+ * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use. On the wasm
+ * backend DQN's update and `predict` run the same passes as direct kernel calls (`forwardTraceKernels`).
  */
 import { tf } from './backend.js';
 import { KernelScope } from './kernel-scope.js';
@@ -361,12 +361,12 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The same two passes as direct kernel calls on a KernelScope (agents/kernel-scope.ts; DQN's update on the
-// wasm backend): each tf op of forwardTrace/backward above becomes the kernel it runs, with the same inputs
-// and attributes, so the values are the same bits without the engine's cost per op. Reshapes are views, the
-// gradient parts are read straight into one array (no concat), and the constants the tf ops make on the fly
-// (the scalars of tanh, the row of ones) are uploaded with the same values. Keep the two in step: the DQN
-// tests compare them bit for bit.
+// The same two passes as direct kernel calls on a KernelScope (agents/kernel-scope.ts; DQN's update and
+// `predict` on the wasm backend): each tf op of forwardTrace/backward above becomes the kernel it runs, with
+// the same inputs and attributes, so the values are the same bits without the engine's cost per op. Reshapes
+// are views, the gradient parts are read straight into one array (no concat), and the constants the tf ops
+// make on the fly (the scalars of tanh, the row of ones) are uploaded with the same values. Keep the two in
+// step: the DQN and Mlp tests compare them bit for bit.
 
 /** What `forwardTraceKernels` keeps for `backwardKernels`: layer inputs, then the final output. */
 export interface KernelTrace {
