@@ -131,7 +131,7 @@ export class DqnUpdate {
       const q = new Float32Array(parts.reduce((n, p) => n + p.shape[0], 0) * A);
       let offset = 0;
       for (const p of parts) {
-        q.set(k.read(p), offset);
+        k.readInto(p, q, offset);
         offset += p.shape[0] * A;
       }
       const stats = this.lossGradient(s, q, dOutValues, tdValues);

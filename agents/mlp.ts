@@ -432,8 +432,8 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
       const dAct = t.net.activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.upload(Float32Array.of(1), []), b: k.run('Square', { x: y }) });
       dz = k.run('Multiply', { a: dy, b: dAct });
     }
-    grad.set(k.read(matMul(transpose(t.acts[l]), dz)), offsets[l]);
-    grad.set(k.read(matMul(ones, dz)), offsets[l] + vars[2 * l].size);
+    k.readInto(matMul(transpose(t.acts[l]), dz), grad, offsets[l]);
+    k.readInto(matMul(ones, dz), grad, offsets[l] + vars[2 * l].size);
     if (l > 0) dy = matMul(dz, transpose(vars[2 * l]));
   }
 }
