@@ -21,7 +21,7 @@
 import { tf } from './backend.js';
 import { traceNetwork, type Network } from './conv.js';
 import { KernelScope } from './kernel-scope.js';
-import { Mlp, backwardKernels, downloadAndDispose, forwardTraceKernels, traceOutputKernels, type KernelTrace } from './mlp.js';
+import { Mlp, backwardKernels, downloadAndDispose, forwardTraceKernels, traceOutputKernels, uploadWeights, type KernelTrace } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 
 export interface DqnUpdateOptions {
@@ -117,7 +117,10 @@ export class DqnUpdate {
       const nextObs = k.upload(s.nextObs.subarray(0, B * d), [B, d]);
       const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
       const qValues = (t: KernelTrace): tf.TensorInfo => (this.duelingMap ? matMul(traceOutputKernels(t), this.duelingMap) : traceOutputKernels(t));
-      const trace = forwardTraceKernels(k, online, obs);
+      // The weights from `params` (the tf variables are not uploaded during training: see Mlp.syncVariables);
+      // the online weights serve both online passes.
+      const onlineWeights = uploadWeights(k, online);
+      const trace = forwardTraceKernels(k, online, obs, onlineWeights);
       const parts = [qValues(trace)];
       let targetInput = nextObs;
       if (this.opts.advantageLearning > 0) {
@@ -126,8 +129,8 @@ export class DqnUpdate {
         both.set(s.nextObs.subarray(0, B * d), B * d);
         targetInput = k.upload(both, [2 * B, d]);
       }
-      parts.push(qValues(forwardTraceKernels(k, this.target as Mlp, targetInput)));
-      if (this.opts.doubleDqn) parts.push(qValues(forwardTraceKernels(k, online, nextObs)));
+      parts.push(qValues(forwardTraceKernels(k, this.target as Mlp, targetInput, uploadWeights(k, this.target as Mlp))));
+      if (this.opts.doubleDqn) parts.push(qValues(forwardTraceKernels(k, online, nextObs, onlineWeights)));
       const q = new Float32Array(parts.reduce((n, p) => n + p.shape[0], 0) * A);
       let offset = 0;
       for (const p of parts) {

@@ -29,11 +29,11 @@ export interface MlpOptions {
 
 /**
  * A network whose parameters live in one flat float32 vector mirrored in tf variables (an Mlp, or a ConvNet
- * of agents/conv.ts): loading, target copies and Polyak averaging work on the vector, then upload it.
+ * of agents/conv.ts): loading, target copies and Polyak averaging work on the vector, then `syncVariables`.
  */
 export abstract class FlatParamNetwork {
   abstract readonly params: Float32Array;
-  /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
+  /** Brings the tf variables up to date with `params` (after the optimiser or a copy changed them). */
   abstract syncVariables(): void;
 
   setParams(values: ArrayLike<number>): void {
@@ -63,6 +63,8 @@ export class Mlp extends FlatParamNetwork {
   /** All weights and biases, layer by layer (W row-major [in, out], then b), float32. */
   readonly params: Float32Array;
   private readonly vars: tf.Variable[];
+  /** `params` changed since the variables were last uploaded (see `syncVariables`). */
+  private stale = false;
   private readonly offsets: { w: number; b: number; inSize: number; outSize: number }[];
 
   constructor(sizes: readonly number[], rng: Rng, opts: MlpOptions = {}) {
@@ -104,7 +106,9 @@ export class Mlp extends FlatParamNetwork {
   get outputSize(): number {
     return this.sizes[this.sizes.length - 1];
   }
+  /** The tf variables, uploaded from `params` first if they changed since (see `syncVariables`). */
   get variables(): tf.Variable[] {
+    if (this.stale) this.uploadVariables();
     return this.vars;
   }
 
@@ -121,7 +125,7 @@ export class Mlp extends FlatParamNetwork {
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
       const act: Activation | 'linear' = l === last ? 'linear' : this.activation;
-      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0 || opts.inputGrad === true);
+      h = denseLayer(h, this.variables[2 * l] as tf.Tensor2D, this.variables[2 * l + 1] as tf.Tensor1D, act, l > 0 || opts.inputGrad === true);
     }
     return h;
   }
@@ -131,7 +135,7 @@ export class Mlp extends FlatParamNetwork {
     let h = x;
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
-      h = tf.add(tf.matMul(h, this.vars[2 * l] as tf.Tensor2D), this.vars[2 * l + 1]) as tf.Tensor2D;
+      h = tf.add(tf.matMul(h, this.variables[2 * l] as tf.Tensor2D), this.variables[2 * l + 1]) as tf.Tensor2D;
       if (l < last) h = this.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
     }
     return h;
@@ -139,7 +143,8 @@ export class Mlp extends FlatParamNetwork {
 
   /**
    * Runs the network on `n` rows of `obs` and returns the outputs as a flat float32 array. It runs at every
-   * env step when acting, so on wasm it is direct kernel calls (`forwardTraceKernels`): the same bits.
+   * env step when acting, so on wasm it is direct kernel calls (`forwardTraceKernels`): the same bits. It
+   * reads the tf variables, which keep their packed weights from one call to the next until `params` change.
    */
   predict(obs: Float32Array, n: number): Float32Array {
     const k = KernelScope.open();
@@ -162,8 +167,18 @@ export class Mlp extends FlatParamNetwork {
     return { w: this.params.subarray(o.w, o.w + o.inSize * o.outSize), b: this.params.subarray(o.b, o.b + o.outSize), inSize: o.inSize, outSize: o.outSize };
   }
 
-  /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
+  /**
+   * Marks the tf variables out of date; they upload from `params` when next read (`variables`). Off-policy
+   * agents change `params` in JS at every gradient step (Adam, Polyak averaging) while their update reads
+   * the weights from `params` directly (DQN's kernel path), so an upload per step would go unused: the
+   * online network's variables upload once per burst of gradient steps, when acting reads them.
+   */
   syncVariables(): void {
+    this.stale = true;
+  }
+
+  private uploadVariables(): void {
+    this.stale = false;
     this.offsets.forEach((o, l) => {
       tf.tidy(() => {
         this.vars[2 * l].assign(tf.tensor2d(this.params.subarray(o.w, o.w + o.inSize * o.outSize), [o.inSize, o.outSize]));
@@ -372,15 +387,33 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
 export interface KernelTrace {
   net: Mlp;
   acts: tf.TensorInfo[];
+  /** The weights the pass used: W0, b0, W1, b1, … */
+  weights: tf.TensorInfo[];
+}
+
+/**
+ * A network's weights uploaded from `params` into the scope (W0, b0, W1, b1, …), for a pass over weights that
+ * change at every step: cheaper than uploading the tf variables through the engine (see `syncVariables`).
+ * A product packs its weights once per tensor, so reuse them for every pass of the step.
+ */
+export function uploadWeights(k: KernelScope, net: Mlp): tf.TensorInfo[] {
+  const weights: tf.TensorInfo[] = [];
+  for (let l = 0; l < net.numLayers; l++) {
+    const { w, b, inSize, outSize } = net.layer(l);
+    weights.push(k.upload(w, [inSize, outSize]), k.upload(b, [outSize]));
+  }
+  return weights;
 }
 
 const MATMUL = { transposeA: false, transposeB: false };
 const TRANSPOSE_2D = { perm: [1, 0] };
 
-/** forwardTrace on a KernelScope; the output is `trace.acts[trace.acts.length - 1]`. */
-export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo): KernelTrace {
-  const vars = net.variables;
-  const layers = vars.length / 2;
+/**
+ * forwardTrace on a KernelScope, with the tf variables or `uploadWeights(k, net)`; the output is
+ * `traceOutputKernels(trace)`.
+ */
+export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo, weights: tf.TensorInfo[] = net.variables): KernelTrace {
+  const layers = weights.length / 2;
   const acts = [x];
   let h = x;
   for (let l = 0; l < layers; l++) {
@@ -388,10 +421,9 @@ export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo):
     const rows = h.shape[0];
     const inSize = net.sizes[l];
     const outSize = net.sizes[l + 1];
-    const w = vars[2 * l];
     // fusedDense's kernel call.
     const activation = !last && net.activation === 'relu' ? 'relu' : 'linear';
-    const y = k.run('_FusedMatMul', { a: k.view(h, [1, rows, inSize]), b: k.view(w, [1, inSize, outSize]), bias: vars[2 * l + 1] }, { ...MATMUL, activation, leakyreluAlpha: 0.2 });
+    const y = k.run('_FusedMatMul', { a: k.view(h, [1, rows, inSize]), b: k.view(weights[2 * l], [1, inSize, outSize]), bias: weights[2 * l + 1] }, { ...MATMUL, activation, leakyreluAlpha: 0.2 });
     h = k.view(y, [rows, outSize]);
     if (!last && net.activation === 'tanh') {
       // tanh(h) = 2·σ(2h) − 1, as `tanh` above.
@@ -401,7 +433,7 @@ export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo):
     }
     acts.push(h);
   }
-  return { net, acts };
+  return { net, acts, weights };
 }
 
 export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {
@@ -413,8 +445,7 @@ export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {
  * layout) rather than returning a tensor.
  */
 export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorInfo, grad: Float32Array): void {
-  const vars = t.net.variables;
-  const layers = vars.length / 2;
+  const layers = t.weights.length / 2;
   const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, MATMUL);
   const transpose = (x: tf.TensorInfo) => k.run('Transpose', { x }, TRANSPOSE_2D);
   const ones = k.upload(new Float32Array(dOut.shape[0]).fill(1), [1, dOut.shape[0]]);
@@ -422,7 +453,7 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
   const offsets: number[] = [];
   for (let l = 0, n = 0; l < layers; l++) {
     offsets.push(n);
-    n += vars[2 * l].size + vars[2 * l + 1].size;
+    n += t.net.sizes[l] * t.net.sizes[l + 1] + t.net.sizes[l + 1];
   }
   let dy = dOut;
   for (let l = layers - 1; l >= 0; l--) {
@@ -433,7 +464,7 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
       dz = k.run('Multiply', { a: dy, b: dAct });
     }
     k.readInto(matMul(transpose(t.acts[l]), dz), grad, offsets[l]);
-    k.readInto(matMul(ones, dz), grad, offsets[l] + vars[2 * l].size);
-    if (l > 0) dy = matMul(dz, transpose(vars[2 * l]));
+    k.readInto(matMul(ones, dz), grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);
+    if (l > 0) dy = matMul(dz, transpose(t.weights[2 * l]));
   }
 }

@@ -122,4 +122,20 @@ describe('Mlp', () => {
       }
     }
   });
+
+  it('syncVariables defers the upload to the next read of the variables, which then hold the params', () => {
+    const net = new Mlp([3, 4, 2], new Rng(5));
+    const before = tf.memory().numTensors;
+    const changed = net.params.map((v, i) => v + i / 8);
+    const w0 = net.variables[0];
+    const data = w0.dataId; // an upload assigns the variable new data
+    // Off-policy agents change params at every gradient step: nothing is uploaded until the variables are read.
+    net.setParams(changed);
+    expect(w0.dataId).toBe(data);
+    expect(net.variables[0]).toBe(w0);
+    expect(w0.dataId).not.toBe(data);
+    expect(net.variables.flatMap((v) => Array.from(v.dataSync()))).toEqual(Array.from(changed));
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
 });
