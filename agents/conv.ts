@@ -229,7 +229,7 @@ export class ConvNet extends FlatParamNetwork {
     return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
   }
 
-  /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
+  /** Copies `params` into the layers' networks, whose tf variables upload when next read (Mlp.syncVariables). */
   syncVariables(): void {
     let offset = 0;
     for (const f of [...this.filters, this.head]) {

@@ -12,13 +12,16 @@
  *   - the backward pass is written out (no gradient tape): the loss gradient at Q is nonzero only on the
  *     taken actions, and each layer's gradient is x_inᵀ·dz, 1ᵀ·dz, dz·Wᵀ. (Stacking s and s' into one
  *     2B-row online pass saves two ops but doubles the backward pass's FLOPs, which cost more at 64×64.);
- *   - the loss is computed in JS from the TD errors (float64).
+ *   - the loss is computed in JS from the TD errors (float64);
+ *   - for an MLP on the wasm backend the graphs run as direct kernel calls (`computeWithKernels`, about a
+ *     sixth cheaper per step): the same kernels without the tfjs engine's bookkeeping per op.
  * The value is the same as differentiating the Huber (or squared) loss of agents/dqn.ts's TD error with
  * the targets held constant; tests/dqn-update.test.ts checks it against tfjs autodiff.
  */
 import { tf } from './backend.js';
 import { traceNetwork, type Network } from './conv.js';
-import { downloadAndDispose } from './mlp.js';
+import { KernelScope } from './kernel-scope.js';
+import { Mlp, backwardKernels, downloadAndDispose, forwardTraceKernels, traceOutputKernels, uploadWeights, type KernelTrace } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 
 export interface DqnUpdateOptions {
@@ -29,6 +32,8 @@ export interface DqnUpdateOptions {
   loss: 'huber' | 'mse';
   /** Advantage learning's α (0 = off): the target drops α·(max_b Q_target(s, b) − Q_target(s, a)). */
   advantageLearning: number;
+  /** false: tf ops even where direct kernel calls are available (the tests compare the two). */
+  kernels?: boolean;
 }
 
 export interface DqnGradient {
@@ -44,6 +49,8 @@ export class DqnUpdate {
   private readonly A: number;
   /** Dueling combination as a constant linear map: Q = out · D, D of shape [A + 1, A]. */
   private readonly duelingMap: tf.Tensor2D | null;
+  /** Direct kernel calls for an MLP on the wasm backend (null: tf ops, see `computeWithKernels`). */
+  private readonly kernels: KernelScope | null;
 
   constructor(
     readonly online: Network,
@@ -62,70 +69,134 @@ export class DqnUpdate {
     } else {
       this.duelingMap = null;
     }
+    const mlp = online instanceof Mlp && target instanceof Mlp;
+    this.kernels = mlp && opts.kernels !== false ? KernelScope.open() : null;
   }
 
-  /** The gradient of the mean (importance-weighted) TD loss on the sample `s`: two graphs, two downloads. */
+  /** The gradient of the mean (importance-weighted) TD loss on the sample `s`. */
   compute(s: ReplaySample): DqnGradient {
+    if (this.kernels?.current) return this.computeWithKernels(this.kernels, s);
     const B = s.size;
     const A = this.A;
     const d = this.online.inputSize;
     const dOutValues = new Float32Array(B * A);
     const tdValues = new Float32Array(B);
-    const al = this.opts.advantageLearning;
-    const f32 = Math.fround;
-    let loss = 0;
-    let meanQ = 0;
+    let stats = { loss: 0, meanQ: 0 };
     const gradTensor = tf.tidy(() => {
       const obs = tf.tensor2d(s.obs.subarray(0, B * d), [B, d]);
       const nextObs = tf.tensor2d(s.nextObs.subarray(0, B * d), [B, d]);
       const qValues = (out: tf.Tensor2D): tf.Tensor2D => (this.duelingMap ? tf.matMul(out, this.duelingMap) : out);
       const trace = traceNetwork(this.online, obs);
-      // Rows of the download: Q_online(s), then Q_target(s) and Q_target(s') (advantage learning: one target
-      // pass over [s; s'] rather than two) or Q_target(s') alone, then Q_online(s') (double DQN); B rows each.
+      // Rows of the download: see `lossGradient`.
       const parts = [qValues(trace.output)];
-      parts.push(qValues(traceNetwork(this.target, al > 0 ? tf.concat([obs, nextObs]) : nextObs).output));
+      parts.push(qValues(traceNetwork(this.target, this.opts.advantageLearning > 0 ? tf.concat([obs, nextObs]) : nextObs).output));
       if (this.opts.doubleDqn) parts.push(qValues(traceNetwork(this.online, nextObs).output));
-      const q = tf.concat(parts).dataSync() as Float32Array;
-      const qTargetObs = al > 0 ? q.subarray(B * A, 2 * B * A) : null;
-      const qNextTarget = al > 0 ? q.subarray(2 * B * A, 3 * B * A) : q.subarray(B * A, 2 * B * A);
-      const qSelect = this.opts.doubleDqn ? q.subarray((al > 0 ? 3 : 2) * B * A) : qNextTarget;
-      // The TD targets and ∂loss/∂Q in float32 (Math.fround after every operation), as a tfjs graph would
-      // compute them: the same bits whether these few ops run here or in the backend.
-      const alpha = f32(al);
-      for (let i = 0; i < B; i++) {
-        const row = i * A;
-        const a = s.actions[i];
-        // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s')
-        // (the first maximum on ties, as tf.argMax). `terminated` alone gates the bootstrap: a truncated
-        // transition still bootstraps from its final obs.
-        let aStar = 0;
-        for (let b = 1; b < A; b++) if (qSelect[row + b] > qSelect[row + aStar]) aStar = b;
-        const disc = s.terminated[i] ? 0 : s.discounts[i]; // float32 values, as are the returns and weights
-        let y = f32(s.returns[i] + f32(disc * qNextTarget[row + aStar]));
-        // Advantage learning: y −= α·(max_b Q_target(s, b) − Q_target(s, a)), widening the action gap.
-        if (qTargetObs) {
-          let max = qTargetObs[row];
-          for (let b = 1; b < A; b++) max = Math.max(max, qTargetObs[row + b]);
-          y = f32(y - f32(alpha * f32(max - qTargetObs[row + a])));
-        }
-        const qTaken = q[row + a];
-        const td = f32(qTaken - y);
-        // d(loss)/d(td): Huber (δ = 1) → clip(td, −1, 1); squared (½td²) → td; times weight / B (the mean).
-        const w = f32(s.weights[i] / B);
-        dOutValues[row + a] = f32((this.opts.loss === 'huber' ? Math.min(1, Math.max(-1, td)) : td) * w);
-        tdValues[i] = td;
-        const abs = Math.abs(td);
-        loss += (this.opts.loss === 'huber' ? (abs <= 1 ? 0.5 * abs * abs : abs - 0.5) : 0.5 * abs * abs) * w;
-        meanQ += qTaken;
-      }
+      stats = this.lossGradient(s, tf.concat(parts).dataSync() as Float32Array, dOutValues, tdValues);
       let dOut = tf.tensor2d(dOutValues, [B, A]);
       if (this.duelingMap) dOut = tf.matMul(dOut, tf.transpose(this.duelingMap));
       return trace.backward(dOut);
     });
-    return { grad: downloadAndDispose(gradTensor), td: tdValues, loss, meanQ: meanQ / B };
+    return { grad: downloadAndDispose(gradTensor), td: tdValues, ...stats, meanQ: stats.meanQ / B };
+  }
+
+  /**
+   * `compute` as direct kernel calls (agents/kernel-scope.ts; an MLP on the wasm backend): the same kernels
+   * on the same inputs as the tf ops above, so the same bits, at a fraction of the per-op cost. The Q values
+   * and the gradient are read part by part (a concat is only a copy).
+   */
+  private computeWithKernels(k: KernelScope, s: ReplaySample): DqnGradient {
+    const B = s.size;
+    const A = this.A;
+    const online = this.online as Mlp;
+    const d = online.inputSize;
+    const dOutValues = new Float32Array(B * A);
+    const tdValues = new Float32Array(B);
+    const grad = new Float32Array(online.params.length);
+    try {
+      const obs = k.upload(s.obs.subarray(0, B * d), [B, d]);
+      const nextObs = k.upload(s.nextObs.subarray(0, B * d), [B, d]);
+      const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+      const qValues = (t: KernelTrace): tf.TensorInfo => (this.duelingMap ? matMul(traceOutputKernels(t), this.duelingMap) : traceOutputKernels(t));
+      // The weights from `params` (the tf variables are not uploaded during training: see Mlp.syncVariables);
+      // the online weights serve both online passes.
+      const onlineWeights = uploadWeights(k, online);
+      const trace = forwardTraceKernels(k, online, obs, onlineWeights);
+      const parts = [qValues(trace)];
+      let targetInput = nextObs;
+      if (this.opts.advantageLearning > 0) {
+        const both = new Float32Array(2 * B * d);
+        both.set(s.obs.subarray(0, B * d));
+        both.set(s.nextObs.subarray(0, B * d), B * d);
+        targetInput = k.upload(both, [2 * B, d]);
+      }
+      parts.push(qValues(forwardTraceKernels(k, this.target as Mlp, targetInput, uploadWeights(k, this.target as Mlp))));
+      if (this.opts.doubleDqn) parts.push(qValues(forwardTraceKernels(k, online, nextObs, onlineWeights)));
+      const q = new Float32Array(parts.reduce((n, p) => n + p.shape[0], 0) * A);
+      let offset = 0;
+      for (const p of parts) {
+        k.readInto(p, q, offset);
+        offset += p.shape[0] * A;
+      }
+      const stats = this.lossGradient(s, q, dOutValues, tdValues);
+      let dOut = k.upload(dOutValues, [B, A]);
+      if (this.duelingMap) dOut = matMul(dOut, k.run('Transpose', { x: this.duelingMap }, { perm: [1, 0] }));
+      backwardKernels(k, trace, dOut, grad);
+      return { grad, td: tdValues, ...stats, meanQ: stats.meanQ / B };
+    } finally {
+      k.release();
+    }
+  }
+
+  /**
+   * The TD targets and ∂loss/∂Q from the downloaded Q values: fills `dOut` ([B, A], nonzero only at the taken
+   * actions) and `td`, returns the loss and the sum of Q(s, a). Rows of `q`, B each: Q_online(s), then
+   * Q_target(s) and Q_target(s') (advantage learning: one target pass over [s; s'] rather than two) or
+   * Q_target(s') alone, then Q_online(s') (double DQN).
+   */
+  private lossGradient(s: ReplaySample, q: Float32Array, dOut: Float32Array, tdOut: Float32Array): { loss: number; meanQ: number } {
+    const B = s.size;
+    const A = this.A;
+    const al = this.opts.advantageLearning;
+    const f32 = Math.fround;
+    const qTargetObs = al > 0 ? q.subarray(B * A, 2 * B * A) : null;
+    const qNextTarget = al > 0 ? q.subarray(2 * B * A, 3 * B * A) : q.subarray(B * A, 2 * B * A);
+    const qSelect = this.opts.doubleDqn ? q.subarray((al > 0 ? 3 : 2) * B * A) : qNextTarget;
+    let loss = 0;
+    let meanQ = 0;
+    // The TD targets and ∂loss/∂Q in float32 (Math.fround after every operation), as a tfjs graph would
+    // compute them: the same bits whether these few ops run here or in the backend.
+    const alpha = f32(al);
+    for (let i = 0; i < B; i++) {
+      const row = i * A;
+      const a = s.actions[i];
+      // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s')
+      // (the first maximum on ties, as tf.argMax). `terminated` alone gates the bootstrap: a truncated
+      // transition still bootstraps from its final obs.
+      let aStar = 0;
+      for (let b = 1; b < A; b++) if (qSelect[row + b] > qSelect[row + aStar]) aStar = b;
+      const disc = s.terminated[i] ? 0 : s.discounts[i]; // float32 values, as are the returns and weights
+      let y = f32(s.returns[i] + f32(disc * qNextTarget[row + aStar]));
+      // Advantage learning: y −= α·(max_b Q_target(s, b) − Q_target(s, a)), widening the action gap.
+      if (qTargetObs) {
+        let max = qTargetObs[row];
+        for (let b = 1; b < A; b++) max = Math.max(max, qTargetObs[row + b]);
+        y = f32(y - f32(alpha * f32(max - qTargetObs[row + a])));
+      }
+      const qTaken = q[row + a];
+      const td = f32(qTaken - y);
+      // d(loss)/d(td): Huber (δ = 1) → clip(td, −1, 1); squared (½td²) → td; times weight / B (the mean).
+      const w = f32(s.weights[i] / B);
+      dOut[row + a] = f32((this.opts.loss === 'huber' ? Math.min(1, Math.max(-1, td)) : td) * w);
+      tdOut[i] = td;
+      const abs = Math.abs(td);
+      loss += (this.opts.loss === 'huber' ? (abs <= 1 ? 0.5 * abs * abs : abs - 0.5) : 0.5 * abs * abs) * w;
+      meanQ += qTaken;
+    }
+    return { loss, meanQ };
   }
 
   dispose(): void {
+    this.kernels?.release();
     this.duelingMap?.dispose();
   }
 }

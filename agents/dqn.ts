@@ -145,6 +145,8 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
   }
 
   private predictQ(net: Network, obs: Float32Array, n: number): Float32Array {
+    // Without a dueling head Q is the network's output: `predict` (direct kernel calls on wasm).
+    if (!this.config.dueling) return net.predict(obs, n);
     return downloadAndDispose(tf.tidy(() => this.qValues(net, tf.tensor2d(obs, [n, this.obsSize]))));
   }
 

@@ -9,9 +9,11 @@
  *
  * Gradients come two ways: through tfjs's tape (`apply` inside `optimizer.minimize`: each layer carries a
  * custom gradient, see `denseLayer`), or written out by hand with no tape (`forwardTrace` + `backward`, at
- * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use.
+ * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use. On the wasm
+ * backend DQN's update and `predict` run the same passes as direct kernel calls (`forwardTraceKernels`).
  */
 import { tf } from './backend.js';
+import { KernelScope } from './kernel-scope.js';
 import { Rng } from '../core/rng.js';
 
 export type Activation = 'relu' | 'tanh';
@@ -27,11 +29,11 @@ export interface MlpOptions {
 
 /**
  * A network whose parameters live in one flat float32 vector mirrored in tf variables (an Mlp, or a ConvNet
- * of agents/conv.ts): loading, target copies and Polyak averaging work on the vector, then upload it.
+ * of agents/conv.ts): loading, target copies and Polyak averaging work on the vector, then `syncVariables`.
  */
 export abstract class FlatParamNetwork {
   abstract readonly params: Float32Array;
-  /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
+  /** Brings the tf variables up to date with `params` (after the optimiser or a copy changed them). */
   abstract syncVariables(): void;
 
   setParams(values: ArrayLike<number>): void {
@@ -61,6 +63,8 @@ export class Mlp extends FlatParamNetwork {
   /** All weights and biases, layer by layer (W row-major [in, out], then b), float32. */
   readonly params: Float32Array;
   private readonly vars: tf.Variable[];
+  /** `params` changed since the variables were last uploaded (see `syncVariables`). */
+  private stale = false;
   private readonly offsets: { w: number; b: number; inSize: number; outSize: number }[];
 
   constructor(sizes: readonly number[], rng: Rng, opts: MlpOptions = {}) {
@@ -102,7 +106,9 @@ export class Mlp extends FlatParamNetwork {
   get outputSize(): number {
     return this.sizes[this.sizes.length - 1];
   }
+  /** The tf variables, uploaded from `params` first if they changed since (see `syncVariables`). */
   get variables(): tf.Variable[] {
+    if (this.stale) this.uploadVariables();
     return this.vars;
   }
 
@@ -119,7 +125,7 @@ export class Mlp extends FlatParamNetwork {
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
       const act: Activation | 'linear' = l === last ? 'linear' : this.activation;
-      h = denseLayer(h, this.vars[2 * l] as tf.Tensor2D, this.vars[2 * l + 1] as tf.Tensor1D, act, l > 0 || opts.inputGrad === true);
+      h = denseLayer(h, this.variables[2 * l] as tf.Tensor2D, this.variables[2 * l + 1] as tf.Tensor1D, act, l > 0 || opts.inputGrad === true);
     }
     return h;
   }
@@ -129,15 +135,25 @@ export class Mlp extends FlatParamNetwork {
     let h = x;
     const last = this.offsets.length - 1;
     for (let l = 0; l <= last; l++) {
-      h = tf.add(tf.matMul(h, this.vars[2 * l] as tf.Tensor2D), this.vars[2 * l + 1]) as tf.Tensor2D;
+      h = tf.add(tf.matMul(h, this.variables[2 * l] as tf.Tensor2D), this.variables[2 * l + 1]) as tf.Tensor2D;
       if (l < last) h = this.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
     }
     return h;
   }
 
-  /** Runs the network on `n` rows of `obs` and returns the outputs as a flat float32 array. */
+  /**
+   * Runs the network on `n` rows of `obs` and returns the outputs as a flat float32 array. It runs at every
+   * env step when acting, so on wasm it is direct kernel calls (`forwardTraceKernels`): the same bits. It
+   * reads the tf variables, which keep their packed weights from one call to the next until `params` change.
+   */
   predict(obs: Float32Array, n: number): Float32Array {
-    return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
+    const k = KernelScope.open();
+    if (!k) return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
+    try {
+      return k.read(traceOutputKernels(forwardTraceKernels(k, this, k.upload(obs, [n, this.inputSize]))));
+    } finally {
+      k.release();
+    }
   }
 
   /** The number of dense layers. */
@@ -151,8 +167,18 @@ export class Mlp extends FlatParamNetwork {
     return { w: this.params.subarray(o.w, o.w + o.inSize * o.outSize), b: this.params.subarray(o.b, o.b + o.outSize), inSize: o.inSize, outSize: o.outSize };
   }
 
-  /** Uploads `params` into the tf variables (after the optimiser or a copy changed them). */
+  /**
+   * Marks the tf variables out of date; they upload from `params` when next read (`variables`). Off-policy
+   * agents change `params` in JS at every gradient step (Adam, Polyak averaging) while their update reads
+   * the weights from `params` directly (DQN's kernel path), so an upload per step would go unused: the
+   * online network's variables upload once per burst of gradient steps, when acting reads them.
+   */
   syncVariables(): void {
+    this.stale = true;
+  }
+
+  private uploadVariables(): void {
+    this.stale = false;
     this.offsets.forEach((o, l) => {
       tf.tidy(() => {
         this.vars[2 * l].assign(tf.tensor2d(this.params.subarray(o.w, o.w + o.inSize * o.outSize), [o.inSize, o.outSize]));
@@ -336,11 +362,10 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
     let dz = dy;
     if (l < layers - 1) dz = t.net.activation === 'relu' ? tf.mul(dy, tf.step(y)) : tf.mul(dy, tf.sub(1, tf.square(y)));
     if (wantParams) {
-      // dW = xᵀ·dz. The right operand of a wasm product is packed anew whenever it is a new tensor (dz always
-      // is), so for a narrow input (the first layer: a few observation features) (dzᵀ·x)ᵀ, which packs the
-      // narrow x instead, is twice as fast at [128, 4] × [128, 64]; the same products summed in the same order.
-      const x = t.acts[l];
-      const dw = x.shape[1] < dz.shape[1] ? tf.transpose(tf.matMul(tf.transpose(dz), x)) : tf.matMul(tf.transpose(x), dz);
+      // dW = xᵀ·dz and db = 1ᵀ·dz. The right operand of a wasm product is packed (XNNPACK) once per tensor,
+      // so both products share dz's packing; (dzᵀ·x)ᵀ would pack a narrow input more cheaply, but db packs
+      // dz anyway, and the two extra transposes make it slower even at [128, 4] × [128, 64].
+      const dw = tf.matMul(tf.transpose(t.acts[l]), dz);
       parts[2 * l] = tf.reshape(dw, [-1]);
       parts[2 * l + 1] = tf.reshape(tf.matMul(onesRow(dz.shape[0]), dz), [-1]);
     }
@@ -348,4 +373,98 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
     else if (l > 0 || wantInput) dy = tf.matMul(dz, tf.transpose(vars[2 * l] as tf.Tensor2D));
   }
   return { grad: wantParams ? (tf.concat(parts) as tf.Tensor1D) : undefined, dInput: wantInput ? dy : undefined };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The same two passes as direct kernel calls on a KernelScope (agents/kernel-scope.ts; DQN's update and
+// `predict` on the wasm backend): each tf op of forwardTrace/backward above becomes the kernel it runs, with
+// the same inputs and attributes, so the values are the same bits without the engine's cost per op. Reshapes
+// are views, the gradient parts are read straight into one array (no concat), and the constants the tf ops
+// make on the fly (the scalars of tanh, the row of ones) are uploaded with the same values. Keep the two in
+// step: the DQN and Mlp tests compare them bit for bit.
+
+/** What `forwardTraceKernels` keeps for `backwardKernels`: layer inputs, then the final output. */
+export interface KernelTrace {
+  net: Mlp;
+  acts: tf.TensorInfo[];
+  /** The weights the pass used: W0, b0, W1, b1, … */
+  weights: tf.TensorInfo[];
+}
+
+/**
+ * A network's weights uploaded from `params` into the scope (W0, b0, W1, b1, …), for a pass over weights that
+ * change at every step: cheaper than uploading the tf variables through the engine (see `syncVariables`).
+ * A product packs its weights once per tensor, so reuse them for every pass of the step.
+ */
+export function uploadWeights(k: KernelScope, net: Mlp): tf.TensorInfo[] {
+  const weights: tf.TensorInfo[] = [];
+  for (let l = 0; l < net.numLayers; l++) {
+    const { w, b, inSize, outSize } = net.layer(l);
+    weights.push(k.upload(w, [inSize, outSize]), k.upload(b, [outSize]));
+  }
+  return weights;
+}
+
+const MATMUL = { transposeA: false, transposeB: false };
+const TRANSPOSE_2D = { perm: [1, 0] };
+
+/**
+ * forwardTrace on a KernelScope, with the tf variables or `uploadWeights(k, net)`; the output is
+ * `traceOutputKernels(trace)`.
+ */
+export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo, weights: tf.TensorInfo[] = net.variables): KernelTrace {
+  const layers = weights.length / 2;
+  const acts = [x];
+  let h = x;
+  for (let l = 0; l < layers; l++) {
+    const last = l === layers - 1;
+    const rows = h.shape[0];
+    const inSize = net.sizes[l];
+    const outSize = net.sizes[l + 1];
+    // fusedDense's kernel call.
+    const activation = !last && net.activation === 'relu' ? 'relu' : 'linear';
+    const y = k.run('_FusedMatMul', { a: k.view(h, [1, rows, inSize]), b: k.view(weights[2 * l], [1, inSize, outSize]), bias: weights[2 * l + 1] }, { ...MATMUL, activation, leakyreluAlpha: 0.2 });
+    h = k.view(y, [rows, outSize]);
+    if (!last && net.activation === 'tanh') {
+      // tanh(h) = 2·σ(2h) − 1, as `tanh` above.
+      const two = k.upload(Float32Array.of(2), []);
+      const s = k.run('Sigmoid', { x: k.run('Multiply', { a: h, b: two }) });
+      h = k.run('Sub', { a: k.run('Multiply', { a: s, b: two }), b: k.upload(Float32Array.of(1), []) });
+    }
+    acts.push(h);
+  }
+  return { net, acts, weights };
+}
+
+export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {
+  return t.acts[t.acts.length - 1];
+}
+
+/**
+ * `backward` (parameter gradients only) on a KernelScope: writes ∂loss/∂params into `grad` (`net.params`
+ * layout) rather than returning a tensor.
+ */
+export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorInfo, grad: Float32Array): void {
+  const layers = t.weights.length / 2;
+  const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, MATMUL);
+  const transpose = (x: tf.TensorInfo) => k.run('Transpose', { x }, TRANSPOSE_2D);
+  const ones = k.upload(new Float32Array(dOut.shape[0]).fill(1), [1, dOut.shape[0]]);
+  // Where each layer's W and b start in `params`.
+  const offsets: number[] = [];
+  for (let l = 0, n = 0; l < layers; l++) {
+    offsets.push(n);
+    n += t.net.sizes[l] * t.net.sizes[l + 1] + t.net.sizes[l + 1];
+  }
+  let dy = dOut;
+  for (let l = layers - 1; l >= 0; l--) {
+    const y = t.acts[l + 1];
+    let dz = dy;
+    if (l < layers - 1) {
+      const dAct = t.net.activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.upload(Float32Array.of(1), []), b: k.run('Square', { x: y }) });
+      dz = k.run('Multiply', { a: dy, b: dAct });
+    }
+    k.readInto(matMul(transpose(t.acts[l]), dz), grad, offsets[l]);
+    k.readInto(matMul(ones, dz), grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);
+    if (l > 0) dy = matMul(dz, transpose(t.weights[2 * l]));
+  }
 }

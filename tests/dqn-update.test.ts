@@ -5,10 +5,6 @@ import { Mlp } from '../agents/mlp.js';
 import type { ReplaySample } from '../agents/replay-buffer.js';
 import { Rng } from '../core/rng.js';
 
-beforeAll(async () => {
-  await initBackend('wasm');
-});
-
 function randomSample(B: number, d: number, A: number, rng: Rng, prioritized: boolean): ReplaySample {
   return {
     size: B,
@@ -60,32 +56,57 @@ function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { du
   });
 }
 
-describe('DqnUpdate (fused TD targets + hand-written backward pass)', () => {
-  const cases = [
-    { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: false, advantageLearning: 0 },
-    { dueling: false, doubleDqn: false, loss: 'mse', activation: 'tanh', prioritized: true, advantageLearning: 0 },
-    { dueling: true, doubleDqn: true, loss: 'huber', activation: 'tanh', prioritized: true, advantageLearning: 0 },
-    { dueling: true, doubleDqn: false, loss: 'mse', activation: 'relu', prioritized: false, advantageLearning: 0 },
-    { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: true, advantageLearning: 0.9 },
-    { dueling: true, doubleDqn: true, loss: 'mse', activation: 'tanh', prioritized: false, advantageLearning: 0.5 },
-  ] as const;
+const cases = [
+  { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: false, advantageLearning: 0 },
+  { dueling: false, doubleDqn: false, loss: 'mse', activation: 'tanh', prioritized: true, advantageLearning: 0 },
+  { dueling: true, doubleDqn: true, loss: 'huber', activation: 'tanh', prioritized: true, advantageLearning: 0 },
+  { dueling: true, doubleDqn: false, loss: 'mse', activation: 'relu', prioritized: false, advantageLearning: 0 },
+  { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: true, advantageLearning: 0.9 },
+  { dueling: true, doubleDqn: true, loss: 'mse', activation: 'tanh', prioritized: false, advantageLearning: 0.5 },
+] as const;
+type Case = (typeof cases)[number];
+
+function makeUpdate(c: Case, hidden: number[], rng: Rng, kernels?: boolean) {
+  const d = 3;
+  const A = 3;
+  const out = c.dueling ? A + 1 : A;
+  const online = new Mlp([d, ...hidden, out], rng, { activation: c.activation });
+  const target = new Mlp([d, ...hidden, out], rng, { activation: c.activation });
+  // Large outputs so that some TD errors fall outside the Huber loss's quadratic zone.
+  online.setParams(online.params.map((v) => 2 * v));
+  const upd = new DqnUpdate(online, target, { numActions: A, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning, kernels });
+  return { upd, online, target, d, A, dispose: () => (upd.dispose(), online.dispose(), target.dispose()) };
+}
+
+// On wasm the update runs as direct kernel calls (agents/kernel-scope.ts), on cpu (and webgl) as tf ops.
+describe.each(['wasm', 'cpu'])('DqnUpdate (fused TD targets + hand-written backward pass) on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend as 'wasm' | 'cpu');
+  });
+
+  it(backend === 'wasm' ? 'calls the kernels directly (no engine op)' : 'runs tf ops', async () => {
+    const rng = new Rng(1);
+    const { upd, d, A, dispose } = makeUpdate(cases[0], [16, 16], rng);
+    const s = randomSample(32, d, A, rng, false);
+    const profile = await tf.profile(() => void upd.compute(s));
+    if (backend === 'wasm') expect(profile.kernels).toEqual([]);
+    else expect(profile.kernels.length).toBeGreaterThan(20);
+    dispose();
+  });
+
   for (const c of cases) {
     it(`matches autodiff of the reference loss (${JSON.stringify(c)})`, () => {
       const rng = new Rng(7);
-      const d = 3;
-      const A = 3;
-      const out = c.dueling ? A + 1 : A;
-      const online = new Mlp([d, 16, 16, out], rng, { activation: c.activation });
-      const target = new Mlp([d, 16, 16, out], rng, { activation: c.activation });
-      // Large outputs so that some TD errors fall outside the Huber loss's quadratic zone.
-      online.setParams(online.params.map((v) => 2 * v));
-      const upd = new DqnUpdate(online, target, { numActions: A, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning });
+      const { upd, online, target, d, A, dispose } = makeUpdate(c, [16, 16], rng);
       const s = randomSample(32, d, A, rng, c.prioritized);
       const got = { ...upd.compute(s) };
       got.grad = Float32Array.from(got.grad);
-      const before = tf.memory().numTensors; // after the first call, which caches its constant tensors
+      // After the first call, which caches its constant tensors; numDataBuffers also counts the data of
+      // direct kernel calls, which the engine does not see as tensors.
+      const before = tf.memory();
       const again = upd.compute(s);
-      expect(tf.memory().numTensors).toBe(before);
+      expect(tf.memory().numTensors).toBe(before.numTensors);
+      expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
       expect(Array.from(again.grad)).toEqual(Array.from(got.grad));
       const ref = reference(online, target, s, A, c);
       expect(got.loss).toBeCloseTo(ref.loss, 5);
@@ -98,9 +119,33 @@ describe('DqnUpdate (fused TD targets + hand-written backward pass)', () => {
       }
       expect(maxAbs).toBeGreaterThan(1e-3);
       expect(maxErr).toBeLessThan(1e-5 * Math.max(1, maxAbs));
-      upd.dispose();
-      online.dispose();
-      target.dispose();
+      dispose();
     });
   }
+});
+
+describe('DqnUpdate on wasm: direct kernel calls and tf ops', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  // The two ways of running the update are one computation: the same kernels on the same inputs.
+  it('gives the same bits with tf ops as with direct kernel calls, at any depth and width', () => {
+    for (const c of cases) {
+      for (const hidden of [[], [16], [64, 64], [5, 70, 9]]) {
+        const rng = new Rng(hidden.length + 11);
+        const direct = makeUpdate(c, hidden, rng);
+        const s = randomSample(hidden.length === 2 ? 128 : 40, direct.d, direct.A, rng, c.prioritized);
+        const ops = new DqnUpdate(direct.online, direct.target, { ...direct.upd.opts, kernels: false });
+        const a = direct.upd.compute(s);
+        const b = ops.compute(s);
+        const label = JSON.stringify({ ...c, hidden });
+        expect(Buffer.from(a.grad.buffer, a.grad.byteOffset, a.grad.byteLength).equals(Buffer.from(b.grad.buffer, b.grad.byteOffset, b.grad.byteLength)), label).toBe(true);
+        expect(Array.from(a.td), label).toEqual(Array.from(b.td));
+        expect([a.loss, a.meanQ], label).toEqual([b.loss, b.meanQ]);
+        ops.dispose();
+        direct.dispose();
+      }
+    }
+  });
 });

@@ -104,4 +104,38 @@ describe('Mlp', () => {
     expect(trainPair(true)).toEqual(Array.from(alone.params)); // the actor moves as if trained alone
     expect(trainPair(false)).not.toEqual(Array.from(alone.params)); // the global clip shrank its second step
   });
+
+  // On wasm `predict` is direct kernel calls (agents/kernel-scope.ts); the tf-op forward pass is the reference.
+  it('predict gives the bits of the tf-op forward pass and frees its data', () => {
+    for (const activation of ['relu', 'tanh'] as const) {
+      for (const hidden of [[], [16], [64, 64], [5, 70, 9]]) {
+        const rng = new Rng(3);
+        const net = new Mlp([4, ...hidden, 3], rng, { activation });
+        const obs = Float32Array.from({ length: 20 * 4 }, () => 3 * rng.normal());
+        const ops = tf.tidy(() => net.apply(tf.tensor2d(obs, [20, 4])).dataSync() as Float32Array);
+        const before = tf.memory();
+        const got = net.predict(obs, 20);
+        expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+        expect(tf.memory().numTensors).toBe(before.numTensors);
+        expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(ops.buffer, ops.byteOffset, ops.byteLength)), `${activation} [${hidden}]`).toBe(true);
+        net.dispose();
+      }
+    }
+  });
+
+  it('syncVariables defers the upload to the next read of the variables, which then hold the params', () => {
+    const net = new Mlp([3, 4, 2], new Rng(5));
+    const before = tf.memory().numTensors;
+    const changed = net.params.map((v, i) => v + i / 8);
+    const w0 = net.variables[0];
+    const data = w0.dataId; // an upload assigns the variable new data
+    // Off-policy agents change params at every gradient step: nothing is uploaded until the variables are read.
+    net.setParams(changed);
+    expect(w0.dataId).toBe(data);
+    expect(net.variables[0]).toBe(w0);
+    expect(w0.dataId).not.toBe(data);
+    expect(net.variables.flatMap((v) => Array.from(v.dataSync()))).toEqual(Array.from(changed));
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
 });
