@@ -198,7 +198,8 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
     const k = this.kernels?.current ? this.kernels : null;
     if (k) {
       try {
-        // The tf variables: the pass on s' has just uploaded and packed them (see Mlp.predict).
+        // The tf variables, which acting and the pass on s' read too: uploaded and packed once per change of
+        // the weights (see Mlp.predict and Mlp.syncVariables).
         const trace = forwardTraceKernels(k, this.actor, k.upload(obs, [B, d]));
         const chain = this.actorOutputGradient(obs, k.read(traceOutputKernels(trace)), B, alpha, eps);
         const grad = new Float32Array(this.actor.params.length);

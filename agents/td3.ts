@@ -167,7 +167,8 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
     const k = this.kernels?.current ? this.kernels : null;
     if (k) {
       try {
-        // The tf variables: acting has uploaded and packed them since the last actor step (see Mlp.predict).
+        // The tf variables, which acting reads too: uploaded and packed once per change of the weights (see
+        // Mlp.predict and Mlp.syncVariables).
         const trace = forwardTraceKernels(k, this.actor, k.upload(obs, [B, d]));
         const chain = this.actorOutputGradient(obs, k.read(traceOutputKernels(trace)), B);
         const grad = new Float32Array(this.actor.params.length);
