@@ -11,7 +11,8 @@
  */
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
-import { backward, forwardTrace, traceOutput, Mlp, downloadAndDispose, type Activation } from './mlp.js';
+import { KernelScope } from './kernel-scope.js';
+import { backward, backwardKernels, forwardTrace, forwardTraceKernels, traceOutput, traceOutputKernels, uploadWeights, Mlp, downloadAndDispose, type Activation } from './mlp.js';
 import type { Rng } from '../core/rng.js';
 import type { Box, Space } from '../envs/spaces.js';
 import { TsgymError } from '../core/errors.js';
@@ -97,7 +98,8 @@ export function joinObsAction(obs: Float32Array, actions: ArrayLike<number>, n: 
 
 /**
  * Two independent Q networks Q1, Q2 : [obs | action] → ℝ (Fujimoto et al., 2018's clipped double Q), each
- * with a target copy, trained together: one tape, one gradient download and one Adam step for both.
+ * with a target copy, trained together: one gradient download and one Adam step for both. On the wasm
+ * backend the passes are direct kernel calls (`kernels`), elsewhere tf ops; the results are the same bits.
  */
 export class TwinCritic {
   readonly q1: Mlp;
@@ -106,6 +108,11 @@ export class TwinCritic {
   readonly target2: Mlp;
   readonly optimizer: Adam;
   readonly inputSize: number;
+  /**
+   * Direct kernel calls on the wasm backend (agents/kernel-scope.ts): the same bits as the tf ops, which run
+   * elsewhere or when this is null (the tests compare the two).
+   */
+  kernels: KernelScope | null = KernelScope.open();
 
   constructor(inputSize: number, hidden: number[], activation: Activation, lr: number, rng: Rng) {
     this.inputSize = inputSize;
@@ -121,14 +128,28 @@ export class TwinCritic {
 
   /** min(Q1'(x), Q2'(x)) of the target critics for `n` input rows (one upload, one download). */
   targetMin(x: Float32Array, n: number): Float32Array {
-    const both = downloadAndDispose(
-      tf.tidy(() => {
-        const xt = tf.tensor2d(x, [n, this.inputSize]);
-        return tf.concat([this.target1.apply(xt), this.target2.apply(xt)], 1);
-      }),
-    );
+    const both = new Float32Array(2 * n);
+    const k = this.scope();
+    if (k) {
+      try {
+        const xt = k.upload(x, [n, this.inputSize]);
+        k.readInto(qKernels(k, this.target1, xt), both, 0);
+        k.readInto(qKernels(k, this.target2, xt), both, n);
+      } finally {
+        k.release();
+      }
+    } else {
+      both.set(
+        downloadAndDispose(
+          tf.tidy(() => {
+            const xt = tf.tensor2d(x, [n, this.inputSize]);
+            return tf.concat([this.target1.apply(xt), this.target2.apply(xt)]);
+          }),
+        ),
+      );
+    }
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = Math.min(both[2 * i], both[2 * i + 1]);
+    for (let i = 0; i < n; i++) out[i] = Math.min(both[i], both[n + i]);
     return out;
   }
 
@@ -176,16 +197,39 @@ export class TwinCritic {
   lossAndGradient(x: Float32Array, y: Float32Array, n: number): { loss: number; grad: Float32Array; q1: number; q2: number } {
     const p1 = this.q1.params.length;
     const p2 = this.q2.params.length;
-    const all = tf.tidy(() => {
-      const xt = tf.tensor2d(x, [n, this.inputSize]);
-      const yt = tf.tensor2d(y, [n, 1]);
-      const t1 = forwardTrace(this.q1, xt);
-      const t2 = forwardTrace(this.q2, xt);
-      const g1 = backward(t1, tf.mul(tf.sub(traceOutput(t1), yt), 1 / n) as tf.Tensor2D).grad!;
-      const g2 = backward(t2, tf.mul(tf.sub(traceOutput(t2), yt), 1 / n) as tf.Tensor2D).grad!;
-      return tf.concat([g1, g2, tf.reshape(traceOutput(t1), [-1]), tf.reshape(traceOutput(t2), [-1])]);
-    });
-    const values = downloadAndDispose(all);
+    // [∂loss/∂θ1 | ∂loss/∂θ2 | Q1(x) | Q2(x)]
+    let values: Float32Array;
+    const k = this.scope();
+    if (k) {
+      values = new Float32Array(p1 + p2 + 2 * n);
+      try {
+        const xt = k.upload(x, [n, this.inputSize]);
+        const yt = k.upload(y, [n, 1]);
+        const scale = k.upload(Float32Array.of(1 / n), []);
+        const t1 = forwardTraceKernels(k, this.q1, xt, uploadWeights(k, this.q1));
+        const t2 = forwardTraceKernels(k, this.q2, xt, uploadWeights(k, this.q2));
+        // (Q − y)/n, as tf.mul(tf.sub(Q, y), 1 / n) below.
+        const dOut = (q: tf.TensorInfo) => k.run('Multiply', { a: k.run('Sub', { a: q, b: yt }), b: scale });
+        backwardKernels(k, t1, dOut(traceOutputKernels(t1)), values.subarray(0, p1));
+        backwardKernels(k, t2, dOut(traceOutputKernels(t2)), values.subarray(p1, p1 + p2));
+        k.readInto(traceOutputKernels(t1), values, p1 + p2);
+        k.readInto(traceOutputKernels(t2), values, p1 + p2 + n);
+      } finally {
+        k.release();
+      }
+    } else {
+      values = downloadAndDispose(
+        tf.tidy(() => {
+          const xt = tf.tensor2d(x, [n, this.inputSize]);
+          const yt = tf.tensor2d(y, [n, 1]);
+          const t1 = forwardTrace(this.q1, xt);
+          const t2 = forwardTrace(this.q2, xt);
+          const g1 = backward(t1, tf.mul(tf.sub(traceOutput(t1), yt), 1 / n) as tf.Tensor2D).grad!;
+          const g2 = backward(t2, tf.mul(tf.sub(traceOutput(t2), yt), 1 / n) as tf.Tensor2D).grad!;
+          return tf.concat([g1, g2, tf.reshape(traceOutput(t1), [-1]), tf.reshape(traceOutput(t2), [-1])]);
+        }),
+      );
+    }
     let loss = 0;
     let m1 = 0;
     let m2 = 0;
@@ -205,6 +249,14 @@ export class TwinCritic {
    * (TD3). Only the input gradient is computed: the critics' weights are not trained by the actor's loss.
    */
   inputGradient(x: Float32Array, n: number, which: 'min' | 'q1'): { q: Float32Array; dx: Float32Array } {
+    const k = this.scope();
+    if (k) {
+      try {
+        return this.inputGradientKernels(k, x, n, which);
+      } finally {
+        k.release();
+      }
+    }
     const q = new Float32Array(n);
     const dx = tf.tidy(() => {
       const xt = tf.tensor2d(x, [n, this.inputSize]);
@@ -215,19 +267,32 @@ export class TwinCritic {
       }
       const t1 = forwardTrace(this.q1, xt);
       const t2 = forwardTrace(this.q2, xt);
-      const both = tf.concat([traceOutput(t1), traceOutput(t2)], 1).dataSync();
-      const d1 = new Float32Array(n);
-      const d2 = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        const first = both[2 * i] <= both[2 * i + 1];
-        q[i] = first ? both[2 * i] : both[2 * i + 1];
-        (first ? d1 : d2)[i] = -1 / n;
-      }
+      const both = tf.concat([traceOutput(t1), traceOutput(t2)]).dataSync() as Float32Array;
+      const [d1, d2] = minCriticGradients(both, n, q);
       const dx1 = backward(t1, tf.tensor2d(d1, [n, 1]), { params: false, input: true }).dInput!;
       const dx2 = backward(t2, tf.tensor2d(d2, [n, 1]), { params: false, input: true }).dInput!;
       return tf.add(dx1, dx2);
     });
     return { q, dx: downloadAndDispose(dx) };
+  }
+
+  /** `inputGradient` on a KernelScope: the same kernels on the same inputs. */
+  private inputGradientKernels(k: KernelScope, x: Float32Array, n: number, which: 'min' | 'q1'): { q: Float32Array; dx: Float32Array } {
+    const q = new Float32Array(n);
+    const xt = k.upload(x, [n, this.inputSize]);
+    const t1 = forwardTraceKernels(k, this.q1, xt, uploadWeights(k, this.q1));
+    if (which === 'q1') {
+      k.readInto(traceOutputKernels(t1), q, 0);
+      return { q, dx: k.read(backwardKernels(k, t1, k.upload(new Float32Array(n).fill(-1 / n), [n, 1]), null, { input: true })!) };
+    }
+    const t2 = forwardTraceKernels(k, this.q2, xt, uploadWeights(k, this.q2));
+    const both = new Float32Array(2 * n);
+    k.readInto(traceOutputKernels(t1), both, 0);
+    k.readInto(traceOutputKernels(t2), both, n);
+    const [d1, d2] = minCriticGradients(both, n, q);
+    const dx1 = backwardKernels(k, t1, k.upload(d1, [n, 1]), null, { input: true })!;
+    const dx2 = backwardKernels(k, t2, k.upload(d2, [n, 1]), null, { input: true })!;
+    return { q, dx: k.read(k.run('Add', { a: dx1, b: dx2 })) };
   }
 
   /** Polyak / hard target pairs for the off-policy base. */
@@ -238,7 +303,33 @@ export class TwinCritic {
     ];
   }
 
+  /** The kernel scope if it runs on the current backend, else null (tf ops). */
+  private scope(): KernelScope | null {
+    return this.kernels?.current ? this.kernels : null;
+  }
+
   dispose(): void {
+    this.kernels?.release();
     for (const m of [this.q1, this.q2, this.target1, this.target2]) m.dispose();
   }
+}
+
+/** A critic's output Q(x) for the rows `x` on a KernelScope, with its weights uploaded from `params`. */
+function qKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo): tf.TensorInfo {
+  return traceOutputKernels(forwardTraceKernels(k, net, x, uploadWeights(k, net)));
+}
+
+/**
+ * For −mean_i min(Q1, Q2)(x_i): `both` holds Q1 then Q2 for `n` rows; writes the minimum to `q` and returns
+ * ∂/∂Q1 and ∂/∂Q2 (−1/n on the row's lower critic, Q1 on ties, 0 on the other).
+ */
+function minCriticGradients(both: Float32Array, n: number, q: Float32Array): [Float32Array, Float32Array] {
+  const d1 = new Float32Array(n);
+  const d2 = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const first = both[i] <= both[n + i];
+    q[i] = first ? both[i] : both[n + i];
+    (first ? d1 : d2)[i] = -1 / n;
+  }
+  return [d1, d2];
 }

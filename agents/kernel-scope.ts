@@ -1,9 +1,10 @@
 /**
  * A backend's kernels called directly, without the tfjs engine, for the small graphs that run thousands of
- * times per run (DQN's gradient step, an MLP's forward pass when acting). Around each kernel the engine's
- * bookkeeping (the op wrapper's argument checks, kernel lookup, scopes, tensor tracking) costs 1–4 µs on
- * wasm: as much as an elementwise kernel on a [128, 64] batch (a multiply: 7.3 µs through the engine, 3.6
- * direct), and a reshape costs a whole engine op although it moves no data. DQN's CartPole step runs ~60 ops.
+ * times per run (the DQN, SAC and TD3 gradient steps, an MLP's forward pass when acting). Around each kernel
+ * the engine's bookkeeping (the op wrapper's argument checks, kernel lookup, scopes, tensor tracking) costs
+ * 1–4 µs on wasm: as much as an elementwise kernel on a [128, 64] batch (a multiply: 7.3 µs through the
+ * engine, 3.6 direct), and a reshape costs a whole engine op although it moves no data. DQN's CartPole step
+ * runs ~60 ops, SAC's Pendulum step ~200.
  *
  * A scope runs the same kernels with the same inputs and attributes as the tf ops it replaces, so it gives
  * the same bits. The engine does not see the data a scope makes (`tf.memory().numTensors` does not count it;

@@ -10,7 +10,8 @@
  * Gradients come two ways: through tfjs's tape (`apply` inside `optimizer.minimize`: each layer carries a
  * custom gradient, see `denseLayer`), or written out by hand with no tape (`forwardTrace` + `backward`, at
  * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use. On the wasm
- * backend DQN's update and `predict` run the same passes as direct kernel calls (`forwardTraceKernels`).
+ * backend DQN's update, SAC's and TD3's steps and `predict` run the same passes as direct kernel calls
+ * (`forwardTraceKernels`, `backwardKernels`).
  */
 import { tf } from './backend.js';
 import { KernelScope } from './kernel-scope.js';
@@ -376,12 +377,12 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The same two passes as direct kernel calls on a KernelScope (agents/kernel-scope.ts; DQN's update and
-// `predict` on the wasm backend): each tf op of forwardTrace/backward above becomes the kernel it runs, with
-// the same inputs and attributes, so the values are the same bits without the engine's cost per op. Reshapes
-// are views, the gradient parts are read straight into one array (no concat), and the constants the tf ops
-// make on the fly (the scalars of tanh, the row of ones) are uploaded with the same values. Keep the two in
-// step: the DQN and Mlp tests compare them bit for bit.
+// The same two passes as direct kernel calls on a KernelScope (agents/kernel-scope.ts; DQN's update, the
+// SAC/TD3 steps and `predict` on the wasm backend): each tf op of forwardTrace/backward above becomes the
+// kernel it runs, with the same inputs and attributes, so the values are the same bits without the engine's
+// cost per op. Reshapes are views, the gradient parts are read straight into one array (no concat), and the
+// constants the tf ops make on the fly (the scalars of tanh, the row of ones) are uploaded with the same
+// values. Keep the two in step: the DQN, SAC/TD3 and Mlp tests compare them bit for bit.
 
 /** What `forwardTraceKernels` keeps for `backwardKernels`: layer inputs, then the final output. */
 export interface KernelTrace {
@@ -441,14 +442,14 @@ export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {
 }
 
 /**
- * `backward` (parameter gradients only) on a KernelScope: writes ∂loss/∂params into `grad` (`net.params`
- * layout) rather than returning a tensor.
+ * `backward` on a KernelScope: writes ∂loss/∂params into `grad` (`net.params` layout) unless `grad` is null,
+ * and returns ∂loss/∂input when `input` is set (else null).
  */
-export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorInfo, grad: Float32Array): void {
+export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorInfo, grad: Float32Array | null, opts: { input?: boolean } = {}): tf.TensorInfo | null {
   const layers = t.weights.length / 2;
   const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, MATMUL);
   const transpose = (x: tf.TensorInfo) => k.run('Transpose', { x }, TRANSPOSE_2D);
-  const ones = k.upload(new Float32Array(dOut.shape[0]).fill(1), [1, dOut.shape[0]]);
+  const ones = grad ? k.upload(new Float32Array(dOut.shape[0]).fill(1), [1, dOut.shape[0]]) : null;
   // Where each layer's W and b start in `params`.
   const offsets: number[] = [];
   for (let l = 0, n = 0; l < layers; l++) {
@@ -463,8 +464,11 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
       const dAct = t.net.activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.upload(Float32Array.of(1), []), b: k.run('Square', { x: y }) });
       dz = k.run('Multiply', { a: dy, b: dAct });
     }
-    k.readInto(matMul(transpose(t.acts[l]), dz), grad, offsets[l]);
-    k.readInto(matMul(ones, dz), grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);
-    if (l > 0) dy = matMul(dz, transpose(t.weights[2 * l]));
+    if (grad && ones) {
+      k.readInto(matMul(transpose(t.acts[l]), dz), grad, offsets[l]);
+      k.readInto(matMul(ones, dz), grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);
+    }
+    if (l > 0 || opts.input) dy = matMul(dz, transpose(t.weights[2 * l]));
   }
+  return opts.input ? dy : null;
 }

@@ -8,13 +8,15 @@
  * (4) temperature. Polyak updates of the critics' targets follow each step (the base, τ).
  *
  * Speed: every network is an Mlp (raw variables, hand-written dense gradients); the target computation
- * runs two forward passes with the sampling and the log-probabilities in JS; both critics train in one
- * tape with one gradient download; the temperature is a scalar updated in JS. All noise comes from the
- * agent's seeded streams (act: `explore`, training: `sample`).
+ * runs two forward passes with the sampling and the log-probabilities in JS; both critics train together
+ * with one gradient download; the temperature is a scalar updated in JS. On the wasm backend the passes are
+ * direct kernel calls (agents/kernel-scope.ts), the same bits as the tf ops other backends run. All noise
+ * comes from the agent's seeded streams (act: `explore`, training: `sample`).
  */
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
-import { backward, downloadAndDispose, forwardTrace, traceOutput, Mlp } from './mlp.js';
+import { KernelScope } from './kernel-scope.js';
+import { backward, backwardKernels, downloadAndDispose, forwardTrace, forwardTraceKernels, traceOutput, traceOutputKernels, Mlp } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, type OffPolicyConfig } from './off-policy.js';
 import { bool, defaultsOf, int, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
@@ -102,6 +104,8 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
   readonly targetEntropy: number;
   private readonly actorOptimizer: Adam;
   private readonly alphaOptimizer: Adam;
+  /** The actor's passes as direct kernel calls on wasm (null: tf ops; the tests compare the two). */
+  kernels: KernelScope | null = KernelScope.open();
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
     const config = validateHyperparams('sac', SAC_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
@@ -157,8 +161,8 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
 
     // 3. Actor: minimise E[α · log π(ã|s) − min(Q1, Q2)(s, ã)] with ã = tanh(μ + σ·ε) reparameterised, so
     //    the gradient flows through the (just updated) critics into the actor; the critics' weights are
-    //    not stepped. The chain rule is written out: actor forward (tf) → sample and log π (JS) → critics'
-    //    input gradient (tf) → ∂loss/∂(μ, raw log σ) (JS) → actor backward (tf), one gradient download.
+    //    not stepped. The chain rule is written out: actor forward → sample and log π (JS) → critics' input
+    //    gradient → ∂loss/∂(μ, raw log σ) (JS) → actor backward, one gradient download.
     const actor = this.actorStep(s.obs, B, alpha);
 
     // 4. Temperature: minimise −log α · (log π + H̄) over the batch (log π held fixed), i.e. raise α when
@@ -189,42 +193,67 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
    * noise `eps` (B × k), and its gradient with respect to the actor's parameters (flat, `params` order).
    */
   actorGradient(obs: Float32Array, B: number, alpha: number, eps: Float32Array): { grad: Float32Array; loss: number; meanLogProb: number } {
+    const d = this.obsSize;
+    const outSize = 2 * this.actionSize;
+    const k = this.kernels?.current ? this.kernels : null;
+    if (k) {
+      try {
+        // The tf variables, which acting and the pass on s' read too: uploaded and packed once per change of
+        // the weights (see Mlp.predict and Mlp.syncVariables).
+        const trace = forwardTraceKernels(k, this.actor, k.upload(obs, [B, d]));
+        const chain = this.actorOutputGradient(obs, k.read(traceOutputKernels(trace)), B, alpha, eps);
+        const grad = new Float32Array(this.actor.params.length);
+        backwardKernels(k, trace, k.upload(chain.dOut, [B, outSize]), grad);
+        return { grad, loss: chain.loss, meanLogProb: chain.meanLogProb };
+      } finally {
+        k.release();
+      }
+    }
+    let chain = { loss: 0, meanLogProb: 0 };
+    // The tidy returns only the gradient tensor: tidy walks whatever it returns looking for tensors, and a
+    // walk over a few thousand typed-array entries cost more than the rest of the actor step.
+    const gradTensor = tf.tidy(() => {
+      const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
+      const c = this.actorOutputGradient(obs, traceOutput(trace).dataSync() as Float32Array, B, alpha, eps);
+      chain = c;
+      return backward(trace, tf.tensor2d(c.dOut, [B, outSize])).grad!;
+    });
+    return { grad: downloadAndDispose(gradTensor), loss: chain.loss, meanLogProb: chain.meanLogProb };
+  }
+
+  /**
+   * The middle of the actor's chain rule, from its outputs `out` ([μ | raw log σ] per row): samples ã, gets
+   * ∂(−mean Q(s, ã))/∂ã from the critics, and returns ∂loss/∂out with the loss and mean log π.
+   */
+  private actorOutputGradient(obs: Float32Array, out: Float32Array, B: number, alpha: number, eps: Float32Array): { dOut: Float32Array; loss: number; meanLogProb: number } {
     const k = this.actionSize;
     const d = this.obsSize;
     const span = 0.5 * (LOG_STD_MAX - LOG_STD_MIN);
     let loss = 0;
     let meanLogProb = 0;
-    // The tidy returns only the gradient tensor: tidy walks whatever it returns looking for tensors, and a
-    // walk over a few thousand typed-array entries cost more than the rest of the actor step.
-    const gradTensor = tf.tidy(() => {
-      const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
-      const out = traceOutput(trace).dataSync() as Float32Array; // [μ | raw log σ] per row
-      const a = new Float32Array(B * k);
-      const logProbs = new Float32Array(B);
-      sampleSquashedGaussian(out, B, k, eps, a, logProbs);
-      // ∂(−mean Q(s, ã))/∂ã through the critics, then the rest of the chain in JS.
-      const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'min');
-      const dOut = new Float32Array(B * 2 * k);
-      for (let i = 0; i < B; i++) {
-        loss += (alpha * logProbs[i] - q[i]) / B;
-        meanLogProb += logProbs[i] / B;
-        for (let j = 0; j < k; j++) {
-          const ai = a[i * k + j];
-          const raw = out[i * 2 * k + k + j];
-          const std = Math.exp(squashLogStd(raw));
-          // ã = tanh(u), u = μ + σε. α·log π contributes −α/B · log(1 − ã² + ε_sq) per action dimension,
-          // whose derivative in ã is (α/B) · 2ã / (1 − ã² + ε_sq), and −α/B · log σ directly.
-          const dA = dx[i * (d + k) + d + j] + ((alpha / B) * 2 * ai) / (1 - ai * ai + SQUASH_EPS);
-          const dU = dA * (1 - ai * ai);
-          const dLogStd = dU * eps[i * k + j] * std - alpha / B;
-          const th = Math.tanh(raw);
-          dOut[i * 2 * k + j] = dU;
-          dOut[i * 2 * k + k + j] = dLogStd * span * (1 - th * th);
-        }
+    const a = new Float32Array(B * k);
+    const logProbs = new Float32Array(B);
+    sampleSquashedGaussian(out, B, k, eps, a, logProbs);
+    const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'min');
+    const dOut = new Float32Array(B * 2 * k);
+    for (let i = 0; i < B; i++) {
+      loss += (alpha * logProbs[i] - q[i]) / B;
+      meanLogProb += logProbs[i] / B;
+      for (let j = 0; j < k; j++) {
+        const ai = a[i * k + j];
+        const raw = out[i * 2 * k + k + j];
+        const std = Math.exp(squashLogStd(raw));
+        // ã = tanh(u), u = μ + σε. α·log π contributes −α/B · log(1 − ã² + ε_sq) per action dimension,
+        // whose derivative in ã is (α/B) · 2ã / (1 − ã² + ε_sq), and −α/B · log σ directly.
+        const dA = dx[i * (d + k) + d + j] + ((alpha / B) * 2 * ai) / (1 - ai * ai + SQUASH_EPS);
+        const dU = dA * (1 - ai * ai);
+        const dLogStd = dU * eps[i * k + j] * std - alpha / B;
+        const th = Math.tanh(raw);
+        dOut[i * 2 * k + j] = dU;
+        dOut[i * 2 * k + k + j] = dLogStd * span * (1 - th * th);
       }
-      return backward(trace, tf.tensor2d(dOut, [B, 2 * k])).grad!;
-    });
-    return { grad: downloadAndDispose(gradTensor), loss, meanLogProb };
+    }
+    return { dOut, loss, meanLogProb };
   }
 
   // 5. Polyak averaging of both critics' targets every targetUpdateInterval steps (the base, with τ).
@@ -256,6 +285,7 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
   }
 
   dispose(): void {
+    this.kernels?.release();
     this.actor.dispose();
     this.critic.dispose();
   }

@@ -10,7 +10,8 @@
  */
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
-import { backward, downloadAndDispose, forwardTrace, traceOutput, Mlp } from './mlp.js';
+import { KernelScope } from './kernel-scope.js';
+import { backward, backwardKernels, downloadAndDispose, forwardTrace, forwardTraceKernels, traceOutput, traceOutputKernels, Mlp } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, type OffPolicyConfig } from './off-policy.js';
 import { choice, defaultsOf, int, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
@@ -75,6 +76,8 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   readonly actorTarget: Mlp;
   readonly critic: TwinCritic;
   private readonly actorOptimizer: Adam;
+  /** The actor's passes as direct kernel calls on wasm (null: tf ops; the tests compare the two). */
+  kernels: KernelScope | null = KernelScope.open();
   /** The OU noise state, numEnvs × k (noiseType 'ou'). */
   private ouState: Float32Array;
 
@@ -160,22 +163,45 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
 
   /** The actor's loss −mean_i Q1(s_i, tanh(μ(s_i))) and its gradient in the actor's parameters (flat). */
   actorGradient(obs: Float32Array, B: number): { grad: Float32Array; loss: number } {
-    const k = this.actionSize;
     const d = this.obsSize;
+    const k = this.kernels?.current ? this.kernels : null;
+    if (k) {
+      try {
+        // The tf variables, which acting reads too: uploaded and packed once per change of the weights (see
+        // Mlp.predict and Mlp.syncVariables).
+        const trace = forwardTraceKernels(k, this.actor, k.upload(obs, [B, d]));
+        const chain = this.actorOutputGradient(obs, k.read(traceOutputKernels(trace)), B);
+        const grad = new Float32Array(this.actor.params.length);
+        backwardKernels(k, trace, k.upload(chain.dOut, [B, this.actionSize]), grad);
+        return { grad, loss: chain.loss };
+      } finally {
+        k.release();
+      }
+    }
     let loss = 0;
     // The tidy returns only the gradient tensor (tidy walks what it returns; see SacAgent.actorGradient).
     const gradTensor = tf.tidy(() => {
       const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
-      const a = (traceOutput(trace).dataSync() as Float32Array).map(Math.tanh);
-      const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'q1');
-      const dOut = new Float32Array(B * k);
-      for (let i = 0; i < B; i++) {
-        loss -= q[i] / B;
-        for (let j = 0; j < k; j++) dOut[i * k + j] = dx[i * (d + k) + d + j] * (1 - a[i * k + j] * a[i * k + j]);
-      }
-      return backward(trace, tf.tensor2d(dOut, [B, k])).grad!;
+      const chain = this.actorOutputGradient(obs, traceOutput(trace).dataSync() as Float32Array, B);
+      loss = chain.loss;
+      return backward(trace, tf.tensor2d(chain.dOut, [B, this.actionSize])).grad!;
     });
     return { grad: downloadAndDispose(gradTensor), loss };
+  }
+
+  /** ∂loss/∂μ from the actor's raw outputs `out` (through the tanh and Q1's input gradient), and the loss. */
+  private actorOutputGradient(obs: Float32Array, out: Float32Array, B: number): { dOut: Float32Array; loss: number } {
+    const k = this.actionSize;
+    const d = this.obsSize;
+    const a = out.map(Math.tanh);
+    const { q, dx } = this.critic.inputGradient(joinObsAction(obs, a, B, d, k, new Float32Array(B * (d + k))), B, 'q1');
+    const dOut = new Float32Array(B * k);
+    let loss = 0;
+    for (let i = 0; i < B; i++) {
+      loss -= q[i] / B;
+      for (let j = 0; j < k; j++) dOut[i * k + j] = dx[i * (d + k) + d + j] * (1 - a[i * k + j] * a[i * k + j]);
+    }
+    return { dOut, loss };
   }
 
   // 4. Polyak averaging of the actor's and both critics' targets, on the actor's steps only.
@@ -214,6 +240,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   }
 
   dispose(): void {
+    this.kernels?.release();
     this.actor.dispose();
     this.actorTarget.dispose();
     this.critic.dispose();

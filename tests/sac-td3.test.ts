@@ -249,6 +249,81 @@ describe.each(['sac', 'td3'])('%s agent', (name) => {
   });
 });
 
+/** Turns an agent's direct kernel calls off (tf ops on wasm too), for comparing the two paths. */
+function useTfOps(agent: SacAgent | Td3Agent): void {
+  agent.kernels = null;
+  agent.critic.kernels = null;
+}
+
+// On wasm the actor-critic passes run as direct kernel calls (agents/kernel-scope.ts); with the scopes
+// removed they run the tf ops that other backends use. Both give the same bits.
+describe('SAC and TD3 on wasm: direct kernel calls and tf ops', () => {
+  const nets = [
+    { hidden: [7], activation: 'tanh' },
+    { hidden: [16], activation: 'relu' },
+    { hidden: [64, 64], activation: 'relu' },
+    { hidden: [5, 70, 9], activation: 'tanh' },
+  ] as const;
+
+  it.each(nets)('the same critic values, gradients and input gradients ($hidden, $activation)', ({ hidden, activation }) => {
+    const info = { observationSpace: new Box(-1, 1, [3]), actionSpace: new Box([-2, 0], [2, 1]), numEnvs: 1 };
+    const rng = new Rng(11);
+    const B = 37;
+    const x = Float32Array.from({ length: B * 5 }, () => rng.uniform(-1, 1));
+    const y = Float32Array.from({ length: B }, () => rng.uniform(-2, 2));
+    const obs = Float32Array.from({ length: B * 3 }, () => rng.uniform(-1, 1));
+    const eps = Float32Array.from({ length: B * 2 }, () => rng.normal());
+    const results = (tfOps: boolean) => {
+      const sac = new SacAgent(info, { hidden: [...hidden], activation }, 4);
+      const td3 = new Td3Agent(info, { hidden: [...hidden], activation }, 4);
+      if (tfOps) [sac, td3].forEach(useTfOps);
+      // Targets apart from the online critics, so that min(Q1, Q2) takes both branches.
+      sac.critic.target1.setParams(sac.critic.q2.params);
+      const out = {
+        targetMin: Array.from(sac.critic.targetMin(x, B)),
+        fit: sac.critic.lossAndGradient(x, y, B),
+        min: sac.critic.inputGradient(x, B, 'min'),
+        q1: sac.critic.inputGradient(x, B, 'q1'),
+        sacActor: sac.actorGradient(obs, B, 0.3, eps),
+        td3Actor: td3.actorGradient(obs, B),
+      };
+      sac.dispose();
+      td3.dispose();
+      return out;
+    };
+    const kernels = results(false);
+    const tfOps = results(true);
+    expect(kernels).toEqual(tfOps);
+    expect(new Set(kernels.min.dx).size).toBeGreaterThan(B); // not trivially zero
+  });
+
+  it.each(['sac', 'td3'])('%s trains to the same weights either way', (name) => {
+    const run = (tfOps: boolean) => {
+      const agent = createAgent(name, pendulumInfo(), { ...small, hidden: [16, 16] }, 9) as SacAgent | Td3Agent;
+      if (tfOps) useTfOps(agent);
+      drive(agent, 240);
+      const params = [agent.actor, agent.critic.q1, agent.critic.q2, agent.critic.target1, agent.critic.target2].map((m) => Array.from(m.params));
+      agent.dispose();
+      return params;
+    };
+    expect(run(false)).toEqual(run(true));
+  });
+
+  it.each(['sac', 'td3'])('%s calls no engine kernel in a gradient step and keeps its data flat', async (name) => {
+    const agent = createAgent(name, pendulumInfo(), small, 3) as SacAgent | Td3Agent;
+    drive(agent, 100);
+    const info = tf.memory() as tf.MemoryInfo & { numDataBuffers: number };
+    const before = { tensors: info.numTensors, buffers: info.numDataBuffers };
+    // Every env step after learningStarts trains; the actor's forward pass when acting is kernels too.
+    const profile = await tf.profile(() => drive(agent, 40, 2, 1, 100));
+    expect(profile.kernels).toEqual([]);
+    drive(agent, 60, 2, 2, 140);
+    const after = tf.memory() as tf.MemoryInfo & { numDataBuffers: number };
+    expect({ tensors: after.numTensors, buffers: after.numDataBuffers }).toEqual(before);
+    agent.dispose();
+  });
+});
+
 describe('learning (CI budget)', () => {
   // A random policy scores about −1200 on Pendulum-v1 (10 episodes); the preset solves (≥ −200) at 2k–4k steps.
   it.each([
