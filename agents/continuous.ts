@@ -129,15 +129,13 @@ export class TwinCritic {
   /** min(Q1'(x), Q2'(x)) of the target critics for `n` input rows (one upload, one download). */
   targetMin(x: Float32Array, n: number): Float32Array {
     const both = new Float32Array(2 * n);
-    const k = this.scope();
+    const k = KernelScope.active(this.kernels);
     if (k) {
-      try {
+      k.use(() => {
         const xt = k.upload(x, [n, this.inputSize]);
         k.readInto(qKernels(k, this.target1, xt), both, 0);
         k.readInto(qKernels(k, this.target2, xt), both, n);
-      } finally {
-        k.release();
-      }
+      });
     } else {
       both.set(
         downloadAndDispose(
@@ -199,10 +197,10 @@ export class TwinCritic {
     const p2 = this.q2.params.length;
     // [∂loss/∂θ1 | ∂loss/∂θ2 | Q1(x) | Q2(x)]
     let values: Float32Array;
-    const k = this.scope();
+    const k = KernelScope.active(this.kernels);
     if (k) {
       values = new Float32Array(p1 + p2 + 2 * n);
-      try {
+      k.use(() => {
         const xt = k.upload(x, [n, this.inputSize]);
         const yt = k.upload(y, [n, 1]);
         const scale = k.upload(Float32Array.of(1 / n), []);
@@ -214,9 +212,7 @@ export class TwinCritic {
         backwardKernels(k, t2, dOut(traceOutputKernels(t2)), values.subarray(p1, p1 + p2));
         k.readInto(traceOutputKernels(t1), values, p1 + p2);
         k.readInto(traceOutputKernels(t2), values, p1 + p2 + n);
-      } finally {
-        k.release();
-      }
+      });
     } else {
       values = downloadAndDispose(
         tf.tidy(() => {
@@ -249,14 +245,8 @@ export class TwinCritic {
    * (TD3). Only the input gradient is computed: the critics' weights are not trained by the actor's loss.
    */
   inputGradient(x: Float32Array, n: number, which: 'min' | 'q1'): { q: Float32Array; dx: Float32Array } {
-    const k = this.scope();
-    if (k) {
-      try {
-        return this.inputGradientKernels(k, x, n, which);
-      } finally {
-        k.release();
-      }
-    }
+    const k = KernelScope.active(this.kernels);
+    if (k) return k.use(() => this.inputGradientKernels(k, x, n, which));
     const q = new Float32Array(n);
     const dx = tf.tidy(() => {
       const xt = tf.tensor2d(x, [n, this.inputSize]);
@@ -301,11 +291,6 @@ export class TwinCritic {
       [this.target1, this.q1],
       [this.target2, this.q2],
     ];
-  }
-
-  /** The kernel scope if it runs on the current backend, else null (tf ops). */
-  private scope(): KernelScope | null {
-    return this.kernels?.current ? this.kernels : null;
   }
 
   dispose(): void {

@@ -75,7 +75,8 @@ export class DqnUpdate {
 
   /** The gradient of the mean (importance-weighted) TD loss on the sample `s`. */
   compute(s: ReplaySample): DqnGradient {
-    if (this.kernels?.current) return this.computeWithKernels(this.kernels, s);
+    const k = KernelScope.active(this.kernels);
+    if (k) return k.use(() => this.computeWithKernels(k, s));
     const B = s.size;
     const A = this.A;
     const d = this.online.inputSize;
@@ -96,13 +97,13 @@ export class DqnUpdate {
       if (this.duelingMap) dOut = tf.matMul(dOut, tf.transpose(this.duelingMap));
       return trace.backward(dOut);
     });
-    return { grad: downloadAndDispose(gradTensor), td: tdValues, ...stats, meanQ: stats.meanQ / B };
+    return { grad: downloadAndDispose(gradTensor), td: tdValues, ...stats };
   }
 
   /**
    * `compute` as direct kernel calls (agents/kernel-scope.ts; an MLP on the wasm backend): the same kernels
    * on the same inputs as the tf ops above, so the same bits, at a fraction of the per-op cost. The Q values
-   * and the gradient are read part by part (a concat is only a copy).
+   * and the gradient are read part by part (a concat is only a copy). The caller releases the scope.
    */
   private computeWithKernels(k: KernelScope, s: ReplaySample): DqnGradient {
     const B = s.size;
@@ -112,44 +113,40 @@ export class DqnUpdate {
     const dOutValues = new Float32Array(B * A);
     const tdValues = new Float32Array(B);
     const grad = new Float32Array(online.params.length);
-    try {
-      const obs = k.upload(s.obs.subarray(0, B * d), [B, d]);
-      const nextObs = k.upload(s.nextObs.subarray(0, B * d), [B, d]);
-      const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
-      const qValues = (t: KernelTrace): tf.TensorInfo => (this.duelingMap ? matMul(traceOutputKernels(t), this.duelingMap) : traceOutputKernels(t));
-      // The weights from `params` (the tf variables are not uploaded during training: see Mlp.syncVariables);
-      // the online weights serve both online passes.
-      const onlineWeights = uploadWeights(k, online);
-      const trace = forwardTraceKernels(k, online, obs, onlineWeights);
-      const parts = [qValues(trace)];
-      let targetInput = nextObs;
-      if (this.opts.advantageLearning > 0) {
-        const both = new Float32Array(2 * B * d);
-        both.set(s.obs.subarray(0, B * d));
-        both.set(s.nextObs.subarray(0, B * d), B * d);
-        targetInput = k.upload(both, [2 * B, d]);
-      }
-      parts.push(qValues(forwardTraceKernels(k, this.target as Mlp, targetInput, uploadWeights(k, this.target as Mlp))));
-      if (this.opts.doubleDqn) parts.push(qValues(forwardTraceKernels(k, online, nextObs, onlineWeights)));
-      const q = new Float32Array(parts.reduce((n, p) => n + p.shape[0], 0) * A);
-      let offset = 0;
-      for (const p of parts) {
-        k.readInto(p, q, offset);
-        offset += p.shape[0] * A;
-      }
-      const stats = this.lossGradient(s, q, dOutValues, tdValues);
-      let dOut = k.upload(dOutValues, [B, A]);
-      if (this.duelingMap) dOut = matMul(dOut, k.run('Transpose', { x: this.duelingMap }, { perm: [1, 0] }));
-      backwardKernels(k, trace, dOut, grad);
-      return { grad, td: tdValues, ...stats, meanQ: stats.meanQ / B };
-    } finally {
-      k.release();
+    const obs = k.upload(s.obs.subarray(0, B * d), [B, d]);
+    const nextObs = k.upload(s.nextObs.subarray(0, B * d), [B, d]);
+    const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+    const qValues = (t: KernelTrace): tf.TensorInfo => (this.duelingMap ? matMul(traceOutputKernels(t), this.duelingMap) : traceOutputKernels(t));
+    // The weights from `params` (the tf variables are not uploaded during training: see Mlp.syncVariables);
+    // the online weights serve both online passes.
+    const onlineWeights = uploadWeights(k, online);
+    const trace = forwardTraceKernels(k, online, obs, onlineWeights);
+    const parts = [qValues(trace)];
+    let targetInput = nextObs;
+    if (this.opts.advantageLearning > 0) {
+      const both = new Float32Array(2 * B * d);
+      both.set(s.obs.subarray(0, B * d));
+      both.set(s.nextObs.subarray(0, B * d), B * d);
+      targetInput = k.upload(both, [2 * B, d]);
     }
+    parts.push(qValues(forwardTraceKernels(k, this.target as Mlp, targetInput, uploadWeights(k, this.target as Mlp))));
+    if (this.opts.doubleDqn) parts.push(qValues(forwardTraceKernels(k, online, nextObs, onlineWeights)));
+    const q = new Float32Array(parts.reduce((n, p) => n + p.shape[0], 0) * A);
+    let offset = 0;
+    for (const p of parts) {
+      k.readInto(p, q, offset);
+      offset += p.shape[0] * A;
+    }
+    const stats = this.lossGradient(s, q, dOutValues, tdValues);
+    let dOut = k.upload(dOutValues, [B, A]);
+    if (this.duelingMap) dOut = matMul(dOut, k.run('Transpose', { x: this.duelingMap }, { perm: [1, 0] }));
+    backwardKernels(k, trace, dOut, grad);
+    return { grad, td: tdValues, ...stats };
   }
 
   /**
    * The TD targets and ∂loss/∂Q from the downloaded Q values: fills `dOut` ([B, A], nonzero only at the taken
-   * actions) and `td`, returns the loss and the sum of Q(s, a). Rows of `q`, B each: Q_online(s), then
+   * actions) and `td`, returns the loss and the mean of Q(s, a). Rows of `q`, B each: Q_online(s), then
    * Q_target(s) and Q_target(s') (advantage learning: one target pass over [s; s'] rather than two) or
    * Q_target(s') alone, then Q_online(s') (double DQN).
    */
@@ -162,7 +159,7 @@ export class DqnUpdate {
     const qNextTarget = al > 0 ? q.subarray(2 * B * A, 3 * B * A) : q.subarray(B * A, 2 * B * A);
     const qSelect = this.opts.doubleDqn ? q.subarray((al > 0 ? 3 : 2) * B * A) : qNextTarget;
     let loss = 0;
-    let meanQ = 0;
+    let sumQ = 0;
     // The TD targets and ∂loss/∂Q in float32 (Math.fround after every operation), as a tfjs graph would
     // compute them: the same bits whether these few ops run here or in the backend.
     const alpha = f32(al);
@@ -190,9 +187,9 @@ export class DqnUpdate {
       tdOut[i] = td;
       const abs = Math.abs(td);
       loss += (this.opts.loss === 'huber' ? (abs <= 1 ? 0.5 * abs * abs : abs - 0.5) : 0.5 * abs * abs) * w;
-      meanQ += qTaken;
+      sumQ += qTaken;
     }
-    return { loss, meanQ };
+    return { loss, meanQ: sumQ / B };
   }
 
   dispose(): void {

@@ -48,6 +48,20 @@ export class KernelScope {
     return tf.getBackend() === this.backendName;
   }
 
+  /** A kept scope if it runs on the current backend, else null (use tf ops). */
+  static active(scope: KernelScope | null): KernelScope | null {
+    return scope?.current ? scope : null;
+  }
+
+  /** Runs `fn` on this scope, then frees everything it made (whatever `fn` returns must be read by then). */
+  use<T>(fn: (k: KernelScope) => T): T {
+    try {
+      return fn(this);
+    } finally {
+      this.release();
+    }
+  }
+
   /** Copies float32 values into a new tensor of `shape` (what tf.tensor does, without the engine). */
   upload(values: Float32Array, shape: number[]): TensorInfo {
     const size = shape.reduce((a, b) => a * b, 1);

@@ -150,11 +150,7 @@ export class Mlp extends FlatParamNetwork {
   predict(obs: Float32Array, n: number): Float32Array {
     const k = KernelScope.open();
     if (!k) return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
-    try {
-      return k.read(traceOutputKernels(forwardTraceKernels(k, this, k.upload(obs, [n, this.inputSize]))));
-    } finally {
-      k.release();
-    }
+    return k.use(() => k.read(traceOutputKernels(forwardTraceKernels(k, this, k.upload(obs, [n, this.inputSize])))));
   }
 
   /** The number of dense layers. */
@@ -471,4 +467,33 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
     if (l > 0 || opts.input) dy = matMul(dz, transpose(t.weights[2 * l]));
   }
   return opts.input ? dy : null;
+}
+
+/**
+ * The gradient in `net`'s parameters of a loss that is a JS function of the network's outputs (an actor's
+ * loss through the critics): forward on `rows` rows of `x`, `outputGradient(out)` gives ∂loss/∂out (and
+ * whatever else it computes, returned as `chain`), then backward. Direct kernel calls on `scope` where it runs,
+ * else tf ops: the same bits. The forward pass reads the tf variables, which acting reads too, so they upload
+ * and pack once per change of the weights (see Mlp.syncVariables).
+ */
+export function outputChainGradient<T extends { dOut: Float32Array }>(net: Mlp, x: Float32Array, rows: number, outputGradient: (out: Float32Array) => T, scope: KernelScope | null): { grad: Float32Array; chain: T } {
+  const k = KernelScope.active(scope);
+  if (k) {
+    return k.use(() => {
+      const trace = forwardTraceKernels(k, net, k.upload(x, [rows, net.inputSize]));
+      const chain = outputGradient(k.read(traceOutputKernels(trace)));
+      const grad = new Float32Array(net.params.length);
+      backwardKernels(k, trace, k.upload(chain.dOut, [rows, net.outputSize]), grad);
+      return { grad, chain };
+    });
+  }
+  let chain: T | undefined;
+  // The tidy returns only the gradient tensor: tidy walks whatever it returns looking for tensors, and a walk
+  // over a few thousand typed-array entries costs more than the rest of an actor step.
+  const gradTensor = tf.tidy(() => {
+    const trace = forwardTrace(net, tf.tensor2d(x, [rows, net.inputSize]));
+    chain = outputGradient(traceOutput(trace).dataSync() as Float32Array);
+    return backward(trace, tf.tensor2d(chain.dOut, [rows, net.outputSize])).grad!;
+  });
+  return { grad: downloadAndDispose(gradTensor), chain: chain! };
 }

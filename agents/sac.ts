@@ -16,7 +16,7 @@
 import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
 import { KernelScope } from './kernel-scope.js';
-import { backward, backwardKernels, downloadAndDispose, forwardTrace, forwardTraceKernels, traceOutput, traceOutputKernels, Mlp } from './mlp.js';
+import { Mlp, outputChainGradient } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, type OffPolicyConfig } from './off-policy.js';
 import { bool, defaultsOf, int, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
@@ -193,32 +193,8 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
    * noise `eps` (B × k), and its gradient with respect to the actor's parameters (flat, `params` order).
    */
   actorGradient(obs: Float32Array, B: number, alpha: number, eps: Float32Array): { grad: Float32Array; loss: number; meanLogProb: number } {
-    const d = this.obsSize;
-    const outSize = 2 * this.actionSize;
-    const k = this.kernels?.current ? this.kernels : null;
-    if (k) {
-      try {
-        // The tf variables, which acting and the pass on s' read too: uploaded and packed once per change of
-        // the weights (see Mlp.predict and Mlp.syncVariables).
-        const trace = forwardTraceKernels(k, this.actor, k.upload(obs, [B, d]));
-        const chain = this.actorOutputGradient(obs, k.read(traceOutputKernels(trace)), B, alpha, eps);
-        const grad = new Float32Array(this.actor.params.length);
-        backwardKernels(k, trace, k.upload(chain.dOut, [B, outSize]), grad);
-        return { grad, loss: chain.loss, meanLogProb: chain.meanLogProb };
-      } finally {
-        k.release();
-      }
-    }
-    let chain = { loss: 0, meanLogProb: 0 };
-    // The tidy returns only the gradient tensor: tidy walks whatever it returns looking for tensors, and a
-    // walk over a few thousand typed-array entries cost more than the rest of the actor step.
-    const gradTensor = tf.tidy(() => {
-      const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
-      const c = this.actorOutputGradient(obs, traceOutput(trace).dataSync() as Float32Array, B, alpha, eps);
-      chain = c;
-      return backward(trace, tf.tensor2d(c.dOut, [B, outSize])).grad!;
-    });
-    return { grad: downloadAndDispose(gradTensor), loss: chain.loss, meanLogProb: chain.meanLogProb };
+    const { grad, chain } = outputChainGradient(this.actor, obs, B, (out) => this.actorOutputGradient(obs, out, B, alpha, eps), this.kernels);
+    return { grad, loss: chain.loss, meanLogProb: chain.meanLogProb };
   }
 
   /**

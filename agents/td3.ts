@@ -8,10 +8,9 @@
  * in continuous.ts. Read `act`, then `trainStep` top to bottom. Actions are in [-1, 1] inside the agent
  * (noise scales are fractions of the box's half-width) and rescaled to the box only for the env.
  */
-import { tf } from './backend.js';
 import { Adam, type ParamSet } from './adam.js';
 import { KernelScope } from './kernel-scope.js';
-import { backward, backwardKernels, downloadAndDispose, forwardTrace, forwardTraceKernels, traceOutput, traceOutputKernels, Mlp } from './mlp.js';
+import { Mlp, outputChainGradient } from './mlp.js';
 import type { ReplaySample } from './replay-buffer.js';
 import { OffPolicyAgent, checkOffPolicy, type OffPolicyConfig } from './off-policy.js';
 import { choice, defaultsOf, int, num, validateHyperparams, type HyperparamSchema } from './hyperparams.js';
@@ -163,30 +162,8 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
 
   /** The actor's loss −mean_i Q1(s_i, tanh(μ(s_i))) and its gradient in the actor's parameters (flat). */
   actorGradient(obs: Float32Array, B: number): { grad: Float32Array; loss: number } {
-    const d = this.obsSize;
-    const k = this.kernels?.current ? this.kernels : null;
-    if (k) {
-      try {
-        // The tf variables, which acting reads too: uploaded and packed once per change of the weights (see
-        // Mlp.predict and Mlp.syncVariables).
-        const trace = forwardTraceKernels(k, this.actor, k.upload(obs, [B, d]));
-        const chain = this.actorOutputGradient(obs, k.read(traceOutputKernels(trace)), B);
-        const grad = new Float32Array(this.actor.params.length);
-        backwardKernels(k, trace, k.upload(chain.dOut, [B, this.actionSize]), grad);
-        return { grad, loss: chain.loss };
-      } finally {
-        k.release();
-      }
-    }
-    let loss = 0;
-    // The tidy returns only the gradient tensor (tidy walks what it returns; see SacAgent.actorGradient).
-    const gradTensor = tf.tidy(() => {
-      const trace = forwardTrace(this.actor, tf.tensor2d(obs, [B, d]));
-      const chain = this.actorOutputGradient(obs, traceOutput(trace).dataSync() as Float32Array, B);
-      loss = chain.loss;
-      return backward(trace, tf.tensor2d(chain.dOut, [B, this.actionSize])).grad!;
-    });
-    return { grad: downloadAndDispose(gradTensor), loss };
+    const { grad, chain } = outputChainGradient(this.actor, obs, B, (out) => this.actorOutputGradient(obs, out, B), this.kernels);
+    return { grad, loss: chain.loss };
   }
 
   /** ∂loss/∂μ from the actor's raw outputs `out` (through the tanh and Q1's input gradient), and the loss. */
