@@ -285,9 +285,9 @@ class RunDirSink implements LoopSink {
     readonly log: (message: string) => void,
   ) {
     // Each checkpoint holds the config it was taken under, and its manifest the config's hash: a resume
-    // refuses a config.json edited since (see configEdits).
+    // refuses a config.json edited since (see configEdits). saveCheckpoint checks the run is still ours before
+    // its first write and every one after.
     const save = (data: CheckpointData) => {
-      run.assertOwned();
       saveCheckpoint(run.checkpointsDir, { ...data, json: { ...data.json, config }, configSha256: runConfigSha256(config) }, 2, { assertOwned: () => run.assertOwned() });
     };
     this.checkpoints = { logMarks: () => run.logMarks(), save };
