@@ -422,15 +422,27 @@ export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo, 
     const activation = !last && net.activation === 'relu' ? 'relu' : 'linear';
     const y = k.run('_FusedMatMul', { a: k.view(h, [1, rows, inSize]), b: k.view(weights[2 * l], [1, inSize, outSize]), bias: weights[2 * l + 1] }, { ...MATMUL, activation, leakyreluAlpha: 0.2 });
     h = k.view(y, [rows, outSize]);
-    if (!last && net.activation === 'tanh') {
-      // tanh(h) = 2·σ(2h) − 1, as `tanh` above.
-      const two = k.upload(Float32Array.of(2), []);
-      const s = k.run('Sigmoid', { x: k.run('Multiply', { a: h, b: two }) });
-      h = k.run('Sub', { a: k.run('Multiply', { a: s, b: two }), b: k.upload(Float32Array.of(1), []) });
-    }
+    if (!last && net.activation === 'tanh') h = activateKernels(k, h, 'tanh');
     acts.push(h);
   }
   return { net, acts, weights };
+}
+
+/** tf.relu(h), or `tanh(h)` above (2·σ(2h) − 1), on a KernelScope. */
+export function activateKernels(k: KernelScope, h: tf.TensorInfo, activation: Activation): tf.TensorInfo {
+  if (activation === 'relu') return k.run('Relu', { x: h });
+  const two = k.upload(Float32Array.of(2), []);
+  const s = k.run('Sigmoid', { x: k.run('Multiply', { a: h, b: two }) });
+  return k.run('Sub', { a: k.run('Multiply', { a: s, b: two }), b: k.upload(Float32Array.of(1), []) });
+}
+
+/**
+ * The gradient at an activation's input from the gradient `dy` at its output `y`: dy·step(y) (relu) or
+ * dy·(1 − y²) (tanh), as `backward` computes it with tf ops.
+ */
+export function activationGradientKernels(k: KernelScope, dy: tf.TensorInfo, y: tf.TensorInfo, activation: Activation): tf.TensorInfo {
+  const dAct = activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.upload(Float32Array.of(1), []), b: k.run('Square', { x: y }) });
+  return k.run('Multiply', { a: dy, b: dAct });
 }
 
 export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {
@@ -455,11 +467,7 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
   let dy = dOut;
   for (let l = layers - 1; l >= 0; l--) {
     const y = t.acts[l + 1];
-    let dz = dy;
-    if (l < layers - 1) {
-      const dAct = t.net.activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.upload(Float32Array.of(1), []), b: k.run('Square', { x: y }) });
-      dz = k.run('Multiply', { a: dy, b: dAct });
-    }
+    const dz = l < layers - 1 ? activationGradientKernels(k, dy, y, t.net.activation) : dy;
     if (grad && ones) {
       k.readInto(matMul(transpose(t.acts[l]), dz), grad, offsets[l]);
       k.readInto(matMul(ones, dz), grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);

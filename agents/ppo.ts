@@ -9,7 +9,6 @@
  * file is the update. Read `update` top to bottom; each minibatch's gradient (`minibatchGradient`) is
  * computed without a gradient tape, as DQN's (agents/dqn-update.ts).
  */
-import { tf } from './backend.js';
 import { PG_HYPERPARAMS, PolicyGradientAgent, checkPgConfig, type Minibatch, type PgConfig } from './policy-gradient.js';
 import { bool, defaultsOf, int, num, validateHyperparams, withDefaults, type HyperparamSchema } from './hyperparams.js';
 import { explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
@@ -166,45 +165,44 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
     let entropy = 0;
     let approxKl = 0;
     let clipped = 0;
-    const netGrad = tf.tidy(() => {
-      const trace = this.net.trace(tf.tensor2d(mb.obs, [n, this.obsSize]));
-      const outputs = tf.concat([tf.reshape(trace.policy, [-1]), tf.reshape(trace.value, [-1])]).dataSync() as Float32Array;
-      const policyOut = outputs.subarray(0, n * k);
-      const values = outputs.subarray(n * k);
-      this.dist.logProb(policyOut, n, mb.actions, logProb);
-      this.dist.entropy(policyOut, n, ent);
-      for (let i = 0; i < n; i++) {
-        const logRatio = logProb[i] - mb.logProbs[i];
-        const ratio = portableExp(logRatio); // the same bits in Node and in a browser tab (core/math.ts)
-        approxKl += ratio - 1 - logRatio;
-        if (Math.abs(ratio - 1) > clip) clipped++;
-        const a = mb.advantages[i];
-        const unclippedTerm = -a * ratio;
-        const clippedTerm = -a * Math.min(Math.max(ratio, 1 - clip), 1 + clip);
-        // The larger term is the loss; the clipped one is flat in r wherever it is the larger.
-        policyLoss += Math.max(unclippedTerm, clippedTerm);
-        dLogProb[i] = unclippedTerm >= clippedTerm ? unclippedTerm / n : 0; // ∂r/∂log π = r
-        const v = values[i];
-        const err = v - mb.returns[i];
-        if (c.clipValueLoss) {
-          const old = mb.values[i];
-          const change = v - old;
-          const clippedErr = old + Math.min(Math.max(change, -clip), clip) - mb.returns[i];
-          valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
-          const g = err * err >= clippedErr * clippedErr ? err : Math.abs(change) <= clip ? clippedErr : 0;
-          dValue[i] = (c.vfCoef * g) / n;
-        } else {
-          valueLoss += 0.5 * err * err;
-          dValue[i] = (c.vfCoef * err) / n;
-        }
-        entropy += ent[i];
-      }
-      this.dist.backprop(policyOut, n, mb.actions, dLogProb, -c.entCoef / n, dPolicy, distGrad);
-      return trace.backward(tf.tensor2d(dPolicy, [n, k]), tf.tensor2d(dValue, [n, 1]));
-    });
     const grad = new Float32Array(this.gradientSize);
-    grad.set(netGrad.dataSync() as Float32Array);
-    netGrad.dispose();
+    this.net.gradient(
+      mb.obs,
+      n,
+      (policyOut, values) => {
+        this.dist.logProb(policyOut, n, mb.actions, logProb);
+        this.dist.entropy(policyOut, n, ent);
+        for (let i = 0; i < n; i++) {
+          const logRatio = logProb[i] - mb.logProbs[i];
+          const ratio = portableExp(logRatio); // the same bits in Node and in a browser tab (core/math.ts)
+          approxKl += ratio - 1 - logRatio;
+          if (Math.abs(ratio - 1) > clip) clipped++;
+          const a = mb.advantages[i];
+          const unclippedTerm = -a * ratio;
+          const clippedTerm = -a * Math.min(Math.max(ratio, 1 - clip), 1 + clip);
+          // The larger term is the loss; the clipped one is flat in r wherever it is the larger.
+          policyLoss += Math.max(unclippedTerm, clippedTerm);
+          dLogProb[i] = unclippedTerm >= clippedTerm ? unclippedTerm / n : 0; // ∂r/∂log π = r
+          const v = values[i];
+          const err = v - mb.returns[i];
+          if (c.clipValueLoss) {
+            const old = mb.values[i];
+            const change = v - old;
+            const clippedErr = old + Math.min(Math.max(change, -clip), clip) - mb.returns[i];
+            valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
+            const g = err * err >= clippedErr * clippedErr ? err : Math.abs(change) <= clip ? clippedErr : 0;
+            dValue[i] = (c.vfCoef * g) / n;
+          } else {
+            valueLoss += 0.5 * err * err;
+            dValue[i] = (c.vfCoef * err) / n;
+          }
+          entropy += ent[i];
+        }
+        this.dist.backprop(policyOut, n, mb.actions, dLogProb, -c.entCoef / n, dPolicy, distGrad);
+        return { dPolicy, dValue };
+      },
+      grad,
+    );
     grad.set(distGrad, this.networkGradientSize);
     policyLoss /= n;
     valueLoss /= n;
