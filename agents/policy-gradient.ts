@@ -323,6 +323,19 @@ export interface Minibatch {
   values: Float32Array;
 }
 
+/** A minibatch's rows as a loss sees them, and where it writes its gradient (`lossGradient`). */
+export interface LossRows {
+  /** log π(a|s) of each row's stored action, under the current policy. */
+  logProb: Float32Array;
+  entropy: Float32Array;
+  /** V(s) of each row. */
+  values: Float32Array;
+  /** Out: ∂loss/∂log π(a|s) of each row. */
+  dLogProb: Float64Array;
+  /** Out: ∂loss/∂V(s) of each row. */
+  dValue: Float32Array;
+}
+
 /** Act-time results kept for the `observe` call that follows. */
 interface PendingStep {
   n: number;
@@ -350,6 +363,8 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
   protected envSteps = 0;
   protected updates = 0;
   private pending: PendingStep | null = null;
+  /** Parameters of everything Adam trains: the networks, then the distribution's own. */
+  private readonly gradientSize: number;
 
   constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
     this.name = name;
@@ -362,6 +377,7 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     const torso = resolveTorso(name, info.observationSpace, config);
     this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(streamSeed(seed, `${name}.init`)), torso);
     const trainables: ParamSet[] = [...this.net.nets.map(([, m]) => m), ...this.dist.trainables];
+    this.gradientSize = trainables.reduce((n, p) => n + p.params.length, 0);
     this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, beta1: config.adamBeta1, beta2: config.adamBeta2, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity, clipPerNet: config.clipPerNetwork });
     this.buffer = new RolloutBuffer({ numSteps: config.numSteps, numEnvs: info.numEnvs, obsSize: this.obsSize, actionSize: this.dist.actionSize });
     this.obsRms = config.normalizeObs ? new RunningMeanStd(this.obsSize) : null;
@@ -471,6 +487,36 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     const { policy, value } = this.net.policyAndValue(tf.tensor2d(mb.obs, [mb.n, this.obsSize]));
     const { logProb, entropy } = this.dist.logProbAndEntropy(policy, mb.actions, mb.n);
     return { logProb, entropy, value };
+  }
+
+  /**
+   * The gradient of a policy-gradient loss on a minibatch, in the optimiser's layout (the networks, then the
+   * distribution's own parameters), without a gradient tape: one forward pass; log π(a|s), the entropy and V(s)
+   * of each row in JS; `terms(rows)` writes ∂loss/∂log π and ∂loss/∂V of each row into `rows.dLogProb` and
+   * `rows.dValue` (and returns whatever it sums, such as the loss terms); the entropy bonus −entCoef · (mean
+   * entropy) is added here; then the distribution's and the networks' backward passes (ActorCritic.gradient).
+   */
+  protected lossGradient<T>(mb: Minibatch, terms: (rows: LossRows) => T): { grad: Float32Array; terms: T } {
+    const n = mb.n;
+    const grad = new Float32Array(this.gradientSize);
+    const distGrad = new Float64Array(this.gradientSize - this.net.paramCount);
+    const dPolicy = new Float32Array(n * this.dist.paramSize);
+    const dLogProb = new Float64Array(n);
+    const dValue = new Float32Array(n);
+    let result: T | undefined;
+    this.net.gradient(
+      mb.obs,
+      n,
+      (policy, values) => {
+        const rows = this.dist.evaluate(policy, n, mb.actions);
+        result = terms({ logProb: rows.logProb, entropy: rows.entropy, values, dLogProb, dValue });
+        rows.backprop(dLogProb, -this.config.entCoef / n, dPolicy, distGrad);
+        return { dPolicy, dValue };
+      },
+      grad,
+    );
+    grad.set(distGrad, this.net.paramCount);
+    return { grad, terms: result! };
   }
 
   /**

@@ -56,16 +56,11 @@ const DEFAULTS: PpoConfig = defaultsOf(PPO_HYPERPARAMS);
 export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   static readonly defaults: PpoConfig = DEFAULTS;
   private clipRange: number;
-  /** Parameters of the networks, and of everything Adam trains (the networks, then the distribution's own). */
-  private readonly networkGradientSize: number;
-  private readonly gradientSize: number;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
     const config = validateHyperparams('ppo', PPO_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
     super('ppo', info, config, seed);
     this.clipRange = config.clipCoef;
-    this.networkGradientSize = this.net.nets.reduce((s, [, net]) => s + net.params.length, 0);
-    this.gradientSize = this.optimizer.nets.reduce((s, p) => s + p.params.length, 0);
   }
 
   protected update(): UpdateMetrics {
@@ -153,61 +148,40 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   minibatchGradient(mb: Minibatch, clip: number): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number; approxKl: number; clipFraction: number } {
     const c = this.config;
     const n = mb.n;
-    const k = this.dist.paramSize;
-    const dPolicy = new Float32Array(n * k);
-    const dValue = new Float32Array(n);
-    const dLogProb = new Float64Array(n);
-    const logProb = new Float32Array(n);
-    const ent = new Float32Array(n);
-    const distGrad = new Float64Array(this.gradientSize - this.networkGradientSize);
-    let policyLoss = 0;
-    let valueLoss = 0;
-    let entropy = 0;
-    let approxKl = 0;
-    let clipped = 0;
-    const grad = new Float32Array(this.gradientSize);
-    this.net.gradient(
-      mb.obs,
-      n,
-      (policyOut, values) => {
-        this.dist.logProb(policyOut, n, mb.actions, logProb);
-        this.dist.entropy(policyOut, n, ent);
-        for (let i = 0; i < n; i++) {
-          const logRatio = logProb[i] - mb.logProbs[i];
-          const ratio = portableExp(logRatio); // the same bits in Node and in a browser tab (core/math.ts)
-          approxKl += ratio - 1 - logRatio;
-          if (Math.abs(ratio - 1) > clip) clipped++;
-          const a = mb.advantages[i];
-          const unclippedTerm = -a * ratio;
-          const clippedTerm = -a * Math.min(Math.max(ratio, 1 - clip), 1 + clip);
-          // The larger term is the loss; the clipped one is flat in r wherever it is the larger.
-          policyLoss += Math.max(unclippedTerm, clippedTerm);
-          dLogProb[i] = unclippedTerm >= clippedTerm ? unclippedTerm / n : 0; // ∂r/∂log π = r
-          const v = values[i];
-          const err = v - mb.returns[i];
-          if (c.clipValueLoss) {
-            const old = mb.values[i];
-            const change = v - old;
-            const clippedErr = old + Math.min(Math.max(change, -clip), clip) - mb.returns[i];
-            valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
-            const g = err * err >= clippedErr * clippedErr ? err : Math.abs(change) <= clip ? clippedErr : 0;
-            dValue[i] = (c.vfCoef * g) / n;
-          } else {
-            valueLoss += 0.5 * err * err;
-            dValue[i] = (c.vfCoef * err) / n;
-          }
-          entropy += ent[i];
+    const { grad, terms } = this.lossGradient(mb, ({ logProb, entropy, values, dLogProb, dValue }) => {
+      const t = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipped: 0 };
+      for (let i = 0; i < n; i++) {
+        const logRatio = logProb[i] - mb.logProbs[i];
+        const ratio = portableExp(logRatio); // the same bits in Node and in a browser tab (core/math.ts)
+        t.approxKl += ratio - 1 - logRatio;
+        if (Math.abs(ratio - 1) > clip) t.clipped++;
+        const a = mb.advantages[i];
+        const unclippedTerm = -a * ratio;
+        const clippedTerm = -a * Math.min(Math.max(ratio, 1 - clip), 1 + clip);
+        // The larger term is the loss; the clipped one is flat in r wherever it is the larger.
+        t.policyLoss += Math.max(unclippedTerm, clippedTerm);
+        dLogProb[i] = unclippedTerm >= clippedTerm ? unclippedTerm / n : 0; // ∂r/∂log π = r
+        const v = values[i];
+        const err = v - mb.returns[i];
+        if (c.clipValueLoss) {
+          const old = mb.values[i];
+          const change = v - old;
+          const clippedErr = old + Math.min(Math.max(change, -clip), clip) - mb.returns[i];
+          t.valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
+          const g = err * err >= clippedErr * clippedErr ? err : Math.abs(change) <= clip ? clippedErr : 0;
+          dValue[i] = (c.vfCoef * g) / n;
+        } else {
+          t.valueLoss += 0.5 * err * err;
+          dValue[i] = (c.vfCoef * err) / n;
         }
-        this.dist.backprop(policyOut, n, mb.actions, dLogProb, -c.entCoef / n, dPolicy, distGrad);
-        return { dPolicy, dValue };
-      },
-      grad,
-    );
-    grad.set(distGrad, this.networkGradientSize);
-    policyLoss /= n;
-    valueLoss /= n;
-    entropy /= n;
-    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy, approxKl: approxKl / n, clipFraction: clipped / n };
+        t.entropy += entropy[i];
+      }
+      return t;
+    });
+    const policyLoss = terms.policyLoss / n;
+    const valueLoss = terms.valueLoss / n;
+    const entropy = terms.entropy / n;
+    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy, approxKl: terms.approxKl / n, clipFraction: terms.clipped / n };
   }
 
   override progressInfo(): Record<string, number> {

@@ -102,9 +102,9 @@ describe('PPO: the tape-free minibatch gradient', () => {
   }
 });
 
-describe('distributions: backprop of log π and entropy', () => {
+describe('distributions: log π, entropy and their backward pass in JS', () => {
   for (const [kind, create] of [['categorical', () => new Categorical(new Discrete(3))], ['gaussian', () => new DiagGaussian(new Box(-1, 1, [2]), 0.2)]] as const) {
-    it(`${kind}: equals tfjs autodiff of logProbAndEntropy`, () => {
+    it(`${kind}: evaluate gives the values of logProb and entropy, and its backprop equals tfjs autodiff of logProbAndEntropy`, () => {
       const dist = create();
       const rng = new Rng(5);
       const n = 7;
@@ -116,7 +116,14 @@ describe('distributions: backprop of log π and entropy', () => {
       const dEntropy = -0.3;
       const dOut = new Float32Array(n * k);
       const dTrainables = new Float64Array(dist.trainables.reduce((s, t) => s + t.params.length, 0));
-      dist.backprop(out, n, actions, dLogProb, dEntropy, dOut, dTrainables);
+      const rows = dist.evaluate(out, n, actions);
+      const logProb = new Float32Array(n);
+      const entropy = new Float32Array(n);
+      dist.logProb(out, n, actions, logProb);
+      dist.entropy(out, n, entropy);
+      expect(Array.from(rows.logProb)).toEqual(Array.from(logProb));
+      expect(Array.from(rows.entropy)).toEqual(Array.from(entropy));
+      rows.backprop(dLogProb, dEntropy, dOut, dTrainables);
       const vars = dist.trainables.flatMap((t) => t.variables);
       const ref = tf.tidy(() => {
         const x = tf.variable(tf.tensor2d(out, [n, k]));
