@@ -85,36 +85,9 @@ export class Adam {
     this.v = new Float64Array(size);
   }
 
-  /** All trainable variables, in the order `minimize` expects gradients. */
+  /** All trainable variables, in `nets` order (the order of a flat gradient). */
   get variables(): tf.Variable[] {
     return this.nets.flatMap((n) => n.variables);
-  }
-
-  /**
-   * Computes the gradient of `loss()` (a scalar, built from the nets' `apply`), takes one Adam step, and
-   * returns the loss value, the gradient norm before clipping, and any extra scalars `loss` returned.
-   */
-  minimize(loss: () => { loss: tf.Scalar; extras?: tf.Tensor[] }): { loss: number; gradNorm: number; extras: Float32Array[] } {
-    const vars = this.variables;
-    let extraTensors: tf.Tensor[] = [];
-    const { flat, lossValue } = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        const out = loss();
-        extraTensors = (out.extras ?? []).map((t) => tf.keep(t));
-        return out.loss;
-      }, vars);
-      // One download for the whole gradient: concatenate in variable order.
-      const parts = vars.map((v) => (grads[v.name] ?? tf.zerosLike(v)).reshape([-1]));
-      return { flat: tf.keep(tf.concat(parts)), lossValue: tf.keep(value) };
-    });
-    const g = flat.dataSync() as Float32Array;
-    const lossNumber = lossValue.dataSync()[0];
-    const extras = extraTensors.map((t) => t.dataSync() as Float32Array);
-    flat.dispose();
-    lossValue.dispose();
-    for (const t of extraTensors) t.dispose();
-    const gradNorm = this.step(g);
-    return { loss: lossNumber, gradNorm, extras };
   }
 
   /** One Adam step from a flat gradient (in `nets` order); returns the pre-clip (global) gradient norm. */

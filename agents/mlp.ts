@@ -7,10 +7,10 @@
  * Initialisation is done in JS from a seeded {@link Rng}, so the initial weights are identical on every
  * backend: glorot-uniform (DQN) or orthogonal with a gain per layer (PPO/A2C, as in the "37 details").
  *
- * Gradients come two ways: through tfjs's tape (`apply` inside `optimizer.minimize`: each layer carries a
- * custom gradient, see `denseLayer`), or written out by hand with no tape (`forwardTrace` + `backward`, at
- * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use. On the wasm
- * backend DQN's update, SAC's and TD3's steps and `predict` run the same passes as direct kernel calls
+ * Gradients come two ways: written out by hand with no tape (`forwardTrace` + `backward`, at the end of this
+ * file), which every agent's gradient step uses, or through tfjs's tape (`apply` under `tf.variableGrads`: each
+ * layer carries a custom gradient, see `denseLayer`), the reference the tests check the hand-written passes
+ * against. On the wasm backend the agents' steps and `predict` run the same passes as direct kernel calls
  * (`forwardTraceKernels`, `backwardKernels`).
  */
 import { tf } from './backend.js';

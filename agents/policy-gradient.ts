@@ -482,13 +482,6 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     return mb;
   }
 
-  /** log π(a|s), entropy and V(s) of a minibatch as tensors, in one forward pass; call inside the loss. */
-  protected evaluateActions(mb: Minibatch): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D } {
-    const { policy, value } = this.net.policyAndValue(tf.tensor2d(mb.obs, [mb.n, this.obsSize]));
-    const { logProb, entropy } = this.dist.logProbAndEntropy(policy, mb.actions, mb.n);
-    return { logProb, entropy, value };
-  }
-
   /**
    * The gradient of a policy-gradient loss on a minibatch, in the optimiser's layout (the networks, then the
    * distribution's own parameters), without a gradient tape: one forward pass; log π(a|s), the entropy and V(s)
@@ -536,9 +529,8 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
   }
 
   /**
-   * One gradient step on the whole rollout (A2C and REINFORCE, after `computeAdvantages`): the score-function
-   * loss −log π(a|s)·A, minus the entropy bonus, plus the critic's regression onto the returns. The
-   * rollout is one batch in storage order: both estimators are on-policy, so there is exactly one step.
+   * One gradient step on the whole rollout (A2C and REINFORCE, after `computeAdvantages`), on `batchGradient`.
+   * The rollout is one batch in storage order: both estimators are on-policy, so there is exactly one step.
    */
   protected wholeRolloutStep(): UpdateMetrics {
     const c = this.config;
@@ -548,28 +540,46 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     const mb = this.gather(all);
     // Advantage normalisation over the batch (when the algorithm's config asks for it).
     if (c.normalizeAdvantages) normalizeAdvantages(mb.advantages);
-    const negAdvantages = mb.advantages.map((a) => -a);
-    const step = this.optimizer.minimize(() => {
-      const { logProb, entropy, value } = this.evaluateActions(mb);
-      const pgLoss = tf.mean(tf.mul(tf.tensor1d(negAdvantages), logProb));
-      const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, tf.tensor1d(mb.returns)))));
-      const entMean = tf.mean(entropy);
-      const total = tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entMean)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
-      return { loss: total, extras: [tf.stack([pgLoss, vLoss, entMean])] };
-    });
-    const [scalars] = step.extras;
+    const step = this.batchGradient(mb);
+    const gradNorm = this.optimizer.step(step.grad);
     return {
       loss: step.loss,
-      policyLoss: scalars[0],
-      valueLoss: scalars[1],
-      entropy: scalars[2],
+      policyLoss: step.policyLoss,
+      valueLoss: step.valueLoss,
+      entropy: step.entropy,
       // How far this step moved the policy (diagnostic): approximate KL on the batch it was computed from.
       approxKl: this.approxKlOn(mb),
       explainedVariance: explainedVariance(buf.values, buf.returns),
       meanAdvantage: mean(buf.advantages),
-      gradNorm: step.gradNorm,
+      gradNorm,
       lr: this.optimizer.lr,
     };
+  }
+
+  /**
+   * The gradient of A2C's and REINFORCE's loss on a batch (`lossGradient`: no gradient tape), as a sum of means
+   * over the batch: the score-function loss −A·log π(a|s), minus entCoef · entropy, plus vfCoef · ½ (V − R)².
+   */
+  batchGradient(mb: Minibatch): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number } {
+    const c = this.config;
+    const n = mb.n;
+    const { grad, terms } = this.lossGradient(mb, ({ logProb, entropy, values, dLogProb, dValue }) => {
+      const t = { policyLoss: 0, valueLoss: 0, entropy: 0 };
+      for (let i = 0; i < n; i++) {
+        const a = mb.advantages[i];
+        t.policyLoss -= a * logProb[i];
+        dLogProb[i] = -a / n;
+        const err = values[i] - mb.returns[i];
+        t.valueLoss += 0.5 * err * err;
+        dValue[i] = (c.vfCoef * err) / n;
+        t.entropy += entropy[i];
+      }
+      return t;
+    });
+    const policyLoss = terms.policyLoss / n;
+    const valueLoss = terms.valueLoss / n;
+    const entropy = terms.entropy / n;
+    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy };
   }
 
   weightsFinite(): boolean {

@@ -76,7 +76,12 @@ describe('Mlp', () => {
       if (it === 1) before = tf.memory().numTensors; // after the first step's one-time caches
       const xs = new Float32Array(64).map(() => rng.uniform(-1, 1));
       const ys = new Float32Array(32).map((_, i) => 0.5 * xs[2 * i] - 0.3 * xs[2 * i + 1]);
-      last = opt.minimize(() => ({ loss: tf.mean(tf.square(tf.sub(net.apply(tf.tensor2d(xs, [32, 2])), tf.tensor2d(ys, [32, 1])))) as tf.Scalar })).loss;
+      const { loss, grad } = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(net.apply(tf.tensor2d(xs, [32, 2])), tf.tensor2d(ys, [32, 1])))) as tf.Scalar, opt.variables);
+        return { loss: value.dataSync()[0], grad: tf.concat(opt.variables.map((v) => tf.reshape(grads[v.name], [-1]))).dataSync() };
+      });
+      opt.step(grad);
+      last = loss;
     }
     expect(last).toBeLessThan(1e-3);
     expect(tf.memory().numTensors).toBe(before);

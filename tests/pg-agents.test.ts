@@ -418,8 +418,12 @@ describe('policy-gradient agents on wasm: direct kernel calls and tf ops', () =>
     expect(Array.from(kernels.greedy)).toEqual(Array.from(tfOps.greedy));
   });
 
-  it('PPO calls no engine kernel when acting and updating, and keeps its data flat', async () => {
-    const { agent, vec } = build(PpoAgent, 'CartPole-v1', 4, { hidden: [16, 16], numSteps: 16, numMinibatches: 2, updateEpochs: 2 }, 3);
+  it.each([
+    ['ppo', PpoAgent, { numMinibatches: 2, updateEpochs: 2 }],
+    ['a2c', A2cAgent, { sharedNetwork: true }],
+    ['reinforce', ReinforceAgent, {}],
+  ] as [string, Ctor, Record<string, unknown>][])('%s calls no engine kernel when acting and updating, and keeps its data flat', async (_name, Agent, extra) => {
+    const { agent, vec } = build(Agent, 'CartPole-v1', 4, { hidden: [16, 16], numSteps: 16, ...extra }, 3);
     run(agent, vec, 16);
     const memory = () => {
       const m = tf.memory() as tf.MemoryInfo & { numDataBuffers: number };
