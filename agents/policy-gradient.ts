@@ -307,7 +307,7 @@ export class ActorCritic {
   }
 
   dispose(): void {
-    this.kernels?.release();
+    this.kernels?.dispose();
     for (const [, net] of this.nets) net.dispose();
   }
 }

@@ -115,15 +115,18 @@ describe('Mlp', () => {
     for (const activation of ['relu', 'tanh'] as const) {
       for (const hidden of [[], [16], [64, 64], [5, 70, 9]]) {
         const rng = new Rng(3);
+        const start = tf.memory().numDataBuffers;
         const net = new Mlp([4, ...hidden, 3], rng, { activation });
         const obs = Float32Array.from({ length: 20 * 4 }, () => 3 * rng.normal());
         const ops = tf.tidy(() => net.apply(tf.tensor2d(obs, [20, 4])).dataSync() as Float32Array);
+        net.predict(obs, 20); // the first call keeps the constants of tanh with the network
         const before = tf.memory();
         const got = net.predict(obs, 20);
         expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
         expect(tf.memory().numTensors).toBe(before.numTensors);
         expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(ops.buffer, ops.byteOffset, ops.byteLength)), `${activation} [${hidden}]`).toBe(true);
         net.dispose();
+        expect(tf.memory().numDataBuffers, 'the kept constants go with the network').toBe(start);
       }
     }
   });
