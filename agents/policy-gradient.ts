@@ -336,6 +336,12 @@ export interface LossRows {
   dValue: Float32Array;
 }
 
+/** What a loss's per-row terms sum over a minibatch (`lossGradient`). */
+export interface LossSums {
+  policyLoss: number;
+  valueLoss: number;
+}
+
 /** Act-time results kept for the `observe` call that follows. */
 interface PendingStep {
   n: number;
@@ -486,30 +492,38 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
    * The gradient of a policy-gradient loss on a minibatch, in the optimiser's layout (the networks, then the
    * distribution's own parameters), without a gradient tape: one forward pass; log π(a|s), the entropy and V(s)
    * of each row in JS; `terms(rows)` writes ∂loss/∂log π and ∂loss/∂V of each row into `rows.dLogProb` and
-   * `rows.dValue` (and returns whatever it sums, such as the loss terms); the entropy bonus −entCoef · (mean
-   * entropy) is added here; then the distribution's and the networks' backward passes (ActorCritic.gradient).
+   * `rows.dValue` and returns the sums of the policy and value losses over the rows (and whatever else it
+   * sums); then the distribution's and the networks' backward passes (ActorCritic.gradient). The loss is a sum
+   * of means over the minibatch: policy loss − entCoef · entropy + vfCoef · value loss (the entropy bonus is
+   * added here).
    */
-  protected lossGradient<T>(mb: Minibatch, terms: (rows: LossRows) => T): { grad: Float32Array; terms: T } {
+  protected lossGradient<T extends LossSums>(mb: Minibatch, terms: (rows: LossRows) => T): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number; sums: T } {
+    const c = this.config;
     const n = mb.n;
     const grad = new Float32Array(this.gradientSize);
     const distGrad = new Float64Array(this.gradientSize - this.net.paramCount);
     const dPolicy = new Float32Array(n * this.dist.paramSize);
     const dLogProb = new Float64Array(n);
     const dValue = new Float32Array(n);
-    let result: T | undefined;
+    let sums: T | undefined;
+    let entropySum = 0;
     this.net.gradient(
       mb.obs,
       n,
       (policy, values) => {
         const rows = this.dist.evaluate(policy, n, mb.actions);
-        result = terms({ logProb: rows.logProb, entropy: rows.entropy, values, dLogProb, dValue });
-        rows.backprop(dLogProb, -this.config.entCoef / n, dPolicy, distGrad);
+        sums = terms({ logProb: rows.logProb, entropy: rows.entropy, values, dLogProb, dValue });
+        for (let i = 0; i < n; i++) entropySum += rows.entropy[i];
+        rows.backprop(dLogProb, -c.entCoef / n, dPolicy, distGrad);
         return { dPolicy, dValue };
       },
       grad,
     );
     grad.set(distGrad, this.net.paramCount);
-    return { grad, terms: result! };
+    const policyLoss = sums!.policyLoss / n;
+    const valueLoss = sums!.valueLoss / n;
+    const entropy = entropySum / n;
+    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy, sums: sums! };
   }
 
   /**
@@ -563,23 +577,18 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
   batchGradient(mb: Minibatch): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number } {
     const c = this.config;
     const n = mb.n;
-    const { grad, terms } = this.lossGradient(mb, ({ logProb, entropy, values, dLogProb, dValue }) => {
-      const t = { policyLoss: 0, valueLoss: 0, entropy: 0 };
+    return this.lossGradient(mb, ({ logProb, values, dLogProb, dValue }) => {
+      const sums = { policyLoss: 0, valueLoss: 0 };
       for (let i = 0; i < n; i++) {
         const a = mb.advantages[i];
-        t.policyLoss -= a * logProb[i];
+        sums.policyLoss -= a * logProb[i];
         dLogProb[i] = -a / n;
         const err = values[i] - mb.returns[i];
-        t.valueLoss += 0.5 * err * err;
+        sums.valueLoss += 0.5 * err * err;
         dValue[i] = (c.vfCoef * err) / n;
-        t.entropy += entropy[i];
       }
-      return t;
+      return sums;
     });
-    const policyLoss = terms.policyLoss / n;
-    const valueLoss = terms.valueLoss / n;
-    const entropy = terms.entropy / n;
-    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy };
   }
 
   weightsFinite(): boolean {

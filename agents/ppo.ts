@@ -133,11 +133,9 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   }
 
   /**
-   * The gradient of PPO's loss on one minibatch, without a gradient tape: one forward pass of the actor
-   * and the critic, the loss and its gradient at the network outputs in JS (float64), then the
-   * hand-written backward pass and one download of the whole gradient. For networks this small the
-   * cost is per-op overhead, and the loss's many small ops and their gradients cost more on the tape
-   * than the matrix products. The loss, as a sum of means over the minibatch:
+   * The gradient of PPO's loss on one minibatch, without a gradient tape (`lossGradient`: one forward pass of
+   * the actor and the critic, the loss and its gradient at the network outputs in JS (float64), then the
+   * hand-written backward pass). The loss, as a sum of means over the minibatch:
    *   clipped surrogate  max(−A·r, −A·clip(r, 1 − ε, 1 + ε)), r = π(a|s) / π_old(a|s)
    *   − entCoef · entropy
    *   + vfCoef · ½ (V − R)², or with clipValueLoss ½ max((V − R)², (V_old + clip(V − V_old, ±ε) − R)²)
@@ -148,18 +146,18 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   minibatchGradient(mb: Minibatch, clip: number): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number; approxKl: number; clipFraction: number } {
     const c = this.config;
     const n = mb.n;
-    const { grad, terms } = this.lossGradient(mb, ({ logProb, entropy, values, dLogProb, dValue }) => {
-      const t = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipped: 0 };
+    const { sums, ...step } = this.lossGradient(mb, ({ logProb, values, dLogProb, dValue }) => {
+      const sums = { policyLoss: 0, valueLoss: 0, approxKl: 0, clipped: 0 };
       for (let i = 0; i < n; i++) {
         const logRatio = logProb[i] - mb.logProbs[i];
         const ratio = portableExp(logRatio); // the same bits in Node and in a browser tab (core/math.ts)
-        t.approxKl += ratio - 1 - logRatio;
-        if (Math.abs(ratio - 1) > clip) t.clipped++;
+        sums.approxKl += ratio - 1 - logRatio;
+        if (Math.abs(ratio - 1) > clip) sums.clipped++;
         const a = mb.advantages[i];
         const unclippedTerm = -a * ratio;
         const clippedTerm = -a * Math.min(Math.max(ratio, 1 - clip), 1 + clip);
         // The larger term is the loss; the clipped one is flat in r wherever it is the larger.
-        t.policyLoss += Math.max(unclippedTerm, clippedTerm);
+        sums.policyLoss += Math.max(unclippedTerm, clippedTerm);
         dLogProb[i] = unclippedTerm >= clippedTerm ? unclippedTerm / n : 0; // ∂r/∂log π = r
         const v = values[i];
         const err = v - mb.returns[i];
@@ -167,21 +165,17 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
           const old = mb.values[i];
           const change = v - old;
           const clippedErr = old + Math.min(Math.max(change, -clip), clip) - mb.returns[i];
-          t.valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
+          sums.valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
           const g = err * err >= clippedErr * clippedErr ? err : Math.abs(change) <= clip ? clippedErr : 0;
           dValue[i] = (c.vfCoef * g) / n;
         } else {
-          t.valueLoss += 0.5 * err * err;
+          sums.valueLoss += 0.5 * err * err;
           dValue[i] = (c.vfCoef * err) / n;
         }
-        t.entropy += entropy[i];
       }
-      return t;
+      return sums;
     });
-    const policyLoss = terms.policyLoss / n;
-    const valueLoss = terms.valueLoss / n;
-    const entropy = terms.entropy / n;
-    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy, approxKl: terms.approxKl / n, clipFraction: terms.clipped / n };
+    return { ...step, approxKl: sums.approxKl / n, clipFraction: sums.clipped / n };
   }
 
   override progressInfo(): Record<string, number> {

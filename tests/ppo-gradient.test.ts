@@ -4,7 +4,7 @@ import { Categorical, DiagGaussian } from '../agents/distributions.js';
 import { PpoAgent } from '../agents/ppo.js';
 import { A2cAgent } from '../agents/a2c.js';
 import { ReinforceAgent } from '../agents/reinforce.js';
-import type { Minibatch } from '../agents/policy-gradient.js';
+import type { Minibatch, PolicyGradientAgent } from '../agents/policy-gradient.js';
 import { Box, Discrete, type Space } from '../envs/spaces.js';
 import { Rng } from '../core/rng.js';
 import { portableExp, portableLog } from '../core/math.js';
@@ -34,30 +34,39 @@ function syntheticMinibatch(agent: PpoAgent, n: number, rng: Rng): Minibatch {
   };
 }
 
-/** The same loss built from tf ops and differentiated by tfjs's tape (the reference). */
-function tapeGradient(agent: PpoAgent, mb: Minibatch, clip: number): { grad: Float32Array; loss: number } {
-  const c = agent.config;
+/**
+ * tfjs's autodiff of a loss built from tf ops (the reference of the hand-written gradients): `lossOf` gets the
+ * minibatch's log π(a|s), entropy and V(s) as differentiable tensors.
+ */
+function tapeGradientOf(agent: PolicyGradientAgent, mb: Minibatch, lossOf: (t: { logProb: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D }) => tf.Scalar): { grad: Float32Array; loss: number } {
   const vars = agent.optimizer.variables;
   return tf.tidy(() => {
     const { value: loss, grads } = tf.variableGrads(() => {
       const { policy, value } = agent.net.policyAndValue(tf.tensor2d(mb.obs, [mb.n, agent.obsSize]));
-      const { logProb, entropy } = agent.dist.logProbAndEntropy(policy, mb.actions, mb.n);
-      const ratio = tf.exp(tf.sub(logProb, tf.tensor1d(mb.logProbs)));
-      const negAdv = tf.neg(tf.tensor1d(mb.advantages));
-      const pgLoss = tf.mean(tf.maximum(tf.mul(negAdv, ratio), tf.mul(negAdv, tf.clipByValue(ratio, 1 - clip, 1 + clip))));
-      const returns = tf.tensor1d(mb.returns);
-      let vLoss: tf.Tensor;
-      if (c.clipValueLoss) {
-        const old = tf.tensor1d(mb.values);
-        const clipped = tf.add(old, tf.clipByValue(tf.sub(value, old), -clip, clip));
-        vLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(value, returns)), tf.square(tf.sub(clipped, returns)))));
-      } else {
-        vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, returns))));
-      }
-      return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, tf.mean(entropy))), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
+      return lossOf({ ...agent.dist.logProbAndEntropy(policy, mb.actions, mb.n), value });
     }, vars);
     const flat = tf.concat(vars.map((v) => tf.reshape(grads[v.name], [-1])));
     return { grad: flat.dataSync() as Float32Array, loss: loss.dataSync()[0] };
+  });
+}
+
+/** PPO's loss from tf ops, differentiated by tfjs's tape. */
+function tapeGradient(agent: PpoAgent, mb: Minibatch, clip: number): { grad: Float32Array; loss: number } {
+  const c = agent.config;
+  return tapeGradientOf(agent, mb, ({ logProb, entropy, value }) => {
+    const ratio = tf.exp(tf.sub(logProb, tf.tensor1d(mb.logProbs)));
+    const negAdv = tf.neg(tf.tensor1d(mb.advantages));
+    const pgLoss = tf.mean(tf.maximum(tf.mul(negAdv, ratio), tf.mul(negAdv, tf.clipByValue(ratio, 1 - clip, 1 + clip))));
+    const returns = tf.tensor1d(mb.returns);
+    let vLoss: tf.Tensor;
+    if (c.clipValueLoss) {
+      const old = tf.tensor1d(mb.values);
+      const clipped = tf.add(old, tf.clipByValue(tf.sub(value, old), -clip, clip));
+      vLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(value, returns)), tf.square(tf.sub(clipped, returns)))));
+    } else {
+      vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, returns))));
+    }
+    return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, tf.mean(entropy))), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
   });
 }
 
@@ -104,20 +113,13 @@ describe('PPO: the tape-free minibatch gradient', () => {
   }
 });
 
-/** A2C's and REINFORCE's loss from tf ops, differentiated by tfjs's tape (the reference of `batchGradient`). */
+/** A2C's and REINFORCE's loss from tf ops, differentiated by tfjs's tape. */
 function batchTapeGradient(agent: A2cAgent | ReinforceAgent, mb: Minibatch): { grad: Float32Array; loss: number } {
   const c = agent.config;
-  const vars = agent.optimizer.variables;
-  return tf.tidy(() => {
-    const { value: loss, grads } = tf.variableGrads(() => {
-      const { policy, value } = agent.net.policyAndValue(tf.tensor2d(mb.obs, [mb.n, agent.obsSize]));
-      const { logProb, entropy } = agent.dist.logProbAndEntropy(policy, mb.actions, mb.n);
-      const pgLoss = tf.mean(tf.mul(tf.neg(tf.tensor1d(mb.advantages)), logProb));
-      const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, tf.tensor1d(mb.returns)))));
-      return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, tf.mean(entropy))), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
-    }, vars);
-    const flat = tf.concat(vars.map((v) => tf.reshape(grads[v.name], [-1])));
-    return { grad: flat.dataSync() as Float32Array, loss: loss.dataSync()[0] };
+  return tapeGradientOf(agent, mb, ({ logProb, entropy, value }) => {
+    const pgLoss = tf.mean(tf.mul(tf.neg(tf.tensor1d(mb.advantages)), logProb));
+    const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, tf.tensor1d(mb.returns)))));
+    return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, tf.mean(entropy))), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
   });
 }
 
