@@ -1,7 +1,8 @@
 /**
  * What REINFORCE, A2C and PPO share: the actor and critic networks (separate, or one trunk with two
  * heads), the action distribution, observation normalisation, acting, filling the rollout buffer, valuing
- * it, the optimiser, and the checkpoint state. Each algorithm file (reinforce.ts, a2c.ts, ppo.ts) only
+ * it, the loss gradient without a gradient tape (`lossGradient`: each algorithm supplies its loss's per-row
+ * terms), the optimiser, and the checkpoint state. Each algorithm file (reinforce.ts, a2c.ts, ppo.ts) only
  * writes its `update`, which the base calls from `observe` when the rollout is full.
  *
  * ## The act → observe contract
