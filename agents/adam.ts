@@ -42,13 +42,24 @@ export interface AdamState {
  * gradient (a critic's squared error) then does not shrink another's (the actor's) step.
  */
 export function perNetClipScales(grad: ArrayLike<number>, sizes: number[], maxGradNorm: number): number[] {
-  let k = 0;
-  return sizes.map((n) => {
-    let sq = 0;
-    for (let i = 0; i < n; i++, k++) sq += grad[k] * grad[k];
-    const norm = Math.sqrt(sq);
-    return norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
-  });
+  const scales: number[] = [];
+  let start = 0;
+  for (const n of sizes) {
+    const norm = Math.sqrt(sumOfSquares(grad, start, start + n));
+    scales.push(norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1);
+    start += n;
+  }
+  return scales;
+}
+
+/**
+ * Σ grad[k]² for k in [start, end), in index order. A function of its own, as `adamUpdate`: the same loop in a
+ * closure that advances a captured index ran several times slower.
+ */
+function sumOfSquares(grad: ArrayLike<number>, start: number, end: number): number {
+  let sq = 0;
+  for (let k = start; k < end; k++) sq += grad[k] * grad[k];
+  return sq;
 }
 
 export class Adam {
@@ -74,43 +85,14 @@ export class Adam {
     this.v = new Float64Array(size);
   }
 
-  /** All trainable variables, in the order `minimize` expects gradients. */
+  /** All trainable variables, in `nets` order (the order of a flat gradient). */
   get variables(): tf.Variable[] {
     return this.nets.flatMap((n) => n.variables);
   }
 
-  /**
-   * Computes the gradient of `loss()` (a scalar, built from the nets' `apply`), takes one Adam step, and
-   * returns the loss value, the gradient norm before clipping, and any extra scalars `loss` returned.
-   */
-  minimize(loss: () => { loss: tf.Scalar; extras?: tf.Tensor[] }): { loss: number; gradNorm: number; extras: Float32Array[] } {
-    const vars = this.variables;
-    let extraTensors: tf.Tensor[] = [];
-    const { flat, lossValue } = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        const out = loss();
-        extraTensors = (out.extras ?? []).map((t) => tf.keep(t));
-        return out.loss;
-      }, vars);
-      // One download for the whole gradient: concatenate in variable order.
-      const parts = vars.map((v) => (grads[v.name] ?? tf.zerosLike(v)).reshape([-1]));
-      return { flat: tf.keep(tf.concat(parts)), lossValue: tf.keep(value) };
-    });
-    const g = flat.dataSync() as Float32Array;
-    const lossNumber = lossValue.dataSync()[0];
-    const extras = extraTensors.map((t) => t.dataSync() as Float32Array);
-    flat.dispose();
-    lossValue.dispose();
-    for (const t of extraTensors) t.dispose();
-    const gradNorm = this.step(g);
-    return { loss: lossNumber, gradNorm, extras };
-  }
-
   /** One Adam step from a flat gradient (in `nets` order); returns the pre-clip (global) gradient norm. */
   step(grad: ArrayLike<number>): number {
-    let sq = 0;
-    for (let i = 0; i < grad.length; i++) sq += grad[i] * grad[i];
-    const norm = Math.sqrt(sq);
+    const norm = Math.sqrt(sumOfSquares(grad, 0, grad.length));
     if (!Number.isFinite(norm)) return norm; // the caller's divergence guard handles it; weights stay untouched
     const global = norm > this.maxGradNorm ? this.maxGradNorm / (norm + 1e-6) : 1;
     const scales = this.clipPerNet ? perNetClipScales(grad, this.nets.map((n) => n.params.length), this.maxGradNorm) : null;

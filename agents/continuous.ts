@@ -294,7 +294,7 @@ export class TwinCritic {
   }
 
   dispose(): void {
-    this.kernels?.release();
+    this.kernels?.dispose();
     for (const m of [this.q1, this.q2, this.target1, this.target2]) m.dispose();
   }
 }

@@ -2,11 +2,11 @@
  * Action distributions of the policy-gradient agents: a categorical over `Discrete(n)` and a diagonal
  * Gaussian over `Box` actions.
  *
- * Each distribution has two halves that must agree:
- * - a JS half for acting — sampling (from the agent's seeded {@link Rng}, never `tf.random`), the greedy
- *   mode, and the log-probability of the sampled action, all in float64 on the network's downloaded output;
- * - a tf half for learning — `logProbAndEntropy` builds the differentiable log π(a|s) and entropy inside
- *   the loss.
+ * Everything the agents compute runs in JS, in float64 on the network's downloaded output: sampling (from the
+ * agent's seeded {@link Rng}, never `tf.random`), the greedy mode, the log-probability of the sampled action,
+ * and for learning log π(a|s), the entropy and their backward pass (`evaluate`). A tf half,
+ * `logProbAndEntropy`, builds the same log π(a|s) and entropy as differentiable tf ops: the tests check the JS
+ * backward pass against tfjs's autodiff of it.
  *
  * ## Box actions: clipped, not squashed
  * The Gaussian samples an *unclipped* action x ~ N(μ(s), σ²). The agent stores x in its rollout buffer and
@@ -47,20 +47,34 @@ export interface ActionDistribution {
   entropy(netOut: Float32Array, n: number, out: Float32Array): void;
   /** The env-facing action array type for `n` rows. */
   newEnvActions(n: number): Int32Array | Float32Array;
-  /** Differentiable per-row log π(a|s) and entropy, for stored actions `a`; call inside a tf scope. */
+  /**
+   * Differentiable per-row log π(a|s) and entropy, for stored actions `a`; call inside a tf scope (the tests'
+   * tfjs-autodiff reference for {@link evaluate}).
+   */
   logProbAndEntropy(netOut: tf.Tensor2D, stored: Float32Array, n: number): { logProb: tf.Tensor1D; entropy: tf.Tensor1D };
   /**
-   * The backward pass of log π(a|s) and the entropy, in JS: for a loss whose gradient is `dLogProb[i]` at
-   * row i's log π(a_i|s_i) and `dEntropy` at every row's entropy, writes the gradient at the network
-   * outputs into `dNetOut` (`n × paramSize`) and adds the gradient at {@link trainables} into
-   * `dTrainables` (their params, concatenated). PPO's tape-free update uses it (agents/ppo.ts).
+   * log π(a|s) and the entropy of each row for stored actions `a` (the values of `logProb` and `entropy`), and
+   * their backward pass on the same rows: what a loss gradient in JS needs (agents/policy-gradient.ts,
+   * `lossGradient`), with one softmax per row.
    */
-  backprop(netOut: Float32Array, n: number, stored: Float32Array, dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array, dTrainables: Float64Array): void;
+  evaluate(netOut: Float32Array, n: number, stored: Float32Array): ActionEvaluation;
   /** Per-row action probabilities for the viewer (categorical only). */
   probs?(netOut: Float32Array, n: number): Float32Array;
   /** Values for the progress line, e.g. the Gaussian's mean σ. */
   info(): Record<string, number>;
   dispose(): void;
+}
+
+/** log π(a|s) and the entropy of each row of a batch, and their backward pass (ActionDistribution.evaluate). */
+export interface ActionEvaluation {
+  logProb: Float32Array;
+  entropy: Float32Array;
+  /**
+   * For a loss whose gradient is `dLogProb[i]` at row i's log π(a_i|s_i) and `dEntropy` at every row's entropy:
+   * writes the gradient at the network outputs into `dNetOut` (`n × paramSize`) and adds the gradient at the
+   * distribution's {@link ActionDistribution.trainables} into `dTrainables` (their params, concatenated).
+   */
+  backprop(dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array, dTrainables: Float64Array): void;
 }
 
 /** The distribution for an action space. */
@@ -139,13 +153,43 @@ export class Categorical implements ActionDistribution {
   }
 
   entropy(logits: Float32Array, n: number, out: Float32Array): void {
+    for (let i = 0; i < n; i++) out[i] = this.rowEntropy(logits, i, this.softmaxRow(logits, i));
+  }
+
+  /** −Σ_a p_a log p_a of row i, from the softmax `softmaxRow` just left in `this.row`. */
+  private rowEntropy(logits: Float32Array, i: number, logSumExp: number): number {
     const k = this.paramSize;
+    let h = 0;
+    for (let a = 0; a < k; a++) if (this.row[a] > 0) h -= this.row[a] * (logits[i * k + a] - logSumExp);
+    return h;
+  }
+
+  evaluate(logits: Float32Array, n: number, stored: Float32Array): ActionEvaluation {
+    const k = this.paramSize;
+    const logProb = new Float32Array(n);
+    const entropy = new Float32Array(n);
+    // What the backward pass reads: each row's probabilities, log Σ exp and entropy, in float64.
+    const probs = new Float64Array(n * k);
+    const logSumExps = new Float64Array(n);
+    const entropies = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const logSumExp = this.softmaxRow(logits, i);
-      let h = 0;
-      for (let a = 0; a < k; a++) if (this.row[a] > 0) h -= this.row[a] * (logits[i * k + a] - logSumExp);
-      out[i] = h;
+      probs.set(this.row, i * k);
+      logSumExps[i] = logSumExp;
+      entropies[i] = entropy[i] = this.rowEntropy(logits, i, logSumExp);
+      logProb[i] = logits[i * k + stored[i]] - logSumExp;
     }
+    const backprop = (dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array): void => {
+      for (let i = 0; i < n; i++) {
+        // ∂ log p_a / ∂z_j = 1[j = a] − p_j;  ∂H / ∂z_j = −p_j (log p_j + H).
+        for (let j = 0; j < k; j++) {
+          const p = probs[i * k + j];
+          const dEnt = p > 0 ? -p * (logits[i * k + j] - logSumExps[i] + entropies[i]) : 0;
+          dNetOut[i * k + j] = dLogProb[i] * ((j === stored[i] ? 1 : 0) - p) + dEntropy * dEnt;
+        }
+      }
+    };
+    return { logProb, entropy, backprop };
   }
 
   newEnvActions(n: number): Int32Array {
@@ -161,21 +205,6 @@ export class Categorical implements ActionDistribution {
     const logProb = tf.sum(tf.mul(logp, tf.tensor2d(mask, [n, k])), 1) as tf.Tensor1D;
     const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D;
     return { logProb, entropy };
-  }
-
-  backprop(logits: Float32Array, n: number, stored: Float32Array, dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array): void {
-    const k = this.paramSize;
-    for (let i = 0; i < n; i++) {
-      const logSumExp = this.softmaxRow(logits, i);
-      let h = 0;
-      for (let a = 0; a < k; a++) if (this.row[a] > 0) h -= this.row[a] * (logits[i * k + a] - logSumExp);
-      // ∂ log p_a / ∂z_j = 1[j = a] − p_j;  ∂H / ∂z_j = −p_j (log p_j + H).
-      for (let j = 0; j < k; j++) {
-        const p = this.row[j];
-        const dEnt = p > 0 ? -p * (logits[i * k + j] - logSumExp + h) : 0;
-        dNetOut[i * k + j] = dLogProb[i] * ((j === stored[i] ? 1 : 0) - p) + dEntropy * dEnt;
-      }
-    }
   }
 
   probs(logits: Float32Array, n: number): Float32Array {
@@ -311,18 +340,25 @@ export class DiagGaussian implements ActionDistribution {
     return { logProb, entropy };
   }
 
-  backprop(mean: Float32Array, n: number, stored: Float32Array, dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array, dTrainables: Float64Array): void {
-    const d = this.actionSize;
-    const logStd = this.logStd.params;
-    // With z = (x − μ)/σ: ∂ log N / ∂μ = z/σ, ∂ log N / ∂ log σ = z² − 1; the entropy is Σ log σ + const per row.
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) {
-        const std = Math.exp(logStd[j]);
-        const z = (stored[i * d + j] - mean[i * d + j]) / std;
-        dNetOut[i * d + j] = (dLogProb[i] * z) / std;
-        dTrainables[j] += dLogProb[i] * (z * z - 1) + dEntropy;
+  evaluate(mean: Float32Array, n: number, stored: Float32Array): ActionEvaluation {
+    const logProb = new Float32Array(n);
+    this.logProb(mean, n, stored, logProb);
+    const entropy = new Float32Array(n);
+    this.entropy(mean, n, entropy);
+    const backprop = (dLogProb: ArrayLike<number>, dEntropy: number, dNetOut: Float32Array, dTrainables: Float64Array): void => {
+      const d = this.actionSize;
+      const logStd = this.logStd.params;
+      // With z = (x − μ)/σ: ∂ log N / ∂μ = z/σ, ∂ log N / ∂ log σ = z² − 1; the entropy is Σ log σ + const per row.
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < d; j++) {
+          const std = Math.exp(logStd[j]);
+          const z = (stored[i * d + j] - mean[i * d + j]) / std;
+          dNetOut[i * d + j] = (dLogProb[i] * z) / std;
+          dTrainables[j] += dLogProb[i] * (z * z - 1) + dEntropy;
+        }
       }
-    }
+    };
+    return { logProb, entropy, backprop };
   }
 
   info(): Record<string, number> {

@@ -193,7 +193,7 @@ export class DqnUpdate {
   }
 
   dispose(): void {
-    this.kernels?.release();
+    this.kernels?.dispose();
     this.duelingMap?.dispose();
   }
 }

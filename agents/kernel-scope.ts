@@ -10,8 +10,9 @@
  * the same bits. The engine does not see the data a scope makes (`tf.memory().numTensors` does not count it;
  * `numDataBuffers` does): everything `upload` and `run` return belongs to the scope until `release`, which
  * frees all of it. Tensors made elsewhere (tf variables, kept constants) can be inputs and are never freed
- * here. `view` is a reshape without a kernel: the same data under another shape, as the backends' own
- * Reshape kernels return.
+ * here. A scope kept across calls also keeps the constants of its passes (`constant`: the scalars of tanh, a
+ * row of ones) until `dispose`. `view` is a reshape without a kernel: the same data under another shape, as
+ * the backends' own Reshape kernels return.
  *
  * Only on the wasm backend (`open` returns null elsewhere): that is where the saving was measured and where
  * the callers' bit-identity to their tf-op paths is tested; other backends run those tf ops.
@@ -30,6 +31,8 @@ const DIRECT_BACKENDS = new Set(['wasm']);
 
 export class KernelScope {
   private readonly owned: tf.DataId[] = [];
+  /** The constants `constant` keeps across `release`, by name. */
+  private readonly constants = new Map<string, TensorInfo>();
   private readonly kernels = new Map<string, tf.KernelFunc>();
 
   private constructor(
@@ -71,6 +74,24 @@ export class KernelScope {
     return { dataId, shape, dtype: 'float32' };
   }
 
+  /**
+   * A float32 constant that the scope keeps across `release` until `dispose`, made by `values()` the first time
+   * `name` is asked for: the same data as an upload per pass, without the upload and the free.
+   */
+  constant(name: string, shape: number[], values: () => Float32Array): TensorInfo {
+    let t = this.constants.get(name);
+    if (!t) {
+      t = { dataId: this.backend.write(values(), shape, 'float32'), shape, dtype: 'float32' };
+      this.constants.set(name, t);
+    }
+    return t;
+  }
+
+  /** A float32 scalar kept by the scope (`constant`). */
+  scalar(value: number): TensorInfo {
+    return this.constant(`scalar ${value}`, [], () => Float32Array.of(value));
+  }
+
   /** Runs a kernel (by its registered name, e.g. 'BatchMatMul') on this backend; its output is the scope's. */
   run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): TensorInfo {
     let kernel = this.kernels.get(kernelName);
@@ -103,9 +124,16 @@ export class KernelScope {
     out.set((this.backend as unknown as WasmHeap).typedArrayFromHeap(t) as Float32Array, offset);
   }
 
-  /** Frees everything the scope made since it opened or last released. */
+  /** Frees everything the scope made since it opened or last released, except its constants. */
   release(): void {
     for (const dataId of this.owned) this.backend.disposeData(dataId);
     this.owned.length = 0;
+  }
+
+  /** Frees everything the scope holds, its constants too (its owner is done with it). */
+  dispose(): void {
+    this.release();
+    for (const t of this.constants.values()) this.backend.disposeData(t.dataId);
+    this.constants.clear();
   }
 }

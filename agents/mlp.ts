@@ -7,10 +7,10 @@
  * Initialisation is done in JS from a seeded {@link Rng}, so the initial weights are identical on every
  * backend: glorot-uniform (DQN) or orthogonal with a gain per layer (PPO/A2C, as in the "37 details").
  *
- * Gradients come two ways: through tfjs's tape (`apply` inside `optimizer.minimize`: each layer carries a
- * custom gradient, see `denseLayer`), or written out by hand with no tape (`forwardTrace` + `backward`, at
- * the end of this file), which DQN's fused update and the SAC/TD3 actor-critic steps use. On the wasm
- * backend DQN's update, SAC's and TD3's steps and `predict` run the same passes as direct kernel calls
+ * Gradients come two ways: written out by hand with no tape (`forwardTrace` + `backward`, at the end of this
+ * file), which every agent's gradient step uses, or through tfjs's tape (`apply` under `tf.variableGrads`: each
+ * layer carries a custom gradient, see `denseLayer`), the reference the tests check the hand-written passes
+ * against. On the wasm backend the agents' steps and `predict` run the same passes as direct kernel calls
  * (`forwardTraceKernels`, `backwardKernels`).
  */
 import { tf } from './backend.js';
@@ -66,6 +66,8 @@ export class Mlp extends FlatParamNetwork {
   private readonly vars: tf.Variable[];
   /** `params` changed since the variables were last uploaded (see `syncVariables`). */
   private stale = false;
+  /** `predict`'s direct kernel calls, kept with their constants (opened at the first call; null: tf ops). */
+  private scope: KernelScope | null = null;
   private readonly offsets: { w: number; b: number; inSize: number; outSize: number }[];
 
   constructor(sizes: readonly number[], rng: Rng, opts: MlpOptions = {}) {
@@ -148,7 +150,7 @@ export class Mlp extends FlatParamNetwork {
    * reads the tf variables, which keep their packed weights from one call to the next until `params` change.
    */
   predict(obs: Float32Array, n: number): Float32Array {
-    const k = KernelScope.open();
+    const k = KernelScope.active((this.scope ??= KernelScope.open()));
     if (!k) return downloadAndDispose(tf.tidy(() => this.apply(tf.tensor2d(obs, [n, this.inputSize]))));
     return k.use(() => k.read(traceOutputKernels(forwardTraceKernels(k, this, k.upload(obs, [n, this.inputSize])))));
   }
@@ -185,6 +187,7 @@ export class Mlp extends FlatParamNetwork {
   }
 
   dispose(): void {
+    this.scope?.dispose();
     for (const v of this.vars) v.dispose();
   }
 }
@@ -377,8 +380,9 @@ export function backward(t: MlpTrace, dOut: tf.Tensor2D, opts: { params?: boolea
 // SAC/TD3 steps and `predict` on the wasm backend): each tf op of forwardTrace/backward above becomes the
 // kernel it runs, with the same inputs and attributes, so the values are the same bits without the engine's
 // cost per op. Reshapes are views, the gradient parts are read straight into one array (no concat), and the
-// constants the tf ops make on the fly (the scalars of tanh, the row of ones) are uploaded with the same
-// values. Keep the two in step: the DQN, SAC/TD3 and Mlp tests compare them bit for bit.
+// constants the tf ops make on the fly (the scalars of tanh, the row of ones) are the scope's kept constants
+// with the same values. Keep the two in step: the DQN, SAC/TD3, Mlp and policy-gradient tests compare them bit
+// for bit.
 
 /** What `forwardTraceKernels` keeps for `backwardKernels`: layer inputs, then the final output. */
 export interface KernelTrace {
@@ -422,15 +426,27 @@ export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo, 
     const activation = !last && net.activation === 'relu' ? 'relu' : 'linear';
     const y = k.run('_FusedMatMul', { a: k.view(h, [1, rows, inSize]), b: k.view(weights[2 * l], [1, inSize, outSize]), bias: weights[2 * l + 1] }, { ...MATMUL, activation, leakyreluAlpha: 0.2 });
     h = k.view(y, [rows, outSize]);
-    if (!last && net.activation === 'tanh') {
-      // tanh(h) = 2·σ(2h) − 1, as `tanh` above.
-      const two = k.upload(Float32Array.of(2), []);
-      const s = k.run('Sigmoid', { x: k.run('Multiply', { a: h, b: two }) });
-      h = k.run('Sub', { a: k.run('Multiply', { a: s, b: two }), b: k.upload(Float32Array.of(1), []) });
-    }
+    if (!last && net.activation === 'tanh') h = activateKernels(k, h, 'tanh');
     acts.push(h);
   }
   return { net, acts, weights };
+}
+
+/** tf.relu(h), or `tanh(h)` above (2·σ(2h) − 1), on a KernelScope. */
+export function activateKernels(k: KernelScope, h: tf.TensorInfo, activation: Activation): tf.TensorInfo {
+  if (activation === 'relu') return k.run('Relu', { x: h });
+  const two = k.scalar(2);
+  const s = k.run('Sigmoid', { x: k.run('Multiply', { a: h, b: two }) });
+  return k.run('Sub', { a: k.run('Multiply', { a: s, b: two }), b: k.scalar(1) });
+}
+
+/**
+ * The gradient at an activation's input from the gradient `dy` at its output `y`: dy·step(y) (relu) or
+ * dy·(1 − y²) (tanh), as `backward` computes it with tf ops.
+ */
+export function activationGradientKernels(k: KernelScope, dy: tf.TensorInfo, y: tf.TensorInfo, activation: Activation): tf.TensorInfo {
+  const dAct = activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.scalar(1), b: k.run('Square', { x: y }) });
+  return k.run('Multiply', { a: dy, b: dAct });
 }
 
 export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {
@@ -445,7 +461,8 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
   const layers = t.weights.length / 2;
   const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, MATMUL);
   const transpose = (x: tf.TensorInfo) => k.run('Transpose', { x }, TRANSPOSE_2D);
-  const ones = grad ? k.upload(new Float32Array(dOut.shape[0]).fill(1), [1, dOut.shape[0]]) : null;
+  const rows = dOut.shape[0];
+  const ones = grad ? k.constant(`ones ${rows}`, [1, rows], () => new Float32Array(rows).fill(1)) : null;
   // Where each layer's W and b start in `params`.
   const offsets: number[] = [];
   for (let l = 0, n = 0; l < layers; l++) {
@@ -455,11 +472,7 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
   let dy = dOut;
   for (let l = layers - 1; l >= 0; l--) {
     const y = t.acts[l + 1];
-    let dz = dy;
-    if (l < layers - 1) {
-      const dAct = t.net.activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.upload(Float32Array.of(1), []), b: k.run('Square', { x: y }) });
-      dz = k.run('Multiply', { a: dy, b: dAct });
-    }
+    const dz = l < layers - 1 ? activationGradientKernels(k, dy, y, t.net.activation) : dy;
     if (grad && ones) {
       k.readInto(matMul(transpose(t.acts[l]), dz), grad, offsets[l]);
       k.readInto(matMul(ones, dz), grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);

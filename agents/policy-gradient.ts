@@ -1,7 +1,8 @@
 /**
  * What REINFORCE, A2C and PPO share: the actor and critic networks (separate, or one trunk with two
  * heads), the action distribution, observation normalisation, acting, filling the rollout buffer, valuing
- * it, the optimiser, and the checkpoint state. Each algorithm file (reinforce.ts, a2c.ts, ppo.ts) only
+ * it, the loss gradient without a gradient tape (`lossGradient`: each algorithm supplies its loss's per-row
+ * terms), the optimiser, and the checkpoint state. Each algorithm file (reinforce.ts, a2c.ts, ppo.ts) only
  * writes its `update`, which the base calls from `observe` when the rollout is full.
  *
  * ## The act → observe contract
@@ -22,7 +23,8 @@
  */
 import { tf } from './backend.js';
 import { Adam, type AdamState, type ParamSet } from './adam.js';
-import { Mlp, backward, downloadAndDispose, forwardTrace, tanh, traceOutput, type Activation } from './mlp.js';
+import { KernelScope } from './kernel-scope.js';
+import { Mlp, activateKernels, activationGradientKernels, backward, backwardKernels, downloadAndDispose, forwardTrace, forwardTraceKernels, tanh, traceOutput, traceOutputKernels, uploadWeights, type Activation, type KernelTrace } from './mlp.js';
 import { TORSO_HYPERPARAMS, buildNetwork, resolveTorso, traceNetwork, type Network, type ResolvedTorso, type TorsoConfig } from './conv.js';
 import { distributionFor, type ActionDistribution } from './distributions.js';
 import { RolloutBuffer, explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
@@ -108,12 +110,23 @@ export function checkPgConfig(c: PgConfig): string | undefined {
   return undefined;
 }
 
+/** ∂loss/∂(policy outputs) ([n, outputs], row-major) and ∂loss/∂(values) ([n]) of a loss computed in JS. */
+export interface OutputGradient {
+  dPolicy: Float32Array;
+  dValue: Float32Array;
+}
+
 /**
  * The actor and the critic. Separate: two MLPs `obs → hidden → outputs` and `obs → hidden → 1`. Shared:
  * one trunk `obs → hidden` (activation on its last layer too) feeding a linear policy head and a linear
  * value head. Orthogonal init with gain √2 in hidden layers, 0.01 on the policy output (a near-uniform
  * initial policy) and 1 on the value output. With a conv torso (agents/conv.ts) the actor and the critic
  * (or the shared trunk) start with the convolution.
+ *
+ * Acting, valuing the rollout and the loss gradient run at every env step and every minibatch, so for MLPs
+ * on the wasm backend they are direct kernel calls (agents/kernel-scope.ts), the same kernels on the same
+ * inputs as the tf ops of `policy`, `value` and `trace`: the same bits. Conv torsos and other backends run
+ * the tf ops.
  */
 export class ActorCritic {
   readonly shared: boolean;
@@ -128,6 +141,10 @@ export class ActorCritic {
   private readonly heads: { policy: Mlp; value: Mlp } | null;
   readonly activation: Activation;
   readonly obsSize: number;
+  /** The parameters of all networks (the length of `gradient`'s output). */
+  readonly paramCount: number;
+  /** Direct kernel calls when every network is an MLP on the wasm backend (null: tf ops; the tests set it). */
+  kernels: KernelScope | null;
 
   constructor(obsSize: number, policyOutputs: number, hidden: number[], activation: Activation, shared: boolean, rng: Rng, torso: ResolvedTorso = { kind: 'mlp' }) {
     this.shared = shared;
@@ -157,6 +174,8 @@ export class ActorCritic {
         ['critic', this.critic],
       ];
     }
+    this.paramCount = this.nets.reduce((n, [, net]) => n + net.params.length, 0);
+    this.kernels = this.nets.every(([, net]) => net instanceof Mlp) ? KernelScope.open() : null;
   }
 
   /** The trunk's features (its last layer is linear in Mlp, so the activation is applied here). */
@@ -175,20 +194,55 @@ export class ActorCritic {
     return tf.reshape(this.heads ? this.heads.value.apply(this.features(x), { inputGrad: true }) : this.critic.apply(x), [-1]) as tf.Tensor1D;
   }
 
-  /** Both, sharing the trunk's forward pass. */
+  /** Both, sharing the trunk's forward pass (differentiable: the tests' reference for `gradient`). */
   policyAndValue(x: tf.Tensor2D): { policy: tf.Tensor2D; value: tf.Tensor1D } {
     if (!this.heads) return { policy: this.actor.apply(x), value: tf.reshape(this.critic.apply(x), [-1]) as tf.Tensor1D };
     const f = this.features(x);
     return { policy: this.heads.policy.apply(f, { inputGrad: true }), value: tf.reshape(this.heads.value.apply(f, { inputGrad: true }), [-1]) as tf.Tensor1D };
   }
 
+  predictPolicy(obs: Float32Array, n: number): Float32Array {
+    const k = KernelScope.active(this.kernels);
+    if (!k) return downloadAndDispose(tf.tidy(() => this.policy(tf.tensor2d(obs, [n, this.obsSize]))));
+    return k.use(() => k.read(traceOutputKernels(this.traceKernels(k, k.upload(obs, [n, this.obsSize]), 'policy', false).policy!)));
+  }
+
+  predictValue(obs: Float32Array, n: number): Float32Array {
+    const k = KernelScope.active(this.kernels);
+    if (!k) return downloadAndDispose(tf.tidy(() => this.value(tf.tensor2d(obs, [n, this.obsSize]))));
+    return k.use(() => k.read(traceOutputKernels(this.traceKernels(k, k.upload(obs, [n, this.obsSize]), 'value', false).value!)));
+  }
+
   /**
-   * Both forward passes, keeping what the hand-written backward pass needs (no gradient tape; see
-   * agents/mlp.ts). `backward` takes the loss gradient at the policy outputs ([n, outputs]) and at the
-   * values ([n, 1]) and returns the parameter gradient of every network, concatenated in `nets` order.
-   * Call inside a tf scope.
+   * The gradient in every network's parameters (concatenated in `nets` order into `grad[0 .. paramCount)`) of a
+   * loss computed in JS from the policy outputs and values on `n` rows of `obs`: one forward pass of both
+   * networks, `outputGradient(policy, values)` returns ∂loss/∂policy and ∂loss/∂value, then the hand-written
+   * backward pass (no gradient tape; see agents/mlp.ts). For networks this small the cost is per-op overhead, and
+   * a loss's many small ops and their gradients cost more on the tape than the matrix products.
    */
-  trace(x: tf.Tensor2D): { policy: tf.Tensor2D; value: tf.Tensor2D; backward(dPolicy: tf.Tensor2D, dValue: tf.Tensor2D): tf.Tensor1D } {
+  gradient(obs: Float32Array, n: number, outputGradient: (policy: Float32Array, values: Float32Array) => OutputGradient, grad: Float32Array): void {
+    const k = KernelScope.active(this.kernels);
+    if (k) {
+      k.use(() => this.gradientKernels(k, obs, n, outputGradient, grad));
+      return;
+    }
+    const outputs = this.actor.outputSize;
+    // The tidy returns only the gradient tensor (tidy walks whatever it returns looking for tensors).
+    const gradTensor = tf.tidy(() => {
+      const trace = this.trace(tf.tensor2d(obs, [n, this.obsSize]));
+      const both = tf.concat([tf.reshape(trace.policy, [-1]), tf.reshape(trace.value, [-1])]).dataSync() as Float32Array;
+      const d = outputGradient(both.subarray(0, n * outputs), both.subarray(n * outputs));
+      return trace.backward(tf.tensor2d(d.dPolicy, [n, outputs]), tf.tensor2d(d.dValue, [n, 1]));
+    });
+    grad.set(downloadAndDispose(gradTensor));
+  }
+
+  /**
+   * Both forward passes as tf ops, keeping what the hand-written backward pass needs. `backward` takes the loss
+   * gradient at the policy outputs ([n, outputs]) and at the values ([n, 1]) and returns the parameter gradient
+   * of every network, concatenated in `nets` order. Call inside a tf scope.
+   */
+  private trace(x: tf.Tensor2D): { policy: tf.Tensor2D; value: tf.Tensor2D; backward(dPolicy: tf.Tensor2D, dValue: tf.Tensor2D): tf.Tensor1D } {
     if (!this.heads) {
       const actor = traceNetwork(this.actor, x);
       const critic = traceNetwork(this.critic, x);
@@ -211,15 +265,50 @@ export class ActorCritic {
     };
   }
 
-  predictPolicy(obs: Float32Array, n: number): Float32Array {
-    return downloadAndDispose(tf.tidy(() => this.policy(tf.tensor2d(obs, [n, this.obsSize]))));
+  /**
+   * The forward passes of `policy`, `value` or both (`trace`) on a KernelScope, keeping what `backwardKernels`
+   * needs. `fromParams` uploads the weights from `params` (the gradient step, where they changed since the last
+   * step: see Mlp.syncVariables) rather than reading the tf variables (acting, where they stay packed).
+   */
+  private traceKernels(k: KernelScope, x: tf.TensorInfo, which: 'policy' | 'value' | 'both', fromParams: boolean): { policy?: KernelTrace; value?: KernelTrace; trunk?: KernelTrace; features?: tf.TensorInfo } {
+    const pass = (net: Mlp, input: tf.TensorInfo) => forwardTraceKernels(k, net, input, fromParams ? uploadWeights(k, net) : net.variables);
+    const wantPolicy = which !== 'value';
+    const wantValue = which !== 'policy';
+    if (!this.heads) {
+      return { policy: wantPolicy ? pass(this.actor as Mlp, x) : undefined, value: wantValue ? pass(this.critic as Mlp, x) : undefined };
+    }
+    const trunk = pass(this.trunk as Mlp, x);
+    const features = activateKernels(k, traceOutputKernels(trunk), this.activation);
+    return { trunk, features, policy: wantPolicy ? pass(this.heads.policy, features) : undefined, value: wantValue ? pass(this.heads.value, features) : undefined };
   }
 
-  predictValue(obs: Float32Array, n: number): Float32Array {
-    return downloadAndDispose(tf.tidy(() => this.value(tf.tensor2d(obs, [n, this.obsSize]))));
+  /** `gradient` on a KernelScope: the kernels of `trace` and its backward pass. The caller releases the scope. */
+  private gradientKernels(k: KernelScope, obs: Float32Array, n: number, outputGradient: (policy: Float32Array, values: Float32Array) => OutputGradient, grad: Float32Array): void {
+    const outputs = this.actor.outputSize;
+    const t = this.traceKernels(k, k.upload(obs, [n, this.obsSize]), 'both', true);
+    const d = outputGradient(k.read(traceOutputKernels(t.policy!)), k.read(traceOutputKernels(t.value!)));
+    const dPolicy = k.upload(d.dPolicy, [n, outputs]);
+    const dValue = k.upload(d.dValue, [n, 1]);
+    // Each network's slice of `grad`, in `nets` order.
+    const slices: Float32Array[] = [];
+    let offset = 0;
+    for (const [, net] of this.nets) {
+      slices.push(grad.subarray(offset, offset + net.params.length));
+      offset += net.params.length;
+    }
+    if (!this.heads) {
+      backwardKernels(k, t.policy!, dPolicy, slices[0]);
+      backwardKernels(k, t.value!, dValue, slices[1]);
+      return;
+    }
+    const dFromPolicy = backwardKernels(k, t.policy!, dPolicy, slices[1], { input: true })!;
+    const dFromValue = backwardKernels(k, t.value!, dValue, slices[2], { input: true })!;
+    const dFeatures = k.run('Add', { a: dFromPolicy, b: dFromValue });
+    backwardKernels(k, t.trunk!, activationGradientKernels(k, dFeatures, t.features!, this.activation), slices[0]);
   }
 
   dispose(): void {
+    this.kernels?.dispose();
     for (const [, net] of this.nets) net.dispose();
   }
 }
@@ -233,6 +322,25 @@ export interface Minibatch {
   advantages: Float32Array;
   returns: Float32Array;
   values: Float32Array;
+}
+
+/** A minibatch's rows as a loss sees them, and where it writes its gradient (`lossGradient`). */
+export interface LossRows {
+  /** log π(a|s) of each row's stored action, under the current policy. */
+  logProb: Float32Array;
+  entropy: Float32Array;
+  /** V(s) of each row. */
+  values: Float32Array;
+  /** Out: ∂loss/∂log π(a|s) of each row. */
+  dLogProb: Float64Array;
+  /** Out: ∂loss/∂V(s) of each row. */
+  dValue: Float32Array;
+}
+
+/** What a loss's per-row terms sum over a minibatch (`lossGradient`). */
+export interface LossSums {
+  policyLoss: number;
+  valueLoss: number;
 }
 
 /** Act-time results kept for the `observe` call that follows. */
@@ -262,6 +370,8 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
   protected envSteps = 0;
   protected updates = 0;
   private pending: PendingStep | null = null;
+  /** Parameters of everything Adam trains: the networks, then the distribution's own. */
+  private readonly gradientSize: number;
 
   constructor(name: string, readonly info: AgentInfo, config: C, readonly seed: number) {
     this.name = name;
@@ -274,6 +384,7 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     const torso = resolveTorso(name, info.observationSpace, config);
     this.net = new ActorCritic(this.obsSize, this.dist.paramSize, config.hidden, config.activation, config.sharedNetwork, new Rng(streamSeed(seed, `${name}.init`)), torso);
     const trainables: ParamSet[] = [...this.net.nets.map(([, m]) => m), ...this.dist.trainables];
+    this.gradientSize = trainables.reduce((n, p) => n + p.params.length, 0);
     this.optimizer = new Adam(trainables, { lr: config.lr, eps: config.adamEps, beta1: config.adamBeta1, beta2: config.adamBeta2, maxGradNorm: config.maxGradNorm > 0 ? config.maxGradNorm : Infinity, clipPerNet: config.clipPerNetwork });
     this.buffer = new RolloutBuffer({ numSteps: config.numSteps, numEnvs: info.numEnvs, obsSize: this.obsSize, actionSize: this.dist.actionSize });
     this.obsRms = config.normalizeObs ? new RunningMeanStd(this.obsSize) : null;
@@ -378,11 +489,42 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     return mb;
   }
 
-  /** log π(a|s), entropy and V(s) of a minibatch as tensors, in one forward pass; call inside the loss. */
-  protected evaluateActions(mb: Minibatch): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D } {
-    const { policy, value } = this.net.policyAndValue(tf.tensor2d(mb.obs, [mb.n, this.obsSize]));
-    const { logProb, entropy } = this.dist.logProbAndEntropy(policy, mb.actions, mb.n);
-    return { logProb, entropy, value };
+  /**
+   * The gradient of a policy-gradient loss on a minibatch, in the optimiser's layout (the networks, then the
+   * distribution's own parameters), without a gradient tape: one forward pass; log π(a|s), the entropy and V(s)
+   * of each row in JS; `terms(rows)` writes ∂loss/∂log π and ∂loss/∂V of each row into `rows.dLogProb` and
+   * `rows.dValue` and returns the sums of the policy and value losses over the rows (and whatever else it
+   * sums); then the distribution's and the networks' backward passes (ActorCritic.gradient). The loss is a sum
+   * of means over the minibatch: policy loss − entCoef · entropy + vfCoef · value loss (the entropy bonus is
+   * added here).
+   */
+  protected lossGradient<T extends LossSums>(mb: Minibatch, terms: (rows: LossRows) => T): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number; sums: T } {
+    const c = this.config;
+    const n = mb.n;
+    const grad = new Float32Array(this.gradientSize);
+    const distGrad = new Float64Array(this.gradientSize - this.net.paramCount);
+    const dPolicy = new Float32Array(n * this.dist.paramSize);
+    const dLogProb = new Float64Array(n);
+    const dValue = new Float32Array(n);
+    let sums: T | undefined;
+    let entropySum = 0;
+    this.net.gradient(
+      mb.obs,
+      n,
+      (policy, values) => {
+        const rows = this.dist.evaluate(policy, n, mb.actions);
+        sums = terms({ logProb: rows.logProb, entropy: rows.entropy, values, dLogProb, dValue });
+        for (let i = 0; i < n; i++) entropySum += rows.entropy[i];
+        rows.backprop(dLogProb, -c.entCoef / n, dPolicy, distGrad);
+        return { dPolicy, dValue };
+      },
+      grad,
+    );
+    grad.set(distGrad, this.net.paramCount);
+    const policyLoss = sums!.policyLoss / n;
+    const valueLoss = sums!.valueLoss / n;
+    const entropy = entropySum / n;
+    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy, sums: sums! };
   }
 
   /**
@@ -402,9 +544,8 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
   }
 
   /**
-   * One gradient step on the whole rollout (A2C and REINFORCE, after `computeAdvantages`): the score-function
-   * loss −log π(a|s)·A, minus the entropy bonus, plus the critic's regression onto the returns. The
-   * rollout is one batch in storage order: both estimators are on-policy, so there is exactly one step.
+   * One gradient step on the whole rollout (A2C and REINFORCE, after `computeAdvantages`), on `batchGradient`.
+   * The rollout is one batch in storage order: both estimators are on-policy, so there is exactly one step.
    */
   protected wholeRolloutStep(): UpdateMetrics {
     const c = this.config;
@@ -414,28 +555,41 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
     const mb = this.gather(all);
     // Advantage normalisation over the batch (when the algorithm's config asks for it).
     if (c.normalizeAdvantages) normalizeAdvantages(mb.advantages);
-    const negAdvantages = mb.advantages.map((a) => -a);
-    const step = this.optimizer.minimize(() => {
-      const { logProb, entropy, value } = this.evaluateActions(mb);
-      const pgLoss = tf.mean(tf.mul(tf.tensor1d(negAdvantages), logProb));
-      const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, tf.tensor1d(mb.returns)))));
-      const entMean = tf.mean(entropy);
-      const total = tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entMean)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
-      return { loss: total, extras: [tf.stack([pgLoss, vLoss, entMean])] };
-    });
-    const [scalars] = step.extras;
+    const step = this.batchGradient(mb);
+    const gradNorm = this.optimizer.step(step.grad);
     return {
       loss: step.loss,
-      policyLoss: scalars[0],
-      valueLoss: scalars[1],
-      entropy: scalars[2],
+      policyLoss: step.policyLoss,
+      valueLoss: step.valueLoss,
+      entropy: step.entropy,
       // How far this step moved the policy (diagnostic): approximate KL on the batch it was computed from.
       approxKl: this.approxKlOn(mb),
       explainedVariance: explainedVariance(buf.values, buf.returns),
       meanAdvantage: mean(buf.advantages),
-      gradNorm: step.gradNorm,
+      gradNorm,
       lr: this.optimizer.lr,
     };
+  }
+
+  /**
+   * The gradient of A2C's and REINFORCE's loss on a batch (`lossGradient`: no gradient tape), as a sum of means
+   * over the batch: the score-function loss −A·log π(a|s), minus entCoef · entropy, plus vfCoef · ½ (V − R)².
+   */
+  batchGradient(mb: Minibatch): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number } {
+    const c = this.config;
+    const n = mb.n;
+    return this.lossGradient(mb, ({ logProb, values, dLogProb, dValue }) => {
+      const sums = { policyLoss: 0, valueLoss: 0 };
+      for (let i = 0; i < n; i++) {
+        const a = mb.advantages[i];
+        sums.policyLoss -= a * logProb[i];
+        dLogProb[i] = -a / n;
+        const err = values[i] - mb.returns[i];
+        sums.valueLoss += 0.5 * err * err;
+        dValue[i] = (c.vfCoef * err) / n;
+      }
+      return sums;
+    });
   }
 
   weightsFinite(): boolean {

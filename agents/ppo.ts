@@ -9,7 +9,6 @@
  * file is the update. Read `update` top to bottom; each minibatch's gradient (`minibatchGradient`) is
  * computed without a gradient tape, as DQN's (agents/dqn-update.ts).
  */
-import { tf } from './backend.js';
 import { PG_HYPERPARAMS, PolicyGradientAgent, checkPgConfig, type Minibatch, type PgConfig } from './policy-gradient.js';
 import { bool, defaultsOf, int, num, validateHyperparams, withDefaults, type HyperparamSchema } from './hyperparams.js';
 import { explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
@@ -57,16 +56,11 @@ const DEFAULTS: PpoConfig = defaultsOf(PPO_HYPERPARAMS);
 export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   static readonly defaults: PpoConfig = DEFAULTS;
   private clipRange: number;
-  /** Parameters of the networks, and of everything Adam trains (the networks, then the distribution's own). */
-  private readonly networkGradientSize: number;
-  private readonly gradientSize: number;
 
   constructor(info: AgentInfo, hp: Record<string, unknown>, seed: number) {
     const config = validateHyperparams('ppo', PPO_HYPERPARAMS, hp, { numEnvs: info.numEnvs });
     super('ppo', info, config, seed);
     this.clipRange = config.clipCoef;
-    this.networkGradientSize = this.net.nets.reduce((s, [, net]) => s + net.params.length, 0);
-    this.gradientSize = this.optimizer.nets.reduce((s, p) => s + p.params.length, 0);
   }
 
   protected update(): UpdateMetrics {
@@ -139,11 +133,9 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   }
 
   /**
-   * The gradient of PPO's loss on one minibatch, without a gradient tape: one forward pass of the actor
-   * and the critic, the loss and its gradient at the network outputs in JS (float64), then the
-   * hand-written backward pass and one download of the whole gradient. For networks this small the
-   * cost is per-op overhead, and the loss's many small ops and their gradients cost more on the tape
-   * than the matrix products. The loss, as a sum of means over the minibatch:
+   * The gradient of PPO's loss on one minibatch, without a gradient tape (`lossGradient`: one forward pass of
+   * the actor and the critic, the loss and its gradient at the network outputs in JS (float64), then the
+   * hand-written backward pass). The loss, as a sum of means over the minibatch:
    *   clipped surrogate  max(−A·r, −A·clip(r, 1 − ε, 1 + ε)), r = π(a|s) / π_old(a|s)
    *   − entCoef · entropy
    *   + vfCoef · ½ (V − R)², or with clipValueLoss ½ max((V − R)², (V_old + clip(V − V_old, ±ε) − R)²)
@@ -154,35 +146,18 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
   minibatchGradient(mb: Minibatch, clip: number): { grad: Float32Array; loss: number; policyLoss: number; valueLoss: number; entropy: number; approxKl: number; clipFraction: number } {
     const c = this.config;
     const n = mb.n;
-    const k = this.dist.paramSize;
-    const dPolicy = new Float32Array(n * k);
-    const dValue = new Float32Array(n);
-    const dLogProb = new Float64Array(n);
-    const logProb = new Float32Array(n);
-    const ent = new Float32Array(n);
-    const distGrad = new Float64Array(this.gradientSize - this.networkGradientSize);
-    let policyLoss = 0;
-    let valueLoss = 0;
-    let entropy = 0;
-    let approxKl = 0;
-    let clipped = 0;
-    const netGrad = tf.tidy(() => {
-      const trace = this.net.trace(tf.tensor2d(mb.obs, [n, this.obsSize]));
-      const outputs = tf.concat([tf.reshape(trace.policy, [-1]), tf.reshape(trace.value, [-1])]).dataSync() as Float32Array;
-      const policyOut = outputs.subarray(0, n * k);
-      const values = outputs.subarray(n * k);
-      this.dist.logProb(policyOut, n, mb.actions, logProb);
-      this.dist.entropy(policyOut, n, ent);
+    const { sums, ...step } = this.lossGradient(mb, ({ logProb, values, dLogProb, dValue }) => {
+      const sums = { policyLoss: 0, valueLoss: 0, approxKl: 0, clipped: 0 };
       for (let i = 0; i < n; i++) {
         const logRatio = logProb[i] - mb.logProbs[i];
         const ratio = portableExp(logRatio); // the same bits in Node and in a browser tab (core/math.ts)
-        approxKl += ratio - 1 - logRatio;
-        if (Math.abs(ratio - 1) > clip) clipped++;
+        sums.approxKl += ratio - 1 - logRatio;
+        if (Math.abs(ratio - 1) > clip) sums.clipped++;
         const a = mb.advantages[i];
         const unclippedTerm = -a * ratio;
         const clippedTerm = -a * Math.min(Math.max(ratio, 1 - clip), 1 + clip);
         // The larger term is the loss; the clipped one is flat in r wherever it is the larger.
-        policyLoss += Math.max(unclippedTerm, clippedTerm);
+        sums.policyLoss += Math.max(unclippedTerm, clippedTerm);
         dLogProb[i] = unclippedTerm >= clippedTerm ? unclippedTerm / n : 0; // ∂r/∂log π = r
         const v = values[i];
         const err = v - mb.returns[i];
@@ -190,26 +165,17 @@ export class PpoAgent extends PolicyGradientAgent<PpoConfig> {
           const old = mb.values[i];
           const change = v - old;
           const clippedErr = old + Math.min(Math.max(change, -clip), clip) - mb.returns[i];
-          valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
+          sums.valueLoss += 0.5 * Math.max(err * err, clippedErr * clippedErr);
           const g = err * err >= clippedErr * clippedErr ? err : Math.abs(change) <= clip ? clippedErr : 0;
           dValue[i] = (c.vfCoef * g) / n;
         } else {
-          valueLoss += 0.5 * err * err;
+          sums.valueLoss += 0.5 * err * err;
           dValue[i] = (c.vfCoef * err) / n;
         }
-        entropy += ent[i];
       }
-      this.dist.backprop(policyOut, n, mb.actions, dLogProb, -c.entCoef / n, dPolicy, distGrad);
-      return trace.backward(tf.tensor2d(dPolicy, [n, k]), tf.tensor2d(dValue, [n, 1]));
+      return sums;
     });
-    const grad = new Float32Array(this.gradientSize);
-    grad.set(netGrad.dataSync() as Float32Array);
-    netGrad.dispose();
-    grad.set(distGrad, this.networkGradientSize);
-    policyLoss /= n;
-    valueLoss /= n;
-    entropy /= n;
-    return { grad, loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss, policyLoss, valueLoss, entropy, approxKl: approxKl / n, clipFraction: clipped / n };
+    return { ...step, approxKl: sums.approxKl / n, clipFraction: sums.clipped / n };
   }
 
   override progressInfo(): Record<string, number> {

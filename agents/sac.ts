@@ -261,7 +261,7 @@ export class SacAgent extends OffPolicyAgent<SacConfig> {
   }
 
   dispose(): void {
-    this.kernels?.release();
+    this.kernels?.dispose();
     this.actor.dispose();
     this.critic.dispose();
   }

@@ -217,7 +217,7 @@ export class Td3Agent extends OffPolicyAgent<Td3Config> {
   }
 
   dispose(): void {
-    this.kernels?.release();
+    this.kernels?.dispose();
     this.actor.dispose();
     this.actorTarget.dispose();
     this.critic.dispose();

@@ -354,3 +354,90 @@ describe('policy-gradient agents: mechanics', () => {
     expect(resolveHyperparams('reinforce', { gaeLambda: 1 }).gaeLambda).toBe(1);
   });
 });
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+// On wasm the actor-critic's passes (acting, valuing the rollout, the loss gradient) run as direct kernel
+// calls (agents/kernel-scope.ts); with the scope removed they run the tf ops that other backends and conv
+// torsos use. Both give the same bits.
+describe('policy-gradient agents on wasm: direct kernel calls and tf ops', () => {
+  const nets = [
+    { hidden: [7], activation: 'tanh', sharedNetwork: false, action: 'discrete' },
+    { hidden: [32, 32], activation: 'tanh', sharedNetwork: false, action: 'discrete' },
+    { hidden: [16], activation: 'relu', sharedNetwork: true, action: 'discrete' },
+    { hidden: [5, 70, 9], activation: 'tanh', sharedNetwork: true, action: 'gaussian' },
+    { hidden: [64, 64], activation: 'relu', sharedNetwork: false, action: 'gaussian' },
+  ] as const;
+
+  it.each(nets)('the same policy outputs, values and PPO gradients ($hidden $activation, shared $sharedNetwork, $action)', ({ action, ...hp }) => {
+    const info = { observationSpace: new Box(-5, 5, [5]), actionSpace: action === 'discrete' ? new Discrete(3) : new Box(-1, 1, [2]), numEnvs: 4 };
+    const rng = new Rng(13);
+    const n = 53;
+    const obs = Float32Array.from({ length: n * 5 }, () => 2 * rng.normal());
+    const a = action === 'discrete' ? 3 : 2;
+    const actions = Float32Array.from({ length: n * (action === 'discrete' ? 1 : 2) }, () => (action === 'discrete' ? Math.floor(rng.uniform(0, a)) : rng.normal()));
+    const mb = { n, obs, actions, logProbs: Float32Array.from({ length: n }, () => -1 + 0.3 * rng.normal()), advantages: Float32Array.from({ length: n }, () => rng.normal()), returns: Float32Array.from({ length: n }, () => 3 * rng.normal()), values: Float32Array.from({ length: n }, () => 3 * rng.normal()) };
+    const results = (tfOps: boolean) => {
+      const agent = new PpoAgent(info, { ...hp, hidden: [...hp.hidden], entCoef: 0.01, clipValueLoss: true, lr: 0.05 }, 4);
+      if (tfOps) agent.net.kernels = null;
+      // One step first, so the weights are no longer the initial ones and the variables are stale.
+      agent.optimizer.step(agent.minibatchGradient(mb, 0.2).grad);
+      const out = { policy: agent.net.predictPolicy(obs, n), value: agent.net.predictValue(obs, n), step: agent.minibatchGradient(mb, 0.1) };
+      agent.dispose();
+      return out;
+    };
+    const kernels = results(false);
+    const tfOps = results(true);
+    expect(sameBits(kernels.policy, tfOps.policy)).toBe(true);
+    expect(sameBits(kernels.value, tfOps.value)).toBe(true);
+    expect(sameBits(kernels.step.grad, tfOps.step.grad)).toBe(true);
+    expect(kernels.step).toEqual(tfOps.step);
+    expect(new Set(kernels.step.grad).size).toBeGreaterThan(20); // not trivially zero
+  });
+
+  it.each([
+    ['ppo', 'CartPole-v1', PpoAgent, { numMinibatches: 2, updateEpochs: 2 }],
+    ['ppo', 'LaneKeeperContinuous-v0', PpoAgent, { numMinibatches: 2, updateEpochs: 2, sharedNetwork: true, activation: 'relu' }],
+    ['a2c', 'CartPole-v1', A2cAgent, { sharedNetwork: true, clipPerNetwork: true }],
+    ['reinforce', 'CartPole-v1', ReinforceAgent, {}],
+  ] as [string, string, Ctor, Record<string, unknown>][])('%s on %s trains to the same weights and metrics either way', (_name, envId, Agent, extra) => {
+    const train = (tfOps: boolean) => {
+      const { agent, vec } = build(Agent, envId, 3, { hidden: [16, 16], numSteps: 16, totalSteps: 10_000, ...extra }, 7);
+      if (tfOps) agent.net.kernels = null;
+      const { updates } = run(agent, vec, 16 * 4);
+      const out = { params: allParams(agent), updates, greedy: agent.act(vec.obs, vec.numEnvs, { greedy: true }).actions };
+      agent.dispose();
+      return out;
+    };
+    const kernels = train(false);
+    const tfOps = train(true);
+    expect(kernels.updates).toEqual(tfOps.updates);
+    kernels.params.forEach((p, i) => expect(sameBits(p, tfOps.params[i])).toBe(true));
+    expect(Array.from(kernels.greedy)).toEqual(Array.from(tfOps.greedy));
+  });
+
+  it.each([
+    ['ppo', PpoAgent, { numMinibatches: 2, updateEpochs: 2 }],
+    ['a2c', A2cAgent, { sharedNetwork: true }],
+    ['reinforce', ReinforceAgent, {}],
+  ] as [string, Ctor, Record<string, unknown>][])('%s calls no engine kernel when acting and updating, and keeps its data flat', async (_name, Agent, extra) => {
+    const { agent, vec } = build(Agent, 'CartPole-v1', 4, { hidden: [16, 16], numSteps: 16, ...extra }, 3);
+    run(agent, vec, 16);
+    const memory = () => {
+      const m = tf.memory() as tf.MemoryInfo & { numDataBuffers: number };
+      return { tensors: m.numTensors, buffers: m.numDataBuffers };
+    };
+    const before = memory();
+    // Two rollouts, each ending in an update (valuing the rollout, minibatch gradients), and greedy acting.
+    const profile = await tf.profile(() => {
+      const { updates } = run(agent, vec, 32);
+      expect(updates.length).toBe(2);
+      agent.act(vec.obs, vec.numEnvs, { greedy: true });
+    });
+    expect(profile.kernels).toEqual([]);
+    expect(memory()).toEqual(before);
+    agent.dispose();
+  });
+});

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { Categorical, DiagGaussian } from '../agents/distributions.js';
 import { PpoAgent } from '../agents/ppo.js';
-import type { Minibatch } from '../agents/policy-gradient.js';
+import { A2cAgent } from '../agents/a2c.js';
+import { ReinforceAgent } from '../agents/reinforce.js';
+import type { Minibatch, PolicyGradientAgent } from '../agents/policy-gradient.js';
 import { Box, Discrete, type Space } from '../envs/spaces.js';
 import { Rng } from '../core/rng.js';
 import { portableExp, portableLog } from '../core/math.js';
@@ -32,30 +34,39 @@ function syntheticMinibatch(agent: PpoAgent, n: number, rng: Rng): Minibatch {
   };
 }
 
-/** The same loss built from tf ops and differentiated by tfjs's tape (the reference). */
-function tapeGradient(agent: PpoAgent, mb: Minibatch, clip: number): { grad: Float32Array; loss: number } {
-  const c = agent.config;
+/**
+ * tfjs's autodiff of a loss built from tf ops (the reference of the hand-written gradients): `lossOf` gets the
+ * minibatch's log π(a|s), entropy and V(s) as differentiable tensors.
+ */
+function tapeGradientOf(agent: PolicyGradientAgent, mb: Minibatch, lossOf: (t: { logProb: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D }) => tf.Scalar): { grad: Float32Array; loss: number } {
   const vars = agent.optimizer.variables;
   return tf.tidy(() => {
     const { value: loss, grads } = tf.variableGrads(() => {
       const { policy, value } = agent.net.policyAndValue(tf.tensor2d(mb.obs, [mb.n, agent.obsSize]));
-      const { logProb, entropy } = agent.dist.logProbAndEntropy(policy, mb.actions, mb.n);
-      const ratio = tf.exp(tf.sub(logProb, tf.tensor1d(mb.logProbs)));
-      const negAdv = tf.neg(tf.tensor1d(mb.advantages));
-      const pgLoss = tf.mean(tf.maximum(tf.mul(negAdv, ratio), tf.mul(negAdv, tf.clipByValue(ratio, 1 - clip, 1 + clip))));
-      const returns = tf.tensor1d(mb.returns);
-      let vLoss: tf.Tensor;
-      if (c.clipValueLoss) {
-        const old = tf.tensor1d(mb.values);
-        const clipped = tf.add(old, tf.clipByValue(tf.sub(value, old), -clip, clip));
-        vLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(value, returns)), tf.square(tf.sub(clipped, returns)))));
-      } else {
-        vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, returns))));
-      }
-      return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, tf.mean(entropy))), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
+      return lossOf({ ...agent.dist.logProbAndEntropy(policy, mb.actions, mb.n), value });
     }, vars);
     const flat = tf.concat(vars.map((v) => tf.reshape(grads[v.name], [-1])));
     return { grad: flat.dataSync() as Float32Array, loss: loss.dataSync()[0] };
+  });
+}
+
+/** PPO's loss from tf ops, differentiated by tfjs's tape. */
+function tapeGradient(agent: PpoAgent, mb: Minibatch, clip: number): { grad: Float32Array; loss: number } {
+  const c = agent.config;
+  return tapeGradientOf(agent, mb, ({ logProb, entropy, value }) => {
+    const ratio = tf.exp(tf.sub(logProb, tf.tensor1d(mb.logProbs)));
+    const negAdv = tf.neg(tf.tensor1d(mb.advantages));
+    const pgLoss = tf.mean(tf.maximum(tf.mul(negAdv, ratio), tf.mul(negAdv, tf.clipByValue(ratio, 1 - clip, 1 + clip))));
+    const returns = tf.tensor1d(mb.returns);
+    let vLoss: tf.Tensor;
+    if (c.clipValueLoss) {
+      const old = tf.tensor1d(mb.values);
+      const clipped = tf.add(old, tf.clipByValue(tf.sub(value, old), -clip, clip));
+      vLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(value, returns)), tf.square(tf.sub(clipped, returns)))));
+    } else {
+      vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, returns))));
+    }
+    return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, tf.mean(entropy))), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
   });
 }
 
@@ -102,9 +113,81 @@ describe('PPO: the tape-free minibatch gradient', () => {
   }
 });
 
-describe('distributions: backprop of log π and entropy', () => {
+/** A2C's and REINFORCE's loss from tf ops, differentiated by tfjs's tape. */
+function batchTapeGradient(agent: A2cAgent | ReinforceAgent, mb: Minibatch): { grad: Float32Array; loss: number } {
+  const c = agent.config;
+  return tapeGradientOf(agent, mb, ({ logProb, entropy, value }) => {
+    const pgLoss = tf.mean(tf.mul(tf.neg(tf.tensor1d(mb.advantages)), logProb));
+    const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, tf.tensor1d(mb.returns)))));
+    return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, tf.mean(entropy))), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
+  });
+}
+
+const BATCH_CASES: { name: string; Agent: typeof A2cAgent | typeof ReinforceAgent; space: Space; obs: number; hp: Record<string, unknown> }[] = [
+  { name: 'A2C, categorical, separate [64, 64] (the CartPole preset shape)', Agent: A2cAgent, space: new Discrete(2), obs: 4, hp: { hidden: [64, 64] } },
+  { name: 'A2C, 3 actions, shared relu trunk, entropy bonus', Agent: A2cAgent, space: new Discrete(3), obs: 5, hp: { hidden: [16], sharedNetwork: true, activation: 'relu', entCoef: 0.05 } },
+  { name: 'A2C, gaussian (means and log-std), shared tanh trunk', Agent: A2cAgent, space: new Box(-1, 1, [2]), obs: 3, hp: { hidden: [16, 8], sharedNetwork: true, entCoef: 0.01, logStdInit: -0.3 } },
+  { name: 'REINFORCE, categorical, separate [32, 32]', Agent: ReinforceAgent, space: new Discrete(2), obs: 4, hp: { hidden: [32, 32], vfCoef: 0.25 } },
+];
+
+describe('A2C and REINFORCE: the tape-free batch gradient', () => {
+  /** A batch with the agent's own sampled actions, normalised advantages and returns on the scale of CartPole's. */
+  function batch(agent: A2cAgent | ReinforceAgent, n: number, rng: Rng): Minibatch {
+    const obs = Float32Array.from({ length: n * agent.obsSize }, () => rng.normal());
+    const actions = new Float32Array(n * agent.dist.actionSize);
+    agent.dist.sample(agent.net.predictPolicy(obs, n), n, rng, actions, agent.dist.newEnvActions(n), new Float32Array(n));
+    return { n, obs, actions, logProbs: new Float32Array(n), advantages: Float32Array.from({ length: n }, () => rng.normal()), returns: Float32Array.from({ length: n }, () => 10 * rng.uniform(0, 1)), values: new Float32Array(n) };
+  }
+
+  for (const k of BATCH_CASES) {
+    it(`is close to tfjs autodiff of the same loss (float64 JS against float32 tf ops) — ${k.name}`, () => {
+      const agent = new k.Agent({ observationSpace: new Box(-5, 5, [k.obs]), actionSpace: k.space, numEnvs: 4 }, k.hp, 3);
+      const rng = new Rng(21);
+      // One step first, so the policy is no longer near-uniform and the values not near zero.
+      agent.optimizer.lr = 0.05;
+      agent.optimizer.step(agent.batchGradient(batch(agent, 40, rng)).grad);
+      const mb = batch(agent, 40, rng);
+      const before = tf.memory().numTensors;
+      const fused = agent.batchGradient(mb);
+      expect(tf.memory().numTensors).toBe(before);
+      const ref = batchTapeGradient(agent, mb);
+      expectClose(fused.grad, ref.grad, 1e-5);
+      expect(fused.loss).toBeCloseTo(ref.loss, 5);
+      agent.dispose();
+    });
+  }
+
+  it('matches finite differences of the loss (network weights and the Gaussian log-std)', () => {
+    for (const k of [BATCH_CASES[1], BATCH_CASES[2]]) {
+      const agent = new k.Agent({ observationSpace: new Box(-5, 5, [k.obs]), actionSpace: k.space, numEnvs: 4 }, k.hp, 4);
+      const mb = batch(agent, 12, new Rng(8));
+      const { grad } = agent.batchGradient(mb);
+      // Every trained parameter set: trunk, policy head, value head (and the log-std).
+      let offset = 0;
+      for (const set of agent.optimizer.nets) {
+        const p = set.params;
+        for (const i of [0, Math.floor(p.length / 2), p.length - 1]) {
+          const orig = p[i];
+          const h = 1e-2;
+          const lossAt = (x: number) => {
+            p[i] = x;
+            set.syncVariables();
+            return agent.batchGradient(mb).loss;
+          };
+          const fd = (lossAt(orig + h) - lossAt(orig - h)) / (2 * h);
+          lossAt(orig);
+          expect(grad[offset + i], `${k.name}: parameter ${offset + i}`).toBeCloseTo(fd, 2);
+        }
+        offset += p.length;
+      }
+      agent.dispose();
+    }
+  });
+});
+
+describe('distributions: log π, entropy and their backward pass in JS', () => {
   for (const [kind, create] of [['categorical', () => new Categorical(new Discrete(3))], ['gaussian', () => new DiagGaussian(new Box(-1, 1, [2]), 0.2)]] as const) {
-    it(`${kind}: equals tfjs autodiff of logProbAndEntropy`, () => {
+    it(`${kind}: evaluate gives the values of logProb and entropy, and its backprop equals tfjs autodiff of logProbAndEntropy`, () => {
       const dist = create();
       const rng = new Rng(5);
       const n = 7;
@@ -116,7 +199,14 @@ describe('distributions: backprop of log π and entropy', () => {
       const dEntropy = -0.3;
       const dOut = new Float32Array(n * k);
       const dTrainables = new Float64Array(dist.trainables.reduce((s, t) => s + t.params.length, 0));
-      dist.backprop(out, n, actions, dLogProb, dEntropy, dOut, dTrainables);
+      const rows = dist.evaluate(out, n, actions);
+      const logProb = new Float32Array(n);
+      const entropy = new Float32Array(n);
+      dist.logProb(out, n, actions, logProb);
+      dist.entropy(out, n, entropy);
+      expect(Array.from(rows.logProb)).toEqual(Array.from(logProb));
+      expect(Array.from(rows.entropy)).toEqual(Array.from(entropy));
+      rows.backprop(dLogProb, dEntropy, dOut, dTrainables);
       const vars = dist.trainables.flatMap((t) => t.variables);
       const ref = tf.tidy(() => {
         const x = tf.variable(tf.tensor2d(out, [n, k]));
