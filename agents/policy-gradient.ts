@@ -477,10 +477,13 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
       returns: new Float32Array(count),
       values: new Float32Array(count),
     };
+    const { obs, actions } = mb;
+    const { obs: bufObs, actions: bufActions } = b;
     for (let j = 0; j < count; j++) {
       const k = indices[start + j];
-      mb.obs.set(b.obs.subarray(k * d, (k + 1) * d), j * d);
-      mb.actions.set(b.actions.subarray(k * a, (k + 1) * a), j * a);
+      // Element loops, not subarray + set: a row is a few floats, and two views per row cost more than the copy.
+      for (let i = 0, src = k * d, dst = j * d; i < d; i++) obs[dst + i] = bufObs[src + i];
+      for (let i = 0, src = k * a, dst = j * a; i < a; i++) actions[dst + i] = bufActions[src + i];
       mb.logProbs[j] = b.logProbs[k];
       mb.advantages[j] = b.advantages[k];
       mb.returns[j] = b.returns[k];
