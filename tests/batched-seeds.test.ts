@@ -7,7 +7,7 @@ import { parseSeedRange, trainSeeds, type SeedRun } from '../experiments/harness
 import { train, type TrainOptions } from '../experiments/harness/trainer.js';
 import { readRunSummary } from '../experiments/run-files.js';
 import { runCli, startCli } from './helpers/cli.js';
-import { backwardFlops, forwardFlops, manySeedsVerdict, parseManySeeds, runFlops } from '../experiments/bench-seeds.js';
+import { backwardFlops, forwardFlops, manySeedsVerdict, measureKernels, parseManySeeds, runFlops } from '../experiments/bench-seeds.js';
 
 const tmp = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tsgym-seeds-${label}-`));
 
@@ -185,6 +185,20 @@ describe('bench-seeds: FLOPs of a run', () => {
     // Acting after the warm-up: vector steps 51 … 256 (the agent has seen 200 env steps), 4 rows each.
     expect(count.flops).toBe((1024 - 200) * actor + 207 * 32 * perStep + evals * actor);
   }, 120_000);
+});
+
+describe('bench-seeds: the matMul rates the ceiling divides by', () => {
+  it('measures every product as a positive rate on the wasm kernels and frees what it made', async () => {
+    const rows = await measureKernels(0.005);
+    const buffers = tf.engine().backend.numDataIds();
+    expect(rows.map((r) => r.name.replace(/, batch \d+$/, ''))).toEqual([
+      ...[1024, 128, 8].flatMap(() => ['1 seed, 2-D matMul [B,64]×[64,64] (wasm kernel)', '8 seeds, rank-3 matMul [8,B,64]×[8,64,64]', '8 seeds, block-diagonal 2-D matMul [B,512]×[512,512] (useful FLOPs)', '1 seed, plain JS loop [B,64]×[64,64]']),
+      '1 seed, 2-D matMul [B,32]×[32,32] (wasm kernel)',
+    ]);
+    for (const r of rows) expect(r.value, r.name).toBeGreaterThan(0);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(await measureKernels(0.005).then(() => tf.engine().backend.numDataIds())).toBe(buffers);
+  }, 60_000);
 });
 
 describe('bench-seeds: --many-seeds and the verdict', () => {
