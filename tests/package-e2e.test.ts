@@ -108,7 +108,9 @@ describe('the packed tsgym, installed into an empty directory', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: --env-module \.\/nope\.mjs: no such file/);
 
-    const view = spawn(NPX, ['tsgym', 'view', '--port', '0'], { cwd: consumer, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: npx does not pass SIGTERM on to the server it starts, so the test stops the group.
+    const view = spawn(NPX, ['tsgym', 'view', '--port', '0'], { cwd: consumer, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const viewExited = new Promise<void>((resolve) => view.once('exit', () => resolve()));
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -146,8 +148,20 @@ describe('the packed tsgym, installed into an empty directory', () => {
         await context.close();
       }
     } finally {
-      view.kill('SIGTERM');
+      process.kill(-view.pid!, 'SIGTERM');
+      await viewExited;
     }
+    // Nothing of the group is left running (the server used to outlive the test).
+    const groupAlive = () => {
+      try {
+        process.kill(-view.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; groupAlive() && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(groupAlive()).toBe(false);
   }, 150_000);
 
   it('compare --env-module: locally, and on a queue trained by a worker started from another directory', async () => {
