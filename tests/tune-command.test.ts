@@ -88,12 +88,13 @@ describe('tune: pruning and resume', () => {
     const pruned = trials.filter((t) => t.state === 'pruned');
     expect(pruned.length, JSON.stringify(trials)).toBeGreaterThan(0);
     for (const t of pruned) expect(t.prunedAt).toBeLessThan(4096);
-    // The runs are killed once the decision is made: those of a trial pruned at its first evals stop well
-    // short of their budget (a trial pruned near the end may finish before the kill lands).
+    // The runs still going when the decision is made are killed: a trial pruned at its first evals has a run
+    // that stops well short of its budget. Not every run: the decision waits for the trial's slowest seed to
+    // report, and a seed that started first may have finished its 4096 steps by then (seen on a loaded machine).
     const earliest = pruned.reduce((a, b) => (b.prunedAt! < a.prunedAt! ? b : a));
     expect(earliest.prunedAt).toBeLessThanOrEqual(1024);
     const steps = runSteps(out, earliest.trial);
-    expect(Math.max(...steps), `trial ${earliest.trial} (pruned at ${earliest.prunedAt}) runs stopped at ${steps}`).toBeLessThan(4096);
+    expect(Math.min(...steps), `trial ${earliest.trial} (pruned at ${earliest.prunedAt}) runs stopped at ${steps}`).toBeLessThan(4096);
     expect(fs.existsSync(path.join(out, 'best.json'))).toBe(true);
   }, 180_000);
 
