@@ -151,12 +151,14 @@ describe('tune on the queue: pruning cancels running jobs', () => {
     expect(log).not.toContain('✗');
     const firstPruned = Math.min(...prunedWhileRunning.map(([t]) => t));
     if (firstPruned < 3) expect(log.slice(log.indexOf('cancelled by its coordinator')), 'the worker went on with the next job').toMatch(/▶ trial-\d{4}__seed/);
-    // The cancelled run stopped well short of its budget; its directory is kept (a partial run).
-    for (const [trial] of prunedWhileRunning) {
+    // A cancelled run stopped short of its budget; its directory is kept (a partial run). Not every pruned trial
+    // shows it: a run of this size trains in about a second, so one still alive when the trial was seen pruned
+    // may have reached its budget before the kill landed (seen on a loaded machine).
+    const stoppedAt = prunedWhileRunning.map(([trial]) => {
       const runs = path.join(out, 'trials', `trial-${String(trial).padStart(4, '0')}`, 'runs');
-      const steps = fs.readdirSync(runs).map((run) => Math.max(...parseMetrics(fs.readFileSync(path.join(runs, run, 'metrics.jsonl'), 'utf8')).records.map((l) => l.step as number)));
-      expect(Math.min(...steps), `trial ${trial}'s runs stopped at ${steps}`).toBeLessThan(STEPS);
-    }
+      return fs.readdirSync(runs).map((run) => Math.max(...parseMetrics(fs.readFileSync(path.join(runs, run, 'metrics.jsonl'), 'utf8')).records.map((l) => l.step as number)));
+    });
+    expect(Math.min(...stoppedAt.flat()), `runs of the trials pruned while running stopped at ${JSON.stringify(stoppedAt)}`).toBeLessThan(STEPS);
     // Nothing of the study is left on the queue: no failed job, no cancelled job, no completed one.
     const status = await runCli(['queue', 'status', '--queue', redis.url, '--out', out]);
     expect(status.code, status.stderr).toBe(0);
