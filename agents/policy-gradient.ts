@@ -143,6 +143,8 @@ export class ActorCritic {
   readonly obsSize: number;
   /** The parameters of all networks (the length of `gradient`'s output). */
   readonly paramCount: number;
+  /** Where each network's parameters start in `gradient`'s output, in `nets` order. */
+  private readonly paramOffsets: number[];
   /** Direct kernel calls when every network is an MLP on the wasm backend (null: tf ops; the tests set it). */
   kernels: KernelScope | null;
 
@@ -174,7 +176,13 @@ export class ActorCritic {
         ['critic', this.critic],
       ];
     }
-    this.paramCount = this.nets.reduce((n, [, net]) => n + net.params.length, 0);
+    this.paramOffsets = [];
+    let offset = 0;
+    for (const [, net] of this.nets) {
+      this.paramOffsets.push(offset);
+      offset += net.params.length;
+    }
+    this.paramCount = offset;
     this.kernels = this.nets.every(([, net]) => net instanceof Mlp) ? KernelScope.open() : null;
   }
 
@@ -201,16 +209,20 @@ export class ActorCritic {
     return { policy: this.heads.policy.apply(f, { inputGrad: true }), value: tf.reshape(this.heads.value.apply(f, { inputGrad: true }), [-1]) as tf.Tensor1D };
   }
 
+  /** Policy outputs (logits or means) of `n` observations, flat [n, outputs]. */
   predictPolicy(obs: Float32Array, n: number): Float32Array {
-    const k = KernelScope.active(this.kernels);
-    if (!k) return downloadAndDispose(tf.tidy(() => this.policy(tf.tensor2d(obs, [n, this.obsSize]))));
-    return k.use(() => k.read(traceOutputKernels(this.traceKernels(k, k.upload(obs, [n, this.obsSize]), 'policy', false).policy!)));
+    return this.predict(obs, n, 'policy');
   }
 
+  /** Values of `n` observations. */
   predictValue(obs: Float32Array, n: number): Float32Array {
+    return this.predict(obs, n, 'value');
+  }
+
+  private predict(obs: Float32Array, n: number, which: 'policy' | 'value'): Float32Array {
     const k = KernelScope.active(this.kernels);
-    if (!k) return downloadAndDispose(tf.tidy(() => this.value(tf.tensor2d(obs, [n, this.obsSize]))));
-    return k.use(() => k.read(traceOutputKernels(this.traceKernels(k, k.upload(obs, [n, this.obsSize]), 'value', false).value!)));
+    if (!k) return downloadAndDispose(tf.tidy(() => (which === 'policy' ? this.policy(tf.tensor2d(obs, [n, this.obsSize])) : this.value(tf.tensor2d(obs, [n, this.obsSize])))));
+    return k.use(() => k.read(traceOutputKernels(this.traceKernels(k, k.upload(obs, [n, this.obsSize]), which, false)[which]!)));
   }
 
   /**
@@ -290,12 +302,7 @@ export class ActorCritic {
     const dPolicy = k.upload(d.dPolicy, [n, outputs]);
     const dValue = k.upload(d.dValue, [n, 1]);
     // Each network's slice of `grad`, in `nets` order.
-    const slices: Float32Array[] = [];
-    let offset = 0;
-    for (const [, net] of this.nets) {
-      slices.push(grad.subarray(offset, offset + net.params.length));
-      offset += net.params.length;
-    }
+    const slices = this.paramOffsets.map((start, i) => grad.subarray(start, start + this.nets[i][1].params.length));
     if (!this.heads) {
       backwardKernels(k, t.policy!, dPolicy, slices[0]);
       backwardKernels(k, t.value!, dValue, slices[1]);
