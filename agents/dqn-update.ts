@@ -5,8 +5,8 @@
  * For a 64-64 MLP on batches of ~128 a gradient step costs matrix products plus a fixed overhead per tfjs
  * op (a few µs each on wasm, far more than the arithmetic of an op on 128 × |A| values). So:
  *   - the forward passes (online on s, target on s', online on s' to pick a* for double DQN; with
- *     advantage learning or Munchausen targets, target on s too, stacked with s'; Munchausen's soft value
- *     needs no online pass on s') come back in one download of the Q values;
+ *     advantage learning or Munchausen targets, target on s too, stacked with s') come back in one download
+ *     of the Q values;
  *   - the TD targets and ∂loss/∂Q are a loop over the batch in JS, in float32 (Math.fround after each
  *     operation), so they are bit for bit what the same elementwise ops give in a tfjs graph, without the
  *     two dozen small ops (argmax, one-hot, masks, clip) that cost a third of the step there;
@@ -56,7 +56,7 @@ export class DqnUpdate {
   private readonly kernels: KernelScope | null;
   /** Advantage learning and Munchausen targets need Q_target(s) (one target pass over [s; s']). */
   private readonly targetOnObs: boolean;
-  /** Double DQN picks a* with the online network on s' (Munchausen targets bootstrap from the soft value instead). */
+  /** Double DQN: the online network on s' picks a* (or, with Munchausen targets, weights the soft value). */
   private readonly onlineOnNextObs: boolean;
 
   constructor(
@@ -66,7 +66,7 @@ export class DqnUpdate {
   ) {
     this.A = opts.numActions;
     this.targetOnObs = opts.advantageLearning > 0 || !!opts.munchausen;
-    this.onlineOnNextObs = opts.doubleDqn && !opts.munchausen;
+    this.onlineOnNextObs = opts.doubleDqn;
     if (opts.dueling) {
       const A = this.A;
       const d = new Float32Array((A + 1) * A);
@@ -157,7 +157,7 @@ export class DqnUpdate {
    * The TD targets and ∂loss/∂Q from the downloaded Q values: fills `dOut` ([B, A], nonzero only at the taken
    * actions) and `td`, returns the loss and the mean of Q(s, a). Rows of `q`, B each: Q_online(s), then
    * Q_target(s) and Q_target(s') (advantage learning or Munchausen: one target pass over [s; s'] rather than
-   * two) or Q_target(s') alone, then Q_online(s') (double DQN without Munchausen).
+   * two) or Q_target(s') alone, then Q_online(s') (double DQN).
    */
   private lossGradient(s: ReplaySample, q: Float32Array, dOut: Float32Array, tdOut: Float32Array): { loss: number; meanQ: number } {
     const B = s.size;
@@ -183,9 +183,10 @@ export class DqnUpdate {
       const disc = s.terminated[i] ? 0 : s.discounts[i]; // float32 values, as are the returns and weights
       let y: number;
       if (m) {
-        // Munchausen: y = R + α·clip(τ ln π(a|s), l0, 0) + γ^m (1 − terminated) · τ ln Σ_b exp(Q_target(s', b)/τ),
-        // π = softmax(Q_target(s, ·)/τ): the soft value of s' and the scaled log-policy of the taken action.
-        const vNext = softValue(qNextTarget, row, A, m.tau);
+        // Munchausen: y = R + α·clip(τ ln π(a|s), l0, 0) + γ^m (1 − terminated) · V(s'), π = softmax(Q_target(s, ·)/τ),
+        // V(s') the soft value: τ ln Σ_b exp(Q_target(s', b)/τ), or with double DQN Σ_b π'(b)·(Q_target(s', b) −
+        // τ ln π'(b)) under the online network's π' = softmax(Q_online(s', ·)/τ) (double DQN's argmax as τ → 0).
+        const vNext = this.onlineOnNextObs ? softDoubleValue(qSelect, qNextTarget, row, A, m.tau) : softValue(qNextTarget, row, A, m.tau);
         const logPi = f32(f32(qTargetObs![row + a] - softValue(qTargetObs!, row, A, m.tau)));
         y = f32(f32(s.returns[i] + f32(f32(m.alpha) * Math.max(f32(m.clip), logPi))) + f32(disc * vNext));
       } else {
@@ -228,4 +229,22 @@ export function softValue(q: Float32Array, row: number, A: number, tau: number):
   let sum = 0;
   for (let b = 0; b < A; b++) sum += Math.exp((q[row + b] - max) / tau);
   return Math.fround(max + tau * Math.log(sum));
+}
+
+/**
+ * Σ_b π(b)·(qEval_b − τ ln π(b)) with π = softmax(qSelect/τ) over the rows at `row`, rounded to float32: the soft
+ * value of qEval under the policy of qSelect (equal to `softValue(qEval)` when the two are the same row).
+ */
+export function softDoubleValue(qSelect: Float32Array, qEval: Float32Array, row: number, A: number, tau: number): number {
+  let max = qSelect[row];
+  for (let b = 1; b < A; b++) max = Math.max(max, qSelect[row + b]);
+  let sum = 0;
+  for (let b = 0; b < A; b++) sum += Math.exp((qSelect[row + b] - max) / tau);
+  const logSum = Math.log(sum);
+  let v = 0;
+  for (let b = 0; b < A; b++) {
+    const tauLogPi = qSelect[row + b] - max - tau * logSum;
+    v += Math.exp(tauLogPi / tau) * (qEval[row + b] - tauLogPi);
+  }
+  return Math.fround(v);
 }

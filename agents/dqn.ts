@@ -44,11 +44,13 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig, Tor
   advantageLearning: number;
   /**
    * Munchausen DQN (Vieillard et al., 2020), α in [0, 1]: the target adds α·clip(τ ln π(a|s), l0, 0) to the
-   * return and bootstraps from the soft value τ ln Σ_b exp(Q_target(s', b)/τ), π = softmax(Q_target(s, ·)/τ).
-   * The log-policy term penalises actions the target network rates below its best, as advantage learning
-   * does, but clipped at l0, so the values of actions never taken cannot be pushed down without bound; the
-   * soft value replaces the max (and double DQN's argmax). With n-step returns the term is added for the
-   * first action only (the buffer does not keep the intermediate states).
+   * return, π = softmax(Q_target(s, ·)/τ), and bootstraps from the soft value of s' in place of the max:
+   * Σ_b π'(b)·(Q_target(s', b) − τ ln π'(b)) with π' the softmax of the online network's Q(s', ·)/τ under
+   * double DQN (its argmax as τ → 0), else of the target network's (then τ ln Σ_b exp(Q_target(s', b)/τ), the
+   * paper's form). The log-policy term penalises actions the target network rates below its best, as
+   * advantage learning does, but clipped at l0, so the values of actions never taken cannot be pushed down
+   * without bound. With n-step returns the term is added for the first action only (the buffer does not keep
+   * the intermediate states).
    */
   munchausen: number;
   /** Munchausen: the softmax temperature τ (in units of Q). */
@@ -87,7 +89,7 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     dueling: bool(false, 'Dueling head: Q = V + A − mean(A)'),
     loss: choice<DqnConfig['loss']>('huber', ['huber', 'mse'], 'TD loss'),
     advantageLearning: num(0, 'Advantage learning α: the TD target drops α·(max_b Q_target(s,b) − Q_target(s,a)), widening the action gap (0 = off; 0.9 in Bellemare et al. 2016)', { min: 0, max: 1, maxExclusive: true }),
-    munchausen: num(0, 'Munchausen DQN α: the target adds α·clip(τ ln π(a|s), munchausenClip, 0) and bootstraps from the soft value τ ln Σ exp(Q_target(s′,·)/τ) instead of the (double-DQN) max (0 = off; 0.9 in Vieillard et al. 2020)', { min: 0, max: 1 }),
+    munchausen: num(0, 'Munchausen DQN α: the target adds α·clip(τ ln π(a|s), munchausenClip, 0) and bootstraps from the soft value of s′ (under the online network\'s softmax policy with doubleDqn, else τ ln Σ exp(Q_target(s′,·)/τ) as in Vieillard et al. 2020) instead of the max (0 = off; 0.9 in the paper)', { min: 0, max: 1 }),
     munchausenTau: num(0.03, 'Munchausen: softmax temperature τ of π = softmax(Q_target/τ), in units of Q', { min: 0, minExclusive: true }),
     munchausenClip: num(-1, 'Munchausen: lower clip l0 of τ ln π(a|s)', { max: 0, maxExclusive: true }),
     maxGradNorm: num(10, 'Clip the global gradient norm to this', { min: 0, minExclusive: true }),
@@ -298,8 +300,9 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
    *   y = R + γ^m · (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))   (double DQN; plain DQN: max_a Q_target)
    * `terminated` alone gates the bootstrap (bootstrapMask): truncated transitions still bootstrap.
    * With advantage learning (α > 0), minus α·(max_b Q_target(s, b) − Q_target(s, a)).
-   * Munchausen (α > 0): y = R + α·clip(τ ln π(a|s), l0, 0) + γ^m · (1 − terminated) · τ ln Σ_b exp(Q_target(s', b)/τ)
-   * with π = softmax(Q_target(s, ·)/τ).
+   * Munchausen (α > 0): y = R + α·clip(τ ln π(a|s), l0, 0) + γ^m · (1 − terminated) · Σ_b π'(b)·(Q_target(s', b) −
+   * τ ln π'(b)) with π = softmax(Q_target(s, ·)/τ) and π' = softmax(Q_online(s', ·)/τ) (double DQN) or
+   * softmax(Q_target(s', ·)/τ).
    */
   tdTargets(s: ReplaySample): Float32Array {
     const B = s.size;
@@ -309,17 +312,23 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     const qNextTarget = this.predictQ(this.target, s.nextObs, B);
     const qNextOnline = c.doubleDqn ? this.predictQ(this.online, s.nextObs, B) : qNextTarget;
     const qTarget = alpha > 0 || c.munchausen > 0 ? this.predictQ(this.target, s.obs, B) : null;
-    // τ ln Σ_b exp(q_b/τ) of row i, the soft maximum (shifted by the row's max so that exp cannot overflow).
-    const softMax = (q: Float32Array, i: number) => {
+    const tau = c.munchausenTau;
+    // τ ln π(·) of row i under π = softmax(q/τ) (shifted by the row's max so that exp cannot overflow).
+    const tauLogPolicy = (q: Float32Array, i: number) => {
       const row = Array.from(q.subarray(i * A, (i + 1) * A));
       const max = Math.max(...row);
-      return max + c.munchausenTau * Math.log(row.reduce((sum, v) => sum + Math.exp((v - max) / c.munchausenTau), 0));
+      const logSum = Math.log(row.reduce((sum, v) => sum + Math.exp((v - max) / tau), 0));
+      return row.map((v) => v - max - tau * logSum);
     };
     const y = new Float32Array(B);
     for (let i = 0; i < B; i++) {
       if (c.munchausen > 0) {
-        const tauLogPi = qTarget![i * A + s.actions[i]] - softMax(qTarget!, i);
-        y[i] = s.returns[i] + c.munchausen * Math.max(c.munchausenClip, tauLogPi) + bootstrapMask(s, i) * s.discounts[i] * softMax(qNextTarget, i);
+        const tauLogPi = tauLogPolicy(qTarget!, i)[s.actions[i]];
+        // The soft value of s': Σ_b π(b)·(Q_target(s', b) − τ ln π(b)), π from the online network (double DQN)
+        // or the target network (then it equals τ ln Σ_b exp(Q_target(s', b)/τ)).
+        const next = tauLogPolicy(qNextOnline, i);
+        const vNext = next.reduce((v, l, b) => v + Math.exp(l / tau) * (qNextTarget[i * A + b] - l), 0);
+        y[i] = s.returns[i] + c.munchausen * Math.max(c.munchausenClip, tauLogPi) + bootstrapMask(s, i) * s.discounts[i] * vNext;
         continue;
       }
       const aStar = argmaxRow(qNextOnline, i, A);

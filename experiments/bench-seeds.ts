@@ -265,13 +265,11 @@ export function runFlops(runDir: string): RunCount {
     if (act.type !== 'Discrete') throw new TsgymError(`${runDir}: a DQN run on a non-discrete action space`);
     const q = [d, ...hidden, hp.dueling ? act.n + 1 : act.n];
     const B = hp.batchSize as number;
-    // agents/dqn-update.ts: online on s; target on s' (and on s for advantage learning or Munchausen);
-    // online on s' for double DQN, whose argmax Munchausen's soft value replaces.
-    const munchausen = ((hp.munchausen as number | undefined) ?? 0) > 0;
-    const targetRows = (hp.advantageLearning as number) > 0 || munchausen ? 2 : 1;
-    const onlineNextRows = hp.doubleDqn && !munchausen ? 1 : 0;
+    // agents/dqn-update.ts: online on s; target on s' (and on s for advantage learning or Munchausen targets);
+    // online on s' for double DQN.
+    const targetRows = (hp.advantageLearning as number) > 0 || ((hp.munchausen as number | undefined) ?? 0) > 0 ? 2 : 1;
     gradientSteps = updates * (hp.gradientSteps as number);
-    flops = envSteps * F(q) + gradientSteps * B * ((1 + targetRows + onlineNextRows) * F(q) + Bp(q)) + evalSteps * F(q);
+    flops = envSteps * F(q) + gradientSteps * B * ((1 + targetRows + (hp.doubleDqn ? 1 : 0)) * F(q) + Bp(q)) + evalSteps * F(q);
   } else {
     if (act.type !== 'Box') throw new TsgymError(`${runDir}: a SAC run on a non-continuous action space`);
     const k = act.size;

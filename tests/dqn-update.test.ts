@@ -34,12 +34,16 @@ function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { du
   const qo = tf.tidy(() => q(online, tf.tensor2d(s.nextObs, [B, d])).arraySync());
   const qts = tf.tidy(() => q(target, tf.tensor2d(s.obs, [B, d])).arraySync());
   const y = new Float32Array(B);
-  // Munchausen: τ ln π(a|s) = Q(s, a) − τ ln Σ_b exp(Q(s, b)/τ), and the soft value of s' (float64 here).
-  const softMax = (row: number[]) => o.munchausenTau * Math.log(row.reduce((sum, v) => sum + Math.exp(v / o.munchausenTau), 0));
+  // Munchausen (float64 here): τ ln π(b) = Q(b) − τ ln Σ_c exp(Q(c)/τ); the soft value of s' is
+  // Σ_b π'(b)(Q_target(s', b) − τ ln π'(b)) under the online (double DQN) or target network's π'.
+  const tau = o.munchausenTau;
+  const tauLogPolicy = (row: number[]) => row.map((v) => v - tau * Math.log(row.reduce((sum, u) => sum + Math.exp(u / tau), 0)));
   for (let i = 0; i < B; i++) {
     if (o.munchausen > 0) {
-      const tauLogPi = qts[i][s.actions[i]] - softMax(qts[i]);
-      y[i] = s.returns[i] + o.munchausen * Math.max(-1, tauLogPi) + (s.terminated[i] ? 0 : s.discounts[i] * softMax(qt[i]));
+      const tauLogPi = tauLogPolicy(qts[i])[s.actions[i]];
+      const next = tauLogPolicy(o.doubleDqn ? qo[i] : qt[i]);
+      const vNext = next.reduce((v, l, b) => v + Math.exp(l / tau) * (qt[i][b] - l), 0);
+      y[i] = s.returns[i] + o.munchausen * Math.max(-1, tauLogPi) + (s.terminated[i] ? 0 : s.discounts[i] * vNext);
       continue;
     }
     const sel = o.doubleDqn ? qo[i] : qt[i];
