@@ -5,7 +5,8 @@
  * For a 64-64 MLP on batches of ~128 a gradient step costs matrix products plus a fixed overhead per tfjs
  * op (a few µs each on wasm, far more than the arithmetic of an op on 128 × |A| values). So:
  *   - the forward passes (online on s, target on s', online on s' to pick a* for double DQN; with
- *     advantage learning, target on s too, stacked with s') come back in one download of the Q values;
+ *     advantage learning or Munchausen targets, target on s too, stacked with s') come back in one download
+ *     of the Q values;
  *   - the TD targets and ∂loss/∂Q are a loop over the batch in JS, in float32 (Math.fround after each
  *     operation), so they are bit for bit what the same elementwise ops give in a tfjs graph, without the
  *     two dozen small ops (argmax, one-hot, masks, clip) that cost a third of the step there;
@@ -32,6 +33,8 @@ export interface DqnUpdateOptions {
   loss: 'huber' | 'mse';
   /** Advantage learning's α (0 = off): the target drops α·(max_b Q_target(s, b) − Q_target(s, a)). */
   advantageLearning: number;
+  /** Munchausen targets (null = off; see `DqnConfig.munchausen`): α, the softmax temperature τ, the clip l0 < 0. */
+  munchausen?: { alpha: number; tau: number; clip: number } | null;
   /** false: tf ops even where direct kernel calls are available (the tests compare the two). */
   kernels?: boolean;
 }
@@ -51,6 +54,10 @@ export class DqnUpdate {
   private readonly duelingMap: tf.Tensor2D | null;
   /** Direct kernel calls for an MLP on the wasm backend (null: tf ops, see `computeWithKernels`). */
   private readonly kernels: KernelScope | null;
+  /** Advantage learning and Munchausen targets need Q_target(s) (one target pass over [s; s']). */
+  private readonly targetOnObs: boolean;
+  /** Double DQN: the online network on s' picks a* (or, with Munchausen targets, weights the soft value). */
+  private readonly onlineOnNextObs: boolean;
 
   constructor(
     readonly online: Network,
@@ -58,6 +65,8 @@ export class DqnUpdate {
     readonly opts: DqnUpdateOptions,
   ) {
     this.A = opts.numActions;
+    this.targetOnObs = opts.advantageLearning > 0 || !!opts.munchausen;
+    this.onlineOnNextObs = opts.doubleDqn;
     if (opts.dueling) {
       const A = this.A;
       const d = new Float32Array((A + 1) * A);
@@ -90,8 +99,8 @@ export class DqnUpdate {
       const trace = traceNetwork(this.online, obs);
       // Rows of the download: see `lossGradient`.
       const parts = [qValues(trace.output)];
-      parts.push(qValues(traceNetwork(this.target, this.opts.advantageLearning > 0 ? tf.concat([obs, nextObs]) : nextObs).output));
-      if (this.opts.doubleDqn) parts.push(qValues(traceNetwork(this.online, nextObs).output));
+      parts.push(qValues(traceNetwork(this.target, this.targetOnObs ? tf.concat([obs, nextObs]) : nextObs).output));
+      if (this.onlineOnNextObs) parts.push(qValues(traceNetwork(this.online, nextObs).output));
       stats = this.lossGradient(s, tf.concat(parts).dataSync() as Float32Array, dOutValues, tdValues);
       let dOut = tf.tensor2d(dOutValues, [B, A]);
       if (this.duelingMap) dOut = tf.matMul(dOut, tf.transpose(this.duelingMap));
@@ -123,14 +132,14 @@ export class DqnUpdate {
     const trace = forwardTraceKernels(k, online, obs, onlineWeights);
     const parts = [qValues(trace)];
     let targetInput = nextObs;
-    if (this.opts.advantageLearning > 0) {
+    if (this.targetOnObs) {
       const both = new Float32Array(2 * B * d);
       both.set(s.obs.subarray(0, B * d));
       both.set(s.nextObs.subarray(0, B * d), B * d);
       targetInput = k.upload(both, [2 * B, d]);
     }
     parts.push(qValues(forwardTraceKernels(k, this.target as Mlp, targetInput, uploadWeights(k, this.target as Mlp))));
-    if (this.opts.doubleDqn) parts.push(qValues(forwardTraceKernels(k, online, nextObs, onlineWeights)));
+    if (this.onlineOnNextObs) parts.push(qValues(forwardTraceKernels(k, online, nextObs, onlineWeights)));
     const q = new Float32Array(parts.reduce((n, p) => n + p.shape[0], 0) * A);
     let offset = 0;
     for (const p of parts) {
@@ -147,21 +156,23 @@ export class DqnUpdate {
   /**
    * The TD targets and ∂loss/∂Q from the downloaded Q values: fills `dOut` ([B, A], nonzero only at the taken
    * actions) and `td`, returns the loss and the mean of Q(s, a). Rows of `q`, B each: Q_online(s), then
-   * Q_target(s) and Q_target(s') (advantage learning: one target pass over [s; s'] rather than two) or
-   * Q_target(s') alone, then Q_online(s') (double DQN).
+   * Q_target(s) and Q_target(s') (advantage learning or Munchausen: one target pass over [s; s'] rather than
+   * two) or Q_target(s') alone, then Q_online(s') (double DQN).
    */
   private lossGradient(s: ReplaySample, q: Float32Array, dOut: Float32Array, tdOut: Float32Array): { loss: number; meanQ: number } {
     const B = s.size;
     const A = this.A;
     const al = this.opts.advantageLearning;
+    const m = this.opts.munchausen;
     const f32 = Math.fround;
-    const qTargetObs = al > 0 ? q.subarray(B * A, 2 * B * A) : null;
-    const qNextTarget = al > 0 ? q.subarray(2 * B * A, 3 * B * A) : q.subarray(B * A, 2 * B * A);
-    const qSelect = this.opts.doubleDqn ? q.subarray((al > 0 ? 3 : 2) * B * A) : qNextTarget;
+    const qTargetObs = this.targetOnObs ? q.subarray(B * A, 2 * B * A) : null;
+    const qNextTarget = this.targetOnObs ? q.subarray(2 * B * A, 3 * B * A) : q.subarray(B * A, 2 * B * A);
+    const qSelect = this.onlineOnNextObs ? q.subarray((this.targetOnObs ? 3 : 2) * B * A) : qNextTarget;
     let loss = 0;
     let sumQ = 0;
     // The TD targets and ∂loss/∂Q in float32 (Math.fround after every operation), as a tfjs graph would
-    // compute them: the same bits whether these few ops run here or in the backend.
+    // compute them: the same bits whether these few ops run here or in the backend. (Munchausen's soft values
+    // are float64 exp and log, rounded once: `softValue`.)
     const alpha = f32(al);
     for (let i = 0; i < B; i++) {
       const row = i * A;
@@ -169,12 +180,22 @@ export class DqnUpdate {
       // y = R + γ^m (1 − terminated) · Q_target(s', a*), a* = argmax Q_online(s') (double) or argmax Q_target(s')
       // (the first maximum on ties, as tf.argMax). `terminated` alone gates the bootstrap: a truncated
       // transition still bootstraps from its final obs.
-      let aStar = 0;
-      for (let b = 1; b < A; b++) if (qSelect[row + b] > qSelect[row + aStar]) aStar = b;
       const disc = s.terminated[i] ? 0 : s.discounts[i]; // float32 values, as are the returns and weights
-      let y = f32(s.returns[i] + f32(disc * qNextTarget[row + aStar]));
+      let y: number;
+      if (m) {
+        // Munchausen: y = R + α·clip(τ ln π(a|s), l0, 0) + γ^m (1 − terminated) · V(s'), π = softmax(Q_target(s, ·)/τ),
+        // V(s') the soft value: τ ln Σ_b exp(Q_target(s', b)/τ), or with double DQN Σ_b π'(b)·(Q_target(s', b) −
+        // τ ln π'(b)) under the online network's π' = softmax(Q_online(s', ·)/τ) (double DQN's argmax as τ → 0).
+        const vNext = this.onlineOnNextObs ? softDoubleValue(qSelect, qNextTarget, row, A, m.tau) : softValue(qNextTarget, row, A, m.tau);
+        const logPi = f32(f32(qTargetObs![row + a] - softValue(qTargetObs!, row, A, m.tau)));
+        y = f32(f32(s.returns[i] + f32(f32(m.alpha) * Math.max(f32(m.clip), logPi))) + f32(disc * vNext));
+      } else {
+        let aStar = 0;
+        for (let b = 1; b < A; b++) if (qSelect[row + b] > qSelect[row + aStar]) aStar = b;
+        y = f32(s.returns[i] + f32(disc * qNextTarget[row + aStar]));
+      }
       // Advantage learning: y −= α·(max_b Q_target(s, b) − Q_target(s, a)), widening the action gap.
-      if (qTargetObs) {
+      if (qTargetObs && al > 0) {
         let max = qTargetObs[row];
         for (let b = 1; b < A; b++) max = Math.max(max, qTargetObs[row + b]);
         y = f32(y - f32(alpha * f32(max - qTargetObs[row + a])));
@@ -196,4 +217,34 @@ export class DqnUpdate {
     this.kernels?.dispose();
     this.duelingMap?.dispose();
   }
+}
+
+/**
+ * τ·ln Σ_b exp(q_b / τ) over the row of `q` at `row`, computed as max + τ·ln Σ_b exp((q_b − max)/τ) so that no
+ * exp overflows, rounded to float32 (the soft maximum; τ ln π(a) = q_a minus this).
+ */
+export function softValue(q: Float32Array, row: number, A: number, tau: number): number {
+  let max = q[row];
+  for (let b = 1; b < A; b++) max = Math.max(max, q[row + b]);
+  let sum = 0;
+  for (let b = 0; b < A; b++) sum += Math.exp((q[row + b] - max) / tau);
+  return Math.fround(max + tau * Math.log(sum));
+}
+
+/**
+ * Σ_b π(b)·(qEval_b − τ ln π(b)) with π = softmax(qSelect/τ) over the rows at `row`, rounded to float32: the soft
+ * value of qEval under the policy of qSelect (equal to `softValue(qEval)` when the two are the same row).
+ */
+export function softDoubleValue(qSelect: Float32Array, qEval: Float32Array, row: number, A: number, tau: number): number {
+  let max = qSelect[row];
+  for (let b = 1; b < A; b++) max = Math.max(max, qSelect[row + b]);
+  let sum = 0;
+  for (let b = 0; b < A; b++) sum += Math.exp((qSelect[row + b] - max) / tau);
+  const logSum = Math.log(sum);
+  let v = 0;
+  for (let b = 0; b < A; b++) {
+    const tauLogPi = qSelect[row + b] - max - tau * logSum;
+    v += Math.exp(tauLogPi / tau) * (qEval[row + b] - tauLogPi);
+  }
+  return Math.fround(v);
 }

@@ -3,9 +3,10 @@
  * on by default), a dueling head (Wang et al., 2016), prioritised replay and n-step returns (see
  * agents/replay-buffer.ts), Huber loss, Adam with gradient-norm clipping, a linear ε schedule, and a target
  * network updated hard every K gradient steps or by Polyak averaging (τ < 1), advantage learning
- * (Bellemare et al., 2016) to keep the action gap open, and optionally temporally extended ε-greedy
- * exploration (εz-greedy, Dabney et al., 2021) for sparse-reward envs such as MountainCar, and optionally
- * greedy actions from a Polyak-averaged copy of the online network (`greedyTau`).
+ * (Bellemare et al., 2016) or Munchausen targets (Vieillard et al., 2020) to keep the action gap open,
+ * optionally temporally extended ε-greedy exploration (εz-greedy, Dabney et al., 2021) for sparse-reward
+ * envs such as MountainCar, and optionally greedy actions from a Polyak-averaged copy of the online network
+ * (`greedyTau`).
  *
  * Collection, replay, the training rhythm, target updates and checkpoints are in off-policy.ts; this file
  * is acting (ε-greedy) and the gradient step. Read `act`, then `trainStep` → `tdTargets`, top to bottom.
@@ -41,6 +42,21 @@ export interface DqnConfig extends OffPolicyConfig, PrioritizedReplayConfig, Tor
    * others down, widening the action gap so that small estimation errors do not flip the greedy policy.
    */
   advantageLearning: number;
+  /**
+   * Munchausen DQN (Vieillard et al., 2020), α in [0, 1]: the target adds α·clip(τ ln π(a|s), l0, 0) to the
+   * return, π = softmax(Q_target(s, ·)/τ), and bootstraps from the soft value of s' in place of the max:
+   * Σ_b π'(b)·(Q_target(s', b) − τ ln π'(b)) with π' the softmax of the online network's Q(s', ·)/τ under
+   * double DQN (its argmax as τ → 0), else of the target network's (then τ ln Σ_b exp(Q_target(s', b)/τ), the
+   * paper's form). The log-policy term penalises actions the target network rates below its best, as
+   * advantage learning does, but clipped at l0, so the values of actions never taken cannot be pushed down
+   * without bound. With n-step returns the term is added for the first action only (the buffer does not keep
+   * the intermediate states).
+   */
+  munchausen: number;
+  /** Munchausen: the softmax temperature τ (in units of Q). */
+  munchausenTau: number;
+  /** Munchausen: the clip l0 < 0 of the scaled log-policy. */
+  munchausenClip: number;
   maxGradNorm: number;
   epsStart: number;
   epsEnd: number;
@@ -73,6 +89,9 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     dueling: bool(false, 'Dueling head: Q = V + A − mean(A)'),
     loss: choice<DqnConfig['loss']>('huber', ['huber', 'mse'], 'TD loss'),
     advantageLearning: num(0, 'Advantage learning α: the TD target drops α·(max_b Q_target(s,b) − Q_target(s,a)), widening the action gap (0 = off; 0.9 in Bellemare et al. 2016)', { min: 0, max: 1, maxExclusive: true }),
+    munchausen: num(0, 'Munchausen DQN α: the target adds α·clip(τ ln π(a|s), munchausenClip, 0) and bootstraps from the soft value of s′ (under the online network\'s softmax policy with doubleDqn, else τ ln Σ exp(Q_target(s′,·)/τ) as in Vieillard et al. 2020) instead of the max (0 = off; 0.9 in the paper)', { min: 0, max: 1 }),
+    munchausenTau: num(0.03, 'Munchausen: softmax temperature τ of π = softmax(Q_target/τ), in units of Q', { min: 0, minExclusive: true }),
+    munchausenClip: num(-1, 'Munchausen: lower clip l0 of τ ln π(a|s)', { max: 0, maxExclusive: true }),
     maxGradNorm: num(10, 'Clip the global gradient norm to this', { min: 0, minExclusive: true }),
     epsStart: num(1, 'Exploration ε at step 0', { min: 0, max: 1 }),
     epsEnd: num(0.05, 'Exploration ε after epsDecaySteps', { min: 0, max: 1 }),
@@ -83,7 +102,11 @@ export const DQN_HYPERPARAMS: HyperparamSchema<DqnConfig> = {
     perBeta0: num(0.4, 'Prioritised replay: initial importance-weight exponent β (anneals to 1)', { min: 0, max: 1 }),
     greedyTau: num(1, 'Greedy actions (evaluation, best/final policy, export) use a Polyak average of the online network, θ̄ ← τθ + (1 − τ)θ̄ after the n-th gradient step with τ = max(greedyTau, 9/(10 + n)) (1 = the online network itself; exploration and TD targets never use it)', { min: 0, max: 1, minExclusive: true }),
   },
-  check: checkOffPolicy,
+  check: (c) => {
+    // Advantage learning is Munchausen's τ → 0 limit without the clip: one or the other.
+    if (c.munchausen > 0 && c.advantageLearning > 0) return `munchausen=${c.munchausen} and advantageLearning=${c.advantageLearning} both reshape the TD target; set one of them to 0`;
+    return checkOffPolicy(c);
+  },
 };
 
 const DEFAULTS: DqnConfig = defaultsOf(DQN_HYPERPARAMS);
@@ -122,7 +145,7 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
     this.averaged = c.greedyTau < 1 ? buildNetwork(torso, this.obsSize, [...c.hidden, outSize], initRng, { activation: c.activation, init: 'glorot' }) : null;
     this.averaged?.copyFrom(this.online);
     this.optimizer = new Adam([this.online], { lr: c.lr, eps: c.adamEps, maxGradNorm: c.maxGradNorm });
-    this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning });
+    this.update = new DqnUpdate(this.online, this.target, { numActions: this.numActions, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning, munchausen: c.munchausen > 0 ? { alpha: c.munchausen, tau: c.munchausenTau, clip: c.munchausenClip } : null });
     this.actionBuf = new Int32Array(info.numEnvs);
     this.repeatAction = new Int32Array(info.numEnvs);
     this.repeatLeft = new Int32Array(info.numEnvs);
@@ -277,19 +300,40 @@ export class DqnAgent extends OffPolicyAgent<DqnConfig> {
    *   y = R + γ^m · (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))   (double DQN; plain DQN: max_a Q_target)
    * `terminated` alone gates the bootstrap (bootstrapMask): truncated transitions still bootstrap.
    * With advantage learning (α > 0), minus α·(max_b Q_target(s, b) − Q_target(s, a)).
+   * Munchausen (α > 0): y = R + α·clip(τ ln π(a|s), l0, 0) + γ^m · (1 − terminated) · Σ_b π'(b)·(Q_target(s', b) −
+   * τ ln π'(b)) with π = softmax(Q_target(s, ·)/τ) and π' = softmax(Q_online(s', ·)/τ) (double DQN) or
+   * softmax(Q_target(s', ·)/τ).
    */
   tdTargets(s: ReplaySample): Float32Array {
     const B = s.size;
     const A = this.numActions;
-    const alpha = this.config.advantageLearning;
+    const c = this.config;
+    const alpha = c.advantageLearning;
     const qNextTarget = this.predictQ(this.target, s.nextObs, B);
-    const qNextOnline = this.config.doubleDqn ? this.predictQ(this.online, s.nextObs, B) : qNextTarget;
-    const qTarget = alpha > 0 ? this.predictQ(this.target, s.obs, B) : null;
+    const qNextOnline = c.doubleDqn ? this.predictQ(this.online, s.nextObs, B) : qNextTarget;
+    const qTarget = alpha > 0 || c.munchausen > 0 ? this.predictQ(this.target, s.obs, B) : null;
+    const tau = c.munchausenTau;
+    // τ ln π(·) of row i under π = softmax(q/τ) (shifted by the row's max so that exp cannot overflow).
+    const tauLogPolicy = (q: Float32Array, i: number) => {
+      const row = Array.from(q.subarray(i * A, (i + 1) * A));
+      const max = Math.max(...row);
+      const logSum = Math.log(row.reduce((sum, v) => sum + Math.exp((v - max) / tau), 0));
+      return row.map((v) => v - max - tau * logSum);
+    };
     const y = new Float32Array(B);
     for (let i = 0; i < B; i++) {
+      if (c.munchausen > 0) {
+        const tauLogPi = tauLogPolicy(qTarget!, i)[s.actions[i]];
+        // The soft value of s': Σ_b π(b)·(Q_target(s', b) − τ ln π(b)), π from the online network (double DQN)
+        // or the target network (then it equals τ ln Σ_b exp(Q_target(s', b)/τ)).
+        const next = tauLogPolicy(qNextOnline, i);
+        const vNext = next.reduce((v, l, b) => v + Math.exp(l / tau) * (qNextTarget[i * A + b] - l), 0);
+        y[i] = s.returns[i] + c.munchausen * Math.max(c.munchausenClip, tauLogPi) + bootstrapMask(s, i) * s.discounts[i] * vNext;
+        continue;
+      }
       const aStar = argmaxRow(qNextOnline, i, A);
       y[i] = s.returns[i] + bootstrapMask(s, i) * s.discounts[i] * qNextTarget[i * A + aStar];
-      if (qTarget) y[i] -= alpha * (qTarget[i * A + argmaxRow(qTarget, i, A)] - qTarget[i * A + s.actions[i]]);
+      if (alpha > 0) y[i] -= alpha * (qTarget![i * A + argmaxRow(qTarget!, i, A)] - qTarget![i * A + s.actions[i]]);
     }
     return y;
   }

@@ -265,7 +265,9 @@ export function runFlops(runDir: string): RunCount {
     if (act.type !== 'Discrete') throw new TsgymError(`${runDir}: a DQN run on a non-discrete action space`);
     const q = [d, ...hidden, hp.dueling ? act.n + 1 : act.n];
     const B = hp.batchSize as number;
-    const targetRows = (hp.advantageLearning as number) > 0 ? 2 : 1;
+    // agents/dqn-update.ts: online on s; target on s' (and on s for advantage learning or Munchausen targets);
+    // online on s' for double DQN.
+    const targetRows = (hp.advantageLearning as number) > 0 || ((hp.munchausen as number | undefined) ?? 0) > 0 ? 2 : 1;
     gradientSteps = updates * (hp.gradientSteps as number);
     flops = envSteps * F(q) + gradientSteps * B * ((1 + targetRows + (hp.doubleDqn ? 1 : 0)) * F(q) + Bp(q)) + evalSteps * F(q);
   } else {

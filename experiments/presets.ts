@@ -137,6 +137,11 @@ export const PRESETS: PresetTable = {
     //                     fixed before any of them ran: 19 end ≥ 400, seed 313 at 329 (evals 177–329 over its
     //                     last 20k steps), and 54 of their 520 late evals below 400. Twenty seeds do not rank
     //                     changes this close.
+    //   Munchausen targets (α 0.9, τ 0.03, l0 −1) in place of advantage learning, each form on a held-out set
+    //   fixed before it ran, then on 60 more seeds: the paper's soft value passes 400–419 (lowest 430.1) but
+    //   diverges on seed 113 (mean Q 93 → 1468, final 27.9); with double DQN's online policy on s' it passes
+    //   500–519 (lowest 444.7) but ends seed 12 at 209 and seed 407 at 330. This preset ends 400–419 all at 500
+    //   and 2 of 60 seeds low: no measured gain, so not taken (docs/results.md has the table).
     // Each change that fixed the known low seeds moved a low final to another seed: about one in twenty.
     'CartPole-v1': {
       totalSteps: 100_000,

@@ -162,7 +162,7 @@ describe('bench-seeds: FLOPs of a run', () => {
   }, 120_000);
 
   it('counts a DQN run: online forward per env step, online/target/double passes and the backward per gradient step on the batch', async () => {
-    // With advantage learning (as the CartPole preset): the target network also runs on s.
+    // With advantage learning: the target network also runs on s.
     const { count, evals } = await countedTinyRun('dqn', { advantageLearning: 0.25 });
     // 4 envs, learningStarts 200, trainFreq 4: training calls at vector steps 52, 56, …, 256 (52 calls) of 2 gradient steps.
     expect(count.gradientSteps).toBe(104);
@@ -170,6 +170,14 @@ describe('bench-seeds: FLOPs of a run', () => {
     const qBackward = q + 2 * (16 + 2) + 2 * 16 * 2;
     // Double DQN: online on s, target on [s; s'], online on s', then the backward; batch 32.
     expect(count.flops).toBe(1024 * q + 104 * 32 * (4 * q + qBackward) + evals * q);
+  }, 120_000);
+
+  it('counts a DQN run with Munchausen targets without double DQN: target on [s; s′], no online pass on s′', async () => {
+    const { count, evals } = await countedTinyRun('dqn', { munchausen: 0.9, doubleDqn: false });
+    expect(count.gradientSteps).toBe(104);
+    const q = 2 * (4 * 16 + 16 * 2);
+    const qBackward = q + 2 * (16 + 2) + 2 * 16 * 2;
+    expect(count.flops).toBe(1024 * q + 104 * 32 * (3 * q + qBackward) + evals * q);
   }, 120_000);
 
   it('counts a SAC run: the actor after the warm-up, actor, twin critics and targets per gradient step', async () => {

@@ -21,7 +21,7 @@ function randomSample(B: number, d: number, A: number, rng: Rng, prioritized: bo
 }
 
 /** The textbook computation: TD targets in JS from two forward passes, loss and gradient by tfjs autodiff. */
-function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { dueling: boolean; doubleDqn: boolean; loss: 'huber' | 'mse'; advantageLearning: number }) {
+function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { dueling: boolean; doubleDqn: boolean; loss: 'huber' | 'mse'; advantageLearning: number; munchausen: number; munchausenTau: number }) {
   const B = s.size;
   const d = online.inputSize;
   const q = (net: Mlp, x: tf.Tensor2D) => {
@@ -34,7 +34,18 @@ function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { du
   const qo = tf.tidy(() => q(online, tf.tensor2d(s.nextObs, [B, d])).arraySync());
   const qts = tf.tidy(() => q(target, tf.tensor2d(s.obs, [B, d])).arraySync());
   const y = new Float32Array(B);
+  // Munchausen (float64 here): τ ln π(b) = Q(b) − τ ln Σ_c exp(Q(c)/τ); the soft value of s' is
+  // Σ_b π'(b)(Q_target(s', b) − τ ln π'(b)) under the online (double DQN) or target network's π'.
+  const tau = o.munchausenTau;
+  const tauLogPolicy = (row: number[]) => row.map((v) => v - tau * Math.log(row.reduce((sum, u) => sum + Math.exp(u / tau), 0)));
   for (let i = 0; i < B; i++) {
+    if (o.munchausen > 0) {
+      const tauLogPi = tauLogPolicy(qts[i])[s.actions[i]];
+      const next = tauLogPolicy(o.doubleDqn ? qo[i] : qt[i]);
+      const vNext = next.reduce((v, l, b) => v + Math.exp(l / tau) * (qt[i][b] - l), 0);
+      y[i] = s.returns[i] + o.munchausen * Math.max(-1, tauLogPi) + (s.terminated[i] ? 0 : s.discounts[i] * vNext);
+      continue;
+    }
     const sel = o.doubleDqn ? qo[i] : qt[i];
     const aStar = sel.indexOf(Math.max(...sel));
     y[i] = s.returns[i] + (s.terminated[i] ? 0 : s.discounts[i] * qt[i][aStar]);
@@ -57,12 +68,15 @@ function reference(online: Mlp, target: Mlp, s: ReplaySample, A: number, o: { du
 }
 
 const cases = [
-  { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: false, advantageLearning: 0 },
-  { dueling: false, doubleDqn: false, loss: 'mse', activation: 'tanh', prioritized: true, advantageLearning: 0 },
-  { dueling: true, doubleDqn: true, loss: 'huber', activation: 'tanh', prioritized: true, advantageLearning: 0 },
-  { dueling: true, doubleDqn: false, loss: 'mse', activation: 'relu', prioritized: false, advantageLearning: 0 },
-  { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: true, advantageLearning: 0.9 },
-  { dueling: true, doubleDqn: true, loss: 'mse', activation: 'tanh', prioritized: false, advantageLearning: 0.5 },
+  { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: false, advantageLearning: 0, munchausen: 0, munchausenTau: 0.03 },
+  { dueling: false, doubleDqn: false, loss: 'mse', activation: 'tanh', prioritized: true, advantageLearning: 0, munchausen: 0, munchausenTau: 0.03 },
+  { dueling: true, doubleDqn: true, loss: 'huber', activation: 'tanh', prioritized: true, advantageLearning: 0, munchausen: 0, munchausenTau: 0.03 },
+  { dueling: true, doubleDqn: false, loss: 'mse', activation: 'relu', prioritized: false, advantageLearning: 0, munchausen: 0, munchausenTau: 0.03 },
+  { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: true, advantageLearning: 0.9, munchausen: 0, munchausenTau: 0.03 },
+  { dueling: true, doubleDqn: true, loss: 'mse', activation: 'tanh', prioritized: false, advantageLearning: 0.5, munchausen: 0, munchausenTau: 0.03 },
+  // Munchausen targets: the clip at l0 = −1 bites at τ 0.03 (log-policies of −gap), not at τ 0.5.
+  { dueling: false, doubleDqn: true, loss: 'huber', activation: 'relu', prioritized: false, advantageLearning: 0, munchausen: 0.9, munchausenTau: 0.03 },
+  { dueling: true, doubleDqn: false, loss: 'mse', activation: 'tanh', prioritized: true, advantageLearning: 0, munchausen: 0.5, munchausenTau: 0.5 },
 ] as const;
 type Case = (typeof cases)[number];
 
@@ -74,7 +88,7 @@ function makeUpdate(c: Case, hidden: number[], rng: Rng, kernels?: boolean) {
   const target = new Mlp([d, ...hidden, out], rng, { activation: c.activation });
   // Large outputs so that some TD errors fall outside the Huber loss's quadratic zone.
   online.setParams(online.params.map((v) => 2 * v));
-  const upd = new DqnUpdate(online, target, { numActions: A, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning, kernels });
+  const upd = new DqnUpdate(online, target, { numActions: A, dueling: c.dueling, doubleDqn: c.doubleDqn, loss: c.loss, advantageLearning: c.advantageLearning, munchausen: c.munchausen > 0 ? { alpha: c.munchausen, tau: c.munchausenTau, clip: -1 } : null, kernels });
   return { upd, online, target, d, A, dispose: () => (upd.dispose(), online.dispose(), target.dispose()) };
 }
 

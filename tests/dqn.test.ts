@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { DqnAgent } from '../agents/dqn.js';
+import { softDoubleValue, softValue } from '../agents/dqn-update.js';
 import { createAgent } from '../agents/registry.js';
 import { makeVec } from '../envs/registry.js';
 import { Box, Discrete } from '../envs/spaces.js';
@@ -119,6 +120,41 @@ describe('DQN', () => {
     expect(q.filter((v) => v < best).length).toBe(2); // two actions really are lowered
     plain.dispose();
     al.dispose();
+  });
+
+  it('Munchausen targets: the soft value of s′ and α times the clipped, scaled log-policy of the taken action', () => {
+    const tau = 0.5;
+    const m = new DqnAgent(info, { gamma: 0.9, munchausen: 0.7, munchausenTau: tau, munchausenClip: -0.4 }, 1);
+    m.target.setParams(m.target.params.map((v, i) => v + 0.3 * Math.cos(i)));
+    const rows = [0, 1, 2].map(() => ({ r: 1, term: 0 as const, trunc: 0 as const, disc: 0.9 }));
+    const s = sample(rows);
+    s.obs.set([0.5, -1, 0.5, -1, 0.5, -1]); // one state, each of the three actions taken once
+    s.actions.set([0, 1, 2]);
+    const q = Array.from(m.qValuesOf(s.obs.subarray(0, 2), 1, 'target'));
+    const softMax = (row: number[]) => tau * Math.log(row.reduce((sum, v) => sum + Math.exp(v / tau), 0));
+    const y = m.tdTargets(s);
+    for (let a = 0; a < 3; a++) {
+      const next = (net: 'online' | 'target') => Array.from(m.qValuesOf(s.nextObs.subarray(2 * a, 2 * a + 2), 1, net));
+      const logPi = q[a] - softMax(q);
+      // Double DQN (the default): the online network's softmax policy on s' weights the target's values.
+      const online = next('online');
+      const vNext = online.reduce((v, qb, b) => v + Math.exp((qb - softMax(online)) / tau) * (next('target')[b] - (qb - softMax(online))), 0);
+      expect(y[a]).toBeCloseTo(1 + 0.7 * Math.max(-0.4, logPi) + 0.9 * vNext, 5);
+    }
+    // The clip bites for at least one action here, and the soft value lies above the max.
+    expect(q.some((v) => v - softMax(q) < -0.4)).toBe(true);
+    expect(softMax(q)).toBeGreaterThan(Math.max(...q));
+    m.dispose();
+  });
+
+  it('softValue is the soft maximum without overflow, softDoubleValue the soft value under another row\'s policy, and Munchausen excludes advantage learning', () => {
+    expect(softValue(Float32Array.of(1000, 999), 0, 2, 0.03)).toBeCloseTo(1000, 4);
+    expect(softValue(Float32Array.of(0, 0, 7, 1, 2), 2, 3, 1)).toBeCloseTo(Math.log(Math.exp(7) + Math.exp(1) + Math.exp(2)), 4);
+    // Under its own policy a row's soft value is its soft maximum; a sharp policy picks the value of its argmax.
+    const q = Float32Array.of(0.3, -1.2, 0.9);
+    expect(softDoubleValue(q, q, 0, 3, 0.7)).toBeCloseTo(softValue(q, 0, 3, 0.7), 5);
+    expect(softDoubleValue(Float32Array.of(1000, 990), Float32Array.of(3, 8), 0, 2, 0.03)).toBeCloseTo(3, 5);
+    expect(() => new DqnAgent(info, { munchausen: 0.9, advantageLearning: 0.25 }, 1)).toThrow(/munchausen=0.9 and advantageLearning=0.25 both reshape the TD target; set one of them to 0/);
   });
 
   it('ε decays linearly from epsStart to epsEnd and greedy acts take the argmax', () => {
