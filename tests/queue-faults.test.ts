@@ -171,33 +171,33 @@ describe('a worker paused past its job lock', () => {
     // A server of its own, so that no other test's worker takes the job.
     const own = await startRedis();
     try {
-    const dir = path.join(root, 'fencing');
-    const a = startWorker(own.url);
-    const coord = startCli([...FENCE_ARGS, '--out', dir, '--queue', own.url]);
-    await until('worker A midway with a checkpoint', () => /▶ ppo__seed0/.test(a.out()) && fs.existsSync(path.join(dir, 'runs', FENCE_RUN, 'checkpoints', 'latest.json')), 90_000, a.out);
-    signalGroup(a.proc, 'SIGSTOP'); // the whole "machine": worker, its processor and the run
-    const b = startWorker(own.url);
-    await until('worker B resuming the stalled job', () => /resuming .* from step/.test(read(dir, 'logs', `${FENCE_RUN}.log`)), 90_000, () => `A:\n${a.out()}\nB:\n${b.out()}`);
-    await sleep(1000);
-    signalGroup(a.proc, 'SIGCONT');
-    const res = await coord.done;
-    expect(res.code, `${res.stderr}\nA:\n${a.out()}\nB:\n${b.out()}`).toBe(0);
-    // Worker A noticed it lost the job and stopped its run there: either BullMQ's lock renewal failed first
-    // (the worker cancels the job) or A's train child woke first and its run lock's fencing stopped it (the
-    // worker cannot report that job's failure: the job's lock is gone).
-    const log = () => read(dir, 'logs', `${FENCE_RUN}.log`);
-    await until('worker A to notice', () => /lost its lock/.test(a.out()) || /lost run .*; this process stops without writing to it/.test(log()), 30_000, () => `A:\n${a.out()}\nlog:\n${log()}`);
-    expect(log()).toMatch(/taking over the lock of .* from pid \d+/);
+      const dir = path.join(root, 'fencing');
+      const a = startWorker(own.url);
+      const coord = startCli([...FENCE_ARGS, '--out', dir, '--queue', own.url]);
+      await until('worker A midway with a checkpoint', () => /▶ ppo__seed0/.test(a.out()) && fs.existsSync(path.join(dir, 'runs', FENCE_RUN, 'checkpoints', 'latest.json')), 90_000, a.out);
+      signalGroup(a.proc, 'SIGSTOP'); // the whole "machine": worker, its processor and the run
+      const b = startWorker(own.url);
+      await until('worker B resuming the stalled job', () => /resuming .* from step/.test(read(dir, 'logs', `${FENCE_RUN}.log`)), 90_000, () => `A:\n${a.out()}\nB:\n${b.out()}`);
+      await sleep(1000);
+      signalGroup(a.proc, 'SIGCONT');
+      const res = await coord.done;
+      expect(res.code, `${res.stderr}\nA:\n${a.out()}\nB:\n${b.out()}`).toBe(0);
+      // Worker A noticed it lost the job and stopped its run there, by whichever wakes first after SIGCONT:
+      // BullMQ's lock renewal fails (the worker cancels the job and says so), or A's train child resumes and
+      // its run lock's fencing stops it before it writes (the run's log says so).
+      const log = () => read(dir, 'logs', `${FENCE_RUN}.log`);
+      await until('worker A to notice', () => /lost its lock/.test(a.out()) || /lost run .*; this process stops without writing to it/.test(log()), 30_000, () => `A:\n${a.out()}\nlog:\n${log()}`);
+      expect(log()).toMatch(/taking over the lock of .* from pid \d+/);
 
-    // The same comparison, locally: the same metrics and report.
-    const local = path.join(root, 'fencing-local');
-    const ref = await runCli([...FENCE_ARGS, '--out', local]);
-    expect(ref.code, ref.stderr).toBe(0);
-    expect(read(dir, 'runs', FENCE_RUN, 'metrics.jsonl')).toBe(read(local, 'runs', FENCE_RUN, 'metrics.jsonl'));
-    const report = (d: string) => ({ ...JSON.parse(read(d, 'report.json')), wallClock: undefined });
-    expect(report(dir)).toEqual(report(local));
-    expect(JSON.parse(read(dir, 'runs', FENCE_RUN, 'summary.json')).status).toBe('finished');
-    expect(fs.existsSync(path.join(dir, 'runs', FENCE_RUN, 'lock.json'))).toBe(false);
+      // The same comparison, locally: the same metrics and report.
+      const local = path.join(root, 'fencing-local');
+      const ref = await runCli([...FENCE_ARGS, '--out', local]);
+      expect(ref.code, ref.stderr).toBe(0);
+      expect(read(dir, 'runs', FENCE_RUN, 'metrics.jsonl')).toBe(read(local, 'runs', FENCE_RUN, 'metrics.jsonl'));
+      const report = (d: string) => ({ ...JSON.parse(read(d, 'report.json')), wallClock: undefined });
+      expect(report(dir)).toEqual(report(local));
+      expect(JSON.parse(read(dir, 'runs', FENCE_RUN, 'summary.json')).status).toBe('finished');
+      expect(fs.existsSync(path.join(dir, 'runs', FENCE_RUN, 'lock.json'))).toBe(false);
     } finally {
       await own.stop();
     }
