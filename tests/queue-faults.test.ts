@@ -142,24 +142,24 @@ describe('code fingerprint', () => {
 
     const own = await startRedis();
     try {
-        const stranger = startWorker(own.url, other);
-        await until('the other worker ready', () => /takes jobs from/.test(stranger.out()), 60_000, stranger.out);
-        const dir = path.join(root, 'fingerprint-cmp');
-        const coord = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '1', '--steps', '512', '--eval-every', '512', '--eval-episodes', '1', '--record-episodes', '0', '--backend', 'wasm', '--bootstrap-reps', '100', '--progress', 'lines', '--out', dir, '--queue', own.url]);
-        await until('the other worker refusing the job', () => /refused job/.test(stranger.out()), 60_000, stranger.out);
-        const line = stranger.out().split('\n').find((l) => /refused job/.test(l))!;
-        expect(line).toContain(`planned with code ${describeFingerprint(codeFingerprint())}`);
-        expect(line).toContain(`this worker runs ${describeFingerprint(theirs)}`);
-        expect(fs.existsSync(path.join(dir, 'runs', 'ppo__seed0'))).toBe(false);
-        // A worker with the coordinator's code takes it.
-        startWorker(own.url);
-        const res = await coord.done;
-        expect(res.code, res.stderr).toBe(0);
-        const config = JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'ppo__seed0', 'config.json'), 'utf8'));
-        expect(config.fingerprint).toEqual(codeFingerprint());
-        const local = await runCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '1', '--steps', '512', '--eval-every', '512', '--eval-episodes', '1', '--record-episodes', '0', '--backend', 'wasm', '--bootstrap-reps', '100', '--progress', 'none', '--out', path.join(root, 'fingerprint-local')]);
-        expect(local.code, local.stderr).toBe(0);
-        expect(fs.readFileSync(path.join(dir, 'runs', 'ppo__seed0', 'metrics.jsonl'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'fingerprint-local', 'runs', 'ppo__seed0', 'metrics.jsonl'), 'utf8'));
+      const stranger = startWorker(own.url, other);
+      await until('the other worker ready', () => /takes jobs from/.test(stranger.out()), 60_000, stranger.out);
+      const dir = path.join(root, 'fingerprint-cmp');
+      const coord = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '1', '--steps', '512', '--eval-every', '512', '--eval-episodes', '1', '--record-episodes', '0', '--backend', 'wasm', '--bootstrap-reps', '100', '--progress', 'lines', '--out', dir, '--queue', own.url]);
+      await until('the other worker refusing the job', () => /refused job/.test(stranger.out()), 60_000, stranger.out);
+      const line = stranger.out().split('\n').find((l) => /refused job/.test(l))!;
+      expect(line).toContain(`planned with code ${describeFingerprint(codeFingerprint())}`);
+      expect(line).toContain(`this worker runs ${describeFingerprint(theirs)}`);
+      expect(fs.existsSync(path.join(dir, 'runs', 'ppo__seed0'))).toBe(false);
+      // A worker with the coordinator's code takes it.
+      startWorker(own.url);
+      const res = await coord.done;
+      expect(res.code, res.stderr).toBe(0);
+      const config = JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'ppo__seed0', 'config.json'), 'utf8'));
+      expect(config.fingerprint).toEqual(codeFingerprint());
+      const local = await runCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '1', '--steps', '512', '--eval-every', '512', '--eval-episodes', '1', '--record-episodes', '0', '--backend', 'wasm', '--bootstrap-reps', '100', '--progress', 'none', '--out', path.join(root, 'fingerprint-local')]);
+      expect(local.code, local.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'runs', 'ppo__seed0', 'metrics.jsonl'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'fingerprint-local', 'runs', 'ppo__seed0', 'metrics.jsonl'), 'utf8'));
     } finally {
       await own.stop();
     }
