@@ -424,6 +424,18 @@ export function configFieldValue(config: RunConfig, f: RunField): unknown {
   return (config as unknown as Record<string, unknown>)[f.configKey ?? f.key];
 }
 
+/**
+ * Recorded hyperparameters (a config.json's, a comparison plan's) with the agent's default for every key they
+ * do not hold: a run recorded before a hyperparameter existed trained with its default (an agent fills absent
+ * keys with defaults when it is built), so it is the same run as one that records the default. The budget
+ * (`totalSteps`) is not filled in: plans keep it as a run field.
+ */
+export function withAddedDefaults(agent: string, hyperparams: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...hyperparams };
+  for (const [key, value] of Object.entries(agentRegistration(agent).defaults)) if (key !== 'totalSteps' && !(key in out)) out[key] = value;
+  return out;
+}
+
 /** The run fields of a spec as config.json records them (the trainer adds what only it knows). */
 export function configFields(spec: Omit<RunSpec, 'hyperparams' | 'rewardThreshold' | 'envModules' | 'fingerprint' | 'agent' | 'env'> & Partial<Pick<RunSpec, 'envModules' | 'fingerprint'>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -10,9 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentNames } from '../agents/registry.js';
+import { agentNames, agentRegistration } from '../agents/registry.js';
 import { snapshotFiles } from './helpers/files.js';
-import { isAlive, planComparison, reportFor, runComparison, type CompareOptions } from '../experiments/compare.js';
+import { isAlive, planComparison, reportFor, requestDifferences, runComparison, type CompareOptions } from '../experiments/compare.js';
 import { runSpecOf } from '../experiments/plan/request.js';
 import { type ComparisonRequest } from '../formats/comparison.js';
 import { takesBudget } from '../formats/run-spec.js';
@@ -188,6 +188,23 @@ describe('compare: refusals and arguments', () => {
     expect(msg).toContain('npm run compare -- --env cartpole');
     expect(read(dirA, 'comparison.json')).toBe(before);
     expect(fs.existsSync(path.join(dirA, '.compare-lock.json'))).toBe(false);
+  });
+
+  it('counts a hyperparameter the recorded request lacks at its default, so a comparison recorded before it existed is the same one', () => {
+    const request = planComparison({ ...base, agents: ['dqn', 'ppo'], outDir: path.join(root, 'older-plan') });
+    const defaults = (agent: string) => agentRegistration(agent).defaults as Record<string, unknown>;
+    const older: ComparisonRequest = JSON.parse(JSON.stringify(request));
+    for (const agent of ['dqn', 'ppo']) {
+      const hp = older.plans[agent].hyperparams as Record<string, unknown>;
+      for (const k of Object.keys(hp)) if (JSON.stringify(hp[k]) === JSON.stringify(defaults(agent)[k])) delete hp[k];
+    }
+    expect(Object.keys(older.plans.dqn.hyperparams).length).toBeLessThan(Object.keys(request.plans.dqn.hyperparams).length);
+    expect(requestDifferences(older, request)).toEqual([]);
+    // A key recorded at another value than the default is still a difference when it is missing.
+    const { lr, ...withoutLr } = request.plans.dqn.hyperparams as Record<string, unknown>;
+    const lrMissing: ComparisonRequest = { ...request, plans: { ...request.plans, dqn: { ...request.plans.dqn, hyperparams: withoutLr } } };
+    expect(lr).not.toEqual(defaults('dqn').lr);
+    expect(requestDifferences(lrMissing, request)).toEqual([`plans.dqn.hyperparams.lr: ${JSON.stringify(defaults('dqn').lr)} there, ${JSON.stringify(lr)} requested`]);
   });
 
   it('refuses a directory another live compare holds, and a non-empty directory that is not a comparison', async () => {

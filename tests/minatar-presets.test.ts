@@ -66,6 +66,9 @@ const DQN_HYPERPARAMS = {
   dueling: false,
   loss: 'huber',
   advantageLearning: 0,
+  munchausen: 0,
+  munchausenTau: 0.03,
+  munchausenClip: -1,
   maxGradNorm: 10,
   epsStart: 1,
   epsEnd: 0.1,
@@ -77,7 +80,7 @@ const DQN_HYPERPARAMS = {
   greedyTau: 1,
 };
 
-/** The run fields of the three runs' config.json (fingerprint, backend and dates aside). */
+/** The run fields of the three runs' config.json (fingerprint, backend and dates aside; the hyperparameters added since, at their defaults, which a kept run's check fills in: withAddedDefaults). */
 const EXPECTED = [
   { agent: 'ppo', env: 'MinAtar/Breakout-v1', totalSteps: 2000000, numEnvs: 64, evalEvery: 100000, evalEpisodes: 10, hyperparams: { ...PPO_HYPERPARAMS, entCoef: 0.03 } },
   { agent: 'ppo', env: 'MinAtar/Freeway-v1', totalSteps: 2000000, numEnvs: 64, evalEvery: 100000, evalEpisodes: 5, hyperparams: PPO_HYPERPARAMS },

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../envs/index.js';
 import { initBackend } from '../agents/backend.js';
+import { agentRegistration } from '../agents/registry.js';
 import { TsgymError } from '../core/errors.js';
 import { listIntactCheckpointSteps } from '../experiments/harness/checkpoint.js';
 import { keptRunDir, trainPresetKept, type PresetOverrides } from '../experiments/harness/preset-runs.js';
@@ -91,6 +92,32 @@ describe('kept preset runs', () => {
     expect(fs.existsSync(keptRunDir(out, AGENT, ENV, 1))).toBe(false);
     expect(snapshotFiles(path.join(out, 'ppo-CartPole-v1'))).toEqual(before);
   }, 300_000);
+});
+
+describe('kept preset runs recorded before a hyperparameter existed', () => {
+  it('read a run whose config.json lacks a hyperparameter at its default as the preset’s, and refuse one that lacks a non-default', async () => {
+    const out = path.join(root, 'older');
+    const dir = keptRunDir(out, AGENT, ENV, 0);
+    fs.cpSync(keptRunDir(path.join(root, 'fresh'), AGENT, ENV, 0), dir, { recursive: true });
+    const configFile = path.join(dir, 'config.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    const defaults = agentRegistration(AGENT).defaults as Record<string, unknown>;
+    const atDefault = Object.keys(config.hyperparams).find((k) => k !== 'totalSteps' && JSON.stringify(config.hyperparams[k]) === JSON.stringify(defaults[k]))!;
+    const notDefault = Object.keys(config.hyperparams).find((k) => k !== 'totalSteps' && JSON.stringify(config.hyperparams[k]) !== JSON.stringify(defaults[k]))!;
+    expect(atDefault).toBeDefined();
+    expect(notDefault).toBeDefined();
+    // As written by a version without `atDefault`: the agent builds it with its default, so it is the same run.
+    delete config.hyperparams[atDefault];
+    fs.writeFileSync(configFile, JSON.stringify(config));
+    const [read] = await trainPresetKept(AGENT, ENV, [0], opts(out));
+    expect(read).toMatchObject({ origin: 'read', steps: 4096 });
+    // Without a key the preset sets to something else, it is another run.
+    const preset = config.hyperparams[notDefault];
+    delete config.hyperparams[notDefault];
+    fs.writeFileSync(configFile, JSON.stringify(config));
+    const refused = await trainPresetKept(AGENT, ENV, [0], opts(out)).catch((e: unknown) => e);
+    expect((refused as TsgymError).message).toContain(`hyperparams.${notDefault} ${JSON.stringify(defaults[notDefault])} → ${JSON.stringify(preset)}`);
+  }, 120_000);
 });
 
 describe('npm run verify -- --only dqn-minatar-breakout', () => {

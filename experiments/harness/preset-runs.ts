@@ -8,7 +8,7 @@ import type { BackendChoice } from '../../agents/backend.js';
 import { TsgymError } from '../../core/errors.js';
 import { jsonDifferences, stableStringify } from '../../core/stable-json.js';
 import { resolveRunSpec, trainOptionsOf } from '../run-spec.js';
-import { configFieldValue, RUN_FIELDS, runHyperparams, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
+import { configFieldValue, RUN_FIELDS, runHyperparams, withAddedDefaults, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
 import { envIdInName, parseMetrics, RUN_FILES, type EvalRecord, type MetricLine, type RunConfig, type RunSummary } from '../../formats/run-format.js';
 import { isRunDir, readRunConfig, readRunSummary } from '../run-files.js';
 import { resume, train, type TrainResult } from './trainer.js';
@@ -87,7 +87,7 @@ export function presetDifferences(config: RunConfig, spec: RunSpec): string[] {
   if (config.envId !== spec.env) out.push(`env ${config.envId} → ${spec.env}`);
   for (const f of RUN_FIELDS) {
     if (f.key === 'backend') continue;
-    const stored = configFieldValue(config, f);
+    const stored = f.key === 'hyperparams' ? withAddedDefaults(config.agent, configFieldValue(config, f) as Record<string, unknown>) : configFieldValue(config, f);
     const wanted = f.key === 'hyperparams' ? runHyperparams(spec) : spec[f.key];
     for (const d of jsonDifferences({ [f.key]: stored }, { [f.key]: wanted })) out.push(`${d.path} ${show(d.a)} → ${show(d.b)}`);
   }

@@ -26,7 +26,7 @@ import { loadedEnvModules } from '../env-modules.js';
 import { codeFingerprint } from '../fingerprint.js';
 import { basePreset, type PresetBase } from '../presets.js';
 import { agentEnvWithFile, presetWithFile, resolveRunSpec } from '../run-spec.js';
-import { positiveInt, takesBudget, type PresetFile, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
+import { positiveInt, takesBudget, withAddedDefaults, type PresetFile, type RunFlags, type RunSpec } from '../../formats/run-spec.js';
 import { commandLine } from '../../core/command-line.js';
 import { checkSeedsPerProcess } from './batches.js';
 
@@ -158,7 +158,10 @@ export async function checkPlanBuilds(request: ComparisonRequest): Promise<void>
 
 /** The fields where two requests differ, as `path: a vs b` lines. */
 export function requestDifferences(existing: ComparisonRequest, wanted: ComparisonRequest): string[] {
-  const pick = (r: ComparisonRequest) => ({ env: r.env, agents: r.agents, seeds: r.seeds, steps: r.steps, backend: r.backend, envModules: r.envModules, plans: r.plans, sweep: r.sweep });
+  // Hyperparameters added since a request was recorded count at their defaults (withAddedDefaults).
+  const plans = (r: ComparisonRequest) =>
+    Object.fromEntries(Object.entries(r.plans ?? {}).map(([group, plan]) => [group, { ...plan, hyperparams: withAddedDefaults(groupAgent(r, group), plan.hyperparams) }]));
+  const pick = (r: ComparisonRequest) => ({ env: r.env, agents: r.agents, seeds: r.seeds, steps: r.steps, backend: r.backend, envModules: r.envModules, plans: plans(r), sweep: r.sweep });
   return jsonDifferences(pick(existing), pick(wanted)).map((d) => `${d.path}: ${stableStringify(d.a) ?? 'absent'} there, ${stableStringify(d.b) ?? 'absent'} requested`);
 }
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { TsgymError } from '../../core/errors.js';
 import { isRunDir, readRunConfig, readRunSummary } from '../run-files.js';
 import { RUN_FILES } from '../../formats/run-format.js';
-import { configFieldValue, RUN_FIELDS } from '../../formats/run-spec.js';
+import { configFieldValue, RUN_FIELDS, withAddedDefaults } from '../../formats/run-spec.js';
 import { stableStringify } from '../../core/stable-json.js';
 import { runSpecOf, type PlannedRun } from './request.js';
 import { type AgentPlan, type ComparisonRequest } from '../../formats/comparison.js';
@@ -59,7 +59,7 @@ function checkRunConfig(task: RunTask, request: ComparisonRequest): void {
     const there = configFieldValue(config, f);
     const planned = spec[f.key];
     if (f.key === 'hyperparams') {
-      const hp = (there ?? {}) as Record<string, unknown>;
+      const hp = withAddedDefaults(config.agent, (there ?? {}) as Record<string, unknown>);
       for (const [k, v] of Object.entries(planned as Record<string, unknown>)) if (stableStringify(hp[k]) !== stableStringify(v)) bad.push(`hyperparams.${k}: ${stableStringify(hp[k])} there, ${stableStringify(v)} planned`);
     } else if (stableStringify(there) !== stableStringify(planned)) bad.push(`${f.configKey ?? f.key}: ${stableStringify(there)} there, ${stableStringify(planned)} planned`);
   }
