@@ -219,16 +219,19 @@ export class DqnUpdate {
   }
 }
 
-/**
- * τ·ln Σ_b exp(q_b / τ) over the row of `q` at `row`, computed as max + τ·ln Σ_b exp((q_b − max)/τ) so that no
- * exp overflows, rounded to float32 (the soft maximum; τ ln π(a) = q_a minus this).
- */
-export function softValue(q: Float32Array, row: number, A: number, tau: number): number {
+/** The row's maximum m and ln Σ_b exp((q_b − m)/τ): a log-sum-exp shifted so that no exp overflows. */
+function shiftedLogSumExp(q: Float32Array, row: number, A: number, tau: number): { max: number; logSum: number } {
   let max = q[row];
   for (let b = 1; b < A; b++) max = Math.max(max, q[row + b]);
   let sum = 0;
   for (let b = 0; b < A; b++) sum += Math.exp((q[row + b] - max) / tau);
-  return Math.fround(max + tau * Math.log(sum));
+  return { max, logSum: Math.log(sum) };
+}
+
+/** τ·ln Σ_b exp(q_b / τ) over the row of `q` at `row`, rounded to float32 (the soft maximum; τ ln π(a) = q_a minus this). */
+export function softValue(q: Float32Array, row: number, A: number, tau: number): number {
+  const { max, logSum } = shiftedLogSumExp(q, row, A, tau);
+  return Math.fround(max + tau * logSum);
 }
 
 /**
@@ -236,11 +239,7 @@ export function softValue(q: Float32Array, row: number, A: number, tau: number):
  * value of qEval under the policy of qSelect (equal to `softValue(qEval)` when the two are the same row).
  */
 export function softDoubleValue(qSelect: Float32Array, qEval: Float32Array, row: number, A: number, tau: number): number {
-  let max = qSelect[row];
-  for (let b = 1; b < A; b++) max = Math.max(max, qSelect[row + b]);
-  let sum = 0;
-  for (let b = 0; b < A; b++) sum += Math.exp((qSelect[row + b] - max) / tau);
-  const logSum = Math.log(sum);
+  const { max, logSum } = shiftedLogSumExp(qSelect, row, A, tau);
   let v = 0;
   for (let b = 0; b < A; b++) {
     const tauLogPi = qSelect[row + b] - max - tau * logSum;

@@ -221,7 +221,14 @@ export class ActorCritic {
 
   private predict(obs: Float32Array, n: number, which: 'policy' | 'value'): Float32Array {
     const k = KernelScope.active(this.kernels);
-    if (!k) return downloadAndDispose(tf.tidy(() => (which === 'policy' ? this.policy(tf.tensor2d(obs, [n, this.obsSize])) : this.value(tf.tensor2d(obs, [n, this.obsSize])))));
+    if (!k) {
+      return downloadAndDispose(
+        tf.tidy(() => {
+          const x = tf.tensor2d(obs, [n, this.obsSize]);
+          return which === 'policy' ? this.policy(x) : this.value(x);
+        }),
+      );
+    }
     return k.use(() => k.read(traceOutputKernels(this.traceKernels(k, k.upload(obs, [n, this.obsSize]), which, false)[which]!)));
   }
 

@@ -138,7 +138,9 @@ describe('DQN', () => {
       const logPi = q[a] - softMax(q);
       // Double DQN (the default): the online network's softmax policy on s' weights the target's values.
       const online = next('online');
-      const vNext = online.reduce((v, qb, b) => v + Math.exp((qb - softMax(online)) / tau) * (next('target')[b] - (qb - softMax(online))), 0);
+      const target = next('target');
+      const tauLogPiNext = online.map((qb) => qb - softMax(online));
+      const vNext = tauLogPiNext.reduce((v, l, b) => v + Math.exp(l / tau) * (target[b] - l), 0);
       expect(y[a]).toBeCloseTo(1 + 0.7 * Math.max(-0.4, logPi) + 0.9 * vNext, 5);
     }
     // The clip bites for at least one action here, and the soft value lies above the max.
