@@ -462,7 +462,8 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
   const matMul = (a: tf.TensorInfo, b: tf.TensorInfo) => k.run('BatchMatMul', { a, b }, MATMUL);
   const transpose = (x: tf.TensorInfo) => k.run('Transpose', { x }, TRANSPOSE_2D);
   const rows = dOut.shape[0];
-  const ones = grad ? k.constant(`ones ${rows}`, [1, rows], () => new Float32Array(rows).fill(1)) : null;
+  // The bias gradient Σ_rows dz is onesᵀ·dz, summed in the order the backend's ones·dz product sums it.
+  const ones = grad ? k.constant(`ones column ${rows}`, [rows, 1], () => new Float32Array(rows).fill(1)) : null;
   // Where each layer's W and b start in `params`.
   const offsets: number[] = [];
   for (let l = 0, n = 0; l < layers; l++) {
@@ -474,8 +475,8 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
     const y = t.acts[l + 1];
     const dz = l < layers - 1 ? activationGradientKernels(k, dy, y, t.net.activation) : dy;
     if (grad && ones) {
-      k.readInto(matMul(transpose(t.acts[l]), dz), grad, offsets[l]);
-      k.readInto(matMul(ones, dz), grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);
+      k.weightGradientInto(t.acts[l], dz, grad, offsets[l]);
+      k.weightGradientInto(ones, dz, grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);
     }
     if (l > 0 || opts.input) dy = matMul(dz, transpose(t.weights[2 * l]));
   }
