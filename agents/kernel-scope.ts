@@ -18,7 +18,7 @@
  * the callers' bit-identity to their tf-op paths is tested; other backends run those tf ops.
  */
 import { tf } from './backend.js';
-import { weightGradientKernel, type WeightGradientKernel } from './weight-gradient.js';
+import { simdKernels, type SimdKernels } from './simd-kernels.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -34,6 +34,7 @@ interface WasmBackend {
   /** A tensor's data in the heap (valid until the next allocation). */
   typedArrayFromHeap(t: TensorInfo): ArrayLike<number>;
   dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; _malloc(bytes: number): number; _free(pointer: number): void };
 }
 
@@ -45,8 +46,8 @@ export class KernelScope {
   /** The constants `constant` keeps across `release`, by name. */
   private readonly constants = new Map<string, TensorInfo>();
   private readonly kernels = new Map<string, tf.KernelFunc>();
-  /** weight-gradient.ts's kernel on this backend's heap (null: it cannot run here; undefined: not built yet). */
-  private weightGradient: WeightGradientKernel | null | undefined;
+  /** simd-kernels.ts's kernels on this backend's heap (null: they cannot run here; undefined: not built yet). */
+  private simd: SimdKernels | null | undefined;
   /** Heap space for `weightGradientInto`'s result (bytes at `scratch`, grown on demand, freed by dispose). */
   private scratch = 0;
   private scratchBytes = 0;
@@ -142,30 +143,75 @@ export class KernelScope {
 
   /**
    * A dense layer's weight gradient xᵀ·dz (x: [rows, in], dz: [rows, out]) written into `out` at `offset`
-   * as [in, out] row-major; a column of ones as x gives the bias gradient. Up to 64 inputs, weight-gradient.ts's
-   * kernel reads x and dz where they lie; the backend's product would first transpose x and pack dz, which
+   * as [in, out] row-major; a column of ones as x gives the bias gradient. Up to 64 inputs, simd-kernels.ts's
+   * `xtdz` reads x and dz where they lie; the backend's product would first transpose x and pack dz, which
    * costs more than the product there (beyond, the backend's faster multiply wins). The same bits either way.
    */
   weightGradientInto(x: TensorInfo, dz: TensorInfo, out: Float32Array, offset: number): void {
     const [rows, inSize] = x.shape;
     const outSize = dz.shape[1];
     if (dz.shape[0] !== rows || x.shape.length !== 2 || dz.shape.length !== 2) throw new Error(`KernelScope.weightGradientInto: x [${x.shape}] and dz [${dz.shape}] are not [rows, in] and [rows, out]`);
-    const { wasm, dataIdMap } = this.wasm;
-    const memory = wasm.asm?.memory ?? wasm.wasmMemory;
-    if (this.weightGradient === undefined) this.weightGradient = memory instanceof WebAssembly.Memory ? weightGradientKernel(memory) : null;
-    if (inSize > WEIGHT_GRADIENT_KERNEL_MAX_INPUTS || !this.weightGradient || !memory) {
+    const simd = this.simdKernels();
+    if (inSize > WEIGHT_GRADIENT_KERNEL_MAX_INPUTS || !simd) {
       const xT = this.run('Transpose', { x }, { perm: [1, 0] });
       return this.readInto(this.run('BatchMatMul', { a: xT, b: dz }, { transposeA: false, transposeB: false }), out, offset);
     }
+    const { wasm, dataIdMap } = this.wasm;
     const bytes = 4 * inSize * outSize;
     if (bytes > this.scratchBytes) {
       if (this.scratch) wasm._free(this.scratch);
       this.scratch = wasm._malloc(bytes) >>> 0;
       this.scratchBytes = bytes;
     }
-    this.weightGradient.xtdz(dataIdMap.get(x.dataId).memoryOffset, dataIdMap.get(dz.dataId).memoryOffset, this.scratch, rows, inSize, outSize);
+    simd.xtdz(dataIdMap.get(x.dataId).memoryOffset, dataIdMap.get(dz.dataId).memoryOffset, this.scratch, rows, inSize, outSize);
     // A view made after the call: a malloc may have grown the heap, which replaces its buffer.
-    out.set(new Float32Array(memory.buffer, this.scratch, inSize * outSize), offset);
+    out.set(new Float32Array(this.memory!.buffer, this.scratch, inSize * outSize), offset);
+  }
+
+  /** tanh(x) as the networks compute it, 2·σ(2x) − 1: one pass of simd-kernels.ts's `tanh`, else four kernels. */
+  tanh(x: TensorInfo): TensorInfo {
+    const simd = this.simdKernels();
+    if (simd) return this.elementwise(simd.tanh, x, x);
+    const two = this.scalar(2);
+    const s = this.run('Sigmoid', { x: this.run('Multiply', { a: x, b: two }) });
+    return this.run('Sub', { a: this.run('Multiply', { a: s, b: two }), b: this.scalar(1) });
+  }
+
+  /**
+   * The gradient at an activation's input from the gradient `dy` at its output `y`: dy·(1 − y²) (tanh) or
+   * dy·step(y) (relu). One pass of simd-kernels.ts's kernels, else the backend's kernels; the same bits.
+   */
+  activationGradient(dy: TensorInfo, y: TensorInfo, activation: 'relu' | 'tanh'): TensorInfo {
+    const simd = this.simdKernels();
+    if (simd) return this.elementwise(activation === 'relu' ? simd.reluGrad : simd.tanhGrad, dy, y);
+    const dAct = activation === 'relu' ? this.run('Step', { x: y }, { alpha: 0 }) : this.run('Sub', { a: this.scalar(1), b: this.run('Square', { x: y }) });
+    return this.run('Multiply', { a: dy, b: dAct });
+  }
+
+  /** f(a, b) elementwise into a new tensor of a's shape (the scope's). */
+  private elementwise(f: (a: number, b: number, out: number, n: number) => void, a: TensorInfo, b: TensorInfo): TensorInfo {
+    const n = a.shape.reduce((p, d) => p * d, 1);
+    const bSize = b.shape.reduce((p, d) => p * d, 1);
+    if (bSize !== n) throw new Error(`KernelScope: elementwise inputs [${a.shape}] and [${b.shape}] differ in size`);
+    const out = this.wasm.makeOutput(a.shape, 'float32');
+    this.owned.push(out.dataId);
+    const at = (t: TensorInfo) => this.wasm.dataIdMap.get(t.dataId).memoryOffset;
+    f(at(a), at(b), at(out), n);
+    return out;
+  }
+
+  /** The wasm backend's memory (undefined: a build that does not expose it). */
+  private get memory(): WebAssembly.Memory | undefined {
+    const m = this.wasm.wasm.asm?.memory ?? this.wasm.wasm.wasmMemory;
+    return m instanceof WebAssembly.Memory ? m : undefined;
+  }
+
+  private simdKernels(): SimdKernels | null {
+    if (this.simd === undefined) {
+      const memory = this.memory;
+      this.simd = memory ? simdKernels(memory) : null;
+    }
+    return this.simd;
   }
 
   private get wasm(): WasmBackend {

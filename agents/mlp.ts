@@ -434,10 +434,7 @@ export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo, 
 
 /** tf.relu(h), or `tanh(h)` above (2·σ(2h) − 1), on a KernelScope. */
 export function activateKernels(k: KernelScope, h: tf.TensorInfo, activation: Activation): tf.TensorInfo {
-  if (activation === 'relu') return k.run('Relu', { x: h });
-  const two = k.scalar(2);
-  const s = k.run('Sigmoid', { x: k.run('Multiply', { a: h, b: two }) });
-  return k.run('Sub', { a: k.run('Multiply', { a: s, b: two }), b: k.scalar(1) });
+  return activation === 'relu' ? k.run('Relu', { x: h }) : k.tanh(h);
 }
 
 /**
@@ -445,8 +442,7 @@ export function activateKernels(k: KernelScope, h: tf.TensorInfo, activation: Ac
  * dy·(1 − y²) (tanh), as `backward` computes it with tf ops.
  */
 export function activationGradientKernels(k: KernelScope, dy: tf.TensorInfo, y: tf.TensorInfo, activation: Activation): tf.TensorInfo {
-  const dAct = activation === 'relu' ? k.run('Step', { x: y }, { alpha: 0 }) : k.run('Sub', { a: k.scalar(1), b: k.run('Square', { x: y }) });
-  return k.run('Multiply', { a: dy, b: dAct });
+  return k.activationGradient(dy, y, activation);
 }
 
 export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { KernelScope, WEIGHT_GRADIENT_KERNEL_MAX_INPUTS } from '../agents/kernel-scope.js';
-import { weightGradientKernel } from '../agents/weight-gradient.js';
+import { simdKernels } from '../agents/simd-kernels.js';
 import { Mlp, backward, backwardKernels, forwardTrace, forwardTraceKernels } from '../agents/mlp.js';
 import { Rng } from '../core/rng.js';
 
@@ -34,9 +34,10 @@ function backendProduct(x: tf.TensorInfo, dz: tf.TensorInfo): Float32Array {
   return k.read(k.run('BatchMatMul', { a: xT, b: dz }, { transposeA: false, transposeB: false })).slice();
 }
 
+const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
-describe('weight-gradient kernel', () => {
+describe('simd-kernels: the weight gradient', () => {
   // Row blocks of 4 and the rows left over (in), column groups of 8, of 4 and single columns (out).
   const shapes: [number, number, number][] = [
     [1, 1, 1],
@@ -53,28 +54,26 @@ describe('weight-gradient kernel', () => {
   for (const [rows, inSize, outSize] of shapes) {
     it(`gives the backend's bits for [${rows}, ${inSize}]ᵀ·[${rows}, ${outSize}]`, () => {
       const rng = new Rng(rows * 1000 + inSize * 10 + outSize);
-      const kernel = weightGradientKernel(backend.wasm.asm.memory)!;
+      const kernel = simdKernels(backend.wasm.asm.memory)!;
       expect(kernel).not.toBeNull();
       k.use(() => {
         const x = k.upload(values(rows * inSize, rng), [rows, inSize]);
         const dz = k.upload(values(rows * outSize, rng), [rows, outSize]);
         const expected = backendProduct(x, dz);
         const out = k.upload(new Float32Array(inSize * outSize).fill(Number.NaN), [inSize, outSize]);
-        const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-        kernel.xtdz(at(x), at(dz), at(out), rows, inSize, outSize);
+                kernel.xtdz(at(x), at(dz), at(out), rows, inSize, outSize);
         expect(bits(k.read(out))).toEqual(bits(expected));
       });
     });
   }
 
   it('writes zeros for zero rows', () => {
-    const kernel = weightGradientKernel(backend.wasm.asm.memory)!;
+    const kernel = simdKernels(backend.wasm.asm.memory)!;
     k.use(() => {
       const x = k.upload(new Float32Array(4), [1, 4]);
       const dz = k.upload(new Float32Array(3), [1, 3]);
       const out = k.upload(new Float32Array(12).fill(7), [4, 3]);
-      const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-      kernel.xtdz(at(x), at(dz), at(out), 0, 4, 3);
+            kernel.xtdz(at(x), at(dz), at(out), 0, 4, 3);
       expect(Array.from(k.read(out))).toEqual(new Array(12).fill(0));
     });
   });
@@ -117,4 +116,85 @@ describe('weight-gradient kernel', () => {
       expect(bits(grad)).toEqual(bits(reference));
     });
   }
+});
+
+/**
+ * Inputs for the elementwise kernels: every 4099th float32 bit pattern (all exponents, both signs, zeros,
+ * subnormals, infinities; NaNs dropped), values where tanh's σ(2x) nears its cutoff, and a dense run in [−6, 6].
+ */
+function elementwiseInputs(): Float32Array {
+  const out: number[] = [];
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let b = 0; b < 2 ** 32; b += 4099) {
+    u[0] = b;
+    if (!Number.isNaN(f[0])) out.push(f[0]);
+  }
+  for (const edge of [43.6, 43.7, 87.3, 87.4]) for (let d = -64; d <= 64; d++) out.push(Math.fround(edge * (1 + d * 2 ** -23)), -Math.fround(edge * (1 + d * 2 ** -23)));
+  for (let i = 0; i <= 120_000; i++) out.push(-6 + i * 1e-4);
+  out.push(0, -0, Infinity, -Infinity);
+  return Float32Array.from(out);
+}
+
+describe('simd-kernels: elementwise', () => {
+  // Lengths that leave 0–3 elements for the scalar tail.
+  const lengthOf = (n: number, tail: number) => n - (n % 4) + tail;
+
+  it("tanh gives the bits of Multiply(x, 2), Sigmoid, Multiply(·, 2), Sub(·, 1)", () => {
+    const xs = elementwiseInputs();
+    const simd = simdKernels(backend.wasm.asm.memory)!;
+    for (const tail of [0, 1, 2, 3]) {
+      const x = xs.subarray(0, lengthOf(xs.length, tail));
+      k.use(() => {
+        const xt = k.upload(x, [x.length]);
+        const s = k.run('Sigmoid', { x: k.run('Multiply', { a: xt, b: k.scalar(2) }) });
+        const expected = k.read(k.run('Sub', { a: k.run('Multiply', { a: s, b: k.scalar(2) }), b: k.scalar(1) })).slice();
+        const out = k.upload(new Float32Array(x.length).fill(Number.NaN), [x.length]);
+        simd.tanh(at(xt), at(xt), at(out), x.length);
+        expect(bits(k.read(out))).toEqual(bits(expected));
+      });
+    }
+  });
+
+  it('the activation gradients give the bits of Multiply(dy, Sub(1, Square(y))) and Multiply(dy, Step(y))', () => {
+    const rng = new Rng(3);
+    const xs = elementwiseInputs();
+    for (const tail of [0, 3]) {
+      const y = xs.subarray(0, lengthOf(xs.length, tail));
+      const dy = values(y.length, rng);
+      for (const activation of ['tanh', 'relu'] as const) {
+        k.use(() => {
+          const yt = k.upload(y, [y.length]);
+          const dyt = k.upload(dy, [y.length]);
+          const dAct = activation === 'relu' ? k.run('Step', { x: yt }, { alpha: 0 }) : k.run('Sub', { a: k.scalar(1), b: k.run('Square', { x: yt }) });
+          const expected = k.read(k.run('Multiply', { a: dyt, b: dAct })).slice();
+          expect(bits(k.read(k.activationGradient(dyt, yt, activation)))).toEqual(bits(expected));
+        });
+      }
+    }
+  });
+
+  it('relu gradient: NaN where y is NaN, as Step gives', () => {
+    k.use(() => {
+      const y = k.upload(Float32Array.of(Number.NaN, 1, -1, 0, Number.NaN), [5]);
+      const dy = k.upload(Float32Array.of(2, 2, 2, 2, 0), [5]);
+      const got = Array.from(k.read(k.activationGradient(dy, y, 'relu')));
+      expect(got.map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(['NaN', 2, 0, 0, 'NaN']);
+    });
+  });
+
+  it('KernelScope.tanh and activationGradient leave nothing allocated after release', () => {
+    const before = tf.memory().numDataBuffers;
+    for (let i = 0; i < 3; i++) {
+      k.use(() => {
+        const x = k.upload(Float32Array.of(0.5, -2, 3, 0.1, 7), [5]);
+        const y = k.tanh(x);
+        expect(y.shape).toEqual([5]);
+        k.activationGradient(x, y, 'tanh');
+        k.activationGradient(x, y, 'relu');
+      });
+    }
+    expect(tf.memory().numDataBuffers).toBe(before);
+    expect(() => k.use(() => k.activationGradient(k.upload(new Float32Array(4), [4]), k.upload(new Float32Array(3), [3]), 'tanh'))).toThrow(/differ in size/);
+  });
 });

@@ -1,0 +1,392 @@
+/**
+ * WebAssembly SIMD kernels that work in place in the wasm backend's heap, for the steps of a small network's
+ * passes where calling the backend costs more than the arithmetic. The bytes are emitted below (no toolchain).
+ * Each gives the same bits as the backend kernels it replaces, and tests/simd-kernels.test.ts checks them
+ * against those kernels:
+ *
+ * - `xtdz`, a dense layer's weight gradient Xᵀ·dZ (X: [rows, in], dZ: [rows, out]); with a column of ones as X,
+ *   the bias gradient. tfjs-wasm multiplies through XNNPACK's fully-connected operator, which first packs its
+ *   right operand into a new buffer (an operator per right-hand tensor, built and freed each time): right for
+ *   weights, packed once and used for many rows, but here the right operand is dZ, new at every step, and the
+ *   left one needs a Transpose kernel first. On PPO's 1024-row minibatches that cost more than the product
+ *   (measured: Transpose [1024, 32] 96 µs, then [32, 1024]·[1024, 32] 240 µs, ~110 µs of it packing dZ). Same
+ *   bits: each sum runs in row order from +0, one float32 multiply and one add per row, as XNNPACK's f32 GEMM
+ *   accumulates it.
+ * - `tanh`, the networks' tanh 2·σ(2x) − 1, one pass instead of four kernels (Multiply, Sigmoid, Multiply, Sub:
+ *   four calls and three intermediate tensors, 12 µs on 8 rows of 32). σ is XNNPACK's wasm SIMD sigmoid, the
+ *   one tfjs-wasm's Sigmoid kernel runs: e^−|x| by range reduction with ln 2 split in two, a degree-5
+ *   polynomial and a scale by 2ⁿ built from the exponent bits, then e / (e + 1), 0 beyond |x| > 87.3, and
+ *   1 − that for x ≥ 0; the same float32 operations in the same order, so the same bits.
+ * - `tanhGrad` dy·(1 − y²) and `reluGrad` dy·step(y), the activation gradients, one pass instead of three or two
+ *   kernels.
+ */
+
+// ---- a minimal WebAssembly binary writer (just what the kernel below needs) ----
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const F32 = 0x7d;
+
+/** Unsigned LEB128. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 (i32 constants). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const utf8 = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+
+/** Instructions, as byte arrays. */
+const op = {
+  get: (l: number) => [0x20, ...uleb(l)],
+  set: (l: number) => [0x21, ...uleb(l)],
+  tee: (l: number) => [0x22, ...uleb(l)],
+  i32: (n: number) => [0x41, ...sleb(n)],
+  add: [0x6a],
+  sub: [0x6b],
+  mul: [0x6c],
+  leS: [0x4c],
+  eqz: [0x45],
+  f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset: number) => [0x38, 2, ...uleb(offset)],
+  f32Add: [0x92],
+  f32Mul: [0x94],
+  f32Zero: [0x43, 0, 0, 0, 0],
+  v128Load: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
+  v128Store: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
+  v128Zero: [0xfd, ...uleb(0x0c), ...new Array(16).fill(0)],
+  splat: [0xfd, ...uleb(0x13)],
+  f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Mul: [0xfd, ...uleb(0xe6)],
+  f32Sub: [0x93],
+  f32Div: [0x95],
+  f32Abs: [0x8b],
+  f32Gt: [0x5e],
+  f32Ne: [0x5c],
+  f32: (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)],
+  i32FromF32: [0xbc],
+  f32FromI32: [0xbe],
+  shl: [0x74],
+  ltS: [0x48],
+  select: [0x1b],
+  v128: (v: number) => [0xfd, ...uleb(0x0c), ...new Uint8Array(new Float32Array(4).fill(v).buffer)],
+  f32x4Sub: [0xfd, ...uleb(0xe5)],
+  f32x4Div: [0xfd, ...uleb(0xe7)],
+  f32x4Abs: [0xfd, ...uleb(0xe0)],
+  f32x4Gt: [0xfd, ...uleb(0x44)],
+  f32x4Ne: [0xfd, ...uleb(0x42)],
+  i32x4Shl: [0xfd, ...uleb(0xab)],
+  i32x4ShrS: [0xfd, ...uleb(0xac)],
+  v128And: [0xfd, ...uleb(0x4e)],
+  v128Andnot: [0xfd, ...uleb(0x4f)],
+  bitselect: [0xfd, ...uleb(0x52)],
+  /** `block { loop { <cond to leave>; br_if 1; body; br 0 } }`: while (!leave) body. */
+  whileNot: (leave: number[], body: number[]) => [0x02, 0x40, 0x03, 0x40, ...leave, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b],
+};
+
+/** A function body: its locals (beyond the parameters) by type, then the code. */
+function body(locals: [number, number][], code: number[]): number[] {
+  const b = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...code, 0x0b];
+  return [...uleb(b.length), ...b];
+}
+
+// ---- the weight gradient ----
+
+// xtdz(x, dz, out, rows, inSize, outSize): out[inSize, outSize] = xᵀ·dz, pointers in bytes. Blocks of out
+// (4 rows × 8 columns, then narrower at the edges) each run down all rows of x and dz.
+const P = { x: 0, dz: 1, out: 2, rows: 3, inSize: 4, outSize: 5 };
+// Locals after the 6 parameters: i32s, then f32s, then v128s.
+const L = { i: 6, j: 7, r: 8, px: 9, pdz: 10, po: 11, strideX: 12, strideDz: 13 };
+const I32_LOCALS = 8;
+const SCALARS = 14; // first f32 local
+const ROW_BLOCK = 4; // output rows per block: 4 rows × 2 vectors = 8 sums + 2 loads + 1 splat fit in 16 registers
+const VEC_BLOCK = 2; // 4-lane vectors per block (8 columns)
+const VECTORS = SCALARS + ROW_BLOCK; // first v128 local: VEC_BLOCK loads, then ROW_BLOCK × VEC_BLOCK sums
+
+/**
+ * One block of `rowsIn` output rows (from row i) × one column group (from column j): `vectors` 4-lane vectors,
+ * or one column in scalars (vectors = 0). The sums start at +0 and take one row of x and dz at a time.
+ */
+function block(rowsIn: number, vectors: number): number[] {
+  const scalar = vectors === 0;
+  const groups = Math.max(1, vectors);
+  const acc = (q: number, v: number) => (scalar ? SCALARS + q : VECTORS + VEC_BLOCK + q * VEC_BLOCK + v);
+  const code: number[] = [];
+  // po(q) = out + 4·((i + q)·outSize + j)
+  const outAddress = (q: number) => [...op.get(P.out), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(P.outSize), ...op.mul, ...op.get(L.j), ...op.add, ...op.i32(4), ...op.mul, ...op.add];
+  for (let q = 0; q < rowsIn; q++) for (let v = 0; v < groups; v++) code.push(...(scalar ? op.f32Zero : op.v128Zero), ...op.set(acc(q, v)));
+  // px = x + 4i, pdz = dz + 4j, r = rows
+  code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.px));
+  code.push(...op.get(P.dz), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.pdz));
+  code.push(...op.get(P.rows), ...op.set(L.r));
+  const inner: number[] = [];
+  if (!scalar) for (let v = 0; v < vectors; v++) inner.push(...op.get(L.pdz), ...op.v128Load(16 * v), ...op.set(VECTORS + v));
+  for (let q = 0; q < rowsIn; q++) {
+    for (let v = 0; v < groups; v++) {
+      // sum += x[r, i+q] · dz[r, j..]
+      inner.push(...op.get(acc(q, v)), ...op.get(L.px), ...op.f32Load(4 * q));
+      if (scalar) inner.push(...op.get(L.pdz), ...op.f32Load(0), ...op.f32Mul, ...op.f32Add);
+      else inner.push(...op.splat, ...op.get(VECTORS + v), ...op.f32x4Mul, ...op.f32x4Add);
+      inner.push(...op.set(acc(q, v)));
+    }
+  }
+  inner.push(...op.get(L.px), ...op.get(L.strideX), ...op.add, ...op.set(L.px));
+  inner.push(...op.get(L.pdz), ...op.get(L.strideDz), ...op.add, ...op.set(L.pdz));
+  inner.push(...op.get(L.r), ...op.i32(1), ...op.sub, ...op.set(L.r));
+  code.push(...op.whileNot([...op.get(L.r), ...op.eqz], inner));
+  for (let q = 0; q < rowsIn; q++) {
+    code.push(...outAddress(q), ...op.set(L.po));
+    for (let v = 0; v < groups; v++) code.push(...op.get(L.po), ...op.get(acc(q, v)), ...(scalar ? op.f32Store(0) : op.v128Store(16 * v)));
+  }
+  return code;
+}
+
+/** `body` for each `step` from `from` while it fits below `limit`: `for (; from + step <= limit; from += step)`. */
+function stepping(counter: number, step: number, limit: number[], body: number[]): number[] {
+  return op.whileNot([...op.get(counter), ...op.i32(step), ...op.add, ...limit, ...op.leS, ...op.eqz], [...body, ...op.get(counter), ...op.i32(step), ...op.add, ...op.set(counter)]);
+}
+
+/** All columns of `rowsIn` rows from row i: groups of 8, then 4, then single columns. */
+function rowsFrom(rowsIn: number): number[] {
+  const limit = op.get(P.outSize);
+  return [...op.i32(0), ...op.set(L.j), ...stepping(L.j, 4 * VEC_BLOCK, limit, block(rowsIn, VEC_BLOCK)), ...stepping(L.j, 4, limit, block(rowsIn, 1)), ...stepping(L.j, 1, limit, block(rowsIn, 0))];
+}
+
+function xtdzBody(): number[] {
+  const code: number[] = [];
+  code.push(...op.get(P.inSize), ...op.i32(4), ...op.mul, ...op.set(L.strideX));
+  code.push(...op.get(P.outSize), ...op.i32(4), ...op.mul, ...op.set(L.strideDz));
+  const limit = op.get(P.inSize);
+  code.push(...op.i32(0), ...op.set(L.i), ...stepping(L.i, ROW_BLOCK, limit, rowsFrom(ROW_BLOCK)), ...stepping(L.i, 1, limit, rowsFrom(1)));
+  return body(
+    [
+      [I32_LOCALS, I32],
+      [ROW_BLOCK, F32],
+      [VEC_BLOCK + ROW_BLOCK * VEC_BLOCK, V128],
+    ],
+    code,
+  );
+}
+
+// ---- elementwise kernels: f(a[, b]) over n floats, 4 at a time, then one at a time ----
+
+/**
+ * The arithmetic of an elementwise kernel in one of two flavours, 4-lane vectors or scalars: the same float32
+ * operations, so the vector body and the scalar tail give each element the same bits.
+ */
+interface Lanes {
+  type: number;
+  width: number;
+  load: number[];
+  store: number[];
+  constant: (v: number) => number[];
+  add: number[];
+  sub: number[];
+  mul: number[];
+  div: number[];
+  abs: number[];
+  /** (a, b) → a > b, as a mask (vectors) or an i32 (scalars). */
+  gt: number[];
+  ne: number[];
+  /** (a, b, mask) → mask ? a : b. */
+  choose: number[];
+  /** The float's bits shifted left by 23, as a float (2ⁿ from the magic-biased n). */
+  shl23: number[];
+  /** Whether the sign bit is set, as a mask or an i32. */
+  negative: number[];
+}
+
+const VECTOR: Lanes = {
+  type: V128,
+  width: 4,
+  load: op.v128Load(0),
+  store: op.v128Store(0),
+  constant: op.v128,
+  add: op.f32x4Add,
+  sub: op.f32x4Sub,
+  mul: op.f32x4Mul,
+  div: op.f32x4Div,
+  abs: op.f32x4Abs,
+  gt: op.f32x4Gt,
+  ne: op.f32x4Ne,
+  choose: op.bitselect,
+  shl23: [...op.i32(23), ...op.i32x4Shl],
+  negative: [...op.i32(31), ...op.i32x4ShrS],
+};
+
+const SCALAR: Lanes = {
+  type: F32,
+  width: 1,
+  load: op.f32Load(0),
+  store: op.f32Store(0),
+  constant: op.f32,
+  add: op.f32Add,
+  sub: op.f32Sub,
+  mul: op.f32Mul,
+  div: op.f32Div,
+  abs: op.f32Abs,
+  gt: op.f32Gt,
+  ne: op.f32Ne,
+  choose: op.select,
+  shl23: [...op.i32FromF32, ...op.i32(23), ...op.shl, ...op.f32FromI32],
+  negative: [...op.i32FromF32, ...op.i32(0), ...op.ltS],
+};
+
+/** XNNPACK's wasm SIMD sigmoid constants (rr2-p5-div), as float32 values given by their bits. */
+const bitsToF32 = (bits: number) => new Float32Array(Uint32Array.of(bits).buffer)[0];
+const SIGMOID = {
+  magicBias: bitsToF32(0x4b40007f), // 0x1.8000FEp23
+  minusLog2e: bitsToF32(0xbfb8aa3b), // −0x1.715476p0
+  ln2Hi: bitsToF32(0x3f317200), // 0x1.62E4p−1
+  ln2Lo: bitsToF32(0x35bfbe8e), // 0x1.7F7D1Cp−20
+  c5: bitsToF32(0xbc07cfce), // −0x1.0F9F9Cp−7
+  c4: bitsToF32(0x3d2b9d0d), // 0x1.573A1Ap−5
+  c3: bitsToF32(0xbe2aad40), // −0x1.555A80p−3
+  c2: bitsToF32(0x3efffee3), // 0x1.FFFDC6p−2
+  c1: bitsToF32(0xbf7ffffb), // −0x1.FFFFF6p−1
+  cutoff: bitsToF32(0x42aeac4f), // 0x1.5D589Ep6: beyond, e^−|x| is below the smallest normal float
+};
+
+// Elementwise kernels' parameters (a, b, out, n) and locals.
+const E = { a: 0, b: 1, out: 2, n: 3, i: 4, end: 5 };
+const E_I32_LOCALS = 2;
+/** Per flavour: x, z, n, s, t, p, e, f (value locals after the i32s; vectors first, then scalars). */
+const VALUES = ['x', 'z', 'n', 's', 't', 'p', 'e', 'f'] as const;
+const valueLocal = (lanes: Lanes, name: (typeof VALUES)[number]) => E.end + 1 + (lanes === VECTOR ? 0 : VALUES.length) + VALUES.indexOf(name);
+
+/** σ(x) of local x, left on the stack (the steps of XNNPACK's rr2-p5-div sigmoid, in its order). */
+function sigmoid(L: Lanes): number[] {
+  const get = (v: (typeof VALUES)[number]) => op.get(valueLocal(L, v));
+  const set = (v: (typeof VALUES)[number]) => op.set(valueLocal(L, v));
+  const c = L.constant;
+  const K = SIGMOID;
+  return [
+    // z = |x|; n = z·(−log2 e) + magic (rounds z/ln 2 to an integer in the low mantissa bits)
+    ...get('x'), ...L.abs, ...set('z'),
+    ...get('z'), ...c(K.minusLog2e), ...L.mul, ...c(K.magicBias), ...L.add, ...set('n'),
+    // s = 2ⁿ from n's bits; n −= magic
+    ...get('n'), ...L.shl23, ...set('s'),
+    ...get('n'), ...c(K.magicBias), ...L.sub, ...set('n'),
+    // t = z + n·ln2_hi + n·ln2_lo (the reduced argument, in two steps)
+    ...get('n'), ...c(K.ln2Hi), ...L.mul, ...get('z'), ...L.add, ...set('t'),
+    ...get('n'), ...c(K.ln2Lo), ...L.mul, ...get('t'), ...L.add, ...set('t'),
+    // p = ((((c5·t + c4)·t + c3)·t + c2)·t + c1)
+    ...get('t'), ...c(K.c5), ...L.mul, ...c(K.c4), ...L.add, ...set('p'),
+    ...get('t'), ...get('p'), ...L.mul, ...c(K.c3), ...L.add, ...set('p'),
+    ...get('t'), ...get('p'), ...L.mul, ...c(K.c2), ...L.add, ...set('p'),
+    ...get('t'), ...get('p'), ...L.mul, ...c(K.c1), ...L.add, ...set('p'),
+    // e = (t·s)·p + s = e^−z; f = e / (e + 1), 0 where z > cutoff
+    ...get('t'), ...get('s'), ...L.mul, ...set('t'),
+    ...get('t'), ...get('p'), ...L.mul, ...get('s'), ...L.add, ...set('e'),
+    ...get('e'), ...get('e'), ...c(1), ...L.add, ...L.div, ...set('f'),
+    ...c(0), ...get('f'), ...get('z'), ...c(K.cutoff), ...L.gt, ...L.choose, ...set('f'),
+    // σ(x) = f for x < 0 (sign bit set), else 1 − f
+    ...get('f'), ...c(1), ...get('f'), ...L.sub, ...get('x'), ...L.negative, ...L.choose,
+  ];
+}
+
+/** The value of element i from `a` (and `b`) to `out`; `value` leaves the result on the stack. */
+type Elementwise = (L: Lanes, loadA: number[], loadB: number[]) => number[];
+
+const ELEMENTWISE: Record<'tanh' | 'tanhGrad' | 'reluGrad', Elementwise> = {
+  // 2·σ(2a) − 1, as Multiply(a, 2), Sigmoid, Multiply(·, 2), Sub(·, 1) compute it.
+  tanh: (L, loadA) => [...loadA, ...L.constant(2), ...L.mul, ...op.set(valueLocal(L, 'x')), ...sigmoid(L), ...L.constant(2), ...L.mul, ...L.constant(1), ...L.sub],
+  // a·(1 − b²): dy·(1 − y²), as Multiply(dy, Sub(1, Square(y))).
+  tanhGrad: (L, loadA, loadB) => [...loadA, ...L.constant(1), ...loadB, ...op.tee(valueLocal(L, 'x')), ...op.get(valueLocal(L, 'x')), ...L.mul, ...L.sub, ...L.mul],
+  // a·step(b): dy·(y > 0 ? 1 : 0), NaN where y is NaN, as Multiply(dy, Step(y)).
+  reluGrad: (L, loadA, loadB) => {
+    const y = valueLocal(L, 'x');
+    const step = [...L.constant(1), ...L.constant(0), ...op.get(y), ...L.constant(0), ...L.gt, ...L.choose];
+    return [...loadA, ...loadB, ...op.set(y), ...op.get(y), ...step, ...op.get(y), ...op.get(y), ...L.ne, ...L.choose, ...L.mul];
+  },
+};
+
+/** An elementwise kernel's body: 4 elements at a time while 4 remain, then one at a time. */
+function elementwiseBody(f: Elementwise): number[] {
+  const pass = (L: Lanes) => {
+    const at = (base: number) => [...op.get(base), ...op.get(E.i), ...op.i32(4), ...op.mul, ...op.add];
+    const step = [...at(E.out), ...f(L, [...at(E.a), ...L.load], [...at(E.b), ...L.load]), ...L.store];
+    return op.whileNot([...op.get(E.i), ...op.i32(L.width), ...op.add, ...op.get(E.n), ...op.leS, ...op.eqz], [...step, ...op.get(E.i), ...op.i32(L.width), ...op.add, ...op.set(E.i)]);
+  };
+  return body(
+    [
+      [E_I32_LOCALS, I32],
+      [VALUES.length, V128],
+      [VALUES.length, F32],
+    ],
+    [...op.i32(0), ...op.set(E.i), ...pass(VECTOR), ...pass(SCALAR)],
+  );
+}
+
+// ---- the module ----
+
+/** The module, importing the backend's memory as `env.memory` (shared in tfjs's threaded builds). */
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const i32s = (n: number) => [0x60, ...vec(new Array(n).fill([I32])), 0];
+  // Memory limits: at least 1 page; a shared memory must also declare a maximum (the most wasm32 allows).
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+  const elementwise = Object.keys(ELEMENTWISE) as (keyof typeof ELEMENTWISE)[];
+  const names = ['xtdz', ...elementwise];
+  const bytes = [
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([i32s(6), i32s(4)])),
+    ...section(2, vec([[...utf8('env'), ...utf8('memory'), 0x02, ...limits]])),
+    ...section(3, vec(names.map((_, i) => [i === 0 ? 0 : 1]))),
+    ...section(7, vec(names.map((name, i) => [...utf8(name), 0x00, i]))),
+    ...section(10, vec([xtdzBody(), ...elementwise.map((name) => elementwiseBody(ELEMENTWISE[name]))])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+/** The kernels; pointers are byte offsets into the memory they were built on, n counts floats. */
+export interface SimdKernels {
+  /** out[inSize, outSize] = xᵀ·dz. */
+  xtdz(x: number, dz: number, out: number, rows: number, inSize: number, outSize: number): void;
+  /** out = 2·σ(2a) − 1 (b unused). */
+  tanh(a: number, b: number, out: number, n: number): void;
+  /** out = a·(1 − b²). */
+  tanhGrad(a: number, b: number, out: number, n: number): void;
+  /** out = a·step(b). */
+  reluGrad(a: number, b: number, out: number, n: number): void;
+}
+
+const built = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
+
+/**
+ * The kernels on `memory` (a wasm backend's heap), compiled once per memory; null where they cannot run (an
+ * engine without WebAssembly SIMD): the caller then uses the backend's kernels, which give the same bits.
+ */
+export function simdKernels(memory: WebAssembly.Memory): SimdKernels | null {
+  let k = built.get(memory);
+  if (k === undefined) {
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      k = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(shared)), { env: { memory } }).exports as unknown as SimdKernels;
+    } catch {
+      k = null;
+    }
+    built.set(memory, k);
+  }
+  return k;
+}
