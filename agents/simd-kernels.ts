@@ -271,71 +271,98 @@ const SIGMOID = {
 // Elementwise kernels' parameters (a, b, out, n) and locals.
 const E = { a: 0, b: 1, out: 2, n: 3, i: 4, end: 5 };
 const E_I32_LOCALS = 2;
-/** Per flavour: x, z, n, s, t, p, e, f (value locals after the i32s; vectors first, then scalars). */
+/**
+ * Independent elements in flight per loop iteration: CHAINS vectors of 4. The sigmoid is a chain of ~30
+ * dependent operations; four chains interleaved step by step let the CPU overlap them (as XNNPACK's kernel
+ * does with its 16 elements per iteration), where one chain waits on each result.
+ */
+const CHAINS = 4;
+/** The values a chain keeps in locals (after the i32s: CHAINS sets of vectors, then one set of scalars). */
 const VALUES = ['x', 'z', 'n', 's', 't', 'p', 'e', 'f'] as const;
-const valueLocal = (lanes: Lanes, name: (typeof VALUES)[number]) => E.end + 1 + (lanes === VECTOR ? 0 : VALUES.length) + VALUES.indexOf(name);
+type Value = (typeof VALUES)[number];
+const valueLocal = (L: Lanes, chain: number, name: Value) => E.end + 1 + (L === VECTOR ? chain * VALUES.length : CHAINS * VALUES.length) + VALUES.indexOf(name);
 
-/** σ(x) of local x, left on the stack (the steps of XNNPACK's rr2-p5-div sigmoid, in its order). */
-function sigmoid(L: Lanes): number[] {
-  const get = (v: (typeof VALUES)[number]) => op.get(valueLocal(L, v));
-  const set = (v: (typeof VALUES)[number]) => op.set(valueLocal(L, v));
-  const c = L.constant;
+/**
+ * σ(x) of chain c's local x, as steps (each a few operations ending in a local), the result left in f: the
+ * steps of XNNPACK's rr2-p5-div sigmoid, in its order.
+ */
+function sigmoidSteps(L: Lanes, c: number): number[][] {
+  const get = (v: Value) => op.get(valueLocal(L, c, v));
+  const set = (v: Value) => op.set(valueLocal(L, c, v));
+  const k = L.constant;
   const K = SIGMOID;
   return [
     // z = |x|; n = z·(−log2 e) + magic (rounds z/ln 2 to an integer in the low mantissa bits)
-    ...get('x'), ...L.abs, ...set('z'),
-    ...get('z'), ...c(K.minusLog2e), ...L.mul, ...c(K.magicBias), ...L.add, ...set('n'),
+    [...get('x'), ...L.abs, ...set('z')],
+    [...get('z'), ...k(K.minusLog2e), ...L.mul, ...k(K.magicBias), ...L.add, ...set('n')],
     // s = 2ⁿ from n's bits; n −= magic
-    ...get('n'), ...L.shl23, ...set('s'),
-    ...get('n'), ...c(K.magicBias), ...L.sub, ...set('n'),
+    [...get('n'), ...L.shl23, ...set('s')],
+    [...get('n'), ...k(K.magicBias), ...L.sub, ...set('n')],
     // t = z + n·ln2_hi + n·ln2_lo (the reduced argument, in two steps)
-    ...get('n'), ...c(K.ln2Hi), ...L.mul, ...get('z'), ...L.add, ...set('t'),
-    ...get('n'), ...c(K.ln2Lo), ...L.mul, ...get('t'), ...L.add, ...set('t'),
+    [...get('n'), ...k(K.ln2Hi), ...L.mul, ...get('z'), ...L.add, ...set('t')],
+    [...get('n'), ...k(K.ln2Lo), ...L.mul, ...get('t'), ...L.add, ...set('t')],
     // p = ((((c5·t + c4)·t + c3)·t + c2)·t + c1)
-    ...get('t'), ...c(K.c5), ...L.mul, ...c(K.c4), ...L.add, ...set('p'),
-    ...get('t'), ...get('p'), ...L.mul, ...c(K.c3), ...L.add, ...set('p'),
-    ...get('t'), ...get('p'), ...L.mul, ...c(K.c2), ...L.add, ...set('p'),
-    ...get('t'), ...get('p'), ...L.mul, ...c(K.c1), ...L.add, ...set('p'),
+    [...get('t'), ...k(K.c5), ...L.mul, ...k(K.c4), ...L.add, ...set('p')],
+    [...get('t'), ...get('p'), ...L.mul, ...k(K.c3), ...L.add, ...set('p')],
+    [...get('t'), ...get('p'), ...L.mul, ...k(K.c2), ...L.add, ...set('p')],
+    [...get('t'), ...get('p'), ...L.mul, ...k(K.c1), ...L.add, ...set('p')],
     // e = (t·s)·p + s = e^−z; f = e / (e + 1), 0 where z > cutoff
-    ...get('t'), ...get('s'), ...L.mul, ...set('t'),
-    ...get('t'), ...get('p'), ...L.mul, ...get('s'), ...L.add, ...set('e'),
-    ...get('e'), ...get('e'), ...c(1), ...L.add, ...L.div, ...set('f'),
-    ...c(0), ...get('f'), ...get('z'), ...c(K.cutoff), ...L.gt, ...L.choose, ...set('f'),
+    [...get('t'), ...get('s'), ...L.mul, ...set('t')],
+    [...get('t'), ...get('p'), ...L.mul, ...get('s'), ...L.add, ...set('e')],
+    [...get('e'), ...get('e'), ...k(1), ...L.add, ...L.div, ...set('f')],
+    [...k(0), ...get('f'), ...get('z'), ...k(K.cutoff), ...L.gt, ...L.choose, ...set('f')],
     // σ(x) = f for x < 0 (sign bit set), else 1 − f
-    ...get('f'), ...c(1), ...get('f'), ...L.sub, ...get('x'), ...L.negative, ...L.choose,
+    [...get('f'), ...k(1), ...get('f'), ...L.sub, ...get('x'), ...L.negative, ...L.choose, ...set('f')],
   ];
 }
 
-/** The value of element i from `a` (and `b`) to `out`; `value` leaves the result on the stack. */
-type Elementwise = (L: Lanes, loadA: number[], loadB: number[]) => number[];
+/**
+ * An elementwise kernel for chain c: steps that leave the result in the chain's local f. `a` and `b` push
+ * the chain's elements of the inputs.
+ */
+type Elementwise = (L: Lanes, c: number, a: number[], b: number[]) => number[][];
 
 const ELEMENTWISE: Record<'tanh' | 'tanhGrad' | 'reluGrad', Elementwise> = {
   // 2·σ(2a) − 1, as Multiply(a, 2), Sigmoid, Multiply(·, 2), Sub(·, 1) compute it.
-  tanh: (L, loadA) => [...loadA, ...L.constant(2), ...L.mul, ...op.set(valueLocal(L, 'x')), ...sigmoid(L), ...L.constant(2), ...L.mul, ...L.constant(1), ...L.sub],
+  tanh: (L, c, a) => {
+    const f = valueLocal(L, c, 'f');
+    return [[...a, ...L.constant(2), ...L.mul, ...op.set(valueLocal(L, c, 'x'))], ...sigmoidSteps(L, c), [...op.get(f), ...L.constant(2), ...L.mul, ...L.constant(1), ...L.sub, ...op.set(f)]];
+  },
   // a·(1 − b²): dy·(1 − y²), as Multiply(dy, Sub(1, Square(y))).
-  tanhGrad: (L, loadA, loadB) => [...loadA, ...L.constant(1), ...loadB, ...op.tee(valueLocal(L, 'x')), ...op.get(valueLocal(L, 'x')), ...L.mul, ...L.sub, ...L.mul],
+  tanhGrad: (L, c, a, b) => {
+    const y = valueLocal(L, c, 'x');
+    return [[...b, ...op.set(y)], [...a, ...L.constant(1), ...op.get(y), ...op.get(y), ...L.mul, ...L.sub, ...L.mul, ...op.set(valueLocal(L, c, 'f'))]];
+  },
   // a·step(b): dy·(y > 0 ? 1 : 0), NaN where y is NaN, as Multiply(dy, Step(y)).
-  reluGrad: (L, loadA, loadB) => {
-    const y = valueLocal(L, 'x');
+  reluGrad: (L, c, a, b) => {
+    const y = valueLocal(L, c, 'x');
     const step = [...L.constant(1), ...L.constant(0), ...op.get(y), ...L.constant(0), ...L.gt, ...L.choose];
-    return [...loadA, ...loadB, ...op.set(y), ...op.get(y), ...step, ...op.get(y), ...op.get(y), ...L.ne, ...L.choose, ...L.mul];
+    return [[...b, ...op.set(y)], [...a, ...op.get(y), ...step, ...op.get(y), ...op.get(y), ...L.ne, ...L.choose, ...L.mul, ...op.set(valueLocal(L, c, 'f'))]];
   },
 };
 
-/** An elementwise kernel's body: 4 elements at a time while 4 remain, then one at a time. */
+/**
+ * An elementwise kernel's body: CHAINS·4 elements at a time (the chains' steps interleaved), then 4 at a time,
+ * then one at a time.
+ */
 function elementwiseBody(f: Elementwise): number[] {
-  const pass = (L: Lanes) => {
-    const at = (base: number) => [...op.get(base), ...op.get(E.i), ...op.i32(4), ...op.mul, ...op.add];
-    const step = [...at(E.out), ...f(L, [...at(E.a), ...L.load], [...at(E.b), ...L.load]), ...L.store];
-    return op.whileNot([...op.get(E.i), ...op.i32(L.width), ...op.add, ...op.get(E.n), ...op.leS, ...op.eqz], [...step, ...op.get(E.i), ...op.i32(L.width), ...op.add, ...op.set(E.i)]);
+  const pass = (L: Lanes, chains: number) => {
+    // The byte address of chain c's elements in array `base`: base + 4·(i + c·width).
+    const at = (base: number, c: number) => [...op.get(base), ...op.get(E.i), ...op.i32(c * L.width), ...op.add, ...op.i32(4), ...op.mul, ...op.add];
+    const steps = Array.from({ length: chains }, (_, c) => f(L, c, [...at(E.a, c), ...L.load], [...at(E.b, c), ...L.load]));
+    const code: number[] = [];
+    for (let s = 0; s < steps[0].length; s++) for (let c = 0; c < chains; c++) code.push(...steps[c][s]);
+    for (let c = 0; c < chains; c++) code.push(...at(E.out, c), ...op.get(valueLocal(L, c, 'f')), ...L.store);
+    const width = chains * L.width;
+    return op.whileNot([...op.get(E.i), ...op.i32(width), ...op.add, ...op.get(E.n), ...op.leS, ...op.eqz], [...code, ...op.get(E.i), ...op.i32(width), ...op.add, ...op.set(E.i)]);
   };
   return body(
     [
       [E_I32_LOCALS, I32],
-      [VALUES.length, V128],
+      [CHAINS * VALUES.length, V128],
       [VALUES.length, F32],
     ],
-    [...op.i32(0), ...op.set(E.i), ...pass(VECTOR), ...pass(SCALAR)],
+    [...op.i32(0), ...op.set(E.i), ...pass(VECTOR, CHAINS), ...pass(VECTOR, 1), ...pass(SCALAR, 1)],
   );
 }
 

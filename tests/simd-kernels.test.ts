@@ -174,6 +174,24 @@ describe('simd-kernels: elementwise', () => {
     }
   });
 
+  it('every length from 0 to 40 (the 16-, 4- and 1-element passes and their ends)', () => {
+    const rng = new Rng(9);
+    for (let n = 0; n <= 40; n++) {
+      k.use(() => {
+        const x = k.upload(values(n, rng).map((v) => v / 100), [n]);
+        const dy = k.upload(values(n, rng), [n]);
+        const s = k.run('Sigmoid', { x: k.run('Multiply', { a: x, b: k.scalar(2) }) });
+        const expected = k.read(k.run('Sub', { a: k.run('Multiply', { a: s, b: k.scalar(2) }), b: k.scalar(1) })).slice();
+        const y = k.tanh(x);
+        expect(bits(k.read(y))).toEqual(bits(expected));
+        const dTanh = k.read(k.run('Multiply', { a: dy, b: k.run('Sub', { a: k.scalar(1), b: k.run('Square', { x: y }) }) })).slice();
+        expect(bits(k.read(k.activationGradient(dy, y, 'tanh')))).toEqual(bits(dTanh));
+        const dRelu = k.read(k.run('Multiply', { a: dy, b: k.run('Step', { x }, { alpha: 0 }) })).slice();
+        expect(bits(k.read(k.activationGradient(dy, x, 'relu')))).toEqual(bits(dRelu));
+      });
+    }
+  });
+
   it('relu gradient: NaN where y is NaN, as Step gives', () => {
     k.use(() => {
       const y = k.upload(Float32Array.of(Number.NaN, 1, -1, 0, Number.NaN), [5]);
