@@ -78,8 +78,9 @@ export interface Agent {
   progressInfo(): Record<string, number>;
   /**
    * Everything the agent's future depends on (weights, optimiser, random streams, counters and, where the
-   * agent has one and checkpoints it, the replay buffer). `{ replay: false }` leaves the replay buffer out:
-   * what a saved policy needs (best/, a copy to act with), not what a resumed run needs.
+   * agent has one and checkpoints it, the replay buffer). `{ replay: false }` leaves the experience out (the
+   * replay buffer, an on-policy agent's rollout so far): what a saved policy needs (best/, a copy to act
+   * with), not what a resumed run needs.
    */
   getState(opts?: { replay?: boolean }): AgentState;
   setState(state: AgentState): void;

@@ -623,13 +623,16 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
   }
   protected setExtraState(_json: Record<string, unknown>): void {}
 
-  getState(): AgentState {
+  getState(opts: { replay?: boolean } = {}): AgentState {
     const blobs: Record<string, Uint8Array> = {};
     for (const [name, net] of this.net.nets) blobs[`${name}.params`] = floatsToBlob(net.params);
     this.dist.trainables.forEach((t, i) => (blobs[`dist${i}.params`] = floatsToBlob(t.params)));
-    const rollout = this.buffer.getState('rollout');
-    Object.assign(blobs, rollout.blobs);
-    const p = this.pending;
+    // `replay: false` (a saved policy, best/) leaves the experience out, as the off-policy agents leave their
+    // replay buffer: the rollout collected so far and the pending transition only matter to a resumed run.
+    const experience = opts.replay !== false;
+    const rollout = experience ? this.buffer.getState('rollout') : null;
+    if (rollout) Object.assign(blobs, rollout.blobs);
+    const p = experience ? this.pending : null;
     if (p) {
       blobs['pending.rawObs'] = floatsToBlob(p.rawObs);
       blobs['pending.obs'] = floatsToBlob(p.obs);
@@ -644,7 +647,7 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
       shuffleRng: this.shuffleRng.state(),
       optimizer: this.optimizer.getState(),
       obsRms: this.obsRms ? this.obsRms.getState() : null,
-      rollout: rollout.json,
+      rollout: rollout?.json ?? null,
       pending: p ? { n: p.n } : null,
       extra: this.extraState(),
     };
@@ -668,7 +671,9 @@ export abstract class PolicyGradientAgent<C extends PgConfig = PgConfig> impleme
       if (!j.obsRms) throw new TsgymError(`${this.name}: the checkpoint has no observation statistics but normalizeObs is on`);
       this.obsRms.setState(j.obsRms as RunningMeanStdState);
     }
-    this.buffer.setState(j.rollout as { pos: number }, state.blobs, 'rollout');
+    // A saved policy has no rollout (getState with replay: false): it starts an empty one.
+    if (j.rollout) this.buffer.setState(j.rollout as { pos: number }, state.blobs, 'rollout');
+    else this.buffer.reset();
     const pj = j.pending as { n: number } | null;
     this.pending = pj
       ? {

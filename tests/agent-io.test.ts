@@ -60,6 +60,23 @@ describe('agents outside the training loop', () => {
     atStep.dispose();
   });
 
+  it("an on-policy agent's best/ has no rollout; it loads with an empty one and acts as the checkpoint of its step", async () => {
+    const r = await train({
+      agent: 'ppo', env: 'cartpole', seed: 2, totalSteps: 1024, numEnvs: 2, evalEvery: 512, evalEpisodes: 2, recordEpisodes: 0, checkpointEvery: 512,
+      stopWhenSolved: false, logEvery: 512, envKwargs: {}, hyperparams: { numSteps: 128, numMinibatches: 2 }, backend: 'wasm', outDir: path.join(out, 'ppo'), progress: 'none', verbose: false,
+    });
+    const filesUnder = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    const step = JSON.parse(fs.readFileSync(path.join(r.runDir, 'summary.json'), 'utf8')).bestEval.step as number;
+    expect(filesUnder(path.join(r.runDir, 'checkpoints', `step-${String(step).padStart(9, '0')}`)).some((f) => f.includes('rollout.'))).toBe(true);
+    expect(filesUnder(path.join(r.runDir, 'best')).filter((f) => f.includes('rollout.') || f.includes('pending.'))).toEqual([]);
+    const best = loadAgentFromRun(r.runDir, 'best').agent;
+    const atStep = loadAgentFromRun(r.runDir, step).agent;
+    const obs = Float32Array.from({ length: 40 }, (_, i) => Math.cos(i) * 0.2);
+    expect(Array.from(best.act(obs, 10, { greedy: true }).probs!)).toEqual(Array.from(atStep.act(obs, 10, { greedy: true }).probs!));
+    best.dispose();
+    atStep.dispose();
+  });
+
   it('saveAgent/loadAgent round trip acts identically', () => {
     const { agent } = loadAgentFromRun(runDir);
     const dir = path.join(out, 'saved');
