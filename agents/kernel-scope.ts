@@ -163,9 +163,25 @@ export class KernelScope {
       this.scratch = wasm._malloc(bytes) >>> 0;
       this.scratchBytes = bytes;
     }
-    simd.xtdz(dataIdMap.get(x.dataId).memoryOffset, dataIdMap.get(dz.dataId).memoryOffset, this.scratch, rows, inSize, outSize);
+    simd.xtdz(dataIdMap.get(x.dataId).memoryOffset, dataIdMap.get(dz.dataId).memoryOffset, this.scratch, rows, inSize, outSize, 0, 0);
     // A view made after the call: a malloc may have grown the heap, which replaces its buffer.
     out.set(new Float32Array(this.memory!.buffer, this.scratch, inSize * outSize), offset);
+  }
+
+  /**
+   * A dense layer act(x·w + bias), act linear or relu, as one pass of simd-kernels.ts's `dense`: the bits of
+   * the backend's _FusedMatMul (null where the kernels cannot run: use _FusedMatMul).
+   */
+  dense(x: TensorInfo, w: TensorInfo, bias: TensorInfo, activation: 'linear' | 'relu'): TensorInfo | null {
+    const simd = this.simdKernels();
+    if (!simd) return null;
+    const [rows, inSize] = x.shape;
+    const outSize = w.shape[w.shape.length - 1];
+    const out = this.wasm.makeOutput([rows, outSize], 'float32');
+    this.owned.push(out.dataId);
+    const at = (t: TensorInfo) => this.wasm.dataIdMap.get(t.dataId).memoryOffset;
+    simd.dense(at(x), at(w), at(out), rows, inSize, outSize, at(bias), activation === 'relu' ? 1 : 0);
+    return out;
   }
 
   /** tanh(x) as the networks compute it, 2·σ(2x) − 1: one pass of simd-kernels.ts's `tanh`, else four kernels. */

@@ -83,6 +83,7 @@ const op = {
   f32Div: [0x95],
   f32Abs: [0x8b],
   f32Gt: [0x5e],
+  f32Lt: [0x5d],
   f32Ne: [0x5c],
   f32: (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)],
   i32FromF32: [0xbc],
@@ -95,12 +96,15 @@ const op = {
   f32x4Div: [0xfd, ...uleb(0xe7)],
   f32x4Abs: [0xfd, ...uleb(0xe0)],
   f32x4Gt: [0xfd, ...uleb(0x44)],
+  f32x4Pmax: [0xfd, ...uleb(0xeb)],
   f32x4Ne: [0xfd, ...uleb(0x42)],
   i32x4Shl: [0xfd, ...uleb(0xab)],
   i32x4ShrS: [0xfd, ...uleb(0xac)],
   v128And: [0xfd, ...uleb(0x4e)],
   v128Andnot: [0xfd, ...uleb(0x4f)],
   bitselect: [0xfd, ...uleb(0x52)],
+  /** `if (result t) then else end` on the i32 on the stack. */
+  ifElse: (t: number, then: number[], otherwise: number[]) => [0x04, t, ...then, 0x05, ...otherwise, 0x0b],
   /** `block { loop { <cond to leave>; br_if 1; body; br 0 } }`: while (!leave) body. */
   whileNot: (leave: number[], body: number[]) => [0x02, 0x40, 0x03, 0x40, ...leave, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b],
 };
@@ -111,53 +115,77 @@ function body(locals: [number, number][], code: number[]): number[] {
   return [...uleb(b.length), ...b];
 }
 
-// ---- the weight gradient ----
+// ---- products: the weight gradient xᵀ·dz and a dense layer's act(x·W + b) ----
 
-// xtdz(x, dz, out, rows, inSize, outSize): out[inSize, outSize] = xᵀ·dz, pointers in bytes. Blocks of out
-// (4 rows × 8 columns, then narrower at the edges) each run down all rows of x and dz.
-const P = { x: 0, dz: 1, out: 2, rows: 3, inSize: 4, outSize: 5 };
-// Locals after the 6 parameters: i32s, then f32s, then v128s.
-const L = { i: 6, j: 7, r: 8, px: 9, pdz: 10, po: 11, strideX: 12, strideDz: 13 };
-const I32_LOCALS = 8;
-const SCALARS = 14; // first f32 local
+// xtdz(x, dz, out, rows, inSize, outSize, bias = 0, relu = 0): out[inSize, outSize] = xᵀ·dz.
+// dense(x, w, out, rows, inSize, outSize, bias, relu): out[rows, outSize] = x·w + bias, max(·, 0) if relu.
+// Both are out[m, n] = init + Σ_k a(m, k)·B[k, n] with B's rows contiguous (dz's rows; w's rows); they differ
+// in where a(m, k) lies (xtdz: x[k, m], the next m beside it; dense: x[m, k], the next m a row further) and
+// in how the sums start (+0; the bias, as XNNPACK's packed weights start them). Blocks of out (4 rows × 8
+// columns, then narrower at the edges) each run through all k.
+const P = { x: 0, b: 1, out: 2, rows: 3, inSize: 4, outSize: 5, bias: 6, relu: 7 };
+// Locals after the 8 parameters: i32s, then f32s, then v128s.
+const L = { i: 8, j: 9, r: 10, px: 11, pb: 12, po: 13, strideX: 14, strideB: 15, m: 16, k: 17, pq: 18 };
 const ROW_BLOCK = 4; // output rows per block: 4 rows × 2 vectors = 8 sums + 2 loads + 1 splat fit in 16 registers
 const VEC_BLOCK = 2; // 4-lane vectors per block (8 columns)
+const I32_LOCALS = 10 + ROW_BLOCK; // …, pq: one pointer per row of the block (dense)
+const SCALARS = P.relu + 1 + I32_LOCALS; // first f32 local
 const VECTORS = SCALARS + ROW_BLOCK; // first v128 local: VEC_BLOCK loads, then ROW_BLOCK × VEC_BLOCK sums
+
+type Product = 'xtdz' | 'dense';
 
 /**
  * One block of `rowsIn` output rows (from row i) × one column group (from column j): `vectors` 4-lane vectors,
- * or one column in scalars (vectors = 0). The sums start at +0 and take one row of x and dz at a time.
+ * or one column in scalars (vectors = 0). Each sum takes its k terms in order, one float32 multiply and one
+ * add each.
  */
-function block(rowsIn: number, vectors: number): number[] {
+function block(kind: Product, rowsIn: number, vectors: number): number[] {
   const scalar = vectors === 0;
   const groups = Math.max(1, vectors);
   const acc = (q: number, v: number) => (scalar ? SCALARS + q : VECTORS + VEC_BLOCK + q * VEC_BLOCK + v);
+  const pq = (q: number) => L.pq + q;
   const code: number[] = [];
   // po(q) = out + 4·((i + q)·outSize + j)
   const outAddress = (q: number) => [...op.get(P.out), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(P.outSize), ...op.mul, ...op.get(L.j), ...op.add, ...op.i32(4), ...op.mul, ...op.add];
-  for (let q = 0; q < rowsIn; q++) for (let v = 0; v < groups; v++) code.push(...(scalar ? op.f32Zero : op.v128Zero), ...op.set(acc(q, v)));
-  // px = x + 4i, pdz = dz + 4j, r = rows
-  code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.px));
-  code.push(...op.get(P.dz), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.pdz));
-  code.push(...op.get(P.rows), ...op.set(L.r));
-  const inner: number[] = [];
-  if (!scalar) for (let v = 0; v < vectors; v++) inner.push(...op.get(L.pdz), ...op.v128Load(16 * v), ...op.set(VECTORS + v));
+  // The sums start at +0 (xtdz) or at bias[j..] (dense; a zero bias pointer: +0).
+  const biasAt = [...op.get(P.bias), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add];
   for (let q = 0; q < rowsIn; q++) {
     for (let v = 0; v < groups; v++) {
-      // sum += x[r, i+q] · dz[r, j..]
-      inner.push(...op.get(acc(q, v)), ...op.get(L.px), ...op.f32Load(4 * q));
-      if (scalar) inner.push(...op.get(L.pdz), ...op.f32Load(0), ...op.f32Mul, ...op.f32Add);
+      const zero = scalar ? op.f32Zero : op.v128Zero;
+      const init = kind === 'xtdz' ? zero : [...op.get(P.bias), ...op.eqz, ...op.ifElse(scalar ? F32 : V128, zero, [...biasAt, ...(scalar ? op.f32Load(0) : op.v128Load(16 * v))])];
+      code.push(...init, ...op.set(acc(q, v)));
+    }
+  }
+  // pb = b + 4j; xtdz: px = x + 4i; dense: pq(q) = x + (i + q)·strideX
+  code.push(...op.get(P.b), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.pb));
+  if (kind === 'xtdz') code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.px));
+  else for (let q = 0; q < rowsIn; q++) code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(L.strideX), ...op.mul, ...op.add, ...op.set(pq(q)));
+  code.push(...op.get(L.k), ...op.set(L.r));
+  const inner: number[] = [];
+  if (!scalar) for (let v = 0; v < vectors; v++) inner.push(...op.get(L.pb), ...op.v128Load(16 * v), ...op.set(VECTORS + v));
+  for (let q = 0; q < rowsIn; q++) {
+    const a = kind === 'xtdz' ? [...op.get(L.px), ...op.f32Load(4 * q)] : [...op.get(pq(q)), ...op.f32Load(0)];
+    for (let v = 0; v < groups; v++) {
+      // sum += a(i+q, k) · B[k, j..]
+      inner.push(...op.get(acc(q, v)), ...a);
+      if (scalar) inner.push(...op.get(L.pb), ...op.f32Load(0), ...op.f32Mul, ...op.f32Add);
       else inner.push(...op.splat, ...op.get(VECTORS + v), ...op.f32x4Mul, ...op.f32x4Add);
       inner.push(...op.set(acc(q, v)));
     }
   }
-  inner.push(...op.get(L.px), ...op.get(L.strideX), ...op.add, ...op.set(L.px));
-  inner.push(...op.get(L.pdz), ...op.get(L.strideDz), ...op.add, ...op.set(L.pdz));
+  if (kind === 'xtdz') inner.push(...op.get(L.px), ...op.get(L.strideX), ...op.add, ...op.set(L.px));
+  else for (let q = 0; q < rowsIn; q++) inner.push(...op.get(pq(q)), ...op.i32(4), ...op.add, ...op.set(pq(q)));
+  inner.push(...op.get(L.pb), ...op.get(L.strideB), ...op.add, ...op.set(L.pb));
   inner.push(...op.get(L.r), ...op.i32(1), ...op.sub, ...op.set(L.r));
   code.push(...op.whileNot([...op.get(L.r), ...op.eqz], inner));
   for (let q = 0; q < rowsIn; q++) {
     code.push(...outAddress(q), ...op.set(L.po));
-    for (let v = 0; v < groups; v++) code.push(...op.get(L.po), ...op.get(acc(q, v)), ...(scalar ? op.f32Store(0) : op.v128Store(16 * v)));
+    for (let v = 0; v < groups; v++) {
+      // relu: XNNPACK's clamp from below, max(0, sum) as its x86 wasm kernels take it (pmax: 0 unless 0 < sum).
+      const relu = scalar ? [...op.get(acc(q, v)), ...op.f32Zero, ...op.f32Zero, ...op.get(acc(q, v)), ...op.f32Lt, ...op.select] : [...op.v128Zero, ...op.get(acc(q, v)), ...op.f32x4Pmax];
+      const value = kind === 'xtdz' ? op.get(acc(q, v)) : [...op.get(P.relu), ...op.ifElse(scalar ? F32 : V128, relu, op.get(acc(q, v)))];
+      code.push(...op.get(L.po), ...value, ...(scalar ? op.f32Store(0) : op.v128Store(16 * v)));
+    }
   }
   return code;
 }
@@ -167,18 +195,22 @@ function stepping(counter: number, step: number, limit: number[], body: number[]
   return op.whileNot([...op.get(counter), ...op.i32(step), ...op.add, ...limit, ...op.leS, ...op.eqz], [...body, ...op.get(counter), ...op.i32(step), ...op.add, ...op.set(counter)]);
 }
 
-/** All columns of `rowsIn` rows from row i: groups of 8, then 4, then single columns. */
-function rowsFrom(rowsIn: number): number[] {
+/** All columns of `rowsIn` output rows from row i: groups of 8, then 4, then single columns. */
+function rowsFrom(kind: Product, rowsIn: number): number[] {
   const limit = op.get(P.outSize);
-  return [...op.i32(0), ...op.set(L.j), ...stepping(L.j, 4 * VEC_BLOCK, limit, block(rowsIn, VEC_BLOCK)), ...stepping(L.j, 4, limit, block(rowsIn, 1)), ...stepping(L.j, 1, limit, block(rowsIn, 0))];
+  return [...op.i32(0), ...op.set(L.j), ...stepping(L.j, 4 * VEC_BLOCK, limit, block(kind, rowsIn, VEC_BLOCK)), ...stepping(L.j, 4, limit, block(kind, rowsIn, 1)), ...stepping(L.j, 1, limit, block(kind, rowsIn, 0))];
 }
 
-function xtdzBody(): number[] {
+function productBody(kind: Product): number[] {
   const code: number[] = [];
+  // xtdz: m = inSize output rows, k = rows terms, x advances a row (inSize floats) per term.
+  // dense: m = rows output rows, k = inSize terms, x's output rows are a row apart.
+  code.push(...op.get(kind === 'xtdz' ? P.inSize : P.rows), ...op.set(L.m));
+  code.push(...op.get(kind === 'xtdz' ? P.rows : P.inSize), ...op.set(L.k));
   code.push(...op.get(P.inSize), ...op.i32(4), ...op.mul, ...op.set(L.strideX));
-  code.push(...op.get(P.outSize), ...op.i32(4), ...op.mul, ...op.set(L.strideDz));
-  const limit = op.get(P.inSize);
-  code.push(...op.i32(0), ...op.set(L.i), ...stepping(L.i, ROW_BLOCK, limit, rowsFrom(ROW_BLOCK)), ...stepping(L.i, 1, limit, rowsFrom(1)));
+  code.push(...op.get(P.outSize), ...op.i32(4), ...op.mul, ...op.set(L.strideB));
+  const limit = op.get(L.m);
+  code.push(...op.i32(0), ...op.set(L.i), ...stepping(L.i, ROW_BLOCK, limit, rowsFrom(kind, ROW_BLOCK)), ...stepping(L.i, 1, limit, rowsFrom(kind, 1)));
   return body(
     [
       [I32_LOCALS, I32],
@@ -374,22 +406,25 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // Memory limits: at least 1 page; a shared memory must also declare a maximum (the most wasm32 allows).
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const elementwise = Object.keys(ELEMENTWISE) as (keyof typeof ELEMENTWISE)[];
-  const names = ['xtdz', ...elementwise];
+  const products: Product[] = ['xtdz', 'dense'];
+  const names = [...products, ...elementwise];
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([i32s(6), i32s(4)])),
+    ...section(1, vec([i32s(8), i32s(4)])),
     ...section(2, vec([[...utf8('env'), ...utf8('memory'), 0x02, ...limits]])),
-    ...section(3, vec(names.map((_, i) => [i === 0 ? 0 : 1]))),
+    ...section(3, vec(names.map((_, i) => [i < products.length ? 0 : 1]))),
     ...section(7, vec(names.map((name, i) => [...utf8(name), 0x00, i]))),
-    ...section(10, vec([xtdzBody(), ...elementwise.map((name) => elementwiseBody(ELEMENTWISE[name]))])),
+    ...section(10, vec([...products.map(productBody), ...elementwise.map((name) => elementwiseBody(ELEMENTWISE[name]))])),
   ];
   return new Uint8Array(bytes);
 }
 
 /** The kernels; pointers are byte offsets into the memory they were built on, n counts floats. */
 export interface SimdKernels {
-  /** out[inSize, outSize] = xᵀ·dz. */
-  xtdz(x: number, dz: number, out: number, rows: number, inSize: number, outSize: number): void;
+  /** out[inSize, outSize] = xᵀ·dz (the last two arguments 0). */
+  xtdz(x: number, dz: number, out: number, rows: number, inSize: number, outSize: number, bias: 0, relu: 0): void;
+  /** out[rows, outSize] = x·w + bias (bias 0: none), then max(·, 0) if relu is 1. */
+  dense(x: number, w: number, out: number, rows: number, inSize: number, outSize: number, bias: number, relu: 0 | 1): void;
   /** out = 2·σ(2a) − 1 (b unused). */
   tanh(a: number, b: number, out: number, n: number): void;
   /** out = a·(1 − b²). */

@@ -61,7 +61,7 @@ describe('simd-kernels: the weight gradient', () => {
         const dz = k.upload(values(rows * outSize, rng), [rows, outSize]);
         const expected = backendProduct(x, dz);
         const out = k.upload(new Float32Array(inSize * outSize).fill(Number.NaN), [inSize, outSize]);
-                kernel.xtdz(at(x), at(dz), at(out), rows, inSize, outSize);
+                kernel.xtdz(at(x), at(dz), at(out), rows, inSize, outSize, 0, 0);
         expect(bits(k.read(out))).toEqual(bits(expected));
       });
     });
@@ -73,7 +73,7 @@ describe('simd-kernels: the weight gradient', () => {
       const x = k.upload(new Float32Array(4), [1, 4]);
       const dz = k.upload(new Float32Array(3), [1, 3]);
       const out = k.upload(new Float32Array(12).fill(7), [4, 3]);
-            kernel.xtdz(at(x), at(dz), at(out), 0, 4, 3);
+            kernel.xtdz(at(x), at(dz), at(out), 0, 4, 3, 0, 0);
       expect(Array.from(k.read(out))).toEqual(new Array(12).fill(0));
     });
   });
@@ -115,6 +115,42 @@ describe('simd-kernels: the weight gradient', () => {
       });
       expect(bits(grad)).toEqual(bits(reference));
     });
+  }
+});
+
+describe('simd-kernels: a dense layer', () => {
+  const shapes: [number, number, number][] = [
+    [1, 4, 32],
+    [8, 32, 32],
+    [8, 32, 2],
+    [20, 4, 64],
+    [7, 5, 13],
+    [3, 9, 6],
+    [33, 66, 5],
+    [64, 64, 64],
+    [5, 1, 1],
+  ];
+  for (const [rows, inSize, outSize] of shapes) {
+    for (const activation of ['linear', 'relu'] as const) {
+      it(`gives _FusedMatMul's bits for [${rows}, ${inSize}]·[${inSize}, ${outSize}] + bias, ${activation}`, () => {
+        const rng = new Rng(rows * 7 + inSize * 3 + outSize + (activation === 'relu' ? 1 : 0));
+        const simd = simdKernels(backend.wasm.asm.memory)!;
+        k.use(() => {
+          const xv = values(rows * inSize, rng);
+          if (activation === 'relu' && xv.length > 2) xv[1] = Number.NaN; // a NaN row: relu's clamp decides what it gives
+          const x = k.upload(xv, [rows, inSize]);
+          const w = k.upload(values(inSize * outSize, rng), [inSize, outSize]);
+          const b = k.upload(values(outSize, rng), [outSize]);
+          const expected = k.read(k.run('_FusedMatMul', { a: k.view(x, [1, rows, inSize]), b: k.view(w, [1, inSize, outSize]), bias: b }, { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 })).slice();
+          const out = k.upload(new Float32Array(rows * outSize).fill(Number.NaN), [rows, outSize]);
+          simd.dense(at(x), at(w), at(out), rows, inSize, outSize, at(b), activation === 'relu' ? 1 : 0);
+          const got = k.read(out);
+          const nanAsZero = (a: Float32Array) => bits(a.map((v) => (Number.isNaN(v) ? 0 : v)));
+          expect(Array.from(got).map(Number.isNaN)).toEqual(Array.from(expected).map(Number.isNaN));
+          expect(nanAsZero(got)).toEqual(nanAsZero(expected));
+        });
+      });
+    }
   }
 });
 
