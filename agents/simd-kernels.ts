@@ -125,12 +125,16 @@ function body(locals: [number, number][], code: number[]): number[] {
 // columns, then narrower at the edges) each run through all k.
 const P = { x: 0, b: 1, out: 2, rows: 3, inSize: 4, outSize: 5, bias: 6, relu: 7 };
 // Locals after the 8 parameters: i32s, then f32s, then v128s.
-const L = { i: 8, j: 9, r: 10, px: 11, pb: 12, po: 13, strideX: 14, strideB: 15, m: 16, k: 17, pq: 18 };
-const ROW_BLOCK = 4; // output rows per block: 4 rows × 2 vectors = 8 sums + 2 loads + 1 splat fit in 16 registers
+const L = { i: 8, j: 9, r: 10, px: 11, pb: 12, po: 13, strideX: 14, strideB: 15, m: 16, k: 17, pbu: 18, pq: 19 };
+const ROW_BLOCK = 4; // output rows per block: 4 rows × 2 vectors = 8 sums + 2 loads + a splat, in 16 registers
 const VEC_BLOCK = 2; // 4-lane vectors per block (8 columns)
-const I32_LOCALS = 10 + ROW_BLOCK; // …, pq: one pointer per row of the block (dense)
+const I32_LOCALS = 11 + ROW_BLOCK; // …, pq: one pointer per row of the block (dense)
 const SCALARS = P.relu + 1 + I32_LOCALS; // first f32 local
-const VECTORS = SCALARS + ROW_BLOCK; // first v128 local: VEC_BLOCK loads, then ROW_BLOCK × VEC_BLOCK sums
+// First v128 local: VEC_BLOCK loads of B, ROW_BLOCK × VEC_BLOCK sums, then ROW_BLOCK loads of a's.
+const VECTORS = SCALARS + ROW_BLOCK;
+const A_VECTORS = VECTORS + VEC_BLOCK + ROW_BLOCK * VEC_BLOCK;
+/** i8x16.shuffle(v, v) that copies 4-byte lane `lane` of v to all four lanes (an x86 pshufd). */
+const splatLane = (lane: number) => [0xfd, ...uleb(0x0d), ...Array.from({ length: 16 }, (_, b) => 4 * lane + (b % 4))];
 
 type Product = 'xtdz' | 'dense';
 
@@ -161,15 +165,19 @@ function block(kind: Product, rowsIn: number, vectors: number): number[] {
   if (kind === 'xtdz') code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.px));
   else for (let q = 0; q < rowsIn; q++) code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(L.strideX), ...op.mul, ...op.add, ...op.set(pq(q)));
   code.push(...op.get(L.k), ...op.set(L.r));
+  // Four output rows of xtdz take their a's for this k as one vector, x[k, i..i+3], each lane splat in turn.
+  const aAsVector = kind === 'xtdz' && rowsIn === ROW_BLOCK && !scalar;
+  if (kind === 'dense' && rowsIn === ROW_BLOCK && !scalar) code.push(...denseQuads(vectors, acc, pq));
   const inner: number[] = [];
   if (!scalar) for (let v = 0; v < vectors; v++) inner.push(...op.get(L.pb), ...op.v128Load(16 * v), ...op.set(VECTORS + v));
+  if (aAsVector) inner.push(...op.get(L.px), ...op.v128Load(0), ...op.set(A_VECTORS));
   for (let q = 0; q < rowsIn; q++) {
-    const a = kind === 'xtdz' ? [...op.get(L.px), ...op.f32Load(4 * q)] : [...op.get(pq(q)), ...op.f32Load(0)];
+    const a = aAsVector ? [...op.get(A_VECTORS), ...op.get(A_VECTORS), ...splatLane(q)] : kind === 'xtdz' ? [...op.get(L.px), ...op.f32Load(4 * q), ...(scalar ? [] : op.splat)] : [...op.get(pq(q)), ...op.f32Load(0), ...(scalar ? [] : op.splat)];
     for (let v = 0; v < groups; v++) {
       // sum += a(i+q, k) · B[k, j..]
       inner.push(...op.get(acc(q, v)), ...a);
       if (scalar) inner.push(...op.get(L.pb), ...op.f32Load(0), ...op.f32Mul, ...op.f32Add);
-      else inner.push(...op.splat, ...op.get(VECTORS + v), ...op.f32x4Mul, ...op.f32x4Add);
+      else inner.push(...op.get(VECTORS + v), ...op.f32x4Mul, ...op.f32x4Add);
       inner.push(...op.set(acc(q, v)));
     }
   }
@@ -188,6 +196,30 @@ function block(kind: Product, rowsIn: number, vectors: number): number[] {
     }
   }
   return code;
+}
+
+/**
+ * dense's four-row blocks, four k at a time while four remain (the rest go one at a time after): each row's
+ * x[r+q, k..k+3] is one vector load, its lanes splat in turn against B's rows k..k+3; the sums still take
+ * their terms in k order.
+ */
+function denseQuads(vectors: number, acc: (q: number, v: number) => number, pq: (q: number) => number): number[] {
+  const code: number[] = [];
+  for (let q = 0; q < ROW_BLOCK; q++) code.push(...op.get(pq(q)), ...op.v128Load(0), ...op.set(A_VECTORS + q));
+  code.push(...op.get(L.pb), ...op.set(L.pbu));
+  for (let u = 0; u < 4; u++) {
+    for (let v = 0; v < vectors; v++) code.push(...op.get(L.pbu), ...op.v128Load(16 * v), ...op.set(VECTORS + v));
+    for (let q = 0; q < ROW_BLOCK; q++) {
+      for (let v = 0; v < vectors; v++) {
+        code.push(...op.get(acc(q, v)), ...op.get(A_VECTORS + q), ...op.get(A_VECTORS + q), ...splatLane(u), ...op.get(VECTORS + v), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc(q, v)));
+      }
+    }
+    code.push(...op.get(L.pbu), ...op.get(L.strideB), ...op.add, ...op.set(L.pbu));
+  }
+  code.push(...op.get(L.pbu), ...op.set(L.pb));
+  for (let q = 0; q < ROW_BLOCK; q++) code.push(...op.get(pq(q)), ...op.i32(16), ...op.add, ...op.set(pq(q)));
+  code.push(...op.get(L.r), ...op.i32(4), ...op.sub, ...op.set(L.r));
+  return op.whileNot([...op.get(L.r), ...op.i32(4), ...op.ltS], code);
 }
 
 /** `body` for each `step` from `from` while it fits below `limit`: `for (; from + step <= limit; from += step)`. */
@@ -215,7 +247,7 @@ function productBody(kind: Product): number[] {
     [
       [I32_LOCALS, I32],
       [ROW_BLOCK, F32],
-      [VEC_BLOCK + ROW_BLOCK * VEC_BLOCK, V128],
+      [VEC_BLOCK + ROW_BLOCK * VEC_BLOCK + ROW_BLOCK, V128],
     ],
     code,
   );
