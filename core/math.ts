@@ -57,6 +57,8 @@ function pow2(k: number): number {
 /** e^x, within about 1 ulp, with the same bits on every engine. */
 export function portableExp(x: number): number {
   if (Number.isNaN(x)) return NaN;
+  // What the series gives at 0 (k = 0, r = 0: exactly 1), without it: a softmax row's maximum lands here.
+  if (x === 0) return 1;
   if (x > 709.78) return Infinity;
   if (x < -745.2) return 0;
   // x = k·ln 2 + r with |r| ≤ ½ ln 2, then e^r by its Taylor series (Horner; the r^14 term is below 1e-17).

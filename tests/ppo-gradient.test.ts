@@ -241,7 +241,7 @@ describe('portable exp and log (core/math.ts)', () => {
     }
     expect(worstExp).toBeLessThan(4.5e-16);
     expect(worstLog).toBeLessThan(4.5e-16);
-    expect([portableExp(0), portableExp(-Infinity), portableExp(Infinity), portableExp(1000)]).toEqual([1, 0, Infinity, Infinity]);
+    expect([portableExp(0), portableExp(-0), portableExp(-Infinity), portableExp(Infinity), portableExp(1000)]).toEqual([1, 1, 0, Infinity, Infinity]);
     expect(Number.isNaN(portableExp(NaN))).toBe(true);
     expect([portableLog(1), portableLog(0), portableLog(Infinity), portableLog(5e-324)]).toEqual([0, -Infinity, Infinity, Math.log(5e-324)]);
     expect(Number.isNaN(portableLog(-1))).toBe(true);

@@ -108,7 +108,7 @@ describe('in-tab training loop (run in Node)', () => {
     expect(summary.bestEval).not.toBeNull();
     // best/ holds the weights of the best evaluation, byte for byte, in the saveAgent layout.
     const { agent } = loadAgentFromRun(runDir, 'best');
-    const blobs = agent.getState().blobs;
+    const blobs = agent.getState({ replay: false }).blobs; // a policy: no rollout
     for (const [k, v] of Object.entries(blobs)) expect(Buffer.from(v).equals(readFileSync(join(runDir, 'best', 'state', 'step-000000000', `${k}.bin`))), k).toBe(true);
     expect(agent.act(new Float32Array(4), 1, { greedy: true }).actions[0]).toBeGreaterThanOrEqual(0);
     agent.dispose();
