@@ -11,8 +11,10 @@
  * `numDataBuffers` does): everything `upload` and `run` return belongs to the scope until `release`, which
  * frees all of it. Tensors made elsewhere (tf variables, kept constants) can be inputs and are never freed
  * here. A scope kept across calls also keeps the constants of its passes (`constant`: the scalars of tanh, a
- * row of ones) until `dispose`. `view` is a reshape without a kernel: the same data under another shape, as
- * the backends' own Reshape kernels return.
+ * column of ones) until `dispose`. `view` is a reshape without a kernel: the same data under another shape, as
+ * the backends' own Reshape kernels return. A few steps (`weightGradientInto`, `dense`, `tanh`,
+ * `activationGradient`) run simd-kernels.ts's own kernels in the backend's heap instead, with the bits of the
+ * backend kernels they replace.
  *
  * Only on the wasm backend (`open` returns null elsewhere): that is where the saving was measured and where
  * the callers' bit-identity to their tf-op paths is tested; other backends run those tf ops.
@@ -156,31 +158,33 @@ export class KernelScope {
       const xT = this.run('Transpose', { x }, { perm: [1, 0] });
       return this.readInto(this.run('BatchMatMul', { a: xT, b: dz }, { transposeA: false, transposeB: false }), out, offset);
     }
-    const { wasm, dataIdMap } = this.wasm;
+    const { wasm } = this.wasm;
     const bytes = 4 * inSize * outSize;
     if (bytes > this.scratchBytes) {
       if (this.scratch) wasm._free(this.scratch);
       this.scratch = wasm._malloc(bytes) >>> 0;
       this.scratchBytes = bytes;
     }
-    simd.xtdz(dataIdMap.get(x.dataId).memoryOffset, dataIdMap.get(dz.dataId).memoryOffset, this.scratch, rows, inSize, outSize, 0, 0);
+    simd.xtdz(this.offset(x), this.offset(dz), this.scratch, rows, inSize, outSize, 0, 0);
     // A view made after the call: a malloc may have grown the heap, which replaces its buffer.
     out.set(new Float32Array(this.memory!.buffer, this.scratch, inSize * outSize), offset);
   }
 
   /**
    * A dense layer act(x·w + bias), act linear or relu, as one pass of simd-kernels.ts's `dense`: the bits of
-   * the backend's _FusedMatMul (null where the kernels cannot run: use _FusedMatMul).
+   * the backend's _FusedMatMul (without a bias: of its BatchMatMul). Null where the kernels cannot run: use
+   * the backend's kernel.
    */
-  dense(x: TensorInfo, w: TensorInfo, bias: TensorInfo, activation: 'linear' | 'relu'): TensorInfo | null {
+  dense(x: TensorInfo, w: TensorInfo, bias: TensorInfo | null, activation: 'linear' | 'relu'): TensorInfo | null {
     const simd = this.simdKernels();
     if (!simd) return null;
     const [rows, inSize] = x.shape;
     const outSize = w.shape[w.shape.length - 1];
+    const size = (t: TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+    if (x.shape.length !== 2 || size(w) !== inSize * outSize || (bias && size(bias) !== outSize)) throw new Error(`KernelScope.dense: x [${x.shape}], w [${w.shape}] and bias [${bias?.shape}] do not make a layer`);
     const out = this.wasm.makeOutput([rows, outSize], 'float32');
     this.owned.push(out.dataId);
-    const at = (t: TensorInfo) => this.wasm.dataIdMap.get(t.dataId).memoryOffset;
-    simd.dense(at(x), at(w), at(out), rows, inSize, outSize, at(bias), activation === 'relu' ? 1 : 0);
+    simd.dense(this.offset(x), this.offset(w), this.offset(out), rows, inSize, outSize, bias ? this.offset(bias) : 0, activation === 'relu' ? 1 : 0);
     return out;
   }
 
@@ -211,9 +215,13 @@ export class KernelScope {
     if (bSize !== n) throw new Error(`KernelScope: elementwise inputs [${a.shape}] and [${b.shape}] differ in size`);
     const out = this.wasm.makeOutput(a.shape, 'float32');
     this.owned.push(out.dataId);
-    const at = (t: TensorInfo) => this.wasm.dataIdMap.get(t.dataId).memoryOffset;
-    f(at(a), at(b), at(out), n);
+    f(this.offset(a), this.offset(b), this.offset(out), n);
     return out;
+  }
+
+  /** Where a tensor's data starts in the wasm heap, in bytes. */
+  private offset(t: TensorInfo): number {
+    return this.wasm.dataIdMap.get(t.dataId).memoryOffset;
   }
 
   /** The wasm backend's memory (undefined: a build that does not expose it). */

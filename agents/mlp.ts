@@ -409,11 +409,16 @@ export function uploadWeights(k: KernelScope, net: Mlp): tf.TensorInfo[] {
 const MATMUL = { transposeA: false, transposeB: false };
 
 /**
- * The most rows a forward pass runs through KernelScope.dense rather than _FusedMatMul (measured, [rows, 32]·
- * [32, 32]: 8 rows 3.1 against 4.6 µs, 20 rows 4.3 against 5.4, 64 rows 10.5 against 10.0; at 1024 rows
- * XNNPACK's multiply is twice as fast).
+ * Which layers a forward pass runs through KernelScope.dense rather than _FusedMatMul: those on a few rows
+ * (acting, evaluation) or with a narrow side, where XNNPACK's packing and call cost outweigh its faster
+ * multiply. Measured, µs, dense against _FusedMatMul with packed weights: [8, 32]·[32, 32] 1.9 / 3.4,
+ * [20, 32]·[32, 32] 4.0 / 6.1, [128, 4]·[4, 64] 7.2 / 9.3, [128, 64]·[64, 2] 7.6 / 8.6, [1024, 32]·[32, 2]
+ * 31 / 36; but [128, 64]·[64, 64] 54 / 51–56 and [1024, 32]·[32, 32] 108 / 77–100.
  */
-const DENSE_KERNEL_MAX_ROWS = 32;
+function denseKernelFits(rows: number, inSize: number, outSize: number): boolean {
+  return rows <= 32 || inSize <= 8 || outSize <= 8;
+}
+
 const TRANSPOSE_2D = { perm: [1, 0] };
 
 /**
@@ -429,10 +434,9 @@ export function forwardTraceKernels(k: KernelScope, net: Mlp, x: tf.TensorInfo, 
     const rows = h.shape[0];
     const inSize = net.sizes[l];
     const outSize = net.sizes[l + 1];
-    // fusedDense's kernel call, or on a few rows (acting, evaluation) or one output (a value head) the scope's
-    // own dense kernel, which gives its bits at a third to a half of the cost there (kernel-scope.ts).
+    // fusedDense's kernel call, or where it is cheaper the scope's own dense kernel, which gives its bits.
     const activation = !last && net.activation === 'relu' ? 'relu' : 'linear';
-    const own = rows <= DENSE_KERNEL_MAX_ROWS || outSize === 1 ? k.dense(h, weights[2 * l], weights[2 * l + 1], activation) : null;
+    const own = denseKernelFits(rows, inSize, outSize) ? k.dense(h, weights[2 * l], weights[2 * l + 1], activation) : null;
     h = own ?? k.view(k.run('_FusedMatMul', { a: k.view(h, [1, rows, inSize]), b: k.view(weights[2 * l], [1, inSize, outSize]), bias: weights[2 * l + 1] }, { ...MATMUL, activation, leakyreluAlpha: 0.2 }), [rows, outSize]);
     if (!last && net.activation === 'tanh') h = activateKernels(k, h, 'tanh');
     acts.push(h);
@@ -482,7 +486,11 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
       k.weightGradientInto(t.acts[l], dz, grad, offsets[l]);
       k.weightGradientInto(ones, dz, grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);
     }
-    if (l > 0 || opts.input) dy = matMul(dz, transpose(t.weights[2 * l]));
+    if (l > 0 || opts.input) {
+      // ∂/∂x = dz·Wᵀ: a product like a layer's, so the same choice of kernel (and the same bits either way).
+      const wT = transpose(t.weights[2 * l]);
+      dy = (denseKernelFits(rows, t.net.sizes[l + 1], t.net.sizes[l]) ? k.dense(dz, wT, null, 'linear') : null) ?? matMul(dz, wT);
+    }
   }
   return opts.input ? dy : null;
 }

@@ -12,6 +12,8 @@
  *   (measured: Transpose [1024, 32] 96 µs, then [32, 1024]·[1024, 32] 240 µs, ~110 µs of it packing dZ). Same
  *   bits: each sum runs in row order from +0, one float32 multiply and one add per row, as XNNPACK's f32 GEMM
  *   accumulates it.
+ * - `dense`, a layer's act(X·W + b) (linear or relu), on the few rows of acting and evaluation: _FusedMatMul's
+ *   bits (sums from the bias in k order; relu as XNNPACK's clamp, NaN → 0) without its per-call cost.
  * - `tanh`, the networks' tanh 2·σ(2x) − 1, one pass instead of four kernels (Multiply, Sigmoid, Multiply, Sub:
  *   four calls and three intermediate tensors, 12 µs on 8 rows of 32). σ is XNNPACK's wasm SIMD sigmoid, the
  *   one tfjs-wasm's Sigmoid kernel runs: e^−|x| by range reduction with ln 2 split in two, a degree-5
@@ -21,7 +23,7 @@
  *   kernels.
  */
 
-// ---- a minimal WebAssembly binary writer (just what the kernel below needs) ----
+// ---- a minimal WebAssembly binary writer (just what the kernels below need) ----
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -53,6 +55,13 @@ function sleb(n: number): number[] {
   }
 }
 
+/** A float32's 4 bytes, little-endian as wasm stores it. */
+function f32Bytes(v: number): number[] {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, v, true);
+  return [0, 1, 2, 3].map((i) => view.getUint8(i));
+}
+
 const utf8 = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
@@ -61,7 +70,6 @@ const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...bo
 const op = {
   get: (l: number) => [0x20, ...uleb(l)],
   set: (l: number) => [0x21, ...uleb(l)],
-  tee: (l: number) => [0x22, ...uleb(l)],
   i32: (n: number) => [0x41, ...sleb(n)],
   add: [0x6a],
   sub: [0x6b],
@@ -85,13 +93,13 @@ const op = {
   f32Gt: [0x5e],
   f32Lt: [0x5d],
   f32Ne: [0x5c],
-  f32: (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)],
+  f32: (v: number) => [0x43, ...f32Bytes(v)],
   i32FromF32: [0xbc],
   f32FromI32: [0xbe],
   shl: [0x74],
   ltS: [0x48],
   select: [0x1b],
-  v128: (v: number) => [0xfd, ...uleb(0x0c), ...new Uint8Array(new Float32Array(4).fill(v).buffer)],
+  v128: (v: number) => [0xfd, ...uleb(0x0c), ...f32Bytes(v), ...f32Bytes(v), ...f32Bytes(v), ...f32Bytes(v)],
   f32x4Sub: [0xfd, ...uleb(0xe5)],
   f32x4Div: [0xfd, ...uleb(0xe7)],
   f32x4Abs: [0xfd, ...uleb(0xe0)],
@@ -100,8 +108,6 @@ const op = {
   f32x4Ne: [0xfd, ...uleb(0x42)],
   i32x4Shl: [0xfd, ...uleb(0xab)],
   i32x4ShrS: [0xfd, ...uleb(0xac)],
-  v128And: [0xfd, ...uleb(0x4e)],
-  v128Andnot: [0xfd, ...uleb(0x4f)],
   bitselect: [0xfd, ...uleb(0x52)],
   /** `if (result t) then else end` on the i32 on the stack. */
   ifElse: (t: number, then: number[], otherwise: number[]) => [0x04, t, ...then, 0x05, ...otherwise, 0x0b],

@@ -154,6 +154,25 @@ describe('simd-kernels: a dense layer', () => {
   }
 });
 
+describe('simd-kernels: a product without bias (the input gradient dz·Wᵀ)', () => {
+  for (const [rows, inSize, outSize] of [[128, 2, 64], [128, 1, 32], [1024, 2, 32], [7, 5, 13], [9, 64, 3]] as [number, number, number][]) {
+    it(`KernelScope.dense with no bias gives BatchMatMul's bits for [${rows}, ${inSize}]·[${inSize}, ${outSize}]`, () => {
+      const rng = new Rng(rows + inSize * 31 + outSize * 7);
+      k.use(() => {
+        const x = k.upload(values(rows * inSize, rng), [rows, inSize]);
+        const w = k.upload(values(inSize * outSize, rng), [inSize, outSize]);
+        const expected = k.read(k.run('BatchMatMul', { a: x, b: w }, { transposeA: false, transposeB: false })).slice();
+        expect(bits(k.read(k.dense(x, w, null, 'linear')!))).toEqual(bits(expected));
+      });
+    });
+  }
+  it('refuses shapes that do not make a layer', () => {
+    k.use(() => {
+      expect(() => k.dense(k.upload(new Float32Array(6), [2, 3]), k.upload(new Float32Array(8), [4, 2]), null, 'linear')).toThrow(/do not make a layer/);
+    });
+  });
+});
+
 /**
  * Inputs for the elementwise kernels: every 4099th float32 bit pattern (all exponents, both signs, zeros,
  * subnormals, infinities; NaNs dropped), values where tanh's σ(2x) nears its cutoff, and a dense run in [−6, 6].
