@@ -24,13 +24,6 @@ import { simdKernels, type SimdKernels } from './simd-kernels.js';
 
 type TensorInfo = tf.TensorInfo;
 
-/**
- * The widest layer input whose weight gradient weightGradientInto computes with its own kernel (measured:
- * [1024, 64]ᵀ·[1024, 64] 503 against 836 µs, [128, 64]ᵀ·[128, 64] 77 against 111 µs; at 128 inputs and 128
- * rows the backend's multiply is faster, 243 against 298 µs).
- */
-export const WEIGHT_GRADIENT_KERNEL_MAX_INPUTS = 64;
-
 /** What a scope reads of the wasm backend: tensors' places in its heap, and the heap's allocator. */
 interface WasmBackend {
   /** A tensor's data in the heap (valid until the next allocation). */
@@ -145,16 +138,18 @@ export class KernelScope {
 
   /**
    * A dense layer's weight gradient xᵀ·dz (x: [rows, in], dz: [rows, out]) written into `out` at `offset`
-   * as [in, out] row-major; a column of ones as x gives the bias gradient. Up to 64 inputs, simd-kernels.ts's
-   * `xtdz` reads x and dz where they lie; the backend's product would first transpose x and pack dz, which
-   * costs more than the product there (beyond, the backend's faster multiply wins). The same bits either way.
+   * as [in, out] row-major; a column of ones as x gives the bias gradient. simd-kernels.ts's `xtdz` reads x
+   * and dz where they lie, where the backend's product would first transpose x and pack dz (measured, µs,
+   * kernel against backend: [128, 64]ᵀ·[128, 64] 49 / 138, [1024, 128]ᵀ·[1024, 128] 1458 / 2790, [128, 256]ᵀ·
+   * [128, 256] 640 / 850). Wider inputs (not measured: an MLP on a long observation vector) keep the
+   * backend's faster multiply, as do engines where the kernels cannot run; the same bits either way.
    */
   weightGradientInto(x: TensorInfo, dz: TensorInfo, out: Float32Array, offset: number): void {
     const [rows, inSize] = x.shape;
     const outSize = dz.shape[1];
     if (dz.shape[0] !== rows || x.shape.length !== 2 || dz.shape.length !== 2) throw new Error(`KernelScope.weightGradientInto: x [${x.shape}] and dz [${dz.shape}] are not [rows, in] and [rows, out]`);
     const simd = this.simdKernels();
-    if (inSize > WEIGHT_GRADIENT_KERNEL_MAX_INPUTS || !simd) {
+    if (!simd || inSize > 256) {
       const xT = this.run('Transpose', { x }, { perm: [1, 0] });
       return this.readInto(this.run('BatchMatMul', { a: xT, b: dz }, { transposeA: false, transposeB: false }), out, offset);
     }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
-import { KernelScope, WEIGHT_GRADIENT_KERNEL_MAX_INPUTS } from '../agents/kernel-scope.js';
+import { KernelScope } from '../agents/kernel-scope.js';
 import { simdKernels } from '../agents/simd-kernels.js';
 import { Mlp, backward, backwardKernels, forwardTrace, forwardTraceKernels } from '../agents/mlp.js';
 import { Rng } from '../core/rng.js';
@@ -78,11 +78,11 @@ describe('simd-kernels: the weight gradient', () => {
     });
   });
 
-  it('KernelScope.weightGradientInto: the kernel up to the widest input, the backend beyond; same bits, nothing left allocated', () => {
+  it('KernelScope.weightGradientInto: the backend\'s bits at an offset, nothing left allocated', () => {
     const rng = new Rng(5);
     const before = tf.memory().numDataBuffers;
     // Small, large, then small again: the scratch space grows once and is reused.
-    for (const [rows, inSize, outSize] of [[16, 3, 4], [200, WEIGHT_GRADIENT_KERNEL_MAX_INPUTS, 40], [200, WEIGHT_GRADIENT_KERNEL_MAX_INPUTS + 1, 40], [9, 2, 2]]) {
+    for (const [rows, inSize, outSize] of [[16, 3, 4], [200, 64, 40], [200, 130, 40], [20, 300, 5], [9, 2, 2]]) {
       k.use(() => {
         const x = k.upload(values(rows * inSize, rng), [rows, inSize]);
         const dz = k.upload(values(rows * outSize, rng), [rows, outSize]);
