@@ -255,8 +255,9 @@ describe('the comparison and study pages with a real coordinator and worker', ()
   it('shows each run running on its worker, queued, failed with its error, done; "queue unreachable" when Redis stops', async () => {
     const cmpDir = path.join(runsDir, 'cmp');
     // One job per run (--seeds-per-process 1), so that one run's job can fail while the other's finishes. A
-    // budget of several seconds of training, so the page (which reads the queue every 2 s) sees a run running.
-    coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '30720', '--eval-every', '10240', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--seeds-per-process', '1', '--queue', redis.url, '--out', cmpDir]);
+    // budget of several seconds of training (PPO trains ~30k CartPole steps per second here), so the page (which
+    // reads the queue every 2 s) sees a run running.
+    coordinator = startCli(['compare', '--env', 'cartpole', '--agents', 'ppo', '--seed-list', '0,1', '--steps', '245760', '--eval-every', '81920', '--eval-episodes', '1', '--backend', 'wasm', '--progress', 'lines', '--seeds-per-process', '1', '--queue', redis.url, '--out', cmpDir]);
     let coordErr = '';
     coordinator.child.stderr!.on('data', (d) => (coordErr += d));
     coordinator.child.stdout!.on('data', (d) => (coordErr += d));
@@ -275,7 +276,7 @@ describe('the comparison and study pages with a real coordinator and worker', ()
     }, 120_000, context);
     const other = running === 'ppo__seed0' ? 'ppo__seed1' : 'ppo__seed0';
     expect((await cells()).note).toMatch(new RegExp(`^queue ${redis.url}: 1 running, 1 queued, 0 failed, 0 done of this comparison$`));
-    expect((await cells()).cells[running]).toMatch(/ · step [\d,]+ \/ 30,720 \(\d+%\)$/);
+    expect((await cells()).cells[running]).toMatch(/ · step [\d,]+ \/ 245,760 \(\d+%\)$/);
     fs.mkdirSync(path.join(REPO, 'test-artifacts'), { recursive: true });
     await page.locator('#runs').screenshot({ path: path.join(REPO, 'test-artifacts', 'viewer-queue-running.png') });
 
