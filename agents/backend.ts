@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { TsgymError } from '../core/errors.js';
+import { prepareSimdKernels } from './simd-kernels.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -49,7 +50,10 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<strin
     }
   }
   if (choice === 'wasm' || choice === 'auto') {
-    if (await use('wasm')) return 'wasm';
+    if (await use('wasm')) {
+      await prepareSimdKernels(tf.backend()); // tsgym's own kernels on the backend's heap (agents/simd-kernels.ts)
+      return 'wasm';
+    }
     if (choice === 'wasm') throw new TsgymError("backend 'wasm' failed to initialise; use --backend cpu (or auto)");
   }
   if (await use('cpu')) return 'cpu';

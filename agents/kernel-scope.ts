@@ -20,7 +20,7 @@
  * the callers' bit-identity to their tf-op paths is tested; other backends run those tf ops.
  */
 import { tf } from './backend.js';
-import { simdKernels, type SimdKernels } from './simd-kernels.js';
+import { simdKernels, wasmBackendMemory, type SimdKernels } from './simd-kernels.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -30,7 +30,7 @@ interface WasmBackend {
   typedArrayFromHeap(t: TensorInfo): ArrayLike<number>;
   dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; _malloc(bytes: number): number; _free(pointer: number): void };
+  wasm: { _malloc(bytes: number): number; _free(pointer: number): void };
 }
 
 /** Backends whose kernels a scope calls directly (readInto reads the wasm heap). */
@@ -221,8 +221,7 @@ export class KernelScope {
 
   /** The wasm backend's memory (undefined: a build that does not expose it). */
   private get memory(): WebAssembly.Memory | undefined {
-    const m = this.wasm.wasm.asm?.memory ?? this.wasm.wasm.wasmMemory;
-    return m instanceof WebAssembly.Memory ? m : undefined;
+    return wasmBackendMemory(this.backend);
   }
 
   private simdKernels(): SimdKernels | null {

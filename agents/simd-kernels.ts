@@ -473,20 +473,45 @@ export interface SimdKernels {
 
 const built = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 
+/** The heap of a tfjs wasm backend: its module's exported memory, or the one a threaded build imports. */
+export function wasmBackendMemory(backend: unknown): WebAssembly.Memory | undefined {
+  const module = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
+  const memory = module?.asm?.memory ?? module?.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+const isShared = (memory: WebAssembly.Memory) => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+
 /**
  * The kernels on `memory` (a wasm backend's heap), compiled once per memory; null where they cannot run (an
- * engine without WebAssembly SIMD): the caller then uses the backend's kernels, which give the same bits.
+ * engine without WebAssembly SIMD, or a browser's main thread, which compiles modules over 4 KB only
+ * asynchronously, unless `prepareSimdKernels` ran): the caller then uses the backend's kernels, which give the
+ * same bits.
  */
 export function simdKernels(memory: WebAssembly.Memory): SimdKernels | null {
   let k = built.get(memory);
   if (k === undefined) {
     try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      k = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(shared)), { env: { memory } }).exports as unknown as SimdKernels;
+      k = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(isShared(memory))), { env: { memory } }).exports as unknown as SimdKernels;
     } catch {
       k = null;
     }
     built.set(memory, k);
   }
   return k;
+}
+
+/**
+ * Compiles the kernels for a wasm backend ahead of use, asynchronously (initBackend does it): what a browser's
+ * main thread needs, and a step less at the first gradient step elsewhere.
+ */
+export async function prepareSimdKernels(backend: unknown): Promise<void> {
+  const memory = wasmBackendMemory(backend);
+  if (!memory || built.get(memory)) return;
+  try {
+    const { instance } = await WebAssembly.instantiate(moduleBytes(isShared(memory)), { env: { memory } });
+    built.set(memory, instance.exports as unknown as SimdKernels);
+  } catch {
+    // Left to simdKernels, which records null where the engine cannot run them.
+  }
 }

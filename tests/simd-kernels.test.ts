@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../agents/backend.js';
 import { KernelScope } from '../agents/kernel-scope.js';
-import { simdKernels } from '../agents/simd-kernels.js';
+import { prepareSimdKernels, simdKernels } from '../agents/simd-kernels.js';
 import { Mlp, backward, backwardKernels, forwardTrace, forwardTraceKernels } from '../agents/mlp.js';
 import { Rng } from '../core/rng.js';
 
@@ -151,6 +151,28 @@ describe('simd-kernels: a dense layer', () => {
         });
       });
     }
+  }
+});
+
+describe('simd-kernels: on any wasm memory', () => {
+  // prepareSimdKernels compiles asynchronously (a browser's main thread allows nothing else for an 11 KB module);
+  // a memory of one's own, plain or shared (tfjs's threaded builds), shows the kernels work wherever they live.
+  for (const shared of [false, true]) {
+    it(`prepared for a ${shared ? 'shared' : 'plain'} memory, tanh there gives the backend's bits`, async () => {
+      const memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: 4, shared: true } : { initial: 1 });
+      await prepareSimdKernels({ wasm: { asm: { memory } } });
+      const kernels = simdKernels(memory)!;
+      expect(kernels).not.toBeNull();
+      const x = values(37, new Rng(21)).map((v) => v / 50);
+      new Float32Array(memory.buffer, 0, 37).set(x);
+      kernels.tanh(0, 0, 256, 37);
+      const got = new Float32Array(memory.buffer, 256, 37).slice();
+      const expected = k.use(() => {
+        const s = k.run('Sigmoid', { x: k.run('Multiply', { a: k.upload(x, [37]), b: k.scalar(2) }) });
+        return k.read(k.run('Sub', { a: k.run('Multiply', { a: s, b: k.scalar(2) }), b: k.scalar(1) })).slice();
+      });
+      expect(bits(got)).toEqual(bits(expected));
+    });
   }
 });
 
