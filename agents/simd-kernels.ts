@@ -75,6 +75,7 @@ const op = {
   sub: [0x6b],
   mul: [0x6c],
   leS: [0x4c],
+  eq: [0x46],
   eqz: [0x45],
   f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset: number) => [0x38, 2, ...uleb(offset)],
@@ -85,6 +86,8 @@ const op = {
   v128Store: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
   v128Zero: [0xfd, ...uleb(0x0c), ...new Array(16).fill(0)],
   splat: [0xfd, ...uleb(0x13)],
+  extractLane: (lane: number) => [0xfd, ...uleb(0x1f), lane],
+  replaceLane: (lane: number) => [0xfd, ...uleb(0x20), lane],
   f32x4Add: [0xfd, ...uleb(0xe4)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
   f32Sub: [0x93],
@@ -139,6 +142,9 @@ const SCALARS = P.relu + 1 + I32_LOCALS; // first f32 local
 // First v128 local: VEC_BLOCK loads of B, ROW_BLOCK × VEC_BLOCK sums, then ROW_BLOCK loads of a's.
 const VECTORS = SCALARS + ROW_BLOCK;
 const A_VECTORS = VECTORS + VEC_BLOCK + ROW_BLOCK * VEC_BLOCK;
+// denseNarrow's: 3 sums, 4 columns of x's tile, 4 shuffle temporaries.
+const NARROW = A_VECTORS + ROW_BLOCK;
+const NARROW_LOCALS = 11;
 /** i8x16.shuffle(v, v) that copies 4-byte lane `lane` of v to all four lanes (an x86 pshufd). */
 const splatLane = (lane: number) => [0xfd, ...uleb(0x0d), ...Array.from({ length: 16 }, (_, b) => 4 * lane + (b % 4))];
 
@@ -233,10 +239,78 @@ function stepping(counter: number, step: number, limit: number[], body: number[]
   return op.whileNot([...op.get(counter), ...op.i32(step), ...op.add, ...limit, ...op.leS, ...op.eqz], [...body, ...op.get(counter), ...op.i32(step), ...op.add, ...op.set(counter)]);
 }
 
-/** All columns of `rowsIn` output rows from row i: groups of 8, then 4, then single columns. */
+/**
+ * All columns of `rowsIn` output rows from row i: groups of 8, then 4, then the last 1–3 columns, which dense
+ * takes four rows at a time as vector lanes (denseNarrow) and otherwise one column at a time in scalars.
+ */
 function rowsFrom(kind: Product, rowsIn: number): number[] {
   const limit = op.get(P.outSize);
-  return [...op.i32(0), ...op.set(L.j), ...stepping(L.j, 4 * VEC_BLOCK, limit, block(kind, rowsIn, VEC_BLOCK)), ...stepping(L.j, 4, limit, block(kind, rowsIn, 1)), ...stepping(L.j, 1, limit, block(kind, rowsIn, 0))];
+  const wide = [...op.i32(0), ...op.set(L.j), ...stepping(L.j, 4 * VEC_BLOCK, limit, block(kind, rowsIn, VEC_BLOCK)), ...stepping(L.j, 4, limit, block(kind, rowsIn, 1))];
+  if (kind !== 'dense' || rowsIn !== ROW_BLOCK) return [...wide, ...stepping(L.j, 1, limit, block(kind, rowsIn, 0))];
+  // The columns left: outSize − j, 0 to 3.
+  const left = [...op.get(P.outSize), ...op.get(L.j), ...op.sub];
+  const byCount = (cols: number, otherwise: number[]) => [...left, ...op.i32(cols), ...op.eq, ...op.ifElse(0x40, denseNarrow(cols), otherwise)];
+  return [...wide, ...byCount(1, byCount(2, byCount(3, [])))];
+}
+
+/** i8x16.shuffle(a, b) taking 4-byte lanes `lanes` (0–3 from a, 4–7 from b). */
+const shuffle32 = (lanes: number[]) => [0xfd, ...uleb(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+
+/**
+ * dense's last `cols` (1–3) columns from column j for the four rows from row i, the rows as the lanes of one
+ * sum per column. Four k at a time, x's 4×4 tile x[i..i+3, k..k+3] is loaded a row per vector and transposed
+ * in registers, so each k gives the vector x[i..i+3, k] against the splat w[k, j + c]; the k left one at a time
+ * gather x[i..i+3, k] lane by lane. Each sum still takes its terms in k order from the bias.
+ */
+function denseNarrow(cols: number): number[] {
+  const pq = (q: number) => L.pq + q;
+  const acc = (c: number) => NARROW + c;
+  const col = (u: number) => NARROW + 3 + u; // x[i..i+3, k+u]
+  const tmp = (u: number) => NARROW + 7 + u;
+  const wAt = (c: number) => [...op.f32Load(4 * c), ...op.splat];
+  const code: number[] = [];
+  for (let c = 0; c < cols; c++) {
+    const bias = [...op.get(P.bias), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.f32Load(4 * c), ...op.splat];
+    code.push(...op.get(P.bias), ...op.eqz, ...op.ifElse(V128, op.v128Zero, bias), ...op.set(acc(c)));
+  }
+  code.push(...op.get(P.b), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.pb));
+  for (let q = 0; q < ROW_BLOCK; q++) code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(L.strideX), ...op.mul, ...op.add, ...op.set(pq(q)));
+  code.push(...op.get(L.k), ...op.set(L.r));
+  // Four k at a time: rows → columns by two rounds of lane shuffles.
+  const quad: number[] = [];
+  for (let q = 0; q < ROW_BLOCK; q++) quad.push(...op.get(pq(q)), ...op.v128Load(0), ...op.set(A_VECTORS + q));
+  const pair = (a: number, b: number, lanes: number[], to: number) => [...op.get(a), ...op.get(b), ...shuffle32(lanes), ...op.set(to)];
+  quad.push(...pair(A_VECTORS, A_VECTORS + 1, [0, 4, 1, 5], tmp(0)), ...pair(A_VECTORS, A_VECTORS + 1, [2, 6, 3, 7], tmp(1)));
+  quad.push(...pair(A_VECTORS + 2, A_VECTORS + 3, [0, 4, 1, 5], tmp(2)), ...pair(A_VECTORS + 2, A_VECTORS + 3, [2, 6, 3, 7], tmp(3)));
+  quad.push(...pair(tmp(0), tmp(2), [0, 1, 4, 5], col(0)), ...pair(tmp(0), tmp(2), [2, 3, 6, 7], col(1)));
+  quad.push(...pair(tmp(1), tmp(3), [0, 1, 4, 5], col(2)), ...pair(tmp(1), tmp(3), [2, 3, 6, 7], col(3)));
+  quad.push(...op.get(L.pb), ...op.set(L.pbu));
+  for (let u = 0; u < 4; u++) {
+    for (let c = 0; c < cols; c++) quad.push(...op.get(acc(c)), ...op.get(col(u)), ...op.get(L.pbu), ...wAt(c), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc(c)));
+    quad.push(...op.get(L.pbu), ...op.get(L.strideB), ...op.add, ...op.set(L.pbu));
+  }
+  quad.push(...op.get(L.pbu), ...op.set(L.pb));
+  for (let q = 0; q < ROW_BLOCK; q++) quad.push(...op.get(pq(q)), ...op.i32(16), ...op.add, ...op.set(pq(q)));
+  quad.push(...op.get(L.r), ...op.i32(4), ...op.sub, ...op.set(L.r));
+  code.push(...op.whileNot([...op.get(L.r), ...op.i32(4), ...op.ltS], quad));
+  // The k left, one at a time: x[i..i+3, k] gathered lane by lane.
+  const single: number[] = [...op.get(pq(0)), ...op.f32Load(0), ...op.splat];
+  for (let q = 1; q < ROW_BLOCK; q++) single.push(...op.get(pq(q)), ...op.f32Load(0), ...op.replaceLane(q));
+  single.push(...op.set(col(0)));
+  for (let c = 0; c < cols; c++) single.push(...op.get(acc(c)), ...op.get(col(0)), ...op.get(L.pb), ...wAt(c), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc(c)));
+  for (let q = 0; q < ROW_BLOCK; q++) single.push(...op.get(pq(q)), ...op.i32(4), ...op.add, ...op.set(pq(q)));
+  single.push(...op.get(L.pb), ...op.get(L.strideB), ...op.add, ...op.set(L.pb));
+  single.push(...op.get(L.r), ...op.i32(1), ...op.sub, ...op.set(L.r));
+  code.push(...op.whileNot([...op.get(L.r), ...op.eqz], single));
+  // out[i + q, j + c] = lane q of column c's sums (relu: the same pmax clamp as the other blocks).
+  for (let c = 0; c < cols; c++) {
+    code.push(...op.get(P.relu), ...op.ifElse(V128, [...op.v128Zero, ...op.get(acc(c)), ...op.f32x4Pmax], op.get(acc(c))), ...op.set(acc(c)));
+    for (let q = 0; q < ROW_BLOCK; q++) {
+      const at = [...op.get(P.out), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(P.outSize), ...op.mul, ...op.get(L.j), ...op.add, ...op.i32(c), ...op.add, ...op.i32(4), ...op.mul, ...op.add];
+      code.push(...at, ...op.get(acc(c)), ...op.extractLane(q), ...op.f32Store(0));
+    }
+  }
+  return code;
 }
 
 function productBody(kind: Product): number[] {
@@ -253,7 +327,7 @@ function productBody(kind: Product): number[] {
     [
       [I32_LOCALS, I32],
       [ROW_BLOCK, F32],
-      [VEC_BLOCK + ROW_BLOCK * VEC_BLOCK + ROW_BLOCK, V128],
+      [VEC_BLOCK + ROW_BLOCK * VEC_BLOCK + ROW_BLOCK + NARROW_LOCALS, V128],
     ],
     code,
   );

@@ -129,6 +129,9 @@ describe('simd-kernels: a dense layer', () => {
     [33, 66, 5],
     [64, 64, 64],
     [5, 1, 1],
+    [6, 7, 2],
+    [12, 11, 3],
+    [128, 64, 2],
   ];
   for (const [rows, inSize, outSize] of shapes) {
     for (const activation of ['linear', 'relu'] as const) {

@@ -86,7 +86,8 @@ describe('tune on the queue', () => {
   }, 240_000);
 });
 
-const STEPS = 8192;
+// Runs long enough (a few seconds) that a pruned trial's job is still training when the coordinator cancels it.
+const STEPS = 32768;
 const CANCEL_ARGS = ['tune', 'ppo', 'cartpole', '--trials', '4', '--seeds', '2', '--steps', String(STEPS), '--eval-every', '512', '--space', 'lr=1e-4:3e-3:log', '--space', 'activation=tanh,relu', '--space-only', '--pruner-startup-trials', '1', '--finalists', '0', '--envs', '2', '--eval-episodes', '2', '--backend', 'wasm'];
 
 /** Pids of the live processes whose command line mentions `text` (from /proc). */
@@ -152,7 +153,7 @@ describe('tune on the queue: pruning cancels running jobs', () => {
     const firstPruned = Math.min(...prunedWhileRunning.map(([t]) => t));
     if (firstPruned < 3) expect(log.slice(log.indexOf('cancelled by its coordinator')), 'the worker went on with the next job').toMatch(/▶ trial-\d{4}__seed/);
     // A cancelled run stopped short of its budget; its directory is kept (a partial run). Not every pruned trial
-    // shows it: a run of this size trains in about a second, so one still alive when the trial was seen pruned
+    // shows it: a run of this size trains in a few seconds, so one still alive when the trial was seen pruned
     // may have reached its budget before the kill landed (seen on a loaded machine).
     const stoppedAt = prunedWhileRunning.map(([trial]) => {
       const runs = path.join(out, 'trials', `trial-${String(trial).padStart(4, '0')}`, 'runs');
