@@ -30,14 +30,16 @@ import { killWorkers, signalGroup, sleep, startWorker, until } from './helpers/q
 let root: string;
 let redis: TestRedis;
 
+// Long enough (several seconds) that worker B is still training the run when worker A wakes up.
 const FENCE_ARGS = [
-  'compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '1', '--steps', '8192', '--eval-every', '1024', '--eval-episodes', '2',
+  'compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '1', '--steps', '65536', '--eval-every', '1024', '--eval-episodes', '2',
   '--checkpoint-every', '512', '--record-episodes', '0', '--backend', 'wasm', '--bootstrap-reps', '100', '--progress', 'lines',
 ];
 const FENCE_RUN = 'ppo__seed0';
 
+// Long enough that FLUSHALL lands while the runs still train (they go at ~25k steps per second).
 const VANISH_ARGS = [
-  'compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '2', '--steps', '6144', '--eval-every', '1024', '--eval-episodes', '2',
+  'compare', '--env', 'cartpole', '--agents', 'ppo', '--seeds', '2', '--steps', '49152', '--eval-every', '1024', '--eval-episodes', '2',
   '--checkpoint-every', '512', '--record-episodes', '0', '--backend', 'wasm', '--bootstrap-reps', '100', '--progress', 'lines',
 ];
 
