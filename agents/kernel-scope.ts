@@ -33,6 +33,9 @@ interface WasmBackend {
   wasm: { _malloc(bytes: number): number; _free(pointer: number): void };
 }
 
+/** How many values a tensor holds. */
+const sizeOf = (t: TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+
 /** Backends whose kernels a scope calls directly (readInto reads the wasm heap). */
 const DIRECT_BACKENDS = new Set(['wasm']);
 
@@ -175,8 +178,7 @@ export class KernelScope {
     if (!simd) return null;
     const [rows, inSize] = x.shape;
     const outSize = w.shape[w.shape.length - 1];
-    const size = (t: TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
-    if (x.shape.length !== 2 || size(w) !== inSize * outSize || (bias && size(bias) !== outSize)) throw new Error(`KernelScope.dense: x [${x.shape}], w [${w.shape}] and bias [${bias?.shape}] do not make a layer`);
+    if (x.shape.length !== 2 || sizeOf(w) !== inSize * outSize || (bias && sizeOf(bias) !== outSize)) throw new Error(`KernelScope.dense: x [${x.shape}], w [${w.shape}] and bias [${bias?.shape}] do not make a layer`);
     const out = this.wasm.makeOutput([rows, outSize], 'float32');
     this.owned.push(out.dataId);
     simd.dense(this.offset(x), this.offset(w), this.offset(out), rows, inSize, outSize, bias ? this.offset(bias) : 0, activation === 'relu' ? 1 : 0);
@@ -205,9 +207,8 @@ export class KernelScope {
 
   /** f(a, b) elementwise into a new tensor of a's shape (the scope's). */
   private elementwise(f: (a: number, b: number, out: number, n: number) => void, a: TensorInfo, b: TensorInfo): TensorInfo {
-    const n = a.shape.reduce((p, d) => p * d, 1);
-    const bSize = b.shape.reduce((p, d) => p * d, 1);
-    if (bSize !== n) throw new Error(`KernelScope: elementwise inputs [${a.shape}] and [${b.shape}] differ in size`);
+    const n = sizeOf(a);
+    if (sizeOf(b) !== n) throw new Error(`KernelScope: elementwise inputs [${a.shape}] and [${b.shape}] differ in size`);
     const out = this.wasm.makeOutput(a.shape, 'float32');
     this.owned.push(out.dataId);
     f(this.offset(a), this.offset(b), this.offset(out), n);

@@ -449,14 +449,6 @@ export function activateKernels(k: KernelScope, h: tf.TensorInfo, activation: Ac
   return activation === 'relu' ? k.run('Relu', { x: h }) : k.tanh(h);
 }
 
-/**
- * The gradient at an activation's input from the gradient `dy` at its output `y`: dy·step(y) (relu) or
- * dy·(1 − y²) (tanh), as `backward` computes it with tf ops.
- */
-export function activationGradientKernels(k: KernelScope, dy: tf.TensorInfo, y: tf.TensorInfo, activation: Activation): tf.TensorInfo {
-  return k.activationGradient(dy, y, activation);
-}
-
 export function traceOutputKernels(t: KernelTrace): tf.TensorInfo {
   return t.acts[t.acts.length - 1];
 }
@@ -481,7 +473,7 @@ export function backwardKernels(k: KernelScope, t: KernelTrace, dOut: tf.TensorI
   let dy = dOut;
   for (let l = layers - 1; l >= 0; l--) {
     const y = t.acts[l + 1];
-    const dz = l < layers - 1 ? activationGradientKernels(k, dy, y, t.net.activation) : dy;
+    const dz = l < layers - 1 ? k.activationGradient(dy, y, t.net.activation) : dy;
     if (grad && ones) {
       k.weightGradientInto(t.acts[l], dz, grad, offsets[l]);
       k.weightGradientInto(ones, dz, grad, offsets[l] + t.net.sizes[l] * t.net.sizes[l + 1]);

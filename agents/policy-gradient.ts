@@ -24,7 +24,7 @@
 import { tf } from './backend.js';
 import { Adam, type AdamState, type ParamSet } from './adam.js';
 import { KernelScope } from './kernel-scope.js';
-import { Mlp, activateKernels, activationGradientKernels, backward, backwardKernels, downloadAndDispose, forwardTrace, forwardTraceKernels, tanh, traceOutput, traceOutputKernels, uploadWeights, type Activation, type KernelTrace } from './mlp.js';
+import { Mlp, activateKernels, backward, backwardKernels, downloadAndDispose, forwardTrace, forwardTraceKernels, tanh, traceOutput, traceOutputKernels, uploadWeights, type Activation, type KernelTrace } from './mlp.js';
 import { TORSO_HYPERPARAMS, buildNetwork, resolveTorso, traceNetwork, type Network, type ResolvedTorso, type TorsoConfig } from './conv.js';
 import { distributionFor, type ActionDistribution } from './distributions.js';
 import { RolloutBuffer, explainedVariance, normalizeAdvantages } from './rollout-buffer.js';
@@ -318,7 +318,7 @@ export class ActorCritic {
     const dFromPolicy = backwardKernels(k, t.policy!, dPolicy, slices[1], { input: true })!;
     const dFromValue = backwardKernels(k, t.value!, dValue, slices[2], { input: true })!;
     const dFeatures = k.run('Add', { a: dFromPolicy, b: dFromValue });
-    backwardKernels(k, t.trunk!, activationGradientKernels(k, dFeatures, t.features!, this.activation), slices[0]);
+    backwardKernels(k, t.trunk!, k.activationGradient(dFeatures, t.features!, this.activation), slices[0]);
   }
 
   dispose(): void {

@@ -150,6 +150,18 @@ const splatLane = (lane: number) => [0xfd, ...uleb(0x0d), ...Array.from({ length
 
 type Product = 'xtdz' | 'dense';
 
+/** The pointer local of dense's block row q (x's row i + q). */
+const rowPointer = (q: number) => L.pq + q;
+/** Every dense block row's pointer at the row's start, x + (i + q)·strideX. */
+const rowPointersAtStart = (rowsIn: number) =>
+  Array.from({ length: rowsIn }, (_, q) => [...op.get(P.x), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(L.strideX), ...op.mul, ...op.add, ...op.set(rowPointer(q))]).flat();
+/** pb = b + 4j: B's column j in its first row. */
+const columnStart = [...op.get(P.b), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.pb)];
+/** bias + 4j: the bias of column j. */
+const biasAt = [...op.get(P.bias), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add];
+/** out + 4·((i + q)·outSize + j + c): out's element for block row q, column j + c. */
+const outAddress = (q: number, c = 0) => [...op.get(P.out), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(P.outSize), ...op.mul, ...op.get(L.j), ...op.add, ...op.i32(c), ...op.add, ...op.i32(4), ...op.mul, ...op.add];
+
 /**
  * One block of `rowsIn` output rows (from row i) × one column group (from column j): `vectors` 4-lane vectors,
  * or one column in scalars (vectors = 0). Each sum takes its k terms in order, one float32 multiply and one
@@ -159,12 +171,8 @@ function block(kind: Product, rowsIn: number, vectors: number): number[] {
   const scalar = vectors === 0;
   const groups = Math.max(1, vectors);
   const acc = (q: number, v: number) => (scalar ? SCALARS + q : VECTORS + VEC_BLOCK + q * VEC_BLOCK + v);
-  const pq = (q: number) => L.pq + q;
   const code: number[] = [];
-  // po(q) = out + 4·((i + q)·outSize + j)
-  const outAddress = (q: number) => [...op.get(P.out), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(P.outSize), ...op.mul, ...op.get(L.j), ...op.add, ...op.i32(4), ...op.mul, ...op.add];
   // The sums start at +0 (xtdz) or at bias[j..] (dense; a zero bias pointer: +0).
-  const biasAt = [...op.get(P.bias), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add];
   for (let q = 0; q < rowsIn; q++) {
     for (let v = 0; v < groups; v++) {
       const zero = scalar ? op.f32Zero : op.v128Zero;
@@ -172,19 +180,19 @@ function block(kind: Product, rowsIn: number, vectors: number): number[] {
       code.push(...init, ...op.set(acc(q, v)));
     }
   }
-  // pb = b + 4j; xtdz: px = x + 4i; dense: pq(q) = x + (i + q)·strideX
-  code.push(...op.get(P.b), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.pb));
+  // pb = b + 4j; xtdz: px = x + 4i; dense: a pointer per block row
+  code.push(...columnStart);
   if (kind === 'xtdz') code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.px));
-  else for (let q = 0; q < rowsIn; q++) code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(L.strideX), ...op.mul, ...op.add, ...op.set(pq(q)));
+  else code.push(...rowPointersAtStart(rowsIn));
   code.push(...op.get(L.k), ...op.set(L.r));
   // Four output rows of xtdz take their a's for this k as one vector, x[k, i..i+3], each lane splat in turn.
   const aAsVector = kind === 'xtdz' && rowsIn === ROW_BLOCK && !scalar;
-  if (kind === 'dense' && rowsIn === ROW_BLOCK && !scalar) code.push(...denseQuads(vectors, acc, pq));
+  if (kind === 'dense' && rowsIn === ROW_BLOCK && !scalar) code.push(...denseQuads(vectors, acc));
   const inner: number[] = [];
   if (!scalar) for (let v = 0; v < vectors; v++) inner.push(...op.get(L.pb), ...op.v128Load(16 * v), ...op.set(VECTORS + v));
   if (aAsVector) inner.push(...op.get(L.px), ...op.v128Load(0), ...op.set(A_VECTORS));
   for (let q = 0; q < rowsIn; q++) {
-    const a = aAsVector ? [...op.get(A_VECTORS), ...op.get(A_VECTORS), ...splatLane(q)] : kind === 'xtdz' ? [...op.get(L.px), ...op.f32Load(4 * q), ...(scalar ? [] : op.splat)] : [...op.get(pq(q)), ...op.f32Load(0), ...(scalar ? [] : op.splat)];
+    const a = aAsVector ? [...op.get(A_VECTORS), ...op.get(A_VECTORS), ...splatLane(q)] : kind === 'xtdz' ? [...op.get(L.px), ...op.f32Load(4 * q), ...(scalar ? [] : op.splat)] : [...op.get(rowPointer(q)), ...op.f32Load(0), ...(scalar ? [] : op.splat)];
     for (let v = 0; v < groups; v++) {
       // sum += a(i+q, k) · B[k, j..]
       inner.push(...op.get(acc(q, v)), ...a);
@@ -194,7 +202,7 @@ function block(kind: Product, rowsIn: number, vectors: number): number[] {
     }
   }
   if (kind === 'xtdz') inner.push(...op.get(L.px), ...op.get(L.strideX), ...op.add, ...op.set(L.px));
-  else for (let q = 0; q < rowsIn; q++) inner.push(...op.get(pq(q)), ...op.i32(4), ...op.add, ...op.set(pq(q)));
+  else for (let q = 0; q < rowsIn; q++) inner.push(...op.get(rowPointer(q)), ...op.i32(4), ...op.add, ...op.set(rowPointer(q)));
   inner.push(...op.get(L.pb), ...op.get(L.strideB), ...op.add, ...op.set(L.pb));
   inner.push(...op.get(L.r), ...op.i32(1), ...op.sub, ...op.set(L.r));
   code.push(...op.whileNot([...op.get(L.r), ...op.eqz], inner));
@@ -215,9 +223,9 @@ function block(kind: Product, rowsIn: number, vectors: number): number[] {
  * x[r+q, k..k+3] is one vector load, its lanes splat in turn against B's rows k..k+3; the sums still take
  * their terms in k order.
  */
-function denseQuads(vectors: number, acc: (q: number, v: number) => number, pq: (q: number) => number): number[] {
+function denseQuads(vectors: number, acc: (q: number, v: number) => number): number[] {
   const code: number[] = [];
-  for (let q = 0; q < ROW_BLOCK; q++) code.push(...op.get(pq(q)), ...op.v128Load(0), ...op.set(A_VECTORS + q));
+  for (let q = 0; q < ROW_BLOCK; q++) code.push(...op.get(rowPointer(q)), ...op.v128Load(0), ...op.set(A_VECTORS + q));
   code.push(...op.get(L.pb), ...op.set(L.pbu));
   for (let u = 0; u < 4; u++) {
     for (let v = 0; v < vectors; v++) code.push(...op.get(L.pbu), ...op.v128Load(16 * v), ...op.set(VECTORS + v));
@@ -229,7 +237,7 @@ function denseQuads(vectors: number, acc: (q: number, v: number) => number, pq: 
     code.push(...op.get(L.pbu), ...op.get(L.strideB), ...op.add, ...op.set(L.pbu));
   }
   code.push(...op.get(L.pbu), ...op.set(L.pb));
-  for (let q = 0; q < ROW_BLOCK; q++) code.push(...op.get(pq(q)), ...op.i32(16), ...op.add, ...op.set(pq(q)));
+  for (let q = 0; q < ROW_BLOCK; q++) code.push(...op.get(rowPointer(q)), ...op.i32(16), ...op.add, ...op.set(rowPointer(q)));
   code.push(...op.get(L.r), ...op.i32(4), ...op.sub, ...op.set(L.r));
   return op.whileNot([...op.get(L.r), ...op.i32(4), ...op.ltS], code);
 }
@@ -263,22 +271,19 @@ const shuffle32 = (lanes: number[]) => [0xfd, ...uleb(0x0d), ...lanes.flatMap((l
  * gather x[i..i+3, k] lane by lane. Each sum still takes its terms in k order from the bias.
  */
 function denseNarrow(cols: number): number[] {
-  const pq = (q: number) => L.pq + q;
   const acc = (c: number) => NARROW + c;
   const col = (u: number) => NARROW + 3 + u; // x[i..i+3, k+u]
   const tmp = (u: number) => NARROW + 7 + u;
   const wAt = (c: number) => [...op.f32Load(4 * c), ...op.splat];
   const code: number[] = [];
   for (let c = 0; c < cols; c++) {
-    const bias = [...op.get(P.bias), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.f32Load(4 * c), ...op.splat];
+    const bias = [...biasAt, ...op.f32Load(4 * c), ...op.splat];
     code.push(...op.get(P.bias), ...op.eqz, ...op.ifElse(V128, op.v128Zero, bias), ...op.set(acc(c)));
   }
-  code.push(...op.get(P.b), ...op.get(L.j), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.pb));
-  for (let q = 0; q < ROW_BLOCK; q++) code.push(...op.get(P.x), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(L.strideX), ...op.mul, ...op.add, ...op.set(pq(q)));
-  code.push(...op.get(L.k), ...op.set(L.r));
+  code.push(...columnStart, ...rowPointersAtStart(ROW_BLOCK), ...op.get(L.k), ...op.set(L.r));
   // Four k at a time: rows → columns by two rounds of lane shuffles.
   const quad: number[] = [];
-  for (let q = 0; q < ROW_BLOCK; q++) quad.push(...op.get(pq(q)), ...op.v128Load(0), ...op.set(A_VECTORS + q));
+  for (let q = 0; q < ROW_BLOCK; q++) quad.push(...op.get(rowPointer(q)), ...op.v128Load(0), ...op.set(A_VECTORS + q));
   const pair = (a: number, b: number, lanes: number[], to: number) => [...op.get(a), ...op.get(b), ...shuffle32(lanes), ...op.set(to)];
   quad.push(...pair(A_VECTORS, A_VECTORS + 1, [0, 4, 1, 5], tmp(0)), ...pair(A_VECTORS, A_VECTORS + 1, [2, 6, 3, 7], tmp(1)));
   quad.push(...pair(A_VECTORS + 2, A_VECTORS + 3, [0, 4, 1, 5], tmp(2)), ...pair(A_VECTORS + 2, A_VECTORS + 3, [2, 6, 3, 7], tmp(3)));
@@ -290,25 +295,22 @@ function denseNarrow(cols: number): number[] {
     quad.push(...op.get(L.pbu), ...op.get(L.strideB), ...op.add, ...op.set(L.pbu));
   }
   quad.push(...op.get(L.pbu), ...op.set(L.pb));
-  for (let q = 0; q < ROW_BLOCK; q++) quad.push(...op.get(pq(q)), ...op.i32(16), ...op.add, ...op.set(pq(q)));
+  for (let q = 0; q < ROW_BLOCK; q++) quad.push(...op.get(rowPointer(q)), ...op.i32(16), ...op.add, ...op.set(rowPointer(q)));
   quad.push(...op.get(L.r), ...op.i32(4), ...op.sub, ...op.set(L.r));
   code.push(...op.whileNot([...op.get(L.r), ...op.i32(4), ...op.ltS], quad));
   // The k left, one at a time: x[i..i+3, k] gathered lane by lane.
-  const single: number[] = [...op.get(pq(0)), ...op.f32Load(0), ...op.splat];
-  for (let q = 1; q < ROW_BLOCK; q++) single.push(...op.get(pq(q)), ...op.f32Load(0), ...op.replaceLane(q));
+  const single: number[] = [...op.get(rowPointer(0)), ...op.f32Load(0), ...op.splat];
+  for (let q = 1; q < ROW_BLOCK; q++) single.push(...op.get(rowPointer(q)), ...op.f32Load(0), ...op.replaceLane(q));
   single.push(...op.set(col(0)));
   for (let c = 0; c < cols; c++) single.push(...op.get(acc(c)), ...op.get(col(0)), ...op.get(L.pb), ...wAt(c), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc(c)));
-  for (let q = 0; q < ROW_BLOCK; q++) single.push(...op.get(pq(q)), ...op.i32(4), ...op.add, ...op.set(pq(q)));
+  for (let q = 0; q < ROW_BLOCK; q++) single.push(...op.get(rowPointer(q)), ...op.i32(4), ...op.add, ...op.set(rowPointer(q)));
   single.push(...op.get(L.pb), ...op.get(L.strideB), ...op.add, ...op.set(L.pb));
   single.push(...op.get(L.r), ...op.i32(1), ...op.sub, ...op.set(L.r));
   code.push(...op.whileNot([...op.get(L.r), ...op.eqz], single));
   // out[i + q, j + c] = lane q of column c's sums (relu: the same pmax clamp as the other blocks).
   for (let c = 0; c < cols; c++) {
     code.push(...op.get(P.relu), ...op.ifElse(V128, [...op.v128Zero, ...op.get(acc(c)), ...op.f32x4Pmax], op.get(acc(c))), ...op.set(acc(c)));
-    for (let q = 0; q < ROW_BLOCK; q++) {
-      const at = [...op.get(P.out), ...op.get(L.i), ...op.i32(q), ...op.add, ...op.get(P.outSize), ...op.mul, ...op.get(L.j), ...op.add, ...op.i32(c), ...op.add, ...op.i32(4), ...op.mul, ...op.add];
-      code.push(...at, ...op.get(acc(c)), ...op.extractLane(q), ...op.f32Store(0));
-    }
+    for (let q = 0; q < ROW_BLOCK; q++) code.push(...outAddress(q, c), ...op.get(acc(c)), ...op.extractLane(q), ...op.f32Store(0));
   }
   return code;
 }
